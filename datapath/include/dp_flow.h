@@ -1,0 +1,234 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * dp_flow.h: the value types of Sluice's flow tables, shared by the
+ * datapath pipeline, the programming protocol, its client library,
+ * sluicectl and the control daemon's compiler.
+ *
+ * A packet is parsed once into a struct dp_key. A rule matches a key under
+ * a mask (a set bit in the mask is a bit that must be equal), has a
+ * priority, a table, a cookie (owner tag) and an action list. These structs
+ * are plain values with a fixed layout: they cross the Unix socket as they
+ * are (the protocol is host-local, so host byte order applies to the
+ * fields documented "host order"; addresses and L4 ports are kept in
+ * network byte order, as they sit in the packet).
+ *
+ * No pointers, no allocation, no dependency beyond libc.
+ */
+#ifndef SLUICE_DP_FLOW_H
+#define SLUICE_DP_FLOW_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Limits (inclusive maxima are _max, counts are n_). */
+enum {
+	DP_TABLES_MAX = 64,	/* table ids 0 .. DP_TABLES_MAX - 1 */
+	DP_ACTIONS_MAX = 16,	/* actions in one rule */
+	DP_BURST = 32,		/* packets per burst, everywhere */
+	DP_WORKERS_MAX = 8,	/* worker lcores */
+	DP_GOTO_DEPTH_MAX = 8,	/* tables one packet may visit */
+	DP_KEY_WORDS = 16,	/* struct dp_key is 16 x 64-bit words */
+};
+
+/* Reserved port numbers (host order). Real ports are 1 .. 0xfff0. */
+enum {
+	DP_PORT_NONE = 0,
+	DP_PORT_MAX = 0xfff0,
+	DP_PORT_IN_PORT = 0xfff8,    /* output: back out of the ingress port */
+	DP_PORT_CONTROLLER = 0xfffd, /* output: punt to the controller */
+};
+
+/* nw_frag bits. */
+enum {
+	DP_FRAG_ANY = 0x01,	/* the packet is an IP fragment */
+	DP_FRAG_LATER = 0x02,	/* ... and not the first one (no L4 header) */
+};
+
+/* vlan_tci: DP_VLAN_PRESENT is set (in network order) when a tag exists. */
+#define DP_VLAN_PRESENT 0x1000
+
+/*
+ * The flow key: 128 bytes, 16 words. Each line below is one 64-bit word so
+ * the classifier can hash and compare masked words.
+ *
+ * Byte order: in_port, metadata, tun_id, ct_zone, ct_mark, reg0, reg1 and
+ * tcp_flags are host order; everything else is network order as on the
+ * wire (eth_type 0x0800 is stored as htons(0x0800)).
+ *
+ * ICMP and ICMPv6: tp_src is the type, tp_dst the code (each in the low
+ * byte, network order 16-bit). ARP: nw_src/nw_dst are SPA/TPA, nw_proto is
+ * the low byte of the opcode, arp_sha/arp_tha are SHA/THA.
+ * ESP: esp_spi (network order); for ESP in UDP 4500 tp_* are also set.
+ * VXLAN: the pipeline does not look inside by itself; after the
+ * vxlan_decap action, tun_id is the VNI and tun_src/tun_dst the outer IPv4
+ * addresses, and the key describes the inner frame.
+ */
+struct dp_key {
+	uint32_t in_port;
+	uint32_t metadata;
+	uint32_t tun_id;
+	uint32_t tun_src;
+	uint8_t eth_dst[6];
+	uint16_t eth_type;
+	uint8_t eth_src[6];
+	uint16_t vlan_tci;
+	uint32_t nw_src;
+	uint32_t nw_dst;
+	uint8_t ipv6_src[16];
+	uint8_t ipv6_dst[16];
+	uint16_t tp_src;
+	uint16_t tp_dst;
+	uint8_t nw_proto;
+	uint8_t nw_tos;
+	uint8_t nw_ttl;
+	uint8_t nw_frag;
+	uint32_t esp_spi;
+	uint16_t tcp_flags;
+	uint8_t ct_state;
+	uint8_t pad0;
+	uint8_t arp_sha[6];
+	uint16_t ct_zone;
+	uint8_t arp_tha[6];
+	uint16_t pad1;
+	uint32_t tun_dst;
+	uint32_t ct_mark;
+	uint32_t reg0;
+	uint32_t reg1;
+	uint64_t reserved;
+} __attribute__((aligned(8)));
+
+_Static_assert(sizeof(struct dp_key) == DP_KEY_WORDS * 8,
+	       "dp_key must be 16 words");
+
+/* Fields a rule can match or an action can set. */
+enum dp_field {
+	DP_F_IN_PORT,
+	DP_F_METADATA,
+	DP_F_TUN_ID,
+	DP_F_TUN_SRC,
+	DP_F_TUN_DST,
+	DP_F_ETH_DST,
+	DP_F_ETH_SRC,
+	DP_F_ETH_TYPE,
+	DP_F_VLAN_TCI,
+	DP_F_NW_SRC,
+	DP_F_NW_DST,
+	DP_F_IPV6_SRC,
+	DP_F_IPV6_DST,
+	DP_F_TP_SRC,
+	DP_F_TP_DST,
+	DP_F_NW_PROTO,
+	DP_F_NW_TOS,
+	DP_F_NW_TTL,
+	DP_F_NW_FRAG,
+	DP_F_ESP_SPI,
+	DP_F_TCP_FLAGS,
+	DP_F_CT_STATE,
+	DP_F_CT_ZONE,
+	DP_F_CT_MARK,
+	DP_F_ARP_SHA,
+	DP_F_ARP_THA,
+	DP_F_REG0,
+	DP_F_REG1,
+	DP_F__COUNT
+};
+
+/* Where a field sits in struct dp_key. */
+struct dp_field_info {
+	const char *name;	/* as in the text syntax: "nw_src" */
+	uint16_t offset;	/* byte offset in struct dp_key */
+	uint8_t size;		/* bytes */
+	bool is_host_order;	/* integer in host order (else network) */
+	bool is_settable;	/* valid in a set_field action */
+};
+
+/* Table of all fields, indexed by enum dp_field. */
+const struct dp_field_info *dp_field_info(enum dp_field f);
+/* Field by text name, or -ENOENT. */
+int dp_field_lookup(const char *name);
+
+/* Action types. Numbers are part of the wire protocol: append only. */
+enum dp_action_type {
+	DP_ACT_OUTPUT = 1,	/* port */
+	DP_ACT_DROP = 2,	/* explicit drop; must be the only action */
+	DP_ACT_SET_FIELD = 3,	/* field, value (rewrites packet and key) */
+	DP_ACT_PUSH_VLAN = 4,	/* tci (network order, without PRESENT) */
+	DP_ACT_POP_VLAN = 5,
+	DP_ACT_DEC_TTL = 6,	/* IPv4 TTL or IPv6 hop limit; 0 -> drop */
+	DP_ACT_VXLAN_ENCAP = 7, /* vxlan params */
+	DP_ACT_VXLAN_DECAP = 8,
+	DP_ACT_GOTO_TABLE = 9,	/* table; must be the last action */
+	DP_ACT_PUNT = 10,	/* reason: send to controller (packet-in) */
+	/*
+	 * Room for the stateful actions of later issues (conntrack, NAT,
+	 * LB select, ESP encrypt/decrypt, meter). Their numbers start at 32.
+	 */
+	DP_ACT__COUNT
+};
+
+struct dp_act_vxlan {
+	uint8_t eth_dst[6];
+	uint8_t eth_src[6];
+	uint32_t ip_src;	/* network order */
+	uint32_t ip_dst;	/* network order */
+	uint32_t vni;		/* host order, 24 bits */
+	uint16_t udp_dst;	/* network order; 0 means 4789 */
+	uint8_t ttl;		/* 0 means 64 */
+	uint8_t tos;
+};
+
+/* One action: a fixed-size value, 40 bytes. */
+struct dp_action {
+	uint16_t type;		/* enum dp_action_type */
+	uint16_t pad;
+	union {
+		uint32_t port;		/* OUTPUT */
+		uint32_t table;		/* GOTO_TABLE */
+		uint32_t reason;	/* PUNT: opaque to the datapath */
+		uint16_t tci;		/* PUSH_VLAN */
+		struct {
+			uint16_t field;	/* enum dp_field */
+			uint8_t pad[2];
+			uint8_t value[16]; /* field's size, key's byte order */
+		} set;
+		struct dp_act_vxlan vxlan;
+		uint8_t raw[36];
+	} u;
+};
+
+_Static_assert(sizeof(struct dp_action) == 40, "dp_action is 40 bytes");
+
+/* A rule as the control side sees it. */
+struct dp_rule {
+	uint64_t cookie;	/* owner tag: the controller's to choose */
+	uint32_t priority;	/* higher wins; equal priority: unspecified */
+	uint8_t table;		/* 0 .. DP_TABLES_MAX - 1 */
+	uint8_t n_actions;	/* 0 means drop */
+	uint16_t pad;
+	struct dp_key match;	/* only bits set in mask are meaningful */
+	struct dp_key mask;
+	struct dp_action actions[DP_ACTIONS_MAX];
+};
+
+/* Per-rule counters, summed over workers. */
+struct dp_rule_stats {
+	uint64_t n_packets;
+	uint64_t n_bytes;
+};
+
+/*
+ * Validate a rule's shape: table in range, n_actions bound, known action
+ * types, set_field on a settable field, goto only last and to a higher
+ * table, drop alone, match bits only where the mask is set.
+ * On failure returns -EINVAL and writes a one-line reason into err.
+ */
+int dp_rule_validate(const struct dp_rule *r, char *err, size_t err_len);
+
+/* Apply mask to key in place (match &= mask). */
+void dp_key_mask(struct dp_key *key, const struct dp_key *mask);
+
+/* True if key matches rule (masked compare). Reference semantics. */
+bool dp_rule_matches(const struct dp_rule *r, const struct dp_key *key);
+
+#endif /* SLUICE_DP_FLOW_H */
