@@ -160,6 +160,9 @@ enum dp_action_type {
 	DP_ACT_VXLAN_DECAP = 8,
 	DP_ACT_GOTO_TABLE = 9,	/* table; must be the last action */
 	DP_ACT_PUNT = 10,	/* reason: send to controller (packet-in) */
+	DP_ACT_ARP_REPLY = 11,	/* mac: turn an ARP request for nw_dst into
+				 * the reply from mac (swap addresses, op 2,
+				 * eth_src = mac); follow with output:in_port */
 	/*
 	 * Room for the stateful actions of later issues (conntrack, NAT,
 	 * LB select, ESP encrypt/decrypt, meter). Their numbers start at 32.
@@ -187,6 +190,7 @@ struct dp_action {
 		uint32_t table;		/* GOTO_TABLE */
 		uint32_t reason;	/* PUNT: opaque to the datapath */
 		uint16_t tci;		/* PUSH_VLAN */
+		uint8_t mac[6];		/* ARP_REPLY */
 		struct {
 			uint16_t field;	/* enum dp_field */
 			uint8_t pad[2];

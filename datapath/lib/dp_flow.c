@@ -134,6 +134,7 @@ validate_action(const struct dp_rule *r, unsigned i, char *err,
 	case DP_ACT_DEC_TTL:
 	case DP_ACT_VXLAN_DECAP:
 	case DP_ACT_PUNT:
+	case DP_ACT_ARP_REPLY:
 		return 0;
 	case DP_ACT_VXLAN_ENCAP:
 		if (a->u.vxlan.vni > 0xffffff) {
