@@ -8,8 +8,10 @@
  * type. Requests carry an xid that the reply echoes. Each request gets
  * exactly one reply (DP_MSG_OK, DP_MSG_ERROR, or the typed reply below),
  * except dumps, which answer with zero or more typed reply messages, the
- * last one flagged DP_F_LAST. PACKET_IN messages are sent unasked (xid 0)
- * to clients that subscribed.
+ * last one flagged DP_F_LAST (an empty PORT_LIST is answered by one
+ * DP_MSG_OK flagged DP_F_LAST; an empty FLOW_DUMP by one FLOWS with n 0;
+ * a DP_MSG_ERROR also ends a dump). PACKET_IN messages are sent unasked
+ * (xid 0) to clients that subscribed.
  *
  * The receiver checks magic, version, type and the exact body length (or
  * the length implied by a count) before reading anything; a bad message
@@ -129,6 +131,7 @@ struct dp_port_info {
 	uint8_t is_up;
 	uint8_t pad;
 	uint32_t mtu;
+	uint32_t pad2;		/* explicit: the counters are 8-aligned */
 	uint64_t rx_packets, rx_bytes, rx_dropped, rx_errors;
 	uint64_t tx_packets, tx_bytes, tx_dropped, tx_errors;
 };

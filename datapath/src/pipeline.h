@@ -59,6 +59,9 @@ enum dp_drop_reason {
 	DP_DROP_PUNT_FULL,	/* controller ring full */
 	DP_DROP_TX_FULL,	/* port's tx queue full */
 	DP_DROP_LOOP,		/* goto depth exceeded */
+	DP_DROP_BAD_VLAN,	/* stacked tags (802.1ad / QinQ): unsupported */
+	DP_DROP_BAD_VXLAN,	/* vxlan_decap on a frame that is not VXLAN */
+	DP_DROP_BAD_ARP,	/* arp_reply on a frame that is not a request */
 	DP_DROP__COUNT
 };
 

@@ -1,0 +1,738 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * pl_worker.c: the per-packet side of the pipeline. A burst goes through
+ * named stages:
+ *
+ *   fast_burst   table 0 resolved per in_port (when table 0 matches only
+ *                in_port): validate the headers, count, output; no key
+ *   parse_burst  parse into keys, hash, prefetch the cache buckets
+ *   probe_burst  exact-match cache probe (2-way, per worker)
+ *   run          the cached rule segment, or the classifier on a miss
+ *                (then cached), with the actions of every rule hit
+ *
+ * A cache entry maps (key, table) to the segment of rules that key hits
+ * across goto_table, valid while its version equals the published one; a
+ * segment ends at a rule with vxlan_decap (what follows depends on inner
+ * bytes the key does not hold), so the inner frame is looked up again.
+ *
+ * Outputs are collected as pending ports and materialized when the packet
+ * is about to change or at the end: every pending output but the last
+ * gets a clone, the last one the packet itself.
+ *
+ * Hot path: no allocation, locks, syscalls or floating point. RCU: a
+ * burst reads pl->state once and every structure reachable from it stays
+ * valid until the worker's next quiescent point.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "pl_int.h"
+#include "pl_parse.h"
+
+/* Executor state of one packet walk. */
+struct pl_exec {
+	struct dp_pipeline *pl;
+	struct dp_worker *w; /* NULL when tracing */
+	struct dp_burst_out *out;
+	struct dp_trace *tr; /* non-NULL when tracing */
+	uint64_t v;
+	unsigned n_pend;
+	uint32_t pend_port[PL_PEND_MAX];
+	uint32_t pend_reason[PL_PEND_MAX];
+};
+
+static __thread unsigned pl_n_registered;
+
+#define PREFETCH(p) __builtin_prefetch(p)
+
+static inline void
+drop(struct dp_worker *w, struct dp_burst_out *out, struct dp_packet *p,
+     int reason)
+{
+	w->drops[reason]++;
+	out->drop[out->n_drop++] = p;
+}
+
+static inline void
+emit(struct pl_exec *x, struct dp_packet *p, uint32_t port, uint32_t reason)
+{
+	struct dp_burst_out *out = x->out;
+
+	if (port == DP_PORT_CONTROLLER) {
+		p->punt_reason = reason;
+		out->punt[out->n_punt++] = p;
+	} else {
+		out->tx[out->n_tx] = p;
+		out->tx_port[out->n_tx++] = port;
+	}
+}
+
+static void
+clone_emit(struct pl_exec *x, struct pl_pctx *c, uint32_t port, uint32_t reason)
+{
+	struct dp_worker *w = x->w;
+	struct dp_packet *cl;
+
+	if (w->clone_budget == 0 || w->ops.clone == NULL) {
+		w->drops[DP_DROP_CLONE_FAIL]++;
+		return;
+	}
+	cl = w->ops.clone(w->ops.ctx, c->pkt);
+	if (cl == NULL) {
+		w->drops[DP_DROP_CLONE_FAIL]++;
+		return;
+	}
+	w->clone_budget--;
+	emit(x, cl, port, reason);
+}
+
+static void
+pend_flush(struct pl_exec *x, struct pl_pctx *c)
+{
+	for (unsigned i = 0; i < x->n_pend; i++)
+		clone_emit(x, c, x->pend_port[i], x->pend_reason[i]);
+	x->n_pend = 0;
+}
+
+static void
+trace_frame(struct dp_trace *tr, const struct dp_packet *p)
+{
+	uint32_t n =
+		p->len < sizeof(tr->out_frame) ? p->len : sizeof(tr->out_frame);
+
+	tr->out_len = p->len;
+	memcpy(tr->out_frame, p->data, n);
+}
+
+static void
+pend_add(struct pl_exec *x, struct pl_pctx *c, uint32_t port, uint32_t reason)
+{
+	if (port == DP_PORT_IN_PORT)
+		port = c->pkt->in_port;
+	if (x->tr != NULL) {
+		if (x->tr->n_out == 0)
+			trace_frame(x->tr, c->pkt);
+		if (x->tr->n_out < DP_TRACE_OUT_MAX)
+			x->tr->out_port[x->tr->n_out++] = port;
+		return;
+	}
+	if (x->n_pend == PL_PEND_MAX)
+		pend_flush(x, c);
+	x->pend_port[x->n_pend] = port;
+	x->pend_reason[x->n_pend] = reason;
+	x->n_pend++;
+}
+
+/* End of a packet's walk: reason < 0 when nothing stopped it. */
+static void
+finish(struct pl_exec *x, struct pl_pctx *c, int reason)
+{
+	unsigned last;
+
+	if (x->tr != NULL) {
+		if (x->tr->n_out == 0) {
+			trace_frame(x->tr, c->pkt);
+			x->tr->verdict =
+				(reason < 0 ? DP_DROP_ACTION : reason) + 1;
+		}
+		return;
+	}
+	if (x->n_pend == 0) {
+		drop(x->w, x->out, c->pkt,
+		     reason < 0 ? DP_DROP_ACTION : reason);
+		return;
+	}
+	last = x->n_pend - 1;
+	for (unsigned i = 0; i < last; i++)
+		clone_emit(x, c, x->pend_port[i], x->pend_reason[i]);
+	emit(x, c->pkt, x->pend_port[last], x->pend_reason[last]);
+	x->n_pend = 0;
+}
+
+/* Apply a rule's actions; returns a drop reason, or -1 to go on. */
+static int
+exec_rule(struct pl_exec *x, struct pl_pctx *c, const struct pl_rule *r)
+{
+	for (unsigned i = 0; i < r->n_actions; i++) {
+		const struct dp_action *a = &r->acts[i];
+		int rc;
+
+		switch (a->type) {
+		case DP_ACT_OUTPUT:
+			pend_add(x, c, a->u.port, 0);
+			break;
+		case DP_ACT_PUNT:
+			pend_add(x, c, DP_PORT_CONTROLLER, a->u.reason);
+			break;
+		case DP_ACT_DROP:
+			return DP_DROP_ACTION;
+		case DP_ACT_GOTO_TABLE:
+			break;
+		default:
+			if (x->n_pend != 0 && pl_act_is_modifying(a))
+				pend_flush(x, c);
+			rc = pl_act_apply(c, a);
+			if (rc != 0)
+				return rc;
+			break;
+		}
+	}
+	return -1;
+}
+
+static inline void
+count(struct dp_worker *w, const struct pl_rule *r, uint32_t len)
+{
+	struct pl_ctr *ct;
+
+	if (w == NULL)
+		return;
+	ct = &PL_LOAD(
+		w->ctr[r->id >> PL_CTR_SHIFT])[r->id & (PL_CTR_CHUNK - 1)];
+	ct->n_packets++;
+	ct->n_bytes += len;
+}
+
+static inline uint16_t
+cache_sig(uint32_t h)
+{
+	return (uint16_t)(h >> 16 | 0x8000); /* never 0 (empty) */
+}
+
+/*
+ * First way of bucket b whose 16-bit signature may equal sig, or -1: four
+ * lanes a word, SWAR zero-lane test. The lowest flagged lane is exact;
+ * callers verify the entry and fall back to cache_probe().
+ */
+static inline int
+cache_way(const struct pl_cbucket *b, uint16_t sig)
+{
+	const uint64_t lo = 0x0001000100010001ULL, hi = lo << 15;
+	uint64_t pat = sig * lo;
+
+	for (int q = 0; q < PL_WAYS / 4; q++) {
+		uint64_t w, x, t;
+
+		memcpy(&w, &b->sig[q * 4], 8);
+		x = w ^ pat;
+		t = (x - lo) & ~x & hi;
+		if (t != 0)
+			return q * 4 + __builtin_ctzll(t) / 16;
+	}
+	return -1;
+}
+
+static inline bool
+cache_entry_is(const struct pl_centry *e, const struct dp_key *key,
+	       unsigned shape, unsigned t, uint64_t v)
+{
+	return e->version == v && e->table == t && e->shape == shape &&
+	       pl_key_eq_packed(e->kw, key, shape);
+}
+
+/* Every way with the signature, verified. */
+static inline struct pl_centry *
+cache_probe(struct dp_worker *w, const struct dp_key *key, uint32_t h,
+	    unsigned shape, unsigned t, uint64_t v)
+{
+	uint32_t bi = h & w->cache_mask;
+	const struct pl_cbucket *b = &w->buckets[bi];
+	struct pl_centry *e = &w->cache[bi * PL_WAYS];
+	uint16_t sig = cache_sig(h);
+
+	for (int i = 0; i < PL_WAYS; i++)
+		if (b->sig[i] == sig && cache_entry_is(&e[i], key, shape, t, v))
+			return &e[i];
+	return NULL;
+}
+
+/*
+ * Insert a segment: into the flow's own stale entry if it has one (so a
+ * flow has one entry), else a free way, else a stale one, else a victim
+ * chosen by the hash.
+ */
+static void
+cache_insert(struct dp_worker *w, const struct dp_key *key, uint32_t h,
+	     unsigned shape, unsigned t, uint64_t v, struct pl_rule *const *seg,
+	     unsigned n)
+{
+	uint32_t bi = h & w->cache_mask;
+	struct pl_cbucket *b = &w->buckets[bi];
+	struct pl_centry *e = &w->cache[bi * PL_WAYS];
+	uint16_t sig = cache_sig(h);
+	int way = -1;
+
+	for (int i = 0; way < 0 && i < PL_WAYS; i++)
+		if (b->sig[i] == sig && e[i].table == t &&
+		    e[i].shape == shape &&
+		    pl_key_eq_packed(e[i].kw, key, shape))
+			way = i;
+	for (int i = 0; way < 0 && i < PL_WAYS; i++)
+		if (b->sig[i] == 0)
+			way = i;
+	for (int i = 0; way < 0 && i < PL_WAYS; i++)
+		if (e[i].version != v)
+			way = i;
+	if (way < 0) {
+		way = (int)((h >> 8) & (PL_WAYS - 1));
+		w->st.evictions++;
+	}
+	e += way;
+	if (b->sig[way] == 0)
+		w->st.entries++;
+	b->sig[way] = sig;
+	e->version = v;
+	e->n = (uint8_t)n;
+	e->table = (uint8_t)t;
+	e->shape = (uint8_t)shape;
+	e->is_simple = n == 1 && (seg[0]->flags & PL_RF_SIMPLE);
+	e->id0 = n ? seg[0]->id : 0;
+	e->out0 = n ? seg[0]->out_port : 0;
+	memcpy(e->r, seg, n * sizeof(seg[0]));
+	pl_key_pack(key, shape, e->kw);
+	w->st.inserts++;
+}
+
+static void
+trace_step(struct pl_exec *x, unsigned t, const struct pl_rule *r)
+{
+	struct dp_trace *tr = x->tr;
+	struct dp_trace_step *s;
+
+	if (tr->n_steps >= DP_TRACE_STEPS_MAX)
+		return;
+	s = &tr->steps[tr->n_steps++];
+	s->table = (uint8_t)t;
+	s->is_hit = r != NULL;
+	if (r != NULL)
+		pl_rule_export(x->pl, r, &s->rule);
+}
+
+/*
+ * Resolve one segment with the classifier from table *t, running the
+ * actions as it goes. Returns a drop reason, -1 at a normal end, or -2
+ * when the walk continues (after vxlan_decap) in table *t.
+ */
+static int
+resolve(struct pl_exec *x, struct pl_pctx *c, unsigned *t, unsigned *depth,
+	uint32_t h, unsigned shape)
+{
+	struct pl_rule *seg[PL_SEG_MAX];
+	unsigned n = 0, t0 = *t;
+	bool is_cacheable = x->w != NULL && x->w->cache != NULL;
+	struct dp_key k0;
+	int reason = -1;
+
+	if (is_cacheable)
+		k0 = c->key;
+	for (;;) {
+		struct pl_rule *r;
+
+		if (++*depth > DP_GOTO_DEPTH_MAX) {
+			reason = DP_DROP_LOOP;
+			is_cacheable = false;
+			break;
+		}
+		r = pl_cls_lookup(x->w, &x->pl->tables[*t], &c->key, x->v);
+		if (x->tr != NULL)
+			trace_step(x, *t, r);
+		if (r == NULL) {
+			reason = DP_DROP_NO_MATCH;
+			break;
+		}
+		if (n < PL_SEG_MAX)
+			seg[n++] = r;
+		else
+			is_cacheable = false;
+		count(x->w, r, c->pkt->len);
+		reason = exec_rule(x, c, r);
+		if (reason >= 0 || r->goto_table == PL_NO_TABLE)
+			break;
+		*t = r->goto_table;
+		if (r->flags & PL_RF_DECAP) {
+			reason = -2;
+			break;
+		}
+	}
+	if (is_cacheable)
+		cache_insert(x->w, &k0, h, shape, t0, x->v, seg, n);
+	return reason;
+}
+
+/* Replay a cached segment; same returns as resolve(). */
+static int
+replay(struct pl_exec *x, struct pl_pctx *c, struct pl_rule *const *seg,
+       unsigned n, unsigned *t, unsigned *depth)
+{
+	const struct pl_rule *last;
+	int reason;
+
+	if (n == 0)
+		return DP_DROP_NO_MATCH;
+	for (unsigned i = 0; i < n; i++) {
+		if (++*depth > DP_GOTO_DEPTH_MAX)
+			return DP_DROP_LOOP;
+		count(x->w, seg[i], c->pkt->len);
+		reason = exec_rule(x, c, seg[i]);
+		if (reason >= 0)
+			return reason;
+	}
+	last = seg[n - 1];
+	if (last->goto_table == PL_NO_TABLE)
+		return -1;
+	if (!(last->flags & PL_RF_DECAP))
+		return DP_DROP_NO_MATCH;
+	*t = last->goto_table;
+	return -2;
+}
+
+/* The whole walk of one parsed packet. */
+static void
+run(struct pl_exec *x, struct pl_pctx *c)
+{
+	unsigned t = 0, depth = 0;
+	int reason;
+
+	x->n_pend = 0;
+	if (c->n_seg != 0xff)
+		reason = replay(x, c, c->seg, c->n_seg, &t, &depth);
+	else
+		reason = resolve(x, c, &t, &depth, c->hash, c->shape);
+	while (reason == -2) {
+		struct pl_centry *e = NULL;
+		uint32_t h = 0;
+
+		if (x->w != NULL) {
+			h = pl_hash_key(&c->key, PL_SHAPE_FULL, t);
+			e = cache_probe(x->w, &c->key, h, PL_SHAPE_FULL, t,
+					x->v);
+		}
+		if (e != NULL) {
+			struct pl_rule *seg[PL_SEG_MAX];
+			unsigned n = e->n;
+
+			memcpy(seg, e->r, n * sizeof(seg[0]));
+			x->w->st.hits++;
+			reason = replay(x, c, seg, n, &t, &depth);
+		} else {
+			if (x->w != NULL)
+				x->w->st.misses++;
+			reason = resolve(x, c, &t, &depth, h, PL_SHAPE_FULL);
+		}
+	}
+	finish(x, c, reason);
+}
+
+int
+pl_trace_run(struct dp_pipeline *pl, struct pl_pctx *c, struct dp_trace *tr)
+{
+	struct pl_exec x;
+
+	memset(&x, 0, sizeof(x));
+	x.pl = pl;
+	x.tr = tr;
+	x.v = pl->version;
+	c->n_seg = 0xff;
+	run(&x, c);
+	return 0;
+}
+
+/* Table 0 by in_port: returns how many packets went to slow[]. */
+static unsigned
+fast_burst(struct dp_worker *w, const struct pl_fast *f,
+	   struct dp_packet **pkts, unsigned n, struct dp_burst_out *out,
+	   struct dp_packet **slow)
+{
+	struct pl_rule *last = NULL;
+	uint64_t np = 0, nb = 0;
+	unsigned m = 0;
+
+	for (unsigned i = 0; i < n; i++) {
+		struct dp_packet *p = pkts[i];
+		uint32_t port = p->in_port;
+		struct pl_rule *r;
+		struct pl_meta meta;
+		int rc;
+
+		r = port < f->n_ports ? f->port[port] : f->dflt;
+		if (r != NULL && !(r->flags & PL_RF_SIMPLE)) {
+			slow[m++] = p;
+			continue;
+		}
+		rc = pl_parse(p->data, p->len, port, NULL, &meta, false);
+		if (rc != 0) {
+			drop(w, out, p, rc);
+			continue;
+		}
+		if (r == NULL) {
+			drop(w, out, p, DP_DROP_NO_MATCH);
+			continue;
+		}
+		if (r != last) {
+			if (last != NULL) {
+				struct pl_ctr *ct =
+					&PL_LOAD(w->ctr[last->id >>
+							PL_CTR_SHIFT])
+						[last->id & (PL_CTR_CHUNK - 1)];
+
+				ct->n_packets += np;
+				ct->n_bytes += nb;
+			}
+			last = r;
+			np = 0;
+			nb = 0;
+		}
+		np++;
+		nb += p->len;
+		if (r->out_port == 0) {
+			drop(w, out, p, DP_DROP_ACTION);
+		} else {
+			out->tx[out->n_tx] = p;
+			out->tx_port[out->n_tx++] =
+				r->out_port == DP_PORT_IN_PORT ? port
+							       : r->out_port;
+		}
+	}
+	if (last != NULL) {
+		struct pl_ctr *ct = &PL_LOAD(
+			w->ctr[last->id >> PL_CTR_SHIFT])[last->id &
+							  (PL_CTR_CHUNK - 1)];
+
+		ct->n_packets += np;
+		ct->n_bytes += nb;
+	}
+	return m;
+}
+
+void
+dp_worker_process(struct dp_worker *w, struct dp_packet **pkts, unsigned n,
+		  struct dp_burst_out *out)
+{
+	const struct pl_state *s = PL_LOAD(w->pl->state);
+	struct dp_packet *slow[DP_BURST];
+	struct pl_exec x;
+	unsigned m, k = 0;
+
+	out->n_tx = 0;
+	out->n_punt = 0;
+	out->n_drop = 0;
+	if (n > DP_BURST)
+		n = DP_BURST; /* contract: n <= DP_BURST */
+	w->clone_budget = DP_OUT_MAX - n;
+	if (s->fast != NULL) {
+		m = fast_burst(w, s->fast, pkts, n, out, slow);
+		if (m == 0)
+			return;
+	} else {
+		memcpy(slow, pkts, n * sizeof(pkts[0]));
+		m = n;
+	}
+
+	/* Parse, hash, prefetch the signature buckets. */
+	for (unsigned i = 0; i < m; i++) {
+		struct pl_pctx *c = &w->ctx[k];
+		struct dp_packet *p = slow[i];
+		int rc;
+
+		if (i + 1 < m)
+			PREFETCH(slow[i + 1]->data);
+		rc = pl_parse(p->data, p->len, p->in_port, &c->key, &c->m,
+			      true);
+		if (rc != 0) {
+			drop(w, out, p, rc);
+			continue;
+		}
+		c->pkt = p;
+		c->shape = c->m.shape;
+		c->hash = pl_hash_key(&c->key, c->shape, 0);
+		PREFETCH(&w->buckets[c->hash & w->cache_mask]);
+		k++;
+	}
+
+	/* Match signatures, prefetch the candidate entries. */
+	for (unsigned j = 0; j < k; j++) {
+		struct pl_pctx *c = &w->ctx[j];
+		uint32_t b = c->hash & w->cache_mask;
+		int way = cache_way(&w->buckets[b], cache_sig(c->hash));
+		const char *e;
+
+		if (way < 0) {
+			c->cand = NULL;
+			continue;
+		}
+		c->cand = &w->cache[b * PL_WAYS + (unsigned)way];
+		e = (const char *)c->cand;
+		PREFETCH(e);
+		PREFETCH(e + 64);
+		if (pl_shape_n[c->shape] > 8)
+			PREFETCH(e + 128);
+	}
+
+	/*
+	 * Confirm. A hit on one simple rule needs only its counter; other
+	 * hits copy the segment and prefetch its first rule.
+	 */
+	for (unsigned j = 0; j < k; j++) {
+		struct pl_pctx *c = &w->ctx[j];
+		struct pl_centry *e = c->cand;
+
+		if (e != NULL &&
+		    !cache_entry_is(e, &c->key, c->shape, 0, s->version))
+			e = cache_probe(w, &c->key, c->hash, c->shape, 0,
+					s->version);
+		if (e == NULL) {
+			c->n_seg = 0xff;
+			w->st.misses++;
+			continue;
+		}
+		w->st.hits++;
+		if (e->is_simple) {
+			c->n_seg = 0xfe;
+			c->simple_id = e->id0;
+			c->simple_out = e->out0;
+			PREFETCH(&PL_LOAD(w->ctr[e->id0 >> PL_CTR_SHIFT])
+					 [e->id0 & (PL_CTR_CHUNK - 1)]);
+			continue;
+		}
+		c->n_seg = e->n;
+		memcpy(c->seg, e->r, sizeof(c->seg));
+		if (e->n > 0)
+			PREFETCH(e->r[0]);
+	}
+
+	/* Run: a simple hit is counted and output directly. */
+	x.pl = w->pl;
+	x.w = w;
+	x.out = out;
+	x.tr = NULL;
+	x.v = s->version;
+	for (unsigned j = 0; j < k; j++) {
+		struct pl_pctx *c = &w->ctx[j];
+
+		if (c->n_seg == 0xfe) {
+			struct pl_ctr *ct =
+				&PL_LOAD(w->ctr[c->simple_id >> PL_CTR_SHIFT])
+					[c->simple_id & (PL_CTR_CHUNK - 1)];
+
+			ct->n_packets++;
+			ct->n_bytes += c->pkt->len;
+			if (c->simple_out == 0) {
+				drop(w, out, c->pkt, DP_DROP_ACTION);
+			} else {
+				out->tx[out->n_tx] = c->pkt;
+				out->tx_port[out->n_tx++] =
+					c->simple_out == DP_PORT_IN_PORT
+						? c->pkt->in_port
+						: c->simple_out;
+			}
+			continue;
+		}
+		run(&x, c);
+	}
+}
+
+/* Entries, then one signature bucket per PL_WAYS entries. */
+static size_t
+cache_size(const struct dp_pipeline *pl)
+{
+	return (size_t)pl->cache_entries * sizeof(struct pl_centry) +
+	       (size_t)pl->cache_entries / PL_WAYS * sizeof(struct pl_cbucket);
+}
+
+int
+dp_worker_create(struct dp_pipeline *pl, unsigned idx,
+		 const struct dp_packet_ops *ops, struct dp_worker **out)
+{
+	struct dp_worker *w;
+	size_t sz;
+	void *mem;
+	int rc;
+
+	if (idx >= pl->n_workers)
+		return -EINVAL;
+	w = aligned_alloc(64, (sizeof(*w) + 63) & ~(size_t)63);
+	if (w == NULL)
+		return -ENOMEM;
+	memset(w, 0, sizeof(*w));
+	w->pl = pl;
+	w->idx = idx;
+	if (ops != NULL)
+		w->ops = *ops;
+	w->ctr = pl->ctr[idx];
+	sz = cache_size(pl);
+	mem = mmap(NULL, sz, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (mem == MAP_FAILED) {
+		rc = -ENOMEM;
+		goto err_worker;
+	}
+	w->cache = mem;
+	w->buckets = (struct pl_cbucket *)(w->cache + pl->cache_entries);
+	w->cache_mask = pl->cache_entries / PL_WAYS - 1;
+	pthread_mutex_lock(&pl->lock);
+	if (pl->workers[idx] != NULL) {
+		pthread_mutex_unlock(&pl->lock);
+		rc = -EBUSY;
+		goto err_cache;
+	}
+	pl->workers[idx] = w;
+	pthread_mutex_unlock(&pl->lock);
+	if (pl_n_registered++ == 0)
+		rcu_register_thread();
+	w->is_registered = true;
+	*out = w;
+	return 0;
+
+err_cache:
+	munmap(w->cache, sz);
+err_worker:
+	free(w);
+	return rc;
+}
+
+void
+dp_worker_destroy(struct dp_worker *w)
+{
+	struct dp_pipeline *pl;
+
+	if (w == NULL)
+		return;
+	pl = w->pl;
+	pthread_mutex_lock(&pl->lock);
+	pl->workers[w->idx] = NULL;
+	pthread_mutex_unlock(&pl->lock);
+	if (w->is_registered && --pl_n_registered == 0)
+		rcu_unregister_thread();
+	munmap(w->cache, cache_size(pl));
+	free(w);
+}
+
+void
+dp_worker_quiescent(struct dp_worker *w)
+{
+	(void)w;
+	rcu_quiescent_state();
+}
+
+void
+dp_worker_offline(struct dp_worker *w)
+{
+	(void)w;
+	rcu_thread_offline();
+}
+
+void
+dp_worker_online(struct dp_worker *w)
+{
+	(void)w;
+	rcu_thread_online();
+}
+
+void
+dp_worker_count_drop(struct dp_worker *w, enum dp_drop_reason r, unsigned n)
+{
+	if ((unsigned)r < DP_DROP__COUNT)
+		w->drops[r] += n;
+}
