@@ -66,6 +66,13 @@ void dp_ctl_destroy(struct dp_ctl *c);
 int dp_ctl_poll(struct dp_ctl *c, int timeout_ms);
 
 /*
+ * Serve an already connected stream socket as a client (tests, fuzzing,
+ * an inherited socket). Takes ownership of fd (closed on failure too).
+ * 0, -EMFILE when the client table is full, -ENOMEM.
+ */
+int dp_ctl_client_add(struct dp_ctl *c, int fd);
+
+/*
  * Send a punted frame to every subscribed client as DP_MSG_PACKET_IN.
  * A client whose socket is full misses it (counted). frame is borrowed.
  */

@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * sluicectl.h: the command table of the sluicectl program. Each group of
+ * commands ("dp" for the datapath socket; REST groups later) lives in its
+ * own file and exports a table of struct sluicectl_cmd ended by an entry
+ * with a NULL name; sluicectl.c lists the tables and dispatches
+ * "sluicectl [global options] GROUP COMMAND ARGS...".
+ *
+ * Exit codes: 0 success, 1 failure (the datapath or server refused, I/O),
+ * 2 usage (a bad or missing argument, named in the message).
+ */
+#ifndef SLUICE_SLUICECTL_H
+#define SLUICE_SLUICECTL_H
+
+#include <stdbool.h>
+
+enum {
+	SLUICECTL_OK = 0,
+	SLUICECTL_FAIL = 1,
+	SLUICECTL_USAGE = 2,
+};
+
+/* Global options, parsed before the group name. */
+struct sluicectl_opts {
+	const char *dp_socket; /* -s: the datapath socket */
+	const char *api_url;   /* -u: the REST endpoint (REST groups) */
+	bool is_json;	       /* -o json */
+};
+
+struct sluicectl_cmd {
+	const char *group; /* "dp" */
+	const char *name;  /* "dump-flows"; NULL ends a table */
+	const char *args;  /* usage of the arguments */
+	const char *help;  /* one line */
+	/* argv[0] is the command name; returns an exit code. */
+	int (*run)(const struct sluicectl_opts *o, int argc, char **argv);
+};
+
+/* The tables (one per file). */
+extern const struct sluicectl_cmd sluicectl_dp_cmds[];
+
+/* Print "sluicectl: GROUP CMD: message" to stderr; return the code. */
+int sluicectl_usage(const struct sluicectl_cmd *cmd, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+int sluicectl_fail(const struct sluicectl_cmd *cmd, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* The entry of the table that holds run (for messages). */
+const struct sluicectl_cmd *sluicectl_cmd_lookup(const char *group,
+						 const char *name);
+
+#endif /* SLUICE_SLUICECTL_H */
