@@ -1,0 +1,258 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * rt_worker.c: the worker lcores of sluice-dp. Each runs one
+ * run-to-completion loop over the rx queues the port table gives it:
+ *
+ *   rx_burst(32) -> wrap as dp_packet -> dp_worker_process -> write back
+ *   -> tx grouped by port -> punts to the main lcore's ring -> free drops
+ *
+ * A packet is wrapped in a per-worker array of struct dp_packet (always hot
+ * in L1), not in the mbuf's private area. Clones for multi-output rules are
+ * rte_pktmbuf_copy()s wrapped in a per-burst slot array.
+ *
+ * An idle worker backs off: first it spins, then pauses progressively
+ * longer, then sleeps (RCU-offline while asleep) from RT_SLEEP_MIN_US
+ * doubling up to RT_SLEEP_MAX_US, and after about a second of silence
+ * RT_SLEEP_DEEP_US, so an idle datapath uses next to no CPU (a wake-up
+ * costs about 12 us of CPU in a VM, most of it the timer). The first
+ * packet after a quiet spell waits at most one sleep in the device's
+ * ring; steady traffic never sleeps.
+ *
+ * Concurrency: everything here runs on its own worker lcore, except
+ * rt_worker_wrap/writeback/clone, which the main lcore also calls on its
+ * own packets. The port table is read under RCU (QSBR): the worker
+ * reports a quiescent point once per loop and goes offline to sleep.
+ */
+#include <errno.h>
+#include <time.h>
+
+#include <urcu-qsbr.h>
+
+#include <rte_branch_prediction.h>
+#include <rte_ethdev.h>
+#include <rte_mbuf.h>
+#include <rte_pause.h>
+#include <rte_ring_elem.h>
+
+#include "rt.h"
+
+enum {
+	RT_IDLE_SPIN = 64,    /* empty polls before pausing */
+	RT_IDLE_PAUSE = 1024, /* empty polls before sleeping */
+	RT_SLEEP_MIN_US = 16,
+	RT_SLEEP_MAX_US = 1000,
+	RT_DEEP_SLEEPS = 1000,	 /* sleeps (about 1 s) before ... */
+	RT_SLEEP_DEEP_US = 4000, /* ... sleeping longer */
+	RT_TX_RETRIES = 1,
+};
+
+struct dp_packet *
+rt_worker_clone(void *ctx, const struct dp_packet *pkt)
+{
+	struct rt_clone_ctx *c = ctx;
+	struct rte_mbuf *m;
+	struct dp_packet *np;
+
+	if (unlikely(c->n_used >= DP_OUT_MAX))
+		return NULL;
+	rt_worker_writeback(pkt);
+	m = rte_pktmbuf_copy(pkt->opaque, c->pool, 0, UINT32_MAX);
+	if (unlikely(m == NULL))
+		return NULL;
+	np = &c->slots[c->n_used++];
+	rt_worker_wrap(m, pkt->in_port, np);
+	np->punt_reason = pkt->punt_reason;
+	return np;
+}
+
+static void
+rt_worker_free(struct dp_packet **pkts, unsigned n)
+{
+	struct rte_mbuf *m[DP_OUT_MAX];
+
+	for (unsigned i = 0; i < n; i++)
+		m[i] = pkts[i]->opaque;
+	rte_pktmbuf_free_bulk(m, n);
+}
+
+/* Send n mbufs out of one port; count and free what did not go. */
+static void
+rt_worker_send(struct rt_worker *w, const struct rt_ptab *tab, uint32_t port,
+	       struct rte_mbuf **m, unsigned n)
+{
+	unsigned sent = 0;
+	int rc;
+
+	rc = rt_port_tx(tab, port, (uint16_t)w->idx, m, (uint16_t)n);
+	if (unlikely(rc < 0)) {
+		dp_worker_count_drop(w->dw, DP_DROP_NO_PORT, n);
+		rte_pktmbuf_free_bulk(m, n);
+		return;
+	}
+	sent = (unsigned)rc;
+	for (unsigned r = 0; unlikely(sent < n) && r < RT_TX_RETRIES; r++)
+		sent += (unsigned)rt_port_tx(tab, port, (uint16_t)w->idx,
+					     m + sent, (uint16_t)(n - sent));
+	w->stats.tx_packets += sent;
+	if (unlikely(sent < n)) {
+		dp_worker_count_drop(w->dw, DP_DROP_TX_FULL, n - sent);
+		w->stats.tx_drop[port] += n - sent;
+		rte_pktmbuf_free_bulk(m + sent, n - sent);
+	}
+}
+
+/* Transmit a burst's outputs, grouped by port. */
+static void
+rt_worker_tx(struct rt_worker *w, const struct rt_ptab *tab,
+	     struct dp_burst_out *out)
+{
+	struct rte_mbuf *m[DP_OUT_MAX];
+	uint32_t port = out->tx_port[0];
+	unsigned n = out->n_tx;
+	bool is_mixed = false;
+
+	for (unsigned i = 0; i < n; i++) {
+		m[i] = rt_worker_writeback(out->tx[i]);
+		is_mixed |= out->tx_port[i] != port;
+	}
+	if (likely(!is_mixed)) {
+		rt_worker_send(w, tab, port, m, n);
+		return;
+	}
+	/* Several ports: one pass per distinct port, keeping order. */
+	while (n > 0) {
+		struct rte_mbuf *grp[DP_OUT_MAX];
+		unsigned n_grp = 0, n_rest = 0;
+
+		port = out->tx_port[0];
+		for (unsigned i = 0; i < n; i++) {
+			if (out->tx_port[i] == port) {
+				grp[n_grp++] = m[i];
+			} else {
+				m[n_rest] = m[i];
+				out->tx_port[n_rest++] = out->tx_port[i];
+			}
+		}
+		rt_worker_send(w, tab, port, grp, n_grp);
+		n = n_rest;
+	}
+}
+
+/* Hand punted packets to the main lcore; a full ring is a counted drop. */
+static void
+rt_worker_punt(struct rt_worker *w, struct dp_burst_out *out)
+{
+	struct rt_punt e[DP_OUT_MAX];
+	unsigned n = out->n_punt, k;
+
+	for (unsigned i = 0; i < n; i++) {
+		rt_worker_writeback(out->punt[i]);
+		e[i].mbuf = out->punt[i]->opaque;
+		e[i].in_port = out->punt[i]->in_port;
+		e[i].reason = out->punt[i]->punt_reason;
+	}
+	k = rte_ring_sp_enqueue_burst_elem(w->punt_ring, e, sizeof(*e), n,
+					   NULL);
+	w->stats.punts += k;
+	if (unlikely(k < n)) {
+		dp_worker_count_drop(w->dw, DP_DROP_PUNT_FULL, n - k);
+		rt_worker_free(out->punt + k, n - k);
+	}
+}
+
+/* One rx queue: receive, process, transmit. Returns packets received. */
+static unsigned
+rt_worker_poll(struct rt_worker *w, const struct rt_ptab *tab,
+	       const struct rt_rxq *q, struct dp_burst_out *out)
+{
+	struct rte_mbuf *m[DP_BURST];
+	struct dp_packet *pp[DP_BURST];
+	uint16_t n;
+
+	n = rte_eth_rx_burst(q->eth_id, 0, m, DP_BURST);
+	if (n == 0)
+		return 0;
+	for (uint16_t i = 0; i < n; i++) {
+		rt_worker_wrap(m[i], q->port_no, &w->pkts[i]);
+		pp[i] = &w->pkts[i];
+	}
+	w->clone.n_used = 0;
+	dp_worker_process(w->dw, pp, n, out);
+	if (likely(out->n_tx > 0))
+		rt_worker_tx(w, tab, out);
+	if (unlikely(out->n_punt > 0))
+		rt_worker_punt(w, out);
+	if (unlikely(out->n_drop > 0))
+		rt_worker_free(out->drop, out->n_drop);
+	w->stats.rx_packets += n;
+	return n;
+}
+
+/* Back off after *idle empty loops; sleep RCU-offline when long idle. */
+static void
+rt_worker_idle(struct rt_worker *w, unsigned *idle)
+{
+	unsigned i = ++*idle, us;
+	struct timespec ts;
+
+	if (i < RT_IDLE_SPIN)
+		return;
+	if (i < RT_IDLE_PAUSE) {
+		for (unsigned k = 0; k < i / RT_IDLE_SPIN; k++)
+			rte_pause();
+		return;
+	}
+	i -= RT_IDLE_PAUSE;
+	if (i >= RT_DEEP_SLEEPS) {
+		us = RT_SLEEP_DEEP_US;
+		*idle = RT_IDLE_PAUSE + RT_DEEP_SLEEPS; /* no overflow */
+	} else if (i < 6) {
+		us = RT_SLEEP_MIN_US << i; /* 16 .. 512 us */
+	} else {
+		us = RT_SLEEP_MAX_US;
+	}
+	ts.tv_sec = 0;
+	ts.tv_nsec = (long)us * 1000;
+	dp_worker_offline(w->dw);
+	nanosleep(&ts, NULL);
+	dp_worker_online(w->dw);
+	w->stats.idle_sleeps++;
+}
+
+int
+rt_worker_main(void *arg)
+{
+	struct rt_worker *w = arg;
+	struct rt *rt = w->rt;
+	struct dp_packet_ops ops = {
+		.clone = rt_worker_clone,
+		.ctx = &w->clone,
+	};
+	struct dp_burst_out out;
+	unsigned idle = 0;
+	int rc;
+
+	w->clone.pool = rt->pool;
+	rc = dp_worker_create(rt->pl, w->idx, &ops, &w->dw);
+	if (rc != 0) {
+		w->init_error = rc;
+		__atomic_store_n(&w->is_ready, 1, __ATOMIC_RELEASE);
+		return rc;
+	}
+	__atomic_store_n(&w->is_ready, 1, __ATOMIC_RELEASE);
+	while (!__atomic_load_n(&rt->is_stopping, __ATOMIC_RELAXED)) {
+		const struct rt_ptab *tab = rcu_dereference(rt->ptab);
+		unsigned n = 0;
+
+		for (unsigned q = 0; q < tab->n_rx[w->idx]; q++)
+			n += rt_worker_poll(w, tab, &tab->rx[w->idx][q], &out);
+		dp_worker_quiescent(w->dw);
+		if (n > 0)
+			idle = 0;
+		else
+			rt_worker_idle(w, &idle);
+	}
+	dp_worker_destroy(w->dw);
+	w->dw = NULL;
+	return 0;
+}

@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
+# dp_forward: two guests on veth pairs whose host ends are sluice-dp ports
+# (AF_XDP or AF_PACKET, the first argument), two port rules programmed
+# with sluicectl; ping and a 3 s iperf3 TCP run between the guests. Also
+# measures the CPU an idle sluice-dp uses over 5 s. With "tap", sluice-dp
+# creates two tap devices and the test moves them into the guests.
+#
+#   ns A               host                                ns B
+#   eth0 --veth-- hA [port 1] sluice-dp [port 2] hB --veth-- eth0
+#   10.201.0.1/24                                          10.201.0.2/24
+#
+#   table=0 in_port=1 -> output:2, in_port=2 -> output:1
+. "$(dirname "$0")/../lib/netns.sh"
+
+mode=${1:-af_packet}
+case $mode in af_xdp|af_packet|tap) ;; *) nt_fail "mode $mode";; esac
+command -v iperf3 >/dev/null || nt_skip "needs iperf3"
+nt_init
+nt_ns_add A
+nt_ns_add B
+if [ "$mode" = tap ]; then
+	nt_dp_start --port "p1=tap:${NT_ID}A" --port "p2=tap:${NT_ID}B"
+	for g in A B; do
+		ip link set "${NT_ID}$g" netns "$(nt_ns $g)" ||
+			nt_fail "move tap ${NT_ID}$g into its guest"
+	done
+	nt_exec A ip addr add 10.201.0.1/24 dev "${NT_ID}A"
+	nt_exec B ip addr add 10.201.0.2/24 dev "${NT_ID}B"
+	nt_exec A ip link set "${NT_ID}A" up
+	nt_exec B ip link set "${NT_ID}B" up
+else
+	nt_veth A eth0 10.201.0.1/24 "${NT_ID}A"
+	nt_veth B eth0 10.201.0.2/24 "${NT_ID}B"
+	nt_dp_start --port "p1=$mode:${NT_ID}A" --port "p2=$mode:${NT_ID}B"
+fi
+nt_ctl dp add-flows - <<'FLOWS'
+table=0,priority=10,in_port=1,actions=output:2
+table=0,priority=10,in_port=2,actions=output:1
+FLOWS
+
+nt_ping A 10.201.0.2 5 -i 0.1
+nt_log "ping through $mode ports: 5/5"
+
+nt_exec B iperf3 -s -1 -B 10.201.0.2 >/dev/null 2>&1 &
+NT_PIDS+=($!)
+sleep 0.5
+out=$(nt_exec A iperf3 -c 10.201.0.2 -t 3 -f m) || {
+	echo "$out" >&2
+	nt_fail "iperf3 failed"
+}
+rate=$(echo "$out" | awk '/receiver/ { print $(NF-2) }')
+echo "iperf3 TCP through sluice-dp ($mode): $rate Mbit/s"
+awk -v r="$rate" 'BEGIN { exit !(r > 50) }' ||
+	nt_fail "iperf3 rate $rate Mbit/s is under 50 Mbit/s"
+
+# Rules were hit: counters show it.
+flows=$(nt_ctl dp dump-flows)
+echo "$flows"
+echo "$flows" | grep -q 'in_port=1.*n_packets=[1-9]' ||
+	echo "$flows" | grep -q 'n_packets=[1-9].*in_port=1' ||
+	nt_fail "rule in_port=1 counted no packets"
+ports=$(nt_ctl dp ports)
+echo "$ports"
+
+# Idle CPU over 5 s of no traffic: time on CPU of every thread, in ns
+# (schedstat; tick-based utime/stime is too coarse for this).
+cpu_ns() {
+	cat /proc/"$NT_DP_PID"/task/*/schedstat | awk '{ t += $1 } END { print t }'
+}
+sleep 2
+t0=$(cpu_ns)
+sleep 5
+t1=$(cpu_ns)
+cpu=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", (b - a) / 5e9 * 100 }')
+echo "idle sluice-dp ($mode ports): $cpu% of one CPU over 5 s"
+awk -v c="$cpu" 'BEGIN { exit !(c < 5) }' ||
+	nt_fail "idle sluice-dp uses $cpu% CPU (bound 5%)"
+
+nt_dp_stop
+nt_log "sluice-dp stopped cleanly"
