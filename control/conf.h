@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * conf.h: the configuration file of sluiced (configs/sluice.conf, INI:
+ * "[section]" lines, "key = value" lines, '#' or ';' comments). Parsing is
+ * strict: an unknown section or key, a repeated single-valued key or a bad
+ * value is an error naming file:line and the key. The [sluice-dp] section
+ * belongs to the datapath daemon and is skipped here.
+ *
+ * Concurrency: none (startup only).
+ */
+#ifndef SLUICE_CONF_H
+#define SLUICE_CONF_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "api.h"
+#include "log.h"
+
+#define CONF_TOKENS_MAX 64
+#define CONF_PATH_DEFAULT "/etc/sluice/sluice.conf"
+
+struct conf {
+	/* [api] */
+	char listen[128];		/* listen = 127.0.0.1:9696 */
+	char tls_cert[PATH_MAX];	/* tls_cert = PEM file, "" = HTTP */
+	char tls_key[PATH_MAX];		/* tls_key = PEM file */
+	unsigned max_connections;	/* max_connections = 256 */
+	/* [auth] */
+	enum api_auth_mode auth;	/* mode = none | token */
+	char admin_token[API_TOKEN_MAX + 1];	/* admin_token = ... */
+	char default_project[CTL_PROJECT_MAX + 1]; /* default_project */
+	size_t n_tokens;		/* project_token = PROJECT:TOKEN */
+	struct api_token tokens[CONF_TOKENS_MAX];
+	/* [store] */
+	char db_path[PATH_MAX];		/* path = /var/lib/sluice/sluice.db */
+	/* [datapath] */
+	char dp_socket[108];		/* socket = /run/sluice/dp.sock */
+	/* [log] */
+	enum log_level log_level;	/* level = info */
+	bool use_syslog;		/* target = stderr | syslog */
+};
+
+/* Fill the defaults. */
+void conf_defaults(struct conf *c);
+
+/*
+ * Read path into c (on top of its current values). Errors are printed to
+ * stderr as "path:line: [section] key: reason". 0, -ENOENT (no file),
+ * -EINVAL.
+ */
+int conf_load(const char *path, struct conf *c);
+
+/*
+ * Apply one "section.key=value" override (the -o option). Same checks
+ * as the file. 0 or -EINVAL (printed).
+ */
+int conf_override(struct conf *c, const char *arg);
+
+/* Cross-key checks after loading (token mode needs an admin token...). */
+int conf_check(const struct conf *c, const char *path);
+
+#endif /* SLUICE_CONF_H */

@@ -1,0 +1,640 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * compiler.c: tenant networking intent (net_view.h) to flow rules. The
+ * layout (tables 0 ingress, 1 ARP, 2 L2, 3..7 flood) is described in
+ * compiler.h and argued in docs/compiler.md. Everything here is a pure
+ * function of the view except compiler_apply(), which hands the result to
+ * the datapath through net_dp.h.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "compiler.h"
+
+/* Priorities, per table. */
+enum {
+	PRIO_IN_DHCP = 400,	/* T0: DHCP client -> punt */
+	PRIO_IN_ALLOW = 300,	/* T0: allowed (in_port, MAC, IP) */
+	PRIO_IN_OPEN = 100,	/* T0: port security off: everything */
+	PRIO_IN_DROP = 1,	/* T0: the rest of a port: spoofed */
+	PRIO_ARP_SELF = 210,	/* T1: a port asking about itself */
+	PRIO_ARP_ANSWER = 200,	/* T1: known address -> arp_reply */
+	PRIO_L2 = 100,		/* T2: known MAC -> output */
+	PRIO_FLOOD = 100,	/* T3+: per ingress port flood */
+	PRIO_DEFAULT = 0,	/* global: miss handling */
+};
+
+enum { ETH_P_IPV4 = 0x0800, ETH_P_ARPV = 0x0806, ETH_P_IPV6V = 0x86dd };
+enum { ARP_OP_REQUEST = 1 };
+enum { IPPROTO_UDPV = 17 };
+
+void
+compiler_rules_fini(struct compiler_rules *rs)
+{
+	if (rs == NULL)
+		return;
+	free(rs->rules);
+	rs->rules = NULL;
+	rs->n = 0;
+	rs->cap = 0;
+}
+
+int
+compiler_rules_push(struct compiler_rules *rs, const struct dp_rule *r)
+{
+	struct dp_rule *nr;
+	size_t cap;
+
+	if (rs->n == rs->cap) {
+		cap = rs->cap != 0 ? rs->cap * 2 : 64;
+		nr = realloc(rs->rules, cap * sizeof(*nr));
+		if (nr == NULL)
+			return -ENOMEM;
+		rs->rules = nr;
+		rs->cap = cap;
+	}
+	rs->rules[rs->n++] = *r;
+	return 0;
+}
+
+static uint64_t
+cookie_make(enum compiler_kind kind, uint64_t id)
+{
+	return COMPILER_COOKIE_NS | ((uint64_t)kind << 48) |
+	       (id & 0xffffffffffffULL);
+}
+
+uint64_t
+compiler_cookie_global(void)
+{
+	return cookie_make(COMPILER_KIND_GLOBAL, 0);
+}
+
+uint64_t
+compiler_cookie_network(uint32_t segment_id)
+{
+	return cookie_make(COMPILER_KIND_NETWORK, segment_id);
+}
+
+uint64_t
+compiler_cookie_port(const char *port_id)
+{
+	uint64_t h = 0xcbf29ce484222325ULL; /* FNV-1a 64 */
+
+	for (const unsigned char *s = (const unsigned char *)port_id; *s;
+	     s++) {
+		h ^= *s;
+		h *= 0x100000001b3ULL;
+	}
+	/* Fold the high bits in so all 64 bits of the hash count. */
+	h ^= h >> 48;
+	return cookie_make(COMPILER_KIND_PORT, h);
+}
+
+int
+compiler_cookie_kind(uint64_t cookie)
+{
+	if ((cookie & COMPILER_COOKIE_NS_MASK) != COMPILER_COOKIE_NS)
+		return 0;
+	return (int)((cookie >> 48) & 0xff);
+}
+
+/* Rule construction helpers. */
+
+static void
+rule_init(struct dp_rule *r, uint64_t cookie, uint8_t table, uint32_t prio)
+{
+	memset(r, 0, sizeof(*r));
+	r->cookie = cookie;
+	r->table = table;
+	r->priority = prio;
+}
+
+/* Match field f on value under mask (both in the key's byte order). */
+static void
+match_masked(struct dp_rule *r, enum dp_field f, const void *val,
+	     const void *mask)
+{
+	const struct dp_field_info *fi = dp_field_info(f);
+	uint8_t *m = (uint8_t *)&r->match + fi->offset;
+	uint8_t *k = (uint8_t *)&r->mask + fi->offset;
+	const uint8_t *v = val;
+	const uint8_t *mk = mask;
+
+	for (unsigned i = 0; i < fi->size; i++) {
+		k[i] = mk[i];
+		m[i] = v[i] & mk[i];
+	}
+}
+
+static void
+match_exact(struct dp_rule *r, enum dp_field f, const void *val)
+{
+	static const uint8_t ones[16] = {
+		0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+		0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+	};
+
+	match_masked(r, f, val, ones);
+}
+
+static void
+match_u32h(struct dp_rule *r, enum dp_field f, uint32_t v)
+{
+	match_exact(r, f, &v);
+}
+
+static void
+match_u16n(struct dp_rule *r, enum dp_field f, uint16_t host_v)
+{
+	uint16_t v = htons(host_v);
+
+	match_exact(r, f, &v);
+}
+
+static void
+match_u8(struct dp_rule *r, enum dp_field f, uint8_t v)
+{
+	match_exact(r, f, &v);
+}
+
+/* Match an address prefix on nw_src/nw_dst (v4) or ipv6_src (v6). */
+static void
+match_prefix(struct dp_rule *r, enum dp_field f, const struct net_addr *a)
+{
+	uint8_t mask[16] = {0};
+	unsigned bytes = a->version == 4 ? 4 : 16;
+	unsigned len = a->prefix_len;
+
+	for (unsigned i = 0; i < bytes; i++) {
+		if (len >= 8) {
+			mask[i] = 0xff;
+			len -= 8;
+		} else {
+			mask[i] = (uint8_t)(0xff00 >> len);
+			len = 0;
+		}
+	}
+	match_masked(r, f, a->a, mask);
+}
+
+static struct dp_action *
+act_push(struct dp_rule *r, enum dp_action_type type)
+{
+	struct dp_action *a = &r->actions[r->n_actions++];
+
+	a->type = (uint16_t)type;
+	return a;
+}
+
+static void
+act_output(struct dp_rule *r, uint32_t port)
+{
+	act_push(r, DP_ACT_OUTPUT)->u.port = port;
+}
+
+static void
+act_goto(struct dp_rule *r, uint32_t table)
+{
+	act_push(r, DP_ACT_GOTO_TABLE)->u.table = table;
+}
+
+static void
+act_set_metadata(struct dp_rule *r, uint32_t metadata)
+{
+	struct dp_action *a = act_push(r, DP_ACT_SET_FIELD);
+
+	a->u.set.field = DP_F_METADATA;
+	memcpy(a->u.set.value, &metadata, sizeof(metadata));
+}
+
+static void
+act_drop(struct dp_rule *r)
+{
+	act_push(r, DP_ACT_DROP);
+}
+
+/* Global skeleton: what a packet does when no owner's rule matches. */
+int
+compiler_global(struct compiler_rules *out)
+{
+	uint64_t c = compiler_cookie_global();
+	struct dp_rule r;
+	int rc;
+
+	/* Unknown ingress port: drop, counted on this rule. */
+	rule_init(&r, c, COMPILER_T_INGRESS, PRIO_DEFAULT);
+	act_drop(&r);
+	if ((rc = compiler_rules_push(out, &r)) < 0)
+		return rc;
+	/* ARP not for a known address: switch it like any frame. */
+	rule_init(&r, c, COMPILER_T_ARP, PRIO_DEFAULT);
+	act_goto(&r, COMPILER_T_L2);
+	if ((rc = compiler_rules_push(out, &r)) < 0)
+		return rc;
+	/* Broadcast, multicast, unknown unicast: flood in the network. */
+	rule_init(&r, c, COMPILER_T_L2, PRIO_DEFAULT);
+	act_goto(&r, COMPILER_T_FLOOD);
+	return compiler_rules_push(out, &r);
+}
+
+/* A port takes part in forwarding: attached, up, its network up. */
+static bool
+port_is_live(const struct net_view *v, const struct net_view_port *p,
+	     const struct net_view_network **netp)
+{
+	const struct net_view_network *net = net_view_network(v,
+							      p->network_id);
+
+	*netp = net;
+	return net != NULL && p->dp_port != 0 && p->is_admin_up &&
+	       net->is_admin_up && net->segment_id != 0;
+}
+
+static int
+cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+int
+compiler_network(const struct net_view *v,
+		 const struct net_view_network *net, struct compiler_rules *out)
+{
+	const struct net_view_network *pn;
+	uint64_t c = compiler_cookie_network(net->segment_id);
+	uint32_t *members;
+	size_t n = 0;
+	struct dp_rule r;
+	int rc = 0;
+
+	if (!net->is_admin_up || net->segment_id == 0)
+		return 0;
+	members = calloc(v->n_ports + 1, sizeof(*members));
+	if (members == NULL)
+		return -ENOMEM;
+	for (size_t i = 0; i < v->n_ports; i++)
+		if (strcmp(v->ports[i].network_id, net->id) == 0 &&
+		    port_is_live(v, &v->ports[i], &pn) && pn == net)
+			members[n++] = v->ports[i].dp_port;
+	/* Sorted, so the rules do not depend on the view's order. */
+	qsort(members, n, sizeof(*members), cmp_u32);
+
+	for (size_t i = 0; i < n; i++) {
+		size_t left = n - 1; /* every member but the ingress one */
+		size_t j = 0;
+		unsigned table = COMPILER_T_FLOOD;
+
+		for (;;) {
+			rule_init(&r, c, (uint8_t)table, PRIO_FLOOD);
+			match_u32h(&r, DP_F_METADATA, net->segment_id);
+			match_u32h(&r, DP_F_IN_PORT, members[i]);
+			while (left > 0 &&
+			       (r.n_actions < DP_ACTIONS_MAX - 1 ||
+				(left == 1 && r.n_actions < DP_ACTIONS_MAX))) {
+				if (j == i) {
+					j++;
+					continue;
+				}
+				act_output(&r, members[j++]);
+				left--;
+			}
+			if (left > 0) {
+				if (table == COMPILER_T_FLOOD_LAST) {
+					rc = -E2BIG;
+					goto out;
+				}
+				act_goto(&r, ++table);
+			}
+			if ((rc = compiler_rules_push(out, &r)) < 0)
+				goto out;
+			if (left == 0)
+				break;
+		}
+	}
+out:
+	free(members);
+	return rc;
+}
+
+/* Allowed (MAC, prefix) pairs of a port: fixed IPs and address pairs. */
+struct allow {
+	uint8_t mac[6];
+	struct net_addr ip;
+};
+
+static size_t
+port_allows(const struct net_view_port *p, struct allow *al, size_t max)
+{
+	size_t n = 0;
+
+	for (unsigned i = 0; i < p->n_ips && n < max; i++) {
+		memcpy(al[n].mac, p->mac, 6);
+		al[n].ip = p->ips[i].ip;
+		al[n].ip.prefix_len = p->ips[i].ip.version == 4 ? 32 : 128;
+		n++;
+	}
+	for (unsigned i = 0; i < p->n_pairs && n < max; i++) {
+		const uint8_t *mac = p->pairs[i].has_mac ? p->pairs[i].mac
+							 : p->mac;
+
+		memcpy(al[n].mac, mac, 6);
+		al[n].ip = p->pairs[i].ip;
+		n++;
+	}
+	return n;
+}
+
+/* Push r unless a rule with the same table, priority and match exists in
+ * out[from..). Duplicates come from address pairs repeating fixed IPs. */
+static int
+push_unique(struct compiler_rules *out, size_t from, const struct dp_rule *r)
+{
+	for (size_t i = from; i < out->n; i++) {
+		const struct dp_rule *o = &out->rules[i];
+
+		if (o->table == r->table && o->priority == r->priority &&
+		    memcmp(&o->match, &r->match, sizeof(r->match)) == 0 &&
+		    memcmp(&o->mask, &r->mask, sizeof(r->mask)) == 0)
+			return 0;
+	}
+	return compiler_rules_push(out, r);
+}
+
+/* T0 rules admitting one (MAC, prefix) of a secured port. */
+static int
+port_allow_rules(const struct dp_rule *base, const struct allow *al,
+		 uint32_t segment, struct compiler_rules *out, size_t from)
+{
+	static const uint8_t ll[16] = {0xfe, 0x80};
+	struct dp_rule r;
+	int rc;
+
+	if (al->ip.version == 4) {
+		r = *base;
+		match_exact(&r, DP_F_ETH_SRC, al->mac);
+		match_u16n(&r, DP_F_ETH_TYPE, ETH_P_IPV4);
+		match_prefix(&r, DP_F_NW_SRC, &al->ip);
+		act_set_metadata(&r, segment);
+		act_goto(&r, COMPILER_T_L2);
+		if ((rc = push_unique(out, from, &r)) < 0)
+			return rc;
+		r = *base;
+		match_exact(&r, DP_F_ETH_SRC, al->mac);
+		match_u16n(&r, DP_F_ETH_TYPE, ETH_P_ARPV);
+		match_exact(&r, DP_F_ARP_SHA, al->mac);
+		match_prefix(&r, DP_F_NW_SRC, &al->ip);
+		act_set_metadata(&r, segment);
+		act_goto(&r, COMPILER_T_ARP);
+		return push_unique(out, from, &r);
+	}
+	if (al->ip.version != 6)
+		return 0;
+	struct net_addr lla = {.version = 6, .prefix_len = 10};
+	struct net_addr any = {.version = 6, .prefix_len = 128};
+	const struct net_addr *v6[] = {&al->ip, &lla, &any};
+
+	memcpy(lla.a, ll, 16);
+	for (unsigned i = 0; i < 3; i++) {
+		r = *base;
+		match_exact(&r, DP_F_ETH_SRC, al->mac);
+		match_u16n(&r, DP_F_ETH_TYPE, ETH_P_IPV6V);
+		match_prefix(&r, DP_F_IPV6_SRC, v6[i]);
+		act_set_metadata(&r, segment);
+		act_goto(&r, COMPILER_T_L2);
+		if ((rc = push_unique(out, from, &r)) < 0)
+			return rc;
+	}
+	return 0;
+}
+
+/* T0 of a port: DHCP punt, admission (anti-spoofing), drop. */
+static int
+port_ingress(const struct net_view_port *p, uint32_t segment, uint64_t c,
+	     struct compiler_rules *out, size_t from)
+{
+	struct allow al[NET_PORT_IPS_MAX + NET_PAIRS_MAX];
+	struct dp_rule base, r;
+	size_t n_al;
+	uint32_t zero = 0;
+	int rc;
+
+	rule_init(&base, c, COMPILER_T_INGRESS, PRIO_IN_ALLOW);
+	match_u32h(&base, DP_F_IN_PORT, p->dp_port);
+
+	/* DHCP client -> server: answered natively (dhcp.h). */
+	r = base;
+	r.priority = PRIO_IN_DHCP;
+	if (p->is_port_security)
+		match_exact(&r, DP_F_ETH_SRC, p->mac);
+	match_u16n(&r, DP_F_ETH_TYPE, ETH_P_IPV4);
+	match_u8(&r, DP_F_NW_PROTO, IPPROTO_UDPV);
+	match_u16n(&r, DP_F_TP_SRC, 68);
+	match_u16n(&r, DP_F_TP_DST, 67);
+	act_push(&r, DP_ACT_PUNT)->u.reason = COMPILER_PUNT_DHCP;
+	if ((rc = compiler_rules_push(out, &r)) < 0)
+		return rc;
+
+	if (!p->is_port_security) {
+		r = base;
+		r.priority = PRIO_IN_OPEN;
+		act_set_metadata(&r, segment);
+		act_goto(&r, COMPILER_T_ARP);
+		return compiler_rules_push(out, &r);
+	}
+
+	n_al = port_allows(p, al, sizeof(al) / sizeof(al[0]));
+	for (size_t i = 0; i < n_al; i++)
+		if ((rc = port_allow_rules(&base, &al[i], segment, out,
+					   from)) < 0)
+			return rc;
+	/* ARP probes (sender address 0.0.0.0, RFC 5227) from its MAC. */
+	r = base;
+	match_exact(&r, DP_F_ETH_SRC, p->mac);
+	match_u16n(&r, DP_F_ETH_TYPE, ETH_P_ARPV);
+	match_exact(&r, DP_F_ARP_SHA, p->mac);
+	match_exact(&r, DP_F_NW_SRC, &zero);
+	act_set_metadata(&r, segment);
+	act_goto(&r, COMPILER_T_ARP);
+	if ((rc = push_unique(out, from, &r)) < 0)
+		return rc;
+
+	/* Anything else from this port is spoofed. */
+	r = base;
+	r.priority = PRIO_IN_DROP;
+	act_drop(&r);
+	return compiler_rules_push(out, &r);
+}
+
+/* T1: answer ARP requests for the port's IPv4 fixed IPs. T2: its MACs. */
+static int
+port_arp_l2(const struct net_view_port *p, uint32_t segment, uint64_t c,
+	    struct compiler_rules *out, size_t from)
+{
+	struct dp_rule r;
+	int rc;
+
+	for (unsigned i = 0; i < p->n_ips; i++) {
+		const struct net_addr *ip = &p->ips[i].ip;
+
+		if (ip->version != 4)
+			continue;
+		/* A port asking about its own address (gratuitous ARP,
+		 * conflict detection) must not get an answer from us. */
+		rule_init(&r, c, COMPILER_T_ARP, PRIO_ARP_SELF);
+		match_u32h(&r, DP_F_METADATA, segment);
+		match_u32h(&r, DP_F_IN_PORT, p->dp_port);
+		match_u16n(&r, DP_F_ETH_TYPE, ETH_P_ARPV);
+		match_u8(&r, DP_F_NW_PROTO, ARP_OP_REQUEST);
+		match_exact(&r, DP_F_NW_DST, ip->a);
+		act_goto(&r, COMPILER_T_L2);
+		if ((rc = push_unique(out, from, &r)) < 0)
+			return rc;
+
+		rule_init(&r, c, COMPILER_T_ARP, PRIO_ARP_ANSWER);
+		match_u32h(&r, DP_F_METADATA, segment);
+		match_u16n(&r, DP_F_ETH_TYPE, ETH_P_ARPV);
+		match_u8(&r, DP_F_NW_PROTO, ARP_OP_REQUEST);
+		match_exact(&r, DP_F_NW_DST, ip->a);
+		memcpy(act_push(&r, DP_ACT_ARP_REPLY)->u.mac, p->mac, 6);
+		act_output(&r, DP_PORT_IN_PORT);
+		if ((rc = push_unique(out, from, &r)) < 0)
+			return rc;
+	}
+
+	rule_init(&r, c, COMPILER_T_L2, PRIO_L2);
+	match_u32h(&r, DP_F_METADATA, segment);
+	match_exact(&r, DP_F_ETH_DST, p->mac);
+	act_output(&r, p->dp_port);
+	if ((rc = push_unique(out, from, &r)) < 0)
+		return rc;
+	for (unsigned i = 0; i < p->n_pairs; i++) {
+		if (!p->pairs[i].has_mac)
+			continue;
+		rule_init(&r, c, COMPILER_T_L2, PRIO_L2);
+		match_u32h(&r, DP_F_METADATA, segment);
+		match_exact(&r, DP_F_ETH_DST, p->pairs[i].mac);
+		act_output(&r, p->dp_port);
+		if ((rc = push_unique(out, from, &r)) < 0)
+			return rc;
+	}
+	return 0;
+}
+
+int
+compiler_port(const struct net_view *v, const struct net_view_port *p,
+	      struct compiler_rules *out)
+{
+	const struct net_view_network *net;
+	uint64_t c = compiler_cookie_port(p->id);
+	size_t from = out->n;
+	struct dp_rule r;
+	int rc;
+
+	if (p->dp_port == 0 || p->dp_port > DP_PORT_MAX)
+		return 0;
+	if (!port_is_live(v, p, &net)) {
+		if (net == NULL)
+			return 0;
+		/* Attached but down: its traffic goes nowhere. */
+		rule_init(&r, c, COMPILER_T_INGRESS, PRIO_IN_DROP);
+		match_u32h(&r, DP_F_IN_PORT, p->dp_port);
+		act_drop(&r);
+		return compiler_rules_push(out, &r);
+	}
+	if ((rc = port_ingress(p, net->segment_id, c, out, from)) < 0)
+		return rc;
+	return port_arp_l2(p, net->segment_id, c, out, from);
+}
+
+int
+compiler_owner(const struct net_view *v, uint64_t cookie,
+	       struct compiler_rules *out)
+{
+	int rc;
+
+	switch (compiler_cookie_kind(cookie)) {
+	case COMPILER_KIND_GLOBAL:
+		return cookie == compiler_cookie_global() ? compiler_global(out)
+							   : 0;
+	case COMPILER_KIND_NETWORK:
+		for (size_t i = 0; i < v->n_networks; i++) {
+			const struct net_view_network *n = &v->networks[i];
+
+			if (compiler_cookie_network(n->segment_id) == cookie)
+				return compiler_network(v, n, out);
+		}
+		return 0;
+	case COMPILER_KIND_PORT:
+		for (size_t i = 0; i < v->n_ports; i++) {
+			if (compiler_cookie_port(v->ports[i].id) != cookie)
+				continue;
+			if ((rc = compiler_port(v, &v->ports[i], out)) < 0)
+				return rc;
+		}
+		return 0;
+	default:
+		return -EINVAL;
+	}
+}
+
+int
+compiler_all(const struct net_view *v, struct compiler_rules *out)
+{
+	int rc;
+
+	if ((rc = compiler_global(out)) < 0)
+		return rc;
+	for (size_t i = 0; i < v->n_networks; i++)
+		if ((rc = compiler_network(v, &v->networks[i], out)) < 0)
+			return rc;
+	for (size_t i = 0; i < v->n_ports; i++)
+		if ((rc = compiler_port(v, &v->ports[i], out)) < 0)
+			return rc;
+	return 0;
+}
+
+int
+compiler_apply(const struct net_dp *dp, const struct net_view *v,
+	       const uint64_t *cookies, size_t n, char *err, size_t err_len)
+{
+	struct compiler_rules rs = {0};
+	char dummy[8];
+	int rc;
+
+	if (err == NULL) {
+		err = dummy;
+		err_len = sizeof(dummy);
+	}
+	for (size_t i = 0; i < n; i++) {
+		if ((rc = compiler_owner(v, cookies[i], &rs)) < 0) {
+			snprintf(err, err_len,
+				 "compiler: owner %#llx: cannot compile: %s",
+				 (unsigned long long)cookies[i],
+				 strerror(-rc));
+			goto free_rules;
+		}
+	}
+	if ((rc = dp->flow_begin(dp->ctx, err, err_len)) < 0)
+		goto free_rules;
+	for (size_t i = 0; i < n; i++)
+		if ((rc = dp->flow_del_cookie(dp->ctx, cookies[i],
+					      COMPILER_COOKIE_ALL, err,
+					      err_len)) < 0)
+			goto abort;
+	if (rs.n > 0 &&
+	    (rc = dp->flow_add(dp->ctx, rs.rules, rs.n, err, err_len)) < 0)
+		goto abort;
+	rc = dp->flow_commit(dp->ctx, err, err_len);
+	goto free_rules;
+abort:
+	dp->flow_abort(dp->ctx);
+free_rules:
+	compiler_rules_fini(&rs);
+	return rc;
+}

@@ -1,0 +1,99 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * netdrv.h: the tenant-network driver of sluiced: everything control/net/
+ * does, run on sluiced's libevent loop. It owns the connection to
+ * sluice-dp (dp_client.h), binds ports (binder.h), keeps the flow tables
+ * equal to the intent (compiler.h, reconcile.h) and answers DHCP
+ * packet-ins (dhcp.h).
+ *
+ * sluiced gives it a callback that builds the current intent view from
+ * its model, and tells it what changed (a port, a network); the driver
+ * asks for the view again whenever it needs it. It connects by itself and
+ * reconnects when sluice-dp goes away: a datapath with a new boot id (a
+ * restarted sluice-dp) gets its ports bound again and every rule added; the
+ * same datapath (a restarted sluiced) gets only the difference, usually
+ * nothing. While disconnected, changes are only remembered as "resync on
+ * connect".
+ *
+ * Concurrency: the loop's thread only. Calls into sluice-dp block for at
+ * most the client's timeout.
+ */
+#ifndef SLUICE_NETDRV_H
+#define SLUICE_NETDRV_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "binder.h"
+#include "dhcp.h"
+#include "net_view.h"
+
+struct event_base;
+
+struct netdrv_config {
+	char dp_socket[108];		/* "" = DP_SOCKET_PATH_DEFAULT */
+	struct binder_config binder;
+	struct dhcp_config dhcp;
+	unsigned poll_ms;		/* port status poll; 0 = 1000 */
+	unsigned reconnect_ms;		/* retry period; 0 = 200 */
+	int dp_timeout_ms;		/* per datapath call; 0 = 5000 */
+};
+
+enum netdrv_log_level { NETDRV_LOG_ERROR, NETDRV_LOG_WARN, NETDRV_LOG_INFO };
+
+struct netdrv_ops {
+	/*
+	 * Fill out with the current intent. The arrays are the caller's and
+	 * must stay valid until the next call of view() or netdrv_destroy();
+	 * dp_port is ignored (the driver fills it). 0 or -errno.
+	 */
+	int (*view)(void *arg, struct net_view *out);
+	/* A port was bound (vif) or unbound / failed to bind (vif NULL,
+	 * reason in err). May be NULL. */
+	void (*port_bound)(void *arg, const char *port_id,
+			   const struct binder_vif *vif, const char *err);
+	/* DOWN -> ACTIVE and back. May be NULL. */
+	void (*port_status)(void *arg, const char *port_id, bool is_up);
+	/* One line, no newline. NULL: stderr. */
+	void (*log)(void *arg, enum netdrv_log_level level, const char *msg);
+	void *arg;
+};
+
+struct netdrv_stats {
+	uint64_t n_connects;		/* successful connections */
+	uint64_t n_boots;		/* distinct datapath boot ids seen */
+	uint64_t n_syncs;		/* full reconciles */
+	uint64_t n_applies;		/* incremental updates */
+	uint64_t n_dhcp_replies;
+	size_t last_added, last_deleted, last_same; /* last full reconcile */
+	double last_sync_ms;		/* its duration, binding included */
+	bool is_connected;
+};
+
+struct netdrv;
+
+/* cfg and ops are copied. Starts connecting at once (on the loop). */
+int netdrv_create(struct event_base *base, const struct netdrv_config *cfg,
+		  const struct netdrv_ops *ops, struct netdrv **out);
+/* Disconnects; the datapath keeps its state. Accepts NULL. */
+void netdrv_destroy(struct netdrv *d);
+
+/*
+ * A port was created, updated or deleted (it is absent from the view).
+ * old_segment: its network's segment before the change if that changed
+ * (0 otherwise). Binds or unbinds it, then replaces its rules and its
+ * network's. 0, or -errno (the change is retried by a full resync).
+ */
+int netdrv_port_changed(struct netdrv *d, const char *port_id,
+			uint32_t old_segment);
+/* A network was created, updated or deleted: its rules and its ports'. */
+int netdrv_network_changed(struct netdrv *d, uint32_t segment);
+/* Bind everything, prune what is gone, reconcile all rules. */
+int netdrv_resync(struct netdrv *d);
+
+/* Datapath port of a bound port (0: none). */
+uint32_t netdrv_dp_port(const struct netdrv *d, const char *port_id);
+void netdrv_stats(const struct netdrv *d, struct netdrv_stats *out);
+
+#endif /* SLUICE_NETDRV_H */

@@ -1,0 +1,499 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * netdrv_test.c: the driver (netdrv.h) against the real protocol server
+ * (dp_ctl.h) and pipeline in a thread, over a Unix socket, with a fake
+ * port backend: first connection binds and reconciles, port and network
+ * changes touch their rules, a deleted port is unbound, DHCP packet-ins
+ * get an OFFER by packet-out, and a new datapath boot (a restarted
+ * sluice-dp) is rebound and reprogrammed by itself.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <event2/event.h>
+
+#include "compiler.h"
+#include "dp_client.h"
+#include "dp_ctl.h"
+#include "frames.h"
+#include "netdrv.h"
+#include "pipeline.h"
+
+/* The fake datapath: pipeline + protocol server on a thread. */
+struct server {
+	struct dp_pipeline *pl;
+	struct dp_ctl *ctl;
+	struct dp_ctl_backend be;
+	pthread_t thread;
+	pthread_mutex_t lock;		/* guards the fields below */
+	int is_stopping;
+	struct dp_port_info ports[16];
+	unsigned n_ports;
+	uint32_t next_no;
+	unsigned n_out;
+	uint32_t out_port;
+	uint8_t out_frame[1024];
+	uint32_t out_len;
+	int has_inject;
+	uint32_t inject_port;
+	uint8_t inject[1024];
+	uint32_t inject_len;
+};
+
+static int
+be_port_add(void *ctx, const struct dp_port_spec *spec,
+	    struct dp_port_info *out, char *err, size_t err_len)
+{
+	struct server *s = ctx;
+	struct dp_port_info *pi;
+
+	(void)err;
+	(void)err_len;
+	pthread_mutex_lock(&s->lock);
+	pi = &s->ports[s->n_ports++];
+	memset(pi, 0, sizeof(*pi));
+	memcpy(pi->name, spec->name, sizeof(pi->name));
+	memcpy(pi->args, spec->args, sizeof(pi->args));
+	pi->type = spec->type;
+	pi->port_no = ++s->next_no;
+	pi->is_up = 1;
+	*out = *pi;
+	pthread_mutex_unlock(&s->lock);
+	return 0;
+}
+
+static int
+be_port_del(void *ctx, const struct dp_port_ref *ref, char *err,
+	    size_t err_len)
+{
+	struct server *s = ctx;
+	int rc = -ENOENT;
+
+	(void)err;
+	(void)err_len;
+	pthread_mutex_lock(&s->lock);
+	for (unsigned i = 0; i < s->n_ports; i++) {
+		if (s->ports[i].port_no == ref->port_no) {
+			s->ports[i] = s->ports[--s->n_ports];
+			rc = 0;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&s->lock);
+	return rc;
+}
+
+static int
+be_port_list(void *ctx, struct dp_port_info *out, unsigned max, unsigned *n)
+{
+	struct server *s = ctx;
+
+	pthread_mutex_lock(&s->lock);
+	*n = s->n_ports < max ? s->n_ports : max;
+	memcpy(out, s->ports, *n * sizeof(*out));
+	pthread_mutex_unlock(&s->lock);
+	return 0;
+}
+
+static int
+be_packet_out(void *ctx, const struct dp_packet_msg *msg,
+	      const uint8_t *frame, char *err, size_t err_len)
+{
+	struct server *s = ctx;
+
+	(void)err;
+	(void)err_len;
+	pthread_mutex_lock(&s->lock);
+	s->n_out++;
+	s->out_port = msg->port;
+	s->out_len = msg->len < sizeof(s->out_frame) ? msg->len
+						     : sizeof(s->out_frame);
+	memcpy(s->out_frame, frame, s->out_len);
+	pthread_mutex_unlock(&s->lock);
+	return 0;
+}
+
+static void *
+server_main(void *arg)
+{
+	struct server *s = arg;
+
+	for (;;) {
+		pthread_mutex_lock(&s->lock);
+		if (s->is_stopping) {
+			pthread_mutex_unlock(&s->lock);
+			break;
+		}
+		if (s->has_inject) {
+			dp_ctl_packet_in(s->ctl, s->inject_port,
+					 COMPILER_PUNT_DHCP, s->inject,
+					 s->inject_len);
+			s->has_inject = 0;
+		}
+		pthread_mutex_unlock(&s->lock);
+		dp_ctl_poll(s->ctl, 5);
+	}
+	return NULL;
+}
+
+static char sock_path[108];
+
+static struct server *
+server_start(uint64_t boot_id)
+{
+	struct server *s = calloc(1, sizeof(*s));
+	struct dp_pipeline_config cfg = {.n_workers = 1};
+
+	assert_non_null(s);
+	pthread_mutex_init(&s->lock, NULL);
+	assert_int_equal(dp_pipeline_create(&cfg, &s->pl), 0);
+	s->be = (struct dp_ctl_backend){
+		.port_add = be_port_add,
+		.port_del = be_port_del,
+		.port_list = be_port_list,
+		.packet_out = be_packet_out,
+		.ctx = s,
+		.n_workers = 1,
+		.boot_id = boot_id,
+	};
+	assert_int_equal(dp_ctl_create(sock_path, s->pl, &s->be, &s->ctl), 0);
+	assert_int_equal(pthread_create(&s->thread, NULL, server_main, s), 0);
+	return s;
+}
+
+static void
+server_stop(struct server *s)
+{
+	pthread_mutex_lock(&s->lock);
+	s->is_stopping = 1;
+	pthread_mutex_unlock(&s->lock);
+	pthread_join(s->thread, NULL);
+	dp_ctl_destroy(s->ctl);
+	dp_pipeline_destroy(s->pl);
+	pthread_mutex_destroy(&s->lock);
+	free(s);
+}
+
+/* The intent, and what the callbacks saw. */
+static struct net_view_network nets[2];
+static struct net_view_subnet subnets[2];
+static struct net_view_port ports[3];
+static size_t n_ports;
+static unsigned n_bound, n_unbound, n_active;
+
+static const uint8_t mac_a1[6] = {0xfa, 0x16, 0x3e, 0, 0, 0xa1};
+static const uint8_t mac_a2[6] = {0xfa, 0x16, 0x3e, 0, 0, 0xa2};
+static const uint8_t mac_b1[6] = {0xfa, 0x16, 0x3e, 0, 0, 0xb1};
+
+static int
+get_view(void *arg, struct net_view *out)
+{
+	(void)arg;
+	*out = (struct net_view){nets, 2, subnets, 2, ports, n_ports};
+	return 0;
+}
+
+static void
+on_bound(void *arg, const char *port_id, const struct binder_vif *vif,
+	 const char *err)
+{
+	(void)arg;
+	(void)port_id;
+	(void)err;
+	if (vif != NULL)
+		n_bound++;
+	else
+		n_unbound++;
+}
+
+static void
+on_status(void *arg, const char *port_id, bool is_up)
+{
+	(void)arg;
+	(void)port_id;
+	if (is_up)
+		n_active++;
+}
+
+static void
+on_log(void *arg, enum netdrv_log_level level, const char *msg)
+{
+	(void)arg;
+	(void)level;
+	(void)msg;
+}
+
+static void
+fill(void)
+{
+	const char *net_ids[2] = {"net-a", "net-b"};
+	struct {
+		const char *id, *net, *ip, *ifname;
+		const uint8_t *mac;
+	} pv[3] = {
+		{"a1", "net-a", "10.0.0.11", "veth-a1", mac_a1},
+		{"a2", "net-a", "10.0.0.12", "veth-a2", mac_a2},
+		{"b1", "net-b", "10.0.0.11", "veth-b1", mac_b1},
+	};
+
+	memset(nets, 0, sizeof(nets));
+	memset(subnets, 0, sizeof(subnets));
+	memset(ports, 0, sizeof(ports));
+	for (int i = 0; i < 2; i++) {
+		snprintf(nets[i].id, NET_ID_LEN, "%s", net_ids[i]);
+		nets[i].segment_id = 100 * (uint32_t)(i + 1);
+		nets[i].mtu = 1500;
+		nets[i].is_admin_up = true;
+		snprintf(subnets[i].id, NET_ID_LEN, "sn-%s", net_ids[i]);
+		snprintf(subnets[i].network_id, NET_ID_LEN, "%s", net_ids[i]);
+		net_addr_parse("10.0.0.0/24", &subnets[i].cidr);
+		net_addr_parse("10.0.0.1", &subnets[i].gateway);
+		subnets[i].is_dhcp = true;
+	}
+	for (int i = 0; i < 3; i++) {
+		struct net_view_port *p = &ports[i];
+
+		snprintf(p->id, NET_ID_LEN, "%s", pv[i].id);
+		snprintf(p->network_id, NET_ID_LEN, "%s", pv[i].net);
+		memcpy(p->mac, pv[i].mac, 6);
+		p->is_admin_up = true;
+		p->is_port_security = true;
+		p->n_ips = 1;
+		snprintf(p->ips[0].subnet_id, NET_ID_LEN, "sn-%s", pv[i].net);
+		net_addr_parse(pv[i].ip, &p->ips[0].ip);
+		p->vif = NET_VIF_KERNEL;
+		snprintf(p->host_ifname, NET_IFNAME_LEN, "%s", pv[i].ifname);
+	}
+	n_ports = 3;
+}
+
+/* Run the loop until pred() or about 5 s. */
+static bool
+run_until(struct event_base *base, bool (*pred)(void *), void *arg)
+{
+	for (int i = 0; i < 5000; i++) {
+		if (pred(arg))
+			return true;
+		event_base_loop(base, EVLOOP_NONBLOCK);
+		usleep(1000);
+	}
+	return pred(arg);
+}
+
+struct drv_wait {
+	struct netdrv *d;
+	uint64_t n_syncs;
+	struct server *s;
+	unsigned n_out;
+};
+
+static bool
+synced(void *arg)
+{
+	struct drv_wait *w = arg;
+	struct netdrv_stats st;
+
+	netdrv_stats(w->d, &st);
+	return st.n_syncs >= w->n_syncs;
+}
+
+static bool
+all_active(void *arg)
+{
+	(void)arg;
+	return n_active >= 3;
+}
+
+static bool
+replied(void *arg)
+{
+	struct drv_wait *w = arg;
+	unsigned n;
+
+	pthread_mutex_lock(&w->s->lock);
+	n = w->s->n_out;
+	pthread_mutex_unlock(&w->s->lock);
+	return n >= w->n_out;
+}
+
+/* Rules whose cookie is cookie & mask, through a second connection. */
+struct count_arg {
+	unsigned n;
+	uint32_t nw_src;	/* count only matches on this source, if set */
+};
+
+static int
+count_cb(const struct dp_rule *r, const struct dp_rule_stats *st, void *arg)
+{
+	struct count_arg *c = arg;
+
+	(void)st;
+	if (c->nw_src == 0 || (r->mask.nw_src != 0 &&
+			       r->match.nw_src == c->nw_src))
+		c->n++;
+	return 0;
+}
+
+static unsigned
+count_rules(uint64_t cookie, uint64_t mask, const char *src)
+{
+	struct dp_client *c;
+	struct count_arg ca = {0};
+	struct net_addr a;
+
+	if (src != NULL) {
+		assert_int_equal(net_addr_parse(src, &a), 0);
+		memcpy(&ca.nw_src, a.a, 4);
+	}
+	assert_int_equal(dp_client_connect(sock_path, &c, NULL, 0), 0);
+	assert_int_equal(dp_client_flow_dump(c, -1, cookie, mask, count_cb,
+					     &ca),
+			 0);
+	dp_client_close(c);
+	return ca.n;
+}
+
+static void
+test_driver(void **state)
+{
+	struct netdrv_config cfg = {
+		.dhcp = {.server_mac = {2, 0x5c, 0, 0, 0, 1}},
+		.poll_ms = 20,
+		.reconnect_ms = 10,
+	};
+	struct netdrv_ops ops = {
+		.view = get_view,
+		.port_bound = on_bound,
+		.port_status = on_status,
+		.log = on_log,
+	};
+	struct event_base *base = event_base_new();
+	struct compiler_rules rs = {0};
+	struct drv_wait w = {0};
+	struct netdrv_stats st;
+	struct server *s;
+	struct netdrv *d;
+	uint64_t c_a1 = compiler_cookie_port("a1");
+	uint64_t c_b1 = compiler_cookie_port("b1");
+	uint8_t f[FRAME_MAX];
+	size_t n;
+
+	(void)state;
+	snprintf(sock_path, sizeof(sock_path), "/tmp/ctlnet-netdrv-%d.sock",
+		 (int)getpid());
+	fill();
+	s = server_start(0x1111);
+	snprintf(cfg.dp_socket, sizeof(cfg.dp_socket), "%s", sock_path);
+	assert_non_null(base);
+	assert_int_equal(netdrv_create(base, &cfg, &ops, &d), 0);
+	w.d = d;
+	w.s = s;
+
+	/* First connection: bind all three, add every rule. */
+	w.n_syncs = 1;
+	assert_true(run_until(base, synced, &w));
+	netdrv_stats(d, &st);
+	assert_true(st.is_connected);
+	assert_int_equal(n_bound, 3);
+	assert_int_equal(s->n_ports, 3);
+	assert_int_not_equal(netdrv_dp_port(d, "b1"), 0);
+	assert_true(st.last_added > 20);
+	assert_int_equal(st.last_deleted + st.last_same, 0);
+	assert_int_equal(count_rules(COMPILER_COOKIE_NS,
+				     COMPILER_COOKIE_NS_MASK, NULL),
+			 st.last_added);
+	assert_true(run_until(base, all_active, NULL));
+
+	/* A resync with nothing changed changes nothing. */
+	assert_int_equal(netdrv_resync(d), 0);
+	netdrv_stats(d, &st);
+	assert_int_equal(st.last_added + st.last_deleted, 0);
+
+	/* a1 moves to 10.0.0.21: only its rules follow. */
+	assert_int_equal(count_rules(c_a1, ~0ULL, "10.0.0.11"), 2);
+	net_addr_parse("10.0.0.21", &ports[0].ips[0].ip);
+	assert_int_equal(netdrv_port_changed(d, "a1", 0), 0);
+	assert_int_equal(count_rules(c_a1, ~0ULL, "10.0.0.11"), 0);
+	assert_int_equal(count_rules(c_a1, ~0ULL, "10.0.0.21"), 2);
+	assert_int_equal(count_rules(c_b1, ~0ULL, "10.0.0.11"), 2);
+	netdrv_stats(d, &st);
+	assert_int_equal(st.n_applies, 1);
+
+	/* b1 deleted: unbound, its rules gone. */
+	n_ports = 2;
+	assert_int_equal(netdrv_port_changed(d, "b1", 0), 0);
+	assert_int_equal(n_unbound, 1);
+	assert_int_equal(s->n_ports, 2);
+	assert_int_equal(count_rules(c_b1, ~0ULL, NULL), 0);
+
+	/* Network A down: its ports keep only their drop rule. */
+	nets[0].is_admin_up = false;
+	assert_int_equal(netdrv_network_changed(d, 100), 0);
+	assert_int_equal(count_rules(c_a1, ~0ULL, NULL), 1);
+	assert_int_equal(count_rules(compiler_cookie_network(100), ~0ULL,
+				     NULL),
+			 0);
+	nets[0].is_admin_up = true;
+	assert_int_equal(netdrv_network_changed(d, 100), 0);
+	assert_true(count_rules(c_a1, ~0ULL, NULL) > 1);
+
+	/* DHCP: a DISCOVER punted from a2 gets an OFFER out of a2. */
+	n = frame_dhcp(f, 1, 0x42, mac_a2, NULL, NULL, NULL, 0);
+	pthread_mutex_lock(&s->lock);
+	memcpy(s->inject, f, n);
+	s->inject_len = (uint32_t)n;
+	s->inject_port = netdrv_dp_port(d, "a2");
+	s->has_inject = 1;
+	pthread_mutex_unlock(&s->lock);
+	w.n_out = 1;
+	assert_true(run_until(base, replied, &w));
+	pthread_mutex_lock(&s->lock);
+	assert_int_equal(s->out_port, netdrv_dp_port(d, "a2"));
+	assert_memory_equal(s->out_frame, mac_a2, 6);
+	assert_int_equal(s->out_frame[42 + 16 + 3], 12);  /* yiaddr .12 */
+	assert_int_equal(s->out_frame[42 + 242], 2);	  /* OFFER */
+	pthread_mutex_unlock(&s->lock);
+
+	/* sluice-dp restarts empty with a new boot id: all again. */
+	server_stop(s);
+	s = server_start(0x2222);
+	w.s = s;
+	w.n_syncs = 3;
+	assert_true(run_until(base, synced, &w));
+	netdrv_stats(d, &st);
+	assert_int_equal(st.n_boots, 2);
+	assert_int_equal(st.n_connects, 2);
+	assert_int_equal(s->n_ports, 2);
+	assert_int_equal(st.last_same + st.last_deleted, 0);
+	{
+		struct net_view v = {nets, 2, subnets, 2, NULL, 0};
+
+		assert_int_equal(compiler_all(&v, &rs), 0);
+	}
+	assert_true(st.last_added > rs.n);
+	compiler_rules_fini(&rs);
+
+	netdrv_destroy(d);
+	netdrv_destroy(NULL);
+	server_stop(s);
+	event_base_free(base);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_driver),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,230 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * sluiced.c: the control daemon's main: read the configuration, open the
+ * store, start the REST API on one libevent loop and run until SIGTERM or
+ * SIGINT. Everything (HTTP, timers, signals, later the datapath socket
+ * and netlink) runs on that one loop, without threads or locks.
+ *
+ *   sluiced [-c FILE] [-o section.key=value]... [-t]
+ *
+ * -t checks the configuration and exits (0 good, 2 bad).
+ * Exit status: 0 clean stop, 1 runtime failure, 2 bad configuration.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "api.h"
+#include "conf.h"
+#include "ctl.h"
+#include "http.h"
+#include "log.h"
+#include "store.h"
+
+#define SLUICED_PEM_MAX (256 * 1024)
+
+static void
+sluiced_usage(void)
+{
+	fprintf(stderr, "usage: sluiced [-c FILE] [-o section.key=value]... "
+		"[-t]\n");
+}
+
+/* Read a whole (small) file; caller frees. NULL on error (logged). */
+static char *
+sluiced_slurp(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char *buf = NULL;
+	size_t n;
+
+	if (f == NULL) {
+		log_error("main", "open %s: %s", path, strerror(errno));
+		return NULL;
+	}
+	buf = malloc(SLUICED_PEM_MAX + 1);
+	if (buf != NULL) {
+		n = fread(buf, 1, SLUICED_PEM_MAX + 1, f);
+		if (n > SLUICED_PEM_MAX || ferror(f)) {
+			log_error("main", "read %s: error or larger than %d "
+				  "bytes", path, SLUICED_PEM_MAX);
+			free(buf);
+			buf = NULL;
+		} else {
+			buf[n] = '\0';
+		}
+	}
+	fclose(f);
+	return buf;
+}
+
+static void
+sluiced_on_signal(evutil_socket_t sig, short what, void *arg)
+{
+	(void)what;
+	log_info("main", "signal %d: stopping", (int)sig);
+	event_base_loopbreak(arg);
+}
+
+int
+main(int argc, char **argv)
+{
+	const char *conf_path = NULL;
+	struct event *ev_term = NULL, *ev_int = NULL;
+	struct event_base *base = NULL;
+	struct http_config hc = { 0 };
+	struct api_config ac = { 0 };
+	struct store *st = NULL;
+	struct ctl *ctl = NULL;
+	struct api *api = NULL;
+	struct http *http = NULL;
+	char *cert = NULL, *key = NULL;
+	char self_url[160];
+	bool check_only = false;
+	struct conf *cf;
+	int opt, rc = 1;
+	int n_over = 0;
+	char **over;
+
+	cf = malloc(sizeof(*cf));
+	over = calloc((size_t)argc + 1, sizeof(*over));
+	if (cf == NULL || over == NULL) {
+		fprintf(stderr, "sluiced: out of memory\n");
+		return 1;
+	}
+	conf_defaults(cf);
+	while ((opt = getopt(argc, argv, "c:o:th")) != -1) {
+		switch (opt) {
+		case 'c':
+			conf_path = optarg;
+			break;
+		case 'o':
+			over[n_over++] = optarg;
+			break;
+		case 't':
+			check_only = true;
+			break;
+		default:
+			sluiced_usage();
+			rc = 2;
+			goto out_conf;
+		}
+	}
+	if (optind != argc) {
+		sluiced_usage();
+		rc = 2;
+		goto out_conf;
+	}
+	if (conf_path != NULL) {
+		if (conf_load(conf_path, cf) != 0) {
+			rc = 2;
+			goto out_conf;
+		}
+	} else if (access(CONF_PATH_DEFAULT, F_OK) == 0) {
+		conf_path = CONF_PATH_DEFAULT;
+		if (conf_load(conf_path, cf) != 0) {
+			rc = 2;
+			goto out_conf;
+		}
+	} else {
+		conf_path = "(defaults)";
+	}
+	for (opt = 0; opt < n_over; opt++) {
+		if (conf_override(cf, over[opt]) != 0) {
+			rc = 2;
+			goto out_conf;
+		}
+	}
+	if (conf_check(cf, conf_path) != 0) {
+		rc = 2;
+		goto out_conf;
+	}
+	if (check_only) {
+		printf("%s: configuration OK\n", conf_path);
+		rc = 0;
+		goto out_conf;
+	}
+	log_init(cf->log_level, cf->use_syslog);
+	signal(SIGPIPE, SIG_IGN);
+
+	if (cf->tls_cert[0] != '\0') {
+		cert = sluiced_slurp(cf->tls_cert);
+		key = sluiced_slurp(cf->tls_key);
+		if (cert == NULL || key == NULL)
+			goto out_tls;
+	}
+	if (store_open(cf->db_path, &st) != 0) {
+		log_error("main", "cannot open the store %s", cf->db_path);
+		goto out_tls;
+	}
+	if (ctl_create(st, &ctl) != 0)
+		goto out_store;
+	snprintf(self_url, sizeof(self_url), "%s://%s",
+		 cert != NULL ? "https" : "http", cf->listen);
+	ac.auth = cf->auth;
+	ac.admin_token = cf->admin_token;
+	ac.tokens = cf->tokens;
+	ac.n_tokens = cf->n_tokens;
+	ac.default_project = cf->default_project;
+	ac.self_url = self_url;
+	if (api_create(ctl, &ac, &api) != 0)
+		goto out_ctl;
+	base = event_base_new();
+	if (base == NULL)
+		goto out_api;
+	hc.listen = cf->listen;
+	hc.tls_cert_pem = cert;
+	hc.tls_key_pem = key;
+	hc.max_connections = cf->max_connections;
+	if (http_create(base, &hc, api_handle, api, &http) != 0)
+		goto out_base;
+	ev_term = evsignal_new(base, SIGTERM, sluiced_on_signal, base);
+	ev_int = evsignal_new(base, SIGINT, sluiced_on_signal, base);
+	if (ev_term == NULL || ev_int == NULL ||
+	    event_add(ev_term, NULL) != 0 || event_add(ev_int, NULL) != 0)
+		goto out_http;
+	log_info("main", "serving the Neutron API on %s://%s (port %u, auth "
+		 "%s, store %s)", cert != NULL ? "https" : "http", cf->listen,
+		 http_port(http), cf->auth == API_AUTH_NONE ? "none" : "token",
+		 cf->db_path);
+	if (event_base_dispatch(base) < 0)
+		log_error("main", "event loop failed");
+	else
+		rc = 0;
+	log_info("main", "stopped (%lu requests answered with 4xx, %lu "
+		 "malformed HTTP requests refused)", api_client_errors(api),
+		 http_rejected(http));
+
+out_http:
+	if (ev_term)
+		event_free(ev_term);
+	if (ev_int)
+		event_free(ev_int);
+	http_destroy(http);
+out_base:
+	event_base_free(base);
+out_api:
+	api_destroy(api);
+out_ctl:
+	ctl_destroy(ctl);
+out_store:
+	store_close(st);
+out_tls:
+	if (key != NULL) {
+		explicit_bzero(key, strlen(key));
+		free(key);
+	}
+	free(cert);
+out_conf:
+	if (cf != NULL) {
+		explicit_bzero(cf, sizeof(*cf));
+		free(cf);
+	}
+	free(over);
+	return rc;
+}
