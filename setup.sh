@@ -29,7 +29,7 @@ PKGS_TEST="iproute2 iputils-ping iperf3 tcpdump python3-scapy netcat-openbsd
  python3-octaviaclient nginx-light wrk haproxy strongswan-charon
  strongswan-swanctl charon-systemd libcharon-extra-plugins
  libstrongswan-extra-plugins libstrongswan-standard-plugins
- openvswitch-switch-dpdk"
+ openvswitch-switch-dpdk dpdk-dev"
 
 deps() {
 	local missing=() p
