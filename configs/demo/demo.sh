@@ -186,6 +186,17 @@ start() {
 		ip -n "sdemo-$g" link set eth0 up
 	done
 
+	# sluiced binds a port to its veth and reports it ACTIVE once the
+	# datapath port is up.
+	local st=
+	for _ in $(seq 30); do
+		st=$(os port show port-${guests[0]} -f value -c status 2>/dev/null || true)
+		[ "$st" = ACTIVE ] && break
+		sleep 0.2
+	done
+	[ "$st" = ACTIVE ] || echo "demo: warning: port-${guests[0]} is $st," \
+		"not ACTIVE: sluiced has not bound it to the datapath"
+
 	say "5. guests ask for addresses by DHCP (busybox udhcpc)"
 	for g in "${guests[@]}"; do
 		local addr=
@@ -235,8 +246,8 @@ start() {
      openstack port list --long
      ip netns exec sdemo-a1 ping -c 3 10.0.0.12      # same project: works
      ip netns exec sdemo-a1 ping -c 3 10.0.0.22      # other project: no
-     $SLUICECTL -s $DP_SOCK dp dump-flows            # the compiled tables
-     $SLUICECTL -s $DP_SOCK dp ports                 # guests as datapath ports
+     $SLUICECTL -s $DP_SOCK dp dump-flows   # the compiled tables
+     $SLUICECTL -s $DP_SOCK dp ports        # guests as datapath ports
      bash configs/demo/demo.sh status
      bash configs/demo/demo.sh stop                  # or ./setup.sh stop
 EOM

@@ -16,6 +16,8 @@
 #include "binder.h"
 
 #define BINDER_VHOST_DIR_DEFAULT "/run/sluice/vhost"
+/* Datapath port names of Neutron ports: prefix + the id's alnum chars. */
+#define BINDER_NAME_PREFIX "nvif"
 
 struct binding {
 	char port_id[NET_ID_LEN];	/* "" while adopted but not claimed */
@@ -112,13 +114,21 @@ free_root:
 void
 binder_dp_name(const char *port_id, char name[DP_NAME_LEN])
 {
-	size_t n = 0;
+	size_t n = sizeof(BINDER_NAME_PREFIX) - 1;
 
-	name[n++] = 'p';
+	memcpy(name, BINDER_NAME_PREFIX, n);
 	for (const char *s = port_id; *s != '\0' && n < DP_NAME_LEN - 1; s++)
 		if (isalnum((unsigned char)*s))
 			name[n++] = (char)tolower((unsigned char)*s);
 	name[n] = '\0';
+}
+
+/* A datapath port this binder made (in this or an earlier life). */
+static bool
+is_ours(const char *name)
+{
+	return strncmp(name, BINDER_NAME_PREFIX,
+		       sizeof(BINDER_NAME_PREFIX) - 1) == 0;
 }
 
 static struct binding *
@@ -179,7 +189,7 @@ binder_sync(struct binder *b, char *err, size_t err_len)
 	for (size_t i = 0; i < n; i++) {
 		struct binding *e;
 
-		if (infos[i].name[0] != 'p' || find_name(b, infos[i].name))
+		if (!is_ours(infos[i].name) || find_name(b, infos[i].name))
 			continue;
 		if ((e = binding_new(b)) == NULL) {
 			rc = -ENOMEM;

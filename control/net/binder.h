@@ -11,9 +11,10 @@
  * QEMU serves the socket and the datapath reconnects to it after a
  * restart, as Neutron's dpdkvhostuserclient does.
  *
- * The datapath port is named after the Neutron port ("p" + the id's hex
- * digits, truncated to fit), so after a restart of sluiced the binder
- * finds the ports it made (binder_sync) instead of making them twice.
+ * The datapath port is named after the Neutron port ("nvif" + the id's
+ * letters and digits, truncated to fit), so after a restart of sluiced the
+ * binder finds the ports it made (binder_sync) instead of making them
+ * twice; ports of other names (services' ports) are never touched.
  * binder_poll() reads the datapath's port list and reports a status
  * change (DOWN -> ACTIVE when the datapath port is up, and back) through
  * the callback.

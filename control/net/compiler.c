@@ -40,6 +40,7 @@ compiler_rules_fini(struct compiler_rules *rs)
 	rs->rules = NULL;
 	rs->n = 0;
 	rs->cap = 0;
+	rs->n_cut_floods = 0;
 }
 
 int
@@ -271,6 +272,7 @@ compiler_network(const struct net_view *v,
 	uint32_t *members;
 	size_t n = 0;
 	struct dp_rule r;
+	bool is_cut = false;
 	int rc = 0;
 
 	if (!net->is_admin_up || net->segment_id == 0)
@@ -291,12 +293,16 @@ compiler_network(const struct net_view *v,
 		unsigned table = COMPILER_T_FLOOD;
 
 		for (;;) {
+			bool is_last = table == COMPILER_T_FLOOD_LAST;
+
 			rule_init(&r, c, (uint8_t)table, PRIO_FLOOD);
 			match_u32h(&r, DP_F_METADATA, net->segment_id);
 			match_u32h(&r, DP_F_IN_PORT, members[i]);
+			/* Keep a slot for the goto unless this is the end. */
 			while (left > 0 &&
 			       (r.n_actions < DP_ACTIONS_MAX - 1 ||
-				(left == 1 && r.n_actions < DP_ACTIONS_MAX))) {
+				((left == 1 || is_last) &&
+				 r.n_actions < DP_ACTIONS_MAX))) {
 				if (j == i) {
 					j++;
 					continue;
@@ -304,19 +310,20 @@ compiler_network(const struct net_view *v,
 				act_output(&r, members[j++]);
 				left--;
 			}
-			if (left > 0) {
-				if (table == COMPILER_T_FLOOD_LAST) {
-					rc = -E2BIG;
-					goto out;
-				}
+			if (left > 0 && !is_last)
 				act_goto(&r, ++table);
-			}
 			if ((rc = compiler_rules_push(out, &r)) < 0)
 				goto out;
 			if (left == 0)
 				break;
+			if (is_last) {
+				is_cut = true;
+				break;
+			}
 		}
 	}
+	if (is_cut)
+		out->n_cut_floods++;
 out:
 	free(members);
 	return rc;

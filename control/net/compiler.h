@@ -60,6 +60,9 @@ struct compiler_rules {
 	struct dp_rule *rules;
 	size_t n;
 	size_t cap;
+	size_t n_cut_floods;	/* networks whose flood was cut short: more
+				 * members than the flood tables hold (76
+				 * copies); the rest get no broadcast copy */
 };
 
 void compiler_rules_fini(struct compiler_rules *rs);
@@ -76,8 +79,9 @@ int compiler_cookie_kind(uint64_t cookie);
 /*
  * Generators: append the rules of one owner to out. A port that is not
  * attached (dp_port 0), whose network is unknown, or that is admin down
- * with an unknown network gets no rules. 0, -ENOMEM, or -E2BIG when a
- * network has more attached ports than the flood tables can hold.
+ * with an unknown network gets no rules. 0 or -ENOMEM. A network with
+ * more attached ports than the flood tables hold floods to the first 76
+ * others (by port number) and counts itself in out->n_cut_floods.
  */
 int compiler_global(struct compiler_rules *out);
 int compiler_network(const struct net_view *v,

@@ -187,6 +187,11 @@ full_sync(struct netdrv *d)
 		snprintf(err, sizeof(err), "compile: %s", strerror(-rc));
 		goto out;
 	}
+	if (rs.n_cut_floods > 0)
+		dlog(d, NETDRV_LOG_WARN,
+		     "%zu networks have more ports than a flood reaches (76 "
+		     "copies): broadcasts miss the rest",
+		     rs.n_cut_floods);
 	rc = reconcile_run(&d->dp, rs.rules, rs.n, COMPILER_COOKIE_NS,
 			   COMPILER_COOKIE_NS_MASK, &res, err, sizeof(err));
 	if (rc < 0)

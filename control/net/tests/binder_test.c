@@ -65,7 +65,7 @@ test_bind_kernel(void **state)
 	assert_int_equal(f.last_spec.type, DP_PORT_AF_PACKET);
 	assert_string_equal(f.last_spec.args, "veth-a1");
 	assert_string_equal(f.last_spec.name,
-			    "p5f1c2a3e0b6d4c1e9a7f1234567890");
+			    "nvif5f1c2a3e0b6d4c1e9a7f1234567");
 	assert_string_equal(vif.vif_type, "tap");
 	assert_int_not_equal(vif.dp_port, 0);
 	assert_int_equal(binder_dp_port(b, p.id), vif.dp_port);
@@ -236,7 +236,7 @@ test_prune(void **state)
 	assert_int_equal(binder_prune(b, keep_one, "keep", err, sizeof(err)),
 			 2);
 	assert_int_equal(f.n_ports, 1);
-	assert_string_equal(f.ports[0].name, "pkeep");
+	assert_string_equal(f.ports[0].name, "nvifkeep");
 	assert_int_not_equal(binder_dp_port(b, "keep"), 0);
 	assert_int_equal(binder_dp_port(b, "gone"), 0);
 	binder_destroy(b);

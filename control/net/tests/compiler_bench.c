@@ -106,10 +106,13 @@ main(int argc, char **argv)
 	       "%.1f ms\n",
 	       res.n_same, res.n_added + res.n_deleted, t1 - t0);
 
-	/* One new port in an existing network. */
+	/* One new port in a full network (net0, 50 ports already). */
+	snprintf(ports[n].network_id, NET_ID_LEN, "net0");
+	snprintf(ports[n].ips[0].subnet_id, NET_ID_LEN, "sn0");
+	net_addr_parse("10.0.1.250", &ports[n].ips[0].ip);
 	v.n_ports = n + 1;
 	owners[0] = compiler_cookie_port(ports[n].id);
-	owners[1] = compiler_cookie_network(nets[n / PER_NET].segment_id);
+	owners[1] = compiler_cookie_network(nets[0].segment_id);
 	f.n_rules_added = 0;
 	t0 = now_ms();
 	if (compiler_apply(&dp, &v, owners, 2, err, sizeof(err)) < 0) {
@@ -117,8 +120,9 @@ main(int argc, char **argv)
 		return 1;
 	}
 	t1 = now_ms();
-	printf("add one port with %zu present: %zu rules replaced in "
-	       "%.2f ms\n",
+	printf("add one port to a network of %d with %zu present: %zu rules "
+	       "replaced in %.2f ms\n",
+	       PER_NET,
 	       n, f.n_rules_added, t1 - t0);
 
 	compiler_rules_fini(&rs);

@@ -13,7 +13,7 @@
 
 #include "pipeline.h"
 
-enum { HARNESS_OUT_MAX = 64 };
+enum { HARNESS_OUT_MAX = DP_OUT_MAX };
 
 struct harness {
 	struct dp_pipeline *pl;

@@ -64,6 +64,7 @@ cleanup() {
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
+trap "exit 1" INT TERM
 
 dump_logs() {
 	for f in "$tmp"/*.log; do
