@@ -23,6 +23,7 @@ conf_defaults(struct conf *c)
 	snprintf(c->default_project, sizeof(c->default_project), "admin");
 	snprintf(c->db_path, sizeof(c->db_path), "/var/lib/sluice/sluice.db");
 	snprintf(c->dp_socket, sizeof(c->dp_socket), "/run/sluice/dp.sock");
+	snprintf(c->vhost_dir, sizeof(c->vhost_dir), "/run/sluice/vhost");
 	c->log_level = LOG_LEVEL_INFO;
 	c->use_syslog = false;
 }
@@ -80,7 +81,8 @@ conf_set(struct conf *c, const char *sec, const char *key, const char *val,
 		"api.listen", "api.tls_cert", "api.tls_key",
 		"api.max_connections", "auth.mode", "auth.admin_token",
 		"auth.default_project", "auth.project_token", "store.path",
-		"datapath.socket", "log.level", "log.target", NULL,
+		"datapath.socket", "log.level", "log.target",
+		"datapath.port_type", "datapath.vhost_dir", NULL,
 	};
 	char full[96];
 	unsigned i;
@@ -169,6 +171,17 @@ conf_set(struct conf *c, const char *sec, const char *key, const char *val,
 	case 10:
 		return log_level_parse(val, &c->log_level) == 0 ? NULL :
 			"expected error, warn, info or debug";
+	case 12:
+		if (strcmp(val, "af_packet") == 0)
+			c->dp_use_xdp = false;
+		else if (strcmp(val, "af_xdp") == 0)
+			c->dp_use_xdp = true;
+		else
+			return "expected af_packet or af_xdp";
+		return NULL;
+	case 13:
+		return conf_copy(c->vhost_dir, sizeof(c->vhost_dir), val) ?
+			NULL : "expected a directory (< 128 bytes)";
 	case 11:
 	default:
 		if (strcmp(val, "stderr") == 0)

@@ -37,6 +37,8 @@ struct conf {
 	char db_path[PATH_MAX];		/* path = /var/lib/sluice/sluice.db */
 	/* [datapath] */
 	char dp_socket[108];		/* socket = /run/sluice/dp.sock */
+	bool dp_use_xdp;		/* port_type = af_packet | af_xdp */
+	char vhost_dir[128];		/* vhost_dir = /run/sluice/vhost */
 	/* [log] */
 	enum log_level log_level;	/* level = info */
 	bool use_syslog;		/* target = stderr | syslog */

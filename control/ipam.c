@@ -255,7 +255,7 @@ ipam_is_assignable(const struct ctl_subnet *s, const struct ctl_ip *ip)
 static int
 ipam_validate_pools(struct ctl_subnet *s, struct ctl_err *err)
 {
-	char a[IPAM_STR_MAX], b[IPAM_STR_MAX];
+	char a[IPAM_STR_MAX], b[IPAM_STR_MAX], c[IPAM_STR_MAX], d[IPAM_STR_MAX];
 	unsigned i;
 
 	for (i = 0; i < s->n_pools; i++) {
@@ -286,10 +286,10 @@ ipam_validate_pools(struct ctl_subnet *s, struct ctl_err *err)
 					       sizeof(a)),
 				ipam_ip_format(&s->pools[i - 1].end, b,
 					       sizeof(b)),
-				ipam_ip_format(&s->pools[i].start, a,
-					       sizeof(a)),
-				ipam_ip_format(&s->pools[i].end, b,
-					       sizeof(b)));
+				ipam_ip_format(&s->pools[i].start, c,
+					       sizeof(c)),
+				ipam_ip_format(&s->pools[i].end, d,
+					       sizeof(d)));
 	}
 	if (s->has_gateway && ipam_in_pools(s, &s->gateway_ip))
 		return ctl_err_set(err, CTL_E_GATEWAY_CONFLICT,

@@ -2,8 +2,8 @@
 /*
  * sluiced.c: the control daemon's main: read the configuration, open the
  * store, start the REST API on one libevent loop and run until SIGTERM or
- * SIGINT. Everything (HTTP, timers, signals, later the datapath socket
- * and netlink) runs on that one loop, without threads or locks.
+ * SIGINT. Everything (HTTP, timers, signals, the datapath socket through
+ * dpsync.c) runs on that one loop, without threads or locks.
  *
  *   sluiced [-c FILE] [-o section.key=value]... [-t]
  *
@@ -22,6 +22,7 @@
 #include "api.h"
 #include "conf.h"
 #include "ctl.h"
+#include "dpsync.h"
 #include "http.h"
 #include "log.h"
 #include "store.h"
@@ -81,6 +82,8 @@ main(int argc, char **argv)
 	struct api_config ac = { 0 };
 	struct store *st = NULL;
 	struct ctl *ctl = NULL;
+	struct dpsync *dps = NULL;
+	struct dpsync_config dc = { 0 };
 	struct api *api = NULL;
 	struct http *http = NULL;
 	char *cert = NULL, *key = NULL;
@@ -183,11 +186,16 @@ main(int argc, char **argv)
 	hc.max_connections = cf->max_connections;
 	if (http_create(base, &hc, api_handle, api, &http) != 0)
 		goto out_base;
+	dc.dp_socket = cf->dp_socket;
+	dc.use_xdp = cf->dp_use_xdp;
+	dc.vhost_dir = cf->vhost_dir;
+	if (dpsync_create(base, ctl, &dc, &dps) != 0)
+		goto out_http;
 	ev_term = evsignal_new(base, SIGTERM, sluiced_on_signal, base);
 	ev_int = evsignal_new(base, SIGINT, sluiced_on_signal, base);
 	if (ev_term == NULL || ev_int == NULL ||
 	    event_add(ev_term, NULL) != 0 || event_add(ev_int, NULL) != 0)
-		goto out_http;
+		goto out_dpsync;
 	log_info("main", "serving the Neutron API on %s://%s (port %u, auth "
 		 "%s, store %s)", cert != NULL ? "https" : "http", cf->listen,
 		 http_port(http), cf->auth == API_AUTH_NONE ? "none" : "token",
@@ -200,11 +208,13 @@ main(int argc, char **argv)
 		 "malformed HTTP requests refused)", api_client_errors(api),
 		 http_rejected(http));
 
-out_http:
+out_dpsync:
 	if (ev_term)
 		event_free(ev_term);
 	if (ev_int)
 		event_free(ev_int);
+	dpsync_destroy(dps);
+out_http:
 	http_destroy(http);
 out_base:
 	event_base_free(base);

@@ -50,6 +50,10 @@ write_conf() {
 		echo "listen = 127.0.0.1:$PORT"
 		echo "[store]"
 		echo "path = $WORK/sluice.db"
+		# A socket nobody serves: an API test must never program a
+		# sluice-dp that happens to run on this host (the demo's).
+		echo "[datapath]"
+		echo "socket = $WORK/dp.sock"
 		echo "[log]"
 		echo "level = debug"
 		echo "target = stderr"
