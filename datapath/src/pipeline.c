@@ -555,7 +555,18 @@ dp_pipeline_destroy(struct dp_pipeline *pl)
 		pl->is_stopping = true;
 		pthread_cond_signal(&pl->cond);
 		pthread_mutex_unlock(&pl->lock);
-		pthread_join(pl->reclaimer, NULL);
+		/*
+		 * The reclaimer may be in synchronize_rcu(): a caller that is
+		 * itself a reader (it owns a worker of this or another
+		 * pipeline) must be offline while it waits for it.
+		 */
+		if (pl_thread_is_reader()) {
+			rcu_thread_offline();
+			pthread_join(pl->reclaimer, NULL);
+			rcu_thread_online();
+		} else {
+			pthread_join(pl->reclaimer, NULL);
+		}
 	}
 	if (pl->txn != NULL)
 		txn_free(pl->txn);

@@ -186,6 +186,7 @@ int dp_pipeline_trace(struct dp_pipeline *pl, const uint8_t *frame,
 /* Workers. idx is 0 .. n_workers - 1; the calling thread registers. */
 int dp_worker_create(struct dp_pipeline *pl, unsigned idx,
 		     const struct dp_packet_ops *ops, struct dp_worker **out);
+/* Call on the thread that created w: it unregisters that thread. */
 void dp_worker_destroy(struct dp_worker *w);
 
 /*

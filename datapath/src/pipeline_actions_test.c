@@ -83,6 +83,34 @@ test_output_clone_punt_drop(void **state)
 	tu_teardown(&t);
 }
 
+/* More than DP_BURST packets in one call are all accounted for. */
+static void
+test_big_burst(void **state)
+{
+	enum { N = DP_BURST + 9 };
+	struct dp_packet *p[N];
+	struct dp_rule r;
+	struct tu_frame f;
+	uint8_t b[128];
+	size_t len;
+	struct tu t;
+
+	(void)state;
+	tu_frame_udp4(&f);
+	len = tu_build(&f, b);
+	tu_rule(&r, 0, 1, 0);
+	out_act(&r, 1);
+	out_act(&r, 2);
+	one_rule(&t, &r);
+	for (int i = 0; i < N; i++)
+		p[i] = tu_pkt_new(b, (uint32_t)len, 1);
+	dp_worker_process(t.w, p, N, &t.out);
+	dp_worker_quiescent(t.w);
+	assert_int_equal(t.out.n_tx, 2 * N);
+	assert_int_equal(t.out.n_drop, 0);
+	tu_teardown(&t);
+}
+
 /* Outputs see the packet as it was when they were issued. */
 static void
 test_output_then_modify(void **state)
@@ -619,6 +647,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_output_clone_punt_drop),
+		cmocka_unit_test(test_big_burst),
 		cmocka_unit_test(test_output_then_modify),
 		cmocka_unit_test(test_set_eth),
 		cmocka_unit_test(test_set_ipv4),

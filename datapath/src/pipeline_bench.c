@@ -287,7 +287,7 @@ run_install(unsigned n)
 	struct dp_pipeline *pl;
 	struct dp_rule *rules;
 	long rss0, rss1;
-	double t0, t1, t2;
+	double t0, t1, t2, c0, c1;
 	int rc;
 
 	rules = calloc(n + 1, sizeof(*rules));
@@ -306,17 +306,20 @@ run_install(unsigned n)
 		goto out;
 	rss0 = rss_bytes();
 	t0 = now_s();
+	c0 = cpu_s();
 	rc = install(pl, rules, n);
 	t1 = now_s();
+	c1 = cpu_s();
 	rss1 = rss_bytes();
 	if (rc == 0)
 		rc = install(pl, &rules[n], 1);
 	t2 = now_s();
 	if (rc == 0)
-		printf("install rules=%u seconds=%.3f rules_per_s=%.0f "
-		       "one_rule_commit_us=%.1f rss_bytes_per_rule=%.0f\n",
-		       n, t1 - t0, (double)n / (t1 - t0), (t2 - t1) * 1e6,
-		       (double)(rss1 - rss0) / (double)n);
+		printf("install rules=%u seconds=%.3f cpu_seconds=%.3f "
+		       "rules_per_s=%.0f one_rule_commit_us=%.1f "
+		       "rss_bytes_per_rule=%.0f\n",
+		       n, t1 - t0, c1 - c0, (double)n / (t1 - t0),
+		       (t2 - t1) * 1e6, (double)(rss1 - rss0) / (double)n);
 	dp_pipeline_destroy(pl);
 out:
 	free(rules);

@@ -343,6 +343,76 @@ test_atomic_replace_under_load(void **state)
 	dp_pipeline_destroy(l.pl);
 }
 
+/* Two workers on two threads: per-worker counters add up in the dump. */
+struct two {
+	struct dp_pipeline *pl;
+	unsigned idx;
+	unsigned n_tx;
+	int rc;
+};
+
+static void *
+two_main(void *arg)
+{
+	struct two *tw = arg;
+	struct dp_packet_ops ops = {.clone = tu_clone};
+	struct dp_burst_out *out = malloc(sizeof(*out));
+	struct dp_worker *w;
+	uint8_t b[128];
+	size_t len = udp_frame(b, 0x0a000002);
+
+	tw->rc = dp_worker_create(tw->pl, tw->idx, &ops, &w);
+	if (tw->rc < 0 || out == NULL) {
+		free(out);
+		return NULL;
+	}
+	for (int i = 0; i < 1000; i++) {
+		struct dp_packet *p[DP_BURST];
+
+		for (int j = 0; j < DP_BURST; j++)
+			p[j] = tu_pkt_new(b, (uint32_t)len, 1);
+		dp_worker_process(w, p, DP_BURST, out);
+		tw->n_tx += out->n_tx;
+		tu_out_free(out);
+		dp_worker_quiescent(w);
+	}
+	dp_worker_destroy(w);
+	free(out);
+	return NULL;
+}
+
+static void
+test_two_workers(void **state)
+{
+	struct dp_pipeline_config cfg = {.n_workers = 2, .cache_entries = 64};
+	struct dp_pipeline *pl;
+	struct two tw[2];
+	pthread_t th[2];
+	struct stats_ctx s;
+	struct dp_rule r;
+
+	(void)state;
+	assert_int_equal(dp_pipeline_create(&cfg, &pl), 0);
+	dst_rule(&r, 5, 0x0a000002, 1);
+	assert_int_equal(tu_install(pl, &r, 1), 0);
+	for (unsigned i = 0; i < 2; i++) {
+		memset(&tw[i], 0, sizeof(tw[i]));
+		tw[i].pl = pl;
+		tw[i].idx = i;
+		assert_int_equal(pthread_create(&th[i], NULL, two_main, &tw[i]),
+				 0);
+	}
+	for (unsigned i = 0; i < 2; i++) {
+		pthread_join(th[i], NULL);
+		assert_int_equal(tw[i].rc, 0);
+		assert_int_equal(tw[i].n_tx, 1000 * DP_BURST);
+	}
+	memset(&s, 0, sizeof(s));
+	assert_int_equal(dp_pipeline_dump(pl, -1, stats_visit, &s), 0);
+	assert_int_equal(s.n_packets, 2 * 1000 * DP_BURST);
+	dp_pipeline_destroy(pl);
+}
+
 int
 main(void)
 {
@@ -353,6 +423,7 @@ main(void)
 		cmocka_unit_test(test_cache_invalidation),
 		cmocka_unit_test(test_commit_cost),
 		cmocka_unit_test(test_atomic_replace_under_load),
+		cmocka_unit_test(test_two_workers),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -197,8 +197,8 @@ struct pl_pctx {
 	uint8_t shape; /* shape of key at ingress */
 	uint8_t n_seg; /* cached segment: rules, 0xff miss,
 			* 0xfe one simple rule (simple_*) */
-	uint32_t simple_id;
 	uint32_t simple_out;
+	struct pl_ctr *simple_ct;
 	struct pl_centry *cand; /* cache entry whose signature matched */
 	struct pl_rule *seg[PL_SEG_MAX];
 	struct dp_key key;
@@ -212,22 +212,28 @@ struct pl_cbucket {
 };
 
 /*
- * A cache entry: line 0 says what to do (for a segment of one simple rule
- * without touching the rule: its counter id and output), then the key's
- * words in shape order (2 lines for IPv4, 3 at most).
+ * A cache entry, 3 cache lines. Line 0 is enough for an IPv4 key whose
+ * segment is one simple rule: tag, counter id, output, key words 0-5.
+ * Line 1 holds the segment's rules and key words 6-7, line 2 words 8-15.
  */
+enum { PL_NOT_SIMPLE = UINT32_MAX };
+
 struct pl_centry {
-	uint64_t version;  /* 0: never used */
-	uint8_t n;	   /* rules in r */
-	uint8_t table;	   /* table the segment starts in */
-	uint8_t shape;	   /* enum pl_shape of key */
-	uint8_t is_simple; /* n == 1 and r[0] is PL_RF_SIMPLE */
-	uint32_t id0;	   /* r[0]->id */
-	uint32_t out0;	   /* r[0]->out_port */
-	uint32_t pad;
+	uint64_t tag;		/* version << 16 | table << 8 | shape; 0 free */
+	uint32_t id0;		/* one simple rule: its counter id */
+	uint32_t out0;		/* ... its output (0 drop), or PL_NOT_SIMPLE */
+	uint64_t kw[6];		/* key words 0-5 in shape order */
+	uint8_t n;		/* rules in r */
+	uint8_t pad[7];
 	struct pl_rule *r[PL_SEG_MAX];
-	uint64_t kw[DP_KEY_WORDS];
+	uint64_t kx[DP_KEY_WORDS - 6];	/* key words 6-15 */
 } PL_ALIGNED;
+
+static inline uint64_t
+pl_centry_tag(uint64_t v, unsigned table, unsigned shape)
+{
+	return v << 16 | table << 8 | shape;
+}
 
 struct pl_wstats {
 	uint64_t hits;
@@ -384,19 +390,27 @@ static const uint8_t pl_shape_words[PL_SHAPE_FULL + 1][DP_KEY_WORDS] = {
 static const uint8_t pl_shape_n[PL_SHAPE_FULL + 1] = {3, 6, 9, 7, 16};
 
 static inline void
-pl_key_pack(const struct dp_key *key, unsigned shape, uint64_t *kw)
+pl_key_pack(const struct dp_key *key, unsigned shape, struct pl_centry *e)
 {
 	const uint64_t *w = (const uint64_t *)key;
 
-	for (unsigned i = 0; i < pl_shape_n[shape]; i++)
-		kw[i] = w[pl_shape_words[shape][i]];
+	for (unsigned i = 0; i < pl_shape_n[shape]; i++) {
+		uint64_t v = w[pl_shape_words[shape][i]];
+
+		if (i < 6)
+			e->kw[i] = v;
+		else
+			e->kx[i - 6] = v;
+	}
 }
 
-/* Equality of a key with packed words of the same shape. */
+/* Equality of a key with an entry's words of the same shape. */
 static inline bool
-pl_key_eq_packed(const uint64_t *kw, const struct dp_key *key, unsigned shape)
+pl_key_eq_packed(const struct pl_centry *e, const struct dp_key *key,
+		 unsigned shape)
 {
 	const uint64_t *x = (const uint64_t *)key;
+	const uint64_t *kw = e->kw;
 	uint64_t d = (x[0] ^ kw[0]) | (x[2] ^ kw[1]) | (x[3] ^ kw[2]);
 
 	switch (shape) {
@@ -407,7 +421,8 @@ pl_key_eq_packed(const uint64_t *kw, const struct dp_key *key, unsigned shape)
 			(x[10] ^ kw[5])) == 0;
 	default:
 		for (unsigned i = 3; i < pl_shape_n[shape]; i++)
-			d |= x[pl_shape_words[shape][i]] ^ kw[i];
+			d |= x[pl_shape_words[shape][i]] ^
+			     (i < 6 ? kw[i] : e->kx[i - 6]);
 		return d == 0;
 	}
 }
@@ -463,5 +478,12 @@ void pl_rule_export(const struct dp_pipeline *pl, const struct pl_rule *r,
 struct pl_exec;
 int pl_trace_run(struct dp_pipeline *pl, struct pl_pctx *c,
 		 struct dp_trace *tr);
+
+/*
+ * True when the calling thread is registered as an RCU reader (it owns a
+ * worker). Such a thread must go offline before it waits for a grace
+ * period, or for a thread that does, or the wait never ends.
+ */
+bool pl_thread_is_reader(void);
 
 #endif /* SLUICE_PL_INT_H */

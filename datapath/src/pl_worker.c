@@ -228,8 +228,8 @@ static inline bool
 cache_entry_is(const struct pl_centry *e, const struct dp_key *key,
 	       unsigned shape, unsigned t, uint64_t v)
 {
-	return e->version == v && e->table == t && e->shape == shape &&
-	       pl_key_eq_packed(e->kw, key, shape);
+	return e->tag == pl_centry_tag(v, t, shape) &&
+	       pl_key_eq_packed(e, key, shape);
 }
 
 /* Every way with the signature, verified. */
@@ -265,15 +265,15 @@ cache_insert(struct dp_worker *w, const struct dp_key *key, uint32_t h,
 	int way = -1;
 
 	for (int i = 0; way < 0 && i < PL_WAYS; i++)
-		if (b->sig[i] == sig && e[i].table == t &&
-		    e[i].shape == shape &&
-		    pl_key_eq_packed(e[i].kw, key, shape))
+		if (b->sig[i] == sig &&
+		    (e[i].tag & 0xffff) == (pl_centry_tag(0, t, shape)) &&
+		    pl_key_eq_packed(&e[i], key, shape))
 			way = i;
 	for (int i = 0; way < 0 && i < PL_WAYS; i++)
 		if (b->sig[i] == 0)
 			way = i;
 	for (int i = 0; way < 0 && i < PL_WAYS; i++)
-		if (e[i].version != v)
+		if ((e[i].tag >> 16) != v)
 			way = i;
 	if (way < 0) {
 		way = (int)((h >> 8) & (PL_WAYS - 1));
@@ -283,15 +283,17 @@ cache_insert(struct dp_worker *w, const struct dp_key *key, uint32_t h,
 	if (b->sig[way] == 0)
 		w->st.entries++;
 	b->sig[way] = sig;
-	e->version = v;
+	e->tag = pl_centry_tag(v, t, shape);
 	e->n = (uint8_t)n;
-	e->table = (uint8_t)t;
-	e->shape = (uint8_t)shape;
-	e->is_simple = n == 1 && (seg[0]->flags & PL_RF_SIMPLE);
-	e->id0 = n ? seg[0]->id : 0;
-	e->out0 = n ? seg[0]->out_port : 0;
+	if (n == 1 && (seg[0]->flags & PL_RF_SIMPLE)) {
+		e->id0 = seg[0]->id;
+		e->out0 = seg[0]->out_port;
+	} else {
+		e->id0 = 0;
+		e->out0 = PL_NOT_SIMPLE;
+	}
 	memcpy(e->r, seg, n * sizeof(seg[0]));
-	pl_key_pack(key, shape, e->kw);
+	pl_key_pack(key, shape, e);
 	w->st.inserts++;
 }
 
@@ -439,19 +441,34 @@ pl_trace_run(struct dp_pipeline *pl, struct pl_pctx *c, struct dp_trace *tr)
 	return 0;
 }
 
-/* Table 0 by in_port: returns how many packets went to slow[]. */
+static inline void
+count_n(struct dp_worker *w, const struct pl_rule *r, uint64_t np,
+	uint64_t nb)
+{
+	struct pl_ctr *ct = &PL_LOAD(w->ctr[r->id >> PL_CTR_SHIFT])
+		[r->id & (PL_CTR_CHUNK - 1)];
+
+	ct->n_packets += np;
+	ct->n_bytes += nb;
+}
+
+/*
+ * Table 0 by in_port: returns how many packets went to slow[]. Output
+ * counts are kept in locals (the compiler cannot keep out->n_tx in a
+ * register across stores to out->tx_port[]).
+ */
 static unsigned
 fast_burst(struct dp_worker *w, const struct pl_fast *f,
 	   struct dp_packet **pkts, unsigned n, struct dp_burst_out *out,
 	   struct dp_packet **slow)
 {
+	unsigned m = 0, n_tx = out->n_tx;
 	struct pl_rule *last = NULL;
 	uint64_t np = 0, nb = 0;
-	unsigned m = 0;
 
 	for (unsigned i = 0; i < n; i++) {
 		struct dp_packet *p = pkts[i];
-		uint32_t port = p->in_port;
+		uint32_t port = p->in_port, len = p->len;
 		struct pl_rule *r;
 		struct pl_meta meta;
 		int rc;
@@ -461,66 +478,42 @@ fast_burst(struct dp_worker *w, const struct pl_fast *f,
 			slow[m++] = p;
 			continue;
 		}
-		rc = pl_parse(p->data, p->len, port, NULL, &meta, false);
-		if (rc != 0) {
-			drop(w, out, p, rc);
-			continue;
-		}
-		if (r == NULL) {
-			drop(w, out, p, DP_DROP_NO_MATCH);
+		rc = pl_parse(p->data, len, port, NULL, &meta, false);
+		if (rc != 0 || r == NULL || r->out_port == 0) {
+			if (rc == 0 && r != NULL)
+				count_n(w, r, 1, len);
+			drop(w, out, p,
+			     rc ? rc : r ? DP_DROP_ACTION : DP_DROP_NO_MATCH);
 			continue;
 		}
 		if (r != last) {
-			if (last != NULL) {
-				struct pl_ctr *ct =
-					&PL_LOAD(w->ctr[last->id >>
-							PL_CTR_SHIFT])
-						[last->id & (PL_CTR_CHUNK - 1)];
-
-				ct->n_packets += np;
-				ct->n_bytes += nb;
-			}
+			if (last != NULL)
+				count_n(w, last, np, nb);
 			last = r;
 			np = 0;
 			nb = 0;
 		}
 		np++;
-		nb += p->len;
-		if (r->out_port == 0) {
-			drop(w, out, p, DP_DROP_ACTION);
-		} else {
-			out->tx[out->n_tx] = p;
-			out->tx_port[out->n_tx++] =
-				r->out_port == DP_PORT_IN_PORT ? port
-							       : r->out_port;
-		}
+		nb += len;
+		out->tx[n_tx] = p;
+		out->tx_port[n_tx++] =
+			r->out_port == DP_PORT_IN_PORT ? port : r->out_port;
 	}
-	if (last != NULL) {
-		struct pl_ctr *ct = &PL_LOAD(
-			w->ctr[last->id >> PL_CTR_SHIFT])[last->id &
-							  (PL_CTR_CHUNK - 1)];
-
-		ct->n_packets += np;
-		ct->n_bytes += nb;
-	}
+	if (last != NULL)
+		count_n(w, last, np, nb);
+	out->n_tx = n_tx;
 	return m;
 }
 
-void
-dp_worker_process(struct dp_worker *w, struct dp_packet **pkts, unsigned n,
-		  struct dp_burst_out *out)
+/* One burst of at most DP_BURST packets at the state s. */
+static void
+process_burst(struct dp_worker *w, const struct pl_state *s,
+	      struct dp_packet **pkts, unsigned n, struct dp_burst_out *out)
 {
-	const struct pl_state *s = PL_LOAD(w->pl->state);
 	struct dp_packet *slow[DP_BURST];
 	struct pl_exec x;
 	unsigned m, k = 0;
 
-	out->n_tx = 0;
-	out->n_punt = 0;
-	out->n_drop = 0;
-	if (n > DP_BURST)
-		n = DP_BURST; /* contract: n <= DP_BURST */
-	w->clone_budget = DP_OUT_MAX - n;
 	if (s->fast != NULL) {
 		m = fast_burst(w, s->fast, pkts, n, out, slow);
 		if (m == 0)
@@ -530,7 +523,7 @@ dp_worker_process(struct dp_worker *w, struct dp_packet **pkts, unsigned n,
 		m = n;
 	}
 
-	/* Parse, hash, prefetch the signature buckets. */
+	/* Parse. */
 	for (unsigned i = 0; i < m; i++) {
 		struct pl_pctx *c = &w->ctx[k];
 		struct dp_packet *p = slow[i];
@@ -546,9 +539,18 @@ dp_worker_process(struct dp_worker *w, struct dp_packet **pkts, unsigned n,
 		}
 		c->pkt = p;
 		c->shape = c->m.shape;
+		k++;
+	}
+
+	/*
+	 * Hash in a second pass: the key was just written field by field,
+	 * and reading its words at once would stall on store forwarding.
+	 */
+	for (unsigned j = 0; j < k; j++) {
+		struct pl_pctx *c = &w->ctx[j];
+
 		c->hash = pl_hash_key(&c->key, c->shape, 0);
 		PREFETCH(&w->buckets[c->hash & w->cache_mask]);
-		k++;
 	}
 
 	/* Match signatures, prefetch the candidate entries. */
@@ -565,7 +567,8 @@ dp_worker_process(struct dp_worker *w, struct dp_packet **pkts, unsigned n,
 		c->cand = &w->cache[b * PL_WAYS + (unsigned)way];
 		e = (const char *)c->cand;
 		PREFETCH(e);
-		PREFETCH(e + 64);
+		if (pl_shape_n[c->shape] > 6)
+			PREFETCH(e + 64);
 		if (pl_shape_n[c->shape] > 8)
 			PREFETCH(e + 128);
 	}
@@ -588,14 +591,26 @@ dp_worker_process(struct dp_worker *w, struct dp_packet **pkts, unsigned n,
 			continue;
 		}
 		w->st.hits++;
-		if (e->is_simple) {
+		if (e->out0 != PL_NOT_SIMPLE) {
 			c->n_seg = 0xfe;
-			c->simple_id = e->id0;
+			c->simple_ct = &PL_LOAD(w->ctr[e->id0 >> PL_CTR_SHIFT])
+				[e->id0 & (PL_CTR_CHUNK - 1)];
 			c->simple_out = e->out0;
-			PREFETCH(&PL_LOAD(w->ctr[e->id0 >> PL_CTR_SHIFT])
-					 [e->id0 & (PL_CTR_CHUNK - 1)]);
+			PREFETCH(c->simple_ct);
 			continue;
 		}
+		c->n_seg = 0xfd;	/* segment still in line 1 */
+		c->cand = e;
+		PREFETCH((const char *)e + 64);
+	}
+
+	/* Segments of other hits: copy, prefetch the first rule. */
+	for (unsigned j = 0; j < k; j++) {
+		struct pl_pctx *c = &w->ctx[j];
+		const struct pl_centry *e = c->cand;
+
+		if (c->n_seg != 0xfd)
+			continue;
 		c->n_seg = e->n;
 		memcpy(c->seg, e->r, sizeof(c->seg));
 		if (e->n > 0)
@@ -612,25 +627,46 @@ dp_worker_process(struct dp_worker *w, struct dp_packet **pkts, unsigned n,
 		struct pl_pctx *c = &w->ctx[j];
 
 		if (c->n_seg == 0xfe) {
-			struct pl_ctr *ct =
-				&PL_LOAD(w->ctr[c->simple_id >> PL_CTR_SHIFT])
-					[c->simple_id & (PL_CTR_CHUNK - 1)];
+			struct dp_packet *p = c->pkt;
+			unsigned n_tx = out->n_tx;
 
-			ct->n_packets++;
-			ct->n_bytes += c->pkt->len;
+			c->simple_ct->n_packets++;
+			c->simple_ct->n_bytes += p->len;
 			if (c->simple_out == 0) {
-				drop(w, out, c->pkt, DP_DROP_ACTION);
-			} else {
-				out->tx[out->n_tx] = c->pkt;
-				out->tx_port[out->n_tx++] =
-					c->simple_out == DP_PORT_IN_PORT
-						? c->pkt->in_port
-						: c->simple_out;
+				drop(w, out, p, DP_DROP_ACTION);
+				continue;
 			}
+			out->tx[n_tx] = p;
+			out->tx_port[n_tx] = c->simple_out == DP_PORT_IN_PORT
+						     ? p->in_port
+						     : c->simple_out;
+			out->n_tx = n_tx + 1;
 			continue;
 		}
 		run(&x, c);
 	}
+}
+
+void
+dp_worker_process(struct dp_worker *w, struct dp_packet **pkts, unsigned n,
+		  struct dp_burst_out *out)
+{
+	const struct pl_state *s = PL_LOAD(w->pl->state);
+
+	out->n_tx = 0;
+	out->n_punt = 0;
+	out->n_drop = 0;
+	/*
+	 * Contract: n <= DP_BURST. Up to DP_OUT_MAX is processed in bursts
+	 * (every packet still fits the output lists); beyond, the caller
+	 * keeps the rest.
+	 */
+	if (n > DP_OUT_MAX)
+		n = DP_OUT_MAX;
+	w->clone_budget = DP_OUT_MAX - n;
+	for (unsigned i = 0; i < n; i += DP_BURST)
+		process_burst(w, s, pkts + i,
+			      n - i < DP_BURST ? n - i : DP_BURST, out);
 }
 
 /* Entries, then one signature bucket per PL_WAYS entries. */
@@ -668,6 +704,8 @@ dp_worker_create(struct dp_pipeline *pl, unsigned idx,
 		rc = -ENOMEM;
 		goto err_worker;
 	}
+	/* Huge pages when the kernel has them: a TLB miss per probe else. */
+	(void)madvise(mem, sz, MADV_HUGEPAGE);
 	w->cache = mem;
 	w->buckets = (struct pl_cbucket *)(w->cache + pl->cache_entries);
 	w->cache_mask = pl->cache_entries / PL_WAYS - 1;
@@ -707,6 +745,12 @@ dp_worker_destroy(struct dp_worker *w)
 		rcu_unregister_thread();
 	munmap(w->cache, cache_size(pl));
 	free(w);
+}
+
+bool
+pl_thread_is_reader(void)
+{
+	return pl_n_registered > 0;
 }
 
 void
