@@ -691,7 +691,8 @@ ike_keys_derive(struct ike_keys *k, const uint8_t *old_sk_d,
 	memcpy(seed, ni, ni_len);
 	memcpy(seed + ni_len, nr, nr_len);
 	if (old_sk_d) {
-		struct iov v[2] = { { gir, gir_len }, { seed, ni_len + nr_len } };
+		struct iov v[2] = { { gir, gir_len }, { seed,
+		    ni_len + nr_len } };
 
 		rc = prf_iov(k->prf, old_sk_d, k->prf_len, v, 2, skeyseed);
 	} else {

@@ -156,6 +156,14 @@ ike_exch_start(struct ike_engine *e, struct conn *c)
 	ike_random(sa->ni, NONCE_LEN);
 	sa->state = SA_INIT_SENT;
 	c->reason = IKE_R_NONE;
+	{
+		char a[64];
+
+		ike_logf(IKE_LOG_INFO,
+		    "ike: %s: initiating to %s (spi %016llx)",
+		    c->cfg.name, ike_addr_str(&sa->remote, a, sizeof(a)),
+		    (unsigned long long)sa->spi_i);
+	}
 	if (send_init(sa))
 		ike_sa_down(sa, IKE_R_INTERNAL);
 }
@@ -355,6 +363,19 @@ notify_reason(uint16_t type)
 	}
 }
 
+/*
+ * The first child SA could not be made: a connection without its child is
+ * of no use, so the IKE SA is deleted and reported down with the reason.
+ */
+static void
+child_failed(struct sa *sa, enum ike_reason r)
+{
+	sa->conn->reason = r;
+	sa->down_reason = r;
+	ike_sa_emit(sa->e, IKE_EV_CHILD_FAILED, sa, r, NULL);
+	sa->want_del_ike = true;
+}
+
 static void
 auth_response(struct sa *sa, const struct ike_msg *m)
 {
@@ -398,27 +419,19 @@ auth_response(struct sa *sa, const struct ike_msg *m)
 	ike_crypto_cleanse(auth, sizeof(auth));
 	established(sa);
 	if (has_error_notify(m, &nt) || !(m->present & IKE_HAS(IKE_PL_SA))) {
-		enum ike_reason r = nt ? notify_reason(nt) : IKE_R_NO_PROPOSAL;
-
-		sa->conn->reason = r;
-		ike_sa_emit(sa->e, IKE_EV_CHILD_FAILED, sa, r, NULL);
+		child_failed(sa, nt ? notify_reason(nt) : IKE_R_NO_PROPOSAL);
 		return;
 	}
 	if (m->sa.n_props != 1 || ike_conf_select(cfg->esp, cfg->n_esp,
 	    &m->sa, IKE_PROTO_ESP, IKE_DHM_IGNORE, &sel) ||
 	    !(m->present & IKE_HAS(IKE_PL_TSI)) ||
 	    !(m->present & IKE_HAS(IKE_PL_TSR))) {
-		sa->conn->reason = IKE_R_NO_PROPOSAL;
-		ike_sa_emit(sa->e, IKE_EV_CHILD_FAILED, sa, IKE_R_NO_PROPOSAL, NULL);
-		sa->want_del_ike = true;
+		child_failed(sa, IKE_R_NO_PROPOSAL);
 		return;
 	}
 	if (!ike_conf_ts_subset(&m->tsi, &sa->conn->ts_l) ||
 	    !ike_conf_ts_subset(&m->tsr, &sa->conn->ts_r)) {
-		sa->conn->reason = IKE_R_TS_UNACCEPTABLE;
-		ike_sa_emit(sa->e, IKE_EV_CHILD_FAILED, sa, IKE_R_TS_UNACCEPTABLE,
-		    NULL);
-		sa->want_del_ike = true;
+		child_failed(sa, IKE_R_TS_UNACCEPTABLE);
 		return;
 	}
 	slot = ike_sa_child_slot(sa);
@@ -489,7 +502,8 @@ auth_request(struct sa *sa, const struct ike_msg *m)
 		e->st.auth_failures++;
 		ike_logf_rl(IKE_LOG_WARN, "ike: %s: no connection for the "
 		    "peer's identity", sa_name(sa));
-		ike_sa_respond_notify(sa, m, IKE_N_AUTHENTICATION_FAILED, NULL, 0);
+		ike_sa_respond_notify(sa, m, IKE_N_AUTHENTICATION_FAILED, NULL,
+		    0);
 		sa->conn->reason = IKE_R_ID_MISMATCH;
 		ike_sa_down(sa, IKE_R_ID_MISMATCH);
 		return;
@@ -504,7 +518,8 @@ auth_request(struct sa *sa, const struct ike_msg *m)
 		ike_logf(IKE_LOG_WARN, "ike: %s: initiator AUTH does not "
 		    "verify (wrong PSK?)", sa_name(sa));
 		ike_crypto_cleanse(auth, sizeof(auth));
-		ike_sa_respond_notify(sa, m, IKE_N_AUTHENTICATION_FAILED, NULL, 0);
+		ike_sa_respond_notify(sa, m, IKE_N_AUTHENTICATION_FAILED, NULL,
+		    0);
 		ike_sa_down(sa, IKE_R_AUTH_FAILED);
 		return;
 	}
@@ -569,6 +584,7 @@ auth_request(struct sa *sa, const struct ike_msg *m)
 		    IKE_R_TS_UNACCEPTABLE : IKE_R_NO_PROPOSAL;
 
 		conn->reason = why;
+		sa->down_reason = why;	/* the initiator will delete */
 		ike_sa_emit(e, IKE_EV_CHILD_FAILED, sa, why, NULL);
 	}
 }
@@ -645,8 +661,8 @@ ike_exch_init_request(struct ike_engine *e, const struct ike_msg *m,
 			if (sa->has_resp && sa->resp_mid == 0 &&
 			    sa->state == SA_INIT_RCVD) {
 				e->st.dup_requests++;
-				ike_sa_xmit(e, &sa->local, &sa->remote, sa->resp_buf,
-				    sa->resp_len);
+				ike_sa_xmit(e, &sa->local, &sa->remote,
+				    sa->resp_buf, sa->resp_len);
 			}
 			return;
 		}
@@ -661,7 +677,9 @@ ike_exch_init_request(struct ike_engine *e, const struct ike_msg *m,
 		ike_sa_drop(e, IKE_ERR_MISSING_PAYLOAD, r);
 		return;
 	}
-	if (half_open(e) >= e->cfg.cookie_threshold) {
+	/* Section 2.6: demand a cookie when this request would make the
+	 * threshold-th half-open SA (a threshold of 1: always). */
+	if (half_open(e) + 1 >= e->cfg.cookie_threshold) {
 		const struct ike_notify *n = ike_msg_find_notify(m,
 		    IKE_N_COOKIE);
 		uint8_t ck[32];
@@ -670,7 +688,8 @@ ike_exch_init_request(struct ike_engine *e, const struct ike_msg *m,
 		if (!n || n->data_len != 32 ||
 		    !ike_crypto_equal(ck, n->data, 32)) {
 			e->st.cookies_sent++;
-			ike_sa_send_plain_notify(e, m, l, r, IKE_N_COOKIE, ck, 32);
+			ike_sa_send_plain_notify(e, m, l, r, IKE_N_COOKIE, ck,
+			    32);
 			return;
 		}
 	}
@@ -682,14 +701,15 @@ ike_exch_init_request(struct ike_engine *e, const struct ike_msg *m,
 		    "proposal from %s", c->cfg.name, ike_addr_str(r, a,
 		    sizeof(a)));
 		c->reason = IKE_R_NO_PROPOSAL;
-		ike_sa_send_plain_notify(e, m, l, r, IKE_N_NO_PROPOSAL_CHOSEN, NULL,
-		    0);
+		ike_sa_send_plain_notify(e, m, l, r, IKE_N_NO_PROPOSAL_CHOSEN,
+		    NULL, 0);
 		return;
 	}
 	if (m->ke_group != sel.dh) {
 		put16(grp, sel.dh);
 		e->st.invalid_ke_sent++;
-		ike_sa_send_plain_notify(e, m, l, r, IKE_N_INVALID_KE_PAYLOAD, grp, 2);
+		ike_sa_send_plain_notify(e, m, l, r, IKE_N_INVALID_KE_PAYLOAD,
+		    grp, 2);
 		return;
 	}
 	sa = ike_sa_new(e, c, false);
@@ -878,7 +898,8 @@ rekey_child_response(struct sa *sa, const struct ike_msg *m)
 	c->we_initiated = true;
 	c->ts_l = (m->present & IKE_HAS(IKE_PL_TSI)) ? m->tsi : old->ts_l;
 	c->ts_r = (m->present & IKE_HAS(IKE_PL_TSR)) ? m->tsr : old->ts_r;
-	if (ike_sa_child_create(sa, c, sel.dh ? gir : NULL, gir_len, sa->rq.nonce,
+	if (ike_sa_child_create(sa, c, sel.dh ? gir : NULL, gir_len,
+	    sa->rq.nonce,
 	    NONCE_LEN, m->nonce.data, m->nonce.len, old->spi_in)) {
 		c->state = CH_FREE;
 		ike_crypto_cleanse(gir, sizeof(gir));
@@ -936,6 +957,7 @@ ike_rekeyed(struct sa *old, bool we_init, uint64_t spi_i, uint64_t spi_r,
     const uint8_t *ni, size_t ni_len, const uint8_t *nr, size_t nr_len)
 {
 	struct sa *sa = ike_sa_new(old->e, old->conn, we_init);
+	int i;
 
 	if (!sa)
 		return NULL;
@@ -956,6 +978,13 @@ ike_rekeyed(struct sa *old, bool we_init, uint64_t spi_i, uint64_t spi_r,
 	}
 	memcpy(sa->ch, old->ch, sizeof(sa->ch));
 	ike_crypto_cleanse(old->ch, sizeof(old->ch));
+	for (i = 0; i < MAX_CHILD; i++)
+		if (sa->ch[i].state == CH_REKEYING) {
+			/* Its rekey was outstanding on the old SA, whose
+			 * answer will find no child: start it again. */
+			sa->ch[i].state = CH_ACTIVE;
+			sa->ch[i].want_rekey = true;
+		}
 	sa->state = SA_ESTABLISHED;
 	sa_set_lifetimes(sa);
 	old->state = SA_REKEYED;
@@ -1000,152 +1029,154 @@ rekey_pending(const struct sa *sa, int idx)
 	return sa->req == REQ_REKEY_CHILD && sa->rq.child == idx;
 }
 
+/* The responder's half of a CREATE_CHILD_SA: selection, nonce, KE. */
+struct ccs {
+	struct ike_sel sel;
+	struct ike_msg r;		/* the response being built */
+	uint8_t nr[NONCE_LEN];
+	uint8_t pub[IKE_DH_PUB_MAX];
+	uint8_t gir[IKE_DH_SECRET_MAX];
+	size_t gir_len;
+};
+
+/*
+ * Checks the KE against the selected group, computes g^ir when there is
+ * one, and starts the response (SA, Nr, [KEr]). Returns false when an
+ * error notify was sent instead.
+ */
+static bool
+ccs_keys(struct sa *sa, const struct ike_msg *m, struct ccs *x)
+{
+	struct ike_dh *dh = NULL;
+	size_t pub_len = 0;
+	uint8_t grp[2];
+	uint16_t g = x->sel.dh;
+
+	if (g && (!(m->present & IKE_HAS(IKE_PL_KE)) || m->ke_group != g)) {
+		put16(grp, g);
+		sa->e->st.invalid_ke_sent++;
+		ike_sa_respond_notify(sa, m, IKE_N_INVALID_KE_PAYLOAD, grp, 2);
+		return false;
+	}
+	if (g && (ike_dh_create(g, &dh) ||
+	    ike_dh_public(dh, x->pub, sizeof(x->pub), &pub_len) ||
+	    ike_dh_derive(dh, m->ke.data, m->ke.len, x->gir, sizeof(x->gir),
+	    &x->gir_len))) {
+		ike_dh_destroy(dh);
+		ike_sa_respond_notify(sa, m, IKE_N_INVALID_SYNTAX, NULL, 0);
+		return false;
+	}
+	ike_dh_destroy(dh);
+	ike_random(x->nr, sizeof(x->nr));
+	memset(&x->r, 0, sizeof(x->r));
+	x->r.present |= IKE_HAS(IKE_PL_SA) | IKE_HAS(IKE_PL_NONCE);
+	x->r.nonce.data = x->nr;
+	x->r.nonce.len = sizeof(x->nr);
+	if (g) {
+		x->r.present |= IKE_HAS(IKE_PL_KE);
+		x->r.ke_group = g;
+		x->r.ke.data = x->pub;
+		x->r.ke.len = (uint16_t)pub_len;
+	}
+	return true;
+}
+
+/* IKE SA rekey, responder (section 1.3.2). */
 static void
-create_child_request(struct sa *sa, const struct ike_msg *m)
+rekey_ike_request(struct sa *sa, const struct ike_msg *m, struct ccs *x)
+{
+	const struct ike_conn_config *cfg = &sa->conn->cfg;
+	uint64_t spi_r;
+	int i;
+
+	/* Not while one of our requests is in flight: its answer must still
+	 * find its children on this SA; a colliding IKE rekey is refused
+	 * too (see ike_sa.c). */
+	if (sa->req != REQ_NONE || sa->state != SA_ESTABLISHED) {
+		ike_sa_respond_notify(sa, m, IKE_N_TEMPORARY_FAILURE, NULL, 0);
+		return;
+	}
+	if (ike_conf_select(cfg->ike, cfg->n_ike, &m->sa, IKE_PROTO_IKE,
+	    IKE_DHM_REQUIRE, &x->sel) || x->sel.spi_len != 8) {
+		ike_sa_respond_notify(sa, m, IKE_N_NO_PROPOSAL_CHOSEN, NULL, 0);
+		return;
+	}
+	if (!ccs_keys(sa, m, x))
+		return;
+	spi_r = ike_sa_new_spi(sa->e);
+	if (!ike_rekeyed(sa, false, get64(x->sel.spi), spi_r, &x->sel, x->gir,
+	    x->gir_len, m->nonce.data, m->nonce.len, x->nr, sizeof(x->nr))) {
+		ike_sa_respond_notify(sa, m, IKE_N_NO_PROPOSAL_CHOSEN, NULL, 0);
+		return;
+	}
+	for (i = 0; i < 8; i++)
+		x->sel.spi[i] = (uint8_t)(spi_r >> (56 - 8 * i));
+	ike_conf_answer(&x->sel, &x->r.sa);
+	ike_sa_respond(sa, m, &x->r);
+}
+
+/* Child SA rekey, responder (section 1.3.3). */
+static void
+rekey_child_request(struct sa *sa, const struct ike_msg *m,
+    const struct ike_notify *rk, struct ccs *x)
 {
 	struct ike_engine *e = sa->e;
 	const struct ike_conn_config *cfg = &sa->conn->cfg;
-	const struct ike_notify *rk = ike_msg_find_notify(m, IKE_N_REKEY_SA);
-	uint8_t gir[IKE_DH_SECRET_MAX], pub[IKE_DH_PUB_MAX], nr[NONCE_LEN];
-	size_t gir_len = 0, pub_len = 0;
-	struct ike_dh *dh = NULL;
 	struct ike_ts_pl tsi, tsr;
-	struct ike_msg r;
-	struct ike_sel sel;
-	uint8_t grp[2], spi[8];
-	struct child *old = NULL, *c;
-	bool is_ike;
-	int slot, i;
+	struct child *old, *c;
+	int slot;
 
-	if (!(m->present & IKE_HAS(IKE_PL_SA)) ||
-	    !(m->present & IKE_HAS(IKE_PL_NONCE))) {
-		ike_sa_respond_notify(sa, m, IKE_N_INVALID_SYNTAX, NULL, 0);
+	if (rk->proto != IKE_PROTO_ESP || rk->spi_len != 4 ||
+	    !(old = ike_sa_child_by_spi_out(sa, get32(rk->spi))) ||
+	    old->state == CH_REKEYED) {
+		ike_sa_respond_notify(sa, m, IKE_N_CHILD_SA_NOT_FOUND, NULL, 0);
 		return;
 	}
-	is_ike = m->sa.n_props && m->sa.props[0].proto == IKE_PROTO_IKE;
-	if (!is_ike && !rk) {
-		ike_sa_respond_notify(sa, m, IKE_N_NO_ADDITIONAL_SAS, NULL, 0);
+	if (old->state == CH_REKEYING ||
+	    rekey_pending(sa, (int)(old - sa->ch))) {
+		/* A collision with our own rekey (see ike_sa.c). */
+		ike_sa_respond_notify(sa, m, IKE_N_TEMPORARY_FAILURE, NULL, 0);
 		return;
 	}
-	if (is_ike) {
-		if (sa->req == REQ_REKEY_IKE || sa->state != SA_ESTABLISHED) {
-			ike_sa_respond_notify(sa, m, IKE_N_TEMPORARY_FAILURE, NULL,
-			    0);
-			return;
-		}
-		if (ike_conf_select(cfg->ike, cfg->n_ike, &m->sa,
-		    IKE_PROTO_IKE, IKE_DHM_REQUIRE, &sel) ||
-		    sel.spi_len != 8) {
-			ike_sa_respond_notify(sa, m, IKE_N_NO_PROPOSAL_CHOSEN,
-			    NULL, 0);
-			return;
-		}
-	} else {
-		if (rk->proto != IKE_PROTO_ESP || rk->spi_len != 4 ||
-		    !(old = ike_sa_child_by_spi_out(sa, get32(rk->spi))) ||
-		    old->state == CH_REKEYED) {
-			ike_sa_respond_notify(sa, m, IKE_N_CHILD_SA_NOT_FOUND,
-			    NULL, 0);
-			return;
-		}
-		if (old->state == CH_REKEYING ||
-		    rekey_pending(sa, (int)(old - sa->ch))) {
-			ike_sa_respond_notify(sa, m, IKE_N_TEMPORARY_FAILURE, NULL,
-			    0);
-			return;
-		}
-		if (ike_conf_select(cfg->esp, cfg->n_esp, &m->sa,
-		    IKE_PROTO_ESP, IKE_DHM_CFG, &sel)) {
-			ike_sa_respond_notify(sa, m, IKE_N_NO_PROPOSAL_CHOSEN,
-			    NULL, 0);
-			return;
-		}
-		if (!(m->present & IKE_HAS(IKE_PL_TSI)) ||
-		    !(m->present & IKE_HAS(IKE_PL_TSR)) ||
-		    ike_conf_narrow(&m->tsi, &sa->conn->ts_r, &tsi) ||
-		    ike_conf_narrow(&m->tsr, &sa->conn->ts_l, &tsr)) {
-			ike_sa_respond_notify(sa, m, IKE_N_TS_UNACCEPTABLE, NULL,
-			    0);
-			return;
-		}
-	}
-	if (sel.dh && (!(m->present & IKE_HAS(IKE_PL_KE)) ||
-	    m->ke_group != sel.dh)) {
-		put16(grp, sel.dh);
-		e->st.invalid_ke_sent++;
-		ike_sa_respond_notify(sa, m, IKE_N_INVALID_KE_PAYLOAD, grp, 2);
+	if (ike_conf_select(cfg->esp, cfg->n_esp, &m->sa, IKE_PROTO_ESP,
+	    IKE_DHM_CFG, &x->sel)) {
+		ike_sa_respond_notify(sa, m, IKE_N_NO_PROPOSAL_CHOSEN, NULL, 0);
 		return;
 	}
-	if (sel.dh && (ike_dh_create(sel.dh, &dh) ||
-	    ike_dh_public(dh, pub, sizeof(pub), &pub_len) ||
-	    ike_dh_derive(dh, m->ke.data, m->ke.len, gir, sizeof(gir),
-	    &gir_len))) {
-		ike_dh_destroy(dh);
-		ike_sa_respond_notify(sa, m, IKE_N_INVALID_SYNTAX, NULL, 0);
-		return;
-	}
-	ike_dh_destroy(dh);
-	ike_random(nr, sizeof(nr));
-	memset(&r, 0, sizeof(r));
-	r.present |= IKE_HAS(IKE_PL_SA) | IKE_HAS(IKE_PL_NONCE);
-	r.nonce.data = nr;
-	r.nonce.len = sizeof(nr);
-	if (sel.dh) {
-		r.present |= IKE_HAS(IKE_PL_KE);
-		r.ke_group = sel.dh;
-		r.ke.data = pub;
-		r.ke.len = (uint16_t)pub_len;
-	}
-	if (is_ike) {
-		struct sa *nsa;
-		uint64_t spi_r;
-		uint64_t spi_i = get64(sel.spi);
-
-		spi_r = ike_sa_new_spi(e);
-		for (i = 0; i < 8; i++)
-			spi[i] = (uint8_t)(spi_r >> (56 - 8 * i));
-		nsa = ike_rekeyed(sa, false, spi_i, spi_r, &sel, gir, gir_len,
-		    m->nonce.data, m->nonce.len, nr, sizeof(nr));
-		ike_crypto_cleanse(gir, sizeof(gir));
-		if (!nsa) {
-			ike_sa_respond_notify(sa, m, IKE_N_NO_PROPOSAL_CHOSEN,
-			    NULL, 0);
-			return;
-		}
-		memcpy(sel.spi, spi, 8);
-		ike_conf_answer(&sel, &r.sa);
-		ike_sa_respond(sa, m, &r);
+	if (!(m->present & IKE_HAS(IKE_PL_TSI)) ||
+	    !(m->present & IKE_HAS(IKE_PL_TSR)) ||
+	    ike_conf_narrow(&m->tsi, &sa->conn->ts_r, &tsi) ||
+	    ike_conf_narrow(&m->tsr, &sa->conn->ts_l, &tsr)) {
+		ike_sa_respond_notify(sa, m, IKE_N_TS_UNACCEPTABLE, NULL, 0);
 		return;
 	}
 	slot = ike_sa_child_slot(sa);
 	if (slot < 0) {
-		ike_crypto_cleanse(gir, sizeof(gir));
 		ike_sa_respond_notify(sa, m, IKE_N_NO_ADDITIONAL_SAS, NULL, 0);
 		return;
 	}
+	if (!ccs_keys(sa, m, x))
+		return;
 	c = &sa->ch[slot];
 	memset(c, 0, sizeof(*c));
-	c->sel = sel;
+	c->sel = x->sel;
 	c->spi_in = new_esp_spi();
-	c->spi_out = get32(sel.spi);
+	c->spi_out = get32(x->sel.spi);
 	c->we_initiated = false;
 	c->ts_l = tsr;
 	c->ts_r = tsi;
-	if (ike_sa_child_create(sa, c, sel.dh ? gir : NULL, gir_len, m->nonce.data,
-	    m->nonce.len, nr, sizeof(nr), old->spi_in)) {
+	if (ike_sa_child_create(sa, c, x->sel.dh ? x->gir : NULL, x->gir_len,
+	    m->nonce.data, m->nonce.len, x->nr, sizeof(x->nr), old->spi_in)) {
 		c->state = CH_FREE;
-		ike_crypto_cleanse(gir, sizeof(gir));
 		ike_sa_respond_notify(sa, m, IKE_N_NO_ADDITIONAL_SAS, NULL, 0);
 		return;
 	}
-	ike_crypto_cleanse(gir, sizeof(gir));
-	put32(spi, c->spi_in);
-	memcpy(sel.spi, spi, 4);
-	ike_conf_answer(&sel, &r.sa);
-	r.tsi = tsi;
-	r.tsr = tsr;
-	r.present |= IKE_HAS(IKE_PL_TSI) | IKE_HAS(IKE_PL_TSR);
-	ike_sa_respond(sa, m, &r);
+	put32(x->sel.spi, c->spi_in);
+	ike_conf_answer(&x->sel, &x->r.sa);
+	x->r.tsi = tsi;
+	x->r.tsr = tsr;
+	x->r.present |= IKE_HAS(IKE_PL_TSI) | IKE_HAS(IKE_PL_TSR);
+	ike_sa_respond(sa, m, &x->r);
 	/* The initiator deletes the old SA; expire it if it does not. */
 	old->state = CH_REKEYED;
 	old->want_rekey = false;
@@ -1153,6 +1184,27 @@ create_child_request(struct sa *sa, const struct ike_msg *m)
 	old->expire_at = e->now + REKEYED_LINGER_MS;
 	e->st.child_rekeys++;
 	ike_sa_emit(e, IKE_EV_CHILD_REKEYED, sa, IKE_R_NONE, c);
+}
+
+static void
+create_child_request(struct sa *sa, const struct ike_msg *m)
+{
+	const struct ike_notify *rk = ike_msg_find_notify(m, IKE_N_REKEY_SA);
+	struct ccs x;
+
+	if (!(m->present & IKE_HAS(IKE_PL_SA)) ||
+	    !(m->present & IKE_HAS(IKE_PL_NONCE))) {
+		ike_sa_respond_notify(sa, m, IKE_N_INVALID_SYNTAX, NULL, 0);
+		return;
+	}
+	memset(&x, 0, sizeof(x));
+	if (m->sa.n_props && m->sa.props[0].proto == IKE_PROTO_IKE)
+		rekey_ike_request(sa, m, &x);
+	else if (rk)
+		rekey_child_request(sa, m, rk, &x);
+	else
+		ike_sa_respond_notify(sa, m, IKE_N_NO_ADDITIONAL_SAS, NULL, 0);
+	ike_crypto_cleanse(&x, sizeof(x));
 }
 
 /* INFORMATIONAL. */
@@ -1208,15 +1260,18 @@ info_request(struct sa *sa, const struct ike_msg *m)
 
 		if (d->proto == IKE_PROTO_IKE) {
 			ike_sa_respond(sa, m, &r);
-			ike_logf(IKE_LOG_INFO, "ike: %s: peer deleted the IKE "
-			    "SA", sa_name(sa));
-			ike_sa_down(sa, IKE_R_PEER_DELETED);
+			if (sa->state != SA_REKEYED)
+				ike_logf(IKE_LOG_INFO, "ike: %s: peer deleted "
+				    "the IKE SA", sa_name(sa));
+			ike_sa_down(sa, sa->down_reason ? sa->down_reason :
+			    IKE_R_PEER_DELETED);
 			return;
 		}
 		if (d->proto != IKE_PROTO_ESP)
 			continue;
 		for (j = 0; j < d->n_spi; j++) {
-			struct child *c = ike_sa_child_by_spi_out(sa, d->spi[j]);
+			struct child *c = ike_sa_child_by_spi_out(sa,
+			    d->spi[j]);
 			struct ike_delete *o = &r.del[0];
 
 			if (!c)
@@ -1275,8 +1330,8 @@ ike_exch_request(struct sa *sa, const struct ike_msg *m)
 		if (sa->state != SA_ESTABLISHED && sa->state != SA_REKEYED)
 			break;
 		if (sa->state == SA_REKEYED) {
-			ike_sa_respond_notify(sa, m, IKE_N_TEMPORARY_FAILURE, NULL,
-			    0);
+			ike_sa_respond_notify(sa, m, IKE_N_TEMPORARY_FAILURE,
+			    NULL, 0);
 			return;
 		}
 		create_child_request(sa, m);

@@ -250,14 +250,19 @@ print_status(struct prog *p)
 	for (i = 0; i < IKE_ERR__COUNT; i++)
 		drops += es.drops[i];
 	printf("status conn=%s state=%s reason=%s spi_i=%016llx "
-	    "spi_r=%016llx natt=%d children=%u rx=%llu tx=%llu retransmits=%llu "
-	    "drops=%llu child_rekeys=%llu ike_rekeys=%llu\n", p->cfg.name,
+	    "spi_r=%016llx natt=%d children=%u rx=%llu tx=%llu "
+	    "retransmits=%llu "
+	    "drops=%llu child_rekeys=%llu ike_rekeys=%llu cookies_sent=%llu "
+	    "invalid_ke_sent=%llu invalid_ke_rcvd=%llu\n", p->cfg.name,
 	    st[s.state], ike_reason_name(s.reason),
 	    (unsigned long long)s.spi_i, (unsigned long long)s.spi_r, s.natt,
 	    s.n_children, (unsigned long long)es.rx,
 	    (unsigned long long)es.tx, (unsigned long long)es.retransmits,
 	    drops, (unsigned long long)es.child_rekeys,
-	    (unsigned long long)es.ike_rekeys);
+	    (unsigned long long)es.ike_rekeys,
+	    (unsigned long long)es.cookies_sent,
+	    (unsigned long long)es.invalid_ke_sent,
+	    (unsigned long long)es.invalid_ke_rcvd);
 	fflush(stdout);
 }
 
@@ -389,6 +394,7 @@ static const struct option longopts[] = {
 	{ "force-encap", no_argument, NULL, 10 },
 	{ "debug-keys", no_argument, NULL, 11 },
 	{ "exit-on-down", no_argument, NULL, 12 },
+	{ "cookie-threshold", required_argument, NULL, 13 },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
@@ -403,13 +409,15 @@ usage(FILE *f)
 	    "         --ike PROPOSALS --esp PROPOSALS\n"
 	    "         --local-ts CIDR[,CIDR] --peer-ts CIDR[,CIDR]\n"
 	    "         [--initiate | --responder] [--ike-lifetime S]\n"
-	    "         [--child-lifetime S] [--dpd-interval S] [--dpd-timeout S]\n"
+	    "         [--child-lifetime S] [--dpd-interval S]\n"
+	    "         [--dpd-timeout S]\n"
 	    "         [--dpd-action clear|hold|restart] [--force-encap]\n"
 	    "         [--retransmit-base-ms MS] [--retransmit-tries N]\n"
 	    "         [--ike-port P] [--natt-port P] [--debug-keys]\n"
-	    "         [--exit-on-down] [--verbose]\n"
+	    "         [--exit-on-down] [--cookie-threshold N] [--verbose]\n"
 	    "IDs: an IP address, a name (FQDN, '@' optional) or keyid:TEXT.\n"
-	    "Proposals in strongSwan syntax, e.g. aes128gcm16-prfsha256-ecp256.\n"
+	    "Proposals in strongSwan syntax, e.g.\n"
+	    "aes128gcm16-prfsha256-ecp256.\n"
 	    "Signals: USR1 rekey child, USR2 rekey IKE, HUP status, TERM delete"
 	    " and exit.\n");
 }
@@ -549,6 +557,9 @@ apply_opt(struct prog *p, int opt, const char *arg)
 		return 0;
 	case 12:
 		p->exit_on_down = true;
+		return 0;
+	case 13:
+		p->ecfg.cookie_threshold = (uint32_t)strtoul(arg, NULL, 10);
 		return 0;
 	case 'v':
 		ike_log_set(log_sink, IKE_LOG_DEBUG);

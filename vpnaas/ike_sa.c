@@ -1,10 +1,13 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * ike_sa.c: the IKEv2 engine of ike.h: connections, IKE SAs and their
- * child SAs, the exchanges of RFC 7296 (IKE_SA_INIT, IKE_AUTH,
- * CREATE_CHILD_SA, INFORMATIONAL) as initiator and responder, timers
- * (retransmission, lifetimes, DPD, NAT-T keepalives) and the message ID
- * window of 1. Messages are decoded by ike_msg.c, protected by ike_crypto.c;
+ * ike_sa.c: the IKEv2 engine of ike.h: connections, the IKE SA table and
+ * child SAs (install/remove through the owner's callbacks), message
+ * protection and sending with retransmission, the input path (non-ESP
+ * marker, decode, SA lookup, message ID window of 1, duplicate requests
+ * answered from the response cache, decryption), timers (lifetimes with
+ * jitter, DPD, NAT-T keepalives, half-open expiry) and the queue of work
+ * started when the window is free. The exchanges themselves are in
+ * ike_exch.c; messages are decoded by ike_msg.c, protected by ike_crypto.c;
  * proposals and selectors are matched by ike_conf.c.
  *
  * Deviations from RFC 7296, deliberately:
@@ -58,7 +61,8 @@ ike_event_name(enum ike_event_type t)
 
 
 void
-ike_sa_drop(struct ike_engine *e, enum ike_msg_err err, const struct ike_addr *from)
+ike_sa_drop(struct ike_engine *e, enum ike_msg_err err,
+    const struct ike_addr *from)
 {
 	char a[64];
 
@@ -208,7 +212,8 @@ ike_sa_child_create(struct sa *sa, struct child *c, const uint8_t *gir,
 }
 
 void
-ike_sa_child_remove(struct sa *sa, struct child *c, bool event, enum ike_reason r)
+ike_sa_child_remove(struct sa *sa, struct child *c, bool event,
+    enum ike_reason r)
 {
 	struct ike_child_info ci;
 
@@ -329,8 +334,15 @@ ike_sa_down(struct sa *sa, enum ike_reason r)
 
 	if (sa->state == SA_DEAD)
 		return;
+	if (sa->state == SA_INIT_RCVD && r == IKE_R_TIMEOUT) {
+		/* A half-open SA nobody completed (a scan, a lost peer):
+		 * not an event of the connection. */
+		sa->state = SA_DEAD;
+		return;
+	}
 	for (i = 0; i < MAX_CHILD; i++)
-		ike_sa_child_remove(sa, &sa->ch[i], sa->ch[i].state == CH_ACTIVE ||
+		ike_sa_child_remove(sa, &sa->ch[i],
+		    sa->ch[i].state == CH_ACTIVE ||
 		    sa->ch[i].state == CH_REKEYING, r);
 	if (sa->state != SA_REKEYED) {
 		ike_sa_emit(e, IKE_EV_IKE_DOWN, sa, r, NULL);
@@ -547,7 +559,8 @@ ike_engine_input(struct ike_engine *e, const uint8_t *data, size_t len,
 		}
 		if (m.exchange == IKE_EXCH_SA_INIT) {
 			if (sa->req != REQ_INIT) {
-				ike_sa_drop(e, IKE_ERR_UNKNOWN_EXCHANGE, remote);
+				ike_sa_drop(e, IKE_ERR_UNKNOWN_EXCHANGE,
+				    remote);
 				goto out;
 			}
 		} else if ((err = sa_decrypt(sa, data, &m, pt))) {
@@ -565,7 +578,8 @@ ike_engine_input(struct ike_engine *e, const uint8_t *data, size_t len,
 			    sa->resp_len);
 			goto out;
 		}
-		if (m.msg_id != sa->peer_mid || m.exchange == IKE_EXCH_SA_INIT) {
+		if (m.msg_id != sa->peer_mid ||
+		    m.exchange == IKE_EXCH_SA_INIT) {
 			ike_sa_drop(e, IKE_ERR_BAD_MSG_ID, remote);
 			goto out;
 		}
@@ -621,7 +635,8 @@ sa_kick(struct sa *sa)
 		if (sa->ch[i].state == CH_ACTIVE && sa->ch[i].want_rekey) {
 			if (ike_exch_rekey_child(sa, i)) {
 				sa->ch[i].state = CH_ACTIVE;
-				ike_exch_retry_later(&sa->ch[i].rekey_at, sa->e->now);
+				ike_exch_retry_later(&sa->ch[i].rekey_at,
+				    sa->e->now);
 			}
 			return;
 		}
@@ -661,7 +676,8 @@ sa_tick(struct sa *sa)
 		sa->req_tries++;
 		e->st.retransmits++;
 		sa->req_next = now + retx_delay(sa);
-		ike_sa_xmit(e, &sa->local, &sa->remote, sa->req_buf, sa->req_len);
+		ike_sa_xmit(e, &sa->local, &sa->remote, sa->req_buf,
+		    sa->req_len);
 	}
 	if ((sa->state == SA_INIT_RCVD || sa->state == SA_REKEYED) &&
 	    now >= sa->deadline) {

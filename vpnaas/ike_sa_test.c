@@ -466,6 +466,9 @@ test_ike_rekey(void **state)
 static void
 test_simultaneous_rekey(void **state)
 {
+	struct ike_conn_status a, b;
+	int rekeys;
+
 	(void)state;
 	establish("aes128gcm16-prfsha256-ecp256", "aes128gcm16");
 	ike_engine_rekey_child(S[0].e, S[0].conn, now);
@@ -480,6 +483,25 @@ test_simultaneous_rekey(void **state)
 	assert_int_equal(check_keys(), 1);
 	assert_true(S[0].n_ev[IKE_EV_IKE_REKEYED] >= 1);
 	assert_int_equal(S[0].n_ev[IKE_EV_IKE_DOWN], 0);
+	assert_int_equal(S[1].n_ev[IKE_EV_IKE_DOWN], 0);
+	/* A child rekey from one side crossing an IKE rekey from the
+	 * other: both complete, nothing is orphaned. */
+	rekeys = S[0].n_ev[IKE_EV_CHILD_REKEYED];
+	ike_engine_rekey_child(S[0].e, S[0].conn, now);
+	ike_engine_rekey_ike(S[1].e, S[1].conn, now);
+	run_for(20000);
+	assert_int_equal(live(0), 1);
+	assert_int_equal(live(1), 1);
+	assert_int_equal(check_keys(), 1);
+	assert_true(S[0].n_ev[IKE_EV_CHILD_REKEYED] > rekeys);
+	status(0, &a);
+	status(1, &b);
+	assert_int_equal(a.state, IKE_CONN_UP);
+	assert_true(a.spi_i == b.spi_i && a.spi_r == b.spi_r);
+	assert_int_equal(S[0].n_ev[IKE_EV_IKE_DOWN], 0);
+	/* Quiet afterwards: 2 more minutes with DPD, nothing breaks. */
+	run_for(120000);
+	assert_int_equal(check_keys(), 1);
 	assert_int_equal(S[1].n_ev[IKE_EV_IKE_DOWN], 0);
 }
 
@@ -663,6 +685,12 @@ test_ts_unacceptable(void **state)
 	assert_int_not_equal(st.state, IKE_CONN_UP);
 	assert_int_equal(st.reason, IKE_R_TS_UNACCEPTABLE);
 	assert_int_equal(S[0].last_fail, IKE_R_TS_UNACCEPTABLE);
+	/* The initiator deleted the useless IKE SA; both say why. */
+	assert_int_equal(st.state, IKE_CONN_DOWN);
+	status(1, &st);
+	assert_int_equal(st.state, IKE_CONN_DOWN);
+	assert_int_equal(st.reason, IKE_R_TS_UNACCEPTABLE);
+	assert_int_equal(S[1].last_down, IKE_R_TS_UNACCEPTABLE);
 }
 
 static void
@@ -700,8 +728,8 @@ test_cookie(void **state)
 	base_cfg(&S[0].cfg, 0, "aes128gcm16-prfsha256-ecp256", "aes128gcm16");
 	base_cfg(&S[1].cfg, 1, "aes128gcm16-prfsha256-ecp256", "aes128gcm16");
 	S[1].cfg.peer_any = true;
-	start_engines(1);
-	/* A half-open SA from elsewhere reaches the threshold of 1. */
+	start_engines(2);
+	/* A half-open SA from elsewhere: the next one makes 2. */
 	memset(&m, 0, sizeof(m));
 	m.spi_i = 0x1122334455667788ull;
 	m.exchange = IKE_EXCH_SA_INIT;
@@ -778,6 +806,62 @@ test_retransmit_and_dup(void **state)
 	assert_int_equal(check_keys(), 1);
 	ike_engine_stats(S[1].e, &es);
 	assert_true(es.dup_requests >= 2);
+}
+
+/* Two connections between the same gateways, told apart by their IDs
+ * (FQDN and KEY_ID) and protecting different subnets. */
+static void
+test_multi_conn(void **state)
+{
+	struct ike_conn_config c2[2];
+	struct ike_conn_status st;
+	uint32_t id2[2];
+	int i;
+
+	(void)state;
+	base_cfg(&S[0].cfg, 0, "aes128gcm16-prfsha256-ecp256", "aes128gcm16");
+	base_cfg(&S[1].cfg, 1, "aes128gcm16-prfsha256-ecp256", "aes128gcm16");
+	S[0].cfg.local_id = (struct ike_id){ IKE_ID_FQDN, 10, "a.site.one" };
+	S[1].cfg.peer_id = S[0].cfg.local_id;
+	start_engines(0);
+	for (i = 0; i < 2; i++) {
+		c2[i] = S[i].cfg;
+		snprintf(c2[i].name, sizeof(c2[i].name), "second%d", i);
+		set_cidr(&c2[i].local_ts[0], i ? "10.4.0.0" : "10.3.0.0", 24);
+		set_cidr(&c2[i].peer_ts[0], i ? "10.3.0.0" : "10.4.0.0", 24);
+	}
+	c2[0].local_id = (struct ike_id){ IKE_ID_KEY_ID, 5, "key-2" };
+	c2[1].peer_id = c2[0].local_id;
+	c2[1].psk[1] ^= 0x20;	/* its own PSK */
+	c2[0].psk[1] ^= 0x20;
+	for (i = 0; i < 2; i++)
+		assert_int_equal(ike_engine_conn_add(S[i].e, &c2[i], &id2[i]),
+		    0);
+	assert_int_equal(ike_engine_initiate(S[0].e, S[0].conn, now), 0);
+	assert_int_equal(ike_engine_initiate(S[0].e, id2[0], now), 0);
+	assert_int_equal(ike_engine_initiate(S[0].e, id2[0], now),
+	    -EALREADY);
+	assert_int_equal(ike_engine_initiate(S[1].e, id2[1], now), -EPERM);
+	run_for(100);
+	for (i = 0; i < 2; i++) {
+		status(i, &st);
+		assert_int_equal(st.state, IKE_CONN_UP);
+		assert_int_equal(ike_engine_conn_status(S[i].e, id2[i], &st),
+		    0);
+		assert_int_equal(st.state, IKE_CONN_UP);
+	}
+	assert_int_equal(check_keys(), 2);
+	/* Taking one down leaves the other. */
+	assert_int_equal(ike_engine_conn_del(S[0].e, id2[0], now), 0);
+	run_for(100);
+	assert_int_equal(ike_engine_conn_status(S[1].e, id2[1], &st), 0);
+	assert_int_equal(st.state, IKE_CONN_DOWN);
+	assert_int_equal(st.reason, IKE_R_PEER_DELETED);
+	status(1, &st);
+	assert_int_equal(st.state, IKE_CONN_UP);
+	assert_int_equal(check_keys(), 1);
+	assert_int_equal(ike_engine_conn_status(S[0].e, id2[0], &st),
+	    -ENOENT);
 }
 
 static void
@@ -863,6 +947,8 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_cookie, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_retransmit_and_dup, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_multi_conn, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_garbage, setup, teardown),
 	};

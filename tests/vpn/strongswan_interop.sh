@@ -12,7 +12,9 @@
 # Cases (default: all): init-<suite>, resp-<suite> for the suites below
 # (establish, child rekey and IKE rekey from each side), dpd (sluice
 # notices a killed charon and applies its action: clear, restart),
-# collide (both sides rekey at once), charon-dpd (charon
+# narrow (traffic selector narrowing, each side), invalid-ke
+# (INVALID_KE_PAYLOAD retry, each side), cookie (COOKIE
+# demanded by sluice-ike), collide (both sides rekey at once), charon-dpd (charon
 # notices a killed sluice-ike), psk-init, psk-resp (wrong PSK fails on both
 # sides). Stops at the first failure; exit 77 when strongSwan or netns is
 # missing. Prints one "PASS name" / "FAIL name" line per case.
@@ -74,10 +76,10 @@ fail() {
 
 # wait_for FILE PATTERN COUNT SECONDS: until COUNT lines match.
 wait_for() {
-	local f=$1 pat=$2 n=$3 t=$4 i
+	local f=$1 pat=$2 n=$3 t=$4 i c
 	for ((i = 0; i < t * 10; i++)); do
-		[ "$(grep -c -E -- "$pat" "$f" 2>/dev/null || true)" -ge "$n" ] &&
-			return 0
+		c=$(grep -c -E -- "$pat" "$f" 2>/dev/null || true)
+		[ "${c:-0}" -ge "$n" ] && return 0
 		sleep 0.1
 	done
 	return 1
@@ -138,7 +140,7 @@ EOF
 	echo "charon did not start"; cat "$D/charon.stdout"; exit 1
 }
 
-# charon_conf IKE ESP PSK START DPD_DELAY
+# charon_conf IKE ESP PSK START DPD_DELAY [REMOTE_TS]
 charon_conf() {
 	cat >"$D/swanctl.conf" <<EOF
 connections { b-a {
@@ -156,7 +158,7 @@ connections { b-a {
            id = 10.99.0.1 }
   children { net {
     local_ts = 10.99.2.0/24
-    remote_ts = 10.99.1.0/24
+    remote_ts = ${6:-10.99.1.0/24}
     mode = tunnel
     esp_proposals = $2
     rekey_time = 0
@@ -173,8 +175,12 @@ EOF
 
 # start_sluice MODE IKE ESP PSK [extra options]
 start_sluice() {
-	local mode=$1 ike=$2 esp=$3 psk=$4
+	local mode=$1 ike=$2 esp=$3 psk=$4 pts=10.99.2.0/24
 	shift 4
+	if [ "${1:-}" = --peer-ts ]; then
+		pts=$2
+		shift 2
+	fi
 	printf '%s\n' "$psk" >"$D/psk"
 	chmod 600 "$D/psk"
 	: >"$D/sluice.out"
@@ -183,7 +189,7 @@ start_sluice() {
 		--local 10.99.0.1 --peer 10.99.0.2 \
 		--local-id 10.99.0.1 --peer-id 10.99.0.2 --psk-file "$D/psk" \
 		--ike "$ike" --esp "$esp" \
-		--local-ts 10.99.1.0/24 --peer-ts 10.99.2.0/24 \
+		--local-ts 10.99.1.0/24 --peer-ts "$pts" \
 		--retransmit-base-ms 1000 --retransmit-tries 3 \
 		"--$mode" "$@" >"$D/sluice.out" 2>"$D/sluice.err" &
 	SLUICE_PID=$!
@@ -396,6 +402,84 @@ case_psk_init() {
 	reap_sluice 3
 }
 
+# status_line: asks sluice-ike for its status line (SIGHUP) and prints it.
+status_line() {
+	local n
+	n=$(count "$D/sluice.out" '^status ')
+	kill -HUP "$SLUICE_PID"
+	wait_for "$D/sluice.out" '^status ' $((n + 1)) 5 || fail "no status line"
+	grep '^status ' "$D/sluice.out" | tail -n 1
+}
+
+# The two sides prefer different DH groups: the responder answers
+# INVALID_KE_PAYLOAD and the initiator retries with the group asked for.
+case_invalid_ke() {
+	local esp=aes128gcm16
+	# Sluice responds, charon's first KE (ecp256) is not acceptable.
+	charon_conf aes128gcm16-prfsha256-ecp256-modp2048 "$esp" "$PSK" none 30s
+	start_sluice responder aes128gcm16-prfsha256-modp2048 "$esp" "$PSK"
+	sleep 0.3
+	timeout 20 ip netns exec "$NS_B" swanctl --initiate --child net \
+		--uri "unix://$D/charon.vici" --timeout 15 >/dev/null ||
+		fail "swanctl --initiate"
+	check_both_up "invalid-ke, sluice responder"
+	status_line | grep -q 'invalid_ke_sent=1' ||
+		fail "sluice-ike sent no INVALID_KE_PAYLOAD"
+	grep -q 'peer didn.t accept DH group ECP_256, it requested MODP_2048' \
+		"$D/charon.log" || fail "charon did not see INVALID_KE_PAYLOAD"
+	stop_sluice
+	# Sluice initiates with ecp256 first; charon only takes modp2048.
+	: >"$D/charon.log"
+	charon_conf aes128gcm16-prfsha256-modp2048 "$esp" "$PSK" none 30s
+	start_sluice initiate aes128gcm16-prfsha256-ecp256-modp2048 "$esp" \
+		"$PSK"
+	check_both_up "invalid-ke, sluice initiator"
+	status_line | grep -q 'invalid_ke_rcvd=1' ||
+		fail "sluice-ike did not retry after INVALID_KE_PAYLOAD"
+	sas | grep -q MODP_2048 || fail "charon did not settle on MODP_2048"
+	stop_sluice
+}
+
+# Traffic selector narrowing: each side asks for more than the other allows.
+case_narrow() {
+	local ike=aes128gcm16-prfsha256-ecp256 esp=aes128gcm16
+	# Sluice asks for 10.99.0.0/16 behind charon; charon narrows to /24.
+	charon_conf "$ike" "$esp" "$PSK" none 30s
+	start_sluice initiate "$ike" "$esp" "$PSK" --peer-ts 10.99.0.0/16
+	check_both_up "narrow, sluice initiator"
+	grep '^child-install' "$D/sluice.out" | tail -n 1 |
+		grep -q 'remote_ts=10.99.2.0-10.99.2.255 ' ||
+		fail "sluice-ike did not take charon's narrowed selector"
+	stop_sluice
+	# Charon asks for 10.99.0.0/16 behind Sluice; Sluice narrows to /24.
+	charon_conf "$ike" "$esp" "$PSK" none 30s 10.99.0.0/16
+	start_sluice responder "$ike" "$esp" "$PSK"
+	sleep 0.3
+	timeout 20 ip netns exec "$NS_B" swanctl --initiate --child net \
+		--uri "unix://$D/charon.vici" --timeout 15 >/dev/null ||
+		fail "swanctl --initiate"
+	check_both_up "narrow, sluice responder"
+	sas | grep -q 'remote 10.99.1.0/24' ||
+		fail "charon did not get the narrowed selector"
+	stop_sluice
+}
+
+# Sluice demands a COOKIE from every initiator (threshold 1).
+case_cookie() {
+	local ike=aes128gcm16-prfsha256-ecp256 esp=aes128gcm16
+	charon_conf "$ike" "$esp" "$PSK" none 30s
+	start_sluice responder "$ike" "$esp" "$PSK" --cookie-threshold 1
+	sleep 0.3
+	timeout 20 ip netns exec "$NS_B" swanctl --initiate --child net \
+		--uri "unix://$D/charon.vici" --timeout 15 >/dev/null ||
+		fail "swanctl --initiate"
+	check_both_up "cookie"
+	status_line | grep -q 'cookies_sent=1' || fail "no COOKIE sent"
+	grep -q 'received COOKIE\|N(COOKIE)' "$D/charon.log" ||
+		fail "charon did not see the COOKIE"
+	stop_sluice
+}
+
 # Both sides rekey the child SA and then the IKE SA at the same moment.
 case_collide() {
 	local ike=aes128gcm16-prfsha256-ecp256 esp=aes128gcm16 n i rk
@@ -453,7 +537,7 @@ if [ ${#CASES[@]} -eq 0 ]; then
 		set -- $s
 		CASES+=("init-$1" "resp-$1")
 	done
-	CASES+=(collide dpd dpd-restart charon-dpd psk-init psk-resp)
+	CASES+=(narrow invalid-ke cookie collide dpd dpd-restart charon-dpd psk-init psk-resp)
 fi
 
 topology
@@ -483,6 +567,9 @@ for CASE in "${CASES[@]}"; do
 	psk-init) case_psk_init ;;
 	psk-resp) case_psk_resp ;;
 	collide) case_collide ;;
+	invalid-ke) case_invalid_ke ;;
+	cookie) case_cookie ;;
+	narrow) case_narrow ;;
 	*) echo "unknown case $CASE"; exit 2 ;;
 	esac
 	echo "PASS $CASE"

@@ -58,7 +58,7 @@ struct ike_proposal_cfg {
 
 enum ike_dpd_action {
 	IKE_DPD_CLEAR,		/* remove the child SAs, connection down */
-	IKE_DPD_HOLD,		/* as clear; the owner re-initiates on traffic */
+	IKE_DPD_HOLD,		/* as clear; owner re-initiates on traffic */
 	IKE_DPD_RESTART,	/* remove and initiate again at once */
 };
 
@@ -93,7 +93,8 @@ struct ike_conn_config {
 /* Engine-wide settings; zero fields take the defaults given. */
 struct ike_engine_config {
 	uint16_t natt_port;		/* 4500 */
-	uint32_t cookie_threshold;	/* half-open SAs before COOKIE: 32 */
+	uint32_t cookie_threshold;	/* COOKIE from the Nth half-open SA
+					 * on: 32 (1: always) */
 	uint32_t retransmit_base_ms;	/* 2000, doubled each time */
 	uint8_t retransmit_tries;	/* 5 retransmissions, then give up */
 	uint32_t half_open_timeout_ms;	/* 30000 */

@@ -160,12 +160,12 @@ enum ike_msg_err {
 	IKE_ERR_BAD_PROPOSAL,		/* SA payload structure wrong */
 	IKE_ERR_BAD_TS,			/* traffic selector malformed */
 	IKE_ERR_BAD_NOTIFY,		/* notify/delete structure wrong */
-	IKE_ERR_DUPLICATE_PAYLOAD,	/* payload that may appear once, twice */
+	IKE_ERR_DUPLICATE_PAYLOAD,	/* a once-only payload twice */
 	IKE_ERR_SK_NOT_LAST,		/* SK payload not the last one */
 	IKE_ERR_BAD_SPI,		/* SPI rules of the header violated */
 	IKE_ERR_UNKNOWN_EXCHANGE,	/* exchange type not known */
-	IKE_ERR_DECRYPT,		/* integrity check / decryption failed */
-	IKE_ERR_MISSING_PAYLOAD,	/* a payload the exchange needs is absent */
+	IKE_ERR_DECRYPT,		/* ICV or decryption failed */
+	IKE_ERR_MISSING_PAYLOAD,	/* a needed payload is absent */
 	IKE_ERR_NO_SA,			/* no IKE SA for these SPIs */
 	IKE_ERR_BAD_MSG_ID,		/* message ID outside the window */
 	IKE_ERR_NOT_IKE,		/* non-IKE datagram on the NAT-T port */
