@@ -16,8 +16,10 @@
 #
 # Usage: dp-bench.sh [--build DIR] [--seconds N] [--quick]
 #                    [--only sluice|ovs|testpmd] [--cases "C1 C2"] [--keep]
+# --build: the meson build tree with sluice-dp, sluicectl, dp-pipeline-bench
+# and dp-bench-sample (default $SLUICE_BUILD or /work/main/build).
 # Cases: simple l3-1flow l3-100kflows exact-100k (default all; --quick:
-# simple l3-100kflows, 3 s each, no 1M rules, no OVS 100k install).
+# simple l3-100kflows, 3 s each, no 1M rules). --keep keeps the work dir.
 # Needs root, hugepages, dpdk-testpmd (dpdk-dev), openvswitch-switch-dpdk,
 # valgrind. Cleans up exactly what it started.
 
@@ -106,7 +108,9 @@ HUGE=$WORK/huge
 PFX=dpb$$
 HUGE_ORIG=$(cat /proc/sys/vm/nr_hugepages)
 HUGE_MOUNTED=0
+HUGE_SET=
 PIDS=()
+AUTOGROUP_NICE=
 OVS_UP=0
 BR=dpb$$
 SL_PID=
@@ -143,7 +147,14 @@ cleanup() {
 	if [ "$HUGE_MOUNTED" = 1 ]; then
 		umount "$HUGE" 2>/dev/null || umount -l "$HUGE"
 	fi
-	echo "$HUGE_ORIG" > /proc/sys/vm/nr_hugepages
+	# Back to the value at start, unless someone else changed it since.
+	if [ -n "$HUGE_SET" ] &&
+	   [ "$(cat /proc/sys/vm/nr_hugepages)" = "$HUGE_SET" ]; then
+		echo "$HUGE_ORIG" > /proc/sys/vm/nr_hugepages
+	fi
+	if [ -n "$AUTOGROUP_NICE" ]; then
+		echo "$AUTOGROUP_NICE" > /proc/$$/autogroup 2>/dev/null
+	fi
 	rm -rf /var/run/dpdk/"$PFX"-*
 	if [ "$KEEP" = 1 ]; then
 		log "kept $WORK"
@@ -153,6 +164,17 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
+
+# With autogroup scheduling (Debian's default) `nice` only ranks threads
+# within one session: a nice -20 busy loop on CPU 1 got 37 % of it beside
+# a nice 0 fuzzer from another session, and 98 % once its session's
+# autogroup was at -20. So the session runs at -20 for the benchmark and
+# goes back to its value at exit.
+AUTOGROUP_NICE=
+if [ -w /proc/$$/autogroup ]; then
+	AUTOGROUP_NICE=$(awk '{print $NF}' /proc/$$/autogroup)
+	echo -20 > /proc/$$/autogroup 2>/dev/null || AUTOGROUP_NICE=
+fi
 
 # bg CMD...: run CMD as a tracked child and wait for it, so a signal to
 # the script is acted on at once (bash runs traps only between foreground
@@ -241,15 +263,22 @@ per_core() {
 		else printf "%.2f\n", m / s }'
 }
 
-# settle FN BOUND: after a warm-up, wait (at most BOUND seconds) until the
-# rate is steady: 5 consecutive 1 s windows within 30 % of each other.
-# OVS needs this with 100k flows: its megaflow limit starts at 10k and
-# grows about 2k a second. Prints the seconds it took.
+# settle FN BOUND [READY]: after a warm-up, wait (at most BOUND seconds)
+# until READY (a command, if given) succeeds and the rate is steady: 5
+# consecutive 1 s windows within 30 % of each other. Prints the seconds
+# it took. OVS needs READY with 100k exact rules: its megaflow limit
+# starts at 10k and grows 1-2k a second, and the rate sits on a steady
+# plateau of upcalls (0.17 Mpps here) until the 100k megaflows fit, then
+# jumps (1.2-1.4 Mpps here, after about 40 s).
 settle() {
-	local fn=$1 bound=$2 i c0 t0 c1 t1 w=""
+	local fn=$1 bound=$2 ready=${3:-} i c0 t0 c1 t1 w=""
 	c0=$($fn) t0=$(now_ns)
 	for i in $(seq "$bound"); do
 		sleep 1
+		if [ -n "$ready" ] && ! $ready; then
+			c0=$($fn) t0=$(now_ns) w=""
+			continue
+		fi
 		c1=$($fn) t1=$(now_ns)
 		case $c0$c1 in *[!0-9]*|'') c0=$c1 t0=$t1; continue ;; esac
 		w="$w $(( (c1 - c0) * 1000 / ((t1 - t0) / 1000000) ))"
@@ -330,16 +359,21 @@ recovery_eval() {
 # --- set-up -------------------------------------------------------------
 
 setup_huge() {
-	local need=1536
-	if [ "$HUGE_ORIG" -lt "$need" ]; then
-		echo "$need" > /proc/sys/vm/nr_hugepages
+	# One program at a time uses hugepages: 1024 MB (512 pages) each,
+	# so 768 free 2 MB pages, with room. Other users' pages are left be.
+	local need=768 free
+	free=$(awk '/^HugePages_Free/ {print $2}' /proc/meminfo)
+	if [ "${free:-0}" -lt "$need" ]; then
+		echo $((HUGE_ORIG + need - ${free:-0})) > /proc/sys/vm/nr_hugepages
+		HUGE_SET=$(cat /proc/sys/vm/nr_hugepages)
 	fi
 	mkdir -p "$HUGE"
 	mount -t hugetlbfs -o pagesize=2M nodev "$HUGE" ||
 		die "cannot mount hugetlbfs on $HUGE"
 	HUGE_MOUNTED=1
-	[ "$(cat /proc/sys/vm/nr_hugepages)" -ge 1024 ] ||
-		die "could not reserve 2 MB hugepages"
+	free=$(awk '/^HugePages_Free/ {print $2}' /proc/meminfo)
+	[ "${free:-0}" -ge "$need" ] ||
+		die "could not reserve $need free 2 MB hugepages (${free:-0} free)"
 }
 
 gen_traffic() {
@@ -518,11 +552,22 @@ ovs_count() {
 		sed -n 's/.*flow_count=\([0-9]*\).*/\1/p'
 }
 ovs_flush() { ovsapp dpctl/del-flows; }
+# At least 95 % of the 100k megaflows installed.
+ovs_megaflows_ready() {
+	local n
+	n=$(ovsapp upcall/show 2>/dev/null |
+		sed -n 's/.*flows *: *(current \([0-9]*\)).*/\1/p' | head -1)
+	[ "${n:-0}" -ge 95000 ]
+}
 
 ovs_measure() {
 	local c=$1 t
 	sleep "$WARM"
-	t=$(settle ovs_tx "$SETTLE_BOUND")
+	if [ "$c" = exact-100k ]; then
+		t=$(settle ovs_tx $((SETTLE_BOUND * 2)) ovs_megaflows_ready)
+	else
+		t=$(settle ovs_tx "$SETTLE_BOUND")
+	fi
 	EXTRA[ovs-settle.$c]=$t
 	ovsapp dpif-netdev/pmd-stats-clear >/dev/null
 	local task m0
@@ -739,7 +784,9 @@ if want ovs; then
 	[ -x "$OVS_VSWITCHD" ] ||
 		die "$OVS_VSWITCHD missing: apt-get install -y openvswitch-switch-dpdk"
 fi
-command -v jq >/dev/null || die "jq missing: apt-get install -y jq"
+if want sluice && [ -z "$SAMPLER" ]; then
+	command -v jq >/dev/null || die "jq missing: apt-get install -y jq"
+fi
 
 T_START=$(now_ns)
 log "dp-bench: cases '$CASES', ${SECS}s each, build $BUILD, TSC ${TSC_MHZ} MHz"
@@ -811,5 +858,20 @@ for c in $CASES; do
 	[ -n "${EXTRA[ovs-pmd.$c]:-}" ] &&
 		echo "ovs-pmd case=$c ${EXTRA[ovs-pmd.$c]}"
 done
+# The bar of issue 2, where this run measured it.
+bar() {	# NAME VALUE OP LIMIT
+	awk -v n="$1" -v v="$2" -v op="$3" -v l="$4" 'BEGIN {
+		x = v; sub(/^>/, "", x)
+		if (v == "-" || v == "") r = "not-measured"
+		else if (op == ">=") r = (v + 0 >= l) ? "pass" : "FAIL"
+		else r = (v !~ /^>/ && v + 0 < l) ? "pass" : "FAIL"
+		printf "bar %s=%s need%s%s %s\n", n, v, op, l, r }'
+}
+vr() { ratio "$(g "sluice.$1")" "$(g "$2.$1")"; }
+bar exact-100k_vs_ovs "$(vr exact-100k ovs)" ">=" 3
+bar simple_vs_ovs "$(vr simple ovs)" ">=" 1.5
+bar simple_vs_ceiling "$(vr simple testpmd)" ">=" 0.5
+bar install100k_s "$(g sl.install100k)" "<" 1
+bar flush_recovery_s "${sf}" "<" 1
 echo "elapsed_s=$(( ($(now_ns) - T_START) / 1000000000 ))"
 exit 0
