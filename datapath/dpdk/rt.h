@@ -227,7 +227,8 @@ rt_worker_wrap(struct rte_mbuf *m, uint32_t in_port, struct dp_packet *p)
 	p->data = (uint8_t *)m->buf_addr + off;
 	p->len = len;
 	p->headroom = off;
-	p->tailroom = m->next == NULL ? (uint16_t)(m->buf_len - off - len) : 0;
+	/* nb_segs, not next: next sits in the mbuf's second cache line. */
+	p->tailroom = m->nb_segs == 1 ? (uint16_t)(m->buf_len - off - len) : 0;
 	p->in_port = in_port;
 	p->punt_reason = 0;
 	p->opaque = m;

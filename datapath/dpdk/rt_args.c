@@ -22,7 +22,7 @@
 #include "rt.h"
 
 enum {
-	RT_MEM_DEFAULT_MB = 512,
+	RT_MEM_DEFAULT_MB = 256,
 	RT_MEM_MIN_MB = 64,
 };
 

@@ -320,14 +320,23 @@ static int
 rt_main_port_add(void *ctx, const struct dp_port_spec *spec,
 		 struct dp_port_info *out, char *err, size_t err_len)
 {
-	return rt_port_add(ctx, spec, out, err, err_len);
+	int rc = rt_port_add(ctx, spec, out, err, err_len);
+
+	/* A client can trigger this at will: rate limited. */
+	if (rc != 0)
+		RT_WARN_RL("protocol: %s", err);
+	return rc;
 }
 
 static int
 rt_main_port_del(void *ctx, const struct dp_port_ref *ref, char *err,
 		 size_t err_len)
 {
-	return rt_port_del(ctx, ref, err, err_len);
+	int rc = rt_port_del(ctx, ref, err, err_len);
+
+	if (rc != 0)
+		RT_WARN_RL("protocol: %s", err);
+	return rc;
 }
 
 static int
@@ -492,9 +501,14 @@ main(int argc, char **argv)
 	}
 	rc = rte_eal_init(eal.argc, eal.argv);
 	if (rc < 0) {
-		RT_ERR("EAL init failed: %s (arguments: --eal, --mem, "
-		       "--main-cpu, --worker-cpus)",
-		       rte_strerror(rte_errno));
+		RT_ERR("EAL init failed: %s (%s)", rte_strerror(rte_errno),
+		       cfg.is_hugepages
+			       ? "--hugepages: are pages reserved in "
+				 "/proc/sys/vm/nr_hugepages and hugetlbfs "
+				 "mounted?"
+			       : "check --eal, --mem, --main-cpu, "
+				 "--worker-cpus");
+		rt_main_clean_runtime_dir(eal.prefix);
 		return 1;
 	}
 	rt.cfg = &cfg;

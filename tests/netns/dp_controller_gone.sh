@@ -28,9 +28,10 @@ nt_ctl dp add-flows - <<'FLOWS'
 table=0,priority=10,in_port=1,actions=output:2
 table=0,priority=10,in_port=2,actions=output:1
 FLOWS
+nt_ping_wait A 10.203.0.2
 nt_ping A 10.203.0.2 2 -i 0.1
 
-nt_exec A ping -n -c 300 -i 0.01 10.203.0.2 >"$NT_TMP/ping.out" 2>&1 &
+nt_exec A ping -n -c 300 -i 0.01 -w 30 10.203.0.2 >"$NT_TMP/ping.out" 2>&1 &
 ping_pid=$!
 NT_PIDS+=("$ping_pid")
 for m in begin partial sub; do
@@ -52,7 +53,7 @@ for m in begin partial sub; do
 done
 wait "$ping_pid" || { cat "$NT_TMP/ping.out" >&2; nt_fail "ping failed"; }
 tail -2 "$NT_TMP/ping.out"
-grep -q '300 packets transmitted, 300 received' "$NT_TMP/ping.out" ||
+nt_ping_answered "$NT_TMP/ping.out" 300 ||
 	nt_fail "pings were lost while controllers died"
 nt_dp_alive || nt_fail "sluice-dp died"
 

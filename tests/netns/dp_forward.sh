@@ -39,6 +39,7 @@ table=0,priority=10,in_port=1,actions=output:2
 table=0,priority=10,in_port=2,actions=output:1
 FLOWS
 
+nt_ping_wait A 10.201.0.2
 nt_ping A 10.201.0.2 5 -i 0.1
 nt_log "ping through $mode ports: 5/5"
 
@@ -51,8 +52,9 @@ out=$(nt_exec A iperf3 -c 10.201.0.2 -t 3 -f m) || {
 }
 rate=$(echo "$out" | awk '/receiver/ { print $(NF-2) }')
 echo "iperf3 TCP through sluice-dp ($mode): $rate Mbit/s"
-awk -v r="$rate" 'BEGIN { exit !(r > 50) }' ||
-	nt_fail "iperf3 rate $rate Mbit/s is under 50 Mbit/s"
+# A loose bound: it proves TCP flows, not speed (a loaded CI machine).
+awk -v r="$rate" 'BEGIN { exit !(r > 1) }' ||
+	nt_fail "iperf3 rate $rate Mbit/s is under 1 Mbit/s"
 
 # Rules were hit: counters show it.
 flows=$(nt_ctl dp dump-flows)

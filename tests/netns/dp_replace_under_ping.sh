@@ -36,9 +36,10 @@ FLOWS
 
 nt_dp_start --port "p1=$mode:${NT_ID}A" --port "p2=$mode:${NT_ID}B"
 nt_ctl dp replace-flows "$set_a"
+nt_ping_wait A 10.202.0.2
 nt_ping A 10.202.0.2 2 -i 0.1
 
-nt_exec A ping -n -c 200 -i 0.01 10.202.0.2 >"$NT_TMP/ping.out" 2>&1 &
+nt_exec A ping -n -c 200 -i 0.01 -w 30 10.202.0.2 >"$NT_TMP/ping.out" 2>&1 &
 ping_pid=$!
 NT_PIDS+=("$ping_pid")
 for i in $(seq "$rounds"); do
@@ -52,7 +53,7 @@ kill -0 "$ping_pid" 2>/dev/null ||
 	nt_log "note: the ping ended before the replacements did"
 wait "$ping_pid" || { cat "$NT_TMP/ping.out" >&2; nt_fail "ping failed"; }
 tail -2 "$NT_TMP/ping.out"
-grep -q '200 packets transmitted, 200 received' "$NT_TMP/ping.out" ||
+nt_ping_answered "$NT_TMP/ping.out" 200 ||
 	nt_fail "pings were lost during the replacements"
 
 # The last set (A: rounds is even) is what the datapath holds.
