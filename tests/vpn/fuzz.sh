@@ -10,4 +10,5 @@ trap 'rm -rf "$work"' EXIT
 mkdir -p "$work/new"
 cd "$work"
 "$fuzzer" -max_total_time="$secs" -rss_limit_mb=2048 -timeout=10 \
+	-error_exitcode=1 -timeout_exitcode=1 \
 	-print_final_stats=1 "$work/new" "$corpus"
