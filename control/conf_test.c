@@ -64,6 +64,8 @@ test_good(void **state)
 		"path = /tmp/x.db\n"
 		"[datapath]\n"
 		"socket = /run/x.sock\n"
+		"port_type = af_xdp\n"
+		"vhost_dir = /run/x-vhost\n"
 		"[log]\n"
 		"level = debug\n"
 		"target = syslog\n"
@@ -80,6 +82,8 @@ test_good(void **state)
 	assert_string_equal(c->default_project, "p0");
 	assert_string_equal(c->db_path, "/tmp/x.db");
 	assert_string_equal(c->dp_socket, "/run/x.sock");
+	assert_true(c->dp_use_xdp);
+	assert_string_equal(c->vhost_dir, "/run/x-vhost");
 	assert_int_equal(c->log_level, LOG_LEVEL_DEBUG);
 	assert_true(c->use_syslog);
 	assert_string_equal(c->tls_key, "/k.pem");
@@ -99,6 +103,7 @@ test_bad(void **state)
 		"[apis]\nlisten = 1.2.3.4:5\n",		/* unknown section */
 		"[api]\nlisten 1.2.3.4:5\n",		/* no '=' */
 		"[api]\nport = 5\n",			/* unknown key */
+		"[datapath]\nport_type = tap\n",	/* bad port type */
 		"[api]\nlisten = 1:1\nlisten = 1:2\n",	/* repeated key */
 		"[api]\nlisten =\n",			/* empty value */
 		"[api]\nmax_connections = 0\n",

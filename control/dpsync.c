@@ -654,7 +654,12 @@ dpsync_create(struct event_base *base, struct ctl *ctl,
 	memcpy(dc.dhcp.server_mac, "\x02\x5c\x00\x00\x00\x01", 6);
 	dc.poll_ms = cfg->poll_ms != 0 ? cfg->poll_ms : 500;
 	dc.reconnect_ms = cfg->reconnect_ms != 0 ? cfg->reconnect_ms : 100;
-	dc.dp_timeout_ms = 2000;
+	/*
+	 * An AF_XDP port add can take seconds (XDP attach on a veth whose
+	 * previous owner was just killed); a call that times out leaves the
+	 * port made behind the driver's back, so wait for it.
+	 */
+	dc.dp_timeout_ms = 10000;
 	s->ev_jobs = event_new(base, -1, 0, dpsync_on_jobs, s);
 	s->ev_retry = event_new(base, -1, EV_PERSIST, dpsync_on_retry, s);
 	if (s->ev_jobs == NULL || s->ev_retry == NULL ||

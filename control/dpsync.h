@@ -23,7 +23,9 @@
  *
  * The REST API never waits for sluice-dp: while it is absent the driver
  * retries the connection every reconnect period and changes are only
- * applied (by a full reconcile) once it is back.
+ * applied (by a full reconcile) once it is back. While it is connected,
+ * each datapath call blocks the loop for its duration (a port add: ms for
+ * AF_PACKET, up to seconds for AF_XDP; timeout 10 s).
  *
  * Concurrency: sluiced's event loop only.
  */
