@@ -290,12 +290,18 @@ try_connect(struct netdrv *d)
 		rc = binder_create(&d->cfg.binder, &d->dp, on_status, d, &d->b);
 		if (rc < 0)
 			goto fail;
-		if ((rc = binder_sync(d->b, err, sizeof(err))) < 0)
-			goto fail;
 		d->boot_id = hello.boot_id;
 		d->has_boot = true;
 		d->stats.n_boots++;
 	}
+	/*
+	 * Adopt the datapath's ports on every connect, not only on a new
+	 * boot: a port add that timed out (and so closed the connection) may
+	 * still have made the port, and a retry must find it, not fail with
+	 * "name in use". binder_sync() skips ports it already knows.
+	 */
+	if ((rc = binder_sync(d->b, err, sizeof(err))) < 0)
+		goto fail;
 	if ((rc = dp_client_packet_in_subscribe(d->c)) < 0)
 		goto fail;
 	d->ev_read = event_new(d->base, dp_client_fd(d->c),
