@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <cmocka.h>
 
+#include "pl_int.h"
 #include "pl_test_util.h"
 
 enum { N_RULES = 10000, N_PKTS = 10000, N_MASKS = 9 };
@@ -186,6 +187,9 @@ check_packets(struct tu *t, const struct ref *ref, struct dp_trace *tr)
 {
 	size_t *order = calloc(ref->n, sizeof(*order));
 	size_t n_order = ref_order(ref, order);
+	struct dp_cache_stats cs0, cs1;
+
+	dp_pipeline_cache_stats(t->pl, &cs0);
 
 	for (int i = 0; i < N_PKTS; i++) {
 		uint8_t frame[128];
@@ -196,6 +200,16 @@ check_packets(struct tu *t, const struct ref *ref, struct dp_trace *tr)
 				 0);
 		best = ref_best(ref, order, n_order, &tr->key);
 		tu_run(t, frame, len, port);
+		/* Odd packets twice: the second one is a cache hit. */
+		if (i & 1) {
+			uint32_t n_tx = t->out.n_tx;
+			uint32_t tx_port = n_tx != 0 ? t->out.tx_port[0] : 0;
+
+			tu_run(t, frame, len, port);
+			assert_int_equal(t->out.n_tx, n_tx);
+			if (n_tx != 0)
+				assert_int_equal(t->out.tx_port[0], tx_port);
+		}
 		if (best < 0) {
 			assert_int_equal(tr->n_steps, 1);
 			assert_false(tr->steps[0].is_hit);
@@ -219,6 +233,9 @@ check_packets(struct tu *t, const struct ref *ref, struct dp_trace *tr)
 			assert_true(dp_rule_matches(&ref->r[idx], &tr->key));
 		}
 	}
+	/* Every repeated packet hit the entry its first run inserted. */
+	dp_pipeline_cache_stats(t->pl, &cs1);
+	assert_true(cs1.hits - cs0.hits >= N_PKTS / 2);
 	free(order);
 }
 
@@ -266,12 +283,14 @@ test_classifier_vs_reference(void **state)
 	char err[160];
 	struct tu t;
 
-	(void)state;
 	assert_non_null(ref.r);
 	assert_non_null(ref.is_live);
 	assert_non_null(tr);
 	assert_non_null(batch);
 	assert_int_equal(tu_setup(&t, 1024, 0), 0);
+	/* Both cache hashes: CRC32C (where the CPU has it) and portable. */
+	if (*state != NULL)
+		pl_worker_use_portable_hash(t.w);
 
 	/* 10k random rules in one transaction. */
 	for (uint32_t i = 0; i < N_RULES; i++) {
@@ -376,8 +395,11 @@ test_goto_chain(void **state)
 int
 main(void)
 {
+	static const int portable = 1;
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_classifier_vs_reference),
+		cmocka_unit_test_prestate(test_classifier_vs_reference,
+					  (void *)&portable),
 		cmocka_unit_test(test_goto_chain),
 	};
 

@@ -409,6 +409,15 @@ pl_act_is_modifying(const struct dp_action *a)
 int
 pl_act_apply(struct pl_pctx *c, const struct dp_action *a)
 {
+	/*
+	 * The burst parse keeps only the key; the frame is unchanged until
+	 * the first rewrite, so the same headers (it parsed) are found.
+	 */
+	if (c->m_stale) {
+		(void)pl_parse(c->pkt->data, c->pkt->len, 0, NULL, &c->m,
+			       false);
+		c->m_stale = 0;
+	}
 	switch (a->type) {
 	case DP_ACT_SET_FIELD:
 		set_field(c, a);

@@ -14,6 +14,12 @@
  * and IPv6 checksums are not verified. An IPv6 payload length of zero is
  * taken literally (no jumbograms). Later fragments get no L4 fields.
  * Ethernet padding beyond the IP total length is allowed.
+ *
+ * Speed: the key is zeroed with 8 vector stores and then written as whole
+ * 64-bit words (pl_st64; pl_kor on rare paths), never field by field, and
+ * word 9 is composed in a register before it is stored, so the hash that
+ * reads the words right after is forwarded from the stores without a
+ * stall. Word layouts are dp_flow.h's, on a little-endian host.
  */
 #ifndef SLUICE_PL_PARSE_H
 #define SLUICE_PL_PARSE_H
@@ -22,6 +28,10 @@
 #include <string.h>
 
 #include "pl_int.h"
+
+#if __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+#error "pl_parse.h composes key words for a little-endian host"
+#endif
 
 #define PL_INLINE static inline __attribute__((always_inline))
 
@@ -43,10 +53,62 @@ pl_ld32(const uint8_t *p)
 	return v;
 }
 
-/* L4 header at l4, datagram ends at end (end >= l4). */
+PL_INLINE uint64_t
+pl_ld64(const uint8_t *p)
+{
+	uint64_t v;
+
+	memcpy(&v, p, 8);
+	return v;
+}
+
+/* 6 bytes at p into the low 48 bits (reads p[0..7]: caller checks room). */
+PL_INLINE uint64_t
+pl_ld48(const uint8_t *p)
+{
+	return pl_ld64(p) & 0xffffffffffffULL;
+}
+
+PL_INLINE void
+pl_st64(struct dp_key *key, unsigned i, uint64_t v)
+{
+	memcpy((char *)key + 8 * i, &v, 8);
+}
+
+PL_INLINE uint64_t
+pl_ldk(const struct dp_key *key, unsigned i)
+{
+	uint64_t v;
+
+	memcpy(&v, (const char *)key + 8 * i, 8);
+	return v;
+}
+
+PL_INLINE void
+pl_kor(struct dp_key *key, unsigned i, uint64_t v)
+{
+	pl_st64(key, i, pl_ldk(key, i) | v);
+}
+
+/*
+ * Field positions inside the key words (dp_flow.h): word 9 is tp_src,
+ * tp_dst, nw_proto, nw_tos, nw_ttl, nw_frag; word 10 esp_spi, tcp_flags.
+ */
+#define PL_W9_PROTO(x) ((uint64_t)(x) << 32)
+#define PL_W9_TOS(x) ((uint64_t)(x) << 40)
+#define PL_W9_TTL(x) ((uint64_t)(x) << 48)
+#define PL_W9_FRAG(x) ((uint64_t)(x) << 56)
+#define PL_W10_FLAGS(x) ((uint64_t)(x) << 32)
+
+/*
+ * L4 header at l4, datagram ends at end (end >= l4). w9 is key word 9 as
+ * the L3 parser left it (already stored): the ports are stored with it,
+ * not read back from the key.
+ */
 PL_INLINE int
 pl_parse_l4(const uint8_t *p, uint32_t l4, uint32_t end, uint8_t proto,
-	    bool is_v6, struct dp_key *key, struct pl_meta *m, const bool fill)
+	    bool is_v6, struct dp_key *key, struct pl_meta *m, const bool fill,
+	    uint64_t w9)
 {
 	uint32_t avail = end - l4;
 	const uint8_t *h = p + l4;
@@ -61,8 +123,9 @@ pl_parse_l4(const uint8_t *p, uint32_t l4, uint32_t end, uint8_t proto,
 		if (doff < 20 || doff > avail)
 			return DP_DROP_BAD_TCP;
 		if (fill) {
-			memcpy(&key->tp_src, h, 4); /* and tp_dst */
-			key->tcp_flags = ntohs(pl_ld16(h + 12)) & 0x0fff;
+			pl_st64(key, 9, w9 | pl_ld32(h)); /* tp_src, tp_dst */
+			pl_st64(key, 10,
+				PL_W10_FLAGS(ntohs(pl_ld16(h + 12)) & 0x0fff));
 		}
 		break;
 	case 17:
@@ -72,11 +135,10 @@ pl_parse_l4(const uint8_t *p, uint32_t l4, uint32_t end, uint8_t proto,
 		if (ulen < 8 || ulen > avail)
 			return DP_DROP_TRUNC_L4;
 		if (fill) {
-			memcpy(&key->tp_src, h, 4); /* and tp_dst */
+			pl_st64(key, 9, w9 | pl_ld32(h)); /* tp_src, tp_dst */
 			/* RFC 3948: ESP in UDP 4500 has a non-zero SPI. */
-			if (key->tp_dst == htons(4500) && ulen >= 16 &&
-			    pl_ld32(h + 8) != 0)
-				key->esp_spi = pl_ld32(h + 8);
+			if (pl_ld16(h + 2) == htons(4500) && ulen >= 16)
+				pl_st64(key, 10, pl_ld32(h + 8));
 		}
 		break;
 	case 1:
@@ -85,16 +147,15 @@ pl_parse_l4(const uint8_t *p, uint32_t l4, uint32_t end, uint8_t proto,
 			return 0;
 		if (avail < 4)
 			return DP_DROP_TRUNC_L4;
-		if (fill) {
-			key->tp_src = htons(h[0]);
-			key->tp_dst = htons(h[1]);
-		}
+		if (fill)
+			pl_st64(key, 9, w9 | (uint64_t)h[0] << 8 |
+						(uint64_t)h[1] << 24);
 		break;
 	case 50:
 		if (avail < 8)
 			return DP_DROP_TRUNC_L4;
 		if (fill)
-			key->esp_spi = pl_ld32(h);
+			pl_st64(key, 10, pl_ld32(h));
 		break;
 	default:
 		return 0;
@@ -110,6 +171,7 @@ pl_parse_ipv4(const uint8_t *p, uint32_t off, uint32_t len, struct dp_key *key,
 	const uint8_t *ip = p + off;
 	uint32_t avail = len - off;
 	uint32_t ihl, tot;
+	uint64_t w9 = 0;
 	uint16_t frag;
 
 	if (avail < 20)
@@ -127,21 +189,22 @@ pl_parse_ipv4(const uint8_t *p, uint32_t off, uint32_t len, struct dp_key *key,
 	m->l3_end = off + tot;
 	if (fill) {
 		/* nw_src, nw_dst: adjacent in the header and in the key. */
-		memcpy(&key->nw_src, ip + 12, 8);
-		key->nw_proto = ip[9];
-		key->nw_tos = ip[1];
-		key->nw_ttl = ip[8];
+		pl_st64(key, 4, pl_ld64(ip + 12));
+		w9 = PL_W9_PROTO(ip[9]) | PL_W9_TOS(ip[1]) | PL_W9_TTL(ip[8]);
 	}
 	if (frag & 0x3fff) {
+		w9 |= PL_W9_FRAG(DP_FRAG_ANY);
 		if (frag & 0x1fff) {
 			if (fill)
-				key->nw_frag = DP_FRAG_ANY | DP_FRAG_LATER;
+				pl_st64(key, 9,
+					w9 | PL_W9_FRAG(DP_FRAG_LATER));
 			return 0;
 		}
-		if (fill)
-			key->nw_frag = DP_FRAG_ANY;
 	}
-	return pl_parse_l4(p, off + ihl, off + tot, ip[9], false, key, m, fill);
+	if (fill)
+		pl_st64(key, 9, w9);
+	return pl_parse_l4(p, off + ihl, off + tot, ip[9], false, key, m, fill,
+			   w9);
 }
 
 PL_INLINE int
@@ -167,10 +230,12 @@ pl_parse_ipv6(const uint8_t *p, uint32_t off, uint32_t len, struct dp_key *key,
 	m->l3_off = off;
 	m->l3_end = end;
 	if (fill) {
-		memcpy(key->ipv6_src, ip + 8, 16);
-		memcpy(key->ipv6_dst, ip + 24, 16);
-		key->nw_tos = (uint8_t)((ip[0] & 0x0f) << 4 | ip[1] >> 4);
-		key->nw_ttl = ip[7];
+		pl_st64(key, 5, pl_ld64(ip + 8));
+		pl_st64(key, 6, pl_ld64(ip + 16));
+		pl_st64(key, 7, pl_ld64(ip + 24));
+		pl_st64(key, 8, pl_ld64(ip + 32));
+		pl_st64(key, 9, PL_W9_TOS((ip[0] & 0x0f) << 4 | ip[1] >> 4) |
+			PL_W9_TTL(ip[7]));
 	}
 	for (unsigned n = 0;; n++) {
 		if (nh != 0 && nh != 43 && nh != 60 && nh != 51 && nh != 44)
@@ -185,12 +250,12 @@ pl_parse_ipv6(const uint8_t *p, uint32_t off, uint32_t len, struct dp_key *key,
 			cur += 8;
 			if (fo & 0xfff9) {
 				if (fill)
-					key->nw_frag = DP_FRAG_ANY;
+					pl_kor(key, 9, PL_W9_FRAG(DP_FRAG_ANY));
 				if (fo & 0xfff8) {
-					if (fill) {
-						key->nw_frag |= DP_FRAG_LATER;
-						key->nw_proto = nh;
-					}
+					if (fill)
+						pl_kor(key, 9, PL_W9_FRAG(
+							DP_FRAG_LATER) |
+							 PL_W9_PROTO(nh));
 					return 0;
 				}
 			}
@@ -206,8 +271,9 @@ pl_parse_ipv6(const uint8_t *p, uint32_t off, uint32_t len, struct dp_key *key,
 		cur += elen;
 	}
 	if (fill)
-		key->nw_proto = nh;
-	return pl_parse_l4(p, cur, end, nh, true, key, m, fill);
+		pl_kor(key, 9, PL_W9_PROTO(nh));
+	return pl_parse_l4(p, cur, end, nh, true, key, m, fill,
+			   fill ? pl_ldk(key, 9) : 0);
 }
 
 PL_INLINE int
@@ -229,12 +295,69 @@ pl_parse_arp(const uint8_t *p, uint32_t off, uint32_t len, struct dp_key *key,
 	m->l3_off = off;
 	m->l3_end = off + 28;
 	if (fill) {
-		key->nw_proto = a[7];
-		memcpy(key->arp_sha, a + 8, 6);
-		key->nw_src = pl_ld32(a + 14);
-		memcpy(key->arp_tha, a + 18, 6);
-		key->nw_dst = pl_ld32(a + 24);
+		/* 28 bytes checked: the 8-byte loads end by a + 26. */
+		pl_st64(key, 9, PL_W9_PROTO(a[7]));
+		pl_st64(key, 11, pl_ld48(a + 8));
+		pl_st64(key, 4,
+			pl_ld32(a + 14) | (uint64_t)pl_ld32(a + 24) << 32);
+		pl_st64(key, 12, pl_ld48(a + 18));
 	}
+	return 0;
+}
+
+/*
+ * Parse a frame into the key, written as whole 64-bit words.
+ * Returns 0 or an enum dp_drop_reason; on a drop, the words hold what was
+ * parsed before the bad header.
+ */
+PL_INLINE int
+pl_parse_kw(const uint8_t *p, uint32_t len, uint32_t in_port,
+	    struct dp_key *key, struct pl_meta *m, const bool fill)
+{
+	uint32_t off = 14;
+	uint16_t type, tci = 0;
+	int rc = 0;
+
+	m->l3 = PL_L3_NONE;
+	m->shape = PL_SHAPE_L2;
+	m->l3_off = 0;
+	m->l4_off = 0;
+	m->l3_end = len;
+	if (fill) {
+		pl_key_zero(key);
+		pl_st64(key, 0, in_port);
+	}
+	if (len < 14)
+		return DP_DROP_TRUNC_ETH;
+	type = pl_ld16(p + 12);
+	if (type == htons(0x8100)) {
+		if (len < 18) {
+			rc = DP_DROP_TRUNC_VLAN;
+		} else {
+			tci = pl_ld16(p + 14) | htons(DP_VLAN_PRESENT);
+			type = pl_ld16(p + 16);
+			off = 18;
+			if (type == htons(0x8100) || type == htons(0x88a8))
+				rc = DP_DROP_BAD_VLAN;
+		}
+	} else if (type == htons(0x88a8)) {
+		rc = DP_DROP_BAD_VLAN;
+	}
+	if (rc != 0)
+		type = 0; /* eth_type stays 0 in a dropped frame's key */
+	if (fill) {
+		pl_st64(key, 2, pl_ld48(p) | (uint64_t)type << 48);
+		pl_st64(key, 3, pl_ld48(p + 6) | (uint64_t)tci << 48);
+	}
+	if (rc != 0)
+		return rc;
+	m->l2_len = off;
+	if (type == htons(0x0800))
+		return pl_parse_ipv4(p, off, len, key, m, fill);
+	if (type == htons(0x86dd))
+		return pl_parse_ipv6(p, off, len, key, m, fill);
+	if (type == htons(0x0806))
+		return pl_parse_arp(p, off, len, key, m, fill);
 	return 0;
 }
 
@@ -246,48 +369,7 @@ PL_INLINE int
 pl_parse(const uint8_t *p, uint32_t len, uint32_t in_port, struct dp_key *key,
 	 struct pl_meta *m, const bool fill)
 {
-	uint32_t off = 14;
-	uint16_t type;
-
-	m->l3 = PL_L3_NONE;
-	m->shape = PL_SHAPE_L2;
-	m->l3_off = 0;
-	m->l4_off = 0;
-	m->l3_end = len;
-	if (fill) {
-		pl_key_zero(key);
-		key->in_port = in_port;
-	}
-	if (len < 14)
-		return DP_DROP_TRUNC_ETH;
-	type = pl_ld16(p + 12);
-	if (fill) {
-		memcpy(key->eth_dst, p, 6);
-		memcpy(key->eth_src, p + 6, 6);
-	}
-	if (type == htons(0x8100)) {
-		if (len < 18)
-			return DP_DROP_TRUNC_VLAN;
-		if (fill)
-			key->vlan_tci =
-				pl_ld16(p + 14) | htons(DP_VLAN_PRESENT);
-		type = pl_ld16(p + 16);
-		off = 18;
-		if (type == htons(0x8100) || type == htons(0x88a8))
-			return DP_DROP_BAD_VLAN;
-	} else if (type == htons(0x88a8)) {
-		return DP_DROP_BAD_VLAN;
-	}
-	m->l2_len = off;
-	if (fill)
-		key->eth_type = type;
-	if (type == htons(0x0800))
-		return pl_parse_ipv4(p, off, len, key, m, fill);
-	if (type == htons(0x86dd))
-		return pl_parse_ipv6(p, off, len, key, m, fill);
-	if (type == htons(0x0806))
-		return pl_parse_arp(p, off, len, key, m, fill);
-	return 0;
+	return pl_parse_kw(p, len, in_port, key, m, fill);
 }
 
 #endif /* SLUICE_PL_PARSE_H */

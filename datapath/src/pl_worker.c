@@ -28,6 +28,10 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
 #include "pl_int.h"
 #include "pl_parse.h"
 
@@ -206,6 +210,25 @@ cache_sig(uint32_t h)
  * lanes a word, SWAR zero-lane test. The lowest flagged lane is exact;
  * callers verify the entry and fall back to cache_probe().
  */
+#ifdef __SSE2__
+/*
+ * SSE2 (every x86-64): compare the 16 signatures at once; the lowest
+ * matching way, or -1.
+ */
+static inline int
+cache_way(const struct pl_cbucket *b, uint16_t sig)
+{
+	const __m128i s = _mm_set1_epi16((short)sig);
+	__m128i a = _mm_loadu_si128((const __m128i *)(const void *)&b->sig[0]);
+	__m128i c = _mm_loadu_si128((const __m128i *)(const void *)&b->sig[8]);
+	unsigned mask;
+
+	a = _mm_cmpeq_epi16(a, s);
+	c = _mm_cmpeq_epi16(c, s);
+	mask = (unsigned)_mm_movemask_epi8(_mm_packs_epi16(a, c));
+	return mask != 0 ? __builtin_ctz(mask) : -1;
+}
+#else
 static inline int
 cache_way(const struct pl_cbucket *b, uint16_t sig)
 {
@@ -223,6 +246,7 @@ cache_way(const struct pl_cbucket *b, uint16_t sig)
 	}
 	return -1;
 }
+#endif
 
 static inline bool
 cache_entry_is(const struct pl_centry *e, const struct dp_key *key,
@@ -455,60 +479,86 @@ count_n(struct dp_worker *w, const struct pl_rule *r, uint64_t np,
 /*
  * Table 0 by in_port: returns how many packets went to slow[]. Output
  * counts are kept in locals (the compiler cannot keep out->n_tx in a
- * register across stores to out->tx_port[]).
+ * register across stores to out->tx_port[]). The rule, its verdict and
+ * output port are resolved once per run of packets from one port (a
+ * burst usually comes from one port), and counted once per run.
  */
-static unsigned
+enum { FB_FWD, FB_DROP, FB_SLOW };
+
+static inline __attribute__((always_inline)) unsigned
 fast_burst(struct dp_worker *w, const struct pl_fast *f,
 	   struct dp_packet **pkts, unsigned n, struct dp_burst_out *out,
 	   struct dp_packet **slow)
 {
-	unsigned m = 0, n_tx = out->n_tx;
-	struct pl_rule *last = NULL;
+	unsigned m = 0, n_tx = out->n_tx, mode = FB_SLOW;
+	uint32_t cur = UINT32_MAX, oport = 0;
+	struct pl_rule *r = NULL;
 	uint64_t np = 0, nb = 0;
+	int why = 0;
 
 	for (unsigned i = 0; i < n; i++) {
 		struct dp_packet *p = pkts[i];
 		uint32_t port = p->in_port, len = p->len;
-		struct pl_rule *r;
 		struct pl_meta meta;
 		int rc;
 
-		r = port < f->n_ports ? f->port[port] : f->dflt;
-		if (r != NULL && !(r->flags & PL_RF_SIMPLE)) {
+		if (port != cur) {
+			if (np != 0)
+				count_n(w, r, np, nb);
+			np = 0;
+			nb = 0;
+			cur = port;
+			r = port < f->n_ports ? f->port[port] : f->dflt;
+			if (r == NULL) {
+				mode = FB_DROP;
+				why = DP_DROP_NO_MATCH;
+			} else if (!(r->flags & PL_RF_SIMPLE)) {
+				mode = FB_SLOW;
+			} else if (r->out_port == 0) {
+				mode = FB_DROP;
+				why = DP_DROP_ACTION;
+			} else {
+				mode = FB_FWD;
+				oport = r->out_port == DP_PORT_IN_PORT
+						? port
+						: r->out_port;
+			}
+		}
+		if (mode == FB_SLOW) {
 			slow[m++] = p;
 			continue;
 		}
 		rc = pl_parse(p->data, len, port, NULL, &meta, false);
-		if (rc != 0 || r == NULL || r->out_port == 0) {
-			if (rc == 0 && r != NULL)
-				count_n(w, r, 1, len);
-			drop(w, out, p,
-			     rc ? rc : r ? DP_DROP_ACTION : DP_DROP_NO_MATCH);
+		if (rc != 0) {
+			drop(w, out, p, rc);
 			continue;
 		}
-		if (r != last) {
-			if (last != NULL)
-				count_n(w, last, np, nb);
-			last = r;
-			np = 0;
-			nb = 0;
+		if (r != NULL) {
+			np++;
+			nb += len;
 		}
-		np++;
-		nb += len;
+		if (mode == FB_DROP) {
+			drop(w, out, p, why);
+			continue;
+		}
 		out->tx[n_tx] = p;
-		out->tx_port[n_tx++] =
-			r->out_port == DP_PORT_IN_PORT ? port : r->out_port;
+		out->tx_port[n_tx++] = oport;
 	}
-	if (last != NULL)
-		count_n(w, last, np, nb);
+	if (np != 0)
+		count_n(w, r, np, nb);
 	out->n_tx = n_tx;
 	return m;
 }
 
-/* One burst of at most DP_BURST packets at the state s. */
-static void
-process_burst(struct dp_worker *w, const struct pl_state *s,
-	      struct dp_packet **pkts, unsigned n, struct dp_burst_out *out)
+/*
+ * One burst of at most DP_BURST packets at the state s. Inline, compiled
+ * twice: with the CRC32C cache hash (x86-64 with SSE4.2, checked at
+ * worker creation) and with the portable one.
+ */
+static inline __attribute__((always_inline)) void
+process_burst_t(struct dp_worker *w, const struct pl_state *s,
+		struct dp_packet **pkts, unsigned n, struct dp_burst_out *out,
+		const bool crc)
 {
 	struct dp_packet *slow[DP_BURST];
 	struct pl_exec x;
@@ -523,34 +573,45 @@ process_burst(struct dp_worker *w, const struct pl_state *s,
 		m = n;
 	}
 
-	/* Parse. */
+	/*
+	 * Parse, hash (the key is written in whole words, so reading them
+	 * back is store-forwarded), prefetch the cache bucket. Frames are
+	 * prefetched four ahead (a frame cold in DRAM takes longer than
+	 * parsing one).
+	 */
+	for (unsigned i = 0; i < m && i < 4; i++)
+		PREFETCH(slow[i]->data);
 	for (unsigned i = 0; i < m; i++) {
 		struct pl_pctx *c = &w->ctx[k];
 		struct dp_packet *p = slow[i];
+		struct pl_meta meta;
+		unsigned shape;
 		int rc;
 
-		if (i + 1 < m)
-			PREFETCH(slow[i + 1]->data);
-		rc = pl_parse(p->data, p->len, p->in_port, &c->key, &c->m,
+		if (i + 4 < m)
+			PREFETCH(slow[i + 4]->data);
+		/*
+		 * Header offsets only in registers: most packets never need
+		 * them (pl_act_apply() finds them again when m_stale).
+		 */
+		rc = pl_parse(p->data, p->len, p->in_port, &c->key, &meta,
 			      true);
 		if (rc != 0) {
 			drop(w, out, p, rc);
 			continue;
 		}
+		c->m_stale = 1;
 		c->pkt = p;
-		c->shape = c->m.shape;
-		k++;
-	}
-
-	/*
-	 * Hash in a second pass: the key was just written field by field,
-	 * and reading its words at once would stall on store forwarding.
-	 */
-	for (unsigned j = 0; j < k; j++) {
-		struct pl_pctx *c = &w->ctx[j];
-
-		c->hash = pl_hash_key(&c->key, c->shape, 0);
+		shape = meta.shape;
+		c->shape = (uint8_t)shape;
+#ifdef PL_HAVE_CRC
+		if (crc)
+			c->hash = pl_hash_key_crc(&c->key, shape, 0);
+		else
+#endif
+			c->hash = pl_hash_key(&c->key, shape, 0);
 		PREFETCH(&w->buckets[c->hash & w->cache_mask]);
+		k++;
 	}
 
 	/* Match signatures, prefetch the candidate entries. */
@@ -647,6 +708,22 @@ process_burst(struct dp_worker *w, const struct pl_state *s,
 	}
 }
 
+static void
+process_burst(struct dp_worker *w, const struct pl_state *s,
+	      struct dp_packet **pkts, unsigned n, struct dp_burst_out *out)
+{
+	process_burst_t(w, s, pkts, n, out, false);
+}
+
+#ifdef PL_HAVE_CRC
+static void
+process_burst_crc(struct dp_worker *w, const struct pl_state *s,
+		  struct dp_packet **pkts, unsigned n, struct dp_burst_out *out)
+{
+	process_burst_t(w, s, pkts, n, out, true);
+}
+#endif
+
 void
 dp_worker_process(struct dp_worker *w, struct dp_packet **pkts, unsigned n,
 		  struct dp_burst_out *out)
@@ -665,8 +742,8 @@ dp_worker_process(struct dp_worker *w, struct dp_packet **pkts, unsigned n,
 		n = DP_OUT_MAX;
 	w->clone_budget = DP_OUT_MAX - n;
 	for (unsigned i = 0; i < n; i += DP_BURST)
-		process_burst(w, s, pkts + i,
-			      n - i < DP_BURST ? n - i : DP_BURST, out);
+		w->burst(w, s, pkts + i, n - i < DP_BURST ? n - i : DP_BURST,
+			 out);
 }
 
 /* Entries, then one signature bucket per PL_WAYS entries. */
@@ -697,6 +774,11 @@ dp_worker_create(struct dp_pipeline *pl, unsigned idx,
 	if (ops != NULL)
 		w->ops = *ops;
 	w->ctr = pl->ctr[idx];
+	w->burst = process_burst;
+#ifdef PL_HAVE_CRC
+	if (__builtin_cpu_supports("sse4.2"))
+		w->burst = process_burst_crc;
+#endif
 	sz = cache_size(pl);
 	mem = mmap(NULL, sz, PROT_READ | PROT_WRITE,
 		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -745,6 +827,12 @@ dp_worker_destroy(struct dp_worker *w)
 		rcu_unregister_thread();
 	munmap(w->cache, cache_size(pl));
 	free(w);
+}
+
+void
+pl_worker_use_portable_hash(struct dp_worker *w)
+{
+	w->burst = process_burst;
 }
 
 bool
