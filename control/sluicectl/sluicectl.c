@@ -3,7 +3,7 @@
  * sluicectl.c: main of the sluicectl program: global options, the list of
  * command tables (sluicectl.h) and dispatch to one command. Commands of
  * each group live in their own file (sluicectl_dp.c: the datapath
- * socket).
+ * socket; sluicectl_rest.c: networks, subnets and ports over REST).
  */
 #include <getopt.h>
 #include <stdarg.h>
@@ -17,18 +17,21 @@
 /* Every command table; a new group adds its table here. */
 static const struct sluicectl_cmd *const tables[] = {
 	sluicectl_dp_cmds,
+	sluicectl_rest_cmds,
 };
 
 static void
 print_usage(FILE *f, const char *group)
 {
 	fprintf(f,
-		"usage: sluicectl [-s DP_SOCKET] [-u API_URL] [-o text|json] "
-		"GROUP COMMAND [ARGS...]\n"
+		"usage: sluicectl [-s DP_SOCKET] [--api URL] [--token T] "
+		"[-o table|json] GROUP COMMAND [ARGS...]\n"
 		"  -s PATH  datapath socket (default $SLUICE_DP_SOCKET or "
 		"%s)\n"
-		"  -u URL   REST API endpoint (default $SLUICE_URL)\n"
-		"  -o json  print JSON\n"
+		"  -u, --api URL    REST API endpoint (default $SLUICE_API, "
+		"$SLUICE_URL or http://127.0.0.1:9696)\n"
+		"  -t, --token T    X-Auth-Token (default $SLUICE_TOKEN)\n"
+		"  -o json  print JSON (default: text tables)\n"
 		"commands:\n",
 		DP_SOCKET_PATH_DEFAULT);
 	for (size_t t = 0; t < sizeof(tables) / sizeof(tables[0]); t++)
@@ -101,17 +104,29 @@ sluicectl_fail(const struct sluicectl_cmd *cmd, const char *fmt, ...)
 int
 main(int argc, char **argv)
 {
+	static const struct option long_opts[] = {
+		{"api", required_argument, NULL, 'u'},
+		{"token", required_argument, NULL, 't'},
+		{"socket", required_argument, NULL, 's'},
+		{"output", required_argument, NULL, 'o'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
 	struct sluicectl_opts o = {
 		.dp_socket = getenv("SLUICE_DP_SOCKET"),
-		.api_url = getenv("SLUICE_URL"),
+		.api_url = getenv("SLUICE_API"),
+		.api_token = getenv("SLUICE_TOKEN"),
 	};
 	const struct sluicectl_cmd *cmd;
 	int ch;
 
 	if (o.dp_socket == NULL)
 		o.dp_socket = DP_SOCKET_PATH_DEFAULT;
+	if (o.api_url == NULL)
+		o.api_url = getenv("SLUICE_URL");
 	/* '+': stop at the group name; commands parse their own options. */
-	while ((ch = getopt(argc, argv, "+s:u:o:h")) != -1) {
+	while ((ch = getopt_long(argc, argv, "+s:u:t:o:h", long_opts,
+				 NULL)) != -1) {
 		switch (ch) {
 		case 's':
 			o.dp_socket = optarg;
@@ -119,13 +134,17 @@ main(int argc, char **argv)
 		case 'u':
 			o.api_url = optarg;
 			break;
+		case 't':
+			o.api_token = optarg;
+			break;
 		case 'o':
 			if (strcmp(optarg, "json") == 0) {
 				o.is_json = true;
-			} else if (strcmp(optarg, "text") != 0) {
+			} else if (strcmp(optarg, "text") != 0 &&
+				   strcmp(optarg, "table") != 0) {
 				fprintf(stderr,
-					"sluicectl: -o %s: expected text or "
-					"json\n",
+					"sluicectl: -o %s: expected table, "
+					"text or json\n",
 					optarg);
 				return SLUICECTL_USAGE;
 			}
@@ -164,5 +183,6 @@ main(int argc, char **argv)
 			    group_exists(argv[optind]) ? argv[optind] : NULL);
 		return SLUICECTL_USAGE;
 	}
+	o.cmd = cmd;
 	return cmd->run(&o, argc - optind - 1, argv + optind + 1);
 }

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * sluicectl.h: the command table of the sluicectl program. Each group of
- * commands ("dp" for the datapath socket; REST groups later) lives in its
+ * commands ("dp" for the datapath socket; "network", "subnet" and "port"
+ * for the REST API of sluiced) lives in its
  * own file and exports a table of struct sluicectl_cmd ended by an entry
  * with a NULL name; sluicectl.c lists the tables and dispatches
  * "sluicectl [global options] GROUP COMMAND ARGS...".
@@ -20,11 +21,16 @@ enum {
 	SLUICECTL_USAGE = 2,
 };
 
+struct sluicectl_cmd;
+
 /* Global options, parsed before the group name. */
 struct sluicectl_opts {
 	const char *dp_socket; /* -s: the datapath socket */
-	const char *api_url;   /* -u: the REST endpoint (REST groups) */
-	bool is_json;	       /* -o json */
+	const char *api_url;   /* -u/--api: the REST endpoint (REST groups) */
+	const char *api_token; /* -t/--token: X-Auth-Token, NULL for none */
+	bool is_json;	       /* -o json (else text, alias table) */
+	/* The command being run (set by main; groups share run functions). */
+	const struct sluicectl_cmd *cmd;
 };
 
 struct sluicectl_cmd {
@@ -38,6 +44,7 @@ struct sluicectl_cmd {
 
 /* The tables (one per file). */
 extern const struct sluicectl_cmd sluicectl_dp_cmds[];
+extern const struct sluicectl_cmd sluicectl_rest_cmds[];
 
 /* Print "sluicectl: GROUP CMD: message" to stderr; return the code. */
 int sluicectl_usage(const struct sluicectl_cmd *cmd, const char *fmt, ...)
