@@ -17,7 +17,7 @@
 #include "query.h"
 
 #define API_SEGS_MAX 6
-#define API_BULK_MAX 1000	/* objects in one bulk create */
+#define API_BULK_MAX 1000 /* objects in one bulk create */
 
 struct api {
 	struct ctl *ctl;
@@ -32,9 +32,9 @@ static const struct {
 	const char *singular;
 	enum ctl_kind kind;
 } api_colls[] = {
-	{ "networks", "network", CTL_NETWORK },
-	{ "subnets", "subnet", CTL_SUBNET },
-	{ "ports", "port", CTL_PORT },
+	{"networks", "network", CTL_NETWORK},
+	{"subnets", "subnet", CTL_SUBNET},
+	{"ports", "port", CTL_PORT},
 };
 
 /* Extensions advertised at /v2.0/extensions. */
@@ -43,42 +43,44 @@ static const struct {
 	const char *name;
 	const char *description;
 } api_exts[] = {
-	{ "allowed-address-pairs", "Allowed Address Pairs",
-	  "Provides allowed address pairs" },
-	{ "binding", "Port Binding",
-	  "Expose port bindings of a virtual port to external application" },
-	{ "external-net", "Neutron external network",
-	  "Adds external network attribute to network resource." },
-	{ "filter-validation", "Filter parameters validation",
-	  "Provides validation on filter parameters." },
-	{ "network-mtu", "Network MTU", "Provides MTU attribute for a network "
-	  "resource." },
-	{ "network-mtu-writable", "Network MTU (writable)",
-	  "Provides a writable MTU attribute for a network resource." },
-	{ "pagination", "Pagination support",
-	  "Extension that indicates that pagination is enabled." },
-	{ "port-security", "Port Security",
-	  "Provides port security" },
-	{ "project-id", "project_id field enabled",
-	  "Extension that indicates that project_id field is enabled." },
-	{ "provider", "Provider Network", "Expose mapping of virtual networks "
-	  "to physical networks" },
-	{ "revision-if-match", "If-Match constraints based on revision_number",
-	  "Extension indicating that If-Match based on revision_number is "
-	  "supported." },
-	{ "sorting", "Sorting support",
-	  "Extension that indicates that sorting is enabled." },
-	{ "standard-attr-description", "standard-attr-description",
-	  "Extension to add descriptions to standard attributes" },
-	{ "standard-attr-revisions", "Resource revision numbers",
-	  "This extension will display the revision number of neutron "
-	  "resources." },
-	{ "standard-attr-tag", "Tag support for resources with standard "
-	  "attribute: subnet, network, port, ...",
-	  "Enables to set tag on resources with standard attribute." },
-	{ "standard-attr-timestamp", "Resource timestamps",
-	  "Adds created_at and updated_at fields to all Neutron resources "
-	  "that have Neutron standard attributes." },
+	{"allowed-address-pairs", "Allowed Address Pairs",
+	 "Provides allowed address pairs"},
+	{"binding", "Port Binding",
+	 "Expose port bindings of a virtual port to external application"},
+	{"external-net", "Neutron external network",
+	 "Adds external network attribute to network resource."},
+	{"filter-validation", "Filter parameters validation",
+	 "Provides validation on filter parameters."},
+	{"network-mtu", "Network MTU",
+	 "Provides MTU attribute for a network "
+	 "resource."},
+	{"network-mtu-writable", "Network MTU (writable)",
+	 "Provides a writable MTU attribute for a network resource."},
+	{"pagination", "Pagination support",
+	 "Extension that indicates that pagination is enabled."},
+	{"port-security", "Port Security", "Provides port security"},
+	{"project-id", "project_id field enabled",
+	 "Extension that indicates that project_id field is enabled."},
+	{"provider", "Provider Network",
+	 "Expose mapping of virtual networks "
+	 "to physical networks"},
+	{"revision-if-match", "If-Match constraints based on revision_number",
+	 "Extension indicating that If-Match based on revision_number is "
+	 "supported."},
+	{"sorting", "Sorting support",
+	 "Extension that indicates that sorting is enabled."},
+	{"standard-attr-description", "standard-attr-description",
+	 "Extension to add descriptions to standard attributes"},
+	{"standard-attr-revisions", "Resource revision numbers",
+	 "This extension will display the revision number of neutron "
+	 "resources."},
+	{"standard-attr-tag",
+	 "Tag support for resources with standard "
+	 "attribute: subnet, network, port, ...",
+	 "Enables to set tag on resources with standard attribute."},
+	{"standard-attr-timestamp", "Resource timestamps",
+	 "Adds created_at and updated_at fields to all Neutron resources "
+	 "that have Neutron standard attributes."},
 };
 
 int
@@ -119,8 +121,7 @@ api_json(struct http_response *resp, int status, json_t *j)
 }
 
 static void
-api_error(struct api *a, struct http_response *resp,
-	  const struct ctl_err *err)
+api_error(struct api *a, struct http_response *resp, const struct ctl_err *err)
 {
 	int status = ctl_err_status(err->code);
 	json_t *e;
@@ -185,8 +186,7 @@ api_token_eq(const char *a, const char *b)
 }
 
 static int
-api_auth(struct api *a, const struct http_request *req,
-	 struct ctl_auth *auth)
+api_auth(struct api *a, const struct http_request *req, struct ctl_auth *auth)
 {
 	const struct api_config *cfg = a->cfg;
 	size_t i;
@@ -232,9 +232,10 @@ api_versions(struct api *a, const struct http_request *req,
 
 	api_base(a, req, base, sizeof(base));
 	snprintf(href, sizeof(href), "%s/v2.0/", base);
-	api_json(resp, 200, json_pack("{s[{sssss[{ssss}]}]}", "versions",
-				      "id", "v2.0", "status", "CURRENT",
-				      "links", "href", href, "rel", "self"));
+	api_json(resp, 200,
+		 json_pack("{s[{sssss[{ssss}]}]}", "versions", "id", "v2.0",
+			   "status", "CURRENT", "links", "href", href, "rel",
+			   "self"));
 }
 
 static void
@@ -249,10 +250,11 @@ api_resources(struct api *a, const struct http_request *req,
 	for (i = 0; i < sizeof(api_colls) / sizeof(api_colls[0]); i++) {
 		snprintf(href, sizeof(href), "%s/v2.0/%s", base,
 			 api_colls[i].plural);
-		json_array_append_new(list, json_pack("{ssss s[{ssss}]}",
-			"name", api_colls[i].singular,
-			"collection", api_colls[i].plural,
-			"links", "href", href, "rel", "self"));
+		json_array_append_new(
+			list, json_pack("{ssss s[{ssss}]}", "name",
+					api_colls[i].singular, "collection",
+					api_colls[i].plural, "links", "href",
+					href, "rel", "self"));
 	}
 	api_json(resp, 200, json_pack("{so}", "resources", list));
 }
@@ -276,14 +278,14 @@ api_extensions(struct api *a, const char *alias, struct http_response *resp)
 	if (alias != NULL) {
 		for (i = 0; i < n; i++) {
 			if (strcmp(api_exts[i].alias, alias) == 0) {
-				api_json(resp, 200, json_pack("{so}",
-					"extension", api_ext_json(i)));
+				api_json(resp, 200,
+					 json_pack("{so}", "extension",
+						   api_ext_json(i)));
 				return;
 			}
 		}
 		ctl_err_set(&err, CTL_E_EXTENSION_NOT_FOUND,
-			    "Extension with alias %.64s does not exist",
-			    alias);
+			    "Extension with alias %.64s does not exist", alias);
 		api_error(a, resp, &err);
 		return;
 	}
@@ -335,9 +337,9 @@ api_encode(struct api *a, enum ctl_kind kind, const void *obj)
 static size_t
 api_obj_size(enum ctl_kind kind)
 {
-	return kind == CTL_NETWORK ? sizeof(struct ctl_network) :
-	       kind == CTL_SUBNET ? sizeof(struct ctl_subnet) :
-				    sizeof(struct ctl_port);
+	return kind == CTL_NETWORK  ? sizeof(struct ctl_network)
+	       : kind == CTL_SUBNET ? sizeof(struct ctl_subnet)
+				    : sizeof(struct ctl_port);
 }
 
 /* List. */
@@ -359,8 +361,8 @@ api_list_cb(void *arg, const char *doc)
 	if (j == NULL)
 		return -EIO;
 	if (l->kind == CTL_NETWORK)
-		j = api_network_json(l->a, j, json_string_value(
-			json_object_get(j, "id")));
+		j = api_network_json(
+			l->a, j, json_string_value(json_object_get(j, "id")));
 	if (query_match(l->q, j))
 		json_array_append_new(l->objs, j);
 	else
@@ -377,8 +379,8 @@ api_list(struct api *a, const struct ctl_auth *auth, enum ctl_kind kind,
 {
 	const char *vals[STORE_COLS_MAX][API_PUSH_MAX];
 	const char *next = NULL, *prev = NULL;
-	struct store_query sq = { 0 };
-	struct api_list l = { 0 };
+	struct store_query sq = {0};
+	struct api_list l = {0};
 	struct query q;
 	struct ctl_err err;
 	json_t *page = NULL, *out, *fv;
@@ -393,15 +395,16 @@ api_list(struct api *a, const struct ctl_auth *auth, enum ctl_kind kind,
 		sq.project_id = auth->project_id;
 		sq.include_shared = true;
 	}
-	json_object_foreach(q.filters, key, fv) {
+	json_object_foreach(q.filters, key, fv)
+	{
 		size_t i, n = json_array_size(fv);
 
 		if (!store_is_indexed(kind, key) || n > API_PUSH_MAX ||
 		    sq.n_cols >= STORE_COLS_MAX)
 			continue;
 		for (i = 0; i < n; i++)
-			vals[sq.n_cols][i] = json_string_value(
-				json_array_get(fv, i));
+			vals[sq.n_cols][i] =
+				json_string_value(json_array_get(fv, i));
 		sq.cols[sq.n_cols].column = key;
 		sq.cols[sq.n_cols].values = vals[sq.n_cols];
 		sq.cols[sq.n_cols].n_values = (unsigned)n;
@@ -411,12 +414,11 @@ api_list(struct api *a, const struct ctl_auth *auth, enum ctl_kind kind,
 	l.kind = kind;
 	l.q = &q;
 	l.objs = json_array();
-	rc = l.objs == NULL ? -ENOMEM :
-		store_foreach_doc(ctl_store(a->ctl), kind, &sq, api_list_cb,
-				  &l);
+	rc = l.objs == NULL ? -ENOMEM
+			    : store_foreach_doc(ctl_store(a->ctl), kind, &sq,
+						api_list_cb, &l);
 	if (rc != 0) {
-		ctl_err_set(&err, CTL_E_INTERNAL, "The store failed (%d).",
-			    rc);
+		ctl_err_set(&err, CTL_E_INTERNAL, "The store failed (%d).", rc);
 		goto fail;
 	}
 	if (query_page(&q, l.objs, &page, &next, &prev, &err) != 0)
@@ -433,15 +435,17 @@ api_list(struct api *a, const struct ctl_auth *auth, enum ctl_kind kind,
 		if (next != NULL) {
 			href = query_link(coll, req->args, req->n_args, next,
 					  false);
-			json_array_append_new(links, json_pack("{ssss}",
-				"rel", "next", "href", href ? href : ""));
+			json_array_append_new(
+				links, json_pack("{ssss}", "rel", "next",
+						 "href", href ? href : ""));
 			free(href);
 		}
 		if (prev != NULL) {
 			href = query_link(coll, req->args, req->n_args, prev,
 					  true);
-			json_array_append_new(links, json_pack("{ssss}",
-				"rel", "previous", "href", href ? href : ""));
+			json_array_append_new(
+				links, json_pack("{ssss}", "rel", "previous",
+						 "href", href ? href : ""));
 			free(href);
 		}
 		snprintf(key_links, sizeof(key_links), "%s_links", plural);
@@ -489,12 +493,10 @@ api_body(const struct http_request *req, struct ctl_err *err)
 	json_t *j;
 
 	if (req->body_len == 0) {
-		ctl_err_set(err, CTL_E_BAD_REQUEST,
-			    "Request body is empty.");
+		ctl_err_set(err, CTL_E_BAD_REQUEST, "Request body is empty.");
 		return NULL;
 	}
-	j = json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES,
-		       &jerr);
+	j = json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES, &jerr);
 	if (j == NULL) {
 		ctl_err_set(err, CTL_E_BAD_REQUEST,
 			    "Malformed request body: %s (line %d, column %d)",
@@ -511,8 +513,8 @@ api_body(const struct http_request *req, struct ctl_err *err)
 }
 
 static int
-api_decode(enum ctl_kind kind, const json_t *obj, void *out,
-	   unsigned *present, struct ctl_err *err)
+api_decode(enum ctl_kind kind, const json_t *obj, void *out, unsigned *present,
+	   struct ctl_err *err)
 {
 	switch (kind) {
 	case CTL_NETWORK:
@@ -528,8 +530,8 @@ api_decode(enum ctl_kind kind, const json_t *obj, void *out,
 }
 
 static void
-api_create_req(struct api *a, const struct ctl_auth *auth,
-	       enum ctl_kind kind, const char *singular, const char *plural,
+api_create_req(struct api *a, const struct ctl_auth *auth, enum ctl_kind kind,
+	       const char *singular, const char *plural,
 	       const struct http_request *req, struct http_response *resp)
 {
 	size_t sz = api_obj_size(kind), n, i;
@@ -544,8 +546,7 @@ api_create_req(struct api *a, const struct ctl_auth *auth,
 		goto fail;
 	one = json_object_get(body, singular);
 	many = json_object_get(body, plural);
-	if (json_object_size(body) != 1 ||
-	    (one == NULL && many == NULL) ||
+	if (json_object_size(body) != 1 || (one == NULL && many == NULL) ||
 	    (one != NULL && !json_is_object(one)) ||
 	    (many != NULL && !json_is_array(many))) {
 		ctl_err_set(&err, CTL_E_BAD_REQUEST,
@@ -577,26 +578,25 @@ api_create_req(struct api *a, const struct ctl_auth *auth,
 		if (api_decode(kind, o, objs + i * sz, &present[i], &err) != 0)
 			goto fail;
 	}
-	rc = kind == CTL_NETWORK ?
-		ctl_network_create(a->ctl, auth, (void *)objs, present,
-				   (unsigned)n, &err) :
-	     kind == CTL_SUBNET ?
-		ctl_subnet_create(a->ctl, auth, (void *)objs, present,
-				  (unsigned)n, &err) :
-		ctl_port_create(a->ctl, auth, (void *)objs, present,
-				(unsigned)n, &err);
+	rc = kind == CTL_NETWORK
+		     ? ctl_network_create(a->ctl, auth, (void *)objs, present,
+					  (unsigned)n, &err)
+	     : kind == CTL_SUBNET
+		     ? ctl_subnet_create(a->ctl, auth, (void *)objs, present,
+					 (unsigned)n, &err)
+		     : ctl_port_create(a->ctl, auth, (void *)objs, present,
+				       (unsigned)n, &err);
 	if (rc != 0)
 		goto fail;
 	if (one != NULL) {
 		out = json_object();
-		json_object_set_new(out, singular,
-				    api_encode(a, kind, objs));
+		json_object_set_new(out, singular, api_encode(a, kind, objs));
 	} else {
 		json_t *arr = json_array();
 
 		for (i = 0; i < n; i++)
-			json_array_append_new(arr, api_encode(a, kind,
-							      objs + i * sz));
+			json_array_append_new(
+				arr, api_encode(a, kind, objs + i * sz));
 		out = json_object();
 		json_object_set_new(out, plural, arr);
 	}
@@ -628,10 +628,9 @@ api_show(struct api *a, const struct ctl_auth *auth, enum ctl_kind kind,
 		api_fail(a, resp, CTL_E_INTERNAL, "Out of memory.");
 		return;
 	}
-	rc = kind == CTL_NETWORK ? ctl_network_get(a->ctl, auth, id, obj,
-						   &err) :
-	     kind == CTL_SUBNET ? ctl_subnet_get(a->ctl, auth, id, obj, &err) :
-				  ctl_port_get(a->ctl, auth, id, obj, &err);
+	rc = kind == CTL_NETWORK  ? ctl_network_get(a->ctl, auth, id, obj, &err)
+	     : kind == CTL_SUBNET ? ctl_subnet_get(a->ctl, auth, id, obj, &err)
+				  : ctl_port_get(a->ctl, auth, id, obj, &err);
 	if (rc == 0)
 		rc = query_parse(kind, req->args, req->n_args, &q, &err);
 	if (rc != 0) {
@@ -645,7 +644,7 @@ api_show(struct api *a, const struct ctl_auth *auth, enum ctl_kind kind,
 	p = json_array();
 	json_array_append_new(p, j);
 	{
-		struct query only = { 0 };
+		struct query only = {0};
 		const char *nm, *pm;
 		json_t *page = NULL;
 
@@ -663,8 +662,8 @@ api_show(struct api *a, const struct ctl_auth *auth, enum ctl_kind kind,
 
 static void
 api_update(struct api *a, const struct ctl_auth *auth, enum ctl_kind kind,
-	   const char *singular, const char *id,
-	   const struct http_request *req, struct http_response *resp)
+	   const char *singular, const char *id, const struct http_request *req,
+	   struct http_response *resp)
 {
 	void *obj = NULL;
 	struct ctl_err err;
@@ -696,13 +695,12 @@ api_update(struct api *a, const struct ctl_auth *auth, enum ctl_kind kind,
 		api_fail(a, resp, CTL_E_INTERNAL, "Out of memory.");
 		return;
 	}
-	rc = kind == CTL_NETWORK ?
-		ctl_network_update(a->ctl, auth, id, inner, if_match, obj,
-				   &err) :
-	     kind == CTL_SUBNET ?
-		ctl_subnet_update(a->ctl, auth, id, inner, if_match, obj,
-				  &err) :
-		ctl_port_update(a->ctl, auth, id, inner, if_match, obj, &err);
+	rc = kind == CTL_NETWORK  ? ctl_network_update(a->ctl, auth, id, inner,
+						       if_match, obj, &err)
+	     : kind == CTL_SUBNET ? ctl_subnet_update(a->ctl, auth, id, inner,
+						      if_match, obj, &err)
+				  : ctl_port_update(a->ctl, auth, id, inner,
+						    if_match, obj, &err);
 	json_decref(body);
 	if (rc != 0) {
 		free(obj);
@@ -729,12 +727,11 @@ api_delete(struct api *a, const struct ctl_auth *auth, enum ctl_kind kind,
 			 "If-Match must be revision_number=N.");
 		return;
 	}
-	rc = kind == CTL_NETWORK ? ctl_network_delete(a->ctl, auth, id,
-						      if_match, &err) :
-	     kind == CTL_SUBNET ? ctl_subnet_delete(a->ctl, auth, id, if_match,
-						    &err) :
-				  ctl_port_delete(a->ctl, auth, id, if_match,
-						  &err);
+	rc = kind == CTL_NETWORK
+		     ? ctl_network_delete(a->ctl, auth, id, if_match, &err)
+	     : kind == CTL_SUBNET
+		     ? ctl_subnet_delete(a->ctl, auth, id, if_match, &err)
+		     : ctl_port_delete(a->ctl, auth, id, if_match, &err);
 	if (rc != 0) {
 		api_error(a, resp, &err);
 		return;
@@ -762,13 +759,12 @@ api_tags(struct api *a, const struct ctl_auth *auth, enum ctl_kind kind,
 	if (strcmp(m, "GET") == 0) {
 		void *obj = malloc(api_obj_size(kind));
 
-		rc = obj == NULL ? ctl_err_set(&err, CTL_E_INTERNAL, "OOM") :
-		     kind == CTL_NETWORK ? ctl_network_get(a->ctl, auth, id,
-							   obj, &err) :
-		     kind == CTL_SUBNET ? ctl_subnet_get(a->ctl, auth, id, obj,
-							 &err) :
-					  ctl_port_get(a->ctl, auth, id, obj,
-						       &err);
+		rc = obj == NULL ? ctl_err_set(&err, CTL_E_INTERNAL, "OOM")
+		     : kind == CTL_NETWORK
+			     ? ctl_network_get(a->ctl, auth, id, obj, &err)
+		     : kind == CTL_SUBNET
+			     ? ctl_subnet_get(a->ctl, auth, id, obj, &err)
+			     : ctl_port_get(a->ctl, auth, id, obj, &err);
 		if (rc == 0)
 			*meta = *(struct ctl_meta *)obj; /* m is first */
 		free(obj);
@@ -803,17 +799,17 @@ api_tags(struct api *a, const struct ctl_auth *auth, enum ctl_kind kind,
 				    tags, NULL, meta, &err) != 0)
 			goto fail;
 	} else if (strcmp(m, "PUT") == 0 || strcmp(m, "DELETE") == 0) {
-		enum ctl_tag_op op = tag == NULL ? CTL_TAGS_CLEAR :
-				     m[0] == 'P' ? CTL_TAG_ADD : CTL_TAG_DEL;
+		enum ctl_tag_op op = tag == NULL   ? CTL_TAGS_CLEAR
+				     : m[0] == 'P' ? CTL_TAG_ADD
+						   : CTL_TAG_DEL;
 
-		if (tag != NULL && (strlen(tag) > CTL_TAG_MAX ||
-				    strpbrk(tag, ",/") != NULL)) {
-			ctl_err_set(&err, CTL_E_BAD_REQUEST,
-				    "Invalid tag.");
+		if (tag != NULL &&
+		    (strlen(tag) > CTL_TAG_MAX || strpbrk(tag, ",/") != NULL)) {
+			ctl_err_set(&err, CTL_E_BAD_REQUEST, "Invalid tag.");
 			goto fail;
 		}
-		if (ctl_tags_update(a->ctl, auth, kind, id, op, NULL, tag,
-				    meta, &err) != 0)
+		if (ctl_tags_update(a->ctl, auth, kind, id, op, NULL, tag, meta,
+				    &err) != 0)
 			goto fail;
 		resp->status = op == CTL_TAG_ADD ? 201 : 204;
 		free(meta);
@@ -871,9 +867,8 @@ api_project_known(const struct api *a, const struct ctl_auth *auth,
 static json_t *
 api_project_json(const char *id)
 {
-	return json_pack("{ss ss ss sb ss}", "id", id, "name", id,
-			 "domain_id", "default", "enabled", 1, "description",
-			 "");
+	return json_pack("{ss ss ss sb ss}", "id", id, "name", id, "domain_id",
+			 "default", "enabled", 1, "description", "");
 }
 
 static void
@@ -892,8 +887,8 @@ api_projects(struct api *a, const struct ctl_auth *auth, const char *id,
 			api_error(a, resp, &err);
 			return;
 		}
-		api_json(resp, 200, json_pack("{so}", "project",
-					      api_project_json(id)));
+		api_json(resp, 200,
+			 json_pack("{so}", "project", api_project_json(id)));
 		return;
 	}
 	for (i = 0; i < req->n_args; i++) {
@@ -999,12 +994,12 @@ api_handle(void *arg, const struct http_request *req,
 		goto out;
 	}
 	if (n == 2 && strcmp(m, "GET") == 0)
-		api_list(a, &auth, api_colls[i].kind, api_colls[i].plural,
-			 req, resp);
+		api_list(a, &auth, api_colls[i].kind, api_colls[i].plural, req,
+			 resp);
 	else if (n == 2 && strcmp(m, "POST") == 0)
 		api_create_req(a, &auth, api_colls[i].kind,
-			       api_colls[i].singular, api_colls[i].plural,
-			       req, resp);
+			       api_colls[i].singular, api_colls[i].plural, req,
+			       resp);
 	else if (n == 3 && strcmp(m, "GET") == 0)
 		api_show(a, &auth, api_colls[i].kind, api_colls[i].singular,
 			 seg[2], req, resp);

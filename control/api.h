@@ -22,11 +22,11 @@
 #include "http.h"
 
 enum api_auth_mode {
-	API_AUTH_NONE,		/* every caller is the admin (local use) */
-	API_AUTH_TOKEN,		/* X-Auth-Token: admin or project token */
+	API_AUTH_NONE,	/* every caller is the admin (local use) */
+	API_AUTH_TOKEN, /* X-Auth-Token: admin or project token */
 };
 
-#define API_TOKEN_MAX 128	/* chars of a token */
+#define API_TOKEN_MAX 128 /* chars of a token */
 
 struct api_token {
 	char project_id[CTL_PROJECT_MAX + 1];
@@ -35,11 +35,11 @@ struct api_token {
 
 struct api_config {
 	enum api_auth_mode auth;
-	const char *admin_token;		/* API_AUTH_TOKEN */
-	const struct api_token *tokens;		/* project tokens */
+	const char *admin_token;	/* API_AUTH_TOKEN */
+	const struct api_token *tokens; /* project tokens */
 	size_t n_tokens;
-	const char *default_project;	/* project of the admin's creates */
-	const char *self_url;		/* base URL when no Host header */
+	const char *default_project; /* project of the admin's creates */
+	const char *self_url;	     /* base URL when no Host header */
 };
 
 struct api;
@@ -48,8 +48,7 @@ struct api;
  * Create the API over ctl (borrowed). cfg and what it points to are
  * borrowed and must outlive the api. 0 or -ENOMEM.
  */
-int api_create(struct ctl *ctl, const struct api_config *cfg,
-	       struct api **out);
+int api_create(struct ctl *ctl, const struct api_config *cfg, struct api **out);
 /* Accepts NULL. */
 void api_destroy(struct api *a);
 

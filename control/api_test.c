@@ -78,7 +78,7 @@ req(struct fx *f, const char *method, const char *path, const char *body,
 {
 	struct query_arg args[16];
 	struct http_request r;
-	struct http_response resp = { 0 };
+	struct http_response resp = {0};
 	char buf[512], *q, *save = NULL, *kv;
 	size_t n = 0;
 	int status;
@@ -119,8 +119,8 @@ req(struct fx *f, const char *method, const char *path, const char *body,
 static const char *
 err_type(json_t *j)
 {
-	return json_string_value(json_object_get(json_object_get(j,
-		"NeutronError"), "type"));
+	return json_string_value(
+		json_object_get(json_object_get(j, "NeutronError"), "type"));
 }
 
 static void
@@ -130,22 +130,30 @@ test_discovery(void **state)
 	json_t *j;
 
 	assert_int_equal(req(f, "GET", "/", NULL, NULL, NULL, &j), 200);
-	assert_string_equal(json_string_value(json_object_get(json_array_get(
-		json_object_get(json_array_get(json_object_get(j, "versions"),
-			0), "links"), 0), "href")),
+	assert_string_equal(
+		json_string_value(json_object_get(
+			json_array_get(
+				json_object_get(
+					json_array_get(
+						json_object_get(j, "versions"),
+						0),
+					"links"),
+				0),
+			"href")),
 		"http://127.0.0.1:9696/v2.0/");
 	json_decref(j);
 	assert_int_equal(req(f, "GET", "/v2.0/", NULL, NULL, NULL, NULL), 200);
-	assert_int_equal(req(f, "GET", "/v2.0/extensions", NULL, NULL, NULL,
-			     NULL), 200);
-	assert_int_equal(req(f, "GET", "/v2.0/extensions/nope", NULL, NULL,
-			     NULL, &j), 404);
+	assert_int_equal(
+		req(f, "GET", "/v2.0/extensions", NULL, NULL, NULL, NULL), 200);
+	assert_int_equal(
+		req(f, "GET", "/v2.0/extensions/nope", NULL, NULL, NULL, &j),
+		404);
 	assert_string_equal(err_type(j), "ExtensionNotFound");
 	json_decref(j);
-	assert_int_equal(req(f, "GET", "/v2.0/routers", NULL, NULL, NULL,
-			     NULL), 404);
-	assert_int_equal(req(f, "PATCH", "/v2.0/networks", NULL, NULL, NULL,
-			     NULL), 405);
+	assert_int_equal(req(f, "GET", "/v2.0/routers", NULL, NULL, NULL, NULL),
+			 404);
+	assert_int_equal(
+		req(f, "PATCH", "/v2.0/networks", NULL, NULL, NULL, NULL), 405);
 	assert_int_equal(req(f, "GET", "/projects/p1", NULL, NULL, NULL, NULL),
 			 200);
 }
@@ -159,64 +167,78 @@ test_crud(void **state)
 	json_t *j, *s;
 
 	assert_int_equal(req(f, "POST", "/v2.0/networks",
-		"{\"network\":{\"name\":\"n1\",\"mtu\":\"1400\"}}", NULL, NULL,
-		&j), 201);
-	id = json_string_value(json_object_get(json_object_get(j, "network"),
-					       "id"));
+			     "{\"network\":{\"name\":\"n1\",\"mtu\":\"1400\"}}",
+			     NULL, NULL, &j),
+			 201);
+	id = json_string_value(
+		json_object_get(json_object_get(j, "network"), "id"));
 	assert_non_null(id);
 	snprintf(path, sizeof(path), "/v2.0/networks/%s", id);
-	snprintf(body, sizeof(body), "{\"subnet\":{\"network_id\":\"%s\","
-		 "\"ip_version\":4,\"cidr\":\"10.0.0.0/24\"}}", id);
+	snprintf(body, sizeof(body),
+		 "{\"subnet\":{\"network_id\":\"%s\","
+		 "\"ip_version\":4,\"cidr\":\"10.0.0.0/24\"}}",
+		 id);
 	assert_int_equal(req(f, "POST", "/v2.0/subnets", body, NULL, NULL, &s),
 			 201);
 	json_decref(s);
 	assert_int_equal(req(f, "GET", path, NULL, NULL, NULL, &s), 200);
-	assert_int_equal(json_array_size(json_object_get(json_object_get(s,
-		"network"), "subnets")), 1);
+	assert_int_equal(json_array_size(json_object_get(
+				 json_object_get(s, "network"), "subnets")),
+			 1);
 	json_decref(s);
-	assert_int_equal(req(f, "GET", "/v2.0/networks/n1", NULL, NULL, NULL,
-			     &s), 404);
+	assert_int_equal(
+		req(f, "GET", "/v2.0/networks/n1", NULL, NULL, NULL, &s), 404);
 	assert_string_equal(err_type(s), "NetworkNotFound");
 	json_decref(s);
-	assert_int_equal(req(f, "GET", "/v2.0/networks?name=n1&fields=id",
-			     NULL, NULL, NULL, &s), 200);
+	assert_int_equal(req(f, "GET", "/v2.0/networks?name=n1&fields=id", NULL,
+			     NULL, NULL, &s),
+			 200);
 	assert_int_equal(json_array_size(json_object_get(s, "networks")), 1);
 	json_decref(s);
 	assert_int_equal(req(f, "PUT", path, "{\"network\":{\"name\":\"n2\"}}",
-			     NULL, "revision_number=9", &s), 412);
+			     NULL, "revision_number=9", &s),
+			 412);
 	assert_string_equal(err_type(s), "RevisionNumberConstraintFailed");
 	json_decref(s);
 	assert_int_equal(req(f, "PUT", path, "{\"network\":{\"name\":\"n2\"}}",
-			     NULL, "revision_number=x", NULL), 400);
+			     NULL, "revision_number=x", NULL),
+			 400);
 	assert_int_equal(req(f, "PUT", path, "{\"network\":{\"name\":\"n2\"}}",
-			     NULL, "revision_number=1", NULL), 200);
+			     NULL, "revision_number=1", NULL),
+			 200);
 	snprintf(body, sizeof(body), "%s/tags/red", path);
 	assert_int_equal(req(f, "PUT", body, NULL, NULL, NULL, NULL), 201);
 	assert_int_equal(req(f, "GET", body, NULL, NULL, NULL, NULL), 204);
 	snprintf(body, sizeof(body), "%s/tags", path);
-	assert_int_equal(req(f, "PUT", body, "{\"tags\":[\"a\",\"b\"]}", NULL,
-			     NULL, &s), 200);
+	assert_int_equal(
+		req(f, "PUT", body, "{\"tags\":[\"a\",\"b\"]}", NULL, NULL, &s),
+		200);
 	assert_int_equal(json_array_size(json_object_get(s, "tags")), 2);
 	json_decref(s);
-	assert_int_equal(req(f, "GET", "/v2.0/networks?tags=a,b", NULL, NULL,
-			     NULL, &s), 200);
+	assert_int_equal(
+		req(f, "GET", "/v2.0/networks?tags=a,b", NULL, NULL, NULL, &s),
+		200);
 	assert_int_equal(json_array_size(json_object_get(s, "networks")), 1);
 	json_decref(s);
 	/* Bad bodies. */
-	assert_int_equal(req(f, "POST", "/v2.0/networks", "{\"network\":",
-			     NULL, NULL, &s), 400);
+	assert_int_equal(req(f, "POST", "/v2.0/networks", "{\"network\":", NULL,
+			     NULL, &s),
+			 400);
 	assert_string_equal(err_type(s), "HTTPBadRequest");
 	json_decref(s);
-	assert_int_equal(req(f, "POST", "/v2.0/networks", "[]", NULL, NULL,
-			     NULL), 400);
-	assert_int_equal(req(f, "POST", "/v2.0/networks", NULL, NULL, NULL,
-			     NULL), 400);
+	assert_int_equal(
+		req(f, "POST", "/v2.0/networks", "[]", NULL, NULL, NULL), 400);
+	assert_int_equal(
+		req(f, "POST", "/v2.0/networks", NULL, NULL, NULL, NULL), 400);
 	assert_int_equal(req(f, "POST", "/v2.0/networks",
-			     "{\"network\":{},\"x\":1}", NULL, NULL, NULL), 400);
+			     "{\"network\":{},\"x\":1}", NULL, NULL, NULL),
+			 400);
 	assert_int_equal(req(f, "POST", "/v2.0/networks",
-			     "{\"networks\":[{},5]}", NULL, NULL, NULL), 400);
-	assert_int_equal(req(f, "GET", "/v2.0/networks?limit=x", NULL, NULL,
-			     NULL, NULL), 400);
+			     "{\"networks\":[{},5]}", NULL, NULL, NULL),
+			 400);
+	assert_int_equal(
+		req(f, "GET", "/v2.0/networks?limit=x", NULL, NULL, NULL, NULL),
+		400);
 	/* Delete: subnets go with an unused network. */
 	assert_int_equal(req(f, "DELETE", path, NULL, NULL, NULL, NULL), 204);
 	assert_int_equal(req(f, "GET", "/v2.0/subnets", NULL, NULL, NULL, &s),
@@ -233,18 +255,23 @@ test_pages(void **state)
 	json_t *j, *links;
 
 	assert_int_equal(req(f, "POST", "/v2.0/networks",
-		"{\"networks\":[{\"name\":\"a\"},{\"name\":\"b\"},"
-		"{\"name\":\"c\"}]}", NULL, NULL, &j), 201);
+			     "{\"networks\":[{\"name\":\"a\"},{\"name\":\"b\"},"
+			     "{\"name\":\"c\"}]}",
+			     NULL, NULL, &j),
+			 201);
 	assert_int_equal(json_array_size(json_object_get(j, "networks")), 3);
 	json_decref(j);
 	assert_int_equal(req(f, "GET", "/v2.0/networks?limit=2&sort_key=name",
-			     NULL, NULL, NULL, &j), 200);
+			     NULL, NULL, NULL, &j),
+			 200);
 	links = json_object_get(j, "networks_links");
 	assert_int_equal(json_array_size(links), 1);
 	assert_string_equal(json_string_value(json_object_get(
-		json_array_get(links, 0), "rel")), "next");
-	assert_non_null(strstr(json_string_value(json_object_get(
-		json_array_get(links, 0), "href")),
+				    json_array_get(links, 0), "rel")),
+			    "next");
+	assert_non_null(strstr(
+		json_string_value(
+			json_object_get(json_array_get(links, 0), "href")),
 		"http://127.0.0.1:9696/v2.0/networks?limit=2&sort_key=name&"
 		"marker="));
 	json_decref(j);
@@ -256,37 +283,49 @@ test_token(void **state)
 	struct fx *f = *state;
 	json_t *j;
 
-	assert_int_equal(req(f, "GET", "/v2.0/networks", NULL, NULL, NULL,
-			     &j), 401);
+	assert_int_equal(req(f, "GET", "/v2.0/networks", NULL, NULL, NULL, &j),
+			 401);
 	assert_string_equal(err_type(j), "NotAuthenticated");
 	json_decref(j);
 	assert_int_equal(req(f, "GET", "/v2.0/networks", NULL, "admin-token-",
-			     NULL, NULL), 401);
+			     NULL, NULL),
+			 401);
 	assert_int_equal(req(f, "GET", "/", NULL, NULL, NULL, NULL), 200);
 	assert_int_equal(req(f, "POST", "/v2.0/networks",
-		"{\"network\":{\"name\":\"mine\"}}", "token-pa-1", NULL, &j),
-		201);
-	assert_string_equal(json_string_value(json_object_get(
-		json_object_get(j, "network"), "project_id")), "pa");
+			     "{\"network\":{\"name\":\"mine\"}}", "token-pa-1",
+			     NULL, &j),
+			 201);
+	assert_string_equal(
+		json_string_value(json_object_get(json_object_get(j, "network"),
+						  "project_id")),
+		"pa");
 	json_decref(j);
-	assert_int_equal(req(f, "POST", "/v2.0/networks",
-		"{\"network\":{\"name\":\"theirs\",\"project_id\":\"pb\"}}",
-		"token-pa-1", NULL, NULL), 403);
-	assert_int_equal(req(f, "POST", "/v2.0/networks",
-		"{\"network\":{\"name\":\"theirs\",\"project_id\":\"pb\"}}",
-		"admin-token-1", NULL, NULL), 201);
-	assert_int_equal(req(f, "GET", "/v2.0/networks", NULL, "token-pa-1",
-			     NULL, &j), 200);
+	assert_int_equal(
+		req(f, "POST", "/v2.0/networks",
+		    "{\"network\":{\"name\":\"theirs\",\"project_id\":\"pb\"}}",
+		    "token-pa-1", NULL, NULL),
+		403);
+	assert_int_equal(
+		req(f, "POST", "/v2.0/networks",
+		    "{\"network\":{\"name\":\"theirs\",\"project_id\":\"pb\"}}",
+		    "admin-token-1", NULL, NULL),
+		201);
+	assert_int_equal(
+		req(f, "GET", "/v2.0/networks", NULL, "token-pa-1", NULL, &j),
+		200);
 	assert_int_equal(json_array_size(json_object_get(j, "networks")), 1);
 	json_decref(j);
 	assert_int_equal(req(f, "GET", "/v2.0/networks", NULL, "admin-token-1",
-			     NULL, &j), 200);
+			     NULL, &j),
+			 200);
 	assert_int_equal(json_array_size(json_object_get(j, "networks")), 2);
 	json_decref(j);
-	assert_int_equal(req(f, "GET", "/projects/pb", NULL, "token-pa-1",
-			     NULL, NULL), 404);
-	assert_int_equal(req(f, "GET", "/projects/pa", NULL, "token-pa-1",
-			     NULL, NULL), 200);
+	assert_int_equal(
+		req(f, "GET", "/projects/pb", NULL, "token-pa-1", NULL, NULL),
+		404);
+	assert_int_equal(
+		req(f, "GET", "/projects/pa", NULL, "token-pa-1", NULL, NULL),
+		200);
 }
 
 int

@@ -78,11 +78,21 @@ conf_set(struct conf *c, const char *sec, const char *key, const char *val,
 	 unsigned long *seen)
 {
 	static const char *const keys[] = {
-		"api.listen", "api.tls_cert", "api.tls_key",
-		"api.max_connections", "auth.mode", "auth.admin_token",
-		"auth.default_project", "auth.project_token", "store.path",
-		"datapath.socket", "log.level", "log.target",
-		"datapath.port_type", "datapath.vhost_dir", NULL,
+		"api.listen",
+		"api.tls_cert",
+		"api.tls_key",
+		"api.max_connections",
+		"auth.mode",
+		"auth.admin_token",
+		"auth.default_project",
+		"auth.project_token",
+		"store.path",
+		"datapath.socket",
+		"log.level",
+		"log.target",
+		"datapath.port_type",
+		"datapath.vhost_dir",
+		NULL,
 	};
 	char full[96];
 	unsigned i;
@@ -102,14 +112,17 @@ conf_set(struct conf *c, const char *sec, const char *key, const char *val,
 	}
 	switch (i) {
 	case 0:
-		return conf_copy(c->listen, sizeof(c->listen), val) ? NULL :
-			"expected ADDR:PORT";
+		return conf_copy(c->listen, sizeof(c->listen), val)
+			       ? NULL
+			       : "expected ADDR:PORT";
 	case 1:
-		return conf_copy(c->tls_cert, sizeof(c->tls_cert), val) ?
-			NULL : "expected a file path";
+		return conf_copy(c->tls_cert, sizeof(c->tls_cert), val)
+			       ? NULL
+			       : "expected a file path";
 	case 2:
-		return conf_copy(c->tls_key, sizeof(c->tls_key), val) ?
-			NULL : "expected a file path";
+		return conf_copy(c->tls_key, sizeof(c->tls_key), val)
+			       ? NULL
+			       : "expected a file path";
 	case 3: {
 		char *end;
 		unsigned long v = strtoul(val, &end, 10);
@@ -163,14 +176,17 @@ conf_set(struct conf *c, const char *sec, const char *key, const char *val,
 		return NULL;
 	}
 	case 8:
-		return conf_copy(c->db_path, sizeof(c->db_path), val) ? NULL :
-			"expected a file path";
+		return conf_copy(c->db_path, sizeof(c->db_path), val)
+			       ? NULL
+			       : "expected a file path";
 	case 9:
-		return conf_copy(c->dp_socket, sizeof(c->dp_socket), val) ?
-			NULL : "expected a socket path (< 108 bytes)";
+		return conf_copy(c->dp_socket, sizeof(c->dp_socket), val)
+			       ? NULL
+			       : "expected a socket path (< 108 bytes)";
 	case 10:
-		return log_level_parse(val, &c->log_level) == 0 ? NULL :
-			"expected error, warn, info or debug";
+		return log_level_parse(val, &c->log_level) == 0
+			       ? NULL
+			       : "expected error, warn, info or debug";
 	case 12:
 		if (strcmp(val, "af_packet") == 0)
 			c->dp_use_xdp = false;
@@ -180,8 +196,9 @@ conf_set(struct conf *c, const char *sec, const char *key, const char *val,
 			return "expected af_packet or af_xdp";
 		return NULL;
 	case 13:
-		return conf_copy(c->vhost_dir, sizeof(c->vhost_dir), val) ?
-			NULL : "expected a directory (< 128 bytes)";
+		return conf_copy(c->vhost_dir, sizeof(c->vhost_dir), val)
+			       ? NULL
+			       : "expected a directory (< 128 bytes)";
 	case 11:
 	default:
 		if (strcmp(val, "stderr") == 0)
@@ -211,8 +228,8 @@ conf_trim(char *s)
 int
 conf_load(const char *path, struct conf *c)
 {
-	static const char *const sections[] = { "api", "auth", "store",
-						"datapath", "log", NULL };
+	static const char *const sections[] = {"api",	   "auth", "store",
+					       "datapath", "log",  NULL};
 	char line[CONF_LINE_MAX + 2];
 	char sec[32] = "";
 	unsigned long seen = 0;
@@ -260,8 +277,8 @@ conf_load(const char *path, struct conf *c)
 			}
 			if (!skip && sections[i] == NULL) {
 				fprintf(stderr,
-					"%s:%u: [%s]: unknown section\n",
-					path, lineno, sec);
+					"%s:%u: [%s]: unknown section\n", path,
+					lineno, sec);
 				rc = -EINVAL;
 				break;
 			}
@@ -334,8 +351,10 @@ int
 conf_check(const struct conf *c, const char *path)
 {
 	if (c->auth == API_AUTH_TOKEN && c->admin_token[0] == '\0') {
-		fprintf(stderr, "%s: [auth] admin_token: required with mode = "
-			"token\n", path);
+		fprintf(stderr,
+			"%s: [auth] admin_token: required with mode = "
+			"token\n",
+			path);
 		return -EINVAL;
 	}
 	if ((c->tls_cert[0] != '\0') != (c->tls_key[0] != '\0')) {

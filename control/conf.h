@@ -23,25 +23,25 @@
 
 struct conf {
 	/* [api] */
-	char listen[128];		/* listen = 127.0.0.1:9696 */
-	char tls_cert[PATH_MAX];	/* tls_cert = PEM file, "" = HTTP */
-	char tls_key[PATH_MAX];		/* tls_key = PEM file */
-	unsigned max_connections;	/* max_connections = 256 */
+	char listen[128];	  /* listen = 127.0.0.1:9696 */
+	char tls_cert[PATH_MAX];  /* tls_cert = PEM file, "" = HTTP */
+	char tls_key[PATH_MAX];	  /* tls_key = PEM file */
+	unsigned max_connections; /* max_connections = 256 */
 	/* [auth] */
-	enum api_auth_mode auth;	/* mode = none | token */
-	char admin_token[API_TOKEN_MAX + 1];	/* admin_token = ... */
+	enum api_auth_mode auth;		   /* mode = none | token */
+	char admin_token[API_TOKEN_MAX + 1];	   /* admin_token = ... */
 	char default_project[CTL_PROJECT_MAX + 1]; /* default_project */
-	size_t n_tokens;		/* project_token = PROJECT:TOKEN */
+	size_t n_tokens; /* project_token = PROJECT:TOKEN */
 	struct api_token tokens[CONF_TOKENS_MAX];
 	/* [store] */
-	char db_path[PATH_MAX];		/* path = /var/lib/sluice/sluice.db */
+	char db_path[PATH_MAX]; /* path = /var/lib/sluice/sluice.db */
 	/* [datapath] */
-	char dp_socket[108];		/* socket = /run/sluice/dp.sock */
-	bool dp_use_xdp;		/* port_type = af_packet | af_xdp */
-	char vhost_dir[128];		/* vhost_dir = /run/sluice/vhost */
+	char dp_socket[108]; /* socket = /run/sluice/dp.sock */
+	bool dp_use_xdp;     /* port_type = af_packet | af_xdp */
+	char vhost_dir[128]; /* vhost_dir = /run/sluice/vhost */
 	/* [log] */
-	enum log_level log_level;	/* level = info */
-	bool use_syslog;		/* target = stderr | syslog */
+	enum log_level log_level; /* level = info */
+	bool use_syslog;	  /* target = stderr | syslog */
 };
 
 /* Fill the defaults. */

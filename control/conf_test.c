@@ -44,34 +44,35 @@ test_good(void **state)
 	struct conf *c = malloc(sizeof(*c));
 
 	(void)state;
-	assert_int_equal(load(
-		"# comment\n"
-		"; another\n"
-		"\n"
-		"[api]\n"
-		"  listen =  [::1]:9797  \n"
-		"max_connections = 32\n"
-		"[auth]\n"
-		"mode = token\n"
-		"admin_token = admin-token-1\n"
-		"project_token = p1:token-p1-xx\n"
-		"project_token = p2:token-p2-xx\n"
-		"default_project = p0\n"
-		"[sluice-dp]\n"
-		"args = --anything goes here\n"
-		"whatever = 1\n"
-		"[store]\n"
-		"path = /tmp/x.db\n"
-		"[datapath]\n"
-		"socket = /run/x.sock\n"
-		"port_type = af_xdp\n"
-		"vhost_dir = /run/x-vhost\n"
-		"[log]\n"
-		"level = debug\n"
-		"target = syslog\n"
-		"[api]\n"
-		"tls_cert = /c.pem\n"
-		"tls_key = /k.pem\n", c), 0);
+	assert_int_equal(load("# comment\n"
+			      "; another\n"
+			      "\n"
+			      "[api]\n"
+			      "  listen =  [::1]:9797  \n"
+			      "max_connections = 32\n"
+			      "[auth]\n"
+			      "mode = token\n"
+			      "admin_token = admin-token-1\n"
+			      "project_token = p1:token-p1-xx\n"
+			      "project_token = p2:token-p2-xx\n"
+			      "default_project = p0\n"
+			      "[sluice-dp]\n"
+			      "args = --anything goes here\n"
+			      "whatever = 1\n"
+			      "[store]\n"
+			      "path = /tmp/x.db\n"
+			      "[datapath]\n"
+			      "socket = /run/x.sock\n"
+			      "port_type = af_xdp\n"
+			      "vhost_dir = /run/x-vhost\n"
+			      "[log]\n"
+			      "level = debug\n"
+			      "target = syslog\n"
+			      "[api]\n"
+			      "tls_cert = /c.pem\n"
+			      "tls_key = /k.pem\n",
+			      c),
+			 0);
 	assert_string_equal(c->listen, "[::1]:9797");
 	assert_int_equal(c->max_connections, 32);
 	assert_int_equal(c->auth, API_AUTH_TOKEN);
@@ -99,13 +100,13 @@ static void
 test_bad(void **state)
 {
 	static const char *const bad[] = {
-		"listen = 1.2.3.4:5\n",			/* outside a section */
-		"[apis]\nlisten = 1.2.3.4:5\n",		/* unknown section */
-		"[api]\nlisten 1.2.3.4:5\n",		/* no '=' */
-		"[api]\nport = 5\n",			/* unknown key */
-		"[datapath]\nport_type = tap\n",	/* bad port type */
-		"[api]\nlisten = 1:1\nlisten = 1:2\n",	/* repeated key */
-		"[api]\nlisten =\n",			/* empty value */
+		"listen = 1.2.3.4:5\n",		       /* outside a section */
+		"[apis]\nlisten = 1.2.3.4:5\n",	       /* unknown section */
+		"[api]\nlisten 1.2.3.4:5\n",	       /* no '=' */
+		"[api]\nport = 5\n",		       /* unknown key */
+		"[datapath]\nport_type = tap\n",       /* bad port type */
+		"[api]\nlisten = 1:1\nlisten = 1:2\n", /* repeated key */
+		"[api]\nlisten =\n",		       /* empty value */
 		"[api]\nmax_connections = 0\n",
 		"[api]\nmax_connections = 12x\n",
 		"[auth]\nmode = maybe\n",

@@ -40,12 +40,14 @@ struct ctl {
 	struct ctl_event **events;
 	unsigned n_events;
 	unsigned cap_events;
-	unsigned depth;		/* observer nesting (set_* from observers) */
+	unsigned depth; /* observer nesting (set_* from observers) */
 };
 
 /* Owners whose ports go with their network. */
 static const char *const ctl_auto_owners[] = {
-	"network:dhcp", "network:router_interface", NULL,
+	"network:dhcp",
+	"network:router_interface",
+	NULL,
 };
 
 int
@@ -114,15 +116,14 @@ static int
 ctl_record(struct ctl *c, enum ctl_kind kind, enum ctl_change what,
 	   const void *old, const void *cur)
 {
-	size_t sz = kind == CTL_NETWORK ? sizeof(struct ctl_network) :
-		    kind == CTL_SUBNET ? sizeof(struct ctl_subnet) :
-					 sizeof(struct ctl_port);
+	size_t sz = kind == CTL_NETWORK	 ? sizeof(struct ctl_network)
+		    : kind == CTL_SUBNET ? sizeof(struct ctl_subnet)
+					 : sizeof(struct ctl_port);
 	struct ctl_event *e;
 
 	if (c->n_events == c->cap_events) {
 		unsigned ncap = c->cap_events ? c->cap_events * 2 : 8;
-		struct ctl_event **nv = realloc(c->events,
-						ncap * sizeof(*nv));
+		struct ctl_event **nv = realloc(c->events, ncap * sizeof(*nv));
 
 		if (nv == NULL)
 			return -ENOMEM;
@@ -165,28 +166,29 @@ ctl_dispatch(struct ctl *c)
 			switch (e->kind) {
 			case CTL_NETWORK:
 				if (o->network_changed)
-					o->network_changed(o->arg, e->what,
-						e->has_old ? &e->old.net :
-							     NULL,
-						e->has_cur ? &e->cur.net :
-							     NULL);
+					o->network_changed(
+						o->arg, e->what,
+						e->has_old ? &e->old.net : NULL,
+						e->has_cur ? &e->cur.net
+							   : NULL);
 				break;
 			case CTL_SUBNET:
 				if (o->subnet_changed)
-					o->subnet_changed(o->arg, e->what,
-						e->has_old ? &e->old.sub :
-							     NULL,
-						e->has_cur ? &e->cur.sub :
-							     NULL);
+					o->subnet_changed(
+						o->arg, e->what,
+						e->has_old ? &e->old.sub : NULL,
+						e->has_cur ? &e->cur.sub
+							   : NULL);
 				break;
 			case CTL_PORT:
 			default:
 				if (o->port_changed)
-					o->port_changed(o->arg, e->what,
-						e->has_old ? &e->old.port :
-							     NULL,
-						e->has_cur ? &e->cur.port :
-							     NULL);
+					o->port_changed(
+						o->arg, e->what,
+						e->has_old ? &e->old.port
+							   : NULL,
+						e->has_cur ? &e->cur.port
+							   : NULL);
 				break;
 			}
 		}
@@ -238,8 +240,9 @@ ctl_check_revision(const struct ctl_meta *m, int64_t if_match,
 	    (uint64_t)if_match == m->revision_number)
 		return 0;
 	return ctl_err_set(err, CTL_E_REVISION,
-		"Constrained to %lld, but current revision is %llu",
-		(long long)if_match, (unsigned long long)m->revision_number);
+			   "Constrained to %lld, but current revision is %llu",
+			   (long long)if_match,
+			   (unsigned long long)m->revision_number);
 }
 
 /*
@@ -247,13 +250,14 @@ ctl_check_revision(const struct ctl_meta *m, int64_t if_match,
  * against the caller), timestamps, revision.
  */
 static int
-ctl_meta_new(const struct ctl_auth *auth, struct ctl_meta *m,
-	     unsigned present, struct ctl_err *err)
+ctl_meta_new(const struct ctl_auth *auth, struct ctl_meta *m, unsigned present,
+	     struct ctl_err *err)
 {
 	if (present & MODEL_HAS_PROJECT) {
 		if (!auth->is_admin &&
 		    strcmp(m->project_id, auth->project_id) != 0)
-			return ctl_err_set(err, CTL_E_FORBIDDEN,
+			return ctl_err_set(
+				err, CTL_E_FORBIDDEN,
 				"Specifying 'project_id' or 'tenant_id' other "
 				"than the authenticated project in request "
 				"requires admin privileges");
@@ -278,15 +282,13 @@ ctl_meta_bump(struct ctl_meta *m)
 /* Networks. */
 
 static int
-ctl_network_lookup(struct ctl *c, const struct ctl_auth *auth,
-		   const char *id, struct ctl_network *out,
-		   struct ctl_err *err)
+ctl_network_lookup(struct ctl *c, const struct ctl_auth *auth, const char *id,
+		   struct ctl_network *out, struct ctl_err *err)
 {
-	int rc = model_is_uuid(id) ? store_network_get(c->st, id, out) :
-				     -ENOENT;
+	int rc =
+		model_is_uuid(id) ? store_network_get(c->st, id, out) : -ENOENT;
 
-	if (rc == 0 && !ctl_is_visible(auth, out->m.project_id,
-				       out->is_shared))
+	if (rc == 0 && !ctl_is_visible(auth, out->m.project_id, out->is_shared))
 		rc = -ENOENT;
 	if (rc == -ENOENT)
 		return ctl_err_set(err, CTL_E_NETWORK_NOT_FOUND,
@@ -306,9 +308,10 @@ ctl_network_create_one(struct ctl *c, const struct ctl_auth *auth,
 
 	if (ctl_meta_new(auth, &n->m, present, err) != 0)
 		return -EINVAL;
-	if (!auth->is_admin && (n->is_shared || n->is_external ||
-				(present & MODEL_HAS_SEGMENT)))
-		return ctl_err_set(err, CTL_E_FORBIDDEN,
+	if (!auth->is_admin &&
+	    (n->is_shared || n->is_external || (present & MODEL_HAS_SEGMENT)))
+		return ctl_err_set(
+			err, CTL_E_FORBIDDEN,
 			"(rule:create_network) is disallowed by policy: "
 			"shared, router:external and provider attributes "
 			"need admin rights");
@@ -321,14 +324,16 @@ ctl_network_create_one(struct ctl *c, const struct ctl_auth *auth,
 		if (rc != 0)
 			return ctl_store_err(rc, err);
 		if (used)
-			return ctl_err_set(err, CTL_E_VNI_IN_USE,
+			return ctl_err_set(
+				err, CTL_E_VNI_IN_USE,
 				"Unable to create the network. The VXLAN "
 				"segmentation ID %u is in use.",
 				n->segmentation_id);
 	} else {
 		rc = store_vni_alloc(c->st, &n->segmentation_id);
 		if (rc == -ENOSPC)
-			return ctl_err_set(err, CTL_E_CONFLICT,
+			return ctl_err_set(
+				err, CTL_E_CONFLICT,
 				"Unable to create the network. No segmentation "
 				"ID is free.");
 		if (rc != 0)
@@ -354,8 +359,7 @@ ctl_network_create(struct ctl *c, const struct ctl_auth *auth,
 	if (ctl_begin(c, err) != 0)
 		return -EIO;
 	for (i = 0, rc = 0; i < n && rc == 0; i++)
-		rc = ctl_network_create_one(c, auth, &objs[i], present[i],
-					    err);
+		rc = ctl_network_create_one(c, auth, &objs[i], present[i], err);
 	return ctl_end(c, rc, err);
 }
 
@@ -380,8 +384,8 @@ ctl_merge(json_t *stored, const json_t *body)
 }
 
 int
-ctl_network_update(struct ctl *c, const struct ctl_auth *auth,
-		   const char *id, const json_t *body, int64_t if_match,
+ctl_network_update(struct ctl *c, const struct ctl_auth *auth, const char *id,
+		   const json_t *body, int64_t if_match,
 		   struct ctl_network *out, struct ctl_err *err)
 {
 	struct ctl_network *old = malloc(sizeof(*old));
@@ -400,21 +404,23 @@ ctl_network_update(struct ctl *c, const struct ctl_auth *auth,
 	}
 	rc = ctl_network_lookup(c, auth, id, old, err);
 	if (rc == 0 && !ctl_is_owner(auth, old->m.project_id))
-		rc = ctl_err_set(err, CTL_E_FORBIDDEN,
+		rc = ctl_err_set(
+			err, CTL_E_FORBIDDEN,
 			"(rule:update_network) is disallowed by policy");
 	if (rc == 0)
 		rc = ctl_check_revision(&old->m, if_match, err);
 	if (rc == 0 && !auth->is_admin &&
 	    (json_object_get(body, "shared") != NULL ||
 	     json_object_get(body, "router:external") != NULL))
-		rc = ctl_err_set(err, CTL_E_FORBIDDEN,
+		rc = ctl_err_set(
+			err, CTL_E_FORBIDDEN,
 			"(rule:update_network:shared) is disallowed by "
 			"policy");
 	if (rc == 0) {
 		merged = ctl_merge(model_network_encode(old), body);
-		rc = merged == NULL ? ctl_store_err(-ENOMEM, err) :
-			model_network_decode(merged, MODEL_UPDATE, out, NULL,
-					     err);
+		rc = merged == NULL ? ctl_store_err(-ENOMEM, err)
+				    : model_network_decode(merged, MODEL_UPDATE,
+							   out, NULL, err);
 	}
 	if (rc == 0) {
 		ctl_meta_bump(&out->m);
@@ -480,11 +486,10 @@ ctl_subnet_list_add(void *arg, const struct ctl_subnet *s)
 
 /* The subnets of a network, in creation order. */
 static int
-ctl_subnets_of(struct ctl *c, const char *network_id,
-	       struct ctl_subnet_list *l)
+ctl_subnets_of(struct ctl *c, const char *network_id, struct ctl_subnet_list *l)
 {
-	const char *vals[1] = { network_id };
-	struct store_query q = { 0 };
+	const char *vals[1] = {network_id};
+	struct store_query q = {0};
 
 	q.n_cols = 1;
 	q.cols[0].column = "network_id";
@@ -496,8 +501,8 @@ ctl_subnets_of(struct ctl *c, const char *network_id,
 static int
 ctl_ports_of(struct ctl *c, const char *network_id, struct ctl_port_list *l)
 {
-	const char *vals[1] = { network_id };
-	struct store_query q = { 0 };
+	const char *vals[1] = {network_id};
+	struct store_query q = {0};
 
 	q.n_cols = 1;
 	q.cols[0].column = "network_id";
@@ -508,11 +513,11 @@ ctl_ports_of(struct ctl *c, const char *network_id, struct ctl_port_list *l)
 
 static int
 ctl_network_delete_tx(struct ctl *c, const struct ctl_auth *auth,
-		      const char *id, int64_t if_match,
-		      struct ctl_network *old, struct ctl_err *err)
+		      const char *id, int64_t if_match, struct ctl_network *old,
+		      struct ctl_err *err)
 {
-	struct ctl_port_list ports = { 0 };
-	struct ctl_subnet_list subs = { 0 };
+	struct ctl_port_list ports = {0};
+	struct ctl_subnet_list subs = {0};
 	unsigned n_busy = 0, i;
 	int rc;
 
@@ -520,7 +525,8 @@ ctl_network_delete_tx(struct ctl *c, const struct ctl_auth *auth,
 	if (rc != 0)
 		return rc;
 	if (!ctl_is_owner(auth, old->m.project_id))
-		return ctl_err_set(err, CTL_E_FORBIDDEN,
+		return ctl_err_set(
+			err, CTL_E_FORBIDDEN,
 			"(rule:delete_network) is disallowed by policy");
 	if (ctl_check_revision(&old->m, if_match, err) != 0)
 		return -EINVAL;
@@ -528,7 +534,8 @@ ctl_network_delete_tx(struct ctl *c, const struct ctl_auth *auth,
 	if (rc != 0)
 		return ctl_store_err(rc, err);
 	if (n_busy > 0)
-		return ctl_err_set(err, CTL_E_NETWORK_IN_USE,
+		return ctl_err_set(
+			err, CTL_E_NETWORK_IN_USE,
 			"Unable to complete operation on network %s. There "
 			"are one or more ports still in use on the network.",
 			id);
@@ -557,8 +564,8 @@ ctl_network_delete_tx(struct ctl *c, const struct ctl_auth *auth,
 }
 
 int
-ctl_network_delete(struct ctl *c, const struct ctl_auth *auth,
-		   const char *id, int64_t if_match, struct ctl_err *err)
+ctl_network_delete(struct ctl *c, const struct ctl_auth *auth, const char *id,
+		   int64_t if_match, struct ctl_err *err)
 {
 	struct ctl_network *old = malloc(sizeof(*old));
 	int rc;
@@ -580,8 +587,7 @@ static int
 ctl_subnet_lookup(struct ctl *c, const struct ctl_auth *auth, const char *id,
 		  struct ctl_subnet *out, struct ctl_err *err)
 {
-	int rc = model_is_uuid(id) ? store_subnet_get(c->st, id, out) :
-				     -ENOENT;
+	int rc = model_is_uuid(id) ? store_subnet_get(c->st, id, out) : -ENOENT;
 
 	/* A shared network's subnets are visible to every project. */
 	if (rc == 0 && !ctl_is_visible(auth, out->m.project_id, false)) {
@@ -606,7 +612,7 @@ ctl_subnet_create_one(struct ctl *c, const struct ctl_auth *auth,
 		      struct ctl_subnet *s, unsigned present,
 		      struct ctl_err *err)
 {
-	struct ctl_subnet_list subs = { 0 };
+	struct ctl_subnet_list subs = {0};
 	struct ctl_network *net = malloc(sizeof(*net));
 	char a[IPAM_STR_MAX + 8];
 	unsigned i;
@@ -616,7 +622,8 @@ ctl_subnet_create_one(struct ctl *c, const struct ctl_auth *auth,
 		return ctl_store_err(-ENOMEM, err);
 	rc = ctl_network_lookup(c, auth, s->network_id, net, err);
 	if (rc == 0 && !ctl_is_owner(auth, net->m.project_id))
-		rc = ctl_err_set(err, CTL_E_FORBIDDEN,
+		rc = ctl_err_set(
+			err, CTL_E_FORBIDDEN,
 			"(rule:create_subnet) is disallowed by policy: only "
 			"the network's project may add subnets");
 	if (rc == 0)
@@ -625,7 +632,8 @@ ctl_subnet_create_one(struct ctl *c, const struct ctl_auth *auth,
 		rc = ctl_store_err(-EIO, err);
 	for (i = 0; rc == 0 && i < subs.n; i++) {
 		if (ipam_prefix_overlaps(&subs.v[i].cidr, &s->cidr))
-			rc = ctl_err_set(err, CTL_E_INVALID_INPUT,
+			rc = ctl_err_set(
+				err, CTL_E_INVALID_INPUT,
 				"Invalid input for operation: Requested "
 				"subnet with cidr: %s for network: %s "
 				"overlaps with another subnet.",
@@ -646,8 +654,8 @@ ctl_subnet_create_one(struct ctl *c, const struct ctl_auth *auth,
 
 int
 ctl_subnet_create(struct ctl *c, const struct ctl_auth *auth,
-		  struct ctl_subnet *objs, const unsigned *present,
-		  unsigned n, struct ctl_err *err)
+		  struct ctl_subnet *objs, const unsigned *present, unsigned n,
+		  struct ctl_err *err)
 {
 	unsigned i;
 	int rc;
@@ -667,9 +675,9 @@ ctl_subnet_get(struct ctl *c, const struct ctl_auth *auth, const char *id,
 }
 
 int
-ctl_subnet_update(struct ctl *c, const struct ctl_auth *auth,
-		  const char *id, const json_t *body, int64_t if_match,
-		  struct ctl_subnet *out, struct ctl_err *err)
+ctl_subnet_update(struct ctl *c, const struct ctl_auth *auth, const char *id,
+		  const json_t *body, int64_t if_match, struct ctl_subnet *out,
+		  struct ctl_err *err)
 {
 	struct ctl_subnet *old = malloc(sizeof(*old));
 	json_t *merged = NULL;
@@ -687,15 +695,16 @@ ctl_subnet_update(struct ctl *c, const struct ctl_auth *auth,
 	}
 	rc = ctl_subnet_lookup(c, auth, id, old, err);
 	if (rc == 0 && !ctl_is_owner(auth, old->m.project_id))
-		rc = ctl_err_set(err, CTL_E_FORBIDDEN,
+		rc = ctl_err_set(
+			err, CTL_E_FORBIDDEN,
 			"(rule:update_subnet) is disallowed by policy");
 	if (rc == 0)
 		rc = ctl_check_revision(&old->m, if_match, err);
 	if (rc == 0) {
 		merged = ctl_merge(model_subnet_encode(old), body);
-		rc = merged == NULL ? ctl_store_err(-ENOMEM, err) :
-			model_subnet_decode(merged, MODEL_UPDATE, out, NULL,
-					    err);
+		rc = merged == NULL ? ctl_store_err(-ENOMEM, err)
+				    : model_subnet_decode(merged, MODEL_UPDATE,
+							  out, NULL, err);
 	}
 	if (rc == 0) {
 		ctl_meta_bump(&out->m);
@@ -724,11 +733,11 @@ ctl_port_write_ips(struct ctl *c, const struct ctl_port *p)
 }
 
 static int
-ctl_subnet_delete_tx(struct ctl *c, const struct ctl_auth *auth,
-		     const char *id, int64_t if_match, struct ctl_subnet *old,
+ctl_subnet_delete_tx(struct ctl *c, const struct ctl_auth *auth, const char *id,
+		     int64_t if_match, struct ctl_subnet *old,
 		     struct ctl_err *err)
 {
-	struct ctl_port_list ports = { 0 };
+	struct ctl_port_list ports = {0};
 	unsigned n_busy = 0, i, j, k;
 	int rc;
 
@@ -736,7 +745,8 @@ ctl_subnet_delete_tx(struct ctl *c, const struct ctl_auth *auth,
 	if (rc != 0)
 		return rc;
 	if (!ctl_is_owner(auth, old->m.project_id))
-		return ctl_err_set(err, CTL_E_FORBIDDEN,
+		return ctl_err_set(
+			err, CTL_E_FORBIDDEN,
 			"(rule:delete_subnet) is disallowed by policy");
 	if (ctl_check_revision(&old->m, if_match, err) != 0)
 		return -EINVAL;
@@ -744,7 +754,8 @@ ctl_subnet_delete_tx(struct ctl *c, const struct ctl_auth *auth,
 	if (rc != 0)
 		return ctl_store_err(rc, err);
 	if (n_busy > 0)
-		return ctl_err_set(err, CTL_E_SUBNET_IN_USE,
+		return ctl_err_set(
+			err, CTL_E_SUBNET_IN_USE,
 			"Unable to complete operation on subnet %s: One or "
 			"more ports have an IP allocation from this subnet.",
 			id);
@@ -785,15 +796,17 @@ ctl_subnet_delete_tx(struct ctl *c, const struct ctl_auth *auth,
 		rc = ctl_record(c, CTL_SUBNET, CTL_DELETED, old, NULL);
 	free(ports.v);
 	if (rc == -EEXIST)
-		return ctl_err_set(err, CTL_E_SUBNET_IN_USE,
+		return ctl_err_set(
+			err, CTL_E_SUBNET_IN_USE,
 			"Unable to complete operation on subnet %s: it is "
-			"still in use.", id);
+			"still in use.",
+			id);
 	return rc != 0 ? ctl_store_err(rc, err) : 0;
 }
 
 int
-ctl_subnet_delete(struct ctl *c, const struct ctl_auth *auth,
-		  const char *id, int64_t if_match, struct ctl_err *err)
+ctl_subnet_delete(struct ctl *c, const struct ctl_auth *auth, const char *id,
+		  int64_t if_match, struct ctl_err *err)
 {
 	struct ctl_subnet *old = malloc(sizeof(*old));
 	int rc;
@@ -830,7 +843,7 @@ ctl_port_lookup(struct ctl *c, const struct ctl_auth *auth, const char *id,
 static void
 ctl_mac_random(uint8_t *mac)
 {
-	uint8_t r[3] = { 0, 0, 0 };
+	uint8_t r[3] = {0, 0, 0};
 
 	if (getrandom(r, sizeof(r), 0) != (ssize_t)sizeof(r))
 		r[0] = (uint8_t)rand();
@@ -853,12 +866,13 @@ ctl_port_mac(struct ctl *c, struct ctl_port *p, unsigned present,
 		if (rc != 0)
 			return ctl_store_err(rc, err);
 		if (used)
-			return ctl_err_set(err, CTL_E_MAC_IN_USE,
+			return ctl_err_set(
+				err, CTL_E_MAC_IN_USE,
 				"Unable to complete operation for network %s. "
 				"The mac address %02x:%02x:%02x:%02x:%02x:%02x "
-				"is in use.", p->network_id, p->mac[0],
-				p->mac[1], p->mac[2], p->mac[3], p->mac[4],
-				p->mac[5]);
+				"is in use.",
+				p->network_id, p->mac[0], p->mac[1], p->mac[2],
+				p->mac[3], p->mac[4], p->mac[5]);
 		return 0;
 	}
 	for (tries = 0; tries < 16; tries++) {
@@ -938,18 +952,20 @@ ctl_fixed_ip_resolve(struct ctl *c, const struct ctl_subnet_list *subs,
 	if (fi->subnet_id[0] != '\0') {
 		s = ctl_subnet_find(subs, fi->subnet_id);
 		if (s == NULL)
-			return ctl_err_set(err, CTL_E_INVALID_INPUT,
+			return ctl_err_set(
+				err, CTL_E_INVALID_INPUT,
 				"Invalid input for operation: Failed to create "
 				"port on network %s, because fixed_ips "
-				"included invalid subnet %s.", p->network_id,
-				fi->subnet_id);
+				"included invalid subnet %s.",
+				p->network_id, fi->subnet_id);
 	} else {
 		for (i = 0; i < subs->n && s == NULL; i++) {
 			if (ipam_prefix_contains(&subs->v[i].cidr, &fi->ip))
 				s = &subs->v[i];
 		}
 		if (s == NULL)
-			return ctl_err_set(err, CTL_E_INVALID_INPUT,
+			return ctl_err_set(
+				err, CTL_E_INVALID_INPUT,
 				"Invalid input for operation: IP address %s "
 				"is not a valid IP for any of the subnets on "
 				"the specified network.",
@@ -959,19 +975,23 @@ ctl_fixed_ip_resolve(struct ctl *c, const struct ctl_subnet_list *subs,
 	if (fi->ip.family == 0) {
 		rc = ctl_ip_pick(c, s, &fi->ip, err);
 		if (rc == -ENOSPC)
-			return ctl_err_set(err, CTL_E_IP_EXHAUSTED,
+			return ctl_err_set(
+				err, CTL_E_IP_EXHAUSTED,
 				"No more IP addresses available for subnet "
-				"%s.", s->m.id);
+				"%s.",
+				s->m.id);
 		return rc;
 	}
 	if (!ipam_is_assignable(s, &fi->ip))
-		return ctl_err_set(err, CTL_E_INVALID_INPUT,
+		return ctl_err_set(
+			err, CTL_E_INVALID_INPUT,
 			"Invalid input for operation: IP address %s is not a "
 			"valid IP for the specified subnet.",
 			ipam_ip_format(&fi->ip, a, sizeof(a)));
 	rc = store_ip_owner(c->st, s->m.id, &fi->ip, owner);
 	if (rc == 0 && strcmp(owner, p->m.id) != 0)
-		return ctl_err_set(err, CTL_E_IP_IN_USE,
+		return ctl_err_set(
+			err, CTL_E_IP_IN_USE,
 			"IP address %s already allocated in subnet %s",
 			ipam_ip_format(&fi->ip, a, sizeof(a)), s->m.id);
 	if (rc != 0 && rc != -ENOENT)
@@ -988,7 +1008,7 @@ static int
 ctl_port_ips(struct ctl *c, struct ctl_port *p, bool is_requested,
 	     struct ctl_err *err)
 {
-	struct ctl_subnet_list subs = { 0 };
+	struct ctl_subnet_list subs = {0};
 	bool has_v4 = false, has_v6 = false;
 	bool tried = false;
 	unsigned i, j;
@@ -1001,14 +1021,14 @@ ctl_port_ips(struct ctl *c, struct ctl_port *p, bool is_requested,
 	}
 	if (is_requested) {
 		for (i = 0; rc == 0 && i < p->n_fixed_ips; i++)
-			rc = ctl_fixed_ip_resolve(c, &subs, p,
-						  &p->fixed_ips[i], err);
+			rc = ctl_fixed_ip_resolve(c, &subs, p, &p->fixed_ips[i],
+						  err);
 		for (i = 0; rc == 0 && i < p->n_fixed_ips; i++) {
 			for (j = 0; j < i; j++) {
 				if (ipam_ip_cmp(&p->fixed_ips[i].ip,
 						&p->fixed_ips[j].ip) == 0)
-					rc = ctl_err_set(err,
-						CTL_E_INVALID_INPUT,
+					rc = ctl_err_set(
+						err, CTL_E_INVALID_INPUT,
 						"Invalid input for operation: "
 						"duplicate IP address in "
 						"fixed_ips.");
@@ -1041,7 +1061,8 @@ ctl_port_ips(struct ctl *c, struct ctl_port *p, bool is_requested,
 			has_v6 = true;
 	}
 	if (rc == 0 && tried && p->n_fixed_ips == 0)
-		rc = ctl_err_set(err, CTL_E_IP_EXHAUSTED,
+		rc = ctl_err_set(
+			err, CTL_E_IP_EXHAUSTED,
 			"No more IP addresses available on network %s.",
 			p->network_id);
 out:
@@ -1066,7 +1087,8 @@ ctl_port_alloc(struct ctl *c, struct ctl_port *p, struct ctl_err *err)
 		rc = store_ip_add(c->st, fi->subnet_id, &fi->ip, p->m.id,
 				  p->network_id);
 		if (rc == -EEXIST)
-			return ctl_err_set(err, CTL_E_IP_IN_USE,
+			return ctl_err_set(
+				err, CTL_E_IP_IN_USE,
 				"IP address %s already allocated in subnet %s",
 				ipam_ip_format(&fi->ip, a, sizeof(a)),
 				fi->subnet_id);
@@ -1125,8 +1147,7 @@ ctl_port_assign(struct ctl *c, struct ctl_port *p, bool is_requested,
 		if (rc != 0)
 			break;
 		rc = store_ip_add(c->st, one.fixed_ips[0].subnet_id,
-				  &one.fixed_ips[0].ip, p->m.id,
-				  p->network_id);
+				  &one.fixed_ips[0].ip, p->m.id, p->network_id);
 		if (rc != 0) {
 			rc = ctl_store_err(rc, err);
 			break;
@@ -1152,11 +1173,13 @@ ctl_port_policy(const struct ctl_auth *auth, const struct ctl_port *p,
 	if (auth->is_admin)
 		return 0;
 	if (p->host_id[0] != '\0' || strcmp(p->profile, "{}") != 0)
-		return ctl_err_set(err, CTL_E_FORBIDDEN,
+		return ctl_err_set(
+			err, CTL_E_FORBIDDEN,
 			"(rule:create_port:binding:host_id) is disallowed by "
 			"policy: binding attributes need admin rights");
 	if (strncmp(p->device_owner, "network:", 8) == 0)
-		return ctl_err_set(err, CTL_E_FORBIDDEN,
+		return ctl_err_set(
+			err, CTL_E_FORBIDDEN,
 			"(rule:create_port:device_owner) is disallowed by "
 			"policy: network:* owners need admin rights");
 	return 0;
@@ -1179,7 +1202,8 @@ ctl_port_create_one(struct ctl *c, const struct ctl_auth *auth,
 	if (rc == 0 && !(present & MODEL_HAS_PORT_SECURITY))
 		p->has_port_security = net->has_port_security;
 	if (rc == 0 && !p->has_port_security && p->n_pairs > 0)
-		rc = ctl_err_set(err, CTL_E_CONFLICT,
+		rc = ctl_err_set(
+			err, CTL_E_CONFLICT,
 			"Port Security must be enabled in order to have "
 			"allowed address pairs on a port.");
 	if (rc == 0)
@@ -1192,7 +1216,7 @@ ctl_port_create_one(struct ctl *c, const struct ctl_auth *auth,
 		rc = store_port_put(c->st, p, true);
 		if (rc == -EEXIST)
 			rc = ctl_err_set(err, CTL_E_MAC_IN_USE,
-				"The mac address is in use.");
+					 "The mac address is in use.");
 		else if (rc != 0)
 			rc = ctl_store_err(rc, err);
 	}
@@ -1232,10 +1256,9 @@ ctl_port_get(struct ctl *c, const struct ctl_auth *auth, const char *id,
 }
 
 static int
-ctl_port_update_tx(struct ctl *c, const struct ctl_auth *auth,
-		   const char *id, const json_t *body, int64_t if_match,
-		   struct ctl_port *old, struct ctl_port *out,
-		   struct ctl_err *err)
+ctl_port_update_tx(struct ctl *c, const struct ctl_auth *auth, const char *id,
+		   const json_t *body, int64_t if_match, struct ctl_port *old,
+		   struct ctl_port *out, struct ctl_err *err)
 {
 	unsigned present = 0;
 	json_t *merged;
@@ -1367,7 +1390,8 @@ ctl_tags_apply(struct ctl_meta *m, enum ctl_tag_op op, const json_t *tags,
 		json_t *o;
 
 		if (!json_is_array(tags))
-			return ctl_err_set(err, CTL_E_BAD_REQUEST,
+			return ctl_err_set(
+				err, CTL_E_BAD_REQUEST,
 				"Invalid input for tags: not a list.");
 		o = json_pack("{sO}", "tags", (json_t *)tags);
 		if (o == NULL)
@@ -1411,7 +1435,8 @@ ctl_tags_apply(struct ctl_meta *m, enum ctl_tag_op op, const json_t *tags,
 		}
 		if (i == m->n_tags)
 			return ctl_err_set(err, CTL_E_NOT_FOUND,
-				"Tag %.64s could not be found.", tag);
+					   "Tag %.64s could not be found.",
+					   tag);
 		memmove(&m->tags[i], &m->tags[i + 1],
 			(m->n_tags - i - 1) * sizeof(m->tags[0]));
 		m->n_tags--;
@@ -1435,14 +1460,16 @@ ctl_tags_tx(struct ctl *c, const struct ctl_auth *auth, enum ctl_kind kind,
 	case CTL_NETWORK:
 		rc = ctl_network_lookup(c, auth, id, &old->net, err);
 		if (rc == 0 && !ctl_is_owner(auth, old->net.m.project_id))
-			rc = ctl_err_set(err, CTL_E_FORBIDDEN,
+			rc = ctl_err_set(
+				err, CTL_E_FORBIDDEN,
 				"(rule:update_network) is disallowed by "
 				"policy");
 		break;
 	case CTL_SUBNET:
 		rc = ctl_subnet_lookup(c, auth, id, &old->sub, err);
 		if (rc == 0 && !ctl_is_owner(auth, old->sub.m.project_id))
-			rc = ctl_err_set(err, CTL_E_FORBIDDEN,
+			rc = ctl_err_set(
+				err, CTL_E_FORBIDDEN,
 				"(rule:update_subnet) is disallowed by "
 				"policy");
 		break;
@@ -1458,9 +1485,9 @@ ctl_tags_tx(struct ctl *c, const struct ctl_auth *auth, enum ctl_kind kind,
 	if (rc != 0)
 		return rc;
 	ctl_meta_bump(ctl_obj_meta(kind, cur));
-	rc = kind == CTL_NETWORK ? store_network_put(c->st, &cur->net, false) :
-	     kind == CTL_SUBNET ? store_subnet_put(c->st, &cur->sub, false) :
-				  store_port_put(c->st, &cur->port, false);
+	rc = kind == CTL_NETWORK  ? store_network_put(c->st, &cur->net, false)
+	     : kind == CTL_SUBNET ? store_subnet_put(c->st, &cur->sub, false)
+				  : store_port_put(c->st, &cur->port, false);
 	if (rc != 0)
 		return ctl_store_err(rc, err);
 	if (ctl_record(c, kind, CTL_UPDATED, old, cur) != 0)
@@ -1469,10 +1496,9 @@ ctl_tags_tx(struct ctl *c, const struct ctl_auth *auth, enum ctl_kind kind,
 }
 
 int
-ctl_tags_update(struct ctl *c, const struct ctl_auth *auth,
-		enum ctl_kind kind, const char *id, enum ctl_tag_op op,
-		const json_t *tags, const char *tag,
-		struct ctl_meta *meta_out, struct ctl_err *err)
+ctl_tags_update(struct ctl *c, const struct ctl_auth *auth, enum ctl_kind kind,
+		const char *id, enum ctl_tag_op op, const json_t *tags,
+		const char *tag, struct ctl_meta *meta_out, struct ctl_err *err)
 {
 	union ctl_obj *old = malloc(sizeof(*old));
 	union ctl_obj *cur = malloc(sizeof(*cur));
@@ -1562,8 +1588,8 @@ ctl_port_set_binding(struct ctl *c, const char *id, const char *vif_type,
 		return -EINVAL;
 	probe = json_pack("{ss ss so}", "network_id",
 			  "00000000-0000-0000-0000-000000000000",
-			  "binding:vif_type", vif_type,
-			  "binding:vif_details", j);
+			  "binding:vif_type", vif_type, "binding:vif_details",
+			  j);
 	if (probe == NULL)
 		return -EINVAL;
 	rc = model_port_decode(probe, MODEL_STORE, &tmp, NULL, &err);

@@ -32,11 +32,11 @@ struct ctl;
 /* Who is asking: the admin (sees everything) or one project. */
 struct ctl_auth {
 	bool is_admin;
-	char project_id[CTL_PROJECT_MAX + 1];	/* default for creates */
+	char project_id[CTL_PROJECT_MAX + 1]; /* default for creates */
 };
 
 #define CTL_OBSERVERS_MAX 8
-#define CTL_NO_IF_MATCH (-1)	/* if_match argument: no If-Match header */
+#define CTL_NO_IF_MATCH (-1) /* if_match argument: no If-Match header */
 
 /*
  * Create the service over st (borrowed; must outlive the ctl). *out is
@@ -72,12 +72,10 @@ int ctl_port_create(struct ctl *c, const struct ctl_auth *auth,
 		    struct ctl_err *err);
 
 /* Read one object the caller may see. 0, or -EINVAL with a 404 in err. */
-int ctl_network_get(struct ctl *c, const struct ctl_auth *auth,
-		    const char *id, struct ctl_network *out,
-		    struct ctl_err *err);
-int ctl_subnet_get(struct ctl *c, const struct ctl_auth *auth,
-		   const char *id, struct ctl_subnet *out,
-		   struct ctl_err *err);
+int ctl_network_get(struct ctl *c, const struct ctl_auth *auth, const char *id,
+		    struct ctl_network *out, struct ctl_err *err);
+int ctl_subnet_get(struct ctl *c, const struct ctl_auth *auth, const char *id,
+		   struct ctl_subnet *out, struct ctl_err *err);
 int ctl_port_get(struct ctl *c, const struct ctl_auth *auth, const char *id,
 		 struct ctl_port *out, struct ctl_err *err);
 
@@ -92,9 +90,9 @@ int ctl_network_update(struct ctl *c, const struct ctl_auth *auth,
 int ctl_subnet_update(struct ctl *c, const struct ctl_auth *auth,
 		      const char *id, const json_t *body, int64_t if_match,
 		      struct ctl_subnet *out, struct ctl_err *err);
-int ctl_port_update(struct ctl *c, const struct ctl_auth *auth,
-		    const char *id, const json_t *body, int64_t if_match,
-		    struct ctl_port *out, struct ctl_err *err);
+int ctl_port_update(struct ctl *c, const struct ctl_auth *auth, const char *id,
+		    const json_t *body, int64_t if_match, struct ctl_port *out,
+		    struct ctl_err *err);
 
 /*
  * Delete. A network with ports other than network:dhcp and
@@ -106,15 +104,15 @@ int ctl_network_delete(struct ctl *c, const struct ctl_auth *auth,
 		       const char *id, int64_t if_match, struct ctl_err *err);
 int ctl_subnet_delete(struct ctl *c, const struct ctl_auth *auth,
 		      const char *id, int64_t if_match, struct ctl_err *err);
-int ctl_port_delete(struct ctl *c, const struct ctl_auth *auth,
-		    const char *id, int64_t if_match, struct ctl_err *err);
+int ctl_port_delete(struct ctl *c, const struct ctl_auth *auth, const char *id,
+		    int64_t if_match, struct ctl_err *err);
 
 /* Tag operations of the standard-attr-tag extension. */
 enum ctl_tag_op {
-	CTL_TAGS_REPLACE,	/* tags = the given list */
-	CTL_TAG_ADD,		/* add one tag */
-	CTL_TAG_DEL,		/* remove one tag (404 if absent) */
-	CTL_TAGS_CLEAR,		/* remove all */
+	CTL_TAGS_REPLACE, /* tags = the given list */
+	CTL_TAG_ADD,	  /* add one tag */
+	CTL_TAG_DEL,	  /* remove one tag (404 if absent) */
+	CTL_TAGS_CLEAR,	  /* remove all */
 };
 
 /*

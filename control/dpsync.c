@@ -24,13 +24,13 @@
 #include "netdrv.h"
 #include "store.h"
 
-#define DPSYNC_RETRY_MS 2000	/* failed bindings are retried this often */
-#define DPSYNC_RETRY_MAX 8	/* ... this many per tick */
+#define DPSYNC_RETRY_MS 2000 /* failed bindings are retried this often */
+#define DPSYNC_RETRY_MAX 8   /* ... this many per tick */
 
 /* A store write the driver asked for, made later on the loop. */
 struct dpsync_job {
 	char port_id[CTL_UUID_LEN + 1];
-	bool is_status;			/* else a binding result */
+	bool is_status; /* else a binding result */
 	enum ctl_status status;
 	char vif_type[CTL_KEYWORD_MAX + 1];
 	char vif_details[CTL_JSON_MAX + 1];
@@ -39,7 +39,7 @@ struct dpsync_job {
 /* What the store says of a port beyond the view (to skip no-op writes). */
 struct dpsync_pstate {
 	enum ctl_status status;
-	uint64_t vif_hash;		/* FNV-1a of vif_type NUL vif_details */
+	uint64_t vif_hash; /* FNV-1a of vif_type NUL vif_details */
 };
 
 struct dpsync {
@@ -53,7 +53,7 @@ struct dpsync {
 	struct net_view_subnet *subs;
 	size_t n_subs, subs_cap;
 	struct net_view_port *ports;
-	struct dpsync_pstate *pstate;	/* parallel to ports */
+	struct dpsync_pstate *pstate; /* parallel to ports */
 	size_t n_ports, ports_cap;
 	struct dpsync_job *jobs;
 	size_t n_jobs, jobs_cap;
@@ -128,8 +128,7 @@ dpsync_subnet_view(const struct ctl_subnet *s, struct net_view_subnet *out)
 {
 	memset(out, 0, sizeof(*out));
 	snprintf(out->id, sizeof(out->id), "%s", s->m.id);
-	snprintf(out->network_id, sizeof(out->network_id), "%s",
-		 s->network_id);
+	snprintf(out->network_id, sizeof(out->network_id), "%s", s->network_id);
 	dpsync_prefix(&s->cidr, &out->cidr);
 	if (s->has_gateway)
 		dpsync_addr(&s->gateway_ip, &out->gateway);
@@ -151,13 +150,11 @@ dpsync_port_view(const struct ctl_port *p, struct net_view_port *out)
 
 	memset(out, 0, sizeof(*out));
 	snprintf(out->id, sizeof(out->id), "%s", p->m.id);
-	snprintf(out->network_id, sizeof(out->network_id), "%s",
-		 p->network_id);
+	snprintf(out->network_id, sizeof(out->network_id), "%s", p->network_id);
 	memcpy(out->mac, p->mac, sizeof(out->mac));
 	out->is_admin_up = p->is_admin_up;
 	out->is_port_security = p->has_port_security;
-	for (unsigned i = 0; i < p->n_fixed_ips && i < NET_PORT_IPS_MAX;
-	     i++) {
+	for (unsigned i = 0; i < p->n_fixed_ips && i < NET_PORT_IPS_MAX; i++) {
 		struct net_view_fixed_ip *f = &out->ips[out->n_ips++];
 
 		snprintf(f->subnet_id, sizeof(f->subnet_id), "%s",
@@ -280,10 +277,10 @@ dpsync_port_put(struct dpsync *s, const struct ctl_port *p,
 }
 
 /* Remove element i of an array of n elements by moving the last in. */
-#define DPSYNC_SWAP_DEL(arr, n, i)                                           \
-	do {                                                                 \
-		if ((i) != (n) - 1)                                          \
-			(arr)[i] = (arr)[(n) - 1];                           \
+#define DPSYNC_SWAP_DEL(arr, n, i)                                             \
+	do {                                                                   \
+		if ((i) != (n)-1)                                              \
+			(arr)[i] = (arr)[(n)-1];                               \
 	} while (0)
 
 static void
@@ -318,8 +315,10 @@ dpsync_job_push(struct dpsync *s, const struct dpsync_job *j)
 {
 	if (dpsync_grow((void **)&s->jobs, &s->jobs_cap, s->n_jobs + 1,
 			sizeof(*s->jobs)) < 0) {
-		log_error("dpsync", "port %s: cannot queue a store update: "
-			  "out of memory", j->port_id);
+		log_error("dpsync",
+			  "port %s: cannot queue a store update: "
+			  "out of memory",
+			  j->port_id);
 		return -ENOMEM;
 	}
 	s->jobs[s->n_jobs++] = *j;
@@ -412,12 +411,11 @@ dpsync_on_jobs(evutil_socket_t fd, short what, void *arg)
 		const struct dpsync_job *j = &jobs[k];
 
 		if ((i = dpsync_port_idx(s, j->port_id)) < 0)
-			continue;	/* deleted meanwhile */
+			continue; /* deleted meanwhile */
 		if (j->is_status) {
 			if (s->pstate[i].status == j->status)
 				continue;
-			rc = ctl_port_set_status(s->ctl, j->port_id,
-						 j->status);
+			rc = ctl_port_set_status(s->ctl, j->port_id, j->status);
 		} else {
 			if (s->pstate[i].vif_hash ==
 			    dpsync_hash(j->vif_type, j->vif_details))
@@ -427,15 +425,16 @@ dpsync_on_jobs(evutil_socket_t fd, short what, void *arg)
 		}
 		if (rc < 0 && rc != -ENOENT)
 			log_error("dpsync", "port %s: store %s %s: %s",
-				  j->port_id, j->is_status ? "status" :
-				  "binding", j->is_status ?
-				  model_status_name(j->status) : j->vif_type,
+				  j->port_id,
+				  j->is_status ? "status" : "binding",
+				  j->is_status ? model_status_name(j->status)
+					       : j->vif_type,
 				  strerror(-rc));
 		else if (rc == 0)
 			log_info("dpsync", "port %s: %s %s", j->port_id,
 				 j->is_status ? "status" : "vif_type",
-				 j->is_status ? model_status_name(j->status) :
-				 j->vif_type);
+				 j->is_status ? model_status_name(j->status)
+					      : j->vif_type);
 	}
 	free(jobs);
 }
@@ -452,8 +451,8 @@ dpsync_on_retry(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	netdrv_stats(s->drv, &st);
-	for (size_t i = 0; st.is_connected && i < s->n_ports &&
-	     n < DPSYNC_RETRY_MAX; i++) {
+	for (size_t i = 0;
+	     st.is_connected && i < s->n_ports && n < DPSYNC_RETRY_MAX; i++) {
 		if (s->ports[i].vif == NET_VIF_NONE ||
 		    netdrv_dp_port(s->drv, s->ports[i].id) != 0)
 			continue;
@@ -539,8 +538,8 @@ dpsync_subnet_changed(void *arg, enum ctl_change what,
 }
 
 static void
-dpsync_port_changed(void *arg, enum ctl_change what,
-		    const struct ctl_port *old, const struct ctl_port *cur)
+dpsync_port_changed(void *arg, enum ctl_change what, const struct ctl_port *old,
+		    const struct ctl_port *cur)
 {
 	struct dpsync *s = arg;
 	struct net_view_port v;
@@ -558,8 +557,8 @@ dpsync_port_changed(void *arg, enum ctl_change what,
 		if (i >= 0 && memcmp(&s->ports[i], &v, sizeof(v)) == 0) {
 			/* Status, binding result, name...: store only. */
 			s->pstate[i].status = cur->status;
-			s->pstate[i].vif_hash = dpsync_hash(cur->vif_type,
-							    cur->vif_details);
+			s->pstate[i].vif_hash =
+				dpsync_hash(cur->vif_type, cur->vif_details);
 			s->n_skipped++;
 			return;
 		}
@@ -570,8 +569,10 @@ dpsync_port_changed(void *arg, enum ctl_change what,
 	}
 	rc = netdrv_port_changed(s->drv, id, 0);
 	if (rc < 0)
-		log_warn("dpsync", "port %s: datapath update failed (%s); "
-			 "applied on the next resync", id, strerror(-rc));
+		log_warn("dpsync",
+			 "port %s: datapath update failed (%s); "
+			 "applied on the next resync",
+			 id, strerror(-rc));
 }
 
 /* Initial load from the store. */
@@ -619,8 +620,8 @@ dpsync_create(struct event_base *base, struct ctl *ctl,
 		.subnet_changed = dpsync_subnet_changed,
 		.port_changed = dpsync_port_changed,
 	};
-	struct timeval retry = { .tv_sec = DPSYNC_RETRY_MS / 1000,
-				 .tv_usec = (DPSYNC_RETRY_MS % 1000) * 1000 };
+	struct timeval retry = {.tv_sec = DPSYNC_RETRY_MS / 1000,
+				.tv_usec = (DPSYNC_RETRY_MS % 1000) * 1000};
 	struct store *st = ctl_store(ctl);
 	struct dpsync *s;
 	int rc;
@@ -640,16 +641,18 @@ dpsync_create(struct event_base *base, struct ctl *ctl,
 		rc = rc < 0 ? rc : -EIO;
 		goto fail_free;
 	}
-	log_info("dpsync", "intent loaded: %zu networks, %zu subnets, %zu "
-		 "ports", s->n_nets, s->n_subs, s->n_ports);
+	log_info("dpsync",
+		 "intent loaded: %zu networks, %zu subnets, %zu "
+		 "ports",
+		 s->n_nets, s->n_subs, s->n_ports);
 	memset(&dc, 0, sizeof(dc));
 	snprintf(dc.dp_socket, sizeof(dc.dp_socket), "%s",
 		 cfg->dp_socket != NULL ? cfg->dp_socket : "");
-	dc.binder.kernel_type = cfg->use_xdp ? DP_PORT_AF_XDP
-					     : DP_PORT_AF_PACKET;
+	dc.binder.kernel_type =
+		cfg->use_xdp ? DP_PORT_AF_XDP : DP_PORT_AF_PACKET;
 	if (cfg->vhost_dir != NULL)
-		snprintf(dc.binder.vhost_dir, sizeof(dc.binder.vhost_dir),
-			 "%s", cfg->vhost_dir);
+		snprintf(dc.binder.vhost_dir, sizeof(dc.binder.vhost_dir), "%s",
+			 cfg->vhost_dir);
 	/* A locally administered MAC for the DHCP server's replies. */
 	memcpy(dc.dhcp.server_mac, "\x02\x5c\x00\x00\x00\x01", 6);
 	dc.poll_ms = cfg->poll_ms != 0 ? cfg->poll_ms : 500;

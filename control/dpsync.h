@@ -39,12 +39,12 @@ struct ctl;
 struct event_base;
 
 struct dpsync_config {
-	const char *dp_socket;		/* sluice-dp's protocol socket */
-	bool use_xdp;			/* kernel interfaces as AF_XDP ports
-					 * (else AF_PACKET) */
-	const char *vhost_dir;		/* vhost-user sockets; NULL: default */
-	unsigned poll_ms;		/* port status poll; 0 = 500 */
-	unsigned reconnect_ms;		/* reconnect period; 0 = 100 */
+	const char *dp_socket; /* sluice-dp's protocol socket */
+	bool use_xdp;	       /* kernel interfaces as AF_XDP ports
+				* (else AF_PACKET) */
+	const char *vhost_dir; /* vhost-user sockets; NULL: default */
+	unsigned poll_ms;      /* port status poll; 0 = 500 */
+	unsigned reconnect_ms; /* reconnect period; 0 = 100 */
 };
 
 struct dpsync;
@@ -67,7 +67,7 @@ void dpsync_destroy(struct dpsync *s);
 struct dpsync_stats {
 	bool is_connected;
 	uint64_t n_connects, n_syncs, n_applies, n_dhcp_replies;
-	uint64_t n_skipped;		/* changes the datapath does not see */
+	uint64_t n_skipped; /* changes the datapath does not see */
 	size_t last_added, last_deleted, last_same; /* last full reconcile */
 	double last_sync_ms;
 };

@@ -91,8 +91,10 @@ static char *
 http_error_body(const char *type, const char *msg, size_t *len)
 {
 	char *s = NULL;
-	int n = asprintf(&s, "{\"NeutronError\": {\"type\": \"%s\", "
-			 "\"message\": \"%s\", \"detail\": \"\"}}", type, msg);
+	int n = asprintf(&s,
+			 "{\"NeutronError\": {\"type\": \"%s\", "
+			 "\"message\": \"%s\", \"detail\": \"\"}}",
+			 type, msg);
 
 	if (n < 0)
 		return NULL;
@@ -107,7 +109,7 @@ http_access(void *cls, struct MHD_Connection *conn, const char *url,
 {
 	struct http *h = cls;
 	struct http_conn *c = *con_cls;
-	struct http_response resp = { 0 };
+	struct http_response resp = {0};
 	struct http_request req;
 	struct http_args *args;
 
@@ -170,8 +172,8 @@ http_access(void *cls, struct MHD_Connection *conn, const char *url,
 	req.n_args = args->n;
 	req.token = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
 						"X-Auth-Token");
-	req.if_match = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
-						   "If-Match");
+	req.if_match =
+		MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "If-Match");
 	req.host = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Host");
 	req.is_tls = h->is_tls;
 	req.body = c->body != NULL ? c->body : "";
@@ -226,8 +228,8 @@ http_on_io(evutil_socket_t fd, short what, void *arg)
 
 /* Parse "a.b.c.d:port" or "[v6]:port" into ss. */
 static int
-http_parse_listen(const char *s, struct sockaddr_storage *ss,
-		  socklen_t *len, bool *is_v6)
+http_parse_listen(const char *s, struct sockaddr_storage *ss, socklen_t *len,
+		  bool *is_v6)
 {
 	char host[INET6_ADDRSTRLEN + 1];
 	const char *colon, *hs = s;
@@ -317,7 +319,7 @@ http_create(struct event_base *base, const struct http_config *cfg,
 	if (cfg->tls_cert_pem != NULL &&
 	    MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
 		log_error("http", "TLS configured but libmicrohttpd has no "
-			  "TLS support");
+				  "TLS support");
 		return -EINVAL;
 	}
 	h = calloc(1, sizeof(*h));
@@ -331,7 +333,8 @@ http_create(struct event_base *base, const struct http_config *cfg,
 	if (h->is_tls)
 		flags |= MHD_USE_TLS;
 	if (h->is_tls)
-		h->d = MHD_start_daemon(flags, 0, NULL, NULL, http_access, h,
+		h->d = MHD_start_daemon(
+			flags, 0, NULL, NULL, http_access, h,
 			MHD_OPTION_EXTERNAL_LOGGER, http_mhd_log, h,
 			MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
 			MHD_OPTION_NOTIFY_COMPLETED, http_completed, h,
@@ -342,17 +345,19 @@ http_create(struct event_base *base, const struct http_config *cfg,
 			MHD_OPTION_HTTPS_MEM_KEY, cfg->tls_key_pem,
 			MHD_OPTION_END);
 	else
-		h->d = MHD_start_daemon(flags, 0, NULL, NULL, http_access, h,
+		h->d = MHD_start_daemon(
+			flags, 0, NULL, NULL, http_access, h,
 			MHD_OPTION_EXTERNAL_LOGGER, http_mhd_log, h,
 			MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
 			MHD_OPTION_NOTIFY_COMPLETED, http_completed, h,
 			MHD_OPTION_CONNECTION_LIMIT,
 			cfg->max_connections ? cfg->max_connections : 256u,
-			MHD_OPTION_CONNECTION_TIMEOUT, 60u,
-			MHD_OPTION_END);
+			MHD_OPTION_CONNECTION_TIMEOUT, 60u, MHD_OPTION_END);
 	if (h->d == NULL) {
-		log_error("http", "cannot listen on %s (address in use, or "
-			  "bad TLS certificate/key)", cfg->listen);
+		log_error("http",
+			  "cannot listen on %s (address in use, or "
+			  "bad TLS certificate/key)",
+			  cfg->listen);
 		rc = -EADDRINUSE;
 		goto fail_daemon;
 	}

@@ -22,27 +22,27 @@
 struct event_base;
 struct http;
 
-#define HTTP_BODY_MAX (1u << 20)	/* larger bodies get 413 */
-#define HTTP_ARGS_MAX 128		/* more query arguments get 400 */
+#define HTTP_BODY_MAX (1u << 20) /* larger bodies get 413 */
+#define HTTP_ARGS_MAX 128	 /* more query arguments get 400 */
 
 /* A request; every pointer is borrowed for the handler call. */
 struct http_request {
 	const char *method;
-	const char *path;		/* decoded, without the query */
-	const struct query_arg *args;	/* query arguments, in order */
+	const char *path;	      /* decoded, without the query */
+	const struct query_arg *args; /* query arguments, in order */
 	size_t n_args;
-	const char *token;		/* X-Auth-Token or NULL */
-	const char *if_match;		/* If-Match or NULL */
-	const char *host;		/* Host or NULL */
+	const char *token;    /* X-Auth-Token or NULL */
+	const char *if_match; /* If-Match or NULL */
+	const char *host;     /* Host or NULL */
 	bool is_tls;
-	const char *body;		/* NUL-terminated */
+	const char *body; /* NUL-terminated */
 	size_t body_len;
 };
 
 /* A response; body is malloc'ed by the handler, freed by http.c. */
 struct http_response {
 	int status;
-	char *body;			/* NULL: empty */
+	char *body; /* NULL: empty */
 	size_t body_len;
 };
 
@@ -50,10 +50,10 @@ typedef void (*http_handler_fn)(void *arg, const struct http_request *req,
 				struct http_response *resp);
 
 struct http_config {
-	const char *listen;		/* "127.0.0.1:9696", "[::1]:9696" */
-	const char *tls_cert_pem;	/* PEM text or NULL: plain HTTP */
+	const char *listen;	  /* "127.0.0.1:9696", "[::1]:9696" */
+	const char *tls_cert_pem; /* PEM text or NULL: plain HTTP */
 	const char *tls_key_pem;
-	unsigned max_connections;	/* 0: 256 */
+	unsigned max_connections; /* 0: 256 */
 };
 
 /*

@@ -136,8 +136,8 @@ ipam_prefix_overlaps(const struct ctl_prefix *a, const struct ctl_prefix *b)
 {
 	if (a->ip.family != b->ip.family)
 		return false;
-	return a->len <= b->len ? ipam_prefix_contains(a, &b->ip) :
-				  ipam_prefix_contains(b, &a->ip);
+	return a->len <= b->len ? ipam_prefix_contains(a, &b->ip)
+				: ipam_prefix_contains(b, &a->ip);
 }
 
 bool
@@ -215,7 +215,7 @@ ipam_default_pools(struct ctl_subnet *s)
 		return;
 	if (!s->has_gateway || ipam_ip_cmp(&s->gateway_ip, &lo) < 0 ||
 	    ipam_ip_cmp(&s->gateway_ip, &hi) > 0) {
-		s->pools[s->n_pools++] = (struct ctl_pool){ lo, hi };
+		s->pools[s->n_pools++] = (struct ctl_pool){lo, hi};
 		return;
 	}
 	g = s->gateway_ip;
@@ -223,13 +223,13 @@ ipam_default_pools(struct ctl_subnet *s)
 		struct ctl_ip e = g;
 
 		ipam_ip_prev(&e);
-		s->pools[s->n_pools++] = (struct ctl_pool){ lo, e };
+		s->pools[s->n_pools++] = (struct ctl_pool){lo, e};
 	}
 	if (ipam_ip_cmp(&g, &hi) < 0) {
 		struct ctl_ip b = g;
 
 		ipam_ip_next(&b);
-		s->pools[s->n_pools++] = (struct ctl_pool){ b, hi };
+		s->pools[s->n_pools++] = (struct ctl_pool){b, hi};
 	}
 }
 
@@ -264,13 +264,15 @@ ipam_validate_pools(struct ctl_subnet *s, struct ctl_err *err)
 		if (p->start.family != s->cidr.ip.family ||
 		    p->end.family != s->cidr.ip.family ||
 		    ipam_ip_cmp(&p->start, &p->end) > 0)
-			return ctl_err_set(err, CTL_E_INVALID_INPUT,
+			return ctl_err_set(
+				err, CTL_E_INVALID_INPUT,
 				"The allocation pool %s-%s is not valid.",
 				ipam_ip_format(&p->start, a, sizeof(a)),
 				ipam_ip_format(&p->end, b, sizeof(b)));
 		if (!ipam_is_assignable(s, &p->start) ||
 		    !ipam_is_assignable(s, &p->end))
-			return ctl_err_set(err, CTL_E_INVALID_INPUT,
+			return ctl_err_set(
+				err, CTL_E_INVALID_INPUT,
 				"The allocation pool %s-%s spans beyond the "
 				"subnet cidr.",
 				ipam_ip_format(&p->start, a, sizeof(a)),
@@ -279,7 +281,8 @@ ipam_validate_pools(struct ctl_subnet *s, struct ctl_err *err)
 	qsort(s->pools, s->n_pools, sizeof(s->pools[0]), ipam_pool_cmp);
 	for (i = 1; i < s->n_pools; i++) {
 		if (ipam_ip_cmp(&s->pools[i].start, &s->pools[i - 1].end) <= 0)
-			return ctl_err_set(err, CTL_E_POOL_OVERLAP,
+			return ctl_err_set(
+				err, CTL_E_POOL_OVERLAP,
 				"Found overlapping allocation pools: %s-%s "
 				"and %s-%s.",
 				ipam_ip_format(&s->pools[i - 1].start, a,
@@ -288,11 +291,11 @@ ipam_validate_pools(struct ctl_subnet *s, struct ctl_err *err)
 					       sizeof(b)),
 				ipam_ip_format(&s->pools[i].start, c,
 					       sizeof(c)),
-				ipam_ip_format(&s->pools[i].end, d,
-					       sizeof(d)));
+				ipam_ip_format(&s->pools[i].end, d, sizeof(d)));
 	}
 	if (s->has_gateway && ipam_in_pools(s, &s->gateway_ip))
-		return ctl_err_set(err, CTL_E_GATEWAY_CONFLICT,
+		return ctl_err_set(
+			err, CTL_E_GATEWAY_CONFLICT,
 			"Gateway ip %s conflicts with allocation pool.",
 			ipam_ip_format(&s->gateway_ip, a, sizeof(a)));
 	return 0;
@@ -305,13 +308,16 @@ ipam_subnet_validate(struct ctl_subnet *s, struct ctl_err *err)
 	unsigned i;
 
 	if (s->cidr.ip.family != s->ip_version)
-		return ctl_err_set(err, CTL_E_INVALID_INPUT,
+		return ctl_err_set(
+			err, CTL_E_INVALID_INPUT,
 			"Invalid input for operation: cidr is not an IPv%u "
-			"prefix.", s->ip_version);
+			"prefix.",
+			s->ip_version);
 	if (s->has_gateway) {
 		if (s->gateway_ip.family != s->ip_version ||
 		    !ipam_is_assignable(s, &s->gateway_ip))
-			return ctl_err_set(err, CTL_E_INVALID_INPUT,
+			return ctl_err_set(
+				err, CTL_E_INVALID_INPUT,
 				"Invalid input for operation: gateway_ip %s "
 				"is not a host address of the subnet.",
 				ipam_ip_format(&s->gateway_ip, a, sizeof(a)));
@@ -321,7 +327,8 @@ ipam_subnet_validate(struct ctl_subnet *s, struct ctl_err *err)
 
 		for (j = 0; j < i; j++) {
 			if (ipam_ip_cmp(&s->dns[i], &s->dns[j]) == 0)
-				return ctl_err_set(err, CTL_E_INVALID_INPUT,
+				return ctl_err_set(
+					err, CTL_E_INVALID_INPUT,
 					"Invalid input for dns_nameservers: "
 					"duplicate nameserver %s.",
 					ipam_ip_format(&s->dns[i], a,
@@ -333,9 +340,11 @@ ipam_subnet_validate(struct ctl_subnet *s, struct ctl_err *err)
 
 		if (r->destination.ip.family != s->ip_version ||
 		    r->nexthop.family != s->ip_version)
-			return ctl_err_set(err, CTL_E_INVALID_INPUT,
+			return ctl_err_set(
+				err, CTL_E_INVALID_INPUT,
 				"Invalid input for host_routes: route %u is "
-				"not IPv%u.", i, s->ip_version);
+				"not IPv%u.",
+				i, s->ip_version);
 	}
 	return ipam_validate_pools(s, err);
 }
@@ -371,8 +380,8 @@ ipam_lower_bound(const struct ctl_ip *used, size_t n, const struct ctl_ip *ip)
 }
 
 int
-ipam_pick(const struct ctl_subnet *s, const struct ctl_ip *used,
-	  size_t n_used, struct ctl_ip *out)
+ipam_pick(const struct ctl_subnet *s, const struct ctl_ip *used, size_t n_used,
+	  struct ctl_ip *out)
 {
 	unsigned i;
 
@@ -390,8 +399,7 @@ ipam_pick(const struct ctl_subnet *s, const struct ctl_ip *used,
 			*out = cand;
 			return 0;
 		}
-next_pool:
-		;
+	next_pool:;
 	}
 	return -ENOSPC;
 }

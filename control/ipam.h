@@ -18,7 +18,7 @@
 
 #include "model.h"
 
-#define IPAM_STR_MAX 46		/* INET6_ADDRSTRLEN */
+#define IPAM_STR_MAX 46 /* INET6_ADDRSTRLEN */
 
 /* Bytes of an address of family (4 or 16). */
 static inline size_t

@@ -69,8 +69,8 @@ test_parse(void **state)
 	assert_int_equal(p.len, 32);
 	assert_int_equal(ipam_prefix_parse("2001:db8::/64", true, false, &p),
 			 0);
-	assert_int_not_equal(ipam_prefix_parse("2001:db8::/129", true, false,
-					       &p), 0);
+	assert_int_not_equal(
+		ipam_prefix_parse("2001:db8::/129", true, false, &p), 0);
 }
 
 static void
@@ -171,14 +171,14 @@ test_validate(void **state)
 static void
 test_pick(void **state)
 {
-	struct ctl_subnet s = subnet("10.0.0.0/29");	/* pool .2 - .6 */
+	struct ctl_subnet s = subnet("10.0.0.0/29"); /* pool .2 - .6 */
 	struct ctl_ip used[8], out;
 	size_t n = 0;
 
 	(void)state;
 	assert_int_equal(ipam_pick(&s, used, 0, &out), 0);
 	assert_string_equal(fmt(&out), "10.0.0.2");
-	ipam_ip_parse("10.0.0.1", &used[n++]);	/* the gateway: no effect */
+	ipam_ip_parse("10.0.0.1", &used[n++]); /* the gateway: no effect */
 	ipam_ip_parse("10.0.0.2", &used[n++]);
 	ipam_ip_parse("10.0.0.3", &used[n++]);
 	ipam_ip_parse("10.0.0.5", &used[n++]);

@@ -16,7 +16,7 @@ static struct {
 	enum log_level level;
 	bool use_syslog;
 	bool is_open;
-} log_state = { LOG_LEVEL_INFO, false, false };
+} log_state = {LOG_LEVEL_INFO, false, false};
 
 void
 log_init(enum log_level level, bool use_syslog)
@@ -32,8 +32,7 @@ log_init(enum log_level level, bool use_syslog)
 int
 log_level_parse(const char *s, enum log_level *out)
 {
-	static const char *const names[] = { "error", "warn", "info",
-					     "debug" };
+	static const char *const names[] = {"error", "warn", "info", "debug"};
 	unsigned i;
 
 	for (i = 0; i < 4; i++) {
@@ -54,9 +53,8 @@ log_get_level(void)
 void
 log_msg(enum log_level level, const char *module, const char *fmt, ...)
 {
-	static const char *const tags[] = { "error", "warn", "info", "debug" };
-	static const int prios[] = { LOG_ERR, LOG_WARNING, LOG_INFO,
-				     LOG_DEBUG };
+	static const char *const tags[] = {"error", "warn", "info", "debug"};
+	static const int prios[] = {LOG_ERR, LOG_WARNING, LOG_INFO, LOG_DEBUG};
 	char msg[1024];
 	va_list ap;
 

@@ -30,30 +30,29 @@ static const struct {
 	int status;
 	const char *type;
 } model_errs[CTL_E_COUNT] = {
-	[CTL_E_OK] = { 200, "OK" },
-	[CTL_E_BAD_REQUEST] = { 400, "HTTPBadRequest" },
-	[CTL_E_INVALID_INPUT] = { 400, "InvalidInput" },
-	[CTL_E_UNAUTHORIZED] = { 401, "NotAuthenticated" },
-	[CTL_E_FORBIDDEN] = { 403, "PolicyNotAuthorized" },
-	[CTL_E_NOT_FOUND] = { 404, "HTTPNotFound" },
-	[CTL_E_NETWORK_NOT_FOUND] = { 404, "NetworkNotFound" },
-	[CTL_E_SUBNET_NOT_FOUND] = { 404, "SubnetNotFound" },
-	[CTL_E_PORT_NOT_FOUND] = { 404, "PortNotFound" },
-	[CTL_E_EXTENSION_NOT_FOUND] = { 404, "ExtensionNotFound" },
-	[CTL_E_METHOD_NOT_ALLOWED] = { 405, "HTTPMethodNotAllowed" },
-	[CTL_E_NETWORK_IN_USE] = { 409, "NetworkInUse" },
-	[CTL_E_SUBNET_IN_USE] = { 409, "SubnetInUse" },
-	[CTL_E_IP_IN_USE] = { 409, "IpAddressAlreadyAllocated" },
-	[CTL_E_MAC_IN_USE] = { 409, "MacAddressInUse" },
-	[CTL_E_IP_EXHAUSTED] = { 409, "IpAddressGenerationFailure" },
-	[CTL_E_POOL_OVERLAP] = { 409, "OverlappingAllocationPools" },
-	[CTL_E_GATEWAY_CONFLICT] = { 409,
-				     "GatewayConflictWithAllocationPools" },
-	[CTL_E_VNI_IN_USE] = { 409, "SegmentationIdInUse" },
-	[CTL_E_CONFLICT] = { 409, "Conflict" },
-	[CTL_E_REVISION] = { 412, "RevisionNumberConstraintFailed" },
-	[CTL_E_TOO_LARGE] = { 413, "RequestEntityTooLarge" },
-	[CTL_E_INTERNAL] = { 500, "InternalServerError" },
+	[CTL_E_OK] = {200, "OK"},
+	[CTL_E_BAD_REQUEST] = {400, "HTTPBadRequest"},
+	[CTL_E_INVALID_INPUT] = {400, "InvalidInput"},
+	[CTL_E_UNAUTHORIZED] = {401, "NotAuthenticated"},
+	[CTL_E_FORBIDDEN] = {403, "PolicyNotAuthorized"},
+	[CTL_E_NOT_FOUND] = {404, "HTTPNotFound"},
+	[CTL_E_NETWORK_NOT_FOUND] = {404, "NetworkNotFound"},
+	[CTL_E_SUBNET_NOT_FOUND] = {404, "SubnetNotFound"},
+	[CTL_E_PORT_NOT_FOUND] = {404, "PortNotFound"},
+	[CTL_E_EXTENSION_NOT_FOUND] = {404, "ExtensionNotFound"},
+	[CTL_E_METHOD_NOT_ALLOWED] = {405, "HTTPMethodNotAllowed"},
+	[CTL_E_NETWORK_IN_USE] = {409, "NetworkInUse"},
+	[CTL_E_SUBNET_IN_USE] = {409, "SubnetInUse"},
+	[CTL_E_IP_IN_USE] = {409, "IpAddressAlreadyAllocated"},
+	[CTL_E_MAC_IN_USE] = {409, "MacAddressInUse"},
+	[CTL_E_IP_EXHAUSTED] = {409, "IpAddressGenerationFailure"},
+	[CTL_E_POOL_OVERLAP] = {409, "OverlappingAllocationPools"},
+	[CTL_E_GATEWAY_CONFLICT] = {409, "GatewayConflictWithAllocationPools"},
+	[CTL_E_VNI_IN_USE] = {409, "SegmentationIdInUse"},
+	[CTL_E_CONFLICT] = {409, "Conflict"},
+	[CTL_E_REVISION] = {412, "RevisionNumberConstraintFailed"},
+	[CTL_E_TOO_LARGE] = {413, "RequestEntityTooLarge"},
+	[CTL_E_INTERNAL] = {500, "InternalServerError"},
 };
 
 int
@@ -92,14 +91,47 @@ ctl_err_set(struct ctl_err *err, enum ctl_errcode code, const char *fmt, ...)
 #define A_REQ 4u
 
 enum model_attr_id {
-	AT_ID, AT_NAME, AT_DESC, AT_PROJECT, AT_TENANT, AT_REV, AT_CREATED,
-	AT_UPDATED, AT_TAGS, AT_STATUS,
-	AT_ADMIN_UP, AT_SHARED, AT_MTU, AT_PORTSEC, AT_EXTERNAL, AT_NETTYPE,
-	AT_PHYSNET, AT_SEGID, AT_SUBNETS,
-	AT_NETWORK_ID, AT_IPVER, AT_CIDR, AT_GATEWAY, AT_POOLS, AT_DNS,
-	AT_ROUTES, AT_DHCP, AT_RA_MODE, AT_ADDR_MODE, AT_NULL_ONLY,
-	AT_MAC, AT_FIXED_IPS, AT_DEVICE_ID, AT_DEVICE_OWNER, AT_SGS, AT_PAIRS,
-	AT_HOST, AT_VNIC, AT_PROFILE, AT_VIF_TYPE, AT_VIF_DETAILS,
+	AT_ID,
+	AT_NAME,
+	AT_DESC,
+	AT_PROJECT,
+	AT_TENANT,
+	AT_REV,
+	AT_CREATED,
+	AT_UPDATED,
+	AT_TAGS,
+	AT_STATUS,
+	AT_ADMIN_UP,
+	AT_SHARED,
+	AT_MTU,
+	AT_PORTSEC,
+	AT_EXTERNAL,
+	AT_NETTYPE,
+	AT_PHYSNET,
+	AT_SEGID,
+	AT_SUBNETS,
+	AT_NETWORK_ID,
+	AT_IPVER,
+	AT_CIDR,
+	AT_GATEWAY,
+	AT_POOLS,
+	AT_DNS,
+	AT_ROUTES,
+	AT_DHCP,
+	AT_RA_MODE,
+	AT_ADDR_MODE,
+	AT_NULL_ONLY,
+	AT_MAC,
+	AT_FIXED_IPS,
+	AT_DEVICE_ID,
+	AT_DEVICE_OWNER,
+	AT_SGS,
+	AT_PAIRS,
+	AT_HOST,
+	AT_VNIC,
+	AT_PROFILE,
+	AT_VIF_TYPE,
+	AT_VIF_DETAILS,
 };
 
 struct model_attr {
@@ -108,68 +140,68 @@ struct model_attr {
 	unsigned flags;
 };
 
-#define MODEL_META_ATTRS \
-	{ "id", AT_ID, 0 }, \
-	{ "name", AT_NAME, A_POST | A_PUT }, \
-	{ "description", AT_DESC, A_POST | A_PUT }, \
-	{ "project_id", AT_PROJECT, A_POST }, \
-	{ "tenant_id", AT_TENANT, A_POST }, \
-	{ "revision_number", AT_REV, 0 }, \
-	{ "created_at", AT_CREATED, 0 }, \
-	{ "updated_at", AT_UPDATED, 0 }, \
-	{ "tags", AT_TAGS, A_POST | A_PUT }
+#define MODEL_META_ATTRS                                                       \
+	{"id", AT_ID, 0}, {"name", AT_NAME, A_POST | A_PUT},                   \
+		{"description", AT_DESC, A_POST | A_PUT},                      \
+		{"project_id", AT_PROJECT, A_POST},                            \
+		{"tenant_id", AT_TENANT, A_POST},                              \
+		{"revision_number", AT_REV, 0}, {"created_at", AT_CREATED, 0}, \
+		{"updated_at", AT_UPDATED, 0},                                 \
+	{                                                                      \
+		"tags", AT_TAGS, A_POST | A_PUT                                \
+	}
 
 static const struct model_attr model_network_attrs[] = {
 	MODEL_META_ATTRS,
-	{ "status", AT_STATUS, 0 },
-	{ "admin_state_up", AT_ADMIN_UP, A_POST | A_PUT },
-	{ "shared", AT_SHARED, A_POST | A_PUT },
-	{ "mtu", AT_MTU, A_POST | A_PUT },
-	{ "port_security_enabled", AT_PORTSEC, A_POST | A_PUT },
-	{ "router:external", AT_EXTERNAL, A_POST | A_PUT },
-	{ "provider:network_type", AT_NETTYPE, A_POST },
-	{ "provider:physical_network", AT_PHYSNET, A_POST },
-	{ "provider:segmentation_id", AT_SEGID, A_POST },
-	{ "subnets", AT_SUBNETS, 0 },
-	{ NULL, 0, 0 },
+	{"status", AT_STATUS, 0},
+	{"admin_state_up", AT_ADMIN_UP, A_POST | A_PUT},
+	{"shared", AT_SHARED, A_POST | A_PUT},
+	{"mtu", AT_MTU, A_POST | A_PUT},
+	{"port_security_enabled", AT_PORTSEC, A_POST | A_PUT},
+	{"router:external", AT_EXTERNAL, A_POST | A_PUT},
+	{"provider:network_type", AT_NETTYPE, A_POST},
+	{"provider:physical_network", AT_PHYSNET, A_POST},
+	{"provider:segmentation_id", AT_SEGID, A_POST},
+	{"subnets", AT_SUBNETS, 0},
+	{NULL, 0, 0},
 };
 
 static const struct model_attr model_subnet_attrs[] = {
 	MODEL_META_ATTRS,
-	{ "network_id", AT_NETWORK_ID, A_POST | A_REQ },
-	{ "ip_version", AT_IPVER, A_POST | A_REQ },
-	{ "cidr", AT_CIDR, A_POST | A_REQ },
-	{ "gateway_ip", AT_GATEWAY, A_POST | A_PUT },
-	{ "allocation_pools", AT_POOLS, A_POST | A_PUT },
-	{ "dns_nameservers", AT_DNS, A_POST | A_PUT },
-	{ "host_routes", AT_ROUTES, A_POST | A_PUT },
-	{ "enable_dhcp", AT_DHCP, A_POST | A_PUT },
-	{ "ipv6_ra_mode", AT_RA_MODE, A_POST },
-	{ "ipv6_address_mode", AT_ADDR_MODE, A_POST },
-	{ "subnetpool_id", AT_NULL_ONLY, A_POST },
-	{ "segment_id", AT_NULL_ONLY, A_POST },
-	{ "service_types", AT_NULL_ONLY, A_POST | A_PUT },
-	{ NULL, 0, 0 },
+	{"network_id", AT_NETWORK_ID, A_POST | A_REQ},
+	{"ip_version", AT_IPVER, A_POST | A_REQ},
+	{"cidr", AT_CIDR, A_POST | A_REQ},
+	{"gateway_ip", AT_GATEWAY, A_POST | A_PUT},
+	{"allocation_pools", AT_POOLS, A_POST | A_PUT},
+	{"dns_nameservers", AT_DNS, A_POST | A_PUT},
+	{"host_routes", AT_ROUTES, A_POST | A_PUT},
+	{"enable_dhcp", AT_DHCP, A_POST | A_PUT},
+	{"ipv6_ra_mode", AT_RA_MODE, A_POST},
+	{"ipv6_address_mode", AT_ADDR_MODE, A_POST},
+	{"subnetpool_id", AT_NULL_ONLY, A_POST},
+	{"segment_id", AT_NULL_ONLY, A_POST},
+	{"service_types", AT_NULL_ONLY, A_POST | A_PUT},
+	{NULL, 0, 0},
 };
 
 static const struct model_attr model_port_attrs[] = {
 	MODEL_META_ATTRS,
-	{ "status", AT_STATUS, 0 },
-	{ "network_id", AT_NETWORK_ID, A_POST | A_REQ },
-	{ "admin_state_up", AT_ADMIN_UP, A_POST | A_PUT },
-	{ "mac_address", AT_MAC, A_POST | A_PUT },
-	{ "fixed_ips", AT_FIXED_IPS, A_POST | A_PUT },
-	{ "device_id", AT_DEVICE_ID, A_POST | A_PUT },
-	{ "device_owner", AT_DEVICE_OWNER, A_POST | A_PUT },
-	{ "security_groups", AT_SGS, A_POST | A_PUT },
-	{ "allowed_address_pairs", AT_PAIRS, A_POST | A_PUT },
-	{ "port_security_enabled", AT_PORTSEC, A_POST | A_PUT },
-	{ "binding:host_id", AT_HOST, A_POST | A_PUT },
-	{ "binding:vnic_type", AT_VNIC, A_POST | A_PUT },
-	{ "binding:profile", AT_PROFILE, A_POST | A_PUT },
-	{ "binding:vif_type", AT_VIF_TYPE, 0 },
-	{ "binding:vif_details", AT_VIF_DETAILS, 0 },
-	{ NULL, 0, 0 },
+	{"status", AT_STATUS, 0},
+	{"network_id", AT_NETWORK_ID, A_POST | A_REQ},
+	{"admin_state_up", AT_ADMIN_UP, A_POST | A_PUT},
+	{"mac_address", AT_MAC, A_POST | A_PUT},
+	{"fixed_ips", AT_FIXED_IPS, A_POST | A_PUT},
+	{"device_id", AT_DEVICE_ID, A_POST | A_PUT},
+	{"device_owner", AT_DEVICE_OWNER, A_POST | A_PUT},
+	{"security_groups", AT_SGS, A_POST | A_PUT},
+	{"allowed_address_pairs", AT_PAIRS, A_POST | A_PUT},
+	{"port_security_enabled", AT_PORTSEC, A_POST | A_PUT},
+	{"binding:host_id", AT_HOST, A_POST | A_PUT},
+	{"binding:vnic_type", AT_VNIC, A_POST | A_PUT},
+	{"binding:profile", AT_PROFILE, A_POST | A_PUT},
+	{"binding:vif_type", AT_VIF_TYPE, 0},
+	{"binding:vif_details", AT_VIF_DETAILS, 0},
+	{NULL, 0, 0},
 };
 
 static const struct model_attr *const model_tables[CTL_KIND_COUNT] = {
@@ -207,21 +239,25 @@ model_check_keys(enum ctl_kind kind, const json_t *obj, enum model_mode mode,
 	json_t *v;
 
 	if (!json_is_object(obj))
-		return ctl_err_set(err, CTL_E_BAD_REQUEST,
+		return ctl_err_set(
+			err, CTL_E_BAD_REQUEST,
 			"Invalid input: the resource must be a JSON object.");
-	json_object_foreach((json_t *)obj, key, v) {
+	json_object_foreach((json_t *)obj, key, v)
+	{
 		const struct model_attr *a = model_attr_find(kind, key);
 
 		(void)v;
 		if (a == NULL)
 			return ctl_err_set(err, CTL_E_BAD_REQUEST,
-				"Unrecognized attribute(s) '%.64s'", key);
+					   "Unrecognized attribute(s) '%.64s'",
+					   key);
 		if (mode == MODEL_CREATE && !(a->flags & A_POST))
 			return ctl_err_set(err, CTL_E_BAD_REQUEST,
-				"Attribute '%s' not allowed in POST",
-				a->name);
+					   "Attribute '%s' not allowed in POST",
+					   a->name);
 		if (mode == MODEL_UPDATE && !(a->flags & A_PUT))
-			return ctl_err_set(err, CTL_E_BAD_REQUEST,
+			return ctl_err_set(
+				err, CTL_E_BAD_REQUEST,
 				"Cannot update read-only attribute %s",
 				a->name);
 	}
@@ -229,8 +265,7 @@ model_check_keys(enum ctl_kind kind, const json_t *obj, enum model_mode mode,
 }
 
 int
-model_check_update(enum ctl_kind kind, const json_t *body,
-		   struct ctl_err *err)
+model_check_update(enum ctl_kind kind, const json_t *body, struct ctl_err *err)
 {
 	if ((unsigned)kind >= CTL_KIND_COUNT)
 		return ctl_err_set(err, CTL_E_INTERNAL, "bad kind");
@@ -265,15 +300,14 @@ model_str(const json_t *v, const char *attr, size_t max, char *out,
 
 /* A boolean: JSON true/false, 0/1, or "true"/"false"/"1"/"0". */
 static int
-model_bool(const json_t *v, const char *attr, bool *out,
-	   struct ctl_err *err)
+model_bool(const json_t *v, const char *attr, bool *out, struct ctl_err *err)
 {
 	if (json_is_boolean(v)) {
 		*out = json_is_true(v);
 		return 0;
 	}
-	if (json_is_integer(v) && (json_integer_value(v) == 0 ||
-				   json_integer_value(v) == 1)) {
+	if (json_is_integer(v) &&
+	    (json_integer_value(v) == 0 || json_integer_value(v) == 1)) {
 		*out = json_integer_value(v) == 1;
 		return 0;
 	}
@@ -337,24 +371,28 @@ model_ip(const json_t *v, const char *attr, struct ctl_ip *out,
 	if (model_str(v, attr, IPAM_STR_MAX, buf, err) != 0)
 		return -EINVAL;
 	if (ipam_ip_parse(buf, out) != 0)
-		return ctl_err_set(err, CTL_E_INVALID_INPUT,
+		return ctl_err_set(
+			err, CTL_E_INVALID_INPUT,
 			"Invalid input for %s. Reason: '%s' is not a valid "
-			"IP address.", attr, buf);
+			"IP address.",
+			attr, buf);
 	return 0;
 }
 
 static int
-model_prefix(const json_t *v, const char *attr, bool is_strict,
-	     bool allow_bare, struct ctl_prefix *out, struct ctl_err *err)
+model_prefix(const json_t *v, const char *attr, bool is_strict, bool allow_bare,
+	     struct ctl_prefix *out, struct ctl_err *err)
 {
 	char buf[IPAM_STR_MAX + 8];
 
 	if (model_str(v, attr, sizeof(buf) - 1, buf, err) != 0)
 		return -EINVAL;
 	if (ipam_prefix_parse(buf, is_strict, allow_bare, out) != 0)
-		return ctl_err_set(err, CTL_E_INVALID_INPUT,
+		return ctl_err_set(
+			err, CTL_E_INVALID_INPUT,
 			"Invalid input for %s. Reason: '%s' is not a valid "
-			"IP subnet.", attr, buf);
+			"IP subnet.",
+			attr, buf);
 	return 0;
 }
 
@@ -382,16 +420,17 @@ model_uuid(const json_t *v, const char *attr, char *out, struct ctl_err *err)
 	if (model_str(v, attr, CTL_UUID_LEN, buf, err) != 0)
 		return -EINVAL;
 	if (!model_is_uuid(buf))
-		return ctl_err_set(err, CTL_E_INVALID_INPUT,
+		return ctl_err_set(
+			err, CTL_E_INVALID_INPUT,
 			"Invalid input for %s. Reason: '%s' is not a valid "
-			"UUID.", attr, buf);
+			"UUID.",
+			attr, buf);
 	memcpy(out, buf, sizeof(buf));
 	return 0;
 }
 
 static int
-model_mac(const json_t *v, const char *attr, uint8_t *mac,
-	  struct ctl_err *err)
+model_mac(const json_t *v, const char *attr, uint8_t *mac, struct ctl_err *err)
 {
 	char buf[18];
 	unsigned i;
@@ -402,11 +441,10 @@ model_mac(const json_t *v, const char *attr, uint8_t *mac,
 		goto bad;
 	for (i = 0; i < 6; i++) {
 		const char *p = buf + i * 3;
-		char hex[3] = { p[0], p[1], '\0' };
+		char hex[3] = {p[0], p[1], '\0'};
 
 		if (!isxdigit((unsigned char)p[0]) ||
-		    !isxdigit((unsigned char)p[1]) ||
-		    (i < 5 && p[2] != ':'))
+		    !isxdigit((unsigned char)p[1]) || (i < 5 && p[2] != ':'))
 			goto bad;
 		mac[i] = (uint8_t)strtoul(hex, NULL, 16);
 	}
@@ -415,9 +453,11 @@ model_mac(const json_t *v, const char *attr, uint8_t *mac,
 		goto bad;
 	return 0;
 bad:
-	return ctl_err_set(err, CTL_E_INVALID_INPUT,
+	return ctl_err_set(
+		err, CTL_E_INVALID_INPUT,
 		"Invalid input for %s. Reason: '%s' is not a valid MAC "
-		"address.", attr, buf);
+		"address.",
+		attr, buf);
 }
 
 static int
@@ -459,7 +499,7 @@ model_uuid_new(char *buf)
 		if (n > 0)
 			got += (size_t)n;
 		else if (n < 0 && errno != EINTR)
-			abort();	/* getrandom() cannot fail here */
+			abort(); /* getrandom() cannot fail here */
 	}
 	b[6] = (uint8_t)((b[6] & 0x0f) | 0x40);
 	b[8] = (uint8_t)((b[8] & 0x3f) | 0x80);
@@ -492,7 +532,8 @@ model_tags(const json_t *v, struct ctl_meta *m, struct ctl_err *err)
 	if (!json_is_array(v))
 		return model_bad(err, "tags", "not a list");
 	m->n_tags = 0;
-	json_array_foreach(v, i, t) {
+	json_array_foreach(v, i, t)
+	{
 		char tag[CTL_TAG_MAX + 1];
 		bool dup = false;
 
@@ -563,7 +604,8 @@ model_meta_finish(struct ctl_meta *m, const char *tenant, unsigned *present,
 	if (tenant[0] != '\0') {
 		if (m->project_id[0] != '\0' &&
 		    strcmp(m->project_id, tenant) != 0)
-			return ctl_err_set(err, CTL_E_BAD_REQUEST,
+			return ctl_err_set(
+				err, CTL_E_BAD_REQUEST,
 				"project_id and tenant_id do not match");
 		memcpy(m->project_id, tenant, CTL_PROJECT_MAX + 1);
 	}
@@ -575,8 +617,7 @@ model_meta_finish(struct ctl_meta *m, const char *tenant, unsigned *present,
 static int
 model_status(const json_t *v, enum ctl_status *out, struct ctl_err *err)
 {
-	static const char *const names[] = { "DOWN", "ACTIVE", "BUILD",
-					     "ERROR" };
+	static const char *const names[] = {"DOWN", "ACTIVE", "BUILD", "ERROR"};
 	unsigned i;
 
 	if (json_is_string(v)) {
@@ -625,9 +666,11 @@ model_keyword(const json_t *v, const char *attr, const char *const *set,
 			return 0;
 		}
 	}
-	return ctl_err_set(err, CTL_E_INVALID_INPUT,
+	return ctl_err_set(
+		err, CTL_E_INVALID_INPUT,
 		"Invalid input for %s. Reason: '%s' is not an allowed "
-		"value.", attr, buf);
+		"value.",
+		attr, buf);
 }
 
 /* A JSON object serialized compactly into out (CTL_JSON_MAX + 1). */
@@ -657,7 +700,7 @@ model_json_obj(const json_t *v, const char *attr, char *out,
 	return 0;
 }
 
-static const char *const model_net_types[] = { "vxlan", "local", NULL };
+static const char *const model_net_types[] = {"vxlan", "local", NULL};
 
 int
 model_network_decode(const json_t *obj, enum model_mode mode,
@@ -684,7 +727,8 @@ model_network_decode(const json_t *obj, enum model_mode mode,
 			     mode == MODEL_CREATE ? MODEL_CREATE : MODEL_STORE,
 			     err) != 0)
 		return -EINVAL;
-	json_object_foreach((json_t *)obj, key, v) {
+	json_object_foreach((json_t *)obj, key, v)
+	{
 		const struct model_attr *a = model_attr_find(CTL_NETWORK, key);
 
 		rc = model_meta(a->id, key, v, &out->m, tenant, err);
@@ -737,8 +781,9 @@ model_network_decode(const json_t *obj, enum model_mode mode,
 			*present |= MODEL_HAS_SEGMENT;
 			break;
 		case AT_SUBNETS:
-			rc = json_is_array(v) ? 0 :
-				model_bad(err, key, "not a list");
+			rc = json_is_array(v)
+				     ? 0
+				     : model_bad(err, key, "not a list");
 			break;
 		default:
 			rc = ctl_err_set(err, CTL_E_INTERNAL, "bad attribute");
@@ -751,7 +796,8 @@ model_network_decode(const json_t *obj, enum model_mode mode,
 		return -EINVAL;
 	if (strcmp(out->network_type, "local") == 0 &&
 	    (*present & MODEL_HAS_SEGMENT))
-		return ctl_err_set(err, CTL_E_INVALID_INPUT,
+		return ctl_err_set(
+			err, CTL_E_INVALID_INPUT,
 			"Invalid input for operation: segmentation_id "
 			"requires network_type vxlan.");
 	return 0;
@@ -768,7 +814,8 @@ model_pools(const json_t *v, struct ctl_subnet *s, struct ctl_err *err)
 	if (json_array_size(v) > CTL_POOLS_MAX)
 		return model_bad(err, "allocation_pools", "too many pools");
 	s->n_pools = 0;
-	json_array_foreach(v, i, p) {
+	json_array_foreach(v, i, p)
+	{
 		struct ctl_pool *pool = &s->pools[s->n_pools];
 
 		if (!json_is_object(p) || json_object_size(p) != 2 ||
@@ -798,7 +845,8 @@ model_dns(const json_t *v, struct ctl_subnet *s, struct ctl_err *err)
 		return model_bad(err, "dns_nameservers",
 				 "too many nameservers");
 	s->n_dns = 0;
-	json_array_foreach(v, i, d) {
+	json_array_foreach(v, i, d)
+	{
 		if (model_ip(d, "dns_nameservers", &s->dns[s->n_dns], err) != 0)
 			return -EINVAL;
 		s->n_dns++;
@@ -817,17 +865,19 @@ model_routes(const json_t *v, struct ctl_subnet *s, struct ctl_err *err)
 	if (json_array_size(v) > CTL_ROUTES_MAX)
 		return model_bad(err, "host_routes", "too many routes");
 	s->n_routes = 0;
-	json_array_foreach(v, i, r) {
+	json_array_foreach(v, i, r)
+	{
 		struct ctl_route *rt = &s->routes[s->n_routes];
 
 		if (!json_is_object(r) || json_object_size(r) != 2 ||
 		    json_object_get(r, "destination") == NULL ||
 		    json_object_get(r, "nexthop") == NULL)
-			return model_bad(err, "host_routes",
+			return model_bad(
+				err, "host_routes",
 				"a route must be {destination, nexthop}");
 		if (model_prefix(json_object_get(r, "destination"),
-				 "host_routes", true, false,
-				 &rt->destination, err) != 0 ||
+				 "host_routes", true, false, &rt->destination,
+				 err) != 0 ||
 		    model_ip(json_object_get(r, "nexthop"), "host_routes",
 			     &rt->nexthop, err) != 0)
 			return -EINVAL;
@@ -840,8 +890,8 @@ static int
 model_v6_mode(const json_t *v, const char *attr, enum ctl_v6_mode *out,
 	      struct ctl_err *err)
 {
-	static const char *const modes[] = { "slaac", "dhcpv6-stateful",
-					     "dhcpv6-stateless", NULL };
+	static const char *const modes[] = {"slaac", "dhcpv6-stateful",
+					    "dhcpv6-stateless", NULL};
 	char buf[CTL_KEYWORD_MAX + 1];
 	unsigned i;
 
@@ -894,7 +944,8 @@ model_subnet_decode(const json_t *obj, enum model_mode mode,
 			     mode == MODEL_CREATE ? MODEL_CREATE : MODEL_STORE,
 			     err) != 0)
 		return -EINVAL;
-	json_object_foreach((json_t *)obj, key, v) {
+	json_object_foreach((json_t *)obj, key, v)
+	{
 		const struct model_attr *a = model_attr_find(CTL_SUBNET, key);
 
 		rc = model_meta(a->id, key, v, &out->m, tenant, err);
@@ -911,8 +962,7 @@ model_subnet_decode(const json_t *obj, enum model_mode mode,
 		case AT_IPVER:
 			rc = model_uint(v, key, 4, 6, &u, err);
 			if (rc == 0 && u == 5)
-				rc = model_bad(err, key,
-					       "must be 4 or 6");
+				rc = model_bad(err, key, "must be 4 or 6");
 			out->ip_version = (uint8_t)u;
 			has_ver = true;
 			break;
@@ -950,9 +1000,10 @@ model_subnet_decode(const json_t *obj, enum model_mode mode,
 			rc = model_v6_mode(v, key, &out->address_mode, err);
 			break;
 		case AT_NULL_ONLY:
-			rc = json_is_null(v) ||
-			     (json_is_array(v) && json_array_size(v) == 0) ? 0 :
-				model_bad(err, key, "not supported");
+			rc = json_is_null(v) || (json_is_array(v) &&
+						 json_array_size(v) == 0)
+				     ? 0
+				     : model_bad(err, key, "not supported");
 			break;
 		default:
 			rc = ctl_err_set(err, CTL_E_INTERNAL, "bad attribute");
@@ -964,15 +1015,18 @@ model_subnet_decode(const json_t *obj, enum model_mode mode,
 	if (model_meta_finish(&out->m, tenant, present, err) != 0)
 		return -EINVAL;
 	if (!has_net || !has_ver || !has_cidr)
-		return ctl_err_set(err, CTL_E_BAD_REQUEST,
+		return ctl_err_set(
+			err, CTL_E_BAD_REQUEST,
 			"Failed to parse request. Required attribute '%s' "
 			"not specified",
-			!has_net ? "network_id" :
-			!has_ver ? "ip_version" : "cidr");
+			!has_net   ? "network_id"
+			: !has_ver ? "ip_version"
+				   : "cidr");
 	if (out->cidr.ip.family != out->ip_version) {
 		char buf[IPAM_STR_MAX + 8];
 
-		return ctl_err_set(err, CTL_E_INVALID_INPUT,
+		return ctl_err_set(
+			err, CTL_E_INVALID_INPUT,
 			"Invalid input for operation: Cidr %s does not "
 			"match ip_version %u.",
 			ipam_prefix_format(&out->cidr, buf, sizeof(buf)),
@@ -980,7 +1034,8 @@ model_subnet_decode(const json_t *obj, enum model_mode mode,
 	}
 	if (out->ip_version == 4 &&
 	    (out->ra_mode != CTL_V6_NONE || out->address_mode != CTL_V6_NONE))
-		return ctl_err_set(err, CTL_E_INVALID_INPUT,
+		return ctl_err_set(
+			err, CTL_E_INVALID_INPUT,
 			"Invalid input for operation: ipv6_ra_mode or "
 			"ipv6_address_mode cannot be set on an IPv4 subnet.");
 	if (!has_gw && mode == MODEL_CREATE)
@@ -1002,7 +1057,8 @@ model_fixed_ips(const json_t *v, enum model_mode mode, struct ctl_port *p,
 	if (json_array_size(v) > CTL_FIXED_IPS_MAX)
 		return model_bad(err, "fixed_ips", "too many fixed IPs");
 	p->n_fixed_ips = 0;
-	json_array_foreach(v, i, f) {
+	json_array_foreach(v, i, f)
+	{
 		struct ctl_fixed_ip *fi = &p->fixed_ips[p->n_fixed_ips];
 		json_t *sid, *ip;
 		size_t known = 0;
@@ -1014,7 +1070,8 @@ model_fixed_ips(const json_t *v, enum model_mode mode, struct ctl_port *p,
 		ip = json_object_get(f, "ip_address");
 		known = (sid != NULL) + (ip != NULL);
 		if (known == 0 || known != json_object_size(f))
-			return model_bad(err, "fixed_ips",
+			return model_bad(
+				err, "fixed_ips",
 				"an entry takes subnet_id and/or ip_address");
 		if (mode == MODEL_STORE && known != 2)
 			return model_bad(err, "fixed_ips", "incomplete entry");
@@ -1040,7 +1097,8 @@ model_pairs(const json_t *v, struct ctl_port *p, struct ctl_err *err)
 		return model_bad(err, "allowed_address_pairs",
 				 "too many pairs");
 	p->n_pairs = 0;
-	json_array_foreach(v, i, e) {
+	json_array_foreach(v, i, e)
+	{
 		struct ctl_addr_pair *ap = &p->pairs[p->n_pairs];
 		json_t *ip, *mac;
 
@@ -1049,16 +1107,16 @@ model_pairs(const json_t *v, struct ctl_port *p, struct ctl_err *err)
 					 "an entry must be a dictionary");
 		ip = json_object_get(e, "ip_address");
 		mac = json_object_get(e, "mac_address");
-		if (ip == NULL ||
-		    json_object_size(e) != 1u + (mac != NULL))
-			return model_bad(err, "allowed_address_pairs",
+		if (ip == NULL || json_object_size(e) != 1u + (mac != NULL))
+			return model_bad(
+				err, "allowed_address_pairs",
 				"an entry takes ip_address and mac_address");
 		if (model_prefix(ip, "allowed_address_pairs", false, true,
 				 &ap->ip, err) != 0)
 			return -EINVAL;
 		ap->has_mac = mac != NULL && !json_is_null(mac);
-		if (ap->has_mac && model_mac(mac, "allowed_address_pairs",
-					     ap->mac, err) != 0)
+		if (ap->has_mac &&
+		    model_mac(mac, "allowed_address_pairs", ap->mac, err) != 0)
 			return -EINVAL;
 		for (j = 0; j < p->n_pairs; j++) {
 			const struct ctl_addr_pair *o = &p->pairs[j];
@@ -1067,9 +1125,8 @@ model_pairs(const json_t *v, struct ctl_port *p, struct ctl_err *err)
 			    ipam_ip_cmp(&o->ip.ip, &ap->ip.ip) == 0 &&
 			    o->has_mac == ap->has_mac &&
 			    memcmp(o->mac, ap->mac, 6) == 0)
-				return model_bad(err,
-					"allowed_address_pairs",
-					"duplicate address pair");
+				return model_bad(err, "allowed_address_pairs",
+						 "duplicate address pair");
 		}
 		p->n_pairs++;
 	}
@@ -1085,7 +1142,8 @@ model_sgs(const json_t *v, struct ctl_port *p, struct ctl_err *err)
 	if (!json_is_array(v))
 		return model_bad(err, "security_groups", "not a list");
 	p->n_security_groups = 0;
-	json_array_foreach(v, i, e) {
+	json_array_foreach(v, i, e)
+	{
 		char id[CTL_UUID_LEN + 1];
 		bool dup = false;
 
@@ -1105,18 +1163,20 @@ model_sgs(const json_t *v, struct ctl_port *p, struct ctl_err *err)
 }
 
 static const char *const model_vnic_types[] = {
-	"normal", "direct", "macvtap", "baremetal", "direct-physical",
-	"virtio-forwarder", "smart-nic", "vdpa", "remote-managed", NULL,
+	"normal",	   "direct",
+	"macvtap",	   "baremetal",
+	"direct-physical", "virtio-forwarder",
+	"smart-nic",	   "vdpa",
+	"remote-managed",  NULL,
 };
 
 static const char *const model_vif_types[] = {
-	"unbound", "binding_failed", "ovs", "vhostuser", "tap", "other",
-	NULL,
+	"unbound", "binding_failed", "ovs", "vhostuser", "tap", "other", NULL,
 };
 
 int
-model_port_decode(const json_t *obj, enum model_mode mode,
-		  struct ctl_port *out, unsigned *present, struct ctl_err *err)
+model_port_decode(const json_t *obj, enum model_mode mode, struct ctl_port *out,
+		  unsigned *present, struct ctl_err *err)
 {
 	char tenant[CTL_PROJECT_MAX + 1] = "";
 	bool has_net = false;
@@ -1140,7 +1200,8 @@ model_port_decode(const json_t *obj, enum model_mode mode,
 			     mode == MODEL_CREATE ? MODEL_CREATE : MODEL_STORE,
 			     err) != 0)
 		return -EINVAL;
-	json_object_foreach((json_t *)obj, key, v) {
+	json_object_foreach((json_t *)obj, key, v)
+	{
 		const struct model_attr *a = model_attr_find(CTL_PORT, key);
 
 		rc = model_meta(a->id, key, v, &out->m, tenant, err);
@@ -1219,11 +1280,13 @@ model_port_decode(const json_t *obj, enum model_mode mode,
 	if (model_meta_finish(&out->m, tenant, present, err) != 0)
 		return -EINVAL;
 	if (!has_net)
-		return ctl_err_set(err, CTL_E_BAD_REQUEST,
+		return ctl_err_set(
+			err, CTL_E_BAD_REQUEST,
 			"Failed to parse request. Required attribute "
 			"'network_id' not specified");
 	if (!out->has_port_security && out->n_pairs > 0)
-		return ctl_err_set(err, CTL_E_CONFLICT,
+		return ctl_err_set(
+			err, CTL_E_CONFLICT,
 			"Port Security must be enabled in order to have "
 			"allowed address pairs on a port.");
 	return 0;
@@ -1301,11 +1364,12 @@ model_network_encode(const struct ctl_network *n)
 	model_set(o, "router:external", json_boolean(n->is_external));
 	model_set(o, "provider:network_type", json_string(n->network_type));
 	model_set(o, "provider:physical_network",
-		  n->physical_network[0] != '\0' ?
-			json_string(n->physical_network) : json_null());
+		  n->physical_network[0] != '\0'
+			  ? json_string(n->physical_network)
+			  : json_null());
 	model_set(o, "provider:segmentation_id",
-		  n->segmentation_id != 0 ? json_integer(n->segmentation_id) :
-					    json_null());
+		  n->segmentation_id != 0 ? json_integer(n->segmentation_id)
+					  : json_null());
 	return o;
 }
 
@@ -1335,17 +1399,19 @@ model_subnet_encode(const struct ctl_subnet *s)
 	for (i = 0; i < s->n_routes; i++) {
 		json_t *r = json_object();
 
-		model_set(r, "destination", json_string(ipam_prefix_format(
-			&s->routes[i].destination, buf, sizeof(buf))));
+		model_set(
+			r, "destination",
+			json_string(ipam_prefix_format(
+				&s->routes[i].destination, buf, sizeof(buf))));
 		model_set(r, "nexthop", model_ip_json(&s->routes[i].nexthop));
 		json_array_append_new(routes, r);
 	}
 	model_set(o, "network_id", json_string(s->network_id));
 	model_set(o, "ip_version", json_integer(s->ip_version));
-	model_set(o, "cidr", json_string(ipam_prefix_format(&s->cidr, buf,
-							    sizeof(buf))));
-	model_set(o, "gateway_ip", s->has_gateway ?
-			model_ip_json(&s->gateway_ip) : json_null());
+	model_set(o, "cidr",
+		  json_string(ipam_prefix_format(&s->cidr, buf, sizeof(buf))));
+	model_set(o, "gateway_ip",
+		  s->has_gateway ? model_ip_json(&s->gateway_ip) : json_null());
 	model_set(o, "allocation_pools", pools);
 	model_set(o, "dns_nameservers", dns);
 	model_set(o, "host_routes", routes);
@@ -1353,8 +1419,8 @@ model_subnet_encode(const struct ctl_subnet *s)
 	mode = model_v6_mode_name(s->ra_mode);
 	model_set(o, "ipv6_ra_mode", mode ? json_string(mode) : json_null());
 	mode = model_v6_mode_name(s->address_mode);
-	model_set(o, "ipv6_address_mode", mode ? json_string(mode) :
-						 json_null());
+	model_set(o, "ipv6_address_mode",
+		  mode ? json_string(mode) : json_null());
 	model_set(o, "subnetpool_id", json_null());
 	model_set(o, "segment_id", json_null());
 	model_set(o, "service_types", json_array());
@@ -1389,12 +1455,13 @@ model_port_encode(const struct ctl_port *p)
 		unsigned full = ap->ip.ip.family == 6 ? 128 : 32;
 		json_t *e = json_object();
 
-		model_set(e, "ip_address", ap->ip.len == full ?
-			model_ip_json(&ap->ip.ip) :
-			json_string(ipam_prefix_format(&ap->ip, buf,
-						       sizeof(buf))));
-		model_set(e, "mac_address", model_mac_json(ap->has_mac ?
-							   ap->mac : p->mac));
+		model_set(e, "ip_address",
+			  ap->ip.len == full
+				  ? model_ip_json(&ap->ip.ip)
+				  : json_string(ipam_prefix_format(
+					    &ap->ip, buf, sizeof(buf))));
+		model_set(e, "mac_address",
+			  model_mac_json(ap->has_mac ? ap->mac : p->mac));
 		json_array_append_new(pairs, e);
 	}
 	model_set(o, "network_id", json_string(p->network_id));

@@ -27,19 +27,19 @@
 
 #include <jansson.h>
 
-#define CTL_UUID_LEN 36		/* "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx" */
-#define CTL_PROJECT_MAX 64	/* chars of a project id */
-#define CTL_NAME_MAX 255	/* name, description, device_*, host_id */
-#define CTL_TAG_MAX 60		/* chars of one tag */
-#define CTL_TAGS_MAX 16		/* tags per object */
-#define CTL_POOLS_MAX 8		/* allocation pools per subnet */
-#define CTL_DNS_MAX 5		/* dns_nameservers per subnet */
-#define CTL_ROUTES_MAX 20	/* host_routes per subnet */
-#define CTL_FIXED_IPS_MAX 8	/* fixed_ips per port */
-#define CTL_SGS_MAX 8		/* security_groups per port */
-#define CTL_PAIRS_MAX 10	/* allowed_address_pairs per port */
-#define CTL_JSON_MAX 1023	/* binding:profile, binding:vif_details */
-#define CTL_KEYWORD_MAX 31	/* enum-like strings (vnic_type, ...) */
+#define CTL_UUID_LEN 36	    /* "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx" */
+#define CTL_PROJECT_MAX 64  /* chars of a project id */
+#define CTL_NAME_MAX 255    /* name, description, device_*, host_id */
+#define CTL_TAG_MAX 60	    /* chars of one tag */
+#define CTL_TAGS_MAX 16	    /* tags per object */
+#define CTL_POOLS_MAX 8	    /* allocation pools per subnet */
+#define CTL_DNS_MAX 5	    /* dns_nameservers per subnet */
+#define CTL_ROUTES_MAX 20   /* host_routes per subnet */
+#define CTL_FIXED_IPS_MAX 8 /* fixed_ips per port */
+#define CTL_SGS_MAX 8	    /* security_groups per port */
+#define CTL_PAIRS_MAX 10    /* allowed_address_pairs per port */
+#define CTL_JSON_MAX 1023   /* binding:profile, binding:vif_details */
+#define CTL_KEYWORD_MAX 31  /* enum-like strings (vnic_type, ...) */
 
 /* The three resource kinds; used by the store and the observers. */
 enum ctl_kind {
@@ -75,8 +75,8 @@ struct ctl_meta {
 	char project_id[CTL_PROJECT_MAX + 1];
 	char name[CTL_NAME_MAX + 1];
 	char description[CTL_NAME_MAX + 1];
-	uint64_t revision_number;	/* 0 on create, +1 on each update */
-	int64_t created_at;		/* Unix seconds, UTC */
+	uint64_t revision_number; /* 0 on create, +1 on each update */
+	int64_t created_at;	  /* Unix seconds, UTC */
 	int64_t updated_at;
 	unsigned n_tags;
 	char tags[CTL_TAGS_MAX][CTL_TAG_MAX + 1];
@@ -85,15 +85,15 @@ struct ctl_meta {
 /* A tenant network: one logical switch with its own VNI. */
 struct ctl_network {
 	struct ctl_meta m;
-	bool is_admin_up;		/* admin_state_up, default true */
-	bool is_shared;			/* shared, default false */
-	bool is_external;		/* router:external, default false */
-	bool has_port_security;		/* port_security_enabled (true) */
-	uint32_t mtu;			/* default 1450 (VXLAN overlay) */
-	char network_type[CTL_KEYWORD_MAX + 1];	/* provider:network_type */
+	bool is_admin_up;	/* admin_state_up, default true */
+	bool is_shared;		/* shared, default false */
+	bool is_external;	/* router:external, default false */
+	bool has_port_security; /* port_security_enabled (true) */
+	uint32_t mtu;		/* default 1450 (VXLAN overlay) */
+	char network_type[CTL_KEYWORD_MAX + 1];	    /* provider:network_type */
 	char physical_network[CTL_KEYWORD_MAX + 1]; /* "" = null */
-	uint32_t segmentation_id;	/* the VNI, unique, 1..16777215 */
-	enum ctl_status status;		/* ACTIVE */
+	uint32_t segmentation_id; /* the VNI, unique, 1..16777215 */
+	enum ctl_status status;	  /* ACTIVE */
 };
 
 struct ctl_pool {
@@ -118,17 +118,17 @@ enum ctl_v6_mode {
 struct ctl_subnet {
 	struct ctl_meta m;
 	char network_id[CTL_UUID_LEN + 1];
-	uint8_t ip_version;		/* 4 or 6 */
-	struct ctl_prefix cidr;		/* host bits zero */
-	bool has_gateway;		/* false: gateway_ip null */
+	uint8_t ip_version;	/* 4 or 6 */
+	struct ctl_prefix cidr; /* host bits zero */
+	bool has_gateway;	/* false: gateway_ip null */
 	struct ctl_ip gateway_ip;
 	unsigned n_pools;
-	struct ctl_pool pools[CTL_POOLS_MAX];	/* sorted, disjoint */
+	struct ctl_pool pools[CTL_POOLS_MAX]; /* sorted, disjoint */
 	unsigned n_dns;
 	struct ctl_ip dns[CTL_DNS_MAX];
 	unsigned n_routes;
 	struct ctl_route routes[CTL_ROUTES_MAX];
-	bool is_dhcp;			/* enable_dhcp, default true */
+	bool is_dhcp; /* enable_dhcp, default true */
 	enum ctl_v6_mode ra_mode;
 	enum ctl_v6_mode address_mode;
 };
@@ -147,7 +147,7 @@ struct ctl_fixed_ip {
 /* An allowed address pair; ip.len is the full length for one address. */
 struct ctl_addr_pair {
 	struct ctl_prefix ip;
-	bool has_mac;			/* false: the port's own MAC */
+	bool has_mac; /* false: the port's own MAC */
 	uint8_t mac[6];
 };
 
@@ -155,23 +155,23 @@ struct ctl_addr_pair {
 struct ctl_port {
 	struct ctl_meta m;
 	char network_id[CTL_UUID_LEN + 1];
-	bool is_admin_up;		/* admin_state_up, default true */
-	uint8_t mac[6];			/* allocated fa:16:3e:xx:xx:xx */
+	bool is_admin_up; /* admin_state_up, default true */
+	uint8_t mac[6];	  /* allocated fa:16:3e:xx:xx:xx */
 	unsigned n_fixed_ips;
 	struct ctl_fixed_ip fixed_ips[CTL_FIXED_IPS_MAX];
 	char device_id[CTL_NAME_MAX + 1];
-	char device_owner[CTL_NAME_MAX + 1];	/* "network:dhcp", ... */
+	char device_owner[CTL_NAME_MAX + 1]; /* "network:dhcp", ... */
 	unsigned n_security_groups;
 	char security_groups[CTL_SGS_MAX][CTL_UUID_LEN + 1];
 	unsigned n_pairs;
 	struct ctl_addr_pair pairs[CTL_PAIRS_MAX];
-	bool has_port_security;		/* default: the network's */
-	char host_id[CTL_NAME_MAX + 1];		/* binding:host_id */
-	char vnic_type[CTL_KEYWORD_MAX + 1];	/* binding:vnic_type */
-	char profile[CTL_JSON_MAX + 1];		/* binding:profile, JSON */
-	char vif_type[CTL_KEYWORD_MAX + 1];	/* binding:vif_type (r/o) */
-	char vif_details[CTL_JSON_MAX + 1];	/* binding:vif_details, JSON */
-	enum ctl_status status;		/* DOWN until the binder says ACTIVE */
+	bool has_port_security;		     /* default: the network's */
+	char host_id[CTL_NAME_MAX + 1];	     /* binding:host_id */
+	char vnic_type[CTL_KEYWORD_MAX + 1]; /* binding:vnic_type */
+	char profile[CTL_JSON_MAX + 1];	     /* binding:profile, JSON */
+	char vif_type[CTL_KEYWORD_MAX + 1];  /* binding:vif_type (r/o) */
+	char vif_details[CTL_JSON_MAX + 1];  /* binding:vif_details, JSON */
+	enum ctl_status status; /* DOWN until the binder says ACTIVE */
 };
 
 /* What happened to an object (argument of the observers). */
@@ -210,28 +210,28 @@ struct ctl_observer {
  */
 enum ctl_errcode {
 	CTL_E_OK,
-	CTL_E_BAD_REQUEST,		/* 400 HTTPBadRequest */
-	CTL_E_INVALID_INPUT,		/* 400 InvalidInput */
-	CTL_E_UNAUTHORIZED,		/* 401 NotAuthenticated */
-	CTL_E_FORBIDDEN,		/* 403 PolicyNotAuthorized */
-	CTL_E_NOT_FOUND,		/* 404 HTTPNotFound */
-	CTL_E_NETWORK_NOT_FOUND,	/* 404 NetworkNotFound */
-	CTL_E_SUBNET_NOT_FOUND,		/* 404 SubnetNotFound */
-	CTL_E_PORT_NOT_FOUND,		/* 404 PortNotFound */
-	CTL_E_EXTENSION_NOT_FOUND,	/* 404 ExtensionNotFound */
-	CTL_E_METHOD_NOT_ALLOWED,	/* 405 HTTPMethodNotAllowed */
-	CTL_E_NETWORK_IN_USE,		/* 409 NetworkInUse */
-	CTL_E_SUBNET_IN_USE,		/* 409 SubnetInUse */
-	CTL_E_IP_IN_USE,		/* 409 IpAddressAlreadyAllocated */
-	CTL_E_MAC_IN_USE,		/* 409 MacAddressInUse */
-	CTL_E_IP_EXHAUSTED,		/* 409 IpAddressGenerationFailure */
-	CTL_E_POOL_OVERLAP,		/* 409 OverlappingAllocationPools */
-	CTL_E_GATEWAY_CONFLICT,	/* 409 GatewayConflictWithAllocationPools */
-	CTL_E_VNI_IN_USE,		/* 409 SegmentationIdInUse */
-	CTL_E_CONFLICT,			/* 409 Conflict */
-	CTL_E_REVISION,			/* 412 RevisionNumberConstraintFailed */
-	CTL_E_TOO_LARGE,		/* 413 RequestEntityTooLarge */
-	CTL_E_INTERNAL,			/* 500 InternalServerError */
+	CTL_E_BAD_REQUEST,	   /* 400 HTTPBadRequest */
+	CTL_E_INVALID_INPUT,	   /* 400 InvalidInput */
+	CTL_E_UNAUTHORIZED,	   /* 401 NotAuthenticated */
+	CTL_E_FORBIDDEN,	   /* 403 PolicyNotAuthorized */
+	CTL_E_NOT_FOUND,	   /* 404 HTTPNotFound */
+	CTL_E_NETWORK_NOT_FOUND,   /* 404 NetworkNotFound */
+	CTL_E_SUBNET_NOT_FOUND,	   /* 404 SubnetNotFound */
+	CTL_E_PORT_NOT_FOUND,	   /* 404 PortNotFound */
+	CTL_E_EXTENSION_NOT_FOUND, /* 404 ExtensionNotFound */
+	CTL_E_METHOD_NOT_ALLOWED,  /* 405 HTTPMethodNotAllowed */
+	CTL_E_NETWORK_IN_USE,	   /* 409 NetworkInUse */
+	CTL_E_SUBNET_IN_USE,	   /* 409 SubnetInUse */
+	CTL_E_IP_IN_USE,	   /* 409 IpAddressAlreadyAllocated */
+	CTL_E_MAC_IN_USE,	   /* 409 MacAddressInUse */
+	CTL_E_IP_EXHAUSTED,	   /* 409 IpAddressGenerationFailure */
+	CTL_E_POOL_OVERLAP,	   /* 409 OverlappingAllocationPools */
+	CTL_E_GATEWAY_CONFLICT,	   /* 409 GatewayConflictWithAllocationPools */
+	CTL_E_VNI_IN_USE,	   /* 409 SegmentationIdInUse */
+	CTL_E_CONFLICT,		   /* 409 Conflict */
+	CTL_E_REVISION,		   /* 412 RevisionNumberConstraintFailed */
+	CTL_E_TOO_LARGE,	   /* 413 RequestEntityTooLarge */
+	CTL_E_INTERNAL,		   /* 500 InternalServerError */
 	CTL_E_COUNT,
 };
 
@@ -246,8 +246,8 @@ int ctl_err_status(enum ctl_errcode code);
 /* Stable NeutronError "type" of an error code. */
 const char *ctl_err_type(enum ctl_errcode code);
 /* Set err (may be NULL); returns -EINVAL for 4xx codes, -EIO for 5xx. */
-int ctl_err_set(struct ctl_err *err, enum ctl_errcode code,
-		const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+int ctl_err_set(struct ctl_err *err, enum ctl_errcode code, const char *fmt,
+		...) __attribute__((format(printf, 3, 4)));
 
 /*
  * How a document is decoded. MODEL_CREATE: a POST body (read-only
@@ -263,11 +263,11 @@ enum model_mode {
 };
 
 /* Bits of *present for attributes whose absence has a meaning. */
-#define MODEL_HAS_MAC		(1u << 0)	/* port mac_address */
-#define MODEL_HAS_FIXED_IPS	(1u << 1)	/* port fixed_ips */
-#define MODEL_HAS_PORT_SECURITY	(1u << 2)	/* port_security_enabled */
-#define MODEL_HAS_SEGMENT	(1u << 3)	/* provider:segmentation_id */
-#define MODEL_HAS_PROJECT	(1u << 4)	/* project_id or tenant_id */
+#define MODEL_HAS_MAC (1u << 0)		  /* port mac_address */
+#define MODEL_HAS_FIXED_IPS (1u << 1)	  /* port fixed_ips */
+#define MODEL_HAS_PORT_SECURITY (1u << 2) /* port_security_enabled */
+#define MODEL_HAS_SEGMENT (1u << 3)	  /* provider:segmentation_id */
+#define MODEL_HAS_PROJECT (1u << 4)	  /* project_id or tenant_id */
 
 /*
  * Decode and validate obj (a JSON object, borrowed) into *out. Unknown

@@ -81,8 +81,8 @@ model_fuzz_one(enum ctl_kind kind, const json_t *obj)
 				break;
 			model_fuzz_meta(&o[0].p.m);
 			if (!(pr & MODEL_HAS_MAC)) {
-				static const uint8_t mac[6] = { 0xfa, 0x16,
-							      0x3e, 0, 0, 1 };
+				static const uint8_t mac[6] = {0xfa, 0x16, 0x3e,
+							       0,    0,	   1};
 
 				memcpy(o[0].p.mac, mac, 6);
 			}
@@ -100,8 +100,8 @@ model_fuzz_one(enum ctl_kind kind, const json_t *obj)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static const char *const keys[] = { "network", "subnet", "port" };
-	static const char *const lists[] = { "networks", "subnets", "ports" };
+	static const char *const keys[] = {"network", "subnet", "port"};
+	static const char *const lists[] = {"networks", "subnets", "ports"};
 	json_t *j = json_loadb((const char *)data, size, JSON_REJECT_DUPLICATES,
 			       NULL);
 	unsigned k;
@@ -115,7 +115,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 			if (json_is_object(o))
 				model_fuzz_one((enum ctl_kind)k, o);
-			json_array_foreach(l, i, e) {
+			json_array_foreach(l, i, e)
+			{
 				if (i >= 8)
 					break;
 				if (json_is_object(e))

@@ -53,49 +53,70 @@ test_network(void **state)
 
 	(void)state;
 	assert_int_equal(dec(CTL_NETWORK, MODEL_CREATE,
-		"{\"name\":\"n\",\"admin_state_up\":true}", &n, &pr, &err), 0);
+			     "{\"name\":\"n\",\"admin_state_up\":true}", &n,
+			     &pr, &err),
+			 0);
 	assert_string_equal(n.m.name, "n");
 	assert_int_equal(n.mtu, 1450);
 	assert_true(n.has_port_security);
 	/* The CLI sends numbers and booleans as strings. */
 	assert_int_equal(dec(CTL_NETWORK, MODEL_CREATE,
-		"{\"mtu\":\"1400\",\"shared\":\"True\"}", &n, &pr, &err), 0);
+			     "{\"mtu\":\"1400\",\"shared\":\"True\"}", &n, &pr,
+			     &err),
+			 0);
 	assert_int_equal(n.mtu, 1400);
 	assert_true(n.is_shared);
 	/* Wrong types. */
-	assert_int_not_equal(dec(CTL_NETWORK, MODEL_CREATE,
-		"{\"mtu\":\"14x\"}", &n, &pr, &err), 0);
+	assert_int_not_equal(dec(CTL_NETWORK, MODEL_CREATE, "{\"mtu\":\"14x\"}",
+				 &n, &pr, &err),
+			     0);
 	assert_int_equal(ctl_err_status(err.code), 400);
+	assert_int_not_equal(dec(CTL_NETWORK, MODEL_CREATE, "{\"mtu\":99999}",
+				 &n, &pr, &err),
+			     0);
+	assert_int_not_equal(
+		dec(CTL_NETWORK, MODEL_CREATE, "{\"name\":5}", &n, &pr, &err),
+		0);
 	assert_int_not_equal(dec(CTL_NETWORK, MODEL_CREATE,
-		"{\"mtu\":99999}", &n, &pr, &err), 0);
-	assert_int_not_equal(dec(CTL_NETWORK, MODEL_CREATE,
-		"{\"name\":5}", &n, &pr, &err), 0);
-	assert_int_not_equal(dec(CTL_NETWORK, MODEL_CREATE,
-		"{\"admin_state_up\":\"maybe\"}", &n, &pr, &err), 0);
+				 "{\"admin_state_up\":\"maybe\"}", &n, &pr,
+				 &err),
+			     0);
 	/* Unknown and read-only attributes. */
 	assert_int_not_equal(dec(CTL_NETWORK, MODEL_CREATE,
-		"{\"colour\":\"red\"}", &n, &pr, &err), 0);
+				 "{\"colour\":\"red\"}", &n, &pr, &err),
+			     0);
 	assert_non_null(strstr(err.message, "Unrecognized"));
 	assert_int_not_equal(dec(CTL_NETWORK, MODEL_CREATE,
-		"{\"status\":\"ACTIVE\"}", &n, &pr, &err), 0);
+				 "{\"status\":\"ACTIVE\"}", &n, &pr, &err),
+			     0);
 	assert_non_null(strstr(err.message, "not allowed in POST"));
 	/* project_id and tenant_id must agree. */
 	assert_int_not_equal(dec(CTL_NETWORK, MODEL_CREATE,
-		"{\"project_id\":\"a\",\"tenant_id\":\"b\"}", &n, &pr, &err),
-		0);
+				 "{\"project_id\":\"a\",\"tenant_id\":\"b\"}",
+				 &n, &pr, &err),
+			     0);
 	assert_int_equal(dec(CTL_NETWORK, MODEL_CREATE,
-		"{\"tenant_id\":\"p1\"}", &n, &pr, &err), 0);
+			     "{\"tenant_id\":\"p1\"}", &n, &pr, &err),
+			 0);
 	assert_string_equal(n.m.project_id, "p1");
 	assert_true(pr & MODEL_HAS_PROJECT);
 	assert_int_not_equal(dec(CTL_NETWORK, MODEL_CREATE,
-		"{\"name\":\""
-		"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
-		"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
-		"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
-		"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
-		"\"}", &n, &pr, &err), 0);
+				 "{\"name\":\""
+				 "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+				 "aaaaaaaaaaaaaaaaaaa"
+				 "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+				 "aaaaaaaaaaaaaaaaaaa"
+				 "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+				 "aaaaaaaaaaaaaaaaaaa"
+				 "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+				 "aaaaaaaaaaaaaaaaaaa"
+				 "\"}",
+				 &n, &pr, &err),
+			     0);
 	assert_int_equal(dec(CTL_NETWORK, MODEL_CREATE,
-		"{\"provider:segmentation_id\":\"77\"}", &n, &pr, &err), 0);
+			     "{\"provider:segmentation_id\":\"77\"}", &n, &pr,
+			     &err),
+			 0);
 	assert_true(pr & MODEL_HAS_SEGMENT);
 	assert_int_equal(n.segmentation_id, 77);
 	{
@@ -116,12 +137,13 @@ test_subnet(void **state)
 	struct ctl_subnet s;
 	struct ctl_err err;
 	unsigned pr;
-	const char *net = "\"network_id\":\"e2fd5410-ff2c-4424-a8db-fb96fd708611\"";
+	const char *net =
+		"\"network_id\":\"e2fd5410-ff2c-4424-a8db-fb96fd708611\"";
 	char buf[512];
 
 	(void)state;
-	snprintf(buf, sizeof(buf), "{%s,\"ip_version\":4,\"cidr\":\"10.0.0.0/24\"}",
-		 net);
+	snprintf(buf, sizeof(buf),
+		 "{%s,\"ip_version\":4,\"cidr\":\"10.0.0.0/24\"}", net);
 	assert_int_equal(dec(CTL_SUBNET, MODEL_CREATE, buf, &s, &pr, &err), 0);
 	assert_true(s.has_gateway);
 	assert_int_equal(s.n_pools, 1);
@@ -131,26 +153,29 @@ test_subnet(void **state)
 	assert_int_not_equal(dec(CTL_SUBNET, MODEL_CREATE, buf, &s, &pr, &err),
 			     0);
 	assert_non_null(strstr(err.message, "cidr"));
-	snprintf(buf, sizeof(buf), "{%s,\"ip_version\":4,\"cidr\":\"10.0.0.300/24\"}",
-		 net);
+	snprintf(buf, sizeof(buf),
+		 "{%s,\"ip_version\":4,\"cidr\":\"10.0.0.300/24\"}", net);
 	assert_int_not_equal(dec(CTL_SUBNET, MODEL_CREATE, buf, &s, &pr, &err),
 			     0);
 	assert_int_equal(err.code, CTL_E_INVALID_INPUT);
-	snprintf(buf, sizeof(buf), "{%s,\"ip_version\":6,\"cidr\":\"10.0.0.0/24\"}",
-		 net);
+	snprintf(buf, sizeof(buf),
+		 "{%s,\"ip_version\":6,\"cidr\":\"10.0.0.0/24\"}", net);
 	assert_int_not_equal(dec(CTL_SUBNET, MODEL_CREATE, buf, &s, &pr, &err),
 			     0);
-	snprintf(buf, sizeof(buf), "{%s,\"ip_version\":5,\"cidr\":\"10.0.0.0/24\"}",
-		 net);
+	snprintf(buf, sizeof(buf),
+		 "{%s,\"ip_version\":5,\"cidr\":\"10.0.0.0/24\"}", net);
 	assert_int_not_equal(dec(CTL_SUBNET, MODEL_CREATE, buf, &s, &pr, &err),
 			     0);
 	/* gateway null, explicit pools, dns and routes. */
-	snprintf(buf, sizeof(buf), "{%s,\"ip_version\":\"4\",\"cidr\":"
+	snprintf(buf, sizeof(buf),
+		 "{%s,\"ip_version\":\"4\",\"cidr\":"
 		 "\"10.0.0.0/24\",\"gateway_ip\":null,\"allocation_pools\":"
 		 "[{\"start\":\"10.0.0.10\",\"end\":\"10.0.0.20\"}],"
 		 "\"dns_nameservers\":[\"8.8.8.8\"],\"host_routes\":"
-		 "[{\"destination\":\"192.168.0.0/16\",\"nexthop\":\"10.0.0.1\"}],"
-		 "\"enable_dhcp\":\"false\"}", net);
+		 "[{\"destination\":\"192.168.0.0/"
+		 "16\",\"nexthop\":\"10.0.0.1\"}],"
+		 "\"enable_dhcp\":\"false\"}",
+		 net);
 	assert_int_equal(dec(CTL_SUBNET, MODEL_CREATE, buf, &s, &pr, &err), 0);
 	assert_false(s.has_gateway);
 	assert_int_equal(s.n_pools, 1);
@@ -158,19 +183,25 @@ test_subnet(void **state)
 	assert_int_equal(s.n_routes, 1);
 	assert_false(s.is_dhcp);
 	/* A pool entry with an extra key. */
-	snprintf(buf, sizeof(buf), "{%s,\"ip_version\":4,\"cidr\":"
+	snprintf(buf, sizeof(buf),
+		 "{%s,\"ip_version\":4,\"cidr\":"
 		 "\"10.0.0.0/24\",\"allocation_pools\":[{\"start\":"
-		 "\"10.0.0.10\",\"end\":\"10.0.0.20\",\"x\":1}]}", net);
+		 "\"10.0.0.10\",\"end\":\"10.0.0.20\",\"x\":1}]}",
+		 net);
 	assert_int_not_equal(dec(CTL_SUBNET, MODEL_CREATE, buf, &s, &pr, &err),
 			     0);
 	/* ipv6 modes on a v4 subnet. */
-	snprintf(buf, sizeof(buf), "{%s,\"ip_version\":4,\"cidr\":"
-		 "\"10.0.0.0/24\",\"ipv6_ra_mode\":\"slaac\"}", net);
+	snprintf(buf, sizeof(buf),
+		 "{%s,\"ip_version\":4,\"cidr\":"
+		 "\"10.0.0.0/24\",\"ipv6_ra_mode\":\"slaac\"}",
+		 net);
 	assert_int_not_equal(dec(CTL_SUBNET, MODEL_CREATE, buf, &s, &pr, &err),
 			     0);
-	snprintf(buf, sizeof(buf), "{%s,\"ip_version\":6,\"cidr\":"
+	snprintf(buf, sizeof(buf),
+		 "{%s,\"ip_version\":6,\"cidr\":"
 		 "\"2001:db8::/64\",\"ipv6_ra_mode\":\"slaac\","
-		 "\"ipv6_address_mode\":\"slaac\"}", net);
+		 "\"ipv6_address_mode\":\"slaac\"}",
+		 net);
 	assert_int_equal(dec(CTL_SUBNET, MODEL_CREATE, buf, &s, &pr, &err), 0);
 	assert_int_equal(s.ra_mode, CTL_V6_SLAAC);
 }
@@ -181,7 +212,8 @@ test_port(void **state)
 	struct ctl_port p;
 	struct ctl_err err;
 	unsigned pr;
-	const char *net = "\"network_id\":\"e2fd5410-ff2c-4424-a8db-fb96fd708611\"";
+	const char *net =
+		"\"network_id\":\"e2fd5410-ff2c-4424-a8db-fb96fd708611\"";
 	char buf[768];
 
 	(void)state;
@@ -190,13 +222,15 @@ test_port(void **state)
 	assert_int_equal(pr & (MODEL_HAS_MAC | MODEL_HAS_FIXED_IPS), 0);
 	assert_int_equal(p.status, CTL_STATUS_DOWN);
 	assert_string_equal(p.vif_type, "unbound");
-	snprintf(buf, sizeof(buf), "{%s,\"mac_address\":\"FA:16:3E:00:00:01\","
-		 "\"fixed_ips\":[{\"ip_address\":\"10.0.0.5\"},{\"subnet_id\":"
-		 "\"e2fd5410-ff2c-4424-a8db-fb96fd708612\"}],"
-		 "\"binding:profile\":{\"interface\":\"veth1\"},"
-		 "\"binding:host_id\":\"h1\",\"binding:vnic_type\":\"normal\","
-		 "\"allowed_address_pairs\":[{\"ip_address\":\"10.0.0.0/24\"}]}",
-		 net);
+	snprintf(
+		buf, sizeof(buf),
+		"{%s,\"mac_address\":\"FA:16:3E:00:00:01\","
+		"\"fixed_ips\":[{\"ip_address\":\"10.0.0.5\"},{\"subnet_id\":"
+		"\"e2fd5410-ff2c-4424-a8db-fb96fd708612\"}],"
+		"\"binding:profile\":{\"interface\":\"veth1\"},"
+		"\"binding:host_id\":\"h1\",\"binding:vnic_type\":\"normal\","
+		"\"allowed_address_pairs\":[{\"ip_address\":\"10.0.0.0/24\"}]}",
+		net);
 	assert_int_equal(dec(CTL_PORT, MODEL_CREATE, buf, &p, &pr, &err), 0);
 	assert_true(pr & MODEL_HAS_MAC);
 	assert_true(pr & MODEL_HAS_FIXED_IPS);
@@ -208,26 +242,34 @@ test_port(void **state)
 	/* Bad MACs: multicast, short, zero. */
 	snprintf(buf, sizeof(buf), "{%s,\"mac_address\":\"01:00:5e:00:00:01\"}",
 		 net);
-	assert_int_not_equal(dec(CTL_PORT, MODEL_CREATE, buf, &p, &pr, &err), 0);
+	assert_int_not_equal(dec(CTL_PORT, MODEL_CREATE, buf, &p, &pr, &err),
+			     0);
 	snprintf(buf, sizeof(buf), "{%s,\"mac_address\":\"fa:16:3e:00:00\"}",
 		 net);
-	assert_int_not_equal(dec(CTL_PORT, MODEL_CREATE, buf, &p, &pr, &err), 0);
+	assert_int_not_equal(dec(CTL_PORT, MODEL_CREATE, buf, &p, &pr, &err),
+			     0);
 	/* fixed_ips entry with neither key, or not a list. */
 	snprintf(buf, sizeof(buf), "{%s,\"fixed_ips\":[{}]}", net);
-	assert_int_not_equal(dec(CTL_PORT, MODEL_CREATE, buf, &p, &pr, &err), 0);
+	assert_int_not_equal(dec(CTL_PORT, MODEL_CREATE, buf, &p, &pr, &err),
+			     0);
 	snprintf(buf, sizeof(buf), "{%s,\"fixed_ips\":\"10.0.0.1\"}", net);
-	assert_int_not_equal(dec(CTL_PORT, MODEL_CREATE, buf, &p, &pr, &err), 0);
+	assert_int_not_equal(dec(CTL_PORT, MODEL_CREATE, buf, &p, &pr, &err),
+			     0);
 	/* Pairs need port security. */
-	snprintf(buf, sizeof(buf), "{%s,\"port_security_enabled\":false,"
+	snprintf(buf, sizeof(buf),
+		 "{%s,\"port_security_enabled\":false,"
 		 "\"allowed_address_pairs\":[{\"ip_address\":\"10.0.0.9\"}]}",
 		 net);
-	assert_int_not_equal(dec(CTL_PORT, MODEL_CREATE, buf, &p, &pr, &err), 0);
+	assert_int_not_equal(dec(CTL_PORT, MODEL_CREATE, buf, &p, &pr, &err),
+			     0);
 	assert_int_equal(ctl_err_status(err.code), 409);
 	/* binding:profile must be an object; vif_type is read-only. */
 	snprintf(buf, sizeof(buf), "{%s,\"binding:profile\":[1]}", net);
-	assert_int_not_equal(dec(CTL_PORT, MODEL_CREATE, buf, &p, &pr, &err), 0);
+	assert_int_not_equal(dec(CTL_PORT, MODEL_CREATE, buf, &p, &pr, &err),
+			     0);
 	snprintf(buf, sizeof(buf), "{%s,\"binding:vif_type\":\"ovs\"}", net);
-	assert_int_not_equal(dec(CTL_PORT, MODEL_CREATE, buf, &p, &pr, &err), 0);
+	assert_int_not_equal(dec(CTL_PORT, MODEL_CREATE, buf, &p, &pr, &err),
+			     0);
 	/* Missing network_id. */
 	assert_int_not_equal(dec(CTL_PORT, MODEL_CREATE, "{}", &p, &pr, &err),
 			     0);
@@ -241,14 +283,17 @@ test_roundtrip(void **state)
 	struct ctl_subnet s, t;
 	struct ctl_err err;
 	json_t *j;
-	const char *net = "\"network_id\":\"e2fd5410-ff2c-4424-a8db-fb96fd708611\"";
+	const char *net =
+		"\"network_id\":\"e2fd5410-ff2c-4424-a8db-fb96fd708611\"";
 	char buf[768];
 
 	(void)state;
-	snprintf(buf, sizeof(buf), "{%s,\"fixed_ips\":[{\"subnet_id\":"
+	snprintf(buf, sizeof(buf),
+		 "{%s,\"fixed_ips\":[{\"subnet_id\":"
 		 "\"e2fd5410-ff2c-4424-a8db-fb96fd708612\",\"ip_address\":"
 		 "\"10.0.0.5\"}],\"tags\":[\"x\",\"y\",\"x\"],"
-		 "\"mac_address\":\"fa:16:3e:aa:bb:cc\"}", net);
+		 "\"mac_address\":\"fa:16:3e:aa:bb:cc\"}",
+		 net);
 	assert_int_equal(dec(CTL_PORT, MODEL_CREATE, buf, &p, NULL, &err), 0);
 	assert_int_equal(p.m.n_tags, 2);
 	model_uuid_new(p.m.id);
@@ -263,13 +308,16 @@ test_roundtrip(void **state)
 	json_decref(j);
 	assert_memory_equal(&p, &q, sizeof(p));
 
-	snprintf(buf, sizeof(buf), "{%s,\"ip_version\":4,\"cidr\":"
-		 "\"10.1.0.0/16\",\"dns_nameservers\":[\"1.1.1.1\"]}", net);
+	snprintf(buf, sizeof(buf),
+		 "{%s,\"ip_version\":4,\"cidr\":"
+		 "\"10.1.0.0/16\",\"dns_nameservers\":[\"1.1.1.1\"]}",
+		 net);
 	assert_int_equal(dec(CTL_SUBNET, MODEL_CREATE, buf, &s, NULL, &err), 0);
 	model_uuid_new(s.m.id);
 	strcpy(s.m.project_id, "p1");
 	j = model_subnet_encode(&s);
-	assert_int_equal(model_subnet_decode(j, MODEL_STORE, &t, NULL, &err), 0);
+	assert_int_equal(model_subnet_decode(j, MODEL_STORE, &t, NULL, &err),
+			 0);
 	json_decref(j);
 	assert_memory_equal(&s, &t, sizeof(s));
 }

@@ -45,8 +45,8 @@ query_add_filter(struct query *q, const char *key, const char *value)
 		    json_object_set_new(q->filters, key, vals) != 0)
 			return -ENOMEM;
 	}
-	return json_array_append_new(vals, json_string(value)) == 0 ?
-		0 : -ENOMEM;
+	return json_array_append_new(vals, json_string(value)) == 0 ? 0
+								    : -ENOMEM;
 }
 
 int
@@ -68,8 +68,8 @@ query_parse(enum ctl_kind kind, const struct query_arg *args, size_t n_args,
 			if (q->fields == NULL)
 				q->fields = json_array();
 			if (q->fields == NULL ||
-			    json_array_append_new(q->fields,
-						  json_string(v)) != 0)
+			    json_array_append_new(q->fields, json_string(v)) !=
+				    0)
 				goto nomem;
 		} else if (strcmp(k, "sort_key") == 0) {
 			if (q->n_sort >= QUERY_SORT_MAX)
@@ -89,7 +89,8 @@ query_parse(enum ctl_kind kind, const struct query_arg *args, size_t n_args,
 			if (*v == '\0' || *end != '\0' || l < 0 ||
 			    l > QUERY_LIMIT_MAX) {
 				query_fini(q);
-				return ctl_err_set(err, CTL_E_BAD_REQUEST,
+				return ctl_err_set(
+					err, CTL_E_BAD_REQUEST,
 					"Bad limit request: Limit must be an "
 					"integer 0 or greater and not '%.32s'",
 					v);
@@ -100,7 +101,8 @@ query_parse(enum ctl_kind kind, const struct query_arg *args, size_t n_args,
 		} else if (strcmp(k, "page_reverse") == 0) {
 			if (query_bool(v, &b) != 0) {
 				query_fini(q);
-				return ctl_err_set(err, CTL_E_BAD_REQUEST,
+				return ctl_err_set(
+					err, CTL_E_BAD_REQUEST,
 					"Invalid value for page_reverse");
 			}
 			q->page_reverse = b;
@@ -109,7 +111,8 @@ query_parse(enum ctl_kind kind, const struct query_arg *args, size_t n_args,
 				goto nomem;
 		} else {
 			query_fini(q);
-			return ctl_err_set(err, CTL_E_BAD_REQUEST,
+			return ctl_err_set(
+				err, CTL_E_BAD_REQUEST,
 				"[%.64s] is invalid attribute for filtering",
 				k);
 		}
@@ -120,7 +123,8 @@ query_parse(enum ctl_kind kind, const struct query_arg *args, size_t n_args,
 
 bad_sort:
 	query_fini(q);
-	return ctl_err_set(err, CTL_E_BAD_REQUEST,
+	return ctl_err_set(
+		err, CTL_E_BAD_REQUEST,
 		"Bad sort request: sort_key must name attributes and "
 		"sort_dir be asc or desc, no more of them than keys");
 nomem:
@@ -168,14 +172,15 @@ query_value_eq(const json_t *v, const char *f)
 		memcpy(key, f, (size_t)(eq - f));
 		key[eq - f] = '\0';
 		m = json_object_get(v, key);
-		return m != NULL && !json_is_object(m) &&
-		       !json_is_array(m) && query_value_eq(m, eq + 1);
+		return m != NULL && !json_is_object(m) && !json_is_array(m) &&
+		       query_value_eq(m, eq + 1);
 	}
 	case JSON_ARRAY: {
 		size_t i;
 		json_t *e;
 
-		json_array_foreach(v, i, e) {
+		json_array_foreach(v, i, e)
+		{
 			if (query_value_eq(e, f))
 				return true;
 		}
@@ -194,7 +199,8 @@ query_has_tag(const json_t *obj, const char *t, size_t len)
 	size_t i;
 	json_t *e;
 
-	json_array_foreach(tags, i, e) {
+	json_array_foreach(tags, i, e)
+	{
 		if (json_is_string(e) && json_string_length(e) == len &&
 		    memcmp(json_string_value(e), t, len) == 0)
 			return true;
@@ -212,7 +218,8 @@ query_tag_count(const json_t *obj, const json_t *vals, unsigned *has,
 
 	*has = 0;
 	*total = 0;
-	json_array_foreach(vals, i, v) {
+	json_array_foreach(vals, i, v)
+	{
 		const char *s = json_string_value(v);
 
 		while (s != NULL && *s != '\0') {
@@ -235,7 +242,8 @@ query_match(const struct query *q, const json_t *obj)
 	const char *key;
 	json_t *vals;
 
-	json_object_foreach(q->filters, key, vals) {
+	json_object_foreach(q->filters, key, vals)
+	{
 		unsigned has, total;
 		size_t i;
 		json_t *f;
@@ -255,7 +263,8 @@ query_match(const struct query *q, const json_t *obj)
 				return false;
 			continue;
 		}
-		json_array_foreach(vals, i, f) {
+		json_array_foreach(vals, i, f)
+		{
 			json_t *v = json_object_get(obj, key);
 
 			if (v != NULL &&
@@ -286,8 +295,7 @@ query_json_cmp(const json_t *a, const json_t *b)
 
 		return x < y ? -1 : x > y;
 	}
-	if (a != NULL && b != NULL && json_is_boolean(a) &&
-	    json_is_boolean(b))
+	if (a != NULL && b != NULL && json_is_boolean(a) && json_is_boolean(b))
 		return (int)json_is_true(a) - (int)json_is_true(b);
 	return ta - tb;
 }
@@ -325,7 +333,8 @@ query_project(const struct query *q, json_t *obj)
 	out = json_object();
 	if (out == NULL)
 		return NULL;
-	json_array_foreach(q->fields, i, f) {
+	json_array_foreach(q->fields, i, f)
+	{
 		json_t *v = json_object_get(obj, json_string_value(f));
 
 		if (v != NULL)
@@ -367,7 +376,8 @@ query_page(const struct query *q, json_t *objs, json_t **page,
 		}
 		if (i == n) {
 			rc = ctl_err_set(err, CTL_E_BAD_REQUEST,
-				"Marker %.64s could not be found.", q->marker);
+					 "Marker %.64s could not be found.",
+					 q->marker);
 			goto out;
 		}
 		if (q->page_reverse)
@@ -389,10 +399,10 @@ query_page(const struct query *q, json_t *objs, json_t **page,
 	for (i = start; i < end; i++)
 		json_array_append_new(*page, query_project(q, v[i]));
 	if (q->limit > 0 && start < end) {
-		const char *first = json_string_value(
-			json_object_get(v[start], "id"));
-		const char *last = json_string_value(
-			json_object_get(v[end - 1], "id"));
+		const char *first =
+			json_string_value(json_object_get(v[start], "id"));
+		const char *last =
+			json_string_value(json_object_get(v[end - 1], "id"));
 
 		if (end < n && (!q->page_reverse || q->marker != NULL))
 			*next_marker = last;

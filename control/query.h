@@ -25,19 +25,19 @@
 /* One decoded query-string argument (both borrowed). */
 struct query_arg {
 	const char *key;
-	const char *value;	/* "" when the argument had no '=' */
+	const char *value; /* "" when the argument had no '=' */
 };
 
 #define QUERY_SORT_MAX 8
 
 struct query {
-	json_t *filters;	/* object: key -> array of value strings */
-	json_t *fields;		/* array of names, or NULL: all */
+	json_t *filters; /* object: key -> array of value strings */
+	json_t *fields;	 /* array of names, or NULL: all */
 	unsigned n_sort;
-	const char *sort_key[QUERY_SORT_MAX];	/* borrowed from args */
+	const char *sort_key[QUERY_SORT_MAX]; /* borrowed from args */
 	bool sort_desc[QUERY_SORT_MAX];
-	size_t limit;		/* 0: no limit */
-	const char *marker;	/* borrowed, or NULL */
+	size_t limit;	    /* 0: no limit */
+	const char *marker; /* borrowed, or NULL */
 	bool page_reverse;
 };
 
@@ -46,8 +46,8 @@ struct query {
  * filter attribute, a bad limit, an unknown sort key... q must be freed
  * with query_fini() after a 0 return. q borrows strings from args.
  */
-int query_parse(enum ctl_kind kind, const struct query_arg *args,
-		size_t n_args, struct query *q, struct ctl_err *err);
+int query_parse(enum ctl_kind kind, const struct query_arg *args, size_t n_args,
+		struct query *q, struct ctl_err *err);
 void query_fini(struct query *q);
 
 /* True if obj passes every filter of q. */
@@ -69,7 +69,7 @@ int query_page(const struct query *q, json_t *objs, json_t **page,
  * by the arguments of args except marker/page_reverse, then marker and,
  * when is_reverse, page_reverse=True; all percent-encoded. Caller frees.
  */
-char *query_link(const char *base, const struct query_arg *args,
-		 size_t n_args, const char *marker, bool is_reverse);
+char *query_link(const char *base, const struct query_arg *args, size_t n_args,
+		 const char *marker, bool is_reverse);
 
 #endif /* SLUICE_QUERY_H */

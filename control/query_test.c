@@ -21,16 +21,20 @@ objs(void)
 {
 	json_error_t e;
 	json_t *j = json_loads(
-		"[{\"id\":\"c\",\"name\":\"net3\",\"shared\":false,\"mtu\":1500,"
+		"[{\"id\":\"c\",\"name\":\"net3\",\"shared\":false,\"mtu\":"
+		"1500,"
 		"  \"tags\":[\"red\"],\"fixed_ips\":[{\"subnet_id\":\"s1\","
 		"  \"ip_address\":\"10.0.0.3\"}]},"
 		" {\"id\":\"a\",\"name\":\"net1\",\"shared\":true,\"mtu\":1400,"
 		"  \"tags\":[\"red\",\"blue\"],\"fixed_ips\":[]},"
-		" {\"id\":\"b\",\"name\":\"net2\",\"shared\":false,\"mtu\":1400,"
+		" {\"id\":\"b\",\"name\":\"net2\",\"shared\":false,\"mtu\":"
+		"1400,"
 		"  \"tags\":[],\"fixed_ips\":[{\"subnet_id\":\"s2\","
 		"  \"ip_address\":\"10.0.0.4\"}]},"
-		" {\"id\":\"d\",\"name\":\"net1\",\"shared\":false,\"mtu\":9000,"
-		"  \"tags\":[\"blue\"],\"fixed_ips\":[]}]", 0, &e);
+		" {\"id\":\"d\",\"name\":\"net1\",\"shared\":false,\"mtu\":"
+		"9000,"
+		"  \"tags\":[\"blue\"],\"fixed_ips\":[]}]",
+		0, &e);
 
 	assert_non_null(j);
 	return j;
@@ -47,9 +51,11 @@ matching(const struct query_arg *args, size_t n, char *out, size_t len)
 
 	out[0] = '\0';
 	assert_int_equal(query_parse(CTL_PORT, args, n, &q, &err), 0);
-	json_array_foreach(all, i, o) {
+	json_array_foreach(all, i, o)
+	{
 		if (query_match(&q, o)) {
-			strncat(out, json_string_value(json_object_get(o, "id")),
+			strncat(out,
+				json_string_value(json_object_get(o, "id")),
 				len - strlen(out) - 1);
 		}
 	}
@@ -64,52 +70,52 @@ test_filters(void **state)
 
 	(void)state;
 	{
-		struct query_arg a[] = { { "name", "net1" } };
+		struct query_arg a[] = {{"name", "net1"}};
 
 		matching(a, 1, buf, sizeof(buf));
 		assert_string_equal(buf, "ad");
 	}
 	{
 		/* Repeated key: OR. */
-		struct query_arg a[] = { { "name", "net1" }, { "name", "net2" } };
+		struct query_arg a[] = {{"name", "net1"}, {"name", "net2"}};
 
 		matching(a, 2, buf, sizeof(buf));
 		assert_string_equal(buf, "abd");
 	}
 	{
 		/* Different keys: AND; booleans as strings. */
-		struct query_arg a[] = { { "name", "net1" },
-					 { "admin_state_up", "True" } };
+		struct query_arg a[] = {{"name", "net1"},
+					{"admin_state_up", "True"}};
 
 		matching(a, 2, buf, sizeof(buf));
 		assert_string_equal(buf, "");
 	}
 	{
-		struct query_arg a[] = { { "device_id", "x" } };
+		struct query_arg a[] = {{"device_id", "x"}};
 
 		matching(a, 1, buf, sizeof(buf));
 		assert_string_equal(buf, "");
 	}
 	{
-		struct query_arg a[] = { { "fixed_ips", "ip_address=10.0.0.4" } };
+		struct query_arg a[] = {{"fixed_ips", "ip_address=10.0.0.4"}};
 
 		matching(a, 1, buf, sizeof(buf));
 		assert_string_equal(buf, "b");
 	}
 	{
-		struct query_arg a[] = { { "tags", "red,blue" } };
+		struct query_arg a[] = {{"tags", "red,blue"}};
 
 		matching(a, 1, buf, sizeof(buf));
 		assert_string_equal(buf, "a");
 	}
 	{
-		struct query_arg a[] = { { "tags-any", "red,blue" } };
+		struct query_arg a[] = {{"tags-any", "red,blue"}};
 
 		matching(a, 1, buf, sizeof(buf));
 		assert_string_equal(buf, "cad");
 	}
 	{
-		struct query_arg a[] = { { "not-tags-any", "red" } };
+		struct query_arg a[] = {{"not-tags-any", "red"}};
 
 		matching(a, 1, buf, sizeof(buf));
 		assert_string_equal(buf, "bd");
@@ -119,7 +125,7 @@ test_filters(void **state)
 static void
 test_shared_bool(void **state)
 {
-	struct query_arg a[] = { { "shared", "true" } };
+	struct query_arg a[] = {{"shared", "true"}};
 	struct query q;
 	struct ctl_err err;
 	json_t *all = objs();
@@ -130,7 +136,7 @@ test_shared_bool(void **state)
 	assert_true(query_match(&q, json_array_get(all, 1)));
 	query_fini(&q);
 	{
-		struct query_arg m[] = { { "mtu", "1400" } };
+		struct query_arg m[] = {{"mtu", "1400"}};
 
 		assert_int_equal(query_parse(CTL_NETWORK, m, 1, &q, &err), 0);
 		assert_true(query_match(&q, json_array_get(all, 2)));
@@ -148,39 +154,39 @@ test_bad_args(void **state)
 
 	(void)state;
 	{
-		struct query_arg a[] = { { "colour", "red" } };
+		struct query_arg a[] = {{"colour", "red"}};
 
 		assert_int_not_equal(query_parse(CTL_NETWORK, a, 1, &q, &err),
 				     0);
 		assert_int_equal(ctl_err_status(err.code), 400);
 	}
 	{
-		struct query_arg a[] = { { "limit", "-1" } };
+		struct query_arg a[] = {{"limit", "-1"}};
 
 		assert_int_not_equal(query_parse(CTL_NETWORK, a, 1, &q, &err),
 				     0);
 	}
 	{
-		struct query_arg a[] = { { "limit", "ten" } };
+		struct query_arg a[] = {{"limit", "ten"}};
 
 		assert_int_not_equal(query_parse(CTL_NETWORK, a, 1, &q, &err),
 				     0);
 	}
 	{
-		struct query_arg a[] = { { "sort_key", "colour" } };
+		struct query_arg a[] = {{"sort_key", "colour"}};
 
 		assert_int_not_equal(query_parse(CTL_NETWORK, a, 1, &q, &err),
 				     0);
 	}
 	{
-		struct query_arg a[] = { { "sort_key", "name" },
-					 { "sort_dir", "up" } };
+		struct query_arg a[] = {{"sort_key", "name"},
+					{"sort_dir", "up"}};
 
 		assert_int_not_equal(query_parse(CTL_NETWORK, a, 2, &q, &err),
 				     0);
 	}
 	{
-		struct query_arg a[] = { { "page_reverse", "perhaps" } };
+		struct query_arg a[] = {{"page_reverse", "perhaps"}};
 
 		assert_int_not_equal(query_parse(CTL_NETWORK, a, 1, &q, &err),
 				     0);
@@ -189,8 +195,8 @@ test_bad_args(void **state)
 
 /* Run a paged query; ids of the page into out. */
 static void
-page(const struct query_arg *args, size_t n, char *out, size_t len,
-     char *next, char *prev)
+page(const struct query_arg *args, size_t n, char *out, size_t len, char *next,
+     char *prev)
 {
 	const char *nm, *pm;
 	struct query q;
@@ -201,7 +207,8 @@ page(const struct query_arg *args, size_t n, char *out, size_t len,
 	out[0] = '\0';
 	assert_int_equal(query_parse(CTL_NETWORK, args, n, &q, &err), 0);
 	assert_int_equal(query_page(&q, all, &pg, &nm, &pm, &err), 0);
-	json_array_foreach(pg, i, o) {
+	json_array_foreach(pg, i, o)
+	{
 		json_t *id = json_object_get(o, "id");
 
 		strncat(out, id ? json_string_value(id) : "-",
@@ -221,15 +228,15 @@ test_paging(void **state)
 
 	(void)state;
 	{
-		struct query_arg a[] = { { "limit", "2" } };
+		struct query_arg a[] = {{"limit", "2"}};
 
 		page(a, 1, buf, sizeof(buf), nx, pv);
-		assert_string_equal(buf, "ab");	/* sorted by id */
+		assert_string_equal(buf, "ab"); /* sorted by id */
 		assert_string_equal(nx, "b");
 		assert_string_equal(pv, "");
 	}
 	{
-		struct query_arg a[] = { { "limit", "2" }, { "marker", "b" } };
+		struct query_arg a[] = {{"limit", "2"}, {"marker", "b"}};
 
 		page(a, 2, buf, sizeof(buf), nx, pv);
 		assert_string_equal(buf, "cd");
@@ -237,8 +244,9 @@ test_paging(void **state)
 		assert_string_equal(pv, "c");
 	}
 	{
-		struct query_arg a[] = { { "limit", "1" }, { "marker", "c" },
-					 { "page_reverse", "True" } };
+		struct query_arg a[] = {{"limit", "1"},
+					{"marker", "c"},
+					{"page_reverse", "True"}};
 
 		page(a, 3, buf, sizeof(buf), nx, pv);
 		assert_string_equal(buf, "b");
@@ -247,15 +255,15 @@ test_paging(void **state)
 	}
 	{
 		/* Sort by mtu desc then name asc; id breaks the tie. */
-		struct query_arg a[] = { { "sort_key", "mtu" },
-					 { "sort_dir", "desc" },
-					 { "sort_key", "name" } };
+		struct query_arg a[] = {{"sort_key", "mtu"},
+					{"sort_dir", "desc"},
+					{"sort_key", "name"}};
 
 		page(a, 3, buf, sizeof(buf), nx, pv);
 		assert_string_equal(buf, "dcab");
 	}
 	{
-		struct query_arg a[] = { { "marker", "zz" } };
+		struct query_arg a[] = {{"marker", "zz"}};
 		const char *nm, *pm;
 		struct query q;
 		struct ctl_err err;
@@ -270,8 +278,7 @@ test_paging(void **state)
 	}
 	{
 		/* fields= projects the objects. */
-		struct query_arg a[] = { { "fields", "name" },
-					 { "fields", "mtu" } };
+		struct query_arg a[] = {{"fields", "name"}, {"fields", "mtu"}};
 		const char *nm, *pm;
 		struct query q;
 		struct ctl_err err;
@@ -290,18 +297,18 @@ test_paging(void **state)
 static void
 test_link(void **state)
 {
-	struct query_arg a[] = { { "limit", "2" }, { "name", "a b&c" },
-				 { "marker", "old" } };
+	struct query_arg a[] = {
+		{"limit", "2"}, {"name", "a b&c"}, {"marker", "old"}};
 	char *s;
 
 	(void)state;
 	s = query_link("http://h:1/v2.0/networks", a, 3, "m1", false);
 	assert_string_equal(s, "http://h:1/v2.0/networks?limit=2&"
-			    "name=a%20b%26c&marker=m1");
+			       "name=a%20b%26c&marker=m1");
 	free(s);
 	s = query_link("http://h:1/v2.0/networks", a, 1, "m2", true);
 	assert_string_equal(s, "http://h:1/v2.0/networks?limit=2&marker=m2&"
-			    "page_reverse=True");
+			       "page_reverse=True");
 	free(s);
 }
 

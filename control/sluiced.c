@@ -33,7 +33,7 @@ static void
 sluiced_usage(void)
 {
 	fprintf(stderr, "usage: sluiced [-c FILE] [-o section.key=value]... "
-		"[-t]\n");
+			"[-t]\n");
 }
 
 /* Read a whole (small) file; caller frees. NULL on error (logged). */
@@ -52,8 +52,10 @@ sluiced_slurp(const char *path)
 	if (buf != NULL) {
 		n = fread(buf, 1, SLUICED_PEM_MAX + 1, f);
 		if (n > SLUICED_PEM_MAX || ferror(f)) {
-			log_error("main", "read %s: error or larger than %d "
-				  "bytes", path, SLUICED_PEM_MAX);
+			log_error("main",
+				  "read %s: error or larger than %d "
+				  "bytes",
+				  path, SLUICED_PEM_MAX);
 			free(buf);
 			buf = NULL;
 		} else {
@@ -78,12 +80,12 @@ main(int argc, char **argv)
 	const char *conf_path = NULL;
 	struct event *ev_term = NULL, *ev_int = NULL;
 	struct event_base *base = NULL;
-	struct http_config hc = { 0 };
-	struct api_config ac = { 0 };
+	struct http_config hc = {0};
+	struct api_config ac = {0};
 	struct store *st = NULL;
 	struct ctl *ctl = NULL;
 	struct dpsync *dps = NULL;
-	struct dpsync_config dc = { 0 };
+	struct dpsync_config dc = {0};
 	struct api *api = NULL;
 	struct http *http = NULL;
 	char *cert = NULL, *key = NULL;
@@ -196,17 +198,19 @@ main(int argc, char **argv)
 	if (ev_term == NULL || ev_int == NULL ||
 	    event_add(ev_term, NULL) != 0 || event_add(ev_int, NULL) != 0)
 		goto out_dpsync;
-	log_info("main", "serving the Neutron API on %s://%s (port %u, auth "
-		 "%s, store %s)", cert != NULL ? "https" : "http", cf->listen,
-		 http_port(http), cf->auth == API_AUTH_NONE ? "none" : "token",
-		 cf->db_path);
+	log_info("main",
+		 "serving the Neutron API on %s://%s (port %u, auth "
+		 "%s, store %s)",
+		 cert != NULL ? "https" : "http", cf->listen, http_port(http),
+		 cf->auth == API_AUTH_NONE ? "none" : "token", cf->db_path);
 	if (event_base_dispatch(base) < 0)
 		log_error("main", "event loop failed");
 	else
 		rc = 0;
-	log_info("main", "stopped (%lu requests answered with 4xx, %lu "
-		 "malformed HTTP requests refused)", api_client_errors(api),
-		 http_rejected(http));
+	log_info("main",
+		 "stopped (%lu requests answered with 4xx, %lu "
+		 "malformed HTTP requests refused)",
+		 api_client_errors(api), http_rejected(http));
 
 out_dpsync:
 	if (ev_term)

@@ -21,7 +21,7 @@ struct store {
 	sqlite3 *db;
 	unsigned n_cached;
 	struct {
-		const char *sql;	/* static string, compared by address */
+		const char *sql; /* static string, compared by address */
 		sqlite3_stmt *stmt;
 	} cache[STORE_CACHE_MAX];
 };
@@ -122,8 +122,9 @@ store_open(const char *path, struct store **out)
 	st = calloc(1, sizeof(*st));
 	if (st == NULL)
 		return -ENOMEM;
-	if (sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE |
-			    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+	if (sqlite3_open_v2(path, &st->db,
+			    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+				    SQLITE_OPEN_NOMUTEX,
 			    NULL) != SQLITE_OK) {
 		log_error("store", "open %s: %s", path,
 			  st->db ? sqlite3_errmsg(st->db) : "out of memory");
@@ -134,16 +135,17 @@ store_open(const char *path, struct store **out)
 	    store_exec(st, "PRAGMA synchronous=FULL;") != 0 ||
 	    store_exec(st, "PRAGMA foreign_keys=ON;") != 0)
 		goto fail_open;
-	if (sqlite3_prepare_v2(st->db, "PRAGMA user_version;", -1, &s,
-			       NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(st->db, "PRAGMA user_version;", -1, &s, NULL) !=
+	    SQLITE_OK)
 		goto fail_open;
 	if (sqlite3_step(s) == SQLITE_ROW)
 		version = sqlite3_column_int(s, 0);
 	sqlite3_finalize(s);
 	if (version > STORE_SCHEMA_VERSION) {
-		log_error("store", "open %s: schema version %d is newer than "
-			  "this sluiced (%d)", path, version,
-			  STORE_SCHEMA_VERSION);
+		log_error("store",
+			  "open %s: schema version %d is newer than "
+			  "this sluiced (%d)",
+			  path, version, STORE_SCHEMA_VERSION);
 		goto fail_open;
 	}
 	if (store_exec(st, "BEGIN IMMEDIATE;") != 0)
@@ -620,8 +622,7 @@ store_ip_add(struct store *st, const char *subnet_id, const struct ctl_ip *ip,
 	return store_step_write(st, s, "add ip");
 }
 
-static const char store_ip_del[] =
-	"DELETE FROM ip_allocations WHERE port_id=?";
+static const char store_ip_del[] = "DELETE FROM ip_allocations WHERE port_id=?";
 
 int
 store_ip_del_port(struct store *st, const char *port_id)
@@ -638,8 +639,8 @@ static const char store_ip_owner_sql[] =
 	"SELECT port_id FROM ip_allocations WHERE subnet_id=? AND ip=?";
 
 int
-store_ip_owner(struct store *st, const char *subnet_id,
-	       const struct ctl_ip *ip, char *port_id)
+store_ip_owner(struct store *st, const char *subnet_id, const struct ctl_ip *ip,
+	       char *port_id)
 {
 	sqlite3_stmt *s = store_stmt(st, store_ip_owner_sql);
 	int step, rc = -ENOENT;
@@ -711,14 +712,12 @@ store_ip_used(struct store *st, const char *subnet_id, int family,
 	return 0;
 }
 
-static const char store_ip_max_sql[] =
-	"SELECT max(ip) FROM ip_allocations"
-	" WHERE subnet_id=? AND ip>=? AND ip<=?";
+static const char store_ip_max_sql[] = "SELECT max(ip) FROM ip_allocations"
+				       " WHERE subnet_id=? AND ip>=? AND ip<=?";
 
 int
-store_ip_max(struct store *st, const char *subnet_id,
-	     const struct ctl_ip *lo, const struct ctl_ip *hi,
-	     struct ctl_ip *out)
+store_ip_max(struct store *st, const char *subnet_id, const struct ctl_ip *lo,
+	     const struct ctl_ip *hi, struct ctl_ip *out)
 {
 	sqlite3_stmt *s = store_stmt(st, store_ip_max_sql);
 	size_t alen = lo->family == 6 ? 16 : 4;
@@ -763,8 +762,8 @@ static const char store_ip_count_sql[] =
 	" WHERE a.subnet_id=? AND p.device_owner<>?";
 
 int
-store_ip_count(struct store *st, const char *subnet_id,
-	       const char *skip_owner, unsigned *n)
+store_ip_count(struct store *st, const char *subnet_id, const char *skip_owner,
+	       unsigned *n)
 {
 	sqlite3_stmt *s = store_stmt(st, store_ip_count_sql);
 
@@ -792,8 +791,9 @@ store_port_count(struct store *st, const char *network_id,
 	sqlite3_bind_text(s, 1, network_id, -1, SQLITE_STATIC);
 	/* Unused slots repeat the last owner (or an impossible one). */
 	for (i = 0; i < 3; i++) {
-		const char *o = skip_owners != NULL && skip_owners[0] != NULL ?
-				skip_owners[0] : NULL;
+		const char *o = skip_owners != NULL && skip_owners[0] != NULL
+					? skip_owners[0]
+					: NULL;
 
 		if (o != NULL) {
 			last = o;
@@ -846,8 +846,7 @@ store_mac_used(struct store *st, const char *network_id, const uint8_t *mac,
 	return rc;
 }
 
-static const char store_vni_sql[] =
-	"SELECT count(*) FROM networks WHERE vni=?";
+static const char store_vni_sql[] = "SELECT count(*) FROM networks WHERE vni=?";
 
 int
 store_vni_used(struct store *st, uint32_t vni, bool *used)

@@ -74,8 +74,7 @@ int store_foreach_doc(struct store *st, enum ctl_kind kind,
 /* Get one object by id: 0, -ENOENT or -EIO. */
 int store_network_get(struct store *st, const char *id,
 		      struct ctl_network *out);
-int store_subnet_get(struct store *st, const char *id,
-		     struct ctl_subnet *out);
+int store_subnet_get(struct store *st, const char *id, struct ctl_subnet *out);
 int store_port_get(struct store *st, const char *id, struct ctl_port *out);
 
 /*
@@ -85,8 +84,7 @@ int store_port_get(struct store *st, const char *id, struct ctl_port *out);
  */
 int store_network_put(struct store *st, const struct ctl_network *n,
 		      bool is_new);
-int store_subnet_put(struct store *st, const struct ctl_subnet *s,
-		     bool is_new);
+int store_subnet_put(struct store *st, const struct ctl_subnet *s, bool is_new);
 int store_port_put(struct store *st, const struct ctl_port *p, bool is_new);
 
 /* Delete by id (a port's IP allocations go with it). 0, -ENOENT, -EIO. */
@@ -139,8 +137,8 @@ int store_port_count(struct store *st, const char *network_id,
 int store_subnet_ids(struct store *st, const char *network_id,
 		     void (*cb)(void *arg, const char *id), void *arg);
 /* True if mac is held by a port of network_id. */
-int store_mac_used(struct store *st, const char *network_id,
-		   const uint8_t *mac, bool *used);
+int store_mac_used(struct store *st, const char *network_id, const uint8_t *mac,
+		   bool *used);
 /* True if vni is held by a network. */
 int store_vni_used(struct store *st, uint32_t vni, bool *used);
 /* A free VNI (max + 1, else the lowest gap). 0 or -ENOSPC. */

@@ -30,7 +30,7 @@ struct fx {
 	unsigned n_deleted[CTL_KIND_COUNT];
 };
 
-static const struct ctl_auth admin = { true, "admin" };
+static const struct ctl_auth admin = {true, "admin"};
 
 static void
 count(struct fx *f, enum ctl_kind k, enum ctl_change what)
@@ -47,9 +47,9 @@ static void
 on_net(void *arg, enum ctl_change what, const struct ctl_network *old,
        const struct ctl_network *cur)
 {
-	assert_true(what == CTL_CREATED ? old == NULL && cur != NULL :
-		    what == CTL_DELETED ? old != NULL && cur == NULL :
-					  old != NULL && cur != NULL);
+	assert_true(what == CTL_CREATED	  ? old == NULL && cur != NULL
+		    : what == CTL_DELETED ? old != NULL && cur == NULL
+					  : old != NULL && cur != NULL);
 	count(arg, CTL_NETWORK, what);
 }
 
@@ -75,8 +75,7 @@ on_port(void *arg, enum ctl_change what, const struct ctl_port *old,
 		struct ctl_port *p = malloc(sizeof(*p));
 
 		assert_int_equal(store_port_get(f->st, cur->m.id, p), 0);
-		assert_int_equal(p->m.revision_number,
-				 cur->m.revision_number);
+		assert_int_equal(p->m.revision_number, cur->m.revision_number);
 		free(p);
 	}
 }
@@ -85,7 +84,7 @@ static int
 setup(void **state)
 {
 	struct fx *f = calloc(1, sizeof(*f));
-	struct ctl_observer obs = { on_net, on_sub, on_port, NULL };
+	struct ctl_observer obs = {on_net, on_sub, on_port, NULL};
 	int fd;
 
 	snprintf(f->path, sizeof(f->path), "/tmp/store_test.XXXXXX");
@@ -157,7 +156,8 @@ mk_sub(struct fx *f, const char *net_id, const char *cidr,
 	struct ctl_err err;
 	unsigned pr;
 	json_t *j = J("{\"network_id\":\"%s\",\"ip_version\":4,"
-		      "\"cidr\":\"%s\"}", net_id, cidr);
+		      "\"cidr\":\"%s\"}",
+		      net_id, cidr);
 
 	assert_int_equal(model_subnet_decode(j, MODEL_CREATE, out, &pr, &err),
 			 0);
@@ -216,8 +216,10 @@ test_rows(void **state)
 	assert_int_equal(n.m.created_at, m.m.created_at);
 	assert_int_equal(n.segmentation_id, m.segmentation_id);
 	assert_int_equal(n.mtu, m.mtu);
-	assert_int_equal(store_network_get(f->st,
-		"00000000-0000-0000-0000-000000000000", &m), -ENOENT);
+	assert_int_equal(
+		store_network_get(f->st, "00000000-0000-0000-0000-000000000000",
+				  &m),
+		-ENOENT);
 	/* VNI uniqueness at the row level. */
 	m = n;
 	model_uuid_new(m.m.id);
@@ -232,8 +234,7 @@ test_rows(void **state)
 		char body[256];
 
 		mk_sub(f, n.m.id, "10.0.0.0/24", &s);
-		snprintf(body, sizeof(body), "{\"network_id\":\"%s\"}",
-			 n.m.id);
+		snprintf(body, sizeof(body), "{\"network_id\":\"%s\"}", n.m.id);
 		assert_int_equal(mk_port(f, &admin, body, &p, &err), 0);
 		assert_int_equal(p.n_fixed_ips, 1);
 		ipam_ip_parse("10.0.0.2", &ip);
@@ -241,12 +242,14 @@ test_rows(void **state)
 		assert_int_equal(store_ip_owner(f->st, s.m.id, &ip, owner), 0);
 		assert_string_equal(owner, p.m.id);
 		assert_int_equal(store_begin(f->st), 0);
-		assert_int_equal(store_ip_add(f->st, s.m.id, &ip, p.m.id,
-					      n.m.id), -EEXIST);
+		assert_int_equal(
+			store_ip_add(f->st, s.m.id, &ip, p.m.id, n.m.id),
+			-EEXIST);
 		store_rollback(f->st);
 		/* Deleting the port frees its address (cascade). */
 		assert_int_equal(ctl_port_delete(f->ctl, &admin, p.m.id,
-						 CTL_NO_IF_MATCH, &err), 0);
+						 CTL_NO_IF_MATCH, &err),
+				 0);
 		assert_int_equal(store_ip_owner(f->st, s.m.id, &ip, owner),
 				 -ENOENT);
 	}
@@ -284,10 +287,11 @@ test_bulk_rollback(void **state)
 	mk_sub(f, n.m.id, "10.0.0.0/24", &s);
 	for (i = 0; i < 3; i++) {
 		j = J("{\"network_id\":\"%s\",\"fixed_ips\":"
-		      "[{\"ip_address\":\"10.0.0.%d\"}]}", n.m.id,
-		      i == 2 ? 10 : 10 + i);
-		assert_int_equal(model_port_decode(j, MODEL_CREATE, &p[i],
-						   &pr[i], &err), 0);
+		      "[{\"ip_address\":\"10.0.0.%d\"}]}",
+		      n.m.id, i == 2 ? 10 : 10 + i);
+		assert_int_equal(
+			model_port_decode(j, MODEL_CREATE, &p[i], &pr[i], &err),
+			0);
 		json_decref(j);
 	}
 	f->n_created[CTL_PORT] = 0;
@@ -317,21 +321,27 @@ test_in_use(void **state)
 	mk_sub(f, n.m.id, "10.0.0.0/24", &s);
 	snprintf(body, sizeof(body), "{\"network_id\":\"%s\"}", n.m.id);
 	assert_int_equal(mk_port(f, &admin, body, &p, &err), 0);
-	snprintf(body, sizeof(body), "{\"network_id\":\"%s\","
-		 "\"device_owner\":\"network:dhcp\"}", n.m.id);
+	snprintf(body, sizeof(body),
+		 "{\"network_id\":\"%s\","
+		 "\"device_owner\":\"network:dhcp\"}",
+		 n.m.id);
 	assert_int_equal(mk_port(f, &admin, body, &d, &err), 0);
 	assert_int_not_equal(ctl_network_delete(f->ctl, &admin, n.m.id,
-						CTL_NO_IF_MATCH, &err), 0);
+						CTL_NO_IF_MATCH, &err),
+			     0);
 	assert_int_equal(err.code, CTL_E_NETWORK_IN_USE);
 	assert_int_not_equal(ctl_subnet_delete(f->ctl, &admin, s.m.id,
-					       CTL_NO_IF_MATCH, &err), 0);
+					       CTL_NO_IF_MATCH, &err),
+			     0);
 	assert_int_equal(err.code, CTL_E_SUBNET_IN_USE);
-	assert_int_equal(ctl_port_delete(f->ctl, &admin, p.m.id,
-					 CTL_NO_IF_MATCH, &err), 0);
+	assert_int_equal(
+		ctl_port_delete(f->ctl, &admin, p.m.id, CTL_NO_IF_MATCH, &err),
+		0);
 	/* Only the DHCP port is left: it goes with the network. */
 	f->n_deleted[CTL_PORT] = 0;
 	assert_int_equal(ctl_network_delete(f->ctl, &admin, n.m.id,
-					    CTL_NO_IF_MATCH, &err), 0);
+					    CTL_NO_IF_MATCH, &err),
+			 0);
 	assert_int_equal(f->n_deleted[CTL_PORT], 1);
 	assert_int_equal(f->n_deleted[CTL_SUBNET], 1);
 	assert_int_equal(rows(f, CTL_PORT), 0);
@@ -348,11 +358,11 @@ test_update_if_match(void **state)
 
 	mk_net(f, &admin, "{\"name\":\"rev\"}", &n);
 	b = J("{\"mtu\":\"1300\"}");
-	assert_int_not_equal(ctl_network_update(f->ctl, &admin, n.m.id, b, 7,
-						&u, &err), 0);
+	assert_int_not_equal(
+		ctl_network_update(f->ctl, &admin, n.m.id, b, 7, &u, &err), 0);
 	assert_int_equal(err.code, CTL_E_REVISION);
-	assert_int_equal(ctl_network_update(f->ctl, &admin, n.m.id, b, 1, &u,
-					    &err), 0);
+	assert_int_equal(
+		ctl_network_update(f->ctl, &admin, n.m.id, b, 1, &u, &err), 0);
 	assert_int_equal(u.mtu, 1300);
 	assert_int_equal(u.m.revision_number, 2);
 	assert_string_equal(u.m.id, n.m.id);
@@ -360,7 +370,8 @@ test_update_if_match(void **state)
 	/* Read-only attribute in a PUT: 400 and unchanged. */
 	b = J("{\"status\":\"DOWN\"}");
 	assert_int_not_equal(ctl_network_update(f->ctl, &admin, n.m.id, b,
-						CTL_NO_IF_MATCH, &u, &err), 0);
+						CTL_NO_IF_MATCH, &u, &err),
+			     0);
 	json_decref(b);
 	assert_int_equal(store_network_get(f->st, n.m.id, &u), 0);
 	assert_int_equal(u.m.revision_number, 2);
@@ -371,22 +382,23 @@ test_update_if_match(void **state)
 		char body[128];
 
 		mk_sub(f, n.m.id, "10.9.0.0/24", &s);
-		snprintf(body, sizeof(body), "{\"network_id\":\"%s\"}",
-			 n.m.id);
+		snprintf(body, sizeof(body), "{\"network_id\":\"%s\"}", n.m.id);
 		assert_int_equal(mk_port(f, &admin, body, &p, &err), 0);
 		f->n_updated[CTL_PORT] = 0;
-		assert_int_equal(ctl_port_set_status(f->ctl, p.m.id,
-						     CTL_STATUS_ACTIVE), 0);
-		assert_int_equal(ctl_port_set_binding(f->ctl, p.m.id,
-			"vhostuser", "{\"vhostuser_socket\":\"/run/x\"}"),
+		assert_int_equal(
+			ctl_port_set_status(f->ctl, p.m.id, CTL_STATUS_ACTIVE),
 			0);
+		assert_int_equal(ctl_port_set_binding(
+					 f->ctl, p.m.id, "vhostuser",
+					 "{\"vhostuser_socket\":\"/run/x\"}"),
+				 0);
 		assert_int_equal(f->n_updated[CTL_PORT], 2);
 		assert_int_equal(store_port_get(f->st, p.m.id, &p), 0);
 		assert_int_equal(p.status, CTL_STATUS_ACTIVE);
 		assert_string_equal(p.vif_type, "vhostuser");
 		assert_int_equal(p.m.revision_number, 3);
-		assert_int_not_equal(ctl_port_set_binding(f->ctl, p.m.id,
-			"bogus", "{}"), 0);
+		assert_int_not_equal(
+			ctl_port_set_binding(f->ctl, p.m.id, "bogus", "{}"), 0);
 	}
 }
 
@@ -394,10 +406,10 @@ static void
 test_projects(void **state)
 {
 	struct fx *f = *state;
-	struct ctl_auth pa = { false, "projA" }, pb = { false, "projB" };
+	struct ctl_auth pa = {false, "projA"}, pb = {false, "projB"};
 	struct ctl_network n, m;
 	struct ctl_err err;
-	struct store_query q = { 0 };
+	struct store_query q = {0};
 	unsigned cnt = 0;
 	char body[128];
 	struct ctl_port p;
@@ -405,8 +417,7 @@ test_projects(void **state)
 	mk_net(f, &pa, "{\"name\":\"a\"}", &n);
 	assert_string_equal(n.m.project_id, "projA");
 	assert_int_equal(ctl_network_get(f->ctl, &pa, n.m.id, &m, &err), 0);
-	assert_int_not_equal(ctl_network_get(f->ctl, &pb, n.m.id, &m, &err),
-			     0);
+	assert_int_not_equal(ctl_network_get(f->ctl, &pb, n.m.id, &m, &err), 0);
 	assert_int_equal(ctl_err_status(err.code), 404);
 	/* B may not create a port on A's network, nor claim A's project. */
 	snprintf(body, sizeof(body), "{\"network_id\":\"%s\"}", n.m.id);
@@ -417,31 +428,35 @@ test_projects(void **state)
 		unsigned pr;
 		json_t *j = J("{\"project_id\":\"projA\"}");
 
-		assert_int_equal(model_network_decode(j, MODEL_CREATE, &x, &pr,
-						      &err), 0);
+		assert_int_equal(
+			model_network_decode(j, MODEL_CREATE, &x, &pr, &err),
+			0);
 		json_decref(j);
-		assert_int_not_equal(ctl_network_create(f->ctl, &pb, &x, &pr,
-							1, &err), 0);
+		assert_int_not_equal(
+			ctl_network_create(f->ctl, &pb, &x, &pr, 1, &err), 0);
 		assert_int_equal(ctl_err_status(err.code), 403);
 		/* Nor shared networks. */
 		j = J("{\"shared\":true}");
 		model_network_decode(j, MODEL_CREATE, &x, &pr, &err);
 		json_decref(j);
-		assert_int_not_equal(ctl_network_create(f->ctl, &pb, &x, &pr,
-							1, &err), 0);
+		assert_int_not_equal(
+			ctl_network_create(f->ctl, &pb, &x, &pr, 1, &err), 0);
 	}
 	/* Binding attributes and network:* owners are the admin's. */
 	{
 		struct ctl_network nb;
 
 		mk_net(f, &pb, "{\"name\":\"b\"}", &nb);
-		snprintf(body, sizeof(body), "{\"network_id\":\"%s\","
+		snprintf(body, sizeof(body),
+			 "{\"network_id\":\"%s\","
 			 "\"binding:profile\":{\"interface\":\"eth0\"}}",
 			 nb.m.id);
 		assert_int_not_equal(mk_port(f, &pb, body, &p, &err), 0);
 		assert_int_equal(err.code, CTL_E_FORBIDDEN);
-		snprintf(body, sizeof(body), "{\"network_id\":\"%s\","
-			 "\"device_owner\":\"network:dhcp\"}", nb.m.id);
+		snprintf(body, sizeof(body),
+			 "{\"network_id\":\"%s\","
+			 "\"device_owner\":\"network:dhcp\"}",
+			 nb.m.id);
 		assert_int_not_equal(mk_port(f, &pb, body, &p, &err), 0);
 		assert_int_equal(err.code, CTL_E_FORBIDDEN);
 		snprintf(body, sizeof(body), "{\"network_id\":\"%s\"}",
@@ -451,15 +466,21 @@ test_projects(void **state)
 			struct ctl_port u;
 			json_t *b = J("{\"binding:host_id\":\"h1\"}");
 
-			assert_int_not_equal(ctl_port_update(f->ctl, &pb,
-				p.m.id, b, CTL_NO_IF_MATCH, &u, &err), 0);
+			assert_int_not_equal(
+				ctl_port_update(f->ctl, &pb, p.m.id, b,
+						CTL_NO_IF_MATCH, &u, &err),
+				0);
 			assert_int_equal(err.code, CTL_E_FORBIDDEN);
-			assert_int_equal(ctl_port_update(f->ctl, &admin,
-				p.m.id, b, CTL_NO_IF_MATCH, &u, &err), 0);
+			assert_int_equal(ctl_port_update(f->ctl, &admin, p.m.id,
+							 b, CTL_NO_IF_MATCH, &u,
+							 &err),
+					 0);
 			json_decref(b);
 			b = J("{\"name\":\"renamed\"}");
-			assert_int_equal(ctl_port_update(f->ctl, &pb, p.m.id,
-				b, CTL_NO_IF_MATCH, &u, &err), 0);
+			assert_int_equal(ctl_port_update(f->ctl, &pb, p.m.id, b,
+							 CTL_NO_IF_MATCH, &u,
+							 &err),
+					 0);
 			json_decref(b);
 		}
 	}
@@ -471,25 +492,30 @@ test_projects(void **state)
 
 		mk_net(f, &admin, "{\"name\":\"sh\",\"shared\":true}", &sh);
 		mk_sub(f, sh.m.id, "10.77.0.0/24", &ss);
-		assert_int_equal(ctl_subnet_get(f->ctl, &pb, ss.m.id, &got,
-						&err), 0);
+		assert_int_equal(
+			ctl_subnet_get(f->ctl, &pb, ss.m.id, &got, &err), 0);
 		b = J("{\"name\":\"x\"}");
 		assert_int_not_equal(ctl_subnet_update(f->ctl, &pb, ss.m.id, b,
-			CTL_NO_IF_MATCH, &got, &err), 0);
+						       CTL_NO_IF_MATCH, &got,
+						       &err),
+				     0);
 		assert_int_equal(err.code, CTL_E_FORBIDDEN);
 		json_decref(b);
 		assert_int_not_equal(ctl_subnet_delete(f->ctl, &pb, ss.m.id,
-			CTL_NO_IF_MATCH, &err), 0);
+						       CTL_NO_IF_MATCH, &err),
+				     0);
 		q.project_id = "projB";
 		q.include_shared = true;
 		cnt = 0;
 		assert_int_equal(store_foreach_doc(f->st, CTL_SUBNET, &q,
-						   count_cb, &cnt), 0);
+						   count_cb, &cnt),
+				 0);
 		assert_int_equal(cnt, 1);
 		q.include_shared = false;
 		cnt = 0;
 		assert_int_equal(store_foreach_doc(f->st, CTL_SUBNET, &q,
-						   count_cb, &cnt), 0);
+						   count_cb, &cnt),
+				 0);
 		assert_int_equal(cnt, 0);
 		/* And a port of B on it gets an address from it. */
 		snprintf(body, sizeof(body), "{\"network_id\":\"%s\"}",
@@ -500,13 +526,13 @@ test_projects(void **state)
 	}
 	cnt = 0;
 	q.project_id = "projB";
-	assert_int_equal(store_foreach_doc(f->st, CTL_NETWORK, &q, count_cb,
-					   &cnt), 0);
+	assert_int_equal(
+		store_foreach_doc(f->st, CTL_NETWORK, &q, count_cb, &cnt), 0);
 	assert_int_equal(cnt, 1);
 	cnt = 0;
 	q.project_id = "projA";
-	assert_int_equal(store_foreach_doc(f->st, CTL_NETWORK, &q, count_cb,
-					   &cnt), 0);
+	assert_int_equal(
+		store_foreach_doc(f->st, CTL_NETWORK, &q, count_cb, &cnt), 0);
 	assert_int_equal(cnt, 1);
 }
 
@@ -522,17 +548,19 @@ test_port_ips(void **state)
 	json_t *b;
 
 	mk_net(f, &admin, "{\"name\":\"ips\"}", &n);
-	mk_sub(f, n.m.id, "10.0.0.0/29", &s);	/* .2 - .6 */
+	mk_sub(f, n.m.id, "10.0.0.0/29", &s); /* .2 - .6 */
 	/* Two picks on one subnet in one port get two addresses. */
-	snprintf(body, sizeof(body), "{\"network_id\":\"%s\",\"fixed_ips\":"
+	snprintf(body, sizeof(body),
+		 "{\"network_id\":\"%s\",\"fixed_ips\":"
 		 "[{\"subnet_id\":\"%s\"},{\"subnet_id\":\"%s\"}]}",
 		 n.m.id, s.m.id, s.m.id);
 	assert_int_equal(mk_port(f, &admin, body, &p, &err), 0);
 	assert_int_equal(p.n_fixed_ips, 2);
-	assert_int_not_equal(ipam_ip_cmp(&p.fixed_ips[0].ip,
-					 &p.fixed_ips[1].ip), 0);
+	assert_int_not_equal(
+		ipam_ip_cmp(&p.fixed_ips[0].ip, &p.fixed_ips[1].ip), 0);
 	/* An address outside the subnet, or the broadcast: 400. */
-	snprintf(body, sizeof(body), "{\"network_id\":\"%s\",\"fixed_ips\":"
+	snprintf(body, sizeof(body),
+		 "{\"network_id\":\"%s\",\"fixed_ips\":"
 		 "[{\"subnet_id\":\"%s\",\"ip_address\":\"10.0.0.7\"}]}",
 		 n.m.id, s.m.id);
 	assert_int_not_equal(mk_port(f, &admin, body, &p2, &err), 0);
@@ -547,14 +575,16 @@ test_port_ips(void **state)
 	/* Update: move p to a fixed address freed by nobody -> 409. */
 	b = J("{\"fixed_ips\":[{\"ip_address\":\"10.0.0.6\"}]}");
 	assert_int_not_equal(ctl_port_update(f->ctl, &admin, p.m.id, b,
-					     CTL_NO_IF_MATCH, &p2, &err), 0);
+					     CTL_NO_IF_MATCH, &p2, &err),
+			     0);
 	assert_int_equal(err.code, CTL_E_IP_IN_USE);
 	json_decref(b);
 	/* Keep one of its own addresses: fine, the other is freed. */
 	b = J("{\"fixed_ips\":[{\"ip_address\":\"10.0.0.2\"}],"
 	      "\"name\":\"moved\"}");
 	assert_int_equal(ctl_port_update(f->ctl, &admin, p.m.id, b,
-					 CTL_NO_IF_MATCH, &p2, &err), 0);
+					 CTL_NO_IF_MATCH, &p2, &err),
+			 0);
 	json_decref(b);
 	assert_int_equal(p2.n_fixed_ips, 1);
 	assert_string_equal(p2.m.name, "moved");
@@ -565,13 +595,14 @@ test_port_ips(void **state)
 		struct ctl_subnet o;
 		unsigned pr;
 		json_t *j = J("{\"network_id\":\"%s\",\"ip_version\":4,"
-			      "\"cidr\":\"10.0.0.0/16\"}", n.m.id);
+			      "\"cidr\":\"10.0.0.0/16\"}",
+			      n.m.id);
 
-		assert_int_equal(model_subnet_decode(j, MODEL_CREATE, &o, &pr,
-						     &err), 0);
+		assert_int_equal(
+			model_subnet_decode(j, MODEL_CREATE, &o, &pr, &err), 0);
 		json_decref(j);
-		assert_int_not_equal(ctl_subnet_create(f->ctl, &admin, &o, &pr,
-						       1, &err), 0);
+		assert_int_not_equal(
+			ctl_subnet_create(f->ctl, &admin, &o, &pr, 1, &err), 0);
 	}
 }
 

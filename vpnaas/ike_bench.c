@@ -24,7 +24,7 @@ static int qn;
 
 static void
 b_send(void *arg, const uint8_t *d, size_t n, const struct ike_addr *l,
-    const struct ike_addr *r)
+       const struct ike_addr *r)
 {
 	(void)arg;
 	if (qn == 16)
@@ -55,19 +55,18 @@ cfg(struct ike_conn_config *c, int me, const char *ike, const char *esp)
 	c->local.ip[3] = (uint8_t)(1 + me);
 	c->peer.ip[3] = (uint8_t)(2 - me);
 	c->local.port = c->peer.port = 500;
-	c->local_id = (struct ike_id){ IKE_ID_IPV4_ADDR, 4,
-	    { 10, 0, 0, (uint8_t)(1 + me) } };
-	c->peer_id = (struct ike_id){ IKE_ID_IPV4_ADDR, 4,
-	    { 10, 0, 0, (uint8_t)(2 - me) } };
+	c->local_id = (struct ike_id){
+		IKE_ID_IPV4_ADDR, 4, {10, 0, 0, (uint8_t)(1 + me)}};
+	c->peer_id = (struct ike_id){
+		IKE_ID_IPV4_ADDR, 4, {10, 0, 0, (uint8_t)(2 - me)}};
 	c->psk_len = 5;
 	memcpy(c->psk, "bench", 5);
 	ike_proposal_parse(ike, false, c->ike, 4, &c->n_ike);
 	ike_proposal_parse(esp, true, c->esp, 4, &c->n_esp);
 	c->n_local_ts = c->n_peer_ts = 1;
-	c->local_ts[0] = (struct ike_cidr){ AF_INET, { 10, (uint8_t)(1 + me) },
-	    16 };
-	c->peer_ts[0] = (struct ike_cidr){ AF_INET, { 10, (uint8_t)(2 - me) },
-	    16 };
+	c->local_ts[0] =
+		(struct ike_cidr){AF_INET, {10, (uint8_t)(1 + me)}, 16};
+	c->peer_ts[0] = (struct ike_cidr){AF_INET, {10, (uint8_t)(2 - me)}, 16};
 }
 
 static void
@@ -77,7 +76,7 @@ pump(struct ike_engine **e)
 		struct pkt p = q[--qn];
 
 		ike_engine_input(e[p.r.ip[3] == 2 ? 1 : 0], p.d, p.n, &p.r,
-		    &p.l, 0);
+				 &p.l, 0);
 	}
 }
 
@@ -85,17 +84,17 @@ int
 main(int argc, char **argv)
 {
 	static const char *const suites[][2] = {
-		{ "aes128gcm16-prfsha256-ecp256", "aes128gcm16" },
-		{ "aes256-sha256-modp2048", "aes256-sha256-modp2048" },
-		{ "chacha20poly1305-prfsha512-curve25519", "chacha20poly1305" },
-		{ "aes256gcm16-prfsha384-ecp384", "aes256gcm16" },
+		{"aes128gcm16-prfsha256-ecp256", "aes128gcm16"},
+		{"aes256-sha256-modp2048", "aes256-sha256-modp2048"},
+		{"chacha20poly1305-prfsha512-curve25519", "chacha20poly1305"},
+		{"aes256gcm16-prfsha384-ecp384", "aes256gcm16"},
 	};
 	int n = argc > 1 ? atoi(argv[1]) : 200, i, s;
-	struct ike_ops ops = { .send = b_send };
+	struct ike_ops ops = {.send = b_send};
 
 	ike_log_set(NULL, IKE_LOG_ERR);
 	printf("%-40s %12s %14s\n", "suite (ike / esp)", "ike_sa/s",
-	    "child_rekey/s");
+	       "child_rekey/s");
 	for (s = 0; s < 4; s++) {
 		struct ike_conn_config c[2];
 		struct ike_engine *e[2];
@@ -124,7 +123,7 @@ main(int argc, char **argv)
 		}
 		t2 = secs();
 		printf("%-40s %12.0f %14.0f\n", suites[s][0], n / (t1 - t0),
-		    n / (t2 - t1));
+		       n / (t2 - t1));
 		ike_engine_destroy(e[0]);
 		ike_engine_destroy(e[1]);
 	}

@@ -16,30 +16,30 @@
 
 struct alg_name {
 	const char *name;
-	uint8_t kind;		/* 'e' encr, 'i' integ(+prf for IKE), 'p' prf,
-				 * 'd' dh */
+	uint8_t kind; /* 'e' encr, 'i' integ(+prf for IKE), 'p' prf,
+		       * 'd' dh */
 	uint16_t id, bits;
 };
 
 static const struct alg_name algs[] = {
-	{ "aes128gcm16", 'e', IKE_ENCR_AES_GCM_16, 128 },
-	{ "aes128gcm", 'e', IKE_ENCR_AES_GCM_16, 128 },
-	{ "aes256gcm16", 'e', IKE_ENCR_AES_GCM_16, 256 },
-	{ "aes256gcm", 'e', IKE_ENCR_AES_GCM_16, 256 },
-	{ "chacha20poly1305", 'e', IKE_ENCR_CHACHA20_POLY1305, 256 },
-	{ "aes128", 'e', IKE_ENCR_AES_CBC, 128 },
-	{ "aes256", 'e', IKE_ENCR_AES_CBC, 256 },
-	{ "sha256", 'i', IKE_INTEG_HMAC_SHA2_256_128, IKE_PRF_HMAC_SHA2_256 },
-	{ "sha384", 'i', IKE_INTEG_HMAC_SHA2_384_192, IKE_PRF_HMAC_SHA2_384 },
-	{ "sha512", 'i', IKE_INTEG_HMAC_SHA2_512_256, IKE_PRF_HMAC_SHA2_512 },
-	{ "prfsha256", 'p', IKE_PRF_HMAC_SHA2_256, 0 },
-	{ "prfsha384", 'p', IKE_PRF_HMAC_SHA2_384, 0 },
-	{ "prfsha512", 'p', IKE_PRF_HMAC_SHA2_512, 0 },
-	{ "modp2048", 'd', IKE_DH_MODP2048, 0 },
-	{ "ecp256", 'd', IKE_DH_ECP256, 0 },
-	{ "ecp384", 'd', IKE_DH_ECP384, 0 },
-	{ "curve25519", 'd', IKE_DH_CURVE25519, 0 },
-	{ "x25519", 'd', IKE_DH_CURVE25519, 0 },
+	{"aes128gcm16", 'e', IKE_ENCR_AES_GCM_16, 128},
+	{"aes128gcm", 'e', IKE_ENCR_AES_GCM_16, 128},
+	{"aes256gcm16", 'e', IKE_ENCR_AES_GCM_16, 256},
+	{"aes256gcm", 'e', IKE_ENCR_AES_GCM_16, 256},
+	{"chacha20poly1305", 'e', IKE_ENCR_CHACHA20_POLY1305, 256},
+	{"aes128", 'e', IKE_ENCR_AES_CBC, 128},
+	{"aes256", 'e', IKE_ENCR_AES_CBC, 256},
+	{"sha256", 'i', IKE_INTEG_HMAC_SHA2_256_128, IKE_PRF_HMAC_SHA2_256},
+	{"sha384", 'i', IKE_INTEG_HMAC_SHA2_384_192, IKE_PRF_HMAC_SHA2_384},
+	{"sha512", 'i', IKE_INTEG_HMAC_SHA2_512_256, IKE_PRF_HMAC_SHA2_512},
+	{"prfsha256", 'p', IKE_PRF_HMAC_SHA2_256, 0},
+	{"prfsha384", 'p', IKE_PRF_HMAC_SHA2_384, 0},
+	{"prfsha512", 'p', IKE_PRF_HMAC_SHA2_512, 0},
+	{"modp2048", 'd', IKE_DH_MODP2048, 0},
+	{"ecp256", 'd', IKE_DH_ECP256, 0},
+	{"ecp384", 'd', IKE_DH_ECP384, 0},
+	{"curve25519", 'd', IKE_DH_CURVE25519, 0},
+	{"x25519", 'd', IKE_DH_CURVE25519, 0},
 };
 
 static int
@@ -107,7 +107,7 @@ check_proposal(struct ike_proposal_cfg *p, bool is_esp)
 		if (ike_cipher_is_aead(&p->encr[i]))
 			n_aead++;
 	if (n_aead != 0 && n_aead != p->n_encr)
-		return -EINVAL;		/* mixed AEAD and non-AEAD */
+		return -EINVAL; /* mixed AEAD and non-AEAD */
 	if (n_aead) {
 		if (p->n_integ && is_esp)
 			return -EINVAL;
@@ -134,7 +134,7 @@ check_proposal(struct ike_proposal_cfg *p, bool is_esp)
 
 int
 ike_proposal_parse(const char *s, bool is_esp, struct ike_proposal_cfg *out,
-    uint8_t max, uint8_t *n)
+		   uint8_t max, uint8_t *n)
 {
 	uint8_t count = 0;
 	const char *p = s;
@@ -190,7 +190,8 @@ wire_bits(const struct ike_cipher *c)
 
 void
 ike_conf_offer(const struct ike_proposal_cfg *cfg, uint8_t n, uint8_t proto,
-    const uint8_t *spi, uint8_t spi_len, bool with_dh, struct ike_sa_pl *out)
+	       const uint8_t *spi, uint8_t spi_len, bool with_dh,
+	       struct ike_sa_pl *out)
 {
 	uint8_t i, j;
 
@@ -206,7 +207,7 @@ ike_conf_offer(const struct ike_proposal_cfg *cfg, uint8_t n, uint8_t proto,
 			memcpy(pr->spi, spi, spi_len);
 		for (j = 0; j < c->n_encr; j++)
 			add_xf(pr, IKE_XF_ENCR, c->encr[j].encr,
-			    wire_bits(&c->encr[j]));
+			       wire_bits(&c->encr[j]));
 		if (proto == IKE_PROTO_IKE)
 			for (j = 0; j < c->n_prf; j++)
 				add_xf(pr, IKE_XF_PRF, c->prf[j], 0);
@@ -274,7 +275,7 @@ list_has(const uint16_t *l, uint8_t n, uint16_t id)
 /* Tries one configured proposal against one offered proposal. */
 static bool
 match(const struct ike_proposal_cfg *c, const struct ike_proposal *pr,
-    enum ike_dh_mode dhm, struct ike_sel *sel)
+      enum ike_dh_mode dhm, struct ike_sel *sel)
 {
 	bool got_e = false, got_i = false, got_p = false, got_d = false;
 	bool seen_i = false, seen_d = false, got_esn = false;
@@ -290,14 +291,15 @@ match(const struct ike_proposal_cfg *c, const struct ike_proposal *pr,
 			if (!got_e && cfg_has_encr(c, xf)) {
 				got_e = true;
 				sel->cipher.encr = xf->id;
-				sel->cipher.key_bits = xf->key_bits ?
-				    xf->key_bits : 256;
+				sel->cipher.key_bits =
+					xf->key_bits ? xf->key_bits : 256;
 			}
 			break;
 		case IKE_XF_INTEG:
 			seen_i = true;
-			if (!got_i && (list_has(c->integ, c->n_integ, xf->id) ||
-			    (c->n_integ == 0 && xf->id == IKE_INTEG_NONE))) {
+			if (!got_i &&
+			    (list_has(c->integ, c->n_integ, xf->id) ||
+			     (c->n_integ == 0 && xf->id == IKE_INTEG_NONE))) {
 				got_i = true;
 				sel->cipher.integ = xf->id;
 			}
@@ -352,7 +354,7 @@ match(const struct ike_proposal_cfg *c, const struct ike_proposal *pr,
 			return false;
 	} else {
 		if (dhm == IKE_DHM_CFG && c->n_dh && !got_d)
-			return false;	/* PFS required by policy */
+			return false; /* PFS required by policy */
 		if (seen_d && !got_d)
 			return false;
 		if (got_esn && !esn_no && !esn_yes)
@@ -368,8 +370,8 @@ match(const struct ike_proposal_cfg *c, const struct ike_proposal *pr,
 
 int
 ike_conf_select(const struct ike_proposal_cfg *cfg, uint8_t n,
-    const struct ike_sa_pl *offer, uint8_t proto, enum ike_dh_mode dhm,
-    struct ike_sel *sel)
+		const struct ike_sa_pl *offer, uint8_t proto,
+		enum ike_dh_mode dhm, struct ike_sel *sel)
 {
 	uint8_t i, j;
 
@@ -411,8 +413,10 @@ ike_conf_cidrs_ts(const struct ike_cidr *c, uint8_t n, struct ike_ts_pl *out)
 		t->port_hi = 0xffff;
 		for (b = 0; b < alen; b++) {
 			int bits = (int)c[i].prefix - 8 * (int)b;
-			uint8_t mask = bits >= 8 ? 0xff : bits <= 0 ? 0 :
-			    (uint8_t)(0xff << (8 - bits));
+			uint8_t mask = bits >= 8 ? 0xff
+				       : bits <= 0
+					       ? 0
+					       : (uint8_t)(0xff << (8 - bits));
 
 			t->start[b] = c[i].ip[b] & mask;
 			t->end[b] = (uint8_t)(c[i].ip[b] | ~mask);
@@ -422,8 +426,7 @@ ike_conf_cidrs_ts(const struct ike_cidr *c, uint8_t n, struct ike_ts_pl *out)
 }
 
 static bool
-ts_intersect(const struct ike_ts *a, const struct ike_ts *b,
-    struct ike_ts *out)
+ts_intersect(const struct ike_ts *a, const struct ike_ts *b, struct ike_ts *out)
 {
 	size_t alen = ts_alen(a);
 
@@ -437,16 +440,17 @@ ts_intersect(const struct ike_ts *a, const struct ike_ts *b,
 	out->port_hi = a->port_hi < b->port_hi ? a->port_hi : b->port_hi;
 	if (out->port_lo > out->port_hi)
 		return false;
-	memcpy(out->start, memcmp(a->start, b->start, alen) > 0 ? a->start :
-	    b->start, alen);
+	memcpy(out->start,
+	       memcmp(a->start, b->start, alen) > 0 ? a->start : b->start,
+	       alen);
 	memcpy(out->end, memcmp(a->end, b->end, alen) < 0 ? a->end : b->end,
-	    alen);
+	       alen);
 	return memcmp(out->start, out->end, alen) <= 0;
 }
 
 int
-ike_conf_narrow(const struct ike_ts_pl *offer,
-    const struct ike_ts_pl *allowed, struct ike_ts_pl *out)
+ike_conf_narrow(const struct ike_ts_pl *offer, const struct ike_ts_pl *allowed,
+		struct ike_ts_pl *out)
 {
 	uint8_t i, j;
 
@@ -454,14 +458,13 @@ ike_conf_narrow(const struct ike_ts_pl *offer,
 	for (i = 0; i < offer->n_ts; i++)
 		for (j = 0; j < allowed->n_ts && out->n_ts < IKE_MAX_TS; j++)
 			if (ts_intersect(&offer->ts[i], &allowed->ts[j],
-			    &out->ts[out->n_ts]))
+					 &out->ts[out->n_ts]))
 				out->n_ts++;
 	return out->n_ts ? 0 : -ENOENT;
 }
 
 bool
-ike_conf_ts_subset(const struct ike_ts_pl *got,
-    const struct ike_ts_pl *allowed)
+ike_conf_ts_subset(const struct ike_ts_pl *got, const struct ike_ts_pl *allowed)
 {
 	uint8_t i, j;
 
@@ -474,7 +477,7 @@ ike_conf_ts_subset(const struct ike_ts_pl *got,
 			struct ike_ts x;
 
 			ok = ts_intersect(&got->ts[i], &allowed->ts[j], &x) &&
-			    !memcmp(&x, &got->ts[i], sizeof(x));
+			     !memcmp(&x, &got->ts[i], sizeof(x));
 		}
 		if (!ok)
 			return false;

@@ -97,15 +97,15 @@ ike_dh_create(uint16_t group, struct ike_dh **out)
 		if (!ctx || EVP_PKEY_keygen_init(ctx) <= 0)
 			goto fail;
 	} else {
-		const char *name = group == IKE_DH_MODP2048 ? "modp_2048" :
-		    ec_curve(group);
+		const char *name = group == IKE_DH_MODP2048 ? "modp_2048"
+							    : ec_curve(group);
 
-		ctx = EVP_PKEY_CTX_new_from_name(NULL,
-		    group == IKE_DH_MODP2048 ? "DH" : "EC", NULL);
+		ctx = EVP_PKEY_CTX_new_from_name(
+			NULL, group == IKE_DH_MODP2048 ? "DH" : "EC", NULL);
 		if (!ctx || EVP_PKEY_keygen_init(ctx) <= 0)
 			goto fail;
 		params[0] = OSSL_PARAM_construct_utf8_string(
-		    OSSL_PKEY_PARAM_GROUP_NAME, (char *)name, 0);
+			OSSL_PKEY_PARAM_GROUP_NAME, (char *)name, 0);
 		params[1] = OSSL_PARAM_construct_end();
 		if (EVP_PKEY_CTX_set_params(ctx, params) <= 0)
 			goto fail;
@@ -123,7 +123,7 @@ fail:
 
 int
 ike_dh_create_private(uint16_t group, const uint8_t *priv, size_t priv_len,
-    struct ike_dh **out)
+		      struct ike_dh **out)
 {
 	OSSL_PARAM params[3];
 	EVP_PKEY_CTX *ctx = NULL;
@@ -138,7 +138,7 @@ ike_dh_create_private(uint16_t group, const uint8_t *priv, size_t priv_len,
 	rc = -EIO;
 	if (group == IKE_DH_CURVE25519) {
 		dh->pkey = EVP_PKEY_new_raw_private_key(EVP_PKEY_X25519, NULL,
-		    priv, priv_len);
+							priv, priv_len);
 		if (!dh->pkey)
 			goto fail;
 		*out = dh;
@@ -152,9 +152,9 @@ ike_dh_create_private(uint16_t group, const uint8_t *priv, size_t priv_len,
 	for (i = 0; i < priv_len; i++)
 		le[i] = priv[priv_len - 1 - i];
 	params[0] = OSSL_PARAM_construct_utf8_string(
-	    OSSL_PKEY_PARAM_GROUP_NAME, (char *)ec_curve(group), 0);
-	params[1] = OSSL_PARAM_construct_BN(OSSL_PKEY_PARAM_PRIV_KEY, le,
-	    priv_len);
+		OSSL_PKEY_PARAM_GROUP_NAME, (char *)ec_curve(group), 0);
+	params[1] =
+		OSSL_PARAM_construct_BN(OSSL_PKEY_PARAM_PRIV_KEY, le, priv_len);
 	params[2] = OSSL_PARAM_construct_end();
 	ctx = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL);
 	if (!ctx || EVP_PKEY_fromdata_init(ctx) <= 0 ||
@@ -198,7 +198,7 @@ ike_dh_public(const struct ike_dh *dh, uint8_t *out, size_t cap, size_t *len)
 		break;
 	case IKE_DH_MODP2048:
 		if (EVP_PKEY_get_bn_param(dh->pkey, OSSL_PKEY_PARAM_PUB_KEY,
-		    &bn) <= 0)
+					  &bn) <= 0)
 			return -EIO;
 		if (BN_bn2binpad(bn, out, (int)want) < 0) {
 			BN_free(bn);
@@ -208,9 +208,10 @@ ike_dh_public(const struct ike_dh *dh, uint8_t *out, size_t cap, size_t *len)
 		break;
 	default:
 		/* Uncompressed point 0x04 || x || y; IKE carries x || y. */
-		if (EVP_PKEY_get_octet_string_param(dh->pkey,
-		    OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY, enc, sizeof(enc),
-		    &got) <= 0 || got != want + 1 || enc[0] != 4)
+		if (EVP_PKEY_get_octet_string_param(
+			    dh->pkey, OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY, enc,
+			    sizeof(enc), &got) <= 0 ||
+		    got != want + 1 || enc[0] != 4)
 			return -EIO;
 		memcpy(out, enc + 1, want);
 		break;
@@ -232,23 +233,23 @@ peer_key(uint16_t group, const uint8_t *peer, size_t len)
 	if (len != ike_dh_pub_len(group))
 		return NULL;
 	if (group == IKE_DH_CURVE25519)
-		return EVP_PKEY_new_raw_public_key(EVP_PKEY_X25519, NULL,
-		    peer, len);
+		return EVP_PKEY_new_raw_public_key(EVP_PKEY_X25519, NULL, peer,
+						   len);
 	if (group == IKE_DH_MODP2048) {
 		for (i = 0; i < len; i++)
 			le[i] = peer[len - 1 - i];
 		params[0] = OSSL_PARAM_construct_utf8_string(
-		    OSSL_PKEY_PARAM_GROUP_NAME, "modp_2048", 0);
-		params[1] = OSSL_PARAM_construct_BN(OSSL_PKEY_PARAM_PUB_KEY,
-		    le, len);
+			OSSL_PKEY_PARAM_GROUP_NAME, "modp_2048", 0);
+		params[1] = OSSL_PARAM_construct_BN(OSSL_PKEY_PARAM_PUB_KEY, le,
+						    len);
 		ctx = EVP_PKEY_CTX_new_from_name(NULL, "DH", NULL);
 	} else {
 		enc[0] = 4;
 		memcpy(enc + 1, peer, len);
 		params[0] = OSSL_PARAM_construct_utf8_string(
-		    OSSL_PKEY_PARAM_GROUP_NAME, (char *)ec_curve(group), 0);
+			OSSL_PKEY_PARAM_GROUP_NAME, (char *)ec_curve(group), 0);
 		params[1] = OSSL_PARAM_construct_octet_string(
-		    OSSL_PKEY_PARAM_PUB_KEY, enc, len + 1);
+			OSSL_PKEY_PARAM_PUB_KEY, enc, len + 1);
 		ctx = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL);
 	}
 	params[2] = OSSL_PARAM_construct_end();
@@ -261,7 +262,7 @@ peer_key(uint16_t group, const uint8_t *peer, size_t len)
 
 int
 ike_dh_derive(struct ike_dh *dh, const uint8_t *peer, size_t peer_len,
-    uint8_t *out, size_t cap, size_t *len)
+	      uint8_t *out, size_t cap, size_t *len)
 {
 	EVP_PKEY_CTX *ctx = NULL;
 	EVP_PKEY *pk;
@@ -329,7 +330,7 @@ ike_prf_len(uint16_t prf)
 /* HMAC over the concatenation of n pieces; out gets the full output. */
 static int
 hmac_iov(const char *digest, const uint8_t *key, size_t key_len,
-    const struct iov *v, size_t n, uint8_t *out, size_t out_cap)
+	 const struct iov *v, size_t n, uint8_t *out, size_t out_cap)
 {
 	OSSL_PARAM params[2];
 	EVP_MAC *mac;
@@ -345,7 +346,7 @@ hmac_iov(const char *digest, const uint8_t *key, size_t key_len,
 	if (!ctx)
 		goto out;
 	params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST,
-	    (char *)digest, 0);
+						     (char *)digest, 0);
 	params[1] = OSSL_PARAM_construct_end();
 	if (!EVP_MAC_init(ctx, key_len ? key : nokey, key_len, params))
 		goto out;
@@ -362,8 +363,8 @@ out:
 }
 
 static int
-prf_iov(uint16_t prf, const uint8_t *key, size_t key_len,
-    const struct iov *v, size_t n, uint8_t *out)
+prf_iov(uint16_t prf, const uint8_t *key, size_t key_len, const struct iov *v,
+	size_t n, uint8_t *out)
 {
 	const char *d = prf_digest(prf);
 
@@ -373,17 +374,17 @@ prf_iov(uint16_t prf, const uint8_t *key, size_t key_len,
 }
 
 int
-ike_prf(uint16_t prf, const uint8_t *key, size_t key_len,
-    const uint8_t *data, size_t data_len, uint8_t *out)
+ike_prf(uint16_t prf, const uint8_t *key, size_t key_len, const uint8_t *data,
+	size_t data_len, uint8_t *out)
 {
-	struct iov v = { data, data_len };
+	struct iov v = {data, data_len};
 
 	return prf_iov(prf, key, key_len, &v, 1, out);
 }
 
 int
 ike_prf_plus(uint16_t prf, const uint8_t *key, size_t key_len,
-    const uint8_t *seed, size_t seed_len, uint8_t *out, size_t out_len)
+	     const uint8_t *seed, size_t seed_len, uint8_t *out, size_t out_len)
 {
 	uint8_t t[IKE_PRF_MAX];
 	size_t hl = ike_prf_len(prf), done = 0, take;
@@ -396,9 +397,9 @@ ike_prf_plus(uint16_t prf, const uint8_t *key, size_t key_len,
 		return -EINVAL;
 	while (done < out_len) {
 		struct iov v[3] = {
-			{ t, ctr == 1 ? 0 : hl },
-			{ seed, seed_len },
-			{ &ctr, 1 },
+			{t, ctr == 1 ? 0 : hl},
+			{seed, seed_len},
+			{&ctr, 1},
 		};
 
 		rc = prf_iov(prf, key, key_len, v, 3, t);
@@ -421,7 +422,7 @@ bool
 ike_cipher_is_aead(const struct ike_cipher *c)
 {
 	return c->encr == IKE_ENCR_AES_GCM_16 ||
-	    c->encr == IKE_ENCR_CHACHA20_POLY1305;
+	       c->encr == IKE_ENCR_CHACHA20_POLY1305;
 }
 
 static const char *
@@ -445,13 +446,13 @@ ike_cipher_valid(const struct ike_cipher *c)
 	switch (c->encr) {
 	case IKE_ENCR_AES_GCM_16:
 		return (c->key_bits == 128 || c->key_bits == 256) &&
-		    c->integ == IKE_INTEG_NONE;
+		       c->integ == IKE_INTEG_NONE;
 	case IKE_ENCR_CHACHA20_POLY1305:
 		return (c->key_bits == 256 || c->key_bits == 0) &&
-		    c->integ == IKE_INTEG_NONE;
+		       c->integ == IKE_INTEG_NONE;
 	case IKE_ENCR_AES_CBC:
 		return (c->key_bits == 128 || c->key_bits == 256) &&
-		    integ_digest(c->integ) != NULL;
+		       integ_digest(c->integ) != NULL;
 	default:
 		return false;
 	}
@@ -499,7 +500,7 @@ ike_cipher_iv_len(const struct ike_cipher *c)
 static size_t
 padded_len(const struct ike_cipher *c, size_t pt_len)
 {
-	size_t n = pt_len + 1;	/* pad length byte */
+	size_t n = pt_len + 1; /* pad length byte */
 
 	if (!ike_cipher_is_aead(c))
 		n = (n + 15) & ~(size_t)15;
@@ -510,7 +511,7 @@ size_t
 ike_cipher_sealed_len(const struct ike_cipher *c, size_t pt_len)
 {
 	return ike_cipher_iv_len(c) + padded_len(c, pt_len) +
-	    ike_cipher_icv_len(c);
+	       ike_cipher_icv_len(c);
 }
 
 static const EVP_CIPHER *
@@ -518,13 +519,13 @@ evp_cipher(const struct ike_cipher *c)
 {
 	switch (c->encr) {
 	case IKE_ENCR_AES_GCM_16:
-		return c->key_bits == 128 ? EVP_aes_128_gcm() :
-		    EVP_aes_256_gcm();
+		return c->key_bits == 128 ? EVP_aes_128_gcm()
+					  : EVP_aes_256_gcm();
 	case IKE_ENCR_CHACHA20_POLY1305:
 		return EVP_chacha20_poly1305();
 	case IKE_ENCR_AES_CBC:
-		return c->key_bits == 128 ? EVP_aes_128_cbc() :
-		    EVP_aes_256_cbc();
+		return c->key_bits == 128 ? EVP_aes_128_cbc()
+					  : EVP_aes_256_cbc();
 	default:
 		return NULL;
 	}
@@ -533,8 +534,8 @@ evp_cipher(const struct ike_cipher *c)
 /* AEAD: nonce = salt (last 4 key bytes) || 8-byte IV (RFC 5282 / 7634). */
 static int
 aead_run(const struct ike_cipher *c, bool enc, const uint8_t *key,
-    const uint8_t *iv, const uint8_t *aad, size_t aad_len,
-    const uint8_t *in, size_t in_len, uint8_t *out, uint8_t *tag)
+	 const uint8_t *iv, const uint8_t *aad, size_t aad_len,
+	 const uint8_t *in, size_t in_len, uint8_t *out, uint8_t *tag)
 {
 	size_t klen = ike_cipher_enc_key_len(c) - 4;
 	uint8_t nonce[12];
@@ -570,7 +571,7 @@ out:
 
 static int
 cbc_run(const struct ike_cipher *c, bool enc, const uint8_t *key,
-    const uint8_t *iv, const uint8_t *in, size_t len, uint8_t *out)
+	const uint8_t *iv, const uint8_t *in, size_t len, uint8_t *out)
 {
 	EVP_CIPHER_CTX *ctx;
 	int l, rc = -EIO;
@@ -591,8 +592,8 @@ out:
 
 int
 ike_sk_seal(const struct ike_cipher *c, const uint8_t *enc_key,
-    const uint8_t *integ_key, const uint8_t *hdr, size_t hdr_len,
-    const uint8_t *pt, size_t pt_len, uint8_t *out)
+	    const uint8_t *integ_key, const uint8_t *hdr, size_t hdr_len,
+	    const uint8_t *pt, size_t pt_len, uint8_t *out)
 {
 	size_t ivl = ike_cipher_iv_len(c), plen = padded_len(c, pt_len);
 	uint8_t *iv = out, *ct = out + ivl, *icv = ct + plen;
@@ -609,15 +610,16 @@ ike_sk_seal(const struct ike_cipher *c, const uint8_t *enc_key,
 	ct[plen - 1] = (uint8_t)(plen - pt_len - 1);
 	if (ike_cipher_is_aead(c))
 		return aead_run(c, true, enc_key, iv, hdr, hdr_len, ct, plen,
-		    ct, icv);
+				ct, icv);
 	rc = cbc_run(c, true, enc_key, iv, ct, plen, ct);
 	if (rc)
 		return rc;
 	{
-		struct iov v[2] = { { hdr, hdr_len }, { out, ivl + plen } };
+		struct iov v[2] = {{hdr, hdr_len}, {out, ivl + plen}};
 
 		rc = hmac_iov(integ_digest(c->integ), integ_key,
-		    ike_cipher_integ_key_len(c), v, 2, mac, sizeof(mac));
+			      ike_cipher_integ_key_len(c), v, 2, mac,
+			      sizeof(mac));
 	}
 	if (rc)
 		return rc;
@@ -627,8 +629,8 @@ ike_sk_seal(const struct ike_cipher *c, const uint8_t *enc_key,
 
 int
 ike_sk_open(const struct ike_cipher *c, const uint8_t *enc_key,
-    const uint8_t *integ_key, const uint8_t *hdr, size_t hdr_len,
-    const uint8_t *body, size_t body_len, uint8_t *pt, size_t *pt_len)
+	    const uint8_t *integ_key, const uint8_t *hdr, size_t hdr_len,
+	    const uint8_t *body, size_t body_len, uint8_t *pt, size_t *pt_len)
 {
 	size_t ivl = ike_cipher_iv_len(c), icvl = ike_cipher_icv_len(c);
 	const uint8_t *iv = body, *ct = body + ivl;
@@ -644,17 +646,18 @@ ike_sk_open(const struct ike_cipher *c, const uint8_t *enc_key,
 	clen = body_len - ivl - icvl;
 	if (ike_cipher_is_aead(c)) {
 		memcpy(tag, ct + clen, 16);
-		rc = aead_run(c, false, enc_key, iv, hdr, hdr_len, ct, clen,
-		    pt, tag);
+		rc = aead_run(c, false, enc_key, iv, hdr, hdr_len, ct, clen, pt,
+			      tag);
 		if (rc)
 			return rc;
 	} else {
-		struct iov v[2] = { { hdr, hdr_len }, { body, ivl + clen } };
+		struct iov v[2] = {{hdr, hdr_len}, {body, ivl + clen}};
 
 		if (clen % 16)
 			return -EINVAL;
 		rc = hmac_iov(integ_digest(c->integ), integ_key,
-		    ike_cipher_integ_key_len(c), v, 2, mac, sizeof(mac));
+			      ike_cipher_integ_key_len(c), v, 2, mac,
+			      sizeof(mac));
 		if (rc)
 			return rc;
 		if (CRYPTO_memcmp(mac, ct + clen, icvl) != 0)
@@ -673,9 +676,10 @@ ike_sk_open(const struct ike_cipher *c, const uint8_t *enc_key,
 /* Key schedule. */
 
 int
-ike_keys_derive(struct ike_keys *k, const uint8_t *old_sk_d,
-    const uint8_t *gir, size_t gir_len, const uint8_t *ni, size_t ni_len,
-    const uint8_t *nr, size_t nr_len, uint64_t spi_i, uint64_t spi_r)
+ike_keys_derive(struct ike_keys *k, const uint8_t *old_sk_d, const uint8_t *gir,
+		size_t gir_len, const uint8_t *ni, size_t ni_len,
+		const uint8_t *nr, size_t nr_len, uint64_t spi_i,
+		uint64_t spi_r)
 {
 	uint8_t skeyseed[IKE_PRF_MAX], seed[2 * 256 + 16];
 	uint8_t km[3 * IKE_PRF_MAX + 4 * IKE_KEY_MAX];
@@ -683,21 +687,20 @@ ike_keys_derive(struct ike_keys *k, const uint8_t *old_sk_d,
 	int rc;
 
 	k->prf_len = ike_prf_len(k->prf);
-	if (!k->prf_len || !ike_cipher_valid(&k->cipher) ||
-	    ni_len > 256 || nr_len > 256)
+	if (!k->prf_len || !ike_cipher_valid(&k->cipher) || ni_len > 256 ||
+	    nr_len > 256)
 		return -EINVAL;
 	k->ek_len = ike_cipher_enc_key_len(&k->cipher);
 	k->ak_len = ike_cipher_integ_key_len(&k->cipher);
 	memcpy(seed, ni, ni_len);
 	memcpy(seed + ni_len, nr, nr_len);
 	if (old_sk_d) {
-		struct iov v[2] = { { gir, gir_len }, { seed,
-		    ni_len + nr_len } };
+		struct iov v[2] = {{gir, gir_len}, {seed, ni_len + nr_len}};
 
 		rc = prf_iov(k->prf, old_sk_d, k->prf_len, v, 2, skeyseed);
 	} else {
 		rc = ike_prf(k->prf, seed, ni_len + nr_len, gir, gir_len,
-		    skeyseed);
+			     skeyseed);
 	}
 	if (rc)
 		goto out;
@@ -708,16 +711,22 @@ ike_keys_derive(struct ike_keys *k, const uint8_t *old_sk_d,
 		seed[off + 8 + i] = (uint8_t)(spi_r >> (56 - 8 * i));
 	total = 3 * k->prf_len + 2 * k->ak_len + 2 * k->ek_len;
 	rc = ike_prf_plus(k->prf, skeyseed, k->prf_len, seed, off + 16, km,
-	    total);
+			  total);
 	if (rc)
 		goto out;
 	off = 0;
-	memcpy(k->sk_d, km + off, k->prf_len); off += k->prf_len;
-	memcpy(k->sk_ai, km + off, k->ak_len); off += k->ak_len;
-	memcpy(k->sk_ar, km + off, k->ak_len); off += k->ak_len;
-	memcpy(k->sk_ei, km + off, k->ek_len); off += k->ek_len;
-	memcpy(k->sk_er, km + off, k->ek_len); off += k->ek_len;
-	memcpy(k->sk_pi, km + off, k->prf_len); off += k->prf_len;
+	memcpy(k->sk_d, km + off, k->prf_len);
+	off += k->prf_len;
+	memcpy(k->sk_ai, km + off, k->ak_len);
+	off += k->ak_len;
+	memcpy(k->sk_ar, km + off, k->ak_len);
+	off += k->ak_len;
+	memcpy(k->sk_ei, km + off, k->ek_len);
+	off += k->ek_len;
+	memcpy(k->sk_er, km + off, k->ek_len);
+	off += k->ek_len;
+	memcpy(k->sk_pi, km + off, k->prf_len);
+	off += k->prf_len;
 	memcpy(k->sk_pr, km + off, k->prf_len);
 out:
 	OPENSSL_cleanse(skeyseed, sizeof(skeyseed));
@@ -727,8 +736,9 @@ out:
 
 int
 ike_child_keymat(uint16_t prf, const uint8_t *sk_d, size_t sk_d_len,
-    const uint8_t *gir, size_t gir_len, const uint8_t *ni, size_t ni_len,
-    const uint8_t *nr, size_t nr_len, uint8_t *out, size_t out_len)
+		 const uint8_t *gir, size_t gir_len, const uint8_t *ni,
+		 size_t ni_len, const uint8_t *nr, size_t nr_len, uint8_t *out,
+		 size_t out_len)
 {
 	uint8_t seed[IKE_DH_SECRET_MAX + 2 * 256];
 	size_t off = 0;
@@ -742,17 +752,17 @@ ike_child_keymat(uint16_t prf, const uint8_t *sk_d, size_t sk_d_len,
 	}
 	memcpy(seed + off, ni, ni_len);
 	memcpy(seed + off + ni_len, nr, nr_len);
-	rc = ike_prf_plus(prf, sk_d, sk_d_len, seed, off + ni_len + nr_len,
-	    out, out_len);
+	rc = ike_prf_plus(prf, sk_d, sk_d_len, seed, off + ni_len + nr_len, out,
+			  out_len);
 	OPENSSL_cleanse(seed, sizeof(seed));
 	return rc;
 }
 
 int
 ike_psk_auth(uint16_t prf, const uint8_t *psk, size_t psk_len,
-    const uint8_t *sk_p, size_t sk_p_len, const uint8_t *msg, size_t msg_len,
-    const uint8_t *nonce, size_t nonce_len, const uint8_t *id_body,
-    size_t id_body_len, uint8_t *out)
+	     const uint8_t *sk_p, size_t sk_p_len, const uint8_t *msg,
+	     size_t msg_len, const uint8_t *nonce, size_t nonce_len,
+	     const uint8_t *id_body, size_t id_body_len, uint8_t *out)
 {
 	static const char pad[] = "Key Pad for IKEv2";
 	uint8_t key[IKE_PRF_MAX], maced[IKE_PRF_MAX];
@@ -762,13 +772,13 @@ ike_psk_auth(uint16_t prf, const uint8_t *psk, size_t psk_len,
 	rc = ike_prf(prf, sk_p, sk_p_len, id_body, id_body_len, maced);
 	if (rc)
 		return rc;
-	rc = ike_prf(prf, psk, psk_len, (const uint8_t *)pad,
-	    sizeof(pad) - 1, key);
+	rc = ike_prf(prf, psk, psk_len, (const uint8_t *)pad, sizeof(pad) - 1,
+		     key);
 	if (rc)
 		goto out;
 	{
-		struct iov v[3] = { { msg, msg_len }, { nonce, nonce_len },
-		    { maced, hl } };
+		struct iov v[3] = {
+			{msg, msg_len}, {nonce, nonce_len}, {maced, hl}};
 
 		rc = prf_iov(prf, key, hl, v, 3, out);
 	}
@@ -779,7 +789,7 @@ out:
 
 int
 ike_natd_hash(uint64_t spi_i, uint64_t spi_r, const uint8_t *addr,
-    size_t addr_len, uint16_t port, uint8_t out[20])
+	      size_t addr_len, uint16_t port, uint8_t out[20])
 {
 	uint8_t buf[8 + 8 + 16 + 2];
 	unsigned int olen = 20;

@@ -27,13 +27,13 @@ static bool
 id_eq(const struct ike_id *a, const struct ike_id *b)
 {
 	return a->type == b->type && a->len == b->len &&
-	    !memcmp(a->data, b->data, a->len);
+	       !memcmp(a->data, b->data, a->len);
 }
 
 /* AUTH value of one side: 'as_init' selects SK_pi and the first message. */
 static int
 psk_auth(struct sa *sa, const struct ike_conn_config *cfg, bool as_init,
-    const struct ike_id *id, uint8_t *out)
+	 const struct ike_id *id, uint8_t *out)
 {
 	uint8_t body[4 + 255];
 	size_t blen;
@@ -41,21 +41,23 @@ psk_auth(struct sa *sa, const struct ike_conn_config *cfg, bool as_init,
 	id_body(id, body, &blen);
 	if (as_init)
 		return ike_psk_auth(sa->keys.prf, cfg->psk, cfg->psk_len,
-		    sa->keys.sk_pi, sa->keys.prf_len, sa->init_i,
-		    sa->init_i_len, sa->nr, sa->nr_len, body, blen, out);
+				    sa->keys.sk_pi, sa->keys.prf_len,
+				    sa->init_i, sa->init_i_len, sa->nr,
+				    sa->nr_len, body, blen, out);
 	return ike_psk_auth(sa->keys.prf, cfg->psk, cfg->psk_len,
-	    sa->keys.sk_pr, sa->keys.prf_len, sa->init_r, sa->init_r_len,
-	    sa->ni, sa->ni_len, body, blen, out);
+			    sa->keys.sk_pr, sa->keys.prf_len, sa->init_r,
+			    sa->init_r_len, sa->ni, sa->ni_len, body, blen,
+			    out);
 }
 
 static void
 natd_add(struct ike_msg *m, uint8_t *src, uint8_t *dst, struct sa *sa,
-    uint64_t spi_r)
+	 uint64_t spi_r)
 {
 	ike_natd_hash(sa->spi_i, spi_r, sa->local.ip, addr_len(&sa->local),
-	    sa->local.port, src);
+		      sa->local.port, src);
 	ike_natd_hash(sa->spi_i, spi_r, sa->remote.ip, addr_len(&sa->remote),
-	    sa->remote.port, dst);
+		      sa->remote.port, dst);
 	if (sa->conn->cfg.force_encap)
 		ike_random(src, 20);
 	ike_msg_add_notify(m, 0, IKE_N_NAT_DETECTION_SOURCE_IP, src, 20);
@@ -74,10 +76,10 @@ natd_check(struct sa *sa, const struct ike_msg *m, uint64_t spi_r)
 	if (!s || !d)
 		return;
 	ike_natd_hash(sa->spi_i, spi_r, sa->remote.ip, addr_len(&sa->remote),
-	    sa->remote.port, h);
+		      sa->remote.port, h);
 	sa->nat_remote = s->data_len != 20 || !ike_crypto_equal(h, s->data, 20);
 	ike_natd_hash(sa->spi_i, spi_r, sa->local.ip, addr_len(&sa->local),
-	    sa->local.port, h);
+		      sa->local.port, h);
 	sa->nat_local = d->data_len != 20 || !ike_crypto_equal(h, d->data, 20);
 	if (sa->conn->cfg.force_encap)
 		sa->nat_local = true;
@@ -119,11 +121,11 @@ send_init(struct sa *sa)
 	m.exchange = IKE_EXCH_SA_INIT;
 	if (sa->cookie_len)
 		ike_msg_add_notify(&m, 0, IKE_N_COOKIE, sa->cookie,
-		    (uint16_t)sa->cookie_len);
+				   (uint16_t)sa->cookie_len);
 	ike_conf_offer(cfg->ike, cfg->n_ike, IKE_PROTO_IKE, NULL, 0, true,
-	    &m.sa);
-	m.present |= IKE_HAS(IKE_PL_SA) | IKE_HAS(IKE_PL_KE) |
-	    IKE_HAS(IKE_PL_NONCE);
+		       &m.sa);
+	m.present |=
+		IKE_HAS(IKE_PL_SA) | IKE_HAS(IKE_PL_KE) | IKE_HAS(IKE_PL_NONCE);
 	m.ke_group = sa->dh_group;
 	m.ke.data = pub;
 	m.ke.len = (uint16_t)pub_len;
@@ -160,9 +162,9 @@ ike_exch_start(struct ike_engine *e, struct conn *c)
 		char a[64];
 
 		ike_logf(IKE_LOG_INFO,
-		    "ike: %s: initiating to %s (spi %016llx)",
-		    c->cfg.name, ike_addr_str(&sa->remote, a, sizeof(a)),
-		    (unsigned long long)sa->spi_i);
+			 "ike: %s: initiating to %s (spi %016llx)", c->cfg.name,
+			 ike_addr_str(&sa->remote, a, sizeof(a)),
+			 (unsigned long long)sa->spi_i);
 	}
 	if (send_init(sa))
 		ike_sa_down(sa, IKE_R_INTERNAL);
@@ -184,7 +186,7 @@ static int send_auth(struct sa *sa);
 
 static void
 init_response(struct sa *sa, const struct ike_msg *m, const uint8_t *raw,
-    size_t raw_len)
+	      size_t raw_len)
 {
 	const struct ike_conn_config *cfg = &sa->conn->cfg;
 	const struct ike_notify *n;
@@ -205,12 +207,13 @@ init_response(struct sa *sa, const struct ike_msg *m, const uint8_t *raw,
 		return;
 	}
 	if ((n = ike_msg_find_notify(m, IKE_N_INVALID_KE_PAYLOAD))) {
-		uint16_t g = n->data_len == 2 ?
-		    (uint16_t)(n->data[0] << 8 | n->data[1]) : 0;
+		uint16_t g = n->data_len == 2
+				     ? (uint16_t)(n->data[0] << 8 | n->data[1])
+				     : 0;
 
 		sa->e->st.invalid_ke_rcvd++;
 		ike_logf(IKE_LOG_INFO, "ike: %s: peer wants DH group %u",
-		    sa_name(sa), g);
+			 sa_name(sa), g);
 		if (!cfg_has_dh(cfg, g) || g == sa->dh_group ||
 		    sa->n_ke_retry++ >= 2) {
 			ike_sa_down(sa, IKE_R_NO_PROPOSAL);
@@ -226,17 +229,22 @@ init_response(struct sa *sa, const struct ike_msg *m, const uint8_t *raw,
 		return;
 	}
 	if ((m->present & (IKE_HAS(IKE_PL_SA) | IKE_HAS(IKE_PL_KE) |
-	    IKE_HAS(IKE_PL_NONCE))) != (IKE_HAS(IKE_PL_SA) |
-	    IKE_HAS(IKE_PL_KE) | IKE_HAS(IKE_PL_NONCE)) || m->spi_r == 0) {
+			   IKE_HAS(IKE_PL_NONCE))) !=
+		    (IKE_HAS(IKE_PL_SA) | IKE_HAS(IKE_PL_KE) |
+		     IKE_HAS(IKE_PL_NONCE)) ||
+	    m->spi_r == 0) {
 		ike_sa_drop(sa->e, IKE_ERR_MISSING_PAYLOAD, &sa->remote);
 		ike_sa_down(sa, IKE_R_INTERNAL);
 		return;
 	}
-	if (m->sa.n_props != 1 || ike_conf_select(cfg->ike, cfg->n_ike,
-	    &m->sa, IKE_PROTO_IKE, IKE_DHM_REQUIRE, &sa->sel) ||
+	if (m->sa.n_props != 1 ||
+	    ike_conf_select(cfg->ike, cfg->n_ike, &m->sa, IKE_PROTO_IKE,
+			    IKE_DHM_REQUIRE, &sa->sel) ||
 	    sa->sel.dh != sa->dh_group || m->ke_group != sa->dh_group) {
-		ike_logf(IKE_LOG_WARN, "ike: %s: unacceptable IKE proposal "
-		    "in IKE_SA_INIT response", sa_name(sa));
+		ike_logf(IKE_LOG_WARN,
+			 "ike: %s: unacceptable IKE proposal "
+			 "in IKE_SA_INIT response",
+			 sa_name(sa));
 		ike_sa_down(sa, IKE_R_NO_PROPOSAL);
 		return;
 	}
@@ -244,12 +252,13 @@ init_response(struct sa *sa, const struct ike_msg *m, const uint8_t *raw,
 	memcpy(sa->nr, m->nonce.data, m->nonce.len);
 	sa->nr_len = m->nonce.len;
 	rc = ike_dh_derive(sa->dh, m->ke.data, m->ke.len, gir, sizeof(gir),
-	    &gir_len);
+			   &gir_len);
 	if (rc == 0) {
 		sa->keys.prf = sa->sel.prf;
 		sa->keys.cipher = sa->sel.cipher;
 		rc = ike_keys_derive(&sa->keys, NULL, gir, gir_len, sa->ni,
-		    sa->ni_len, sa->nr, sa->nr_len, sa->spi_i, sa->spi_r);
+				     sa->ni_len, sa->nr, sa->nr_len, sa->spi_i,
+				     sa->spi_r);
 	}
 	ike_crypto_cleanse(gir, sizeof(gir));
 	ike_dh_destroy(sa->dh);
@@ -287,7 +296,8 @@ send_auth(struct sa *sa)
 	m.exchange = IKE_EXCH_AUTH;
 	m.idi = cfg->local_id;
 	m.present |= IKE_HAS(IKE_PL_IDI) | IKE_HAS(IKE_PL_AUTH) |
-	    IKE_HAS(IKE_PL_SA) | IKE_HAS(IKE_PL_TSI) | IKE_HAS(IKE_PL_TSR);
+		     IKE_HAS(IKE_PL_SA) | IKE_HAS(IKE_PL_TSI) |
+		     IKE_HAS(IKE_PL_TSR);
 	if (cfg->peer_id.type) {
 		m.idr = cfg->peer_id;
 		m.present |= IKE_HAS(IKE_PL_IDR);
@@ -301,7 +311,7 @@ send_auth(struct sa *sa)
 	sa->rq.spi = new_esp_spi();
 	put32(spi, sa->rq.spi);
 	ike_conf_offer(cfg->esp, cfg->n_esp, IKE_PROTO_ESP, spi, 4, false,
-	    &m.sa);
+		       &m.sa);
 	m.tsi = sa->conn->ts_l;
 	m.tsr = sa->conn->ts_r;
 	sa->state = SA_AUTH_SENT;
@@ -388,30 +398,35 @@ auth_response(struct sa *sa, const struct ike_msg *m)
 
 	if (ike_msg_find_notify(m, IKE_N_AUTHENTICATION_FAILED)) {
 		sa->e->st.auth_failures++;
-		ike_logf(IKE_LOG_WARN, "ike: %s: peer refused our "
-		    "authentication (AUTHENTICATION_FAILED)", sa_name(sa));
+		ike_logf(IKE_LOG_WARN,
+			 "ike: %s: peer refused our "
+			 "authentication (AUTHENTICATION_FAILED)",
+			 sa_name(sa));
 		ike_sa_down(sa, IKE_R_PEER_AUTH_FAILED);
 		return;
 	}
 	if (!(m->present & IKE_HAS(IKE_PL_IDR)) ||
 	    !(m->present & IKE_HAS(IKE_PL_AUTH))) {
-		ike_sa_down(sa, has_error_notify(m, &nt) ? notify_reason(nt) :
-		    IKE_R_INTERNAL);
+		ike_sa_down(sa, has_error_notify(m, &nt) ? notify_reason(nt)
+							 : IKE_R_INTERNAL);
 		return;
 	}
 	if (cfg->peer_id.type && !id_eq(&m->idr, &cfg->peer_id)) {
-		ike_logf(IKE_LOG_WARN, "ike: %s: peer identity does not match "
-		    "the configured one", sa_name(sa));
+		ike_logf(IKE_LOG_WARN,
+			 "ike: %s: peer identity does not match "
+			 "the configured one",
+			 sa_name(sa));
 		ike_sa_down(sa, IKE_R_ID_MISMATCH);
 		return;
 	}
-	if (m->auth_method != IKE_AUTH_PSK ||
-	    m->auth.len != sa->keys.prf_len ||
+	if (m->auth_method != IKE_AUTH_PSK || m->auth.len != sa->keys.prf_len ||
 	    psk_auth(sa, cfg, false, &m->idr, auth) ||
 	    !ike_crypto_equal(auth, m->auth.data, sa->keys.prf_len)) {
 		sa->e->st.auth_failures++;
-		ike_logf(IKE_LOG_WARN, "ike: %s: peer AUTH does not verify "
-		    "(wrong PSK?)", sa_name(sa));
+		ike_logf(IKE_LOG_WARN,
+			 "ike: %s: peer AUTH does not verify "
+			 "(wrong PSK?)",
+			 sa_name(sa));
 		ike_crypto_cleanse(auth, sizeof(auth));
 		ike_sa_down(sa, IKE_R_AUTH_FAILED);
 		return;
@@ -422,8 +437,9 @@ auth_response(struct sa *sa, const struct ike_msg *m)
 		child_failed(sa, nt ? notify_reason(nt) : IKE_R_NO_PROPOSAL);
 		return;
 	}
-	if (m->sa.n_props != 1 || ike_conf_select(cfg->esp, cfg->n_esp,
-	    &m->sa, IKE_PROTO_ESP, IKE_DHM_IGNORE, &sel) ||
+	if (m->sa.n_props != 1 ||
+	    ike_conf_select(cfg->esp, cfg->n_esp, &m->sa, IKE_PROTO_ESP,
+			    IKE_DHM_IGNORE, &sel) ||
 	    !(m->present & IKE_HAS(IKE_PL_TSI)) ||
 	    !(m->present & IKE_HAS(IKE_PL_TSR))) {
 		child_failed(sa, IKE_R_NO_PROPOSAL);
@@ -447,7 +463,7 @@ auth_response(struct sa *sa, const struct ike_msg *m)
 	c->ts_l = m->tsi;
 	c->ts_r = m->tsr;
 	if (ike_sa_child_create(sa, c, NULL, 0, sa->ni, sa->ni_len, sa->nr,
-	    sa->nr_len, 0)) {
+				sa->nr_len, 0)) {
 		c->state = CH_FREE;
 		sa->want_del_ike = true;
 		return;
@@ -500,26 +516,29 @@ auth_request(struct sa *sa, const struct ike_msg *m)
 	conn = conn_for_id(e, sa, m);
 	if (!conn) {
 		e->st.auth_failures++;
-		ike_logf_rl(IKE_LOG_WARN, "ike: %s: no connection for the "
-		    "peer's identity", sa_name(sa));
+		ike_logf_rl(IKE_LOG_WARN,
+			    "ike: %s: no connection for the "
+			    "peer's identity",
+			    sa_name(sa));
 		ike_sa_respond_notify(sa, m, IKE_N_AUTHENTICATION_FAILED, NULL,
-		    0);
+				      0);
 		sa->conn->reason = IKE_R_ID_MISMATCH;
 		ike_sa_down(sa, IKE_R_ID_MISMATCH);
 		return;
 	}
 	sa->conn = conn;
 	cfg = &conn->cfg;
-	if (m->auth_method != IKE_AUTH_PSK ||
-	    m->auth.len != sa->keys.prf_len ||
+	if (m->auth_method != IKE_AUTH_PSK || m->auth.len != sa->keys.prf_len ||
 	    psk_auth(sa, cfg, true, &m->idi, auth) ||
 	    !ike_crypto_equal(auth, m->auth.data, sa->keys.prf_len)) {
 		e->st.auth_failures++;
-		ike_logf(IKE_LOG_WARN, "ike: %s: initiator AUTH does not "
-		    "verify (wrong PSK?)", sa_name(sa));
+		ike_logf(IKE_LOG_WARN,
+			 "ike: %s: initiator AUTH does not "
+			 "verify (wrong PSK?)",
+			 sa_name(sa));
 		ike_crypto_cleanse(auth, sizeof(auth));
 		ike_sa_respond_notify(sa, m, IKE_N_AUTHENTICATION_FAILED, NULL,
-		    0);
+				      0);
 		ike_sa_down(sa, IKE_R_AUTH_FAILED);
 		return;
 	}
@@ -540,10 +559,10 @@ auth_request(struct sa *sa, const struct ike_msg *m)
 	    !(m->present & IKE_HAS(IKE_PL_TSI)) ||
 	    !(m->present & IKE_HAS(IKE_PL_TSR)) ||
 	    ike_conf_select(cfg->esp, cfg->n_esp, &m->sa, IKE_PROTO_ESP,
-	    IKE_DHM_IGNORE, &sel)) {
+			    IKE_DHM_IGNORE, &sel)) {
 		err = IKE_N_NO_PROPOSAL_CHOSEN;
 	} else if (ike_conf_narrow(&m->tsi, &conn->ts_r, &tsi) ||
-	    ike_conf_narrow(&m->tsr, &conn->ts_l, &tsr)) {
+		   ike_conf_narrow(&m->tsr, &conn->ts_l, &tsr)) {
 		err = IKE_N_TS_UNACCEPTABLE;
 	} else if (ike_sa_child_slot(sa) < 0) {
 		err = IKE_N_NO_ADDITIONAL_SAS;
@@ -564,13 +583,13 @@ auth_request(struct sa *sa, const struct ike_msg *m)
 		r.tsi = tsi;
 		r.tsr = tsr;
 		r.present |= IKE_HAS(IKE_PL_SA) | IKE_HAS(IKE_PL_TSI) |
-		    IKE_HAS(IKE_PL_TSR);
+			     IKE_HAS(IKE_PL_TSR);
 	}
 	if (err)
 		ike_msg_add_notify(&r, 0, err, NULL, 0);
 	established(sa);
 	if (c && ike_sa_child_create(sa, c, NULL, 0, sa->ni, sa->ni_len, sa->nr,
-	    sa->nr_len, 0)) {
+				     sa->nr_len, 0)) {
 		c->state = CH_FREE;
 		c = NULL;
 	}
@@ -580,11 +599,12 @@ auth_request(struct sa *sa, const struct ike_msg *m)
 		e->st.child_up++;
 		ike_sa_emit(e, IKE_EV_CHILD_UP, sa, IKE_R_NONE, c);
 	} else {
-		enum ike_reason why = err == IKE_N_TS_UNACCEPTABLE ?
-		    IKE_R_TS_UNACCEPTABLE : IKE_R_NO_PROPOSAL;
+		enum ike_reason why = err == IKE_N_TS_UNACCEPTABLE
+					      ? IKE_R_TS_UNACCEPTABLE
+					      : IKE_R_NO_PROPOSAL;
 
 		conn->reason = why;
-		sa->down_reason = why;	/* the initiator will delete */
+		sa->down_reason = why; /* the initiator will delete */
 		ike_sa_emit(e, IKE_EV_CHILD_FAILED, sa, why, NULL);
 	}
 }
@@ -593,7 +613,7 @@ auth_request(struct sa *sa, const struct ike_msg *m)
 
 static struct conn *
 conn_for_addr(struct ike_engine *e, const struct ike_addr *l,
-    const struct ike_addr *r)
+	      const struct ike_addr *r)
 {
 	int i;
 
@@ -621,7 +641,7 @@ half_open(struct ike_engine *e)
 
 static void
 cookie_make(struct ike_engine *e, const struct ike_msg *m,
-    const struct ike_addr *r, uint8_t out[32])
+	    const struct ike_addr *r, uint8_t out[32])
 {
 	uint8_t buf[256 + 8 + 16];
 	size_t off = 0;
@@ -634,13 +654,13 @@ cookie_make(struct ike_engine *e, const struct ike_msg *m,
 	memcpy(buf + off, r->ip, addr_len(r));
 	off += addr_len(r);
 	ike_prf(IKE_PRF_HMAC_SHA2_256, e->cookie_secret,
-	    sizeof(e->cookie_secret), buf, off, out);
+		sizeof(e->cookie_secret), buf, off, out);
 }
 
 void
 ike_exch_init_request(struct ike_engine *e, const struct ike_msg *m,
-    const uint8_t *raw, size_t raw_len, const struct ike_addr *l,
-    const struct ike_addr *r)
+		      const uint8_t *raw, size_t raw_len,
+		      const struct ike_addr *l, const struct ike_addr *r)
 {
 	uint8_t pub[IKE_DH_PUB_MAX], gir[IKE_DH_SECRET_MAX], src[20], dst[20];
 	size_t pub_len, gir_len;
@@ -662,7 +682,7 @@ ike_exch_init_request(struct ike_engine *e, const struct ike_msg *m,
 			    sa->state == SA_INIT_RCVD) {
 				e->st.dup_requests++;
 				ike_sa_xmit(e, &sa->local, &sa->remote,
-				    sa->resp_buf, sa->resp_len);
+					    sa->resp_buf, sa->resp_len);
 			}
 			return;
 		}
@@ -672,16 +692,16 @@ ike_exch_init_request(struct ike_engine *e, const struct ike_msg *m,
 		return;
 	}
 	if ((m->present & (IKE_HAS(IKE_PL_SA) | IKE_HAS(IKE_PL_KE) |
-	    IKE_HAS(IKE_PL_NONCE))) != (IKE_HAS(IKE_PL_SA) |
-	    IKE_HAS(IKE_PL_KE) | IKE_HAS(IKE_PL_NONCE))) {
+			   IKE_HAS(IKE_PL_NONCE))) !=
+	    (IKE_HAS(IKE_PL_SA) | IKE_HAS(IKE_PL_KE) | IKE_HAS(IKE_PL_NONCE))) {
 		ike_sa_drop(e, IKE_ERR_MISSING_PAYLOAD, r);
 		return;
 	}
 	/* Section 2.6: demand a cookie when this request would make the
 	 * threshold-th half-open SA (a threshold of 1: always). */
 	if (half_open(e) + 1 >= e->cfg.cookie_threshold) {
-		const struct ike_notify *n = ike_msg_find_notify(m,
-		    IKE_N_COOKIE);
+		const struct ike_notify *n =
+			ike_msg_find_notify(m, IKE_N_COOKIE);
 		uint8_t ck[32];
 
 		cookie_make(e, m, r, ck);
@@ -689,27 +709,28 @@ ike_exch_init_request(struct ike_engine *e, const struct ike_msg *m,
 		    !ike_crypto_equal(ck, n->data, 32)) {
 			e->st.cookies_sent++;
 			ike_sa_send_plain_notify(e, m, l, r, IKE_N_COOKIE, ck,
-			    32);
+						 32);
 			return;
 		}
 	}
 	if (ike_conf_select(c->cfg.ike, c->cfg.n_ike, &m->sa, IKE_PROTO_IKE,
-	    IKE_DHM_REQUIRE, &sel)) {
+			    IKE_DHM_REQUIRE, &sel)) {
 		char a[64];
 
-		ike_logf_rl(IKE_LOG_WARN, "ike: %s: no acceptable IKE "
-		    "proposal from %s", c->cfg.name, ike_addr_str(r, a,
-		    sizeof(a)));
+		ike_logf_rl(IKE_LOG_WARN,
+			    "ike: %s: no acceptable IKE "
+			    "proposal from %s",
+			    c->cfg.name, ike_addr_str(r, a, sizeof(a)));
 		c->reason = IKE_R_NO_PROPOSAL;
 		ike_sa_send_plain_notify(e, m, l, r, IKE_N_NO_PROPOSAL_CHOSEN,
-		    NULL, 0);
+					 NULL, 0);
 		return;
 	}
 	if (m->ke_group != sel.dh) {
 		put16(grp, sel.dh);
 		e->st.invalid_ke_sent++;
 		ike_sa_send_plain_notify(e, m, l, r, IKE_N_INVALID_KE_PAYLOAD,
-		    grp, 2);
+					 grp, 2);
 		return;
 	}
 	sa = ike_sa_new(e, c, false);
@@ -730,7 +751,7 @@ ike_exch_init_request(struct ike_engine *e, const struct ike_msg *m,
 		rc = ike_dh_public(sa->dh, pub, sizeof(pub), &pub_len);
 	if (!rc)
 		rc = ike_dh_derive(sa->dh, m->ke.data, m->ke.len, gir,
-		    sizeof(gir), &gir_len);
+				   sizeof(gir), &gir_len);
 	if (rc) {
 		ike_crypto_cleanse(gir, sizeof(gir));
 		ike_sa_drop(e, IKE_ERR_BAD_PAYLOAD_LENGTH, r);
@@ -739,8 +760,8 @@ ike_exch_init_request(struct ike_engine *e, const struct ike_msg *m,
 	}
 	sa->keys.prf = sel.prf;
 	sa->keys.cipher = sel.cipher;
-	rc = ike_keys_derive(&sa->keys, NULL, gir, gir_len, sa->ni,
-	    sa->ni_len, sa->nr, sa->nr_len, sa->spi_i, sa->spi_r);
+	rc = ike_keys_derive(&sa->keys, NULL, gir, gir_len, sa->ni, sa->ni_len,
+			     sa->nr, sa->nr_len, sa->spi_i, sa->spi_r);
 	ike_crypto_cleanse(gir, sizeof(gir));
 	if (rc || raw_len > sizeof(sa->init_i)) {
 		sa->state = SA_DEAD;
@@ -753,8 +774,8 @@ ike_exch_init_request(struct ike_engine *e, const struct ike_msg *m,
 	memset(&resp, 0, sizeof(resp));
 	sel.spi_len = 0;
 	ike_conf_answer(&sel, &resp.sa);
-	resp.present |= IKE_HAS(IKE_PL_SA) | IKE_HAS(IKE_PL_KE) |
-	    IKE_HAS(IKE_PL_NONCE);
+	resp.present |=
+		IKE_HAS(IKE_PL_SA) | IKE_HAS(IKE_PL_KE) | IKE_HAS(IKE_PL_NONCE);
 	resp.ke_group = sel.dh;
 	resp.ke.data = pub;
 	resp.ke.len = (uint16_t)pub_len;
@@ -809,19 +830,19 @@ ike_exch_rekey_child(struct sa *sa, int idx)
 	sa->rq.spi = new_esp_spi();
 	put32(spi, sa->rq.spi);
 	ike_conf_offer(cfg->esp, cfg->n_esp, IKE_PROTO_ESP, spi, 4, true,
-	    &m.sa);
+		       &m.sa);
 	ike_random(sa->rq.nonce, NONCE_LEN);
 	m.nonce.data = sa->rq.nonce;
 	m.nonce.len = NONCE_LEN;
 	m.present |= IKE_HAS(IKE_PL_SA) | IKE_HAS(IKE_PL_NONCE) |
-	    IKE_HAS(IKE_PL_TSI) | IKE_HAS(IKE_PL_TSR);
+		     IKE_HAS(IKE_PL_TSI) | IKE_HAS(IKE_PL_TSR);
 	ike_dh_destroy(sa->rq.dh);
 	sa->rq.dh = NULL;
 	if (g) {
 		rc = ike_dh_create(g, &sa->rq.dh);
 		if (!rc)
 			rc = ike_dh_public(sa->rq.dh, pub, sizeof(pub),
-			    &pub_len);
+					   &pub_len);
 		if (rc)
 			return rc;
 		m.ke_group = g;
@@ -855,7 +876,7 @@ rekey_child_response(struct sa *sa, const struct ike_msg *m)
 	int slot;
 
 	if (old->state != CH_REKEYING)
-		return;		/* deleted meanwhile */
+		return; /* deleted meanwhile */
 	old->state = CH_ACTIVE;
 	if ((n = ike_msg_find_notify(m, IKE_N_INVALID_KE_PAYLOAD)) &&
 	    n->data_len == 2) {
@@ -864,24 +885,28 @@ rekey_child_response(struct sa *sa, const struct ike_msg *m)
 		return;
 	}
 	if (has_error_notify(m, &nt)) {
-		ike_logf(IKE_LOG_INFO, "ike: %s: child rekey refused "
-		    "(notify %u), retrying", sa_name(sa), nt);
+		ike_logf(IKE_LOG_INFO,
+			 "ike: %s: child rekey refused "
+			 "(notify %u), retrying",
+			 sa_name(sa), nt);
 		ike_exch_retry_later(&old->rekey_at, sa->e->now);
 		return;
 	}
 	if (!(m->present & IKE_HAS(IKE_PL_SA)) ||
 	    !(m->present & IKE_HAS(IKE_PL_NONCE)) ||
 	    ike_conf_select(cfg->esp, cfg->n_esp, &m->sa, IKE_PROTO_ESP,
-	    IKE_DHM_CFG, &sel) || m->sa.n_props != 1 ||
-	    (sel.dh && (!sa->rq.dh || !(m->present & IKE_HAS(IKE_PL_KE)) ||
-	    m->ke_group != sel.dh || ike_dh_group(sa->rq.dh) != sel.dh))) {
+			    IKE_DHM_CFG, &sel) ||
+	    m->sa.n_props != 1 ||
+	    (sel.dh &&
+	     (!sa->rq.dh || !(m->present & IKE_HAS(IKE_PL_KE)) ||
+	      m->ke_group != sel.dh || ike_dh_group(sa->rq.dh) != sel.dh))) {
 		ike_logf(IKE_LOG_WARN, "ike: %s: bad child rekey response",
-		    sa_name(sa));
+			 sa_name(sa));
 		ike_exch_retry_later(&old->rekey_at, sa->e->now);
 		return;
 	}
 	if (sel.dh && ike_dh_derive(sa->rq.dh, m->ke.data, m->ke.len, gir,
-	    sizeof(gir), &gir_len)) {
+				    sizeof(gir), &gir_len)) {
 		ike_exch_retry_later(&old->rekey_at, sa->e->now);
 		return;
 	}
@@ -899,8 +924,8 @@ rekey_child_response(struct sa *sa, const struct ike_msg *m)
 	c->ts_l = (m->present & IKE_HAS(IKE_PL_TSI)) ? m->tsi : old->ts_l;
 	c->ts_r = (m->present & IKE_HAS(IKE_PL_TSR)) ? m->tsr : old->ts_r;
 	if (ike_sa_child_create(sa, c, sel.dh ? gir : NULL, gir_len,
-	    sa->rq.nonce,
-	    NONCE_LEN, m->nonce.data, m->nonce.len, old->spi_in)) {
+				sa->rq.nonce, NONCE_LEN, m->nonce.data,
+				m->nonce.len, old->spi_in)) {
 		c->state = CH_FREE;
 		ike_crypto_cleanse(gir, sizeof(gir));
 		return;
@@ -928,7 +953,7 @@ ike_exch_rekey_ike(struct sa *sa)
 	for (i = 0; i < 8; i++)
 		spi[i] = (uint8_t)(sa->rq.new_spi >> (56 - 8 * i));
 	ike_conf_offer(cfg->ike, cfg->n_ike, IKE_PROTO_IKE, spi, 8, true,
-	    &m.sa);
+		       &m.sa);
 	ike_random(sa->rq.nonce, NONCE_LEN);
 	m.nonce.data = sa->rq.nonce;
 	m.nonce.len = NONCE_LEN;
@@ -942,8 +967,8 @@ ike_exch_rekey_ike(struct sa *sa)
 	m.ke_group = sa->sel.dh;
 	m.ke.data = pub;
 	m.ke.len = (uint16_t)pub_len;
-	m.present |= IKE_HAS(IKE_PL_SA) | IKE_HAS(IKE_PL_NONCE) |
-	    IKE_HAS(IKE_PL_KE);
+	m.present |=
+		IKE_HAS(IKE_PL_SA) | IKE_HAS(IKE_PL_NONCE) | IKE_HAS(IKE_PL_KE);
 	return ike_sa_request(sa, REQ_REKEY_IKE, &m);
 }
 
@@ -953,8 +978,8 @@ ike_exch_rekey_ike(struct sa *sa)
  */
 static struct sa *
 ike_rekeyed(struct sa *old, bool we_init, uint64_t spi_i, uint64_t spi_r,
-    const struct ike_sel *sel, const uint8_t *gir, size_t gir_len,
-    const uint8_t *ni, size_t ni_len, const uint8_t *nr, size_t nr_len)
+	    const struct ike_sel *sel, const uint8_t *gir, size_t gir_len,
+	    const uint8_t *ni, size_t ni_len, const uint8_t *nr, size_t nr_len)
 {
 	struct sa *sa = ike_sa_new(old->e, old->conn, we_init);
 	int i;
@@ -971,8 +996,8 @@ ike_rekeyed(struct sa *old, bool we_init, uint64_t spi_i, uint64_t spi_r,
 	sa->sel = *sel;
 	sa->keys.prf = sel->prf;
 	sa->keys.cipher = sel->cipher;
-	if (ike_keys_derive(&sa->keys, old->keys.sk_d, gir, gir_len, ni,
-	    ni_len, nr, nr_len, spi_i, spi_r)) {
+	if (ike_keys_derive(&sa->keys, old->keys.sk_d, gir, gir_len, ni, ni_len,
+			    nr, nr_len, spi_i, spi_r)) {
 		sa->state = SA_DEAD;
 		return NULL;
 	}
@@ -1003,22 +1028,25 @@ rekey_ike_response(struct sa *sa, const struct ike_msg *m)
 	struct ike_sel sel;
 	uint16_t nt;
 
-	if (has_error_notify(m, &nt) ||
-	    !(m->present & IKE_HAS(IKE_PL_SA)) ||
+	if (has_error_notify(m, &nt) || !(m->present & IKE_HAS(IKE_PL_SA)) ||
 	    !(m->present & IKE_HAS(IKE_PL_NONCE)) ||
 	    !(m->present & IKE_HAS(IKE_PL_KE)) || m->sa.n_props != 1 ||
 	    ike_conf_select(cfg->ike, cfg->n_ike, &m->sa, IKE_PROTO_IKE,
-	    IKE_DHM_REQUIRE, &sel) || sel.spi_len != 8 ||
-	    sel.dh != ike_dh_group(sa->rq.dh) || m->ke_group != sel.dh ||
+			    IKE_DHM_REQUIRE, &sel) ||
+	    sel.spi_len != 8 || sel.dh != ike_dh_group(sa->rq.dh) ||
+	    m->ke_group != sel.dh ||
 	    ike_dh_derive(sa->rq.dh, m->ke.data, m->ke.len, gir, sizeof(gir),
-	    &gir_len)) {
-		ike_logf(IKE_LOG_INFO, "ike: %s: IKE rekey refused or "
-		    "invalid, retrying", sa_name(sa));
+			  &gir_len)) {
+		ike_logf(IKE_LOG_INFO,
+			 "ike: %s: IKE rekey refused or "
+			 "invalid, retrying",
+			 sa_name(sa));
 		ike_exch_retry_later(&sa->rekey_at, sa->e->now);
 		return;
 	}
 	if (ike_rekeyed(sa, true, sa->rq.new_spi, get64(sel.spi), &sel, gir,
-	    gir_len, sa->rq.nonce, NONCE_LEN, m->nonce.data, m->nonce.len))
+			gir_len, sa->rq.nonce, NONCE_LEN, m->nonce.data,
+			m->nonce.len))
 		sa->want_del_ike = true;
 	ike_crypto_cleanse(gir, sizeof(gir));
 }
@@ -1032,7 +1060,7 @@ rekey_pending(const struct sa *sa, int idx)
 /* The responder's half of a CREATE_CHILD_SA: selection, nonce, KE. */
 struct ccs {
 	struct ike_sel sel;
-	struct ike_msg r;		/* the response being built */
+	struct ike_msg r; /* the response being built */
 	uint8_t nr[NONCE_LEN];
 	uint8_t pub[IKE_DH_PUB_MAX];
 	uint8_t gir[IKE_DH_SECRET_MAX];
@@ -1059,9 +1087,9 @@ ccs_keys(struct sa *sa, const struct ike_msg *m, struct ccs *x)
 		return false;
 	}
 	if (g && (ike_dh_create(g, &dh) ||
-	    ike_dh_public(dh, x->pub, sizeof(x->pub), &pub_len) ||
-	    ike_dh_derive(dh, m->ke.data, m->ke.len, x->gir, sizeof(x->gir),
-	    &x->gir_len))) {
+		  ike_dh_public(dh, x->pub, sizeof(x->pub), &pub_len) ||
+		  ike_dh_derive(dh, m->ke.data, m->ke.len, x->gir,
+				sizeof(x->gir), &x->gir_len))) {
 		ike_dh_destroy(dh);
 		ike_sa_respond_notify(sa, m, IKE_N_INVALID_SYNTAX, NULL, 0);
 		return false;
@@ -1097,7 +1125,8 @@ rekey_ike_request(struct sa *sa, const struct ike_msg *m, struct ccs *x)
 		return;
 	}
 	if (ike_conf_select(cfg->ike, cfg->n_ike, &m->sa, IKE_PROTO_IKE,
-	    IKE_DHM_REQUIRE, &x->sel) || x->sel.spi_len != 8) {
+			    IKE_DHM_REQUIRE, &x->sel) ||
+	    x->sel.spi_len != 8) {
 		ike_sa_respond_notify(sa, m, IKE_N_NO_PROPOSAL_CHOSEN, NULL, 0);
 		return;
 	}
@@ -1105,7 +1134,8 @@ rekey_ike_request(struct sa *sa, const struct ike_msg *m, struct ccs *x)
 		return;
 	spi_r = ike_sa_new_spi(sa->e);
 	if (!ike_rekeyed(sa, false, get64(x->sel.spi), spi_r, &x->sel, x->gir,
-	    x->gir_len, m->nonce.data, m->nonce.len, x->nr, sizeof(x->nr))) {
+			 x->gir_len, m->nonce.data, m->nonce.len, x->nr,
+			 sizeof(x->nr))) {
 		ike_sa_respond_notify(sa, m, IKE_N_NO_PROPOSAL_CHOSEN, NULL, 0);
 		return;
 	}
@@ -1118,7 +1148,7 @@ rekey_ike_request(struct sa *sa, const struct ike_msg *m, struct ccs *x)
 /* Child SA rekey, responder (section 1.3.3). */
 static void
 rekey_child_request(struct sa *sa, const struct ike_msg *m,
-    const struct ike_notify *rk, struct ccs *x)
+		    const struct ike_notify *rk, struct ccs *x)
 {
 	struct ike_engine *e = sa->e;
 	const struct ike_conn_config *cfg = &sa->conn->cfg;
@@ -1139,7 +1169,7 @@ rekey_child_request(struct sa *sa, const struct ike_msg *m,
 		return;
 	}
 	if (ike_conf_select(cfg->esp, cfg->n_esp, &m->sa, IKE_PROTO_ESP,
-	    IKE_DHM_CFG, &x->sel)) {
+			    IKE_DHM_CFG, &x->sel)) {
 		ike_sa_respond_notify(sa, m, IKE_N_NO_PROPOSAL_CHOSEN, NULL, 0);
 		return;
 	}
@@ -1166,7 +1196,8 @@ rekey_child_request(struct sa *sa, const struct ike_msg *m,
 	c->ts_l = tsr;
 	c->ts_r = tsi;
 	if (ike_sa_child_create(sa, c, x->sel.dh ? x->gir : NULL, x->gir_len,
-	    m->nonce.data, m->nonce.len, x->nr, sizeof(x->nr), old->spi_in)) {
+				m->nonce.data, m->nonce.len, x->nr,
+				sizeof(x->nr), old->spi_in)) {
 		c->state = CH_FREE;
 		ike_sa_respond_notify(sa, m, IKE_N_NO_ADDITIONAL_SAS, NULL, 0);
 		return;
@@ -1261,17 +1292,19 @@ info_request(struct sa *sa, const struct ike_msg *m)
 		if (d->proto == IKE_PROTO_IKE) {
 			ike_sa_respond(sa, m, &r);
 			if (sa->state != SA_REKEYED)
-				ike_logf(IKE_LOG_INFO, "ike: %s: peer deleted "
-				    "the IKE SA", sa_name(sa));
-			ike_sa_down(sa, sa->down_reason ? sa->down_reason :
-			    IKE_R_PEER_DELETED);
+				ike_logf(IKE_LOG_INFO,
+					 "ike: %s: peer deleted "
+					 "the IKE SA",
+					 sa_name(sa));
+			ike_sa_down(sa, sa->down_reason ? sa->down_reason
+							: IKE_R_PEER_DELETED);
 			return;
 		}
 		if (d->proto != IKE_PROTO_ESP)
 			continue;
 		for (j = 0; j < d->n_spi; j++) {
-			struct child *c = ike_sa_child_by_spi_out(sa,
-			    d->spi[j]);
+			struct child *c =
+				ike_sa_child_by_spi_out(sa, d->spi[j]);
 			struct ike_delete *o = &r.del[0];
 
 			if (!c)
@@ -1287,7 +1320,7 @@ info_request(struct sa *sa, const struct ike_msg *m)
 			if (rekey_pending(sa, k))
 				sa->rq.child = -1;
 			ike_sa_child_remove(sa, c, c->state != CH_REKEYED,
-			    IKE_R_PEER_DELETED);
+					    IKE_R_PEER_DELETED);
 		}
 	}
 	ike_sa_respond(sa, m, &r);
@@ -1300,8 +1333,9 @@ info_response(struct sa *sa, enum req_kind kind)
 	int k;
 
 	if (kind == REQ_DEL_IKE) {
-		ike_sa_down(sa, sa->state == SA_REKEYED ? IKE_R_NONE :
-		    sa->down_reason ? sa->down_reason : IKE_R_LOCAL_DELETE);
+		ike_sa_down(sa, sa->state == SA_REKEYED ? IKE_R_NONE
+				: sa->down_reason	? sa->down_reason
+							: IKE_R_LOCAL_DELETE);
 		return;
 	}
 	if (kind != REQ_DEL_CHILD)
@@ -1311,8 +1345,9 @@ info_response(struct sa *sa, enum req_kind kind)
 			if (sa->ch[k].state != CH_FREE &&
 			    sa->ch[k].spi_in == sa->rq.del_spi[i])
 				ike_sa_child_remove(sa, &sa->ch[k],
-				    sa->ch[k].state != CH_REKEYED,
-				    IKE_R_LOCAL_DELETE);
+						    sa->ch[k].state !=
+							    CH_REKEYED,
+						    IKE_R_LOCAL_DELETE);
 }
 
 /* Dispatch. */
@@ -1331,7 +1366,7 @@ ike_exch_request(struct sa *sa, const struct ike_msg *m)
 			break;
 		if (sa->state == SA_REKEYED) {
 			ike_sa_respond_notify(sa, m, IKE_N_TEMPORARY_FAILURE,
-			    NULL, 0);
+					      NULL, 0);
 			return;
 		}
 		create_child_request(sa, m);
@@ -1349,7 +1384,7 @@ ike_exch_request(struct sa *sa, const struct ike_msg *m)
 
 void
 ike_exch_response(struct sa *sa, const struct ike_msg *m, const uint8_t *raw,
-    size_t raw_len)
+		  size_t raw_len)
 {
 	enum req_kind kind = sa->req;
 

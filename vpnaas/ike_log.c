@@ -13,7 +13,7 @@
 
 #include "ike_priv.h"
 
-#define IKE_LOG_BUDGET 20	/* rate-limited lines per second */
+#define IKE_LOG_BUDGET 20 /* rate-limited lines per second */
 
 static void (*log_sink)(enum ike_log_level, const char *);
 static enum ike_log_level log_max = IKE_LOG_INFO;
@@ -22,7 +22,7 @@ static unsigned int rl_count;
 
 void
 ike_log_set(void (*sink)(enum ike_log_level lvl, const char *line),
-    enum ike_log_level max)
+	    enum ike_log_level max)
 {
 	log_sink = sink;
 	log_max = max;
@@ -31,8 +31,7 @@ ike_log_set(void (*sink)(enum ike_log_level lvl, const char *line),
 static void __attribute__((format(printf, 2, 0)))
 vlog(enum ike_log_level lvl, const char *fmt, va_list ap)
 {
-	static const char *const names[] = { "error", "warn", "info",
-	    "debug" };
+	static const char *const names[] = {"error", "warn", "info", "debug"};
 	char line[512];
 
 	if (lvl > log_max)
@@ -77,8 +76,8 @@ ike_addr_str(const struct ike_addr *a, char *buf, size_t len)
 	char ip[INET6_ADDRSTRLEN] = "?";
 
 	inet_ntop(a->family == AF_INET6 ? AF_INET6 : AF_INET, a->ip, ip,
-	    sizeof(ip));
+		  sizeof(ip));
 	snprintf(buf, len, a->family == AF_INET6 ? "[%s]:%u" : "%s:%u", ip,
-	    a->port);
+		 a->port);
 	return buf;
 }

@@ -51,15 +51,14 @@ now_ms(void)
 static void
 log_sink(enum ike_log_level lvl, const char *line)
 {
-	static const char *const names[] = { "error", "warn", "info",
-	    "debug" };
+	static const char *const names[] = {"error", "warn", "info", "debug"};
 	struct timespec ts;
 	struct tm tm;
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	gmtime_r(&ts.tv_sec, &tm);
 	fprintf(stderr, "%02d:%02d:%02d.%03ld %s: %s\n", tm.tm_hour, tm.tm_min,
-	    tm.tm_sec, ts.tv_nsec / 1000000, names[lvl], line);
+		tm.tm_sec, ts.tv_nsec / 1000000, names[lvl], line);
 }
 
 static void
@@ -104,7 +103,7 @@ from_sin(const struct sockaddr_storage *ss, struct ike_addr *a)
 
 static void
 on_send(void *arg, const uint8_t *data, size_t len,
-    const struct ike_addr *local, const struct ike_addr *remote)
+	const struct ike_addr *local, const struct ike_addr *remote)
 {
 	struct prog *p = arg;
 	struct sockaddr_storage ss;
@@ -160,7 +159,7 @@ ts_str(const struct ike_ts_pl *tp, char *buf, size_t len)
 		inet_ntop(af, tp->ts[i].start, a, sizeof(a));
 		inet_ntop(af, tp->ts[i].end, b, sizeof(b));
 		off += (size_t)snprintf(buf + off, len - off, "%s%s-%s",
-		    i ? "," : "", a, b);
+					i ? "," : "", a, b);
 	}
 }
 
@@ -182,10 +181,10 @@ print_child(const char *what, const struct ike_child_info *ci, bool keys)
 	ts_str(&ci->ts_local, l, sizeof(l));
 	ts_str(&ci->ts_remote, r, sizeof(r));
 	printf("%s conn=%s spi_in=%08x spi_out=%08x encr=%s integ=%s esn=%d "
-	    "pfs=%u local_ts=%s remote_ts=%s encap=%d ports=%u/%u",
-	    what, ci->conn_name, ci->spi_in, ci->spi_out,
-	    encr_name(&ci->cipher), integ_name(ci->cipher.integ), ci->esn,
-	    ci->pfs_group, l, r, ci->encap, ci->local.port, ci->remote.port);
+	       "pfs=%u local_ts=%s remote_ts=%s encap=%d ports=%u/%u",
+	       what, ci->conn_name, ci->spi_in, ci->spi_out,
+	       encr_name(&ci->cipher), integ_name(ci->cipher.integ), ci->esn,
+	       ci->pfs_group, l, r, ci->encap, ci->local.port, ci->remote.port);
 	if (ci->replaces_spi_in)
 		printf(" replaces=%08x", ci->replaces_spi_in);
 	if (keys && ci->enc_key_in) {
@@ -193,8 +192,7 @@ print_child(const char *what, const struct ike_child_info *ci, bool keys)
 		hex("enc_out", ci->enc_key_out, ci->enc_key_len);
 		if (ci->integ_key_len) {
 			hex("integ_in", ci->integ_key_in, ci->integ_key_len);
-			hex("integ_out", ci->integ_key_out,
-			    ci->integ_key_len);
+			hex("integ_out", ci->integ_key_out, ci->integ_key_len);
 		}
 	}
 	printf("\n");
@@ -223,12 +221,13 @@ on_event(void *arg, const struct ike_event *ev)
 	struct prog *p = arg;
 
 	printf("event %s conn=%s reason=%s spi_i=%016llx spi_r=%016llx",
-	    ike_event_name(ev->type), ev->conn_name ? ev->conn_name : "?",
-	    ike_reason_name(ev->reason), (unsigned long long)ev->spi_i,
-	    (unsigned long long)ev->spi_r);
+	       ike_event_name(ev->type), ev->conn_name ? ev->conn_name : "?",
+	       ike_reason_name(ev->reason), (unsigned long long)ev->spi_i,
+	       (unsigned long long)ev->spi_r);
 	if (ev->type == IKE_EV_IKE_DOWN && ev->reason == IKE_R_PEER_DEAD)
-		printf(" action=%s", ev->action == IKE_DPD_RESTART ?
-		    "restart" : ev->action == IKE_DPD_HOLD ? "hold" : "clear");
+		printf(" action=%s", ev->action == IKE_DPD_RESTART ? "restart"
+				     : ev->action == IKE_DPD_HOLD  ? "hold"
+								   : "clear");
 	printf("\n");
 	fflush(stdout);
 	if (ev->type == IKE_EV_IKE_DOWN)
@@ -238,7 +237,7 @@ on_event(void *arg, const struct ike_event *ev)
 static void
 print_status(struct prog *p)
 {
-	static const char *const st[] = { "DOWN", "CONNECTING", "UP" };
+	static const char *const st[] = {"DOWN", "CONNECTING", "UP"};
 	struct ike_conn_status s;
 	struct ike_stats es;
 	unsigned long long drops = 0;
@@ -250,19 +249,19 @@ print_status(struct prog *p)
 	for (i = 0; i < IKE_ERR__COUNT; i++)
 		drops += es.drops[i];
 	printf("status conn=%s state=%s reason=%s spi_i=%016llx "
-	    "spi_r=%016llx natt=%d children=%u rx=%llu tx=%llu "
-	    "retransmits=%llu "
-	    "drops=%llu child_rekeys=%llu ike_rekeys=%llu cookies_sent=%llu "
-	    "invalid_ke_sent=%llu invalid_ke_rcvd=%llu\n", p->cfg.name,
-	    st[s.state], ike_reason_name(s.reason),
-	    (unsigned long long)s.spi_i, (unsigned long long)s.spi_r, s.natt,
-	    s.n_children, (unsigned long long)es.rx,
-	    (unsigned long long)es.tx, (unsigned long long)es.retransmits,
-	    drops, (unsigned long long)es.child_rekeys,
-	    (unsigned long long)es.ike_rekeys,
-	    (unsigned long long)es.cookies_sent,
-	    (unsigned long long)es.invalid_ke_sent,
-	    (unsigned long long)es.invalid_ke_rcvd);
+	       "spi_r=%016llx natt=%d children=%u rx=%llu tx=%llu "
+	       "retransmits=%llu "
+	       "drops=%llu child_rekeys=%llu ike_rekeys=%llu cookies_sent=%llu "
+	       "invalid_ke_sent=%llu invalid_ke_rcvd=%llu\n",
+	       p->cfg.name, st[s.state], ike_reason_name(s.reason),
+	       (unsigned long long)s.spi_i, (unsigned long long)s.spi_r, s.natt,
+	       s.n_children, (unsigned long long)es.rx,
+	       (unsigned long long)es.tx, (unsigned long long)es.retransmits,
+	       drops, (unsigned long long)es.child_rekeys,
+	       (unsigned long long)es.ike_rekeys,
+	       (unsigned long long)es.cookies_sent,
+	       (unsigned long long)es.invalid_ke_sent,
+	       (unsigned long long)es.invalid_ke_rcvd);
 	fflush(stdout);
 }
 
@@ -294,7 +293,7 @@ parse_cidrs(const char *s, struct ike_cidr *c, uint8_t *n)
 	snprintf(buf, sizeof(buf), "%s", s);
 	*n = 0;
 	for (tok = strtok_r(buf, ",", &save); tok;
-	    tok = strtok_r(NULL, ",", &save)) {
+	     tok = strtok_r(NULL, ",", &save)) {
 		char *slash = strchr(tok, '/');
 		struct ike_addr a;
 		long pl;
@@ -305,8 +304,8 @@ parse_cidrs(const char *s, struct ike_cidr *c, uint8_t *n)
 			*slash = 0;
 		if (parse_addr(tok, &a))
 			return -EINVAL;
-		pl = slash ? strtol(slash + 1, NULL, 10) :
-		    (a.family == AF_INET ? 32 : 128);
+		pl = slash ? strtol(slash + 1, NULL, 10)
+			   : (a.family == AF_INET ? 32 : 128);
 		if (pl < 0 || pl > (a.family == AF_INET ? 32 : 128))
 			return -EINVAL;
 		c[*n].family = a.family;
@@ -368,58 +367,60 @@ read_psk_file(const char *path, struct ike_conn_config *c)
 }
 
 static const struct option longopts[] = {
-	{ "config", required_argument, NULL, 'c' },
-	{ "name", required_argument, NULL, 'n' },
-	{ "local", required_argument, NULL, 'l' },
-	{ "peer", required_argument, NULL, 'p' },
-	{ "local-id", required_argument, NULL, 'L' },
-	{ "peer-id", required_argument, NULL, 'P' },
-	{ "psk", required_argument, NULL, 'k' },
-	{ "psk-file", required_argument, NULL, 'K' },
-	{ "ike", required_argument, NULL, 'i' },
-	{ "esp", required_argument, NULL, 'e' },
-	{ "local-ts", required_argument, NULL, 't' },
-	{ "peer-ts", required_argument, NULL, 'T' },
-	{ "initiate", no_argument, NULL, 'I' },
-	{ "responder", no_argument, NULL, 'R' },
-	{ "ike-lifetime", required_argument, NULL, 1 },
-	{ "child-lifetime", required_argument, NULL, 2 },
-	{ "dpd-interval", required_argument, NULL, 3 },
-	{ "dpd-timeout", required_argument, NULL, 4 },
-	{ "dpd-action", required_argument, NULL, 5 },
-	{ "retransmit-base-ms", required_argument, NULL, 6 },
-	{ "retransmit-tries", required_argument, NULL, 7 },
-	{ "ike-port", required_argument, NULL, 8 },
-	{ "natt-port", required_argument, NULL, 9 },
-	{ "force-encap", no_argument, NULL, 10 },
-	{ "debug-keys", no_argument, NULL, 11 },
-	{ "exit-on-down", no_argument, NULL, 12 },
-	{ "cookie-threshold", required_argument, NULL, 13 },
-	{ "verbose", no_argument, NULL, 'v' },
-	{ "help", no_argument, NULL, 'h' },
-	{ NULL, 0, NULL, 0 },
+	{"config", required_argument, NULL, 'c'},
+	{"name", required_argument, NULL, 'n'},
+	{"local", required_argument, NULL, 'l'},
+	{"peer", required_argument, NULL, 'p'},
+	{"local-id", required_argument, NULL, 'L'},
+	{"peer-id", required_argument, NULL, 'P'},
+	{"psk", required_argument, NULL, 'k'},
+	{"psk-file", required_argument, NULL, 'K'},
+	{"ike", required_argument, NULL, 'i'},
+	{"esp", required_argument, NULL, 'e'},
+	{"local-ts", required_argument, NULL, 't'},
+	{"peer-ts", required_argument, NULL, 'T'},
+	{"initiate", no_argument, NULL, 'I'},
+	{"responder", no_argument, NULL, 'R'},
+	{"ike-lifetime", required_argument, NULL, 1},
+	{"child-lifetime", required_argument, NULL, 2},
+	{"dpd-interval", required_argument, NULL, 3},
+	{"dpd-timeout", required_argument, NULL, 4},
+	{"dpd-action", required_argument, NULL, 5},
+	{"retransmit-base-ms", required_argument, NULL, 6},
+	{"retransmit-tries", required_argument, NULL, 7},
+	{"ike-port", required_argument, NULL, 8},
+	{"natt-port", required_argument, NULL, 9},
+	{"force-encap", no_argument, NULL, 10},
+	{"debug-keys", no_argument, NULL, 11},
+	{"exit-on-down", no_argument, NULL, 12},
+	{"cookie-threshold", required_argument, NULL, 13},
+	{"verbose", no_argument, NULL, 'v'},
+	{"help", no_argument, NULL, 'h'},
+	{NULL, 0, NULL, 0},
 };
 
 static void
 usage(FILE *f)
 {
 	fprintf(f,
-	    "usage: sluice-ike [--config FILE] --local IP --peer IP\n"
-	    "         --local-id ID --peer-id ID (--psk S | --psk-file F)\n"
-	    "         --ike PROPOSALS --esp PROPOSALS\n"
-	    "         --local-ts CIDR[,CIDR] --peer-ts CIDR[,CIDR]\n"
-	    "         [--initiate | --responder] [--ike-lifetime S]\n"
-	    "         [--child-lifetime S] [--dpd-interval S]\n"
-	    "         [--dpd-timeout S]\n"
-	    "         [--dpd-action clear|hold|restart] [--force-encap]\n"
-	    "         [--retransmit-base-ms MS] [--retransmit-tries N]\n"
-	    "         [--ike-port P] [--natt-port P] [--debug-keys]\n"
-	    "         [--exit-on-down] [--cookie-threshold N] [--verbose]\n"
-	    "IDs: an IP address, a name (FQDN, '@' optional) or keyid:TEXT.\n"
-	    "Proposals in strongSwan syntax, e.g.\n"
-	    "aes128gcm16-prfsha256-ecp256.\n"
-	    "Signals: USR1 rekey child, USR2 rekey IKE, HUP status, TERM delete"
-	    " and exit.\n");
+		"usage: sluice-ike [--config FILE] --local IP --peer IP\n"
+		"         --local-id ID --peer-id ID (--psk S | --psk-file F)\n"
+		"         --ike PROPOSALS --esp PROPOSALS\n"
+		"         --local-ts CIDR[,CIDR] --peer-ts CIDR[,CIDR]\n"
+		"         [--initiate | --responder] [--ike-lifetime S]\n"
+		"         [--child-lifetime S] [--dpd-interval S]\n"
+		"         [--dpd-timeout S]\n"
+		"         [--dpd-action clear|hold|restart] [--force-encap]\n"
+		"         [--retransmit-base-ms MS] [--retransmit-tries N]\n"
+		"         [--ike-port P] [--natt-port P] [--debug-keys]\n"
+		"         [--exit-on-down] [--cookie-threshold N] [--verbose]\n"
+		"IDs: an IP address, a name (FQDN, '@' optional) or "
+		"keyid:TEXT.\n"
+		"Proposals in strongSwan syntax, e.g.\n"
+		"aes128gcm16-prfsha256-ecp256.\n"
+		"Signals: USR1 rekey child, USR2 rekey IKE, HUP status, TERM "
+		"delete"
+		" and exit.\n");
 }
 
 static int apply_opt(struct prog *p, int opt, const char *arg);
@@ -461,7 +462,7 @@ read_config(struct prog *p, const char *path)
 		    (o->has_arg == required_argument && !v) ||
 		    apply_opt(p, o->val, v)) {
 			fprintf(stderr, "sluice-ike: %s:%d: bad line\n", path,
-			    lineno);
+				lineno);
 			fclose(f);
 			return -EINVAL;
 		}
@@ -498,11 +499,11 @@ apply_opt(struct prog *p, int opt, const char *arg)
 	case 'K':
 		return read_psk_file(arg, c);
 	case 'i':
-		return ike_proposal_parse(arg, false, c->ike,
-		    IKE_MAX_PROPS_CFG, &c->n_ike);
+		return ike_proposal_parse(arg, false, c->ike, IKE_MAX_PROPS_CFG,
+					  &c->n_ike);
 	case 'e':
-		return ike_proposal_parse(arg, true, c->esp,
-		    IKE_MAX_PROPS_CFG, &c->n_esp);
+		return ike_proposal_parse(arg, true, c->esp, IKE_MAX_PROPS_CFG,
+					  &c->n_esp);
 	case 't':
 		return parse_cidrs(arg, c->local_ts, &c->n_local_ts);
 	case 'T':
@@ -601,8 +602,8 @@ rx(struct prog *p, int fd, uint16_t port)
 	struct ike_addr local, remote;
 	ssize_t n;
 
-	n = recvfrom(fd, buf, sizeof(buf), MSG_DONTWAIT,
-	    (struct sockaddr *)&ss, &sl);
+	n = recvfrom(fd, buf, sizeof(buf), MSG_DONTWAIT, (struct sockaddr *)&ss,
+		     &sl);
 	if (n < 0)
 		return;
 	from_sin(&ss, &remote);
@@ -635,14 +636,16 @@ run(struct prog *p)
 		ike_engine_initiate(p->e, p->conn, now_ms());
 	for (;;) {
 		uint64_t t = now_ms(), next = ike_engine_next_timer(p->e);
-		int timeout = next == UINT64_MAX ? 1000 :
-		    next <= t ? 0 : (int)(next - t > 1000 ? 1000 : next - t);
+		int timeout =
+			next == UINT64_MAX ? 1000
+			: next <= t	   ? 0
+				    : (int)(next - t > 1000 ? 1000 : next - t);
 		struct signalfd_siginfo si;
 		struct ike_conn_status st;
 
-		pfd[0] = (struct pollfd){ .fd = p->fd500, .events = POLLIN };
-		pfd[1] = (struct pollfd){ .fd = p->fd4500, .events = POLLIN };
-		pfd[2] = (struct pollfd){ .fd = sfd, .events = POLLIN };
+		pfd[0] = (struct pollfd){.fd = p->fd500, .events = POLLIN};
+		pfd[1] = (struct pollfd){.fd = p->fd4500, .events = POLLIN};
+		pfd[2] = (struct pollfd){.fd = sfd, .events = POLLIN};
 		if (poll(pfd, 3, timeout) < 0 && errno != EINTR)
 			break;
 		if (pfd[0].revents & POLLIN)
@@ -716,7 +719,7 @@ main(int argc, char **argv)
 		}
 		if (opt == '?' || apply_opt(&p, opt, optarg)) {
 			fprintf(stderr, "sluice-ike: bad option or value: %s\n",
-			    argv[optind - 1]);
+				argv[optind - 1]);
 			usage(stderr);
 			return 2;
 		}
@@ -743,8 +746,9 @@ main(int argc, char **argv)
 	explicit_bzero(p.cfg.psk, sizeof(p.cfg.psk));
 	if (rc) {
 		fprintf(stderr, "sluice-ike: invalid connection settings "
-		    "(addresses, IDs, PSK, proposals, selectors, dpd timeout "
-		    "> interval)\n");
+				"(addresses, IDs, PSK, proposals, selectors, "
+				"dpd timeout "
+				"> interval)\n");
 		ike_engine_destroy(p.e);
 		return 2;
 	}
@@ -752,8 +756,8 @@ main(int argc, char **argv)
 	p.fd4500 = open_udp(&p.cfg.local, p.ecfg.natt_port);
 	if (p.fd500 < 0 || p.fd4500 < 0) {
 		fprintf(stderr, "sluice-ike: bind UDP %u/%u: %s\n",
-		    p.cfg.local.port, p.ecfg.natt_port,
-		    strerror(-(p.fd500 < 0 ? p.fd500 : p.fd4500)));
+			p.cfg.local.port, p.ecfg.natt_port,
+			strerror(-(p.fd500 < 0 ? p.fd500 : p.fd4500)));
 		ike_engine_destroy(p.e);
 		return 1;
 	}

@@ -51,7 +51,7 @@ static uint32_t
 get32(const uint8_t *p)
 {
 	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-	    (uint32_t)p[2] << 8 | p[3];
+	       (uint32_t)p[2] << 8 | p[3];
 }
 
 static uint64_t
@@ -324,8 +324,14 @@ static bool
 once_only(uint8_t type)
 {
 	switch (type) {
-	case IKE_PL_SA: case IKE_PL_KE: case IKE_PL_IDI: case IKE_PL_IDR:
-	case IKE_PL_AUTH: case IKE_PL_NONCE: case IKE_PL_TSI: case IKE_PL_TSR:
+	case IKE_PL_SA:
+	case IKE_PL_KE:
+	case IKE_PL_IDI:
+	case IKE_PL_IDR:
+	case IKE_PL_AUTH:
+	case IKE_PL_NONCE:
+	case IKE_PL_TSI:
+	case IKE_PL_TSR:
 	case IKE_PL_SK:
 		return true;
 	default:
@@ -385,7 +391,7 @@ known_payload(uint8_t type)
 
 enum ike_msg_err
 ike_msg_decode_payloads(uint8_t first, const uint8_t *buf, size_t len,
-    struct ike_msg *m)
+			struct ike_msg *m)
 {
 	uint8_t type = first;
 	size_t off = 0;
@@ -466,7 +472,7 @@ ike_msg_decode(const uint8_t *buf, size_t len, struct ike_msg *m)
 	if (m->spi_i == 0)
 		return IKE_ERR_BAD_SPI;
 	return ike_msg_decode_payloads(m->next_payload, buf + IKE_HDR_LEN,
-	    len - IKE_HDR_LEN, m);
+				       len - IKE_HDR_LEN, m);
 }
 
 /* Encoding. */
@@ -474,7 +480,7 @@ ike_msg_decode(const uint8_t *buf, size_t len, struct ike_msg *m)
 struct wbuf {
 	uint8_t *p;
 	size_t len, cap;
-	size_t np_off;		/* where the previous next-payload byte is */
+	size_t np_off; /* where the previous next-payload byte is */
 	bool has_prev;
 	uint8_t first;
 	bool overflow;
@@ -659,9 +665,9 @@ notify_first(uint16_t type)
 
 int
 ike_msg_encode_payloads(const struct ike_msg *m, uint8_t *out, size_t cap,
-    size_t *len, uint8_t *first)
+			size_t *len, uint8_t *first)
 {
-	struct wbuf w = { .p = out, .cap = cap, .first = IKE_PL_NONE };
+	struct wbuf w = {.p = out, .cap = cap, .first = IKE_PL_NONE};
 	uint8_t i, j;
 	int pass;
 
@@ -706,8 +712,7 @@ ike_msg_encode_payloads(const struct ike_msg *m, uint8_t *out, size_t cap,
 		wb_u8(&w, d->proto == IKE_PROTO_IKE ? 0 : 4);
 		wb_u16(&w, d->proto == IKE_PROTO_IKE ? 0 : d->n_spi);
 		if (d->proto != IKE_PROTO_IKE)
-			for (j = 0; j < d->n_spi && j < IKE_MAX_DELETE_SPI;
-			    j++)
+			for (j = 0; j < d->n_spi && j < IKE_MAX_DELETE_SPI; j++)
 				wb_u32(&w, d->spi[j]);
 		wb_end(&w, s);
 	}
@@ -742,7 +747,7 @@ ike_msg_encode(struct ike_msg *m, uint8_t *out, size_t cap, size_t *len)
 	if (cap < IKE_HDR_LEN)
 		return -ENOSPC;
 	rc = ike_msg_encode_payloads(m, out + IKE_HDR_LEN, cap - IKE_HDR_LEN,
-	    &plen, &m->next_payload);
+				     &plen, &m->next_payload);
 	if (rc)
 		return rc;
 	m->length = (uint32_t)(IKE_HDR_LEN + plen);
@@ -753,7 +758,7 @@ ike_msg_encode(struct ike_msg *m, uint8_t *out, size_t cap, size_t *len)
 
 int
 ike_msg_add_notify(struct ike_msg *m, uint8_t proto, uint16_t type,
-    const uint8_t *data, uint16_t data_len)
+		   const uint8_t *data, uint16_t data_len)
 {
 	struct ike_notify *n;
 

@@ -17,7 +17,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static void
 fz_send(void *arg, const uint8_t *d, size_t n, const struct ike_addr *l,
-    const struct ike_addr *r)
+	const struct ike_addr *r)
 {
 	(void)arg;
 	(void)d;
@@ -31,7 +31,7 @@ engine(void)
 {
 	static struct ike_engine *e;
 	struct ike_conn_config c;
-	struct ike_ops ops = { .send = fz_send };
+	struct ike_ops ops = {.send = fz_send};
 	uint32_t id;
 
 	if (e)
@@ -44,15 +44,15 @@ engine(void)
 	memcpy(c.local.ip, "\x0a\x00\x00\x02", 4);
 	c.local.port = 500;
 	c.peer_any = true;
-	c.local_id = (struct ike_id){ IKE_ID_IPV4_ADDR, 4, { 10, 0, 0, 2 } };
+	c.local_id = (struct ike_id){IKE_ID_IPV4_ADDR, 4, {10, 0, 0, 2}};
 	c.psk_len = 4;
 	memcpy(c.psk, "fuzz", 4);
 	ike_proposal_parse("aes128gcm16-prfsha256-ecp256", false, c.ike, 4,
-	    &c.n_ike);
+			   &c.n_ike);
 	ike_proposal_parse("aes128gcm16", true, c.esp, 4, &c.n_esp);
 	c.n_local_ts = c.n_peer_ts = 1;
-	c.local_ts[0] = (struct ike_cidr){ AF_INET, { 10, 2 }, 16 };
-	c.peer_ts[0] = (struct ike_cidr){ AF_INET, { 10, 1 }, 16 };
+	c.local_ts[0] = (struct ike_cidr){AF_INET, {10, 2}, 16};
+	c.peer_ts[0] = (struct ike_cidr){AF_INET, {10, 1}, 16};
 	c.responder_only = true;
 	if (ike_engine_conn_add(e, &c, &id))
 		return NULL;
@@ -63,10 +63,10 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static uint64_t now = 1000;
-	struct ike_addr local = { .family = AF_INET, .ip = { 10, 0, 0, 2 },
-	    .port = 500 };
-	struct ike_addr remote = { .family = AF_INET, .ip = { 10, 0, 0, 1 },
-	    .port = 500 };
+	struct ike_addr local = {
+		.family = AF_INET, .ip = {10, 0, 0, 2}, .port = 500};
+	struct ike_addr remote = {
+		.family = AF_INET, .ip = {10, 0, 0, 1}, .port = 500};
 	static uint8_t out[IKE_MSG_MAX];
 	struct ike_engine *e = engine();
 	struct ike_msg m;

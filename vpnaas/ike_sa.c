@@ -53,29 +53,29 @@ ike_reason_name(enum ike_reason r)
 const char *
 ike_event_name(enum ike_event_type t)
 {
-	static const char *const n[] = { "ike-up", "ike-rekeyed", "ike-down",
-	    "child-up", "child-rekeyed", "child-down", "child-failed" };
+	static const char *const n[] = {
+		"ike-up",	 "ike-rekeyed", "ike-down",    "child-up",
+		"child-rekeyed", "child-down",	"child-failed"};
 
 	return (unsigned)t < sizeof(n) / sizeof(n[0]) ? n[t] : "unknown";
 }
 
-
 void
 ike_sa_drop(struct ike_engine *e, enum ike_msg_err err,
-    const struct ike_addr *from)
+	    const struct ike_addr *from)
 {
 	char a[64];
 
 	e->st.drops[err]++;
 	ike_logf_rl(IKE_LOG_WARN, "ike: drop message from %s: %s",
-	    ike_addr_str(from, a, sizeof(a)), ike_msg_err_name(err));
+		    ike_addr_str(from, a, sizeof(a)), ike_msg_err_name(err));
 }
 
 void
 ike_sa_emit(struct ike_engine *e, enum ike_event_type t, struct sa *sa,
-    enum ike_reason r, const struct child *c)
+	    enum ike_reason r, const struct child *c)
 {
-	struct ike_event ev = { .type = t, .reason = r };
+	struct ike_event ev = {.type = t, .reason = r};
 
 	if (sa->conn) {
 		ev.conn_id = sa->conn->id;
@@ -89,9 +89,9 @@ ike_sa_emit(struct ike_engine *e, enum ike_event_type t, struct sa *sa,
 		ev.child_spi_out = c->spi_out;
 	}
 	ike_logf(IKE_LOG_INFO, "ike: %s: %s%s%s (spi %016llx/%016llx%s)",
-	    sa_name(sa), ike_event_name(t), r ? ": " : "",
-	    r ? ike_reason_name(r) : "", (unsigned long long)sa->spi_i,
-	    (unsigned long long)sa->spi_r, sa->natt ? ", udp-encap" : "");
+		 sa_name(sa), ike_event_name(t), r ? ": " : "",
+		 r ? ike_reason_name(r) : "", (unsigned long long)sa->spi_i,
+		 (unsigned long long)sa->spi_r, sa->natt ? ", udp-encap" : "");
 	if (e->ops.event)
 		e->ops.event(e->ops.arg, &ev);
 }
@@ -99,7 +99,7 @@ ike_sa_emit(struct ike_engine *e, enum ike_event_type t, struct sa *sa,
 /* Sends a message held at buf + HEADROOM from local to remote. */
 void
 ike_sa_xmit(struct ike_engine *e, const struct ike_addr *l,
-    const struct ike_addr *r, uint8_t *buf, size_t len)
+	    const struct ike_addr *r, uint8_t *buf, size_t len)
 {
 	e->st.tx++;
 	if (l->port == e->cfg.natt_port) {
@@ -114,7 +114,7 @@ ike_sa_xmit(struct ike_engine *e, const struct ike_addr *l,
 
 static void
 child_info(struct sa *sa, const struct child *c, bool keys,
-    struct ike_child_info *ci)
+	   struct ike_child_info *ci)
 {
 	const struct ike_conn_config *cfg = &sa->conn->cfg;
 	const uint8_t *i2r = c->keymat, *r2i = c->keymat + c->ek + c->ak;
@@ -141,8 +141,10 @@ child_info(struct sa *sa, const struct child *c, bool keys,
 	ci->ts_local = c->ts_l;
 	ci->ts_remote = c->ts_r;
 	ci->lifetime_hard_s = cfg->child_lifetime_s;
-	ci->lifetime_soft_s = c->rekey_at > sa->e->now ?
-	    (uint32_t)((c->rekey_at - sa->e->now) / 1000) : 0;
+	ci->lifetime_soft_s =
+		c->rekey_at > sa->e->now
+			? (uint32_t)((c->rekey_at - sa->e->now) / 1000)
+			: 0;
 	ci->local = sa->local;
 	ci->remote = sa->remote;
 	ci->encap = sa->natt;
@@ -175,8 +177,8 @@ ike_sa_child_slot(struct sa *sa)
  */
 int
 ike_sa_child_create(struct sa *sa, struct child *c, const uint8_t *gir,
-    size_t gir_len, const uint8_t *ni, size_t ni_len, const uint8_t *nr,
-    size_t nr_len, uint32_t replaces)
+		    size_t gir_len, const uint8_t *ni, size_t ni_len,
+		    const uint8_t *nr, size_t nr_len, uint32_t replaces)
 {
 	struct ike_engine *e = sa->e;
 	const struct ike_conn_config *cfg = &sa->conn->cfg;
@@ -186,8 +188,8 @@ ike_sa_child_create(struct sa *sa, struct child *c, const uint8_t *gir,
 	c->ek = ike_cipher_enc_key_len(&c->sel.cipher);
 	c->ak = ike_cipher_integ_key_len(&c->sel.cipher);
 	rc = ike_child_keymat(sa->keys.prf, sa->keys.sk_d, sa->keys.prf_len,
-	    gir, gir_len, ni, ni_len, nr, nr_len, c->keymat,
-	    2 * (c->ek + c->ak));
+			      gir, gir_len, ni, ni_len, nr, nr_len, c->keymat,
+			      2 * (c->ek + c->ak));
 	if (rc)
 		return rc;
 	c->state = CH_ACTIVE;
@@ -204,7 +206,7 @@ ike_sa_child_create(struct sa *sa, struct child *c, const uint8_t *gir,
 	ike_crypto_cleanse(&ci, sizeof(ci));
 	if (rc) {
 		ike_logf(IKE_LOG_ERR, "ike: %s: install child SA %08x: %s",
-		    sa_name(sa), c->spi_in, strerror(-rc));
+			 sa_name(sa), c->spi_in, strerror(-rc));
 		return rc;
 	}
 	c->installed = true;
@@ -213,7 +215,7 @@ ike_sa_child_create(struct sa *sa, struct child *c, const uint8_t *gir,
 
 void
 ike_sa_child_remove(struct sa *sa, struct child *c, bool event,
-    enum ike_reason r)
+		    enum ike_reason r)
 {
 	struct ike_child_info ci;
 
@@ -342,8 +344,9 @@ ike_sa_down(struct sa *sa, enum ike_reason r)
 	}
 	for (i = 0; i < MAX_CHILD; i++)
 		ike_sa_child_remove(sa, &sa->ch[i],
-		    sa->ch[i].state == CH_ACTIVE ||
-		    sa->ch[i].state == CH_REKEYING, r);
+				    sa->ch[i].state == CH_ACTIVE ||
+					    sa->ch[i].state == CH_REKEYING,
+				    r);
 	if (sa->state != SA_REKEYED) {
 		ike_sa_emit(e, IKE_EV_IKE_DOWN, sa, r, NULL);
 		if (c && r != IKE_R_NONE)
@@ -377,7 +380,7 @@ sa_encode(struct sa *sa, struct ike_msg *m, uint8_t *out, size_t *len)
 	if (rc)
 		goto out;
 	total = IKE_HDR_LEN + IKE_GEN_HDR_LEN +
-	    ike_cipher_sealed_len(ci, pt_len);
+		ike_cipher_sealed_len(ci, pt_len);
 	if (total > IKE_MSG_MAX) {
 		rc = -EMSGSIZE;
 		goto out;
@@ -389,9 +392,9 @@ sa_encode(struct sa *sa, struct ike_msg *m, uint8_t *out, size_t *len)
 	msg[IKE_HDR_LEN + 1] = 0;
 	put16(msg + IKE_HDR_LEN + 2, (uint16_t)(total - IKE_HDR_LEN));
 	rc = ike_sk_seal(ci, sa->orig_init ? sa->keys.sk_ei : sa->keys.sk_er,
-	    sa->orig_init ? sa->keys.sk_ai : sa->keys.sk_ar, msg,
-	    IKE_HDR_LEN + IKE_GEN_HDR_LEN, pt, pt_len,
-	    msg + IKE_HDR_LEN + IKE_GEN_HDR_LEN);
+			 sa->orig_init ? sa->keys.sk_ai : sa->keys.sk_ar, msg,
+			 IKE_HDR_LEN + IKE_GEN_HDR_LEN, pt, pt_len,
+			 msg + IKE_HDR_LEN + IKE_GEN_HDR_LEN);
 	*len = total;
 out:
 	ike_crypto_cleanse(pt, sizeof(pt));
@@ -401,15 +404,14 @@ out:
 static uint64_t
 retx_delay(struct sa *sa)
 {
-	uint64_t d = (uint64_t)sa->e->cfg.retransmit_base_ms <<
-	    (sa->req_tries < 16 ? sa->req_tries : 16);
+	uint64_t d = (uint64_t)sa->e->cfg.retransmit_base_ms
+		     << (sa->req_tries < 16 ? sa->req_tries : 16);
 	const struct ike_conn_config *cfg = &sa->conn->cfg;
 
 	if (sa->state >= SA_ESTABLISHED && cfg->dpd_timeout_s &&
-	    sa->req_first + cfg->dpd_timeout_s * 1000ull <
-	    sa->e->now + d)
+	    sa->req_first + cfg->dpd_timeout_s * 1000ull < sa->e->now + d)
 		return sa->req_first + cfg->dpd_timeout_s * 1000ull -
-		    sa->e->now;
+		       sa->e->now;
 	return d;
 }
 
@@ -423,7 +425,7 @@ ike_sa_request(struct sa *sa, enum req_kind kind, struct ike_msg *m)
 	rc = sa_encode(sa, m, sa->req_buf, &sa->req_len);
 	if (rc) {
 		ike_logf(IKE_LOG_ERR, "ike: %s: encode request: %s",
-		    sa_name(sa), strerror(-rc));
+			 sa_name(sa), strerror(-rc));
 		return rc;
 	}
 	sa->req = kind;
@@ -440,13 +442,12 @@ ike_sa_respond(struct sa *sa, const struct ike_msg *req, struct ike_msg *m)
 	int rc;
 
 	m->exchange = req->exchange;
-	m->flags = IKE_FLAG_RESPONSE |
-	    (sa->orig_init ? IKE_FLAG_INITIATOR : 0);
+	m->flags = IKE_FLAG_RESPONSE | (sa->orig_init ? IKE_FLAG_INITIATOR : 0);
 	m->msg_id = req->msg_id;
 	rc = sa_encode(sa, m, sa->resp_buf, &sa->resp_len);
 	if (rc) {
 		ike_logf(IKE_LOG_ERR, "ike: %s: encode response: %s",
-		    sa_name(sa), strerror(-rc));
+			 sa_name(sa), strerror(-rc));
 		return rc;
 	}
 	sa->has_resp = true;
@@ -459,7 +460,7 @@ ike_sa_respond(struct sa *sa, const struct ike_msg *req, struct ike_msg *m)
 /* Responds with one notify (an error) inside the SA. */
 void
 ike_sa_respond_notify(struct sa *sa, const struct ike_msg *req, uint16_t type,
-    const uint8_t *data, uint16_t len)
+		      const uint8_t *data, uint16_t len)
 {
 	struct ike_msg m;
 
@@ -471,8 +472,8 @@ ike_sa_respond_notify(struct sa *sa, const struct ike_msg *req, uint16_t type,
 /* Unencrypted IKE_SA_INIT error response without state. */
 void
 ike_sa_send_plain_notify(struct ike_engine *e, const struct ike_msg *req,
-    const struct ike_addr *l, const struct ike_addr *r, uint16_t type,
-    const uint8_t *data, uint16_t len)
+			 const struct ike_addr *l, const struct ike_addr *r,
+			 uint16_t type, const uint8_t *data, uint16_t len)
 {
 	uint8_t buf[HEADROOM + 256];
 	struct ike_msg m;
@@ -488,10 +489,8 @@ ike_sa_send_plain_notify(struct ike_engine *e, const struct ike_msg *req,
 	ike_sa_xmit(e, l, r, buf, n);
 }
 
-
 static enum ike_msg_err
-sa_decrypt(struct sa *sa, const uint8_t *buf, struct ike_msg *m,
-    uint8_t *pt)
+sa_decrypt(struct sa *sa, const uint8_t *buf, struct ike_msg *m, uint8_t *pt)
 {
 	bool from_init = m->flags & IKE_FLAG_INITIATOR;
 	size_t hdr_len, pt_len;
@@ -500,9 +499,10 @@ sa_decrypt(struct sa *sa, const uint8_t *buf, struct ike_msg *m,
 		return IKE_ERR_MISSING_PAYLOAD;
 	hdr_len = IKE_HDR_LEN + m->sk_off + IKE_GEN_HDR_LEN;
 	if (ike_sk_open(&sa->keys.cipher,
-	    from_init ? sa->keys.sk_ei : sa->keys.sk_er,
-	    from_init ? sa->keys.sk_ai : sa->keys.sk_ar, buf, hdr_len,
-	    buf + hdr_len, m->sk_len - IKE_GEN_HDR_LEN, pt, &pt_len))
+			from_init ? sa->keys.sk_ei : sa->keys.sk_er,
+			from_init ? sa->keys.sk_ai : sa->keys.sk_ar, buf,
+			hdr_len, buf + hdr_len, m->sk_len - IKE_GEN_HDR_LEN, pt,
+			&pt_len))
 		return IKE_ERR_DECRYPT;
 	return ike_msg_decode_payloads(m->sk_next, pt, pt_len, m);
 }
@@ -511,8 +511,8 @@ static void sa_kick(struct sa *sa);
 
 void
 ike_engine_input(struct ike_engine *e, const uint8_t *data, size_t len,
-    const struct ike_addr *local, const struct ike_addr *remote,
-    uint64_t now_ms)
+		 const struct ike_addr *local, const struct ike_addr *remote,
+		 uint64_t now_ms)
 {
 	uint8_t pt[IKE_MSG_MAX];
 	enum ike_msg_err err;
@@ -546,9 +546,9 @@ ike_engine_input(struct ike_engine *e, const uint8_t *data, size_t len,
 	}
 	/* Our SPI is the responder's when the sender is the initiator. */
 	sa = sa_lookup(e, (m.flags & IKE_FLAG_INITIATOR) ? m.spi_r : m.spi_i,
-	    !(m.flags & IKE_FLAG_INITIATOR));
+		       !(m.flags & IKE_FLAG_INITIATOR));
 	if (!sa || (sa->state != SA_INIT_SENT &&
-	    (sa->spi_i != m.spi_i || sa->spi_r != m.spi_r))) {
+		    (sa->spi_i != m.spi_i || sa->spi_r != m.spi_r))) {
 		ike_sa_drop(e, IKE_ERR_NO_SA, remote);
 		goto out;
 	}
@@ -560,7 +560,7 @@ ike_engine_input(struct ike_engine *e, const uint8_t *data, size_t len,
 		if (m.exchange == IKE_EXCH_SA_INIT) {
 			if (sa->req != REQ_INIT) {
 				ike_sa_drop(e, IKE_ERR_UNKNOWN_EXCHANGE,
-				    remote);
+					    remote);
 				goto out;
 			}
 		} else if ((err = sa_decrypt(sa, data, &m, pt))) {
@@ -575,7 +575,7 @@ ike_engine_input(struct ike_engine *e, const uint8_t *data, size_t len,
 			/* A retransmitted request: resend our answer. */
 			e->st.dup_requests++;
 			ike_sa_xmit(e, &sa->local, &sa->remote, sa->resp_buf,
-			    sa->resp_len);
+				    sa->resp_len);
 			goto out;
 		}
 		if (m.msg_id != sa->peer_mid ||
@@ -636,7 +636,7 @@ sa_kick(struct sa *sa)
 			if (ike_exch_rekey_child(sa, i)) {
 				sa->ch[i].state = CH_ACTIVE;
 				ike_exch_retry_later(&sa->ch[i].rekey_at,
-				    sa->e->now);
+						     sa->e->now);
 			}
 			return;
 		}
@@ -661,28 +661,30 @@ sa_tick(struct sa *sa)
 	int i;
 
 	if (sa->req != REQ_NONE && now >= sa->req_next) {
-		bool dpd_over = sa->state >= SA_ESTABLISHED &&
-		    cfg->dpd_timeout_s &&
-		    now >= sa->req_first + cfg->dpd_timeout_s * 1000ull;
+		bool dpd_over =
+			sa->state >= SA_ESTABLISHED && cfg->dpd_timeout_s &&
+			now >= sa->req_first + cfg->dpd_timeout_s * 1000ull;
 
 		if (sa->req_tries >= e->cfg.retransmit_tries || dpd_over) {
-			ike_logf(IKE_LOG_WARN, "ike: %s: no answer from the "
-			    "peer after %u retransmissions", sa_name(sa),
-			    sa->req_tries);
-			ike_sa_down(sa, sa->state < SA_ESTABLISHED ?
-			    IKE_R_TIMEOUT : IKE_R_PEER_DEAD);
+			ike_logf(IKE_LOG_WARN,
+				 "ike: %s: no answer from the "
+				 "peer after %u retransmissions",
+				 sa_name(sa), sa->req_tries);
+			ike_sa_down(sa, sa->state < SA_ESTABLISHED
+						? IKE_R_TIMEOUT
+						: IKE_R_PEER_DEAD);
 			return;
 		}
 		sa->req_tries++;
 		e->st.retransmits++;
 		sa->req_next = now + retx_delay(sa);
 		ike_sa_xmit(e, &sa->local, &sa->remote, sa->req_buf,
-		    sa->req_len);
+			    sa->req_len);
 	}
 	if ((sa->state == SA_INIT_RCVD || sa->state == SA_REKEYED) &&
 	    now >= sa->deadline) {
-		ike_sa_down(sa, sa->state == SA_INIT_RCVD ? IKE_R_TIMEOUT :
-		    IKE_R_NONE);
+		ike_sa_down(sa, sa->state == SA_INIT_RCVD ? IKE_R_TIMEOUT
+							  : IKE_R_NONE);
 		return;
 	}
 	if (sa->state != SA_ESTABLISHED)
@@ -719,12 +721,12 @@ sa_tick(struct sa *sa)
 		sa->want_dpd = true;
 	if (sa->natt && (sa->nat_local || cfg->force_encap) &&
 	    now >= sa->keepalive_at) {
-		uint8_t ka[HEADROOM + 1] = { 0, 0, 0, 0, 0xff };
+		uint8_t ka[HEADROOM + 1] = {0, 0, 0, 0, 0xff};
 
 		/* RFC 3948 section 2.3: one 0xFF byte, no marker. */
 		e->st.tx++;
 		e->ops.send(e->ops.arg, ka + HEADROOM, 1, &sa->local,
-		    &sa->remote);
+			    &sa->remote);
 		sa->keepalive_at = now + e->cfg.keepalive_s * 1000ull;
 	}
 	sa_kick(sa);
@@ -746,7 +748,7 @@ ike_engine_tick(struct ike_engine *e, uint64_t now_ms)
 		if (c && c->restart_at && now_ms >= c->restart_at) {
 			c->restart_at = 0;
 			ike_logf(IKE_LOG_INFO, "ike: %s: restarting",
-			    c->cfg.name);
+				 c->cfg.name);
 			ike_engine_initiate(e, c->id, now_ms);
 		}
 	}
@@ -800,7 +802,7 @@ ike_engine_next_timer(const struct ike_engine *e)
 
 int
 ike_engine_create(const struct ike_engine_config *cfg,
-    const struct ike_ops *ops, struct ike_engine **out)
+		  const struct ike_ops *ops, struct ike_engine **out)
 {
 	struct ike_engine *e;
 
@@ -896,7 +898,7 @@ conn_validate(const struct ike_conn_config *cfg)
 
 int
 ike_engine_conn_add(struct ike_engine *e, const struct ike_conn_config *cfg,
-    uint32_t *id)
+		    uint32_t *id)
 {
 	struct conn *c;
 	int i;
@@ -1056,7 +1058,7 @@ ike_engine_stats(const struct ike_engine *e, struct ike_stats *st)
 
 int
 ike_engine_conn_status(const struct ike_engine *e, uint32_t id,
-    struct ike_conn_status *st)
+		       struct ike_conn_status *st)
 {
 	const struct conn *c = conn_get(e, id);
 	const struct sa *sa;
@@ -1083,7 +1085,8 @@ ike_engine_conn_status(const struct ike_engine *e, uint32_t id,
 		st->child_spi_out[st->n_children] = ch->spi_out;
 		st->n_children++;
 	}
-	st->state = sa->state == SA_ESTABLISHED && st->n_children ?
-	    IKE_CONN_UP : IKE_CONN_CONNECTING;
+	st->state = sa->state == SA_ESTABLISHED && st->n_children
+			    ? IKE_CONN_UP
+			    : IKE_CONN_CONNECTING;
 	return 0;
 }

@@ -21,17 +21,17 @@
 #define NONCE_LEN 32
 #define INIT_MSG_MAX 2048
 #define MAX_CHILD 4
-#define HEADROOM 4		/* for the non-ESP marker */
+#define HEADROOM 4 /* for the non-ESP marker */
 #define REKEYED_LINGER_MS 30000
 #define MAX_CONNS 256
 
 enum sa_state {
-	SA_INIT_SENT,		/* initiator: waiting IKE_SA_INIT response */
-	SA_INIT_RCVD,		/* responder: half-open, waiting IKE_AUTH */
-	SA_AUTH_SENT,		/* initiator: waiting IKE_AUTH response */
+	SA_INIT_SENT, /* initiator: waiting IKE_SA_INIT response */
+	SA_INIT_RCVD, /* responder: half-open, waiting IKE_AUTH */
+	SA_AUTH_SENT, /* initiator: waiting IKE_AUTH response */
 	SA_ESTABLISHED,
-	SA_REKEYED,		/* replaced by a new IKE SA, being deleted */
-	SA_DEAD,		/* freed at the end of the current call */
+	SA_REKEYED, /* replaced by a new IKE SA, being deleted */
+	SA_DEAD,    /* freed at the end of the current call */
 };
 
 enum req_kind {
@@ -48,15 +48,15 @@ enum req_kind {
 enum child_state {
 	CH_FREE,
 	CH_ACTIVE,
-	CH_REKEYING,		/* our rekey request is outstanding */
-	CH_REKEYED,		/* replaced; waiting for its delete */
+	CH_REKEYING, /* our rekey request is outstanding */
+	CH_REKEYED,  /* replaced; waiting for its delete */
 };
 
 struct child {
 	enum child_state state;
 	uint32_t spi_in, spi_out;
 	struct ike_sel sel;
-	bool we_initiated;	/* of the exchange that created it */
+	bool we_initiated; /* of the exchange that created it */
 	bool want_rekey, want_delete, installed;
 	uint8_t keymat[4 * IKE_KEY_MAX];
 	size_t ek, ak;
@@ -69,14 +69,14 @@ struct conn {
 	struct ike_conn_config cfg;
 	struct ike_ts_pl ts_l, ts_r;
 	enum ike_reason reason;
-	uint64_t restart_at;	/* 0: none */
+	uint64_t restart_at; /* 0: none */
 };
 
 /* The state of the outstanding request, what its response completes. */
 struct req_ctx {
-	int child;		/* index of the child being rekeyed */
-	uint32_t spi;		/* new inbound ESP SPI */
-	uint64_t new_spi;	/* new IKE SPI (IKE rekey) */
+	int child;	  /* index of the child being rekeyed */
+	uint32_t spi;	  /* new inbound ESP SPI */
+	uint64_t new_spi; /* new IKE SPI (IKE rekey) */
 	uint8_t nonce[NONCE_LEN];
 	struct ike_dh *dh;
 	uint8_t n_del;
@@ -118,7 +118,7 @@ struct sa {
 	size_t resp_len;
 
 	bool want_del_ike, want_rekey_ike, want_dpd;
-	uint16_t pfs_hint;	/* group asked by INVALID_KE in a rekey */
+	uint16_t pfs_hint; /* group asked by INVALID_KE in a rekey */
 	struct child ch[MAX_CHILD];
 	uint64_t last_rx, rekey_at, expire_at, keepalive_at, deadline;
 	enum ike_reason down_reason;
@@ -157,7 +157,7 @@ static inline uint32_t
 get32(const uint8_t *p)
 {
 	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-	    (uint32_t)p[2] << 8 | p[3];
+	       (uint32_t)p[2] << 8 | p[3];
 }
 
 static inline uint64_t
@@ -204,7 +204,7 @@ new_esp_spi(void)
 
 	do {
 		v = rand32();
-	} while (v < 256);	/* 1-255 are reserved (RFC 4303) */
+	} while (v < 256); /* 1-255 are reserved (RFC 4303) */
 	return v;
 }
 
@@ -216,39 +216,39 @@ sa_name(const struct sa *sa)
 
 /* ike_sa.c: SA and child SA lifecycle, sending. */
 void ike_sa_drop(struct ike_engine *e, enum ike_msg_err err,
-    const struct ike_addr *from);
+		 const struct ike_addr *from);
 void ike_sa_emit(struct ike_engine *e, enum ike_event_type t, struct sa *sa,
-    enum ike_reason r, const struct child *c);
+		 enum ike_reason r, const struct child *c);
 void ike_sa_xmit(struct ike_engine *e, const struct ike_addr *l,
-    const struct ike_addr *r, uint8_t *buf, size_t len);
+		 const struct ike_addr *r, uint8_t *buf, size_t len);
 uint64_t ike_sa_soft_ms(uint32_t life_s);
 int ike_sa_child_slot(struct sa *sa);
 int ike_sa_child_create(struct sa *sa, struct child *c, const uint8_t *gir,
-    size_t gir_len, const uint8_t *ni, size_t ni_len, const uint8_t *nr,
-    size_t nr_len, uint32_t replaces);
+			size_t gir_len, const uint8_t *ni, size_t ni_len,
+			const uint8_t *nr, size_t nr_len, uint32_t replaces);
 void ike_sa_child_remove(struct sa *sa, struct child *c, bool event,
-    enum ike_reason r);
+			 enum ike_reason r);
 struct child *ike_sa_child_by_spi_out(struct sa *sa, uint32_t spi);
 uint64_t ike_sa_new_spi(struct ike_engine *e);
 struct sa *ike_sa_new(struct ike_engine *e, struct conn *c, bool orig_init);
 void ike_sa_down(struct sa *sa, enum ike_reason r);
 int ike_sa_request(struct sa *sa, enum req_kind kind, struct ike_msg *m);
-int ike_sa_respond(struct sa *sa, const struct ike_msg *req,
-    struct ike_msg *m);
+int ike_sa_respond(struct sa *sa, const struct ike_msg *req, struct ike_msg *m);
 void ike_sa_respond_notify(struct sa *sa, const struct ike_msg *req,
-    uint16_t type, const uint8_t *data, uint16_t len);
+			   uint16_t type, const uint8_t *data, uint16_t len);
 void ike_sa_send_plain_notify(struct ike_engine *e, const struct ike_msg *req,
-    const struct ike_addr *l, const struct ike_addr *r, uint16_t type,
-    const uint8_t *data, uint16_t len);
+			      const struct ike_addr *l,
+			      const struct ike_addr *r, uint16_t type,
+			      const uint8_t *data, uint16_t len);
 
 /* ike_exch.c: the exchanges. */
 void ike_exch_start(struct ike_engine *e, struct conn *c);
 void ike_exch_init_request(struct ike_engine *e, const struct ike_msg *m,
-    const uint8_t *raw, size_t raw_len, const struct ike_addr *l,
-    const struct ike_addr *r);
+			   const uint8_t *raw, size_t raw_len,
+			   const struct ike_addr *l, const struct ike_addr *r);
 void ike_exch_request(struct sa *sa, const struct ike_msg *m);
 void ike_exch_response(struct sa *sa, const struct ike_msg *m,
-    const uint8_t *raw, size_t raw_len);
+		       const uint8_t *raw, size_t raw_len);
 int ike_exch_rekey_child(struct sa *sa, int idx);
 int ike_exch_rekey_ike(struct sa *sa);
 void ike_exch_delete_children(struct sa *sa);

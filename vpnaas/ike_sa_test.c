@@ -44,7 +44,7 @@ struct side {
 	struct ike_engine *e;
 	struct ike_conn_config cfg;
 	uint32_t conn;
-	bool dead;		/* drops everything sent to it */
+	bool dead; /* drops everything sent to it */
 	int n_ev[8];
 	enum ike_reason last_down, last_fail;
 	struct inst sa[MAXSA];
@@ -60,7 +60,7 @@ static int drop_next_from = -1;
 
 static void
 on_send(void *arg, const uint8_t *data, size_t len,
-    const struct ike_addr *local, const struct ike_addr *remote)
+	const struct ike_addr *local, const struct ike_addr *remote)
 {
 	struct side *s = arg;
 
@@ -98,8 +98,7 @@ on_install(void *arg, const struct ike_child_info *ci)
 	memcpy(s->sa[i].ek_out, ci->enc_key_out, ci->enc_key_len);
 	if (ci->integ_key_len) {
 		memcpy(s->sa[i].ak_in, ci->integ_key_in, ci->integ_key_len);
-		memcpy(s->sa[i].ak_out, ci->integ_key_out,
-		    ci->integ_key_len);
+		memcpy(s->sa[i].ak_out, ci->integ_key_out, ci->integ_key_len);
 	}
 	s->n_installed++;
 	return 0;
@@ -158,11 +157,10 @@ set_id(struct ike_id *id, const char *ip)
 }
 
 static void
-base_cfg(struct ike_conn_config *c, int me, const char *ike,
-    const char *esp)
+base_cfg(struct ike_conn_config *c, int me, const char *ike, const char *esp)
 {
-	const char *ip[2] = { "10.0.0.1", "10.0.0.2" };
-	const char *net[2] = { "10.1.0.0", "10.2.0.0" };
+	const char *ip[2] = {"10.0.0.1", "10.0.0.2"};
+	const char *net[2] = {"10.1.0.0", "10.2.0.0"};
 	int peer = !me;
 
 	memset(c, 0, sizeof(*c));
@@ -174,9 +172,9 @@ base_cfg(struct ike_conn_config *c, int me, const char *ike,
 	memcpy(c->psk, "a-test-psk-0123456789", 21);
 	c->psk_len = 21;
 	assert_int_equal(ike_proposal_parse(ike, false, c->ike, 4, &c->n_ike),
-	    0);
+			 0);
 	assert_int_equal(ike_proposal_parse(esp, true, c->esp, 4, &c->n_esp),
-	    0);
+			 0);
 	c->ike_lifetime_s = 3600;
 	c->child_lifetime_s = 1200;
 	c->dpd_interval_s = 10;
@@ -208,8 +206,8 @@ start_engines(uint32_t cookie_threshold)
 		};
 
 		assert_int_equal(ike_engine_create(&ec, &ops, &S[i].e), 0);
-		assert_int_equal(ike_engine_conn_add(S[i].e, &S[i].cfg,
-		    &S[i].conn), 0);
+		assert_int_equal(
+			ike_engine_conn_add(S[i].e, &S[i].cfg, &S[i].conn), 0);
 	}
 }
 
@@ -251,7 +249,7 @@ deliver(void)
 			if (!memcmp(S[i].cfg.local.ip, p.dst.ip, 4) &&
 			    !S[i].dead)
 				ike_engine_input(S[i].e, p.data, p.len, &p.dst,
-				    &p.src, now);
+						 &p.src, now);
 	}
 }
 
@@ -355,11 +353,11 @@ static void
 test_establish_suites(void **state)
 {
 	static const char *const suites[][2] = {
-		{ "aes128gcm16-prfsha256-ecp256", "aes128gcm16" },
-		{ "aes256-sha256-modp2048", "aes256-sha256" },
-		{ "chacha20poly1305-prfsha512-curve25519", "chacha20poly1305" },
-		{ "aes256gcm16-prfsha384-ecp384", "aes128-sha512" },
-		{ "aes128-sha384-ecp256", "aes256gcm16-ecp256" },
+		{"aes128gcm16-prfsha256-ecp256", "aes128gcm16"},
+		{"aes256-sha256-modp2048", "aes256-sha256"},
+		{"chacha20poly1305-prfsha512-curve25519", "chacha20poly1305"},
+		{"aes256gcm16-prfsha384-ecp384", "aes128-sha512"},
+		{"aes128-sha384-ecp256", "aes256gcm16-ecp256"},
 	};
 	size_t i;
 
@@ -403,8 +401,7 @@ rekey_child(int who)
 {
 	int before = S[0].n_installed;
 
-	assert_int_equal(ike_engine_rekey_child(S[who].e, S[who].conn, now),
-	    0);
+	assert_int_equal(ike_engine_rekey_child(S[who].e, S[who].conn, now), 0);
 	run_for(100);
 	assert_int_equal(S[0].n_installed, before + 1);
 	assert_int_equal(live(0), 1);
@@ -638,9 +635,8 @@ test_invalid_ke(void **state)
 
 	(void)state;
 	base_cfg(&S[0].cfg, 0, "aes128gcm16-prfsha256-ecp256-modp2048",
-	    "aes128gcm16");
-	base_cfg(&S[1].cfg, 1, "aes128gcm16-prfsha256-modp2048",
-	    "aes128gcm16");
+		 "aes128gcm16");
+	base_cfg(&S[1].cfg, 1, "aes128gcm16-prfsha256-modp2048", "aes128gcm16");
 	start_engines(0);
 	ike_engine_initiate(S[0].e, S[0].conn, now);
 	run_for(100);
@@ -721,7 +717,7 @@ test_cookie(void **state)
 	struct ike_dh *dh;
 	struct ike_msg m;
 	struct ike_addr from, to;
-	uint8_t buf[2048], pub[IKE_DH_PUB_MAX], nonce[32] = { 1 };
+	uint8_t buf[2048], pub[IKE_DH_PUB_MAX], nonce[32] = {1};
 	size_t n, pub_len;
 
 	(void)state;
@@ -736,18 +732,17 @@ test_cookie(void **state)
 	m.flags = IKE_FLAG_INITIATOR;
 	assert_int_equal(ike_dh_create(IKE_DH_ECP256, &dh), 0);
 	assert_int_equal(ike_dh_public(dh, pub, sizeof(pub), &pub_len), 0);
-	m.present = IKE_HAS(IKE_PL_SA) | IKE_HAS(IKE_PL_KE) |
-	    IKE_HAS(IKE_PL_NONCE);
+	m.present =
+		IKE_HAS(IKE_PL_SA) | IKE_HAS(IKE_PL_KE) | IKE_HAS(IKE_PL_NONCE);
 	m.sa.n_props = 1;
 	m.sa.props[0].num = 1;
 	m.sa.props[0].proto = IKE_PROTO_IKE;
 	m.sa.props[0].n_xforms = 3;
-	m.sa.props[0].xf[0] = (struct ike_xform){ IKE_XF_ENCR,
-	    IKE_ENCR_AES_GCM_16, 128 };
-	m.sa.props[0].xf[1] = (struct ike_xform){ IKE_XF_PRF,
-	    IKE_PRF_HMAC_SHA2_256, 0 };
-	m.sa.props[0].xf[2] = (struct ike_xform){ IKE_XF_DH, IKE_DH_ECP256,
-	    0 };
+	m.sa.props[0].xf[0] =
+		(struct ike_xform){IKE_XF_ENCR, IKE_ENCR_AES_GCM_16, 128};
+	m.sa.props[0].xf[1] =
+		(struct ike_xform){IKE_XF_PRF, IKE_PRF_HMAC_SHA2_256, 0};
+	m.sa.props[0].xf[2] = (struct ike_xform){IKE_XF_DH, IKE_DH_ECP256, 0};
 	m.ke_group = IKE_DH_ECP256;
 	m.ke.data = pub;
 	m.ke.len = (uint16_t)pub_len;
@@ -758,7 +753,7 @@ test_cookie(void **state)
 	set_addr(&from, "10.0.0.9", 500);
 	to = S[1].cfg.local;
 	ike_engine_input(S[1].e, buf, n, &to, &from, now);
-	qn = 0;		/* its answer goes nowhere */
+	qn = 0; /* its answer goes nowhere */
 	ike_engine_initiate(S[0].e, S[0].conn, now);
 	run_for(100);
 	status(0, &st);
@@ -821,7 +816,7 @@ test_multi_conn(void **state)
 	(void)state;
 	base_cfg(&S[0].cfg, 0, "aes128gcm16-prfsha256-ecp256", "aes128gcm16");
 	base_cfg(&S[1].cfg, 1, "aes128gcm16-prfsha256-ecp256", "aes128gcm16");
-	S[0].cfg.local_id = (struct ike_id){ IKE_ID_FQDN, 10, "a.site.one" };
+	S[0].cfg.local_id = (struct ike_id){IKE_ID_FQDN, 10, "a.site.one"};
 	S[1].cfg.peer_id = S[0].cfg.local_id;
 	start_engines(0);
 	for (i = 0; i < 2; i++) {
@@ -830,24 +825,23 @@ test_multi_conn(void **state)
 		set_cidr(&c2[i].local_ts[0], i ? "10.4.0.0" : "10.3.0.0", 24);
 		set_cidr(&c2[i].peer_ts[0], i ? "10.3.0.0" : "10.4.0.0", 24);
 	}
-	c2[0].local_id = (struct ike_id){ IKE_ID_KEY_ID, 5, "key-2" };
+	c2[0].local_id = (struct ike_id){IKE_ID_KEY_ID, 5, "key-2"};
 	c2[1].peer_id = c2[0].local_id;
-	c2[1].psk[1] ^= 0x20;	/* its own PSK */
+	c2[1].psk[1] ^= 0x20; /* its own PSK */
 	c2[0].psk[1] ^= 0x20;
 	for (i = 0; i < 2; i++)
 		assert_int_equal(ike_engine_conn_add(S[i].e, &c2[i], &id2[i]),
-		    0);
+				 0);
 	assert_int_equal(ike_engine_initiate(S[0].e, S[0].conn, now), 0);
 	assert_int_equal(ike_engine_initiate(S[0].e, id2[0], now), 0);
-	assert_int_equal(ike_engine_initiate(S[0].e, id2[0], now),
-	    -EALREADY);
+	assert_int_equal(ike_engine_initiate(S[0].e, id2[0], now), -EALREADY);
 	assert_int_equal(ike_engine_initiate(S[1].e, id2[1], now), -EPERM);
 	run_for(100);
 	for (i = 0; i < 2; i++) {
 		status(i, &st);
 		assert_int_equal(st.state, IKE_CONN_UP);
 		assert_int_equal(ike_engine_conn_status(S[i].e, id2[i], &st),
-		    0);
+				 0);
 		assert_int_equal(st.state, IKE_CONN_UP);
 	}
 	assert_int_equal(check_keys(), 2);
@@ -860,8 +854,7 @@ test_multi_conn(void **state)
 	status(1, &st);
 	assert_int_equal(st.state, IKE_CONN_UP);
 	assert_int_equal(check_keys(), 1);
-	assert_int_equal(ike_engine_conn_status(S[0].e, id2[0], &st),
-	    -ENOENT);
+	assert_int_equal(ike_engine_conn_status(S[0].e, id2[0], &st), -ENOENT);
 }
 
 static void
@@ -870,7 +863,7 @@ test_garbage(void **state)
 	struct ike_stats es;
 	struct ike_addr from, to;
 	uint8_t junk[64];
-	uint8_t esp[32] = { 0x12, 0x34, 0x56, 0x78 };
+	uint8_t esp[32] = {0x12, 0x34, 0x56, 0x78};
 
 	(void)state;
 	establish("aes128gcm16-prfsha256-ecp256", "aes128gcm16");
@@ -896,7 +889,9 @@ test_proposal_parse(void **state)
 
 	(void)state;
 	assert_int_equal(ike_proposal_parse("aes128gcm16-prfsha256-ecp256,"
-	    "aes256-sha256-modp2048", false, p, 4, &n), 0);
+					    "aes256-sha256-modp2048",
+					    false, p, 4, &n),
+			 0);
 	assert_int_equal(n, 2);
 	assert_int_equal(p[0].n_integ, 0);
 	assert_int_equal(p[1].prf[0], IKE_PRF_HMAC_SHA2_256);
@@ -904,12 +899,13 @@ test_proposal_parse(void **state)
 	assert_int_equal(p[1].dh[0], IKE_DH_MODP2048);
 	assert_int_equal(ike_proposal_parse("aes128gcm16", true, p, 4, &n), 0);
 	assert_int_equal(p[0].n_dh, 0);
-	assert_int_equal(ike_proposal_parse("aes128-aes128gcm16-sha256",
-	    true, p, 4, &n), -EINVAL);
+	assert_int_equal(
+		ike_proposal_parse("aes128-aes128gcm16-sha256", true, p, 4, &n),
+		-EINVAL);
 	assert_int_equal(ike_proposal_parse("aes128gcm16", false, p, 4, &n),
-	    -EINVAL);
+			 -EINVAL);
 	assert_int_equal(ike_proposal_parse("des-md5", true, p, 4, &n),
-	    -EINVAL);
+			 -EINVAL);
 	assert_int_equal(ike_proposal_parse("", true, p, 4, &n), -EINVAL);
 }
 
@@ -919,37 +915,37 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_proposal_parse),
 		cmocka_unit_test_setup_teardown(test_establish_suites, setup,
-		    teardown),
+						teardown),
 		cmocka_unit_test_setup_teardown(test_natt, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_child_rekey, setup,
-		    teardown),
+						teardown),
 		cmocka_unit_test_setup_teardown(test_child_rekey_pfs, setup,
-		    teardown),
+						teardown),
 		cmocka_unit_test_setup_teardown(test_ike_rekey, setup,
-		    teardown),
+						teardown),
 		cmocka_unit_test_setup_teardown(test_simultaneous_rekey, setup,
-		    teardown),
+						teardown),
 		cmocka_unit_test_setup_teardown(test_lifetime_rekey, setup,
-		    teardown),
+						teardown),
 		cmocka_unit_test_setup_teardown(test_dpd, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dpd_restart, setup,
-		    teardown),
+						teardown),
 		cmocka_unit_test_setup_teardown(test_delete, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_wrong_psk, setup,
-		    teardown),
+						teardown),
 		cmocka_unit_test_setup_teardown(test_invalid_ke, setup,
-		    teardown),
+						teardown),
 		cmocka_unit_test_setup_teardown(test_no_proposal, setup,
-		    teardown),
+						teardown),
 		cmocka_unit_test_setup_teardown(test_ts_unacceptable, setup,
-		    teardown),
+						teardown),
 		cmocka_unit_test_setup_teardown(test_narrowing, setup,
-		    teardown),
+						teardown),
 		cmocka_unit_test_setup_teardown(test_cookie, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_retransmit_and_dup, setup,
-		    teardown),
+						teardown),
 		cmocka_unit_test_setup_teardown(test_multi_conn, setup,
-		    teardown),
+						teardown),
 		cmocka_unit_test_setup_teardown(test_garbage, setup, teardown),
 	};
 

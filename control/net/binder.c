@@ -20,11 +20,11 @@
 #define BINDER_NAME_PREFIX "nvif"
 
 struct binding {
-	char port_id[NET_ID_LEN];	/* "" while adopted but not claimed */
+	char port_id[NET_ID_LEN]; /* "" while adopted but not claimed */
 	char name[DP_NAME_LEN];
 	struct binder_vif vif;
 	bool is_up;
-	bool is_reported;		/* callback told is_up already */
+	bool is_reported; /* callback told is_up already */
 };
 
 struct binder {
@@ -97,7 +97,8 @@ binder_profile_parse(const char *profile_json, struct net_view_port *p,
 		    strlen(name) >= NET_IFNAME_LEN) {
 			snprintf(err, err_len,
 				 "binding:profile: interface must be a name of "
-				 "1 to %d characters", NET_IFNAME_LEN - 1);
+				 "1 to %d characters",
+				 NET_IFNAME_LEN - 1);
 			goto free_root;
 		}
 		p->vif = NET_VIF_KERNEL;
@@ -221,7 +222,8 @@ binding_spec(const struct binder *b, const struct net_view_port *p,
 		    strnlen(p->host_ifname, NET_IFNAME_LEN) == NET_IFNAME_LEN) {
 			snprintf(err, err_len,
 				 "binder: port %s: binding:profile names no "
-				 "interface", p->id);
+				 "interface",
+				 p->id);
 			return -EINVAL;
 		}
 		spec->type = b->cfg.kernel_type;
@@ -296,8 +298,7 @@ binder_bind(struct binder *b, const struct net_view_port *p,
 }
 
 int
-binder_unbind(struct binder *b, const char *port_id, char *err,
-	      size_t err_len)
+binder_unbind(struct binder *b, const char *port_id, char *err, size_t err_len)
 {
 	struct binding *e = find_id(b, port_id);
 	struct dp_port_ref ref;
@@ -335,7 +336,7 @@ binder_prune(struct binder *b, binder_keep_fn keep, void *arg, char *err,
 		rc = b->dp->port_del(b->dp->ctx, &ref, err, err_len);
 		if (rc < 0 && rc != -ENOENT)
 			return rc;
-		binding_remove(b, e);	/* the last entry moved into slot i */
+		binding_remove(b, e); /* the last entry moved into slot i */
 		n++;
 	}
 	return n;

@@ -34,17 +34,17 @@
 #include "net_view.h"
 
 struct binder_config {
-	uint32_t kernel_type;	/* DP_PORT_AF_PACKET (0 = default) or
-				 * DP_PORT_AF_XDP */
-	char vhost_dir[128];	/* "" = /run/sluice/vhost */
+	uint32_t kernel_type; /* DP_PORT_AF_PACKET (0 = default) or
+			       * DP_PORT_AF_XDP */
+	char vhost_dir[128];  /* "" = /run/sluice/vhost */
 };
 
 /* What a binding yields, for binding:vif_type and binding:vif_details. */
 struct binder_vif {
 	uint32_t dp_port;
-	char vif_type[16];		/* "tap" or "vhostuser" */
+	char vif_type[16];		    /* "tap" or "vhostuser" */
 	char vhostuser_socket[DP_ARGS_LEN]; /* vhost-user only */
-	char vhostuser_mode[8];		/* "server" (QEMU's side) */
+	char vhostuser_mode[8];		    /* "server" (QEMU's side) */
 };
 
 /* Status callback: port_id is borrowed for the call. */
@@ -100,8 +100,8 @@ int binder_unbind(struct binder *b, const char *port_id, char *err,
  * or -errno.
  */
 typedef bool (*binder_keep_fn)(void *arg, const char *port_id);
-int binder_prune(struct binder *b, binder_keep_fn keep, void *arg,
-		 char *err, size_t err_len);
+int binder_prune(struct binder *b, binder_keep_fn keep, void *arg, char *err,
+		 size_t err_len);
 
 /* Datapath port number of a bound port, 0 if not bound. */
 uint32_t binder_dp_port(const struct binder *b, const char *port_id);

@@ -16,15 +16,15 @@
 
 /* Priorities, per table. */
 enum {
-	PRIO_IN_DHCP = 400,	/* T0: DHCP client -> punt */
-	PRIO_IN_ALLOW = 300,	/* T0: allowed (in_port, MAC, IP) */
-	PRIO_IN_OPEN = 100,	/* T0: port security off: everything */
-	PRIO_IN_DROP = 1,	/* T0: the rest of a port: spoofed */
-	PRIO_ARP_SELF = 210,	/* T1: a port asking about itself */
-	PRIO_ARP_ANSWER = 200,	/* T1: known address -> arp_reply */
-	PRIO_L2 = 100,		/* T2: known MAC -> output */
-	PRIO_FLOOD = 100,	/* T3+: per ingress port flood */
-	PRIO_DEFAULT = 0,	/* global: miss handling */
+	PRIO_IN_DHCP = 400,    /* T0: DHCP client -> punt */
+	PRIO_IN_ALLOW = 300,   /* T0: allowed (in_port, MAC, IP) */
+	PRIO_IN_OPEN = 100,    /* T0: port security off: everything */
+	PRIO_IN_DROP = 1,      /* T0: the rest of a port: spoofed */
+	PRIO_ARP_SELF = 210,   /* T1: a port asking about itself */
+	PRIO_ARP_ANSWER = 200, /* T1: known address -> arp_reply */
+	PRIO_L2 = 100,	       /* T2: known MAC -> output */
+	PRIO_FLOOD = 100,      /* T3+: per ingress port flood */
+	PRIO_DEFAULT = 0,      /* global: miss handling */
 };
 
 enum { ETH_P_IPV4 = 0x0800, ETH_P_ARPV = 0x0806, ETH_P_IPV6V = 0x86dd };
@@ -85,8 +85,7 @@ compiler_cookie_port(const char *port_id)
 {
 	uint64_t h = 0xcbf29ce484222325ULL; /* FNV-1a 64 */
 
-	for (const unsigned char *s = (const unsigned char *)port_id; *s;
-	     s++) {
+	for (const unsigned char *s = (const unsigned char *)port_id; *s; s++) {
 		h ^= *s;
 		h *= 0x100000001b3ULL;
 	}
@@ -247,8 +246,7 @@ static bool
 port_is_live(const struct net_view *v, const struct net_view_port *p,
 	     const struct net_view_network **netp)
 {
-	const struct net_view_network *net = net_view_network(v,
-							      p->network_id);
+	const struct net_view_network *net = net_view_network(v, p->network_id);
 
 	*netp = net;
 	return net != NULL && p->dp_port != 0 && p->is_admin_up &&
@@ -264,8 +262,8 @@ cmp_u32(const void *a, const void *b)
 }
 
 int
-compiler_network(const struct net_view *v,
-		 const struct net_view_network *net, struct compiler_rules *out)
+compiler_network(const struct net_view *v, const struct net_view_network *net,
+		 struct compiler_rules *out)
 {
 	const struct net_view_network *pn;
 	uint64_t c = compiler_cookie_network(net->segment_id);
@@ -299,10 +297,9 @@ compiler_network(const struct net_view *v,
 			match_u32h(&r, DP_F_METADATA, net->segment_id);
 			match_u32h(&r, DP_F_IN_PORT, members[i]);
 			/* Keep a slot for the goto unless this is the end. */
-			while (left > 0 &&
-			       (r.n_actions < DP_ACTIONS_MAX - 1 ||
-				((left == 1 || is_last) &&
-				 r.n_actions < DP_ACTIONS_MAX))) {
+			while (left > 0 && (r.n_actions < DP_ACTIONS_MAX - 1 ||
+					    ((left == 1 || is_last) &&
+					     r.n_actions < DP_ACTIONS_MAX))) {
 				if (j == i) {
 					j++;
 					continue;
@@ -347,8 +344,8 @@ port_allows(const struct net_view_port *p, struct allow *al, size_t max)
 		n++;
 	}
 	for (unsigned i = 0; i < p->n_pairs && n < max; i++) {
-		const uint8_t *mac = p->pairs[i].has_mac ? p->pairs[i].mac
-							 : p->mac;
+		const uint8_t *mac =
+			p->pairs[i].has_mac ? p->pairs[i].mac : p->mac;
 
 		memcpy(al[n].mac, mac, 6);
 		al[n].ip = p->pairs[i].ip;
@@ -457,8 +454,8 @@ port_ingress(const struct net_view_port *p, uint32_t segment, uint64_t c,
 
 	n_al = port_allows(p, al, sizeof(al) / sizeof(al[0]));
 	for (size_t i = 0; i < n_al; i++)
-		if ((rc = port_allow_rules(&base, &al[i], segment, out,
-					   from)) < 0)
+		if ((rc = port_allow_rules(&base, &al[i], segment, out, from)) <
+		    0)
 			return rc;
 	/* ARP probes (sender address 0.0.0.0, RFC 5227) from its MAC. */
 	r = base;
@@ -568,7 +565,7 @@ compiler_owner(const struct net_view *v, uint64_t cookie,
 	switch (compiler_cookie_kind(cookie)) {
 	case COMPILER_KIND_GLOBAL:
 		return cookie == compiler_cookie_global() ? compiler_global(out)
-							   : 0;
+							  : 0;
 	case COMPILER_KIND_NETWORK:
 		for (size_t i = 0; i < v->n_networks; i++) {
 			const struct net_view_network *n = &v->networks[i];
@@ -622,8 +619,7 @@ compiler_apply(const struct net_dp *dp, const struct net_view *v,
 		if ((rc = compiler_owner(v, cookies[i], &rs)) < 0) {
 			snprintf(err, err_len,
 				 "compiler: owner %#llx: cannot compile: %s",
-				 (unsigned long long)cookies[i],
-				 strerror(-rc));
+				 (unsigned long long)cookies[i], strerror(-rc));
 			goto free_rules;
 		}
 	}

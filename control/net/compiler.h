@@ -43,10 +43,10 @@ enum compiler_kind {
 
 /* Tables. */
 enum compiler_table {
-	COMPILER_T_INGRESS = 0,	/* per port: classify, anti-spoof, punt */
-	COMPILER_T_ARP = 1,	/* ARP responder */
-	COMPILER_T_L2 = 2,	/* metadata + eth_dst -> output */
-	COMPILER_T_FLOOD = 3,	/* per ingress port: flood in the network */
+	COMPILER_T_INGRESS = 0,	   /* per port: classify, anti-spoof, punt */
+	COMPILER_T_ARP = 1,	   /* ARP responder */
+	COMPILER_T_L2 = 2,	   /* metadata + eth_dst -> output */
+	COMPILER_T_FLOOD = 3,	   /* per ingress port: flood in the network */
 	COMPILER_T_FLOOD_LAST = 7, /* flood continues in 4..7 when large */
 };
 
@@ -60,9 +60,9 @@ struct compiler_rules {
 	struct dp_rule *rules;
 	size_t n;
 	size_t cap;
-	size_t n_cut_floods;	/* networks whose flood was cut short: more
-				 * members than the flood tables hold (76
-				 * copies); the rest get no broadcast copy */
+	size_t n_cut_floods; /* networks whose flood was cut short: more
+			      * members than the flood tables hold (76
+			      * copies); the rest get no broadcast copy */
 };
 
 void compiler_rules_fini(struct compiler_rules *rs);

@@ -18,8 +18,8 @@ enum {
 	ETH_HLEN_ = 14,
 	IP_HLEN_MIN = 20,
 	UDP_HLEN = 8,
-	BOOTP_FIXED = 236,	/* op .. file, RFC 2131 figure 1 */
-	BOOTP_MIN = 300,	/* minimum BOOTP message we send (RFC 1542) */
+	BOOTP_FIXED = 236, /* op .. file, RFC 2131 figure 1 */
+	BOOTP_MIN = 300,   /* minimum BOOTP message we send (RFC 1542) */
 	PORT_BOOTPS = 67,
 	PORT_BOOTPC = 68,
 	BOOTREQUEST = 1,
@@ -251,9 +251,9 @@ port_lease(const struct net_view *v, const struct net_view_port *p,
 		} else {
 			/* No gateway: the subnet's last host address. */
 			for (int k = 0; k < 4; k++)
-				l->server[k] = (uint8_t)((sn->cidr.a[k] &
-							  l->mask[k]) |
-							 ~l->mask[k]);
+				l->server[k] =
+					(uint8_t)((sn->cidr.a[k] & l->mask[k]) |
+						  ~l->mask[k]);
 			l->server[3] &= 0xfe;
 		}
 		return true;
@@ -405,7 +405,7 @@ reply_type(const struct dhcp_msg *m, const struct lease *l)
 	case DHCP_REQUEST:
 		break;
 	default:
-		return 0;	/* DECLINE, RELEASE: nothing to say */
+		return 0; /* DECLINE, RELEASE: nothing to say */
 	}
 	if (m->has_server_id) {
 		/* SELECTING: another server was chosen, stay quiet. */
@@ -426,9 +426,8 @@ reply_type(const struct dhcp_msg *m, const struct lease *l)
 /* Ethernet, IPv4 and UDP headers in front of bp_len bytes of BOOTP at
  * out + 42; returns the frame length. */
 static size_t
-write_headers(uint8_t *out, const uint8_t dst_mac[6],
-	      const uint8_t src_mac[6], const uint8_t src_ip[4],
-	      const uint8_t dst_ip[4], size_t bp_len)
+write_headers(uint8_t *out, const uint8_t dst_mac[6], const uint8_t src_mac[6],
+	      const uint8_t src_ip[4], const uint8_t dst_ip[4], size_t bp_len)
 {
 	uint8_t *ip = out + ETH_HLEN_, *udp = ip + IP_HLEN_MIN;
 	size_t udp_len = UDP_HLEN + bp_len, ip_len = IP_HLEN_MIN + udp_len;
@@ -472,8 +471,8 @@ write_bootp(uint8_t *bp, size_t max, const struct dhcp_config *cfg,
 	bp[2] = 6;
 	memcpy(bp + 4, &m->xid, 4);
 	wr16(bp + 10, m->flags & 0x8000);
-	if (type != DHCP_NAK && (m->type == DHCP_INFORM ||
-				 m->type == DHCP_REQUEST))
+	if (type != DHCP_NAK &&
+	    (m->type == DHCP_INFORM || m->type == DHCP_REQUEST))
 		memcpy(bp + 12, m->ciaddr, 4);
 	if (type != DHCP_NAK && m->type != DHCP_INFORM)
 		memcpy(bp + 16, l->ip, 4);
@@ -497,8 +496,8 @@ dhcp_reply(const struct dhcp_config *cfg, const struct net_view *v,
 	   const struct net_view_port *p, const struct dhcp_msg *m,
 	   uint8_t *out, size_t out_max, size_t *out_len)
 {
-	static const uint8_t bcast_mac[6] = {0xff, 0xff, 0xff, 0xff, 0xff,
-					     0xff};
+	static const uint8_t bcast_mac[6] = {0xff, 0xff, 0xff,
+					     0xff, 0xff, 0xff};
 	static const uint8_t zero4[4];
 	enum { HDRS = ETH_HLEN_ + IP_HLEN_MIN + UDP_HLEN };
 	struct lease l;
@@ -519,8 +518,8 @@ dhcp_reply(const struct dhcp_config *cfg, const struct net_view *v,
 		return -ENOSPC;
 
 	/* Where it goes, RFC 2131 4.1. */
-	if (type == DHCP_NAK || (memcmp(m->ciaddr, zero4, 4) == 0 &&
-				 (m->flags & 0x8000))) {
+	if (type == DHCP_NAK ||
+	    (memcmp(m->ciaddr, zero4, 4) == 0 && (m->flags & 0x8000))) {
 		memset(dst_ip, 0xff, 4);
 		dst_mac = bcast_mac;
 	} else if (memcmp(m->ciaddr, zero4, 4) != 0) {

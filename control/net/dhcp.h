@@ -36,20 +36,20 @@ enum dhcp_type {
 
 /* Why a frame was not a DHCP request we can parse. */
 enum dhcp_reject {
-	DHCP_R_TRUNC_ETH,	/* shorter than Ethernet */
-	DHCP_R_NOT_IPV4,	/* ethertype is not IPv4 (VLAN tags too) */
-	DHCP_R_BAD_IPV4,	/* truncated, version, IHL, total length */
-	DHCP_R_FRAGMENT,	/* an IP fragment */
+	DHCP_R_TRUNC_ETH, /* shorter than Ethernet */
+	DHCP_R_NOT_IPV4,  /* ethertype is not IPv4 (VLAN tags too) */
+	DHCP_R_BAD_IPV4,  /* truncated, version, IHL, total length */
+	DHCP_R_FRAGMENT,  /* an IP fragment */
 	DHCP_R_NOT_UDP,
-	DHCP_R_BAD_UDP,		/* truncated or UDP length inconsistent */
-	DHCP_R_NOT_BOOTP,	/* ports are not 68 -> 67 */
-	DHCP_R_TRUNC_BOOTP,	/* shorter than BOOTP + magic cookie */
-	DHCP_R_NOT_REQUEST,	/* op is not BOOTREQUEST */
-	DHCP_R_BAD_HW,		/* htype/hlen not Ethernet */
-	DHCP_R_BAD_COOKIE,	/* magic cookie missing */
-	DHCP_R_BAD_OPTION,	/* an option runs past the end, bad length */
-	DHCP_R_NO_TYPE,		/* no option 53 */
-	DHCP_R_BAD_TYPE,	/* option 53 not a client message type */
+	DHCP_R_BAD_UDP,	    /* truncated or UDP length inconsistent */
+	DHCP_R_NOT_BOOTP,   /* ports are not 68 -> 67 */
+	DHCP_R_TRUNC_BOOTP, /* shorter than BOOTP + magic cookie */
+	DHCP_R_NOT_REQUEST, /* op is not BOOTREQUEST */
+	DHCP_R_BAD_HW,	    /* htype/hlen not Ethernet */
+	DHCP_R_BAD_COOKIE,  /* magic cookie missing */
+	DHCP_R_BAD_OPTION,  /* an option runs past the end, bad length */
+	DHCP_R_NO_TYPE,	    /* no option 53 */
+	DHCP_R_BAD_TYPE,    /* option 53 not a client message type */
 	DHCP_R__COUNT
 };
 
@@ -58,16 +58,16 @@ const char *dhcp_reject_name(enum dhcp_reject r);
 
 /* A parsed client message: only what the responder uses. */
 struct dhcp_msg {
-	uint8_t type;		/* enum dhcp_type */
+	uint8_t type; /* enum dhcp_type */
 	uint8_t eth_src[6];
 	uint8_t chaddr[6];
-	uint16_t flags;		/* host order; 0x8000 = broadcast */
-	uint32_t xid;		/* as on the wire (echoed) */
+	uint16_t flags; /* host order; 0x8000 = broadcast */
+	uint32_t xid;	/* as on the wire (echoed) */
 	uint8_t ciaddr[4];
 	uint8_t giaddr[4];
-	bool has_requested;	/* option 50 */
+	bool has_requested; /* option 50 */
 	uint8_t requested[4];
-	bool has_server_id;	/* option 54 */
+	bool has_server_id; /* option 54 */
 	uint8_t server_id[4];
 };
 
@@ -79,16 +79,16 @@ int dhcp_parse(const uint8_t *frame, size_t len, struct dhcp_msg *out,
 	       enum dhcp_reject *why);
 
 struct dhcp_config {
-	uint32_t lease_time;	/* seconds; 0 means 86400 */
-	uint8_t server_mac[6];	/* source MAC of replies */
+	uint32_t lease_time;   /* seconds; 0 means 86400 */
+	uint8_t server_mac[6]; /* source MAC of replies */
 };
 
 /* Counters. */
 struct dhcp_stats {
 	uint64_t rejects[DHCP_R__COUNT];
-	uint64_t rx[DHCP_INFORM + 1];	/* by enum dhcp_type */
+	uint64_t rx[DHCP_INFORM + 1]; /* by enum dhcp_type */
 	uint64_t offers, acks, naks;
-	uint64_t ignored;	/* valid, but no answer (see dhcp_reply) */
+	uint64_t ignored; /* valid, but no answer (see dhcp_reply) */
 };
 
 struct dhcp_server {

@@ -112,15 +112,14 @@ c_dump(void *ctx, uint64_t cookie, uint64_t mask, struct dp_flow_entry **out,
 }
 
 static int
-c_port_add(void *ctx, const struct dp_port_spec *spec,
-	   struct dp_port_info *out, char *err, size_t err_len)
+c_port_add(void *ctx, const struct dp_port_spec *spec, struct dp_port_info *out,
+	   char *err, size_t err_len)
 {
 	return fail(ctx, dp_client_port_add(ctx, spec, out), err, err_len);
 }
 
 static int
-c_port_del(void *ctx, const struct dp_port_ref *ref, char *err,
-	   size_t err_len)
+c_port_del(void *ctx, const struct dp_port_ref *ref, char *err, size_t err_len)
 {
 	return fail(ctx, dp_client_port_del(ctx, ref), err, err_len);
 }
@@ -155,8 +154,7 @@ c_packet_out(void *ctx, uint32_t port, const uint8_t *frame, size_t len,
 
 	if (len > DP_FRAME_MAX)
 		return -EMSGSIZE;
-	return fail(ctx, dp_client_packet_out(ctx, &msg, frame), err,
-		    err_len);
+	return fail(ctx, dp_client_packet_out(ctx, &msg, frame), err, err_len);
 }
 
 void

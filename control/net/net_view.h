@@ -21,67 +21,67 @@
 #include <stdint.h>
 
 enum {
-	NET_ID_LEN = 64,	/* ids (UUIDs), NUL included */
-	NET_IFNAME_LEN = 16,	/* kernel interface names, NUL included */
-	NET_DNS_MAX = 4,	/* dns_nameservers per subnet */
-	NET_ROUTES_MAX = 16,	/* host_routes per subnet */
-	NET_PORT_IPS_MAX = 8,	/* fixed_ips per port */
-	NET_PAIRS_MAX = 16,	/* allowed_address_pairs per port */
+	NET_ID_LEN = 64,      /* ids (UUIDs), NUL included */
+	NET_IFNAME_LEN = 16,  /* kernel interface names, NUL included */
+	NET_DNS_MAX = 4,      /* dns_nameservers per subnet */
+	NET_ROUTES_MAX = 16,  /* host_routes per subnet */
+	NET_PORT_IPS_MAX = 8, /* fixed_ips per port */
+	NET_PAIRS_MAX = 16,   /* allowed_address_pairs per port */
 };
 
 /* An IPv4 or IPv6 address, or a prefix when prefix_len is meaningful. */
 struct net_addr {
-	uint8_t version;	/* 4 or 6; 0 = absent */
-	uint8_t prefix_len;	/* 0..32 / 0..128 where a prefix is meant */
+	uint8_t version;    /* 4 or 6; 0 = absent */
+	uint8_t prefix_len; /* 0..32 / 0..128 where a prefix is meant */
 	uint8_t pad[2];
-	uint8_t a[16];		/* network order; IPv4 in a[0..3] */
+	uint8_t a[16]; /* network order; IPv4 in a[0..3] */
 };
 
 struct net_view_network {
 	char id[NET_ID_LEN];
 	char project_id[NET_ID_LEN];
-	uint32_t segment_id;	/* VNI, 1 .. 0xffffff, unique per host; it is
-				 * also the metadata value of the network's
-				 * packets in the flow tables */
-	uint32_t mtu;		/* 0: unknown (no DHCP option 26) */
-	bool is_port_security;	/* port_security_enabled default */
+	uint32_t segment_id;   /* VNI, 1 .. 0xffffff, unique per host; it is
+				* also the metadata value of the network's
+				* packets in the flow tables */
+	uint32_t mtu;	       /* 0: unknown (no DHCP option 26) */
+	bool is_port_security; /* port_security_enabled default */
 	bool is_admin_up;
 };
 
 struct net_view_route {
-	struct net_addr dst;	/* destination prefix */
+	struct net_addr dst; /* destination prefix */
 	struct net_addr nexthop;
 };
 
 struct net_view_subnet {
 	char id[NET_ID_LEN];
 	char network_id[NET_ID_LEN];
-	struct net_addr cidr;		/* version, prefix_len and address */
-	struct net_addr gateway;	/* version 0: no gateway */
+	struct net_addr cidr;	 /* version, prefix_len and address */
+	struct net_addr gateway; /* version 0: no gateway */
 	unsigned n_dns;
 	struct net_addr dns[NET_DNS_MAX];
 	unsigned n_routes;
 	struct net_view_route routes[NET_ROUTES_MAX];
-	bool is_dhcp;			/* enable_dhcp */
+	bool is_dhcp; /* enable_dhcp */
 };
 
 struct net_view_fixed_ip {
 	char subnet_id[NET_ID_LEN];
-	struct net_addr ip;		/* prefix_len ignored */
+	struct net_addr ip; /* prefix_len ignored */
 };
 
 /* allowed_address_pairs: an address or prefix, with an optional MAC. */
 struct net_view_pair {
-	struct net_addr ip;		/* prefix_len: 32/128 for a host */
-	bool has_mac;			/* false: the port's own MAC */
+	struct net_addr ip; /* prefix_len: 32/128 for a host */
+	bool has_mac;	    /* false: the port's own MAC */
 	uint8_t mac[6];
 };
 
 /* How the port is attached (binding:vnic_type / binding:profile). */
 enum net_vif_kind {
-	NET_VIF_NONE = 0,	/* not bound to this host */
-	NET_VIF_KERNEL,		/* a host interface (veth/tap) by name */
-	NET_VIF_VHOSTUSER,	/* a vhost-user socket for QEMU */
+	NET_VIF_NONE = 0,  /* not bound to this host */
+	NET_VIF_KERNEL,	   /* a host interface (veth/tap) by name */
+	NET_VIF_VHOSTUSER, /* a vhost-user socket for QEMU */
 };
 
 struct net_view_port {
@@ -89,7 +89,7 @@ struct net_view_port {
 	char network_id[NET_ID_LEN];
 	uint8_t mac[6];
 	bool is_admin_up;
-	bool is_port_security;	/* port_security_enabled (resolved) */
+	bool is_port_security; /* port_security_enabled (resolved) */
 	unsigned n_ips;
 	struct net_view_fixed_ip ips[NET_PORT_IPS_MAX];
 	unsigned n_pairs;
@@ -97,7 +97,7 @@ struct net_view_port {
 	enum net_vif_kind vif;
 	char host_ifname[NET_IFNAME_LEN]; /* NET_VIF_KERNEL: binding:profile
 					   * "interface" */
-	uint32_t dp_port;	/* datapath port number; 0 = not attached */
+	uint32_t dp_port; /* datapath port number; 0 = not attached */
 };
 
 struct net_view {
@@ -111,14 +111,14 @@ struct net_view {
 
 /* Lookups by id; NULL when absent. Linear; the view is small per host. */
 const struct net_view_network *net_view_network(const struct net_view *v,
-						 const char *id);
+						const char *id);
 const struct net_view_subnet *net_view_subnet(const struct net_view *v,
-					       const char *id);
+					      const char *id);
 const struct net_view_port *net_view_port(const struct net_view *v,
-					   const char *id);
+					  const char *id);
 /* The port attached to datapath port dp_port, or NULL. */
 const struct net_view_port *net_view_port_by_dp(const struct net_view *v,
-						 uint32_t dp_port);
+						uint32_t dp_port);
 
 /*
  * Parse "10.0.0.0/24", "10.0.0.1", "fd00::/64" into a. Without "/len" the

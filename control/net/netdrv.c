@@ -25,9 +25,9 @@ struct netdrv {
 	struct event_base *base;
 	struct netdrv_config cfg;
 	struct netdrv_ops ops;
-	struct dp_client *c;		/* NULL while disconnected */
+	struct dp_client *c; /* NULL while disconnected */
 	struct net_dp dp;
-	struct binder *b;		/* per datapath boot */
+	struct binder *b; /* per datapath boot */
 	struct dhcp_server dhcp;
 	struct event *ev_read;
 	struct event *ev_timer;
@@ -113,8 +113,8 @@ refresh_view(struct netdrv *d)
 	if ((rc = d->ops.view(d->ops.arg, &v)) < 0)
 		return rc;
 	if (v.n_ports > d->ports_cap) {
-		struct net_view_port *np = realloc(d->ports,
-						   v.n_ports * sizeof(*np));
+		struct net_view_port *np =
+			realloc(d->ports, v.n_ports * sizeof(*np));
 
 		if (np == NULL)
 			return -ENOMEM;
@@ -124,10 +124,8 @@ refresh_view(struct netdrv *d)
 	if (v.n_ports > 0)
 		memcpy(d->ports, v.ports, v.n_ports * sizeof(*d->ports));
 	for (size_t i = 0; i < v.n_ports; i++)
-		d->ports[i].dp_port = d->b != NULL
-					      ? binder_dp_port(d->b,
-							       d->ports[i].id)
-					      : 0;
+		d->ports[i].dp_port =
+			d->b != NULL ? binder_dp_port(d->b, d->ports[i].id) : 0;
 	v.ports = d->ports;
 	d->view = v;
 	return 0;
@@ -237,7 +235,7 @@ serve_packet_ins(struct netdrv *d)
 
 	while (d->c != NULL &&
 	       (rc = dp_client_packet_in_recv(d->c, &msg, frame,
-					       sizeof(frame))) == 0) {
+					      sizeof(frame))) == 0) {
 		if (msg.reason != COMPILER_PUNT_DHCP)
 			continue;
 		len = msg.len < sizeof(frame) ? msg.len : sizeof(frame);
@@ -270,8 +268,8 @@ on_read(evutil_socket_t fd, short what, void *arg)
 static int
 try_connect(struct netdrv *d)
 {
-	const char *path = d->cfg.dp_socket[0] != '\0' ? d->cfg.dp_socket
-						       : NULL;
+	const char *path =
+		d->cfg.dp_socket[0] != '\0' ? d->cfg.dp_socket : NULL;
 	struct dp_hello hello;
 	char err[256] = "";
 	int rc;
@@ -426,8 +424,7 @@ apply(struct netdrv *d, const uint64_t *owners, size_t n)
 }
 
 int
-netdrv_port_changed(struct netdrv *d, const char *port_id,
-		    uint32_t old_segment)
+netdrv_port_changed(struct netdrv *d, const char *port_id, uint32_t old_segment)
 {
 	const struct net_view_port *p;
 	const struct net_view_network *net;
@@ -437,7 +434,7 @@ netdrv_port_changed(struct netdrv *d, const char *port_id,
 	int rc;
 
 	if (d->c == NULL)
-		return 0;	/* resynced on connect */
+		return 0; /* resynced on connect */
 	if ((rc = refresh_view(d)) < 0)
 		return rc;
 	p = net_view_port(&d->view, port_id);
@@ -464,8 +461,7 @@ netdrv_port_changed(struct netdrv *d, const char *port_id,
 	net = p != NULL ? net_view_network(&d->view, p->network_id) : NULL;
 	if (net != NULL)
 		owners[n++] = compiler_cookie_network(net->segment_id);
-	if (old_segment != 0 &&
-	    (net == NULL || net->segment_id != old_segment))
+	if (old_segment != 0 && (net == NULL || net->segment_id != old_segment))
 		owners[n++] = compiler_cookie_network(old_segment);
 	return apply(d, owners, n);
 }

@@ -32,12 +32,12 @@
 struct event_base;
 
 struct netdrv_config {
-	char dp_socket[108];		/* "" = DP_SOCKET_PATH_DEFAULT */
+	char dp_socket[108]; /* "" = DP_SOCKET_PATH_DEFAULT */
 	struct binder_config binder;
 	struct dhcp_config dhcp;
-	unsigned poll_ms;		/* port status poll; 0 = 1000 */
-	unsigned reconnect_ms;		/* retry period; 0 = 200 */
-	int dp_timeout_ms;		/* per datapath call; 0 = 5000 */
+	unsigned poll_ms;      /* port status poll; 0 = 1000 */
+	unsigned reconnect_ms; /* retry period; 0 = 200 */
+	int dp_timeout_ms;     /* per datapath call; 0 = 5000 */
 };
 
 enum netdrv_log_level { NETDRV_LOG_ERROR, NETDRV_LOG_WARN, NETDRV_LOG_INFO };
@@ -61,13 +61,13 @@ struct netdrv_ops {
 };
 
 struct netdrv_stats {
-	uint64_t n_connects;		/* successful connections */
-	uint64_t n_boots;		/* distinct datapath boot ids seen */
-	uint64_t n_syncs;		/* full reconciles */
-	uint64_t n_applies;		/* incremental updates */
+	uint64_t n_connects; /* successful connections */
+	uint64_t n_boots;    /* distinct datapath boot ids seen */
+	uint64_t n_syncs;    /* full reconciles */
+	uint64_t n_applies;  /* incremental updates */
 	uint64_t n_dhcp_replies;
 	size_t last_added, last_deleted, last_same; /* last full reconcile */
-	double last_sync_ms;		/* its duration, binding included */
+	double last_sync_ms; /* its duration, binding included */
 	bool is_connected;
 };
 

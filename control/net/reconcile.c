@@ -202,8 +202,8 @@ reconcile_diff(const struct dp_rule *want, size_t n_want,
 		} else {
 			if (rule_equal(pw[i].r, ph[j].r))
 				d->n_same++;
-			else if ((rc = compiler_rules_push(&d->add,
-							   pw[i].r)) < 0)
+			else if ((rc = compiler_rules_push(&d->add, pw[i].r)) <
+				 0)
 				goto free_arrays;
 			i++;
 			j++;
@@ -259,8 +259,8 @@ reconcile_run(const struct net_dp *dp, const struct dp_rule *want,
 	rc = dp->flow_dump(dp->ctx, ns, ns_mask, &have, &n_have, err, err_len);
 	if (rc < 0)
 		return rc;
-	if ((rc = reconcile_diff(want, n_want, have, n_have, ns, ns_mask,
-				 &d)) < 0) {
+	if ((rc = reconcile_diff(want, n_want, have, n_have, ns, ns_mask, &d)) <
+	    0) {
 		if (err != NULL)
 			snprintf(err, err_len, "reconcile: out of memory");
 		goto free_dump;

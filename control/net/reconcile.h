@@ -24,9 +24,9 @@
 #include "net_dp.h"
 
 struct reconcile_diff {
-	struct compiler_rules del;	/* present, not wanted: del strict */
-	struct compiler_rules add;	/* wanted, missing or different */
-	size_t n_same;			/* wanted and present as they are */
+	struct compiler_rules del; /* present, not wanted: del strict */
+	struct compiler_rules add; /* wanted, missing or different */
+	size_t n_same;		   /* wanted and present as they are */
 };
 
 void reconcile_diff_fini(struct reconcile_diff *d);
@@ -37,8 +37,8 @@ void reconcile_diff_fini(struct reconcile_diff *d);
  * d must be zero-initialised; it is filled (caller finis). 0 or -ENOMEM.
  */
 int reconcile_diff(const struct dp_rule *want, size_t n_want,
-		   const struct dp_flow_entry *have, size_t n_have,
-		   uint64_t ns, uint64_t ns_mask, struct reconcile_diff *d);
+		   const struct dp_flow_entry *have, size_t n_have, uint64_t ns,
+		   uint64_t ns_mask, struct reconcile_diff *d);
 
 /* Apply d in one transaction; nothing at all when d is empty. */
 int reconcile_apply(const struct net_dp *dp, const struct reconcile_diff *d,

@@ -125,8 +125,8 @@ main(int argc, char **argv)
 	if (o.api_url == NULL)
 		o.api_url = getenv("SLUICE_URL");
 	/* '+': stop at the group name; commands parse their own options. */
-	while ((ch = getopt_long(argc, argv, "+s:u:t:o:h", long_opts,
-				 NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "+s:u:t:o:h", long_opts, NULL)) !=
+	       -1) {
 		switch (ch) {
 		case 's':
 			o.dp_socket = optarg;

@@ -28,9 +28,9 @@
 
 /* One resource kind. */
 struct rest_kind {
-	const char *group;	/* "network" */
-	const char *coll;	/* "networks" */
-	const char *title;	/* "Network", for "No Network found" */
+	const char *group;	 /* "network" */
+	const char *coll;	 /* "networks" */
+	const char *title;	 /* "Network", for "No Network found" */
 	const char *const *cols; /* list columns: "key" or "key[].sub" */
 };
 
@@ -212,17 +212,28 @@ static const char *
 rest_reason(long status)
 {
 	switch (status) {
-	case 400: return "Bad Request";
-	case 401: return "Unauthorized";
-	case 403: return "Forbidden";
-	case 404: return "Not Found";
-	case 405: return "Method Not Allowed";
-	case 409: return "Conflict";
-	case 412: return "Precondition Failed";
-	case 413: return "Request Entity Too Large";
-	case 500: return "Internal Server Error";
-	case 503: return "Service Unavailable";
-	default: return "";
+	case 400:
+		return "Bad Request";
+	case 401:
+		return "Unauthorized";
+	case 403:
+		return "Forbidden";
+	case 404:
+		return "Not Found";
+	case 405:
+		return "Method Not Allowed";
+	case 409:
+		return "Conflict";
+	case 412:
+		return "Precondition Failed";
+	case 413:
+		return "Request Entity Too Large";
+	case 500:
+		return "Internal Server Error";
+	case 503:
+		return "Service Unavailable";
+	default:
+		return "";
 	}
 }
 
@@ -236,11 +247,10 @@ rest_report(struct rest *r, const char *what, long status, json_t *body,
 	const char *type = json_string_value(json_object_get(ne, "type"));
 
 	if (msg != NULL)
-		sluicectl_fail(r->cmd, "%s: HTTP %ld %s: %s%s%s%s", what,
-			       status, rest_reason(status), msg,
-			       type != NULL ? " (" : "",
-			       type != NULL ? type : "",
-			       type != NULL ? ")" : "");
+		sluicectl_fail(
+			r->cmd, "%s: HTTP %ld %s: %s%s%s%s", what, status,
+			rest_reason(status), msg, type != NULL ? " (" : "",
+			type != NULL ? type : "", type != NULL ? ")" : "");
 	else
 		sluicectl_fail(r->cmd, "%s: HTTP %ld %s%s%.200s", what, status,
 			       rest_reason(status),
@@ -370,8 +380,7 @@ rest_url(struct rest *r, const char *coll, const char *id, const char *query)
 
 /* Append "&key=value" (escaped) to q. */
 static void
-rest_query_add(struct rest *r, struct strb *q, const char *key,
-	       const char *val)
+rest_query_add(struct rest *r, struct strb *q, const char *key, const char *val)
 {
 	char *ek = curl_easy_escape(r->curl, key, 0);
 	char *ev = curl_easy_escape(r->curl, val, 0);
@@ -417,13 +426,16 @@ rest_list(struct rest *r, const char *coll, const char *query, json_t **out)
 		items = json_object_get(resp, coll);
 		if (!json_is_array(items)) {
 			json_decref(resp);
-			sluicectl_fail(r->cmd, "GET %s: no '%s' list in the "
-				       "response", url, coll);
+			sluicectl_fail(r->cmd,
+				       "GET %s: no '%s' list in the "
+				       "response",
+				       url, coll);
 			goto out;
 		}
 		json_array_extend(all, items);
 		links = json_object_get(resp, links_key);
-		json_array_foreach(links, i, l) {
+		json_array_foreach(links, i, l)
+		{
 			const char *rel =
 				json_string_value(json_object_get(l, "rel"));
 
@@ -471,8 +483,10 @@ rest_resolve(struct rest *r, const struct rest_kind *k, const char *x,
 	if (status != 404) {
 		obj = json_object_get(resp, k->group);
 		if (!json_is_object(obj)) {
-			sluicectl_fail(r->cmd, "GET %s: no '%s' object in the "
-				       "response", url, k->group);
+			sluicectl_fail(r->cmd,
+				       "GET %s: no '%s' object in the "
+				       "response",
+				       url, k->group);
 			goto out;
 		}
 		*out = json_incref(obj);
@@ -542,7 +556,8 @@ rest_cell(json_t *v, const char *sub)
 	size_t i;
 
 	if (json_is_array(v)) {
-		json_array_foreach(v, i, e) {
+		json_array_foreach(v, i, e)
+		{
 			json_t *ev = sub != NULL ? json_object_get(e, sub) : e;
 			char *c = rest_cell(ev, NULL);
 
@@ -638,18 +653,19 @@ print_list(const struct sluicectl_cmd *cmd, const struct rest_kind *k,
 
 		cells[c] = strndup(col, len);
 	}
-	json_array_foreach(list, i, o) {
+	json_array_foreach(list, i, o)
+	{
 		for (size_t c = 0; c < n_cols; c++) {
 			const char *col = k->cols[c];
 			const char *sub = strstr(col, "[].");
 			char key[64];
-			size_t len = sub != NULL ? (size_t)(sub - col)
-						 : strlen(col);
+			size_t len =
+				sub != NULL ? (size_t)(sub - col) : strlen(col);
 
 			snprintf(key, sizeof(key), "%.*s", (int)len, col);
-			cells[(i + 1) * n_cols + c] = rest_cell(
-				json_object_get(o, key),
-				sub != NULL ? sub + 3 : NULL);
+			cells[(i + 1) * n_cols + c] =
+				rest_cell(json_object_get(o, key),
+					  sub != NULL ? sub + 3 : NULL);
 		}
 	}
 	for (size_t c = 0; c < n_rows * n_cols; c++)
@@ -684,8 +700,7 @@ print_object(const struct sluicectl_cmd *cmd, json_t *obj)
 		rc = sluicectl_fail(cmd, "out of memory");
 		goto out;
 	}
-	json_object_foreach(obj, key, v)
-		keys[i++] = key;
+	json_object_foreach(obj, key, v) keys[i++] = key;
 	qsort(keys, n, sizeof(*keys), cmp_str);
 	cells[0] = strdup("Field");
 	cells[1] = strdup("Value");
@@ -979,8 +994,10 @@ rest_create(const struct sluicectl_opts *o, struct rest *r,
 		goto out;
 	created = json_object_get(resp, k->group);
 	if (!json_is_object(created)) {
-		sluicectl_fail(r->cmd, "POST %s: no '%s' object in the "
-			       "response", url, k->group);
+		sluicectl_fail(r->cmd,
+			       "POST %s: no '%s' object in the "
+			       "response",
+			       url, k->group);
 		goto out;
 	}
 	rc = print_result(o, r->cmd, created);
@@ -992,8 +1009,7 @@ out:
 }
 
 static int
-rest_cmd_network_create(const struct sluicectl_opts *o, int argc,
-			char **argv)
+rest_cmd_network_create(const struct sluicectl_opts *o, int argc, char **argv)
 {
 	const struct sluicectl_cmd *cmd = o->cmd;
 	const char *mtu = NULL, *project = NULL, *pos[1];
@@ -1030,8 +1046,7 @@ rest_cmd_network_create(const struct sluicectl_opts *o, int argc,
 }
 
 static int
-rest_cmd_subnet_create(const struct sluicectl_opts *o, int argc,
-		       char **argv)
+rest_cmd_subnet_create(const struct sluicectl_opts *o, int argc, char **argv)
 {
 	const struct sluicectl_cmd *cmd = o->cmd;
 	const char *network = NULL, *cidr = NULL, *gateway = NULL;
@@ -1217,12 +1232,15 @@ out:
 	return rc;
 }
 
-#define REST_COMMON(g, what)                                                  \
-	{g, "list", "[--filter KEY=VALUE ...]",                               \
-	 "list " what "s (a table, or the objects with -o json)",             \
-	 rest_cmd_list},                                                      \
-	{g, "show", "NAME_OR_ID", "one " what, rest_cmd_show},              \
-	{g, "delete", "NAME_OR_ID...", "delete " what "s", rest_cmd_delete}
+#define REST_COMMON(g, what)                                                   \
+	{g, "list", "[--filter KEY=VALUE ...]",                                \
+	 "list " what "s (a table, or the objects with -o json)",              \
+	 rest_cmd_list},                                                       \
+		{g, "show", "NAME_OR_ID", "one " what, rest_cmd_show},         \
+	{                                                                      \
+		g, "delete", "NAME_OR_ID...", "delete " what "s",              \
+			rest_cmd_delete                                        \
+	}
 
 const struct sluicectl_cmd sluicectl_rest_cmds[] = {
 	REST_COMMON("network", "network"),

@@ -23,12 +23,12 @@
 
 /* Limits (inclusive maxima are _max, counts are n_). */
 enum {
-	DP_TABLES_MAX = 64,	/* table ids 0 .. DP_TABLES_MAX - 1 */
-	DP_ACTIONS_MAX = 16,	/* actions in one rule */
-	DP_BURST = 32,		/* packets per burst, everywhere */
-	DP_WORKERS_MAX = 8,	/* worker lcores */
-	DP_GOTO_DEPTH_MAX = 8,	/* tables one packet may visit */
-	DP_KEY_WORDS = 16,	/* struct dp_key is 16 x 64-bit words */
+	DP_TABLES_MAX = 64,    /* table ids 0 .. DP_TABLES_MAX - 1 */
+	DP_ACTIONS_MAX = 16,   /* actions in one rule */
+	DP_BURST = 32,	       /* packets per burst, everywhere */
+	DP_WORKERS_MAX = 8,    /* worker lcores */
+	DP_GOTO_DEPTH_MAX = 8, /* tables one packet may visit */
+	DP_KEY_WORDS = 16,     /* struct dp_key is 16 x 64-bit words */
 };
 
 /* Reserved port numbers (host order). Real ports are 1 .. 0xfff0. */
@@ -41,8 +41,8 @@ enum {
 
 /* nw_frag bits. */
 enum {
-	DP_FRAG_ANY = 0x01,	/* the packet is an IP fragment */
-	DP_FRAG_LATER = 0x02,	/* ... and not the first one (no L4 header) */
+	DP_FRAG_ANY = 0x01,   /* the packet is an IP fragment */
+	DP_FRAG_LATER = 0x02, /* ... and not the first one (no L4 header) */
 };
 
 /* vlan_tci: DP_VLAN_PRESENT is set (in network order) when a tag exists. */
@@ -136,11 +136,11 @@ enum dp_field {
 
 /* Where a field sits in struct dp_key. */
 struct dp_field_info {
-	const char *name;	/* as in the text syntax: "nw_src" */
-	uint16_t offset;	/* byte offset in struct dp_key */
-	uint8_t size;		/* bytes */
-	bool is_host_order;	/* integer in host order (else network) */
-	bool is_settable;	/* valid in a set_field action */
+	const char *name;   /* as in the text syntax: "nw_src" */
+	uint16_t offset;    /* byte offset in struct dp_key */
+	uint8_t size;	    /* bytes */
+	bool is_host_order; /* integer in host order (else network) */
+	bool is_settable;   /* valid in a set_field action */
 };
 
 /* Table of all fields, indexed by enum dp_field. */
@@ -150,19 +150,19 @@ int dp_field_lookup(const char *name);
 
 /* Action types. Numbers are part of the wire protocol: append only. */
 enum dp_action_type {
-	DP_ACT_OUTPUT = 1,	/* port */
-	DP_ACT_DROP = 2,	/* explicit drop; must be the only action */
-	DP_ACT_SET_FIELD = 3,	/* field, value (rewrites packet and key) */
-	DP_ACT_PUSH_VLAN = 4,	/* tci (network order, without PRESENT) */
+	DP_ACT_OUTPUT = 1,    /* port */
+	DP_ACT_DROP = 2,      /* explicit drop; must be the only action */
+	DP_ACT_SET_FIELD = 3, /* field, value (rewrites packet and key) */
+	DP_ACT_PUSH_VLAN = 4, /* tci (network order, without PRESENT) */
 	DP_ACT_POP_VLAN = 5,
 	DP_ACT_DEC_TTL = 6,	/* IPv4 TTL or IPv6 hop limit; 0 -> drop */
 	DP_ACT_VXLAN_ENCAP = 7, /* vxlan params */
 	DP_ACT_VXLAN_DECAP = 8,
-	DP_ACT_GOTO_TABLE = 9,	/* table; must be the last action */
-	DP_ACT_PUNT = 10,	/* reason: send to controller (packet-in) */
-	DP_ACT_ARP_REPLY = 11,	/* mac: turn an ARP request for nw_dst into
-				 * the reply from mac (swap addresses, op 2,
-				 * eth_src = mac); follow with output:in_port */
+	DP_ACT_GOTO_TABLE = 9, /* table; must be the last action */
+	DP_ACT_PUNT = 10,      /* reason: send to controller (packet-in) */
+	DP_ACT_ARP_REPLY = 11, /* mac: turn an ARP request for nw_dst into
+				* the reply from mac (swap addresses, op 2,
+				* eth_src = mac); follow with output:in_port */
 	/*
 	 * Room for the stateful actions of later issues (conntrack, NAT,
 	 * LB select, ESP encrypt/decrypt, meter). Their numbers start at 32.
@@ -173,26 +173,26 @@ enum dp_action_type {
 struct dp_act_vxlan {
 	uint8_t eth_dst[6];
 	uint8_t eth_src[6];
-	uint32_t ip_src;	/* network order */
-	uint32_t ip_dst;	/* network order */
-	uint32_t vni;		/* host order, 24 bits */
-	uint16_t udp_dst;	/* network order; 0 means 4789 */
-	uint8_t ttl;		/* 0 means 64 */
+	uint32_t ip_src;  /* network order */
+	uint32_t ip_dst;  /* network order */
+	uint32_t vni;	  /* host order, 24 bits */
+	uint16_t udp_dst; /* network order; 0 means 4789 */
+	uint8_t ttl;	  /* 0 means 64 */
 	uint8_t tos;
 };
 
 /* One action: a fixed-size value, 40 bytes. */
 struct dp_action {
-	uint16_t type;		/* enum dp_action_type */
+	uint16_t type; /* enum dp_action_type */
 	uint16_t pad;
 	union {
-		uint32_t port;		/* OUTPUT */
-		uint32_t table;		/* GOTO_TABLE */
-		uint32_t reason;	/* PUNT: opaque to the datapath */
-		uint16_t tci;		/* PUSH_VLAN */
-		uint8_t mac[6];		/* ARP_REPLY */
+		uint32_t port;	 /* OUTPUT */
+		uint32_t table;	 /* GOTO_TABLE */
+		uint32_t reason; /* PUNT: opaque to the datapath */
+		uint16_t tci;	 /* PUSH_VLAN */
+		uint8_t mac[6];	 /* ARP_REPLY */
 		struct {
-			uint16_t field;	/* enum dp_field */
+			uint16_t field; /* enum dp_field */
 			uint8_t pad[2];
 			uint8_t value[16]; /* field's size, key's byte order */
 		} set;
@@ -205,12 +205,12 @@ _Static_assert(sizeof(struct dp_action) == 40, "dp_action is 40 bytes");
 
 /* A rule as the control side sees it. */
 struct dp_rule {
-	uint64_t cookie;	/* owner tag: the controller's to choose */
-	uint32_t priority;	/* higher wins; equal priority: unspecified */
-	uint8_t table;		/* 0 .. DP_TABLES_MAX - 1 */
-	uint8_t n_actions;	/* 0 means drop */
+	uint64_t cookie;   /* owner tag: the controller's to choose */
+	uint32_t priority; /* higher wins; equal priority: unspecified */
+	uint8_t table;	   /* 0 .. DP_TABLES_MAX - 1 */
+	uint8_t n_actions; /* 0 means drop */
 	uint16_t pad;
-	struct dp_key match;	/* only bits set in mask are meaningful */
+	struct dp_key match; /* only bits set in mask are meaningful */
 	struct dp_key mask;
 	struct dp_action actions[DP_ACTIONS_MAX];
 };

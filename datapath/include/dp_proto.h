@@ -34,20 +34,20 @@
 #define DP_SOCKET_PATH_DEFAULT "/run/sluice/dp.sock"
 
 enum {
-	DP_MSG_LEN_MAX = 4u << 20,	/* 4 MiB, header included */
-	DP_NAME_LEN = 32,		/* port names, NUL included */
-	DP_ARGS_LEN = 256,		/* devargs, paths, NUL included */
-	DP_ERR_LEN = 256,		/* error text, NUL included */
-	DP_FRAME_MAX = 9216,		/* packet-in/out/trace frames */
+	DP_MSG_LEN_MAX = 4u << 20, /* 4 MiB, header included */
+	DP_NAME_LEN = 32,	   /* port names, NUL included */
+	DP_ARGS_LEN = 256,	   /* devargs, paths, NUL included */
+	DP_ERR_LEN = 256,	   /* error text, NUL included */
+	DP_FRAME_MAX = 9216,	   /* packet-in/out/trace frames */
 };
 
 struct dp_msg_hdr {
-	uint32_t magic;		/* DP_PROTO_MAGIC */
-	uint16_t version;	/* DP_PROTO_VERSION */
-	uint16_t type;		/* enum dp_msg_type */
-	uint32_t len;		/* whole message, header included */
-	uint32_t xid;		/* request id, echoed in replies */
-	uint32_t flags;		/* DP_F_LAST on the last reply of a dump */
+	uint32_t magic;	  /* DP_PROTO_MAGIC */
+	uint16_t version; /* DP_PROTO_VERSION */
+	uint16_t type;	  /* enum dp_msg_type */
+	uint32_t len;	  /* whole message, header included */
+	uint32_t xid;	  /* request id, echoed in replies */
+	uint32_t flags;	  /* DP_F_LAST on the last reply of a dump */
 	uint32_t pad;
 };
 
@@ -55,14 +55,14 @@ struct dp_msg_hdr {
 
 /* Message types. Numbers are the wire format: append only. */
 enum dp_msg_type {
-	DP_MSG_HELLO = 1,	 /* req and reply: struct dp_hello */
-	DP_MSG_OK = 2,		 /* reply: empty body */
-	DP_MSG_ERROR = 3,	 /* reply: struct dp_error */
+	DP_MSG_HELLO = 1, /* req and reply: struct dp_hello */
+	DP_MSG_OK = 2,	  /* reply: empty body */
+	DP_MSG_ERROR = 3, /* reply: struct dp_error */
 
-	DP_MSG_PORT_ADD = 10,	 /* req: dp_port_spec; reply: dp_port_info */
-	DP_MSG_PORT_DEL = 11,	 /* req: dp_port_ref; reply OK */
-	DP_MSG_PORT_LIST = 12,	 /* req: empty; replies: PORT_INFO each */
-	DP_MSG_PORT_INFO = 13,	 /* reply: dp_port_info */
+	DP_MSG_PORT_ADD = 10,  /* req: dp_port_spec; reply: dp_port_info */
+	DP_MSG_PORT_DEL = 11,  /* req: dp_port_ref; reply OK */
+	DP_MSG_PORT_LIST = 12, /* req: empty; replies: PORT_INFO each */
+	DP_MSG_PORT_INFO = 13, /* reply: dp_port_info */
 
 	DP_MSG_FLOW_BEGIN = 20,	 /* req: empty; reply OK (-EBUSY if open) */
 	DP_MSG_FLOW_ADD = 21,	 /* req: dp_flow_batch + n dp_rule; OK */
@@ -76,8 +76,8 @@ enum dp_msg_type {
 	DP_MSG_STATS = 31,	 /* reply: dp_stats_reply */
 	DP_MSG_CACHE_FLUSH = 32, /* req: empty; reply OK */
 
-	DP_MSG_TRACE = 40,	 /* req: dp_packet_msg; reply TRACE_RESULT */
-	DP_MSG_TRACE_RESULT = 41,/* reply: dp_trace_reply */
+	DP_MSG_TRACE = 40,	  /* req: dp_packet_msg; reply TRACE_RESULT */
+	DP_MSG_TRACE_RESULT = 41, /* reply: dp_trace_reply */
 
 	DP_MSG_PACKET_IN_SUB = 50, /* req: empty; reply OK; then PACKET_IN */
 	DP_MSG_PACKET_IN = 51,	   /* async: dp_packet_msg */
@@ -88,28 +88,28 @@ struct dp_hello {
 	uint32_t version;	/* highest version the sender speaks */
 	uint32_t n_workers;	/* filled by the datapath */
 	uint64_t boot_id;	/* datapath: random per process start */
-	char name[DP_NAME_LEN];	/* sender's name, for logs */
+	char name[DP_NAME_LEN]; /* sender's name, for logs */
 };
 
 struct dp_error {
-	int32_t code;		/* negative errno */
-	uint32_t index;		/* for batches: rule index that failed */
+	int32_t code;		  /* negative errno */
+	uint32_t index;		  /* for batches: rule index that failed */
 	char message[DP_ERR_LEN]; /* NUL-terminated, names what was wrong */
 };
 
 /* Port types. */
 enum dp_port_type {
-	DP_PORT_AF_XDP = 1,	/* args: kernel interface name */
-	DP_PORT_AF_PACKET = 2,	/* args: kernel interface name */
-	DP_PORT_VHOST_USER = 3,	/* args: socket path (server mode) */
+	DP_PORT_AF_XDP = 1,	       /* args: kernel interface name */
+	DP_PORT_AF_PACKET = 2,	       /* args: kernel interface name */
+	DP_PORT_VHOST_USER = 3,	       /* args: socket path (server mode) */
 	DP_PORT_VHOST_USER_CLIENT = 4, /* args: socket path (client mode) */
-	DP_PORT_TAP = 5,	/* args: tap interface name to create */
-	DP_PORT_DEVARGS = 6,	/* args: raw DPDK devargs (pcap, null, ring,
-				 * PCI address...) */
+	DP_PORT_TAP = 5,	       /* args: tap interface name to create */
+	DP_PORT_DEVARGS = 6, /* args: raw DPDK devargs (pcap, null, ring,
+			      * PCI address...) */
 };
 
 struct dp_port_spec {
-	char name[DP_NAME_LEN];	/* unique port name */
+	char name[DP_NAME_LEN]; /* unique port name */
 	uint32_t type;		/* enum dp_port_type */
 	uint32_t port_no;	/* requested number, 0 = datapath chooses */
 	char args[DP_ARGS_LEN];
@@ -131,7 +131,7 @@ struct dp_port_info {
 	uint8_t is_up;
 	uint8_t pad;
 	uint32_t mtu;
-	uint32_t pad2;		/* explicit: the counters are 8-aligned */
+	uint32_t pad2; /* explicit: the counters are 8-aligned */
 	uint64_t rx_packets, rx_bytes, rx_dropped, rx_errors;
 	uint64_t tx_packets, tx_bytes, tx_dropped, tx_errors;
 };
@@ -143,16 +143,16 @@ struct dp_flow_batch {
 };
 
 struct dp_flow_del {
-	int32_t table;		/* -1: all tables */
-	uint32_t is_strict;	/* 1: delete exactly rule (table, prio,
-				 * match); 0: by cookie */
+	int32_t table;	    /* -1: all tables */
+	uint32_t is_strict; /* 1: delete exactly rule (table, prio,
+			     * match); 0: by cookie */
 	uint64_t cookie;
-	uint64_t cookie_mask;	/* 0 with is_strict 0: delete all */
-	struct dp_rule rule;	/* for strict */
+	uint64_t cookie_mask; /* 0 with is_strict 0: delete all */
+	struct dp_rule rule;  /* for strict */
 };
 
 struct dp_flow_dump_req {
-	int32_t table;		/* -1: all */
+	int32_t table; /* -1: all */
 	uint32_t pad;
 	uint64_t cookie;
 	uint64_t cookie_mask;
@@ -169,31 +169,31 @@ struct dp_stats_reply {
 	uint64_t hits, misses, inserts, evictions, lookups_classifier;
 	uint32_t entries, entries_max;
 	uint32_t n_subtables;
-	uint32_t n_drop_reasons;	/* valid entries in drops[] */
+	uint32_t n_drop_reasons; /* valid entries in drops[] */
 	uint64_t n_rules;
 	uint64_t generation;
 	uint64_t drops[DP_STATS_DROPS_MAX]; /* by enum dp_drop_reason */
-	uint64_t proto_errors;		/* malformed protocol messages seen */
+	uint64_t proto_errors; /* malformed protocol messages seen */
 	uint64_t punt_packets;
 };
 
 /* A frame with its port: packet-in, packet-out and trace requests. */
 struct dp_packet_msg {
-	uint32_t port;		/* in: ingress port; out: egress port, or
-				 * DP_PORT_NONE to run through table 0 as if
-				 * received on in_port */
-	uint32_t in_port;	/* packet-out via tables: ingress port */
-	uint32_t reason;	/* packet-in: the punt action's reason */
-	uint32_t len;		/* frame bytes that follow this struct */
-	/* uint8_t frame[len]; */
+	uint32_t port;	  /* in: ingress port; out: egress port, or
+			   * DP_PORT_NONE to run through table 0 as if
+			   * received on in_port */
+	uint32_t in_port; /* packet-out via tables: ingress port */
+	uint32_t reason;  /* packet-in: the punt action's reason */
+	uint32_t len;	  /* frame bytes that follow this struct */
+			  /* uint8_t frame[len]; */
 };
 
 /* TRACE_RESULT body. */
 enum { DP_TRACE_MSG_STEPS_MAX = DP_GOTO_DEPTH_MAX };
 struct dp_trace_reply {
 	struct dp_key key;
-	int32_t parse_error;	/* drop reason, or -1 when parsed fine */
-	int32_t verdict;	/* 0 forwarded or punted; else drop reason+1 */
+	int32_t parse_error; /* drop reason, or -1 when parsed fine */
+	int32_t verdict;     /* 0 forwarded or punted; else drop reason+1 */
 	uint32_t n_steps;
 	uint32_t n_out;
 	struct {

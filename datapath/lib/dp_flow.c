@@ -12,8 +12,8 @@
 
 #include "dp_flow.h"
 
-#define F(n, member, host, settable)                                    \
-	[n] = {#member, offsetof(struct dp_key, member),                 \
+#define F(n, member, host, settable)                                           \
+	[n] = {#member, offsetof(struct dp_key, member),                       \
 	       sizeof(((struct dp_key *)0)->member), host, settable}
 
 static const struct dp_field_info fields[DP_F__COUNT] = {
@@ -90,8 +90,7 @@ dp_rule_matches(const struct dp_rule *r, const struct dp_key *key)
 }
 
 static int
-validate_action(const struct dp_rule *r, unsigned i, char *err,
-		size_t err_len)
+validate_action(const struct dp_rule *r, unsigned i, char *err, size_t err_len)
 {
 	const struct dp_action *a = &r->actions[i];
 	const struct dp_field_info *fi;
@@ -146,9 +145,10 @@ validate_action(const struct dp_rule *r, unsigned i, char *err,
 		return 0;
 	case DP_ACT_GOTO_TABLE:
 		if (i + 1 != r->n_actions) {
-			snprintf(err, err_len,
-				 "action %u: goto_table must be the last action",
-				 i);
+			snprintf(
+				err, err_len,
+				"action %u: goto_table must be the last action",
+				i);
 			return -EINVAL;
 		}
 		if (a->u.table <= r->table || a->u.table >= DP_TABLES_MAX) {

@@ -34,34 +34,34 @@
 struct dp_packet {
 	uint8_t *data;
 	uint32_t len;
-	uint16_t headroom;	/* bytes writable before data */
-	uint16_t tailroom;	/* bytes writable after data + len */
+	uint16_t headroom; /* bytes writable before data */
+	uint16_t tailroom; /* bytes writable after data + len */
 	uint32_t in_port;
-	uint32_t punt_reason;	/* set when the packet is punted */
+	uint32_t punt_reason; /* set when the packet is punted */
 	void *opaque;
 };
 
 /* Why a packet was dropped. Every drop is counted under one of these. */
 enum dp_drop_reason {
-	DP_DROP_NO_MATCH,	/* table miss */
-	DP_DROP_ACTION,		/* explicit drop / empty action list */
-	DP_DROP_TRUNC_ETH,	/* shorter than an Ethernet header */
+	DP_DROP_NO_MATCH,  /* table miss */
+	DP_DROP_ACTION,	   /* explicit drop / empty action list */
+	DP_DROP_TRUNC_ETH, /* shorter than an Ethernet header */
 	DP_DROP_TRUNC_VLAN,
 	DP_DROP_TRUNC_ARP,
-	DP_DROP_BAD_IPV4,	/* truncated, bad version/IHL/total length */
-	DP_DROP_BAD_IPV6,	/* truncated, bad payload length, ext chain */
-	DP_DROP_TRUNC_L4,	/* TCP/UDP/ICMP header cut short */
-	DP_DROP_BAD_TCP,	/* data offset < 5 or past the packet */
-	DP_DROP_TTL,		/* dec_ttl reached zero */
-	DP_DROP_NO_ROOM,	/* push/encap without headroom */
-	DP_DROP_NO_PORT,	/* output to a port that does not exist */
-	DP_DROP_CLONE_FAIL,	/* no buffer to copy a multi-output packet */
-	DP_DROP_PUNT_FULL,	/* controller ring full */
-	DP_DROP_TX_FULL,	/* port's tx queue full */
-	DP_DROP_LOOP,		/* goto depth exceeded */
-	DP_DROP_BAD_VLAN,	/* stacked tags (802.1ad / QinQ): unsupported */
-	DP_DROP_BAD_VXLAN,	/* vxlan_decap on a frame that is not VXLAN */
-	DP_DROP_BAD_ARP,	/* arp_reply on a frame that is not a request */
+	DP_DROP_BAD_IPV4,   /* truncated, bad version/IHL/total length */
+	DP_DROP_BAD_IPV6,   /* truncated, bad payload length, ext chain */
+	DP_DROP_TRUNC_L4,   /* TCP/UDP/ICMP header cut short */
+	DP_DROP_BAD_TCP,    /* data offset < 5 or past the packet */
+	DP_DROP_TTL,	    /* dec_ttl reached zero */
+	DP_DROP_NO_ROOM,    /* push/encap without headroom */
+	DP_DROP_NO_PORT,    /* output to a port that does not exist */
+	DP_DROP_CLONE_FAIL, /* no buffer to copy a multi-output packet */
+	DP_DROP_PUNT_FULL,  /* controller ring full */
+	DP_DROP_TX_FULL,    /* port's tx queue full */
+	DP_DROP_LOOP,	    /* goto depth exceeded */
+	DP_DROP_BAD_VLAN,   /* stacked tags (802.1ad / QinQ): unsupported */
+	DP_DROP_BAD_VXLAN,  /* vxlan_decap on a frame that is not VXLAN */
+	DP_DROP_BAD_ARP,    /* arp_reply on a frame that is not a request */
 	DP_DROP__COUNT
 };
 
@@ -101,9 +101,9 @@ struct dp_txn;
 struct dp_worker;
 
 struct dp_pipeline_config {
-	unsigned n_workers;		/* 1 .. DP_WORKERS_MAX */
-	unsigned cache_entries;		/* per worker, power of two; 0 default */
-	unsigned rules_max;		/* 0: no limit but memory */
+	unsigned n_workers;	/* 1 .. DP_WORKERS_MAX */
+	unsigned cache_entries; /* per worker, power of two; 0 default */
+	unsigned rules_max;	/* 0: no limit but memory */
 };
 
 /* Create an empty pipeline (every table empty: every packet misses). */
@@ -146,7 +146,7 @@ void dp_pipeline_flush_cache(struct dp_pipeline *pl);
 
 struct dp_cache_stats {
 	uint64_t hits, misses, inserts, evictions;
-	uint64_t lookups_classifier;	/* subtable probes on misses */
+	uint64_t lookups_classifier; /* subtable probes on misses */
 	uint32_t entries, entries_max;
 	uint32_t n_subtables;
 };
@@ -167,18 +167,18 @@ struct dp_trace_step {
 	uint8_t table;
 	uint8_t is_hit;
 	uint16_t pad;
-	struct dp_rule rule;	/* valid if is_hit */
+	struct dp_rule rule; /* valid if is_hit */
 };
 struct dp_trace {
-	struct dp_key key;			/* as parsed at ingress */
-	int parse_error;			/* enum dp_drop_reason or -1 */
+	struct dp_key key; /* as parsed at ingress */
+	int parse_error;   /* enum dp_drop_reason or -1 */
 	unsigned n_steps;
 	struct dp_trace_step steps[DP_TRACE_STEPS_MAX];
-	int verdict;		/* 0 forwarded/punted, else drop reason + 1 */
+	int verdict; /* 0 forwarded/punted, else drop reason + 1 */
 	unsigned n_out;
 	uint32_t out_port[DP_TRACE_OUT_MAX];
-	uint32_t out_len;	/* final frame length */
-	uint8_t out_frame[2048];/* final frame (first output) */
+	uint32_t out_len;	 /* final frame length */
+	uint8_t out_frame[2048]; /* final frame (first output) */
 };
 int dp_pipeline_trace(struct dp_pipeline *pl, const uint8_t *frame,
 		      uint32_t len, uint32_t in_port, struct dp_trace *out);
@@ -193,8 +193,8 @@ void dp_worker_destroy(struct dp_worker *w);
  * Run a burst (n <= DP_BURST) through parse, cache, tables and actions.
  * Hot path: no allocation, locks or syscalls. Fills out (reset first).
  */
-void dp_worker_process(struct dp_worker *w, struct dp_packet **pkts,
-		       unsigned n, struct dp_burst_out *out);
+void dp_worker_process(struct dp_worker *w, struct dp_packet **pkts, unsigned n,
+		       struct dp_burst_out *out);
 
 /* Report a quiescent point; call once per loop iteration. */
 void dp_worker_quiescent(struct dp_worker *w);

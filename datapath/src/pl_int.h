@@ -193,10 +193,10 @@ struct pl_centry;
 struct pl_pctx {
 	struct dp_packet *pkt;
 	struct pl_meta m;
-	uint32_t hash; /* cache hash of key at ingress */
-	uint8_t shape; /* shape of key at ingress */
-	uint8_t n_seg; /* cached segment: rules, 0xff miss,
-			* 0xfe one simple rule (simple_*) */
+	uint32_t hash;	 /* cache hash of key at ingress */
+	uint8_t shape;	 /* shape of key at ingress */
+	uint8_t n_seg;	 /* cached segment: rules, 0xff miss,
+			  * 0xfe one simple rule (simple_*) */
 	uint8_t m_stale; /* m not filled: pl_act_apply() fills it first */
 	uint32_t simple_out;
 	struct pl_ctr *simple_ct;
@@ -220,14 +220,14 @@ struct pl_cbucket {
 enum { PL_NOT_SIMPLE = UINT32_MAX };
 
 struct pl_centry {
-	uint64_t tag;		/* version << 16 | table << 8 | shape; 0 free */
-	uint32_t id0;		/* one simple rule: its counter id */
-	uint32_t out0;		/* ... its output (0 drop), or PL_NOT_SIMPLE */
-	uint64_t kw[6];		/* key words 0-5 in shape order */
-	uint8_t n;		/* rules in r */
+	uint64_t tag;	/* version << 16 | table << 8 | shape; 0 free */
+	uint32_t id0;	/* one simple rule: its counter id */
+	uint32_t out0;	/* ... its output (0 drop), or PL_NOT_SIMPLE */
+	uint64_t kw[6]; /* key words 0-5 in shape order */
+	uint8_t n;	/* rules in r */
 	uint8_t pad[7];
 	struct pl_rule *r[PL_SEG_MAX];
-	uint64_t kx[DP_KEY_WORDS - 6];	/* key words 6-15 */
+	uint64_t kx[DP_KEY_WORDS - 6]; /* key words 6-15 */
 } PL_ALIGNED;
 
 static inline uint64_t

@@ -148,8 +148,9 @@ pl_parse_l4(const uint8_t *p, uint32_t l4, uint32_t end, uint8_t proto,
 		if (avail < 4)
 			return DP_DROP_TRUNC_L4;
 		if (fill)
-			pl_st64(key, 9, w9 | (uint64_t)h[0] << 8 |
-						(uint64_t)h[1] << 24);
+			pl_st64(key, 9,
+				w9 | (uint64_t)h[0] << 8 |
+					(uint64_t)h[1] << 24);
 		break;
 	case 50:
 		if (avail < 8)
@@ -196,8 +197,7 @@ pl_parse_ipv4(const uint8_t *p, uint32_t off, uint32_t len, struct dp_key *key,
 		w9 |= PL_W9_FRAG(DP_FRAG_ANY);
 		if (frag & 0x1fff) {
 			if (fill)
-				pl_st64(key, 9,
-					w9 | PL_W9_FRAG(DP_FRAG_LATER));
+				pl_st64(key, 9, w9 | PL_W9_FRAG(DP_FRAG_LATER));
 			return 0;
 		}
 	}
@@ -234,8 +234,9 @@ pl_parse_ipv6(const uint8_t *p, uint32_t off, uint32_t len, struct dp_key *key,
 		pl_st64(key, 6, pl_ld64(ip + 16));
 		pl_st64(key, 7, pl_ld64(ip + 24));
 		pl_st64(key, 8, pl_ld64(ip + 32));
-		pl_st64(key, 9, PL_W9_TOS((ip[0] & 0x0f) << 4 | ip[1] >> 4) |
-			PL_W9_TTL(ip[7]));
+		pl_st64(key, 9,
+			PL_W9_TOS((ip[0] & 0x0f) << 4 | ip[1] >> 4) |
+				PL_W9_TTL(ip[7]));
 	}
 	for (unsigned n = 0;; n++) {
 		if (nh != 0 && nh != 43 && nh != 60 && nh != 51 && nh != 44)
@@ -253,9 +254,10 @@ pl_parse_ipv6(const uint8_t *p, uint32_t off, uint32_t len, struct dp_key *key,
 					pl_kor(key, 9, PL_W9_FRAG(DP_FRAG_ANY));
 				if (fo & 0xfff8) {
 					if (fill)
-						pl_kor(key, 9, PL_W9_FRAG(
-							DP_FRAG_LATER) |
-							 PL_W9_PROTO(nh));
+						pl_kor(key, 9,
+						       PL_W9_FRAG(
+							       DP_FRAG_LATER) |
+							       PL_W9_PROTO(nh));
 					return 0;
 				}
 			}

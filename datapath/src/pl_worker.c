@@ -466,11 +466,10 @@ pl_trace_run(struct dp_pipeline *pl, struct pl_pctx *c, struct dp_trace *tr)
 }
 
 static inline void
-count_n(struct dp_worker *w, const struct pl_rule *r, uint64_t np,
-	uint64_t nb)
+count_n(struct dp_worker *w, const struct pl_rule *r, uint64_t np, uint64_t nb)
 {
-	struct pl_ctr *ct = &PL_LOAD(w->ctr[r->id >> PL_CTR_SHIFT])
-		[r->id & (PL_CTR_CHUNK - 1)];
+	struct pl_ctr *ct = &PL_LOAD(
+		w->ctr[r->id >> PL_CTR_SHIFT])[r->id & (PL_CTR_CHUNK - 1)];
 
 	ct->n_packets += np;
 	ct->n_bytes += nb;
@@ -655,12 +654,12 @@ process_burst_t(struct dp_worker *w, const struct pl_state *s,
 		if (e->out0 != PL_NOT_SIMPLE) {
 			c->n_seg = 0xfe;
 			c->simple_ct = &PL_LOAD(w->ctr[e->id0 >> PL_CTR_SHIFT])
-				[e->id0 & (PL_CTR_CHUNK - 1)];
+					       [e->id0 & (PL_CTR_CHUNK - 1)];
 			c->simple_out = e->out0;
 			PREFETCH(c->simple_ct);
 			continue;
 		}
-		c->n_seg = 0xfd;	/* segment still in line 1 */
+		c->n_seg = 0xfd; /* segment still in line 1 */
 		c->cand = e;
 		PREFETCH((const char *)e + 64);
 	}

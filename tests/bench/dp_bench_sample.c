@@ -62,7 +62,7 @@ sample_port_fn(const struct dp_port_info *pi, void *arg)
 static int
 sample_read(struct dp_client *c, uint32_t port_no, uint64_t *tx)
 {
-	struct sample_port sp = { .port_no = port_no };
+	struct sample_port sp = {.port_no = port_no};
 	int rc;
 
 	rc = dp_client_port_list(c, sample_port_fn, &sp);
@@ -142,8 +142,10 @@ main(int argc, char **argv)
 			return opt == 'h' ? 0 : 2;
 		}
 		if (opt != 's' && rc != 0) {
-			fprintf(stderr, "dp-bench-sample: -%c %s: not a count "
-				"in 0..86400000\n", opt, optarg);
+			fprintf(stderr,
+				"dp-bench-sample: -%c %s: not a count "
+				"in 0..86400000\n",
+				opt, optarg);
 			return 2;
 		}
 	}
@@ -167,8 +169,10 @@ main(int argc, char **argv)
 			flush_ns = sample_now_ns(CLOCK_REALTIME);
 			rc = dp_client_cache_flush(c);
 			if (rc != 0) {
-				fprintf(stderr, "dp-bench-sample: cache flush: "
-					"%s\n", dp_client_error(c));
+				fprintf(stderr,
+					"dp-bench-sample: cache flush: "
+					"%s\n",
+					dp_client_error(c));
 				goto out_close;
 			}
 			is_flushed = true;

@@ -17,9 +17,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define IKE_PRF_MAX 64		/* largest PRF output (SHA-512) */
-#define IKE_KEY_MAX 64		/* largest single key incl. salt */
-#define IKE_DH_PUB_MAX 256	/* MODP-2048 public value */
+#define IKE_PRF_MAX 64	   /* largest PRF output (SHA-512) */
+#define IKE_KEY_MAX 64	   /* largest single key incl. salt */
+#define IKE_DH_PUB_MAX 256 /* MODP-2048 public value */
 #define IKE_DH_SECRET_MAX 256
 
 /* Opaque Diffie-Hellman private state. */
@@ -41,8 +41,8 @@ int ike_dh_create(uint16_t group, struct ike_dh **out);
  * Creates a key pair from a given private value (test vectors): big-endian
  * integer for groups 14, 19, 20; the raw 32-byte scalar for group 31.
  */
-int ike_dh_create_private(uint16_t group, const uint8_t *priv,
-    size_t priv_len, struct ike_dh **out);
+int ike_dh_create_private(uint16_t group, const uint8_t *priv, size_t priv_len,
+			  struct ike_dh **out);
 
 /* Frees the key pair (cleansed by OpenSSL). Accepts NULL. */
 void ike_dh_destroy(struct ike_dh *dh);
@@ -55,7 +55,7 @@ uint16_t ike_dh_group(const struct ike_dh *dh);
  * set. Returns 0, -ENOSPC or -EIO.
  */
 int ike_dh_public(const struct ike_dh *dh, uint8_t *out, size_t cap,
-    size_t *len);
+		  size_t *len);
 
 /*
  * Computes the shared secret with the peer's public value (wire format)
@@ -63,27 +63,28 @@ int ike_dh_public(const struct ike_dh *dh, uint8_t *out, size_t cap,
  * -EINVAL for a malformed or invalid peer value, -EIO.
  */
 int ike_dh_derive(struct ike_dh *dh, const uint8_t *peer, size_t peer_len,
-    uint8_t *out, size_t cap, size_t *len);
+		  uint8_t *out, size_t cap, size_t *len);
 
 /* PRF output length for a PRF transform id, 0 if unsupported. */
 size_t ike_prf_len(uint16_t prf);
 
 /* HMAC-based prf(key, data) into out (ike_prf_len bytes). 0 or -EIO. */
 int ike_prf(uint16_t prf, const uint8_t *key, size_t key_len,
-    const uint8_t *data, size_t data_len, uint8_t *out);
+	    const uint8_t *data, size_t data_len, uint8_t *out);
 
 /* prf+ (RFC 7296 section 2.13) of out_len bytes. 0, -EINVAL or -EIO. */
 int ike_prf_plus(uint16_t prf, const uint8_t *key, size_t key_len,
-    const uint8_t *seed, size_t seed_len, uint8_t *out, size_t out_len);
+		 const uint8_t *seed, size_t seed_len, uint8_t *out,
+		 size_t out_len);
 
 /*
  * An SK payload / ESP cipher suite: the encryption transform with its key
  * size and, for non-AEAD ciphers, the integrity transform.
  */
 struct ike_cipher {
-	uint16_t encr;		/* enum ike_encr_id */
-	uint16_t key_bits;	/* 128/256 for AES, 256 for ChaCha20 */
-	uint16_t integ;		/* enum ike_integ_id; NONE for AEAD */
+	uint16_t encr;	   /* enum ike_encr_id */
+	uint16_t key_bits; /* 128/256 for AES, 256 for ChaCha20 */
+	uint16_t integ;	   /* enum ike_integ_id; NONE for AEAD */
 };
 
 bool ike_cipher_valid(const struct ike_cipher *c);
@@ -114,8 +115,8 @@ size_t ike_cipher_sealed_len(const struct ike_cipher *c, size_t pt_len);
  * Returns 0 or -EIO.
  */
 int ike_sk_seal(const struct ike_cipher *c, const uint8_t *enc_key,
-    const uint8_t *integ_key, const uint8_t *hdr, size_t hdr_len,
-    const uint8_t *pt, size_t pt_len, uint8_t *out);
+		const uint8_t *integ_key, const uint8_t *hdr, size_t hdr_len,
+		const uint8_t *pt, size_t pt_len, uint8_t *out);
 
 /*
  * Opens an SK payload body 'body' of body_len bytes (IV, ciphertext, ICV)
@@ -124,8 +125,9 @@ int ike_sk_seal(const struct ike_cipher *c, const uint8_t *enc_key,
  * verify or the padding is malformed, -EINVAL when too short, -EIO.
  */
 int ike_sk_open(const struct ike_cipher *c, const uint8_t *enc_key,
-    const uint8_t *integ_key, const uint8_t *hdr, size_t hdr_len,
-    const uint8_t *body, size_t body_len, uint8_t *pt, size_t *pt_len);
+		const uint8_t *integ_key, const uint8_t *hdr, size_t hdr_len,
+		const uint8_t *body, size_t body_len, uint8_t *pt,
+		size_t *pt_len);
 
 /* The seven IKE SA keys (RFC 7296 section 2.14). */
 struct ike_keys {
@@ -145,16 +147,18 @@ struct ike_keys {
  * keys->prf and keys->cipher. Returns 0, -EINVAL or -EIO.
  */
 int ike_keys_derive(struct ike_keys *keys, const uint8_t *old_sk_d,
-    const uint8_t *gir, size_t gir_len, const uint8_t *ni, size_t ni_len,
-    const uint8_t *nr, size_t nr_len, uint64_t spi_i, uint64_t spi_r);
+		    const uint8_t *gir, size_t gir_len, const uint8_t *ni,
+		    size_t ni_len, const uint8_t *nr, size_t nr_len,
+		    uint64_t spi_i, uint64_t spi_r);
 
 /*
  * Child SA keying material: prf+(SK_d, [g^ir] | Ni | Nr), out_len bytes
  * (section 2.17). gir may be NULL (no PFS). Returns 0, -EINVAL or -EIO.
  */
 int ike_child_keymat(uint16_t prf, const uint8_t *sk_d, size_t sk_d_len,
-    const uint8_t *gir, size_t gir_len, const uint8_t *ni, size_t ni_len,
-    const uint8_t *nr, size_t nr_len, uint8_t *out, size_t out_len);
+		     const uint8_t *gir, size_t gir_len, const uint8_t *ni,
+		     size_t ni_len, const uint8_t *nr, size_t nr_len,
+		     uint8_t *out, size_t out_len);
 
 /*
  * PSK AUTH payload data (section 2.15): prf(prf(PSK, "Key Pad for IKEv2"),
@@ -163,13 +167,13 @@ int ike_child_keymat(uint16_t prf, const uint8_t *sk_d, size_t sk_d_len,
  * generic header (type, 3 reserved bytes, data). Writes ike_prf_len bytes.
  */
 int ike_psk_auth(uint16_t prf, const uint8_t *psk, size_t psk_len,
-    const uint8_t *sk_p, size_t sk_p_len, const uint8_t *msg, size_t msg_len,
-    const uint8_t *nonce, size_t nonce_len, const uint8_t *id_body,
-    size_t id_body_len, uint8_t *out);
+		 const uint8_t *sk_p, size_t sk_p_len, const uint8_t *msg,
+		 size_t msg_len, const uint8_t *nonce, size_t nonce_len,
+		 const uint8_t *id_body, size_t id_body_len, uint8_t *out);
 
 /* SHA-1 NAT detection hash (RFC 7296 2.23) over spi_i, spi_r, addr, port. */
 int ike_natd_hash(uint64_t spi_i, uint64_t spi_r, const uint8_t *addr,
-    size_t addr_len, uint16_t port, uint8_t out[20]);
+		  size_t addr_len, uint16_t port, uint8_t out[20]);
 
 /* Random bytes from OpenSSL's CSPRNG. 0 or -EIO. */
 int ike_random(void *buf, size_t len);

@@ -21,7 +21,7 @@
 
 #define IKE_HDR_LEN 28
 #define IKE_GEN_HDR_LEN 4
-#define IKE_MSG_MAX 8192	/* largest message accepted or built */
+#define IKE_MSG_MAX 8192 /* largest message accepted or built */
 
 /* Exchange types (RFC 7296 section 3.1). */
 enum ike_exchange {
@@ -101,7 +101,7 @@ enum ike_dh_id {
 	IKE_DH_CURVE25519 = 31,
 };
 
-#define IKE_ATTR_KEY_LENGTH 14	/* transform attribute, TV format */
+#define IKE_ATTR_KEY_LENGTH 14 /* transform attribute, TV format */
 
 /* ID types (section 3.5) and the one AUTH method used here. */
 enum ike_id_type {
@@ -151,24 +151,24 @@ enum ike_notify_type {
 /* Why a message was refused; counted per reason by the SA layer. */
 enum ike_msg_err {
 	IKE_ERR_OK = 0,
-	IKE_ERR_TRUNCATED,		/* shorter than a header says */
-	IKE_ERR_BAD_LENGTH,		/* header length != datagram length */
-	IKE_ERR_BAD_VERSION,		/* major version is not 2 */
-	IKE_ERR_BAD_PAYLOAD_LENGTH,	/* payload length too short/long */
-	IKE_ERR_UNSUPPORTED_CRITICAL,	/* unknown payload with C bit */
-	IKE_ERR_TOO_MANY,		/* more items than the fixed limits */
-	IKE_ERR_BAD_PROPOSAL,		/* SA payload structure wrong */
-	IKE_ERR_BAD_TS,			/* traffic selector malformed */
-	IKE_ERR_BAD_NOTIFY,		/* notify/delete structure wrong */
-	IKE_ERR_DUPLICATE_PAYLOAD,	/* a once-only payload twice */
-	IKE_ERR_SK_NOT_LAST,		/* SK payload not the last one */
-	IKE_ERR_BAD_SPI,		/* SPI rules of the header violated */
-	IKE_ERR_UNKNOWN_EXCHANGE,	/* exchange type not known */
-	IKE_ERR_DECRYPT,		/* ICV or decryption failed */
-	IKE_ERR_MISSING_PAYLOAD,	/* a needed payload is absent */
-	IKE_ERR_NO_SA,			/* no IKE SA for these SPIs */
-	IKE_ERR_BAD_MSG_ID,		/* message ID outside the window */
-	IKE_ERR_NOT_IKE,		/* non-IKE datagram on the NAT-T port */
+	IKE_ERR_TRUNCATED,	      /* shorter than a header says */
+	IKE_ERR_BAD_LENGTH,	      /* header length != datagram length */
+	IKE_ERR_BAD_VERSION,	      /* major version is not 2 */
+	IKE_ERR_BAD_PAYLOAD_LENGTH,   /* payload length too short/long */
+	IKE_ERR_UNSUPPORTED_CRITICAL, /* unknown payload with C bit */
+	IKE_ERR_TOO_MANY,	      /* more items than the fixed limits */
+	IKE_ERR_BAD_PROPOSAL,	      /* SA payload structure wrong */
+	IKE_ERR_BAD_TS,		      /* traffic selector malformed */
+	IKE_ERR_BAD_NOTIFY,	      /* notify/delete structure wrong */
+	IKE_ERR_DUPLICATE_PAYLOAD,    /* a once-only payload twice */
+	IKE_ERR_SK_NOT_LAST,	      /* SK payload not the last one */
+	IKE_ERR_BAD_SPI,	      /* SPI rules of the header violated */
+	IKE_ERR_UNKNOWN_EXCHANGE,     /* exchange type not known */
+	IKE_ERR_DECRYPT,	      /* ICV or decryption failed */
+	IKE_ERR_MISSING_PAYLOAD,      /* a needed payload is absent */
+	IKE_ERR_NO_SA,		      /* no IKE SA for these SPIs */
+	IKE_ERR_BAD_MSG_ID,	      /* message ID outside the window */
+	IKE_ERR_NOT_IKE,	      /* non-IKE datagram on the NAT-T port */
 	IKE_ERR__COUNT
 };
 
@@ -184,15 +184,15 @@ const char *ike_msg_err_name(enum ike_msg_err err);
 #define IKE_MAX_SPI 8
 
 struct ike_xform {
-	uint8_t type;		/* enum ike_xform_type */
+	uint8_t type; /* enum ike_xform_type */
 	uint16_t id;
-	uint16_t key_bits;	/* key length attribute, 0 when absent */
+	uint16_t key_bits; /* key length attribute, 0 when absent */
 };
 
 struct ike_proposal {
-	uint8_t num;		/* proposal number, from 1 */
-	uint8_t proto;		/* enum ike_proto */
-	uint8_t spi_len;	/* 0, 4 (ESP) or 8 (IKE rekey) */
+	uint8_t num;	 /* proposal number, from 1 */
+	uint8_t proto;	 /* enum ike_proto */
+	uint8_t spi_len; /* 0, 4 (ESP) or 8 (IKE rekey) */
 	uint8_t spi[IKE_MAX_SPI];
 	uint8_t n_xforms;
 	struct ike_xform xf[IKE_MAX_XFORMS];
@@ -205,8 +205,8 @@ struct ike_sa_pl {
 
 /* A traffic selector range; addresses in network order, 4 or 16 bytes. */
 struct ike_ts {
-	uint8_t type;		/* IKE_TS_IPV4 or IKE_TS_IPV6 */
-	uint8_t ip_proto;	/* 0 = any */
+	uint8_t type;	  /* IKE_TS_IPV4 or IKE_TS_IPV6 */
+	uint8_t ip_proto; /* 0 = any */
 	uint16_t port_lo, port_hi;
 	uint8_t start[16], end[16];
 };
@@ -220,31 +220,31 @@ struct ike_notify {
 	uint8_t proto;
 	uint8_t spi_len;
 	uint8_t spi[IKE_MAX_SPI];
-	uint16_t type;		/* enum ike_notify_type */
-	const uint8_t *data;	/* borrowed: points into the message */
+	uint16_t type;	     /* enum ike_notify_type */
+	const uint8_t *data; /* borrowed: points into the message */
 	uint16_t data_len;
 };
 
 struct ike_delete {
 	uint8_t proto;
-	uint8_t spi_len;	/* 0 for IKE, 4 for ESP */
+	uint8_t spi_len; /* 0 for IKE, 4 for ESP */
 	uint16_t n_spi;
-	uint32_t spi[IKE_MAX_DELETE_SPI];	/* host order */
+	uint32_t spi[IKE_MAX_DELETE_SPI]; /* host order */
 };
 
 struct ike_blob {
-	const uint8_t *data;	/* borrowed: points into the message */
+	const uint8_t *data; /* borrowed: points into the message */
 	uint16_t len;
 };
 
 struct ike_id {
-	uint8_t type;		/* enum ike_id_type */
+	uint8_t type; /* enum ike_id_type */
 	uint8_t len;
 	uint8_t data[255];
 };
 
 /* Bits of ike_msg.present. */
-#define IKE_HAS(pl) (1ull << ((pl) - 32))
+#define IKE_HAS(pl) (1ull << ((pl)-32))
 
 /*
  * One message. Decoding fills the fields of the payloads present (bit set
@@ -254,7 +254,7 @@ struct ike_id {
  * sections 2.6 and 1.3 want).
  */
 struct ike_msg {
-	uint64_t spi_i, spi_r;		/* host order */
+	uint64_t spi_i, spi_r; /* host order */
 	uint8_t next_payload;
 	uint8_t version;
 	uint8_t exchange;
@@ -262,7 +262,7 @@ struct ike_msg {
 	uint32_t msg_id;
 	uint32_t length;
 
-	uint64_t present;		/* IKE_HAS() bits */
+	uint64_t present; /* IKE_HAS() bits */
 	struct ike_sa_pl sa;
 	uint16_t ke_group;
 	struct ike_blob ke;
@@ -289,7 +289,7 @@ struct ike_msg {
  * the reason the message is refused.
  */
 enum ike_msg_err ike_msg_decode(const uint8_t *buf, size_t len,
-    struct ike_msg *m);
+				struct ike_msg *m);
 
 /*
  * Decodes a payload chain starting with type 'first' (the inner chain of
@@ -297,14 +297,14 @@ enum ike_msg_err ike_msg_decode(const uint8_t *buf, size_t len,
  * earlier call are kept.
  */
 enum ike_msg_err ike_msg_decode_payloads(uint8_t first, const uint8_t *buf,
-    size_t len, struct ike_msg *m);
+					 size_t len, struct ike_msg *m);
 
 /*
  * Encodes the payloads of *m into out[0..cap): sets *len and *first (type
  * of the first payload). Returns 0 or -ENOSPC.
  */
-int ike_msg_encode_payloads(const struct ike_msg *m, uint8_t *out,
-    size_t cap, size_t *len, uint8_t *first);
+int ike_msg_encode_payloads(const struct ike_msg *m, uint8_t *out, size_t cap,
+			    size_t *len, uint8_t *first);
 
 /*
  * Writes the 28-byte header of *m (m->length, m->next_payload as given)
@@ -320,10 +320,10 @@ int ike_msg_encode(struct ike_msg *m, uint8_t *out, size_t cap, size_t *len);
 
 /* Adds a notify to *m; returns 0 or -ENOSPC when the array is full. */
 int ike_msg_add_notify(struct ike_msg *m, uint8_t proto, uint16_t type,
-    const uint8_t *data, uint16_t data_len);
+		       const uint8_t *data, uint16_t data_len);
 
 /* Returns the first notify of the given type in *m, or NULL. */
 const struct ike_notify *ike_msg_find_notify(const struct ike_msg *m,
-    uint16_t type);
+					     uint16_t type);
 
 #endif /* IKE_MSG_H */

@@ -84,7 +84,7 @@ test_bind_kernel(void **state)
 	assert_string_equal(log.port_id, p.id);
 	assert_int_equal(log.dp_port, vif.dp_port);
 	assert_int_equal(binder_poll(b, err, sizeof(err)), 0);
-	assert_int_equal(log.n, 1);	/* no change, no call */
+	assert_int_equal(log.n, 1); /* no change, no call */
 	fake_dp_set_up(&f, vif.dp_port, false);
 	assert_int_equal(binder_poll(b, err, sizeof(err)), 0);
 	assert_int_equal(log.n, 2);
@@ -255,8 +255,8 @@ test_profile(void **state)
 			 0);
 	assert_int_equal(p.vif, NET_VIF_KERNEL);
 	assert_string_equal(p.host_ifname, "veth-a1");
-	assert_int_equal(binder_profile_parse("{\"vhostuser\": true}", &p,
-					      err, sizeof(err)),
+	assert_int_equal(binder_profile_parse("{\"vhostuser\": true}", &p, err,
+					      sizeof(err)),
 			 0);
 	assert_int_equal(p.vif, NET_VIF_VHOSTUSER);
 	assert_int_equal(binder_profile_parse("{}", &p, err, sizeof(err)), 0);
@@ -267,10 +267,10 @@ test_profile(void **state)
 	assert_int_equal(binder_profile_parse("{\"interface\": 7}", &p, err,
 					      sizeof(err)),
 			 -EINVAL);
-	assert_int_equal(binder_profile_parse(
-				 "{\"interface\": \"0123456789abcdef\"}", &p,
-				 err, sizeof(err)),
-			 -EINVAL);
+	assert_int_equal(
+		binder_profile_parse("{\"interface\": \"0123456789abcdef\"}",
+				     &p, err, sizeof(err)),
+		-EINVAL);
 	assert_non_null(strstr(err, "1 to 15"));
 	assert_int_equal(binder_profile_parse(
 				 "{\"interface\": \"a\", \"vhostuser\": true}",

@@ -122,8 +122,7 @@ main(int argc, char **argv)
 	t1 = now_ms();
 	printf("add one port to a network of %d with %zu present: %zu rules "
 	       "replaced in %.2f ms\n",
-	       PER_NET,
-	       n, f.n_rules_added, t1 - t0);
+	       PER_NET, n, f.n_rules_added, t1 - t0);
 
 	compiler_rules_fini(&rs);
 	dp_pipeline_destroy(pl);

@@ -57,9 +57,8 @@ addr(struct net_addr *a, const char *s)
 }
 
 static struct net_view_port *
-add_port(struct fixture *x, const char *id, const char *net,
-	 const char *subnet, const uint8_t mac[6], const char *ip,
-	 uint32_t dp_port)
+add_port(struct fixture *x, const char *id, const char *net, const char *subnet,
+	 const uint8_t mac[6], const char *ip, uint32_t dp_port)
 {
 	struct net_view_port *p = &x->ports[x->view.n_ports++];
 
@@ -79,8 +78,7 @@ add_port(struct fixture *x, const char *id, const char *net,
 }
 
 static void
-add_net(struct fixture *x, const char *id, const char *project,
-	uint32_t seg)
+add_net(struct fixture *x, const char *id, const char *project, uint32_t seg)
 {
 	struct net_view_network *n = &x->nets[x->view.n_networks];
 	struct net_view_subnet *s = &x->subnets[x->view.n_subnets];
@@ -187,8 +185,7 @@ send_arp(struct fixture *x, uint32_t in_port, const uint8_t *sha,
 }
 
 static void
-expect_only(const struct harness_result *r, const uint32_t *ports,
-	    unsigned n)
+expect_only(const struct harness_result *r, const uint32_t *ports, unsigned n)
 {
 	if (r->n_tx != n) {
 		fprintf(stderr, "sent to:");
@@ -212,9 +209,8 @@ test_rules_valid(void **state)
 	assert_int_equal(compiler_all(&x->view, &rs), 0);
 	assert_true(rs.n > 20);
 	for (size_t i = 0; i < rs.n; i++) {
-		assert_int_equal(dp_rule_validate(&rs.rules[i], err,
-						  sizeof(err)),
-				 0);
+		assert_int_equal(
+			dp_rule_validate(&rs.rules[i], err, sizeof(err)), 0);
 		assert_int_not_equal(compiler_cookie_kind(rs.rules[i].cookie),
 				     0);
 	}
@@ -425,8 +421,8 @@ count_owner(struct fixture *x, uint64_t cookie, struct dp_flow_entry **out)
 	size_t n = 0;
 	char err[128];
 
-	assert_int_equal(x->dp.flow_dump(x->dp.ctx, cookie, ~0ULL, out, &n,
-					 err, sizeof(err)),
+	assert_int_equal(x->dp.flow_dump(x->dp.ctx, cookie, ~0ULL, out, &n, err,
+					 sizeof(err)),
 			 0);
 	return n;
 }
@@ -450,9 +446,9 @@ test_incremental(void **state)
 	owners[0] = compiler_cookie_port("a1");
 	owners[1] = compiler_cookie_network(100);
 	x->f.n_rules_added = 0;
-	assert_int_equal(compiler_apply(&x->dp, &x->view, owners, 2, err,
-					sizeof(err)),
-			 0);
+	assert_int_equal(
+		compiler_apply(&x->dp, &x->view, owners, 2, err, sizeof(err)),
+		0);
 	/* Only a1's and network A's rules were sent. */
 	assert_true(x->f.n_rules_added < 20);
 	assert_int_equal(dp_pipeline_n_rules(x->h.pl), n_total);
@@ -472,12 +468,11 @@ test_incremental(void **state)
 	check_arp_reply(&r, 2, mac_a2, "10.0.0.12", mac_a1, "10.0.0.21");
 
 	/* Port deleted: its owner's rules go, the network's are rebuilt. */
-	memmove(&x->ports[0], &x->ports[1],
-		4 * sizeof(struct net_view_port));
+	memmove(&x->ports[0], &x->ports[1], 4 * sizeof(struct net_view_port));
 	x->view.n_ports = 4;
-	assert_int_equal(compiler_apply(&x->dp, &x->view, owners, 2, err,
-					sizeof(err)),
-			 0);
+	assert_int_equal(
+		compiler_apply(&x->dp, &x->view, owners, 2, err, sizeof(err)),
+		0);
 	assert_int_equal(count_owner(x, owners[0], &a1_rules), 0);
 	free(a1_rules);
 	send_icmp(x, 2, bcast, mac_a2, "10.0.0.12", "10.0.0.255", &r);

@@ -17,27 +17,38 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct net_view_network net = {
-		.id = "n", .segment_id = 1, .mtu = 1400, .is_admin_up = true,
+		.id = "n",
+		.segment_id = 1,
+		.mtu = 1400,
+		.is_admin_up = true,
 	};
 	static struct net_view_subnet sn = {
-		.id = "s", .network_id = "n", .is_dhcp = true, .n_dns = 1,
+		.id = "s",
+		.network_id = "n",
+		.is_dhcp = true,
+		.n_dns = 1,
 		.cidr = {.version = 4, .prefix_len = 24, .a = {10, 0, 0, 0}},
 		.gateway = {.version = 4, .prefix_len = 32, .a = {10, 0, 0, 1}},
 		.dns = {{.version = 4, .prefix_len = 32, .a = {10, 0, 0, 2}}},
 		.n_routes = 1,
 		.routes = {{
-			.dst = {.version = 4, .prefix_len = 16,
+			.dst = {.version = 4,
+				.prefix_len = 16,
 				.a = {192, 168, 0, 0}},
-			.nexthop = {.version = 4, .prefix_len = 32,
+			.nexthop = {.version = 4,
+				    .prefix_len = 32,
 				    .a = {10, 0, 0, 254}},
 		}},
 	};
 	static struct net_view_port port = {
-		.id = "p", .network_id = "n",
+		.id = "p",
+		.network_id = "n",
 		.mac = {0xfa, 0x16, 0x3e, 0, 0, 0xa1},
-		.is_admin_up = true, .n_ips = 1,
+		.is_admin_up = true,
+		.n_ips = 1,
 		.ips = {{.subnet_id = "s",
-			 .ip = {.version = 4, .prefix_len = 32,
+			 .ip = {.version = 4,
+				.prefix_len = 32,
 				.a = {10, 0, 0, 11}}}},
 		.dp_port = 1,
 	};

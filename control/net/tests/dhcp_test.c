@@ -102,8 +102,8 @@ ip_is(const uint8_t *p, const char *s)
 }
 
 static size_t
-handle(struct dhcp_server *s, const uint8_t *req, size_t req_len,
-       uint8_t *out, int want_rc)
+handle(struct dhcp_server *s, const uint8_t *req, size_t req_len, uint8_t *out,
+       int want_rc)
 {
 	size_t out_len = 0;
 
@@ -132,7 +132,7 @@ check_frame(const uint8_t *f, size_t len)
 	assert_int_equal(udp_len, len - 34);
 	sum = frame_csum(ip + 12, 8, 0) + 17 + (uint32_t)udp_len;
 	assert_int_equal(frame_csum(udp, udp_len, sum), 0xffff);
-	assert_int_equal(f[42], 2);		/* BOOTREPLY */
+	assert_int_equal(f[42], 2);		     /* BOOTREPLY */
 	assert_memory_equal(f + 42 + 28, mac_a1, 6); /* chaddr */
 	assert_memory_equal(f + 6, mac_srv, 6);
 }
@@ -145,21 +145,21 @@ test_offer(void **state)
 	const uint8_t *v;
 	uint8_t ol;
 	size_t n, len;
-	static const uint8_t cls[] = {16, 192, 168, 10, 0, 0, 254,
-				      0, 10, 0, 0, 1};
+	static const uint8_t cls[] = {16,  192, 168, 10, 0, 0,
+				      254, 0,	10,  0,	 0, 1};
 
 	(void)state;
 	dhcp_server_init(&s, &cfg);
-	n = frame_dhcp(req, DHCP_DISCOVER, 0x11223344, mac_a1, NULL, NULL,
-		       NULL, 0);
+	n = frame_dhcp(req, DHCP_DISCOVER, 0x11223344, mac_a1, NULL, NULL, NULL,
+		       0);
 	len = handle(&s, req, n, out, 0);
 	check_frame(out, len);
-	assert_memory_equal(out, mac_a1, 6);	/* unicast to chaddr */
-	ip_is(out + 14 + 12, "10.0.0.1");	/* from the server id */
-	ip_is(out + 14 + 16, "10.0.0.11");	/* to yiaddr */
+	assert_memory_equal(out, mac_a1, 6); /* unicast to chaddr */
+	ip_is(out + 14 + 12, "10.0.0.1");    /* from the server id */
+	ip_is(out + 14 + 16, "10.0.0.11");   /* to yiaddr */
 	assert_memory_equal(out + 42 + 4, req + 42 + 4, 4); /* xid */
-	ip_is(out + 42 + 16, "10.0.0.11");	/* yiaddr */
-	ip_is(out + 42 + 12, "0.0.0.0");	/* ciaddr */
+	ip_is(out + 42 + 16, "10.0.0.11");		    /* yiaddr */
+	ip_is(out + 42 + 12, "0.0.0.0");		    /* ciaddr */
 
 	v = opt(out, len, 53, &ol);
 	assert_non_null(v);
@@ -184,8 +184,8 @@ test_offer(void **state)
 	assert_int_equal(v[0] << 8 | v[1], 1450);
 	v = opt(out, len, 51, &ol);
 	assert_non_null(v);
-	assert_int_equal((uint32_t)(v[0] << 24 | v[1] << 16 | v[2] << 8 |
-				    v[3]), 3600);
+	assert_int_equal((uint32_t)(v[0] << 24 | v[1] << 16 | v[2] << 8 | v[3]),
+			 3600);
 	v = opt(out, len, 28, &ol);
 	assert_non_null(v);
 	ip_is(v, "10.0.0.255");
@@ -281,14 +281,13 @@ test_inform_release(void **state)
 
 	(void)state;
 	dhcp_server_init(&s, &cfg);
-	n = frame_dhcp(req, DHCP_INFORM, 1, mac_a1, "10.0.0.11", NULL, NULL,
-		       0);
+	n = frame_dhcp(req, DHCP_INFORM, 1, mac_a1, "10.0.0.11", NULL, NULL, 0);
 	len = handle(&s, req, n, out, 0);
 	check_frame(out, len);
 	v = opt(out, len, 53, &ol);
 	assert_int_equal(v[0], DHCP_ACK);
-	ip_is(out + 42 + 16, "0.0.0.0");	/* no yiaddr for INFORM */
-	assert_null(opt(out, len, 51, &ol));	/* nor a lease */
+	ip_is(out + 42 + 16, "0.0.0.0");     /* no yiaddr for INFORM */
+	assert_null(opt(out, len, 51, &ol)); /* nor a lease */
 	assert_non_null(opt(out, len, 1, &ol));
 
 	n = frame_dhcp(req, DHCP_RELEASE, 2, mac_a1, "10.0.0.11", NULL,
@@ -322,9 +321,9 @@ test_not_ours(void **state)
 	handle(&s, req, n, out, -ENOENT);
 	sn.is_dhcp = true;
 	/* Too small an output buffer. */
-	assert_int_equal(dhcp_server_handle(&s, &view, 1, req, n, out, 100,
-					    &out_len),
-			 -ENOSPC);
+	assert_int_equal(
+		dhcp_server_handle(&s, &view, 1, req, n, out, 100, &out_len),
+		-ENOSPC);
 }
 
 static void
@@ -455,8 +454,7 @@ test_parse_rejects(void **state)
 	}
 	assert_int_equal(s.stats.rejects[DHCP_R_TRUNC_ETH], 14);
 	assert_true(s.stats.rejects[DHCP_R_BAD_IPV4] > 0);
-	assert_string_equal(dhcp_reject_name(DHCP_R_BAD_OPTION),
-			    "bad_option");
+	assert_string_equal(dhcp_reject_name(DHCP_R_BAD_OPTION), "bad_option");
 }
 
 int

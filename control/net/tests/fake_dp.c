@@ -93,8 +93,8 @@ f_dump(void *ctx, uint64_t cookie, uint64_t mask, struct dp_flow_entry **out,
 }
 
 static int
-f_port_add(void *ctx, const struct dp_port_spec *spec,
-	   struct dp_port_info *out, char *err, size_t err_len)
+f_port_add(void *ctx, const struct dp_port_spec *spec, struct dp_port_info *out,
+	   char *err, size_t err_len)
 {
 	struct fake_dp *f = ctx;
 	struct dp_port_info *pi;
@@ -119,8 +119,7 @@ f_port_add(void *ctx, const struct dp_port_spec *spec,
 }
 
 static int
-f_port_del(void *ctx, const struct dp_port_ref *ref, char *err,
-	   size_t err_len)
+f_port_del(void *ctx, const struct dp_port_ref *ref, char *err, size_t err_len)
 {
 	struct fake_dp *f = ctx;
 

@@ -22,10 +22,10 @@ enum { FAKE_PORTS_MAX = 64 };
 
 struct fake_dp {
 	/* Flow side. */
-	struct dp_pipeline *pl;		/* NULL: record only */
+	struct dp_pipeline *pl; /* NULL: record only */
 	struct dp_txn *txn;
 	unsigned n_begin, n_commit, n_abort;
-	size_t n_rules_added;		/* rules passed to flow_add */
+	size_t n_rules_added; /* rules passed to flow_add */
 	size_t n_del_cookie, n_del_strict;
 	/* Port side. */
 	struct dp_port_info ports[FAKE_PORTS_MAX];
@@ -33,7 +33,7 @@ struct fake_dp {
 	uint32_t next_port_no;
 	unsigned n_port_add, n_port_del;
 	struct dp_port_spec last_spec;
-	int port_add_rc;		/* forced failure when < 0 */
+	int port_add_rc; /* forced failure when < 0 */
 	/* Packet-out. */
 	unsigned n_out;
 	uint32_t out_port;

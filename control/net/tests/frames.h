@@ -13,8 +13,8 @@
 enum { FRAME_MAX = 1024 };
 
 /* ARP request (op 1) or reply (op 2), broadcast for requests. */
-size_t frame_arp(uint8_t *f, uint16_t op, const uint8_t sha[6],
-		 const char *spa, const uint8_t tha[6], const char *tpa);
+size_t frame_arp(uint8_t *f, uint16_t op, const uint8_t sha[6], const char *spa,
+		 const uint8_t tha[6], const char *tpa);
 /* IPv4 ICMP echo request. */
 size_t frame_icmp(uint8_t *f, const uint8_t dst[6], const uint8_t src[6],
 		  const char *ip_src, const char *ip_dst);

@@ -23,7 +23,7 @@ struct harness {
 struct harness_result {
 	unsigned n_tx;
 	uint32_t tx_port[HARNESS_OUT_MAX];
-	uint8_t tx_frame[HARNESS_OUT_MAX][256];	/* first bytes of each */
+	uint8_t tx_frame[HARNESS_OUT_MAX][256]; /* first bytes of each */
 	uint32_t tx_len[HARNESS_OUT_MAX];
 	unsigned n_punt;
 	uint32_t punt_reason;

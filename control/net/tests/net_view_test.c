@@ -17,8 +17,16 @@ static void
 test_addr_parse(void **state)
 {
 	static const char *const bad[] = {
-		"", "/24", "10.0.0.0/", "10.0.0.0/33", "10.0.0.0/2x",
-		"10.0.0.0/-1", "10.0.0", "x", "fd00::/129", "10.0.0.0/ 8",
+		"",
+		"/24",
+		"10.0.0.0/",
+		"10.0.0.0/33",
+		"10.0.0.0/2x",
+		"10.0.0.0/-1",
+		"10.0.0",
+		"x",
+		"fd00::/129",
+		"10.0.0.0/ 8",
 		"10.0.0.0.0",
 		/* longer than the parser's buffer */
 		("0123456789012345678901234567890123456789"
@@ -83,7 +91,7 @@ test_lookups(void **state)
 	assert_null(net_view_subnet(&v, "n1"));
 	assert_ptr_equal(net_view_port(&v, "p2"), &ports[1]);
 	assert_ptr_equal(net_view_port_by_dp(&v, 7), &ports[0]);
-	assert_null(net_view_port_by_dp(&v, 0));	/* unbound is no match */
+	assert_null(net_view_port_by_dp(&v, 0)); /* unbound is no match */
 	assert_null(net_view_port_by_dp(&v, 8));
 }
 

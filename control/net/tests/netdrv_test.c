@@ -34,7 +34,7 @@ struct server {
 	struct dp_ctl *ctl;
 	struct dp_ctl_backend be;
 	pthread_t thread;
-	pthread_mutex_t lock;		/* guards the fields below */
+	pthread_mutex_t lock; /* guards the fields below */
 	int is_stopping;
 	struct dp_port_info ports[16];
 	unsigned n_ports;
@@ -72,8 +72,7 @@ be_port_add(void *ctx, const struct dp_port_spec *spec,
 }
 
 static int
-be_port_del(void *ctx, const struct dp_port_ref *ref, char *err,
-	    size_t err_len)
+be_port_del(void *ctx, const struct dp_port_ref *ref, char *err, size_t err_len)
 {
 	struct server *s = ctx;
 	int rc = -ENOENT;
@@ -105,8 +104,8 @@ be_port_list(void *ctx, struct dp_port_info *out, unsigned max, unsigned *n)
 }
 
 static int
-be_packet_out(void *ctx, const struct dp_packet_msg *msg,
-	      const uint8_t *frame, char *err, size_t err_len)
+be_packet_out(void *ctx, const struct dp_packet_msg *msg, const uint8_t *frame,
+	      char *err, size_t err_len)
 {
 	struct server *s = ctx;
 
@@ -328,7 +327,7 @@ replied(void *arg)
 /* Rules whose cookie is cookie & mask, through a second connection. */
 struct count_arg {
 	unsigned n;
-	uint32_t nw_src;	/* count only matches on this source, if set */
+	uint32_t nw_src; /* count only matches on this source, if set */
 };
 
 static int
@@ -337,8 +336,8 @@ count_cb(const struct dp_rule *r, const struct dp_rule_stats *st, void *arg)
 	struct count_arg *c = arg;
 
 	(void)st;
-	if (c->nw_src == 0 || (r->mask.nw_src != 0 &&
-			       r->match.nw_src == c->nw_src))
+	if (c->nw_src == 0 ||
+	    (r->mask.nw_src != 0 && r->match.nw_src == c->nw_src))
 		c->n++;
 	return 0;
 }
@@ -355,9 +354,8 @@ count_rules(uint64_t cookie, uint64_t mask, const char *src)
 		memcpy(&ca.nw_src, a.a, 4);
 	}
 	assert_int_equal(dp_client_connect(sock_path, &c, NULL, 0), 0);
-	assert_int_equal(dp_client_flow_dump(c, -1, cookie, mask, count_cb,
-					     &ca),
-			 0);
+	assert_int_equal(
+		dp_client_flow_dump(c, -1, cookie, mask, count_cb, &ca), 0);
 	dp_client_close(c);
 	return ca.n;
 }
@@ -408,9 +406,9 @@ test_driver(void **state)
 	assert_int_not_equal(netdrv_dp_port(d, "b1"), 0);
 	assert_true(st.last_added > 20);
 	assert_int_equal(st.last_deleted + st.last_same, 0);
-	assert_int_equal(count_rules(COMPILER_COOKIE_NS,
-				     COMPILER_COOKIE_NS_MASK, NULL),
-			 st.last_added);
+	assert_int_equal(
+		count_rules(COMPILER_COOKIE_NS, COMPILER_COOKIE_NS_MASK, NULL),
+		st.last_added);
 	assert_true(run_until(base, all_active, NULL));
 
 	/* A resync with nothing changed changes nothing. */
@@ -439,8 +437,7 @@ test_driver(void **state)
 	nets[0].is_admin_up = false;
 	assert_int_equal(netdrv_network_changed(d, 100), 0);
 	assert_int_equal(count_rules(c_a1, ~0ULL, NULL), 1);
-	assert_int_equal(count_rules(compiler_cookie_network(100), ~0ULL,
-				     NULL),
+	assert_int_equal(count_rules(compiler_cookie_network(100), ~0ULL, NULL),
 			 0);
 	nets[0].is_admin_up = true;
 	assert_int_equal(netdrv_network_changed(d, 100), 0);
@@ -459,8 +456,8 @@ test_driver(void **state)
 	pthread_mutex_lock(&s->lock);
 	assert_int_equal(s->out_port, netdrv_dp_port(d, "a2"));
 	assert_memory_equal(s->out_frame, mac_a2, 6);
-	assert_int_equal(s->out_frame[42 + 16 + 3], 12);  /* yiaddr .12 */
-	assert_int_equal(s->out_frame[42 + 242], 2);	  /* OFFER */
+	assert_int_equal(s->out_frame[42 + 16 + 3], 12); /* yiaddr .12 */
+	assert_int_equal(s->out_frame[42 + 242], 2);	 /* OFFER */
 	pthread_mutex_unlock(&s->lock);
 
 	/* sluice-dp restarts empty with a new boot id: all again. */

@@ -219,10 +219,12 @@ main(int argc, char **argv)
 		{NULL, 0, NULL, 0},
 	};
 	struct netdrv_config cfg = {
-		.dhcp = {
-			.lease_time = 3600,
-			.server_mac = {0x02, 0x5c, 0x00, 0x00, 0x00, 0x01},
-		},
+		.dhcp =
+			{
+				.lease_time = 3600,
+				.server_mac = {0x02, 0x5c, 0x00, 0x00, 0x00,
+					       0x01},
+			},
 		.poll_ms = 500,
 		.reconnect_ms = 50,
 	};

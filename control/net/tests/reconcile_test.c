@@ -104,8 +104,8 @@ test_diff_sets(void **state)
 		r->match.reserved = 0x55; /* masked out */
 	}
 	assert_int_equal(reconcile_diff(want.rules, want.n, have, want.n,
-					 COMPILER_COOKIE_NS,
-					 COMPILER_COOKIE_NS_MASK, &d),
+					COMPILER_COOKIE_NS,
+					COMPILER_COOKIE_NS_MASK, &d),
 			 0);
 	assert_int_equal(d.add.n, 0);
 	assert_int_equal(d.del.n, 0);
@@ -121,24 +121,24 @@ test_diff_sets(void **state)
 	}
 	assert_int_equal(compiler_all(&view, &other), 0);
 	assert_int_equal(reconcile_diff(other.rules, other.n, have, want.n,
-					 COMPILER_COOKIE_NS,
-					 COMPILER_COOKIE_NS_MASK, &d),
+					COMPILER_COOKIE_NS,
+					COMPILER_COOKIE_NS_MASK, &d),
 			 0);
 	assert_int_equal(d.add.n + d.del.n, 0);
 	reconcile_diff_fini(&d);
 	compiler_rules_fini(&other);
 
 	/* One changed action, one extra, one missing, one foreign. */
-	have[0].rule.cookie ^= 1;	/* another owner in the namespace */
+	have[0].rule.cookie ^= 1; /* another owner in the namespace */
 	memcpy(&have[want.n - 1].rule, &have[1].rule, sizeof(struct dp_rule));
 	have[want.n - 1].rule.priority = 12345; /* unknown to want */
 	memset(&foreign, 0, sizeof(foreign));
 	foreign.cookie = 0x1100000000000001ULL;
 	foreign.table = 9;
-	have[2].rule = foreign;	/* want's rule 2 is missing, foreign kept */
+	have[2].rule = foreign; /* want's rule 2 is missing, foreign kept */
 	assert_int_equal(reconcile_diff(want.rules, want.n, have, want.n,
-					 COMPILER_COOKIE_NS,
-					 COMPILER_COOKIE_NS_MASK, &d),
+					COMPILER_COOKIE_NS,
+					COMPILER_COOKIE_NS_MASK, &d),
 			 0);
 	assert_int_equal(d.del.n, 1);
 	assert_int_equal(d.del.rules[0].priority, 12345);
@@ -179,11 +179,10 @@ test_pipeline_restarts(void **state)
 
 	/* Empty datapath: everything added, in one transaction. */
 	assert_int_equal(compiler_all(&view, &want), 0);
-	assert_int_equal(reconcile_run(&dp, want.rules, want.n,
-				       COMPILER_COOKIE_NS,
-				       COMPILER_COOKIE_NS_MASK, &res, err,
-				       sizeof(err)),
-			 0);
+	assert_int_equal(
+		reconcile_run(&dp, want.rules, want.n, COMPILER_COOKIE_NS,
+			      COMPILER_COOKIE_NS_MASK, &res, err, sizeof(err)),
+		0);
 	assert_int_equal(res.n_added, want.n);
 	assert_int_equal(res.n_deleted, 0);
 	assert_int_equal(f.n_commit, 1);
@@ -191,11 +190,10 @@ test_pipeline_restarts(void **state)
 	assert_int_equal(n_total, want.n + 1);
 
 	/* sluiced restarts with the same intent: zero changes, no txn. */
-	assert_int_equal(reconcile_run(&dp, want.rules, want.n,
-				       COMPILER_COOKIE_NS,
-				       COMPILER_COOKIE_NS_MASK, &res, err,
-				       sizeof(err)),
-			 0);
+	assert_int_equal(
+		reconcile_run(&dp, want.rules, want.n, COMPILER_COOKIE_NS,
+			      COMPILER_COOKIE_NS_MASK, &res, err, sizeof(err)),
+		0);
 	assert_int_equal(res.n_added + res.n_deleted, 0);
 	assert_int_equal(res.n_same, want.n);
 	assert_int_equal(f.n_begin, 1);
@@ -207,20 +205,18 @@ test_pipeline_restarts(void **state)
 	ports[6] = ports[7];
 	view.n_ports = 7;
 	assert_int_equal(compiler_all(&view, &want), 0);
-	assert_int_equal(reconcile_run(&dp, want.rules, want.n,
-				       COMPILER_COOKIE_NS,
-				       COMPILER_COOKIE_NS_MASK, &res, err,
-				       sizeof(err)),
-			 0);
+	assert_int_equal(
+		reconcile_run(&dp, want.rules, want.n, COMPILER_COOKIE_NS,
+			      COMPILER_COOKIE_NS_MASK, &res, err, sizeof(err)),
+		0);
 	assert_true(res.n_added > 0);
 	assert_true(res.n_deleted > 0);
 	assert_true(res.n_added + res.n_deleted < want.n / 2);
 	assert_int_equal(dp_pipeline_n_rules(h.pl), want.n + 1);
-	assert_int_equal(reconcile_run(&dp, want.rules, want.n,
-				       COMPILER_COOKIE_NS,
-				       COMPILER_COOKIE_NS_MASK, &res, err,
-				       sizeof(err)),
-			 0);
+	assert_int_equal(
+		reconcile_run(&dp, want.rules, want.n, COMPILER_COOKIE_NS,
+			      COMPILER_COOKIE_NS_MASK, &res, err, sizeof(err)),
+		0);
 	assert_int_equal(res.n_added + res.n_deleted, 0);
 
 	compiler_rules_fini(&want);
