@@ -24,6 +24,7 @@ PKGS_BUILD="meson ninja-build pkg-config gcc clang llvm libdpdk-dev dpdk
  libbpf-dev libxdp-dev bpftool xdp-tools libnl-3-dev libnl-route-3-dev
  libssl-dev openssl libcmocka-dev libmicrohttpd-dev libjansson-dev
  libsqlite3-dev sqlite3 libevent-dev liburcu-dev libclang-rt-14-dev valgrind
+ clang-format
  libcurl4-openssl-dev"
 PKGS_TEST="iproute2 iputils-ping iperf3 tcpdump python3-scapy netcat-openbsd ethtool
  busybox udhcpc curl jq python3-openstackclient python3-neutronclient
