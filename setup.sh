@@ -43,7 +43,7 @@ deps() {
 	echo "setup.sh: installing ${missing[*]}"
 	export DEBIAN_FRONTEND=noninteractive
 	apt-get update -q || die "apt-get update failed"
-	apt-get install -y -q --no-install-recommends "${missing[@]}" ||
+	apt-get install -y -q "${missing[@]}" ||
 		die "apt-get install failed for: ${missing[*]}"
 }
 
