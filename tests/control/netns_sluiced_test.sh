@@ -245,19 +245,9 @@ done
 grep -q "hello over tcp" "$tmp/tcp.out" || fail "A1 -> A2 TCP data"
 echo "TCP A1 -> A2: ok"
 
-# Echo requests a guest's stack received (per namespace /proc/net/snmp).
-in_echos() {
-	ip netns exec "$(ns $1)" awk '/^Icmp:/ { if (!h) { for (i = 1; i <= NF;
-		i++) if ($i == "InEchos") c = i; h = 1 } else print $c }' \
-		/proc/net/snmp
-}
-unseen() {	# guest cmd...: cmd must not deliver an echo request to guest
-	local g=$1 before
-	shift
-	before=$(in_echos "$g")
-	"$@" >/dev/null 2>&1 || true
-	[ "$(in_echos "$g")" = "$before" ]
-}
+# Guest-side echo counters (tests/lib/icmp_seen.sh).
+. "$(dirname "$0")/../lib/icmp_seen.sh"
+unseen() { local g=$1; shift; nt_unseen "$(ns "$g")" "$@"; }
 
 step "across projects: unreachable"
 unseen B2 pingok A1 10.0.0.22 || fail "A1 reached B2's address"
