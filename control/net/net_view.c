@@ -38,6 +38,24 @@ net_view_port(const struct net_view *v, const char *id)
 	return NULL;
 }
 
+const struct net_view_router *
+net_view_router(const struct net_view *v, const char *id)
+{
+	for (size_t i = 0; i < v->n_routers; i++)
+		if (strcmp(v->routers[i].id, id) == 0)
+			return &v->routers[i];
+	return NULL;
+}
+
+const struct net_view_sg *
+net_view_sg(const struct net_view *v, const char *id)
+{
+	for (size_t i = 0; i < v->n_sgs; i++)
+		if (strcmp(v->sgs[i].id, id) == 0)
+			return &v->sgs[i];
+	return NULL;
+}
+
 const struct net_view_port *
 net_view_port_by_dp(const struct net_view *v, uint32_t dp_port)
 {

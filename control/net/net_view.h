@@ -21,12 +21,15 @@
 #include <stdint.h>
 
 enum {
-	NET_ID_LEN = 64,      /* ids (UUIDs), NUL included */
-	NET_IFNAME_LEN = 16,  /* kernel interface names, NUL included */
-	NET_DNS_MAX = 4,      /* dns_nameservers per subnet */
-	NET_ROUTES_MAX = 16,  /* host_routes per subnet */
-	NET_PORT_IPS_MAX = 8, /* fixed_ips per port */
-	NET_PAIRS_MAX = 16,   /* allowed_address_pairs per port */
+	NET_ID_LEN = 64,	    /* ids (UUIDs), NUL included */
+	NET_IFNAME_LEN = 16,	    /* kernel interface names, NUL included */
+	NET_DNS_MAX = 4,	    /* dns_nameservers per subnet */
+	NET_ROUTES_MAX = 16,	    /* host_routes per subnet */
+	NET_PORT_IPS_MAX = 8,	    /* fixed_ips per port */
+	NET_PAIRS_MAX = 16,	    /* allowed_address_pairs per port */
+	NET_PORT_SGS_MAX = 8,	    /* security_groups per port */
+	NET_ROUTER_ROUTES_MAX = 32, /* static routes per router */
+	NET_OWNER_LEN = 48,	    /* device_owner, NUL included */
 };
 
 /* An IPv4 or IPv6 address, or a prefix when prefix_len is meaningful. */
@@ -46,6 +49,7 @@ struct net_view_network {
 	uint32_t mtu;	       /* 0: unknown (no DHCP option 26) */
 	bool is_port_security; /* port_security_enabled default */
 	bool is_admin_up;
+	bool is_external; /* router:external: routers' gateways live here */
 };
 
 struct net_view_route {
@@ -98,6 +102,76 @@ struct net_view_port {
 	char host_ifname[NET_IFNAME_LEN]; /* NET_VIF_KERNEL: binding:profile
 					   * "interface" */
 	uint32_t dp_port; /* datapath port number; 0 = not attached */
+	/*
+	 * device_owner and device_id as Neutron sets them: a router's
+	 * interface on a tenant subnet is "network:router_interface", its
+	 * gateway on the external network "network:router_gateway", a
+	 * floating IP's own port "network:floatingip"; device_id is then the
+	 * router's (or floating IP's) id. Such ports are the router's: they
+	 * are not bound to an interface, the datapath answers for them.
+	 */
+	char device_owner[NET_OWNER_LEN];
+	char device_id[NET_ID_LEN];
+	unsigned n_sgs; /* security groups (port security on) */
+	char sgs[NET_PORT_SGS_MAX][NET_ID_LEN];
+};
+
+/*
+ * A router. Its interfaces are the ports whose device_id is the router's
+ * id (device_owner network:router_interface): one per attached subnet,
+ * the port's fixed IP is the subnet's gateway address and the port's MAC
+ * the router's MAC on that network. Its external gateway is the port with
+ * device_owner network:router_gateway (gw_port_id).
+ */
+struct net_view_router {
+	char id[NET_ID_LEN];
+	char project_id[NET_ID_LEN];
+	bool is_admin_up;
+	bool is_snat;		     /* external_gateway_info.enable_snat */
+	char gw_port_id[NET_ID_LEN]; /* "": no external gateway */
+	unsigned n_routes;	     /* "routes": static routes */
+	struct net_view_route routes[NET_ROUTER_ROUTES_MAX];
+};
+
+/*
+ * A floating IP: 1:1 NAT between floating_ip (on the external network of
+ * floating_network_id) and fixed_ip of port_id, through router_id (the
+ * router that has the port's subnet as an interface and a gateway on that
+ * external network). port_id "": not associated.
+ */
+struct net_view_fip {
+	char id[NET_ID_LEN];
+	char project_id[NET_ID_LEN];
+	char floating_network_id[NET_ID_LEN];
+	struct net_addr floating_ip;
+	char port_id[NET_ID_LEN];
+	struct net_addr fixed_ip;
+	char router_id[NET_ID_LEN];
+};
+
+enum net_sg_dir {
+	NET_SG_INGRESS = 0,
+	NET_SG_EGRESS = 1,
+};
+
+/* A security group rule. Zero/empty fields match anything. */
+struct net_view_sg_rule {
+	char id[NET_ID_LEN];
+	char sg_id[NET_ID_LEN];
+	uint8_t direction;	       /* enum net_sg_dir */
+	uint8_t ethertype;	       /* 4 or 6 */
+	int16_t protocol;	       /* IP protocol number; -1: any */
+	int32_t port_min;	       /* TCP/UDP port, or ICMP type; -1: any */
+	int32_t port_max;	       /* TCP/UDP port, or ICMP code; -1: any */
+	struct net_addr remote_prefix; /* version 0: any */
+	char remote_group_id[NET_ID_LEN]; /* "": none; else the addresses
+					   * of that group's member ports */
+};
+
+struct net_view_sg {
+	char id[NET_ID_LEN];
+	char project_id[NET_ID_LEN];
+	bool is_stateful; /* "stateful" attribute, default true */
 };
 
 struct net_view {
@@ -107,6 +181,14 @@ struct net_view {
 	size_t n_subnets;
 	const struct net_view_port *ports;
 	size_t n_ports;
+	const struct net_view_router *routers;
+	size_t n_routers;
+	const struct net_view_fip *fips;
+	size_t n_fips;
+	const struct net_view_sg *sgs;
+	size_t n_sgs;
+	const struct net_view_sg_rule *sg_rules;
+	size_t n_sg_rules;
 };
 
 /* Lookups by id; NULL when absent. Linear; the view is small per host. */
@@ -116,6 +198,9 @@ const struct net_view_subnet *net_view_subnet(const struct net_view *v,
 					      const char *id);
 const struct net_view_port *net_view_port(const struct net_view *v,
 					  const char *id);
+const struct net_view_router *net_view_router(const struct net_view *v,
+					      const char *id);
+const struct net_view_sg *net_view_sg(const struct net_view *v, const char *id);
 /* The port attached to datapath port dp_port, or NULL. */
 const struct net_view_port *net_view_port_by_dp(const struct net_view *v,
 						uint32_t dp_port);

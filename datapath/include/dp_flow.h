@@ -23,12 +23,12 @@
 
 /* Limits (inclusive maxima are _max, counts are n_). */
 enum {
-	DP_TABLES_MAX = 64,    /* table ids 0 .. DP_TABLES_MAX - 1 */
-	DP_ACTIONS_MAX = 16,   /* actions in one rule */
-	DP_BURST = 32,	       /* packets per burst, everywhere */
-	DP_WORKERS_MAX = 8,    /* worker lcores */
-	DP_GOTO_DEPTH_MAX = 8, /* tables one packet may visit */
-	DP_KEY_WORDS = 16,     /* struct dp_key is 16 x 64-bit words */
+	DP_TABLES_MAX = 64,	/* table ids 0 .. DP_TABLES_MAX - 1 */
+	DP_ACTIONS_MAX = 16,	/* actions in one rule */
+	DP_BURST = 32,		/* packets per burst, everywhere */
+	DP_WORKERS_MAX = 8,	/* worker lcores */
+	DP_GOTO_DEPTH_MAX = 16, /* tables one packet may visit */
+	DP_KEY_WORDS = 16,	/* struct dp_key is 16 x 64-bit words */
 };
 
 /* Reserved port numbers (host order). Real ports are 1 .. 0xfff0. */
@@ -163,11 +163,100 @@ enum dp_action_type {
 	DP_ACT_ARP_REPLY = 11, /* mac: turn an ARP request for nw_dst into
 				* the reply from mac (swap addresses, op 2,
 				* eth_src = mac); follow with output:in_port */
+	DP_ACT_ND_REPLY = 12,  /* mac: turn an IPv6 neighbour solicitation
+				* for ipv6_dst's target into the solicited
+				* advertisement from mac (router flag set);
+				* follow with output:in_port */
+	DP_ACT__STATELESS_END,
 	/*
-	 * Room for the stateful actions of later issues (conntrack, NAT,
-	 * LB select, ESP encrypt/decrypt, meter). Their numbers start at 32.
+	 * Stateful actions: numbers from 32. Each of CT, LB_SELECT and
+	 * ESP_DECRYPT ends the rule's action list and continues the walk in
+	 * the table it names (like goto_table, which the rule must not also
+	 * have): what follows depends on state the flow key did not hold, so
+	 * the datapath looks the new key up again (docs/conntrack.md).
 	 */
+	DP_ACT_CT = 32,		 /* struct dp_act_ct */
+	DP_ACT_LB_SELECT = 33,	 /* struct dp_act_lb */
+	DP_ACT_ESP_ENCRYPT = 34, /* struct dp_act_esp: tunnel-mode encap */
+	DP_ACT_ESP_DECRYPT = 35, /* struct dp_act_esp: SA by esp_spi */
 	DP_ACT__COUNT
+};
+
+/*
+ * ct_state bits (key.ct_state, host order), as Open vSwitch numbers them.
+ * A packet that has not been through a ct action has ct_state 0.
+ */
+enum dp_ct_state {
+	DP_CS_NEW = 0x01,  /* first packet(s) of a connection not committed */
+	DP_CS_EST = 0x02,  /* part of a committed connection */
+	DP_CS_REL = 0x04,  /* related: ICMP error about a committed one */
+	DP_CS_RPL = 0x08,  /* reply direction */
+	DP_CS_INV = 0x10,  /* invalid: bad state change, or table full */
+	DP_CS_TRK = 0x20,  /* went through ct */
+	DP_CS_SNAT = 0x40, /* source was translated */
+	DP_CS_DNAT = 0x80, /* destination was translated */
+};
+
+/* struct dp_act_ct.flags */
+enum dp_ct_flag {
+	DP_CT_COMMIT = 0x01,   /* create the connection if new */
+	DP_CT_NAT = 0x02,      /* apply the connection's NAT binding; with
+				* COMMIT and nat_kind, create it */
+	DP_CT_SET_MARK = 0x04, /* on commit, set the connection's mark */
+};
+
+/* struct dp_act_ct.nat_kind */
+enum dp_ct_nat_kind {
+	DP_NAT_NONE = 0,
+	DP_NAT_SRC = 1, /* rewrite the source to the range */
+	DP_NAT_DST = 2, /* rewrite the destination to the range */
+};
+
+/*
+ * ct(zone=Z[,commit][,nat[(src|dst=A[-B][:P[-Q]])]][,mark=M],table=T)
+ * IPv4 NAT only (Neutron has no IPv6 NAT); conntrack itself is v4 and v6.
+ */
+struct dp_act_ct {
+	uint16_t zone;
+	uint8_t flags;	  /* enum dp_ct_flag */
+	uint8_t table;	  /* continue here */
+	uint8_t nat_kind; /* enum dp_ct_nat_kind */
+	uint8_t pad[3];
+	uint32_t nat_min;  /* IPv4, network order */
+	uint32_t nat_max;  /* IPv4, network order; 0: = nat_min */
+	uint16_t port_min; /* host order; 0: keep the port when free */
+	uint16_t port_max; /* host order */
+	uint32_t mark;	   /* with DP_CT_SET_MARK */
+};
+
+/*
+ * lb_select(pool=N,zone=Z,table=T): pick a member of load-balancer pool N
+ * for a new connection (the pool's algorithm), pin it in the connection
+ * table of zone Z with full NAT (destination to the member, source to the
+ * pool's own address), translate every later packet of the connection in
+ * both directions, continue at table T. Pools are programmed with their
+ * own messages (dp_proto.h).
+ */
+struct dp_act_lb {
+	uint32_t pool; /* pool id, 1 .. */
+	uint16_t zone;
+	uint8_t table;
+	uint8_t pad;
+};
+
+/*
+ * esp_encrypt(sa=N): ESP tunnel mode (RFC 4303) with outbound SA N: the
+ * frame's IP packet becomes the payload of a new outer IPv4 header (the
+ * SA's addresses, in UDP 4500 when the SA says NAT-T); follow with the
+ * actions that send it (set eth addresses, output).
+ * esp_decrypt(table=T): inbound SA chosen by esp_spi; verify, check the
+ * replay window, strip the outer headers; the inner packet continues at
+ * table T with reg1 = the SA id.
+ */
+struct dp_act_esp {
+	uint32_t sa;   /* encrypt: SA id */
+	uint8_t table; /* decrypt: continue here */
+	uint8_t pad[3];
 };
 
 struct dp_act_vxlan {
@@ -197,6 +286,9 @@ struct dp_action {
 			uint8_t value[16]; /* field's size, key's byte order */
 		} set;
 		struct dp_act_vxlan vxlan;
+		struct dp_act_ct ct;
+		struct dp_act_lb lb;
+		struct dp_act_esp esp;
 		uint8_t raw[36];
 	} u;
 };

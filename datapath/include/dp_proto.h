@@ -82,6 +82,13 @@ enum dp_msg_type {
 	DP_MSG_PACKET_IN_SUB = 50, /* req: empty; reply OK; then PACKET_IN */
 	DP_MSG_PACKET_IN = 51,	   /* async: dp_packet_msg */
 	DP_MSG_PACKET_OUT = 52,	   /* req: dp_packet_msg; reply OK */
+
+	/*
+	 * Reserved ranges for the stateful parts (each part defines its
+	 * messages in its range): 60-69 connection tracking (stats, flush,
+	 * dump), 70-79 load-balancer pools (set, delete, stats), 80-89 ESP
+	 * security associations (add, delete, stats, events).
+	 */
 };
 
 struct dp_hello {

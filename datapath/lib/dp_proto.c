@@ -28,7 +28,7 @@ _Static_assert(sizeof(struct dp_flow_dump_req) == 24, "wire: dp_flow_dump_req");
 _Static_assert(sizeof(struct dp_flow_entry) == 928, "wire: dp_flow_entry");
 _Static_assert(sizeof(struct dp_stats_reply) == 344, "wire: dp_stats_reply");
 _Static_assert(sizeof(struct dp_packet_msg) == 16, "wire: dp_packet_msg");
-_Static_assert(sizeof(struct dp_trace_reply) == 7576, "wire: dp_trace_reply");
+_Static_assert(sizeof(struct dp_trace_reply) == 14936, "wire: dp_trace_reply");
 _Static_assert(sizeof(struct dp_rule) == 912, "wire: dp_rule");
 _Static_assert(sizeof(struct dp_key) == 128, "wire: dp_key");
 _Static_assert(sizeof(struct dp_action) == 40, "wire: dp_action");
