@@ -20,6 +20,9 @@
 #include "dp_frame.h"
 #include "dp_proto_codec.h"
 #include "sluicectl.h"
+#include "sluicectl_dp_ct.h"
+#include "sluicectl_dp_lb.h"
+#include "sluicectl_dp_sa.h"
 
 /* Arguments. */
 
@@ -1018,5 +1021,33 @@ const struct sluicectl_cmd sluicectl_dp_cmds[] = {
 	{"dp", "packet-out", "[--in-port N] PORT|tables FLOWSPEC|--hex HEX",
 	 "send a frame out of PORT, or through the tables from --in-port",
 	 cmd_packet_out},
+	{"dp", "sa-add",
+	 "id=N spi=N dir=in|out cipher=C key=HEX [integ=I ikey=HEX] "
+	 "[src=A dst=B] [esn] [natt[=SP:DP]] [ttl=N] [seq=N] "
+	 "[soft-packets=N] [soft-bytes=N]",
+	 "add an ESP SA; C: aes-gcm-128|256, aes-cbc-128|256, "
+	 "chacha20-poly1305; I: sha256|384|512",
+	 sluicectl_dp_sa_add},
+	{"dp", "sa-del", "ID", "delete an ESP SA", sluicectl_dp_sa_del},
+	{"dp", "sa-list", "[ID]", "ESP SAs with their counters (no keys)",
+	 sluicectl_dp_sa_list},
+	{"dp", "ct-stats", "",
+	 "connection tracking: entries, limit, memory, commits, invalid",
+	 sluicectl_dp_ct_stats},
+	{"dp", "ct-flush", "[ZONE]",
+	 "remove the connections of ZONE (all without ZONE)",
+	 sluicectl_dp_ct_flush},
+	{"dp", "ct-dump", "[ZONE]", "tracked connections, one a line",
+	 sluicectl_dp_ct_dump},
+	{"dp", "lb-set",
+	 "id=N alg=A src=ADDR [ports=P-Q] [persist=S] [table-size=N] "
+	 "[member=ADDR:PORT[,weight=W][,backup][,down]]...",
+	 "replace LB pool N whole; A: round_robin, least_connections, "
+	 "source_ip, source_ip_port",
+	 sluicectl_dp_lb_set},
+	{"dp", "lb-del", "ID", "delete an LB pool", sluicectl_dp_lb_del},
+	{"dp", "lb-stats", "[ID]",
+	 "LB pool and member counters (every pool without ID)",
+	 sluicectl_dp_lb_stats},
 	{NULL, NULL, NULL, NULL, NULL},
 };

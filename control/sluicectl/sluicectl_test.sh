@@ -138,6 +138,23 @@ expect 2 s -o yaml dp ports
 expect 1 "$ctl" -s "$dir/nothing.sock" dp ports
 contains "is sluice-dp running?"
 
+# LB pools (docs/lbaas.md, "Datapath"): set, stats (text, JSON), del.
+expect 0 s dp lb-set id=3 alg=least_connections src=10.0.0.1 \
+	member=10.0.0.2:80,weight=5 member=10.0.0.3:80,backup \
+	member=10.0.0.4:81,down persist=10 ports=2000-3000
+expect 0 s dp lb-stats 3
+contains "member 10.0.0.3:80 weight=1 up backup"
+contains "member 10.0.0.4:81 weight=1 down"
+out=$(s -o json dp lb-stats)
+python3 -c 'import json,sys; d=json.load(sys.stdin); assert d[0]["id"]==3 and d[0]["members"][0]["table_entries"]==65537, d' <<<"$out"
+expect 1 s dp lb-set id=3 alg=round_robin src=10.0.0.1 \
+	member=10.0.0.2:80 member=10.0.0.2:80
+contains "listed twice"
+expect 2 s dp lb-set id=3 alg=bogus src=10.0.0.1
+expect 0 s dp lb-del 3
+expect 1 s dp lb-del 3
+contains "pool 3"
+
 # The stand-in datapath shuts down cleanly (and leak-free under ASan).
 kill "$pid"
 rc=0

@@ -37,6 +37,8 @@
 
 #include "dp_ctl.h"
 #include "dp_proto_codec.h"
+#include "pl_esp.h"
+#include "pl_lb.h"
 
 enum {
 	CLIENTS_MAX = 64,
@@ -68,8 +70,9 @@ struct ctl_client {
 	uint8_t *body; /* aligned copy of the current body */
 	size_t body_cap;
 	bool is_subscribed;
-	bool is_closing; /* framing lost: flush, then close */
-	bool is_dead;	 /* close now */
+	bool is_sa_subscribed; /* SA_EVENT_SUB */
+	bool is_closing;       /* framing lost: flush, then close */
+	bool is_dead;	       /* close now */
 	enum txn_state txn_state;
 	struct dp_error txn_err; /* first error of a failed transaction */
 	char name[DP_NAME_LEN];
@@ -717,6 +720,284 @@ handle_hello(struct dp_ctl *c, struct ctl_client *cl,
 	reply(cl, DP_MSG_HELLO, h->xid, 0, &out, sizeof(out));
 }
 
+/* ESP SAs (pl_esp.h): add, delete, dump, events. */
+
+static void
+handle_sa_add(struct dp_ctl *c, struct ctl_client *cl,
+	      const struct dp_msg_hdr *h, const uint8_t *body)
+{
+	char why[DP_ERR_LEN - 96];
+	struct dp_sa sa;
+	int rc;
+
+	memcpy(&sa, body, sizeof(sa));
+	/* The keys stay in the pipeline only. */
+	explicit_bzero((void *)body, sizeof(sa));
+	why[0] = '\0';
+	rc = pl_esp_sa_add(c->pl, &sa, why, sizeof(why));
+	explicit_bzero(&sa, sizeof(sa));
+	if (rc < 0)
+		reply_err(cl, h->xid, rc, 0, "SA_ADD: %s",
+			  why[0] ? why : strerror(-rc));
+	else
+		reply_ok(cl, h->xid);
+}
+
+struct sa_dump_ctx {
+	struct ctl_client *cl;
+	uint32_t xid;
+	unsigned n;
+	struct dp_sa_info prev; /* sent when the next one (or the end) comes */
+};
+
+static int
+sa_dump_visit(const struct dp_sa_info *si, void *arg)
+{
+	struct sa_dump_ctx *d = arg;
+
+	if (d->n++ > 0)
+		reply(d->cl, DP_MSG_SA_INFO, d->xid, 0, &d->prev,
+		      sizeof(d->prev));
+	d->prev = *si;
+	return 0;
+}
+
+static void
+handle_sa_ref(struct dp_ctl *c, struct ctl_client *cl,
+	      const struct dp_msg_hdr *h, const uint8_t *body)
+{
+	struct sa_dump_ctx d;
+	struct dp_sa_ref ref;
+	int rc;
+
+	memcpy(&ref, body, sizeof(ref));
+	if (h->type == DP_MSG_SA_DEL) {
+		rc = pl_esp_sa_del(c->pl, ref.id);
+		if (rc < 0)
+			reply_err(cl, h->xid, rc, 0, "SA_DEL: sa %u: %s",
+				  ref.id, strerror(-rc));
+		else
+			reply_ok(cl, h->xid);
+		return;
+	}
+	memset(&d, 0, sizeof(d));
+	d.cl = cl;
+	d.xid = h->xid;
+	rc = pl_esp_sa_dump(c->pl, ref.id, sa_dump_visit, &d);
+	if (rc < 0)
+		reply_err(cl, h->xid, rc, 0, "SA_DUMP: sa %u: %s", ref.id,
+			  strerror(-rc));
+	else if (d.n == 0)
+		reply(cl, DP_MSG_OK, h->xid, DP_F_LAST, NULL, 0);
+	else
+		reply(cl, DP_MSG_SA_INFO, h->xid, DP_F_LAST, &d.prev,
+		      sizeof(d.prev));
+}
+
+static void
+sa_event_send(const struct dp_sa_event *ev, void *arg)
+{
+	struct dp_ctl *c = arg;
+
+	for (unsigned i = 0; i < c->n_clients; i++) {
+		struct ctl_client *cl = c->clients[i];
+
+		if (!cl->is_sa_subscribed || cl->is_dead)
+			continue;
+		reply(cl, DP_MSG_SA_EVENT, 0, 0, ev, sizeof(*ev));
+		client_flush(cl);
+	}
+}
+
+/* New SA events go to subscribers; none is consumed without one. */
+static void
+sa_events(struct dp_ctl *c)
+{
+	for (unsigned i = 0; i < c->n_clients; i++) {
+		if (c->clients[i]->is_sa_subscribed) {
+			pl_esp_sa_events(c->pl, sa_event_send, c);
+			return;
+		}
+	}
+}
+
+/* Connection tracking (docs/conntrack.md): stats, flush, dump. */
+
+struct ct_dump_ctx {
+	struct ctl_client *cl;
+	uint32_t xid;
+	size_t start; /* current CT_ENTRIES message */
+	uint32_t n;   /* entries in it */
+	int rc;
+};
+
+static int
+ct_dump_begin(struct ct_dump_ctx *d)
+{
+	struct dp_ct_batch b = {0};
+	int rc;
+
+	rc = dp_proto_begin(&d->cl->tx, DP_MSG_CT_ENTRIES, d->xid, 0,
+			    &d->start);
+	if (rc == 0)
+		rc = dp_proto_append(&d->cl->tx, d->start, &b, sizeof(b));
+	d->n = 0;
+	return rc;
+}
+
+static void
+ct_dump_end(struct ct_dump_ctx *d)
+{
+	memcpy(d->cl->tx.data + d->start + sizeof(struct dp_msg_hdr), &d->n,
+	       sizeof(d->n));
+	dp_proto_end(&d->cl->tx, d->start);
+}
+
+static int
+ct_dump_visit(const struct dp_ct_entry *e, void *arg)
+{
+	struct ct_dump_ctx *d = arg;
+	int rc;
+
+	rc = dp_proto_append(&d->cl->tx, d->start, e, sizeof(*e));
+	if (rc == 0 && ++d->n >= DUMP_ENTRIES_PER_MSG) {
+		ct_dump_end(d);
+		if (dp_buf_avail(&d->cl->tx) >= DUMP_FLUSH_AT)
+			rc = client_flush_wait(d->cl, DUMP_FLUSH_WAIT_MS);
+		if (rc == 0)
+			rc = ct_dump_begin(d);
+	}
+	if (rc < 0)
+		d->rc = rc;
+	return rc;
+}
+
+static void
+handle_ct(struct dp_ctl *c, struct ctl_client *cl, const struct dp_msg_hdr *h,
+	  const uint8_t *body)
+{
+	struct ct_dump_ctx d = {.cl = cl, .xid = h->xid};
+	struct dp_ct_zone_req q;
+	struct dp_ct_flushed fl;
+	struct dp_ct_stats st;
+	int rc;
+
+	if (h->type == DP_MSG_CT_STATS) {
+		dp_pipeline_ct_stats(c->pl, &st);
+		reply(cl, DP_MSG_CT_STATS_REPLY, h->xid, 0, &st, sizeof(st));
+		return;
+	}
+	memcpy(&q, body, sizeof(q));
+	if (q.zone > 0xffff && q.zone != DP_CT_ZONE_ALL) {
+		reply_err(cl, h->xid, -EINVAL, 0,
+			  "%s: zone %u out of range 0..65535",
+			  dp_proto_type_name(h->type), q.zone);
+		return;
+	}
+	if (h->type == DP_MSG_CT_FLUSH) {
+		fl.n = dp_pipeline_ct_flush(c->pl, q.zone);
+		reply(cl, DP_MSG_CT_FLUSHED, h->xid, 0, &fl, sizeof(fl));
+		return;
+	}
+	rc = ct_dump_begin(&d);
+	if (rc == 0)
+		rc = dp_pipeline_ct_dump(c->pl, q.zone, ct_dump_visit, &d);
+	if (d.rc < 0 || rc < 0) {
+		client_kill(cl);
+		return;
+	}
+	ct_dump_end(&d);
+	dp_proto_set_flags(&cl->tx, d.start, DP_F_LAST);
+}
+
+/* Load-balancer pools (pl_lb.h): set, delete, stats. */
+
+struct lb_stats_ctx {
+	struct ctl_client *cl;
+	uint32_t xid;
+	size_t start; /* last LB_STATS_REPLY begun */
+	unsigned n;
+};
+
+static int
+lb_stats_visit(const struct dp_lb_pool_stats *ps,
+	       const struct dp_lb_member_stats *ms, void *arg)
+{
+	struct lb_stats_ctx *d = arg;
+	int rc;
+
+	rc = dp_proto_begin(&d->cl->tx, DP_MSG_LB_STATS_REPLY, d->xid, 0,
+			    &d->start);
+	if (rc == 0)
+		rc = dp_proto_append(&d->cl->tx, d->start, ps, sizeof(*ps));
+	if (rc == 0)
+		rc = dp_proto_append(&d->cl->tx, d->start, ms,
+				     ps->n_members * sizeof(*ms));
+	if (rc < 0)
+		return rc;
+	dp_proto_end(&d->cl->tx, d->start);
+	d->n++;
+	return 0;
+}
+
+static void
+handle_lb(struct dp_ctl *c, struct ctl_client *cl, const struct dp_msg_hdr *h,
+	  const uint8_t *body)
+{
+	struct lb_stats_ctx d = {.cl = cl, .xid = h->xid};
+	char why[DP_ERR_LEN - 96];
+	struct dp_lb_member *m = NULL;
+	struct dp_lb_pool_ref ref;
+	struct dp_lb_pool p;
+	int rc;
+
+	if (h->type == DP_MSG_LB_POOL_SET) {
+		memcpy(&p, body, sizeof(p));
+		if (p.n_members > 0) {
+			m = malloc(p.n_members * sizeof(*m));
+			if (m == NULL) {
+				reply_err(cl, h->xid, -ENOMEM, 0,
+					  "LB_POOL_SET: out of memory");
+				return;
+			}
+			memcpy(m, body + sizeof(p), p.n_members * sizeof(*m));
+		}
+		why[0] = '\0';
+		rc = dp_pipeline_lb_set(c->pl, &p, m, why, sizeof(why));
+		free(m);
+		if (rc < 0)
+			reply_err(cl, h->xid, rc, 0, "LB_POOL_SET: %s",
+				  why[0] ? why : strerror(-rc));
+		else
+			reply_ok(cl, h->xid);
+		return;
+	}
+	memcpy(&ref, body, sizeof(ref));
+	if (h->type == DP_MSG_LB_POOL_DEL) {
+		rc = dp_pipeline_lb_del(c->pl, ref.id);
+		if (rc < 0)
+			reply_err(cl, h->xid, rc, 0, "LB_POOL_DEL: pool %u: %s",
+				  ref.id, strerror(-rc));
+		else
+			reply_ok(cl, h->xid);
+		return;
+	}
+	rc = dp_pipeline_lb_stats(c->pl, ref.id, lb_stats_visit, &d);
+	if (rc == -ENOENT && d.n == 0) {
+		reply_err(cl, h->xid, rc, 0, "LB_STATS: pool %u: %s", ref.id,
+			  strerror(-rc));
+		return;
+	}
+	if (rc < 0) {
+		client_kill(cl);
+		return;
+	}
+	if (d.n == 0)
+		reply(cl, DP_MSG_OK, h->xid, DP_F_LAST, NULL, 0);
+	else
+		dp_proto_set_flags(&cl->tx, d.start, DP_F_LAST);
+}
+
 /* Dispatch one validated message. */
 static void
 dispatch(struct dp_ctl *c, struct ctl_client *cl, const struct dp_msg_hdr *h,
@@ -761,6 +1042,27 @@ dispatch(struct dp_ctl *c, struct ctl_client *cl, const struct dp_msg_hdr *h,
 		break;
 	case DP_MSG_PACKET_OUT:
 		handle_packet_out(c, cl, h, body);
+		break;
+	case DP_MSG_SA_ADD:
+		handle_sa_add(c, cl, h, body);
+		break;
+	case DP_MSG_SA_DEL:
+	case DP_MSG_SA_DUMP:
+		handle_sa_ref(c, cl, h, body);
+		break;
+	case DP_MSG_SA_EVENT_SUB:
+		cl->is_sa_subscribed = true;
+		reply_ok(cl, h->xid);
+		break;
+	case DP_MSG_CT_STATS:
+	case DP_MSG_CT_FLUSH:
+	case DP_MSG_CT_DUMP:
+		handle_ct(c, cl, h, body);
+		break;
+	case DP_MSG_LB_POOL_SET:
+	case DP_MSG_LB_POOL_DEL:
+	case DP_MSG_LB_STATS:
+		handle_lb(c, cl, h, body);
 		break;
 	default:
 		c->proto_errors++;
@@ -927,6 +1229,7 @@ dp_ctl_poll(struct dp_ctl *c, int timeout_ms)
 	rc = poll(pfd, n, timeout_ms);
 	if (rc < 0)
 		return errno == EINTR ? 0 : -errno;
+	sa_events(c);
 	for (unsigned i = 0; i < nc; i++) {
 		struct ctl_client *cl = order[i];
 		short re = pfd[i + (c->lfd >= 0)].revents;

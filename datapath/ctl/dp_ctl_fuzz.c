@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "dp_ctl.h"
+#include "pl_lb.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -152,5 +153,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		dp_txn_del_cookie(t, -1, 0, 0);
 		dp_txn_commit(t, err, sizeof(err));
 	}
+	/* And the LB pools (LB_POOL_SET). */
+	for (uint32_t id = 1; id <= DP_LB_POOL_ID_MAX; id++)
+		(void)dp_pipeline_lb_del(fz_pl, id);
 	return 0;
 }

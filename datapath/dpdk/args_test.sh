@@ -34,6 +34,9 @@ bad "port name" --port 'a,b=af_packet:eth0'
 bad "ARGS" --port p1=af_packet:
 bad "name used twice" --port p1=tap:t1 --port p1=tap:t2
 bad "--cache-entries" --cache-entries 1000
+bad "--ct-max" --ct-max 0
+bad "--ct-max" --ct-max 999999999999
+bad "--ct-max" --ct-max x
 bad "--log-level" --log-level loud
 bad "--huge-dir needs --hugepages" --huge-dir /dev/hugepages
 bad "--file-prefix" --file-prefix 'a/b'

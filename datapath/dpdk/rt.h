@@ -64,6 +64,7 @@ struct rt_config {
 	unsigned mem_mb;
 	const char *file_prefix; /* NULL: sluice-dp-<pid> */
 	unsigned cache_entries;
+	unsigned ct_max; /* 0: DP_CT_MAX_DEFAULT */
 	enum rt_log_level log_level;
 	bool is_syslog;
 	const char *eal_extra; /* split on spaces */

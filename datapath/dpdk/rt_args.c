@@ -6,6 +6,7 @@
  *             [--hugepages [--huge-dir DIR]] [--mem MB] [--file-prefix P]
  *             [--port NAME=TYPE:ARGS ...] [--cache-entries N]
  *             [--log-level LVL] [--syslog] [--eal 'extra EAL args']
+ *             [--ct-max N]
  *
  * Other programs and tests depend on these names: append, never rename.
  * A bad argument is reported by name; main exits 2.
@@ -80,8 +81,10 @@ rt_args_usage(FILE *f)
 "  --cache-entries N      exact-match cache entries per worker (power of 2)\n"
 "  --log-level LVL        error, warn, info (default), debug\n"
 "  --syslog               log to syslog instead of stderr\n"
-"  --eal 'ARGS'           extra EAL arguments, split on spaces\n",
-		DP_SOCKET_PATH_DEFAULT, RT_MEM_DEFAULT_MB);
+"  --eal 'ARGS'           extra EAL arguments, split on spaces\n"
+"  --ct-max N             tracked connections (default %u, about 104 bytes\n"
+"                         each: 1M take 104 MiB, mapped as they are used)\n",
+		DP_SOCKET_PATH_DEFAULT, RT_MEM_DEFAULT_MB, DP_CT_MAX_DEFAULT);
 }
 /* clang-format on */
 
@@ -250,6 +253,7 @@ rt_args_parse(int argc, char **argv, struct rt_config *cfg)
 		O_LOG,
 		O_SYSLOG,
 		O_EAL,
+		O_CT_MAX,
 		O_HELP,
 	};
 	static const struct option opts[] = {
@@ -265,6 +269,7 @@ rt_args_parse(int argc, char **argv, struct rt_config *cfg)
 		{"log-level", required_argument, NULL, O_LOG},
 		{"syslog", no_argument, NULL, O_SYSLOG},
 		{"eal", required_argument, NULL, O_EAL},
+		{"ct-max", required_argument, NULL, O_CT_MAX},
 		{"help", no_argument, NULL, O_HELP},
 		{NULL, 0, NULL, 0},
 	};
@@ -363,6 +368,17 @@ rt_args_parse(int argc, char **argv, struct rt_config *cfg)
 				return -EINVAL;
 			}
 			cfg->cache_entries = (unsigned)v;
+			break;
+		case O_CT_MAX:
+			if (rt_args_uint("--ct-max", optarg, DP_CT_MAX_MAX,
+					 &v) != 0)
+				return -EINVAL;
+			if (v == 0) {
+				fprintf(stderr,
+					"sluice-dp: --ct-max: at least 1\n");
+				return -EINVAL;
+			}
+			cfg->ct_max = (unsigned)v;
 			break;
 		case O_LOG:
 			lvl = rt_log_level_parse(optarg);

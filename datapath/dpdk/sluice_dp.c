@@ -525,6 +525,7 @@ main(int argc, char **argv)
 	memset(&plc, 0, sizeof(plc));
 	plc.n_workers = rt.n_workers + 1; /* + the main lcore's packet-out */
 	plc.cache_entries = cfg.cache_entries;
+	plc.ct_max = cfg.ct_max;
 	rc = dp_pipeline_create(&plc, &rt.pl);
 	if (rc != 0) {
 		RT_ERR("pipeline: %s", strerror(-rc));

@@ -115,6 +115,18 @@ int dp_client_trace(struct dp_client *c, uint32_t in_port, const uint8_t *frame,
 		    uint8_t *out_frame, uint32_t out_frame_max,
 		    uint32_t *out_frame_len);
 
+/*
+ * Connection tracking (docs/conntrack.md). ct_flush removes the
+ * connections of zone (DP_CT_ZONE_ALL: all), *n (may be NULL) how many;
+ * ct_dump calls fn for each connection of zone (or all), fn's non-zero
+ * return stops the walk as for port_list.
+ */
+int dp_client_ct_stats(struct dp_client *c, struct dp_ct_stats *out);
+int dp_client_ct_flush(struct dp_client *c, uint32_t zone, uint64_t *n);
+typedef int (*dp_client_ct_fn)(const struct dp_ct_entry *e, void *arg);
+int dp_client_ct_dump(struct dp_client *c, uint32_t zone, dp_client_ct_fn fn,
+		      void *arg);
+
 /* Inject a frame (see struct dp_packet_msg; msg->len is the frame's). */
 int dp_client_packet_out(struct dp_client *c, const struct dp_packet_msg *msg,
 			 const uint8_t *frame);
@@ -133,5 +145,41 @@ int dp_client_packet_in_recv(struct dp_client *c, struct dp_packet_msg *msg,
 unsigned dp_client_packet_in_pending(const struct dp_client *c);
 /* Packet-ins dropped because the queue was full. */
 uint64_t dp_client_packet_in_dropped(const struct dp_client *c);
+
+/*
+ * ESP security associations (docs/esp.md). sa_add copies the keys into the
+ * request and zeroes the request buffer once sent; sa_del and the dump
+ * name an SA by id (dump: 0 for every SA); fn's non-zero return stops the
+ * walk (the rest of the reply is read and dropped) and is returned.
+ */
+int dp_client_sa_add(struct dp_client *c, const struct dp_sa *sa);
+int dp_client_sa_del(struct dp_client *c, uint32_t id);
+typedef int (*dp_client_sa_fn)(const struct dp_sa_info *si, void *arg);
+int dp_client_sa_dump(struct dp_client *c, uint32_t id, dp_client_sa_fn fn,
+		      void *arg);
+/*
+ * Subscribe this connection to SA events, then wait up to timeout_ms (< 0:
+ * forever) for the next one. An event that arrives while another request
+ * waits for its reply is skipped: use a connection of its own for events.
+ * 0, -ETIMEDOUT, or another -errno when the connection failed.
+ */
+int dp_client_sa_event_subscribe(struct dp_client *c);
+int dp_client_sa_event_recv(struct dp_client *c, struct dp_sa_event *ev,
+			    int timeout_ms);
+
+/*
+ * Load-balancer pools (docs/lbaas.md, "Datapath"). lb_set replaces pool
+ * p->id with p and its p->n_members members m (m may be NULL when 0);
+ * lb_del deletes it; lb_stats calls fn for pool id's counters (id 0: every
+ * pool) with its p->n_members member counters; fn's non-zero return stops
+ * the walk and is returned.
+ */
+int dp_client_lb_set(struct dp_client *c, const struct dp_lb_pool *p,
+		     const struct dp_lb_member *m);
+int dp_client_lb_del(struct dp_client *c, uint32_t id);
+typedef int (*dp_client_lb_fn)(const struct dp_lb_pool_stats *ps,
+			       const struct dp_lb_member_stats *ms, void *arg);
+int dp_client_lb_stats(struct dp_client *c, uint32_t id, dp_client_lb_fn fn,
+		       void *arg);
 
 #endif /* SLUICE_DP_CLIENT_H */

@@ -89,6 +89,30 @@ enum dp_msg_type {
 	 * dump), 70-79 load-balancer pools (set, delete, stats), 80-89 ESP
 	 * security associations (add, delete, stats, events).
 	 */
+
+	/* Connection tracking (docs/conntrack.md). */
+	DP_MSG_CT_STATS = 60,	    /* req: empty; reply: CT_STATS_REPLY */
+	DP_MSG_CT_STATS_REPLY = 61, /* reply: dp_ct_stats */
+	DP_MSG_CT_FLUSH = 62,	    /* req: dp_ct_zone_req; reply: CT_FLUSHED */
+	DP_MSG_CT_FLUSHED = 63,	    /* reply: dp_ct_flushed */
+	DP_MSG_CT_DUMP = 64,	/* req: dp_ct_zone_req; replies CT_ENTRIES */
+	DP_MSG_CT_ENTRIES = 65, /* reply: dp_ct_batch + n dp_ct_entry */
+
+	/* Load-balancer pools (docs/lbaas.md, "Datapath"). */
+	DP_MSG_LB_POOL_SET = 70,    /* req: dp_lb_pool + n dp_lb_member; OK */
+	DP_MSG_LB_POOL_DEL = 71,    /* req: dp_lb_pool_ref; reply OK */
+	DP_MSG_LB_STATS = 72,	    /* req: dp_lb_pool_ref (id 0: all);
+				     * replies LB_STATS_REPLY */
+	DP_MSG_LB_STATS_REPLY = 73, /* reply: dp_lb_pool_stats + n
+				     * dp_lb_member_stats */
+
+	/* ESP security associations (docs/esp.md). */
+	DP_MSG_SA_ADD = 80,	  /* req: dp_sa; reply OK */
+	DP_MSG_SA_DEL = 81,	  /* req: dp_sa_ref; reply OK */
+	DP_MSG_SA_DUMP = 82,	  /* req: dp_sa_ref (id 0: all); SA_INFO */
+	DP_MSG_SA_INFO = 83,	  /* reply: dp_sa_info */
+	DP_MSG_SA_EVENT_SUB = 84, /* req: empty; reply OK; then SA_EVENT */
+	DP_MSG_SA_EVENT = 85,	  /* async: dp_sa_event */
 };
 
 struct dp_hello {
@@ -214,6 +238,279 @@ struct dp_trace_reply {
 	uint32_t out_len;
 	uint32_t pad;
 	/* uint8_t out_frame[out_len]; */
+};
+
+/*
+ * ESP security associations (RFC 4303 tunnel mode). An SA is identified by
+ * its id (1 .. DP_SA_ID_MAX): outbound SAs are named by esp_encrypt(sa=N),
+ * inbound ones are found by SPI and report their id in reg1. Keys cross
+ * the host-local socket in SA_ADD only; no reply ever carries them.
+ */
+enum {
+	DP_SA_ID_MAX = 4095,
+	DP_SA_KEY_MAX = 36,	   /* encryption key + salt (AEAD) */
+	DP_SA_INTEG_KEY_MAX = 64,  /* HMAC key */
+	DP_SA_REPLAY_WINDOW = 1024 /* inbound anti-replay window, packets */
+};
+
+enum dp_sa_dir {
+	DP_SA_OUT = 1, /* encrypt */
+	DP_SA_IN = 2,  /* decrypt */
+};
+
+enum dp_sa_cipher {
+	DP_SA_AES_GCM_16 = 1,	     /* RFC 4106: key 16/32 + 4 salt */
+	DP_SA_AES_CBC = 2,	     /* RFC 3602: key 16/32, with integ */
+	DP_SA_CHACHA20_POLY1305 = 3, /* RFC 7634: key 32 + 4 salt */
+};
+
+enum dp_sa_integ {
+	DP_SA_INTEG_NONE = 0,	   /* AEAD ciphers */
+	DP_SA_HMAC_SHA256_128 = 1, /* RFC 4868: key 32, ICV 16 */
+	DP_SA_HMAC_SHA384_192 = 2, /* key 48, ICV 24 */
+	DP_SA_HMAC_SHA512_256 = 3, /* key 64, ICV 32 */
+};
+
+enum dp_sa_flag {
+	DP_SA_F_ESN = 0x01,  /* 64-bit extended sequence numbers */
+	DP_SA_F_NATT = 0x02, /* RFC 3948 ESP in UDP (ports below) */
+};
+
+/* SA_ADD body. Replacing an existing id is -EEXIST: delete it first. */
+struct dp_sa {
+	uint32_t id;	       /* 1 .. DP_SA_ID_MAX */
+	uint32_t spi;	       /* host order, >= 256 (RFC 4303 2.1) */
+	uint8_t dir;	       /* enum dp_sa_dir */
+	uint8_t cipher;	       /* enum dp_sa_cipher */
+	uint8_t integ;	       /* enum dp_sa_integ */
+	uint8_t flags;	       /* enum dp_sa_flag */
+	uint8_t enc_key_len;   /* bytes of enc_key used, salt included */
+	uint8_t integ_key_len; /* bytes of integ_key used */
+	uint8_t ttl;	       /* outer TTL; 0: 64 */
+	uint8_t pad0;
+	uint32_t src;	/* outer IPv4 source (local gateway), network order */
+	uint32_t dst;	/* outer IPv4 destination (peer), network order */
+	uint16_t sport; /* NAT-T UDP ports, host order; 0: 4500 */
+	uint16_t dport;
+	uint32_t pad1;
+	uint64_t seq;	       /* out: last sequence number sent (0: none
+				* yet); in: highest seen (0: none) */
+	uint64_t soft_packets; /* SA_EVENT when reached; 0: none */
+	uint64_t soft_bytes;   /* SA_EVENT when reached; 0: none */
+	uint8_t enc_key[DP_SA_KEY_MAX];
+	uint8_t integ_key[DP_SA_INTEG_KEY_MAX];
+	uint32_t pad2;
+};
+
+/* SA_DEL and SA_DUMP body. */
+struct dp_sa_ref {
+	uint32_t id; /* SA_DUMP: 0 means every SA */
+	uint32_t pad;
+};
+
+/* SA_INFO body: an SA without its keys, with counters summed over workers. */
+struct dp_sa_info {
+	uint32_t id;
+	uint32_t spi;
+	uint8_t dir, cipher, integ, flags;
+	uint32_t src, dst;
+	uint16_t sport, dport;
+	uint64_t seq;		 /* out: last sent; in: highest accepted */
+	uint64_t packets, bytes; /* processed fine (inner bytes) */
+	uint64_t replay_drops;	 /* duplicate or older than the window */
+	uint64_t auth_fails;	 /* ICV mismatch */
+	uint64_t bad_pad;	 /* padding or next header wrong */
+	uint64_t seq_exhausted;	 /* out: not sent, sequence space used up */
+	uint64_t no_room;	 /* out: no head/tailroom, or too long */
+	uint64_t soft_packets, soft_bytes;
+};
+
+/* SA_EVENT kinds (bits: one event may report several). */
+enum dp_sa_event_kind {
+	DP_SA_EV_SEQ_NEAR_END = 0x01,  /* out: rekey now (2^20 before end) */
+	DP_SA_EV_SEQ_EXHAUSTED = 0x02, /* out: packets are being dropped */
+	DP_SA_EV_SOFT_PACKETS = 0x04,  /* soft packet lifetime reached */
+	DP_SA_EV_SOFT_BYTES = 0x08,    /* soft byte lifetime reached */
+};
+
+/* SA_EVENT body, sent unasked (xid 0) to subscribed clients. */
+struct dp_sa_event {
+	uint32_t id;
+	uint32_t spi;
+	uint32_t kinds; /* enum dp_sa_event_kind bits */
+	uint32_t dir;
+	uint64_t seq;
+	uint64_t packets;
+	uint64_t bytes;
+};
+
+/*
+ * Connection tracking (the ct action, docs/conntrack.md). A connection is
+ * known by its original and its reply tuple; NAT bindings are what makes
+ * the reply tuple differ from the original one reversed.
+ */
+#define DP_CT_ZONE_ALL 0xffffffffu
+
+/* Why a packet got ct_state +inv (counters in dp_ct_stats.invalid). */
+enum dp_ct_inv_reason {
+	DP_CT_INV_NOT_IP,	/* neither IPv4 nor IPv6 */
+	DP_CT_INV_FRAG,		/* IP fragment: no reassembly */
+	DP_CT_INV_TCP_FLAGS,	/* impossible flag combination */
+	DP_CT_INV_TCP_NOT_SYN,	/* first packet of a TCP flow is not a SYN */
+	DP_CT_INV_TCP_STATE,	/* flags not allowed in the state */
+	DP_CT_INV_ICMP_NO_CONN, /* ICMP error or echo reply, no connection */
+	DP_CT_INV_ICMP_BAD,	/* ICMP error with a cut or bad inner header */
+	DP_CT_INV_FULL,		/* commit with the table full */
+	DP_CT_INV_NAT_FAIL,	/* no free address/port for the binding */
+	DP_CT_INV__COUNT
+};
+
+/* Name of an invalid reason ("tcp_not_syn"), or "?" (dp_proto.c). */
+const char *dp_proto_ct_inv_name(unsigned r);
+
+/* TCP connection states (dp_ct_entry.tcp_state). */
+enum dp_ct_tcp_state {
+	DP_CT_TCP_NONE = 0, /* not TCP */
+	DP_CT_TCP_SYN_SENT,
+	DP_CT_TCP_SYN_RECV,
+	DP_CT_TCP_ESTABLISHED,
+	DP_CT_TCP_FIN_WAIT,
+	DP_CT_TCP_CLOSE_WAIT,
+	DP_CT_TCP_TIME_WAIT,
+	DP_CT_TCP_CLOSED,
+	DP_CT_TCP__COUNT
+};
+
+/* Name of a TCP state ("ESTABLISHED"), or "?" (dp_proto.c). */
+const char *dp_proto_ct_tcp_state_name(unsigned s);
+
+/* CT_FLUSH and CT_DUMP body. */
+struct dp_ct_zone_req {
+	uint32_t zone; /* 0 .. 65535, or DP_CT_ZONE_ALL */
+	uint32_t pad;
+};
+
+/* CT_FLUSHED body. */
+struct dp_ct_flushed {
+	uint64_t n; /* connections removed */
+};
+
+/* CT_STATS_REPLY body: counters summed over workers. */
+struct dp_ct_stats {
+	uint64_t entries;     /* connections in the table now */
+	uint64_t entries_max; /* --ct-max */
+	uint64_t mem_bytes;   /* memory the table reserves */
+	uint64_t lookups;     /* ct actions run */
+	uint64_t commits;     /* connections created */
+	uint64_t commit_rate; /* per second, since the previous stats call */
+	uint64_t expired;     /* reclaimed after their timeout */
+	uint64_t flushed;     /* removed by CT_FLUSH */
+	uint64_t related;     /* ICMP errors found related */
+	uint64_t nat;	      /* packets translated */
+	uint64_t invalid[DP_CT_INV__COUNT]; /* by enum dp_ct_inv_reason */
+};
+
+/* One direction of a connection (addresses v4 in the first 4 bytes). */
+struct dp_ct_tuple {
+	uint8_t src[16];
+	uint8_t dst[16];
+	uint16_t sport; /* network order; ICMP echo: the identifier */
+	uint16_t dport; /* network order; ICMP echo: 0 */
+};
+
+/* CT_ENTRIES item. */
+struct dp_ct_entry {
+	uint16_t zone;
+	uint8_t proto;	   /* IP protocol */
+	uint8_t family;	   /* 4 or 6 */
+	uint8_t tcp_state; /* enum dp_ct_tcp_state */
+	uint8_t flags;	   /* DP_CS_SNAT, DP_CS_DNAT (as in ct_state) */
+	uint16_t pad;
+	uint32_t mark;
+	uint32_t expires; /* seconds left */
+	struct dp_ct_tuple orig;
+	struct dp_ct_tuple reply;
+};
+
+/* CT_ENTRIES body head, followed by n dp_ct_entry. */
+struct dp_ct_batch {
+	uint32_t n;
+	uint32_t pad;
+};
+
+/*
+ * Load-balancer pools, the state behind lb_select(pool=N,...). A pool is
+ * replaced whole by LB_POOL_SET; a member is known by its address and
+ * port, so one kept across a replacement keeps its connections and its
+ * counters. IPv4 only (the NAT of pl_ct is).
+ */
+enum {
+	DP_LB_POOL_ID_MAX = 4095, /* pool ids 1 .. */
+	DP_LB_MEMBERS_MAX = 1024, /* members of one pool */
+	DP_LB_WEIGHT_MAX = 256,	  /* as Octavia's member weight */
+};
+
+enum dp_lb_alg {
+	DP_LB_ROUND_ROBIN = 1,	     /* weighted, per worker */
+	DP_LB_LEAST_CONNECTIONS = 2, /* fewest active / weight */
+	DP_LB_SOURCE_IP = 3,	     /* Maglev on the source address */
+	DP_LB_SOURCE_IP_PORT = 4,    /* Maglev on the 5-tuple */
+};
+
+enum dp_lb_member_flag {
+	DP_LB_M_UP = 0x01,     /* may take new connections */
+	DP_LB_M_BACKUP = 0x02, /* only when no primary is up */
+};
+
+/* LB_POOL_SET body head, followed by n_members struct dp_lb_member. */
+struct dp_lb_pool {
+	uint32_t id;	    /* 1 .. DP_LB_POOL_ID_MAX */
+	uint32_t n_members; /* 0 .. DP_LB_MEMBERS_MAX */
+	uint8_t alg;	    /* enum dp_lb_alg */
+	uint8_t pad[3];
+	uint32_t src_addr; /* the LB's own IPv4 address, network order:
+			    * the source members see */
+	uint16_t port_min; /* source ports, host order; 0: 1024 .. 65535 */
+	uint16_t port_max;
+	uint32_t persist_timeout; /* SOURCE_IP persistence, s; 0: none */
+	uint32_t table_size;	  /* Maglev table, a prime > n_members,
+				   * at most 1048573; 0: the default
+				   * (65537 and up: maglev_size_for) */
+	uint32_t pad2;
+};
+
+struct dp_lb_member {
+	uint32_t addr;	 /* IPv4, network order */
+	uint16_t port;	 /* network order; 0: the VIP's port */
+	uint16_t weight; /* 0 .. DP_LB_WEIGHT_MAX; 0 drains */
+	uint8_t flags;	 /* enum dp_lb_member_flag */
+	uint8_t pad[7];
+};
+
+/* LB_POOL_DEL and LB_STATS body. */
+struct dp_lb_pool_ref {
+	uint32_t id; /* LB_STATS: 0 means every pool */
+	uint32_t pad;
+};
+
+/* LB_STATS_REPLY body head, followed by n_members dp_lb_member_stats. */
+struct dp_lb_pool_stats {
+	uint32_t id;
+	uint32_t n_members;
+	uint8_t alg;
+	uint8_t pad[3];
+	uint32_t table_size;
+	uint64_t packets, bytes; /* through lb_select, both directions */
+	uint64_t active;	 /* connections in the table now */
+	uint64_t total;		 /* connections made */
+	uint64_t no_member;	 /* new connections dropped: no member */
+};
+
+struct dp_lb_member_stats {
+	struct dp_lb_member m;
+	uint64_t packets, bytes, active, total;
+	uint32_t table_entries; /* Maglev entries it holds now */
+	uint32_t pad;
 };
 
 #endif /* SLUICE_DP_PROTO_H */

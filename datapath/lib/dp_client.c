@@ -634,6 +634,61 @@ dp_client_cache_flush(struct dp_client *c)
 	return request(c, DP_MSG_CACHE_FLUSH, NULL, 0, DP_MSG_OK, NULL, 0);
 }
 
+int
+dp_client_ct_stats(struct dp_client *c, struct dp_ct_stats *out)
+{
+	return request(c, DP_MSG_CT_STATS, NULL, 0, DP_MSG_CT_STATS_REPLY, out,
+		       sizeof(*out));
+}
+
+int
+dp_client_ct_flush(struct dp_client *c, uint32_t zone, uint64_t *n)
+{
+	struct dp_ct_zone_req q = {.zone = zone};
+	struct dp_ct_flushed fl;
+	int rc;
+
+	rc = request(c, DP_MSG_CT_FLUSH, &q, sizeof(q), DP_MSG_CT_FLUSHED, &fl,
+		     sizeof(fl));
+	if (rc == 0 && n != NULL)
+		*n = fl.n;
+	return rc;
+}
+
+int
+dp_client_ct_dump(struct dp_client *c, uint32_t zone, dp_client_ct_fn fn,
+		  void *arg)
+{
+	struct dp_ct_zone_req q = {.zone = zone};
+	int64_t deadline = deadline_of(c);
+	struct dp_ct_batch b;
+	struct dp_ct_entry e;
+	uint32_t xid;
+	int rc, stop = 0;
+
+	rc = send_msg(c, DP_MSG_CT_DUMP, &q, sizeof(q), &xid);
+	while (rc == 0) {
+		rc = wait_reply(c, xid, deadline);
+		if (rc < 0)
+			break;
+		if (c->hdr.type != DP_MSG_CT_ENTRIES) {
+			rc = seterr(c, -EPROTO, "CT_DUMP answered with %s",
+				    dp_proto_type_name(c->hdr.type));
+			break;
+		}
+		memcpy(&b, c->body, sizeof(b));
+		for (uint32_t i = 0; i < b.n && stop == 0; i++) {
+			memcpy(&e, c->body + sizeof(b) + i * sizeof(e),
+			       sizeof(e));
+			stop = fn(&e, arg);
+		}
+		if (c->hdr.flags & DP_F_LAST)
+			break;
+		deadline = deadline_of(c);
+	}
+	return rc < 0 ? rc : stop;
+}
+
 /* Encode a dp_packet_msg and its frame as one message of type. */
 static int
 send_packet(struct dp_client *c, uint16_t type, const struct dp_packet_msg *m,
@@ -741,4 +796,157 @@ dp_client_packet_in_recv(struct dp_client *c, struct dp_packet_msg *msg,
 	c->pin_head = (c->pin_head + 1) % DP_CLIENT_PIN_QUEUE_MAX;
 	c->n_pins--;
 	return 0;
+}
+
+/* ESP security associations. */
+
+int
+dp_client_sa_add(struct dp_client *c, const struct dp_sa *sa)
+{
+	int rc;
+
+	rc = request(c, DP_MSG_SA_ADD, sa, sizeof(*sa), DP_MSG_OK, NULL, 0);
+	/* The encoded copy of the keys: gone with the sent bytes. */
+	if (c->tx.data != NULL)
+		explicit_bzero(c->tx.data, c->tx.cap);
+	return rc;
+}
+
+int
+dp_client_sa_del(struct dp_client *c, uint32_t id)
+{
+	struct dp_sa_ref ref = {.id = id};
+
+	return request(c, DP_MSG_SA_DEL, &ref, sizeof(ref), DP_MSG_OK, NULL, 0);
+}
+
+int
+dp_client_sa_dump(struct dp_client *c, uint32_t id, dp_client_sa_fn fn,
+		  void *arg)
+{
+	int64_t deadline = deadline_of(c);
+	struct dp_sa_ref ref = {.id = id};
+	struct dp_sa_info si;
+	uint32_t xid;
+	int rc, stop = 0;
+
+	rc = send_msg(c, DP_MSG_SA_DUMP, &ref, sizeof(ref), &xid);
+	while (rc == 0) {
+		rc = wait_reply(c, xid, deadline);
+		if (rc < 0)
+			break;
+		if (c->hdr.type == DP_MSG_SA_INFO) {
+			memcpy(&si, c->body, sizeof(si));
+			if (stop == 0)
+				stop = fn(&si, arg);
+		} else if (c->hdr.type != DP_MSG_OK) {
+			rc = seterr(c, -EPROTO, "SA_DUMP answered with %s",
+				    dp_proto_type_name(c->hdr.type));
+			break;
+		}
+		if (c->hdr.flags & DP_F_LAST)
+			break;
+	}
+	return rc < 0 ? rc : stop;
+}
+
+int
+dp_client_sa_event_subscribe(struct dp_client *c)
+{
+	return request(c, DP_MSG_SA_EVENT_SUB, NULL, 0, DP_MSG_OK, NULL, 0);
+}
+
+int
+dp_client_sa_event_recv(struct dp_client *c, struct dp_sa_event *ev,
+			int timeout_ms)
+{
+	int64_t deadline = timeout_ms >= 0 ? now_ms() + timeout_ms : -1;
+	int rc;
+
+	for (;;) {
+		rc = next_msg(c, true, deadline);
+		if (rc < 0)
+			return rc;
+		if (c->hdr.type == DP_MSG_PACKET_IN) {
+			queue_pin(c);
+			continue;
+		}
+		if (c->hdr.type == DP_MSG_SA_EVENT) {
+			memcpy(ev, c->body, sizeof(*ev));
+			return 0;
+		}
+	}
+}
+
+/* Load-balancer pools. */
+
+int
+dp_client_lb_set(struct dp_client *c, const struct dp_lb_pool *p,
+		 const struct dp_lb_member *m)
+{
+	size_t len;
+	uint8_t *body;
+	int rc;
+
+	if (p->n_members > DP_LB_MEMBERS_MAX)
+		return seterr(c, -EINVAL, "pool %u: %u members, at most %u",
+			      p->id, p->n_members, DP_LB_MEMBERS_MAX);
+	len = sizeof(*p) + (size_t)p->n_members * sizeof(*m);
+	body = malloc(len);
+	if (body == NULL)
+		return seterr(c, -ENOMEM, "out of memory");
+	memcpy(body, p, sizeof(*p));
+	if (p->n_members > 0)
+		memcpy(body + sizeof(*p), m, p->n_members * sizeof(*m));
+	rc = request(c, DP_MSG_LB_POOL_SET, body, len, DP_MSG_OK, NULL, 0);
+	free(body);
+	return rc;
+}
+
+int
+dp_client_lb_del(struct dp_client *c, uint32_t id)
+{
+	struct dp_lb_pool_ref ref = {.id = id};
+
+	return request(c, DP_MSG_LB_POOL_DEL, &ref, sizeof(ref), DP_MSG_OK,
+		       NULL, 0);
+}
+
+int
+dp_client_lb_stats(struct dp_client *c, uint32_t id, dp_client_lb_fn fn,
+		   void *arg)
+{
+	int64_t deadline = deadline_of(c);
+	struct dp_lb_pool_ref ref = {.id = id};
+	struct dp_lb_member_stats *ms;
+	struct dp_lb_pool_stats ps;
+	uint32_t xid;
+	int rc, stop = 0;
+
+	rc = send_msg(c, DP_MSG_LB_STATS, &ref, sizeof(ref), &xid);
+	while (rc == 0) {
+		rc = wait_reply(c, xid, deadline);
+		if (rc < 0)
+			break;
+		if (c->hdr.type == DP_MSG_LB_STATS_REPLY) {
+			memcpy(&ps, c->body, sizeof(ps));
+			ms = calloc(ps.n_members + 1, sizeof(*ms));
+			if (ms == NULL) {
+				rc = seterr(c, -ENOMEM, "out of memory");
+				break;
+			}
+			memcpy(ms, c->body + sizeof(ps),
+			       ps.n_members * sizeof(*ms));
+			if (stop == 0)
+				stop = fn(&ps, ms, arg);
+			free(ms);
+		} else if (c->hdr.type != DP_MSG_OK) {
+			rc = seterr(c, -EPROTO, "LB_STATS answered with %s",
+				    dp_proto_type_name(c->hdr.type));
+			break;
+		}
+		if (c->hdr.flags & DP_F_LAST)
+			break;
+	}
+	return rc < 0 ? rc : stop;
 }

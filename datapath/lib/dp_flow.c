@@ -89,6 +89,49 @@ dp_rule_matches(const struct dp_rule *r, const struct dp_key *key)
 	return true;
 }
 
+/*
+ * ct: last action, a later table, known flags; a NAT range (IPv4, min <=
+ * max, ports min <= max) only with commit and nat; a mark only with
+ * commit.
+ */
+static int
+validate_ct(const struct dp_rule *r, unsigned i, char *err, size_t err_len)
+{
+	const struct dp_act_ct *ct = &r->actions[i].u.ct;
+	const char *why = NULL;
+
+	if (i + 1 != r->n_actions)
+		why = "must be the last action";
+	else if (ct->table <= r->table || ct->table >= DP_TABLES_MAX)
+		why = "table must be after the rule's table and below 64";
+	else if (ct->flags & ~(DP_CT_COMMIT | DP_CT_NAT | DP_CT_SET_MARK))
+		why = "unknown flags";
+	else if (ct->nat_kind > DP_NAT_DST)
+		why = "unknown nat kind";
+	else if (ct->nat_kind != DP_NAT_NONE &&
+		 (ct->flags & (DP_CT_COMMIT | DP_CT_NAT)) !=
+			 (DP_CT_COMMIT | DP_CT_NAT))
+		why = "a nat range needs commit and nat";
+	else if (ct->nat_kind != DP_NAT_NONE && ct->nat_min == 0)
+		why = "nat range without an address";
+	else if (ct->nat_kind != DP_NAT_NONE && ct->nat_max != 0 &&
+		 ntohl(ct->nat_max) < ntohl(ct->nat_min))
+		why = "nat address range is reversed";
+	else if (ct->port_min == 0 && ct->port_max != 0)
+		why = "nat port range without a minimum";
+	else if (ct->port_max != 0 && ct->port_max < ct->port_min)
+		why = "nat port range is reversed";
+	else if (ct->nat_kind == DP_NAT_NONE &&
+		 (ct->nat_min | ct->nat_max | ct->port_min | ct->port_max))
+		why = "nat range without src or dst";
+	else if ((ct->flags & DP_CT_SET_MARK) && !(ct->flags & DP_CT_COMMIT))
+		why = "mark needs commit";
+	if (why == NULL)
+		return 0;
+	snprintf(err, err_len, "action %u: ct %s", i, why);
+	return -EINVAL;
+}
+
 static int
 validate_action(const struct dp_rule *r, unsigned i, char *err, size_t err_len)
 {
@@ -134,6 +177,7 @@ validate_action(const struct dp_rule *r, unsigned i, char *err, size_t err_len)
 	case DP_ACT_VXLAN_DECAP:
 	case DP_ACT_PUNT:
 	case DP_ACT_ARP_REPLY:
+	case DP_ACT_ND_REPLY:
 		return 0;
 	case DP_ACT_VXLAN_ENCAP:
 		if (a->u.vxlan.vni > 0xffffff) {
@@ -156,6 +200,47 @@ validate_action(const struct dp_rule *r, unsigned i, char *err, size_t err_len)
 				 "action %u: goto_table %u must be after table "
 				 "%u and below %u",
 				 i, a->u.table, r->table, DP_TABLES_MAX);
+			return -EINVAL;
+		}
+		return 0;
+	case DP_ACT_ESP_ENCRYPT:
+		if (a->u.esp.sa == 0 || a->u.esp.sa > 4095) {
+			snprintf(err, err_len,
+				 "action %u: esp_encrypt sa %u out of 1..4095",
+				 i, a->u.esp.sa);
+			return -EINVAL;
+		}
+		return 0;
+	case DP_ACT_ESP_DECRYPT:
+		/* Ends the list and continues at its table, like goto. */
+		if (i + 1 != r->n_actions) {
+			snprintf(err, err_len,
+				 "action %u: esp_decrypt must be the last "
+				 "action",
+				 i);
+			return -EINVAL;
+		}
+		if (a->u.esp.table <= r->table ||
+		    a->u.esp.table >= DP_TABLES_MAX) {
+			snprintf(err, err_len,
+				 "action %u: esp_decrypt table %u must be "
+				 "after table %u and below %u",
+				 i, a->u.esp.table, r->table, DP_TABLES_MAX);
+			return -EINVAL;
+		}
+		return 0;
+	case DP_ACT_CT:
+		return validate_ct(r, i, err, err_len);
+	case DP_ACT_LB_SELECT:
+		/* Ends the list and continues at its table, like ct. */
+		if (i + 1 != r->n_actions || a->u.lb.pool == 0 ||
+		    a->u.lb.pool > 4095 || a->u.lb.table <= r->table ||
+		    a->u.lb.table >= DP_TABLES_MAX) {
+			snprintf(
+				err, err_len,
+				"action %u: lb_select must be the last action, "
+				"pool in 1..4095, table after %u and below %u",
+				i, r->table, DP_TABLES_MAX);
 			return -EINVAL;
 		}
 		return 0;

@@ -390,6 +390,47 @@ parse_dl_vlan(struct parser *ps, const char *val, size_t vn, const char *tok,
 	return set_match(ps, DP_F_VLAN_TCI, v, m, tok, n);
 }
 
+/* ct_state flag names, bit i is 1 << i (enum dp_ct_state). */
+static const char *const ct_state_names[8] = {
+	"new", "est", "rel", "rpl", "inv", "trk", "snat", "dnat",
+};
+
+/* ct_state=+trk+est-rpl: '+' flags must be set, '-' flags clear. */
+static int
+parse_ct_state(struct parser *ps, const char *val, size_t vn, const char *tok,
+	       size_t n)
+{
+	uint8_t v = 0, m = 0;
+	size_t i = 0;
+
+	while (i < vn) {
+		char sign = val[i++];
+		size_t j = i, k;
+
+		if (sign != '+' && sign != '-')
+			return perr(ps, tok, n,
+				    "expected +flag or -flag in ct_state");
+		while (j < vn && val[j] != '+' && val[j] != '-')
+			j++;
+		for (k = 0; k < 8; k++)
+			if (strlen(ct_state_names[k]) == j - i &&
+			    memcmp(val + i, ct_state_names[k], j - i) == 0)
+				break;
+		if (k == 8)
+			return perr(ps, tok, n,
+				    "unknown ct_state flag (expected new, est, "
+				    "rel, rpl, inv, trk, snat or dnat)");
+		if (m & (1u << k))
+			return perr(ps, tok, n, "ct_state flag %s twice",
+				    ct_state_names[k]);
+		m |= (uint8_t)(1u << k);
+		if (sign == '+')
+			v |= (uint8_t)(1u << k);
+		i = j;
+	}
+	return set_match(ps, DP_F_CT_STATE, &v, &m, tok, n);
+}
+
 enum { META_TABLE = 1, META_PRIORITY = 2, META_COOKIE = 4 };
 
 /* Parse one "name[=value]" match token. */
@@ -446,6 +487,9 @@ parse_match_token(struct parser *ps, struct dp_rule *r, const char *tok,
 	}
 	if (strcmp(name, "dl_vlan") == 0)
 		return parse_dl_vlan(ps, val, vn, tok, n);
+	if (strcmp(name, "ct_state") == 0 && vn > 0 &&
+	    (val[0] == '+' || val[0] == '-'))
+		return parse_ct_state(ps, val, vn, tok, n);
 	f = field_lookup(name);
 	if (f < 0)
 		return perr(ps, tok, n,
@@ -607,6 +651,181 @@ parse_set_field(struct parser *ps, const char *arg, size_t an,
 			   false);
 }
 
+/* esp_encrypt(sa=N) or esp_decrypt(table=T) (docs/esp.md). */
+static int
+parse_esp(struct parser *ps, bool is_enc, const char *arg, size_t an,
+	  struct dp_action *a)
+{
+	const char *key = is_enc ? "sa=" : "table=";
+	size_t kn = strlen(key);
+	uint64_t u;
+	int rc;
+
+	if (an <= kn || memcmp(arg, key, kn) != 0)
+		return perr(ps, arg, an,
+			    is_enc ? "expected esp_encrypt(sa=N)"
+				   : "expected esp_decrypt(table=T)");
+	if (is_enc) {
+		rc = parse_uint_arg(ps, arg + kn, an - kn, 4095, "an SA id",
+				    &u);
+		a->type = DP_ACT_ESP_ENCRYPT;
+		a->u.esp.sa = (uint32_t)u;
+	} else {
+		rc = parse_uint_arg(ps, arg + kn, an - kn, DP_TABLES_MAX - 1,
+				    "a table", &u);
+		a->type = DP_ACT_ESP_DECRYPT;
+		a->u.esp.table = (uint8_t)u;
+	}
+	return rc;
+}
+
+/* lb_select(pool=N,zone=Z,table=T), in any order (docs/lbaas.md). */
+static int
+parse_lb(struct parser *ps, const char *arg, size_t an, struct dp_action *a)
+{
+	const char *p = arg, *end = arg + an;
+	bool has_pool = false, has_table = false;
+	uint64_t u;
+	int rc = 0;
+
+	a->type = DP_ACT_LB_SELECT;
+	while (p < end && rc == 0) {
+		const char *te = memchr(p, ',', (size_t)(end - p));
+		size_t kn;
+
+		if (te == NULL)
+			te = end;
+		kn = (size_t)(te - p);
+		if (kn > 5 && memcmp(p, "pool=", 5) == 0) {
+			rc = parse_uint_arg(ps, p + 5, kn - 5, 4095,
+					    "a pool id", &u);
+			a->u.lb.pool = (uint32_t)u;
+			has_pool = true;
+		} else if (kn > 5 && memcmp(p, "zone=", 5) == 0) {
+			rc = parse_uint_arg(ps, p + 5, kn - 5, 0xffff, "a zone",
+					    &u);
+			a->u.lb.zone = (uint16_t)u;
+		} else if (kn > 6 && memcmp(p, "table=", 6) == 0) {
+			rc = parse_uint_arg(ps, p + 6, kn - 6,
+					    DP_TABLES_MAX - 1, "a table", &u);
+			a->u.lb.table = (uint8_t)u;
+			has_table = true;
+		} else {
+			return perr(ps, p, kn,
+				    "unknown lb_select argument (expected "
+				    "pool=N, zone=Z or table=T)");
+		}
+		p = te < end ? te + 1 : te;
+	}
+	if (rc == 0 && (!has_pool || a->u.lb.pool == 0 || !has_table))
+		return perr(ps, arg, an,
+			    "lb_select needs pool=N (1..4095) "
+			    "and table=T");
+	return rc;
+}
+
+/* A NAT range: A[-B][:P[-Q]] (IPv4, ports). */
+static int
+parse_nat_range(struct parser *ps, const char *arg, size_t an,
+		struct dp_act_ct *ct)
+{
+	char buf[TOK_MAX], *colon, *dash;
+	uint64_t lo, hi;
+
+	if (!tok_copy(buf, sizeof(buf), arg, an))
+		return perr(ps, arg, an, "nat range too long");
+	colon = strchr(buf, ':');
+	if (colon != NULL) {
+		*colon++ = '\0';
+		dash = strchr(colon, '-');
+		if (dash != NULL)
+			*dash++ = '\0';
+		if (!parse_u64(colon, &lo) || lo == 0 || lo > 0xffff ||
+		    (dash != NULL &&
+		     (!parse_u64(dash, &hi) || hi < lo || hi > 0xffff)))
+			return perr(ps, arg, an,
+				    "expected ports P or P-Q in 1..65535");
+		ct->port_min = (uint16_t)lo;
+		ct->port_max = dash != NULL ? (uint16_t)hi : (uint16_t)lo;
+	}
+	dash = strchr(buf, '-');
+	if (dash != NULL)
+		*dash++ = '\0';
+	if (inet_pton(AF_INET, buf, &ct->nat_min) != 1 ||
+	    (dash != NULL && inet_pton(AF_INET, dash, &ct->nat_max) != 1))
+		return perr(ps, arg, an,
+			    "expected IPv4 addresses A or A-B in the nat "
+			    "range");
+	if (dash == NULL)
+		ct->nat_max = ct->nat_min;
+	if (ntohl(ct->nat_max) < ntohl(ct->nat_min))
+		return perr(ps, arg, an, "nat address range is reversed");
+	return 0;
+}
+
+/*
+ * ct(zone=Z[,commit][,nat[(src|dst=RANGE)]][,mark=M],table=T)
+ * (docs/conntrack.md).
+ */
+static int
+parse_ct(struct parser *ps, const char *arg, size_t an, struct dp_action *a)
+{
+	struct dp_act_ct *ct = &a->u.ct;
+	const char *p = arg, *end = arg + an;
+	bool has_table = false;
+	uint64_t u;
+	int rc = 0;
+
+	a->type = DP_ACT_CT;
+	while (p < end && rc == 0) {
+		const char *te = p;
+		int depth = 0;
+		size_t kn;
+
+		while (te < end && (depth > 0 || *te != ',')) {
+			depth += *te == '(' ? 1 : *te == ')' ? -1 : 0;
+			te++;
+		}
+		kn = (size_t)(te - p);
+#define CTK(s) (kn > strlen(s) && memcmp(p, s, strlen(s)) == 0)
+		if (kn == 6 && memcmp(p, "commit", 6) == 0) {
+			ct->flags |= DP_CT_COMMIT;
+		} else if (kn == 3 && memcmp(p, "nat", 3) == 0) {
+			ct->flags |= DP_CT_NAT;
+		} else if (CTK("nat(src=") || CTK("nat(dst=")) {
+			if (p[kn - 1] != ')')
+				return perr(ps, p, kn, "missing ')'");
+			ct->flags |= DP_CT_NAT;
+			ct->nat_kind = p[4] == 's' ? DP_NAT_SRC : DP_NAT_DST;
+			rc = parse_nat_range(ps, p + 8, kn - 9, ct);
+		} else if (CTK("zone=")) {
+			rc = parse_uint_arg(ps, p + 5, kn - 5, 0xffff, "a zone",
+					    &u);
+			ct->zone = (uint16_t)u;
+		} else if (CTK("mark=")) {
+			rc = parse_uint_arg(ps, p + 5, kn - 5, UINT32_MAX,
+					    "a mark", &u);
+			ct->flags |= DP_CT_SET_MARK;
+			ct->mark = (uint32_t)u;
+		} else if (CTK("table=")) {
+			rc = parse_uint_arg(ps, p + 6, kn - 6,
+					    DP_TABLES_MAX - 1, "a table", &u);
+			ct->table = (uint8_t)u;
+			has_table = true;
+		} else {
+			return perr(ps, p, kn,
+				    "unknown ct argument (expected zone=Z, "
+				    "commit, nat, nat(src=A[-B][:P[-Q]]), "
+				    "nat(dst=...), mark=M or table=T)");
+		}
+#undef CTK
+		p = te < end ? te + 1 : te;
+	}
+	if (rc == 0 && !has_table)
+		return perr(ps, arg, an, "ct needs table=T");
+	return rc;
+}
+
 /* One action token: name, name:arg or name(args). */
 static int
 parse_action(struct parser *ps, const char *tok, size_t n, struct dp_action *a)
@@ -651,7 +870,10 @@ parse_action(struct parser *ps, const char *tok, size_t n, struct dp_action *a)
 		a->type = DP_ACT_PUNT;
 		return 0;
 	}
-	if (arg == NULL || (*sep == '(') != IS("vxlan_encap"))
+	if (arg == NULL ||
+	    (*sep == '(') != (IS("vxlan_encap") || IS("nd_reply") || IS("ct") ||
+			      IS("esp_encrypt") || IS("esp_decrypt") ||
+			      IS("lb_select")))
 		goto unknown;
 	if (IS("output")) {
 		a->type = DP_ACT_OUTPUT;
@@ -689,17 +911,32 @@ parse_action(struct parser *ps, const char *tok, size_t n, struct dp_action *a)
 		return parse_value(ps, DP_F_ETH_SRC, arg, an, a->u.mac, m,
 				   false);
 	}
+	if (IS("nd_reply")) {
+		uint8_t m[16];
+
+		a->type = DP_ACT_ND_REPLY;
+		return parse_value(ps, DP_F_ETH_SRC, arg, an, a->u.mac, m,
+				   false);
+	}
 	if (IS("vxlan_encap")) {
 		a->type = DP_ACT_VXLAN_ENCAP;
 		return parse_vxlan(ps, arg, an, &a->u.vxlan);
 	}
+	if (IS("esp_encrypt") || IS("esp_decrypt"))
+		return parse_esp(ps, IS("esp_encrypt"), arg, an, a);
+	if (IS("ct"))
+		return parse_ct(ps, arg, an, a);
+	if (IS("lb_select"))
+		return parse_lb(ps, arg, an, a);
 #undef IS
 unknown:
 	return perr(ps, tok, n,
 		    "unknown action or bad form (expected output:PORT, drop, "
 		    "set_field:V->F, push_vlan:VID, pop_vlan, dec_ttl, "
 		    "vxlan_encap(...), vxlan_decap, goto_table:N, punt:N, "
-		    "controller or arp_reply:MAC)");
+		    "controller, arp_reply:MAC, nd_reply(MAC), "
+		    "esp_encrypt(sa=N), esp_decrypt(table=T), "
+		    "ct(...) or lb_select(pool=N,zone=Z,table=T))");
 }
 
 static int
@@ -968,6 +1205,22 @@ out_addr(struct out *o, int af, const uint8_t *a)
 }
 
 /* Write field f's value (and /mask unless full) from val and msk. */
+/* +flag for each bit of the mask that val has, -flag for the others. */
+static void
+out_ct_state(struct out *o, uint8_t v, uint8_t m)
+{
+	if (m == 0 || v == 0) {
+		outf(o, m == 0xff ? "0x0" : "0x0/0x%x", m);
+		return;
+	}
+	for (unsigned k = 0; k < 8; k++)
+		if ((m & v) & (1u << k))
+			outf(o, "+%s", ct_state_names[k]);
+	for (unsigned k = 0; k < 8; k++)
+		if ((m & ~v) & (1u << k))
+			outf(o, "-%s", ct_state_names[k]);
+}
+
 static void
 out_value(struct out *o, int f, const uint8_t *val, const uint8_t *msk)
 {
@@ -976,6 +1229,10 @@ out_value(struct out *o, int f, const uint8_t *val, const uint8_t *msk)
 	int af, plen;
 	uint64_t v;
 
+	if (f == DP_F_CT_STATE) {
+		out_ct_state(o, val[0], msk != NULL ? msk[0] : 0xff);
+		return;
+	}
 	switch (field_class(f)) {
 	case VC_DEC:
 	case VC_HEX:
@@ -1074,6 +1331,33 @@ out_port(struct out *o, uint32_t port)
 }
 
 static void
+out_ct(struct out *o, const struct dp_act_ct *ct)
+{
+	outf(o, "ct(zone=%u", ct->zone);
+	if (ct->flags & DP_CT_COMMIT)
+		outf(o, ",commit");
+	if (ct->nat_kind != DP_NAT_NONE) {
+		outf(o, ",nat(%s=", ct->nat_kind == DP_NAT_SRC ? "src" : "dst");
+		out_addr(o, AF_INET, (const uint8_t *)&ct->nat_min);
+		if (ct->nat_max != 0 && ct->nat_max != ct->nat_min) {
+			outf(o, "-");
+			out_addr(o, AF_INET, (const uint8_t *)&ct->nat_max);
+		}
+		if (ct->port_min != 0) {
+			outf(o, ":%u", ct->port_min);
+			if (ct->port_max > ct->port_min)
+				outf(o, "-%u", ct->port_max);
+		}
+		outf(o, ")");
+	} else if (ct->flags & DP_CT_NAT) {
+		outf(o, ",nat");
+	}
+	if (ct->flags & DP_CT_SET_MARK)
+		outf(o, ",mark=%u", ct->mark);
+	outf(o, ",table=%u)", ct->table);
+}
+
+static void
 out_action(struct out *o, const struct dp_action *a)
 {
 	const struct dp_act_vxlan *vx = &a->u.vxlan;
@@ -1134,6 +1418,24 @@ out_action(struct out *o, const struct dp_action *a)
 	case DP_ACT_ARP_REPLY:
 		outf(o, "arp_reply:");
 		out_mac(o, a->u.mac);
+		break;
+	case DP_ACT_ND_REPLY:
+		outf(o, "nd_reply(");
+		out_mac(o, a->u.mac);
+		outf(o, ")");
+		break;
+	case DP_ACT_ESP_ENCRYPT:
+		outf(o, "esp_encrypt(sa=%u)", a->u.esp.sa);
+		break;
+	case DP_ACT_ESP_DECRYPT:
+		outf(o, "esp_decrypt(table=%u)", a->u.esp.table);
+		break;
+	case DP_ACT_CT:
+		out_ct(o, &a->u.ct);
+		break;
+	case DP_ACT_LB_SELECT:
+		outf(o, "lb_select(pool=%u,zone=%u,table=%u)", a->u.lb.pool,
+		     a->u.lb.zone, a->u.lb.table);
 		break;
 	default:
 		outf(o, "unknown_action_%u", a->type);
@@ -1216,5 +1518,7 @@ dp_flow_text_format_key(const struct dp_key *key, char *buf, size_t len)
 		    !all_zero(kv + fi->offset, fi->size))
 			memset(km + fi->offset, 0xff, fi->size);
 	}
+	/* A packet's ct_state reads as the flags it has: +trk+est. */
+	mask.ct_state = key->ct_state;
 	return dp_flow_text_format_match(key, &mask, buf, len);
 }

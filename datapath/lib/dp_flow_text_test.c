@@ -202,6 +202,8 @@ test_roundtrip_lines(void **state)
 		"goto_table:9",
 		"arp,arp_sha=02:00:00:00:00:09,arp_tha=00:00:00:00:00:00,"
 		"actions=arp_reply:02:00:00:00:00:01,output:in_port",
+		"ipv6,nw_proto=58,tp_src=135,ipv6_dst=ff02::1:ff00:1,"
+		"actions=nd_reply(02:00:00:00:00:01),output:in_port",
 		"table=7,actions=vxlan_encap(eth_src=02:00:00:00:00:01,"
 		"eth_dst=02:00:00:00:00:02,ip_src=192.0.2.1,ip_dst=192.0.2.2,"
 		"vni=16777215,udp_dst=4789,ttl=3,tos=8),output:1",

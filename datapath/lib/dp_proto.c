@@ -32,6 +32,20 @@ _Static_assert(sizeof(struct dp_trace_reply) == 14936, "wire: dp_trace_reply");
 _Static_assert(sizeof(struct dp_rule) == 912, "wire: dp_rule");
 _Static_assert(sizeof(struct dp_key) == 128, "wire: dp_key");
 _Static_assert(sizeof(struct dp_action) == 40, "wire: dp_action");
+_Static_assert(sizeof(struct dp_ct_stats) == 10 * 8 + DP_CT_INV__COUNT * 8,
+	       "wire: dp_ct_stats");
+_Static_assert(sizeof(struct dp_ct_entry) == 88, "wire: dp_ct_entry");
+_Static_assert(sizeof(struct dp_ct_zone_req) == 8, "wire: dp_ct_zone_req");
+_Static_assert(sizeof(struct dp_sa) == 160, "wire: dp_sa");
+_Static_assert(sizeof(struct dp_sa_ref) == 8, "wire: dp_sa_ref");
+_Static_assert(sizeof(struct dp_sa_info) == 104, "wire: dp_sa_info");
+_Static_assert(sizeof(struct dp_sa_event) == 40, "wire: dp_sa_event");
+_Static_assert(sizeof(struct dp_lb_pool) == 32, "wire: dp_lb_pool");
+_Static_assert(sizeof(struct dp_lb_member) == 16, "wire: dp_lb_member");
+_Static_assert(sizeof(struct dp_lb_pool_ref) == 8, "wire: dp_lb_pool_ref");
+_Static_assert(sizeof(struct dp_lb_pool_stats) == 56, "wire: dp_lb_pool_stats");
+_Static_assert(sizeof(struct dp_lb_member_stats) == 56,
+	       "wire: dp_lb_member_stats");
 
 /* How the body of each message type is laid out. */
 enum body_kind {
@@ -40,6 +54,7 @@ enum body_kind {
 	BODY_BATCH,  /* dp_flow_batch then n items of size bytes */
 	BODY_PACKET, /* dp_packet_msg then len frame bytes */
 	BODY_TRACE,  /* dp_trace_reply then out_len frame bytes */
+	BODY_LB,     /* size-byte head (uint32 n at offset 4), n items */
 };
 
 struct msg_desc {
@@ -73,6 +88,22 @@ static const struct msg_desc msg_descs[] = {
 	M(DP_MSG_PACKET_IN_SUB, BODY_EMPTY, 0),
 	M(DP_MSG_PACKET_IN, BODY_PACKET, 0),
 	M(DP_MSG_PACKET_OUT, BODY_PACKET, 0),
+	M(DP_MSG_CT_STATS, BODY_EMPTY, 0),
+	M(DP_MSG_CT_STATS_REPLY, BODY_FIXED, sizeof(struct dp_ct_stats)),
+	M(DP_MSG_CT_FLUSH, BODY_FIXED, sizeof(struct dp_ct_zone_req)),
+	M(DP_MSG_CT_FLUSHED, BODY_FIXED, sizeof(struct dp_ct_flushed)),
+	M(DP_MSG_CT_DUMP, BODY_FIXED, sizeof(struct dp_ct_zone_req)),
+	M(DP_MSG_CT_ENTRIES, BODY_BATCH, sizeof(struct dp_ct_entry)),
+	M(DP_MSG_LB_POOL_SET, BODY_LB, sizeof(struct dp_lb_pool)),
+	M(DP_MSG_LB_POOL_DEL, BODY_FIXED, sizeof(struct dp_lb_pool_ref)),
+	M(DP_MSG_LB_STATS, BODY_FIXED, sizeof(struct dp_lb_pool_ref)),
+	M(DP_MSG_LB_STATS_REPLY, BODY_LB, sizeof(struct dp_lb_pool_stats)),
+	M(DP_MSG_SA_ADD, BODY_FIXED, sizeof(struct dp_sa)),
+	M(DP_MSG_SA_DEL, BODY_FIXED, sizeof(struct dp_sa_ref)),
+	M(DP_MSG_SA_DUMP, BODY_FIXED, sizeof(struct dp_sa_ref)),
+	M(DP_MSG_SA_INFO, BODY_FIXED, sizeof(struct dp_sa_info)),
+	M(DP_MSG_SA_EVENT_SUB, BODY_EMPTY, 0),
+	M(DP_MSG_SA_EVENT, BODY_FIXED, sizeof(struct dp_sa_event)),
 };
 
 #undef M
@@ -124,11 +155,48 @@ dp_proto_port_type_lookup(const char *name)
 
 /* In the order of enum dp_drop_reason (pipeline.h): append only. */
 static const char *const drop_names[] = {
-	"no_match", "action",	"trunc_eth",  "trunc_vlan", "trunc_arp",
-	"bad_ipv4", "bad_ipv6", "trunc_l4",   "bad_tcp",    "ttl",
-	"no_room",  "no_port",	"clone_fail", "punt_full",  "tx_full",
-	"loop",	    "bad_vlan", "bad_vxlan",  "bad_arp",
+	"no_match",	"action",   "trunc_eth",  "trunc_vlan", "trunc_arp",
+	"bad_ipv4",	"bad_ipv6", "trunc_l4",	  "bad_tcp",	"ttl",
+	"no_room",	"no_port",  "clone_fail", "punt_full",	"tx_full",
+	"loop",		"bad_vlan", "bad_vxlan",  "bad_arp",	"esp_no_sa",
+	"esp_replay",	"esp_auth", "esp_bad",	  "esp_seq",	"esp_no_room",
+	"lb_no_member",
 };
+
+static const char *const ct_inv_names[DP_CT_INV__COUNT] = {
+	[DP_CT_INV_NOT_IP] = "not_ip",
+	[DP_CT_INV_FRAG] = "frag",
+	[DP_CT_INV_TCP_FLAGS] = "tcp_flags",
+	[DP_CT_INV_TCP_NOT_SYN] = "tcp_not_syn",
+	[DP_CT_INV_TCP_STATE] = "tcp_state",
+	[DP_CT_INV_ICMP_NO_CONN] = "icmp_no_conn",
+	[DP_CT_INV_ICMP_BAD] = "icmp_bad",
+	[DP_CT_INV_FULL] = "full",
+	[DP_CT_INV_NAT_FAIL] = "nat_fail",
+};
+
+const char *
+dp_proto_ct_inv_name(unsigned r)
+{
+	return r < DP_CT_INV__COUNT ? ct_inv_names[r] : "?";
+}
+
+static const char *const ct_tcp_names[DP_CT_TCP__COUNT] = {
+	[DP_CT_TCP_NONE] = "-",
+	[DP_CT_TCP_SYN_SENT] = "SYN_SENT",
+	[DP_CT_TCP_SYN_RECV] = "SYN_RECV",
+	[DP_CT_TCP_ESTABLISHED] = "ESTABLISHED",
+	[DP_CT_TCP_FIN_WAIT] = "FIN_WAIT",
+	[DP_CT_TCP_CLOSE_WAIT] = "CLOSE_WAIT",
+	[DP_CT_TCP_TIME_WAIT] = "TIME_WAIT",
+	[DP_CT_TCP_CLOSED] = "CLOSED",
+};
+
+const char *
+dp_proto_ct_tcp_state_name(unsigned s)
+{
+	return s < DP_CT_TCP__COUNT ? ct_tcp_names[s] : "?";
+}
 
 const char *
 dp_proto_drop_name(unsigned i)
@@ -399,6 +467,39 @@ validate_batch(const struct msg_desc *d, const void *body, size_t body_len,
 	return 0;
 }
 
+/* LB_POOL_SET and LB_STATS_REPLY: a head with n_members, then items. */
+static int
+validate_lb(const struct msg_desc *d, const void *body, size_t body_len,
+	    char *err, size_t err_len)
+{
+	size_t item = d->size == sizeof(struct dp_lb_pool)
+			      ? sizeof(struct dp_lb_member)
+			      : sizeof(struct dp_lb_member_stats);
+	uint64_t want;
+	uint32_t n;
+
+	if (body_len < d->size) {
+		snprintf(err, err_len,
+			 "%s: body of %zu bytes shorter than its %u-byte head",
+			 d->name, body_len, d->size);
+		return -EINVAL;
+	}
+	memcpy(&n, (const uint8_t *)body + 4, sizeof(n));
+	if (n > DP_LB_MEMBERS_MAX) {
+		snprintf(err, err_len, "%s: %u members over the maximum %u",
+			 d->name, n, (unsigned)DP_LB_MEMBERS_MAX);
+		return -EINVAL;
+	}
+	want = d->size + (uint64_t)n * item;
+	if (body_len != want) {
+		snprintf(err, err_len,
+			 "%s: body of %zu bytes, %u members imply %llu",
+			 d->name, body_len, n, (unsigned long long)want);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 static int
 validate_packet(const struct msg_desc *d, const void *body, size_t body_len,
 		char *err, size_t err_len)
@@ -514,6 +615,8 @@ dp_proto_validate(const struct dp_msg_hdr *hdr, const void *body, char *err,
 		return validate_packet(d, body, body_len, err, err_len);
 	case BODY_TRACE:
 		return validate_trace(d, body, body_len, err, err_len);
+	case BODY_LB:
+		return validate_lb(d, body, body_len, err, err_len);
 	}
 	if (hdr->type == DP_MSG_STATS) {
 		memcpy(&n,

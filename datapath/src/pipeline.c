@@ -26,6 +26,9 @@
 #include <string.h>
 #include <time.h>
 
+#include "pl_ct.h"
+#include "pl_esp.h"
+#include "pl_lb.h"
 #include "pl_int.h"
 #include "pl_parse.h"
 
@@ -72,6 +75,13 @@ static const char *const drop_names[DP_DROP__COUNT] = {
 	[DP_DROP_BAD_VLAN] = "bad_vlan",
 	[DP_DROP_BAD_VXLAN] = "bad_vxlan",
 	[DP_DROP_BAD_ARP] = "bad_arp",
+	[DP_DROP_ESP_NO_SA] = "esp_no_sa",
+	[DP_DROP_ESP_REPLAY] = "esp_replay",
+	[DP_DROP_ESP_AUTH] = "esp_auth",
+	[DP_DROP_ESP_BAD] = "esp_bad",
+	[DP_DROP_ESP_SEQ] = "esp_seq",
+	[DP_DROP_ESP_NO_ROOM] = "esp_no_room",
+	[DP_DROP_LB_NO_MEMBER] = "lb_no_member",
 };
 
 const char *
@@ -488,6 +498,12 @@ dp_pipeline_create(const struct dp_pipeline_config *cfg,
 		cfg->cache_entries ? cfg->cache_entries : PL_CACHE_DEFAULT;
 	pl->rules_max = cfg->rules_max;
 	pl->version = 1;
+	rc = pl_ct_create(cfg->ct_max ? cfg->ct_max : DP_CT_MAX_DEFAULT,
+			  &pl->ct);
+	if (rc < 0) {
+		free(pl);
+		return rc;
+	}
 	rc = -ENOMEM;
 	for (w = 0; w < pl->n_workers; w++) {
 		pl->ctr[w] = calloc(PL_CTR_CHUNKS_MAX, sizeof(*pl->ctr[w]));
@@ -523,6 +539,7 @@ err_state:
 err_ctr:
 	for (w = 0; w < pl->n_workers; w++)
 		free(pl->ctr[w]);
+	pl_ct_destroy(pl->ct);
 	free(pl);
 	return rc;
 }
@@ -570,6 +587,9 @@ dp_pipeline_destroy(struct dp_pipeline *pl)
 	}
 	if (pl->txn != NULL)
 		txn_free(pl->txn);
+	pl_esp_destroy(pl);
+	pl_lb_destroy(pl);
+	pl_ct_destroy(pl->ct);
 	for (b = pl->queue; b != NULL; b = next) {
 		next = b->next;
 		batch_free(b);
@@ -668,6 +688,18 @@ rule_build(struct dp_pipeline *pl, const struct dp_rule *dr, unsigned n_actions,
 			r->goto_table = (uint8_t)r->acts[i].u.table;
 		if (r->acts[i].type == DP_ACT_VXLAN_DECAP)
 			r->flags |= PL_RF_DECAP;
+		if (r->acts[i].type == DP_ACT_CT) {
+			r->goto_table = r->acts[i].u.ct.table;
+			r->flags |= PL_RF_DECAP;
+		}
+		if (r->acts[i].type == DP_ACT_ESP_DECRYPT) {
+			r->goto_table = r->acts[i].u.esp.table;
+			r->flags |= PL_RF_DECAP;
+		}
+		if (r->acts[i].type == DP_ACT_LB_SELECT) {
+			r->goto_table = r->acts[i].u.lb.table;
+			r->flags |= PL_RF_DECAP;
+		}
 	}
 	if (n_actions == 0 ||
 	    (n_actions == 1 && r->acts[0].type == DP_ACT_DROP)) {

@@ -23,6 +23,7 @@
 #include <stdint.h>
 
 #include "dp_flow.h"
+#include "dp_proto.h"
 
 /*
  * A packet as the pipeline sees it. The backend fills data, len, headroom,
@@ -48,20 +49,27 @@ enum dp_drop_reason {
 	DP_DROP_TRUNC_ETH, /* shorter than an Ethernet header */
 	DP_DROP_TRUNC_VLAN,
 	DP_DROP_TRUNC_ARP,
-	DP_DROP_BAD_IPV4,   /* truncated, bad version/IHL/total length */
-	DP_DROP_BAD_IPV6,   /* truncated, bad payload length, ext chain */
-	DP_DROP_TRUNC_L4,   /* TCP/UDP/ICMP header cut short */
-	DP_DROP_BAD_TCP,    /* data offset < 5 or past the packet */
-	DP_DROP_TTL,	    /* dec_ttl reached zero */
-	DP_DROP_NO_ROOM,    /* push/encap without headroom */
-	DP_DROP_NO_PORT,    /* output to a port that does not exist */
-	DP_DROP_CLONE_FAIL, /* no buffer to copy a multi-output packet */
-	DP_DROP_PUNT_FULL,  /* controller ring full */
-	DP_DROP_TX_FULL,    /* port's tx queue full */
-	DP_DROP_LOOP,	    /* goto depth exceeded */
-	DP_DROP_BAD_VLAN,   /* stacked tags (802.1ad / QinQ): unsupported */
-	DP_DROP_BAD_VXLAN,  /* vxlan_decap on a frame that is not VXLAN */
-	DP_DROP_BAD_ARP,    /* arp_reply on a frame that is not a request */
+	DP_DROP_BAD_IPV4,     /* truncated, bad version/IHL/total length */
+	DP_DROP_BAD_IPV6,     /* truncated, bad payload length, ext chain */
+	DP_DROP_TRUNC_L4,     /* TCP/UDP/ICMP header cut short */
+	DP_DROP_BAD_TCP,      /* data offset < 5 or past the packet */
+	DP_DROP_TTL,	      /* dec_ttl reached zero */
+	DP_DROP_NO_ROOM,      /* push/encap without headroom */
+	DP_DROP_NO_PORT,      /* output to a port that does not exist */
+	DP_DROP_CLONE_FAIL,   /* no buffer to copy a multi-output packet */
+	DP_DROP_PUNT_FULL,    /* controller ring full */
+	DP_DROP_TX_FULL,      /* port's tx queue full */
+	DP_DROP_LOOP,	      /* goto depth exceeded */
+	DP_DROP_BAD_VLAN,     /* stacked tags (802.1ad / QinQ): unsupported */
+	DP_DROP_BAD_VXLAN,    /* vxlan_decap on a frame that is not VXLAN */
+	DP_DROP_BAD_ARP,      /* arp_reply on a frame that is not a request */
+	DP_DROP_ESP_NO_SA,    /* esp_*: no such SA (id or inbound SPI) */
+	DP_DROP_ESP_REPLAY,   /* esp_decrypt: duplicate or too old */
+	DP_DROP_ESP_AUTH,     /* esp_decrypt: ICV mismatch */
+	DP_DROP_ESP_BAD,      /* esp_decrypt: padding, next header, length */
+	DP_DROP_ESP_SEQ,      /* esp_encrypt: sequence numbers exhausted */
+	DP_DROP_ESP_NO_ROOM,  /* esp_encrypt: head/tailroom or size */
+	DP_DROP_LB_NO_MEMBER, /* lb_select: no pool, or no member up */
 	DP_DROP__COUNT
 };
 
@@ -104,7 +112,11 @@ struct dp_pipeline_config {
 	unsigned n_workers;	/* 1 .. DP_WORKERS_MAX */
 	unsigned cache_entries; /* per worker, power of two; 0 default */
 	unsigned rules_max;	/* 0: no limit but memory */
+	unsigned ct_max;	/* tracked connections; 0: DP_CT_MAX_DEFAULT */
 };
+
+/* Connection table size when none is given (docs/conntrack.md). */
+enum { DP_CT_MAX_DEFAULT = 1u << 20, DP_CT_MAX_MAX = 1u << 28 };
 
 /* Create an empty pipeline (every table empty: every packet misses). */
 int dp_pipeline_create(const struct dp_pipeline_config *cfg,
@@ -156,6 +168,25 @@ void dp_pipeline_cache_stats(struct dp_pipeline *pl,
 /* Drop counters summed over workers, indexed by enum dp_drop_reason. */
 void dp_pipeline_drop_stats(struct dp_pipeline *pl,
 			    uint64_t out[DP_DROP__COUNT]);
+
+/*
+ * Connection tracking (the ct action; pl_ct.c). Control thread only; the
+ * table is shared by all workers and these calls take its bucket locks
+ * briefly, so workers keep running.
+ *   stats: counters summed over workers (commit_rate since the last call).
+ *   flush: remove every connection of zone (DP_CT_ZONE_ALL: all); returns
+ *          how many were removed.
+ *   dump:  visit the connections of zone (or all); fn's non-zero return
+ *          stops the walk and is returned.
+ *   sweep: reclaim expired connections (the control thread calls it when
+ *          no worker runs; workers sweep from dp_worker_quiescent()).
+ */
+void dp_pipeline_ct_stats(struct dp_pipeline *pl, struct dp_ct_stats *out);
+uint64_t dp_pipeline_ct_flush(struct dp_pipeline *pl, uint32_t zone);
+typedef int (*dp_ct_visit_fn)(const struct dp_ct_entry *e, void *arg);
+int dp_pipeline_ct_dump(struct dp_pipeline *pl, uint32_t zone,
+			dp_ct_visit_fn fn, void *arg);
+void dp_pipeline_ct_sweep(struct dp_pipeline *pl);
 
 /*
  * Trace: run one frame through the tables without a cache and without

@@ -598,6 +598,119 @@ test_arp_reply(void **state)
 	tu_teardown(&t);
 }
 
+/* Build an NS from fe80::1 for target fd00::1 (to its solicited-node
+ * group), with the source link-layer option when has_sll. */
+static size_t
+nd_ns_frame(uint8_t *b, bool has_sll, uint8_t hop, const uint8_t *src6)
+{
+	static const uint8_t target[16] = {0xfd, 0, 0, 0, 0, 0, 0, 0,
+					   0,	 0, 0, 0, 0, 0, 0, 1};
+	static const uint8_t snm[16] = {0xff, 2, 0, 0, 0,    0, 0, 0,
+					0,    0, 0, 1, 0xff, 0, 0, 1};
+	struct tu_frame f;
+	uint8_t *ip = b + 14, *icmp = b + 54;
+	size_t len;
+
+	memset(&f, 0, sizeof(f));
+	memcpy(f.dst, (const uint8_t[6]){0x33, 0x33, 0xff, 0, 0, 1}, 6);
+	memcpy(f.src, (const uint8_t[6]){2, 0, 0, 0, 0, 7}, 6);
+	f.eth_type = 0x86dd;
+	f.proto = 58;
+	f.sport = 135;
+	f.ttl = hop;
+	f.payload = has_sll ? 24 : 16;
+	memcpy(f.src6, src6, 16);
+	memcpy(f.dst6, snm, 16);
+	len = tu_build(&f, b);
+	memcpy(icmp + 8, target, 16);
+	if (has_sll) {
+		icmp[24] = 1;
+		icmp[25] = 1;
+		memcpy(icmp + 26, f.src, 6);
+	}
+	tu_put16(icmp + 2, 0);
+	tu_put16(icmp + 2, tu_fold(tu_sum(icmp, len - 54,
+					  tu_pseudo(ip, true, 58,
+						    (uint32_t)(len - 54)))));
+	return len;
+}
+
+static void
+test_nd_reply(void **state)
+{
+	static const uint8_t mac[6] = {0x02, 0xaa, 0, 0, 0, 0x0a};
+	static const uint8_t ll[16] = {0xfe, 0x80, 0, 0, 0, 0, 0, 0,
+				       0,    0,	   0, 0, 0, 0, 0, 1};
+	static const uint8_t unspec[16];
+	struct dp_rule r;
+	uint8_t req[128], want[128];
+	const uint8_t *o;
+	size_t len;
+	struct tu t;
+	uint64_t d[DP_DROP__COUNT];
+
+	(void)state;
+	/* The advertisement, by hand: RFC 4861 4.4 and 7.2.4. */
+	memset(want, 0, sizeof(want));
+	memcpy(want, (const uint8_t[6]){2, 0, 0, 0, 0, 7}, 6);
+	memcpy(want + 6, mac, 6);
+	tu_put16(want + 12, 0x86dd);
+	want[14] = 0x60;
+	tu_put16(want + 18, 32);
+	want[20] = 58;
+	want[21] = 255;
+	want[22] = 0xfd;
+	want[37] = 1;
+	memcpy(want + 38, ll, 16);
+	want[54] = 136;
+	want[58] = 0xe0; /* router, solicited, override */
+	memcpy(want + 62, want + 22, 16);
+	want[78] = 2;
+	want[79] = 1;
+	memcpy(want + 80, mac, 6);
+	tu_put16(want + 56,
+		 tu_fold(tu_sum(want + 54, 32,
+				tu_pseudo(want + 14, true, 58, 32))));
+
+	tu_rule(&r, 0, 1, 0);
+	tu_act(&r, DP_ACT_ND_REPLY);
+	memcpy(r.actions[0].u.mac, mac, 6);
+	out_act(&r, DP_PORT_IN_PORT);
+	one_rule(&t, &r);
+	for (int sll = 0; sll < 2; sll++) {
+		len = nd_ns_frame(req, sll, 255, ll);
+		assert_int_equal(len, sll ? 86 : 78);
+		tu_run(&t, req, (uint32_t)len, 4);
+		assert_int_equal(t.out.n_tx, 1);
+		assert_int_equal(t.out.tx_port[0], 4);
+		assert_int_equal(t.out.tx[0]->len, 86);
+		o = t.out.tx[0]->data;
+		assert_memory_equal(o, want, 86);
+		/* The checksum verifies over the pseudo-header. */
+		assert_int_equal(
+			tu_fold(tu_sum(o + 54, 32,
+				       tu_pseudo(o + 14, true, 58, 32))),
+			0);
+	}
+	/* Not answered: DAD (source ::), hop limit not 255, an NA. */
+	len = nd_ns_frame(req, true, 255, unspec);
+	tu_run(&t, req, (uint32_t)len, 4);
+	assert_int_equal(t.out.n_drop, 1);
+	len = nd_ns_frame(req, true, 64, ll);
+	tu_run(&t, req, (uint32_t)len, 4);
+	assert_int_equal(t.out.n_drop, 1);
+	tu_run(&t, want, 86, 4);
+	assert_int_equal(t.out.n_drop, 1);
+	/* Truncated NS: 8 bytes of ICMPv6 only. */
+	len = nd_ns_frame(req, false, 255, ll);
+	tu_put16(req + 18, 8);
+	tu_run(&t, req, 62, 4);
+	assert_int_equal(t.out.n_drop, 1);
+	dp_pipeline_drop_stats(t.pl, d);
+	assert_int_equal(d[DP_DROP_BAD_ARP], 4);
+	tu_teardown(&t);
+}
+
 static void
 test_trace_frame(void **state)
 {
@@ -658,6 +771,7 @@ main(void)
 		cmocka_unit_test(test_dec_ttl),
 		cmocka_unit_test(test_vxlan),
 		cmocka_unit_test(test_arp_reply),
+		cmocka_unit_test(test_nd_reply),
 		cmocka_unit_test(test_trace_frame),
 	};
 

@@ -4,7 +4,8 @@
  * alone (no I/O): synthetic 64-byte UDP frames in memory go through
  * dp_worker_process() in bursts of DP_BURST.
  *
- *   dp-pipeline-bench --case simple|l3-1|l3-100k|exact-100k --packets N
+ *   dp-pipeline-bench --case simple|l3-1|l3-100k|exact-100k|ct-snat-100k
+ *                     --packets N
  *   dp-pipeline-bench --install N
  *
  * A case prints "case=NAME packets=N ns_per_pkt=X mpps=Y" (set-up and one
@@ -13,6 +14,13 @@
  * other load on the machine inflates them less. The
  * timed loop is bench_run(), so instructions per packet are
  *   valgrind --tool=callgrind --toggle-collect=bench_run ... / N.
+ * ct-snat-100k sends 100k flows through ct(commit,nat(src=8 addresses))
+ * and an output in the table after it; the rewritten frames are copied
+ * back from templates before each packet, as a NIC delivers fresh ones,
+ * and the cache has 1M entries (a flow takes two: before and after ct).
+ * --ct-fill N commits N new UDP connections (one packet each, ct_max N,
+ * no NAT) and prints commits per second of CPU time and the resident
+ * bytes per connection.
  * --install times one transaction of N exact rules (add + commit) and a
  * one-rule change on top, and prints the resident bytes per rule.
  */
@@ -31,6 +39,7 @@ struct bench {
 	struct dp_pipeline *pl;
 	struct dp_worker *w;
 	uint8_t *pool;
+	uint8_t *tmpl; /* ct-snat: original frames, BENCH_LEN each */
 	unsigned n_flows;
 };
 
@@ -145,6 +154,9 @@ setup_case(struct bench *b, const char *name)
 
 	if (strcmp(name, "l3-100k") == 0) {
 		n_flows = 100000;
+	} else if (strcmp(name, "ct-snat-100k") == 0) {
+		n_flows = 100000;
+		n_rules = 2;
 	} else if (strcmp(name, "exact-100k") == 0) {
 		n_flows = 100000;
 		n_rules = 100000;
@@ -165,7 +177,23 @@ setup_case(struct bench *b, const char *name)
 			continue;
 		r->match.eth_type = htons(0x0800);
 		r->mask.eth_type = 0xffff;
-		if (strcmp(name, "exact-100k") == 0) {
+		if (strcmp(name, "ct-snat-100k") == 0) {
+			struct dp_act_ct *ct = &r->actions[0].u.ct;
+
+			r->actions[0].type = DP_ACT_CT;
+			ct->zone = 1;
+			ct->flags = DP_CT_COMMIT | DP_CT_NAT;
+			ct->nat_kind = DP_NAT_SRC;
+			ct->nat_min = htonl(0xcb007101);
+			ct->nat_max = htonl(0xcb007108);
+			ct->table = 1;
+			if (i == 1) {
+				rule_init(r, 100);
+				r->table = 1;
+				r->match.ct_state = DP_CS_TRK;
+				r->mask.ct_state = DP_CS_TRK | DP_CS_INV;
+			}
+		} else if (strcmp(name, "exact-100k") == 0) {
 			r->match.nw_src = flow_src(i);
 			r->mask.nw_src = UINT32_MAX;
 		} else {
@@ -190,6 +218,15 @@ setup_case(struct bench *b, const char *name)
 
 		frame_build(b->pool + (size_t)i * BENCH_SLOT + BENCH_ROOM,
 			    flow_src(fl), (uint16_t)(1024 + fl % 50000));
+	}
+	if (strcmp(name, "ct-snat-100k") == 0) {
+		b->tmpl = malloc((size_t)n_flows * BENCH_LEN);
+		if (b->tmpl == NULL)
+			return -ENOMEM;
+		for (unsigned i = 0; i < n_flows; i++)
+			memcpy(b->tmpl + (size_t)i * BENCH_LEN,
+			       b->pool + (size_t)i * BENCH_SLOT + BENCH_ROOM,
+			       BENCH_LEN);
 	}
 	return 0;
 }
@@ -216,6 +253,10 @@ bench_run(struct bench *b, uint64_t n)
 		for (unsigned i = 0; i < k; i++) {
 			uint8_t *s = b->pool + (size_t)f * BENCH_SLOT;
 
+			if (b->tmpl != NULL)
+				memcpy(s + BENCH_ROOM,
+				       b->tmpl + (size_t)f * BENCH_LEN,
+				       BENCH_LEN);
 			pk[i].data = s + BENCH_ROOM;
 			pk[i].len = BENCH_LEN;
 			pk[i].headroom = BENCH_ROOM;
@@ -241,6 +282,9 @@ run_case(const char *name, uint64_t n)
 	int rc;
 
 	memset(&b, 0, sizeof(b));
+	/* ct: two cache entries a flow (before and after ct). */
+	if (strcmp(name, "ct-snat-100k") == 0)
+		cfg.cache_entries = 1u << 20;
 	t0 = now_s();
 	rc = dp_pipeline_create(&cfg, &b.pl);
 	if (rc < 0)
@@ -277,6 +321,7 @@ out:
 	dp_worker_destroy(b.w);
 	dp_pipeline_destroy(b.pl);
 	free(b.pool);
+	free(b.tmpl);
 	return rc;
 }
 
@@ -326,12 +371,86 @@ out:
 	return rc;
 }
 
+/* N connections committed: rate and resident bytes per connection. */
+static int
+run_ct_fill(unsigned n)
+{
+	struct dp_pipeline_config cfg = {
+		.n_workers = 1, .cache_entries = 1024, .ct_max = n};
+	struct dp_packet pk[DP_BURST], *pp[DP_BURST];
+	static struct dp_burst_out out;
+	struct dp_ct_stats st;
+	struct dp_rule r[2];
+	struct bench b;
+	long rss0, rss1;
+	double c0, c1;
+	int rc;
+
+	memset(&b, 0, sizeof(b));
+	rc = dp_pipeline_create(&cfg, &b.pl);
+	if (rc < 0)
+		return rc;
+	rc = dp_worker_create(b.pl, 0, NULL, &b.w);
+	if (rc < 0)
+		goto out;
+	rule_init(&r[0], 1);
+	r[0].actions[0].type = DP_ACT_CT;
+	r[0].actions[0].u.ct.zone = 1;
+	r[0].actions[0].u.ct.flags = DP_CT_COMMIT;
+	r[0].actions[0].u.ct.table = 1;
+	rule_init(&r[1], 1);
+	r[1].table = 1;
+	rc = install(b.pl, r, 2);
+	if (rc < 0)
+		goto out;
+	b.pool = malloc((size_t)n * BENCH_LEN);
+	rc = -ENOMEM;
+	if (b.pool == NULL)
+		goto out;
+	for (unsigned i = 0; i < n; i++)
+		frame_build(b.pool + (size_t)i * BENCH_LEN,
+			    htonl(0x0a000000u + (i >> 4)),
+			    (uint16_t)(1024 + (i & 15)));
+	rss0 = rss_bytes();
+	c0 = cpu_s();
+	for (unsigned i = 0; i < n; i += DP_BURST) {
+		unsigned k = n - i < DP_BURST ? n - i : DP_BURST;
+
+		for (unsigned j = 0; j < k; j++) {
+			pk[j].data = b.pool + (size_t)(i + j) * BENCH_LEN;
+			pk[j].len = BENCH_LEN;
+			pk[j].headroom = 0;
+			pk[j].tailroom = 0;
+			pk[j].in_port = 1;
+			pp[j] = &pk[j];
+		}
+		dp_worker_process(b.w, pp, k, &out);
+	}
+	c1 = cpu_s();
+	rss1 = rss_bytes();
+	dp_pipeline_ct_stats(b.pl, &st);
+	printf("ct_fill=%u entries=%llu full=%llu commits_per_s=%.0f "
+	       "rss_mb=%.1f bytes_per_conn=%.1f reserved_mb=%.1f\n",
+	       n, (unsigned long long)st.entries,
+	       (unsigned long long)st.invalid[DP_CT_INV_FULL],
+	       (double)st.commits / (c1 - c0),
+	       (double)(rss1 - rss0) / 1048576.0,
+	       st.entries ? (double)(rss1 - rss0) / (double)st.entries : 0.0,
+	       (double)st.mem_bytes / 1048576.0);
+	rc = 0;
+out:
+	dp_worker_destroy(b.w);
+	dp_pipeline_destroy(b.pl);
+	free(b.pool);
+	return rc;
+}
+
 int
 main(int argc, char **argv)
 {
 	const char *name = "simple";
 	uint64_t n = 10000000;
-	long install_n = -1;
+	long install_n = -1, fill_n = -1;
 	int rc;
 
 	for (int i = 1; i < argc; i++) {
@@ -341,16 +460,21 @@ main(int argc, char **argv)
 			n = strtoull(argv[++i], NULL, 10);
 		else if (strcmp(argv[i], "--install") == 0 && i + 1 < argc)
 			install_n = strtol(argv[++i], NULL, 10);
+		else if (strcmp(argv[i], "--ct-fill") == 0 && i + 1 < argc)
+			fill_n = strtol(argv[++i], NULL, 10);
 		else {
 			fprintf(stderr,
 				"usage: %s [--case simple|l3-1|l3-100k|"
-				"exact-100k] [--packets N] [--install N]\n",
+				"exact-100k|ct-snat-100k] [--packets N] "
+				"[--install N] [--ct-fill N]\n",
 				argv[0]);
 			return 2;
 		}
 	}
 	if (install_n > 0)
 		rc = run_install((unsigned)install_n);
+	else if (fill_n > 0)
+		rc = run_ct_fill((unsigned)fill_n);
 	else
 		rc = run_case(name, n);
 	if (rc < 0) {

@@ -4,12 +4,14 @@
  * pipeline behind it. Each input is a frame: it is traced, then run
  * through a worker on one of three ingress ports whose rules exercise
  * every packet action (set_field with checksums, dec_ttl, VLAN push/pop,
- * VXLAN encap and decap, ARP reply, clones, punt). Seeds are under
+ * VXLAN encap and decap, ARP reply, clones, punt; lb_select on port 4
+ * and its replies through ct(nat) on port 5). Seeds are under
  * fuzz-corpus/parse/ (gen_parse_cases.py).
  */
 #include <stdint.h>
 #include <stdlib.h>
 
+#include "pl_lb.h"
 #include "pl_test_util.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -31,8 +33,11 @@ set_act(struct dp_rule *r, enum dp_field f, uint32_t v)
 static void
 fuzz_init(void)
 {
-	struct dp_rule r[6];
+	struct dp_rule r[9];
+	struct dp_lb_member m[3];
+	struct dp_lb_pool p;
 	struct dp_action *a;
+	char err[256];
 
 	if (tu_setup(&fz, 256, 0) < 0)
 		abort();
@@ -73,7 +78,37 @@ fuzz_init(void)
 	tu_rule(&r[5], 2, 5, 6);
 	r[5].mask.tun_id = UINT32_MAX;
 	r[5].match.tun_id = 5001;
-	if (tu_install(fz.pl, r, 6) < 0)
+	/* lb_select: port 4 to pool 1, replies on port 5, table 3 out. */
+	tu_rule(&r[6], 0, 10, 0);
+	r[6].mask.in_port = UINT32_MAX;
+	r[6].match.in_port = 4;
+	a = tu_act(&r[6], DP_ACT_LB_SELECT);
+	a->u.lb.pool = 1;
+	a->u.lb.zone = 9;
+	a->u.lb.table = 3;
+	tu_rule(&r[7], 0, 10, 0);
+	r[7].mask.in_port = UINT32_MAX;
+	r[7].match.in_port = 5;
+	a = tu_act(&r[7], DP_ACT_CT);
+	a->u.ct.zone = 9;
+	a->u.ct.flags = DP_CT_NAT;
+	a->u.ct.table = 3;
+	tu_rule(&r[8], 3, 1, 7);
+	if (tu_install(fz.pl, r, 9) < 0)
+		abort();
+	memset(&p, 0, sizeof(p));
+	memset(m, 0, sizeof(m));
+	p.id = 1;
+	p.alg = DP_LB_SOURCE_IP_PORT;
+	p.src_addr = htonl(0xc0a80101);
+	p.n_members = 3;
+	for (unsigned i = 0; i < 3; i++) {
+		m[i].addr = htonl(0xc0a8010a + i);
+		m[i].port = htons(8080);
+		m[i].weight = (uint16_t)(i + 1);
+		m[i].flags = DP_LB_M_UP;
+	}
+	if (dp_pipeline_lb_set(fz.pl, &p, m, err, sizeof(err)) < 0)
 		abort();
 }
 
@@ -85,7 +120,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size > 4096)
 		return 0;
 	(void)dp_pipeline_trace(fz.pl, data, (uint32_t)size, 1, fz_trace);
-	for (uint32_t port = 1; port <= 3; port++)
+	for (uint32_t port = 1; port <= 5; port++)
 		tu_run(&fz, data, (uint32_t)size, port);
 	tu_out_free(&fz.out);
 	return 0;

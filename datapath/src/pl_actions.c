@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * pl_actions.c: the actions that rewrite a packet (set_field, push/pop
- * VLAN, dec_ttl, VXLAN encap/decap, ARP reply). Each one changes the
+ * VLAN, dec_ttl, VXLAN encap/decap, ARP reply, ND reply). Each one changes the
  * frame and the flow key together, so later tables see the new fields.
  * Outputs, punts, drops and goto_table are the executor's (pl_worker.c).
  *
@@ -288,6 +288,76 @@ arp_reply(struct pl_pctx *c, const uint8_t *mac)
 	return 0;
 }
 
+enum { PL_NS_LEN = 24, PL_NA_LEN = 32 }; /* ICMPv6 bytes, RFC 4861 4.3/4.4 */
+
+/*
+ * RFC 4861 7.2.4: answer a neighbour solicitation with the solicited
+ * advertisement for its target from mac (router, solicited and override
+ * flags; the target link-layer address option). Only a valid NS is
+ * answered (7.1.1: hop limit 255, code 0, ICMPv6 right after the IPv6
+ * header, at least 24 bytes, target not multicast); a DAD probe (source
+ * ::) is not answered, so that a duplicate address stays detectable.
+ * Other frames are dropped as DP_DROP_BAD_ARP (the responders' reason).
+ * The frame becomes 14 (+4) + 40 + 32 bytes; the tailroom covers an NS
+ * that had no source link-layer option.
+ */
+static int
+nd_reply(struct pl_pctx *c, const uint8_t *mac)
+{
+	static const uint8_t unspec[16];
+	struct dp_packet *p = c->pkt;
+	uint8_t *d = p->data, *ip = d + c->m.l3_off, *icmp = ip + 40;
+	uint32_t sum = 0, need = c->m.l3_off + 40 + PL_NA_LEN;
+	uint8_t target[16], src[16], smac[6];
+
+	if (c->m.l3 != PL_L3_IPV6 || c->m.l4_off != c->m.l3_off + 40 ||
+	    ip[6] != 58 || ip[7] != 255 ||
+	    c->m.l3_end < c->m.l4_off + PL_NS_LEN || icmp[0] != 135 ||
+	    icmp[1] != 0 || icmp[8] == 0xff || memcmp(ip + 8, unspec, 16) == 0)
+		return DP_DROP_BAD_ARP;
+	if (need > p->len + p->tailroom)
+		return DP_DROP_NO_ROOM;
+	memcpy(target, icmp + 8, 16);
+	memcpy(src, ip + 8, 16);
+	memcpy(smac, d + 6, 6);
+	/* Ethernet: back to the sender, from mac (a VLAN tag stays). */
+	memcpy(d, smac, 6);
+	memcpy(d + 6, mac, 6);
+	/* IPv6: target -> solicitor, hop limit 255, payload 32. */
+	st16(ip + 4, htons(PL_NA_LEN));
+	ip[7] = 255;
+	memcpy(ip + 8, target, 16);
+	memcpy(ip + 24, src, 16);
+	/* ICMPv6 NA: type 136, R|S|O, target, option 2 (target MAC). */
+	memset(icmp, 0, PL_NA_LEN);
+	icmp[0] = 136;
+	icmp[4] = 0xe0;
+	memcpy(icmp + 8, target, 16);
+	icmp[24] = 2;
+	icmp[25] = 1;
+	memcpy(icmp + 26, mac, 6);
+	for (unsigned i = 0; i < 32; i += 2) /* pseudo-header addresses */
+		sum += pl_ld16(ip + 8 + i);
+	sum += htons(PL_NA_LEN) + htons(58);
+	for (unsigned i = 0; i < PL_NA_LEN; i += 2)
+		sum += pl_ld16(icmp + i);
+	st16(icmp + 2, (uint16_t)~csum_fold(csum_fold(sum)));
+	if (need > p->len)
+		p->tailroom = (uint16_t)(p->tailroom - (need - p->len));
+	else
+		p->tailroom = (uint16_t)(p->tailroom + (p->len - need));
+	p->len = need;
+	c->m.l3_end = need;
+	memcpy(c->key.eth_dst, d, 6);
+	memcpy(c->key.eth_src, mac, 6);
+	memcpy(c->key.ipv6_src, target, 16);
+	memcpy(c->key.ipv6_dst, src, 16);
+	c->key.tp_src = htons(136);
+	c->key.tp_dst = 0;
+	c->key.nw_ttl = 255;
+	return 0;
+}
+
 /* Reparse after encap/decap, keeping the fields the frame does not hold. */
 static int
 reparse(struct pl_pctx *c)
@@ -376,6 +446,42 @@ vxlan_decap(struct pl_pctx *c)
 	return reparse(c);
 }
 
+void
+pl_act_meta(struct pl_pctx *c)
+{
+	if (c->m_stale) {
+		(void)pl_parse(c->pkt->data, c->pkt->len, 0, NULL, &c->m,
+			       false);
+		c->m_stale = 0;
+	}
+}
+
+void
+pl_act_set_ipv4(struct pl_pctx *c, bool is_dst, uint32_t addr)
+{
+	ipv4_set32(c, is_dst ? 16 : 12, (const uint8_t *)&addr);
+	if (is_dst)
+		c->key.nw_dst = addr;
+	else
+		c->key.nw_src = addr;
+}
+
+void
+pl_act_set_port(struct pl_pctx *c, bool is_dst, uint16_t port)
+{
+	set_port(c, is_dst ? 2 : 0, (const uint8_t *)&port);
+	if (is_dst)
+		c->key.tp_dst = port;
+	else
+		c->key.tp_src = port;
+}
+
+uint16_t
+pl_csum_replace(uint16_t hc, const uint8_t *old, const uint8_t *new, size_t n)
+{
+	return csum_replace(hc, old, new, n);
+}
+
 bool
 pl_act_is_modifying(const struct dp_action *a)
 {
@@ -400,6 +506,7 @@ pl_act_is_modifying(const struct dp_action *a)
 	case DP_ACT_VXLAN_ENCAP:
 	case DP_ACT_VXLAN_DECAP:
 	case DP_ACT_ARP_REPLY:
+	case DP_ACT_ND_REPLY:
 		return true;
 	default:
 		return false;
@@ -435,6 +542,8 @@ pl_act_apply(struct pl_pctx *c, const struct dp_action *a)
 		return vxlan_decap(c);
 	case DP_ACT_ARP_REPLY:
 		return arp_reply(c, a->u.mac);
+	case DP_ACT_ND_REPLY:
+		return nd_reply(c, a->u.mac);
 	default:
 		return 0;
 	}

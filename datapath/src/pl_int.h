@@ -62,7 +62,9 @@ struct pl_ctr {
 
 enum pl_rule_flag {
 	PL_RF_SIMPLE = 0x01, /* no action, drop, or one output to a port */
-	PL_RF_DECAP = 0x02,  /* has vxlan_decap: ends a cache segment */
+	PL_RF_DECAP = 0x02,  /* ends a cache segment: vxlan_decap, or a
+			      * stateful action (ct, esp_decrypt) whose
+			      * table is in goto_table */
 };
 
 /*
@@ -199,6 +201,7 @@ struct pl_pctx {
 			  * 0xfe one simple rule (simple_*) */
 	uint8_t m_stale; /* m not filled: pl_act_apply() fills it first */
 	uint32_t simple_out;
+	uint32_t ct_stamp; /* pl_ct.c: last ct lookup of this packet, 0 none */
 	struct pl_ctr *simple_ct;
 	struct pl_centry *cand; /* cache entry whose signature matched */
 	struct pl_rule *seg[PL_SEG_MAX];
@@ -308,6 +311,9 @@ struct dp_pipeline {
 	struct pl_batch *queue; /* batches awaiting a grace period */
 	bool is_stopping;
 	bool has_reclaimer;
+	struct pl_esp *esp; /* RCU: ESP SAs (pl_esp.c), NULL until the first */
+	struct pl_ct *ct;   /* connection table (pl_ct.c), shared */
+	struct pl_lb *lb;   /* RCU: LB pools (pl_lb.c), NULL until the first */
 };
 
 /* Hash helpers. */
@@ -474,8 +480,16 @@ pl_key_eq_packed(const struct pl_centry *e, const struct dp_key *key,
 {
 	const uint64_t *x = (const uint64_t *)key;
 	const uint64_t *kw = e->kw;
-	uint64_t d = (x[0] ^ kw[0]) | (x[2] ^ kw[1]) | (x[3] ^ kw[2]);
+	uint64_t d;
 
+	/* FULL packs words 0, 1, 2, ...: not the 0, 2, 3 of the others. */
+	if (shape == PL_SHAPE_FULL) {
+		d = 0;
+		for (unsigned i = 0; i < DP_KEY_WORDS; i++)
+			d |= x[i] ^ (i < 6 ? kw[i] : e->kx[i - 6]);
+		return d == 0;
+	}
+	d = (x[0] ^ kw[0]) | (x[2] ^ kw[1]) | (x[3] ^ kw[2]);
 	switch (shape) {
 	case PL_SHAPE_L2:
 		return d == 0;
@@ -532,6 +546,16 @@ void pl_gb_add(struct dp_pipeline *pl, void *p);
 /* pl_actions.c: packet rewrites; return 0 or enum dp_drop_reason. */
 int pl_act_apply(struct pl_pctx *c, const struct dp_action *a);
 bool pl_act_is_modifying(const struct dp_action *a);
+/*
+ * For NAT (pl_ct.c): fill c->m if stale; rewrite the IPv4 source or
+ * destination address, or the TCP/UDP port (network order), with the
+ * checksums and the key; RFC 1624 incremental checksum update.
+ */
+void pl_act_meta(struct pl_pctx *c);
+void pl_act_set_ipv4(struct pl_pctx *c, bool is_dst, uint32_t addr);
+void pl_act_set_port(struct pl_pctx *c, bool is_dst, uint16_t port);
+uint16_t pl_csum_replace(uint16_t hc, const uint8_t *old, const uint8_t *new,
+			 size_t n);
 
 /* pipeline.c: a rule as the control side sees it (no counters). */
 void pl_rule_export(const struct dp_pipeline *pl, const struct pl_rule *r,

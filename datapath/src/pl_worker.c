@@ -32,7 +32,10 @@
 #include <emmintrin.h>
 #endif
 
+#include "pl_ct.h"
+#include "pl_esp.h"
 #include "pl_int.h"
+#include "pl_lb.h"
 #include "pl_parse.h"
 
 /* Executor state of one packet walk. */
@@ -173,6 +176,34 @@ exec_rule(struct pl_exec *x, struct pl_pctx *c, const struct pl_rule *r)
 		case DP_ACT_DROP:
 			return DP_DROP_ACTION;
 		case DP_ACT_GOTO_TABLE:
+			break;
+		case DP_ACT_CT:
+			/* Last action; the walk goes on at its table. */
+			if (x->n_pend != 0 && (a->u.ct.flags & DP_CT_NAT))
+				pend_flush(x, c);
+			pl_ct_exec(x->pl->ct,
+				   x->w != NULL ? x->w->idx : PL_CT_CONTROL, c,
+				   &a->u.ct, x->tr != NULL);
+			break;
+		case DP_ACT_LB_SELECT:
+			/* Last action; translates, goes on at its table. */
+			if (x->n_pend != 0)
+				pend_flush(x, c);
+			rc = pl_lb_exec(
+				x->pl, x->w != NULL ? x->w->idx : PL_CT_CONTROL,
+				c, &a->u.lb, x->tr != NULL);
+			if (rc != 0)
+				return rc;
+			break;
+		case DP_ACT_ESP_ENCRYPT:
+		case DP_ACT_ESP_DECRYPT:
+			if (x->n_pend != 0)
+				pend_flush(x, c);
+			rc = a->type == DP_ACT_ESP_ENCRYPT
+				     ? pl_esp_encrypt(x->w, c, a->u.esp.sa)
+				     : pl_esp_decrypt(x->w, c);
+			if (rc != 0)
+				return rc;
 			break;
 		default:
 			if (x->n_pend != 0 && pl_act_is_modifying(a))
@@ -414,26 +445,42 @@ replay(struct pl_exec *x, struct pl_pctx *c, struct pl_rule *const *seg,
 	return -2;
 }
 
-/* The whole walk of one parsed packet. */
-static void
-run(struct pl_exec *x, struct pl_pctx *c)
+/*
+ * The first segment of a packet's walk (cached or resolved); -2 when the
+ * walk goes on (after ct or a decap) in table *t.
+ */
+static int
+run_first(struct pl_exec *x, struct pl_pctx *c, unsigned *t, unsigned *depth)
 {
-	unsigned t = 0, depth = 0;
-	int reason;
-
+	*t = 0;
+	*depth = 0;
 	x->n_pend = 0;
+	c->ct_stamp = 0;
 	if (c->n_seg != 0xff)
-		reason = replay(x, c, c->seg, c->n_seg, &t, &depth);
-	else
-		reason = resolve(x, c, &t, &depth, c->hash, c->shape);
+		return replay(x, c, c->seg, c->n_seg, t, depth);
+	return resolve(x, c, t, depth, c->hash, c->shape);
+}
+
+/*
+ * The rest of the walk from table t: each further segment is looked up
+ * by the FULL-shape key. h is the hash of the first such lookup and e0 a
+ * cache entry whose signature matched it (NULL: none known).
+ */
+static void
+run_rest(struct pl_exec *x, struct pl_pctx *c, unsigned t, unsigned depth,
+	 int reason, uint32_t h, struct pl_centry *e0)
+{
 	while (reason == -2) {
 		struct pl_centry *e = NULL;
-		uint32_t h = 0;
 
 		if (x->w != NULL) {
-			h = pl_hash_key(&c->key, PL_SHAPE_FULL, t);
-			e = cache_probe(x->w, &c->key, h, PL_SHAPE_FULL, t,
-					x->v);
+			if (e0 != NULL &&
+			    cache_entry_is(e0, &c->key, PL_SHAPE_FULL, t, x->v))
+				e = e0;
+			else
+				e = cache_probe(x->w, &c->key, h, PL_SHAPE_FULL,
+						t, x->v);
+			e0 = NULL;
 		}
 		if (e != NULL) {
 			struct pl_rule *seg[PL_SEG_MAX];
@@ -447,8 +494,23 @@ run(struct pl_exec *x, struct pl_pctx *c)
 				x->w->st.misses++;
 			reason = resolve(x, c, &t, &depth, h, PL_SHAPE_FULL);
 		}
+		if (reason == -2 && x->w != NULL)
+			h = pl_hash_key(&c->key, PL_SHAPE_FULL, t);
 	}
 	finish(x, c, reason);
+}
+
+/* The whole walk of one parsed packet. */
+static void
+run(struct pl_exec *x, struct pl_pctx *c)
+{
+	unsigned t, depth;
+	int reason = run_first(x, c, &t, &depth);
+	uint32_t h = 0;
+
+	if (reason == -2 && x->w != NULL)
+		h = pl_hash_key(&c->key, PL_SHAPE_FULL, t);
+	run_rest(x, c, t, depth, reason, h, NULL);
 }
 
 int
@@ -461,6 +523,7 @@ pl_trace_run(struct dp_pipeline *pl, struct pl_pctx *c, struct dp_trace *tr)
 	x.tr = tr;
 	x.v = pl->version;
 	c->n_seg = 0xff;
+	pl_ct_burst(pl->ct, PL_CT_CONTROL);
 	run(&x, c);
 	return 0;
 }
@@ -550,6 +613,40 @@ fast_burst(struct dp_worker *w, const struct pl_fast *f,
 }
 
 /*
+ * Hits whose segment ends in ct: prefetch each one's bucket group, then
+ * (the groups arriving meanwhile) its first connection, so the ct
+ * lookups of the run below find them in cache.
+ */
+static inline void
+ct_prefetch(struct dp_worker *w, unsigned k)
+{
+	struct pl_ct *ct = w->pl->ct;
+	uint32_t h[DP_BURST];
+	unsigned n_ct = 0;
+
+	for (unsigned j = 0; j < k; j++) {
+		const struct pl_pctx *c = &w->ctx[j];
+		const struct pl_rule *r;
+		const struct dp_action *a;
+
+		h[j] = 0;
+		if (c->n_seg == 0 || c->n_seg > PL_SEG_MAX)
+			continue;
+		r = c->seg[c->n_seg - 1];
+		if (!(r->flags & PL_RF_DECAP) || r->n_actions == 0)
+			continue;
+		a = &r->acts[r->n_actions - 1];
+		if (a->type != DP_ACT_CT)
+			continue;
+		h[j] = pl_ct_prefetch_group(ct, &c->key, a->u.ct.zone);
+		n_ct += h[j] != 0;
+	}
+	for (unsigned j = 0; j < k && n_ct != 0; j++)
+		if (h[j] != 0)
+			pl_ct_prefetch_conn(ct, h[j]);
+}
+
+/*
  * One burst of at most DP_BURST packets at the state s. Inline, compiled
  * twice: with the CRC32C cache hash (x86-64 with SSE4.2, checked at
  * worker creation) and with the portable one.
@@ -560,6 +657,12 @@ process_burst_t(struct dp_worker *w, const struct pl_state *s,
 		const bool crc)
 {
 	struct dp_packet *slow[DP_BURST];
+	struct {
+		uint8_t j, t, depth;
+		uint32_t h;
+		struct pl_centry *e;
+	} more[DP_BURST];
+	unsigned n_more = 0;
 	struct pl_exec x;
 	unsigned m, k = 0;
 
@@ -676,8 +779,14 @@ process_burst_t(struct dp_worker *w, const struct pl_state *s,
 		if (e->n > 0)
 			PREFETCH(e->r[0]);
 	}
+	ct_prefetch(w, k);
 
-	/* Run: a simple hit is counted and output directly. */
+	/*
+	 * Run: a simple hit is counted and output directly; other packets
+	 * run their first segment. Walks that go on (after ct or a decap)
+	 * are resumed below, once the cache lines of their next lookup were
+	 * prefetched for the whole burst.
+	 */
 	x.pl = w->pl;
 	x.w = w;
 	x.out = out;
@@ -685,6 +794,8 @@ process_burst_t(struct dp_worker *w, const struct pl_state *s,
 	x.v = s->version;
 	for (unsigned j = 0; j < k; j++) {
 		struct pl_pctx *c = &w->ctx[j];
+		unsigned t, depth;
+		int reason;
 
 		if (c->n_seg == 0xfe) {
 			struct dp_packet *p = c->pkt;
@@ -703,7 +814,39 @@ process_burst_t(struct dp_worker *w, const struct pl_state *s,
 			out->n_tx = n_tx + 1;
 			continue;
 		}
-		run(&x, c);
+		reason = run_first(&x, c, &t, &depth);
+		if (reason != -2) {
+			finish(&x, c, reason);
+			continue;
+		}
+		/* Outputs before the break leave now (copies). */
+		if (x.n_pend != 0)
+			pend_flush(&x, c);
+		more[n_more].j = (uint8_t)j;
+		more[n_more].t = (uint8_t)t;
+		more[n_more].depth = (uint8_t)depth;
+		more[n_more].h = pl_hash_key(&c->key, PL_SHAPE_FULL, t);
+		PREFETCH(&w->buckets[more[n_more].h & w->cache_mask]);
+		n_more++;
+	}
+	for (unsigned i = 0; i < n_more; i++) {
+		uint32_t b = more[i].h & w->cache_mask;
+		int way = cache_way(&w->buckets[b], cache_sig(more[i].h));
+		const char *e;
+
+		more[i].e = NULL;
+		if (way < 0)
+			continue;
+		more[i].e = &w->cache[b * PL_WAYS + (unsigned)way];
+		e = (const char *)more[i].e;
+		PREFETCH(e);
+		PREFETCH(e + 64);
+		PREFETCH(e + 128);
+	}
+	for (unsigned i = 0; i < n_more; i++) {
+		x.n_pend = 0;
+		run_rest(&x, &w->ctx[more[i].j], more[i].t, more[i].depth, -2,
+			 more[i].h, more[i].e);
 	}
 }
 
@@ -740,6 +883,7 @@ dp_worker_process(struct dp_worker *w, struct dp_packet **pkts, unsigned n,
 	if (n > DP_OUT_MAX)
 		n = DP_OUT_MAX;
 	w->clone_budget = DP_OUT_MAX - n;
+	pl_ct_burst(w->pl->ct, w->idx);
 	for (unsigned i = 0; i < n; i += DP_BURST)
 		w->burst(w, s, pkts + i, n - i < DP_BURST ? n - i : DP_BURST,
 			 out);
@@ -843,7 +987,7 @@ pl_thread_is_reader(void)
 void
 dp_worker_quiescent(struct dp_worker *w)
 {
-	(void)w;
+	pl_ct_quiescent(w->pl->ct, w->idx);
 	rcu_quiescent_state();
 }
 

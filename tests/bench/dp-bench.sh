@@ -18,8 +18,10 @@
 #                    [--only sluice|ovs|testpmd] [--cases "C1 C2"] [--keep]
 # --build: the meson build tree with sluice-dp, sluicectl, dp-pipeline-bench
 # and dp-bench-sample (default $SLUICE_BUILD or /work/main/build).
-# Cases: simple l3-1flow l3-100kflows exact-100k (default all; --quick:
-# simple l3-100kflows, 3 s each, no 1M rules). --keep keeps the work dir.
+# Cases: simple l3-1flow l3-100kflows exact-100k ct-snat-100k (default
+# all; --quick: simple l3-100kflows, 3 s each, no 1M rules). ct-snat-100k:
+# the 100k flows through ct(commit,nat(src=8 addresses)) then output, on
+# both switches (docs/conntrack.md). --keep keeps the work dir.
 # Needs root, hugepages, dpdk-testpmd (dpdk-dev), openvswitch-switch-dpdk,
 # valgrind. Cleans up exactly what it started.
 
@@ -67,7 +69,7 @@ if [ "$QUICK" = 1 ]; then
 	CG_PACKETS="100000 300000"
 	BIG_RULES=0
 else
-	CASES="simple l3-1flow l3-100kflows exact-100k"
+	CASES="simple l3-1flow l3-100kflows exact-100k ct-snat-100k"
 	OVS_INSTALL_BOUND=240
 	FLUSH_BOUND_OVS=30
 	CG_PACKETS="500000 1500000"
@@ -77,7 +79,7 @@ FLUSH_BOUND_SL=5
 SETTLE_BOUND=$(( QUICK ? 10 : 60 ))
 if [ -n "$CASES_OPT" ]; then
 	for c in $CASES_OPT; do
-		case $c in simple|l3-1flow|l3-100kflows|exact-100k) ;;
+		case $c in simple|l3-1flow|l3-100kflows|exact-100k|ct-snat-100k) ;;
 		*) echo "dp-bench: unknown case $c" >&2; exit 2 ;;
 		esac
 	done
@@ -384,6 +386,11 @@ gen_traffic() {
 	$GEN rules --kind l3 "$WORK/l3.rules" &&
 	$GEN rules --kind exact --n 100000 "$WORK/exact100k.rules" ||
 		die "traffic generation failed"
+	# Connection tracking with source NAT: one syntax for both switches.
+	cat >"$WORK/ct-snat.rules" <<-'RULES'
+	table=0,priority=10,ip,in_port=1,actions=ct(zone=1,commit,nat(src=203.0.113.1-203.0.113.8),table=1)
+	table=1,priority=10,ct_state=+trk-inv,ip,actions=output:2
+	RULES
 	if [ "$BIG_RULES" -gt 0 ]; then
 		$GEN rules --kind exact --n "$BIG_RULES" "$WORK/exact1m.rules" ||
 			die "rule generation failed"
@@ -401,6 +408,7 @@ case_rules() {
 	simple) echo "$WORK/simple.rules" ;;
 	l3-*) echo "$WORK/l3.rules" ;;
 	exact-100k) echo "$WORK/exact100k.rules" ;;
+	ct-snat-100k) echo "$WORK/ct-snat.rules" ;;
 	esac
 }
 
@@ -659,9 +667,11 @@ sl_recovery() {
 }
 
 sl_start() {
-	local pcap=$1 i
+	local pcap=$1 i extra=()
+	# With ct a flow takes two cache entries (before and after ct).
+	[ "${2:-}" = ct-snat-100k ] && extra=(--cache-entries 1048576)
 	rm -f "$SL_SOCK"
-	nice -n -20 "$SLUICE_DP" --socket "$SL_SOCK" --main-cpu 0 \
+	nice -n -20 "$SLUICE_DP" --socket "$SL_SOCK" --main-cpu 0 "${extra[@]}" \
 		--worker-cpus 1 --hugepages --huge-dir "$HUGE" --mem 1024 \
 		--file-prefix "$PFX-sl" \
 		--port "p0=devargs:net_pcap0,rx_pcap=$pcap,infinite_rx=1" \
@@ -713,7 +723,7 @@ sl_all() {
 		return 1
 	fi
 	for c in $CASES; do
-		sl_start "$(case_pcap "$c")" || continue
+		sl_start "$(case_pcap "$c")" "$c" || continue
 		r=$(sl_install "$(case_rules "$c")")
 		[ "$c" = exact-100k ] && EXTRA[sl.install100k]=$r
 		sleep "$WARM"
@@ -755,7 +765,7 @@ cg_all() {
 	local c n ir out i
 	[ -x "$PIPEBENCH" ] || { log "no $PIPEBENCH; callgrind skipped"; return 1; }
 	command -v valgrind >/dev/null || { log "no valgrind"; return 1; }
-	for c in l3-1 l3-100k exact-100k; do
+	for c in l3-1 l3-100k exact-100k ct-snat-100k; do
 		out=
 		for n in $CG_PACKETS; do
 			bg timeout 900 valgrind --tool=callgrind \
@@ -842,7 +852,7 @@ sf=$1 smin=$2 sbase=$3
 set -- ${EXTRA[ovs.flush]:-- - -}
 echo "flush case=${CASES##* } sluice_recovery_s=$sf sluice_min_mpps=$smin" \
 	"sluice_base_mpps=$sbase ovs_recovery_s=$1 ovs_min_mpps=$2 ovs_base_mpps=$3"
-for c in l3-1 l3-100k exact-100k; do
+for c in l3-1 l3-100k exact-100k ct-snat-100k; do
 	echo "callgrind case=$c sluice_instr_per_packet=$(g "cg.$c")"
 done
 [ "$BIG_RULES" -gt 0 ] &&

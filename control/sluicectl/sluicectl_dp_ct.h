@@ -1,0 +1,19 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * sluicectl_dp_ct.h: run functions of the "dp ct-*" commands
+ * (sluicectl_dp_ct.c), listed in sluicectl_dp.c's command table. Each
+ * takes the global options and argv with argv[0] the command name, and
+ * returns a sluicectl exit code.
+ */
+#ifndef SLUICE_SLUICECTL_DP_CT_H
+#define SLUICE_SLUICECTL_DP_CT_H
+
+#include "sluicectl.h"
+
+int sluicectl_dp_ct_stats(const struct sluicectl_opts *o, int argc,
+			  char **argv);
+int sluicectl_dp_ct_flush(const struct sluicectl_opts *o, int argc,
+			  char **argv);
+int sluicectl_dp_ct_dump(const struct sluicectl_opts *o, int argc, char **argv);
+
+#endif /* SLUICE_SLUICECTL_DP_CT_H */

@@ -1,0 +1,367 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * pipeline_lb_bench.c: dp-lb-bench, a microbenchmark of lb_select alone
+ * (no I/O) on one worker: 64-byte TCP frames in memory through
+ * dp_worker_process() in bursts of DP_BURST, side by side in one run:
+ *
+ *   new:  one SYN for each of N connections (default 1M): member picked
+ *         (Maglev on the 5-tuple), connection committed with full NAT;
+ *         prints new connections per second per core;
+ *   est:  P packets (default 10M) of those N established connections in
+ *         a random order (the table is far larger than the caches):
+ *         prints Mpps per core, against Katran's published 5.2;
+ *   mem:  bytes per tracked connection (table memory / entries, and the
+ *         resident growth over the new phase / N).
+ *
+ *   dp-lb-bench [--conns N] [--packets P] [--members M] [--alg A]
+ *               [--cache ENTRIES]
+ *
+ * Rules: table 0 lb_select(pool=1,zone=1,table=1) over 64 members by
+ * default (a member takes at most 64512 connections from the one LB
+ * source address); table 1 outputs what is tracked and not +inv. The
+ * connection table's clock is frozen so that connections do not expire
+ * during a long run on a loaded machine. Frames are copied from templates
+ * before each packet (a NIC delivers fresh frames; the copy is in the timed
+ * loop, so the figures are conservative). Times are the thread's CPU time. The
+ * timed loops are bench_new() and bench_est(), so instructions per packet
+ * are valgrind --tool=callgrind --toggle-collect=bench_est ... / P.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "pipeline.h"
+#include "pl_ct.h"
+#include "pl_lb.h"
+
+enum { SLOT = 192, ROOM = 64, LEN = 64 };
+
+struct lbb {
+	struct dp_pipeline *pl;
+	struct dp_worker *w;
+	uint8_t *tmpl; /* LEN bytes per packet of the phase, in send order */
+	uint32_t n;    /* templates */
+	uint8_t slots[DP_BURST][SLOT];
+};
+
+static double
+cpu_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static long
+rss_bytes(void)
+{
+	long pages = 0, rss = 0;
+	FILE *f = fopen("/proc/self/statm", "r");
+
+	if (f == NULL)
+		return 0;
+	if (fscanf(f, "%ld %ld", &pages, &rss) != 2)
+		rss = 0;
+	fclose(f);
+	return rss * 4096;
+}
+
+static uint32_t
+sum16(const uint8_t *p, size_t n, uint32_t s)
+{
+	for (size_t i = 0; i + 1 < n; i += 2)
+		s += (uint32_t)(p[i] << 8 | p[i + 1]);
+	return s;
+}
+
+static uint16_t
+fold(uint32_t s)
+{
+	s = (s & 0xffff) + (s >> 16);
+	s = (s & 0xffff) + (s >> 16);
+	return (uint16_t)~s;
+}
+
+/* Connection i: client 10.x.y.z:port -> VIP 203.0.113.10:80, TCP. */
+static void
+frame_build(uint8_t *f, uint32_t i, uint8_t flags)
+{
+	uint32_t src = htonl(0x0a000000u + (i >> 4) + 1);
+	uint16_t sport = htons((uint16_t)(1024 + (i & 15) * 3001));
+	uint8_t *ip = f + 14, *tcp = f + 34;
+	uint16_t cs;
+	uint32_t s;
+
+	memset(f, 0, LEN);
+	memcpy(f, "\x02\0\0\0\0\x02\x02\0\0\0\0\x01\x08\x00", 14);
+	ip[0] = 0x45;
+	ip[3] = 50; /* 20 + 20 + 10 bytes of payload */
+	ip[8] = 64;
+	ip[9] = 6;
+	memcpy(ip + 12, &src, 4);
+	memcpy(ip + 16, "\xcb\x00\x71\x0a", 4);
+	cs = htons(fold(sum16(ip, 20, 0)));
+	memcpy(ip + 10, &cs, 2);
+	memcpy(tcp, &sport, 2);
+	tcp[3] = 80;
+	tcp[12] = 5 << 4;
+	tcp[13] = flags;
+	tcp[15] = 0xff;
+	s = sum16(ip + 12, 8, 6 + 30);
+	cs = htons(fold(sum16(tcp, 30, s)));
+	memcpy(tcp + 16, &cs, 2);
+}
+
+/* A frozen clock: a run on a loaded machine must not expire SYN_SENT. */
+static uint32_t
+frozen_clock(void *arg)
+{
+	(void)arg;
+	return 1;
+}
+
+static int
+setup(struct lbb *b, uint32_t n_conns, unsigned n_members, uint8_t alg,
+      unsigned cache)
+{
+	struct dp_pipeline_config cfg = {
+		.n_workers = 1,
+		.ct_max = n_conns,
+		.cache_entries = cache,
+	};
+	struct dp_lb_member *m;
+	struct dp_lb_pool p;
+	struct dp_rule r[2];
+	struct dp_txn *t;
+	char err[256];
+	int rc;
+
+	rc = dp_pipeline_create(&cfg, &b->pl);
+	if (rc == 0)
+		rc = dp_worker_create(b->pl, 0, NULL, &b->w);
+	if (rc < 0)
+		return rc;
+	pl_ct_set_clock(pl_ct_of(b->pl), frozen_clock, NULL);
+	memset(r, 0, sizeof(r));
+	r[0].priority = 10;
+	r[0].n_actions = 1;
+	r[0].actions[0].type = DP_ACT_LB_SELECT;
+	r[0].actions[0].u.lb.pool = 1;
+	r[0].actions[0].u.lb.zone = 1;
+	r[0].actions[0].u.lb.table = 1;
+	r[1].table = 1;
+	r[1].priority = 10;
+	r[1].match.ct_state = DP_CS_TRK;
+	r[1].mask.ct_state = DP_CS_TRK | DP_CS_INV;
+	r[1].n_actions = 1;
+	r[1].actions[0].type = DP_ACT_OUTPUT;
+	r[1].actions[0].u.port = 2;
+	rc = dp_txn_begin(b->pl, &t);
+	if (rc == 0)
+		rc = dp_txn_add(t, &r[0], err, sizeof(err));
+	if (rc == 0)
+		rc = dp_txn_add(t, &r[1], err, sizeof(err));
+	if (rc == 0)
+		rc = dp_txn_commit(t, err, sizeof(err));
+	else
+		dp_txn_abort(t);
+	if (rc < 0) {
+		fprintf(stderr, "dp-lb-bench: rules: %s\n", err);
+		return rc;
+	}
+	m = calloc(n_members, sizeof(*m));
+	if (m == NULL)
+		return -ENOMEM;
+	memset(&p, 0, sizeof(p));
+	p.id = 1;
+	p.alg = alg;
+	p.src_addr = htonl(0xc0a80101);
+	p.n_members = n_members;
+	for (unsigned i = 0; i < n_members; i++) {
+		m[i].addr = htonl(0xc0a8010a + i);
+		m[i].port = htons(8080);
+		m[i].weight = 1;
+		m[i].flags = DP_LB_M_UP;
+	}
+	rc = dp_pipeline_lb_set(b->pl, &p, m, err, sizeof(err));
+	free(m);
+	if (rc < 0)
+		fprintf(stderr, "dp-lb-bench: pool: %s\n", err);
+	return rc;
+}
+
+static uint64_t sink;
+
+/* n packets from the templates in order (wrapping), in bursts. */
+static void
+bench_loop(struct lbb *b, uint64_t n)
+{
+	static struct dp_burst_out out;
+	struct dp_packet pk[DP_BURST], *pp[DP_BURST];
+	uint64_t done = 0;
+	uint32_t f = 0;
+
+	for (unsigned i = 0; i < DP_BURST; i++)
+		pp[i] = &pk[i];
+	while (done < n) {
+		unsigned k =
+			n - done < DP_BURST ? (unsigned)(n - done) : DP_BURST;
+
+		for (unsigned i = 0; i < k; i++) {
+			memcpy(b->slots[i] + ROOM, b->tmpl + (size_t)f * LEN,
+			       LEN);
+			pk[i].data = b->slots[i] + ROOM;
+			pk[i].len = LEN;
+			pk[i].headroom = ROOM;
+			pk[i].tailroom = SLOT - ROOM - LEN;
+			pk[i].in_port = 1;
+			if (++f == b->n)
+				f = 0;
+		}
+		dp_worker_process(b->w, pp, k, &out);
+		sink += out.n_tx;
+		dp_worker_quiescent(b->w);
+		done += k;
+	}
+}
+
+/* The timed loops, named for callgrind --toggle-collect (not inlined). */
+void bench_new(struct lbb *b, uint64_t n) __attribute__((noinline));
+void bench_est(struct lbb *b, uint64_t n) __attribute__((noinline));
+
+void
+bench_new(struct lbb *b, uint64_t n)
+{
+	bench_loop(b, n);
+}
+
+void
+bench_est(struct lbb *b, uint64_t n)
+{
+	bench_loop(b, n);
+}
+
+static int
+usage(void)
+{
+	fprintf(stderr, "usage: dp-lb-bench [--conns N] [--packets P] "
+			"[--members M] [--alg 1-4] [--cache ENTRIES]\n");
+	return 2;
+}
+
+int
+main(int argc, char **argv)
+{
+	uint32_t n_conns = 1u << 20, *perm;
+	uint64_t n_pkts = 10000000;
+	unsigned n_members = 64, alg = DP_LB_SOURCE_IP_PORT, cache = 1u << 16;
+	struct dp_cache_stats cst;
+	struct dp_ct_stats cts;
+	struct lbb *b;
+	double c0, c1, c2, c3;
+	long rss0, rss1;
+	int rc = 1;
+
+	for (int i = 1; i + 1 < argc; i += 2) {
+		unsigned long v = strtoul(argv[i + 1], NULL, 0);
+
+		if (strcmp(argv[i], "--conns") == 0 && v > 0 && v < (1u << 24))
+			n_conns = (uint32_t)v;
+		else if (strcmp(argv[i], "--packets") == 0 && v > 0)
+			n_pkts = v;
+		else if (strcmp(argv[i], "--members") == 0 && v > 0 &&
+			 v <= DP_LB_MEMBERS_MAX)
+			n_members = (unsigned)v;
+		else if (strcmp(argv[i], "--alg") == 0 && v >= 1 && v <= 4)
+			alg = (unsigned)v;
+		else if (strcmp(argv[i], "--cache") == 0 && v >= 1024)
+			cache = (unsigned)v;
+		else
+			return usage();
+	}
+	if (argc % 2 == 0)
+		return usage();
+	b = aligned_alloc(64, sizeof(*b));
+	perm = malloc((size_t)n_conns * sizeof(*perm));
+	if (b == NULL || perm == NULL)
+		return 1;
+	memset(b, 0, sizeof(*b));
+	b->n = n_conns;
+	b->tmpl = malloc((size_t)n_conns * LEN);
+	if (b->tmpl == NULL ||
+	    setup(b, n_conns, n_members, (uint8_t)alg, cache) < 0)
+		goto out;
+	for (uint32_t i = 0; i < n_conns; i++)
+		frame_build(b->tmpl + (size_t)i * LEN, i, 0x02);
+	rss0 = rss_bytes();
+	c0 = cpu_s();
+	sink = 0;
+	bench_new(b, n_conns);
+	c1 = cpu_s();
+	rss1 = rss_bytes();
+	dp_pipeline_ct_stats(b->pl, &cts);
+	if (sink != n_conns || cts.entries != n_conns)
+		fprintf(stderr,
+			"dp-lb-bench: new: %llu of %u forwarded, %llu "
+			"tracked\n",
+			(unsigned long long)sink, n_conns,
+			(unsigned long long)cts.entries);
+	printf("lb new: conns=%u members=%u alg=%u ns_per_conn=%.1f "
+	       "new_conns_per_s_per_core=%.0f\n",
+	       n_conns, n_members, alg, (c1 - c0) * 1e9 / n_conns,
+	       n_conns / (c1 - c0));
+	/* The established phase: ACKs of every connection, random order. */
+	for (uint32_t i = 0; i < n_conns; i++)
+		perm[i] = i;
+	for (uint32_t i = n_conns - 1; i > 0; i--) {
+		uint32_t j =
+			(uint32_t)(((uint64_t)rand() << 31 ^ (uint64_t)rand()) %
+				   (i + 1));
+		uint32_t x = perm[i];
+
+		perm[i] = perm[j];
+		perm[j] = x;
+	}
+	for (uint32_t i = 0; i < n_conns; i++)
+		frame_build(b->tmpl + (size_t)i * LEN, perm[i], 0x10);
+	bench_loop(b, n_conns); /* warm-up pass, not timed */
+	sink = 0;
+	c2 = cpu_s();
+	bench_est(b, n_pkts);
+	c3 = cpu_s();
+	if (sink != n_pkts)
+		fprintf(stderr, "dp-lb-bench: est: %llu of %llu forwarded\n",
+			(unsigned long long)sink, (unsigned long long)n_pkts);
+	printf("lb est: conns=%u packets=%llu ns_per_pkt=%.2f "
+	       "mpps_per_core=%.2f katran_mpps_per_core=5.2\n",
+	       n_conns, (unsigned long long)n_pkts, (c3 - c2) * 1e9 / n_pkts,
+	       n_pkts / (c3 - c2) / 1e6);
+	dp_pipeline_cache_stats(b->pl, &cst);
+	fprintf(stderr, "cache=%u hits=%llu misses=%llu evictions=%llu\n",
+		cache, (unsigned long long)cst.hits,
+		(unsigned long long)cst.misses,
+		(unsigned long long)cst.evictions);
+	dp_pipeline_ct_stats(b->pl, &cts);
+	printf("lb mem: bytes_per_conn_table=%.1f bytes_per_conn_rss=%.1f "
+	       "table_mib=%.1f conns=%llu (1M conns <= 128 MiB: %s)\n",
+	       (double)cts.mem_bytes / (double)cts.entries_max,
+	       (double)(rss1 - rss0) / n_conns,
+	       (double)cts.mem_bytes / (1 << 20),
+	       (unsigned long long)cts.entries,
+	       (double)cts.mem_bytes / (double)cts.entries_max * (1 << 20) <=
+			       128.0 * (1 << 20)
+		       ? "yes"
+		       : "no");
+	rc = 0;
+out:
+	dp_worker_destroy(b->w);
+	dp_pipeline_destroy(b->pl);
+	free(b->tmpl);
+	free(perm);
+	free(b);
+	return rc;
+}

@@ -1,0 +1,1946 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * pl_ct.c: connection tracking and NAT, the state behind the ct action.
+ * The executor (pl_worker.c) calls pl_ct_exec() for each ct action; this
+ * file finds the packet's connection, runs the TCP state machine, commits
+ * new connections with their NAT binding, translates packets (and ICMP
+ * errors with their embedded header) and sets key.ct_state, ct_zone and
+ * ct_mark, so the tables after the ct action match on them.
+ *
+ * The table: a preallocated pool of ct_max 96-byte connections and open
+ * hashing into buckets grouped 15 to a cache line with the group's
+ * spinlock. A connection holds its original and its reply tuple and is
+ * linked under both (zone, addresses, protocol, ports or ICMP echo id):
+ * a packet of either direction finds it with one hash. NAT is nothing but
+ * a reply tuple that differs from the original one reversed, as in Linux
+ * conntrack: a packet of direction d is rewritten into the reverse of the
+ * other direction's tuple. Nothing is allocated per packet: connections
+ * come from a free list (or the untouched end of the pool, so memory is
+ * used as connections are), and both tables are mapped, not touched, at
+ * creation.
+ *
+ * Timeouts are per protocol state (seconds, as OVS and Linux: TCP SYN 30,
+ * established 24 h, FIN 120, TIME_WAIT 30, closed 10; UDP 30 until a
+ * reply, then 120; ICMP 30; other 60) on a coarse monotonic clock read
+ * once per burst. An expired connection is ignored by lookups, removed
+ * when a lookup can do it cheaply, and reclaimed by the sweep that workers
+ * run a little of from dp_worker_quiescent() (and the control thread when
+ * no worker runs), or at once when a commit finds the pool empty.
+ *
+ * Semantics and decisions (docs/conntrack.md): +est for every packet of a
+ * committed connection (OVS); +new only for a packet that may open one (a
+ * TCP SYN without ACK, an ICMP echo request, any UDP or other datagram);
+ * +inv with a counted reason otherwise, for fragments (no reassembly) and
+ * when a commit finds the table full or no free NAT tuple. No TCP window
+ * (sequence) tracking. NAT is IPv4 only, one binding (source or
+ * destination) per connection, made by its first commit.
+ *
+ * Lock order: bucket groups in ascending index, then the free-list lock.
+ * A linked connection's tuples, zone and protocol are immutable; its
+ * state word, expiry and mark are updated with atomics (two workers may
+ * see the two directions of one connection at once).
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+
+#include "pl_ct.h"
+#include "pl_parse.h"
+
+#if defined(__x86_64__) || defined(__i386__)
+#define CT_PAUSE() __asm__ __volatile__("pause")
+#else
+#define CT_PAUSE() __asm__ __volatile__("" ::: "memory")
+#endif
+
+enum {
+	CT_HEADS = 15,		  /* bucket heads per group (one line) */
+	CT_SWEEP_EVERY = 64,	  /* quiescent calls between sweep steps */
+	CT_SWEEP_GROUPS = 16,	  /* groups per sweep step */
+	CT_RECLAIM_GROUPS = 1024, /* swept when a commit finds no entry */
+	CT_NAT_TRIES = 1024,	  /* candidate tuples per NAT binding */
+	CT_NAT_ADDRS = 16,	  /* addresses tried per binding */
+	CT_BATCH = 64,		  /* entries copied per lock hold (dump) */
+};
+
+/* Timeouts, seconds. */
+enum {
+	CT_TO_SYN = 30,
+	CT_TO_EST = 24 * 3600,
+	CT_TO_FIN = 120,
+	CT_TO_TIME_WAIT = 30,
+	CT_TO_CLOSED = 10,
+	CT_TO_UDP = 30,
+	CT_TO_UDP_BOTH = 120,
+	CT_TO_ICMP = 30,
+	CT_TO_OTHER = 60,
+};
+
+static const uint32_t ct_tcp_timeout[DP_CT_TCP__COUNT] = {
+	[DP_CT_TCP_NONE] = CT_TO_OTHER,
+	[DP_CT_TCP_SYN_SENT] = CT_TO_SYN,
+	[DP_CT_TCP_SYN_RECV] = CT_TO_SYN,
+	[DP_CT_TCP_ESTABLISHED] = CT_TO_EST,
+	[DP_CT_TCP_FIN_WAIT] = CT_TO_FIN,
+	[DP_CT_TCP_CLOSE_WAIT] = CT_TO_FIN,
+	[DP_CT_TCP_TIME_WAIT] = CT_TO_TIME_WAIT,
+	[DP_CT_TCP_CLOSED] = CT_TO_CLOSED,
+};
+
+/* Connection state word: TCP state in the low 4 bits, then flags. */
+enum {
+	CT_S_TCP = 0x0f,
+	CT_S_REPLY = 0x10, /* a reply-direction packet was seen */
+	CT_S_FIN0 = 0x20,  /* FIN seen from the original direction */
+	CT_S_FIN1 = 0x40,  /* FIN seen from the reply direction */
+	CT_S_SNAT = 0x80,  /* the reply tuple's destination differs */
+	CT_S_DNAT = 0x100, /* the reply tuple's source differs */
+	CT_S_LB = 0x200,   /* made by lb_select: mark names its member */
+};
+
+/* TCP flags (RFC 9293 3.1). */
+enum {
+	TCP_FIN = 0x01,
+	TCP_SYN = 0x02,
+	TCP_RST = 0x04,
+	TCP_PSH = 0x08,
+	TCP_ACK = 0x10,
+	TCP_URG = 0x20,
+};
+
+/*
+ * A connection: 96 bytes. next[d] links tuple t[d] in its bucket chain; a
+ * link is ((index << 1) | direction) + 1, 0 ending the chain. In the free
+ * list next[0] links free entries.
+ */
+struct ct_conn {
+	uint32_t next[2];
+	struct dp_ct_tuple t[2]; /* original, reply */
+	uint16_t zone;
+	uint8_t proto;
+	uint8_t family;	  /* 4 or 6 */
+	uint32_t state;	  /* atomic: CT_S_* */
+	uint32_t expires; /* atomic: clock second */
+	uint32_t mark;	  /* atomic */
+};
+
+_Static_assert(sizeof(struct ct_conn) == 96, "a connection is 96 bytes");
+
+struct ct_group {
+	uint32_t lock;
+	uint32_t head[CT_HEADS];
+} PL_ALIGNED;
+
+/* A tuple looked up, with what the lookup found. */
+struct ct_look {
+	struct dp_ct_tuple t;
+	uint16_t zone;
+	uint8_t proto;
+	uint8_t family;
+	uint32_t hash;
+	uint32_t link; /* found: its link; 0 not found */
+	uint8_t cs;    /* ct_state the lookup gave */
+	uint8_t is_echo;
+	uint16_t pad;
+};
+
+/* Per worker (and control): written by its thread only. */
+struct ct_slot {
+	uint32_t now;
+	uint32_t stamp;	  /* last lookup's stamp */
+	uint32_t n_quiet; /* quiescent calls */
+	uint32_t reclaim_at;
+	struct ct_look last;
+	uint64_t lookups, commits, expired, flushed, related, nat;
+	uint64_t invalid[DP_CT_INV__COUNT];
+} PL_ALIGNED;
+
+struct pl_ct {
+	struct ct_conn *conns;
+	struct ct_group *groups;
+	size_t conns_len;
+	size_t groups_len;
+	uint32_t max;
+	uint32_t gmask;
+	uint32_t free_lock;
+	uint32_t free_head; /* index + 1 */
+	uint32_t n_fresh;   /* entries never used start here */
+	uint32_t n_used;    /* free_lock; read atomically */
+	uint32_t sweep_at;  /* atomic: next group to sweep */
+	uint32_t (*clock)(void *);
+	void *clock_arg;
+	time_t base;
+	void (*lb_closed)(void *, uint32_t); /* pl_ct_set_lb_hook() */
+	void *lb_arg;
+	uint64_t rate_commits; /* control: commit_rate sample */
+	struct timespec rate_ts;
+	struct ct_slot slot[DP_WORKERS_MAX + 1];
+};
+
+/* Locks. */
+
+static inline void
+spin_lock(uint32_t *l)
+{
+	while (__atomic_exchange_n(l, 1, __ATOMIC_ACQUIRE) != 0)
+		while (__atomic_load_n(l, __ATOMIC_RELAXED) != 0)
+			CT_PAUSE();
+}
+
+static inline bool
+spin_trylock(uint32_t *l)
+{
+	return __atomic_exchange_n(l, 1, __ATOMIC_ACQUIRE) == 0;
+}
+
+static inline void
+spin_unlock(uint32_t *l)
+{
+	__atomic_store_n(l, 0, __ATOMIC_RELEASE);
+}
+
+static void
+lock2(struct pl_ct *ct, uint32_t g0, uint32_t g1)
+{
+	if (g0 > g1) {
+		uint32_t t = g0;
+
+		g0 = g1;
+		g1 = t;
+	}
+	spin_lock(&ct->groups[g0].lock);
+	if (g1 != g0)
+		spin_lock(&ct->groups[g1].lock);
+}
+
+static void
+unlock2(struct pl_ct *ct, uint32_t g0, uint32_t g1)
+{
+	spin_unlock(&ct->groups[g0].lock);
+	if (g1 != g0)
+		spin_unlock(&ct->groups[g1].lock);
+}
+
+/* Clock. */
+
+static uint32_t
+clock_read(struct pl_ct *ct)
+{
+	struct timespec ts;
+
+	if (ct->clock != NULL)
+		return ct->clock(ct->clock_arg);
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	return (uint32_t)(ts.tv_sec - ct->base) + 1;
+}
+
+/* Hashing and chains. */
+
+static inline uint32_t
+tuple_hash(const struct dp_ct_tuple *t, uint16_t zone, uint8_t proto,
+	   uint8_t family)
+{
+	uint64_t w[5];
+	uint32_t ports;
+
+	memcpy(w, t->src, 16);
+	memcpy(w + 2, t->dst, 16);
+	memcpy(&ports, &t->sport, 4);
+	w[4] = ports | (uint64_t)zone << 32 | (uint64_t)proto << 48 |
+	       (uint64_t)family << 56;
+	return pl_hash_words(w, 5);
+}
+
+static inline uint32_t
+hash_group(const struct pl_ct *ct, uint32_t h)
+{
+	return h & ct->gmask;
+}
+
+static inline unsigned
+hash_head(uint32_t h)
+{
+	return (unsigned)(((uint64_t)(h * 0x9e3779b1u) * CT_HEADS) >> 32);
+}
+
+static inline struct ct_conn *
+link_conn(const struct pl_ct *ct, uint32_t link)
+{
+	return &ct->conns[(link - 1) >> 1];
+}
+
+static inline unsigned
+link_dir(uint32_t link)
+{
+	return (link - 1) & 1;
+}
+
+static inline uint32_t
+make_link(uint32_t idx, unsigned dir)
+{
+	return ((idx << 1) | dir) + 1;
+}
+
+static inline uint32_t
+conn_hash(const struct ct_conn *e, unsigned dir)
+{
+	return tuple_hash(&e->t[dir], e->zone, e->proto, e->family);
+}
+
+static inline bool
+conn_is(const struct ct_conn *e, unsigned dir, const struct ct_look *l)
+{
+	return e->zone == l->zone && e->proto == l->proto &&
+	       e->family == l->family &&
+	       memcmp(&e->t[dir], &l->t, sizeof(l->t)) == 0;
+}
+
+static inline bool
+conn_is_expired(const struct ct_conn *e, uint32_t now)
+{
+	return (int32_t)(now -
+			 __atomic_load_n(&e->expires, __ATOMIC_RELAXED)) >= 0;
+}
+
+/* Find l's tuple in its chain (group locked); its link or 0. */
+static uint32_t
+chain_find(const struct pl_ct *ct, const struct ct_look *l)
+{
+	uint32_t link =
+		ct->groups[hash_group(ct, l->hash)].head[hash_head(l->hash)];
+
+	while (link != 0) {
+		const struct ct_conn *e = link_conn(ct, link);
+		unsigned d = link_dir(link);
+
+		if (conn_is(e, d, l))
+			return link;
+		link = e->next[d];
+	}
+	return 0;
+}
+
+static void
+chain_add(struct pl_ct *ct, uint32_t h, uint32_t link)
+{
+	uint32_t *head = &ct->groups[hash_group(ct, h)].head[hash_head(h)];
+	struct ct_conn *e = link_conn(ct, link);
+
+	e->next[link_dir(link)] = *head;
+	/* Atomic: pl_ct_prefetch_conn() peeks at heads without the lock. */
+	__atomic_store_n(head, link, __ATOMIC_RELAXED);
+}
+
+static void
+chain_del(struct pl_ct *ct, uint32_t h, uint32_t link)
+{
+	uint32_t *p = &ct->groups[hash_group(ct, h)].head[hash_head(h)];
+
+	while (*p != 0) {
+		if (*p == link) {
+			__atomic_store_n(
+				p, link_conn(ct, link)->next[link_dir(link)],
+				__ATOMIC_RELAXED);
+			return;
+		}
+		p = &link_conn(ct, *p)->next[link_dir(*p)];
+	}
+}
+
+/* The pool. */
+
+static uint32_t
+pool_get(struct pl_ct *ct)
+{
+	uint32_t idx = UINT32_MAX;
+
+	spin_lock(&ct->free_lock);
+	if (ct->free_head != 0) {
+		idx = ct->free_head - 1;
+		ct->free_head = ct->conns[idx].next[0];
+	} else if (ct->n_fresh < ct->max) {
+		idx = ct->n_fresh++;
+	}
+	if (idx != UINT32_MAX)
+		__atomic_fetch_add(&ct->n_used, 1, __ATOMIC_RELAXED);
+	spin_unlock(&ct->free_lock);
+	return idx;
+}
+
+static void
+pool_put(struct pl_ct *ct, uint32_t idx)
+{
+	spin_lock(&ct->free_lock);
+	ct->conns[idx].next[0] = ct->free_head;
+	ct->free_head = idx + 1;
+	__atomic_fetch_sub(&ct->n_used, 1, __ATOMIC_RELAXED);
+	spin_unlock(&ct->free_lock);
+}
+
+/* Unlink and free e (index idx); both of its groups are locked. */
+static void
+conn_free_locked(struct pl_ct *ct, uint32_t idx, uint32_t h0, uint32_t h1)
+{
+	const struct ct_conn *e = &ct->conns[idx];
+
+	if ((__atomic_load_n(&e->state, __ATOMIC_RELAXED) & CT_S_LB) &&
+	    ct->lb_closed != NULL)
+		ct->lb_closed(ct->lb_arg, e->mark);
+	chain_del(ct, h0, make_link(idx, 0));
+	chain_del(ct, h1, make_link(idx, 1));
+	pool_put(ct, idx);
+}
+
+/*
+ * Remove the connection of link while holding group held (and held2, the
+ * same or another group already locked). Another group it is in is
+ * locked when the order allows, tried otherwise. True when removed.
+ */
+static bool
+conn_kill(struct pl_ct *ct, uint32_t link, uint32_t held, uint32_t held2)
+{
+	struct ct_conn *e = link_conn(ct, link);
+	uint32_t idx = (link - 1) >> 1;
+	uint32_t h0 = conn_hash(e, 0), h1 = conn_hash(e, 1);
+	uint32_t g0 = hash_group(ct, h0), g1 = hash_group(ct, h1);
+	uint32_t other = g0 == held || g0 == held2 ? g1 : g0;
+	bool is_locked = false;
+
+	if (other != held && other != held2) {
+		if (other > held && other > held2)
+			spin_lock(&ct->groups[other].lock);
+		else if (!spin_trylock(&ct->groups[other].lock))
+			return false;
+		is_locked = true;
+	}
+	conn_free_locked(ct, idx, h0, h1);
+	if (is_locked)
+		spin_unlock(&ct->groups[other].lock);
+	return true;
+}
+
+/*
+ * Remove the connection whose original link is link, found in group g
+ * (not locked by the caller): locks both groups in order and checks it is
+ * still there. True when removed.
+ */
+static bool
+conn_kill_ordered(struct pl_ct *ct, uint32_t link, uint32_t g)
+{
+	struct ct_conn *e = link_conn(ct, link);
+	struct ct_look l;
+	uint32_t g1, h1;
+	bool is_done = false;
+
+	spin_lock(&ct->groups[g].lock);
+	memset(&l, 0, sizeof(l));
+	l.t = e->t[0];
+	l.zone = e->zone;
+	l.proto = e->proto;
+	l.family = e->family;
+	l.hash = tuple_hash(&l.t, l.zone, l.proto, l.family);
+	if (hash_group(ct, l.hash) != g || chain_find(ct, &l) != link) {
+		spin_unlock(&ct->groups[g].lock);
+		return false;
+	}
+	h1 = conn_hash(e, 1);
+	g1 = hash_group(ct, h1);
+	if (g1 >= g) {
+		if (g1 != g)
+			spin_lock(&ct->groups[g1].lock);
+		conn_free_locked(ct, (link - 1) >> 1, l.hash, h1);
+		unlock2(ct, g, g1);
+		return true;
+	}
+	spin_unlock(&ct->groups[g].lock);
+	lock2(ct, g, g1);
+	if (chain_find(ct, &l) == link && conn_hash(e, 1) == h1) {
+		conn_free_locked(ct, (link - 1) >> 1, l.hash, h1);
+		is_done = true;
+	}
+	unlock2(ct, g, g1);
+	return is_done;
+}
+
+/* Timeouts and the TCP state machine. */
+
+static uint32_t
+conn_timeout(uint8_t proto, uint32_t state)
+{
+	unsigned tcp = state & CT_S_TCP;
+
+	switch (proto) {
+	case IPPROTO_TCP:
+		return ct_tcp_timeout[tcp < DP_CT_TCP__COUNT ? tcp : 0];
+	case IPPROTO_UDP:
+		return state & CT_S_REPLY ? CT_TO_UDP_BOTH : CT_TO_UDP;
+	case IPPROTO_ICMP:
+	case IPPROTO_ICMPV6:
+		return CT_TO_ICMP;
+	default:
+		return CT_TO_OTHER;
+	}
+}
+
+/* RFC 9293 flag combinations a segment may carry (as Linux accepts). */
+static bool
+tcp_flags_ok(uint16_t f)
+{
+	f &= TCP_FIN | TCP_SYN | TCP_RST | TCP_ACK | TCP_URG;
+	if ((f & TCP_URG) && !(f & TCP_ACK))
+		return false;
+	switch (f & ~TCP_URG) {
+	case TCP_SYN:
+	case TCP_SYN | TCP_ACK:
+	case TCP_RST:
+	case TCP_RST | TCP_ACK:
+	case TCP_FIN | TCP_ACK:
+	case TCP_ACK:
+		return true;
+	default:
+		return false;
+	}
+}
+
+static inline bool
+tcp_is_syn(uint16_t f)
+{
+	return (f & (TCP_SYN | TCP_ACK | TCP_RST | TCP_FIN)) == TCP_SYN;
+}
+
+/*
+ * Next state word for a segment with flags f in direction dir, or -1
+ * when the segment does not fit the state.
+ */
+static int64_t
+tcp_next(uint32_t s, unsigned dir, uint16_t f)
+{
+	unsigned st = s & CT_S_TCP;
+	uint32_t fin_me = dir ? CT_S_FIN1 : CT_S_FIN0;
+	uint32_t fin_other = dir ? CT_S_FIN0 : CT_S_FIN1;
+	bool syn = f & TCP_SYN, ack = f & TCP_ACK;
+
+	if (f & TCP_RST)
+		return (s & ~CT_S_TCP) | DP_CT_TCP_CLOSED;
+	switch (st) {
+	case DP_CT_TCP_SYN_SENT:
+		if (dir == 0)
+			return syn && ack ? -1 : (int64_t)s;
+		if (syn)
+			return (s & ~CT_S_TCP) | DP_CT_TCP_SYN_RECV;
+		return -1;
+	case DP_CT_TCP_SYN_RECV:
+		if (dir == 0 && syn)
+			return s;
+		if (dir == 1 && syn)
+			return ack ? (int64_t)s : -1;
+		if (f & TCP_FIN)
+			return (s & ~CT_S_TCP) | fin_me | DP_CT_TCP_FIN_WAIT;
+		if (dir == 0 && ack)
+			return (s & ~CT_S_TCP) | DP_CT_TCP_ESTABLISHED;
+		return s;
+	case DP_CT_TCP_TIME_WAIT:
+	case DP_CT_TCP_CLOSED:
+		return syn && !ack ? -1 : (int64_t)s;
+	default:
+		break;
+	}
+	/* ESTABLISHED, FIN_WAIT, CLOSE_WAIT */
+	if (syn)
+		return dir == 1 && ack ? (int64_t)s : -1;
+	if (f & TCP_FIN) {
+		s |= fin_me;
+		st = (s & fin_other)		   ? DP_CT_TCP_TIME_WAIT
+		     : st == DP_CT_TCP_ESTABLISHED ? DP_CT_TCP_FIN_WAIT
+						   : st;
+		return (s & ~CT_S_TCP) | st;
+	}
+	if (st == DP_CT_TCP_FIN_WAIT && (s & fin_other) && !(s & fin_me) && ack)
+		return (s & ~CT_S_TCP) | DP_CT_TCP_CLOSE_WAIT;
+	return s;
+}
+
+/* Tuples from packets. */
+
+static inline uint16_t
+icmp_type(const struct dp_key *k)
+{
+	return ntohs(k->tp_src);
+}
+
+static bool
+icmp_is_error(uint8_t family, unsigned type)
+{
+	if (family == 4)
+		return type == 3 || type == 11 || type == 12;
+	return type >= 1 && type <= 4;
+}
+
+static inline bool
+is_icmp(uint8_t family, uint8_t proto)
+{
+	return (family == 4 && proto == IPPROTO_ICMP) ||
+	       (family == 6 && proto == IPPROTO_ICMPV6);
+}
+
+/* The reverse of t: what a packet of the other direction carries. */
+static void
+tuple_reverse(const struct dp_ct_tuple *t, bool is_echo, struct dp_ct_tuple *r)
+{
+	memcpy(r->src, t->dst, 16);
+	memcpy(r->dst, t->src, 16);
+	if (is_echo) {
+		r->sport = t->sport;
+		r->dport = 0;
+	} else {
+		r->sport = t->dport;
+		r->dport = t->sport;
+	}
+}
+
+enum ct_kind {
+	CT_K_PLAIN,	/* TCP, UDP, other */
+	CT_K_ECHO_REQ,	/* may open an ICMP echo connection */
+	CT_K_ECHO_REP,	/* only part of one */
+	CT_K_ICMP_ERR,	/* related to one */
+	CT_K_ICMP_INFO, /* other ICMP: tracked without an identifier */
+};
+
+/*
+ * The packet's tuple into l. Returns the kind (>= 0) or -1 - the invalid
+ * reason.
+ */
+static int
+tuple_from_packet(struct pl_pctx *c, uint16_t zone, struct ct_look *l)
+{
+	const struct dp_key *k = &c->key;
+	unsigned type;
+
+	memset(l, 0, sizeof(*l));
+	l->zone = zone;
+	if (k->eth_type == htons(0x0800)) {
+		l->family = 4;
+		memcpy(l->t.src, &k->nw_src, 4);
+		memcpy(l->t.dst, &k->nw_dst, 4);
+	} else if (k->eth_type == htons(0x86dd)) {
+		l->family = 6;
+		memcpy(l->t.src, k->ipv6_src, 16);
+		memcpy(l->t.dst, k->ipv6_dst, 16);
+	} else {
+		return -1 - DP_CT_INV_NOT_IP;
+	}
+	if (k->nw_frag != 0)
+		return -1 - DP_CT_INV_FRAG;
+	l->proto = k->nw_proto;
+	switch (l->proto) {
+	case IPPROTO_TCP:
+		if (!tcp_flags_ok(k->tcp_flags))
+			return -1 - DP_CT_INV_TCP_FLAGS;
+		/* fall through */
+	case IPPROTO_UDP:
+		l->t.sport = k->tp_src;
+		l->t.dport = k->tp_dst;
+		break;
+	default:
+		if (!is_icmp(l->family, l->proto))
+			break;
+		type = icmp_type(k);
+		if (icmp_is_error(l->family, type))
+			return CT_K_ICMP_ERR;
+		if (type != (l->family == 4 ? 8u : 128u) &&
+		    type != (l->family == 4 ? 0u : 129u))
+			return CT_K_ICMP_INFO;
+		pl_act_meta(c);
+		if (c->m.l4_off == 0 || c->m.l3_end - c->m.l4_off < 8)
+			return -1 - DP_CT_INV_ICMP_BAD;
+		memcpy(&l->t.sport, c->pkt->data + c->m.l4_off + 4, 2);
+		l->is_echo = 1;
+		return type == 8 || type == 128 ? CT_K_ECHO_REQ : CT_K_ECHO_REP;
+	}
+	return CT_K_PLAIN;
+}
+
+/* Translation. */
+
+/* The tuple a packet of direction dir becomes: other direction reversed. */
+static void
+nat_target(const struct ct_conn *e, unsigned dir, struct dp_ct_tuple *to)
+{
+	tuple_reverse(&e->t[!dir], is_icmp(e->family, e->proto), to);
+}
+
+static void
+icmp_set_id(struct pl_pctx *c, uint16_t id)
+{
+	uint8_t *h = c->pkt->data + c->m.l4_off;
+	uint16_t cs;
+
+	memcpy(&cs, h + 2, 2);
+	cs = pl_csum_replace(cs, h + 4, (const uint8_t *)&id, 2);
+	memcpy(h + 2, &cs, 2);
+	memcpy(h + 4, &id, 2);
+}
+
+/* Rewrite an IPv4 packet whose tuple is from into to. */
+static void
+nat_packet(struct pl_pctx *c, const struct dp_ct_tuple *from,
+	   const struct dp_ct_tuple *to, uint8_t proto)
+{
+	uint32_t a;
+
+	pl_act_meta(c);
+	if (memcmp(from->src, to->src, 4) != 0) {
+		memcpy(&a, to->src, 4);
+		pl_act_set_ipv4(c, false, a);
+	}
+	if (memcmp(from->dst, to->dst, 4) != 0) {
+		memcpy(&a, to->dst, 4);
+		pl_act_set_ipv4(c, true, a);
+	}
+	if (proto == IPPROTO_ICMP) {
+		if (from->sport != to->sport && c->m.l4_off != 0)
+			icmp_set_id(c, to->sport);
+		return;
+	}
+	if (from->sport != to->sport)
+		pl_act_set_port(c, false, to->sport);
+	if (from->dport != to->dport)
+		pl_act_set_port(c, true, to->dport);
+}
+
+/* Commit: create the connection and its NAT binding. */
+
+struct nat_plan {
+	uint32_t addr_lo, n_addr; /* host order */
+	uint32_t port_lo, n_port; /* host order; n_port 0: no ports */
+	uint16_t keep;		  /* network order: port tried first */
+	bool has_keep;
+	bool is_src;
+};
+
+static void
+nat_plan_make(const struct ct_look *l, const struct dp_act_ct *a,
+	      struct nat_plan *p)
+{
+	uint32_t lo = ntohl(a->nat_min);
+	uint32_t hi = a->nat_max != 0 ? ntohl(a->nat_max) : lo;
+	uint32_t plo = a->port_min, phi = a->port_max;
+	bool has_ports = l->proto == IPPROTO_TCP || l->proto == IPPROTO_UDP ||
+			 l->is_echo;
+
+	memset(p, 0, sizeof(*p));
+	p->is_src = a->nat_kind == DP_NAT_SRC;
+	p->addr_lo = lo;
+	p->n_addr = hi >= lo ? hi - lo + 1 : 1;
+	if (!has_ports)
+		return;
+	if (plo == 0) {
+		/* Source NAT keeps the port when it can, else any high one. */
+		if (!p->is_src)
+			return;
+		plo = 1024;
+		phi = 65535;
+	} else if (phi < plo) {
+		phi = plo;
+	}
+	p->port_lo = plo;
+	p->n_port = phi - plo + 1;
+	if (p->is_src) {
+		uint16_t orig = ntohs(l->t.sport);
+
+		p->keep = l->t.sport;
+		p->has_keep = a->port_min == 0 || (orig >= plo && orig <= phi);
+	}
+}
+
+/*
+ * Candidate i of the binding into the reply tuple r (the original one
+ * reversed). False when there is no candidate i.
+ */
+static bool
+nat_candidate(const struct nat_plan *p, const struct ct_look *l, uint32_t i,
+	      struct dp_ct_tuple *r)
+{
+	uint32_t per = p->n_port != 0 ? p->n_port + p->has_keep : 1;
+	uint32_t ai, pi, addr;
+	uint16_t port = 0;
+
+	if (per > CT_NAT_TRIES)
+		per = CT_NAT_TRIES;
+	ai = i / per;
+	pi = i % per;
+	if (ai >= p->n_addr || ai >= CT_NAT_ADDRS)
+		return false;
+	addr = htonl(p->addr_lo + (l->hash + ai) % p->n_addr);
+	if (p->n_port != 0) {
+		if (p->has_keep && pi == 0)
+			port = p->keep;
+		else
+			port = htons((uint16_t)(p->port_lo + (l->hash / 7 +
+							      pi) % p->n_port));
+	}
+	tuple_reverse(&l->t, l->is_echo, r);
+	if (p->is_src) {
+		memcpy(r->dst, &addr, 4);
+		if (p->n_port != 0) {
+			if (l->is_echo)
+				r->sport = port;
+			else
+				r->dport = port;
+		}
+	} else {
+		memcpy(r->src, &addr, 4);
+		if (p->n_port != 0 && !l->is_echo)
+			r->sport = port;
+	}
+	return true;
+}
+
+/*
+ * Is tuple r (hash h, group locked) free? An expired connection holding
+ * it is removed (g0, g1 are the groups held).
+ */
+static bool
+tuple_is_free(struct pl_ct *ct, struct ct_look *r, uint32_t now, uint32_t g0,
+	      uint32_t g1)
+{
+	uint32_t link = chain_find(ct, r);
+
+	if (link == 0)
+		return true;
+	if (!conn_is_expired(link_conn(ct, link), now))
+		return false;
+	return conn_kill(ct, link, g0, g1) && chain_find(ct, r) == 0;
+}
+
+enum { CT_COMMIT_OK, CT_COMMIT_EXISTS };
+
+/*
+ * Commit l (not found) as a new connection. Returns CT_COMMIT_OK with
+ * *link its original link, its state word and what this packet becomes
+ * (*to, with NAT), CT_COMMIT_EXISTS when another thread created it
+ * meanwhile (*link the one found), or -1 - the invalid reason.
+ */
+static int
+ct_commit(struct pl_ct *ct, struct ct_slot *s, struct ct_look *l,
+	  const struct dp_act_ct *a, uint32_t *link, uint32_t *state_out,
+	  struct dp_ct_tuple *to)
+{
+	struct nat_plan plan;
+	struct ct_look r;
+	struct ct_conn *e;
+	uint32_t idx, state, g0;
+	bool has_nat = (a->flags & DP_CT_NAT) && a->nat_kind != DP_NAT_NONE &&
+		       l->family == 4;
+
+	idx = pool_get(ct);
+	if (idx == UINT32_MAX && s->reclaim_at != s->now) {
+		/* At most once a second a slot sweeps to make room. */
+		s->reclaim_at = s->now;
+		pl_ct_sweep(ct, (unsigned)(s - ct->slot), CT_RECLAIM_GROUPS);
+		idx = pool_get(ct);
+	}
+	if (idx == UINT32_MAX)
+		return -1 - DP_CT_INV_FULL;
+	e = &ct->conns[idx];
+	memset(e, 0, sizeof(*e));
+	e->t[0] = l->t;
+	e->zone = l->zone;
+	e->proto = l->proto;
+	e->family = l->family;
+	state = l->proto == IPPROTO_TCP ? DP_CT_TCP_SYN_SENT : DP_CT_TCP_NONE;
+	if (has_nat)
+		state |= a->nat_kind == DP_NAT_SRC ? CT_S_SNAT : CT_S_DNAT;
+	e->state = state;
+	e->expires = s->now + conn_timeout(l->proto, state);
+	e->mark = a->flags & DP_CT_SET_MARK ? a->mark : 0;
+	memset(&r, 0, sizeof(r));
+	r.zone = l->zone;
+	r.proto = l->proto;
+	r.family = l->family;
+	if (has_nat)
+		nat_plan_make(l, a, &plan);
+	g0 = hash_group(ct, l->hash);
+	for (uint32_t i = 0;; i++) {
+		uint32_t g1, found;
+
+		if (has_nat) {
+			if (!nat_candidate(&plan, l, i, &r.t))
+				break;
+		} else if (i == 0) {
+			tuple_reverse(&l->t, l->is_echo, &r.t);
+		} else {
+			break;
+		}
+		r.hash = tuple_hash(&r.t, r.zone, r.proto, r.family);
+		g1 = hash_group(ct, r.hash);
+		lock2(ct, g0, g1);
+		found = chain_find(ct, l);
+		if (found != 0 &&
+		    !conn_is_expired(link_conn(ct, found), s->now)) {
+			unlock2(ct, g0, g1);
+			pool_put(ct, idx);
+			*link = found;
+			return CT_COMMIT_EXISTS;
+		}
+		if (found != 0)
+			(void)conn_kill(ct, found, g0, g1);
+		if (!tuple_is_free(ct, &r, s->now, g0, g1)) {
+			unlock2(ct, g0, g1);
+			continue;
+		}
+		e->t[1] = r.t;
+		chain_add(ct, l->hash, make_link(idx, 0));
+		chain_add(ct, r.hash, make_link(idx, 1));
+		*state_out = state;
+		if (has_nat)
+			nat_target(e, 0, to);
+		unlock2(ct, g0, g1);
+		*link = make_link(idx, 0);
+		return CT_COMMIT_OK;
+	}
+	pool_put(ct, idx);
+	return -1 - DP_CT_INV_NAT_FAIL;
+}
+
+/* ICMP errors (RFC 792, RFC 4443 2.4): related to a connection. */
+
+static void
+icmp_csum_full(struct pl_pctx *c)
+{
+	uint8_t *h = c->pkt->data + c->m.l4_off;
+	uint32_t n = c->m.l3_end - c->m.l4_off, s = 0;
+
+	h[2] = 0;
+	h[3] = 0;
+	for (uint32_t i = 0; i + 1 < n; i += 2)
+		s += pl_ld16(h + i);
+	if (n & 1) {
+		uint8_t last[2] = {h[n - 1], 0};
+
+		s += pl_ld16(last);
+	}
+	s = (s & 0xffff) + (s >> 16);
+	s = (s & 0xffff) + (s >> 16);
+	s = (uint16_t)~s;
+	memcpy(h + 2, &s, 2);
+}
+
+/* The embedded header of an ICMP error. */
+struct ct_inner {
+	uint32_t ip;   /* offset of the inner IP header in the frame */
+	uint32_t l4;   /* offset of the inner L4 header */
+	uint32_t n_l4; /* inner L4 bytes present */
+};
+
+/*
+ * Parse the packet an ICMP error carries into e (its tuple as sent),
+ * untrusted bytes: every read is checked against the datagram's end.
+ * Returns 0 or -1 - the invalid reason.
+ */
+static int
+inner_parse(struct pl_pctx *c, uint8_t family, struct ct_look *e,
+	    struct ct_inner *in)
+{
+	const uint8_t *d = c->pkt->data;
+	uint32_t off, end = c->m.l3_end, ihl;
+	uint8_t proto;
+
+	if (c->m.l4_off == 0 || end - c->m.l4_off < 8)
+		return -1 - DP_CT_INV_ICMP_BAD;
+	off = c->m.l4_off + 8;
+	in->ip = off;
+	memset(e, 0, sizeof(*e));
+	e->family = family;
+	if (family == 4) {
+		if (end - off < 20 || (d[off] >> 4) != 4)
+			return -1 - DP_CT_INV_ICMP_BAD;
+		ihl = (uint32_t)(d[off] & 0x0f) * 4;
+		if (ihl < 20 || ihl > end - off)
+			return -1 - DP_CT_INV_ICMP_BAD;
+		if (pl_ld16(d + off + 6) & htons(0x1fff))
+			return -1 - DP_CT_INV_ICMP_BAD;
+		proto = d[off + 9];
+		memcpy(e->t.src, d + off + 12, 4);
+		memcpy(e->t.dst, d + off + 16, 4);
+	} else {
+		if (end - off < 40 || (d[off] >> 4) != 6)
+			return -1 - DP_CT_INV_ICMP_BAD;
+		ihl = 40;
+		proto = d[off + 6];
+		memcpy(e->t.src, d + off + 8, 16);
+		memcpy(e->t.dst, d + off + 24, 16);
+	}
+	e->proto = proto;
+	in->l4 = off + ihl;
+	in->n_l4 = end - in->l4;
+	if (proto == IPPROTO_TCP || proto == IPPROTO_UDP) {
+		if (in->n_l4 < 8)
+			return -1 - DP_CT_INV_ICMP_BAD;
+		memcpy(&e->t.sport, d + in->l4, 2);
+		memcpy(&e->t.dport, d + in->l4 + 2, 2);
+	} else if (is_icmp(family, proto)) {
+		unsigned type;
+
+		if (in->n_l4 < 8)
+			return -1 - DP_CT_INV_ICMP_BAD;
+		type = d[in->l4];
+		/* RFC 1122 3.2.2: no error about an error. */
+		if (icmp_is_error(family, type))
+			return -1 - DP_CT_INV_ICMP_BAD;
+		if (type == 8 || type == 0 || type == 128 || type == 129) {
+			memcpy(&e->t.sport, d + in->l4 + 4, 2);
+			e->is_echo = 1;
+		}
+	}
+	return 0;
+}
+
+/* Replace n bytes at p by v, updating checksum *cs (NULL: none). */
+static void
+put_csum(uint8_t *p, const void *v, size_t n, uint8_t *cs)
+{
+	uint16_t x;
+
+	if (cs != NULL && memcmp(p, v, n) != 0) {
+		memcpy(&x, cs, 2);
+		x = pl_csum_replace(x, p, v, n);
+		memcpy(cs, &x, 2);
+	}
+	memcpy(p, v, n);
+}
+
+/*
+ * Translate an IPv4 ICMP error about a connection's packet: the inner
+ * header (tuple e) becomes to, the tuple that packet had on the side the
+ * error goes to; the outer destination becomes to's source, the outer
+ * source to's destination when it was the inner destination (the peer
+ * itself reported the error); the ICMP checksum is computed again.
+ */
+static void
+nat_icmp_error(struct pl_pctx *c, const struct ct_look *e,
+	       const struct ct_inner *in, const struct dp_ct_tuple *to)
+{
+	uint8_t *d = c->pkt->data, *ip = d + in->ip, *l4 = d + in->l4;
+	uint8_t *l4cs = NULL;
+	uint32_t a;
+
+	if (e->proto == IPPROTO_UDP && pl_ld16(l4 + 6) != 0)
+		l4cs = l4 + 6;
+	else if (e->proto == IPPROTO_TCP && in->n_l4 >= 18)
+		l4cs = l4 + 16;
+	/* The inner IPv4 checksum, then the pseudo-header's addresses. */
+	put_csum(ip + 12, to->src, 4, ip + 10);
+	put_csum(ip + 16, to->dst, 4, ip + 10);
+	if (l4cs != NULL) {
+		uint8_t old[8], new[8];
+		uint16_t x;
+
+		memcpy(old, e->t.src, 4);
+		memcpy(old + 4, e->t.dst, 4);
+		memcpy(new, to->src, 4);
+		memcpy(new + 4, to->dst, 4);
+		memcpy(&x, l4cs, 2);
+		x = pl_csum_replace(x, old, new, 8);
+		memcpy(l4cs, &x, 2);
+	}
+	if (e->proto == IPPROTO_TCP || e->proto == IPPROTO_UDP) {
+		put_csum(l4, &to->sport, 2, l4cs);
+		put_csum(l4 + 2, &to->dport, 2, l4cs);
+	} else if (e->is_echo) {
+		put_csum(l4 + 4, &to->sport, 2, l4 + 2);
+	}
+	if (memcmp(&c->key.nw_src, e->t.dst, 4) == 0 &&
+	    memcmp(e->t.dst, to->dst, 4) != 0) {
+		memcpy(&a, to->dst, 4);
+		pl_act_set_ipv4(c, false, a);
+	}
+	memcpy(&a, to->src, 4);
+	if (c->key.nw_dst != a)
+		pl_act_set_ipv4(c, true, a);
+	icmp_csum_full(c);
+}
+
+/*
+ * An ICMP error: find the connection of the packet it carries. Returns
+ * ct_state bits, or -1 - the invalid reason.
+ */
+static int
+ct_related(struct pl_ct *ct, struct ct_slot *s, struct pl_pctx *c,
+	   const struct ct_look *outer, const struct dp_act_ct *a,
+	   bool is_trace, uint32_t *mark)
+{
+	struct ct_look e, l;
+	struct ct_inner in;
+	struct dp_ct_tuple to;
+	struct ct_conn *conn;
+	uint32_t link, g, state = 0;
+	unsigned dir = 0;
+	int rc;
+
+	pl_act_meta(c);
+	rc = inner_parse(c, outer->family, &e, &in);
+	if (rc < 0)
+		return rc;
+	l = e;
+	l.zone = outer->zone;
+	tuple_reverse(&e.t, e.is_echo, &l.t);
+	l.hash = tuple_hash(&l.t, l.zone, l.proto, l.family);
+	g = hash_group(ct, l.hash);
+	spin_lock(&ct->groups[g].lock);
+	link = chain_find(ct, &l);
+	if (link != 0 && conn_is_expired(link_conn(ct, link), s->now))
+		link = 0;
+	if (link != 0) {
+		conn = link_conn(ct, link);
+		dir = link_dir(link);
+		state = __atomic_load_n(&conn->state, __ATOMIC_RELAXED);
+		*mark = __atomic_load_n(&conn->mark, __ATOMIC_RELAXED);
+		to = conn->t[!dir];
+	}
+	spin_unlock(&ct->groups[g].lock);
+	if (link == 0)
+		return -1 - DP_CT_INV_ICMP_NO_CONN;
+	if (!is_trace)
+		s->related++;
+	rc = DP_CS_TRK | DP_CS_REL | (dir ? DP_CS_RPL : 0);
+	if ((a->flags & DP_CT_NAT) && (state & (CT_S_SNAT | CT_S_DNAT)) &&
+	    outer->family == 4) {
+		nat_icmp_error(c, &e, &in, &to);
+		rc |= (state & CT_S_SNAT ? DP_CS_SNAT : 0) |
+		      (state & CT_S_DNAT ? DP_CS_DNAT : 0);
+		if (!is_trace)
+			s->nat++;
+	}
+	return rc;
+}
+
+/* The ct action. */
+
+static inline int
+inv(struct ct_slot *s, int reason, bool is_trace)
+{
+	if (!is_trace)
+		s->invalid[reason]++;
+	return DP_CS_TRK | DP_CS_INV;
+}
+
+/*
+ * Look up l (found link or not) and update the connection for this
+ * packet. Returns ct_state, *e_out the connection (when found) with its
+ * state word in *state.
+ */
+static int
+ct_lookup(struct pl_ct *ct, struct ct_slot *s, struct pl_pctx *c,
+	  struct ct_look *l, bool is_reuse, bool is_trace,
+	  struct dp_ct_tuple *to, uint32_t *state, uint32_t *mark,
+	  const struct dp_act_ct *a)
+{
+	uint32_t g = hash_group(ct, l->hash), link;
+	struct ct_conn *e;
+	unsigned dir;
+	int cs;
+
+	spin_lock(&ct->groups[g].lock);
+	link = l->link;
+	if (link == 0 || !is_reuse ||
+	    !conn_is(link_conn(ct, link), link_dir(link), l))
+		link = chain_find(ct, l);
+	if (link == 0)
+		goto not_found;
+	e = link_conn(ct, link);
+	dir = link_dir(link);
+	if (conn_is_expired(e, s->now)) {
+		if (!is_trace)
+			(void)conn_kill(ct, link, g, g);
+		goto not_found;
+	}
+	*state = __atomic_load_n(&e->state, __ATOMIC_RELAXED);
+	cs = DP_CS_TRK | DP_CS_EST | (dir ? DP_CS_RPL : 0);
+	if (!is_reuse && !is_trace) {
+		uint32_t s0 = *state;
+		int64_t next = s0;
+
+		if (l->proto == IPPROTO_TCP) {
+			next = tcp_next(s0, dir, c->key.tcp_flags);
+			if (next < 0 && dir == 0 &&
+			    tcp_is_syn(c->key.tcp_flags) &&
+			    ((s0 & CT_S_TCP) == DP_CT_TCP_TIME_WAIT ||
+			     (s0 & CT_S_TCP) == DP_CT_TCP_CLOSED)) {
+				/* A new SYN reuses the closed tuple. */
+				if (conn_kill(ct, link, g, g))
+					goto not_found;
+			}
+			if (next < 0) {
+				spin_unlock(&ct->groups[g].lock);
+				l->link = link;
+				return inv(s, DP_CT_INV_TCP_STATE, is_trace);
+			}
+		}
+		if (dir == 1)
+			next |= CT_S_REPLY;
+		if ((uint32_t)next != s0)
+			__atomic_store_n(&e->state, (uint32_t)next,
+					 __ATOMIC_RELAXED);
+		*state = (uint32_t)next;
+		__atomic_store_n(&e->expires,
+				 s->now + conn_timeout(l->proto, *state),
+				 __ATOMIC_RELAXED);
+	}
+	if ((a->flags & (DP_CT_COMMIT | DP_CT_SET_MARK)) ==
+		    (DP_CT_COMMIT | DP_CT_SET_MARK) &&
+	    !is_trace)
+		__atomic_store_n(&e->mark, a->mark, __ATOMIC_RELAXED);
+	*mark = __atomic_load_n(&e->mark, __ATOMIC_RELAXED);
+	if (*state & (CT_S_SNAT | CT_S_DNAT))
+		nat_target(e, dir, to);
+	spin_unlock(&ct->groups[g].lock);
+	l->link = link;
+	return cs;
+
+not_found:
+	spin_unlock(&ct->groups[g].lock);
+	l->link = 0;
+	return 0;
+}
+
+void
+pl_ct_exec(struct pl_ct *ct, unsigned slot, struct pl_pctx *c,
+	   const struct dp_act_ct *a, bool is_trace)
+{
+	struct ct_slot *s = &ct->slot[slot];
+	struct dp_ct_tuple to;
+	struct ct_look l;
+	uint32_t state = 0, mark = 0;
+	bool is_reuse;
+	int kind = CT_K_PLAIN, cs;
+
+	c->key.ct_zone = a->zone;
+	if (!is_trace)
+		s->lookups++;
+	is_reuse = c->ct_stamp != 0 && c->ct_stamp == s->stamp &&
+		   s->last.zone == a->zone;
+	if (is_reuse && (s->last.cs & DP_CS_INV)) {
+		cs = s->last.cs;
+		goto done;
+	}
+	if (is_reuse) {
+		l = s->last;
+	} else {
+		kind = tuple_from_packet(c, a->zone, &l);
+		if (kind < 0) {
+			cs = inv(s, -1 - kind, is_trace);
+			goto done;
+		}
+		if (kind == CT_K_ICMP_ERR) {
+			cs = ct_related(ct, s, c, &l, a, is_trace, &mark);
+			if (cs < 0)
+				cs = inv(s, -1 - cs, is_trace);
+			c->ct_stamp = 0;
+			goto done;
+		}
+		l.hash = tuple_hash(&l.t, l.zone, l.proto, l.family);
+	}
+	cs = ct_lookup(ct, s, c, &l, is_reuse, is_trace, &to, &state, &mark, a);
+	if (cs == 0) {
+		/* Not found: may this packet open a connection? */
+		if (!is_reuse && kind == CT_K_ECHO_REP) {
+			cs = inv(s, DP_CT_INV_ICMP_NO_CONN, is_trace);
+		} else if (!is_reuse && l.proto == IPPROTO_TCP &&
+			   !tcp_is_syn(c->key.tcp_flags)) {
+			cs = inv(s, DP_CT_INV_TCP_NOT_SYN, is_trace);
+		} else {
+			cs = DP_CS_TRK | DP_CS_NEW;
+		}
+		if ((cs & DP_CS_NEW) && (a->flags & DP_CT_COMMIT) &&
+		    !is_trace) {
+			uint32_t link = 0;
+			int rc = ct_commit(ct, s, &l, a, &link, &state, &to);
+
+			if (rc < 0) {
+				cs = inv(s, -1 - rc, is_trace);
+			} else if (rc == CT_COMMIT_OK) {
+				s->commits++;
+				l.link = link;
+				mark = a->flags & DP_CT_SET_MARK ? a->mark : 0;
+			} else {
+				/* Another worker was first: take its. */
+				l.link = link;
+				cs = ct_lookup(ct, s, c, &l, true, is_trace,
+					       &to, &state, &mark, a);
+				if (cs == 0)
+					cs = inv(s, DP_CT_INV_FULL, is_trace);
+			}
+		}
+	}
+	/* Keep the result for a second ct of this packet in this zone. */
+	if (++s->stamp == 0)
+		s->stamp = 1;
+	l.cs = (uint8_t)cs;
+	s->last = l;
+	c->ct_stamp = s->stamp;
+	if ((a->flags & DP_CT_NAT) && (state & (CT_S_SNAT | CT_S_DNAT)) &&
+	    !(cs & DP_CS_INV) && l.family == 4) {
+		nat_packet(c, &l.t, &to, l.proto);
+		cs |= (state & CT_S_SNAT ? DP_CS_SNAT : 0) |
+		      (state & CT_S_DNAT ? DP_CS_DNAT : 0);
+		c->ct_stamp = 0;
+		if (!is_trace)
+			s->nat++;
+	}
+done:
+	c->key.ct_state = (uint8_t)cs;
+	c->key.ct_mark = mark;
+}
+
+/* Prefetch (pl_worker.c, before the burst runs). */
+
+uint32_t
+pl_ct_prefetch_group(struct pl_ct *ct, const struct dp_key *k, uint16_t zone)
+{
+	struct dp_ct_tuple t;
+	uint8_t family;
+	uint32_t h;
+
+	if (k->nw_frag != 0 ||
+	    (k->nw_proto != IPPROTO_TCP && k->nw_proto != IPPROTO_UDP))
+		return 0;
+	memset(&t, 0, sizeof(t));
+	if (k->eth_type == htons(0x0800)) {
+		family = 4;
+		memcpy(t.src, &k->nw_src, 4);
+		memcpy(t.dst, &k->nw_dst, 4);
+	} else if (k->eth_type == htons(0x86dd)) {
+		family = 6;
+		memcpy(t.src, k->ipv6_src, 16);
+		memcpy(t.dst, k->ipv6_dst, 16);
+	} else {
+		return 0;
+	}
+	t.sport = k->tp_src;
+	t.dport = k->tp_dst;
+	h = tuple_hash(&t, zone, k->nw_proto, family);
+	__builtin_prefetch(&ct->groups[hash_group(ct, h)]);
+	return h;
+}
+
+void
+pl_ct_prefetch_conn(struct pl_ct *ct, uint32_t h)
+{
+	uint32_t link = __atomic_load_n(
+		&ct->groups[hash_group(ct, h)].head[hash_head(h)],
+		__ATOMIC_RELAXED);
+
+	if (link != 0) {
+		const char *p = (const char *)link_conn(ct, link);
+
+		__builtin_prefetch(p);
+		__builtin_prefetch(p + 64);
+	}
+}
+
+/* Sweep. */
+
+void
+pl_ct_sweep(struct pl_ct *ct, unsigned slot, unsigned n)
+{
+	struct ct_slot *s = &ct->slot[slot];
+	uint32_t now = clock_read(ct);
+
+	for (unsigned i = 0; i < n; i++) {
+		uint32_t g =
+			__atomic_fetch_add(&ct->sweep_at, 1, __ATOMIC_RELAXED) &
+			ct->gmask;
+		struct ct_group *grp = &ct->groups[g];
+
+		if (i > ct->gmask)
+			break;
+		spin_lock(&grp->lock);
+		for (unsigned h = 0; h < CT_HEADS; h++) {
+			uint32_t link = grp->head[h];
+
+			while (link != 0) {
+				struct ct_conn *e = link_conn(ct, link);
+				uint32_t next = e->next[link_dir(link)];
+
+				if (conn_is_expired(e, now) &&
+				    conn_kill(ct, link, g, g)) {
+					s->expired++;
+					link = grp->head[h];
+					continue;
+				}
+				link = next;
+			}
+		}
+		spin_unlock(&grp->lock);
+	}
+}
+
+void
+pl_ct_quiescent(struct pl_ct *ct, unsigned slot)
+{
+	struct ct_slot *s = &ct->slot[slot];
+
+	if (++s->n_quiet % CT_SWEEP_EVERY != 0 ||
+	    __atomic_load_n(&ct->n_used, __ATOMIC_RELAXED) == 0)
+		return;
+	pl_ct_sweep(ct, slot, CT_SWEEP_GROUPS);
+}
+
+void
+pl_ct_burst(struct pl_ct *ct, unsigned slot)
+{
+	ct->slot[slot].now = clock_read(ct);
+}
+
+/* Control: create, destroy, stats, flush, dump. */
+
+int
+pl_ct_create(uint32_t ct_max, struct pl_ct **out)
+{
+	struct pl_ct *ct;
+	uint32_t n_groups = 16;
+	struct timespec ts;
+	void *m;
+
+	if (ct_max == 0 || ct_max > DP_CT_MAX_MAX)
+		return -EINVAL;
+	while (n_groups < ct_max / 8)
+		n_groups <<= 1;
+	ct = aligned_alloc(64, sizeof(*ct));
+	if (ct == NULL)
+		return -ENOMEM;
+	memset(ct, 0, sizeof(*ct));
+	ct->max = ct_max;
+	ct->gmask = n_groups - 1;
+	ct->conns_len = (size_t)ct_max * sizeof(struct ct_conn);
+	ct->groups_len = (size_t)n_groups * sizeof(struct ct_group);
+	m = mmap(NULL, ct->conns_len, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (m == MAP_FAILED)
+		goto err_ct;
+	ct->conns = m;
+	m = mmap(NULL, ct->groups_len, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (m == MAP_FAILED)
+		goto err_conns;
+	ct->groups = m;
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	ct->base = ts.tv_sec;
+	clock_gettime(CLOCK_MONOTONIC, &ct->rate_ts);
+	for (unsigned i = 0; i <= DP_WORKERS_MAX; i++)
+		ct->slot[i].now = 1;
+	*out = ct;
+	return 0;
+
+err_conns:
+	munmap(ct->conns, ct->conns_len);
+err_ct:
+	free(ct);
+	return -ENOMEM;
+}
+
+void
+pl_ct_destroy(struct pl_ct *ct)
+{
+	if (ct == NULL)
+		return;
+	munmap(ct->groups, ct->groups_len);
+	munmap(ct->conns, ct->conns_len);
+	free(ct);
+}
+
+void
+pl_ct_set_clock(struct pl_ct *ct, uint32_t (*fn)(void *), void *arg)
+{
+	ct->clock = fn;
+	ct->clock_arg = arg;
+	for (unsigned i = 0; i <= DP_WORKERS_MAX; i++)
+		ct->slot[i].now = clock_read(ct);
+}
+
+void
+pl_ct_stats(struct pl_ct *ct, struct dp_ct_stats *out)
+{
+	struct timespec now;
+	double dt;
+
+	memset(out, 0, sizeof(*out));
+	for (unsigned i = 0; i <= DP_WORKERS_MAX; i++) {
+		const struct ct_slot *s = &ct->slot[i];
+
+		out->lookups += CMM_LOAD_SHARED(s->lookups);
+		out->commits += CMM_LOAD_SHARED(s->commits);
+		out->expired += CMM_LOAD_SHARED(s->expired);
+		out->flushed += CMM_LOAD_SHARED(s->flushed);
+		out->related += CMM_LOAD_SHARED(s->related);
+		out->nat += CMM_LOAD_SHARED(s->nat);
+		for (unsigned r = 0; r < DP_CT_INV__COUNT; r++)
+			out->invalid[r] += CMM_LOAD_SHARED(s->invalid[r]);
+	}
+	out->entries = __atomic_load_n(&ct->n_used, __ATOMIC_RELAXED);
+	out->entries_max = ct->max;
+	out->mem_bytes = ct->conns_len + ct->groups_len + sizeof(*ct);
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	dt = (double)(now.tv_sec - ct->rate_ts.tv_sec) +
+	     (double)(now.tv_nsec - ct->rate_ts.tv_nsec) / 1e9;
+	if (dt > 0)
+		out->commit_rate =
+			(uint64_t)((double)(out->commits - ct->rate_commits) /
+				   dt);
+	ct->rate_commits = out->commits;
+	ct->rate_ts = now;
+}
+
+static bool
+zone_is(const struct ct_conn *e, uint32_t zone)
+{
+	return zone == DP_CT_ZONE_ALL || e->zone == zone;
+}
+
+/* Up to max original links of zone in group g (locked by the caller). */
+static unsigned
+group_collect(struct pl_ct *ct, uint32_t g, uint32_t zone, uint32_t *links,
+	      unsigned max)
+{
+	const struct ct_group *grp = &ct->groups[g];
+	unsigned n = 0;
+
+	for (unsigned h = 0; h < CT_HEADS && n < max; h++) {
+		for (uint32_t link = grp->head[h]; link != 0 && n < max;) {
+			const struct ct_conn *e = link_conn(ct, link);
+
+			if (link_dir(link) == 0 && zone_is(e, zone))
+				links[n++] = link;
+			link = e->next[link_dir(link)];
+		}
+	}
+	return n;
+}
+
+uint64_t
+pl_ct_flush(struct pl_ct *ct, uint32_t zone)
+{
+	uint32_t links[CT_BATCH];
+	uint64_t n_done = 0;
+
+	for (uint32_t g = 0; g <= ct->gmask; g++) {
+		unsigned n, n_killed;
+
+		do {
+			spin_lock(&ct->groups[g].lock);
+			n = group_collect(ct, g, zone, links, CT_BATCH);
+			spin_unlock(&ct->groups[g].lock);
+			n_killed = 0;
+			for (unsigned i = 0; i < n; i++)
+				n_killed += conn_kill_ordered(ct, links[i], g);
+			n_done += n_killed;
+		} while (n == CT_BATCH && n_killed > 0);
+	}
+	ct->slot[PL_CT_CONTROL].flushed += n_done;
+	return n_done;
+}
+
+static void
+entry_export(const struct ct_conn *e, uint32_t now, struct dp_ct_entry *x)
+{
+	uint32_t state = __atomic_load_n(&e->state, __ATOMIC_RELAXED);
+	uint32_t exp = __atomic_load_n(&e->expires, __ATOMIC_RELAXED);
+
+	memset(x, 0, sizeof(*x));
+	x->zone = e->zone;
+	x->proto = e->proto;
+	x->family = e->family;
+	x->tcp_state = (uint8_t)(state & CT_S_TCP);
+	x->flags = (uint8_t)((state & CT_S_SNAT ? DP_CS_SNAT : 0) |
+			     (state & CT_S_DNAT ? DP_CS_DNAT : 0));
+	x->mark = __atomic_load_n(&e->mark, __ATOMIC_RELAXED);
+	x->expires = (int32_t)(exp - now) > 0 ? exp - now : 0;
+	x->orig = e->t[0];
+	x->reply = e->t[1];
+}
+
+int
+pl_ct_dump(struct pl_ct *ct, uint32_t zone, dp_ct_visit_fn fn, void *arg)
+{
+	struct dp_ct_entry *buf;
+	uint32_t now = clock_read(ct);
+	size_t cap = CT_BATCH;
+	int rc = 0;
+
+	buf = malloc(cap * sizeof(*buf));
+	if (buf == NULL)
+		return -ENOMEM;
+	for (uint32_t g = 0; g <= ct->gmask && rc == 0;) {
+		const struct ct_group *grp = &ct->groups[g];
+		size_t n = 0;
+		bool is_short = false;
+
+		spin_lock(&ct->groups[g].lock);
+		for (unsigned h = 0; h < CT_HEADS && !is_short; h++) {
+			uint32_t link = grp->head[h];
+
+			while (link != 0) {
+				const struct ct_conn *e = link_conn(ct, link);
+
+				if (link_dir(link) == 0 && zone_is(e, zone) &&
+				    !conn_is_expired(e, now)) {
+					if (n == cap) {
+						is_short = true;
+						break;
+					}
+					entry_export(e, now, &buf[n++]);
+				}
+				link = e->next[link_dir(link)];
+			}
+		}
+		spin_unlock(&ct->groups[g].lock);
+		if (is_short) {
+			/* A crowded group: grow and read it again. */
+			struct dp_ct_entry *nb =
+				realloc(buf, cap * 2 * sizeof(*buf));
+
+			if (nb == NULL) {
+				rc = -ENOMEM;
+				break;
+			}
+			buf = nb;
+			cap *= 2;
+			continue;
+		}
+		for (size_t i = 0; i < n && rc == 0; i++)
+			rc = fn(&buf[i], arg);
+		g++;
+	}
+	free(buf);
+	return rc;
+}
+
+/* The pipeline's calls (pipeline.h). */
+
+struct pl_ct *
+pl_ct_of(struct dp_pipeline *pl)
+{
+	return pl->ct;
+}
+
+void
+dp_pipeline_ct_stats(struct dp_pipeline *pl, struct dp_ct_stats *out)
+{
+	pl_ct_stats(pl->ct, out);
+}
+
+uint64_t
+dp_pipeline_ct_flush(struct dp_pipeline *pl, uint32_t zone)
+{
+	return pl_ct_flush(pl->ct, zone);
+}
+
+int
+dp_pipeline_ct_dump(struct dp_pipeline *pl, uint32_t zone, dp_ct_visit_fn fn,
+		    void *arg)
+{
+	return pl_ct_dump(pl->ct, zone, fn, arg);
+}
+
+void
+dp_pipeline_ct_sweep(struct dp_pipeline *pl)
+{
+	pl_ct_sweep(pl->ct, PL_CT_CONTROL, pl->ct->gmask + 1);
+}
+
+/*
+ * Load balancing (pl_lb.c): lb_select finds the packet's connection like
+ * ct(zone=Z,nat) and, for a new one, commits the binding the pool chose:
+ * destination to the member, source to the pool's address with a port
+ * picked so that the reply tuple (member -> pool address:port) is unique
+ * in the zone. Both directions are then plain NAT of this file.
+ */
+
+void
+pl_ct_set_lb_hook(struct pl_ct *ct, void (*fn)(void *arg, uint32_t mark),
+		  void *arg)
+{
+	ct->lb_arg = arg;
+	ct->lb_closed = fn;
+}
+
+/*
+ * Candidate i of an LB binding into r: the reply tuple (member -> source
+ * address, port i of the range from a hash-chosen start). False when
+ * there is no candidate i.
+ */
+static bool
+lb_candidate(const struct pl_ct_lb_bind *b, const struct ct_look *l, uint32_t i,
+	     struct dp_ct_tuple *r)
+{
+	uint32_t lo = b->port_min != 0 ? b->port_min : 1024;
+	uint32_t hi = b->port_min != 0 ? b->port_max : 65535;
+	uint32_t n = hi >= lo ? hi - lo + 1 : 1;
+
+	if (i >= n || i >= CT_NAT_TRIES)
+		return false;
+	memset(r, 0, sizeof(*r));
+	memcpy(r->src, &b->member_addr, 4);
+	memcpy(r->dst, &b->src_addr, 4);
+	r->sport = b->member_port != 0 ? b->member_port : l->t.dport;
+	r->dport = htons((uint16_t)(lo + (l->hash / 7 + i) % n));
+	return true;
+}
+
+static inline uint32_t
+csum_add16(uint32_t s, const void *old, const void *new, size_t n)
+{
+	const uint8_t *o = old, *w = new;
+
+	for (size_t i = 0; i < n; i += 2) {
+		uint16_t a, b;
+
+		memcpy(&a, o + i, 2);
+		memcpy(&b, w + i, 2);
+		s += (uint16_t)~a + (uint32_t)b;
+	}
+	return s;
+}
+
+static inline uint16_t
+csum_apply(uint16_t hc, uint32_t s)
+{
+	s += (uint16_t)~hc;
+	s = (s & 0xffff) + (s >> 16);
+	s = (s & 0xffff) + (s >> 16);
+	return (uint16_t)~s;
+}
+
+/*
+ * Full NAT of an IPv4 TCP or UDP packet with tuple from into to: both
+ * addresses and ports, each checksum updated once for all of them (RFC
+ * 1624 eqn. 3; the TCP/UDP one covers the pseudo-header's addresses).
+ * lb_select's fast path; nat_packet() is the general case.
+ */
+static void
+nat_full4(struct pl_pctx *c, const struct dp_ct_tuple *from,
+	  const struct dp_ct_tuple *to, uint8_t proto)
+{
+	uint8_t *ip, *l4, *cs;
+	uint32_t sa, sp;
+	uint16_t x;
+
+	pl_act_meta(c);
+	if (c->m.l4_off == 0 || c->m.l3 != PL_L3_IPV4) {
+		nat_packet(c, from, to, proto);
+		return;
+	}
+	ip = c->pkt->data + c->m.l3_off;
+	l4 = c->pkt->data + c->m.l4_off;
+	sa = csum_add16(0, ip + 12, to->src, 4);
+	sa = csum_add16(sa, ip + 16, to->dst, 4);
+	sp = csum_add16(sa, l4, &to->sport, 2);
+	sp = csum_add16(sp, l4 + 2, &to->dport, 2);
+	memcpy(&x, ip + 10, 2);
+	x = csum_apply(x, sa);
+	memcpy(ip + 10, &x, 2);
+	cs = l4 + (proto == IPPROTO_TCP ? 16 : 6);
+	memcpy(&x, cs, 2);
+	if (proto == IPPROTO_TCP || x != 0) {
+		x = csum_apply(x, sp);
+		if (proto == IPPROTO_UDP && x == 0)
+			x = 0xffff;
+		memcpy(cs, &x, 2);
+	}
+	memcpy(ip + 12, to->src, 4);
+	memcpy(ip + 16, to->dst, 4);
+	memcpy(l4, &to->sport, 2);
+	memcpy(l4 + 2, &to->dport, 2);
+	memcpy(&c->key.nw_src, to->src, 4);
+	memcpy(&c->key.nw_dst, to->dst, 4);
+	c->key.tp_src = to->sport;
+	c->key.tp_dst = to->dport;
+}
+
+/* ct_commit() for an LB binding; same returns. */
+static int
+ct_commit_lb(struct pl_ct *ct, struct ct_slot *s, struct ct_look *l,
+	     const struct pl_ct_lb_bind *b, uint32_t *link, uint32_t *state_out,
+	     struct dp_ct_tuple *to)
+{
+	struct ct_look r;
+	struct ct_conn *e;
+	uint32_t idx, state, g0;
+
+	idx = pool_get(ct);
+	if (idx == UINT32_MAX && s->reclaim_at != s->now) {
+		s->reclaim_at = s->now;
+		pl_ct_sweep(ct, (unsigned)(s - ct->slot), CT_RECLAIM_GROUPS);
+		idx = pool_get(ct);
+	}
+	if (idx == UINT32_MAX)
+		return -1 - DP_CT_INV_FULL;
+	e = &ct->conns[idx];
+	memset(e, 0, sizeof(*e));
+	e->t[0] = l->t;
+	e->zone = l->zone;
+	e->proto = l->proto;
+	e->family = l->family;
+	state = l->proto == IPPROTO_TCP ? DP_CT_TCP_SYN_SENT : DP_CT_TCP_NONE;
+	state |= CT_S_SNAT | CT_S_DNAT | CT_S_LB;
+	e->state = state;
+	e->expires = s->now + conn_timeout(l->proto, state);
+	e->mark = b->mark;
+	memset(&r, 0, sizeof(r));
+	r.zone = l->zone;
+	r.proto = l->proto;
+	r.family = l->family;
+	g0 = hash_group(ct, l->hash);
+	for (uint32_t i = 0; lb_candidate(b, l, i, &r.t); i++) {
+		uint32_t g1, found;
+
+		r.hash = tuple_hash(&r.t, r.zone, r.proto, r.family);
+		g1 = hash_group(ct, r.hash);
+		lock2(ct, g0, g1);
+		found = chain_find(ct, l);
+		if (found != 0 &&
+		    !conn_is_expired(link_conn(ct, found), s->now)) {
+			unlock2(ct, g0, g1);
+			pool_put(ct, idx);
+			*link = found;
+			return CT_COMMIT_EXISTS;
+		}
+		if (found != 0)
+			(void)conn_kill(ct, found, g0, g1);
+		if (!tuple_is_free(ct, &r, s->now, g0, g1)) {
+			unlock2(ct, g0, g1);
+			continue;
+		}
+		e->t[1] = r.t;
+		chain_add(ct, l->hash, make_link(idx, 0));
+		chain_add(ct, r.hash, make_link(idx, 1));
+		*state_out = state;
+		nat_target(e, 0, to);
+		unlock2(ct, g0, g1);
+		*link = make_link(idx, 0);
+		return CT_COMMIT_OK;
+	}
+	pool_put(ct, idx);
+	return -1 - DP_CT_INV_NAT_FAIL;
+}
+
+int
+pl_ct_lb_exec(struct pl_ct *ct, unsigned slot, struct pl_pctx *c, uint16_t zone,
+	      pl_ct_lb_pick_fn pick, void *arg, bool is_trace, uint32_t *mark)
+{
+	struct ct_slot *s = &ct->slot[slot];
+	const struct dp_act_ct a = {.zone = zone, .flags = DP_CT_NAT};
+	struct pl_ct_lb_bind b;
+	struct dp_ct_tuple to;
+	struct ct_look l;
+	uint32_t state = 0, link = 0;
+	int kind, cs, rc, res = PL_CT_LB_INVALID;
+
+	c->key.ct_zone = zone;
+	c->ct_stamp = 0;
+	*mark = 0;
+	if (!is_trace)
+		s->lookups++;
+	kind = tuple_from_packet(c, zone, &l);
+	if (kind < 0) {
+		cs = inv(s, -1 - kind, is_trace);
+		goto done;
+	}
+	if (kind == CT_K_ICMP_ERR) {
+		/* An ICMP error about a connection: translated as ct(nat). */
+		cs = ct_related(ct, s, c, &l, &a, is_trace, mark);
+		if (cs < 0)
+			cs = inv(s, -1 - cs, is_trace);
+		else
+			res = PL_CT_LB_FOUND;
+		/* Not counted for a member (the mark may be any ct's). */
+		*mark = 0;
+		goto done;
+	}
+	l.hash = tuple_hash(&l.t, l.zone, l.proto, l.family);
+	cs = ct_lookup(ct, s, c, &l, false, is_trace, &to, &state, mark, &a);
+	if (cs != 0) {
+		if (!(cs & DP_CS_INV))
+			res = PL_CT_LB_FOUND;
+		goto translate;
+	}
+	if (kind == CT_K_ECHO_REP) {
+		cs = inv(s, DP_CT_INV_ICMP_NO_CONN, is_trace);
+		goto done;
+	}
+	if (l.proto == IPPROTO_TCP && !tcp_is_syn(c->key.tcp_flags)) {
+		cs = inv(s, DP_CT_INV_TCP_NOT_SYN, is_trace);
+		goto done;
+	}
+	cs = DP_CS_TRK | DP_CS_NEW;
+	if (l.family != 4 ||
+	    (l.proto != IPPROTO_TCP && l.proto != IPPROTO_UDP)) {
+		/* Pools balance TCP and UDP over IPv4 (NAT is IPv4). */
+		res = PL_CT_LB_NO_MEMBER;
+		goto done;
+	}
+	if (is_trace) {
+		res = PL_CT_LB_TRACE_NEW;
+		goto done;
+	}
+	memset(&b, 0, sizeof(b));
+	if (pick(arg, c, &b) < 0) {
+		res = PL_CT_LB_NO_MEMBER;
+		goto done;
+	}
+	rc = ct_commit_lb(ct, s, &l, &b, &link, &state, &to);
+	if (rc < 0) {
+		cs = inv(s, -1 - rc, is_trace);
+		goto done;
+	}
+	if (rc == CT_COMMIT_EXISTS) {
+		/* Another worker was first: take its connection. */
+		l.link = link;
+		cs = ct_lookup(ct, s, c, &l, true, false, &to, &state, mark,
+			       &a);
+		if (cs == 0) {
+			cs = inv(s, DP_CT_INV_FULL, false);
+			goto done;
+		}
+		res = PL_CT_LB_FOUND;
+	} else {
+		s->commits++;
+		*mark = b.mark;
+		res = PL_CT_LB_NEW;
+	}
+translate:
+	if (!(cs & DP_CS_INV) && (state & (CT_S_SNAT | CT_S_DNAT)) &&
+	    l.family == 4) {
+		if (l.proto == IPPROTO_TCP || l.proto == IPPROTO_UDP)
+			nat_full4(c, &l.t, &to, l.proto);
+		else
+			nat_packet(c, &l.t, &to, l.proto);
+		cs |= (state & CT_S_SNAT ? DP_CS_SNAT : 0) |
+		      (state & CT_S_DNAT ? DP_CS_DNAT : 0);
+		if (!is_trace)
+			s->nat++;
+	}
+	if (!(state & CT_S_LB))
+		*mark = 0;
+done:
+	c->key.ct_state = (uint8_t)cs;
+	c->key.ct_mark = *mark;
+	return res;
+}
+
+size_t
+pl_ct_conn_bytes(const struct pl_ct *ct)
+{
+	return sizeof(struct ct_conn) +
+	       (size_t)(ct->gmask + 1) * sizeof(struct ct_group) / ct->max;
+}
+
+uint32_t
+pl_ct_now(const struct pl_ct *ct, unsigned slot)
+{
+	return ct->slot[slot].now;
+}

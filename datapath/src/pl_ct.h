@@ -1,0 +1,129 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * pl_ct.h: the connection table behind the ct action (pl_ct.c), private
+ * to the pipeline. The executor (pl_worker.c) calls pl_ct_exec() for a
+ * ct action and pl_ct_burst() once per burst; workers sweep expired
+ * connections from dp_worker_quiescent(); pipeline.c creates the table
+ * with the pipeline and exposes stats, flush and dump (pipeline.h).
+ *
+ * Concurrency: one table shared by every worker and the control thread.
+ * Buckets come in groups of 15 with one spinlock in the same cache line;
+ * a connection is linked under the group of its original tuple and the
+ * group of its reply tuple. Lock order: groups in ascending index, then
+ * the free-list lock. Per-worker state (clock, counters, last lookup) is
+ * indexed by worker; the control thread uses slot DP_WORKERS_MAX.
+ */
+#ifndef SLUICE_PL_CT_H
+#define SLUICE_PL_CT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "pl_int.h"
+
+struct pl_ct;
+
+/* Slot of the control thread (trace, flush, dump, sweep). */
+enum { PL_CT_CONTROL = DP_WORKERS_MAX };
+
+/*
+ * Reserve a table for ct_max connections (1 .. DP_CT_MAX_MAX). Memory is
+ * mapped, not touched: it costs what connections use. 0 or -ENOMEM,
+ * -EINVAL.
+ */
+int pl_ct_create(uint32_t ct_max, struct pl_ct **out);
+/* Accepts NULL. No worker may run. */
+void pl_ct_destroy(struct pl_ct *ct);
+
+/* Read the coarse clock for slot's next burst. Hot path. */
+void pl_ct_burst(struct pl_ct *ct, unsigned slot);
+
+/*
+ * Run a ct action on the packet: set key.ct_state, ct_zone and ct_mark,
+ * commit and translate as a asks. With is_trace, the table is only read
+ * (no commit, no state change, no counters). Hot path: no allocation;
+ * takes one or two bucket-group spinlocks.
+ */
+void pl_ct_exec(struct pl_ct *ct, unsigned slot, struct pl_pctx *c,
+		const struct dp_act_ct *a, bool is_trace);
+
+/*
+ * Prefetch for a packet whose cached segment ends in ct(zone), its key as
+ * parsed (TCP and UDP only): _group prefetches the bucket group and
+ * returns the tuple hash (0: nothing prefetched), _conn (a little later)
+ * the first connection of that bucket. Hot path; no lock.
+ */
+uint32_t pl_ct_prefetch_group(struct pl_ct *ct, const struct dp_key *key,
+			      uint16_t zone);
+void pl_ct_prefetch_conn(struct pl_ct *ct, uint32_t hash);
+
+/* Reclaim expired connections in the next n bucket groups. */
+void pl_ct_sweep(struct pl_ct *ct, unsigned slot, unsigned n);
+/* Called by a worker once per loop: sweeps a little every few calls. */
+void pl_ct_quiescent(struct pl_ct *ct, unsigned slot);
+
+void pl_ct_stats(struct pl_ct *ct, struct dp_ct_stats *out);
+uint64_t pl_ct_flush(struct pl_ct *ct, uint32_t zone);
+int pl_ct_dump(struct pl_ct *ct, uint32_t zone, dp_ct_visit_fn fn, void *arg);
+
+/*
+ * Tests only: replace the clock (seconds, monotonic) with fn(arg); NULL
+ * restores CLOCK_MONOTONIC_COARSE.
+ */
+void pl_ct_set_clock(struct pl_ct *ct, uint32_t (*fn)(void *), void *arg);
+/*
+ * lb_select (pl_lb.c). The binding a pool picked for a new connection:
+ * addresses network order, ports network order except the host-order
+ * source port range (0: 1024 .. 65535); mark names the member to the
+ * close hook and is the connection's ct_mark.
+ */
+struct pl_ct_lb_bind {
+	uint32_t member_addr;
+	uint16_t member_port; /* 0: the packet's destination port */
+	uint16_t port_min;
+	uint32_t src_addr;
+	uint16_t port_max;
+	uint16_t pad;
+	uint32_t mark;
+};
+
+/* Pick a member for the new connection of c: 0, or -ENOENT for none. */
+typedef int (*pl_ct_lb_pick_fn)(void *arg, struct pl_pctx *c,
+				struct pl_ct_lb_bind *b);
+
+enum pl_ct_lb_result {
+	PL_CT_LB_FOUND,	    /* a connection of the zone: translated */
+	PL_CT_LB_NEW,	    /* committed with pick's binding: translated */
+	PL_CT_LB_INVALID,   /* ct_state +inv (counted by reason) */
+	PL_CT_LB_NO_MEMBER, /* may open, but nothing to send it to */
+	PL_CT_LB_TRACE_NEW, /* trace: would pick a member */
+};
+
+/*
+ * Run lb_select's connection part on the packet in zone: look it up
+ * (either direction) and translate it; a packet that may open a
+ * connection gets a member from pick and is committed with full NAT.
+ * Sets key.ct_state, ct_zone, ct_mark; *mark is the member's mark of an
+ * LB connection, else 0. Hot path: no allocation; bucket spinlocks.
+ */
+int pl_ct_lb_exec(struct pl_ct *ct, unsigned slot, struct pl_pctx *c,
+		  uint16_t zone, pl_ct_lb_pick_fn pick, void *arg,
+		  bool is_trace, uint32_t *mark);
+
+/*
+ * Call fn(arg, mark) whenever an LB connection leaves the table (expiry,
+ * flush, reuse), on whichever thread removes it. Set before workers run.
+ */
+void pl_ct_set_lb_hook(struct pl_ct *ct, void (*fn)(void *arg, uint32_t mark),
+		       void *arg);
+
+/* slot's clock (seconds) as read at its last burst. */
+uint32_t pl_ct_now(const struct pl_ct *ct, unsigned slot);
+
+/* Bytes of table memory per tracked connection (entry + bucket share). */
+size_t pl_ct_conn_bytes(const struct pl_ct *ct);
+
+/* The pipeline's table (tests). */
+struct pl_ct *pl_ct_of(struct dp_pipeline *pl);
+
+#endif /* SLUICE_PL_CT_H */

@@ -1,0 +1,1104 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * pl_esp.c: ESP tunnel mode (RFC 4303) for the pipeline (pl_esp.h): the
+ * SA table, the esp_encrypt and esp_decrypt transforms, per-SA counters
+ * and the events that tell the IKE side to rekey.
+ *
+ * Packet layout, outbound (RFC 4303 2, RFC 3948 2.1 for NAT-T):
+ *
+ *   Eth | IPv4 (proto 50, or 17) | [UDP sport dport] | SPI | Seq | IV |
+ *   inner IP packet | Padding | Pad Length | Next Header | ICV
+ *
+ * The inner packet is encrypted where it lies: the headers are written
+ * into the headroom in front of it, the trailer and ICV into the tailroom
+ * after it, so a packet is never copied. AEAD ciphers (RFC 4106, RFC 7634)
+ * use an 8-byte explicit IV equal to the 64-bit sequence number (unique
+ * per key, as RFC 4106 3.1 asks) behind a 4-byte salt, and authenticate
+ * SPI | [Seq high] | Seq low as AAD (RFC 4106 5). AES-CBC (RFC 3602) uses
+ * a 16-byte IV made unpredictable by encrypting (seq, per-SA random) with
+ * a per-SA random AES key, and HMAC-SHA2 (RFC 4868) over SPI .. ciphertext
+ * with the ESN high bits appended (RFC 4303 3.3.2.2.1).
+ *
+ * Inbound: the SA comes from key.esp_spi (the parser fills it for protocol
+ * 50 and for UDP 4500 when the non-ESP marker is absent). The sequence
+ * number is checked against the replay window before authentication and
+ * the window is updated only after it (RFC 4303 3.4.3); with ESN the high
+ * 32 bits are inferred as in RFC 4303 Appendix A2.2. The window is 1024
+ * packets, a bitmap indexed by sequence number modulo 1024.
+ *
+ * Sequence numbers never wrap (RFC 4303 3.3.3): at 2^32 - 1 (2^64 - 1 with
+ * ESN) the SA stops sending, and an event is raised 2^20 numbers earlier
+ * so the IKE side rekeys in time.
+ *
+ * Concurrency: the table (struct esp_tab) is immutable once published;
+ * SAs are immutable after creation except their mutable state: the
+ * outbound sequence number (compare-and-swap, one cache line shared by the
+ * workers that send on the SA), the inbound window (a byte spinlock held
+ * for the few instructions of an update; uncontended when one worker
+ * receives an SA, which RSS on the outer header gives), per-worker
+ * counters and per-worker EVP contexts (worker i uses index i only), and
+ * ev_raised, which only the control thread touches.
+ */
+#include <arpa/inet.h>
+#include <endian.h>
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/core_names.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/params.h>
+#include <openssl/rand.h>
+
+#include "pl_esp.h"
+#include "pl_int.h"
+#include "pl_parse.h"
+
+enum {
+	ESP_HDR = 8, /* SPI + sequence number */
+	ESP_WIN = DP_SA_REPLAY_WINDOW,
+	ESP_WIN_WORDS = 2 * ESP_WIN / 64, /* ring: room for a whole window */
+	ESP_WARN = 1 << 20, /* event this many numbers before the end */
+	ESP_MAC_MAX = 64,
+	ESP_ETH = 14,
+	ESP_IP4 = 20,
+	ESP_UDP = 8,
+	ESP_NATT_PORT = 4500,
+};
+
+/* Per-worker counters of one SA: one cache line per worker. */
+struct esp_ctr {
+	uint64_t packets;
+	uint64_t bytes;
+	uint64_t replay;
+	uint64_t auth;
+	uint64_t bad;
+	uint64_t exhausted;
+	uint64_t no_room;
+} PL_ALIGNED;
+
+/* Keyed OpenSSL contexts of one SA for one worker. */
+struct esp_wctx {
+	EVP_CIPHER_CTX *cipher; /* keyed; per packet only the IV */
+	EVP_CIPHER_CTX *ivgen;	/* CBC: AES-ECB with the IV key */
+	EVP_MAC_CTX *mac;	/* CBC: HMAC with the integrity key */
+};
+
+struct esp_sa {
+	uint32_t id;
+	uint32_t spi;	/* network order */
+	uint32_t src;	/* network order */
+	uint32_t dst;	/* network order */
+	uint16_t sport; /* network order */
+	uint16_t dport; /* network order */
+	uint8_t dir;	/* enum dp_sa_dir */
+	uint8_t cipher; /* enum dp_sa_cipher */
+	uint8_t integ;	/* enum dp_sa_integ */
+	uint8_t flags;	/* enum dp_sa_flag */
+	uint8_t ttl;
+	uint8_t iv_len;	 /* 8 (AEAD) or 16 (CBC) */
+	uint8_t icv_len; /* 16, 24 or 32 */
+	uint8_t align;	 /* payload alignment: 4 or 16 */
+	uint8_t hdr_len; /* outer IPv4 .. IV */
+	bool is_aead;
+	bool is_esn;
+	uint8_t salt[4];
+	uint64_t iv_nonce; /* CBC: second half of the IV generator input */
+	uint64_t seq_max;  /* last usable sequence number */
+	uint64_t soft_packets, soft_bytes;
+	uint32_t ev_raised; /* control: events already reported */
+	struct esp_wctx wc[DP_WORKERS_MAX];
+
+	/* Outbound: last sequence number used (CAS). */
+	uint64_t seq PL_ALIGNED;
+
+	/* Inbound: replay window, under win_lock. */
+	uint8_t win_lock PL_ALIGNED;
+	uint64_t top; /* highest authenticated sequence number */
+	uint64_t win[ESP_WIN_WORDS];
+
+	struct esp_ctr ctr[DP_WORKERS_MAX];
+};
+
+/* Published table: SAs by id and inbound SAs by SPI (linear probing). */
+struct esp_slot {
+	uint32_t spi; /* network order; 0: empty (SPI 0 is reserved) */
+	uint32_t pad;
+	struct esp_sa *sa;
+};
+
+struct esp_tab {
+	uint32_t n;    /* SAs */
+	uint32_t mask; /* SPI slots - 1 */
+	struct esp_sa *by_id[DP_SA_ID_MAX + 1];
+	struct esp_slot slots[];
+};
+
+struct pl_esp {
+	struct esp_tab *tab; /* RCU */
+	EVP_MAC *hmac;	     /* fetched once */
+};
+
+static inline uint32_t
+spi_hash(uint32_t spi)
+{
+	return (uint32_t)((spi * 0x9e3779b97f4a7c15ULL) >> 32);
+}
+
+static struct esp_sa *
+tab_spi_lookup(const struct esp_tab *t, uint32_t spi)
+{
+	for (uint32_t i = spi_hash(spi) & t->mask;; i = (i + 1) & t->mask) {
+		if (t->slots[i].spi == spi)
+			return t->slots[i].sa;
+		if (t->slots[i].spi == 0)
+			return NULL;
+	}
+}
+
+/* Control side: contexts, tables, grace periods. */
+
+static void
+sa_free(struct esp_sa *sa)
+{
+	if (sa == NULL)
+		return;
+	for (unsigned i = 0; i < DP_WORKERS_MAX; i++) {
+		EVP_CIPHER_CTX_free(sa->wc[i].cipher);
+		EVP_CIPHER_CTX_free(sa->wc[i].ivgen);
+		EVP_MAC_CTX_free(sa->wc[i].mac);
+	}
+	OPENSSL_cleanse(sa, sizeof(*sa));
+	free(sa);
+}
+
+static void
+esp_synchronize(void)
+{
+	if (pl_thread_is_reader()) {
+		rcu_thread_offline();
+		synchronize_rcu();
+		rcu_thread_online();
+	} else {
+		synchronize_rcu();
+	}
+}
+
+static const EVP_CIPHER *
+sa_evp_cipher(const struct dp_sa *s, size_t key_len)
+{
+	switch (s->cipher) {
+	case DP_SA_AES_GCM_16:
+		return key_len == 16 ? EVP_aes_128_gcm() : EVP_aes_256_gcm();
+	case DP_SA_AES_CBC:
+		return key_len == 16 ? EVP_aes_128_cbc() : EVP_aes_256_cbc();
+	default:
+		return EVP_chacha20_poly1305();
+	}
+}
+
+static const char *
+sa_digest(uint8_t integ)
+{
+	switch (integ) {
+	case DP_SA_HMAC_SHA256_128:
+		return "SHA256";
+	case DP_SA_HMAC_SHA384_192:
+		return "SHA384";
+	default:
+		return "SHA512";
+	}
+}
+
+/* Check an SA_ADD body; sets the derived lengths into sa. */
+static int
+sa_check(const struct dp_sa *s, struct esp_sa *sa, char *err, size_t err_len)
+{
+	static const uint8_t icv[] = {0, 16, 24, 32};
+	static const uint8_t ikey[] = {0, 32, 48, 64};
+	unsigned ek = s->enc_key_len;
+
+	if (s->id == 0 || s->id > DP_SA_ID_MAX) {
+		snprintf(err, err_len, "sa id %u out of 1..%u", s->id,
+			 DP_SA_ID_MAX);
+		return -EINVAL;
+	}
+	if (s->spi < 256) {
+		snprintf(err, err_len, "sa %u: spi %u is reserved (< 256)",
+			 s->id, s->spi);
+		return -EINVAL;
+	}
+	if (s->dir != DP_SA_OUT && s->dir != DP_SA_IN) {
+		snprintf(err, err_len, "sa %u: direction %u", s->id, s->dir);
+		return -EINVAL;
+	}
+	if (s->flags & ~(DP_SA_F_ESN | DP_SA_F_NATT)) {
+		snprintf(err, err_len, "sa %u: unknown flags 0x%x", s->id,
+			 s->flags);
+		return -EINVAL;
+	}
+	switch (s->cipher) {
+	case DP_SA_AES_GCM_16:
+		if ((ek != 20 && ek != 36) || s->integ != DP_SA_INTEG_NONE)
+			goto bad_key;
+		break;
+	case DP_SA_CHACHA20_POLY1305:
+		if (ek != 36 || s->integ != DP_SA_INTEG_NONE)
+			goto bad_key;
+		break;
+	case DP_SA_AES_CBC:
+		if ((ek != 16 && ek != 32) || s->integ == DP_SA_INTEG_NONE ||
+		    s->integ > DP_SA_HMAC_SHA512_256 ||
+		    s->integ_key_len != ikey[s->integ])
+			goto bad_key;
+		break;
+	default:
+		snprintf(err, err_len, "sa %u: unknown cipher %u", s->id,
+			 s->cipher);
+		return -EINVAL;
+	}
+	if (s->integ_key_len > DP_SA_INTEG_KEY_MAX ||
+	    (s->cipher != DP_SA_AES_CBC && s->integ_key_len != 0))
+		goto bad_key;
+	if (s->dir == DP_SA_OUT && (s->src == 0 || s->dst == 0)) {
+		snprintf(err, err_len, "sa %u: outbound needs src and dst",
+			 s->id);
+		return -EINVAL;
+	}
+	sa->id = s->id;
+	sa->spi = htonl(s->spi);
+	sa->src = s->src;
+	sa->dst = s->dst;
+	sa->sport = htons(s->sport ? s->sport : ESP_NATT_PORT);
+	sa->dport = htons(s->dport ? s->dport : ESP_NATT_PORT);
+	sa->dir = s->dir;
+	sa->cipher = s->cipher;
+	sa->integ = s->integ;
+	sa->flags = s->flags;
+	sa->ttl = s->ttl ? s->ttl : 64;
+	sa->is_aead = s->cipher != DP_SA_AES_CBC;
+	sa->is_esn = (s->flags & DP_SA_F_ESN) != 0;
+	sa->iv_len = sa->is_aead ? 8 : 16;
+	sa->icv_len = sa->is_aead ? 16 : icv[s->integ];
+	sa->align = sa->is_aead ? 4 : 16;
+	sa->hdr_len =
+		(uint8_t)(ESP_IP4 + (s->flags & DP_SA_F_NATT ? ESP_UDP : 0) +
+			  ESP_HDR + sa->iv_len);
+	sa->seq_max = sa->is_esn ? UINT64_MAX : UINT32_MAX;
+	sa->seq = s->seq;
+	sa->top = s->seq;
+	sa->soft_packets = s->soft_packets;
+	sa->soft_bytes = s->soft_bytes;
+	if (s->seq > sa->seq_max) {
+		snprintf(err, err_len, "sa %u: seq %llu past 2^32 - 1 (no esn)",
+			 s->id, (unsigned long long)s->seq);
+		return -EINVAL;
+	}
+	return 0;
+
+bad_key:
+	snprintf(err, err_len,
+		 "sa %u: cipher %u integ %u with %u enc and %u integ key "
+		 "bytes",
+		 s->id, s->cipher, s->integ, s->enc_key_len, s->integ_key_len);
+	return -EINVAL;
+}
+
+/* Create and key the contexts of n workers. */
+static int
+sa_keys(struct pl_esp *e, const struct dp_sa *s, struct esp_sa *sa, unsigned n)
+{
+	size_t klen = sa->is_aead ? s->enc_key_len - 4u : s->enc_key_len;
+	const EVP_CIPHER *ci = sa_evp_cipher(s, klen);
+	bool is_enc = s->dir == DP_SA_OUT;
+	uint8_t ivkey[16];
+	OSSL_PARAM params[2];
+	int ok = 1;
+
+	memcpy(sa->salt, s->enc_key + klen, sa->is_aead ? 4 : 0);
+	if (!sa->is_aead &&
+	    (RAND_bytes(ivkey, sizeof(ivkey)) != 1 ||
+	     RAND_bytes((uint8_t *)&sa->iv_nonce, sizeof(sa->iv_nonce)) != 1))
+		return -EIO;
+	params[0] = OSSL_PARAM_construct_utf8_string(
+		OSSL_MAC_PARAM_DIGEST, (char *)sa_digest(s->integ), 0);
+	params[1] = OSSL_PARAM_construct_end();
+	for (unsigned i = 0; i < n && ok; i++) {
+		struct esp_wctx *wc = &sa->wc[i];
+
+		wc->cipher = EVP_CIPHER_CTX_new();
+		if (wc->cipher == NULL)
+			return -ENOMEM;
+		ok = EVP_CipherInit_ex(wc->cipher, ci, NULL, s->enc_key, NULL,
+				       is_enc);
+		if (ok && sa->is_aead)
+			ok = EVP_CIPHER_CTX_ctrl(
+				wc->cipher, EVP_CTRL_AEAD_SET_IVLEN, 12, NULL);
+		if (ok && !sa->is_aead)
+			ok = EVP_CIPHER_CTX_set_padding(wc->cipher, 0);
+		if (!ok || sa->is_aead)
+			continue;
+		wc->ivgen = EVP_CIPHER_CTX_new();
+		wc->mac = EVP_MAC_CTX_new(e->hmac);
+		if (wc->ivgen == NULL || wc->mac == NULL)
+			return -ENOMEM;
+		ok = EVP_EncryptInit_ex(wc->ivgen, EVP_aes_128_ecb(), NULL,
+					ivkey, NULL) &&
+		     EVP_CIPHER_CTX_set_padding(wc->ivgen, 0) &&
+		     EVP_MAC_init(wc->mac, s->integ_key, s->integ_key_len,
+				  params);
+	}
+	OPENSSL_cleanse(ivkey, sizeof(ivkey));
+	return ok ? 0 : -EIO;
+}
+
+static int
+esp_get(struct dp_pipeline *pl, struct pl_esp **out)
+{
+	struct esp_tab *t;
+	struct pl_esp *e;
+
+	if (pl->esp != NULL) {
+		*out = pl->esp;
+		return 0;
+	}
+	e = calloc(1, sizeof(*e));
+	t = calloc(1, sizeof(*t) + 16 * sizeof(t->slots[0]));
+	if (e == NULL || t == NULL)
+		goto err;
+	e->hmac = EVP_MAC_fetch(NULL, "HMAC", NULL);
+	if (e->hmac == NULL)
+		goto err;
+	t->mask = 15;
+	e->tab = t;
+	rcu_assign_pointer(pl->esp, e);
+	*out = e;
+	return 0;
+
+err:
+	free(t);
+	free(e);
+	return -ENOMEM;
+}
+
+/* A copy of t with sa added (sa non-NULL) or SA id removed. */
+static struct esp_tab *
+tab_rebuild(const struct esp_tab *t, struct esp_sa *sa, uint32_t del_id)
+{
+	uint32_t n_in = 0, cap = 16;
+	struct esp_tab *nt;
+
+	for (uint32_t i = 1; i <= DP_SA_ID_MAX; i++)
+		if (t->by_id[i] != NULL && t->by_id[i]->dir == DP_SA_IN)
+			n_in++;
+	while (cap < 2 * (n_in + 1))
+		cap *= 2;
+	nt = calloc(1, sizeof(*nt) + cap * sizeof(nt->slots[0]));
+	if (nt == NULL)
+		return NULL;
+	nt->mask = cap - 1;
+	memcpy(nt->by_id, t->by_id, sizeof(nt->by_id));
+	nt->n = t->n;
+	if (sa != NULL) {
+		nt->by_id[sa->id] = sa;
+		nt->n++;
+	} else {
+		nt->by_id[del_id] = NULL;
+		nt->n--;
+	}
+	for (uint32_t i = 1; i <= DP_SA_ID_MAX; i++) {
+		struct esp_sa *s = nt->by_id[i];
+		uint32_t j;
+
+		if (s == NULL || s->dir != DP_SA_IN)
+			continue;
+		for (j = spi_hash(s->spi) & nt->mask; nt->slots[j].spi != 0;
+		     j = (j + 1) & nt->mask)
+			;
+		nt->slots[j].spi = s->spi;
+		nt->slots[j].sa = s;
+	}
+	return nt;
+}
+
+int
+pl_esp_sa_add(struct dp_pipeline *pl, const struct dp_sa *s, char *err,
+	      size_t err_len)
+{
+	struct esp_tab *t, *nt;
+	struct esp_sa *sa;
+	struct pl_esp *e;
+	int rc;
+
+	sa = aligned_alloc(64, (sizeof(*sa) + 63) & ~(size_t)63);
+	if (sa == NULL)
+		return -ENOMEM;
+	memset(sa, 0, sizeof(*sa));
+	rc = sa_check(s, sa, err, err_len);
+	if (rc < 0)
+		goto err_sa;
+	rc = esp_get(pl, &e);
+	if (rc < 0)
+		goto err_sa;
+	t = e->tab;
+	if (t->by_id[s->id] != NULL ||
+	    (s->dir == DP_SA_IN && tab_spi_lookup(t, sa->spi) != NULL)) {
+		snprintf(err, err_len, "sa %u: %s in use", s->id,
+			 t->by_id[s->id] != NULL ? "id" : "inbound spi");
+		rc = -EEXIST;
+		goto err_sa;
+	}
+	rc = sa_keys(e, s, sa, pl->n_workers);
+	if (rc < 0) {
+		snprintf(err, err_len, "sa %u: OpenSSL refused the keys",
+			 s->id);
+		goto err_sa;
+	}
+	nt = tab_rebuild(t, sa, 0);
+	if (nt == NULL) {
+		rc = -ENOMEM;
+		goto err_sa;
+	}
+	rcu_assign_pointer(e->tab, nt);
+	dp_pipeline_flush_cache(pl);
+	esp_synchronize();
+	free(t);
+	return 0;
+
+err_sa:
+	sa_free(sa);
+	return rc;
+}
+
+int
+pl_esp_sa_del(struct dp_pipeline *pl, uint32_t id)
+{
+	struct esp_tab *t, *nt;
+	struct esp_sa *sa;
+	struct pl_esp *e = pl->esp;
+
+	if (e == NULL || id == 0 || id > DP_SA_ID_MAX ||
+	    e->tab->by_id[id] == NULL)
+		return -ENOENT;
+	t = e->tab;
+	sa = t->by_id[id];
+	nt = tab_rebuild(t, NULL, id);
+	if (nt == NULL)
+		return -ENOMEM;
+	rcu_assign_pointer(e->tab, nt);
+	dp_pipeline_flush_cache(pl);
+	esp_synchronize();
+	free(t);
+	sa_free(sa);
+	return 0;
+}
+
+static void
+sa_info(const struct dp_pipeline *pl, const struct esp_sa *sa,
+	struct dp_sa_info *si)
+{
+	memset(si, 0, sizeof(*si));
+	si->id = sa->id;
+	si->spi = ntohl(sa->spi);
+	si->dir = sa->dir;
+	si->cipher = sa->cipher;
+	si->integ = sa->integ;
+	si->flags = sa->flags;
+	si->src = sa->src;
+	si->dst = sa->dst;
+	si->sport = ntohs(sa->sport);
+	si->dport = ntohs(sa->dport);
+	si->seq = sa->dir == DP_SA_OUT
+			  ? __atomic_load_n(&sa->seq, __ATOMIC_RELAXED)
+			  : CMM_LOAD_SHARED(sa->top);
+	si->soft_packets = sa->soft_packets;
+	si->soft_bytes = sa->soft_bytes;
+	for (unsigned w = 0; w < pl->n_workers; w++) {
+		const struct esp_ctr *c = &sa->ctr[w];
+
+		si->packets += CMM_LOAD_SHARED(c->packets);
+		si->bytes += CMM_LOAD_SHARED(c->bytes);
+		si->replay_drops += CMM_LOAD_SHARED(c->replay);
+		si->auth_fails += CMM_LOAD_SHARED(c->auth);
+		si->bad_pad += CMM_LOAD_SHARED(c->bad);
+		si->seq_exhausted += CMM_LOAD_SHARED(c->exhausted);
+		si->no_room += CMM_LOAD_SHARED(c->no_room);
+	}
+}
+
+int
+pl_esp_sa_dump(struct dp_pipeline *pl, uint32_t id, pl_esp_sa_fn fn, void *arg)
+{
+	struct pl_esp *e = pl->esp;
+	struct dp_sa_info si;
+	int rc;
+
+	if (id > DP_SA_ID_MAX)
+		return -ENOENT;
+	if (e == NULL)
+		return id == 0 ? 0 : -ENOENT;
+	if (id != 0 && e->tab->by_id[id] == NULL)
+		return -ENOENT;
+	for (uint32_t i = id ? id : 1; i <= (id ? id : DP_SA_ID_MAX); i++) {
+		if (e->tab->by_id[i] == NULL)
+			continue;
+		sa_info(pl, e->tab->by_id[i], &si);
+		rc = fn(&si, arg);
+		if (rc != 0)
+			return rc;
+	}
+	return 0;
+}
+
+unsigned
+pl_esp_sa_events(struct dp_pipeline *pl, pl_esp_event_fn fn, void *arg)
+{
+	struct pl_esp *e = pl->esp;
+	unsigned n = 0;
+
+	if (e == NULL || e->tab->n == 0)
+		return 0;
+	for (uint32_t i = 1; i <= DP_SA_ID_MAX; i++) {
+		struct esp_sa *sa = e->tab->by_id[i];
+		struct dp_sa_event ev;
+		struct dp_sa_info si;
+		uint32_t k = 0;
+
+		if (sa == NULL)
+			continue;
+		sa_info(pl, sa, &si);
+		if (sa->dir == DP_SA_OUT && si.seq >= sa->seq_max - ESP_WARN)
+			k |= DP_SA_EV_SEQ_NEAR_END;
+		if (si.seq_exhausted != 0)
+			k |= DP_SA_EV_SEQ_EXHAUSTED;
+		if (sa->soft_packets != 0 && si.packets >= sa->soft_packets)
+			k |= DP_SA_EV_SOFT_PACKETS;
+		if (sa->soft_bytes != 0 && si.bytes >= sa->soft_bytes)
+			k |= DP_SA_EV_SOFT_BYTES;
+		k &= ~sa->ev_raised;
+		if (k == 0)
+			continue;
+		sa->ev_raised |= k;
+		memset(&ev, 0, sizeof(ev));
+		ev.id = sa->id;
+		ev.spi = si.spi;
+		ev.kinds = k;
+		ev.dir = sa->dir;
+		ev.seq = si.seq;
+		ev.packets = si.packets;
+		ev.bytes = si.bytes;
+		fn(&ev, arg);
+		n++;
+	}
+	return n;
+}
+
+void
+pl_esp_destroy(struct dp_pipeline *pl)
+{
+	struct pl_esp *e = pl->esp;
+
+	if (e == NULL)
+		return;
+	for (uint32_t i = 1; i <= DP_SA_ID_MAX; i++)
+		sa_free(e->tab->by_id[i]);
+	free(e->tab);
+	EVP_MAC_free(e->hmac);
+	free(e);
+	pl->esp = NULL;
+}
+
+/* Hot path. */
+
+static inline void
+st16(uint8_t *p, uint16_t v)
+{
+	memcpy(p, &v, 2);
+}
+
+static inline void
+st32(uint8_t *p, uint32_t v)
+{
+	memcpy(p, &v, 4);
+}
+
+static inline struct esp_tab *
+tab_get(const struct dp_worker *w)
+{
+	const struct pl_esp *e = PL_LOAD(w->pl->esp);
+
+	return e != NULL ? PL_LOAD(e->tab) : NULL;
+}
+
+/* The headers as the burst parse found them (pl_act_apply's rule). */
+static inline void
+meta_fill(struct pl_pctx *c)
+{
+	if (c->m_stale) {
+		(void)pl_parse(c->pkt->data, c->pkt->len, 0, NULL, &c->m,
+			       false);
+		c->m_stale = 0;
+	}
+}
+
+/* Reparse after the transform, keeping what the frame does not hold. */
+static int
+reparse(struct pl_pctx *c)
+{
+	struct dp_key old = c->key;
+	int rc;
+
+	rc = pl_parse(c->pkt->data, c->pkt->len, old.in_port, &c->key, &c->m,
+		      true);
+	c->key.metadata = old.metadata;
+	c->key.tun_id = old.tun_id;
+	c->key.tun_src = old.tun_src;
+	c->key.tun_dst = old.tun_dst;
+	c->key.reg0 = old.reg0;
+	c->key.reg1 = old.reg1;
+	return rc;
+}
+
+/* Take the next sequence number, or 0 when the space is used up. */
+static inline uint64_t
+seq_next(struct esp_sa *sa)
+{
+	uint64_t cur = __atomic_load_n(&sa->seq, __ATOMIC_RELAXED);
+
+	do {
+		if (cur >= sa->seq_max)
+			return 0;
+	} while (!__atomic_compare_exchange_n(&sa->seq, &cur, cur + 1, true,
+					      __ATOMIC_RELAXED,
+					      __ATOMIC_RELAXED));
+	return cur + 1;
+}
+
+/* SPI | [Seq high] | Seq low: RFC 4106 5 / RFC 7634 3. */
+static inline unsigned
+aad_build(const struct esp_sa *sa, uint64_t seq, uint8_t *aad)
+{
+	memcpy(aad, &sa->spi, 4);
+	if (!sa->is_esn) {
+		st32(aad + 4, htonl((uint32_t)seq));
+		return 8;
+	}
+	st32(aad + 4, htonl((uint32_t)(seq >> 32)));
+	st32(aad + 8, htonl((uint32_t)seq));
+	return 12;
+}
+
+/* Seal n bytes at pt in place; the tag goes to pt + n. */
+static bool
+aead_seal(EVP_CIPHER_CTX *cx, const struct esp_sa *sa, const uint8_t *iv,
+	  uint64_t seq, uint8_t *pt, int n)
+{
+	uint8_t nonce[12], aad[12];
+	int l, al = (int)aad_build(sa, seq, aad);
+
+	memcpy(nonce, sa->salt, 4);
+	memcpy(nonce + 4, iv, 8);
+	OSSL_PARAM tag[2];
+
+	/*
+	 * The tag through get_params: EVP_CIPHER_CTX_ctrl() would build the
+	 * same parameter array at twice the cost (callgrind).
+	 */
+	tag[0] = OSSL_PARAM_construct_octet_string(OSSL_CIPHER_PARAM_AEAD_TAG,
+						   pt + n, 16);
+	tag[1] = OSSL_PARAM_construct_end();
+	return EVP_EncryptInit_ex(cx, NULL, NULL, NULL, nonce) == 1 &&
+	       EVP_EncryptUpdate(cx, NULL, &l, aad, al) == 1 &&
+	       EVP_EncryptUpdate(cx, pt, &l, pt, n) == 1 &&
+	       EVP_EncryptFinal_ex(cx, pt + l, &l) == 1 &&
+	       EVP_CIPHER_CTX_get_params(cx, tag) == 1;
+}
+
+/* Open n bytes at ct in place, tag at ct + n: false on a bad ICV. */
+static bool
+aead_open(EVP_CIPHER_CTX *cx, const struct esp_sa *sa, const uint8_t *iv,
+	  uint64_t seq, uint8_t *ct, int n)
+{
+	uint8_t nonce[12], aad[12];
+	int l, al = (int)aad_build(sa, seq, aad);
+
+	memcpy(nonce, sa->salt, 4);
+	memcpy(nonce + 4, iv, 8);
+	OSSL_PARAM tag[2];
+
+	tag[0] = OSSL_PARAM_construct_octet_string(OSSL_CIPHER_PARAM_AEAD_TAG,
+						   ct + n, 16);
+	tag[1] = OSSL_PARAM_construct_end();
+	return EVP_DecryptInit_ex(cx, NULL, NULL, NULL, nonce) == 1 &&
+	       EVP_CIPHER_CTX_set_params(cx, tag) == 1 &&
+	       EVP_DecryptUpdate(cx, NULL, &l, aad, al) == 1 &&
+	       EVP_DecryptUpdate(cx, ct, &l, ct, n) == 1 &&
+	       EVP_DecryptFinal_ex(cx, ct + l, &l) == 1;
+}
+
+/* HMAC over esp[0, n) [+ Seq high], truncated into icv. */
+static bool
+cbc_mac(EVP_MAC_CTX *mc, const struct esp_sa *sa, uint64_t seq,
+	const uint8_t *esp, size_t n, uint8_t *icv)
+{
+	uint8_t full[ESP_MAC_MAX], hi[4];
+	size_t l;
+
+	st32(hi, htonl((uint32_t)(seq >> 32)));
+	if (EVP_MAC_init(mc, NULL, 0, NULL) != 1 ||
+	    EVP_MAC_update(mc, esp, n) != 1 ||
+	    (sa->is_esn && EVP_MAC_update(mc, hi, 4) != 1) ||
+	    EVP_MAC_final(mc, full, &l, sizeof(full)) != 1)
+		return false;
+	memcpy(icv, full, sa->icv_len);
+	return true;
+}
+
+/* RFC 3602 with an unpredictable IV: E_ivkey(seq | per-SA nonce). */
+static bool
+cbc_seal(struct esp_wctx *wc, const struct esp_sa *sa, uint64_t seq,
+	 uint8_t *esp, int n)
+{
+	uint8_t *iv = esp + ESP_HDR, *pt = iv + 16, blk[16];
+	int l;
+
+	memcpy(blk, &seq, 8);
+	memcpy(blk + 8, &sa->iv_nonce, 8);
+	if (EVP_EncryptUpdate(wc->ivgen, iv, &l, blk, 16) != 1 ||
+	    EVP_EncryptInit_ex(wc->cipher, NULL, NULL, NULL, iv) != 1 ||
+	    EVP_EncryptUpdate(wc->cipher, pt, &l, pt, n) != 1)
+		return false;
+	return cbc_mac(wc->mac, sa, seq, esp, (size_t)(ESP_HDR + 16 + n),
+		       pt + n);
+}
+
+/* The ICV of an inbound CBC packet, in constant time. */
+static bool
+cbc_verify(struct esp_wctx *wc, const struct esp_sa *sa, uint64_t seq,
+	   const uint8_t *esp, int n)
+{
+	uint8_t icv[ESP_MAC_MAX];
+
+	return cbc_mac(wc->mac, sa, seq, esp, (size_t)(ESP_HDR + 16 + n),
+		       icv) &&
+	       CRYPTO_memcmp(icv, esp + ESP_HDR + 16 + n, sa->icv_len) == 0;
+}
+
+/* Decrypt n bytes (a multiple of 16) in place. */
+static bool
+cbc_decrypt(struct esp_wctx *wc, uint8_t *esp, int n)
+{
+	uint8_t *iv = esp + ESP_HDR, *ct = iv + 16;
+	int l;
+
+	return EVP_DecryptInit_ex(wc->cipher, NULL, NULL, NULL, iv) == 1 &&
+	       EVP_DecryptUpdate(wc->cipher, ct, &l, ct, n) == 1 && l == n;
+}
+
+static inline uint16_t
+csum_fold(uint32_t s)
+{
+	s = (s & 0xffff) + (s >> 16);
+	s = (s & 0xffff) + (s >> 16);
+	return (uint16_t)s;
+}
+
+/* Outer IPv4 (+ UDP) header; returns the ESP header's address. */
+static uint8_t *
+outer_write(const struct esp_sa *sa, uint8_t *ip, uint32_t ip_len, uint8_t tos,
+	    uint64_t seq)
+{
+	bool is_natt = sa->flags & DP_SA_F_NATT;
+	uint32_t sum = 0;
+
+	ip[0] = 0x45;
+	ip[1] = tos;
+	st16(ip + 2, htons((uint16_t)ip_len));
+	st16(ip + 4, htons((uint16_t)seq));
+	st16(ip + 6, 0);
+	ip[8] = sa->ttl;
+	ip[9] = is_natt ? 17 : 50;
+	st16(ip + 10, 0);
+	st32(ip + 12, sa->src);
+	st32(ip + 16, sa->dst);
+	for (int i = 0; i < ESP_IP4; i += 2)
+		sum += pl_ld16(ip + i);
+	st16(ip + 10, (uint16_t)~csum_fold(sum));
+	if (!is_natt)
+		return ip + ESP_IP4;
+	/* RFC 3948 2.1: checksum zero over IPv4. */
+	st16(ip + 20, sa->sport);
+	st16(ip + 22, sa->dport);
+	st16(ip + 24, htons((uint16_t)(ip_len - ESP_IP4)));
+	st16(ip + 26, 0);
+	return ip + ESP_IP4 + ESP_UDP;
+}
+
+int
+pl_esp_encrypt(struct dp_worker *w, struct pl_pctx *c, uint32_t sa_id)
+{
+	struct dp_packet *p = c->pkt;
+	const struct esp_tab *t;
+	struct esp_ctr *ct;
+	struct esp_sa *sa;
+	uint32_t in_len, body, trail, front, ip_len, slack;
+	uint8_t *inner, *d, *esp, mac[12], tos, nh;
+	unsigned pad;
+	uint64_t seq;
+	bool ok;
+
+	if (w == NULL)
+		return 0;
+	t = tab_get(w);
+	sa = t != NULL && sa_id <= DP_SA_ID_MAX ? t->by_id[sa_id] : NULL;
+	if (sa == NULL || sa->dir != DP_SA_OUT)
+		return DP_DROP_ESP_NO_SA;
+	ct = &sa->ctr[w->idx];
+	meta_fill(c);
+	if (c->m.l3 == PL_L3_IPV4) {
+		nh = 4;
+		tos = p->data[c->m.l3_off + 1];
+	} else if (c->m.l3 == PL_L3_IPV6) {
+		nh = 41;
+		tos = (uint8_t)((p->data[c->m.l3_off] << 4) |
+				(p->data[c->m.l3_off + 1] >> 4));
+	} else {
+		ct->bad++; /* not IP: nothing to tunnel */
+		return DP_DROP_ESP_BAD;
+	}
+	inner = p->data + c->m.l3_off;
+	in_len = c->m.l3_end - c->m.l3_off;
+	pad = (sa->align - (in_len + 2) % sa->align) % sa->align;
+	body = in_len + pad + 2;
+	trail = pad + 2 + sa->icv_len;
+	front = ESP_ETH + sa->hdr_len;
+	ip_len = sa->hdr_len + body + sa->icv_len;
+	slack = p->len - c->m.l3_end;
+	if (front > p->headroom + c->m.l3_off ||
+	    (trail > slack && trail - slack > p->tailroom) || ip_len > 0xffff) {
+		ct->no_room++;
+		return DP_DROP_ESP_NO_ROOM;
+	}
+	seq = seq_next(sa);
+	if (seq == 0) {
+		ct->exhausted++;
+		return DP_DROP_ESP_SEQ;
+	}
+	/* Trailer (RFC 4303 2.4: pad bytes 1, 2, 3 ...). */
+	for (unsigned i = 0; i < pad; i++)
+		inner[in_len + i] = (uint8_t)(i + 1);
+	inner[in_len + pad] = (uint8_t)pad;
+	inner[in_len + pad + 1] = nh;
+	/* Outer Ethernet: the frame's addresses, rewritten by later rules. */
+	memcpy(mac, p->data, 12);
+	d = inner - front;
+	memcpy(d, mac, 12);
+	st16(d + 12, htons(0x0800));
+	esp = outer_write(sa, d + ESP_ETH, ip_len, tos, seq);
+	memcpy(esp, &sa->spi, 4);
+	st32(esp + 4, htonl((uint32_t)seq));
+	if (sa->is_aead) {
+		uint64_t ivbe = htobe64(seq);
+
+		memcpy(esp + ESP_HDR, &ivbe, 8);
+		ok = aead_seal(sa->wc[w->idx].cipher, sa, esp + ESP_HDR, seq,
+			       inner, (int)body);
+	} else {
+		ok = cbc_seal(&sa->wc[w->idx], sa, seq, esp, (int)body);
+	}
+	if (!ok) {
+		ct->no_room++;
+		return DP_DROP_ESP_NO_ROOM;
+	}
+	p->headroom = (uint16_t)(p->headroom - (uint32_t)(p->data - d));
+	if (trail > slack)
+		p->tailroom = (uint16_t)(p->tailroom - (trail - slack));
+	else
+		p->tailroom = (uint16_t)(p->tailroom + (slack - trail));
+	p->data = d;
+	p->len = ESP_ETH + ip_len;
+	ct->packets++;
+	ct->bytes += in_len;
+	return reparse(c);
+}
+
+/*
+ * RFC 4303 A2.2: the full 64-bit number of low-order bits sl against the
+ * window's top; 0 when it can only lie below sequence number 1.
+ */
+static inline uint64_t
+esn_infer(uint64_t top, uint32_t sl)
+{
+	uint32_t tl = (uint32_t)top, th = (uint32_t)(top >> 32);
+	uint32_t bottom = tl - ESP_WIN + 1; /* modulo 2^32 */
+
+	if (tl >= ESP_WIN - 1) {
+		if (sl >= bottom)
+			return (uint64_t)th << 32 | sl;
+		return (uint64_t)(th + 1) << 32 | sl;
+	}
+	if (sl >= bottom) {
+		if (th == 0)
+			return 0;
+		return (uint64_t)(th - 1) << 32 | sl;
+	}
+	return (uint64_t)th << 32 | sl;
+}
+
+/* True when seq may be new: not 0, not below the window, not seen. */
+static inline bool
+win_check(const struct esp_sa *sa, uint64_t seq)
+{
+	uint64_t top = CMM_LOAD_SHARED(sa->top);
+
+	if (seq == 0)
+		return false;
+	if (seq > top)
+		return true;
+	if (top - seq >= ESP_WIN)
+		return false;
+	return !(CMM_LOAD_SHARED(sa->win[(seq / 64) % ESP_WIN_WORDS]) &
+		 (1ULL << (seq % 64)));
+}
+
+/* Record an authenticated seq; false if another worker just did. */
+static bool
+win_update(struct esp_sa *sa, uint64_t seq)
+{
+	bool ok;
+
+	while (__atomic_test_and_set(&sa->win_lock, __ATOMIC_ACQUIRE))
+		;
+	ok = win_check(sa, seq);
+	if (ok) {
+		if (seq > sa->top) {
+			uint64_t from = sa->top / 64 + 1, to = seq / 64;
+
+			if (to - from + 1 >= ESP_WIN_WORDS || sa->top == 0)
+				memset(sa->win, 0, sizeof(sa->win));
+			else
+				for (uint64_t i = from; i <= to; i++)
+					sa->win[i % ESP_WIN_WORDS] = 0;
+			CMM_STORE_SHARED(sa->top, seq);
+		}
+		sa->win[(seq / 64) % ESP_WIN_WORDS] |= 1ULL << (seq % 64);
+	}
+	__atomic_clear(&sa->win_lock, __ATOMIC_RELEASE);
+	return ok;
+}
+
+/*
+ * Where the ESP header starts (and *end, where it ends), or 0 when the
+ * frame is not ESP: not IPv4, a fragment, or UDP not to port 4500.
+ */
+static uint32_t
+esp_offset(const struct pl_pctx *c, uint32_t *end)
+{
+	const uint8_t *udp = c->pkt->data + c->m.l4_off;
+
+	*end = c->m.l3_end;
+	if (c->m.l3 != PL_L3_IPV4 || c->m.l4_off == 0 ||
+	    (c->key.nw_frag & DP_FRAG_ANY))
+		return 0;
+	if (c->key.nw_proto == 50)
+		return c->m.l4_off;
+	if (c->key.nw_proto != 17 || c->key.tp_dst != htons(ESP_NATT_PORT))
+		return 0;
+	/* The parser checked 8 <= UDP length <= what the datagram holds. */
+	*end = c->m.l4_off + ntohs(pl_ld16(udp + 4));
+	return c->m.l4_off + ESP_UDP;
+}
+
+int
+pl_esp_decrypt(struct dp_worker *w, struct pl_pctx *c)
+{
+	struct dp_packet *p = c->pkt;
+	const struct esp_tab *t;
+	struct esp_ctr *ct;
+	struct esp_sa *sa;
+	uint32_t off, esp_len, n, in_len, end;
+	uint8_t *esp, *pt, mac[12], padlen, nh;
+	uint64_t seq;
+	bool ok;
+
+	if (w == NULL)
+		return DP_DROP_ACTION;
+	meta_fill(c);
+	t = tab_get(w);
+	sa = t != NULL && c->key.esp_spi != 0
+		     ? tab_spi_lookup(t, c->key.esp_spi)
+		     : NULL;
+	if (sa == NULL)
+		return DP_DROP_ESP_NO_SA;
+	ct = &sa->ctr[w->idx];
+	off = esp_offset(c, &end);
+	esp_len = off != 0 && end > off ? end - off : 0;
+	if (esp_len <
+	    (uint32_t)ESP_HDR + sa->iv_len + sa->align + sa->icv_len) {
+		ct->bad++;
+		return DP_DROP_ESP_BAD;
+	}
+	n = esp_len - ESP_HDR - sa->iv_len - sa->icv_len;
+	esp = p->data + off;
+	seq = ntohl(pl_ld32(esp + 4));
+	if (sa->is_esn)
+		seq = esn_infer(CMM_LOAD_SHARED(sa->top), (uint32_t)seq);
+	if (!win_check(sa, seq)) {
+		ct->replay++;
+		return DP_DROP_ESP_REPLAY;
+	}
+	pt = esp + ESP_HDR + sa->iv_len;
+	if (sa->is_aead)
+		ok = aead_open(sa->wc[w->idx].cipher, sa, esp + ESP_HDR, seq,
+			       pt, (int)n);
+	else
+		ok = cbc_verify(&sa->wc[w->idx], sa, seq, esp, (int)n);
+	if (!ok) {
+		ct->auth++;
+		return DP_DROP_ESP_AUTH;
+	}
+	if (!win_update(sa, seq)) {
+		ct->replay++;
+		return DP_DROP_ESP_REPLAY;
+	}
+	/*
+	 * The alignment is checked after the ICV, so that a misaligned but
+	 * authentic packet counts as bad, not as a forgery; CBC decrypts
+	 * only whole blocks.
+	 */
+	if (n % sa->align != 0 ||
+	    (!sa->is_aead && !cbc_decrypt(&sa->wc[w->idx], esp, (int)n))) {
+		ct->bad++;
+		return DP_DROP_ESP_BAD;
+	}
+	/* Trailer: RFC 4303 2.4-2.6. */
+	padlen = pt[n - 2];
+	nh = pt[n - 1];
+	if ((uint32_t)padlen + 2 > n || (nh != 4 && nh != 41)) {
+		ct->bad++;
+		return DP_DROP_ESP_BAD;
+	}
+	for (unsigned i = 0; i < padlen; i++) {
+		if (pt[n - 2 - padlen + i] != (uint8_t)(i + 1)) {
+			ct->bad++;
+			return DP_DROP_ESP_BAD;
+		}
+	}
+	in_len = n - 2 - padlen;
+	/* The inner packet behind the outer Ethernet addresses. */
+	memcpy(mac, p->data, 12);
+	memcpy(pt - ESP_ETH, mac, 12);
+	st16(pt - 2, htons(nh == 4 ? 0x0800 : 0x86dd));
+	end = (uint32_t)(pt - p->data) + in_len;
+	p->tailroom = (uint16_t)(p->tailroom + (p->len - end));
+	p->headroom = (uint16_t)(p->headroom + (pt - ESP_ETH - p->data));
+	p->data = pt - ESP_ETH;
+	p->len = ESP_ETH + in_len;
+	ct->packets++;
+	ct->bytes += in_len;
+	c->key.reg1 = sa->id;
+	return reparse(c);
+}

@@ -1,0 +1,764 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * pl_lb.c: load-balancer pools and the lb_select action. A pool is an
+ * immutable version: its members (address, port, weight, backup, up),
+ * the Maglev table of its eligible members (lbaas/maglev.h) and a weighted
+ * round-robin sequence. lb_select hands the packet to pl_ct.c's
+ * pl_ct_lb_exec(), which finds its connection or, for a packet that may
+ * open one, asks lb_pick() here for a member and commits the full NAT
+ * binding (destination to the member, source to the pool's address and a
+ * free port), then translates the packet.
+ *
+ * Eligible members: the primaries that are up with weight > 0; when no
+ * primary is up, the backups that are up with weight > 0. Weight 0
+ * drains (no new connection; existing ones keep their binding, which
+ * lives in the connection table, not here). A member that is down is
+ * never picked.
+ *
+ * Members are known across versions by address and port: each holds a
+ * stats slot (mark = slot + 1, also the connection's ct_mark) kept while
+ * it stays in the pool; the connection table's close hook decrements the
+ * slot's active count. A slot released by a removed member is reused only
+ * once its connections are gone.
+ *
+ * Concurrency: see pl_lb.h. Per-worker counters are written by their
+ * worker only; the control thread reads them racily and keeps a baseline
+ * per slot, so a reused slot starts from zero without any worker write.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "maglev.h"
+#include "pl_ct.h"
+#include "pl_lb.h"
+
+enum {
+	LB_SLOTS = 16384,	/* member stats slots, all pools */
+	LB_PERSIST = 1 << 16,	/* SOURCE_IP persistence entries */
+	LB_TABLE_MAX = 1048573, /* the largest prime below 2^20: 4 MiB */
+};
+
+/* A member in a version. */
+struct lb_member {
+	uint32_t addr; /* network order */
+	uint16_t port; /* network order; 0: the VIP's port */
+	uint16_t weight;
+	uint32_t mslot; /* stats slot */
+	uint8_t flags;	/* enum dp_lb_member_flag */
+	uint8_t is_elig;
+	uint8_t pad[2];
+};
+
+/* One immutable version of a pool. */
+struct lb_pool {
+	uint32_t id;
+	uint8_t alg;
+	uint8_t pad[3];
+	uint32_t src_addr;
+	uint16_t port_min, port_max;
+	uint32_t persist; /* seconds, SOURCE_IP */
+	uint32_t size;	  /* Maglev entries */
+	uint32_t n;	  /* members */
+	uint32_t n_elig;
+	uint32_t n_rr;	      /* round-robin sequence length */
+	uint32_t *table;      /* size entries: member index or MAGLEV_EMPTY */
+	uint16_t *rr;	      /* n_rr member indexes */
+	uint16_t *elig;	      /* n_elig member indexes */
+	struct lb_member m[]; /* n */
+};
+
+/* Per worker, per stats slot. */
+struct lb_wctr {
+	uint64_t packets, bytes, total;
+};
+
+/* Per worker, per pool id. */
+struct lb_pctr {
+	uint64_t no_member;
+	uint32_t rr; /* round-robin position */
+	uint32_t pad;
+};
+
+/* Control: where a slot's counters started. */
+struct lb_base {
+	uint64_t packets, bytes, total;
+};
+
+struct pl_lb {
+	struct lb_pool *pool[DP_LB_POOL_ID_MAX + 1]; /* RCU */
+	struct lb_wctr *w[DP_WORKERS_MAX + 1];	     /* [LB_SLOTS] */
+	struct lb_pctr *pc[DP_WORKERS_MAX + 1];	     /* [pool id] */
+	int64_t *active;			     /* [LB_SLOTS], atomic */
+	uint64_t *persist;			     /* 2 words per entry */
+	uint32_t *owner;			     /* control: pool id, 0 */
+	struct lb_base *base;			     /* control */
+	uint64_t no_member_base[DP_LB_POOL_ID_MAX + 1]; /* control */
+	uint32_t next_slot;				/* control */
+};
+
+/* Hashes. */
+
+static inline uint32_t
+lb_fold(uint64_t h)
+{
+	return (uint32_t)(h ^ h >> 32);
+}
+
+static inline uint32_t
+lb_hash_tuple(const struct dp_key *k)
+{
+	return lb_fold(pl_mix((uint64_t)k->nw_src << 32 | k->nw_dst,
+			      (uint64_t)k->nw_proto << 32 |
+				      (uint32_t)k->tp_src << 16 | k->tp_dst));
+}
+
+static inline uint32_t
+lb_hash_src(uint32_t src)
+{
+	return lb_fold(pl_mix(src, 0x5eed5eedULL));
+}
+
+/* SOURCE_IP persistence: a lossy table of (source, pool) -> slot. */
+
+static inline uint32_t
+persist_check(uint64_t w0, uint32_t expires)
+{
+	return lb_fold(pl_mix(w0, expires)) | 1;
+}
+
+static inline uint64_t *
+persist_entry(struct pl_lb *lb, uint32_t src, uint32_t pool)
+{
+	uint32_t i = lb_fold(pl_mix(src, pool)) & (LB_PERSIST - 1);
+
+	return &lb->persist[2 * i];
+}
+
+/* The slot src was last sent to in pool, if still within its time. */
+static bool
+persist_get(struct pl_lb *lb, uint32_t src, uint32_t pool, uint32_t now,
+	    uint32_t *mslot, uint32_t *expires)
+{
+	uint64_t *e = persist_entry(lb, src, pool);
+	uint64_t w0 = __atomic_load_n(&e[0], __ATOMIC_RELAXED);
+	uint64_t w1 = __atomic_load_n(&e[1], __ATOMIC_RELAXED);
+	uint32_t exp = (uint32_t)(w1 >> 32);
+
+	/* A torn pair (two writers) fails the check: a miss. */
+	if ((uint32_t)w1 != persist_check(w0, exp) ||
+	    (uint32_t)(w0 >> 32) != src || ((w0 >> 16) & 0xffff) != pool ||
+	    (int32_t)(exp - now) <= 0)
+		return false;
+	*mslot = (uint32_t)(w0 & 0xffff);
+	*expires = exp;
+	return true;
+}
+
+static void
+persist_put(struct pl_lb *lb, uint32_t src, uint32_t pool, uint32_t mslot,
+	    uint32_t expires)
+{
+	uint64_t *e = persist_entry(lb, src, pool);
+	uint64_t w0 = (uint64_t)src << 32 | (uint64_t)pool << 16 | mslot;
+
+	__atomic_store_n(&e[0], w0, __ATOMIC_RELAXED);
+	__atomic_store_n(&e[1],
+			 (uint64_t)expires << 32 | persist_check(w0, expires),
+			 __ATOMIC_RELAXED);
+}
+
+/* Picking a member for a new connection. */
+
+struct lb_pick {
+	struct pl_lb *lb;
+	const struct lb_pool *p;
+	unsigned slot;
+	uint32_t now;
+	uint32_t src; /* client address before translation */
+};
+
+static int
+lb_member_of(const struct lb_pool *p, uint32_t i)
+{
+	return i < p->n ? (int)i : -ENOENT;
+}
+
+static int
+lb_least_conn(const struct pl_lb *lb, const struct lb_pool *p, uint32_t start)
+{
+	int best = -ENOENT;
+	int64_t ba = 0;
+	uint32_t bw = 1;
+
+	for (uint32_t k = 0; k < p->n_elig; k++) {
+		uint32_t i = p->elig[(start + k) % p->n_elig];
+		const struct lb_member *m = &p->m[i];
+		int64_t act = __atomic_load_n(&lb->active[m->mslot],
+					      __ATOMIC_RELAXED);
+
+		if (act < 0)
+			act = 0;
+		/* act / weight < ba / bw, without division. */
+		if (best < 0 || act * bw < ba * m->weight) {
+			best = (int)i;
+			ba = act;
+			bw = m->weight;
+		}
+	}
+	return best;
+}
+
+static int
+lb_pick(void *arg, struct pl_pctx *c, struct pl_ct_lb_bind *b)
+{
+	struct lb_pick *pk = arg;
+	const struct lb_pool *p = pk->p;
+	struct lb_pctr *pc;
+	uint32_t ms, exp;
+	int i = -ENOENT;
+
+	if (p == NULL || p->n_elig == 0)
+		return -ENOENT;
+	pc = &pk->lb->pc[pk->slot][p->id];
+	switch (p->alg) {
+	case DP_LB_ROUND_ROBIN:
+		if (pc->rr >= p->n_rr)
+			pc->rr = (pk->slot * 7919u) % p->n_rr;
+		i = p->rr[pc->rr];
+		if (++pc->rr == p->n_rr)
+			pc->rr = 0;
+		break;
+	case DP_LB_LEAST_CONNECTIONS:
+		i = lb_least_conn(pk->lb, p, pc->rr++);
+		break;
+	case DP_LB_SOURCE_IP:
+		if (p->persist != 0 &&
+		    persist_get(pk->lb, pk->src, p->id, pk->now, &ms, &exp)) {
+			for (uint32_t k = 0; k < p->n; k++) {
+				if (p->m[k].mslot == ms && p->m[k].is_elig) {
+					i = (int)k;
+					break;
+				}
+			}
+		}
+		if (i < 0)
+			i = lb_member_of(p,
+					 maglev_lookup(p->table, p->size,
+						       lb_hash_src(pk->src)));
+		if (i >= 0 && p->persist != 0)
+			persist_put(pk->lb, pk->src, p->id, p->m[i].mslot,
+				    pk->now + p->persist);
+		break;
+	default: /* DP_LB_SOURCE_IP_PORT */
+		i = lb_member_of(p, maglev_lookup(p->table, p->size,
+						  lb_hash_tuple(&c->key)));
+		break;
+	}
+	if (i < 0)
+		return -ENOENT;
+	b->member_addr = p->m[i].addr;
+	b->member_port = p->m[i].port;
+	b->src_addr = p->src_addr;
+	b->port_min = p->port_min;
+	b->port_max = p->port_max;
+	b->mark = p->m[i].mslot + 1;
+	return 0;
+}
+
+/* The action. */
+
+int
+pl_lb_exec(struct dp_pipeline *pl, unsigned slot, struct pl_pctx *c,
+	   const struct dp_act_lb *a, bool is_trace)
+{
+	struct pl_lb *lb = PL_LOAD(pl->lb);
+	uint32_t len = c->pkt->len, mark = 0, ms, exp;
+	struct lb_pick pk;
+	struct lb_wctr *w;
+	int res;
+
+	pk.lb = lb;
+	pk.p = lb != NULL && a->pool <= DP_LB_POOL_ID_MAX
+		       ? PL_LOAD(lb->pool[a->pool])
+		       : NULL;
+	pk.slot = slot;
+	pk.src = c->key.nw_src;
+	pk.now = pl_ct_now(pl->ct, slot);
+	res = pl_ct_lb_exec(pl->ct, slot, c, a->zone, lb_pick, &pk, is_trace,
+			    &mark);
+	if (is_trace)
+		return res == PL_CT_LB_NO_MEMBER ? DP_DROP_LB_NO_MEMBER : 0;
+	if (res == PL_CT_LB_NO_MEMBER) {
+		if (lb != NULL && a->pool <= DP_LB_POOL_ID_MAX)
+			lb->pc[slot][a->pool].no_member++;
+		return DP_DROP_LB_NO_MEMBER;
+	}
+	if (lb == NULL || mark == 0 || mark > LB_SLOTS)
+		return 0;
+	ms = mark - 1;
+	w = &lb->w[slot][ms];
+	w->packets++;
+	w->bytes += len;
+	if (res == PL_CT_LB_NEW) {
+		w->total++;
+		__atomic_fetch_add(&lb->active[ms], 1, __ATOMIC_RELAXED);
+	} else if (pk.p != NULL && pk.p->alg == DP_LB_SOURCE_IP &&
+		   pk.p->persist != 0 && !(c->key.ct_state & DP_CS_RPL) &&
+		   persist_get(lb, pk.src, pk.p->id, pk.now, &ms, &exp) &&
+		   exp - pk.now < pk.p->persist / 2) {
+		/* The client keeps its member while it sends. */
+		persist_put(lb, pk.src, pk.p->id, ms, pk.now + pk.p->persist);
+	}
+	return 0;
+}
+
+/* The connection table's close hook. */
+static void
+lb_closed(void *arg, uint32_t mark)
+{
+	struct pl_lb *lb = arg;
+
+	if (mark != 0 && mark <= LB_SLOTS)
+		__atomic_fetch_sub(&lb->active[mark - 1], 1, __ATOMIC_RELAXED);
+}
+
+/* Control. */
+
+static void
+lb_synchronize(void)
+{
+	if (pl_thread_is_reader()) {
+		rcu_thread_offline();
+		synchronize_rcu();
+		rcu_thread_online();
+	} else {
+		synchronize_rcu();
+	}
+}
+
+static void
+pool_free(struct lb_pool *p)
+{
+	if (p == NULL)
+		return;
+	free(p->table);
+	free(p->rr);
+	free(p->elig);
+	free(p);
+}
+
+static void
+lb_free(struct pl_lb *lb)
+{
+	if (lb == NULL)
+		return;
+	for (unsigned i = 0; i <= DP_WORKERS_MAX; i++) {
+		free(lb->w[i]);
+		free(lb->pc[i]);
+	}
+	free(lb->active);
+	free(lb->persist);
+	free(lb->owner);
+	free(lb->base);
+	free(lb);
+}
+
+static int
+lb_get(struct dp_pipeline *pl, struct pl_lb **out)
+{
+	struct pl_lb *lb = pl->lb;
+
+	if (lb != NULL) {
+		*out = lb;
+		return 0;
+	}
+	lb = calloc(1, sizeof(*lb));
+	if (lb == NULL)
+		return -ENOMEM;
+	for (unsigned i = 0; i <= DP_WORKERS_MAX; i++) {
+		lb->w[i] = calloc(LB_SLOTS, sizeof(*lb->w[i]));
+		lb->pc[i] = calloc(DP_LB_POOL_ID_MAX + 1, sizeof(*lb->pc[i]));
+		if (lb->w[i] == NULL || lb->pc[i] == NULL)
+			goto err;
+	}
+	lb->active = calloc(LB_SLOTS, sizeof(*lb->active));
+	lb->persist = calloc(2 * LB_PERSIST, sizeof(*lb->persist));
+	lb->owner = calloc(LB_SLOTS, sizeof(*lb->owner));
+	lb->base = calloc(LB_SLOTS, sizeof(*lb->base));
+	if (lb->active == NULL || lb->persist == NULL || lb->owner == NULL ||
+	    lb->base == NULL)
+		goto err;
+	pl_ct_set_lb_hook(pl->ct, lb_closed, lb);
+	rcu_assign_pointer(pl->lb, lb);
+	*out = lb;
+	return 0;
+
+err:
+	lb_free(lb);
+	return -ENOMEM;
+}
+
+void
+pl_lb_destroy(struct dp_pipeline *pl)
+{
+	struct pl_lb *lb = pl->lb;
+
+	if (lb == NULL)
+		return;
+	pl_ct_set_lb_hook(pl->ct, NULL, NULL);
+	for (unsigned i = 0; i <= DP_LB_POOL_ID_MAX; i++)
+		pool_free(lb->pool[i]);
+	lb_free(lb);
+	pl->lb = NULL;
+}
+
+static void
+slot_sums(const struct pl_lb *lb, uint32_t ms, struct lb_base *s)
+{
+	memset(s, 0, sizeof(*s));
+	for (unsigned w = 0; w <= DP_WORKERS_MAX; w++) {
+		const struct lb_wctr *c = &lb->w[w][ms];
+
+		s->packets += CMM_LOAD_SHARED(c->packets);
+		s->bytes += CMM_LOAD_SHARED(c->bytes);
+		s->total += CMM_LOAD_SHARED(c->total);
+	}
+}
+
+/* A free slot (no owner, no connection left), or -ENOSPC. */
+static int
+slot_alloc(struct pl_lb *lb, uint32_t pool)
+{
+	for (uint32_t k = 0; k < LB_SLOTS; k++) {
+		uint32_t ms = (lb->next_slot + k) % LB_SLOTS;
+
+		if (lb->owner[ms] != 0 ||
+		    __atomic_load_n(&lb->active[ms], __ATOMIC_RELAXED) != 0)
+			continue;
+		lb->owner[ms] = pool;
+		slot_sums(lb, ms, &lb->base[ms]);
+		lb->next_slot = (ms + 1) % LB_SLOTS;
+		return (int)ms;
+	}
+	return -ENOSPC;
+}
+
+static int
+pool_validate(const struct dp_lb_pool *p, const struct dp_lb_member *m,
+	      char *err, size_t err_len)
+{
+	if (p->id == 0 || p->id > DP_LB_POOL_ID_MAX) {
+		snprintf(err, err_len, "pool id %u out of 1..%u", p->id,
+			 DP_LB_POOL_ID_MAX);
+		return -EINVAL;
+	}
+	if (p->alg < DP_LB_ROUND_ROBIN || p->alg > DP_LB_SOURCE_IP_PORT) {
+		snprintf(err, err_len, "pool %u: unknown algorithm %u", p->id,
+			 p->alg);
+		return -EINVAL;
+	}
+	if (p->n_members > DP_LB_MEMBERS_MAX) {
+		snprintf(err, err_len, "pool %u: %u members, at most %u", p->id,
+			 p->n_members, DP_LB_MEMBERS_MAX);
+		return -EINVAL;
+	}
+	if (p->src_addr == 0) {
+		snprintf(err, err_len, "pool %u: no source address", p->id);
+		return -EINVAL;
+	}
+	if ((p->port_min == 0 && p->port_max != 0) ||
+	    (p->port_min != 0 && p->port_max < p->port_min)) {
+		snprintf(err, err_len, "pool %u: bad source port range %u-%u",
+			 p->id, p->port_min, p->port_max);
+		return -EINVAL;
+	}
+	if (p->table_size != 0 &&
+	    (p->table_size > LB_TABLE_MAX || !maglev_is_prime(p->table_size) ||
+	     p->table_size <= p->n_members)) {
+		snprintf(err, err_len,
+			 "pool %u: table size %u is not a prime above %u "
+			 "members and at most %u",
+			 p->id, p->table_size, p->n_members, LB_TABLE_MAX);
+		return -EINVAL;
+	}
+	for (uint32_t i = 0; i < p->n_members; i++) {
+		char a[INET_ADDRSTRLEN];
+
+		inet_ntop(AF_INET, &m[i].addr, a, sizeof(a));
+		if (m[i].addr == 0 || m[i].weight > DP_LB_WEIGHT_MAX ||
+		    (m[i].flags & ~(DP_LB_M_UP | DP_LB_M_BACKUP)) != 0) {
+			snprintf(err, err_len,
+				 "pool %u: member %u (%s:%u): address 0, "
+				 "weight %u over %u, or unknown flags 0x%x",
+				 p->id, i, a, ntohs(m[i].port), m[i].weight,
+				 DP_LB_WEIGHT_MAX, m[i].flags);
+			return -EINVAL;
+		}
+		for (uint32_t j = 0; j < i; j++) {
+			if (m[j].addr == m[i].addr && m[j].port == m[i].port) {
+				snprintf(err, err_len,
+					 "pool %u: member %s:%u listed twice",
+					 p->id, a, ntohs(m[i].port));
+				return -EINVAL;
+			}
+		}
+	}
+	return 0;
+}
+
+/* Eligible members, the round-robin sequence and the Maglev table. */
+static int
+pool_build(struct lb_pool *np)
+{
+	struct maglev_backend *b;
+	uint32_t w_max = 0, n_rr = 0;
+	bool has_primary = false;
+	int rc;
+
+	for (uint32_t i = 0; i < np->n; i++) {
+		const struct lb_member *m = &np->m[i];
+
+		if (!(m->flags & DP_LB_M_BACKUP) && (m->flags & DP_LB_M_UP) &&
+		    m->weight > 0)
+			has_primary = true;
+	}
+	np->elig = calloc(np->n + 1, sizeof(*np->elig));
+	np->table = malloc((size_t)np->size * sizeof(*np->table));
+	b = calloc(np->n + 1, sizeof(*b));
+	if (np->elig == NULL || np->table == NULL || b == NULL) {
+		free(b);
+		return -ENOMEM;
+	}
+	for (uint32_t i = 0; i < np->n; i++) {
+		struct lb_member *m = &np->m[i];
+		bool is_backup = m->flags & DP_LB_M_BACKUP;
+
+		m->is_elig = (m->flags & DP_LB_M_UP) && m->weight > 0 &&
+			     is_backup != has_primary;
+		b[i].key = maglev_key(&m->addr, 6);
+		b[i].weight = m->is_elig ? m->weight : 0;
+		if (m->is_elig) {
+			np->elig[np->n_elig++] = (uint16_t)i;
+			n_rr += m->weight;
+			if (m->weight > w_max)
+				w_max = m->weight;
+		}
+	}
+	rc = maglev_build(b, np->n, np->size, np->table);
+	free(b);
+	if (rc < 0)
+		return rc;
+	/* Round robin: pass r takes every member of weight >= r. */
+	np->rr = calloc(n_rr + 1, sizeof(*np->rr));
+	if (np->rr == NULL)
+		return -ENOMEM;
+	for (uint32_t r = 1; r <= w_max; r++)
+		for (uint32_t k = 0; k < np->n_elig; k++)
+			if (np->m[np->elig[k]].weight >= r)
+				np->rr[np->n_rr++] = np->elig[k];
+	return 0;
+}
+
+int
+dp_pipeline_lb_set(struct dp_pipeline *pl, const struct dp_lb_pool *p,
+		   const struct dp_lb_member *m, char *err, size_t err_len)
+{
+	struct lb_pool *np, *old;
+	struct pl_lb *lb;
+	int rc;
+
+	rc = pool_validate(p, m, err, err_len);
+	if (rc < 0)
+		return rc;
+	rc = lb_get(pl, &lb);
+	if (rc < 0)
+		return rc;
+	old = lb->pool[p->id];
+	np = calloc(1, sizeof(*np) + (size_t)p->n_members * sizeof(np->m[0]));
+	if (np == NULL)
+		return -ENOMEM;
+	np->id = p->id;
+	np->alg = p->alg;
+	np->src_addr = p->src_addr;
+	np->port_min = p->port_min;
+	np->port_max = p->port_max;
+	np->persist = p->persist_timeout;
+	np->size = p->table_size != 0 ? p->table_size
+				      : maglev_size_for(p->n_members);
+	np->n = p->n_members;
+	for (uint32_t i = 0; i < np->n; i++) {
+		np->m[i].addr = m[i].addr;
+		np->m[i].port = m[i].port;
+		np->m[i].weight = m[i].weight;
+		np->m[i].flags = m[i].flags;
+		np->m[i].mslot = UINT32_MAX;
+		for (uint32_t j = 0; old != NULL && j < old->n; j++)
+			if (old->m[j].addr == m[i].addr &&
+			    old->m[j].port == m[i].port)
+				np->m[i].mslot = old->m[j].mslot;
+	}
+	rc = pool_build(np);
+	if (rc < 0) {
+		snprintf(err, err_len, "pool %u: building its table: %s", p->id,
+			 strerror(-rc));
+		goto err_pool;
+	}
+	/* Slots for new members last: nothing to undo after this. */
+	for (uint32_t i = 0; i < np->n; i++) {
+		if (np->m[i].mslot != UINT32_MAX)
+			continue;
+		rc = slot_alloc(lb, p->id);
+		if (rc < 0) {
+			snprintf(err, err_len,
+				 "pool %u: no member slot left (%u in use)",
+				 p->id, LB_SLOTS);
+			goto err_slots;
+		}
+		np->m[i].mslot = (uint32_t)rc;
+	}
+	if (old == NULL) {
+		uint64_t s = 0;
+
+		for (unsigned w = 0; w <= DP_WORKERS_MAX; w++)
+			s += CMM_LOAD_SHARED(lb->pc[w][p->id].no_member);
+		lb->no_member_base[p->id] = s;
+	}
+	rcu_assign_pointer(lb->pool[p->id], np);
+	if (old != NULL) {
+		/* Release the slots of members that left. */
+		for (uint32_t j = 0; j < old->n; j++) {
+			bool is_kept = false;
+
+			for (uint32_t i = 0; i < np->n && !is_kept; i++)
+				is_kept = np->m[i].mslot == old->m[j].mslot;
+			if (!is_kept)
+				lb->owner[old->m[j].mslot] = 0;
+		}
+		lb_synchronize();
+		pool_free(old);
+	}
+	return 0;
+
+err_slots:
+	for (uint32_t i = 0; i < np->n; i++) {
+		bool is_old = false;
+
+		for (uint32_t j = 0; old != NULL && j < old->n; j++)
+			is_old |= old->m[j].mslot == np->m[i].mslot;
+		if (np->m[i].mslot != UINT32_MAX && !is_old)
+			lb->owner[np->m[i].mslot] = 0;
+	}
+err_pool:
+	pool_free(np);
+	return rc;
+}
+
+int
+dp_pipeline_lb_del(struct dp_pipeline *pl, uint32_t id)
+{
+	struct pl_lb *lb = pl->lb;
+	struct lb_pool *old;
+
+	if (lb == NULL || id == 0 || id > DP_LB_POOL_ID_MAX ||
+	    lb->pool[id] == NULL)
+		return -ENOENT;
+	old = lb->pool[id];
+	rcu_assign_pointer(lb->pool[id], NULL);
+	for (uint32_t j = 0; j < old->n; j++)
+		lb->owner[old->m[j].mslot] = 0;
+	lb_synchronize();
+	pool_free(old);
+	return 0;
+}
+
+static int
+pool_stats(struct pl_lb *lb, const struct lb_pool *p, dp_lb_visit_fn fn,
+	   void *arg)
+{
+	struct dp_lb_member_stats *ms;
+	struct dp_lb_pool_stats ps;
+	int rc;
+
+	ms = calloc(p->n + 1, sizeof(*ms));
+	if (ms == NULL)
+		return -ENOMEM;
+	memset(&ps, 0, sizeof(ps));
+	ps.id = p->id;
+	ps.n_members = p->n;
+	ps.alg = p->alg;
+	ps.table_size = p->size;
+	for (uint32_t i = 0; i < p->n; i++) {
+		const struct lb_member *m = &p->m[i];
+		struct lb_base s;
+		int64_t act;
+
+		slot_sums(lb, m->mslot, &s);
+		act = __atomic_load_n(&lb->active[m->mslot], __ATOMIC_RELAXED);
+		ms[i].m.addr = m->addr;
+		ms[i].m.port = m->port;
+		ms[i].m.weight = m->weight;
+		ms[i].m.flags = m->flags;
+		ms[i].packets = s.packets - lb->base[m->mslot].packets;
+		ms[i].bytes = s.bytes - lb->base[m->mslot].bytes;
+		ms[i].total = s.total - lb->base[m->mslot].total;
+		ms[i].active = act > 0 ? (uint64_t)act : 0;
+		ps.packets += ms[i].packets;
+		ps.bytes += ms[i].bytes;
+		ps.total += ms[i].total;
+		ps.active += ms[i].active;
+	}
+	for (uint32_t e = 0; e < p->size; e++)
+		if (p->table[e] < p->n)
+			ms[p->table[e]].table_entries++;
+	for (unsigned w = 0; w <= DP_WORKERS_MAX; w++)
+		ps.no_member += CMM_LOAD_SHARED(lb->pc[w][p->id].no_member);
+	ps.no_member -= lb->no_member_base[p->id];
+	rc = fn(&ps, ms, arg);
+	free(ms);
+	return rc;
+}
+
+int
+dp_pipeline_lb_stats(struct dp_pipeline *pl, uint32_t id, dp_lb_visit_fn fn,
+		     void *arg)
+{
+	struct pl_lb *lb = pl->lb;
+	int rc = 0;
+
+	if (id > DP_LB_POOL_ID_MAX)
+		return -ENOENT;
+	if (id != 0) {
+		if (lb == NULL || lb->pool[id] == NULL)
+			return -ENOENT;
+		return pool_stats(lb, lb->pool[id], fn, arg);
+	}
+	for (uint32_t i = 1; lb != NULL && i <= DP_LB_POOL_ID_MAX && rc == 0;
+	     i++)
+		if (lb->pool[i] != NULL)
+			rc = pool_stats(lb, lb->pool[i], fn, arg);
+	return rc;
+}
+
+int
+pl_lb_table(struct dp_pipeline *pl, uint32_t id, uint32_t *table, uint32_t max,
+	    struct dp_lb_member *members, uint32_t max_members)
+{
+	const struct lb_pool *p;
+
+	if (pl->lb == NULL || id == 0 || id > DP_LB_POOL_ID_MAX ||
+	    pl->lb->pool[id] == NULL)
+		return -ENOENT;
+	p = pl->lb->pool[id];
+	memcpy(table, p->table, (p->size < max ? p->size : max) * 4);
+	for (uint32_t i = 0; i < p->n && i < max_members; i++) {
+		memset(&members[i], 0, sizeof(members[i]));
+		members[i].addr = p->m[i].addr;
+		members[i].port = p->m[i].port;
+		members[i].weight = p->m[i].weight;
+		members[i].flags = p->m[i].flags;
+	}
+	return (int)p->size;
+}

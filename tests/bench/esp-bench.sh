@@ -1,0 +1,107 @@
+#!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
+#
+# esp-bench.sh: ESP encrypt and decrypt through the pipeline on one worker
+# core (dp-esp-bench, datapath/src/pipeline_esp_bench.c) beside the crypto
+# ceiling of the same core, `openssl speed -aead -evp CIPHER -bytes SIZE`
+# (and -decrypt), run back to back on the same CPU, at 64 and 1400 bytes
+# for AES-GCM-128 and ChaCha20-Poly1305. One line per case:
+#
+#   esp cipher=C size=S dir=encrypt|decrypt sluice_mpps=X sluice_gbps=Y
+#       openssl_gbps=Z ratio=Y/Z
+#
+# then callgrind instructions per packet of the timed part (parse, cache,
+# rule, transform, crypto, output) for AES-GCM-128:
+#
+#   callgrind cipher=C size=S dir=D instr_per_packet=N
+#
+# Each figure is the best of --rounds runs (default 3), Sluice and openssl
+# interleaved, so that a busy machine's noise hurts both alike.
+#
+# Usage: esp-bench.sh [--build DIR] [--seconds N] [--rounds N] [--cpu N]
+#                     [--no-callgrind]
+# --build: the meson build tree with datapath/src/dp-esp-bench (default
+# $SLUICE_BUILD or /work/main/build). Needs openssl(1); valgrind for the
+# instruction counts. Gb/s counts the frame's bytes (SIZE) for Sluice and
+# the buffer's bytes for openssl. See docs/esp.md.
+
+set -u
+
+BUILD=${SLUICE_BUILD:-/work/main/build}
+SECS=3
+CPU=1
+CALLGRIND=1
+ROUNDS=3
+while [ $# -gt 0 ]; do
+	case $1 in
+	--build) BUILD=$2; shift 2 ;;
+	--seconds) SECS=$2; shift 2 ;;
+	--cpu) CPU=$2; shift 2 ;;
+	--rounds) ROUNDS=$2; shift 2 ;;
+	--no-callgrind) CALLGRIND=0; shift ;;
+	*) echo "usage: $0 [--build DIR] [--seconds N] [--cpu N]" \
+		"[--no-callgrind]" >&2; exit 2 ;;
+	esac
+done
+BENCH=$BUILD/datapath/src/dp-esp-bench
+[ -x "$BENCH" ] || { echo "no $BENCH (ninja -C $BUILD)" >&2; exit 1; }
+command -v openssl >/dev/null || { echo "needs openssl" >&2; exit 1; }
+PIN=
+command -v taskset >/dev/null && PIN="taskset -c $CPU"
+
+# openssl speed's result for one size, in Gb/s ("k" = 1000 bytes/s).
+ossl_gbps() { # cipher size [-decrypt]
+	$PIN openssl speed -seconds "$SECS" ${3:-} -aead -evp "$1" -bytes "$2" \
+		2>/dev/null | awk 'END { v = $NF; sub(/k$/, "", v);
+			printf "%.3f", v * 1000 * 8 / 1e9 }'
+}
+
+max() { awk -v a="$1" -v b="$2" 'BEGIN { print (a > b ? a : b) }'; }
+
+declare -A OSSL=([aes-gcm-128]=aes-128-gcm
+	[chacha20-poly1305]=chacha20-poly1305)
+for c in aes-gcm-128 chacha20-poly1305; do
+	for s in 64 1400; do
+		declare -A MP=() GB=() OG=()
+		for r in $(seq "$ROUNDS"); do
+			out=$($PIN "$BENCH" --cipher "$c" --size "$s" \
+				--seconds "$SECS" 2>/dev/null) || {
+				echo "dp-esp-bench $c $s failed" >&2
+				exit 1
+			}
+			for d in encrypt decrypt; do
+				set -- $(echo "$out" | awk -v d="$d:" \
+					'$4 == d { print $5, $7 }')
+				flag=
+				[ "$d" = decrypt ] && flag=-decrypt
+				og=$(ossl_gbps "${OSSL[$c]}" "$s" $flag)
+				MP[$d]=$(max "${MP[$d]:-0}" "$1")
+				GB[$d]=$(max "${GB[$d]:-0}" "$2")
+				OG[$d]=$(max "${OG[$d]:-0}" "$og")
+			done
+		done
+		for d in encrypt decrypt; do
+			mpps=${MP[$d]} gbps=${GB[$d]} og=${OG[$d]}
+			ratio=$(awk -v a="$gbps" -v b="$og" \
+				'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')
+			echo "esp cipher=$c size=$s dir=$d sluice_mpps=$mpps" \
+				"sluice_gbps=$gbps openssl_gbps=$og ratio=$ratio"
+		done
+	done
+done
+
+[ "$CALLGRIND" = 1 ] || exit 0
+command -v valgrind >/dev/null || { echo "no valgrind: no counts" >&2; exit 0; }
+tmp=$(mktemp -d /tmp/esp-bench.XXXX)
+trap 'rm -rf "$tmp"' EXIT
+for s in 64 1400; do
+	for d in encrypt decrypt; do
+		valgrind --tool=callgrind --callgrind-out-file="$tmp/cg" \
+			"--toggle-collect=pass_$d*" "$BENCH" --size "$s" \
+			--packets 4096 >/dev/null 2>"$tmp/log" || continue
+		ir=$(awk '/Collected/ { print $4 }' "$tmp/log")
+		echo "callgrind cipher=aes-gcm-128 size=$s dir=$d" \
+			"instr_per_packet=$(awk -v i="$ir" \
+			'BEGIN { printf "%.0f", i / 4096 }')"
+	done
+done
