@@ -1,0 +1,464 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * health_test.c: the health monitors against real local servers on
+ * 127.0.0.1, started and stopped by the test: python3's http.server
+ * (HTTP, expected codes), `openssl s_server -www` (HTTPS, TLS-HELLO), a
+ * listening TCP socket, a UDP socket (UDP-CONNECT: closed port = ICMP
+ * port unreachable = down) and ICMP echo to 127.0.0.1-2. Each test stops
+ * its server and checks that the member goes DOWN within
+ * delay x max_retries_down + 1 s, then (where it restarts it) UP again.
+ * Also the HTTP status line parser on good and bad bytes.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <event2/event.h>
+
+#include "health.h"
+
+#define T_DELAY_MS 200
+#define T_TIMEOUT_MS 150
+#define T_FALL 3
+#define T_RISE 2
+/* The bound the issue sets: delay x max_retries_down + 1 s. */
+#define T_BOUND_MS (T_DELAY_MS * T_FALL + 1000)
+
+struct fx {
+	struct event_base *base;
+	struct health *h;
+	enum health_state last;
+	unsigned n_changes;
+	char dir[64];
+	pid_t server;
+};
+
+static long
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void
+on_change(void *arg, const struct health_target *t, enum health_state st)
+{
+	struct fx *f = arg;
+
+	(void)t;
+	f->last = st;
+	f->n_changes++;
+}
+
+/* Run the loop until the member is in state want; the elapsed ms or -1. */
+static long
+run_until(struct fx *f, enum health_state want, long max_ms)
+{
+	long start = now_ms();
+	struct timeval tv = {0, 20000};
+
+	while (now_ms() - start < max_ms) {
+		if (f->last == want)
+			return now_ms() - start;
+		event_base_loopexit(f->base, &tv);
+		event_base_dispatch(f->base);
+	}
+	return f->last == want ? now_ms() - start : -1;
+}
+
+static int
+free_port(int type)
+{
+	struct sockaddr_in a = {.sin_family = AF_INET};
+	socklen_t len = sizeof(a);
+	int fd = socket(AF_INET, type, 0), port;
+
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_true(fd >= 0);
+	assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	assert_int_equal(getsockname(fd, (struct sockaddr *)&a, &len), 0);
+	port = ntohs(a.sin_port);
+	close(fd);
+	return port;
+}
+
+/* Block until 127.0.0.1:port accepts a TCP connection (max 5 s). */
+static void
+wait_listen(int port)
+{
+	struct sockaddr_in a = {.sin_family = AF_INET};
+	int i, fd, rc;
+
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	a.sin_port = htons((uint16_t)port);
+	for (i = 0; i < 500; i++) {
+		fd = socket(AF_INET, SOCK_STREAM, 0);
+		rc = connect(fd, (struct sockaddr *)&a, sizeof(a));
+		close(fd);
+		if (rc == 0)
+			return;
+		usleep(10000);
+	}
+	fail_msg("server on port %d did not start", port);
+}
+
+static pid_t
+spawn(char *const argv[])
+{
+	pid_t pid = fork();
+
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		int null = open("/dev/null", O_RDWR);
+
+		dup2(null, 0);
+		dup2(null, 1);
+		dup2(null, 2);
+		execvp(argv[0], argv);
+		_exit(127);
+	}
+	return pid;
+}
+
+static void
+stop(struct fx *f)
+{
+	if (f->server > 0) {
+		kill(f->server, SIGTERM);
+		waitpid(f->server, NULL, 0);
+		f->server = 0;
+	}
+}
+
+static int
+setup(void **state)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+
+	assert_non_null(f);
+	f->base = event_base_new();
+	assert_non_null(f->base);
+	assert_int_equal(health_create(f->base, on_change, f, &f->h), 0);
+	snprintf(f->dir, sizeof(f->dir), "/tmp/health_test.XXXXXX");
+	assert_non_null(mkdtemp(f->dir));
+	*state = f;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fx *f = *state;
+	char cmd[128];
+
+	stop(f);
+	health_destroy(f->h);
+	event_base_free(f->base);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", f->dir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "cannot remove %s\n", f->dir);
+	free(f);
+	return 0;
+}
+
+static void
+target(struct health_target *t, enum health_type type, int port)
+{
+	struct sockaddr_in *a = (struct sockaddr_in *)&t->addr;
+
+	memset(t, 0, sizeof(*t));
+	snprintf(t->id, sizeof(t->id), "member-1");
+	snprintf(t->pool_id, sizeof(t->pool_id), "pool-1");
+	t->type = type;
+	a->sin_family = AF_INET;
+	a->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	a->sin_port = htons((uint16_t)port);
+	t->addr_len = sizeof(*a);
+	t->delay_ms = T_DELAY_MS;
+	t->timeout_ms = T_TIMEOUT_MS;
+	t->rise = T_RISE;
+	t->fall = T_FALL;
+	t->netns_fd = -1;
+}
+
+/* Up first, then the server stops: down within the bound. */
+static void
+check_down(struct fx *f, const char *what)
+{
+	long ms;
+
+	assert_true(run_until(f, HEALTH_UP, 3000) >= 0);
+	stop(f);
+	ms = run_until(f, HEALTH_DOWN, T_BOUND_MS + 1000);
+	printf("health: %s: member down %ld ms after its server stopped "
+	       "(bound %d ms)\n",
+	       what, ms, T_BOUND_MS);
+	assert_true(ms >= 0 && ms <= T_BOUND_MS);
+}
+
+static void
+test_status_line(void **state)
+{
+	int code = 0;
+
+	(void)state;
+	assert_int_equal(health_http_status_parse("HTTP/1.1 204 No", 15, &code),
+			 0);
+	assert_int_equal(code, 204);
+	assert_int_equal(
+		health_http_status_parse("HTTP/1.0 200\r\n", 14, &code), 0);
+	assert_int_equal(health_http_status_parse("HTTP/1.1 20", 11, &code),
+			 -EAGAIN);
+	assert_int_equal(health_http_status_parse("HTT", 3, &code), -EAGAIN);
+	assert_int_equal(health_http_status_parse("SSH-2.0-x", 9, &code),
+			 -EINVAL);
+	assert_int_equal(health_http_status_parse("HTTP/1.1 2x0 ", 13, &code),
+			 -EINVAL);
+	assert_int_equal(health_http_status_parse("HTTP/1.1 2000", 13, &code),
+			 -EINVAL);
+	assert_int_equal(health_http_status_parse("", 0, &code), -EAGAIN);
+}
+
+static void
+test_tcp(void **state)
+{
+	struct fx *f = *state;
+	struct sockaddr_in a = {.sin_family = AF_INET};
+	struct health_target t;
+	struct health_stats st;
+	int fd = socket(AF_INET, SOCK_STREAM, 0), port = free_port(SOCK_STREAM);
+	long ms;
+
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	a.sin_port = htons((uint16_t)port);
+	assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	assert_int_equal(listen(fd, 64), 0);
+	target(&t, HEALTH_TCP, port);
+	assert_int_equal(health_set(f->h, &t), 0);
+	assert_true(run_until(f, HEALTH_UP, 2000) >= 0);
+	close(fd);
+	ms = run_until(f, HEALTH_DOWN, T_BOUND_MS + 1000);
+	printf("health: TCP: member down %ld ms after close (bound %d ms)\n",
+	       ms, T_BOUND_MS);
+	assert_true(ms >= 0 && ms <= T_BOUND_MS);
+	/* Back: rise consecutive successes. */
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &(int){1}, sizeof(int));
+	assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	assert_int_equal(listen(fd, 64), 0);
+	ms = run_until(f, HEALTH_UP, 3000);
+	printf("health: TCP: member up %ld ms after restart\n", ms);
+	assert_true(ms >= (T_RISE - 1) * T_DELAY_MS - 50 && ms <= 2000);
+	close(fd);
+	health_get_stats(f->h, &st);
+	assert_true(st.fail[HEALTH_FAIL_REFUSED] >= T_FALL);
+	assert_int_equal(health_get(f->h, "member-1"), HEALTH_UP);
+	assert_int_equal(health_del(f->h, "member-1"), 0);
+	assert_int_equal(health_get(f->h, "member-1"), HEALTH_UNKNOWN);
+}
+
+static void
+test_http(void **state)
+{
+	struct fx *f = *state;
+	struct health_target t;
+	struct health_stats st;
+	char port_s[16], path[128];
+	int port = free_port(SOCK_STREAM);
+	FILE *fp;
+	char *argv[] = {"python3",     "-m",	 "http.server",
+			port_s,	       "--bind", "127.0.0.1",
+			"--directory", f->dir,	 NULL};
+
+	snprintf(path, sizeof(path), "%s/healthz", f->dir);
+	fp = fopen(path, "w");
+	assert_non_null(fp);
+	fputs("ok\n", fp);
+	fclose(fp);
+	snprintf(port_s, sizeof(port_s), "%d", port);
+	f->server = spawn(argv);
+	wait_listen(port);
+	/* A path that is 404: with expected 200 it is down at once. */
+	target(&t, HEALTH_HTTP, port);
+	snprintf(t.method, sizeof(t.method), "GET");
+	snprintf(t.path, sizeof(t.path), "/missing");
+	snprintf(t.codes, sizeof(t.codes), "200-204");
+	assert_int_equal(health_set(f->h, &t), 0);
+	assert_true(run_until(f, HEALTH_DOWN, 3000) >= 0);
+	health_get_stats(f->h, &st);
+	assert_true(st.fail[HEALTH_FAIL_HTTP_CODE] >= 1);
+	/* ... and up with expected 404 (a list), same member. */
+	snprintf(t.codes, sizeof(t.codes), "200,404");
+	assert_int_equal(health_set(f->h, &t), 0);
+	assert_true(run_until(f, HEALTH_UP, 3000) >= 0);
+	/* The real path. */
+	snprintf(t.path, sizeof(t.path), "/healthz");
+	snprintf(t.codes, sizeof(t.codes), "200");
+	assert_int_equal(health_set(f->h, &t), 0);
+	check_down(f, "HTTP");
+}
+
+static void
+make_cert(struct fx *f, char *cert, char *key, size_t len)
+{
+	char cmd[512];
+
+	snprintf(cert, len, "%s/cert.pem", f->dir);
+	snprintf(key, len, "%s/key.pem", f->dir);
+	snprintf(cmd, sizeof(cmd),
+		 "openssl req -x509 -newkey ec -pkeyopt "
+		 "ec_paramgen_curve:prime256v1 -nodes -subj /CN=member -days 1 "
+		 "-keyout %s -out %s >/dev/null 2>&1",
+		 key, cert);
+	assert_int_equal(system(cmd), 0);
+}
+
+static void
+run_tls(struct fx *f, enum health_type type, const char *what)
+{
+	struct health_target t;
+	char cert[128], key[128], accept[32];
+	int port = free_port(SOCK_STREAM);
+	char *argv[] = {"openssl", "s_server", "-accept", accept,
+			"-cert",   cert,       "-key",	  key,
+			"-www",	   "-quiet",   NULL};
+
+	make_cert(f, cert, key, sizeof(cert));
+	snprintf(accept, sizeof(accept), "127.0.0.1:%d", port);
+	f->server = spawn(argv);
+	wait_listen(port);
+	target(&t, type, port);
+	snprintf(t.path, sizeof(t.path), "/");
+	snprintf(t.codes, sizeof(t.codes), "200");
+	snprintf(t.host, sizeof(t.host), "member.example");
+	assert_int_equal(health_set(f->h, &t), 0);
+	check_down(f, what);
+}
+
+static void
+test_https(void **state)
+{
+	run_tls(*state, HEALTH_HTTPS, "HTTPS");
+}
+
+static void
+test_tls_hello(void **state)
+{
+	run_tls(*state, HEALTH_TLS_HELLO, "TLS-HELLO");
+}
+
+static void
+test_udp(void **state)
+{
+	struct fx *f = *state;
+	struct sockaddr_in a = {.sin_family = AF_INET};
+	struct health_target t;
+	int fd = socket(AF_INET, SOCK_DGRAM, 0), port = free_port(SOCK_DGRAM);
+	long ms;
+
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	a.sin_port = htons((uint16_t)port);
+	assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	target(&t, HEALTH_UDP_CONNECT, port);
+	assert_int_equal(health_set(f->h, &t), 0);
+	/* A bound socket that never answers: silence is up. */
+	assert_true(run_until(f, HEALTH_UP, 3000) >= 0);
+	close(fd);
+	ms = run_until(f, HEALTH_DOWN, T_BOUND_MS + 1000);
+	printf("health: UDP-CONNECT: member down %ld ms after close (bound "
+	       "%d ms)\n",
+	       ms, T_BOUND_MS);
+	assert_true(ms >= 0 && ms <= T_BOUND_MS);
+}
+
+static void
+test_ping(void **state)
+{
+	struct fx *f = *state;
+	struct health_target t;
+	struct sockaddr_in *a = (struct sockaddr_in *)&t.addr;
+
+	target(&t, HEALTH_PING, 0);
+	assert_int_equal(health_set(f->h, &t), 0);
+	if (run_until(f, HEALTH_UP, 3000) < 0) {
+		struct health_stats st;
+
+		health_get_stats(f->h, &st);
+		if (st.fail[HEALTH_FAIL_SOCKET] > 0)
+			skip(); /* no raw or ping socket allowed here */
+		fail_msg("no echo reply from 127.0.0.1");
+	}
+	/*
+	 * A second member on 127.0.0.2 (the only addresses a unit test may
+	 * send to are loopback ones, which all answer: the down case of
+	 * PING is in the netns test).
+	 */
+	snprintf(t.id, sizeof(t.id), "member-2");
+	a->sin_addr.s_addr = htonl(0x7f000002);
+	assert_int_equal(health_set(f->h, &t), 0);
+	f->last = HEALTH_UNKNOWN;
+	assert_true(run_until(f, HEALTH_UP, 3000) >= 0);
+	assert_int_equal(health_get(f->h, "member-2"), HEALTH_UP);
+	/* mark/sweep drops what was not set again. */
+	health_mark(f->h);
+	snprintf(t.id, sizeof(t.id), "member-1");
+	a->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(health_set(f->h, &t), 0);
+	assert_int_equal(health_sweep(f->h), 1);
+	assert_int_equal(health_get(f->h, "member-1"), HEALTH_UP);
+	assert_int_equal(health_get(f->h, "member-2"), HEALTH_UNKNOWN);
+}
+
+static void
+test_bad_target(void **state)
+{
+	struct fx *f = *state;
+	struct health_target t;
+
+	target(&t, HEALTH_TCP, 80);
+	t.delay_ms = 0;
+	assert_int_equal(health_set(f->h, &t), -EINVAL);
+	target(&t, HEALTH_TCP, 80);
+	t.fall = 0;
+	assert_int_equal(health_set(f->h, &t), -EINVAL);
+	target(&t, HEALTH_TCP, 80);
+	t.addr.ss_family = AF_UNIX;
+	assert_int_equal(health_set(f->h, &t), -EINVAL);
+	assert_int_equal(health_del(f->h, "nothing"), -ENOENT);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_status_line),
+		cmocka_unit_test_setup_teardown(test_bad_target, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_tcp, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_http, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_https, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tls_hello, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_udp, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ping, setup, teardown),
+	};
+
+	signal(SIGPIPE, SIG_IGN);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
