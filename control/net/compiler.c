@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "compiler.h"
+#include "compiler_int.h"
 
 /* Priorities, per table. */
 enum {
@@ -23,6 +24,7 @@ enum {
 	PRIO_ARP_SELF = 210,   /* T1: a port asking about itself */
 	PRIO_ARP_ANSWER = 200, /* T1: known address -> arp_reply */
 	PRIO_L2 = 100,	       /* T2: known MAC -> output */
+	PRIO_L2_IP = 110,      /* T2, T20: known MAC, IP -> SG or output */
 	PRIO_FLOOD = 100,      /* T3+: per ingress port flood */
 	PRIO_DEFAULT = 0,      /* global: miss handling */
 };
@@ -83,15 +85,48 @@ compiler_cookie_network(uint32_t segment_id)
 uint64_t
 compiler_cookie_port(const char *port_id)
 {
-	uint64_t h = 0xcbf29ce484222325ULL; /* FNV-1a 64 */
+	return cookie_make(COMPILER_KIND_PORT, compiler_hash(port_id, 0));
+}
 
-	for (const unsigned char *s = (const unsigned char *)port_id; *s; s++) {
-		h ^= *s;
-		h *= 0x100000001b3ULL;
-	}
-	/* Fold the high bits in so all 64 bits of the hash count. */
-	h ^= h >> 48;
-	return cookie_make(COMPILER_KIND_PORT, h);
+uint64_t
+compiler_cookie_port_sg(const char *port_id)
+{
+	return cookie_make(COMPILER_KIND_PORT_SG, compiler_hash(port_id, 0));
+}
+
+uint64_t
+compiler_cookie_router(const char *router_id)
+{
+	return cookie_make(COMPILER_KIND_ROUTER, compiler_hash(router_id, 0));
+}
+
+uint64_t
+compiler_cookie_fip(const char *fip_id)
+{
+	return cookie_make(COMPILER_KIND_FIP, compiler_hash(fip_id, 0));
+}
+
+uint64_t
+compiler_cookie_neigh(const char *router_id, const uint8_t ip[4])
+{
+	uint32_t a;
+
+	memcpy(&a, ip, 4);
+	return COMPILER_COOKIE_NEIGH_NS |
+	       (compiler_hash(router_id, a) & 0xffffffffffffffULL);
+}
+
+uint32_t
+compiler_router_reg(const char *router_id)
+{
+	return (uint32_t)compiler_hash(router_id, 0);
+}
+
+uint16_t
+compiler_router_zone(const char *router_id)
+{
+	return (uint16_t)(COMPILER_ZONE_ROUTER |
+			  (compiler_hash(router_id, 0) & 0x7fff));
 }
 
 int
@@ -100,121 +135,6 @@ compiler_cookie_kind(uint64_t cookie)
 	if ((cookie & COMPILER_COOKIE_NS_MASK) != COMPILER_COOKIE_NS)
 		return 0;
 	return (int)((cookie >> 48) & 0xff);
-}
-
-/* Rule construction helpers. */
-
-static void
-rule_init(struct dp_rule *r, uint64_t cookie, uint8_t table, uint32_t prio)
-{
-	memset(r, 0, sizeof(*r));
-	r->cookie = cookie;
-	r->table = table;
-	r->priority = prio;
-}
-
-/* Match field f on value under mask (both in the key's byte order). */
-static void
-match_masked(struct dp_rule *r, enum dp_field f, const void *val,
-	     const void *mask)
-{
-	const struct dp_field_info *fi = dp_field_info(f);
-	uint8_t *m = (uint8_t *)&r->match + fi->offset;
-	uint8_t *k = (uint8_t *)&r->mask + fi->offset;
-	const uint8_t *v = val;
-	const uint8_t *mk = mask;
-
-	for (unsigned i = 0; i < fi->size; i++) {
-		k[i] = mk[i];
-		m[i] = v[i] & mk[i];
-	}
-}
-
-static void
-match_exact(struct dp_rule *r, enum dp_field f, const void *val)
-{
-	static const uint8_t ones[16] = {
-		0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
-		0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
-	};
-
-	match_masked(r, f, val, ones);
-}
-
-static void
-match_u32h(struct dp_rule *r, enum dp_field f, uint32_t v)
-{
-	match_exact(r, f, &v);
-}
-
-static void
-match_u16n(struct dp_rule *r, enum dp_field f, uint16_t host_v)
-{
-	uint16_t v = htons(host_v);
-
-	match_exact(r, f, &v);
-}
-
-static void
-match_u8(struct dp_rule *r, enum dp_field f, uint8_t v)
-{
-	match_exact(r, f, &v);
-}
-
-/* Match an address prefix on nw_src/nw_dst (v4) or ipv6_src (v6). */
-static void
-match_prefix(struct dp_rule *r, enum dp_field f, const struct net_addr *a)
-{
-	uint8_t mask[16] = {0};
-	unsigned bytes = a->version == 4 ? 4 : 16;
-	unsigned len = a->prefix_len;
-
-	for (unsigned i = 0; i < bytes; i++) {
-		if (len >= 8) {
-			mask[i] = 0xff;
-			len -= 8;
-		} else {
-			mask[i] = (uint8_t)(0xff00 >> len);
-			len = 0;
-		}
-	}
-	match_masked(r, f, a->a, mask);
-}
-
-static struct dp_action *
-act_push(struct dp_rule *r, enum dp_action_type type)
-{
-	struct dp_action *a = &r->actions[r->n_actions++];
-
-	a->type = (uint16_t)type;
-	return a;
-}
-
-static void
-act_output(struct dp_rule *r, uint32_t port)
-{
-	act_push(r, DP_ACT_OUTPUT)->u.port = port;
-}
-
-static void
-act_goto(struct dp_rule *r, uint32_t table)
-{
-	act_push(r, DP_ACT_GOTO_TABLE)->u.table = table;
-}
-
-static void
-act_set_metadata(struct dp_rule *r, uint32_t metadata)
-{
-	struct dp_action *a = act_push(r, DP_ACT_SET_FIELD);
-
-	a->u.set.field = DP_F_METADATA;
-	memcpy(a->u.set.value, &metadata, sizeof(metadata));
-}
-
-static void
-act_drop(struct dp_rule *r)
-{
-	act_push(r, DP_ACT_DROP);
 }
 
 /* Global skeleton: what a packet does when no owner's rule matches. */
@@ -321,6 +241,18 @@ compiler_network(const struct net_view *v, const struct net_view_network *net,
 	}
 	if (is_cut)
 		out->n_cut_floods++;
+	/*
+	 * Routed frames to a MAC no local port has (next hops on an external
+	 * network, learned by ARP): out of every member, at most 16.
+	 */
+	if (net->is_external && n > 0) {
+		rule_init(&r, c, COMPILER_T_L2_ROUTED, PRIO_DEFAULT);
+		match_u32h(&r, DP_F_METADATA, net->segment_id);
+		for (size_t i = 0; i < n && i < DP_ACTIONS_MAX; i++)
+			act_output(&r, members[i]);
+		if ((rc = compiler_rules_push(out, &r)) < 0)
+			goto out;
+	}
 out:
 	free(members);
 	return rc;
@@ -371,9 +303,21 @@ push_unique(struct compiler_rules *out, size_t from, const struct dp_rule *r)
 }
 
 /* T0 rules admitting one (MAC, prefix) of a secured port. */
+/* Where admitted IP goes: the L2 table, or (zone != 0) conntrack in the
+ * port's zone and then its egress security groups in table 1. */
+static void
+act_ip_next(struct dp_rule *r, uint16_t zone)
+{
+	if (zone != 0)
+		act_ct(r, zone, 0, COMPILER_T_ARP, DP_NAT_NONE, NULL);
+	else
+		act_goto(r, COMPILER_T_L2);
+}
+
 static int
 port_allow_rules(const struct dp_rule *base, const struct allow *al,
-		 uint32_t segment, struct compiler_rules *out, size_t from)
+		 uint32_t segment, uint16_t zone, struct compiler_rules *out,
+		 size_t from)
 {
 	static const uint8_t ll[16] = {0xfe, 0x80};
 	struct dp_rule r;
@@ -385,7 +329,7 @@ port_allow_rules(const struct dp_rule *base, const struct allow *al,
 		match_u16n(&r, DP_F_ETH_TYPE, ETH_P_IPV4);
 		match_prefix(&r, DP_F_NW_SRC, &al->ip);
 		act_set_metadata(&r, segment);
-		act_goto(&r, COMPILER_T_L2);
+		act_ip_next(&r, zone);
 		if ((rc = push_unique(out, from, &r)) < 0)
 			return rc;
 		r = *base;
@@ -410,7 +354,7 @@ port_allow_rules(const struct dp_rule *base, const struct allow *al,
 		match_u16n(&r, DP_F_ETH_TYPE, ETH_P_IPV6V);
 		match_prefix(&r, DP_F_IPV6_SRC, v6[i]);
 		act_set_metadata(&r, segment);
-		act_goto(&r, COMPILER_T_L2);
+		act_ip_next(&r, zone);
 		if ((rc = push_unique(out, from, &r)) < 0)
 			return rc;
 	}
@@ -454,8 +398,11 @@ port_ingress(const struct net_view_port *p, uint32_t segment, uint64_t c,
 
 	n_al = port_allows(p, al, sizeof(al) / sizeof(al[0]));
 	for (size_t i = 0; i < n_al; i++)
-		if ((rc = port_allow_rules(&base, &al[i], segment, out, from)) <
-		    0)
+		if ((rc = port_allow_rules(&base, &al[i], segment,
+					   compiler_port_has_sg(p)
+						   ? compiler_port_zone(p)
+						   : 0,
+					   out, from)) < 0)
 			return rc;
 	/* ARP probes (sender address 0.0.0.0, RFC 5227) from its MAC. */
 	r = base;
@@ -473,6 +420,52 @@ port_ingress(const struct net_view_port *p, uint32_t segment, uint64_t c,
 	r.priority = PRIO_IN_DROP;
 	act_drop(&r);
 	return compiler_rules_push(out, &r);
+}
+
+/*
+ * Delivery to a port by destination MAC: T2 (switched) and T20 (routed).
+ * A port with security groups gets its IP through conntrack in its zone
+ * and the ingress rules (T40, reg0 = the port) first.
+ */
+static int
+port_l2_mac(const struct net_view_port *p, const uint8_t mac[6],
+	    uint32_t segment, uint64_t c, struct compiler_rules *out,
+	    size_t from)
+{
+	static const uint16_t ip_types[2] = {ETH_P_IPV4, ETH_P_IPV6V};
+	bool has_sg = compiler_port_has_sg(p);
+	struct dp_rule r;
+	int rc;
+
+	rule_init(&r, c, COMPILER_T_L2, PRIO_L2);
+	match_u32h(&r, DP_F_METADATA, segment);
+	match_exact(&r, DP_F_ETH_DST, mac);
+	act_output(&r, p->dp_port);
+	if ((rc = push_unique(out, from, &r)) < 0)
+		return rc;
+	for (unsigned i = 0; i < 2; i++) {
+		for (unsigned t = 0; t < 2; t++) {
+			uint8_t table =
+				t ? COMPILER_T_L2_ROUTED : COMPILER_T_L2;
+
+			if (!has_sg && table == COMPILER_T_L2)
+				continue;
+			rule_init(&r, c, table, PRIO_L2_IP);
+			match_u32h(&r, DP_F_METADATA, segment);
+			match_exact(&r, DP_F_ETH_DST, mac);
+			match_u16n(&r, DP_F_ETH_TYPE, ip_types[i]);
+			if (has_sg) {
+				act_set_u32h(&r, DP_F_REG0, p->dp_port);
+				act_ct(&r, compiler_port_zone(p), 0,
+				       COMPILER_T_SG_IN, DP_NAT_NONE, NULL);
+			} else {
+				act_output(&r, p->dp_port);
+			}
+			if ((rc = push_unique(out, from, &r)) < 0)
+				return rc;
+		}
+	}
+	return 0;
 }
 
 /* T1: answer ARP requests for the port's IPv4 fixed IPs. T2: its MACs. */
@@ -511,23 +504,22 @@ port_arp_l2(const struct net_view_port *p, uint32_t segment, uint64_t c,
 			return rc;
 	}
 
-	rule_init(&r, c, COMPILER_T_L2, PRIO_L2);
-	match_u32h(&r, DP_F_METADATA, segment);
-	match_exact(&r, DP_F_ETH_DST, p->mac);
-	act_output(&r, p->dp_port);
-	if ((rc = push_unique(out, from, &r)) < 0)
+	if ((rc = port_l2_mac(p, p->mac, segment, c, out, from)) < 0)
 		return rc;
 	for (unsigned i = 0; i < p->n_pairs; i++) {
 		if (!p->pairs[i].has_mac)
 			continue;
-		rule_init(&r, c, COMPILER_T_L2, PRIO_L2);
-		match_u32h(&r, DP_F_METADATA, segment);
-		match_exact(&r, DP_F_ETH_DST, p->pairs[i].mac);
-		act_output(&r, p->dp_port);
-		if ((rc = push_unique(out, from, &r)) < 0)
+		if ((rc = port_l2_mac(p, p->pairs[i].mac, segment, c, out,
+				      from)) < 0)
 			return rc;
 	}
-	return 0;
+	if (!compiler_port_has_sg(p))
+		return 0;
+	/* After the ingress security groups committed: out. */
+	rule_init(&r, c, COMPILER_T_SG_IN_OUT, PRIO_L2);
+	match_u32h(&r, DP_F_REG0, p->dp_port);
+	act_output(&r, p->dp_port);
+	return compiler_rules_push(out, &r);
 }
 
 int
@@ -582,6 +574,30 @@ compiler_owner(const struct net_view *v, uint64_t cookie,
 				return rc;
 		}
 		return 0;
+	case COMPILER_KIND_PORT_SG:
+		for (size_t i = 0; i < v->n_ports; i++) {
+			if (compiler_cookie_port_sg(v->ports[i].id) != cookie)
+				continue;
+			if ((rc = compiler_port_sg(v, &v->ports[i], out)) < 0)
+				return rc;
+		}
+		return 0;
+	case COMPILER_KIND_ROUTER:
+		for (size_t i = 0; i < v->n_routers; i++) {
+			if (compiler_cookie_router(v->routers[i].id) != cookie)
+				continue;
+			if ((rc = compiler_router(v, &v->routers[i], out)) < 0)
+				return rc;
+		}
+		return 0;
+	case COMPILER_KIND_FIP:
+		for (size_t i = 0; i < v->n_fips; i++) {
+			if (compiler_cookie_fip(v->fips[i].id) != cookie)
+				continue;
+			if ((rc = compiler_fip(v, &v->fips[i], out)) < 0)
+				return rc;
+		}
+		return 0;
 	default:
 		return -EINVAL;
 	}
@@ -597,8 +613,17 @@ compiler_all(const struct net_view *v, struct compiler_rules *out)
 	for (size_t i = 0; i < v->n_networks; i++)
 		if ((rc = compiler_network(v, &v->networks[i], out)) < 0)
 			return rc;
-	for (size_t i = 0; i < v->n_ports; i++)
+	for (size_t i = 0; i < v->n_ports; i++) {
 		if ((rc = compiler_port(v, &v->ports[i], out)) < 0)
+			return rc;
+		if ((rc = compiler_port_sg(v, &v->ports[i], out)) < 0)
+			return rc;
+	}
+	for (size_t i = 0; i < v->n_routers; i++)
+		if ((rc = compiler_router(v, &v->routers[i], out)) < 0)
+			return rc;
+	for (size_t i = 0; i < v->n_fips; i++)
+		if ((rc = compiler_fip(v, &v->fips[i], out)) < 0)
 			return rc;
 	return 0;
 }

@@ -51,6 +51,9 @@ struct net_dp {
 	/* Send frame out of datapath port (not through the tables). */
 	int (*packet_out)(void *ctx, uint32_t port, const uint8_t *frame,
 			  size_t len, char *err, size_t err_len);
+	/* Forget every connection of conntrack zone (NULL: not supported
+	 * by this backend; the connections then age out). */
+	int (*ct_flush)(void *ctx, uint16_t zone, char *err, size_t err_len);
 	void *ctx;
 };
 

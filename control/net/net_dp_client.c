@@ -157,6 +157,14 @@ c_packet_out(void *ctx, uint32_t port, const uint8_t *frame, size_t len,
 	return fail(ctx, dp_client_packet_out(ctx, &msg, frame), err, err_len);
 }
 
+static int
+c_ct_flush(void *ctx, uint16_t zone, char *err, size_t err_len)
+{
+	uint64_t n = 0;
+
+	return fail(ctx, dp_client_ct_flush(ctx, zone, &n), err, err_len);
+}
+
 void
 net_dp_client_init(struct net_dp *dp, struct dp_client *c)
 {
@@ -171,5 +179,6 @@ net_dp_client_init(struct net_dp *dp, struct dp_client *c)
 	dp->port_del = c_port_del;
 	dp->port_list = c_port_list;
 	dp->packet_out = c_packet_out;
+	dp->ct_flush = c_ct_flush;
 	dp->ctx = c;
 }

@@ -17,6 +17,7 @@
 
 #include "compiler.h"
 #include "dp_client.h"
+#include "l3svc.h"
 #include "net_dp_client.h"
 #include "netdrv.h"
 #include "reconcile.h"
@@ -38,9 +39,36 @@ struct netdrv {
 	struct net_view_port *ports;
 	size_t ports_cap;
 	struct netdrv_stats stats;
+	struct l3svc_stats l3;
+	/*
+	 * Router and floating-IP owners of the view before a change: a
+	 * router interface or a floating IP that is gone from the view still
+	 * has rules to remove (snapshot() before, prev_deps() after).
+	 */
+	struct netdrv_prev *prev; /* as of the refresh before the change */
+	size_t n_prev, prev_cap;
+	struct netdrv_prev *snap; /* as of the last refresh */
+	size_t n_snap, snap_cap;
+	/* Next-hop ARP requests sent lately (one a second per hop). */
+	struct {
+		uint64_t key;
+		double at_ms;
+	} asked[64];
+};
+
+enum { NEIGH_RETRY_MS = 1000 };
+
+struct netdrv_prev {
+	uint64_t cookie;
+	uint32_t segment;	    /* a router's port's network, or 0 */
+	char port_id[NET_ID_LEN];   /* that port, or a FIP's port */
+	char obj_id[NET_ID_LEN];    /* the router or FIP */
+	char router_id[NET_ID_LEN]; /* a FIP's router, or "" */
+	bool is_fip;
 };
 
 static void netdrv_arm(struct netdrv *d, unsigned ms);
+static int snap_build(struct netdrv *d);
 
 static void __attribute__((format(printf, 3, 4)))
 dlog(struct netdrv *d, enum netdrv_log_level lvl, const char *fmt, ...)
@@ -128,6 +156,191 @@ refresh_view(struct netdrv *d)
 			d->b != NULL ? binder_dp_port(d->b, d->ports[i].id) : 0;
 	v.ports = d->ports;
 	d->view = v;
+	return snap_build(d);
+}
+
+static int
+owners_add(uint64_t **owners, size_t *n, size_t *cap, uint64_t c)
+{
+	uint64_t *no;
+
+	for (size_t i = 0; i < *n; i++)
+		if ((*owners)[i] == c)
+			return 0;
+	if (*n == *cap) {
+		size_t ncap = *cap != 0 ? *cap * 2 : 16;
+
+		no = realloc(*owners, ncap * sizeof(*no));
+		if (no == NULL)
+			return -ENOMEM;
+		*owners = no;
+		*cap = ncap;
+	}
+	(*owners)[(*n)++] = c;
+	return 0;
+}
+
+static int
+snap_push(struct netdrv *d, uint64_t cookie, uint32_t segment,
+	  const char *port_id, const char *obj_id, const char *router_id,
+	  bool is_fip)
+{
+	struct netdrv_prev *e;
+
+	if (d->n_snap == d->snap_cap) {
+		size_t ncap = d->snap_cap != 0 ? d->snap_cap * 2 : 16;
+
+		e = realloc(d->snap, ncap * sizeof(*e));
+		if (e == NULL)
+			return -ENOMEM;
+		d->snap = e;
+		d->snap_cap = ncap;
+	}
+	e = &d->snap[d->n_snap++];
+	e->cookie = cookie;
+	e->segment = segment;
+	snprintf(e->port_id, sizeof(e->port_id), "%s", port_id);
+	snprintf(e->obj_id, sizeof(e->obj_id), "%s", obj_id);
+	snprintf(e->router_id, sizeof(e->router_id), "%s", router_id);
+	e->is_fip = is_fip;
+	return 0;
+}
+
+/*
+ * Before a change: what the last refresh saw becomes "before" (copies:
+ * sluiced may already have changed the arrays the view points into).
+ */
+static void
+snapshot(struct netdrv *d)
+{
+	struct netdrv_prev *t = d->prev;
+	size_t cap = d->prev_cap;
+
+	d->prev = d->snap;
+	d->n_prev = d->n_snap;
+	d->prev_cap = d->snap_cap;
+	d->snap = t;
+	d->snap_cap = cap;
+	d->n_snap = 0;
+}
+
+/* After a refresh: the routers' ports and the floating IPs of the view. */
+static int
+snap_build(struct netdrv *d)
+{
+	const struct net_view *v = &d->view;
+	int rc = 0;
+
+	d->n_snap = 0;
+	for (size_t i = 0; i < v->n_ports && rc == 0; i++) {
+		const struct net_view_port *p = &v->ports[i];
+		const struct net_view_network *n;
+
+		if (!compiler_port_is_router(p) ||
+		    net_view_router(v, p->device_id) == NULL)
+			continue;
+		n = net_view_network(v, p->network_id);
+		rc = snap_push(d, compiler_cookie_router(p->device_id),
+			       n != NULL ? n->segment_id : 0, p->id,
+			       p->device_id, "", false);
+	}
+	for (size_t i = 0; i < v->n_routers && rc == 0; i++)
+		rc = snap_push(d, compiler_cookie_router(v->routers[i].id), 0,
+			       "", v->routers[i].id, "", false);
+	for (size_t i = 0; i < v->n_fips && rc == 0; i++) {
+		const struct net_view_router *r =
+			compiler_fip_router(v, &v->fips[i]);
+
+		rc = snap_push(d, compiler_cookie_fip(v->fips[i].id), 0,
+			       v->fips[i].port_id, v->fips[i].id,
+			       r != NULL ? r->id : "", true);
+	}
+	return rc;
+}
+
+/*
+ * Floating IPs that were served before the change and are not now (or
+ * by another router, or for another port): their router's conntrack zone
+ * is flushed, so that connections through the old association stop at
+ * once ("gone when disassociated"). The whole zone: the datapath flushes
+ * by zone, so the router's other NAT connections start over too.
+ */
+static void
+flush_stale_fips(struct netdrv *d)
+{
+	char err[256] = "";
+	int rc;
+
+	for (size_t i = 0; i < d->n_prev && d->dp.ct_flush != NULL; i++) {
+		struct netdrv_prev *e = &d->prev[i];
+		const struct net_view_router *r = NULL;
+		const struct net_view_fip *f = NULL;
+		uint16_t zone;
+
+		if (!e->is_fip || e->router_id[0] == '\0')
+			continue;
+		for (size_t j = 0; j < d->view.n_fips; j++)
+			if (strcmp(d->view.fips[j].id, e->obj_id) == 0)
+				f = &d->view.fips[j];
+		if (f != NULL)
+			r = compiler_fip_router(&d->view, f);
+		if (f != NULL && r != NULL &&
+		    strcmp(f->port_id, e->port_id) == 0 &&
+		    strcmp(r->id, e->router_id) == 0)
+			continue;
+		zone = compiler_router_zone(e->router_id);
+		rc = d->dp.ct_flush(d->dp.ctx, zone, err, sizeof(err));
+		dlog(d, rc < 0 ? NETDRV_LOG_WARN : NETDRV_LOG_INFO,
+		     "floating IP %s left router %s: zone %u flushed%s%s",
+		     e->obj_id, e->router_id, zone, rc < 0 ? ": " : "",
+		     rc < 0 ? err : "");
+		if (rc < 0 && is_conn_error(rc)) {
+			disconnect(d, "ct flush");
+			return;
+		}
+		/* Once per zone and change: forget the zone's entries. */
+		for (size_t j = i + 1; j < d->n_prev; j++)
+			if (d->prev[j].is_fip &&
+			    compiler_router_zone(d->prev[j].router_id) == zone)
+				d->prev[j].router_id[0] = '\0';
+		e->router_id[0] = '\0';
+	}
+}
+
+static bool
+fip_in_view(const struct net_view *v, const char *id)
+{
+	for (size_t i = 0; i < v->n_fips; i++)
+		if (strcmp(v->fips[i].id, id) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * Owners of the snapshot that the change may have left stale: those of
+ * port_id (a removed router interface, a port that had a floating IP),
+ * of network segment, and routers and floating IPs no longer in the view.
+ */
+static int
+prev_deps(struct netdrv *d, const char *port_id, uint32_t segment,
+	  uint64_t **owners, size_t *n, size_t *cap)
+{
+	int rc;
+
+	for (size_t i = 0; i < d->n_prev; i++) {
+		const struct netdrv_prev *e = &d->prev[i];
+		bool is_gone = e->is_fip ? !fip_in_view(&d->view, e->obj_id)
+					 : net_view_router(&d->view,
+							   e->obj_id) == NULL;
+
+		if (!is_gone &&
+		    !(port_id != NULL && e->port_id[0] != '\0' &&
+		      strcmp(e->port_id, port_id) == 0) &&
+		    !(segment != 0 && e->segment == segment))
+			continue;
+		if ((rc = owners_add(owners, n, cap, e->cookie)) < 0)
+			return rc;
+	}
 	return 0;
 }
 
@@ -224,6 +437,127 @@ on_status(void *arg, const char *port_id, uint32_t dp_port, bool is_up)
 		d->ops.port_status(d->ops.arg, port_id, is_up);
 }
 
+/* Send frame out of ports; false when the connection failed. */
+static bool
+send_out(struct netdrv *d, const uint32_t *ports, size_t n,
+	 const uint8_t *frame, size_t len, const char *what)
+{
+	char err[256];
+	int rc;
+
+	for (size_t i = 0; i < n; i++) {
+		rc = d->dp.packet_out(d->dp.ctx, ports[i], frame, len, err,
+				      sizeof(err));
+		if (rc < 0) {
+			dlog(d, NETDRV_LOG_WARN, "%s to port %u: %s", what,
+			     ports[i], err);
+			if (is_conn_error(rc)) {
+				disconnect(d, "packet-out");
+				return false;
+			}
+		}
+	}
+	return true;
+}
+
+/* Install a learned next hop (its own namespace: reconcile keeps off). */
+static void
+neigh_install(struct netdrv *d, const struct net_view_router *r,
+	      const uint8_t ip[4], const uint8_t mac[6])
+{
+	struct compiler_rules rs = {0};
+	uint64_t c = compiler_cookie_neigh(r->id, ip);
+	char err[256] = "";
+	int rc;
+
+	if ((rc = compiler_neigh(&d->view, r, ip, mac, &rs)) < 0 ||
+	    (rc = d->dp.flow_begin(d->dp.ctx, err, sizeof(err))) < 0)
+		goto out;
+	if ((rc = d->dp.flow_del_cookie(d->dp.ctx, c, COMPILER_COOKIE_ALL, err,
+					sizeof(err))) < 0 ||
+	    (rc = d->dp.flow_add(d->dp.ctx, rs.rules, rs.n, err, sizeof(err))) <
+		    0) {
+		d->dp.flow_abort(d->dp.ctx);
+		goto out;
+	}
+	rc = d->dp.flow_commit(d->dp.ctx, err, sizeof(err));
+out:
+	compiler_rules_fini(&rs);
+	if (rc < 0) {
+		dlog(d, NETDRV_LOG_WARN, "neighbour %u.%u.%u.%u: %s", ip[0],
+		     ip[1], ip[2], ip[3], err[0] ? err : strerror(-rc));
+		if (is_conn_error(rc))
+			disconnect(d, "neighbour");
+		return;
+	}
+	d->stats.n_neighbours++;
+	dlog(d, NETDRV_LOG_INFO,
+	     "router %s: next hop %u.%u.%u.%u is "
+	     "%02x:%02x:%02x:%02x:%02x:%02x",
+	     r->id, ip[0], ip[1], ip[2], ip[3], mac[0], mac[1], mac[2], mac[3],
+	     mac[4], mac[5]);
+}
+
+/* True if (router, hop) was asked for less than a second ago. */
+static bool
+neigh_recently_asked(struct netdrv *d, const struct net_view_router *r,
+		     const uint8_t nh[4])
+{
+	uint64_t key = compiler_cookie_neigh(r->id, nh);
+	size_t n = sizeof(d->asked) / sizeof(d->asked[0]);
+	size_t slot = key % n;
+	double now = now_ms();
+
+	if (d->asked[slot].key == key &&
+	    now - d->asked[slot].at_ms < NEIGH_RETRY_MS)
+		return true;
+	d->asked[slot].key = key;
+	d->asked[slot].at_ms = now;
+	return false;
+}
+
+/* The routers' punts (l3svc.h); false when the connection failed. */
+static bool
+serve_l3(struct netdrv *d, const struct dp_packet_msg *msg,
+	 const uint8_t *frame, size_t len)
+{
+	uint8_t out[L3SVC_FRAME_MAX], ip[4], mac[6];
+	uint32_t ports[L3SVC_OUT_PORTS_MAX];
+	const struct net_view_router *r;
+	size_t out_len, n_ports;
+
+	switch (msg->reason) {
+	case COMPILER_PUNT_TTL:
+		if (l3svc_time_exceeded(&d->view, msg->port, frame, len, out,
+					sizeof(out), &out_len, &d->l3) < 0)
+			return true;
+		d->stats.n_l3_replies++;
+		return send_out(d, &msg->port, 1, out, out_len,
+				"time exceeded");
+	case COMPILER_PUNT_ROUTER_ICMP:
+		if (l3svc_echo_reply(&d->view, msg->port, frame, len, out,
+				     sizeof(out), &out_len, &d->l3) < 0)
+			return true;
+		d->stats.n_l3_replies++;
+		return send_out(d, &msg->port, 1, out, out_len, "echo reply");
+	case COMPILER_PUNT_NEIGH_MISS:
+		if (l3svc_arp_request(&d->view, frame, len, out, sizeof(out),
+				      &out_len, ports, &n_ports, &r, ip,
+				      &d->l3) < 0 ||
+		    neigh_recently_asked(d, r, ip))
+			return true;
+		d->stats.n_arp_requests++;
+		return send_out(d, ports, n_ports, out, out_len, "arp request");
+	case COMPILER_PUNT_ARP_LEARN:
+		if (l3svc_arp_learn(&d->view, msg->port, frame, len, &r, ip,
+				    mac, &d->l3) == 0)
+			neigh_install(d, r, ip, mac);
+		return d->c != NULL;
+	default:
+		return true;
+	}
+}
+
 static void
 serve_packet_ins(struct netdrv *d)
 {
@@ -231,13 +565,17 @@ serve_packet_ins(struct netdrv *d)
 	uint8_t frame[DP_FRAME_MAX], out[DHCP_FRAME_MAX];
 	char err[256];
 	size_t out_len, len;
-	int rc;
+	int rc = 0;
 
 	while (d->c != NULL &&
 	       (rc = dp_client_packet_in_recv(d->c, &msg, frame,
 					      sizeof(frame))) == 0) {
-		if (msg.reason != COMPILER_PUNT_DHCP)
+		if (msg.reason != COMPILER_PUNT_DHCP) {
+			len = msg.len < sizeof(frame) ? msg.len : sizeof(frame);
+			if (!serve_l3(d, &msg, frame, len))
+				return;
 			continue;
+		}
 		len = msg.len < sizeof(frame) ? msg.len : sizeof(frame);
 		if (dhcp_server_handle(&d->dhcp, &d->view, msg.port, frame, len,
 				       out, sizeof(out), &out_len) < 0)
@@ -402,6 +740,8 @@ netdrv_destroy(struct netdrv *d)
 	dp_client_close(d->c);
 	binder_destroy(d->b);
 	free(d->ports);
+	free(d->prev);
+	free(d->snap);
 	free(d);
 }
 
@@ -420,7 +760,8 @@ apply(struct netdrv *d, const uint64_t *owners, size_t n)
 		return rc;
 	}
 	d->stats.n_applies++;
-	return 0;
+	flush_stale_fips(d);
+	return d->c != NULL ? 0 : -ENOTCONN;
 }
 
 int
@@ -428,13 +769,14 @@ netdrv_port_changed(struct netdrv *d, const char *port_id, uint32_t old_segment)
 {
 	const struct net_view_port *p;
 	const struct net_view_network *net;
-	uint64_t owners[3];
-	size_t n = 0;
+	uint64_t *owners = NULL;
+	size_t n = 0, cap = 0;
 	char err[256] = "";
 	int rc;
 
 	if (d->c == NULL)
 		return 0; /* resynced on connect */
+	snapshot(d);
 	if ((rc = refresh_view(d)) < 0)
 		return rc;
 	p = net_view_port(&d->view, port_id);
@@ -456,40 +798,141 @@ netdrv_port_changed(struct netdrv *d, const char *port_id, uint32_t old_segment)
 	}
 	if ((rc = refresh_view(d)) < 0)
 		return rc;
-	owners[n++] = compiler_cookie_port(port_id);
+	/* Its own rules, its network's, its routers', its floating IPs',
+	 * and the security groups that name its groups as remote. */
+	if ((rc = compiler_deps_port(&d->view, port_id, &owners, &n, &cap)) <
+		    0 ||
+	    (rc = prev_deps(d, port_id, old_segment, &owners, &n, &cap)) < 0)
+		goto out;
 	p = net_view_port(&d->view, port_id);
 	net = p != NULL ? net_view_network(&d->view, p->network_id) : NULL;
-	if (net != NULL)
-		owners[n++] = compiler_cookie_network(net->segment_id);
-	if (old_segment != 0 && (net == NULL || net->segment_id != old_segment))
-		owners[n++] = compiler_cookie_network(old_segment);
-	return apply(d, owners, n);
+	if (old_segment != 0 &&
+	    (net == NULL || net->segment_id != old_segment)) {
+		uint64_t c = compiler_cookie_network(old_segment);
+		uint64_t *no = realloc(owners, (n + 1) * sizeof(*owners));
+
+		if (no == NULL) {
+			rc = -ENOMEM;
+			goto out;
+		}
+		owners = no;
+		owners[n++] = c;
+	}
+	rc = apply(d, owners, n);
+out:
+	free(owners);
+	return rc;
 }
 
 int
 netdrv_network_changed(struct netdrv *d, uint32_t segment)
 {
 	const struct net_view_network *net = NULL;
-	uint64_t *owners;
-	size_t n = 0;
+	uint64_t *owners = NULL;
+	size_t n = 0, cap = 0;
 	int rc;
 
 	if (d->c == NULL)
 		return 0;
+	snapshot(d);
 	if ((rc = refresh_view(d)) < 0)
 		return rc;
-	owners = calloc(d->view.n_ports + 1, sizeof(*owners));
-	if (owners == NULL)
-		return -ENOMEM;
-	owners[n++] = compiler_cookie_network(segment);
 	for (size_t i = 0; i < d->view.n_networks; i++)
 		if (d->view.networks[i].segment_id == segment)
 			net = &d->view.networks[i];
-	for (size_t i = 0; net != NULL && i < d->view.n_ports; i++)
-		if (strcmp(d->view.ports[i].network_id, net->id) == 0)
-			owners[n++] = compiler_cookie_port(d->view.ports[i].id);
-	rc = apply(d, owners, n);
+	/*
+	 * The network, its ports (and what depends on them: routers,
+	 * security-group stages, floating IPs), the routers it had.
+	 */
+	rc = owners_add(&owners, &n, &cap, compiler_cookie_network(segment));
+	for (size_t i = 0; rc == 0 && net != NULL && i < d->view.n_ports; i++) {
+		const struct net_view_port *p = &d->view.ports[i];
+
+		if (strcmp(p->network_id, net->id) != 0)
+			continue;
+		if (compiler_port_is_router(p) &&
+		    net_view_router(&d->view, p->device_id) != NULL)
+			rc = compiler_deps_router(&d->view, p->device_id,
+						  &owners, &n, &cap);
+		else
+			rc = compiler_deps_port(&d->view, p->id, &owners, &n,
+						&cap);
+	}
+	if (rc == 0)
+		rc = prev_deps(d, NULL, segment, &owners, &n, &cap);
+	if (rc == 0)
+		rc = apply(d, owners, n);
 	free(owners);
+	return rc;
+}
+
+int
+netdrv_router_changed(struct netdrv *d, const char *router_id)
+{
+	uint64_t *owners = NULL;
+	size_t n = 0, cap = 0;
+	int rc;
+
+	if (d->c == NULL)
+		return 0;
+	snapshot(d);
+	if ((rc = refresh_view(d)) < 0)
+		return rc;
+	rc = compiler_deps_router(&d->view, router_id, &owners, &n, &cap);
+	if (rc == 0)
+		rc = prev_deps(d, NULL, 0, &owners, &n, &cap);
+	if (rc == 0)
+		rc = apply(d, owners, n);
+	free(owners);
+	return rc;
+}
+
+int
+netdrv_sg_changed(struct netdrv *d, const char *sg_id)
+{
+	uint64_t *owners = NULL;
+	size_t n = 0, cap = 0;
+	int rc;
+
+	if (d->c == NULL)
+		return 0;
+	snapshot(d);
+	if ((rc = refresh_view(d)) < 0)
+		return rc;
+	rc = compiler_deps_sg(&d->view, sg_id, &owners, &n, &cap);
+	if (rc == 0 && n > 0)
+		rc = apply(d, owners, n);
+	free(owners);
+	return rc;
+}
+
+int
+netdrv_fip_changed(struct netdrv *d, const char *fip_id,
+		   const char *old_router_id)
+{
+	uint64_t owner = compiler_cookie_fip(fip_id);
+	char err[256] = "";
+	int rc;
+
+	if (d->c == NULL)
+		return 0;
+	snapshot(d);
+	if ((rc = refresh_view(d)) < 0)
+		return rc;
+	if ((rc = apply(d, &owner, 1)) < 0)
+		return rc;
+	if (old_router_id == NULL || old_router_id[0] == '\0' ||
+	    d->dp.ct_flush == NULL)
+		return 0;
+	/* The old association's connections stop now, not at timeout. */
+	rc = d->dp.ct_flush(d->dp.ctx, compiler_router_zone(old_router_id), err,
+			    sizeof(err));
+	if (rc < 0) {
+		dlog(d, NETDRV_LOG_WARN, "flush zone of router %s: %s",
+		     old_router_id, err);
+		if (is_conn_error(rc))
+			disconnect(d, "ct flush");
+	}
 	return rc;
 }
 

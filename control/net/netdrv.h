@@ -3,8 +3,9 @@
  * netdrv.h: the tenant-network driver of sluiced: everything control/net/
  * does, run on sluiced's libevent loop. It owns the connection to
  * sluice-dp (dp_client.h), binds ports (binder.h), keeps the flow tables
- * equal to the intent (compiler.h, reconcile.h) and answers DHCP
- * packet-ins (dhcp.h).
+ * equal to the intent (compiler.h, reconcile.h), answers DHCP
+ * packet-ins (dhcp.h) and the routers' punts (l3svc.h: ICMP time
+ * exceeded, echo replies, next-hop ARP).
  *
  * sluiced gives it a callback that builds the current intent view from
  * its model, and tells it what changed (a port, a network); the driver
@@ -66,6 +67,9 @@ struct netdrv_stats {
 	uint64_t n_syncs;    /* full reconciles */
 	uint64_t n_applies;  /* incremental updates */
 	uint64_t n_dhcp_replies;
+	uint64_t n_l3_replies;	 /* ICMP time exceeded / echo replies sent */
+	uint64_t n_arp_requests; /* next-hop resolutions sent */
+	uint64_t n_neighbours;	 /* next hops learned and installed */
 	size_t last_added, last_deleted, last_same; /* last full reconcile */
 	double last_sync_ms; /* its duration, binding included */
 	bool is_connected;
@@ -89,6 +93,28 @@ int netdrv_port_changed(struct netdrv *d, const char *port_id,
 			uint32_t old_segment);
 /* A network was created, updated or deleted: its rules and its ports'. */
 int netdrv_network_changed(struct netdrv *d, uint32_t segment);
+/*
+ * A router was created, updated (gateway, SNAT, routes, admin state) or
+ * deleted, or an interface was added to or removed from it: its rules and
+ * its floating IPs'.
+ */
+int netdrv_router_changed(struct netdrv *d, const char *router_id);
+/*
+ * A security group or one of its rules changed: the security-group stage
+ * of its member ports and of the ports whose rules name it as a remote
+ * group. Live connections are re-checked against the new rules by the
+ * datapath (docs/compiler.md), so nothing is flushed.
+ */
+int netdrv_sg_changed(struct netdrv *d, const char *sg_id);
+/*
+ * A floating IP was created, associated, disassociated or deleted.
+ * old_router_id: the router it was served by before the change ("" or
+ * NULL: none); its conntrack zone is flushed, so the connections through
+ * the old association stop at once.
+ */
+int netdrv_fip_changed(struct netdrv *d, const char *fip_id,
+		       const char *old_router_id);
+
 /* Bind everything, prune what is gone, reconcile all rules. */
 int netdrv_resync(struct netdrv *d);
 

@@ -47,6 +47,7 @@ struct server {
 	uint32_t inject_port;
 	uint8_t inject[1024];
 	uint32_t inject_len;
+	uint32_t inject_reason;
 };
 
 static int
@@ -134,8 +135,10 @@ server_main(void *arg)
 		}
 		if (s->has_inject) {
 			dp_ctl_packet_in(s->ctl, s->inject_port,
-					 COMPILER_PUNT_DHCP, s->inject,
-					 s->inject_len);
+					 s->inject_reason != 0
+						 ? s->inject_reason
+						 : COMPILER_PUNT_DHCP,
+					 s->inject, s->inject_len);
 			s->has_inject = 0;
 		}
 		pthread_mutex_unlock(&s->lock);
@@ -185,8 +188,10 @@ server_stop(struct server *s)
 /* The intent, and what the callbacks saw. */
 static struct net_view_network nets[2];
 static struct net_view_subnet subnets[2];
-static struct net_view_port ports[3];
+static struct net_view_port ports[4];
 static size_t n_ports;
+static struct net_view_router routers[1];
+static size_t n_routers;
 static unsigned n_bound, n_unbound, n_active;
 
 static const uint8_t mac_a1[6] = {0xfa, 0x16, 0x3e, 0, 0, 0xa1};
@@ -198,6 +203,8 @@ get_view(void *arg, struct net_view *out)
 {
 	(void)arg;
 	*out = (struct net_view){nets, 2, subnets, 2, ports, n_ports};
+	out->routers = routers;
+	out->n_routers = n_routers;
 	return 0;
 }
 
@@ -459,6 +466,66 @@ test_driver(void **state)
 	assert_int_equal(s->out_frame[42 + 16 + 3], 12); /* yiaddr .12 */
 	assert_int_equal(s->out_frame[42 + 242], 2);	 /* OFFER */
 	pthread_mutex_unlock(&s->lock);
+
+	/*
+	 * A router on net-a (10.0.0.1): its rules come with the router; a
+	 * routed packet with TTL 1 punted from a2 gets an ICMP time exceeded
+	 * from 10.0.0.1 back out of a2 (l3svc.h).
+	 */
+	{
+		static const uint8_t mac_r[6] = {0xfa, 0x16, 0x3e, 0, 1, 1};
+		struct net_view_port saved = ports[2];
+		struct net_view_port *rp = &ports[2]; /* b1 is deleted */
+
+		memset(rp, 0, sizeof(*rp));
+		snprintf(rp->id, NET_ID_LEN, "ri");
+		snprintf(rp->network_id, NET_ID_LEN, "net-a");
+		memcpy(rp->mac, mac_r, 6);
+		rp->is_admin_up = true;
+		rp->n_ips = 1;
+		snprintf(rp->ips[0].subnet_id, NET_ID_LEN, "sn-net-a");
+		net_addr_parse("10.0.0.1", &rp->ips[0].ip);
+		snprintf(rp->device_owner, NET_OWNER_LEN,
+			 "network:router_interface");
+		snprintf(rp->device_id, NET_ID_LEN, "r1");
+		n_ports = 3;
+		memset(routers, 0, sizeof(routers));
+		snprintf(routers[0].id, NET_ID_LEN, "r1");
+		routers[0].is_admin_up = true;
+		n_routers = 1;
+		assert_int_equal(netdrv_router_changed(d, "r1"), 0);
+		assert_true(count_rules(compiler_cookie_router("r1"), ~0ULL,
+					NULL) > 0);
+		n = frame_icmp(f, mac_r, mac_a2, "10.0.0.12", "10.9.9.9");
+		f[14 + 8] = 1; /* TTL (l3svc does not check the checksum) */
+		pthread_mutex_lock(&s->lock);
+		memcpy(s->inject, f, n);
+		s->inject_len = (uint32_t)n;
+		s->inject_port = netdrv_dp_port(d, "a2");
+		s->inject_reason = COMPILER_PUNT_TTL;
+		s->has_inject = 1;
+		pthread_mutex_unlock(&s->lock);
+		w.n_out = 2;
+		assert_true(run_until(base, replied, &w));
+		pthread_mutex_lock(&s->lock);
+		assert_int_equal(s->out_port, netdrv_dp_port(d, "a2"));
+		assert_memory_equal(s->out_frame, mac_a2, 6);
+		assert_memory_equal(s->out_frame + 6, mac_r, 6);
+		assert_int_equal(s->out_frame[14 + 20], 11); /* exceeded */
+		assert_int_equal(s->out_frame[14 + 15], 1);  /* from .1 */
+		s->inject_reason = 0;
+		pthread_mutex_unlock(&s->lock);
+		netdrv_stats(d, &st);
+		assert_int_equal(st.n_l3_replies, 1);
+		/* The router is deleted: its rules go with it. */
+		n_routers = 0;
+		n_ports = 2;
+		ports[2] = saved;
+		assert_int_equal(netdrv_router_changed(d, "r1"), 0);
+		assert_int_equal(
+			count_rules(compiler_cookie_router("r1"), ~0ULL, NULL),
+			0);
+	}
 
 	/* sluice-dp restarts empty with a new boot id: all again. */
 	server_stop(s);

@@ -1,0 +1,408 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * l3svc.c: the routers' control-plane answers (l3svc.h): ICMP time
+ * exceeded and echo replies built by sluiced, and ARP resolution of
+ * external next hops. Frames are untrusted: every read is bounded by the
+ * lengths checked first.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <string.h>
+
+#include "compiler.h"
+#include "l3svc.h"
+
+enum {
+	ETH_LEN = 14,
+	IP_MIN = 20,
+	ICMP_HDR = 8,
+	ARP_LEN = 28,
+	QUOTE_MAX = 576 - IP_MIN - ICMP_HDR, /* RFC 1812 4.3.2.3 */
+};
+
+static const char *const reject_names[L3SVC_R__COUNT] = {
+	[L3SVC_R_SHORT] = "short",
+	[L3SVC_R_NOT_IPV4] = "not_ipv4",
+	[L3SVC_R_NO_ROUTER] = "no_router",
+	[L3SVC_R_NO_ERROR] = "no_error_allowed",
+	[L3SVC_R_NOT_ECHO] = "not_echo",
+	[L3SVC_R_NO_NEXTHOP] = "no_nexthop",
+	[L3SVC_R_BAD_ARP] = "bad_arp",
+	[L3SVC_R_SMALL_OUT] = "small_out",
+};
+
+const char *
+l3svc_reject_name(enum l3svc_reject r)
+{
+	return (unsigned)r < L3SVC_R__COUNT ? reject_names[r] : "?";
+}
+
+static int
+reject(struct l3svc_stats *st, enum l3svc_reject r)
+{
+	st->rejects[r]++;
+	return -EINVAL;
+}
+
+static uint16_t
+rd16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+static void
+wr16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+static uint16_t
+csum(const uint8_t *p, size_t n)
+{
+	uint32_t s = 0;
+
+	for (size_t i = 0; i + 1 < n; i += 2)
+		s += rd16(p + i);
+	if (n & 1)
+		s += (uint32_t)p[n - 1] << 8;
+	while (s >> 16)
+		s = (s & 0xffff) + (s >> 16);
+	return (uint16_t)~s;
+}
+
+/* The first IPv4 address of a port, or NULL. */
+static const uint8_t *
+port_ip4(const struct net_view_port *p)
+{
+	for (unsigned i = 0; i < p->n_ips && i < NET_PORT_IPS_MAX; i++)
+		if (p->ips[i].ip.version == 4)
+			return p->ips[i].ip.a;
+	return NULL;
+}
+
+static bool
+is_router_port(const struct net_view_port *p)
+{
+	return strncmp(p->device_owner, "network:router_", 15) == 0;
+}
+
+/* The router port with mac on the network of datapath port in_port. */
+static const struct net_view_port *
+router_port_at(const struct net_view *v, uint32_t in_port, const uint8_t *mac)
+{
+	const struct net_view_port *in = net_view_port_by_dp(v, in_port);
+
+	if (in == NULL)
+		return NULL;
+	for (size_t i = 0; i < v->n_ports; i++) {
+		const struct net_view_port *p = &v->ports[i];
+
+		if (is_router_port(p) &&
+		    strcmp(p->network_id, in->network_id) == 0 &&
+		    memcmp(p->mac, mac, 6) == 0 &&
+		    net_view_router(v, p->device_id) != NULL)
+			return p;
+	}
+	return NULL;
+}
+
+/* Checked IPv4 header at f + 14: its length, or 0. */
+static size_t
+ipv4_hdr(const uint8_t *f, size_t len, size_t *tot)
+{
+	const uint8_t *ip = f + ETH_LEN;
+	size_t ihl;
+
+	if (len < ETH_LEN + IP_MIN || rd16(f + 12) != 0x0800)
+		return 0;
+	ihl = (size_t)(ip[0] & 0x0f) * 4;
+	*tot = rd16(ip + 2);
+	if ((ip[0] >> 4) != 4 || ihl < IP_MIN || *tot < ihl ||
+	    *tot > len - ETH_LEN)
+		return 0;
+	return ihl;
+}
+
+/* Ethernet + IPv4 + ICMP header of a new message; returns the ICMP. */
+static uint8_t *
+icmp_frame(uint8_t *out, const uint8_t dst_mac[6], const uint8_t src_mac[6],
+	   const uint8_t src_ip[4], const uint8_t dst_ip[4], size_t icmp_len)
+{
+	uint8_t *ip = out + ETH_LEN;
+
+	memcpy(out, dst_mac, 6);
+	memcpy(out + 6, src_mac, 6);
+	wr16(out + 12, 0x0800);
+	memset(ip, 0, IP_MIN);
+	ip[0] = 0x45;
+	wr16(ip + 2, (uint16_t)(IP_MIN + icmp_len));
+	ip[8] = 64;
+	ip[9] = 1;
+	memcpy(ip + 12, src_ip, 4);
+	memcpy(ip + 16, dst_ip, 4);
+	wr16(ip + 10, csum(ip, IP_MIN));
+	return ip + IP_MIN;
+}
+
+int
+l3svc_time_exceeded(const struct net_view *v, uint32_t in_port,
+		    const uint8_t *f, size_t len, uint8_t *out, size_t cap,
+		    size_t *out_len, struct l3svc_stats *st)
+{
+	const struct net_view_port *rp;
+	const uint8_t *ip = f + ETH_LEN, *src_ip;
+	size_t ihl, tot, q;
+	uint8_t *icmp;
+
+	if (len < ETH_LEN)
+		return reject(st, L3SVC_R_SHORT);
+	if ((ihl = ipv4_hdr(f, len, &tot)) == 0)
+		return reject(st, rd16(f + 12) == 0x0800 ? L3SVC_R_SHORT
+							 : L3SVC_R_NOT_IPV4);
+	/* RFC 1812 4.3.2.7: not about an ICMP error, a later fragment, or
+	 * from an address that is not one host. */
+	if ((rd16(ip + 6) & 0x1fff) != 0 || ip[12] == 0 || ip[12] >= 224)
+		return reject(st, L3SVC_R_NO_ERROR);
+	if (ip[9] == 1) {
+		if (tot < ihl + 1)
+			return reject(st, L3SVC_R_SHORT);
+		switch (ip[ihl]) {
+		case 3:
+		case 4:
+		case 5:
+		case 11:
+		case 12:
+			return reject(st, L3SVC_R_NO_ERROR);
+		default:
+			break;
+		}
+	}
+	if ((rp = router_port_at(v, in_port, f)) == NULL ||
+	    (src_ip = port_ip4(rp)) == NULL)
+		return reject(st, L3SVC_R_NO_ROUTER);
+	q = tot < QUOTE_MAX ? tot : QUOTE_MAX;
+	if (cap < ETH_LEN + IP_MIN + ICMP_HDR + q)
+		return reject(st, L3SVC_R_SMALL_OUT);
+	icmp = icmp_frame(out, f + 6, rp->mac, src_ip, ip + 12, ICMP_HDR + q);
+	memset(icmp, 0, ICMP_HDR);
+	icmp[0] = 11;
+	memcpy(icmp + ICMP_HDR, ip, q);
+	wr16(icmp + 2, csum(icmp, ICMP_HDR + q));
+	*out_len = ETH_LEN + IP_MIN + ICMP_HDR + q;
+	st->n_time_exceeded++;
+	return 0;
+}
+
+/* True if ip is an address of a port of router router_id. */
+static bool
+router_has_ip(const struct net_view *v, const char *router_id,
+	      const uint8_t ip[4])
+{
+	for (size_t i = 0; i < v->n_ports; i++) {
+		const struct net_view_port *p = &v->ports[i];
+
+		if (!is_router_port(p) || strcmp(p->device_id, router_id) != 0)
+			continue;
+		for (unsigned j = 0; j < p->n_ips && j < NET_PORT_IPS_MAX; j++)
+			if (p->ips[j].ip.version == 4 &&
+			    memcmp(p->ips[j].ip.a, ip, 4) == 0)
+				return true;
+	}
+	return false;
+}
+
+int
+l3svc_echo_reply(const struct net_view *v, uint32_t in_port, const uint8_t *f,
+		 size_t len, uint8_t *out, size_t cap, size_t *out_len,
+		 struct l3svc_stats *st)
+{
+	const struct net_view_port *rp;
+	const uint8_t *ip = f + ETH_LEN;
+	size_t ihl, tot, n;
+	uint8_t *icmp;
+
+	if (len < ETH_LEN)
+		return reject(st, L3SVC_R_SHORT);
+	if ((ihl = ipv4_hdr(f, len, &tot)) == 0)
+		return reject(st, rd16(f + 12) == 0x0800 ? L3SVC_R_SHORT
+							 : L3SVC_R_NOT_IPV4);
+	if (ip[9] != 1 || (rd16(ip + 6) & 0x3fff) != 0)
+		return reject(st, L3SVC_R_NOT_ECHO);
+	n = tot - ihl;
+	if (n < ICMP_HDR)
+		return reject(st, L3SVC_R_SHORT);
+	if (ip[ihl] != 8 || ip[ihl + 1] != 0)
+		return reject(st, L3SVC_R_NOT_ECHO);
+	if ((rp = router_port_at(v, in_port, f)) == NULL ||
+	    !router_has_ip(v, rp->device_id, ip + 16))
+		return reject(st, L3SVC_R_NO_ROUTER);
+	if (cap < ETH_LEN + IP_MIN + n)
+		return reject(st, L3SVC_R_SMALL_OUT);
+	icmp = icmp_frame(out, f + 6, rp->mac, ip + 16, ip + 12, n);
+	memcpy(icmp, ip + ihl, n);
+	icmp[0] = 0;
+	wr16(icmp + 2, 0);
+	wr16(icmp + 2, csum(icmp, n));
+	*out_len = ETH_LEN + IP_MIN + n;
+	st->n_echo++;
+	return 0;
+}
+
+static bool
+in_prefix(const uint8_t ip[4], const struct net_addr *p)
+{
+	uint32_t a, b, m;
+
+	if (p->version != 4 || p->prefix_len > 32)
+		return false;
+	memcpy(&a, ip, 4);
+	memcpy(&b, p->a, 4);
+	m = p->prefix_len == 0 ? 0 : htonl(~0u << (32 - p->prefix_len));
+	return ((a ^ b) & m) == 0;
+}
+
+/* The gateway's IPv4 subnet that holds ip, or NULL. */
+static const struct net_view_subnet *
+gw_subnet_of(const struct net_view *v, const struct net_view_port *gw,
+	     const uint8_t ip[4])
+{
+	for (unsigned i = 0; i < gw->n_ips && i < NET_PORT_IPS_MAX; i++) {
+		const struct net_view_subnet *s =
+			net_view_subnet(v, gw->ips[i].subnet_id);
+
+		if (s != NULL && in_prefix(ip, &s->cidr))
+			return s;
+	}
+	return NULL;
+}
+
+int
+l3svc_arp_request(const struct net_view *v, const uint8_t *f, size_t len,
+		  uint8_t *out, size_t cap, size_t *out_len,
+		  uint32_t *out_ports, size_t *n_out,
+		  const struct net_view_router **router, uint8_t nexthop[4],
+		  struct l3svc_stats *st)
+{
+	const struct net_view_router *r = NULL;
+	const struct net_view_port *gw = NULL;
+	const uint8_t *dst, *gw_ip;
+	size_t tot, best = 0;
+	bool has_nh = false;
+	uint8_t *a;
+
+	*n_out = 0;
+	if (ipv4_hdr(f, len, &tot) == 0)
+		return reject(st, len >= ETH_LEN && rd16(f + 12) != 0x0800
+					  ? L3SVC_R_NOT_IPV4
+					  : L3SVC_R_SHORT);
+	dst = f + ETH_LEN + 16;
+	for (size_t i = 0; i < v->n_ports && gw == NULL; i++) {
+		const struct net_view_port *p = &v->ports[i];
+
+		if (strcmp(p->device_owner, "network:router_gateway") == 0 &&
+		    memcmp(p->mac, f + 6, 6) == 0 &&
+		    (r = net_view_router(v, p->device_id)) != NULL &&
+		    strcmp(r->gw_port_id, p->id) == 0)
+			gw = p;
+	}
+	if (gw == NULL || (gw_ip = port_ip4(gw)) == NULL)
+		return reject(st, L3SVC_R_NO_ROUTER);
+	/* On the external subnet: the destination itself. */
+	if (gw_subnet_of(v, gw, dst) != NULL) {
+		memcpy(nexthop, dst, 4);
+		has_nh = true;
+	}
+	/* Else the longest static route with an external next hop. */
+	for (unsigned i = 0;
+	     !has_nh && i < r->n_routes && i < NET_ROUTER_ROUTES_MAX; i++) {
+		const struct net_view_route *rt = &r->routes[i];
+
+		if (!in_prefix(dst, &rt->dst) || rt->nexthop.version != 4 ||
+		    gw_subnet_of(v, gw, rt->nexthop.a) == NULL ||
+		    (size_t)rt->dst.prefix_len + 1 <= best)
+			continue;
+		best = (size_t)rt->dst.prefix_len + 1;
+		memcpy(nexthop, rt->nexthop.a, 4);
+	}
+	has_nh |= best > 0;
+	/* Else the default route: the external subnet's gateway. */
+	for (unsigned i = 0; !has_nh && i < gw->n_ips && i < NET_PORT_IPS_MAX;
+	     i++) {
+		const struct net_view_subnet *s =
+			net_view_subnet(v, gw->ips[i].subnet_id);
+
+		if (s != NULL && s->gateway.version == 4 &&
+		    s->cidr.version == 4) {
+			memcpy(nexthop, s->gateway.a, 4);
+			has_nh = true;
+		}
+	}
+	if (!has_nh)
+		return reject(st, L3SVC_R_NO_NEXTHOP);
+	if (cap < 60)
+		return reject(st, L3SVC_R_SMALL_OUT);
+	memset(out, 0, 60);
+	memset(out, 0xff, 6);
+	memcpy(out + 6, gw->mac, 6);
+	wr16(out + 12, 0x0806);
+	a = out + ETH_LEN;
+	wr16(a, 1);
+	wr16(a + 2, 0x0800);
+	a[4] = 6;
+	a[5] = 4;
+	wr16(a + 6, 1);
+	memcpy(a + 8, gw->mac, 6);
+	memcpy(a + 14, gw_ip, 4);
+	memcpy(a + 24, nexthop, 4);
+	*out_len = 60;
+	for (size_t i = 0; i < v->n_ports && *n_out < L3SVC_OUT_PORTS_MAX;
+	     i++) {
+		const struct net_view_port *p = &v->ports[i];
+
+		if (strcmp(p->network_id, gw->network_id) == 0 &&
+		    p->dp_port != 0 && p->is_admin_up && !is_router_port(p))
+			out_ports[(*n_out)++] = p->dp_port;
+	}
+	*router = r;
+	st->n_arp_requests++;
+	return 0;
+}
+
+int
+l3svc_arp_learn(const struct net_view *v, uint32_t in_port, const uint8_t *f,
+		size_t len, const struct net_view_router **router,
+		uint8_t ip[4], uint8_t mac[6], struct l3svc_stats *st)
+{
+	const struct net_view_port *in = net_view_port_by_dp(v, in_port);
+	const uint8_t *a = f + ETH_LEN;
+	static const uint8_t zero[6];
+
+	if (len < ETH_LEN + ARP_LEN)
+		return reject(st, L3SVC_R_SHORT);
+	if (rd16(f + 12) != 0x0806 || rd16(a) != 1 || rd16(a + 2) != 0x0800 ||
+	    a[4] != 6 || a[5] != 4 || rd16(a + 6) != 2 || (a[8] & 1) != 0 ||
+	    memcmp(a + 8, zero, 6) == 0)
+		return reject(st, L3SVC_R_BAD_ARP);
+	if (in == NULL)
+		return reject(st, L3SVC_R_NO_ROUTER);
+	for (size_t i = 0; i < v->n_routers; i++) {
+		const struct net_view_router *r = &v->routers[i];
+		const struct net_view_port *gw =
+			net_view_port(v, r->gw_port_id);
+		const uint8_t *gw_ip;
+
+		if (gw == NULL || strcmp(gw->network_id, in->network_id) != 0 ||
+		    (gw_ip = port_ip4(gw)) == NULL ||
+		    memcmp(gw_ip, a + 24, 4) != 0)
+			continue;
+		if (gw_subnet_of(v, gw, a + 14) == NULL)
+			return reject(st, L3SVC_R_BAD_ARP);
+		*router = r;
+		memcpy(ip, a + 14, 4);
+		memcpy(mac, a + 8, 6);
+		st->n_learned++;
+		return 0;
+	}
+	return reject(st, L3SVC_R_NO_ROUTER);
+}

@@ -1,0 +1,95 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * l3svc.h: what sluiced does with the routers' punted packets (the punt
+ * reasons of compiler.h): ICMP time exceeded for a routed packet whose
+ * TTL ran out (RFC 792, RFC 1812 4.3.2.3 / 5.3.1), ICMP echo replies from
+ * a router's own addresses, and next-hop resolution on the external
+ * network: an ARP request from the gateway port for a next hop whose MAC
+ * the datapath lacks, and learning from the reply (RFC 826).
+ *
+ * Each function takes the punted frame (untrusted: every length is
+ * checked before a read; a frame that cannot be answered is rejected with
+ * a counted reason) and the view, and builds the frame to send (packet-out
+ * to out_ports, not through the tables). Pure: no I/O, no state beyond
+ * the counters.
+ */
+#ifndef SLUICE_L3SVC_H
+#define SLUICE_L3SVC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "net_view.h"
+
+enum l3svc_reject {
+	L3SVC_R_SHORT,	    /* truncated Ethernet/IPv4/ICMP/ARP */
+	L3SVC_R_NOT_IPV4,   /* not IPv4 (IPv6 errors are not generated) */
+	L3SVC_R_NO_ROUTER,  /* no router MAC/address matches the frame */
+	L3SVC_R_NO_ERROR,   /* RFC 1812 4.3.2.7: no ICMP error about an
+			     * ICMP error, a non-first fragment, or a
+			     * broadcast/multicast/unspecified source */
+	L3SVC_R_NOT_ECHO,   /* to a router address, not an echo request */
+	L3SVC_R_NO_NEXTHOP, /* no route to an external next hop */
+	L3SVC_R_BAD_ARP,    /* not an Ethernet/IPv4 ARP reply for us */
+	L3SVC_R_SMALL_OUT,  /* output buffer too small */
+	L3SVC_R__COUNT
+};
+
+struct l3svc_stats {
+	uint64_t rejects[L3SVC_R__COUNT];
+	uint64_t n_time_exceeded;
+	uint64_t n_echo;
+	uint64_t n_arp_requests;
+	uint64_t n_learned;
+};
+
+enum { L3SVC_OUT_PORTS_MAX = 16, L3SVC_FRAME_MAX = 14 + 576 };
+
+/*
+ * Reason COMPILER_PUNT_TTL: the frame arrived on in_port addressed to a
+ * router MAC with TTL <= 1. Builds the ICMP time exceeded (type 11 code
+ * 0) from that router interface's IPv4 address back to the sender, with
+ * as much of the original datagram as fits in 576 bytes. It goes back out
+ * of in_port. 0, or -EINVAL (rejected, counted).
+ */
+int l3svc_time_exceeded(const struct net_view *v, uint32_t in_port,
+			const uint8_t *f, size_t len, uint8_t *out, size_t cap,
+			size_t *out_len, struct l3svc_stats *st);
+
+/*
+ * Reason COMPILER_PUNT_ROUTER_ICMP: an IPv4 packet to a router's own
+ * address. An echo request gets its echo reply (out of in_port);
+ * anything else is rejected.
+ */
+int l3svc_echo_reply(const struct net_view *v, uint32_t in_port,
+		     const uint8_t *f, size_t len, uint8_t *out, size_t cap,
+		     size_t *out_len, struct l3svc_stats *st);
+
+/*
+ * Reason COMPILER_PUNT_NEIGH_MISS: a routed frame (eth_src already the
+ * gateway port's MAC) whose next hop on the external network has no MAC.
+ * Finds the router, the next hop (the destination when on the external
+ * subnet, else the longest matching static route, else the subnet's
+ * gateway_ip) and builds the ARP request from the gateway port, to be
+ * sent out of out_ports[0..*n_out) (the external network's attached
+ * ports). *router and nexthop name what was asked, for rate limiting.
+ */
+int l3svc_arp_request(const struct net_view *v, const uint8_t *f, size_t len,
+		      uint8_t *out, size_t cap, size_t *out_len,
+		      uint32_t *out_ports, size_t *n_out,
+		      const struct net_view_router **router, uint8_t nexthop[4],
+		      struct l3svc_stats *st);
+
+/*
+ * Reason COMPILER_PUNT_ARP_LEARN: an ARP reply to a router's gateway
+ * address. On success *router, ip (the sender, inside the gateway's
+ * subnet) and mac are the neighbour to install (compiler_neigh()).
+ */
+int l3svc_arp_learn(const struct net_view *v, uint32_t in_port,
+		    const uint8_t *f, size_t len,
+		    const struct net_view_router **router, uint8_t ip[4],
+		    uint8_t mac[6], struct l3svc_stats *st);
+
+const char *l3svc_reject_name(enum l3svc_reject r);
+
+#endif /* SLUICE_L3SVC_H */

@@ -1,0 +1,369 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * l3svc_test.c: the routers' punt answers (l3svc.h): time exceeded and
+ * echo replies checked byte by byte (addresses, MACs, checksums, quote),
+ * the RFC 1812 cases that get no error, next-hop ARP requests and
+ * learning, every truncation rejected with a counted reason.
+ *
+ * Topology: router r1 with interface ri-a (net-a, 10.0.0.1, MAC
+ * fa:16:3e:00:01:0a) and gateway rg (ext, 172.24.4.10/24, gateway
+ * 172.24.4.1, MAC fa:16:3e:00:01:ee); a1 on net-a (dp 1, 10.0.0.11); x1
+ * on ext (dp 3); a static route 192.168.50.0/24 via 172.24.4.20.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "frames.h"
+#include "l3svc.h"
+#include "net_view.h"
+
+static const uint8_t mac_a1[6] = {0xfa, 0x16, 0x3e, 0, 0, 0xa1};
+static const uint8_t mac_x1[6] = {0xfa, 0x16, 0x3e, 0, 0, 0xe1};
+static const uint8_t mac_ra[6] = {0xfa, 0x16, 0x3e, 0, 1, 0x0a};
+static const uint8_t mac_rg[6] = {0xfa, 0x16, 0x3e, 0, 1, 0xee};
+static const uint8_t zero6[6];
+
+struct fixture {
+	struct net_view_network nets[2];
+	struct net_view_subnet subnets[2];
+	struct net_view_port ports[4];
+	struct net_view_router router;
+	struct net_view view;
+	struct l3svc_stats st;
+};
+
+static struct fixture fx;
+
+static void
+addr(struct net_addr *a, const char *s)
+{
+	assert_int_equal(net_addr_parse(s, a), 0);
+}
+
+static struct net_view_port *
+port(const char *id, const char *net, const uint8_t mac[6], const char *ip,
+     uint32_t dp, const char *owner)
+{
+	struct net_view_port *p = &fx.ports[fx.view.n_ports++];
+
+	snprintf(p->id, NET_ID_LEN, "%s", id);
+	snprintf(p->network_id, NET_ID_LEN, "%s", net);
+	snprintf(p->ips[0].subnet_id, NET_ID_LEN, "sn-%s", net);
+	addr(&p->ips[0].ip, ip);
+	p->n_ips = 1;
+	memcpy(p->mac, mac, 6);
+	p->dp_port = dp;
+	p->is_admin_up = true;
+	if (owner != NULL) {
+		snprintf(p->device_owner, NET_OWNER_LEN, "%s", owner);
+		snprintf(p->device_id, NET_ID_LEN, "r1");
+	}
+	return p;
+}
+
+static int
+setup(void **state)
+{
+	(void)state;
+	memset(&fx, 0, sizeof(fx));
+	fx.view.networks = fx.nets;
+	fx.view.subnets = fx.subnets;
+	fx.view.ports = fx.ports;
+	fx.view.routers = &fx.router;
+	fx.view.n_routers = 1;
+	snprintf(fx.nets[0].id, NET_ID_LEN, "net-a");
+	snprintf(fx.nets[1].id, NET_ID_LEN, "ext");
+	fx.view.n_networks = 2;
+	snprintf(fx.subnets[0].id, NET_ID_LEN, "sn-net-a");
+	addr(&fx.subnets[0].cidr, "10.0.0.0/24");
+	snprintf(fx.subnets[1].id, NET_ID_LEN, "sn-ext");
+	addr(&fx.subnets[1].cidr, "172.24.4.0/24");
+	addr(&fx.subnets[1].gateway, "172.24.4.1");
+	fx.view.n_subnets = 2;
+	port("a1", "net-a", mac_a1, "10.0.0.11", 1, NULL);
+	port("x1", "ext", mac_x1, "172.24.4.100", 3, NULL);
+	port("ri-a", "net-a", mac_ra, "10.0.0.1", 0,
+	     "network:router_interface");
+	port("rg", "ext", mac_rg, "172.24.4.10", 0, "network:router_gateway");
+	snprintf(fx.router.id, NET_ID_LEN, "r1");
+	snprintf(fx.router.gw_port_id, NET_ID_LEN, "rg");
+	fx.router.is_admin_up = true;
+	fx.router.n_routes = 1;
+	addr(&fx.router.routes[0].dst, "192.168.50.0/24");
+	addr(&fx.router.routes[0].nexthop, "172.24.4.20");
+	return 0;
+}
+
+static bool
+ip_is(const uint8_t *p, const char *s)
+{
+	struct in_addr a;
+
+	assert_int_equal(inet_pton(AF_INET, s, &a), 1);
+	return memcmp(p, &a, 4) == 0;
+}
+
+static void
+set_ttl(uint8_t *f, uint8_t ttl)
+{
+	uint16_t c;
+
+	f[22] = ttl;
+	f[24] = 0;
+	f[25] = 0;
+	c = (uint16_t)~frame_csum(f + 14, 20, 0);
+	f[24] = (uint8_t)(c >> 8);
+	f[25] = (uint8_t)c;
+}
+
+static void
+test_time_exceeded(void **state)
+{
+	uint8_t f[FRAME_MAX], out[L3SVC_FRAME_MAX];
+	uint8_t payload[40];
+	size_t len, out_len;
+
+	(void)state;
+	for (unsigned i = 0; i < sizeof(payload); i++)
+		payload[i] = (uint8_t)i;
+	len = frame_udp(f, mac_ra, mac_a1, "10.0.0.11", "8.8.8.8", 33434, 33435,
+			payload, sizeof(payload));
+	set_ttl(f, 1);
+	assert_int_equal(l3svc_time_exceeded(&fx.view, 1, f, len, out,
+					     sizeof(out), &out_len, &fx.st),
+			 0);
+	/* RFC 792: type 11 code 0, the whole (small) datagram quoted. */
+	assert_int_equal(out_len, 14 + 20 + 8 + (len - 14));
+	assert_memory_equal(out, mac_a1, 6);
+	assert_memory_equal(out + 6, mac_ra, 6);
+	assert_int_equal(out[23], 1);
+	assert_true(ip_is(out + 26, "10.0.0.1"));
+	assert_true(ip_is(out + 30, "10.0.0.11"));
+	assert_int_equal(frame_csum(out + 14, 20, 0), 0xffff);
+	assert_int_equal(out[34], 11);
+	assert_int_equal(out[35], 0);
+	assert_int_equal(frame_csum(out + 34, out_len - 34, 0), 0xffff);
+	assert_memory_equal(out + 42, f + 14, len - 14);
+	assert_int_equal(fx.st.n_time_exceeded, 1);
+
+	/* A big datagram: quoted up to 576 bytes in all. */
+	{
+		static uint8_t big[900];
+
+		len = frame_udp(f, mac_ra, mac_a1, "10.0.0.11", "8.8.8.8", 1, 2,
+				big, sizeof(big));
+		set_ttl(f, 0);
+		assert_int_equal(l3svc_time_exceeded(&fx.view, 1, f, len, out,
+						     sizeof(out), &out_len,
+						     &fx.st),
+				 0);
+		assert_int_equal(out_len, 14 + 576);
+		assert_int_equal(frame_csum(out + 34, out_len - 34, 0), 0xffff);
+	}
+	/* No error about an ICMP error (RFC 1812 4.3.2.7). */
+	len = frame_icmp(f, mac_ra, mac_a1, "10.0.0.11", "8.8.8.8");
+	f[34] = 3;
+	assert_int_equal(l3svc_time_exceeded(&fx.view, 1, f, len, out,
+					     sizeof(out), &out_len, &fx.st),
+			 -EINVAL);
+	assert_int_equal(fx.st.rejects[L3SVC_R_NO_ERROR], 1);
+	/* ... nor about a later fragment. */
+	len = frame_icmp(f, mac_ra, mac_a1, "10.0.0.11", "8.8.8.8");
+	f[20] = 0x00;
+	f[21] = 0x10;
+	assert_int_equal(l3svc_time_exceeded(&fx.view, 1, f, len, out,
+					     sizeof(out), &out_len, &fx.st),
+			 -EINVAL);
+	assert_int_equal(fx.st.rejects[L3SVC_R_NO_ERROR], 2);
+	/* Not to a router MAC, or an unknown port: no router. */
+	len = frame_icmp(f, mac_x1, mac_a1, "10.0.0.11", "8.8.8.8");
+	assert_int_equal(l3svc_time_exceeded(&fx.view, 1, f, len, out,
+					     sizeof(out), &out_len, &fx.st),
+			 -EINVAL);
+	len = frame_icmp(f, mac_ra, mac_a1, "10.0.0.11", "8.8.8.8");
+	assert_int_equal(l3svc_time_exceeded(&fx.view, 9, f, len, out,
+					     sizeof(out), &out_len, &fx.st),
+			 -EINVAL);
+	assert_int_equal(fx.st.rejects[L3SVC_R_NO_ROUTER], 2);
+	/* Every truncation: rejected, never read past the end. */
+	len = frame_icmp(f, mac_ra, mac_a1, "10.0.0.11", "8.8.8.8");
+	for (size_t n = 0; n < 34; n++) {
+		uint8_t *cut = malloc(n + 1);
+
+		memcpy(cut, f, n);
+		assert_int_equal(l3svc_time_exceeded(&fx.view, 1, cut, n, out,
+						     sizeof(out), &out_len,
+						     &fx.st),
+				 -EINVAL);
+		free(cut);
+	}
+	/* Total length past the frame. */
+	f[16] = 0x05;
+	assert_int_equal(l3svc_time_exceeded(&fx.view, 1, f, len, out,
+					     sizeof(out), &out_len, &fx.st),
+			 -EINVAL);
+	assert_int_equal(fx.st.rejects[L3SVC_R_SHORT], 35);
+	/* Small output buffer. */
+	len = frame_icmp(f, mac_ra, mac_a1, "10.0.0.11", "8.8.8.8");
+	assert_int_equal(l3svc_time_exceeded(&fx.view, 1, f, len, out, 40,
+					     &out_len, &fx.st),
+			 -EINVAL);
+	assert_int_equal(fx.st.rejects[L3SVC_R_SMALL_OUT], 1);
+	assert_string_equal(l3svc_reject_name(L3SVC_R_NO_ERROR),
+			    "no_error_allowed");
+}
+
+static void
+test_echo(void **state)
+{
+	uint8_t f[FRAME_MAX], out[L3SVC_FRAME_MAX];
+	size_t len, out_len;
+
+	(void)state;
+	len = frame_icmp(f, mac_ra, mac_a1, "10.0.0.11", "10.0.0.1");
+	assert_int_equal(l3svc_echo_reply(&fx.view, 1, f, len, out, sizeof(out),
+					  &out_len, &fx.st),
+			 0);
+	assert_int_equal(out_len, len);
+	assert_memory_equal(out, mac_a1, 6);
+	assert_memory_equal(out + 6, mac_ra, 6);
+	assert_true(ip_is(out + 26, "10.0.0.1"));
+	assert_true(ip_is(out + 30, "10.0.0.11"));
+	assert_int_equal(out[34], 0);
+	assert_int_equal(frame_csum(out + 14, 20, 0), 0xffff);
+	assert_int_equal(frame_csum(out + 34, len - 34, 0), 0xffff);
+	assert_memory_equal(out + 38, f + 38, len - 38); /* id, seq, data */
+	/* The gateway's address answers from inside too (same router). */
+	len = frame_icmp(f, mac_ra, mac_a1, "10.0.0.11", "172.24.4.10");
+	assert_int_equal(l3svc_echo_reply(&fx.view, 1, f, len, out, sizeof(out),
+					  &out_len, &fx.st),
+			 0);
+	assert_true(ip_is(out + 26, "172.24.4.10"));
+	/* Not an echo request; not a router address. */
+	len = frame_udp(f, mac_ra, mac_a1, "10.0.0.11", "10.0.0.1", 1, 2, NULL,
+			0);
+	assert_int_equal(l3svc_echo_reply(&fx.view, 1, f, len, out, sizeof(out),
+					  &out_len, &fx.st),
+			 -EINVAL);
+	len = frame_icmp(f, mac_ra, mac_a1, "10.0.0.11", "10.0.0.99");
+	assert_int_equal(l3svc_echo_reply(&fx.view, 1, f, len, out, sizeof(out),
+					  &out_len, &fx.st),
+			 -EINVAL);
+	assert_int_equal(fx.st.rejects[L3SVC_R_NOT_ECHO], 1);
+	assert_int_equal(fx.st.rejects[L3SVC_R_NO_ROUTER], 1);
+	assert_int_equal(fx.st.n_echo, 2);
+	len = frame_icmp(f, mac_ra, mac_a1, "10.0.0.11", "10.0.0.1");
+	for (size_t n = 0; n < len; n++) {
+		uint8_t *cut = malloc(n + 1);
+
+		memcpy(cut, f, n);
+		assert_int_equal(l3svc_echo_reply(&fx.view, 1, cut, n, out,
+						  sizeof(out), &out_len,
+						  &fx.st),
+				 -EINVAL);
+		free(cut);
+	}
+}
+
+static void
+test_arp_resolve(void **state)
+{
+	const struct net_view_router *r = NULL;
+	uint8_t f[FRAME_MAX], out[L3SVC_FRAME_MAX], nh[4], ip[4], mac[6];
+	uint32_t ports[L3SVC_OUT_PORTS_MAX];
+	size_t len, out_len, n;
+
+	(void)state;
+	/* Routed to the default route: ask for 172.24.4.1. */
+	len = frame_icmp(f, zero6, mac_rg, "172.24.4.10", "8.8.8.8");
+	assert_int_equal(l3svc_arp_request(&fx.view, f, len, out, sizeof(out),
+					   &out_len, ports, &n, &r, nh, &fx.st),
+			 0);
+	assert_ptr_equal(r, &fx.router);
+	assert_true(ip_is(nh, "172.24.4.1"));
+	assert_int_equal(n, 1);
+	assert_int_equal(ports[0], 3);
+	assert_int_equal(out_len, 60);
+	assert_memory_equal(out + 6, mac_rg, 6);
+	assert_int_equal(out[12], 0x08);
+	assert_int_equal(out[13], 0x06);
+	assert_int_equal(out[21], 1);
+	assert_memory_equal(out + 22, mac_rg, 6);
+	assert_true(ip_is(out + 28, "172.24.4.10"));
+	assert_true(ip_is(out + 38, "172.24.4.1"));
+	/* By the static route. */
+	len = frame_icmp(f, zero6, mac_rg, "172.24.4.10", "192.168.50.7");
+	assert_int_equal(l3svc_arp_request(&fx.view, f, len, out, sizeof(out),
+					   &out_len, ports, &n, &r, nh, &fx.st),
+			 0);
+	assert_true(ip_is(nh, "172.24.4.20"));
+	/* On the external subnet: the destination. */
+	len = frame_icmp(f, zero6, mac_rg, "172.24.4.10", "172.24.4.77");
+	assert_int_equal(l3svc_arp_request(&fx.view, f, len, out, sizeof(out),
+					   &out_len, ports, &n, &r, nh, &fx.st),
+			 0);
+	assert_true(ip_is(nh, "172.24.4.77"));
+	/* Not from a gateway MAC. */
+	len = frame_icmp(f, zero6, mac_ra, "172.24.4.10", "8.8.8.8");
+	assert_int_equal(l3svc_arp_request(&fx.view, f, len, out, sizeof(out),
+					   &out_len, ports, &n, &r, nh, &fx.st),
+			 -EINVAL);
+	/* The reply from 172.24.4.1 is learned. */
+	len = frame_arp(f, 2, mac_x1, "172.24.4.1", mac_rg, "172.24.4.10");
+	memcpy(f, mac_rg, 6);
+	assert_int_equal(
+		l3svc_arp_learn(&fx.view, 3, f, len, &r, ip, mac, &fx.st), 0);
+	assert_true(ip_is(ip, "172.24.4.1"));
+	assert_memory_equal(mac, mac_x1, 6);
+	/* Not for the gateway address, a request, outside the subnet. */
+	len = frame_arp(f, 2, mac_x1, "172.24.4.1", mac_rg, "172.24.4.11");
+	assert_int_equal(
+		l3svc_arp_learn(&fx.view, 3, f, len, &r, ip, mac, &fx.st),
+		-EINVAL);
+	len = frame_arp(f, 1, mac_x1, "172.24.4.1", zero6, "172.24.4.10");
+	assert_int_equal(
+		l3svc_arp_learn(&fx.view, 3, f, len, &r, ip, mac, &fx.st),
+		-EINVAL);
+	len = frame_arp(f, 2, mac_x1, "10.9.9.9", mac_rg, "172.24.4.10");
+	assert_int_equal(
+		l3svc_arp_learn(&fx.view, 3, f, len, &r, ip, mac, &fx.st),
+		-EINVAL);
+	assert_int_equal(fx.st.rejects[L3SVC_R_BAD_ARP], 2);
+	len = frame_arp(f, 2, mac_x1, "172.24.4.1", mac_rg, "172.24.4.10");
+	for (size_t k = 0; k < 42; k++) {
+		uint8_t *cut = malloc(k + 1);
+
+		memcpy(cut, f, k);
+		assert_int_equal(l3svc_arp_learn(&fx.view, 3, cut, k, &r, ip,
+						 mac, &fx.st),
+				 -EINVAL);
+		assert_int_equal(l3svc_arp_request(&fx.view, cut, k, out,
+						   sizeof(out), &out_len, ports,
+						   &n, &r, nh, &fx.st),
+				 -EINVAL);
+		free(cut);
+	}
+	assert_int_equal(fx.st.n_learned, 1);
+	assert_int_equal(fx.st.n_arp_requests, 3);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup(test_time_exceeded, setup),
+		cmocka_unit_test_setup(test_echo, setup),
+		cmocka_unit_test_setup(test_arp_resolve, setup),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
