@@ -1,0 +1,260 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * vpn_dp.c: child SAs into sluice-dp's ESP SAs (see vpn_dp.h). A small
+ * table maps each installed child (by inbound SPI) to its two datapath
+ * SA ids; ids are taken from a bitmap of 1 .. DP_SA_ID_MAX. Key material
+ * is copied into the request struct only, which is zeroed after the call.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "dp_client.h"
+#include "log.h"
+#include "vpn_dp.h"
+
+#define VPN_DP_CHILDREN_MAX 512
+
+struct vpn_dp_child {
+	uint32_t spi_in;
+	uint32_t id_in, id_out;
+};
+
+struct vpn_dp {
+	char path[108];
+	struct dp_client *c;
+	unsigned n;
+	struct vpn_dp_child ch[VPN_DP_CHILDREN_MAX];
+	uint64_t used[(DP_SA_ID_MAX + 64) / 64]; /* bit per SA id */
+};
+
+int
+vpn_dp_create(const char *socket_path, struct vpn_dp **out)
+{
+	struct vpn_dp *v = calloc(1, sizeof(*v));
+
+	if (v == NULL)
+		return -ENOMEM;
+	snprintf(v->path, sizeof(v->path), "%s", socket_path);
+	v->used[0] = 1; /* id 0 is not an SA */
+	*out = v;
+	return 0;
+}
+
+static void
+vpn_dp_id_free(struct vpn_dp *v, uint32_t id)
+{
+	if (id != 0 && id <= DP_SA_ID_MAX)
+		v->used[id / 64] &= ~(1ull << (id % 64));
+}
+
+static uint32_t
+vpn_dp_id_alloc(struct vpn_dp *v)
+{
+	uint32_t id;
+
+	for (id = 1; id <= DP_SA_ID_MAX; id++) {
+		if (!(v->used[id / 64] & (1ull << (id % 64)))) {
+			v->used[id / 64] |= 1ull << (id % 64);
+			return id;
+		}
+	}
+	return 0;
+}
+
+/* The datapath connection, (re)connected on demand. */
+static int
+vpn_dp_conn(struct vpn_dp *v)
+{
+	char err[160];
+	int rc;
+
+	if (v->c != NULL)
+		return 0;
+	rc = dp_client_connect(v->path, &v->c, err, sizeof(err));
+	if (rc == 0)
+		rc = dp_client_hello(v->c, "sluiced-vpn", NULL);
+	if (rc != 0) {
+		log_warn("vpn", "datapath %s: %s", v->path,
+			 v->c != NULL ? dp_client_error(v->c) : err);
+		dp_client_close(v->c);
+		v->c = NULL;
+	}
+	return rc;
+}
+
+/* Fill the cipher fields of sa from the child's suite. */
+static int
+vpn_dp_suite(const struct ike_cipher *c, struct dp_sa *sa)
+{
+	switch (c->encr) {
+	case IKE_ENCR_AES_GCM_16:
+		sa->cipher = DP_SA_AES_GCM_16;
+		break;
+	case IKE_ENCR_AES_CBC:
+		sa->cipher = DP_SA_AES_CBC;
+		break;
+	case IKE_ENCR_CHACHA20_POLY1305:
+		sa->cipher = DP_SA_CHACHA20_POLY1305;
+		break;
+	default:
+		return -ENOTSUP;
+	}
+	switch (c->integ) {
+	case IKE_INTEG_NONE:
+		sa->integ = DP_SA_INTEG_NONE;
+		break;
+	case IKE_INTEG_HMAC_SHA2_256_128:
+		sa->integ = DP_SA_HMAC_SHA256_128;
+		break;
+	case IKE_INTEG_HMAC_SHA2_384_192:
+		sa->integ = DP_SA_HMAC_SHA384_192;
+		break;
+	case IKE_INTEG_HMAC_SHA2_512_256:
+		sa->integ = DP_SA_HMAC_SHA512_256;
+		break;
+	default:
+		return -ENOTSUP;
+	}
+	return 0;
+}
+
+/* Build one direction's SA; keys copied (the caller zeroes sa). */
+static int
+vpn_dp_build(const struct ike_child_info *ci, bool is_in, uint32_t id,
+	     struct dp_sa *sa)
+{
+	const struct ike_addr *src = is_in ? &ci->remote : &ci->local;
+	const struct ike_addr *dst = is_in ? &ci->local : &ci->remote;
+
+	memset(sa, 0, sizeof(*sa));
+	if (ci->local.family != AF_INET || ci->enc_key_len > DP_SA_KEY_MAX ||
+	    ci->integ_key_len > DP_SA_INTEG_KEY_MAX)
+		return -ENOTSUP; /* the datapath's ESP is IPv4 outer only */
+	if (vpn_dp_suite(&ci->cipher, sa) != 0)
+		return -ENOTSUP;
+	sa->id = id;
+	sa->spi = is_in ? ci->spi_in : ci->spi_out;
+	sa->dir = is_in ? DP_SA_IN : DP_SA_OUT;
+	sa->flags =
+		(ci->esn ? DP_SA_F_ESN : 0) | (ci->encap ? DP_SA_F_NATT : 0);
+	sa->enc_key_len = (uint8_t)ci->enc_key_len;
+	sa->integ_key_len = (uint8_t)ci->integ_key_len;
+	memcpy(&sa->src, src->ip, 4);
+	memcpy(&sa->dst, dst->ip, 4);
+	sa->sport = ci->encap ? src->port : 0;
+	sa->dport = ci->encap ? dst->port : 0;
+	memcpy(sa->enc_key, is_in ? ci->enc_key_in : ci->enc_key_out,
+	       ci->enc_key_len);
+	if (ci->integ_key_len > 0)
+		memcpy(sa->integ_key,
+		       is_in ? ci->integ_key_in : ci->integ_key_out,
+		       ci->integ_key_len);
+	return 0;
+}
+
+int
+vpn_dp_sa_install(void *arg, const struct ike_child_info *ci)
+{
+	struct vpn_dp *v = arg;
+	struct vpn_dp_child *ch;
+	struct dp_sa sa;
+	int rc;
+
+	if (v->n == VPN_DP_CHILDREN_MAX)
+		return -ENOSPC;
+	rc = vpn_dp_conn(v);
+	if (rc != 0)
+		return rc;
+	ch = &v->ch[v->n];
+	ch->spi_in = ci->spi_in;
+	ch->id_in = vpn_dp_id_alloc(v);
+	ch->id_out = vpn_dp_id_alloc(v);
+	if (ch->id_in == 0 || ch->id_out == 0) {
+		rc = -ENOSPC;
+		goto fail_ids;
+	}
+	rc = vpn_dp_build(ci, true, ch->id_in, &sa);
+	if (rc == 0)
+		rc = dp_client_sa_add(v->c, &sa);
+	explicit_bzero(&sa, sizeof(sa));
+	if (rc != 0)
+		goto fail_ids;
+	rc = vpn_dp_build(ci, false, ch->id_out, &sa);
+	if (rc == 0)
+		rc = dp_client_sa_add(v->c, &sa);
+	explicit_bzero(&sa, sizeof(sa));
+	if (rc != 0)
+		goto fail_in;
+	log_info("vpn",
+		 "child SA %s: datapath SAs %u (in, spi 0x%08x) and "
+		 "%u (out, spi 0x%08x)",
+		 ci->conn_name, ch->id_in, ci->spi_in, ch->id_out, ci->spi_out);
+	v->n++;
+	return 0;
+
+fail_in:
+	dp_client_sa_del(v->c, ch->id_in);
+fail_ids:
+	log_warn("vpn", "child SA %s: datapath SA add: %s", ci->conn_name,
+		 rc == -ENOTSUP ? "suite or address family not supported"
+		 : v->c != NULL ? dp_client_error(v->c)
+				: strerror(-rc));
+	vpn_dp_id_free(v, ch->id_in);
+	vpn_dp_id_free(v, ch->id_out);
+	if (rc == -EPIPE || rc == -ECONNRESET || rc == -ENOTCONN) {
+		dp_client_close(v->c);
+		v->c = NULL;
+	}
+	return rc;
+}
+
+void
+vpn_dp_sa_remove(void *arg, const struct ike_child_info *ci)
+{
+	struct vpn_dp *v = arg;
+	unsigned i;
+
+	for (i = 0; i < v->n; i++) {
+		if (v->ch[i].spi_in == ci->spi_in)
+			break;
+	}
+	if (i == v->n)
+		return;
+	if (vpn_dp_conn(v) == 0) {
+		dp_client_sa_del(v->c, v->ch[i].id_out);
+		dp_client_sa_del(v->c, v->ch[i].id_in);
+	}
+	vpn_dp_id_free(v, v->ch[i].id_in);
+	vpn_dp_id_free(v, v->ch[i].id_out);
+	v->ch[i] = v->ch[--v->n];
+}
+
+uint32_t
+vpn_dp_out_id(const struct vpn_dp *v, uint32_t spi_in)
+{
+	unsigned i;
+
+	for (i = 0; i < v->n; i++) {
+		if (v->ch[i].spi_in == spi_in)
+			return v->ch[i].id_out;
+	}
+	return 0;
+}
+
+void
+vpn_dp_destroy(struct vpn_dp *v)
+{
+	unsigned i;
+
+	if (v == NULL)
+		return;
+	for (i = 0; v->c != NULL && i < v->n; i++) {
+		dp_client_sa_del(v->c, v->ch[i].id_out);
+		dp_client_sa_del(v->c, v->ch[i].id_in);
+	}
+	dp_client_close(v->c);
+	free(v);
+}

@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * vpn_driver.h: runs the IKEv2 engine of vpnaas/ (ike.h) inside sluiced,
+ * on its libevent loop. Each ipsec-site-connection in the store becomes
+ * one engine connection: its IKE and IPsec policies become proposals, its
+ * peer_cidrs or endpoint groups traffic selectors, its dpd settings the
+ * engine's DPD, its initiator mode responder-only or not, and the local
+ * address is the external gateway address of its vpnservice's router.
+ * The driver reconciles the engine with the store after every API change
+ * (vpn_api.h observer) and at start.
+ *
+ * IKE packets: one pair of UDP sockets (IKE port, NAT-T port) per gateway
+ * address, bound with IP_FREEBIND so the address need not be configured
+ * yet; see docs/vpnaas.md for why sockets rather than datapath punts.
+ *
+ * Statuses that tell the truth: a connection is ACTIVE while the engine
+ * has its IKE SA and a child SA up, otherwise DOWN with the reason in its
+ * read-only "status_description" ("authentication failed: ...", "peer not
+ * responding (DPD)", "no proposal chosen", "administratively down"...);
+ * a vpnservice is ACTIVE while one of its connections is. Statuses are
+ * written to the store, so lists and filters see them.
+ *
+ * Child SAs: the engine's install/remove callbacks go to the optional
+ * sa_install/sa_remove hooks (the datapath's ESP SAs); without hooks the
+ * SA is only negotiated.
+ *
+ * Concurrency: single-threaded (the event loop).
+ */
+#ifndef SLUICE_VPN_DRIVER_H
+#define SLUICE_VPN_DRIVER_H
+
+#include <stdint.h>
+
+#include <event2/event.h>
+
+#include "ctl.h"
+#include "ike.h"
+#include "store.h"
+#include "vpn_model.h"
+
+struct vpn_driver_config {
+	uint16_t ike_port;  /* 500; 0: no sockets (the engine still runs) */
+	uint16_t natt_port; /* 4500 */
+	/* Optional datapath hooks for child SAs (see ike_ops). */
+	int (*sa_install)(void *arg, const struct ike_child_info *ci);
+	void (*sa_remove)(void *arg, const struct ike_child_info *ci);
+	void *sa_arg;
+};
+
+struct vpn_driver;
+
+/*
+ * Create the driver on base over st (both borrowed, must outlive it) and
+ * reconcile once with the store. 0, -ENOMEM or -EINVAL.
+ */
+int vpn_driver_create(struct event_base *base, struct store *st,
+		      const struct vpn_driver_config *cfg,
+		      struct vpn_driver **out);
+/* Delete every connection (Delete sent to peers), free. Accepts NULL. */
+void vpn_driver_destroy(struct vpn_driver *d);
+
+/*
+ * Also reconcile when a router or a router port (gateway, interface)
+ * changes, through a ctl observer on ctl (borrowed). 0 or -ENOSPC.
+ */
+int vpn_driver_watch_routers(struct vpn_driver *d, struct ctl *ctl);
+
+/* The vpn_api observer: reconcile with the store (arg: the driver). */
+void vpn_driver_changed(void *arg, enum vpn_kind k, const char *id);
+
+/* Bring the engine in line with the store and write statuses. */
+void vpn_driver_reconcile(struct vpn_driver *d);
+
+/* The engine's counters. */
+void vpn_driver_stats(const struct vpn_driver *d, struct ike_stats *st);
+
+#endif /* SLUICE_VPN_DRIVER_H */
