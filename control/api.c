@@ -15,6 +15,9 @@
 #include "ipam.h"
 #include "log.h"
 #include "query.h"
+#include "res.h"
+#include "vpn_api.h"
+#include "lbaas.h"
 
 #define API_SEGS_MAX 6
 #define API_BULK_MAX 1000 /* objects in one bulk create */
@@ -35,6 +38,10 @@ static const struct {
 	{"networks", "network", CTL_NETWORK},
 	{"subnets", "subnet", CTL_SUBNET},
 	{"ports", "port", CTL_PORT},
+	{"routers", "router", CTL_ROUTER},
+	{"floatingips", "floatingip", CTL_FLOATINGIP},
+	{"security-groups", "security_group", CTL_SECGROUP},
+	{"security-group-rules", "security_group_rule", CTL_SGRULE},
 };
 
 /* Extensions advertised at /v2.0/extensions. */
@@ -49,6 +56,17 @@ static const struct {
 	 "Expose port bindings of a virtual port to external application"},
 	{"external-net", "Neutron external network",
 	 "Adds external network attribute to network resource."},
+	{"ext-gw-mode", "Neutron L3 Configurable external gateway mode",
+	 "Extension of the router abstraction for specifying whether SNAT "
+	 "should occur on the external gateway"},
+	{"extraroute", "Neutron Extra Route",
+	 "Extra routes configuration for L3 router"},
+	{"router", "Neutron L3 Router",
+	 "Router abstraction for basic L3 forwarding between L2 Neutron "
+	 "networks and access to external networks via a NAT gateway."},
+	{"security-group", "security-group", "The security groups extension."},
+	{"stateful-security-group", "Stateful security group",
+	 "Indicates if the security group is stateful or not"},
 	{"filter-validation", "Filter parameters validation",
 	 "Provides validation on filter parameters."},
 	{"network-mtu", "Network MTU",
@@ -81,6 +99,9 @@ static const struct {
 	{"standard-attr-timestamp", "Resource timestamps",
 	 "Adds created_at and updated_at fields to all Neutron resources "
 	 "that have Neutron standard attributes."},
+	{"vpnaas", "VPN service", "Extension for VPN service"},
+	{"vpn-endpoint-groups", "VPN Endpoint Groups",
+	 "VPN endpoint groups support"},
 };
 
 int
@@ -321,6 +342,11 @@ static json_t *
 api_encode(struct api *a, enum ctl_kind kind, const void *obj)
 {
 	switch (kind) {
+	case CTL_ROUTER:
+	case CTL_FLOATINGIP:
+	case CTL_SECGROUP:
+	case CTL_SGRULE:
+		return json_deep_copy(*(json_t *const *)obj);
 	case CTL_NETWORK: {
 		const struct ctl_network *n = obj;
 
@@ -337,6 +363,8 @@ api_encode(struct api *a, enum ctl_kind kind, const void *obj)
 static size_t
 api_obj_size(enum ctl_kind kind)
 {
+	if (ctl_kind_is_doc(kind))
+		return sizeof(json_t *); /* a slot holding a document */
 	return kind == CTL_NETWORK  ? sizeof(struct ctl_network)
 	       : kind == CTL_SUBNET ? sizeof(struct ctl_subnet)
 				    : sizeof(struct ctl_port);
@@ -363,6 +391,11 @@ api_list_cb(void *arg, const char *doc)
 	if (l->kind == CTL_NETWORK)
 		j = api_network_json(
 			l->a, j, json_string_value(json_object_get(j, "id")));
+	if (ctl_kind_is_doc(l->kind) &&
+	    ctl_doc_decorate(l->a->ctl, l->kind, j) != 0) {
+		json_decref(j);
+		return -EIO;
+	}
 	if (query_match(l->q, j))
 		json_array_append_new(l->objs, j);
 	else
@@ -371,6 +404,26 @@ api_list_cb(void *arg, const char *doc)
 }
 
 #define API_PUSH_MAX 64
+
+/* The JSON key of a list ("security_groups" at /security-groups). */
+static const char *
+api_list_key(enum ctl_kind kind, const char *plural)
+{
+	return ctl_kind_is_doc(kind) ? res_list_key(kind) : plural;
+}
+
+/* Drop the documents held in n slots of objs (document kinds only). */
+static void
+api_objs_drop(enum ctl_kind kind, void *objs, size_t n)
+{
+	json_t **slot = objs;
+	size_t i;
+
+	if (!ctl_kind_is_doc(kind) || objs == NULL)
+		return;
+	for (i = 0; i < n; i++)
+		json_decref(slot[i]);
+}
 
 static void
 api_list(struct api *a, const struct ctl_auth *auth, enum ctl_kind kind,
@@ -388,6 +441,13 @@ api_list(struct api *a, const struct ctl_auth *auth, enum ctl_kind kind,
 	int rc;
 
 	if (query_parse(kind, req->args, req->n_args, &q, &err) != 0) {
+		api_error(a, resp, &err);
+		return;
+	}
+	/* Neutron makes a project's default group when it first looks. */
+	if (kind == CTL_SECGROUP &&
+	    ctl_sg_ensure_default(a->ctl, auth->project_id, &err) != 0) {
+		query_fini(&q);
 		api_error(a, resp, &err);
 		return;
 	}
@@ -424,7 +484,7 @@ api_list(struct api *a, const struct ctl_auth *auth, enum ctl_kind kind,
 	if (query_page(&q, l.objs, &page, &next, &prev, &err) != 0)
 		goto fail;
 	out = json_object();
-	json_object_set_new(out, plural, page);
+	json_object_set_new(out, api_list_key(kind, plural), page);
 	if (next != NULL || prev != NULL) {
 		char base[320], coll[400], key_links[64];
 		json_t *links = json_array();
@@ -448,7 +508,8 @@ api_list(struct api *a, const struct ctl_auth *auth, enum ctl_kind kind,
 						 "href", href ? href : ""));
 			free(href);
 		}
-		snprintf(key_links, sizeof(key_links), "%s_links", plural);
+		snprintf(key_links, sizeof(key_links), "%s_links",
+			 api_list_key(kind, plural));
 		json_object_set_new(out, key_links, links);
 	}
 	json_decref(l.objs);
@@ -517,6 +578,11 @@ api_decode(enum ctl_kind kind, const json_t *obj, void *out, unsigned *present,
 	   struct ctl_err *err)
 {
 	switch (kind) {
+	case CTL_ROUTER:
+	case CTL_FLOATINGIP:
+	case CTL_SECGROUP:
+	case CTL_SGRULE:
+		return res_decode(kind, obj, out, present, err);
 	case CTL_NETWORK:
 		return model_network_decode(obj, MODEL_CREATE, out, present,
 					    err);
@@ -541,6 +607,8 @@ api_create_req(struct api *a, const struct ctl_auth *auth, enum ctl_kind kind,
 	json_t *body, *one, *many, *out = NULL;
 	int rc;
 
+	n = 0;
+	plural = api_list_key(kind, plural);
 	body = api_body(req, &err);
 	if (body == NULL)
 		goto fail;
@@ -578,7 +646,10 @@ api_create_req(struct api *a, const struct ctl_auth *auth, enum ctl_kind kind,
 		if (api_decode(kind, o, objs + i * sz, &present[i], &err) != 0)
 			goto fail;
 	}
-	rc = kind == CTL_NETWORK
+	rc = ctl_kind_is_doc(kind)
+		     ? ctl_doc_create(a->ctl, auth, kind, (void *)objs, present,
+				      (unsigned)n, &err)
+	     : kind == CTL_NETWORK
 		     ? ctl_network_create(a->ctl, auth, (void *)objs, present,
 					  (unsigned)n, &err)
 	     : kind == CTL_SUBNET
@@ -601,6 +672,7 @@ api_create_req(struct api *a, const struct ctl_auth *auth, enum ctl_kind kind,
 		json_object_set_new(out, plural, arr);
 	}
 	json_decref(body);
+	api_objs_drop(kind, objs, n);
 	free(objs);
 	free(present);
 	api_json(resp, 201, out);
@@ -608,6 +680,7 @@ api_create_req(struct api *a, const struct ctl_auth *auth, enum ctl_kind kind,
 
 fail:
 	json_decref(body);
+	api_objs_drop(kind, objs, n);
 	free(objs);
 	free(present);
 	api_error(a, resp, &err);
@@ -620,7 +693,7 @@ api_show(struct api *a, const struct ctl_auth *auth, enum ctl_kind kind,
 {
 	struct ctl_err err;
 	struct query q;
-	void *obj = malloc(api_obj_size(kind));
+	void *obj = calloc(1, api_obj_size(kind));
 	json_t *j, *p, *out;
 	int rc;
 
@@ -628,17 +701,22 @@ api_show(struct api *a, const struct ctl_auth *auth, enum ctl_kind kind,
 		api_fail(a, resp, CTL_E_INTERNAL, "Out of memory.");
 		return;
 	}
-	rc = kind == CTL_NETWORK  ? ctl_network_get(a->ctl, auth, id, obj, &err)
+	rc = ctl_kind_is_doc(kind)
+		     ? ctl_doc_get(a->ctl, auth, kind, id, obj, &err)
+	     : kind == CTL_NETWORK
+		     ? ctl_network_get(a->ctl, auth, id, obj, &err)
 	     : kind == CTL_SUBNET ? ctl_subnet_get(a->ctl, auth, id, obj, &err)
 				  : ctl_port_get(a->ctl, auth, id, obj, &err);
 	if (rc == 0)
 		rc = query_parse(kind, req->args, req->n_args, &q, &err);
 	if (rc != 0) {
+		api_objs_drop(kind, obj, 1);
 		free(obj);
 		api_error(a, resp, &err);
 		return;
 	}
 	j = api_encode(a, kind, obj);
+	api_objs_drop(kind, obj, 1);
 	free(obj);
 	/* fields= applies to a show too. */
 	p = json_array();
@@ -689,26 +767,30 @@ api_update(struct api *a, const struct ctl_auth *auth, enum ctl_kind kind,
 		api_error(a, resp, &err);
 		return;
 	}
-	obj = malloc(api_obj_size(kind));
+	obj = calloc(1, api_obj_size(kind));
 	if (obj == NULL) {
 		json_decref(body);
 		api_fail(a, resp, CTL_E_INTERNAL, "Out of memory.");
 		return;
 	}
-	rc = kind == CTL_NETWORK  ? ctl_network_update(a->ctl, auth, id, inner,
+	rc = ctl_kind_is_doc(kind) ? ctl_doc_update(a->ctl, auth, kind, id,
+						    inner, if_match, obj, &err)
+	     : kind == CTL_NETWORK ? ctl_network_update(a->ctl, auth, id, inner,
+							if_match, obj, &err)
+	     : kind == CTL_SUBNET  ? ctl_subnet_update(a->ctl, auth, id, inner,
 						       if_match, obj, &err)
-	     : kind == CTL_SUBNET ? ctl_subnet_update(a->ctl, auth, id, inner,
-						      if_match, obj, &err)
-				  : ctl_port_update(a->ctl, auth, id, inner,
-						    if_match, obj, &err);
+				   : ctl_port_update(a->ctl, auth, id, inner,
+						     if_match, obj, &err);
 	json_decref(body);
 	if (rc != 0) {
+		api_objs_drop(kind, obj, 1);
 		free(obj);
 		api_error(a, resp, &err);
 		return;
 	}
 	out = json_object();
 	json_object_set_new(out, singular, api_encode(a, kind, obj));
+	api_objs_drop(kind, obj, 1);
 	free(obj);
 	api_json(resp, 200, out);
 }
@@ -727,7 +809,9 @@ api_delete(struct api *a, const struct ctl_auth *auth, enum ctl_kind kind,
 			 "If-Match must be revision_number=N.");
 		return;
 	}
-	rc = kind == CTL_NETWORK
+	rc = ctl_kind_is_doc(kind)
+		     ? ctl_doc_delete(a->ctl, auth, kind, id, if_match, &err)
+	     : kind == CTL_NETWORK
 		     ? ctl_network_delete(a->ctl, auth, id, if_match, &err)
 	     : kind == CTL_SUBNET
 		     ? ctl_subnet_delete(a->ctl, auth, id, if_match, &err)
@@ -737,6 +821,28 @@ api_delete(struct api *a, const struct ctl_auth *auth, enum ctl_kind kind,
 		return;
 	}
 	resp->status = 204;
+}
+
+/* The tags of a document kind's object as standard attributes. */
+static int
+api_doc_meta(struct api *a, const struct ctl_auth *auth, enum ctl_kind kind,
+	     const char *id, struct ctl_meta *meta, struct ctl_err *err)
+{
+	json_t *doc = NULL, *t;
+	size_t k;
+
+	if (ctl_doc_get(a->ctl, auth, kind, id, &doc, err) != 0)
+		return -EINVAL;
+	memset(meta, 0, sizeof(*meta));
+	json_array_foreach(json_object_get(doc, "tags"), k, t)
+	{
+		if (k < CTL_TAGS_MAX)
+			snprintf(meta->tags[meta->n_tags++],
+				 sizeof(meta->tags[0]), "%s",
+				 json_string_value(t));
+	}
+	json_decref(doc);
+	return 0;
 }
 
 /* /v2.0/<coll>/<id>/tags[/<tag>] */
@@ -757,15 +863,17 @@ api_tags(struct api *a, const struct ctl_auth *auth, enum ctl_kind kind,
 		return;
 	}
 	if (strcmp(m, "GET") == 0) {
-		void *obj = malloc(api_obj_size(kind));
+		void *obj = calloc(1, api_obj_size(kind));
 
 		rc = obj == NULL ? ctl_err_set(&err, CTL_E_INTERNAL, "OOM")
+		     : ctl_kind_is_doc(kind)
+			     ? api_doc_meta(a, auth, kind, id, meta, &err)
 		     : kind == CTL_NETWORK
 			     ? ctl_network_get(a->ctl, auth, id, obj, &err)
 		     : kind == CTL_SUBNET
 			     ? ctl_subnet_get(a->ctl, auth, id, obj, &err)
 			     : ctl_port_get(a->ctl, auth, id, obj, &err);
-		if (rc == 0)
+		if (rc == 0 && !ctl_kind_is_doc(kind))
 			*meta = *(struct ctl_meta *)obj; /* m is first */
 		free(obj);
 		if (rc != 0)
@@ -831,6 +939,31 @@ fail:
 	json_decref(body);
 	free(meta);
 	api_error(a, resp, &err);
+}
+
+/* PUT /v2.0/routers/<id>/add_router_interface (or remove_). */
+static void
+api_router_interface(struct api *a, const struct ctl_auth *auth, const char *id,
+		     bool is_add, const struct http_request *req,
+		     struct http_response *resp)
+{
+	struct ctl_err err;
+	json_t *body, *out = NULL;
+
+	if (strcmp(req->method, "PUT") != 0) {
+		api_fail(a, resp, CTL_E_METHOD_NOT_ALLOWED,
+			 "Method not allowed.");
+		return;
+	}
+	body = api_body(req, &err);
+	if (body == NULL || ctl_router_interface(a->ctl, auth, id, body, is_add,
+						 &out, &err) != 0) {
+		json_decref(body);
+		api_error(a, resp, &err);
+		return;
+	}
+	json_decref(body);
+	api_json(resp, 200, out);
 }
 
 /*
@@ -984,9 +1117,29 @@ api_handle(void *arg, const struct http_request *req,
 				 "The resource could not be found.");
 		goto out;
 	}
+	if (strcmp(seg[1], "lbaas") == 0 && a->cfg->lbaas != NULL) {
+		char base[320];
+
+		api_base(a, req, base, sizeof(base));
+		lbaas_handle(a->cfg->lbaas, &auth, base, req, resp);
+		if (resp->status >= 400 && resp->status < 500)
+			a->client_errors++;
+		goto out;
+	}
+	if (strcmp(seg[1], "vpn") == 0 && a->cfg->vpn != NULL) {
+		vpn_api_handle(a->cfg->vpn, &auth, req, seg + 2, n - 2, resp);
+		goto out;
+	}
 	for (i = 0; i < k; i++) {
 		if (strcmp(seg[1], api_colls[i].plural) == 0)
 			break;
+	}
+	if (i < k && api_colls[i].kind == CTL_ROUTER && n == 4 &&
+	    (strcmp(seg[3], "add_router_interface") == 0 ||
+	     strcmp(seg[3], "remove_router_interface") == 0)) {
+		api_router_interface(a, &auth, seg[2], seg[3][0] == 'a', req,
+				     resp);
+		goto out;
 	}
 	if (i == k || n > 5 || (n >= 4 && strcmp(seg[3], "tags") != 0)) {
 		api_fail(a, resp, CTL_E_NOT_FOUND,

@@ -40,9 +40,13 @@ struct api_config {
 	size_t n_tokens;
 	const char *default_project; /* project of the admin's creates */
 	const char *self_url;	     /* base URL when no Host header */
+	struct vpn_api *vpn; /* /v2.0/vpn/ (vpn_api.h); NULL: not served */
+	struct lbaas *lbaas; /* /v2.0/lbaas/ (lbaas.h); NULL: not served */
 };
 
 struct api;
+struct vpn_api;
+struct lbaas;
 
 /*
  * Create the API over ctl (borrowed). cfg and what it points to are

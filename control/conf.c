@@ -26,6 +26,9 @@ conf_defaults(struct conf *c)
 	snprintf(c->vhost_dir, sizeof(c->vhost_dir), "/run/sluice/vhost");
 	c->log_level = LOG_LEVEL_INFO;
 	c->use_syslog = false;
+	c->vpn_ike_port = 500;
+	c->vpn_natt_port = 4500;
+	c->vpn_esp_dp = true;
 }
 
 /* Copy value into a fixed buffer; false if it does not fit or is empty. */
@@ -92,6 +95,9 @@ conf_set(struct conf *c, const char *sec, const char *key, const char *val,
 		"log.target",
 		"datapath.port_type",
 		"datapath.vhost_dir",
+		"vpn.ike_port",
+		"vpn.natt_port",
+		"vpn.esp",
 		NULL,
 	};
 	char full[96];
@@ -199,6 +205,24 @@ conf_set(struct conf *c, const char *sec, const char *key, const char *val,
 		return conf_copy(c->vhost_dir, sizeof(c->vhost_dir), val)
 			       ? NULL
 			       : "expected a directory (< 128 bytes)";
+	case 14:
+	case 15: {
+		char *end;
+		unsigned long v = strtoul(val, &end, 10);
+
+		if (*val == '\0' || *end != '\0' || v > 65535)
+			return "expected a UDP port 0..65535 (0: no IKE)";
+		*(i == 14 ? &c->vpn_ike_port : &c->vpn_natt_port) = (uint16_t)v;
+		return NULL;
+	}
+	case 16:
+		if (strcmp(val, "datapath") == 0)
+			c->vpn_esp_dp = true;
+		else if (strcmp(val, "none") == 0)
+			c->vpn_esp_dp = false;
+		else
+			return "expected datapath or none";
+		return NULL;
 	case 11:
 	default:
 		if (strcmp(val, "stderr") == 0)
@@ -228,8 +252,8 @@ conf_trim(char *s)
 int
 conf_load(const char *path, struct conf *c)
 {
-	static const char *const sections[] = {"api",	   "auth", "store",
-					       "datapath", "log",  NULL};
+	static const char *const sections[] = {
+		"api", "auth", "store", "datapath", "log", "vpn", NULL};
 	char line[CONF_LINE_MAX + 2];
 	char sec[32] = "";
 	unsigned long seen = 0;

@@ -14,6 +14,7 @@
 #include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "api.h"
 #include "log.h"
@@ -39,6 +40,10 @@ struct conf {
 	char dp_socket[108]; /* socket = /run/sluice/dp.sock */
 	bool dp_use_xdp;     /* port_type = af_packet | af_xdp */
 	char vhost_dir[128]; /* vhost_dir = /run/sluice/vhost */
+	/* [vpn] */
+	uint16_t vpn_ike_port;	/* ike_port = 500 (0: IKE off) */
+	uint16_t vpn_natt_port; /* natt_port = 4500 */
+	bool vpn_esp_dp;	/* esp = datapath | none (negotiate only) */
 	/* [log] */
 	enum log_level log_level; /* level = info */
 	bool use_syslog;	  /* target = stderr | syslog */

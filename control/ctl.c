@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "ctl.h"
+#include "ctl_int.h"
 #include "ipam.h"
 #include "log.h"
 
@@ -30,6 +31,8 @@ struct ctl_event {
 	bool has_cur;
 	union ctl_obj old;
 	union ctl_obj cur;
+	json_t *jold; /* document kinds: owned copies */
+	json_t *jcur;
 };
 
 struct ctl {
@@ -43,10 +46,12 @@ struct ctl {
 	unsigned depth; /* observer nesting (set_* from observers) */
 };
 
-/* Owners whose ports go with their network. */
+/*
+ * Owners whose ports go with their network. A router interface keeps the
+ * network in use (NetworkInUse, as Neutron): remove it from the router.
+ */
 static const char *const ctl_auto_owners[] = {
 	"network:dhcp",
-	"network:router_interface",
 	NULL,
 };
 
@@ -67,8 +72,11 @@ ctl_events_clear(struct ctl *c)
 {
 	unsigned i;
 
-	for (i = 0; i < c->n_events; i++)
+	for (i = 0; i < c->n_events; i++) {
+		json_decref(c->events[i]->jold);
+		json_decref(c->events[i]->jcur);
 		free(c->events[i]);
+	}
 	c->n_events = 0;
 }
 
@@ -118,7 +126,8 @@ ctl_record(struct ctl *c, enum ctl_kind kind, enum ctl_change what,
 {
 	size_t sz = kind == CTL_NETWORK	 ? sizeof(struct ctl_network)
 		    : kind == CTL_SUBNET ? sizeof(struct ctl_subnet)
-					 : sizeof(struct ctl_port);
+		    : kind == CTL_PORT	 ? sizeof(struct ctl_port)
+					 : 0;
 	struct ctl_event *e;
 
 	if (c->n_events == c->cap_events) {
@@ -133,6 +142,8 @@ ctl_record(struct ctl *c, enum ctl_kind kind, enum ctl_change what,
 	e = malloc(sizeof(*e));
 	if (e == NULL)
 		return -ENOMEM;
+	e->jold = NULL;
+	e->jcur = NULL;
 	e->kind = kind;
 	e->what = what;
 	e->has_old = old != NULL;
@@ -164,6 +175,14 @@ ctl_dispatch(struct ctl *c)
 			const struct ctl_observer *o = &c->observers[k];
 
 			switch (e->kind) {
+			case CTL_ROUTER:
+			case CTL_FLOATINGIP:
+			case CTL_SECGROUP:
+			case CTL_SGRULE:
+				if (o->doc_changed)
+					o->doc_changed(o->arg, e->kind, e->what,
+						       e->jold, e->jcur);
+				break;
 			case CTL_NETWORK:
 				if (o->network_changed)
 					o->network_changed(
@@ -192,6 +211,8 @@ ctl_dispatch(struct ctl *c)
 				break;
 			}
 		}
+		json_decref(ev[i]->jold);
+		json_decref(ev[i]->jcur);
 		free(ev[i]);
 	}
 	free(ev);
@@ -1207,6 +1228,8 @@ ctl_port_create_one(struct ctl *c, const struct ctl_auth *auth,
 			"Port Security must be enabled in order to have "
 			"allowed address pairs on a port.");
 	if (rc == 0)
+		rc = sg_port_check(c, NULL, p, present, err);
+	if (rc == 0)
 		rc = ctl_port_mac(c, p, present, err);
 	if (rc == 0) {
 		p->status = CTL_STATUS_DOWN;
@@ -1282,6 +1305,12 @@ ctl_port_update_tx(struct ctl *c, const struct ctl_auth *auth, const char *id,
 	     strcmp(out->device_owner, old->device_owner) != 0) &&
 	    ctl_port_policy(auth, out, err) != 0)
 		return -EINVAL;
+	if (sg_port_check(c, old, out,
+			  json_object_get(body, "security_groups") != NULL
+				  ? MODEL_HAS_SGS
+				  : 0,
+			  err) != 0)
+		return -EINVAL;
 	if (json_object_get(body, "mac_address") != NULL &&
 	    memcmp(out->mac, old->mac, 6) != 0 &&
 	    ctl_port_mac(c, out, MODEL_HAS_MAC, err) != 0)
@@ -1348,6 +1377,8 @@ ctl_port_delete(struct ctl *c, const struct ctl_auth *auth, const char *id,
 	rc = ctl_port_lookup(c, auth, id, old, err);
 	if (rc == 0)
 		rc = ctl_check_revision(&old->m, if_match, err);
+	if (rc == 0)
+		rc = l3_port_deleting(c, old, err);
 	if (rc == 0) {
 		rc = store_del(c->st, CTL_PORT, id);
 		if (rc != 0)
@@ -1500,10 +1531,14 @@ ctl_tags_update(struct ctl *c, const struct ctl_auth *auth, enum ctl_kind kind,
 		const char *id, enum ctl_tag_op op, const json_t *tags,
 		const char *tag, struct ctl_meta *meta_out, struct ctl_err *err)
 {
-	union ctl_obj *old = malloc(sizeof(*old));
-	union ctl_obj *cur = malloc(sizeof(*cur));
+	union ctl_obj *old, *cur;
 	int rc;
 
+	if (ctl_kind_is_doc(kind))
+		return ctl_doc_tags(c, auth, kind, id, op, tags, tag, meta_out,
+				    err);
+	old = malloc(sizeof(*old));
+	cur = malloc(sizeof(*cur));
 	if (old == NULL || cur == NULL) {
 		free(old);
 		free(cur);
@@ -1598,4 +1633,154 @@ ctl_port_set_binding(struct ctl *c, const char *id, const char *vif_type,
 		return -EINVAL;
 	return ctl_port_internal(c, id, CTL_STATUS_DOWN, false, tmp.vif_type,
 				 tmp.vif_details);
+}
+
+/* Internal entry points for the document kinds (ctl_int.h). */
+
+int
+ctl_tx_begin(struct ctl *c, struct ctl_err *err)
+{
+	return ctl_begin(c, err);
+}
+
+int
+ctl_tx_end(struct ctl *c, int rc, struct ctl_err *err)
+{
+	return ctl_end(c, rc, err);
+}
+
+int
+ctl_tx_meta_new(const struct ctl_auth *auth, struct ctl_meta *m,
+		unsigned present, struct ctl_err *err)
+{
+	return ctl_meta_new(auth, m, present, err);
+}
+
+struct store *
+ctl_tx_store(struct ctl *c)
+{
+	return c->st;
+}
+
+int
+ctl_tx_record_doc(struct ctl *c, enum ctl_kind kind, enum ctl_change what,
+		  const json_t *old, const json_t *cur)
+{
+	struct ctl_event *e;
+	int rc = ctl_record(c, kind, what, NULL, NULL);
+
+	if (rc != 0)
+		return rc;
+	e = c->events[c->n_events - 1];
+	e->has_old = old != NULL;
+	e->has_cur = cur != NULL;
+	e->jold = old != NULL ? json_deep_copy(old) : NULL;
+	e->jcur = cur != NULL ? json_deep_copy(cur) : NULL;
+	if ((old != NULL && e->jold == NULL) ||
+	    (cur != NULL && e->jcur == NULL))
+		return -ENOMEM;
+	return 0;
+}
+
+int
+ctl_tx_store_err(int rc, struct ctl_err *err)
+{
+	return ctl_store_err(rc, err);
+}
+
+bool
+ctl_tx_is_owner(const struct ctl_auth *auth, const char *project_id)
+{
+	return ctl_is_owner(auth, project_id);
+}
+
+int
+ctl_tx_network(struct ctl *c, const struct ctl_auth *auth, const char *id,
+	       struct ctl_network *out, struct ctl_err *err)
+{
+	return ctl_network_lookup(c, auth, id, out, err);
+}
+
+int
+ctl_tx_subnet(struct ctl *c, const struct ctl_auth *auth, const char *id,
+	      struct ctl_subnet *out, struct ctl_err *err)
+{
+	return ctl_subnet_lookup(c, auth, id, out, err);
+}
+
+int
+ctl_tx_port(struct ctl *c, const struct ctl_auth *auth, const char *id,
+	    struct ctl_port *out, struct ctl_err *err)
+{
+	return ctl_port_lookup(c, auth, id, out, err);
+}
+
+int
+ctl_tx_port_create(struct ctl *c, struct ctl_port *p, unsigned present,
+		   struct ctl_err *err)
+{
+	struct ctl_auth admin = {.is_admin = true};
+
+	snprintf(admin.project_id, sizeof(admin.project_id), "%s",
+		 p->m.project_id);
+	return ctl_port_create_one(c, &admin, p, present | MODEL_HAS_PROJECT,
+				   err);
+}
+
+int
+ctl_tx_port_put(struct ctl *c, const struct ctl_port *old, struct ctl_port *cur,
+		struct ctl_err *err)
+{
+	int rc;
+
+	ctl_meta_bump(&cur->m);
+	rc = store_port_put(c->st, cur, false);
+	if (rc == 0)
+		rc = ctl_record(c, CTL_PORT, CTL_UPDATED, old, cur);
+	return rc != 0 ? ctl_store_err(rc, err) : 0;
+}
+
+int
+ctl_tx_port_delete(struct ctl *c, const struct ctl_port *old,
+		   struct ctl_err *err)
+{
+	int rc = store_del(c->st, CTL_PORT, old->m.id);
+
+	if (rc == 0)
+		rc = ctl_record(c, CTL_PORT, CTL_DELETED, old, NULL);
+	return rc != 0 ? ctl_store_err(rc, err) : 0;
+}
+
+int
+ctl_tx_ports(struct ctl *c, const struct store_query *q, struct ctl_port **out,
+	     unsigned *n)
+{
+	struct ctl_port_list l = {0};
+	int rc = store_port_foreach(c->st, q, ctl_port_list_add, &l);
+
+	if (rc != 0) {
+		free(l.v);
+		l.v = NULL;
+		l.n = 0;
+	}
+	*out = l.v;
+	*n = l.n;
+	return rc;
+}
+
+int
+ctl_tx_subnets(struct ctl *c, const char *network_id, struct ctl_subnet **out,
+	       unsigned *n)
+{
+	struct ctl_subnet_list l = {0};
+	int rc = ctl_subnets_of(c, network_id, &l);
+
+	if (rc != 0) {
+		free(l.v);
+		l.v = NULL;
+		l.n = 0;
+	}
+	*out = l.v;
+	*n = l.n;
+	return rc;
 }

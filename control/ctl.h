@@ -95,10 +95,12 @@ int ctl_port_update(struct ctl *c, const struct ctl_auth *auth, const char *id,
 		    struct ctl_err *err);
 
 /*
- * Delete. A network with ports other than network:dhcp and
- * network:router_interface ones is NetworkInUse (the others go with it,
- * as do its subnets); a subnet with allocated IPs other than DHCP ports'
- * is SubnetInUse.
+ * Delete. A network with ports other than network:dhcp ones (router
+ * interfaces and gateways, floating IPs included) is NetworkInUse (the
+ * DHCP ports go with it, as do its subnets); a subnet with allocated IPs
+ * other than DHCP ports' (a router interface included) is SubnetInUse. A
+ * port a router or a floating IP owns is L3PortInUse; a port with
+ * floating IPs loses them (disassociated).
  */
 int ctl_network_delete(struct ctl *c, const struct ctl_auth *auth,
 		       const char *id, int64_t if_match, struct ctl_err *err);
@@ -124,6 +126,43 @@ int ctl_tags_update(struct ctl *c, const struct ctl_auth *auth,
 		    enum ctl_kind kind, const char *id, enum ctl_tag_op op,
 		    const json_t *tags, const char *tag,
 		    struct ctl_meta *meta_out, struct ctl_err *err);
+
+/*
+ * The document kinds (ctl_kind_is_doc: routers, floating IPs, security
+ * groups and rules; res.h). docs[i] comes from res_decode() (reference
+ * taken over: on return each slot holds the stored document, a new
+ * reference the caller drops, also on failure). get/update give *out, a
+ * new reference, with the computed attributes (a group's rules) added.
+ * Same transaction, observer and error rules as above; the kinds' own
+ * rules are in docs/control.md.
+ */
+int ctl_doc_create(struct ctl *c, const struct ctl_auth *auth,
+		   enum ctl_kind kind, json_t **docs, const unsigned *present,
+		   unsigned n, struct ctl_err *err);
+int ctl_doc_get(struct ctl *c, const struct ctl_auth *auth, enum ctl_kind kind,
+		const char *id, json_t **out, struct ctl_err *err);
+int ctl_doc_update(struct ctl *c, const struct ctl_auth *auth,
+		   enum ctl_kind kind, const char *id, const json_t *body,
+		   int64_t if_match, json_t **out, struct ctl_err *err);
+int ctl_doc_delete(struct ctl *c, const struct ctl_auth *auth,
+		   enum ctl_kind kind, const char *id, int64_t if_match,
+		   struct ctl_err *err);
+/* Add the computed attributes to a stored document (a group's rules). */
+int ctl_doc_decorate(struct ctl *c, enum ctl_kind kind, json_t *doc);
+
+/*
+ * PUT /v2.0/routers/{id}/add_router_interface (is_add) or
+ * remove_router_interface with body {"subnet_id"} or {"port_id"}. *out
+ * (new reference) is the answer {id, subnet_id, subnet_ids, port_id,
+ * network_id, project_id, tenant_id}.
+ */
+int ctl_router_interface(struct ctl *c, const struct ctl_auth *auth,
+			 const char *router_id, const json_t *body, bool is_add,
+			 json_t **out, struct ctl_err *err);
+
+/* Create project_id's "default" security group if it has none. */
+int ctl_sg_ensure_default(struct ctl *c, const char *project_id,
+			  struct ctl_err *err);
 
 /*
  * For the port binder: set a port's status (DOWN -> ACTIVE when the

@@ -20,8 +20,10 @@
 
 #include "ctl.h"
 #include "dpsync.h"
+#include "dpsync_l3.h"
 #include "log.h"
 #include "netdrv.h"
+#include "res.h"
 #include "store.h"
 
 #define DPSYNC_RETRY_MS 2000 /* failed bindings are retried this often */
@@ -58,6 +60,7 @@ struct dpsync {
 	struct dpsync_job *jobs;
 	size_t n_jobs, jobs_cap;
 	uint64_t n_skipped;
+	struct dpsync_docs docs; /* routers, floating IPs, groups, rules */
 };
 
 /* Grow *arr (of elem bytes) to hold need elements. 0 or -ENOMEM. */
@@ -121,6 +124,7 @@ dpsync_net_view(const struct ctl_network *n, struct net_view_network *out)
 	out->mtu = n->mtu;
 	out->is_port_security = n->has_port_security;
 	out->is_admin_up = n->is_admin_up;
+	out->is_external = n->is_external;
 }
 
 static void
@@ -168,6 +172,15 @@ dpsync_port_view(const struct ctl_port *p, struct net_view_port *out)
 		a->has_mac = p->pairs[i].has_mac;
 		memcpy(a->mac, p->pairs[i].mac, sizeof(a->mac));
 	}
+	snprintf(out->device_owner, sizeof(out->device_owner), "%.*s",
+		 (int)sizeof(out->device_owner) - 1, p->device_owner);
+	snprintf(out->device_id, sizeof(out->device_id), "%.*s",
+		 (int)sizeof(out->device_id) - 1, p->device_id);
+	for (unsigned i = 0; p->has_port_security && i < p->n_security_groups &&
+			     i < NET_PORT_SGS_MAX;
+	     i++)
+		snprintf(out->sgs[out->n_sgs++], sizeof(out->sgs[0]), "%s",
+			 p->security_groups[i]);
 	if (p->profile[0] != '\0' &&
 	    binder_profile_parse(p->profile, out, err, sizeof(err)) < 0) {
 		log_warn("dpsync", "port %s: binding:profile ignored: %s",
@@ -307,7 +320,92 @@ dpsync_view(void *arg, struct net_view *out)
 	out->n_subnets = s->n_subs;
 	out->ports = s->ports;
 	out->n_ports = s->n_ports;
+	dpsync_docs_view(&s->docs, out);
 	return 0;
+}
+
+/* Recompile a port (another's change touched it: dpsync_l3.h). */
+static void
+dpsync_touch_port(void *arg, const char *port_id)
+{
+	struct dpsync *s = arg;
+	char id[NET_ID_LEN];
+	int rc;
+
+	/* The call may change the cache: work on a copy of the id. */
+	snprintf(id, sizeof(id), "%s", port_id);
+	rc = netdrv_port_changed(s->drv, id, 0);
+	if (rc < 0)
+		log_warn("dpsync",
+			 "port %s: datapath update failed (%s); "
+			 "applied on the next resync",
+			 id, strerror(-rc));
+}
+
+/*
+ * Tell the driver about a document change through its entry points
+ * (netdrv.h): a router (its rules and its floating IPs'; also on an
+ * interface added or removed, which bumps the router), a floating IP (the
+ * router it left, whose connections are flushed), a group or a rule (the
+ * group's member ports and the ports naming it as remote group).
+ */
+static void
+dpsync_doc_notify(struct dpsync *s, enum ctl_kind kind, const json_t *old,
+		  const json_t *cur)
+{
+	const json_t *doc = cur != NULL ? cur : old;
+	const char *old_router = "";
+	int rc;
+
+	switch (kind) {
+	case CTL_ROUTER:
+		rc = netdrv_router_changed(s->drv, res_str(doc, "id"));
+		break;
+	case CTL_FLOATINGIP:
+		if (old != NULL &&
+		    (cur == NULL ||
+		     strcmp(res_str(old, "router_id"),
+			    res_str(cur, "router_id")) != 0 ||
+		     strcmp(res_str(old, "fixed_ip_address"),
+			    res_str(cur, "fixed_ip_address")) != 0))
+			old_router = res_str(old, "router_id");
+		rc = netdrv_fip_changed(s->drv, res_str(doc, "id"), old_router);
+		break;
+	case CTL_SECGROUP:
+		rc = netdrv_sg_changed(s->drv, res_str(doc, "id"));
+		break;
+	case CTL_SGRULE:
+	default:
+		rc = netdrv_sg_changed(s->drv,
+				       res_str(doc, "security_group_id"));
+		break;
+	}
+	if (rc < 0)
+		log_warn("dpsync",
+			 "%s %s: datapath update failed (%s); applied on the "
+			 "next resync",
+			 res_singular(kind), res_str(doc, "id"), strerror(-rc));
+}
+
+static void
+dpsync_doc_changed(void *arg, enum ctl_kind kind, enum ctl_change what,
+		   const json_t *old, const json_t *cur)
+{
+	struct dpsync *s = arg;
+	bool is_same = false;
+
+	(void)what;
+	if (dpsync_docs_apply(&s->docs, kind, old, cur, &is_same) < 0) {
+		log_error("dpsync", "%s %s: out of memory", res_singular(kind),
+			  res_str(cur != NULL ? cur : old, "id"));
+		return;
+	}
+	/* A router's interfaces are not in its projection: always tell. */
+	if (is_same && kind != CTL_ROUTER) {
+		s->n_skipped++;
+		return;
+	}
+	dpsync_doc_notify(s, kind, old, cur);
 }
 
 static int
@@ -543,12 +641,16 @@ dpsync_port_changed(void *arg, enum ctl_change what, const struct ctl_port *old,
 {
 	struct dpsync *s = arg;
 	struct net_view_port v;
+	struct net_view_port *prev = NULL;
 	char id[NET_ID_LEN];
+	struct net_view nv;
 	ssize_t i;
-	int rc;
 
 	if (what == CTL_DELETED) {
 		snprintf(id, sizeof(id), "%s", old->m.id);
+		i = dpsync_port_idx(s, id);
+		if (i >= 0 && (prev = malloc(sizeof(*prev))) != NULL)
+			*prev = s->ports[i];
 		dpsync_port_remove(s, id);
 	} else {
 		snprintf(id, sizeof(id), "%s", cur->m.id);
@@ -562,17 +664,20 @@ dpsync_port_changed(void *arg, enum ctl_change what, const struct ctl_port *old,
 			s->n_skipped++;
 			return;
 		}
+		if (i >= 0 && (prev = malloc(sizeof(*prev))) != NULL)
+			*prev = s->ports[i];
 		if (dpsync_port_put(s, cur, &v, i < 0) < 0) {
 			log_error("dpsync", "port %s: out of memory", id);
+			free(prev);
 			return;
 		}
 	}
-	rc = netdrv_port_changed(s->drv, id, 0);
-	if (rc < 0)
-		log_warn("dpsync",
-			 "port %s: datapath update failed (%s); "
-			 "applied on the next resync",
-			 id, strerror(-rc));
+	dpsync_touch_port(s, id);
+	/* Groups naming this port's groups as remote follow its addresses. */
+	dpsync_view(s, &nv);
+	dpsync_docs_port_touched(&nv, prev, what == CTL_DELETED ? NULL : &v,
+				 dpsync_touch_port, s);
+	free(prev);
 }
 
 /* Initial load from the store. */
@@ -619,6 +724,7 @@ dpsync_create(struct event_base *base, struct ctl *ctl,
 		.network_changed = dpsync_network_changed,
 		.subnet_changed = dpsync_subnet_changed,
 		.port_changed = dpsync_port_changed,
+		.doc_changed = dpsync_doc_changed,
 	};
 	struct timeval retry = {.tv_sec = DPSYNC_RETRY_MS / 1000,
 				.tv_usec = (DPSYNC_RETRY_MS % 1000) * 1000};
@@ -635,6 +741,8 @@ dpsync_create(struct event_base *base, struct ctl *ctl,
 		rc = store_subnet_foreach(st, NULL, dpsync_load_subnet, s);
 	if (rc == 0)
 		rc = store_port_foreach(st, NULL, dpsync_load_port, s);
+	if (rc == 0)
+		rc = dpsync_docs_load(&s->docs, st);
 	if (rc != 0) {
 		log_error("dpsync", "load the intent from the store: %s",
 			  strerror(rc < 0 ? -rc : EIO));
@@ -643,8 +751,10 @@ dpsync_create(struct event_base *base, struct ctl *ctl,
 	}
 	log_info("dpsync",
 		 "intent loaded: %zu networks, %zu subnets, %zu "
-		 "ports",
-		 s->n_nets, s->n_subs, s->n_ports);
+		 "ports, %zu routers, %zu floating IPs, %zu security groups "
+		 "(%zu rules)",
+		 s->n_nets, s->n_subs, s->n_ports, s->docs.n_routers,
+		 s->docs.n_fips, s->docs.n_sgs, s->docs.n_rules);
 	memset(&dc, 0, sizeof(dc));
 	snprintf(dc.dp_socket, sizeof(dc.dp_socket), "%s",
 		 cfg->dp_socket != NULL ? cfg->dp_socket : "");
@@ -689,6 +799,7 @@ fail_events:
 	if (s->ev_retry != NULL)
 		event_free(s->ev_retry);
 fail_free:
+	dpsync_docs_fini(&s->docs);
 	free(s->nets);
 	free(s->subs);
 	free(s->ports);
@@ -706,6 +817,7 @@ dpsync_destroy(struct dpsync *s)
 	event_free(s->ev_jobs);
 	event_free(s->ev_retry);
 	free(s->jobs);
+	dpsync_docs_fini(&s->docs);
 	free(s->nets);
 	free(s->subs);
 	free(s->ports);

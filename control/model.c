@@ -24,6 +24,7 @@
 
 #include "ipam.h"
 #include "model.h"
+#include "res.h"
 
 /* The one error table: code -> HTTP status and NeutronError type. */
 static const struct {
@@ -52,6 +53,23 @@ static const struct {
 	[CTL_E_CONFLICT] = {409, "Conflict"},
 	[CTL_E_REVISION] = {412, "RevisionNumberConstraintFailed"},
 	[CTL_E_TOO_LARGE] = {413, "RequestEntityTooLarge"},
+	[CTL_E_ROUTER_NOT_FOUND] = {404, "RouterNotFound"},
+	[CTL_E_FIP_NOT_FOUND] = {404, "FloatingIPNotFound"},
+	[CTL_E_SG_NOT_FOUND] = {404, "SecurityGroupNotFound"},
+	[CTL_E_SGRULE_NOT_FOUND] = {404, "SecurityGroupRuleNotFound"},
+	[CTL_E_NO_EXT_GW] = {404, "ExternalGatewayForFloatingIPNotFound"},
+	[CTL_E_IF_NOT_FOUND] = {404, "RouterInterfaceNotFound"},
+	[CTL_E_ROUTER_IN_USE] = {409, "RouterInUse"},
+	[CTL_E_L3_PORT_IN_USE] = {409, "L3PortInUse"},
+	[CTL_E_PORT_IN_USE] = {409, "PortInUse"},
+	[CTL_E_IF_IN_USE] = {409, "RouterInterfaceInUse"},
+	[CTL_E_GW_IN_USE] = {409, "RouterExternalGatewayInUseByFloatingIp"},
+	[CTL_E_FIP_ASSOCIATED] = {409, "FloatingIPPortAlreadyAssociated"},
+	[CTL_E_SG_IN_USE] = {409, "SecurityGroupInUse"},
+	[CTL_E_SG_DEFAULT] = {409, "SecurityGroupCannotRemoveDefault"},
+	[CTL_E_SGRULE_EXISTS] = {409, "SecurityGroupRuleExists"},
+	[CTL_E_PORTSEC_SG] = {409,
+			      "PortSecurityAndIPRequiredForSecurityGroups"},
 	[CTL_E_INTERNAL] = {500, "InternalServerError"},
 };
 
@@ -204,7 +222,7 @@ static const struct model_attr model_port_attrs[] = {
 	{NULL, 0, 0},
 };
 
-static const struct model_attr *const model_tables[CTL_KIND_COUNT] = {
+static const struct model_attr *const model_tables[CTL_ROUTER] = {
 	[CTL_NETWORK] = model_network_attrs,
 	[CTL_SUBNET] = model_subnet_attrs,
 	[CTL_PORT] = model_port_attrs,
@@ -225,6 +243,8 @@ model_attr_find(enum ctl_kind kind, const char *name)
 bool
 model_is_attribute(enum ctl_kind kind, const char *name)
 {
+	if (ctl_kind_is_doc(kind))
+		return res_is_attribute(kind, name);
 	if ((unsigned)kind >= CTL_KIND_COUNT)
 		return false;
 	return model_attr_find(kind, name) != NULL;
@@ -267,6 +287,8 @@ model_check_keys(enum ctl_kind kind, const json_t *obj, enum model_mode mode,
 int
 model_check_update(enum ctl_kind kind, const json_t *body, struct ctl_err *err)
 {
+	if (ctl_kind_is_doc(kind))
+		return res_check_update(kind, body, err);
 	if ((unsigned)kind >= CTL_KIND_COUNT)
 		return ctl_err_set(err, CTL_E_INTERNAL, "bad kind");
 	return model_check_keys(kind, body, MODEL_UPDATE, err);
@@ -1239,6 +1261,7 @@ model_port_decode(const json_t *obj, enum model_mode mode, struct ctl_port *out,
 			break;
 		case AT_SGS:
 			rc = model_sgs(v, out, err);
+			*present |= MODEL_HAS_SGS;
 			break;
 		case AT_PAIRS:
 			rc = model_pairs(v, out, err);

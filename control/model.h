@@ -41,13 +41,28 @@
 #define CTL_JSON_MAX 1023   /* binding:profile, binding:vif_details */
 #define CTL_KEYWORD_MAX 31  /* enum-like strings (vnic_type, ...) */
 
-/* The three resource kinds; used by the store and the observers. */
+/*
+ * The resource kinds; used by the store and the observers. The first three
+ * are C structs (below); the L3 and security group kinds from CTL_ROUTER
+ * on are JSON documents decoded by the attribute tables of res.h.
+ */
 enum ctl_kind {
 	CTL_NETWORK,
 	CTL_SUBNET,
 	CTL_PORT,
+	CTL_ROUTER,	/* routers */
+	CTL_FLOATINGIP, /* floatingips */
+	CTL_SECGROUP,	/* security-groups */
+	CTL_SGRULE,	/* security-group-rules */
 	CTL_KIND_COUNT,
 };
+
+/* True for the kinds kept as JSON documents (res.h). */
+static inline bool
+ctl_kind_is_doc(enum ctl_kind kind)
+{
+	return kind >= CTL_ROUTER && kind < CTL_KIND_COUNT;
+}
 
 /* Neutron status values. */
 enum ctl_status {
@@ -201,6 +216,9 @@ struct ctl_observer {
 	void (*port_changed)(void *arg, enum ctl_change what,
 			     const struct ctl_port *old,
 			     const struct ctl_port *cur);
+	/* A document kind (ctl_kind_is_doc): the stored API JSON. */
+	void (*doc_changed)(void *arg, enum ctl_kind kind, enum ctl_change what,
+			    const json_t *old, const json_t *cur);
 	void *arg;
 };
 
@@ -231,7 +249,23 @@ enum ctl_errcode {
 	CTL_E_CONFLICT,		   /* 409 Conflict */
 	CTL_E_REVISION,		   /* 412 RevisionNumberConstraintFailed */
 	CTL_E_TOO_LARGE,	   /* 413 RequestEntityTooLarge */
-	CTL_E_INTERNAL,		   /* 500 InternalServerError */
+	CTL_E_ROUTER_NOT_FOUND,	   /* 404 RouterNotFound */
+	CTL_E_FIP_NOT_FOUND,	   /* 404 FloatingIPNotFound */
+	CTL_E_SG_NOT_FOUND,	   /* 404 SecurityGroupNotFound */
+	CTL_E_SGRULE_NOT_FOUND,	   /* 404 SecurityGroupRuleNotFound */
+	CTL_E_NO_EXT_GW,      /* 404 ExternalGatewayForFloatingIPNotFound */
+	CTL_E_IF_NOT_FOUND,   /* 404 RouterInterfaceNotFound */
+	CTL_E_ROUTER_IN_USE,  /* 409 RouterInUse */
+	CTL_E_L3_PORT_IN_USE, /* 409 L3PortInUse */
+	CTL_E_PORT_IN_USE,    /* 409 PortInUse */
+	CTL_E_IF_IN_USE,      /* 409 RouterInterfaceInUse */
+	CTL_E_GW_IN_USE,      /* 409 RouterExternalGatewayInUseByFloatingIp */
+	CTL_E_FIP_ASSOCIATED, /* 409 FloatingIPPortAlreadyAssociated */
+	CTL_E_SG_IN_USE,      /* 409 SecurityGroupInUse */
+	CTL_E_SG_DEFAULT,     /* 409 SecurityGroupCannotRemoveDefault */
+	CTL_E_SGRULE_EXISTS,  /* 409 SecurityGroupRuleExists */
+	CTL_E_PORTSEC_SG,     /* 409 PortSecurityAndIPRequiredForSG */
+	CTL_E_INTERNAL,	      /* 500 InternalServerError */
 	CTL_E_COUNT,
 };
 
@@ -268,6 +302,7 @@ enum model_mode {
 #define MODEL_HAS_PORT_SECURITY (1u << 2) /* port_security_enabled */
 #define MODEL_HAS_SEGMENT (1u << 3)	  /* provider:segmentation_id */
 #define MODEL_HAS_PROJECT (1u << 4)	  /* project_id or tenant_id */
+#define MODEL_HAS_SGS (1u << 5)		  /* port security_groups */
 
 /*
  * Decode and validate obj (a JSON object, borrowed) into *out. Unknown

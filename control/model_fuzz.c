@@ -13,6 +13,7 @@
 
 #include "model.h"
 #include "query.h"
+#include "res.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -97,6 +98,28 @@ model_fuzz_one(enum ctl_kind kind, const json_t *obj)
 	free(o);
 }
 
+/* A document kind (res.h): decode as POST, then the body as a PUT. */
+static void
+model_fuzz_doc(enum ctl_kind kind, const json_t *obj)
+{
+	struct ctl_err err;
+	json_t *doc = NULL, *upd = NULL;
+
+	res_check_update(kind, obj, &err);
+	if (res_decode(kind, obj, &doc, NULL, &err) == 0) {
+		if (doc == NULL)
+			abort();
+		if (res_apply_update(kind, doc, obj, &upd, &err) == 0 &&
+		    upd == NULL)
+			abort();
+		res_proto_number(json_object_get(doc, "protocol"));
+	} else if (doc != NULL) {
+		abort(); /* a failed decode returns nothing */
+	}
+	json_decref(upd);
+	json_decref(doc);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -125,6 +148,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			if (o == NULL && l == NULL)
 				model_fuzz_one((enum ctl_kind)k, j);
 		}
+		for (k = CTL_ROUTER; k < CTL_KIND_COUNT; k++) {
+			json_t *o = json_object_get(
+				j, res_singular((enum ctl_kind)k));
+
+			model_fuzz_doc((enum ctl_kind)k,
+				       json_is_object(o) ? o : j);
+		}
 	}
 	json_decref(j);
 
@@ -143,7 +173,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		a[0].value = buf;
 		a[1].key = "name";
 		a[1].value = buf;
-		for (k = 0; k < 3; k++) {
+		for (k = 0; k < CTL_KIND_COUNT; k++) {
 			if (query_parse((enum ctl_kind)k, a, 2, &q, &err) == 0)
 				query_fini(&q);
 		}

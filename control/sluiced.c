@@ -26,6 +26,10 @@
 #include "http.h"
 #include "log.h"
 #include "store.h"
+#include "lbaas.h"
+#include "vpn_api.h"
+#include "vpn_dp.h"
+#include "vpn_driver.h"
 
 #define SLUICED_PEM_MAX (256 * 1024)
 
@@ -84,6 +88,11 @@ main(int argc, char **argv)
 	struct api_config ac = {0};
 	struct store *st = NULL;
 	struct ctl *ctl = NULL;
+	struct vpn_api *vpn = NULL;
+	struct lbaas *lbaas = NULL;
+	struct vpn_driver *vpnd = NULL;
+	struct vpn_dp *vpn_esp = NULL;
+	struct vpn_driver_config vdc = {0};
 	struct dpsync *dps = NULL;
 	struct dpsync_config dc = {0};
 	struct api *api = NULL;
@@ -169,6 +178,10 @@ main(int argc, char **argv)
 	}
 	if (ctl_create(st, &ctl) != 0)
 		goto out_store;
+	if (vpn_api_create(ctl, &vpn) != 0)
+		goto out_ctl;
+	if (lbaas_create(ctl, &lbaas) != 0)
+		goto out_ctl;
 	snprintf(self_url, sizeof(self_url), "%s://%s",
 		 cert != NULL ? "https" : "http", cf->listen);
 	ac.auth = cf->auth;
@@ -177,6 +190,8 @@ main(int argc, char **argv)
 	ac.n_tokens = cf->n_tokens;
 	ac.default_project = cf->default_project;
 	ac.self_url = self_url;
+	ac.vpn = vpn;
+	ac.lbaas = lbaas;
 	if (api_create(ctl, &ac, &api) != 0)
 		goto out_ctl;
 	base = event_base_new();
@@ -193,6 +208,23 @@ main(int argc, char **argv)
 	dc.vhost_dir = cf->vhost_dir;
 	if (dpsync_create(base, ctl, &dc, &dps) != 0)
 		goto out_http;
+	vdc.ike_port = cf->vpn_ike_port;
+	vdc.natt_port = cf->vpn_natt_port;
+	if (cf->vpn_esp_dp) {
+		if (vpn_dp_create(cf->dp_socket, &vpn_esp) != 0)
+			goto out_dpsync;
+		vdc.sa_install = vpn_dp_sa_install;
+		vdc.sa_remove = vpn_dp_sa_remove;
+		vdc.sa_arg = vpn_esp;
+	}
+	if (vpn_driver_create(base, st, &vdc, &vpnd) != 0)
+		goto out_dpsync;
+	vpn_api_set_observer(vpn, vpn_driver_changed, vpnd);
+	if (vpn_driver_watch_routers(vpnd, ctl) != 0)
+		log_warn("main", "vpn: router changes will not reconfigure "
+				 "IPsec connections (too many observers)");
+	if (lbaas_health_start(lbaas, base) != 0)
+		goto out_dpsync;
 	ev_term = evsignal_new(base, SIGTERM, sluiced_on_signal, base);
 	ev_int = evsignal_new(base, SIGINT, sluiced_on_signal, base);
 	if (ev_term == NULL || ev_int == NULL ||
@@ -217,14 +249,22 @@ out_dpsync:
 		event_free(ev_term);
 	if (ev_int)
 		event_free(ev_int);
+	vpn_api_set_observer(vpn, NULL, NULL);
+	vpn_driver_destroy(vpnd);
+	vpn_dp_destroy(vpn_esp);
 	dpsync_destroy(dps);
 out_http:
 	http_destroy(http);
 out_base:
+	/* The health monitors' events go before their base. */
+	lbaas_destroy(lbaas);
+	lbaas = NULL;
 	event_base_free(base);
 out_api:
 	api_destroy(api);
 out_ctl:
+	lbaas_destroy(lbaas);
+	vpn_api_destroy(vpn);
 	ctl_destroy(ctl);
 out_store:
 	store_close(st);

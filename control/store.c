@@ -12,10 +12,33 @@
 #include <sqlite3.h>
 
 #include "log.h"
+#include "res.h"
 #include "store.h"
 
-#define STORE_SCHEMA_VERSION 1
-#define STORE_CACHE_MAX 48
+#define STORE_SCHEMA_VERSION 2
+#define STORE_CACHE_MAX 64
+#define STORE_DOC_SQL_MAX 200
+
+/*
+ * The document kinds (res.h): one table each, "id, project_id, name", up
+ * to two indexed reference columns named as the attributes they copy, and
+ * the document. The SQL is built from this table at open.
+ */
+static const struct {
+	const char *cols[2]; /* NULL: unused */
+} store_doc_cols[CTL_KIND_COUNT] = {
+	[CTL_ROUTER] = {{NULL, NULL}},
+	[CTL_FLOATINGIP] = {{"floating_network_id", "port_id"}},
+	[CTL_SECGROUP] = {{NULL, NULL}},
+	[CTL_SGRULE] = {{"security_group_id", "remote_group_id"}},
+};
+
+enum store_doc_op {
+	STORE_DOC_GET,
+	STORE_DOC_INS,
+	STORE_DOC_UPD,
+	STORE_DOC_OPS,
+};
 
 struct store {
 	sqlite3 *db;
@@ -24,12 +47,18 @@ struct store {
 		const char *sql; /* static string, compared by address */
 		sqlite3_stmt *stmt;
 	} cache[STORE_CACHE_MAX];
+	/* SQL of the document kinds (cached by address like the rest). */
+	char doc_sql[CTL_KIND_COUNT][STORE_DOC_OPS][STORE_DOC_SQL_MAX];
 };
 
 static const char *const store_tables[CTL_KIND_COUNT] = {
 	[CTL_NETWORK] = "networks",
 	[CTL_SUBNET] = "subnets",
 	[CTL_PORT] = "ports",
+	[CTL_ROUTER] = "routers",
+	[CTL_FLOATINGIP] = "floatingips",
+	[CTL_SECGROUP] = "security_groups",
+	[CTL_SGRULE] = "security_group_rules",
 };
 
 static const char store_schema[] =
@@ -59,6 +88,53 @@ static const char store_schema[] =
 	" PRIMARY KEY(subnet_id, ip));"
 	"CREATE INDEX IF NOT EXISTS ip_allocations_port"
 	" ON ip_allocations(port_id);";
+
+/* A reference column's name, or a never-matching placeholder. */
+static const char *
+store_doc_col(enum ctl_kind kind, unsigned i)
+{
+	const char *c = store_doc_cols[kind].cols[i];
+
+	return c != NULL ? c : (i == 0 ? "ref0" : "ref1");
+}
+
+/* The document tables' schema and statements, from store_doc_cols. */
+static int
+store_doc_schema(struct store *st, char *buf, size_t len)
+{
+	size_t used = 0;
+	unsigned k;
+
+	buf[0] = '\0';
+	for (k = CTL_ROUTER; k < CTL_KIND_COUNT; k++) {
+		const char *t = store_tables[k];
+		const char *c0 = store_doc_col(k, 0), *c1 = store_doc_col(k, 1);
+		int n = snprintf(buf + used, len - used,
+				 "CREATE TABLE IF NOT EXISTS %s("
+				 " id TEXT PRIMARY KEY,"
+				 " project_id TEXT NOT NULL,"
+				 " name TEXT NOT NULL, %s TEXT NOT NULL,"
+				 " %s TEXT NOT NULL, doc TEXT NOT NULL);"
+				 "CREATE INDEX IF NOT EXISTS %s_%s ON %s(%s);"
+				 "CREATE INDEX IF NOT EXISTS %s_%s ON %s(%s);",
+				 t, c0, c1, t, c0, t, c0, t, c1, t, c1);
+
+		if (n < 0 || (size_t)n >= len - used)
+			return -E2BIG;
+		used += (size_t)n;
+		snprintf(st->doc_sql[k][STORE_DOC_GET], STORE_DOC_SQL_MAX,
+			 "SELECT doc FROM %s WHERE id=?", t);
+		snprintf(st->doc_sql[k][STORE_DOC_INS], STORE_DOC_SQL_MAX,
+			 "INSERT INTO %s(project_id,name,%s,%s,doc,id)"
+			 " VALUES(?,?,?,?,?,?)",
+			 t, c0, c1);
+		snprintf(st->doc_sql[k][STORE_DOC_UPD], STORE_DOC_SQL_MAX,
+			 "UPDATE %s SET project_id=?,name=?,%s=?,%s=?,doc=?"
+			 " WHERE id=?",
+			 t, c0, c1);
+	}
+	return 0;
+}
 
 static int
 store_fail(struct store *st, const char *what)
@@ -115,6 +191,7 @@ store_stmt(struct store *st, const char *sql)
 int
 store_open(const char *path, struct store **out)
 {
+	char doc_schema[4096];
 	struct store *st;
 	int version = 0;
 	sqlite3_stmt *s;
@@ -148,10 +225,12 @@ store_open(const char *path, struct store **out)
 			  path, version, STORE_SCHEMA_VERSION);
 		goto fail_open;
 	}
-	if (store_exec(st, "BEGIN IMMEDIATE;") != 0)
+	if (store_doc_schema(st, doc_schema, sizeof(doc_schema)) != 0 ||
+	    store_exec(st, "BEGIN IMMEDIATE;") != 0)
 		goto fail_open;
 	if (store_exec(st, store_schema) != 0 ||
-	    store_exec(st, "PRAGMA user_version=1;") != 0 ||
+	    store_exec(st, doc_schema) != 0 ||
+	    store_exec(st, "PRAGMA user_version=2;") != 0 ||
 	    store_exec(st, "COMMIT;") != 0) {
 		store_exec(st, "ROLLBACK;");
 		goto fail_open;
@@ -178,6 +257,12 @@ store_close(struct store *st)
 	free(st);
 }
 
+struct sqlite3 *
+store_db(struct store *st)
+{
+	return st->db;
+}
+
 int
 store_begin(struct store *st)
 {
@@ -200,8 +285,15 @@ store_rollback(struct store *st)
 bool
 store_is_indexed(enum ctl_kind kind, const char *column)
 {
+	if ((unsigned)kind >= CTL_KIND_COUNT)
+		return false;
 	if (strcmp(column, "id") == 0 || strcmp(column, "name") == 0)
 		return true;
+	if (ctl_kind_is_doc(kind))
+		return (store_doc_cols[kind].cols[0] != NULL &&
+			strcmp(column, store_doc_cols[kind].cols[0]) == 0) ||
+		       (store_doc_cols[kind].cols[1] != NULL &&
+			strcmp(column, store_doc_cols[kind].cols[1]) == 0);
 	if (kind != CTL_NETWORK && strcmp(column, "network_id") == 0)
 		return true;
 	return kind == CTL_PORT && strcmp(column, "device_id") == 0;
@@ -494,6 +586,10 @@ static const char *const store_del_sql[CTL_KIND_COUNT] = {
 	[CTL_NETWORK] = "DELETE FROM networks WHERE id=?",
 	[CTL_SUBNET] = "DELETE FROM subnets WHERE id=?",
 	[CTL_PORT] = "DELETE FROM ports WHERE id=?",
+	[CTL_ROUTER] = "DELETE FROM routers WHERE id=?",
+	[CTL_FLOATINGIP] = "DELETE FROM floatingips WHERE id=?",
+	[CTL_SECGROUP] = "DELETE FROM security_groups WHERE id=?",
+	[CTL_SGRULE] = "DELETE FROM security_group_rules WHERE id=?",
 };
 
 int
@@ -512,6 +608,114 @@ store_del(struct store *st, enum ctl_kind kind, const char *id)
 	if (rc == 0 && sqlite3_changes(st->db) == 0)
 		rc = -ENOENT;
 	return rc;
+}
+
+int
+store_doc_get(struct store *st, enum ctl_kind kind, const char *id,
+	      json_t **out)
+{
+	sqlite3_stmt *s;
+	json_error_t jerr;
+	int step, rc = 0;
+
+	*out = NULL;
+	if (!ctl_kind_is_doc(kind))
+		return -EINVAL;
+	s = store_stmt(st, st->doc_sql[kind][STORE_DOC_GET]);
+	if (s == NULL)
+		return -EIO;
+	sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
+	step = sqlite3_step(s);
+	if (step == SQLITE_DONE) {
+		rc = -ENOENT;
+	} else if (step != SQLITE_ROW) {
+		rc = store_fail(st, "get");
+	} else {
+		*out = json_loads((const char *)sqlite3_column_text(s, 0), 0,
+				  &jerr);
+		if (*out == NULL) {
+			log_error("store", "corrupt document: %s", jerr.text);
+			rc = -EIO;
+		}
+	}
+	sqlite3_reset(s);
+	return rc;
+}
+
+/* A reference column's value: the attribute's string, else "". */
+static const char *
+store_doc_ref(enum ctl_kind kind, const json_t *doc, unsigned i)
+{
+	const char *c = store_doc_cols[kind].cols[i];
+	const char *v =
+		c != NULL ? json_string_value(json_object_get(doc, c)) : NULL;
+
+	return v != NULL ? v : "";
+}
+
+int
+store_doc_put(struct store *st, enum ctl_kind kind, const json_t *doc,
+	      bool is_new)
+{
+	const char *id = json_string_value(json_object_get(doc, "id"));
+	sqlite3_stmt *s;
+	char *text;
+	int rc;
+
+	if (!ctl_kind_is_doc(kind) || id == NULL)
+		return -EINVAL;
+	text = json_dumps(doc, JSON_COMPACT);
+	if (text == NULL)
+		return -ENOMEM;
+	s = store_stmt(
+		st, st->doc_sql[kind][is_new ? STORE_DOC_INS : STORE_DOC_UPD]);
+	if (s == NULL) {
+		free(text);
+		return -EIO;
+	}
+	sqlite3_bind_text(s, 1,
+			  json_string_value(json_object_get(doc, "project_id")),
+			  -1, SQLITE_STATIC);
+	/* Security group rules have no name: "". */
+	sqlite3_bind_text(s, 2, res_str(doc, "name"), -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, store_doc_ref(kind, doc, 0), -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 4, store_doc_ref(kind, doc, 1), -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 5, text, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 6, id, -1, SQLITE_STATIC);
+	rc = store_step_write(st, s, "put document");
+	if (rc == 0 && !is_new && sqlite3_changes(st->db) == 0)
+		rc = -ENOENT;
+	free(text);
+	return rc;
+}
+
+struct store_doc_iter {
+	int (*cb)(void *arg, json_t *doc);
+	void *arg;
+};
+
+static int
+store_doc_iter_cb(void *arg, const char *text)
+{
+	struct store_doc_iter *it = arg;
+	json_t *doc = json_loads(text, 0, NULL);
+	int rc;
+
+	if (doc == NULL)
+		return -EIO;
+	rc = it->cb(it->arg, doc);
+	json_decref(doc);
+	return rc;
+}
+
+int
+store_doc_foreach(struct store *st, enum ctl_kind kind,
+		  const struct store_query *q,
+		  int (*cb)(void *arg, json_t *doc), void *arg)
+{
+	struct store_doc_iter it = {cb, arg};
+
+	return store_foreach_doc(st, kind, q, store_doc_iter_cb, &it);
 }
 
 /* Typed iteration: decode each document, call the typed callback. */

@@ -35,6 +35,13 @@ int store_open(const char *path, struct store **out);
 /* Close the database; accepts NULL. */
 void store_close(struct store *st);
 
+/*
+ * The SQLite connection (borrowed), for services that keep their own
+ * tables in the same database (lbaas/): they create them with CREATE
+ * TABLE IF NOT EXISTS and write inside store_begin() .. store_commit().
+ */
+struct sqlite3 *store_db(struct store *st);
+
 /* BEGIN IMMEDIATE / COMMIT / ROLLBACK. 0 or -EIO. */
 int store_begin(struct store *st);
 int store_commit(struct store *st);
@@ -45,7 +52,8 @@ void store_rollback(struct store *st);
  * include_shared also shared networks and their subnets), and for each
  * of up to
  * STORE_COLS_MAX indexed columns ("id", "name", "network_id",
- * "device_id") one of the given values.
+ * "device_id"; for the document kinds the reference columns such as
+ * "security_group_id", "port_id") one of the given values.
  */
 #define STORE_COLS_MAX 4
 struct store_query {
@@ -89,6 +97,19 @@ int store_port_put(struct store *st, const struct ctl_port *p, bool is_new);
 
 /* Delete by id (a port's IP allocations go with it). 0, -ENOENT, -EIO. */
 int store_del(struct store *st, enum ctl_kind kind, const char *id);
+
+/*
+ * Document kinds (ctl_kind_is_doc): get one stored document (*out a new
+ * reference), write one (insert when is_new, else replace by its "id"),
+ * iterate (cb gets a borrowed document). Same returns as above.
+ */
+int store_doc_get(struct store *st, enum ctl_kind kind, const char *id,
+		  json_t **out);
+int store_doc_put(struct store *st, enum ctl_kind kind, const json_t *doc,
+		  bool is_new);
+int store_doc_foreach(struct store *st, enum ctl_kind kind,
+		      const struct store_query *q,
+		      int (*cb)(void *arg, json_t *doc), void *arg);
 
 /*
  * Typed iteration for the rest of the daemon (compiler, DHCP, binder):
