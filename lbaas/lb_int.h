@@ -30,6 +30,10 @@ struct lbaas {
 	struct health *health;
 	lbaas_member_fn member_fn;
 	void *member_arg;
+	lbaas_change_fn change_fn;
+	void *change_arg;
+	lbaas_stats_fn stats_fn;
+	void *stats_arg;
 };
 
 /* One stored object. */

@@ -243,6 +243,8 @@ lba_commit(struct lba_req *r)
 		return lb_model_err_set(&r->err, 500, "The store failed.");
 	}
 	lbaas_health_sync(r->lb);
+	if (r->lb->change_fn != NULL)
+		r->lb->change_fn(r->lb->change_arg);
 	return 0;
 }
 
@@ -973,13 +975,23 @@ lba_status(struct lba_req *r, struct lb_row *row)
 }
 
 static void
-lba_stats(struct lba_req *r)
+lba_stats(struct lba_req *r, const struct lb_row *row)
 {
-	/* XXX: 5: the datapath LB action's counters are not read yet. */
+	struct lbaas_stats s = {0};
+	const char *lb_id = row->kind == LB_LISTENER ? row->lb_id : row->id;
+
+	/* The datapath driver's counters (lb_driver.c), zeros without. */
+	if (r->lb->stats_fn == NULL ||
+	    r->lb->stats_fn(r->lb->stats_arg, lb_id,
+			    row->kind == LB_LISTENER ? row->id : NULL, &s) != 0)
+		memset(&s, 0, sizeof(s));
 	lba_json(r->resp, 200,
-		 json_pack("{s{sisisisisi}}", "stats", "bytes_in", 0,
-			   "bytes_out", 0, "active_connections", 0,
-			   "total_connections", 0, "request_errors", 0));
+		 json_pack("{s{sIsIsIsIsI}}", "stats", "bytes_in",
+			   (json_int_t)s.bytes_in, "bytes_out",
+			   (json_int_t)s.bytes_out, "active_connections",
+			   (json_int_t)s.active_connections,
+			   "total_connections", (json_int_t)s.total_connections,
+			   "request_errors", (json_int_t)s.request_errors));
 }
 
 /* Batch member update: PUT /pools/{id}/members {"members": [...]}. */
@@ -1244,7 +1256,7 @@ lba_route(struct lba_req *r, char **seg, int n)
 		lba_status(r, &row);
 	} else if (n == 3 && (kind == LB_LOADBALANCER || kind == LB_LISTENER) &&
 		   strcmp(seg[2], "stats") == 0 && strcmp(m, "GET") == 0) {
-		lba_stats(r);
+		lba_stats(r, &row);
 	} else if (n == 3 && kind == LB_LOADBALANCER &&
 		   strcmp(seg[2], "failover") == 0 && strcmp(m, "PUT") == 0) {
 		/* Nothing to fail over: the datapath is the load balancer
@@ -1327,6 +1339,31 @@ lbaas_set_member_fn(struct lbaas *lb, lbaas_member_fn fn, void *arg)
 {
 	lb->member_fn = fn;
 	lb->member_arg = arg;
+}
+
+void
+lbaas_set_stats_fn(struct lbaas *lb, lbaas_stats_fn fn, void *arg)
+{
+	lb->stats_fn = fn;
+	lb->stats_arg = arg;
+}
+
+void
+lbaas_set_change_fn(struct lbaas *lb, lbaas_change_fn fn, void *arg)
+{
+	lb->change_fn = fn;
+	lb->change_arg = arg;
+}
+
+int
+lbaas_member_health(const struct lbaas *lb, const char *member_id)
+{
+	enum health_state st;
+
+	if (lb->health == NULL)
+		return -1;
+	st = health_get(lb->health, member_id);
+	return st == HEALTH_UP ? 1 : st == HEALTH_DOWN ? 0 : -1;
 }
 
 int

@@ -55,6 +55,33 @@ int lbaas_health_start(struct lbaas *lb, struct event_base *base);
 void lbaas_set_member_fn(struct lbaas *lb, lbaas_member_fn fn, void *arg);
 
 /*
+ * Called after every committed API write (objects created, updated or
+ * deleted); the datapath driver (lb_driver.h) resyncs from it. One hook;
+ * NULL clears.
+ */
+typedef void (*lbaas_change_fn)(void *arg);
+void lbaas_set_change_fn(struct lbaas *lb, lbaas_change_fn fn, void *arg);
+
+/* Counters of a load balancer or listener (GET .../stats). */
+struct lbaas_stats {
+	unsigned long long bytes_in, bytes_out;
+	unsigned long long active_connections, total_connections;
+	unsigned long long request_errors;
+};
+
+/*
+ * Fill *out for load balancer lb_id, or only its listener listener_id
+ * when not NULL (ids borrowed). 0 or -errno (then zeros are answered).
+ */
+typedef int (*lbaas_stats_fn)(void *arg, const char *lb_id,
+			      const char *listener_id, struct lbaas_stats *out);
+/* Register the stats source (the datapath driver; one; NULL clears). */
+void lbaas_set_stats_fn(struct lbaas *lb, lbaas_stats_fn fn, void *arg);
+
+/* The health verdict for member_id: 1 up, 0 down, -1 not probed yet. */
+int lbaas_member_health(const struct lbaas *lb, const char *member_id);
+
+/*
  * Answer one request whose path starts with /v2.0/lbaas (auth checked by
  * the caller; base_url is "http://host:port", borrowed).
  */

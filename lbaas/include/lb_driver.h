@@ -1,0 +1,78 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * lb_driver.h: the datapath driver of the load-balancer service. It turns
+ * the Octavia objects of lbaas.h into sluice-dp pools (dp_proto.h,
+ * LB_POOL_SET/DEL): one datapath pool per (listener, default pool) of a
+ * load balancer, with the pool's algorithm and SOURCE_IP persistence, the
+ * LB's VIP as the source address members see, and every IPv4 member with
+ * its weight, backup flag and up/down state (admin_state_up and, when a
+ * health monitor watches the pool, its verdict).
+ *
+ * Every API write and every health change marks the driver dirty; one
+ * deferred pass on the event loop (coalescing a burst of writes) then
+ * rebuilds all pools from the store, sends those that changed, deletes
+ * those whose objects are gone, and sets provisioning_status: ACTIVE on
+ * the load balancer, listener, pool and members once the datapath took
+ * the pool, ERROR (logged with the reason) when it refused it or could
+ * not be reached. Unreachable datapath: retried every second.
+ *
+ * Concurrency: single-threaded (the event loop of lbaas.h).
+ */
+#ifndef SLUICE_LB_DRIVER_H
+#define SLUICE_LB_DRIVER_H
+
+#include <stdint.h>
+
+#include "dp_proto.h"
+#include "lbaas.h"
+
+struct event_base;
+struct lb_driver;
+
+/*
+ * Where pools go. The default (lb_driver_create() with ops NULL) is a
+ * dp_client connection to dp_socket; tests pass their own. Each returns
+ * 0 or -errno.
+ */
+struct lb_driver_ops {
+	int (*pool_set)(void *arg, const struct dp_lb_pool *p,
+			const struct dp_lb_member *m);
+	int (*pool_del)(void *arg, uint32_t id);
+	/* Counters of pool id (members not needed). */
+	int (*pool_stats)(void *arg, uint32_t id, struct dp_lb_pool_stats *out);
+	void *arg;
+};
+
+/* One datapath pool as the driver last sent it (for tests, status). */
+struct lb_driver_pool_info {
+	uint32_t dp_id;
+	char lb_id[40];
+	char listener_id[40];
+	char pool_id[40];
+	uint32_t n_members;
+	uint32_t n_up; /* members with DP_LB_M_UP and weight > 0 */
+};
+
+/*
+ * Create the driver over lb (borrowed; must outlive it) on base
+ * (borrowed). ops NULL: the datapath at dp_socket. Registers lbaas's
+ * change and member hooks and schedules a first full pass.
+ * 0, -ENOMEM or -EINVAL.
+ */
+int lb_driver_create(struct lbaas *lb, struct event_base *base,
+		     const char *dp_socket, const struct lb_driver_ops *ops,
+		     struct lb_driver **out);
+/* Unhook from lbaas and free (pools stay in the datapath). NULL ok. */
+void lb_driver_destroy(struct lb_driver *d);
+
+/* Run the pending pass now (tests). 0, or the first -errno of a pool. */
+int lb_driver_sync(struct lb_driver *d);
+
+/*
+ * The datapath pool id serving (listener_id, pool_id) into *info, 0 or
+ * -ENOENT.
+ */
+int lb_driver_pool_find(const struct lb_driver *d, const char *listener_id,
+			const char *pool_id, struct lb_driver_pool_info *info);
+
+#endif /* SLUICE_LB_DRIVER_H */

@@ -1,0 +1,709 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * lb_driver.c: the Octavia objects -> sluice-dp pools (lb_driver.h). A
+ * pass walks load balancers, their listeners with a default pool, and the
+ * pool's members, builds one struct dp_lb_pool per (listener, pool),
+ * sends the ones that differ from what the datapath last accepted,
+ * deletes pools whose objects are gone and updates provisioning_status.
+ * Datapath pool ids are allocated here (1 .. DP_LB_POOL_ID_MAX) and stay
+ * with their (listener, pool) for the daemon's life.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/event.h>
+
+#include "dp_client.h"
+#include "lb_driver.h"
+#include "lb_int.h"
+#include "log.h"
+
+#define LBD_PERSIST_DEFAULT 360 /* s, Octavia's default */
+#define LBD_STATUS_MAX 256	/* provisioning updates per pass */
+
+/* One datapath pool: its key, id and what was last accepted. */
+struct lbd_pool {
+	char lb_id[CTL_UUID_LEN + 1];
+	char listener_id[CTL_UUID_LEN + 1];
+	char pool_id[CTL_UUID_LEN + 1];
+	uint32_t dp_id;
+	bool seen;  /* in this pass */
+	bool in_dp; /* the datapath holds a version */
+	struct dp_lb_pool sent;
+	struct dp_lb_member *m; /* sent.n_members of them, owned */
+	uint32_t n_up;
+};
+
+/* A provisioning_status to write after the walk. */
+struct lbd_status {
+	char id[CTL_UUID_LEN + 1];
+	bool ok;
+};
+
+struct lb_driver {
+	struct lbaas *lb;
+	struct event *ev; /* the deferred pass */
+	struct lb_driver_ops ops;
+	char path[108];
+	struct dp_client *c; /* default ops */
+	struct lbd_pool *pools;
+	size_t n_pools, cap_pools;
+	struct lbd_status st[LBD_STATUS_MAX];
+	size_t n_st;
+	int first_err;
+	bool retry;  /* a pass failed on the connection */
+	bool warned; /* the datapath was found unreachable */
+	bool fresh;  /* connected since the last pass: prune */
+};
+
+/* Default ops: a dp_client, (re)connected on demand. */
+
+static int
+lbd_conn(struct lb_driver *d)
+{
+	char err[160];
+	int rc;
+
+	if (d->c != NULL)
+		return 0;
+	rc = dp_client_connect(d->path, &d->c, err, sizeof(err));
+	if (rc == 0)
+		rc = dp_client_hello(d->c, "sluiced-lb", NULL);
+	if (rc != 0) {
+		if (!d->warned)
+			log_warn("lb",
+				 "datapath %s: %s (retrying every second)",
+				 d->path, strerror(-rc));
+		d->warned = true;
+		dp_client_close(d->c);
+		d->c = NULL;
+		d->retry = true;
+		return -ENOTCONN;
+	}
+	d->warned = false;
+	d->fresh = true;
+	return 0;
+}
+
+/* A transport failure (as netdrv's): drop the connection, retry. */
+static bool
+lbd_is_conn_error(int rc)
+{
+	switch (-rc) {
+	case EPIPE:
+	case ECONNRESET:
+	case ENOTCONN:
+	case ECONNREFUSED:
+	case ETIMEDOUT:
+	case EIO:
+	case EPROTO:
+	case EBADMSG:
+	case ESHUTDOWN:
+		return true;
+	default:
+		return false; /* the datapath refused the request */
+	}
+}
+
+static int
+lbd_after(struct lb_driver *d, int rc)
+{
+	if (rc != 0 && lbd_is_conn_error(rc)) {
+		dp_client_close(d->c);
+		d->c = NULL;
+		d->retry = true;
+		return -ENOTCONN; /* nothing was refused */
+	}
+	return rc;
+}
+
+static int
+lbd_dp_set(void *arg, const struct dp_lb_pool *p, const struct dp_lb_member *m)
+{
+	struct lb_driver *d = arg;
+	int rc = lbd_conn(d);
+
+	if (rc != 0)
+		return rc;
+	return lbd_after(d, dp_client_lb_set(d->c, p, m));
+}
+
+static int
+lbd_dp_del(void *arg, uint32_t id)
+{
+	struct lb_driver *d = arg;
+	int rc = lbd_conn(d);
+
+	if (rc != 0)
+		return rc;
+	return lbd_after(d, dp_client_lb_del(d->c, id));
+}
+
+static int
+lbd_stats_cb(const struct dp_lb_pool_stats *ps,
+	     const struct dp_lb_member_stats *ms, void *arg)
+{
+	(void)ms;
+	*(struct dp_lb_pool_stats *)arg = *ps;
+	return 0;
+}
+
+static int
+lbd_dp_stats(void *arg, uint32_t id, struct dp_lb_pool_stats *out)
+{
+	struct lb_driver *d = arg;
+	int rc = lbd_conn(d);
+
+	if (rc != 0)
+		return rc;
+	memset(out, 0, sizeof(*out));
+	return lbd_after(d, dp_client_lb_stats(d->c, id, lbd_stats_cb, out));
+}
+
+struct lbd_prune {
+	uint32_t ids[DP_LB_POOL_ID_MAX];
+	uint32_t n;
+};
+
+static int
+lbd_prune_cb(const struct dp_lb_pool_stats *ps,
+	     const struct dp_lb_member_stats *ms, void *arg)
+{
+	struct lbd_prune *pr = arg;
+
+	(void)ms;
+	if (pr->n < DP_LB_POOL_ID_MAX)
+		pr->ids[pr->n++] = ps->id;
+	return 0;
+}
+
+/*
+ * After a (re)connection: delete the datapath's pools that no object
+ * holds (left by an earlier sluiced whose objects were deleted while it
+ * was down). sluiced owns every LB pool of the datapath it drives.
+ */
+static void
+lbd_prune(struct lb_driver *d)
+{
+	struct lbd_prune *pr;
+	uint32_t i;
+	size_t k;
+
+	if (d->path[0] == '\0' || lbd_conn(d) != 0 || !d->fresh)
+		return; /* test ops, or no datapath */
+	pr = calloc(1, sizeof(*pr));
+	if (pr == NULL)
+		return;
+	if (lbd_after(d, dp_client_lb_stats(d->c, 0, lbd_prune_cb, pr)) != 0)
+		goto out;
+	d->fresh = false;
+	for (i = 0; i < pr->n && d->c != NULL; i++) {
+		for (k = 0; k < d->n_pools; k++)
+			if (d->pools[k].in_dp &&
+			    d->pools[k].dp_id == pr->ids[i])
+				break;
+		if (k < d->n_pools)
+			continue;
+		if (lbd_after(d, dp_client_lb_del(d->c, pr->ids[i])) == 0)
+			log_info("lb", "datapath pool %u: no object, deleted",
+				 pr->ids[i]);
+	}
+out:
+	free(pr);
+}
+
+/* The pool table. */
+
+static struct lbd_pool *
+lbd_pool_get(struct lb_driver *d, const char *lb_id, const char *listener_id,
+	     const char *pool_id)
+{
+	struct lbd_pool *p;
+	uint32_t id;
+	size_t i;
+
+	for (i = 0; i < d->n_pools; i++) {
+		p = &d->pools[i];
+		if (strcmp(p->listener_id, listener_id) == 0 &&
+		    strcmp(p->pool_id, pool_id) == 0)
+			return p;
+	}
+	/* The smallest id no entry holds. */
+	for (id = 1; id <= DP_LB_POOL_ID_MAX; id++) {
+		for (i = 0; i < d->n_pools && d->pools[i].dp_id != id; i++)
+			;
+		if (i == d->n_pools)
+			break;
+	}
+	if (id > DP_LB_POOL_ID_MAX)
+		return NULL;
+	if (d->n_pools == d->cap_pools) {
+		size_t cap = d->cap_pools != 0 ? d->cap_pools * 2 : 16;
+		struct lbd_pool *np = realloc(d->pools, cap * sizeof(*np));
+
+		if (np == NULL)
+			return NULL;
+		d->pools = np;
+		d->cap_pools = cap;
+	}
+	p = &d->pools[d->n_pools++];
+	memset(p, 0, sizeof(*p));
+	snprintf(p->lb_id, sizeof(p->lb_id), "%s", lb_id);
+	snprintf(p->listener_id, sizeof(p->listener_id), "%s", listener_id);
+	snprintf(p->pool_id, sizeof(p->pool_id), "%s", pool_id);
+	p->dp_id = id;
+	return p;
+}
+
+/*
+ * Record the outcome for object id. -ENOTCONN (the datapath is not
+ * running: nothing was refused) leaves the status as it is.
+ */
+static void
+lbd_status_add(struct lb_driver *d, const char *id, int rc)
+{
+	bool ok = rc == 0;
+	size_t i;
+
+	if (rc == -ENOTCONN)
+		return;
+
+	for (i = 0; i < d->n_st; i++) {
+		if (strcmp(d->st[i].id, id) == 0) {
+			d->st[i].ok = d->st[i].ok && ok;
+			return;
+		}
+	}
+	if (d->n_st == LBD_STATUS_MAX)
+		return;
+	snprintf(d->st[d->n_st].id, sizeof(d->st[0].id), "%s", id);
+	d->st[d->n_st++].ok = ok;
+}
+
+/* Building one pool. */
+
+struct lbd_build {
+	struct lb_driver *d;
+	struct dp_lb_member *m;
+	uint32_t n, cap;
+	uint32_t n_up;
+	bool monitored; /* an enabled health monitor watches the pool */
+	struct lbd_status ids[DP_LB_MEMBERS_MAX];
+	uint32_t n_ids;
+};
+
+static uint8_t
+lbd_alg(const json_t *pool, uint32_t *persist)
+{
+	const char *alg = lb_store_str(pool, "lb_algorithm");
+	const json_t *sp = json_object_get(pool, "session_persistence");
+	json_int_t to;
+
+	*persist = 0;
+	if (json_is_object(sp) &&
+	    strcmp(lb_store_str(sp, "type"), "SOURCE_IP") == 0) {
+		to = json_integer_value(
+			json_object_get(sp, "persistence_timeout"));
+		*persist = to > 0 ? (uint32_t)to : LBD_PERSIST_DEFAULT;
+		return DP_LB_SOURCE_IP; /* stickiness lives there */
+	}
+	if (strcmp(alg, "LEAST_CONNECTIONS") == 0)
+		return DP_LB_LEAST_CONNECTIONS;
+	if (strcmp(alg, "SOURCE_IP") == 0)
+		return DP_LB_SOURCE_IP;
+	if (strcmp(alg, "SOURCE_IP_PORT") == 0)
+		return DP_LB_SOURCE_IP_PORT;
+	return DP_LB_ROUND_ROBIN;
+}
+
+static int
+lbd_member_cb(void *arg, struct lb_row *r)
+{
+	struct lbd_build *b = arg;
+	struct dp_lb_member *m;
+	struct in_addr a;
+	json_int_t w = json_integer_value(json_object_get(r->doc, "weight"));
+	json_int_t port =
+		json_integer_value(json_object_get(r->doc, "protocol_port"));
+	int h;
+
+	if (b->n_ids < DP_LB_MEMBERS_MAX)
+		snprintf(b->ids[b->n_ids++].id, sizeof(b->ids[0].id), "%s",
+			 r->id);
+	if (inet_pton(AF_INET, lb_store_str(r->doc, "address"), &a) != 1) {
+		log_warn("lb", "member %s: only IPv4 members are served",
+			 r->id);
+		return 0;
+	}
+	if (b->n == DP_LB_MEMBERS_MAX)
+		return 0;
+	m = &b->m[b->n++];
+	memset(m, 0, sizeof(*m));
+	m->addr = a.s_addr;
+	m->port = htons((uint16_t)(port > 0 && port < 65536 ? port : 0));
+	m->weight = (uint16_t)(w >= 0 && w <= DP_LB_WEIGHT_MAX ? w : 1);
+	if (json_is_true(json_object_get(r->doc, "backup")))
+		m->flags |= DP_LB_M_BACKUP;
+	/* Not probed yet counts as up, as Octavia's NO_MONITOR. */
+	h = b->monitored ? lbaas_member_health(b->d->lb, r->id) : 1;
+	if (lb_store_is_up(r->doc) && h != 0) {
+		m->flags |= DP_LB_M_UP;
+		if (m->weight > 0)
+			b->n_up++;
+	}
+	return 0;
+}
+
+/* Build and send the pool of (lb, listener) into entry p. */
+static int
+lbd_pool_push(struct lb_driver *d, struct lbd_pool *p, const json_t *lbdoc,
+	      const json_t *pool)
+{
+	struct lbd_build *b = calloc(1, sizeof(*b));
+	struct dp_lb_pool dp = {0};
+	struct in_addr vip;
+	json_t *hm;
+	uint32_t i;
+	int rc;
+
+	if (b == NULL)
+		return -ENOMEM;
+	b->d = d;
+	b->m = calloc(DP_LB_MEMBERS_MAX, sizeof(*b->m));
+	if (b->m == NULL) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	hm = lb_store_pool_monitor(d->lb, p->pool_id);
+	b->monitored = hm != NULL && lb_store_is_up(hm);
+	json_decref(hm);
+	if (lb_store_is_up(pool) &&
+	    lb_store_each(d->lb, LB_MEMBER, "parent_id", p->pool_id,
+			  lbd_member_cb, b) != 0) {
+		rc = -EIO;
+		goto out;
+	}
+	if (inet_pton(AF_INET, lb_store_str(lbdoc, "vip_address"), &vip) != 1) {
+		rc = -EAFNOSUPPORT;
+		goto out;
+	}
+	dp.id = p->dp_id;
+	dp.n_members = b->n;
+	dp.alg = lbd_alg(pool, &dp.persist_timeout);
+	dp.src_addr = vip.s_addr;
+	if (p->in_dp && memcmp(&dp, &p->sent, sizeof(dp)) == 0 &&
+	    (b->n == 0 || memcmp(b->m, p->m, b->n * sizeof(*b->m)) == 0)) {
+		rc = 0; /* unchanged */
+	} else {
+		rc = d->ops.pool_set(d->ops.arg, &dp, b->m);
+		if (rc == 0) {
+			free(p->m);
+			p->m = b->m;
+			b->m = NULL;
+			p->sent = dp;
+			p->in_dp = true;
+			p->n_up = b->n_up;
+			log_info("lb",
+				 "pool %s of listener %s: datapath pool %u, "
+				 "%u members, %u up",
+				 p->pool_id, p->listener_id, p->dp_id,
+				 dp.n_members, b->n_up);
+		} else if (rc != -ENOTCONN) {
+			log_warn("lb",
+				 "pool %s of listener %s: the datapath refused "
+				 "pool %u: %s",
+				 p->pool_id, p->listener_id, p->dp_id,
+				 strerror(-rc));
+		}
+	}
+	for (i = 0; i < b->n_ids; i++)
+		lbd_status_add(d, b->ids[i].id, rc);
+out:
+	if (b->m != NULL)
+		free(b->m);
+	free(b);
+	return rc;
+}
+
+/* The walk. */
+
+struct lbd_walk {
+	struct lb_driver *d;
+	const struct lb_row *lbr;
+};
+
+static int
+lbd_listener_cb(void *arg, struct lb_row *r)
+{
+	struct lbd_walk *w = arg;
+	struct lb_driver *d = w->d;
+	const char *pool_id = lb_store_str(r->doc, "default_pool_id");
+	struct lb_row pool;
+	struct lbd_pool *p;
+	int rc;
+
+	if (pool_id[0] == '\0' || !lb_store_is_up(r->doc)) {
+		lbd_status_add(d, r->id, 0);
+		return 0;
+	}
+	if (lb_store_get(d->lb, pool_id, &pool) != 0)
+		return 0;
+	p = lbd_pool_get(d, w->lbr->id, r->id, pool_id);
+	if (p == NULL) {
+		rc = -ENOSPC;
+		log_warn("lb", "listener %s: no datapath pool id left", r->id);
+	} else {
+		p->seen = true;
+		rc = lbd_pool_push(d, p, w->lbr->doc, pool.doc);
+	}
+	if (rc != 0 && d->first_err == 0)
+		d->first_err = rc;
+	lbd_status_add(d, r->id, rc);
+	lbd_status_add(d, pool_id, rc);
+	lbd_status_add(d, w->lbr->id, rc);
+	lb_store_row_fini(&pool);
+	return 0;
+}
+
+static int
+lbd_lb_cb(void *arg, struct lb_row *r)
+{
+	struct lbd_walk *w = arg;
+
+	lbd_status_add(w->d, r->id, 0);
+	if (!lb_store_is_up(r->doc))
+		return 0; /* its pools are deleted below */
+	w->lbr = r;
+	return lb_store_each(w->d->lb, LB_LISTENER, "lb_id", r->id,
+			     lbd_listener_cb, w);
+}
+
+/* Set ACTIVE/ERROR where it changed; PENDING_* is the API's to leave. */
+static void
+lbd_status_apply(struct lb_driver *d)
+{
+	struct lb_row r;
+	const char *cur, *want;
+	size_t i;
+
+	for (i = 0; i < d->n_st; i++) {
+		if (lb_store_get(d->lb, d->st[i].id, &r) != 0)
+			continue;
+		cur = lb_store_str(r.doc, "provisioning_status");
+		want = d->st[i].ok ? "ACTIVE" : "ERROR";
+		if ((strcmp(cur, "ACTIVE") == 0 || strcmp(cur, "ERROR") == 0) &&
+		    strcmp(cur, want) != 0 &&
+		    lbaas_set_provisioning(d->lb, d->st[i].id, want) != 0)
+			log_warn("lb", "cannot set %s %s", d->st[i].id, want);
+		lb_store_row_fini(&r);
+	}
+	d->n_st = 0;
+}
+
+int
+lb_driver_sync(struct lb_driver *d)
+{
+	struct lbd_walk w = {d, NULL};
+	size_t i;
+	int rc;
+
+	d->first_err = 0;
+	d->retry = false;
+	d->n_st = 0;
+	for (i = 0; i < d->n_pools; i++)
+		d->pools[i].seen = false;
+	if (lb_store_each(d->lb, LB_LOADBALANCER, NULL, NULL, lbd_lb_cb, &w) !=
+	    0) {
+		log_error("lb", "driver pass: the store failed");
+		d->n_st = 0;
+		return -EIO;
+	}
+	/* Pools whose objects are gone (or turned off). */
+	for (i = 0; i < d->n_pools;) {
+		struct lbd_pool *p = &d->pools[i];
+
+		if (p->seen) {
+			i++;
+			continue;
+		}
+		if (p->in_dp) {
+			rc = d->ops.pool_del(d->ops.arg, p->dp_id);
+			if (rc != 0 && rc != -ENOENT) {
+				log_warn("lb", "delete datapath pool %u: %s",
+					 p->dp_id, strerror(-rc));
+				if (d->first_err == 0)
+					d->first_err = rc;
+				i++;
+				continue; /* retried next pass */
+			}
+			log_info("lb", "datapath pool %u deleted", p->dp_id);
+		}
+		free(p->m);
+		d->pools[i] = d->pools[--d->n_pools];
+	}
+	lbd_status_apply(d);
+	if (d->first_err == 0)
+		lbd_prune(d);
+	return d->first_err;
+}
+
+static void
+lbd_on_timer(evutil_socket_t fd, short what, void *arg)
+{
+	struct lb_driver *d = arg;
+	struct timeval tv = {1, 0};
+
+	(void)fd;
+	(void)what;
+	lb_driver_sync(d);
+	if (d->retry)
+		evtimer_add(d->ev, &tv);
+}
+
+static void
+lbd_kick(struct lb_driver *d)
+{
+	struct timeval tv = {0, 10000}; /* coalesce a burst of writes */
+
+	if (d->ev != NULL && !evtimer_pending(d->ev, NULL))
+		evtimer_add(d->ev, &tv);
+}
+
+static void
+lbd_on_change(void *arg)
+{
+	lbd_kick(arg);
+}
+
+static void
+lbd_on_member(void *arg, const char *pool_id, const char *member_id, bool is_up)
+{
+	struct lb_driver *d = arg;
+
+	(void)pool_id;
+	(void)member_id;
+	(void)is_up;
+	/* Now, not after the coalescing delay: a dead member costs. */
+	if (d->ev != NULL)
+		event_active(d->ev, EV_TIMEOUT, 0);
+}
+
+/*
+ * The sum over the datapath pools of lb_id (or of its listener): the
+ * datapath counts bytes of both directions together, reported as
+ * bytes_in (bytes_out 0); request_errors = new connections dropped for
+ * want of a member.
+ */
+static int
+lbd_on_stats(void *arg, const char *lb_id, const char *listener_id,
+	     struct lbaas_stats *out)
+{
+	struct lb_driver *d = arg;
+	struct dp_lb_pool_stats ps;
+	size_t i;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	for (i = 0; i < d->n_pools; i++) {
+		const struct lbd_pool *p = &d->pools[i];
+
+		if (!p->in_dp || strcmp(p->lb_id, lb_id) != 0 ||
+		    (listener_id != NULL &&
+		     strcmp(p->listener_id, listener_id) != 0))
+			continue;
+		rc = d->ops.pool_stats(d->ops.arg, p->dp_id, &ps);
+		if (rc != 0)
+			return rc;
+		out->bytes_in += ps.bytes;
+		out->active_connections += ps.active;
+		out->total_connections += ps.total;
+		out->request_errors += ps.no_member;
+	}
+	return 0;
+}
+
+int
+lb_driver_create(struct lbaas *lb, struct event_base *base,
+		 const char *dp_socket, const struct lb_driver_ops *ops,
+		 struct lb_driver **out)
+{
+	struct lb_driver *d;
+
+	if (lb == NULL || (ops == NULL && dp_socket == NULL))
+		return -EINVAL;
+	d = calloc(1, sizeof(*d));
+	if (d == NULL)
+		return -ENOMEM;
+	d->lb = lb;
+	if (ops != NULL) {
+		d->ops = *ops;
+	} else {
+		snprintf(d->path, sizeof(d->path), "%s", dp_socket);
+		d->ops.pool_set = lbd_dp_set;
+		d->ops.pool_del = lbd_dp_del;
+		d->ops.pool_stats = lbd_dp_stats;
+		d->ops.arg = d;
+	}
+	if (base != NULL) {
+		d->ev = evtimer_new(base, lbd_on_timer, d);
+		if (d->ev == NULL) {
+			free(d);
+			return -ENOMEM;
+		}
+	}
+	lbaas_set_change_fn(lb, lbd_on_change, d);
+	lbaas_set_member_fn(lb, lbd_on_member, d);
+	if (d->ops.pool_stats != NULL)
+		lbaas_set_stats_fn(lb, lbd_on_stats, d);
+	lbd_kick(d);
+	*out = d;
+	return 0;
+}
+
+void
+lb_driver_destroy(struct lb_driver *d)
+{
+	size_t i;
+
+	if (d == NULL)
+		return;
+	lbaas_set_change_fn(d->lb, NULL, NULL);
+	lbaas_set_member_fn(d->lb, NULL, NULL);
+	lbaas_set_stats_fn(d->lb, NULL, NULL);
+	if (d->ev != NULL)
+		event_free(d->ev);
+	for (i = 0; i < d->n_pools; i++)
+		free(d->pools[i].m);
+	free(d->pools);
+	dp_client_close(d->c);
+	free(d);
+}
+
+int
+lb_driver_pool_find(const struct lb_driver *d, const char *listener_id,
+		    const char *pool_id, struct lb_driver_pool_info *info)
+{
+	const struct lbd_pool *p;
+	size_t i;
+
+	for (i = 0; i < d->n_pools; i++) {
+		p = &d->pools[i];
+		if (strcmp(p->listener_id, listener_id) != 0 ||
+		    strcmp(p->pool_id, pool_id) != 0 || !p->in_dp)
+			continue;
+		memset(info, 0, sizeof(*info));
+		info->dp_id = p->dp_id;
+		snprintf(info->lb_id, sizeof(info->lb_id), "%s", p->lb_id);
+		snprintf(info->listener_id, sizeof(info->listener_id), "%s",
+			 p->listener_id);
+		snprintf(info->pool_id, sizeof(info->pool_id), "%s",
+			 p->pool_id);
+		info->n_members = p->sent.n_members;
+		info->n_up = p->n_up;
+		return 0;
+	}
+	return -ENOENT;
+}

@@ -1,0 +1,350 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * lb_driver_test.c: the LB datapath driver (lbaas/lb_driver.c) over the
+ * Octavia API (api_handle(), in-memory store) with fake datapath ops: the
+ * pool built per (listener, pool) (algorithm, persistence, VIP source,
+ * members' weight/backup/admin state), no resend when nothing changed,
+ * deletion with the objects, and provisioning_status ACTIVE/ERROR from
+ * the datapath's answer.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "api.h"
+#include "lb_driver.h"
+#include "lbaas.h"
+
+struct fx {
+	struct store *st;
+	struct ctl *ctl;
+	struct lbaas *lb;
+	struct api *api;
+	struct api_config cfg;
+	struct lb_driver *d;
+	char subnet[40];
+	/* The fake datapath. */
+	int n_set, n_del, refuse;
+	struct dp_lb_pool last;
+	struct dp_lb_member m[8];
+	uint32_t last_del;
+};
+
+static int
+fake_set(void *arg, const struct dp_lb_pool *p, const struct dp_lb_member *m)
+{
+	struct fx *f = arg;
+
+	if (f->refuse != 0)
+		return f->refuse;
+	f->n_set++;
+	f->last = *p;
+	memset(f->m, 0, sizeof(f->m));
+	if (p->n_members > 0)
+		memcpy(f->m, m,
+		       (p->n_members < 8 ? p->n_members : 8) * sizeof(*m));
+	return 0;
+}
+
+static int
+fake_del(void *arg, uint32_t id)
+{
+	struct fx *f = arg;
+
+	f->n_del++;
+	f->last_del = id;
+	return 0;
+}
+
+static int
+fake_stats(void *arg, uint32_t id, struct dp_lb_pool_stats *out)
+{
+	(void)arg;
+	memset(out, 0, sizeof(*out));
+	out->id = id;
+	out->bytes = 1000;
+	out->active = 2;
+	out->total = 7;
+	out->no_member = 1;
+	return 0;
+}
+
+static int
+req(struct fx *f, const char *method, const char *path, const char *body,
+    json_t **out)
+{
+	struct query_arg arg;
+	struct http_request r;
+	struct http_response resp = {0};
+	char buf[256], *q, *eq;
+	int status;
+
+	memset(&r, 0, sizeof(r));
+	snprintf(buf, sizeof(buf), "%s", path);
+	q = strchr(buf, '?');
+	if (q != NULL) { /* one "k=v" */
+		*q++ = '\0';
+		eq = strchr(q, '=');
+		if (eq != NULL)
+			*eq++ = '\0';
+		arg.key = q;
+		arg.value = eq != NULL ? eq : "";
+		r.args = &arg;
+		r.n_args = 1;
+	}
+	r.method = method;
+	r.path = buf;
+	r.host = "127.0.0.1:9876";
+	r.body = body ? body : "";
+	r.body_len = body ? strlen(body) : 0;
+	api_handle(f->api, &r, &resp);
+	status = resp.status;
+	if (out != NULL)
+		*out = resp.body ? json_loads(resp.body, 0, NULL) : NULL;
+	free(resp.body);
+	return status;
+}
+
+static void
+create_id(struct fx *f, const char *path, const char *key, char *id,
+	  const char *body)
+{
+	json_t *j = NULL;
+
+	assert_int_equal(req(f, "POST", path, body, &j), 201);
+	snprintf(id, 40, "%s",
+		 json_string_value(
+			 json_object_get(json_object_get(j, key), "id")));
+	json_decref(j);
+}
+
+/* provisioning_status of an object at path, key its singular. */
+static void
+assert_prov(struct fx *f, const char *path, const char *key, const char *want)
+{
+	json_t *j = NULL;
+
+	assert_int_equal(req(f, "GET", path, NULL, &j), 200);
+	assert_string_equal(
+		json_string_value(json_object_get(json_object_get(j, key),
+						  "provisioning_status")),
+		want);
+	json_decref(j);
+}
+
+static void
+assert_stats(struct fx *f, const char *path)
+{
+	json_t *j = NULL, *o;
+
+	assert_int_equal(req(f, "GET", path, NULL, &j), 200);
+	o = json_object_get(j, "stats");
+	assert_int_equal(json_integer_value(json_object_get(o, "bytes_in")),
+			 1000);
+	assert_int_equal(
+		json_integer_value(json_object_get(o, "active_connections")),
+		2);
+	assert_int_equal(
+		json_integer_value(json_object_get(o, "total_connections")), 7);
+	assert_int_equal(
+		json_integer_value(json_object_get(o, "request_errors")), 1);
+	json_decref(j);
+}
+
+static int
+setup(void **state)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+	struct lb_driver_ops ops;
+	char net[40], body[256];
+
+	assert_non_null(f);
+	assert_int_equal(store_open(":memory:", &f->st), 0);
+	assert_int_equal(ctl_create(f->st, &f->ctl), 0);
+	assert_int_equal(lbaas_create(f->ctl, &f->lb), 0);
+	f->cfg.auth = API_AUTH_NONE;
+	f->cfg.default_project = "admin";
+	f->cfg.self_url = "http://127.0.0.1:9876";
+	f->cfg.lbaas = f->lb;
+	assert_int_equal(api_create(f->ctl, &f->cfg, &f->api), 0);
+	ops.pool_set = fake_set;
+	ops.pool_del = fake_del;
+	ops.pool_stats = fake_stats;
+	ops.arg = f;
+	assert_int_equal(lb_driver_create(f->lb, NULL, NULL, &ops, &f->d), 0);
+	*state = f;
+	create_id(f, "/v2.0/networks", "network", net,
+		  "{\"network\":{\"name\":\"n1\"}}");
+	snprintf(body, sizeof(body),
+		 "{\"subnet\":{\"network_id\":\"%s\",\"ip_version\":"
+		 "4,\"cidr\":\"10.0.0.0/24\"}}",
+		 net);
+	create_id(f, "/v2.0/subnets", "subnet", f->subnet, body);
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fx *f = *state;
+
+	lb_driver_destroy(f->d);
+	api_destroy(f->api);
+	lbaas_destroy(f->lb);
+	ctl_destroy(f->ctl);
+	store_close(f->st);
+	free(f);
+	return 0;
+}
+
+/* LB 10.0.0.100, TCP listener 80, pool alg, members .11 w1, .12 w2. */
+static void
+make_stack(struct fx *f, const char *alg, char *lb, char *l, char *p, char *m1,
+	   char *m2)
+{
+	char body[512], path[160];
+
+	snprintf(body, sizeof(body),
+		 "{\"loadbalancer\":{\"name\":\"lb1\",\"vip_subnet_id\":"
+		 "\"%s\",\"vip_address\":\"10.0.0.100\"}}",
+		 f->subnet);
+	create_id(f, "/v2.0/lbaas/loadbalancers", "loadbalancer", lb, body);
+	snprintf(body, sizeof(body),
+		 "{\"listener\":{\"loadbalancer_id\":\"%s\",\"protocol\":"
+		 "\"TCP\",\"protocol_port\":80}}",
+		 lb);
+	create_id(f, "/v2.0/lbaas/listeners", "listener", l, body);
+	snprintf(body, sizeof(body),
+		 "{\"pool\":{\"protocol\":\"TCP\",\"listener_id\":\"%s\","
+		 "\"lb_algorithm\":\"%s\"}}",
+		 l, alg);
+	create_id(f, "/v2.0/lbaas/pools", "pool", p, body);
+	snprintf(path, sizeof(path), "/v2.0/lbaas/pools/%s/members", p);
+	snprintf(body, sizeof(body),
+		 "{\"member\":{\"address\":\"10.0.0.11\",\"subnet_id\":"
+		 "\"%s\",\"protocol_port\":8080}}",
+		 f->subnet);
+	create_id(f, path, "member", m1, body);
+	snprintf(body, sizeof(body),
+		 "{\"member\":{\"address\":\"10.0.0.12\",\"subnet_id\":"
+		 "\"%s\",\"protocol_port\":8080,\"weight\":2,\"backup\":"
+		 "true}}",
+		 f->subnet);
+	create_id(f, path, "member", m2, body);
+}
+
+static void
+test_pool_built(void **state)
+{
+	struct fx *f = *state;
+	char lb[40], l[40], p[40], m1[40], m2[40], path[200];
+	struct lb_driver_pool_info info;
+
+	make_stack(f, "LEAST_CONNECTIONS", lb, l, p, m1, m2);
+	assert_int_equal(lb_driver_sync(f->d), 0);
+	assert_int_equal(f->n_set, 1);
+	assert_int_equal(f->last.alg, DP_LB_LEAST_CONNECTIONS);
+	assert_int_equal(f->last.n_members, 2);
+	assert_int_equal(f->last.src_addr, inet_addr("10.0.0.100"));
+	assert_int_equal(f->last.persist_timeout, 0);
+	assert_int_equal(f->m[0].addr, inet_addr("10.0.0.11"));
+	assert_int_equal(f->m[0].port, htons(8080));
+	assert_int_equal(f->m[0].weight, 1);
+	assert_int_equal(f->m[0].flags, DP_LB_M_UP);
+	assert_int_equal(f->m[1].weight, 2);
+	assert_int_equal(f->m[1].flags, DP_LB_M_UP | DP_LB_M_BACKUP);
+	assert_int_equal(lb_driver_pool_find(f->d, l, p, &info), 0);
+	assert_int_equal(info.dp_id, f->last.id);
+	assert_int_equal(info.n_up, 2);
+	/* Stats of the LB and of its listener: the datapath's counters. */
+	snprintf(path, sizeof(path), "/v2.0/lbaas/loadbalancers/%s/stats", lb);
+	assert_stats(f, path);
+	snprintf(path, sizeof(path), "/v2.0/lbaas/listeners/%s/stats", l);
+	assert_stats(f, path);
+	/* Nothing changed: nothing sent. */
+	assert_int_equal(lb_driver_sync(f->d), 0);
+	assert_int_equal(f->n_set, 1);
+	/* Weight 0 drains; admin down takes the UP flag away. */
+	snprintf(path, sizeof(path), "/v2.0/lbaas/pools/%s/members/%s", p, m1);
+	assert_int_equal(
+		req(f, "PUT", path, "{\"member\":{\"weight\":0}}", NULL), 202);
+	snprintf(path, sizeof(path), "/v2.0/lbaas/pools/%s/members/%s", p, m2);
+	assert_int_equal(req(f, "PUT", path,
+			     "{\"member\":{\"admin_state_up\":false}}", NULL),
+			 202);
+	assert_int_equal(lb_driver_sync(f->d), 0);
+	assert_int_equal(f->n_set, 2);
+	assert_int_equal(f->m[0].weight, 0);
+	assert_int_equal(f->m[1].flags, DP_LB_M_BACKUP);
+	assert_int_equal(lb_driver_pool_find(f->d, l, p, &info), 0);
+	assert_int_equal(info.n_up, 0);
+	/* SOURCE_IP persistence: the SOURCE_IP algorithm with a timeout. */
+	snprintf(path, sizeof(path), "/v2.0/lbaas/pools/%s", p);
+	assert_int_equal(req(f, "PUT", path,
+			     "{\"pool\":{\"session_persistence\":{\"type\":"
+			     "\"SOURCE_IP\",\"persistence_timeout\":60}}}",
+			     NULL),
+			 202);
+	assert_int_equal(lb_driver_sync(f->d), 0);
+	assert_int_equal(f->last.alg, DP_LB_SOURCE_IP);
+	assert_int_equal(f->last.persist_timeout, 60);
+	/* Deleting the load balancer deletes the datapath pool. */
+	snprintf(path, sizeof(path),
+		 "/v2.0/lbaas/loadbalancers/%s?cascade=True", lb);
+	assert_int_equal(req(f, "DELETE", path, NULL, NULL), 204);
+	assert_int_equal(lb_driver_sync(f->d), 0);
+	assert_int_equal(f->n_del, 1);
+	assert_int_equal(f->last_del, info.dp_id);
+	assert_int_equal(lb_driver_pool_find(f->d, l, p, &info), -ENOENT);
+}
+
+static void
+test_provisioning(void **state)
+{
+	struct fx *f = *state;
+	char lb[40], l[40], p[40], m1[40], m2[40], path[200];
+
+	make_stack(f, "ROUND_ROBIN", lb, l, p, m1, m2);
+	f->refuse = -EINVAL;
+	assert_int_equal(lb_driver_sync(f->d), -EINVAL);
+	snprintf(path, sizeof(path), "/v2.0/lbaas/loadbalancers/%s", lb);
+	assert_prov(f, path, "loadbalancer", "ERROR");
+	snprintf(path, sizeof(path), "/v2.0/lbaas/listeners/%s", l);
+	assert_prov(f, path, "listener", "ERROR");
+	snprintf(path, sizeof(path), "/v2.0/lbaas/pools/%s", p);
+	assert_prov(f, path, "pool", "ERROR");
+	snprintf(path, sizeof(path), "/v2.0/lbaas/pools/%s/members/%s", p, m1);
+	assert_prov(f, path, "member", "ERROR");
+	/* The datapath not running is no refusal: the status stays. */
+	f->refuse = -ENOTCONN;
+	assert_int_equal(lb_driver_sync(f->d), -ENOTCONN);
+	assert_prov(f, path, "member", "ERROR");
+	/* Accepted: ACTIVE everywhere. */
+	f->refuse = 0;
+	assert_int_equal(lb_driver_sync(f->d), 0);
+	assert_int_equal(f->last.alg, DP_LB_ROUND_ROBIN);
+	assert_prov(f, path, "member", "ACTIVE");
+	snprintf(path, sizeof(path), "/v2.0/lbaas/loadbalancers/%s", lb);
+	assert_prov(f, path, "loadbalancer", "ACTIVE");
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_pool_built, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_provisioning, setup,
+						teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
