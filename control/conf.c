@@ -98,6 +98,7 @@ conf_set(struct conf *c, const char *sec, const char *key, const char *val,
 		"vpn.ike_port",
 		"vpn.natt_port",
 		"vpn.esp",
+		"vpn.ike",
 		NULL,
 	};
 	char full[96];
@@ -222,6 +223,14 @@ conf_set(struct conf *c, const char *sec, const char *key, const char *val,
 			c->vpn_esp_dp = false;
 		else
 			return "expected datapath or none";
+		return NULL;
+	case 17:
+		if (strcmp(val, "datapath") == 0)
+			c->vpn_ike_dp = true;
+		else if (strcmp(val, "socket") == 0)
+			c->vpn_ike_dp = false;
+		else
+			return "expected socket or datapath";
 		return NULL;
 	case 11:
 	default:

@@ -44,6 +44,7 @@ struct conf {
 	uint16_t vpn_ike_port;	/* ike_port = 500 (0: IKE off) */
 	uint16_t vpn_natt_port; /* natt_port = 4500 */
 	bool vpn_esp_dp;	/* esp = datapath | none (negotiate only) */
+	bool vpn_ike_dp;	/* ike = socket | datapath (punted to us) */
 	/* [log] */
 	enum log_level log_level; /* level = info */
 	bool use_syslog;	  /* target = stderr | syslog */

@@ -825,6 +825,12 @@ dpsync_destroy(struct dpsync *s)
 	free(s);
 }
 
+struct netdrv *
+dpsync_netdrv(struct dpsync *s)
+{
+	return s->drv;
+}
+
 void
 dpsync_stats(const struct dpsync *s, struct dpsync_stats *out)
 {

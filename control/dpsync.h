@@ -33,6 +33,7 @@
 #define SLUICE_DPSYNC_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 struct ctl;
@@ -73,5 +74,10 @@ struct dpsync_stats {
 };
 
 void dpsync_stats(const struct dpsync *s, struct dpsync_stats *out);
+
+/* The tenant-network driver (for the VPN's tunnel rules and IKE punts:
+ * netdrv_vpn_set, netdrv_vpn_ike_punt, netdrv_packet_out). */
+struct netdrv;
+struct netdrv *dpsync_netdrv(struct dpsync *s);
 
 #endif /* SLUICE_DPSYNC_H */

@@ -23,13 +23,16 @@
 #include "conf.h"
 #include "ctl.h"
 #include "dpsync.h"
+#include "netdrv.h"
 #include "http.h"
 #include "log.h"
 #include "store.h"
+#include "lb_driver.h"
 #include "lbaas.h"
 #include "vpn_api.h"
 #include "vpn_dp.h"
 #include "vpn_driver.h"
+#include "vpn_ike_dp.h"
 
 #define SLUICED_PEM_MAX (256 * 1024)
 
@@ -70,6 +73,17 @@ sluiced_slurp(const char *path)
 	return buf;
 }
 
+/* Child SAs changed: the tunnels' flow rules (docs/vpnaas.md). */
+static void
+sluiced_vpn_tunnels(void *arg, const struct compiler_vpn_tunnel *t, size_t n)
+{
+	int rc = netdrv_vpn_set(dpsync_netdrv(arg), t, n);
+
+	if (rc < 0 && rc != -ENOTCONN)
+		log_warn("main", "vpn: tunnel rules not applied: %s",
+			 strerror(-rc));
+}
+
 static void
 sluiced_on_signal(evutil_socket_t sig, short what, void *arg)
 {
@@ -90,8 +104,10 @@ main(int argc, char **argv)
 	struct ctl *ctl = NULL;
 	struct vpn_api *vpn = NULL;
 	struct lbaas *lbaas = NULL;
+	struct lb_driver *lbd = NULL;
 	struct vpn_driver *vpnd = NULL;
 	struct vpn_dp *vpn_esp = NULL;
+	struct vpn_ike_dp *vpn_ike = NULL;
 	struct vpn_driver_config vdc = {0};
 	struct dpsync *dps = NULL;
 	struct dpsync_config dc = {0};
@@ -216,14 +232,25 @@ main(int argc, char **argv)
 		vdc.sa_install = vpn_dp_sa_install;
 		vdc.sa_remove = vpn_dp_sa_remove;
 		vdc.sa_arg = vpn_esp;
+		vpn_dp_set_observer(vpn_esp, sluiced_vpn_tunnels, dps);
+	}
+	if (cf->vpn_ike_dp) {
+		if (vpn_ike_dp_create(dpsync_netdrv(dps), &vpn_ike) != 0)
+			goto out_dpsync;
+		vdc.ike_send = vpn_ike_dp_send;
+		vdc.ike_arg = vpn_ike;
 	}
 	if (vpn_driver_create(base, st, &vdc, &vpnd) != 0)
 		goto out_dpsync;
 	vpn_api_set_observer(vpn, vpn_driver_changed, vpnd);
+	if (vpn_ike != NULL)
+		(void)vpn_ike_dp_start(vpn_ike, vpnd);
 	if (vpn_driver_watch_routers(vpnd, ctl) != 0)
 		log_warn("main", "vpn: router changes will not reconfigure "
 				 "IPsec connections (too many observers)");
 	if (lbaas_health_start(lbaas, base) != 0)
+		goto out_dpsync;
+	if (lb_driver_create(lbaas, base, cf->dp_socket, NULL, &lbd) != 0)
 		goto out_dpsync;
 	ev_term = evsignal_new(base, SIGTERM, sluiced_on_signal, base);
 	ev_int = evsignal_new(base, SIGINT, sluiced_on_signal, base);
@@ -249,8 +276,10 @@ out_dpsync:
 		event_free(ev_term);
 	if (ev_int)
 		event_free(ev_int);
+	lb_driver_destroy(lbd);
 	vpn_api_set_observer(vpn, NULL, NULL);
 	vpn_driver_destroy(vpnd);
+	vpn_ike_dp_destroy(vpn_ike);
 	vpn_dp_destroy(vpn_esp);
 	dpsync_destroy(dps);
 out_http:

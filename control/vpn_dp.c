@@ -5,12 +5,14 @@
  * SA ids; ids are taken from a bitmap of 1 .. DP_SA_ID_MAX. Key material
  * is copied into the request struct only, which is zeroed after the call.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 
+#include "compiler_vpn.h"
 #include "dp_client.h"
 #include "log.h"
 #include "vpn_dp.h"
@@ -20,6 +22,12 @@
 struct vpn_dp_child {
 	uint32_t spi_in;
 	uint32_t id_in, id_out;
+	uint64_t seq;		     /* install order */
+	char conn[NET_ID_LEN];	     /* the engine's connection name */
+	uint8_t local[4], remote[4]; /* outer IPv4 addresses */
+	unsigned n_local, n_peer;    /* negotiated selectors as CIDRs */
+	struct net_addr lcidr[COMPILER_VPN_CIDRS_MAX];
+	struct net_addr pcidr[COMPILER_VPN_CIDRS_MAX];
 };
 
 struct vpn_dp {
@@ -28,7 +36,121 @@ struct vpn_dp {
 	unsigned n;
 	struct vpn_dp_child ch[VPN_DP_CHILDREN_MAX];
 	uint64_t used[(DP_SA_ID_MAX + 64) / 64]; /* bit per SA id */
+	uint64_t seq;
+	vpn_dp_tunnels_fn on_tunnels;
+	void *on_tunnels_arg;
+	struct compiler_vpn_tunnel *tun; /* scratch, VPN_DP_CHILDREN_MAX */
+	const struct vpn_dp_child *order[VPN_DP_CHILDREN_MAX];
 };
+
+void
+vpn_dp_set_observer(struct vpn_dp *v, vpn_dp_tunnels_fn fn, void *arg)
+{
+	v->on_tunnels = fn;
+	v->on_tunnels_arg = arg;
+}
+
+/*
+ * IPv4 traffic selectors as prefixes: each range split into the fewest
+ * aligned blocks; at most COMPILER_VPN_CIDRS_MAX in all (the engine
+ * proposes CIDRs, so a range is one block in practice).
+ */
+static unsigned
+vpn_dp_ts_cidrs(const struct ike_ts_pl *pl, struct net_addr *out)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < pl->n_ts && i < IKE_MAX_TS; i++) {
+		const struct ike_ts *ts = &pl->ts[i];
+		uint64_t lo, hi;
+
+		if (ts->type != IKE_TS_IPV4)
+			continue;
+		lo = (uint64_t)ts->start[0] << 24 | ts->start[1] << 16 |
+		     ts->start[2] << 8 | ts->start[3];
+		hi = (uint64_t)ts->end[0] << 24 | ts->end[1] << 16 |
+		     ts->end[2] << 8 | ts->end[3];
+		while (lo <= hi && n < COMPILER_VPN_CIDRS_MAX) {
+			unsigned len = 32;
+			uint32_t a;
+
+			while (len > 0 &&
+			       (lo & ((1ull << (33 - len)) - 1)) == 0 &&
+			       lo + (1ull << (33 - len)) - 1 <= hi)
+				len--;
+			memset(&out[n], 0, sizeof(out[n]));
+			out[n].version = 4;
+			out[n].prefix_len = (uint8_t)len;
+			a = htonl((uint32_t)lo);
+			memcpy(out[n].a, &a, 4);
+			n++;
+			lo += 1ull << (32 - len);
+		}
+	}
+	return n;
+}
+
+static int
+vpn_dp_seq_cmp(const void *a, const void *b)
+{
+	const struct vpn_dp_child *x = *(const struct vpn_dp_child *const *)a;
+	const struct vpn_dp_child *y = *(const struct vpn_dp_child *const *)b;
+
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/* The tunnels (children grouped by connection, oldest first) to the
+ * observer. */
+static void
+vpn_dp_notify(struct vpn_dp *v)
+{
+	size_t n_tun = 0;
+
+	if (v->on_tunnels == NULL)
+		return;
+	if (v->tun == NULL) {
+		v->tun = calloc(VPN_DP_CHILDREN_MAX, sizeof(*v->tun));
+		if (v->tun == NULL) {
+			log_warn("vpn", "tunnel rules: out of memory");
+			return;
+		}
+	}
+	for (unsigned i = 0; i < v->n; i++)
+		v->order[i] = &v->ch[i];
+	qsort(v->order, v->n, sizeof(v->order[0]), vpn_dp_seq_cmp);
+	for (unsigned i = 0; i < v->n; i++) {
+		const struct vpn_dp_child *ch = v->order[i];
+		struct compiler_vpn_tunnel *t = NULL;
+
+		for (size_t j = 0; j < n_tun && t == NULL; j++)
+			if (strcmp(v->tun[j].conn_id, ch->conn) == 0)
+				t = &v->tun[j];
+		if (t == NULL) {
+			t = &v->tun[n_tun++];
+			memset(t, 0, sizeof(*t));
+			snprintf(t->conn_id, sizeof(t->conn_id), "%s",
+				 ch->conn);
+		}
+		/* Beyond the maximum the oldest child is left out (it
+		 * is being replaced). */
+		if (t->n_children == COMPILER_VPN_CHILDREN_MAX) {
+			memmove(t->children, t->children + 1,
+				(COMPILER_VPN_CHILDREN_MAX - 1) *
+					sizeof(t->children[0]));
+			t->n_children--;
+		}
+		t->children[t->n_children++] =
+			(struct compiler_vpn_child){ch->id_in, ch->id_out};
+		/* The newest child's addresses and selectors. */
+		memcpy(t->local_ip, ch->local, 4);
+		memcpy(t->peer_ip, ch->remote, 4);
+		t->n_local = ch->n_local;
+		t->n_peer = ch->n_peer;
+		memcpy(t->local, ch->lcidr, sizeof(t->local));
+		memcpy(t->peer, ch->pcidr, sizeof(t->peer));
+	}
+	v->on_tunnels(v->on_tunnels_arg, v->tun, n_tun);
+}
 
 int
 vpn_dp_create(const char *socket_path, struct vpn_dp **out)
@@ -169,7 +291,17 @@ vpn_dp_sa_install(void *arg, const struct ike_child_info *ci)
 	if (rc != 0)
 		return rc;
 	ch = &v->ch[v->n];
+	memset(ch, 0, sizeof(*ch));
 	ch->spi_in = ci->spi_in;
+	ch->seq = ++v->seq;
+	snprintf(ch->conn, sizeof(ch->conn), "%s",
+		 ci->conn_name != NULL ? ci->conn_name : "");
+	if (ci->local.family == AF_INET)
+		memcpy(ch->local, ci->local.ip, 4);
+	if (ci->remote.family == AF_INET)
+		memcpy(ch->remote, ci->remote.ip, 4);
+	ch->n_local = vpn_dp_ts_cidrs(&ci->ts_local, ch->lcidr);
+	ch->n_peer = vpn_dp_ts_cidrs(&ci->ts_remote, ch->pcidr);
 	ch->id_in = vpn_dp_id_alloc(v);
 	ch->id_out = vpn_dp_id_alloc(v);
 	if (ch->id_in == 0 || ch->id_out == 0) {
@@ -193,6 +325,7 @@ vpn_dp_sa_install(void *arg, const struct ike_child_info *ci)
 		 "%u (out, spi 0x%08x)",
 		 ci->conn_name, ch->id_in, ci->spi_in, ch->id_out, ci->spi_out);
 	v->n++;
+	vpn_dp_notify(v);
 	return 0;
 
 fail_in:
@@ -215,6 +348,7 @@ void
 vpn_dp_sa_remove(void *arg, const struct ike_child_info *ci)
 {
 	struct vpn_dp *v = arg;
+	struct vpn_dp_child tmp;
 	unsigned i;
 
 	for (i = 0; i < v->n; i++) {
@@ -223,6 +357,13 @@ vpn_dp_sa_remove(void *arg, const struct ike_child_info *ci)
 	}
 	if (i == v->n)
 		return;
+	/* The rules first: none may name an SA that is gone. */
+	tmp = v->ch[i];
+	v->ch[i] = v->ch[--v->n];
+	vpn_dp_notify(v);
+	v->ch[v->n] = v->ch[i];
+	v->ch[i] = tmp;
+	v->n++;
 	if (vpn_dp_conn(v) == 0) {
 		dp_client_sa_del(v->c, v->ch[i].id_out);
 		dp_client_sa_del(v->c, v->ch[i].id_in);
@@ -256,5 +397,6 @@ vpn_dp_destroy(struct vpn_dp *v)
 		dp_client_sa_del(v->c, v->ch[i].id_in);
 	}
 	dp_client_close(v->c);
+	free(v->tun);
 	free(v);
 }

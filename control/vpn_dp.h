@@ -16,9 +16,23 @@
 #ifndef SLUICE_VPN_DP_H
 #define SLUICE_VPN_DP_H
 
+#include <stddef.h>
+
 #include "ike.h"
 
 struct vpn_dp;
+struct compiler_vpn_tunnel;
+
+/*
+ * Called after every install and before every removal with the tunnels
+ * (one per connection, compiler_vpn.h) that have child SAs: the flow
+ * rules that carry traffic through them (netdrv_vpn_set). On removal it
+ * runs before the SAs are deleted, so no rule names a missing SA.
+ */
+typedef void (*vpn_dp_tunnels_fn)(void *arg,
+				  const struct compiler_vpn_tunnel *t,
+				  size_t n);
+void vpn_dp_set_observer(struct vpn_dp *v, vpn_dp_tunnels_fn fn, void *arg);
 
 /* Create for the datapath socket path (copied). 0 or -ENOMEM. */
 int vpn_dp_create(const char *socket_path, struct vpn_dp **out);

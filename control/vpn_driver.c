@@ -194,6 +194,16 @@ vpn_on_read(evutil_socket_t fd, short what, void *arg)
 	vpn_arm(d);
 }
 
+void
+vpn_driver_ike_input(struct vpn_driver *d, const uint8_t *data, size_t len,
+		     const struct ike_addr *local,
+		     const struct ike_addr *remote)
+{
+	ike_engine_input(d->e, data, len, local, remote, vpn_now_ms());
+	vpn_flush(d);
+	vpn_arm(d);
+}
+
 static int
 vpn_udp_open(const struct ike_addr *a, uint16_t port)
 {
@@ -268,6 +278,12 @@ vpn_sock_get(struct vpn_driver *d, const struct ike_addr *a, char *why,
 	s->d = d;
 	s->fd[0] = s->fd[1] = -1;
 	inet_ntop(a->family, a->ip, ip, sizeof(ip));
+	if (d->cfg.ike_send != NULL) {
+		/* Through the datapath: a slot without sockets. */
+		log_info("vpn", "IKE for %s through the datapath", ip);
+		s->is_open = true;
+		return s;
+	}
 	for (i = 0; i < 2; i++) {
 		fd = vpn_udp_open(a, ports[i]);
 		if (fd < 0) {
@@ -306,6 +322,12 @@ vpn_on_send(void *arg, const uint8_t *data, size_t len,
 	socklen_t sl;
 	unsigned i;
 
+	if (d->cfg.ike_send != NULL) {
+		if (d->cfg.ike_send(d->cfg.ike_arg, data, len, local, remote) <
+		    0)
+			log_debug("vpn", "send through the datapath failed");
+		return;
+	}
 	for (i = 0; i < VPN_DRV_SOCKS_MAX; i++) {
 		struct vpn_sock *s = &d->socks[i];
 		int fd = local->port == d->cfg.natt_port ? s->fd[1] : s->fd[0];

@@ -45,6 +45,16 @@ struct vpn_driver_config {
 	int (*sa_install)(void *arg, const struct ike_child_info *ci);
 	void (*sa_remove)(void *arg, const struct ike_child_info *ci);
 	void *sa_arg;
+	/*
+	 * IKE through the datapath (the gateway addresses live only in
+	 * sluice-dp): when set, no sockets are opened; the engine's
+	 * datagrams go to ike_send and punted ones come in through
+	 * vpn_driver_ike_input().
+	 */
+	int (*ike_send)(void *arg, const uint8_t *data, size_t len,
+			const struct ike_addr *local,
+			const struct ike_addr *remote);
+	void *ike_arg;
 };
 
 struct vpn_driver;
@@ -73,5 +83,9 @@ void vpn_driver_reconcile(struct vpn_driver *d);
 
 /* The engine's counters. */
 void vpn_driver_stats(const struct vpn_driver *d, struct ike_stats *st);
+/* A datagram to local (our gateway address and port) from remote. */
+void vpn_driver_ike_input(struct vpn_driver *d, const uint8_t *data, size_t len,
+			  const struct ike_addr *local,
+			  const struct ike_addr *remote);
 
 #endif /* SLUICE_VPN_DRIVER_H */

@@ -16,6 +16,7 @@
 #include <event2/event.h>
 
 #include "compiler.h"
+#include "compiler_vpn.h"
 #include "dp_client.h"
 #include "l3svc.h"
 #include "net_dp_client.h"
@@ -54,6 +55,12 @@ struct netdrv {
 		uint64_t key;
 		double at_ms;
 	} asked[64];
+	/* VPN tunnels (netdrv_vpn_set). */
+	struct compiler_vpn_tunnel *vpn;
+	size_t n_vpn;
+	bool is_ike_punt;
+	netdrv_punt_fn ike_fn;
+	void *ike_arg;
 };
 
 enum { NEIGH_RETRY_MS = 1000 };
@@ -375,6 +382,105 @@ keep_port(void *arg, const char *port_id)
 	return p != NULL && p->vif != NET_VIF_NONE;
 }
 
+/* Replace every VPN rule with the tunnels' (one transaction). */
+static int
+vpn_apply(struct netdrv *d)
+{
+	struct compiler_rules rs = {0};
+	char err[256] = "";
+	int rc;
+
+	if (d->c == NULL)
+		return -ENOTCONN;
+	rc = compiler_vpn_all(&d->view, d->vpn, d->n_vpn, d->is_ike_punt, &rs);
+	if (rc < 0)
+		goto out;
+	if ((rc = d->dp.flow_begin(d->dp.ctx, err, sizeof(err))) < 0)
+		goto out;
+	rc = d->dp.flow_del_cookie(d->dp.ctx, COMPILER_VPN_COOKIE_NS,
+				   COMPILER_COOKIE_NS_MASK, err, sizeof(err));
+	if (rc == 0 && rs.n > 0)
+		rc = d->dp.flow_add(d->dp.ctx, rs.rules, rs.n, err,
+				    sizeof(err));
+	if (rc == 0)
+		rc = d->dp.flow_commit(d->dp.ctx, err, sizeof(err));
+	else
+		d->dp.flow_abort(d->dp.ctx);
+out:
+	compiler_rules_fini(&rs);
+	if (rc < 0) {
+		dlog(d, NETDRV_LOG_ERROR, "vpn rules: %s",
+		     err[0] != '\0' ? err : strerror(-rc));
+		if (is_conn_error(rc))
+			disconnect(d, "vpn rules");
+	}
+	return rc;
+}
+
+int
+netdrv_vpn_set(struct netdrv *d, const struct compiler_vpn_tunnel *t, size_t n)
+{
+	struct compiler_vpn_tunnel *copy = NULL;
+	int rc;
+
+	if (n > 0) {
+		copy = calloc(n, sizeof(*copy));
+		if (copy == NULL)
+			return -ENOMEM;
+		memcpy(copy, t, n * sizeof(*copy));
+	}
+	free(d->vpn);
+	d->vpn = copy;
+	d->n_vpn = n;
+	if (d->c == NULL)
+		return -ENOTCONN;
+	if ((rc = refresh_view(d)) < 0)
+		return rc;
+	return vpn_apply(d);
+}
+
+int
+netdrv_vpn_ike_punt(struct netdrv *d, bool is_on, netdrv_punt_fn fn, void *arg)
+{
+	int rc;
+
+	d->is_ike_punt = is_on;
+	d->ike_fn = fn;
+	d->ike_arg = arg;
+	if (d->c == NULL)
+		return -ENOTCONN;
+	if ((rc = refresh_view(d)) < 0)
+		return rc;
+	return vpn_apply(d);
+}
+
+int
+netdrv_packet_out(struct netdrv *d, const uint32_t *ports, size_t n,
+		  const uint8_t *frame, size_t len)
+{
+	char err[256] = "";
+	int rc;
+
+	if (d->c == NULL)
+		return -ENOTCONN;
+	for (size_t i = 0; i < n; i++) {
+		rc = d->dp.packet_out(d->dp.ctx, ports[i], frame, len, err,
+				      sizeof(err));
+		if (rc < 0) {
+			if (is_conn_error(rc))
+				disconnect(d, "packet-out");
+			return rc;
+		}
+	}
+	return 0;
+}
+
+const struct net_view *
+netdrv_view(const struct netdrv *d)
+{
+	return &d->view;
+}
+
 static int
 full_sync(struct netdrv *d)
 {
@@ -406,6 +512,8 @@ full_sync(struct netdrv *d)
 	rc = reconcile_run(&d->dp, rs.rules, rs.n, COMPILER_COOKIE_NS,
 			   COMPILER_COOKIE_NS_MASK, &res, err, sizeof(err));
 	if (rc < 0)
+		goto out;
+	if ((d->n_vpn > 0 || d->is_ike_punt) && (rc = vpn_apply(d)) < 0)
 		goto out;
 	d->stats.n_syncs++;
 	d->stats.last_added = res.n_added;
@@ -570,6 +678,12 @@ serve_packet_ins(struct netdrv *d)
 	while (d->c != NULL &&
 	       (rc = dp_client_packet_in_recv(d->c, &msg, frame,
 					      sizeof(frame))) == 0) {
+		if (msg.reason == COMPILER_PUNT_IKE) {
+			len = msg.len < sizeof(frame) ? msg.len : sizeof(frame);
+			if (d->ike_fn != NULL)
+				d->ike_fn(d->ike_arg, msg.port, frame, len);
+			continue;
+		}
 		if (msg.reason != COMPILER_PUNT_DHCP) {
 			len = msg.len < sizeof(frame) ? msg.len : sizeof(frame);
 			if (!serve_l3(d, &msg, frame, len))
@@ -742,6 +856,7 @@ netdrv_destroy(struct netdrv *d)
 	free(d->ports);
 	free(d->prev);
 	free(d->snap);
+	free(d->vpn);
 	free(d);
 }
 
@@ -883,6 +998,8 @@ netdrv_router_changed(struct netdrv *d, const char *router_id)
 		rc = prev_deps(d, NULL, 0, &owners, &n, &cap);
 	if (rc == 0)
 		rc = apply(d, owners, n);
+	if (rc == 0 && (d->n_vpn > 0 || d->is_ike_punt))
+		rc = vpn_apply(d);
 	free(owners);
 	return rc;
 }

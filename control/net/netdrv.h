@@ -118,6 +118,31 @@ int netdrv_fip_changed(struct netdrv *d, const char *fip_id,
 /* Bind everything, prune what is gone, reconcile all rules. */
 int netdrv_resync(struct netdrv *d);
 
+/*
+ * VPN tunnels with child SAs in the datapath (compiler_vpn.h): the list
+ * is copied and every VPN rule (cookie namespace COMPILER_VPN_COOKIE_NS)
+ * is replaced by the list's in one transaction, now and after every
+ * full resync and router change. 0, -ENOMEM, or -errno from the
+ * datapath (-ENOTCONN while disconnected: applied on connect).
+ */
+struct compiler_vpn_tunnel;
+int netdrv_vpn_set(struct netdrv *d, const struct compiler_vpn_tunnel *t,
+		   size_t n);
+/*
+ * IKE through the datapath: with is_on, every router gateway address
+ * punts IKE (COMPILER_PUNT_IKE) and decrypts ESP even before a tunnel
+ * exists; punted frames of that reason go to fn. Off: no IKE punt.
+ */
+typedef void (*netdrv_punt_fn)(void *arg, uint32_t in_port,
+			       const uint8_t *frame, size_t len);
+int netdrv_vpn_ike_punt(struct netdrv *d, bool is_on, netdrv_punt_fn fn,
+			void *arg);
+/* Send frame out of ports[0..n) (not through the tables). 0 or -errno. */
+int netdrv_packet_out(struct netdrv *d, const uint32_t *ports, size_t n,
+		      const uint8_t *frame, size_t len);
+/* The current view (valid until the next change is applied). */
+const struct net_view *netdrv_view(const struct netdrv *d);
+
 /* Datapath port of a bound port (0: none). */
 uint32_t netdrv_dp_port(const struct netdrv *d, const char *port_id);
 void netdrv_stats(const struct netdrv *d, struct netdrv_stats *out);

@@ -17,8 +17,8 @@
 # With SLUICE_DP and SLUICECTL set (meson does), sluice-dp runs in ns A
 # too and the negotiated child SAs must show up in it as ESP SAs (one in,
 # one out, the SPIs charon uses) and leave it when the tunnel goes down.
-# The flow rules that steer traffic into them are not generated yet (see
-# docs/vpnaas.md), so no traffic is checked here.
+# Traffic through the tunnel is checked by sluice_tunnel_test.sh (the
+# gateway address here is on a host veth, not in the datapath).
 #
 # usage: [SLUICE_DP=.. SLUICECTL=..] sluiced_ike_test.sh path/to/sluiced
 set -euo pipefail

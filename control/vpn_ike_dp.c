@@ -1,0 +1,304 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * vpn_ike_dp.c: IKE through the datapath (see vpn_ike_dp.h). A small
+ * table remembers, per peer address, the datapath port and the Ethernet
+ * addresses its last IKE datagram came with; answers and our own
+ * requests to it go back the same way.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "dp_proto.h"
+#include "log.h"
+#include "net_view.h"
+#include "netdrv.h"
+#include "vpn_driver.h"
+#include "vpn_ike_dp.h"
+
+enum {
+	ETH_LEN = 14,
+	IP_LEN = 20,
+	UDP_LEN = 8,
+	PEERS_MAX = 64,
+	PORTS_MAX = 16,
+};
+
+struct vpn_ike_peer {
+	bool is_used;
+	uint8_t ip[4];
+	uint32_t port;	    /* datapath port it came in on */
+	uint8_t mac[6];	    /* its MAC (or its next hop's) */
+	uint8_t our_mac[6]; /* the gateway MAC it sent to */
+	uint64_t last;	    /* use order, for replacement */
+};
+
+struct vpn_ike_dp {
+	struct netdrv *nd;
+	struct vpn_driver *drv;
+	struct vpn_ike_dp_stats st;
+	uint64_t clock;
+	struct vpn_ike_peer peers[PEERS_MAX];
+	uint8_t buf[DP_FRAME_MAX];
+};
+
+static uint16_t
+rd16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+static void
+wr16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+int
+vpn_ike_dp_parse(const uint8_t *f, size_t len, struct ike_addr *local,
+		 struct ike_addr *remote, uint8_t mac_dst[6],
+		 uint8_t mac_src[6], const uint8_t **data, size_t *dlen)
+{
+	const uint8_t *ip, *udp;
+	size_t ihl, tot, ulen;
+
+	if (len < ETH_LEN)
+		return -VPN_IKE_DP_R_SHORT;
+	if (rd16(f + 12) != 0x0800)
+		return -VPN_IKE_DP_R_NOT_IPV4;
+	if (len < ETH_LEN + IP_LEN)
+		return -VPN_IKE_DP_R_SHORT;
+	ip = f + ETH_LEN;
+	ihl = (size_t)(ip[0] & 0x0f) * 4;
+	tot = rd16(ip + 2);
+	if ((ip[0] >> 4) != 4 || ihl < IP_LEN || tot < ihl)
+		return -VPN_IKE_DP_R_BAD_IP;
+	if (tot > len - ETH_LEN)
+		return -VPN_IKE_DP_R_SHORT;
+	if (ip[9] != IPPROTO_UDP)
+		return -VPN_IKE_DP_R_NOT_UDP;
+	if ((rd16(ip + 6) & 0x3fff) != 0)
+		return -VPN_IKE_DP_R_FRAGMENT;
+	if (tot - ihl < UDP_LEN)
+		return -VPN_IKE_DP_R_BAD_UDP;
+	udp = ip + ihl;
+	ulen = rd16(udp + 4);
+	if (ulen < UDP_LEN || ulen > tot - ihl)
+		return -VPN_IKE_DP_R_BAD_UDP;
+	memset(local, 0, sizeof(*local));
+	memset(remote, 0, sizeof(*remote));
+	local->family = remote->family = AF_INET;
+	memcpy(remote->ip, ip + 12, 4);
+	memcpy(local->ip, ip + 16, 4);
+	remote->port = rd16(udp);
+	local->port = rd16(udp + 2);
+	memcpy(mac_dst, f, 6);
+	memcpy(mac_src, f + 6, 6);
+	*data = udp + UDP_LEN;
+	*dlen = ulen - UDP_LEN;
+	return 0;
+}
+
+static uint16_t
+ip_csum(const uint8_t *p, size_t n)
+{
+	uint32_t sum = 0;
+
+	for (size_t i = 0; i + 1 < n; i += 2)
+		sum += rd16(p + i);
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)~sum;
+}
+
+size_t
+vpn_ike_dp_build(uint8_t *out, size_t cap, const uint8_t mac_dst[6],
+		 const uint8_t mac_src[6], const struct ike_addr *local,
+		 const struct ike_addr *remote, const uint8_t *data,
+		 size_t dlen)
+{
+	size_t n = ETH_LEN + IP_LEN + UDP_LEN + dlen;
+	uint8_t *ip = out + ETH_LEN, *udp = ip + IP_LEN;
+
+	if (local->family != AF_INET || remote->family != AF_INET ||
+	    dlen > 0xffff - IP_LEN - UDP_LEN || n > cap)
+		return 0;
+	memcpy(out, mac_dst, 6);
+	memcpy(out + 6, mac_src, 6);
+	wr16(out + 12, 0x0800);
+	memset(ip, 0, IP_LEN);
+	ip[0] = 0x45;
+	wr16(ip + 2, (uint16_t)(IP_LEN + UDP_LEN + dlen));
+	wr16(ip + 6, 0x4000); /* DF: IKE fragments itself (RFC 7383) */
+	ip[8] = 64;
+	ip[9] = IPPROTO_UDP;
+	memcpy(ip + 12, local->ip, 4);
+	memcpy(ip + 16, remote->ip, 4);
+	wr16(ip + 10, ip_csum(ip, IP_LEN));
+	wr16(udp, local->port);
+	wr16(udp + 2, remote->port);
+	wr16(udp + 4, (uint16_t)(UDP_LEN + dlen));
+	wr16(udp + 6, 0); /* no checksum (IPv4, RFC 768) */
+	memcpy(udp + UDP_LEN, data, dlen);
+	return n;
+}
+
+int
+vpn_ike_dp_create(struct netdrv *nd, struct vpn_ike_dp **out)
+{
+	struct vpn_ike_dp *x = calloc(1, sizeof(*x));
+
+	if (x == NULL)
+		return -ENOMEM;
+	x->nd = nd;
+	*out = x;
+	return 0;
+}
+
+void
+vpn_ike_dp_destroy(struct vpn_ike_dp *x)
+{
+	if (x == NULL)
+		return;
+	(void)netdrv_vpn_ike_punt(x->nd, false, NULL, NULL);
+	free(x);
+}
+
+static struct vpn_ike_peer *
+peer_find(struct vpn_ike_dp *x, const uint8_t ip[4], bool is_add)
+{
+	struct vpn_ike_peer *old = &x->peers[0];
+
+	for (unsigned i = 0; i < PEERS_MAX; i++) {
+		struct vpn_ike_peer *p = &x->peers[i];
+
+		if (p->is_used && memcmp(p->ip, ip, 4) == 0)
+			return p;
+		if (!p->is_used || (old->is_used && p->last < old->last))
+			old = p;
+	}
+	if (!is_add)
+		return NULL;
+	memset(old, 0, sizeof(*old));
+	old->is_used = true;
+	memcpy(old->ip, ip, 4);
+	return old;
+}
+
+static void
+on_punt(void *arg, uint32_t in_port, const uint8_t *frame, size_t len)
+{
+	struct vpn_ike_dp *x = arg;
+	struct ike_addr local, remote;
+	uint8_t mdst[6], msrc[6];
+	struct vpn_ike_peer *p;
+	const uint8_t *data;
+	size_t dlen;
+	int rc;
+
+	rc = vpn_ike_dp_parse(frame, len, &local, &remote, mdst, msrc, &data,
+			      &dlen);
+	if (rc < 0) {
+		x->st.n_rejects[-rc]++;
+		return;
+	}
+	x->st.n_in++;
+	p = peer_find(x, remote.ip, true);
+	p->port = in_port;
+	memcpy(p->mac, msrc, 6);
+	memcpy(p->our_mac, mdst, 6);
+	p->last = ++x->clock;
+	if (x->drv != NULL)
+		vpn_driver_ike_input(x->drv, data, dlen, &local, &remote);
+}
+
+int
+vpn_ike_dp_start(struct vpn_ike_dp *x, struct vpn_driver *drv)
+{
+	x->drv = drv;
+	return netdrv_vpn_ike_punt(x->nd, true, on_punt, x);
+}
+
+/*
+ * Never heard from: the gateway port holding local's address gives our
+ * MAC; the peer must be a known port on that external network (learned
+ * next hops are rules in the datapath, not kept here).
+ */
+static int
+route_from_view(struct vpn_ike_dp *x, const struct ike_addr *local,
+		const struct ike_addr *remote, uint8_t our_mac[6],
+		uint8_t mac[6], uint32_t *ports, size_t *n_ports)
+{
+	const struct net_view *v = netdrv_view(x->nd);
+	const struct net_view_port *gw = NULL, *peer = NULL;
+
+	for (size_t i = 0; i < v->n_ports && (gw == NULL || peer == NULL);
+	     i++) {
+		const struct net_view_port *p = &v->ports[i];
+
+		for (unsigned j = 0; j < p->n_ips && j < NET_PORT_IPS_MAX;
+		     j++) {
+			if (p->ips[j].ip.version != 4)
+				continue;
+			if (memcmp(p->ips[j].ip.a, local->ip, 4) == 0 &&
+			    strcmp(p->device_owner, "network:router_gateway") ==
+				    0)
+				gw = p;
+			else if (memcmp(p->ips[j].ip.a, remote->ip, 4) == 0 &&
+				 p->dp_port != 0)
+				peer = p;
+		}
+	}
+	if (gw == NULL || peer == NULL ||
+	    strcmp(gw->network_id, peer->network_id) != 0)
+		return -EHOSTUNREACH;
+	memcpy(our_mac, gw->mac, 6);
+	memcpy(mac, peer->mac, 6);
+	ports[0] = peer->dp_port;
+	*n_ports = 1;
+	return 0;
+}
+
+int
+vpn_ike_dp_send(void *arg, const uint8_t *data, size_t len,
+		const struct ike_addr *local, const struct ike_addr *remote)
+{
+	struct vpn_ike_dp *x = arg;
+	uint8_t our_mac[6], mac[6];
+	uint32_t ports[PORTS_MAX];
+	struct vpn_ike_peer *p;
+	size_t n_ports = 0, n;
+	int rc;
+
+	if (remote->family != AF_INET)
+		return -EAFNOSUPPORT;
+	p = peer_find(x, remote->ip, false);
+	if (p != NULL) {
+		memcpy(our_mac, p->our_mac, 6);
+		memcpy(mac, p->mac, 6);
+		ports[0] = p->port;
+		n_ports = 1;
+	} else if (route_from_view(x, local, remote, our_mac, mac, ports,
+				   &n_ports) < 0) {
+		x->st.n_no_route++;
+		return -EHOSTUNREACH;
+	}
+	n = vpn_ike_dp_build(x->buf, sizeof(x->buf), mac, our_mac, local,
+			     remote, data, len);
+	if (n == 0)
+		return -EMSGSIZE;
+	rc = netdrv_packet_out(x->nd, ports, n_ports, x->buf, n);
+	if (rc == 0)
+		x->st.n_out++;
+	return rc;
+}
+
+void
+vpn_ike_dp_stats(const struct vpn_ike_dp *x, struct vpn_ike_dp_stats *out)
+{
+	*out = x->st;
+}
