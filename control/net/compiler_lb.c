@@ -1,0 +1,182 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * compiler_lb.c: the flow rules of a load balancer's VIP
+ * (compiler_lb.h). A client's packet reaches table 2 with the VIP's MAC
+ * (answered in table 1) as destination; the listener's rule there runs
+ * lb_select, which picks a member and rewrites the packet to (LB source
+ * port, VIP) -> (member, member port); table 24 then gives it the
+ * member's MAC and hands it back to table 2, where the member's own rule
+ * (and its ingress security groups) deliver it. The member's reply is
+ * addressed to the VIP: it goes through ct(zone, nat) in the LB's zone,
+ * which restores (VIP, listener port) -> client; table 25 keeps only
+ * established connections and table 24 delivers to the client. The
+ * rules only use the VIP's network: clients on other subnets of a router
+ * are not served (docs/lbaas.md).
+ */
+#include <errno.h>
+#include <netinet/in.h>
+#include <string.h>
+
+#include "compiler_int.h"
+#include "compiler_lb.h"
+
+enum {
+	PRIO_LB_ARP = 205,	/* T1: above a port's answer (200) */
+	PRIO_LB_LISTENER = 260, /* T2: above router (150) and ports (100) */
+	PRIO_LB_VIP = 250,	/* T2: anything else to the VIP */
+	PRIO_LB_DELIVER = 100,	/* T24: a port's address */
+	PRIO_LB_EST = 100,	/* T25: established */
+	PRIO_LB_DROP = 1,	/* T24/T25: the rest */
+	LB_ETH_IP4 = 0x0800,
+	LB_ETH_ARP = 0x0806,
+	LB_ARP_REQUEST = 1,
+};
+
+uint64_t
+compiler_lb_cookie(const char *vip_port_id)
+{
+	return COMPILER_LB_COOKIE_NS | (1ULL << 48) |
+	       (compiler_hash(vip_port_id, 0) & 0xffffffffffffULL);
+}
+
+uint16_t
+compiler_lb_zone(const char *vip_port_id)
+{
+	return (uint16_t)(COMPILER_LB_ZONE_BASE |
+			  (compiler_hash(vip_port_id, 0x6c62) & 0x3ff));
+}
+
+static int
+lb_check(const struct compiler_lb *lb)
+{
+	static const uint8_t zero[4];
+
+	if (lb->vip_port_id[0] == '\0' ||
+	    memchr(lb->vip_port_id, '\0', sizeof(lb->vip_port_id)) == NULL ||
+	    memchr(lb->network_id, '\0', sizeof(lb->network_id)) == NULL ||
+	    memcmp(lb->vip, zero, 4) == 0 ||
+	    lb->n_listeners > COMPILER_LB_LISTENERS_MAX)
+		return -EINVAL;
+	for (unsigned i = 0; i < lb->n_listeners; i++) {
+		const struct compiler_lb_listener *l = &lb->listeners[i];
+
+		if ((l->proto != IPPROTO_TCP && l->proto != IPPROTO_UDP) ||
+		    l->port == 0 || l->pool == 0)
+			return -EINVAL;
+	}
+	return 0;
+}
+
+/* T24: packets whose nw_dst is one of p's IPv4 fixed IPs get its MAC. */
+static int
+lb_deliver_port(const struct compiler_lb *lb, const struct net_view_port *p,
+		uint32_t seg, uint64_t c, struct compiler_rules *out)
+{
+	struct dp_rule r;
+	int rc;
+
+	for (unsigned i = 0; i < p->n_ips && i < NET_PORT_IPS_MAX; i++) {
+		const struct net_addr *ip = &p->ips[i].ip;
+
+		if (ip->version != 4 || memcmp(ip->a, lb->vip, 4) == 0)
+			continue;
+		rule_init(&r, c, COMPILER_T_LB_DELIVER, PRIO_LB_DELIVER);
+		match_u32h(&r, DP_F_METADATA, seg);
+		match_u16n(&r, DP_F_ETH_TYPE, LB_ETH_IP4);
+		match_exact(&r, DP_F_NW_DST, ip->a);
+		act_set(&r, DP_F_ETH_SRC, lb->vip_mac);
+		act_set(&r, DP_F_ETH_DST, p->mac);
+		act_goto(&r, COMPILER_T_L2);
+		if ((rc = compiler_rules_push(out, &r)) < 0)
+			return rc;
+	}
+	return 0;
+}
+
+int
+compiler_lb(const struct net_view *v, const struct compiler_lb *lb,
+	    struct compiler_rules *out)
+{
+	const struct net_view_network *net;
+	uint64_t c;
+	uint16_t zone;
+	uint32_t seg;
+	struct dp_rule r;
+	int rc;
+
+	if ((rc = lb_check(lb)) < 0)
+		return rc;
+	net = net_view_network(v, lb->network_id);
+	if (net == NULL || !net->is_admin_up || net->segment_id == 0)
+		return 0;
+	seg = net->segment_id;
+	c = compiler_lb_cookie(lb->vip_port_id);
+	zone = lb->zone != 0 ? lb->zone : compiler_lb_zone(lb->vip_port_id);
+
+	/* T1: who has the VIP? Its port's MAC. */
+	rule_init(&r, c, COMPILER_T_ARP, PRIO_LB_ARP);
+	match_u32h(&r, DP_F_METADATA, seg);
+	match_u16n(&r, DP_F_ETH_TYPE, LB_ETH_ARP);
+	match_u8(&r, DP_F_NW_PROTO, LB_ARP_REQUEST);
+	match_exact(&r, DP_F_NW_DST, lb->vip);
+	memcpy(act_push(&r, DP_ACT_ARP_REPLY)->u.mac, lb->vip_mac, 6);
+	act_output(&r, DP_PORT_IN_PORT);
+	if ((rc = compiler_rules_push(out, &r)) < 0)
+		return rc;
+
+	/* T2: a listener's (protocol, port) on the VIP: pick a member. */
+	for (unsigned i = 0; i < lb->n_listeners; i++) {
+		const struct compiler_lb_listener *l = &lb->listeners[i];
+		struct dp_action *a;
+
+		rule_init(&r, c, COMPILER_T_L2, PRIO_LB_LISTENER);
+		match_u32h(&r, DP_F_METADATA, seg);
+		match_u16n(&r, DP_F_ETH_TYPE, LB_ETH_IP4);
+		match_u8(&r, DP_F_NW_PROTO, l->proto);
+		match_exact(&r, DP_F_NW_DST, lb->vip);
+		match_u16n(&r, DP_F_TP_DST, l->port);
+		a = act_push(&r, DP_ACT_LB_SELECT);
+		a->u.lb.pool = l->pool;
+		a->u.lb.zone = zone;
+		a->u.lb.table = COMPILER_T_LB_DELIVER;
+		if ((rc = compiler_rules_push(out, &r)) < 0)
+			return rc;
+	}
+
+	/* T2: anything else to the VIP (members' replies): un-NAT. */
+	rule_init(&r, c, COMPILER_T_L2, PRIO_LB_VIP);
+	match_u32h(&r, DP_F_METADATA, seg);
+	match_u16n(&r, DP_F_ETH_TYPE, LB_ETH_IP4);
+	match_exact(&r, DP_F_NW_DST, lb->vip);
+	act_ct(&r, zone, DP_CT_NAT, COMPILER_T_LB_REPLY, DP_NAT_NONE, NULL);
+	if ((rc = compiler_rules_push(out, &r)) < 0)
+		return rc;
+
+	/* T25: only connections lb_select made; the rest is dropped. */
+	rule_init(&r, c, COMPILER_T_LB_REPLY, PRIO_LB_EST);
+	match_u32h(&r, DP_F_METADATA, seg);
+	match_ct(&r, DP_CS_EST, DP_CS_EST | DP_CS_INV);
+	act_goto(&r, COMPILER_T_LB_DELIVER);
+	if ((rc = compiler_rules_push(out, &r)) < 0)
+		return rc;
+	rule_init(&r, c, COMPILER_T_LB_REPLY, PRIO_LB_DROP);
+	match_u32h(&r, DP_F_METADATA, seg);
+	act_drop(&r);
+	if ((rc = compiler_rules_push(out, &r)) < 0)
+		return rc;
+
+	/* T24: to the member (after lb_select) or the client (reply). */
+	for (size_t i = 0; i < v->n_ports; i++) {
+		const struct net_view_port *p = &v->ports[i];
+
+		if (strcmp(p->network_id, lb->network_id) != 0 ||
+		    strcmp(p->id, lb->vip_port_id) == 0)
+			continue;
+		if ((rc = lb_deliver_port(lb, p, seg, c, out)) < 0)
+			return rc;
+	}
+	rule_init(&r, c, COMPILER_T_LB_DELIVER, PRIO_LB_DROP);
+	match_u32h(&r, DP_F_METADATA, seg);
+	act_drop(&r);
+	return compiler_rules_push(out, &r);
+}

@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * compiler_lb.h: the flow rules that carry load-balancer (LBaaS) traffic
+ * from a client on the VIP's network to the members of a listener's
+ * datapath pool and back (compiler_lb.c). One owner per load balancer,
+ * named by its VIP port: ARP for the VIP (table 1), each listener's
+ * (protocol, port) on the VIP to lb_select (table 2), anything else to
+ * the VIP through the LB's conntrack zone (replies of members, un-NATed),
+ * and delivery by address to the ports of the VIP's network (tables 24,
+ * 25). The pools themselves are programmed by lbaas/lb_driver.c. Layout
+ * and reasons: docs/lbaas.md ("Flow rules").
+ */
+#ifndef SLUICE_COMPILER_LB_H
+#define SLUICE_COMPILER_LB_H
+
+#include <stdint.h>
+
+#include "compiler.h"
+
+/*
+ * Cookie namespace of LB owners: bits 63..56 'L', 55..48 kind 1, 47..0 a
+ * hash of the VIP port id. Outside COMPILER_COOKIE_NS: the network
+ * reconciler leaves them.
+ */
+#define COMPILER_LB_COOKIE_NS 0x4c00000000000000ULL
+
+enum compiler_lb_table {
+	COMPILER_T_LB_DELIVER = 24, /* nw_dst of a port -> its MAC, T2 */
+	COMPILER_T_LB_REPLY = 25,   /* after un-NAT: +est only */
+};
+
+/*
+ * Conntrack zones of load balancers: 0x7c00 | 10 bits of the VIP port
+ * id's hash. Ports' zones are their datapath port numbers (below 0x7c00
+ * in practice: sluice-dp numbers ports from 1), routers' 0x8000 and up.
+ */
+enum { COMPILER_LB_ZONE_BASE = 0x7c00, COMPILER_LB_LISTENERS_MAX = 16 };
+
+struct compiler_lb_listener {
+	uint8_t proto; /* IPPROTO_TCP or IPPROTO_UDP */
+	uint16_t port; /* host order */
+	uint32_t pool; /* datapath pool id (lb_select) */
+};
+
+struct compiler_lb {
+	char vip_port_id[NET_ID_LEN];
+	char network_id[NET_ID_LEN]; /* the VIP's network */
+	uint8_t vip[4];		     /* IPv4, network order */
+	uint8_t vip_mac[6];
+	uint16_t zone; /* 0: compiler_lb_zone(vip_port_id) */
+	unsigned n_listeners;
+	struct compiler_lb_listener listeners[COMPILER_LB_LISTENERS_MAX];
+};
+
+uint64_t compiler_lb_cookie(const char *vip_port_id);
+uint16_t compiler_lb_zone(const char *vip_port_id);
+
+/*
+ * Append the rules of lb to out. The VIP's network unknown, down or
+ * without a segment: no rules (0). Delivery rules cover the ports of the
+ * network in v now: the caller regenerates this owner when the network's
+ * ports change. 0, -EINVAL (bad lb) or -ENOMEM.
+ */
+int compiler_lb(const struct net_view *v, const struct compiler_lb *lb,
+		struct compiler_rules *out);
+
+#endif /* SLUICE_COMPILER_LB_H */

@@ -1,0 +1,383 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * compiler_lb_test.c: a load balancer's VIP rules (compiler_lb.h) on top
+ * of a network's, with packets through the real pipeline and a real
+ * lb_select pool (harness.h, pl_lb.h). Topology, network net-a (segment
+ * 100, 10.0.0.0/24):
+ *     c1 dp 1  fa:16:3e:00:00:c1  10.0.0.11  (client)
+ *     m1 dp 2  fa:16:3e:00:00:01  10.0.0.21  (members; m3 with a
+ *     m2 dp 3  fa:16:3e:00:00:02  10.0.0.22   security group allowing
+ *     m3 dp 4  fa:16:3e:00:00:03  10.0.0.23   the VIP in)
+ *     vip dp 0 fa:16:3e:00:00:ff  10.0.0.100 (the LB's VIP port)
+ *   listener UDP 80 -> pool 1 (round robin, the three members, port 8080).
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "compiler.h"
+#include "compiler_lb.h"
+#include "fake_dp.h"
+#include "frames.h"
+#include "harness.h"
+#include "net_view.h"
+#include "pl_lb.h"
+
+static const uint8_t mac_c1[6] = {0xfa, 0x16, 0x3e, 0, 0, 0xc1};
+static const uint8_t mac_m[3][6] = {
+	{0xfa, 0x16, 0x3e, 0, 0, 0x01},
+	{0xfa, 0x16, 0x3e, 0, 0, 0x02},
+	{0xfa, 0x16, 0x3e, 0, 0, 0x03},
+};
+static const uint8_t mac_vip[6] = {0xfa, 0x16, 0x3e, 0, 0, 0xff};
+static const char *const ip_m[3] = {"10.0.0.21", "10.0.0.22", "10.0.0.23"};
+
+enum { DP_C1 = 1, DP_M1 = 2, POOL = 1, MEMBER_PORT = 8080 };
+
+struct fixture {
+	struct net_view_network nets[1];
+	struct net_view_subnet subnets[1];
+	struct net_view_port ports[8];
+	struct net_view_sg sgs[1];
+	struct net_view_sg_rule sg_rules[2];
+	struct net_view view;
+	struct compiler_lb lb;
+	struct harness h;
+	struct fake_dp f;
+	struct net_dp dp;
+};
+
+static void
+addr(struct net_addr *a, const char *s)
+{
+	assert_int_equal(net_addr_parse(s, a), 0);
+}
+
+static struct net_view_port *
+add_port(struct fixture *x, const char *id, const uint8_t mac[6],
+	 const char *ip, uint32_t dp_port)
+{
+	struct net_view_port *p = &x->ports[x->view.n_ports++];
+
+	snprintf(p->id, sizeof(p->id), "%s", id);
+	snprintf(p->network_id, sizeof(p->network_id), "net-a");
+	memcpy(p->mac, mac, 6);
+	p->is_admin_up = true;
+	p->is_port_security = true;
+	p->n_ips = 1;
+	snprintf(p->ips[0].subnet_id, sizeof(p->ips[0].subnet_id), "sn-a");
+	addr(&p->ips[0].ip, ip);
+	p->vif = dp_port != 0 ? NET_VIF_KERNEL : NET_VIF_NONE;
+	p->dp_port = dp_port;
+	return p;
+}
+
+static void
+pool_set(struct fixture *x, uint16_t w3)
+{
+	struct dp_lb_pool p;
+	struct dp_lb_member m[3];
+	char err[128] = "";
+
+	memset(&p, 0, sizeof(p));
+	memset(m, 0, sizeof(m));
+	p.id = POOL;
+	p.n_members = 3;
+	p.alg = DP_LB_ROUND_ROBIN;
+	memcpy(&p.src_addr, x->lb.vip, 4);
+	for (unsigned i = 0; i < 3; i++) {
+		inet_pton(AF_INET, ip_m[i], &m[i].addr);
+		m[i].port = htons(MEMBER_PORT);
+		m[i].weight = i == 2 ? w3 : 1;
+		m[i].flags = DP_LB_M_UP;
+	}
+	if (dp_pipeline_lb_set(x->h.pl, &p, m, err, sizeof(err)) != 0)
+		fail_msg("lb_set: %s", err);
+}
+
+static void
+install(struct fixture *x)
+{
+	struct compiler_rules rs = {0};
+	char err[256] = "";
+	int rc;
+
+	assert_int_equal(compiler_all(&x->view, &rs), 0);
+	assert_int_equal(compiler_lb(&x->view, &x->lb, &rs), 0);
+	assert_int_equal(x->dp.flow_begin(x->dp.ctx, err, sizeof(err)), 0);
+	assert_int_equal(
+		x->dp.flow_del_cookie(x->dp.ctx, 0, 0, err, sizeof(err)), 0);
+	for (size_t i = 0; i < rs.n; i++) {
+		rc = dp_rule_validate(&rs.rules[i], err, sizeof(err));
+		if (rc < 0)
+			fail_msg("rule %zu (table %u) invalid: %s", i,
+				 rs.rules[i].table, err);
+	}
+	rc = x->dp.flow_add(x->dp.ctx, rs.rules, rs.n, err, sizeof(err));
+	if (rc < 0)
+		fail_msg("add: %s", err);
+	rc = x->dp.flow_commit(x->dp.ctx, err, sizeof(err));
+	if (rc < 0)
+		fail_msg("commit: %s", err);
+	compiler_rules_fini(&rs);
+}
+
+static int
+setup(void **state)
+{
+	struct fixture *x = calloc(1, sizeof(*x));
+	struct net_view_network *n;
+	struct net_view_subnet *s;
+	struct net_view_port *p;
+	struct net_view_sg_rule *sr;
+	char name[8];
+
+	assert_non_null(x);
+	x->view.networks = x->nets;
+	x->view.subnets = x->subnets;
+	x->view.ports = x->ports;
+	x->view.sgs = x->sgs;
+	x->view.sg_rules = x->sg_rules;
+	n = &x->nets[x->view.n_networks++];
+	snprintf(n->id, sizeof(n->id), "net-a");
+	snprintf(n->project_id, sizeof(n->project_id), "P1");
+	n->segment_id = 100;
+	n->is_admin_up = true;
+	s = &x->subnets[x->view.n_subnets++];
+	snprintf(s->id, sizeof(s->id), "sn-a");
+	snprintf(s->network_id, sizeof(s->network_id), "net-a");
+	addr(&s->cidr, "10.0.0.0/24");
+	addr(&s->gateway, "10.0.0.1");
+	add_port(x, "c1", mac_c1, "10.0.0.11", DP_C1);
+	for (unsigned i = 0; i < 3; i++) {
+		snprintf(name, sizeof(name), "m%u", i + 1);
+		p = add_port(x, name, mac_m[i], ip_m[i], DP_M1 + i);
+		if (i == 2) {
+			/* m3: a group allowing UDP 8080 from the VIP only. */
+			snprintf(p->sgs[0], NET_ID_LEN, "sg-web");
+			p->n_sgs = 1;
+		}
+	}
+	add_port(x, "vip", mac_vip, "10.0.0.100", 0);
+	snprintf(x->sgs[0].id, sizeof(x->sgs[0].id), "sg-web");
+	x->view.n_sgs = 1;
+	sr = &x->sg_rules[x->view.n_sg_rules++];
+	snprintf(sr->id, sizeof(sr->id), "sgr-in");
+	snprintf(sr->sg_id, sizeof(sr->sg_id), "sg-web");
+	sr->direction = NET_SG_INGRESS;
+	sr->ethertype = 4;
+	sr->protocol = 17;
+	sr->port_min = MEMBER_PORT;
+	sr->port_max = MEMBER_PORT;
+	addr(&sr->remote_prefix, "10.0.0.100/32");
+	sr = &x->sg_rules[x->view.n_sg_rules++];
+	snprintf(sr->id, sizeof(sr->id), "sgr-out");
+	snprintf(sr->sg_id, sizeof(sr->sg_id), "sg-web");
+	sr->direction = NET_SG_EGRESS;
+	sr->ethertype = 4;
+	sr->protocol = -1;
+	sr->port_min = -1;
+	sr->port_max = -1;
+
+	snprintf(x->lb.vip_port_id, sizeof(x->lb.vip_port_id), "vip");
+	snprintf(x->lb.network_id, sizeof(x->lb.network_id), "net-a");
+	inet_pton(AF_INET, "10.0.0.100", x->lb.vip);
+	memcpy(x->lb.vip_mac, mac_vip, 6);
+	x->lb.n_listeners = 1;
+	x->lb.listeners[0] =
+		(struct compiler_lb_listener){IPPROTO_UDP, 80, POOL};
+	harness_init(&x->h);
+	fake_dp_init(&x->f, &x->dp);
+	fake_dp_use_pipeline(&x->f, &x->dp, x->h.pl);
+	pool_set(x, 1);
+	install(x);
+	*state = x;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fixture *x = *state;
+
+	harness_fini(&x->h);
+	free(x);
+	return 0;
+}
+
+static void
+assert_ip(const uint8_t *p, const char *s)
+{
+	uint8_t a[4];
+
+	inet_pton(AF_INET, s, a);
+	assert_memory_equal(p, a, 4);
+}
+
+static uint16_t
+rd16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+/* The VIP is answered with its port's MAC. */
+static void
+test_arp(void **state)
+{
+	static const uint8_t zero[6];
+	struct fixture *x = *state;
+	struct harness_result res;
+	uint8_t f[128];
+	size_t len;
+
+	len = frame_arp(f, 1, mac_c1, "10.0.0.11", zero, "10.0.0.100");
+	harness_run(&x->h, DP_C1, f, len, &res);
+	assert_int_equal(res.n_tx, 1);
+	assert_int_equal(res.tx_port[0], DP_C1);
+	assert_memory_equal(res.tx_frame[0], mac_c1, 6);
+	assert_memory_equal(res.tx_frame[0] + 6, mac_vip, 6);
+	assert_memory_equal(res.tx_frame[0] + 22, mac_vip, 6); /* sha */
+}
+
+/* Client -> VIP:80: one member each, round robin; reply back un-NATed. */
+static void
+test_select_and_reply(void **state)
+{
+	struct fixture *x = *state;
+	struct harness_result res;
+	unsigned hits[3] = {0};
+	uint8_t f[128], back[128];
+	size_t len;
+
+	for (unsigned k = 0; k < 30; k++) {
+		uint16_t sport = (uint16_t)(40000 + k);
+		uint16_t lport;
+		unsigned m;
+
+		len = frame_udp(f, mac_vip, mac_c1, "10.0.0.11", "10.0.0.100",
+				sport, 80, NULL, 0);
+		harness_run(&x->h, DP_C1, f, len, &res);
+		assert_int_equal(res.n_tx, 1);
+		assert_true(res.tx_port[0] >= DP_M1 &&
+			    res.tx_port[0] < DP_M1 + 3);
+		m = res.tx_port[0] - DP_M1;
+		hits[m]++;
+		assert_memory_equal(res.tx_frame[0], mac_m[m], 6);
+		assert_memory_equal(res.tx_frame[0] + 6, mac_vip, 6);
+		assert_ip(res.tx_frame[0] + 14 + 12, "10.0.0.100");
+		assert_ip(res.tx_frame[0] + 14 + 16, ip_m[m]);
+		assert_int_equal(rd16(res.tx_frame[0] + 36), MEMBER_PORT);
+		lport = rd16(res.tx_frame[0] + 34);
+
+		/* The member answers the VIP at the LB's source port. */
+		len = frame_udp(back, mac_vip, mac_m[m], ip_m[m], "10.0.0.100",
+				MEMBER_PORT, lport, NULL, 0);
+		harness_run(&x->h, DP_M1 + m, back, len, &res);
+		assert_int_equal(res.n_tx, 1);
+		assert_int_equal(res.tx_port[0], DP_C1);
+		assert_memory_equal(res.tx_frame[0], mac_c1, 6);
+		assert_memory_equal(res.tx_frame[0] + 6, mac_vip, 6);
+		assert_ip(res.tx_frame[0] + 14 + 12, "10.0.0.100");
+		assert_ip(res.tx_frame[0] + 14 + 16, "10.0.0.11");
+		assert_int_equal(rd16(res.tx_frame[0] + 34), 80);
+		assert_int_equal(rd16(res.tx_frame[0] + 36), sport);
+	}
+	for (unsigned m = 0; m < 3; m++)
+		assert_int_equal(hits[m], 10);
+}
+
+/* A member with weight 0 gets no new connection. */
+static void
+test_drain(void **state)
+{
+	struct fixture *x = *state;
+	struct harness_result res;
+	uint8_t f[128];
+	size_t len;
+
+	pool_set(x, 0);
+	for (unsigned k = 0; k < 20; k++) {
+		len = frame_udp(f, mac_vip, mac_c1, "10.0.0.11", "10.0.0.100",
+				(uint16_t)(41000 + k), 80, NULL, 0);
+		harness_run(&x->h, DP_C1, f, len, &res);
+		assert_int_equal(res.n_tx, 1);
+		assert_int_not_equal(res.tx_port[0], DP_M1 + 2);
+	}
+}
+
+/* Not a listener, or a member's packet to the VIP of no connection. */
+static void
+test_other_dropped(void **state)
+{
+	struct fixture *x = *state;
+	struct harness_result res;
+	uint8_t f[128];
+	size_t len;
+
+	len = frame_udp(f, mac_vip, mac_c1, "10.0.0.11", "10.0.0.100", 40000,
+			81, NULL, 0);
+	harness_run(&x->h, DP_C1, f, len, &res);
+	assert_int_equal(res.n_tx, 0);
+	len = frame_udp(f, mac_vip, mac_m[0], ip_m[0], "10.0.0.100",
+			MEMBER_PORT, 5555, NULL, 0);
+	harness_run(&x->h, DP_M1, f, len, &res);
+	assert_int_equal(res.n_tx, 0);
+	/* Ordinary L2 between ports is untouched. */
+	len = frame_udp(f, mac_m[1], mac_c1, "10.0.0.11", ip_m[1], 40000,
+			MEMBER_PORT, NULL, 0);
+	harness_run(&x->h, DP_C1, f, len, &res);
+	assert_int_equal(res.n_tx, 1);
+	assert_int_equal(res.tx_port[0], DP_M1 + 1);
+}
+
+/* Bad input and cookies. */
+static void
+test_api(void **state)
+{
+	struct fixture *x = *state;
+	struct compiler_rules rs = {0};
+	struct compiler_lb bad = x->lb;
+	uint16_t z = compiler_lb_zone("vip");
+
+	assert_true(z >= COMPILER_LB_ZONE_BASE && z < 0x8000);
+	assert_int_equal(compiler_lb_cookie("vip") & 0xff00000000000000ULL,
+			 COMPILER_LB_COOKIE_NS);
+	assert_int_equal(compiler_cookie_kind(compiler_lb_cookie("vip")), 0);
+	bad.listeners[0].pool = 0;
+	assert_int_equal(compiler_lb(&x->view, &bad, &rs), -EINVAL);
+	bad = x->lb;
+	bad.n_listeners = COMPILER_LB_LISTENERS_MAX + 1;
+	assert_int_equal(compiler_lb(&x->view, &bad, &rs), -EINVAL);
+	bad = x->lb;
+	snprintf(bad.network_id, sizeof(bad.network_id), "nope");
+	assert_int_equal(compiler_lb(&x->view, &bad, &rs), 0);
+	assert_int_equal(rs.n, 0);
+	/* Same input, same rules. */
+	assert_int_equal(compiler_lb(&x->view, &x->lb, &rs), 0);
+	assert_true(rs.n > 0);
+	compiler_rules_fini(&rs);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_arp, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_select_and_reply, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_drain, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_other_dropped, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_api, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
