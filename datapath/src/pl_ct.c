@@ -1342,6 +1342,33 @@ pl_ct_prefetch_conn(struct pl_ct *ct, uint32_t h)
 	}
 }
 
+bool
+pl_ct_is_big(const struct pl_ct *ct)
+{
+	return __atomic_load_n(&ct->n_used, __ATOMIC_RELAXED) >=
+	       PL_CT_PREFETCH_MIN;
+}
+
+void
+pl_ct_prefetch_next(struct pl_ct *ct, uint32_t h)
+{
+	uint32_t link = __atomic_load_n(
+		&ct->groups[hash_group(ct, h)].head[hash_head(h)],
+		__ATOMIC_RELAXED);
+	const struct ct_conn *e;
+
+	if (link == 0)
+		return;
+	e = link_conn(ct, link);
+	link = __atomic_load_n(&e->next[link_dir(link)], __ATOMIC_RELAXED);
+	if (link != 0) {
+		const char *p = (const char *)link_conn(ct, link);
+
+		__builtin_prefetch(p);
+		__builtin_prefetch(p + 64);
+	}
+}
+
 /* Sweep. */
 
 void
@@ -1423,11 +1450,14 @@ pl_ct_create(uint32_t ct_max, struct pl_ct **out)
 	if (m == MAP_FAILED)
 		goto err_ct;
 	ct->conns = m;
+	/* Huge pages: a lookup in a big table would miss the TLB twice. */
+	(void)madvise(m, ct->conns_len, MADV_HUGEPAGE);
 	m = mmap(NULL, ct->groups_len, PROT_READ | PROT_WRITE,
 		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (m == MAP_FAILED)
 		goto err_conns;
 	ct->groups = m;
+	(void)madvise(m, ct->groups_len, MADV_HUGEPAGE);
 	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
 	ct->base = ts.tv_sec;
 	clock_gettime(CLOCK_MONOTONIC, &ct->rate_ts);

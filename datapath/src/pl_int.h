@@ -198,7 +198,8 @@ struct pl_pctx {
 	uint32_t hash;	 /* cache hash of key at ingress */
 	uint8_t shape;	 /* shape of key at ingress */
 	uint8_t n_seg;	 /* cached segment: rules, 0xff miss,
-			  * 0xfe one simple rule (simple_*) */
+			  * 0xfe one simple rule (simple_*), 0xfc
+			  * miss whose table 0 rule is seg[0] */
 	uint8_t m_stale; /* m not filled: pl_act_apply() fills it first */
 	uint32_t simple_out;
 	uint32_t ct_stamp; /* pl_ct.c: last ct lookup of this packet, 0 none */
@@ -265,6 +266,7 @@ struct dp_worker {
 	struct pl_cbucket *buckets;
 	uint32_t cache_mask;   /* buckets - 1 */
 	unsigned clone_budget; /* clones left in this burst */
+	uint32_t conn_skip;    /* per-connection inserts into full buckets */
 	bool is_registered;    /* this thread did rcu_register */
 	uint64_t drops[DP_DROP__COUNT] PL_ALIGNED;
 	struct pl_wstats st PL_ALIGNED;

@@ -304,14 +304,23 @@ cache_probe(struct dp_worker *w, const struct dp_key *key, uint32_t h,
 }
 
 /*
+ * A full bucket takes one in PL_CONN_INSERT per-connection segment: with
+ * more connections than the cache holds such entries only evict each
+ * other (every insert also reads the victims' lines from DRAM).
+ */
+enum { PL_CONN_INSERT = 32 };
+
+/*
  * Insert a segment: into the flow's own stale entry if it has one (so a
  * flow has one entry), else a free way, else a stale one, else a victim
- * chosen by the hash.
+ * chosen by the hash. is_conn: the key is per connection (the segment
+ * ends in, or follows, ct or lb_select); into a full bucket it goes only
+ * one time in PL_CONN_INSERT, over the victim chosen by the hash.
  */
 static void
 cache_insert(struct dp_worker *w, const struct dp_key *key, uint32_t h,
 	     unsigned shape, unsigned t, uint64_t v, struct pl_rule *const *seg,
-	     unsigned n)
+	     unsigned n, bool is_conn)
 {
 	uint32_t bi = h & w->cache_mask;
 	struct pl_cbucket *b = &w->buckets[bi];
@@ -319,6 +328,12 @@ cache_insert(struct dp_worker *w, const struct dp_key *key, uint32_t h,
 	uint16_t sig = cache_sig(h);
 	int way = -1;
 
+	if (is_conn && cache_way(b, 0) < 0) {
+		if (++w->conn_skip % PL_CONN_INSERT != 0)
+			return;
+		way = (int)((h >> 8) & (PL_WAYS - 1));
+		w->st.evictions++;
+	}
 	for (int i = 0; way < 0 && i < PL_WAYS; i++)
 		if (b->sig[i] == sig &&
 		    (e[i].tag & 0xffff) == (pl_centry_tag(0, t, shape)) &&
@@ -374,7 +389,7 @@ trace_step(struct pl_exec *x, unsigned t, const struct pl_rule *r)
  */
 static int
 resolve(struct pl_exec *x, struct pl_pctx *c, unsigned *t, unsigned *depth,
-	uint32_t h, unsigned shape)
+	uint32_t h, unsigned shape, struct pl_rule *r0)
 {
 	struct pl_rule *seg[PL_SEG_MAX];
 	unsigned n = 0, t0 = *t;
@@ -392,7 +407,13 @@ resolve(struct pl_exec *x, struct pl_pctx *c, unsigned *t, unsigned *depth,
 			is_cacheable = false;
 			break;
 		}
-		r = pl_cls_lookup(x->w, &x->pl->tables[*t], &c->key, x->v);
+		if (r0 != NULL) {
+			r = r0; /* looked up already (burst_miss_lookup) */
+			r0 = NULL;
+		} else {
+			r = pl_cls_lookup(x->w, &x->pl->tables[*t], &c->key,
+					  x->v);
+		}
 		if (x->tr != NULL)
 			trace_step(x, *t, r);
 		if (r == NULL) {
@@ -414,7 +435,8 @@ resolve(struct pl_exec *x, struct pl_pctx *c, unsigned *t, unsigned *depth,
 		}
 	}
 	if (is_cacheable)
-		cache_insert(x->w, &k0, h, shape, t0, x->v, seg, n);
+		cache_insert(x->w, &k0, h, shape, t0, x->v, seg, n,
+			     (c->key.ct_state & DP_CS_TRK) != 0);
 	return reason;
 }
 
@@ -456,9 +478,11 @@ run_first(struct pl_exec *x, struct pl_pctx *c, unsigned *t, unsigned *depth)
 	*depth = 0;
 	x->n_pend = 0;
 	c->ct_stamp = 0;
+	if (c->n_seg == 0xfc)
+		return resolve(x, c, t, depth, c->hash, c->shape, c->seg[0]);
 	if (c->n_seg != 0xff)
 		return replay(x, c, c->seg, c->n_seg, t, depth);
-	return resolve(x, c, t, depth, c->hash, c->shape);
+	return resolve(x, c, t, depth, c->hash, c->shape, NULL);
 }
 
 /*
@@ -492,7 +516,8 @@ run_rest(struct pl_exec *x, struct pl_pctx *c, unsigned t, unsigned depth,
 		} else {
 			if (x->w != NULL)
 				x->w->st.misses++;
-			reason = resolve(x, c, &t, &depth, h, PL_SHAPE_FULL);
+			reason = resolve(x, c, &t, &depth, h, PL_SHAPE_FULL,
+					 NULL);
 		}
 		if (reason == -2 && x->w != NULL)
 			h = pl_hash_key(&c->key, PL_SHAPE_FULL, t);
@@ -613,9 +638,11 @@ fast_burst(struct dp_worker *w, const struct pl_fast *f,
 }
 
 /*
- * Hits whose segment ends in ct: prefetch each one's bucket group, then
- * (the groups arriving meanwhile) its first connection, so the ct
- * lookups of the run below find them in cache.
+ * Packets whose first segment ends in ct or lb_select (cache hits, and
+ * misses whose first rule was looked up: n_seg 0xfc): prefetch each
+ * one's bucket group, then (the groups arriving meanwhile) its first
+ * connection, so the connection lookups of the run below find them in
+ * cache.
  */
 static inline void
 ct_prefetch(struct dp_worker *w, unsigned k)
@@ -624,26 +651,39 @@ ct_prefetch(struct dp_worker *w, unsigned k)
 	uint32_t h[DP_BURST];
 	unsigned n_ct = 0;
 
+	if (!pl_ct_is_big(ct))
+		return;
 	for (unsigned j = 0; j < k; j++) {
 		const struct pl_pctx *c = &w->ctx[j];
 		const struct pl_rule *r;
 		const struct dp_action *a;
+		uint16_t zone;
 
 		h[j] = 0;
-		if (c->n_seg == 0 || c->n_seg > PL_SEG_MAX)
+		if (c->n_seg == 0xfc)
+			r = c->seg[0];
+		else if (c->n_seg != 0 && c->n_seg <= PL_SEG_MAX)
+			r = c->seg[c->n_seg - 1];
+		else
 			continue;
-		r = c->seg[c->n_seg - 1];
 		if (!(r->flags & PL_RF_DECAP) || r->n_actions == 0)
 			continue;
 		a = &r->acts[r->n_actions - 1];
-		if (a->type != DP_ACT_CT)
+		if (a->type == DP_ACT_CT)
+			zone = a->u.ct.zone;
+		else if (a->type == DP_ACT_LB_SELECT)
+			zone = a->u.lb.zone;
+		else
 			continue;
-		h[j] = pl_ct_prefetch_group(ct, &c->key, a->u.ct.zone);
+		h[j] = pl_ct_prefetch_group(ct, &c->key, zone);
 		n_ct += h[j] != 0;
 	}
 	for (unsigned j = 0; j < k && n_ct != 0; j++)
 		if (h[j] != 0)
 			pl_ct_prefetch_conn(ct, h[j]);
+	for (unsigned j = 0; j < k && n_ct != 0; j++)
+		if (h[j] != 0)
+			pl_ct_prefetch_next(ct, h[j]);
 }
 
 /*
@@ -749,7 +789,10 @@ process_burst_t(struct dp_worker *w, const struct pl_state *s,
 			e = cache_probe(w, &c->key, c->hash, c->shape, 0,
 					s->version);
 		if (e == NULL) {
-			c->n_seg = 0xff;
+			/* The first rule now, for ct_prefetch(). */
+			c->seg[0] = pl_cls_lookup(w, &w->pl->tables[0], &c->key,
+						  s->version);
+			c->n_seg = c->seg[0] != NULL ? 0xfc : 0xff;
 			w->st.misses++;
 			continue;
 		}

@@ -107,9 +107,16 @@ touch "$NT_TMP/go"
 nt_exec A $PY "$TOOL" flood 10.202.0.2 9999 5000
 wait "$hold_pid" || nt_fail "flood: the held TCP connection broke"
 wait "$ping_pid" || true
-nt_ping_answered "$NT_TMP/ping.flood" 60 || {
+# The held TCP connection must not break (above). The ping may lose a few
+# requests on a loaded 2-core machine: the flood's frames can overrun the
+# veth and AF_PACKET rings before sluice-dp sees them (seen once: 4 in a
+# row while a compiler ran on both cores); a conntrack that dropped
+# established traffic would lose most of them.
+answered=$(grep -o 'icmp_seq=[0-9]*' "$NT_TMP/ping.flood" | cut -d= -f2 |
+	sort -n -u | awk '$1 >= 1 && $1 <= 60' | wc -l)
+[ "$answered" -ge 54 ] || {
 	cat "$NT_TMP/ping.flood" >&2
-	nt_fail "flood: the ping lost packets"
+	nt_fail "flood: the ping lost $((60 - answered)) of 60"
 }
 json=$(nt_ctl -o json dp ct-stats)
 echo "$json"
@@ -117,6 +124,6 @@ full=$(echo "$json" | $PY -c 'import json,sys; print(json.load(sys.stdin)["inval
 entries=$(echo "$json" | $PY -c 'import json,sys; print(json.load(sys.stdin)["entries"])')
 [ "$full" -ge 3000 ] || nt_fail "flood: only $full commits counted full"
 [ "$entries" -le 1000 ] || nt_fail "flood: $entries entries over --ct-max"
-nt_log "flood: 5000 UDP flows, $entries tracked (max 1000), $full refused as full; TCP and ping kept flowing"
+nt_log "flood: 5000 UDP flows, $entries tracked (max 1000), $full refused as full; TCP kept flowing, ping $answered/60"
 nt_ctl dp ct-stats
 nt_dp_stop
