@@ -52,6 +52,14 @@ int sluicectl_usage(const struct sluicectl_cmd *cmd, const char *fmt, ...)
 int sluicectl_fail(const struct sluicectl_cmd *cmd, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
+/*
+ * Connect to sluice-dp at o->dp_socket and say hello; on failure print
+ * why (naming cmd) and return SLUICECTL_FAIL with *out NULL.
+ */
+struct dp_client;
+int sluicectl_dp_open(const struct sluicectl_cmd *cmd,
+		      const struct sluicectl_opts *o, struct dp_client **out);
+
 /* The entry of the table that holds run (for messages). */
 const struct sluicectl_cmd *sluicectl_cmd_lookup(const char *group,
 						 const char *name);

@@ -152,9 +152,9 @@ opt_cookie(const struct sluicectl_cmd *cmd, const char *s, uint64_t *cookie,
 
 /* Connection. */
 
-static int
-dp_open(const struct sluicectl_cmd *cmd, const struct sluicectl_opts *o,
-	struct dp_client **out)
+int
+sluicectl_dp_open(const struct sluicectl_cmd *cmd,
+		  const struct sluicectl_opts *o, struct dp_client **out)
 {
 	struct dp_hello h;
 	char err[512];
@@ -269,7 +269,7 @@ cmd_ports(const struct sluicectl_opts *o, int argc, char **argv)
 	rc = parse_args(cmd, argc, argv, NULL, NULL, 0, 0, &n);
 	if (rc != 0)
 		return rc;
-	if (dp_open(cmd, o, &c) != 0)
+	if (sluicectl_dp_open(cmd, o, &c) != 0)
 		return SLUICECTL_FAIL;
 	if (o->is_json)
 		arr = json_array();
@@ -325,7 +325,7 @@ cmd_port_add(const struct sluicectl_opts *o, int argc, char **argv)
 	strcpy(spec.args, pos[2]);
 	spec.type = (uint32_t)t;
 	spec.port_no = port_no != NULL ? (uint32_t)v : 0;
-	if (dp_open(cmd, o, &c) != 0)
+	if (sluicectl_dp_open(cmd, o, &c) != 0)
 		return SLUICECTL_FAIL;
 	rc = dp_client_port_add(c, &spec, &pi);
 	if (rc < 0) {
@@ -372,7 +372,7 @@ cmd_port_del(const struct sluicectl_opts *o, int argc, char **argv)
 	} else {
 		strcpy(ref.name, pos[0]);
 	}
-	if (dp_open(cmd, o, &c) != 0)
+	if (sluicectl_dp_open(cmd, o, &c) != 0)
 		return SLUICECTL_FAIL;
 	rc = dp_client_port_del(c, &ref);
 	rc = rc < 0 ? dp_failed(cmd, c, NULL) : SLUICECTL_OK;
@@ -433,7 +433,7 @@ cmd_dump_flows(const struct sluicectl_opts *o, int argc, char **argv)
 		rc = opt_cookie(cmd, cookie_s, &cookie, &mask);
 	if (rc != 0)
 		return rc;
-	if (dp_open(cmd, o, &c) != 0)
+	if (sluicectl_dp_open(cmd, o, &c) != 0)
 		return SLUICECTL_FAIL;
 	if (o->is_json)
 		d.arr = json_array();
@@ -475,7 +475,7 @@ cmd_add_flow(const struct sluicectl_opts *o, int argc, char **argv)
 		return sluicectl_usage(cmd, "RULE is empty");
 	if (rc < 0)
 		return sluicectl_usage(cmd, "RULE %s", err);
-	if (dp_open(cmd, o, &c) != 0)
+	if (sluicectl_dp_open(cmd, o, &c) != 0)
 		return SLUICECTL_FAIL;
 	rc = dp_client_flow_add(c, &r, 1);
 	rc = rc < 0 ? dp_failed(cmd, c, "rejected") : SLUICECTL_OK;
@@ -575,7 +575,7 @@ apply_file(const struct sluicectl_cmd *cmd, const struct sluicectl_opts *o,
 
 	if (f == NULL)
 		return sluicectl_fail(cmd, "%s: %s", path, strerror(errno));
-	rc = dp_open(cmd, o, &c);
+	rc = sluicectl_dp_open(cmd, o, &c);
 	if (rc != 0)
 		goto out;
 	if (dp_client_flow_begin(c) < 0) {
@@ -657,7 +657,7 @@ cmd_del_flows(const struct sluicectl_opts *o, int argc, char **argv)
 		rc = opt_cookie(cmd, cookie_s, &cookie, &mask);
 	if (rc != 0)
 		return rc;
-	if (dp_open(cmd, o, &c) != 0)
+	if (sluicectl_dp_open(cmd, o, &c) != 0)
 		return SLUICECTL_FAIL;
 	rc = dp_client_flow_del_cookie(c, table, cookie, mask);
 	rc = rc < 0 ? dp_failed(cmd, c, "delete") : SLUICECTL_OK;
@@ -679,7 +679,7 @@ cmd_stats(const struct sluicectl_opts *o, int argc, char **argv)
 	rc = parse_args(cmd, argc, argv, NULL, NULL, 0, 0, &n);
 	if (rc != 0)
 		return rc;
-	if (dp_open(cmd, o, &c) != 0)
+	if (sluicectl_dp_open(cmd, o, &c) != 0)
 		return SLUICECTL_FAIL;
 	rc = dp_client_stats(c, &s);
 	if (rc < 0) {
@@ -751,7 +751,7 @@ cmd_cache_flush(const struct sluicectl_opts *o, int argc, char **argv)
 	rc = parse_args(cmd, argc, argv, NULL, NULL, 0, 0, &n);
 	if (rc != 0)
 		return rc;
-	if (dp_open(cmd, o, &c) != 0)
+	if (sluicectl_dp_open(cmd, o, &c) != 0)
 		return SLUICECTL_FAIL;
 	rc = dp_client_cache_flush(c);
 	rc = rc < 0 ? dp_failed(cmd, c, "flush") : SLUICECTL_OK;
@@ -927,7 +927,7 @@ cmd_trace(const struct sluicectl_opts *o, int argc, char **argv)
 	t = calloc(1, sizeof(*t));
 	if (t == NULL)
 		return sluicectl_fail(cmd, "out of memory");
-	rc = dp_open(cmd, o, &c);
+	rc = sluicectl_dp_open(cmd, o, &c);
 	if (rc == 0) {
 		rc = dp_client_trace(c, (uint32_t)port, frame, (uint32_t)len, t,
 				     out, sizeof(out), &out_len);
@@ -984,7 +984,7 @@ cmd_packet_out(const struct sluicectl_opts *o, int argc, char **argv)
 	m.port = (uint32_t)port;
 	m.in_port = (uint32_t)in_port;
 	m.len = (uint32_t)len;
-	if (dp_open(cmd, o, &c) != 0)
+	if (sluicectl_dp_open(cmd, o, &c) != 0)
 		return SLUICECTL_FAIL;
 	rc = dp_client_packet_out(c, &m, frame);
 	rc = rc < 0 ? dp_failed(cmd, c, "packet-out") : SLUICECTL_OK;

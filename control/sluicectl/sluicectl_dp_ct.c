@@ -21,27 +21,6 @@
 #include "sluicectl.h"
 #include "sluicectl_dp_ct.h"
 
-static int
-ct_open(const struct sluicectl_cmd *cmd, const struct sluicectl_opts *o,
-	struct dp_client **out)
-{
-	struct dp_hello h;
-	char err[512];
-	int rc;
-
-	rc = dp_client_connect(o->dp_socket, out, err, sizeof(err));
-	if (rc < 0)
-		return sluicectl_fail(cmd, "%s (is sluice-dp running?)", err);
-	rc = dp_client_hello(*out, "sluicectl", &h);
-	if (rc < 0) {
-		sluicectl_fail(cmd, "hello: %s", dp_client_error(*out));
-		dp_client_close(*out);
-		*out = NULL;
-		return SLUICECTL_FAIL;
-	}
-	return SLUICECTL_OK;
-}
-
 /* [ZONE] as argv[1]: 0..65535, DP_CT_ZONE_ALL without it. */
 static int
 zone_arg(const struct sluicectl_cmd *cmd, int argc, char **argv, uint32_t *zone)
@@ -85,7 +64,7 @@ sluicectl_dp_ct_stats(const struct sluicectl_opts *o, int argc, char **argv)
 	(void)argv;
 	if (argc > 1)
 		return sluicectl_usage(cmd, "takes no argument");
-	if (ct_open(cmd, o, &c) != SLUICECTL_OK)
+	if (sluicectl_dp_open(cmd, o, &c) != SLUICECTL_OK)
 		return SLUICECTL_FAIL;
 	rc = dp_client_ct_stats(c, &s);
 	if (rc < 0) {
@@ -142,7 +121,7 @@ sluicectl_dp_ct_flush(const struct sluicectl_opts *o, int argc, char **argv)
 	rc = zone_arg(cmd, argc, argv, &zone);
 	if (rc != SLUICECTL_OK)
 		return rc;
-	if (ct_open(cmd, o, &c) != SLUICECTL_OK)
+	if (sluicectl_dp_open(cmd, o, &c) != SLUICECTL_OK)
 		return SLUICECTL_FAIL;
 	rc = dp_client_ct_flush(c, zone, &n);
 	if (rc < 0)
@@ -216,7 +195,7 @@ sluicectl_dp_ct_dump(const struct sluicectl_opts *o, int argc, char **argv)
 	rc = zone_arg(cmd, argc, argv, &zone);
 	if (rc != SLUICECTL_OK)
 		return rc;
-	if (ct_open(cmd, o, &c) != SLUICECTL_OK)
+	if (sluicectl_dp_open(cmd, o, &c) != SLUICECTL_OK)
 		return SLUICECTL_FAIL;
 	if (o->is_json)
 		arr = json_array();

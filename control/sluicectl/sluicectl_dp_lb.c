@@ -38,27 +38,6 @@ alg_name(unsigned a)
 		       : "?";
 }
 
-static int
-lb_open(const struct sluicectl_cmd *cmd, const struct sluicectl_opts *o,
-	struct dp_client **out)
-{
-	struct dp_hello h;
-	char err[512];
-	int rc;
-
-	rc = dp_client_connect(o->dp_socket, out, err, sizeof(err));
-	if (rc < 0)
-		return sluicectl_fail(cmd, "%s (is sluice-dp running?)", err);
-	rc = dp_client_hello(*out, "sluicectl", &h);
-	if (rc < 0) {
-		sluicectl_fail(cmd, "hello: %s", dp_client_error(*out));
-		dp_client_close(*out);
-		*out = NULL;
-		return SLUICECTL_FAIL;
-	}
-	return SLUICECTL_OK;
-}
-
 static bool
 parse_ulong(const char *s, unsigned long max, unsigned long *out)
 {
@@ -204,7 +183,7 @@ sluicectl_dp_lb_set(const struct sluicectl_opts *o, int argc, char **argv)
 				     "id=N, alg=A and src=ADDR are needed");
 	if (rc != SLUICECTL_OK)
 		goto out;
-	rc = lb_open(cmd, o, &c);
+	rc = sluicectl_dp_open(cmd, o, &c);
 	if (rc != SLUICECTL_OK)
 		goto out;
 	if (dp_client_lb_set(c, &p, m) < 0)
@@ -227,7 +206,7 @@ sluicectl_dp_lb_del(const struct sluicectl_opts *o, int argc, char **argv)
 	    id == 0)
 		return sluicectl_usage(cmd, "expected a pool ID 1..%u",
 				       DP_LB_POOL_ID_MAX);
-	if (lb_open(cmd, o, &c) != SLUICECTL_OK)
+	if (sluicectl_dp_open(cmd, o, &c) != SLUICECTL_OK)
 		return SLUICECTL_FAIL;
 	if (dp_client_lb_del(c, (uint32_t)id) < 0)
 		rc = sluicectl_fail(cmd, "%s", dp_client_error(c));
@@ -311,7 +290,7 @@ sluicectl_dp_lb_stats(const struct sluicectl_opts *o, int argc, char **argv)
 	    (argc == 2 && !parse_ulong(argv[1], DP_LB_POOL_ID_MAX, &id)))
 		return sluicectl_usage(cmd, "expected [ID] in 1..%u",
 				       DP_LB_POOL_ID_MAX);
-	if (lb_open(cmd, o, &c) != SLUICECTL_OK)
+	if (sluicectl_dp_open(cmd, o, &c) != SLUICECTL_OK)
 		return SLUICECTL_FAIL;
 	if (o->is_json)
 		pools = json_array();

@@ -57,27 +57,6 @@ cipher_str(uint8_t cipher)
 	}
 }
 
-static int
-sa_open(const struct sluicectl_cmd *cmd, const struct sluicectl_opts *o,
-	struct dp_client **out)
-{
-	struct dp_hello h;
-	char err[512];
-	int rc;
-
-	rc = dp_client_connect(o->dp_socket, out, err, sizeof(err));
-	if (rc < 0)
-		return sluicectl_fail(cmd, "%s (is sluice-dp running?)", err);
-	rc = dp_client_hello(*out, "sluicectl", &h);
-	if (rc < 0) {
-		sluicectl_fail(cmd, "hello: %s", dp_client_error(*out));
-		dp_client_close(*out);
-		*out = NULL;
-		return SLUICECTL_FAIL;
-	}
-	return SLUICECTL_OK;
-}
-
 static bool
 parse_num(const char *s, uint64_t max, uint64_t *out)
 {
@@ -226,7 +205,7 @@ sluicectl_dp_sa_add(const struct sluicectl_opts *o, int argc, char **argv)
 		rc = sluicectl_usage(cmd, "ikey: %s takes %u bytes",
 				     integ_names[sa.integ],
 				     integ_key_lens[sa.integ]);
-	if (rc == SLUICECTL_OK && sa_open(cmd, o, &c) != SLUICECTL_OK)
+	if (rc == SLUICECTL_OK && sluicectl_dp_open(cmd, o, &c) != SLUICECTL_OK)
 		rc = SLUICECTL_FAIL;
 	if (rc == SLUICECTL_OK) {
 		if (dp_client_sa_add(c, &sa) < 0)
@@ -248,7 +227,7 @@ sluicectl_dp_sa_del(const struct sluicectl_opts *o, int argc, char **argv)
 	if (argc != 2 || !parse_num(argv[1], DP_SA_ID_MAX, &id) || id == 0)
 		return sluicectl_usage(cmd, "expected an SA id 1..%u",
 				       DP_SA_ID_MAX);
-	if (sa_open(cmd, o, &c) != SLUICECTL_OK)
+	if (sluicectl_dp_open(cmd, o, &c) != SLUICECTL_OK)
 		return SLUICECTL_FAIL;
 	rc = dp_client_sa_del(c, (uint32_t)id) < 0
 		     ? sluicectl_fail(cmd, "%s", dp_client_error(c))
@@ -317,7 +296,7 @@ sluicectl_dp_sa_list(const struct sluicectl_opts *o, int argc, char **argv)
 	if (argc > 2 ||
 	    (argc == 2 && (!parse_num(argv[1], DP_SA_ID_MAX, &id) || id == 0)))
 		return sluicectl_usage(cmd, "expected [ID]");
-	if (sa_open(cmd, o, &c) != SLUICECTL_OK)
+	if (sluicectl_dp_open(cmd, o, &c) != SLUICECTL_OK)
 		return SLUICECTL_FAIL;
 	if (o->is_json)
 		l.arr = json_array();
