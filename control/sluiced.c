@@ -20,6 +20,7 @@
 #include <event2/event.h>
 
 #include "api.h"
+#include "compiler_lb.h"
 #include "conf.h"
 #include "ctl.h"
 #include "dpsync.h"
@@ -82,6 +83,40 @@ sluiced_vpn_tunnels(void *arg, const struct compiler_vpn_tunnel *t, size_t n)
 	if (rc < 0 && rc != -ENOTCONN)
 		log_warn("main", "vpn: tunnel rules not applied: %s",
 			 strerror(-rc));
+}
+
+/* Load balancers with pools in the datapath: their VIP rules
+ * (docs/lbaas.md, "Flow rules"). Network and MAC: the VIP port's. */
+static void
+sluiced_lb_vips(void *arg, const struct lb_driver_vip *v, size_t n)
+{
+	struct compiler_lb *lbs = n > 0 ? calloc(n, sizeof(*lbs)) : NULL;
+	int rc;
+
+	if (n > 0 && lbs == NULL) {
+		log_warn("main", "lb: VIP rules not applied: out of memory");
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		snprintf(lbs[i].vip_port_id, sizeof(lbs[i].vip_port_id), "%s",
+			 v[i].vip_port_id);
+		memcpy(lbs[i].vip, v[i].vip, 4);
+		unsigned nl = v[i].n_listeners;
+
+		if (nl > COMPILER_LB_LISTENERS_MAX)
+			nl = COMPILER_LB_LISTENERS_MAX;
+		for (unsigned j = 0; j < nl; j++) {
+			lbs[i].listeners[j].proto = v[i].l[j].proto;
+			lbs[i].listeners[j].port = v[i].l[j].port;
+			lbs[i].listeners[j].pool = v[i].l[j].dp_pool;
+		}
+		lbs[i].n_listeners = nl;
+	}
+	rc = netdrv_lb_set(dpsync_netdrv(arg), lbs, n);
+	if (rc < 0 && rc != -ENOTCONN)
+		log_warn("main", "lb: VIP rules not applied: %s",
+			 strerror(-rc));
+	free(lbs);
 }
 
 static void
@@ -252,6 +287,7 @@ main(int argc, char **argv)
 		goto out_dpsync;
 	if (lb_driver_create(lbaas, base, cf->dp_socket, NULL, &lbd) != 0)
 		goto out_dpsync;
+	lb_driver_set_vip_fn(lbd, sluiced_lb_vips, dps);
 	ev_term = evsignal_new(base, SIGTERM, sluiced_on_signal, base);
 	ev_int = evsignal_new(base, SIGINT, sluiced_on_signal, base);
 	if (ev_term == NULL || ev_int == NULL ||

@@ -57,6 +57,12 @@ struct lb_driver {
 	bool retry;  /* a pass failed on the connection */
 	bool warned; /* the datapath was found unreachable */
 	bool fresh;  /* connected since the last pass: prune */
+	/* VIPs for the flow rules (lb_driver_set_vip_fn). */
+	lb_driver_vip_fn vip_fn;
+	void *vip_arg;
+	struct lb_driver_vip *vips, *vips_sent;
+	size_t n_vips, cap_vips, n_vips_sent;
+	bool vips_nomem;
 };
 
 /* Default ops: a dp_client, (re)connected on demand. */
@@ -435,6 +441,107 @@ struct lbd_walk {
 	const struct lb_row *lbr;
 };
 
+static void lbd_kick(struct lb_driver *d);
+
+/* The VIP entry of the load balancer being walked (NULL: none). */
+static struct lb_driver_vip *
+lbd_vip_cur(struct lb_driver *d, const char *lb_id)
+{
+	if (d->n_vips == 0 || strcmp(d->vips[d->n_vips - 1].lb_id, lb_id) != 0)
+		return NULL;
+	return &d->vips[d->n_vips - 1];
+}
+
+static void
+lbd_vip_begin(struct lb_driver *d, const struct lb_row *r)
+{
+	const char *port = lb_store_str(r->doc, "vip_port_id");
+	struct lb_driver_vip *v;
+	struct in_addr a;
+
+	if (d->vip_fn == NULL || port[0] == '\0' || strlen(port) >= 40 ||
+	    inet_pton(AF_INET, lb_store_str(r->doc, "vip_address"), &a) != 1)
+		return;
+	if (d->n_vips == d->cap_vips) {
+		size_t cap = d->cap_vips ? 2 * d->cap_vips : 8;
+		struct lb_driver_vip *nv = realloc(d->vips, cap * sizeof(*nv));
+
+		if (nv == NULL) {
+			d->vips_nomem = true;
+			return;
+		}
+		d->vips = nv;
+		d->cap_vips = cap;
+	}
+	v = &d->vips[d->n_vips++];
+	memset(v, 0, sizeof(*v));
+	snprintf(v->lb_id, sizeof(v->lb_id), "%s", r->id);
+	snprintf(v->vip_port_id, sizeof(v->vip_port_id), "%s", port);
+	memcpy(v->vip, &a.s_addr, 4);
+}
+
+static void
+lbd_vip_listener(struct lb_driver *d, const char *lb_id, const json_t *ldoc,
+		 uint32_t dp_pool)
+{
+	struct lb_driver_vip *v = lbd_vip_cur(d, lb_id);
+	const char *proto = lb_store_str(ldoc, "protocol");
+	json_int_t port =
+		json_integer_value(json_object_get(ldoc, "protocol_port"));
+
+	if (v == NULL || v->n_listeners >= LB_DRIVER_VIP_LISTENERS_MAX ||
+	    port < 1 || port > 65535)
+		return;
+	v->l[v->n_listeners].proto =
+		strcmp(proto, "UDP") == 0 ? IPPROTO_UDP : IPPROTO_TCP;
+	v->l[v->n_listeners].port = (uint16_t)port;
+	v->l[v->n_listeners].dp_pool = dp_pool;
+	v->n_listeners++;
+}
+
+/* After a pass: give the VIPs with listeners to fn when they changed. */
+static void
+lbd_vip_publish(struct lb_driver *d)
+{
+	size_t n = 0;
+
+	if (d->vip_fn == NULL || d->vips_nomem)
+		return;
+	for (size_t i = 0; i < d->n_vips; i++)
+		if (d->vips[i].n_listeners > 0)
+			d->vips[n++] = d->vips[i];
+	if (n == d->n_vips_sent &&
+	    (n == 0 ||
+	     memcmp(d->vips, d->vips_sent, n * sizeof(*d->vips)) == 0))
+		return;
+	if (n > 0) {
+		struct lb_driver_vip *c = malloc(n * sizeof(*c));
+
+		if (c == NULL)
+			return;
+		memcpy(c, d->vips, n * sizeof(*c));
+		free(d->vips_sent);
+		d->vips_sent = c;
+	} else {
+		free(d->vips_sent);
+		d->vips_sent = NULL;
+	}
+	d->n_vips_sent = n;
+	log_info("lb", "flow rules for %zu VIPs", n);
+	d->vip_fn(d->vip_arg, d->vips_sent, n);
+}
+
+void
+lb_driver_set_vip_fn(struct lb_driver *d, lb_driver_vip_fn fn, void *arg)
+{
+	d->vip_fn = fn;
+	d->vip_arg = arg;
+	d->n_vips_sent = 0;
+	free(d->vips_sent);
+	d->vips_sent = NULL;
+	lbd_kick(d);
+}
+
 static int
 lbd_listener_cb(void *arg, struct lb_row *r)
 {
@@ -458,6 +565,8 @@ lbd_listener_cb(void *arg, struct lb_row *r)
 	} else {
 		p->seen = true;
 		rc = lbd_pool_push(d, p, w->lbr->doc, pool.doc);
+		if (p->in_dp)
+			lbd_vip_listener(d, w->lbr->id, r->doc, p->dp_id);
 	}
 	if (rc != 0 && d->first_err == 0)
 		d->first_err = rc;
@@ -477,6 +586,7 @@ lbd_lb_cb(void *arg, struct lb_row *r)
 	if (!lb_store_is_up(r->doc))
 		return 0; /* its pools are deleted below */
 	w->lbr = r;
+	lbd_vip_begin(w->d, r);
 	return lb_store_each(w->d->lb, LB_LISTENER, "lb_id", r->id,
 			     lbd_listener_cb, w);
 }
@@ -513,6 +623,8 @@ lb_driver_sync(struct lb_driver *d)
 	d->first_err = 0;
 	d->retry = false;
 	d->n_st = 0;
+	d->n_vips = 0;
+	d->vips_nomem = false;
 	for (i = 0; i < d->n_pools; i++)
 		d->pools[i].seen = false;
 	if (lb_store_each(d->lb, LB_LOADBALANCER, NULL, NULL, lbd_lb_cb, &w) !=
@@ -545,6 +657,7 @@ lb_driver_sync(struct lb_driver *d)
 		d->pools[i] = d->pools[--d->n_pools];
 	}
 	lbd_status_apply(d);
+	lbd_vip_publish(d);
 	if (d->first_err == 0)
 		lbd_prune(d);
 	return d->first_err;
@@ -678,6 +791,8 @@ lb_driver_destroy(struct lb_driver *d)
 	for (i = 0; i < d->n_pools; i++)
 		free(d->pools[i].m);
 	free(d->pools);
+	free(d->vips);
+	free(d->vips_sent);
 	dp_client_close(d->c);
 	free(d);
 }

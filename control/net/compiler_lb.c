@@ -4,17 +4,19 @@
  * (compiler_lb.h). A client's packet reaches table 2 with the VIP's MAC
  * (answered in table 1) as destination; the listener's rule there runs
  * lb_select, which picks a member and rewrites the packet to (LB source
- * port, VIP) -> (member, member port); table 24 then gives it the
- * member's MAC and hands it back to table 2, where the member's own rule
- * (and its ingress security groups) deliver it. The member's reply is
- * addressed to the VIP: it goes through ct(zone, nat) in the LB's zone,
- * which restores (VIP, listener port) -> client; table 25 keeps only
- * established connections and table 24 delivers to the client. The
+ * port, VIP) -> (member, member port); table 9 then gives it the
+ * member's MAC and hands it to table 20, where the member's own rule
+ * for routed delivery (and its ingress security groups) deliver it
+ * (goto only goes forward, so table 2 cannot be visited again). The member's
+ * reply is addressed to the VIP: it goes through ct(zone, nat) in the LB's
+ * zone, which restores (VIP, listener port) -> client; table 8 keeps only
+ * established connections and table 9 delivers to the client. The
  * rules only use the VIP's network: clients on other subnets of a router
  * are not served (docs/lbaas.md).
  */
 #include <errno.h>
 #include <netinet/in.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "compiler_int.h"
@@ -24,9 +26,9 @@ enum {
 	PRIO_LB_ARP = 205,	/* T1: above a port's answer (200) */
 	PRIO_LB_LISTENER = 260, /* T2: above router (150) and ports (100) */
 	PRIO_LB_VIP = 250,	/* T2: anything else to the VIP */
-	PRIO_LB_DELIVER = 100,	/* T24: a port's address */
-	PRIO_LB_EST = 100,	/* T25: established */
-	PRIO_LB_DROP = 1,	/* T24/T25: the rest */
+	PRIO_LB_DELIVER = 100,	/* T9: a port's address */
+	PRIO_LB_EST = 100,	/* T8: established */
+	PRIO_LB_DROP = 1,	/* T8/T9: the rest */
 	LB_ETH_IP4 = 0x0800,
 	LB_ETH_ARP = 0x0806,
 	LB_ARP_REQUEST = 1,
@@ -67,7 +69,7 @@ lb_check(const struct compiler_lb *lb)
 	return 0;
 }
 
-/* T24: packets whose nw_dst is one of p's IPv4 fixed IPs get its MAC. */
+/* T9: packets whose nw_dst is one of p's IPv4 fixed IPs get its MAC. */
 static int
 lb_deliver_port(const struct compiler_lb *lb, const struct net_view_port *p,
 		uint32_t seg, uint64_t c, struct compiler_rules *out)
@@ -86,16 +88,59 @@ lb_deliver_port(const struct compiler_lb *lb, const struct net_view_port *p,
 		match_exact(&r, DP_F_NW_DST, ip->a);
 		act_set(&r, DP_F_ETH_SRC, lb->vip_mac);
 		act_set(&r, DP_F_ETH_DST, p->mac);
-		act_goto(&r, COMPILER_T_L2);
+		act_goto(&r, COMPILER_T_L2_ROUTED);
 		if ((rc = compiler_rules_push(out, &r)) < 0)
 			return rc;
 	}
 	return 0;
 }
 
+static int lb_rules(const struct net_view *v, const struct compiler_lb *lb,
+		    struct compiler_rules *out);
+
 int
 compiler_lb(const struct net_view *v, const struct compiler_lb *lb,
 	    struct compiler_rules *out)
+{
+	const struct net_view_port *p;
+	struct compiler_lb full;
+	int rc;
+
+	if ((rc = lb_check(lb)) < 0)
+		return rc;
+	if (lb->network_id[0] != '\0')
+		return lb_rules(v, lb, out);
+	p = net_view_port(v, lb->vip_port_id);
+	if (p == NULL)
+		return 0;
+	full = *lb;
+	snprintf(full.network_id, sizeof(full.network_id), "%s", p->network_id);
+	memcpy(full.vip_mac, p->mac, 6);
+	return lb_rules(v, &full, out);
+}
+
+int
+compiler_lb_all(const struct net_view *v, const struct compiler_lb *lbs,
+		size_t n, struct compiler_rules *out, size_t *n_bad)
+{
+	int rc;
+
+	for (size_t i = 0; i < n; i++) {
+		rc = compiler_lb(v, &lbs[i], out);
+		if (rc == -EINVAL) {
+			if (n_bad != NULL)
+				(*n_bad)++;
+			continue;
+		}
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
+static int
+lb_rules(const struct net_view *v, const struct compiler_lb *lb,
+	 struct compiler_rules *out)
 {
 	const struct net_view_network *net;
 	uint64_t c;
@@ -104,8 +149,6 @@ compiler_lb(const struct net_view *v, const struct compiler_lb *lb,
 	struct dp_rule r;
 	int rc;
 
-	if ((rc = lb_check(lb)) < 0)
-		return rc;
 	net = net_view_network(v, lb->network_id);
 	if (net == NULL || !net->is_admin_up || net->segment_id == 0)
 		return 0;
@@ -152,7 +195,7 @@ compiler_lb(const struct net_view *v, const struct compiler_lb *lb,
 	if ((rc = compiler_rules_push(out, &r)) < 0)
 		return rc;
 
-	/* T25: only connections lb_select made; the rest is dropped. */
+	/* T8: only connections lb_select made; the rest is dropped. */
 	rule_init(&r, c, COMPILER_T_LB_REPLY, PRIO_LB_EST);
 	match_u32h(&r, DP_F_METADATA, seg);
 	match_ct(&r, DP_CS_EST, DP_CS_EST | DP_CS_INV);
@@ -165,7 +208,7 @@ compiler_lb(const struct net_view *v, const struct compiler_lb *lb,
 	if ((rc = compiler_rules_push(out, &r)) < 0)
 		return rc;
 
-	/* T24: to the member (after lb_select) or the client (reply). */
+	/* T9: to the member (after lb_select) or the client (reply). */
 	for (size_t i = 0; i < v->n_ports; i++) {
 		const struct net_view_port *p = &v->ports[i];
 

@@ -6,13 +6,15 @@
  * named by its VIP port: ARP for the VIP (table 1), each listener's
  * (protocol, port) on the VIP to lb_select (table 2), anything else to
  * the VIP through the LB's conntrack zone (replies of members, un-NATed),
- * and delivery by address to the ports of the VIP's network (tables 24,
- * 25). The pools themselves are programmed by lbaas/lb_driver.c. Layout
- * and reasons: docs/lbaas.md ("Flow rules").
+ * and delivery by address to the ports of the VIP's network (tables 8,
+ * 9, then the ports' own table 20 rules: tables only go forward). The pools
+ * themselves are programmed by lbaas/lb_driver.c. Layout and reasons:
+ * docs/lbaas.md ("Flow rules").
  */
 #ifndef SLUICE_COMPILER_LB_H
 #define SLUICE_COMPILER_LB_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "compiler.h"
@@ -25,8 +27,8 @@
 #define COMPILER_LB_COOKIE_NS 0x4c00000000000000ULL
 
 enum compiler_lb_table {
-	COMPILER_T_LB_DELIVER = 24, /* nw_dst of a port -> its MAC, T2 */
-	COMPILER_T_LB_REPLY = 25,   /* after un-NAT: +est only */
+	COMPILER_T_LB_REPLY = 8,   /* after un-NAT: +est only */
+	COMPILER_T_LB_DELIVER = 9, /* nw_dst of a port -> its MAC, T20 */
 };
 
 /*
@@ -42,6 +44,10 @@ struct compiler_lb_listener {
 	uint32_t pool; /* datapath pool id (lb_select) */
 };
 
+/*
+ * network_id "" (the driver's case): network and MAC are the VIP port's
+ * in the view (no such port: no rules).
+ */
 struct compiler_lb {
 	char vip_port_id[NET_ID_LEN];
 	char network_id[NET_ID_LEN]; /* the VIP's network */
@@ -63,5 +69,9 @@ uint16_t compiler_lb_zone(const char *vip_port_id);
  */
 int compiler_lb(const struct net_view *v, const struct compiler_lb *lb,
 		struct compiler_rules *out);
+/* Every load balancer of lbs[0..n): those that fail -EINVAL are skipped
+ * (counted in *n_bad when not NULL). 0 or -ENOMEM. */
+int compiler_lb_all(const struct net_view *v, const struct compiler_lb *lbs,
+		    size_t n, struct compiler_rules *out, size_t *n_bad);
 
 #endif /* SLUICE_COMPILER_LB_H */

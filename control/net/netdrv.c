@@ -16,6 +16,7 @@
 #include <event2/event.h>
 
 #include "compiler.h"
+#include "compiler_lb.h"
 #include "compiler_vpn.h"
 #include "dp_client.h"
 #include "l3svc.h"
@@ -61,6 +62,9 @@ struct netdrv {
 	bool is_ike_punt;
 	netdrv_punt_fn ike_fn;
 	void *ike_arg;
+	/* Load balancers' VIP rules (netdrv_lb_set). */
+	struct compiler_lb *lbs;
+	size_t n_lbs;
 };
 
 enum { NEIGH_RETRY_MS = 1000 };
@@ -417,6 +421,71 @@ out:
 	return rc;
 }
 
+/* Replace every LB rule with the load balancers' (one transaction). */
+static int
+lb_apply(struct netdrv *d)
+{
+	struct compiler_rules rs = {0};
+	char err[256] = "";
+	size_t n_bad = 0;
+	int rc;
+
+	if (d->c == NULL)
+		return -ENOTCONN;
+	rc = compiler_lb_all(&d->view, d->lbs, d->n_lbs, &rs, &n_bad);
+	if (rc < 0)
+		goto out;
+	if (n_bad > 0)
+		dlog(d, NETDRV_LOG_WARN, "%zu load balancers have no rules",
+		     n_bad);
+	if ((rc = d->dp.flow_begin(d->dp.ctx, err, sizeof(err))) < 0)
+		goto out;
+	rc = d->dp.flow_del_cookie(d->dp.ctx, COMPILER_LB_COOKIE_NS,
+				   COMPILER_COOKIE_NS_MASK, err, sizeof(err));
+	if (rc == 0 && rs.n > 0)
+		rc = d->dp.flow_add(d->dp.ctx, rs.rules, rs.n, err,
+				    sizeof(err));
+	if (rc == 0)
+		rc = d->dp.flow_commit(d->dp.ctx, err, sizeof(err));
+	else
+		d->dp.flow_abort(d->dp.ctx);
+out:
+	compiler_rules_fini(&rs);
+	if (rc < 0) {
+		dlog(d, NETDRV_LOG_ERROR, "lb rules: %s",
+		     err[0] != '\0' ? err : strerror(-rc));
+		if (is_conn_error(rc))
+			disconnect(d, "lb rules");
+	}
+	return rc;
+}
+
+int
+netdrv_lb_set(struct netdrv *d, const struct compiler_lb *lbs, size_t n)
+{
+	struct compiler_lb *copy = NULL;
+	int rc;
+
+	if (n > 0) {
+		copy = calloc(n, sizeof(*copy));
+		if (copy == NULL)
+			return -ENOMEM;
+		memcpy(copy, lbs, n * sizeof(*copy));
+	}
+	if (d->n_lbs == 0 && n == 0) {
+		free(copy);
+		return 0;
+	}
+	free(d->lbs);
+	d->lbs = copy;
+	d->n_lbs = n;
+	if (d->c == NULL)
+		return -ENOTCONN;
+	if ((rc = refresh_view(d)) < 0)
+		return rc;
+	return lb_apply(d);
+}
+
 int
 netdrv_vpn_set(struct netdrv *d, const struct compiler_vpn_tunnel *t, size_t n)
 {
@@ -514,6 +583,8 @@ full_sync(struct netdrv *d)
 	if (rc < 0)
 		goto out;
 	if ((d->n_vpn > 0 || d->is_ike_punt) && (rc = vpn_apply(d)) < 0)
+		goto out;
+	if (d->n_lbs > 0 && (rc = lb_apply(d)) < 0)
 		goto out;
 	d->stats.n_syncs++;
 	d->stats.last_added = res.n_added;
@@ -857,6 +928,7 @@ netdrv_destroy(struct netdrv *d)
 	free(d->prev);
 	free(d->snap);
 	free(d->vpn);
+	free(d->lbs);
 	free(d);
 }
 
@@ -934,6 +1006,9 @@ netdrv_port_changed(struct netdrv *d, const char *port_id, uint32_t old_segment)
 		owners[n++] = c;
 	}
 	rc = apply(d, owners, n);
+	/* LB delivery rules list the ports of the VIP's network. */
+	if (rc == 0 && d->n_lbs > 0)
+		rc = lb_apply(d);
 out:
 	free(owners);
 	return rc;
@@ -977,6 +1052,8 @@ netdrv_network_changed(struct netdrv *d, uint32_t segment)
 		rc = prev_deps(d, NULL, segment, &owners, &n, &cap);
 	if (rc == 0)
 		rc = apply(d, owners, n);
+	if (rc == 0 && d->n_lbs > 0)
+		rc = lb_apply(d);
 	free(owners);
 	return rc;
 }

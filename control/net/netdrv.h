@@ -129,6 +129,16 @@ struct compiler_vpn_tunnel;
 int netdrv_vpn_set(struct netdrv *d, const struct compiler_vpn_tunnel *t,
 		   size_t n);
 /*
+ * Load balancers' VIP rules (compiler_lb.h): the list is copied and every
+ * LB rule (cookie namespace COMPILER_LB_COOKIE_NS) is replaced by the
+ * list's in one transaction, now and after every full resync, port and
+ * network change (delivery covers the VIP network's ports). 0, -ENOMEM,
+ * or -errno from the datapath (-ENOTCONN while disconnected: applied on
+ * connect).
+ */
+struct compiler_lb;
+int netdrv_lb_set(struct netdrv *d, const struct compiler_lb *lbs, size_t n);
+/*
  * IKE through the datapath: with is_on, every router gateway address
  * punts IKE (COMPILER_PUNT_IKE) and decrypts ESP even before a tunnel
  * exists; punted frames of that reason go to fn. Off: no IKE punt.

@@ -65,6 +65,28 @@ int lb_driver_create(struct lbaas *lb, struct event_base *base,
 /* Unhook from lbaas and free (pools stay in the datapath). NULL ok. */
 void lb_driver_destroy(struct lb_driver *d);
 
+/*
+ * The VIPs whose listeners have a pool in the datapath, for the flow
+ * rules that bring packets there (control/net/compiler_lb.h): after every
+ * pass whose list differs from the last one given, fn gets all of them
+ * (n 0: none left). IPv4 VIPs with a vip_port_id only.
+ */
+enum { LB_DRIVER_VIP_LISTENERS_MAX = 16 };
+struct lb_driver_vip {
+	char lb_id[40];
+	char vip_port_id[40];
+	uint8_t vip[4]; /* network order */
+	unsigned n_listeners;
+	struct {
+		uint8_t proto; /* IPPROTO_TCP or IPPROTO_UDP */
+		uint16_t port; /* host order */
+		uint32_t dp_pool;
+	} l[LB_DRIVER_VIP_LISTENERS_MAX];
+};
+typedef void (*lb_driver_vip_fn)(void *arg, const struct lb_driver_vip *v,
+				 size_t n);
+void lb_driver_set_vip_fn(struct lb_driver *d, lb_driver_vip_fn fn, void *arg);
+
 /* Run the pending pass now (tests). 0, or the first -errno of a pool. */
 int lb_driver_sync(struct lb_driver *d);
 

@@ -52,6 +52,7 @@ guests="A1 A2 B1 B2 C1"
 
 ns() { echo "sd$id-$1"; }
 hif() { echo "c$id$1" | tr 'A-Z' 'a-z'; }	# host end, <= 15 chars
+. "$(dirname "$0")/../lib/guest.sh"
 
 cleanup() {
 	set +e
@@ -91,18 +92,7 @@ declare -A PROJ=( [A1]=P1 [A2]=P1 [B1]=P2 [B2]=P2 [C1]=P1 )
 
 step "topology: 4 guests in namespaces on veths ($PORT_TYPE)"
 for g in $guests; do
-	ip netns add "$(ns $g)"
-	ip link add "$(hif $g)" type veth peer name eth0 netns "$(ns $g)"
-	sysctl -qw "net.ipv6.conf.$(hif $g).disable_ipv6=1" || true
-	ip link set "$(hif $g)" up
-	ip -n "$(ns $g)" link set lo up
-	ip netns exec "$(ns $g)" sysctl -qw net.ipv6.conf.all.disable_ipv6=1
-	ip -n "$(ns $g)" link set eth0 address "${MAC[$g]}"
-	ip -n "$(ns $g)" link set eth0 up
-	# A userspace switch gets no checksums filled in nor TSO split:
-	# guest-side offloads off (docs/runtime.md).
-	ip netns exec "$(ns $g)" ethtool -K eth0 tx off tso off gso off \
-		sg off >/dev/null 2>&1 || true
+	guest_veth "$(ns $g)" "$(hif $g)" "${MAC[$g]}"
 done
 
 ulimit -l unlimited 2>/dev/null || true

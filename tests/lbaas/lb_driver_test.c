@@ -36,6 +36,10 @@ struct fx {
 	struct dp_lb_pool last;
 	struct dp_lb_member m[8];
 	uint32_t last_del;
+	/* The VIP hook (lb_driver_set_vip_fn). */
+	int n_vip_calls;
+	size_t n_vips;
+	struct lb_driver_vip vip;
 };
 
 static int
@@ -307,6 +311,49 @@ test_pool_built(void **state)
 }
 
 static void
+fake_vips(void *arg, const struct lb_driver_vip *v, size_t n)
+{
+	struct fx *f = arg;
+
+	f->n_vip_calls++;
+	f->n_vips = n;
+	if (n > 0)
+		f->vip = v[0];
+}
+
+/* The VIP hook: the LB's VIP port, address and listeners with pools. */
+static void
+test_vip_hook(void **state)
+{
+	struct fx *f = *state;
+	char lb[40], l[40], p[40], m1[40], m2[40], path[200];
+	uint8_t want[4] = {10, 0, 0, 100};
+
+	lb_driver_set_vip_fn(f->d, fake_vips, f);
+	make_stack(f, "ROUND_ROBIN", lb, l, p, m1, m2);
+	assert_int_equal(lb_driver_sync(f->d), 0);
+	assert_int_equal(f->n_vip_calls, 1);
+	assert_int_equal(f->n_vips, 1);
+	assert_string_equal(f->vip.lb_id, lb);
+	assert_true(strlen(f->vip.vip_port_id) > 0);
+	assert_memory_equal(f->vip.vip, want, 4);
+	assert_int_equal(f->vip.n_listeners, 1);
+	assert_int_equal(f->vip.l[0].proto, IPPROTO_TCP);
+	assert_int_equal(f->vip.l[0].port, 80);
+	assert_int_equal(f->vip.l[0].dp_pool, f->last.id);
+	/* Unchanged: not called again. */
+	assert_int_equal(lb_driver_sync(f->d), 0);
+	assert_int_equal(f->n_vip_calls, 1);
+	/* Gone: called with none. */
+	snprintf(path, sizeof(path),
+		 "/v2.0/lbaas/loadbalancers/%s?cascade=True", lb);
+	assert_int_equal(req(f, "DELETE", path, NULL, NULL), 204);
+	assert_int_equal(lb_driver_sync(f->d), 0);
+	assert_int_equal(f->n_vip_calls, 2);
+	assert_int_equal(f->n_vips, 0);
+}
+
+static void
 test_provisioning(void **state)
 {
 	struct fx *f = *state;
@@ -344,6 +391,7 @@ main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_provisioning, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_vip_hook, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -21,8 +21,8 @@
 #
 # Members are python3 http.server on 127.0.0.10-12 (tenant subnet
 # 127.0.0.0/24) because health probes still leave from sluiced's own
-# namespace (docs/lbaas.md, "Driver"). No packet goes through the VIP:
-# the flow rules for load balancers are not written yet (same section).
+# namespace (docs/lbaas.md, "Driver"). Packets through the VIP are
+# netns_lb_traffic.sh's (docs/lbaas.md, "Flow rules").
 #
 # usage: netns_lb_e2e.sh path/to/sluiced   (SLUICE_DP, SLUICECTL in env)
 set -eu

@@ -51,6 +51,7 @@ PEER=172.24.4.100
 PSK=tunnel-test-psk-0123456789
 ns() { echo "st$id-$1"; }
 hif() { echo "t$id$1"; }
+. "$(dirname "$0")/../lib/guest.sh"
 declare -A MAC=([g]=fa:16:3e:02:0a:01 [x]=fa:16:3e:02:ee:01)
 
 cleanup() {
@@ -83,16 +84,7 @@ fail() {
 
 step "namespaces g (guest) and x (strongSwan site) on veths"
 for g in g x; do
-	ip netns add "$(ns $g)"
-	ip link add "$(hif $g)" type veth peer name eth0 netns "$(ns $g)"
-	sysctl -qw "net.ipv6.conf.$(hif $g).disable_ipv6=1" || true
-	ip link set "$(hif $g)" up
-	ip -n "$(ns $g)" link set lo up
-	ip netns exec "$(ns $g)" sysctl -qw net.ipv6.conf.all.disable_ipv6=1
-	ip -n "$(ns $g)" link set eth0 address "${MAC[$g]}"
-	ip -n "$(ns $g)" link set eth0 up
-	ip netns exec "$(ns $g)" ethtool -K eth0 tx off tso off gso off \
-		sg off >/dev/null 2>&1 || true
+	guest_veth "$(ns $g)" "$(hif $g)" "${MAC[$g]}"
 done
 ip -n "$(ns g)" addr add 10.10.0.11/24 dev eth0
 ip -n "$(ns g)" route add default via 10.10.0.1

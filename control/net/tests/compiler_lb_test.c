@@ -4,7 +4,7 @@
  * of a network's, with packets through the real pipeline and a real
  * lb_select pool (harness.h, pl_lb.h). Topology, network net-a (segment
  * 100, 10.0.0.0/24):
- *     c1 dp 1  fa:16:3e:00:00:c1  10.0.0.11  (client)
+ *     c1 dp 1  fa:16:3e:00:00:c1  10.0.0.11  (client, in sg-web)
  *     m1 dp 2  fa:16:3e:00:00:01  10.0.0.21  (members; m3 with a
  *     m2 dp 3  fa:16:3e:00:00:02  10.0.0.22   security group allowing
  *     m3 dp 4  fa:16:3e:00:00:03  10.0.0.23   the VIP in)
@@ -156,7 +156,11 @@ setup(void **state)
 	snprintf(s->network_id, sizeof(s->network_id), "net-a");
 	addr(&s->cidr, "10.0.0.0/24");
 	addr(&s->gateway, "10.0.0.1");
-	add_port(x, "c1", mac_c1, "10.0.0.11", DP_C1);
+	/* The client in sg-web too: its egress (any) and the replies
+	 * (+est+rpl in its zone) pass its stage. */
+	p = add_port(x, "c1", mac_c1, "10.0.0.11", DP_C1);
+	snprintf(p->sgs[0], NET_ID_LEN, "sg-web");
+	p->n_sgs = 1;
 	for (unsigned i = 0; i < 3; i++) {
 		snprintf(name, sizeof(name), "m%u", i + 1);
 		p = add_port(x, name, mac_m[i], ip_m[i], DP_M1 + i);
@@ -313,6 +317,31 @@ test_drain(void **state)
 	}
 }
 
+/*
+ * m3's group allows the client, not the VIP: what lb_select sends there
+ * (source: the VIP) is dropped by m3's ingress stage; the others pass.
+ */
+static void
+test_sg_needs_vip(void **state)
+{
+	struct fixture *x = *state;
+	struct harness_result res;
+	unsigned n_out = 0;
+	uint8_t f[128];
+	size_t len;
+
+	addr(&x->sg_rules[0].remote_prefix, "10.0.0.11/32");
+	install(x);
+	for (unsigned k = 0; k < 9; k++) {
+		len = frame_udp(f, mac_vip, mac_c1, "10.0.0.11", "10.0.0.100",
+				(uint16_t)(42000 + k), 80, NULL, 0);
+		harness_run(&x->h, DP_C1, f, len, &res);
+		assert_false(harness_sent_to(&res, DP_M1 + 2));
+		n_out += res.n_tx;
+	}
+	assert_int_equal(n_out, 6);
+}
+
 /* Not a listener, or a member's packet to the VIP of no connection. */
 static void
 test_other_dropped(void **state)
@@ -343,7 +372,7 @@ static void
 test_api(void **state)
 {
 	struct fixture *x = *state;
-	struct compiler_rules rs = {0};
+	struct compiler_rules rs = {0}, rs2 = {0};
 	struct compiler_lb bad = x->lb;
 	uint16_t z = compiler_lb_zone("vip");
 
@@ -360,9 +389,34 @@ test_api(void **state)
 	snprintf(bad.network_id, sizeof(bad.network_id), "nope");
 	assert_int_equal(compiler_lb(&x->view, &bad, &rs), 0);
 	assert_int_equal(rs.n, 0);
-	/* Same input, same rules. */
+	/* Network and MAC from the VIP port: the same rules. */
 	assert_int_equal(compiler_lb(&x->view, &x->lb, &rs), 0);
 	assert_true(rs.n > 0);
+	bad = x->lb;
+	bad.network_id[0] = '\0';
+	memset(bad.vip_mac, 0, 6);
+	assert_int_equal(compiler_lb(&x->view, &bad, &rs2), 0);
+	assert_int_equal(rs2.n, rs.n);
+	assert_memory_equal(rs2.rules, rs.rules, rs.n * sizeof(*rs.rules));
+	compiler_rules_fini(&rs2);
+	/* compiler_lb_all skips (and counts) the bad one. */
+	bad.listeners[0].port = 0;
+	{
+		struct compiler_lb two[2] = {bad, x->lb};
+		size_t n_bad = 0;
+
+		assert_int_equal(
+			compiler_lb_all(&x->view, two, 2, &rs2, &n_bad), 0);
+		assert_int_equal(n_bad, 1);
+		assert_int_equal(rs2.n, rs.n);
+	}
+	/* No such VIP port: nothing. */
+	snprintf(bad.vip_port_id, sizeof(bad.vip_port_id), "gone");
+	bad.listeners[0].port = 80;
+	compiler_rules_fini(&rs2);
+	assert_int_equal(compiler_lb(&x->view, &bad, &rs2), 0);
+	assert_int_equal(rs2.n, 0);
+	compiler_rules_fini(&rs2);
 	compiler_rules_fini(&rs);
 }
 
@@ -374,6 +428,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_select_and_reply, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_drain, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sg_needs_vip, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_other_dropped, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_api, setup, teardown),

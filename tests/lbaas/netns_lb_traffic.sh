@@ -1,0 +1,209 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
+#
+# netns_lb_traffic.sh: packets to a load balancer's VIP reach its members
+# through sluice-dp, with the flow rules sluiced compiles for the VIP
+# (control/net/compiler_lb.c, docs/lbaas.md "Flow rules"):
+#
+#   ns C  (client)  10.77.0.10 --+
+#   ns M0 (member)  10.77.0.20 --+  sluice-dp  <- sluiced (REST on
+#   ns M1 (member)  10.77.0.21 --+  (af_packet)   127.0.0.1, openstack CLI)
+#   ns M2 (member)  10.77.0.22 --+
+#   network lbnet 10.77.0.0/24; members in security group "web" that
+#   allows TCP 8080 from the VIP only; the client without groups.
+#
+# Checks: 300 curl requests to VIP:80 land within 10% of even across the
+# three python3 http.server members (counted from their logs); member m2
+# set to weight 0 gets none of the next 60.
+#
+# usage: netns_lb_traffic.sh path/to/sluiced   (SLUICE_DP, SLUICECTL in env)
+set -euo pipefail
+SLUICED=${1:-}
+skip() { echo "SKIP: $*"; exit 77; }
+[ "$(id -u)" -eq 0 ] || skip "needs root (namespaces, AF_PACKET)"
+for c in ip openstack jq curl ethtool; do
+	command -v $c >/dev/null || skip "$c missing"
+done
+[ -x "$SLUICED" ] || skip "sluiced not given"
+[ -x "${SLUICE_DP:-}" ] || skip "sluice-dp not built (SLUICE_DP)"
+[ -x "${SLUICECTL:-}" ] || skip "sluicectl not built (SLUICECTL)"
+PY=/usr/bin/python3
+id=$(($$ % 100000))
+tmp=$(mktemp -d /tmp/sluice-lbtraffic.XXXXXX)
+sock=$tmp/dp.sock
+dp_pid=
+ctl_pid=
+guests="C M0 M1 M2"
+declare -A SRV=()
+ns() { echo "lt$id-$1"; }
+hif() { echo "l$id$1" | tr 'A-Z' 'a-z'; }
+
+cleanup() {
+	set +e
+	for p in "${SRV[@]}"; do kill "$p" 2>/dev/null && wait "$p"; done
+	[ -n "$ctl_pid" ] && kill "$ctl_pid" 2>/dev/null && wait "$ctl_pid"
+	[ -n "$dp_pid" ] && kill "$dp_pid" 2>/dev/null && wait "$dp_pid"
+	for g in $guests; do
+		ip netns del "$(ns $g)" 2>/dev/null
+		ip link del "$(hif $g)" 2>/dev/null
+	done
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+fail() {
+	{
+		echo "FAIL: $*"
+		if [ -S "$sock" ]; then
+			"$SLUICECTL" -s "$sock" dp lb-stats
+			"$SLUICECTL" -s "$sock" dp stats | grep -v " 0$"
+			"$SLUICECTL" -s "$sock" dp dump-flows
+		fi 2>&1 | sed 's/^/dp: /'
+		for f in "$tmp"/*.log; do
+			[ -f "$f" ] || continue
+			echo "=== $f"
+			tail -n 25 "$f"
+		done
+	} >&2
+	exit 1
+}
+ok() { echo "ok - $*"; }
+os() {
+	openstack "$@" 2>"$tmp/os.err" ||
+		fail "openstack $*: $(cat "$tmp/os.err")"
+}
+wait_for() {
+	local what=$1 n=$(($2 * 10))
+	shift 2
+	for _ in $(seq "$n"); do
+		"$@" >/dev/null 2>&1 && return 0
+		sleep 0.1
+	done
+	fail "$what (after $((n / 10)) s)"
+}
+
+declare -A MAC=([C]=fa:16:3e:77:00:10 [M0]=fa:16:3e:77:00:20
+	[M1]=fa:16:3e:77:00:21 [M2]=fa:16:3e:77:00:22)
+declare -A IP=([C]=10.77.0.10 [M0]=10.77.0.20 [M1]=10.77.0.21
+	[M2]=10.77.0.22)
+for g in $guests; do
+	ip netns add "$(ns $g)"
+	ip link add "$(hif $g)" type veth peer name eth0 netns "$(ns $g)"
+	sysctl -qw "net.ipv6.conf.$(hif $g).disable_ipv6=1" || true
+	ip link set "$(hif $g)" up
+	ip -n "$(ns $g)" link set lo up
+	ip netns exec "$(ns $g)" sysctl -qw net.ipv6.conf.all.disable_ipv6=1
+	ip -n "$(ns $g)" link set eth0 address "${MAC[$g]}"
+	ip -n "$(ns $g)" addr add "${IP[$g]}/24" dev eth0
+	ip -n "$(ns $g)" link set eth0 up
+	# A userspace switch fills no checksums in (docs/runtime.md).
+	ip netns exec "$(ns $g)" ethtool -K eth0 tx off tso off gso off \
+		sg off >/dev/null 2>&1 || true
+done
+
+mkdir -p "$tmp/www"
+echo hello >"$tmp/www/index.html"
+for i in 0 1 2; do
+	ip netns exec "$(ns M$i)" $PY -m http.server 8080 \
+		--bind "${IP[M$i]}" --directory "$tmp/www" \
+		>"$tmp/srv$i.out" 2>&1 &
+	SRV[$i]=$!
+done
+
+ulimit -l unlimited 2>/dev/null || true
+"$SLUICE_DP" --socket "$sock" --file-prefix "lt$id" --mem 128 \
+	--log-level warn >>"$tmp/dp.log" 2>&1 &
+dp_pid=$!
+for _ in $(seq 2000); do
+	[ -S "$sock" ] && "$SLUICECTL" -s "$sock" dp ports >/dev/null 2>&1 &&
+		break
+	kill -0 "$dp_pid" 2>/dev/null || fail "sluice-dp exited"
+	sleep 0.01
+done
+
+api_port=$($PY -c 'import socket; s=socket.socket();
+s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+cat >"$tmp/sluice.conf" <<CONF
+[api]
+listen = 127.0.0.1:$api_port
+[store]
+path = $tmp/sluice.db
+[datapath]
+socket = $sock
+port_type = af_packet
+vhost_dir = $tmp/vhost
+[log]
+level = info
+target = stderr
+CONF
+"$SLUICED" -c "$tmp/sluice.conf" >>"$tmp/sluiced.log" 2>&1 &
+ctl_pid=$!
+export OS_AUTH_TYPE=none OS_ENDPOINT=http://127.0.0.1:$api_port
+wait_for "sluiced answers" 10 curl -sf -o /dev/null "$OS_ENDPOINT/"
+
+os network create lbnet -f value -c id >/dev/null
+SUB=$(os subnet create --network lbnet --subnet-range 10.77.0.0/24 \
+	--gateway 10.77.0.1 --no-dhcp lbsub -f value -c id)
+j=$(os loadbalancer create --name lb1 --vip-subnet-id "$SUB" -f json)
+LB=$(jq -r .id <<<"$j")
+VIP=$(jq -r .vip_address <<<"$j")
+os security group create web -f value -c id >/dev/null
+os security group rule create --ingress --protocol tcp --dst-port 8080 \
+	--remote-ip "$VIP/32" web >/dev/null
+os port create --network lbnet --mac-address "${MAC[C]}" \
+	--fixed-ip "subnet=lbsub,ip-address=${IP[C]}" --no-security-group \
+	--binding-profile "interface=$(hif C)" portC >/dev/null
+for i in 0 1 2; do
+	os port create --network lbnet --mac-address "${MAC[M$i]}" \
+		--fixed-ip "subnet=lbsub,ip-address=${IP[M$i]}" \
+		--security-group web \
+		--binding-profile "interface=$(hif M$i)" portM$i >/dev/null
+done
+LI=$(os loadbalancer listener create --name l1 --protocol TCP \
+	--protocol-port 80 "$LB" -f value -c id)
+POOL=$(os loadbalancer pool create --name p1 --protocol TCP \
+	--lb-algorithm ROUND_ROBIN --listener "$LI" -f value -c id)
+for i in 0 1 2; do
+	os loadbalancer member create --name m$i --address "${IP[M$i]}" \
+		--protocol-port 8080 --subnet-id "$SUB" "$POOL" >/dev/null
+done
+ok "openstack: 4 ports, LB $LB (VIP $VIP), TCP listener, pool, 3 members"
+wait_for "3 members up in the datapath" 10 bash -c \
+	"[ \$('$SLUICECTL' -s '$sock' dp lb-stats | grep -c ' up ') = 3 ]"
+wait_for "VIP rules installed" 10 bash -c \
+	"'$SLUICECTL' -s '$sock' dp dump-flows | grep -q 'lb_select'"
+wait_for "client reaches a member through the VIP" 10 \
+	ip netns exec "$(ns C)" curl -sf -o /dev/null --max-time 1 \
+	"http://$VIP/"
+
+count() { grep -c '"GET / HTTP' "$tmp/srv$1.out" || true; }
+declare -A BASE=()
+for i in 0 1 2; do BASE[$i]=$(count $i); done
+n_err=0
+for _ in $(seq 300); do
+	ip netns exec "$(ns C)" curl -sf -o /dev/null --max-time 2 \
+		"http://$VIP/" || n_err=$((n_err + 1))
+done
+[ "$n_err" -eq 0 ] || fail "$n_err of 300 requests failed"
+for i in 0 1 2; do
+	n=$(($(count $i) - BASE[$i]))
+	echo "member m$i: $n of 300"
+	[ "$n" -ge 90 ] && [ "$n" -le 110 ] ||
+		fail "member m$i served $n of 300 (not within 10% of 100)"
+done
+ok "300 requests through the VIP, even across 3 members"
+
+os loadbalancer member set --weight 0 "$POOL" m2
+wait_for "m2 drained in the datapath" 10 bash -c \
+	"[ \$('$SLUICECTL' -s '$sock' dp lb-stats | grep -c ' up ') -le 2 ] ||
+	 '$SLUICECTL' -s '$sock' dp lb-stats | grep -q 'weight=0'"
+sleep 0.5
+for i in 0 1 2; do BASE[$i]=$(count $i); done
+for _ in $(seq 60); do
+	ip netns exec "$(ns C)" curl -sf -o /dev/null --max-time 2 \
+		"http://$VIP/" || fail "request after drain failed"
+done
+n2=$(($(count 2) - BASE[2]))
+[ "$n2" -eq 0 ] || fail "m2 at weight 0 served $n2 new requests"
+echo "after drain: m0 $(($(count 0) - BASE[0])), m1 $(($(count 1) - BASE[1])), m2 $n2"
+ok "a member at weight 0 gets no new requests"
+echo "netns_lb_traffic: ok"
