@@ -1473,8 +1473,9 @@ lba_sync_member_cb(void *arg, struct lb_row *row)
 	snprintf(t.codes, sizeof(t.codes), "%s",
 		 lb_store_str(hm, "expected_codes"));
 	snprintf(t.host, sizeof(t.host), "%s", lb_store_str(hm, "domain_name"));
-	/* XXX: 5: probes leave from the daemon's namespace until the LB's
-	 * service namespace is attached to the tenant network. */
+	/* Probes leave from the daemon's namespace: a per-LB service
+	 * namespace on the tenant network is not attached yet (issue 5,
+	 * docs/lbaas.md "Not done"). */
 	t.netns_fd = -1;
 	if (health_set(s->lb->health, &t) != 0)
 		log_warn("lbaas", "health monitor for member %s not started",

@@ -386,38 +386,53 @@ keep_port(void *arg, const char *port_id)
 	return p != NULL && p->vif != NET_VIF_NONE;
 }
 
-/* Replace every VPN rule with the tunnels' (one transaction). */
+/*
+ * Replace every rule of one owner namespace (VPN, LB) with rs in one
+ * transaction; a failure is logged as what, and a lost connection drops it.
+ */
 static int
-vpn_apply(struct netdrv *d)
+replace_ns(struct netdrv *d, uint64_t cookie_ns,
+	   const struct compiler_rules *rs, const char *what)
 {
-	struct compiler_rules rs = {0};
 	char err[256] = "";
 	int rc;
 
-	if (d->c == NULL)
-		return -ENOTCONN;
-	rc = compiler_vpn_all(&d->view, d->vpn, d->n_vpn, d->is_ike_punt, &rs);
-	if (rc < 0)
-		goto out;
 	if ((rc = d->dp.flow_begin(d->dp.ctx, err, sizeof(err))) < 0)
 		goto out;
-	rc = d->dp.flow_del_cookie(d->dp.ctx, COMPILER_VPN_COOKIE_NS,
+	rc = d->dp.flow_del_cookie(d->dp.ctx, cookie_ns,
 				   COMPILER_COOKIE_NS_MASK, err, sizeof(err));
-	if (rc == 0 && rs.n > 0)
-		rc = d->dp.flow_add(d->dp.ctx, rs.rules, rs.n, err,
+	if (rc == 0 && rs->n > 0)
+		rc = d->dp.flow_add(d->dp.ctx, rs->rules, rs->n, err,
 				    sizeof(err));
 	if (rc == 0)
 		rc = d->dp.flow_commit(d->dp.ctx, err, sizeof(err));
 	else
 		d->dp.flow_abort(d->dp.ctx);
 out:
-	compiler_rules_fini(&rs);
 	if (rc < 0) {
-		dlog(d, NETDRV_LOG_ERROR, "vpn rules: %s",
+		dlog(d, NETDRV_LOG_ERROR, "%s: %s", what,
 		     err[0] != '\0' ? err : strerror(-rc));
 		if (is_conn_error(rc))
-			disconnect(d, "vpn rules");
+			disconnect(d, what);
 	}
+	return rc;
+}
+
+/* Replace every VPN rule with the tunnels' (one transaction). */
+static int
+vpn_apply(struct netdrv *d)
+{
+	struct compiler_rules rs = {0};
+	int rc;
+
+	if (d->c == NULL)
+		return -ENOTCONN;
+	rc = compiler_vpn_all(&d->view, d->vpn, d->n_vpn, d->is_ike_punt, &rs);
+	if (rc < 0)
+		dlog(d, NETDRV_LOG_ERROR, "vpn rules: %s", strerror(-rc));
+	else
+		rc = replace_ns(d, COMPILER_VPN_COOKIE_NS, &rs, "vpn rules");
+	compiler_rules_fini(&rs);
 	return rc;
 }
 
@@ -426,37 +441,22 @@ static int
 lb_apply(struct netdrv *d)
 {
 	struct compiler_rules rs = {0};
-	char err[256] = "";
 	size_t n_bad = 0;
 	int rc;
 
 	if (d->c == NULL)
 		return -ENOTCONN;
 	rc = compiler_lb_all(&d->view, d->lbs, d->n_lbs, &rs, &n_bad);
-	if (rc < 0)
+	if (rc < 0) {
+		dlog(d, NETDRV_LOG_ERROR, "lb rules: %s", strerror(-rc));
 		goto out;
+	}
 	if (n_bad > 0)
 		dlog(d, NETDRV_LOG_WARN, "%zu load balancers have no rules",
 		     n_bad);
-	if ((rc = d->dp.flow_begin(d->dp.ctx, err, sizeof(err))) < 0)
-		goto out;
-	rc = d->dp.flow_del_cookie(d->dp.ctx, COMPILER_LB_COOKIE_NS,
-				   COMPILER_COOKIE_NS_MASK, err, sizeof(err));
-	if (rc == 0 && rs.n > 0)
-		rc = d->dp.flow_add(d->dp.ctx, rs.rules, rs.n, err,
-				    sizeof(err));
-	if (rc == 0)
-		rc = d->dp.flow_commit(d->dp.ctx, err, sizeof(err));
-	else
-		d->dp.flow_abort(d->dp.ctx);
+	rc = replace_ns(d, COMPILER_LB_COOKIE_NS, &rs, "lb rules");
 out:
 	compiler_rules_fini(&rs);
-	if (rc < 0) {
-		dlog(d, NETDRV_LOG_ERROR, "lb rules: %s",
-		     err[0] != '\0' ? err : strerror(-rc));
-		if (is_conn_error(rc))
-			disconnect(d, "lb rules");
-	}
 	return rc;
 }
 
