@@ -79,17 +79,18 @@ sluicectl_dp_ct_stats(const struct sluicectl_opts *o, int argc, char **argv)
 			json_object_set_new(
 				inv, dp_proto_ct_inv_name(i),
 				json_integer((json_int_t)s.invalid[i]));
-		j = json_pack(
-			"{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, "
-			"s:I, s:o}",
-			"entries", (json_int_t)s.entries, "entries_max",
-			(json_int_t)s.entries_max, "mem_bytes",
-			(json_int_t)s.mem_bytes, "lookups",
-			(json_int_t)s.lookups, "commits", (json_int_t)s.commits,
-			"commit_rate", (json_int_t)s.commit_rate, "expired",
-			(json_int_t)s.expired, "flushed", (json_int_t)s.flushed,
-			"related", (json_int_t)s.related, "nat",
-			(json_int_t)s.nat, "invalid", inv);
+		j = json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, "
+			      "s:I, s:I, s:o}",
+			      "entries", (json_int_t)s.entries, "entries_max",
+			      (json_int_t)s.entries_max, "mem_bytes",
+			      (json_int_t)s.mem_bytes, "lookups",
+			      (json_int_t)s.lookups, "commits",
+			      (json_int_t)s.commits, "commit_rate",
+			      (json_int_t)s.commit_rate, "expired",
+			      (json_int_t)s.expired, "flushed",
+			      (json_int_t)s.flushed, "related",
+			      (json_int_t)s.related, "nat", (json_int_t)s.nat,
+			      "evicted", (json_int_t)s.evicted, "invalid", inv);
 		json_out(j);
 		return SLUICECTL_OK;
 	}
@@ -97,11 +98,12 @@ sluicectl_dp_ct_stats(const struct sluicectl_opts *o, int argc, char **argv)
 	       " KiB reserved\n"
 	       "lookups: %" PRIu64 "  commits: %" PRIu64 " (%" PRIu64
 	       "/s)  expired: %" PRIu64 "  flushed: %" PRIu64 "\n"
-	       "related: %" PRIu64 "  translated: %" PRIu64 "\n"
+	       "related: %" PRIu64 "  translated: %" PRIu64
+	       "  evicted: %" PRIu64 "\n"
 	       "invalid:\n",
 	       s.entries, s.entries_max, s.mem_bytes >> 10, s.lookups,
-	       s.commits, s.commit_rate, s.expired, s.flushed, s.related,
-	       s.nat);
+	       s.commits, s.commit_rate, s.expired, s.flushed, s.related, s.nat,
+	       s.evicted);
 	for (unsigned i = 0; i < DP_CT_INV__COUNT; i++)
 		printf("  %-13s %" PRIu64 "\n", dp_proto_ct_inv_name(i),
 		       s.invalid[i]);

@@ -4,6 +4,7 @@
  * (listed in sluicectl_dp.c's table) over the datapath's programming
  * socket (dp_client.h; docs/lbaas.md, "Datapath"):
  *   lb-set id=N alg=A src=ADDR [ports=P-Q] [persist=S] [table-size=N]
+ *          [limit=N]
  *          [member=ADDR:PORT[,weight=W][,backup][,down]]...
  *                     replace (or create) pool N whole
  *   lb-del ID         delete a pool
@@ -145,6 +146,13 @@ parse_pool_arg(const struct sluicectl_cmd *cmd, const char *a,
 			return sluicectl_usage(cmd, "'%s': expected a prime",
 					       a);
 		p->table_size = (uint32_t)v;
+	} else if (strncmp(a, "limit=", 6) == 0) {
+		if (!parse_ulong(a + 6, UINT32_MAX, &v))
+			return sluicectl_usage(cmd,
+					       "'%s': expected a connection "
+					       "count (0: no limit)",
+					       a);
+		p->conn_limit = (uint32_t)v;
 	} else {
 		return sluicectl_usage(cmd, "unknown argument '%s'", a);
 	}
@@ -220,9 +228,11 @@ stats_text(const struct dp_lb_pool_stats *ps,
 {
 	(void)arg;
 	printf("pool %u alg=%s table=%u packets=%" PRIu64 " bytes=%" PRIu64
-	       " active=%" PRIu64 " total=%" PRIu64 " no_member=%" PRIu64 "\n",
+	       " active=%" PRIu64 " total=%" PRIu64 " no_member=%" PRIu64
+	       " conn_limit=%u limit=%" PRIu64 "\n",
 	       ps->id, alg_name(ps->alg), ps->table_size, ps->packets,
-	       ps->bytes, ps->active, ps->total, ps->no_member);
+	       ps->bytes, ps->active, ps->total, ps->no_member, ps->conn_limit,
+	       ps->limit);
 	for (uint32_t i = 0; i < ps->n_members; i++) {
 		char a[INET_ADDRSTRLEN];
 
@@ -265,14 +275,17 @@ stats_json(const struct dp_lb_pool_stats *ps,
 	}
 	json_array_append_new(
 		pools,
-		json_pack("{s:i, s:s, s:i, s:I, s:I, s:I, s:I, s:I, s:o}", "id",
-			  (int)ps->id, "alg", alg_name(ps->alg), "table_size",
-			  (int)ps->table_size, "packets",
+		json_pack("{s:i, s:s, s:i, s:I, s:I, s:I, s:I, s:I, s:I, s:I, "
+			  "s:o}",
+			  "id", (int)ps->id, "alg", alg_name(ps->alg),
+			  "table_size", (int)ps->table_size, "packets",
 			  (json_int_t)ps->packets, "bytes",
 			  (json_int_t)ps->bytes, "active",
 			  (json_int_t)ps->active, "total",
 			  (json_int_t)ps->total, "no_member",
-			  (json_int_t)ps->no_member, "members", mem));
+			  (json_int_t)ps->no_member, "conn_limit",
+			  (json_int_t)ps->conn_limit, "limit",
+			  (json_int_t)ps->limit, "members", mem));
 	return 0;
 }
 

@@ -147,6 +147,10 @@ contains "member 10.0.0.3:80 weight=1 up backup"
 contains "member 10.0.0.4:81 weight=1 down"
 out=$(s -o json dp lb-stats)
 python3 -c 'import json,sys; d=json.load(sys.stdin); assert d[0]["id"]==3 and d[0]["members"][0]["table_entries"]==65537, d' <<<"$out"
+expect 0 s dp lb-set id=3 alg=round_robin src=10.0.0.1 limit=100 \
+	member=10.0.0.2:80
+expect 0 s dp lb-stats 3
+contains "conn_limit=100 limit=0"
 expect 1 s dp lb-set id=3 alg=round_robin src=10.0.0.1 \
 	member=10.0.0.2:80 member=10.0.0.2:80
 contains "listed twice"

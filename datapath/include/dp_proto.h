@@ -408,6 +408,7 @@ struct dp_ct_stats {
 	uint64_t related;     /* ICMP errors found related */
 	uint64_t nat;	      /* packets translated */
 	uint64_t invalid[DP_CT_INV__COUNT]; /* by enum dp_ct_inv_reason */
+	uint64_t evicted; /* taken by a new connection with the table full */
 };
 
 /* One direction of a connection (addresses v4 in the first 4 bytes). */
@@ -476,7 +477,10 @@ struct dp_lb_pool {
 	uint32_t table_size;	  /* Maglev table, a prime > n_members,
 				   * at most 1048573; 0: the default
 				   * (65537 and up: maglev_size_for) */
-	uint32_t pad2;
+	uint32_t conn_limit;	  /* the listener's connection_limit: a new
+				   * connection is dropped (counted `limit`)
+				   * while the pool has this many active; 0: no
+				   * limit (this was padding, sent as 0) */
 };
 
 struct dp_lb_member {
@@ -504,7 +508,15 @@ struct dp_lb_pool_stats {
 	uint64_t active;	 /* connections in the table now */
 	uint64_t total;		 /* connections made */
 	uint64_t no_member;	 /* new connections dropped: no member */
+	/* Appended; a 56-byte head without them decodes as zeros, see
+	 * DP_LB_POOL_STATS_V1_LEN. */
+	uint64_t limit;	     /* new connections dropped: conn_limit */
+	uint32_t conn_limit; /* the pool's, 0: none */
+	uint32_t pad2;
 };
+
+/* LB_STATS_REPLY head as sent before `limit` was appended. */
+#define DP_LB_POOL_STATS_V1_LEN 56
 
 struct dp_lb_member_stats {
 	struct dp_lb_member m;

@@ -929,14 +929,21 @@ dp_client_lb_stats(struct dp_client *c, uint32_t id, dp_client_lb_fn fn,
 		if (rc < 0)
 			break;
 		if (c->hdr.type == DP_MSG_LB_STATS_REPLY) {
-			memcpy(&ps, c->body, sizeof(ps));
+			size_t head;
+
+			/* The head is what the members leave (validated:
+			 * the v1 size or this one); `limit` 0 if absent. */
+			memset(&ps, 0, sizeof(ps));
+			memcpy(&ps, c->body, DP_LB_POOL_STATS_V1_LEN);
+			head = c->hdr.len - sizeof(c->hdr) -
+			       ps.n_members * sizeof(*ms);
+			memcpy(&ps, c->body, head);
 			ms = calloc(ps.n_members + 1, sizeof(*ms));
 			if (ms == NULL) {
 				rc = seterr(c, -ENOMEM, "out of memory");
 				break;
 			}
-			memcpy(ms, c->body + sizeof(ps),
-			       ps.n_members * sizeof(*ms));
+			memcpy(ms, c->body + head, ps.n_members * sizeof(*ms));
 			if (stop == 0)
 				stop = fn(&ps, ms, arg);
 			free(ms);

@@ -32,7 +32,7 @@ _Static_assert(sizeof(struct dp_trace_reply) == 14936, "wire: dp_trace_reply");
 _Static_assert(sizeof(struct dp_rule) == 912, "wire: dp_rule");
 _Static_assert(sizeof(struct dp_key) == 128, "wire: dp_key");
 _Static_assert(sizeof(struct dp_action) == 40, "wire: dp_action");
-_Static_assert(sizeof(struct dp_ct_stats) == 10 * 8 + DP_CT_INV__COUNT * 8,
+_Static_assert(sizeof(struct dp_ct_stats) == 11 * 8 + DP_CT_INV__COUNT * 8,
 	       "wire: dp_ct_stats");
 _Static_assert(sizeof(struct dp_ct_entry) == 88, "wire: dp_ct_entry");
 _Static_assert(sizeof(struct dp_ct_zone_req) == 8, "wire: dp_ct_zone_req");
@@ -43,7 +43,7 @@ _Static_assert(sizeof(struct dp_sa_event) == 40, "wire: dp_sa_event");
 _Static_assert(sizeof(struct dp_lb_pool) == 32, "wire: dp_lb_pool");
 _Static_assert(sizeof(struct dp_lb_member) == 16, "wire: dp_lb_member");
 _Static_assert(sizeof(struct dp_lb_pool_ref) == 8, "wire: dp_lb_pool_ref");
-_Static_assert(sizeof(struct dp_lb_pool_stats) == 56, "wire: dp_lb_pool_stats");
+_Static_assert(sizeof(struct dp_lb_pool_stats) == 72, "wire: dp_lb_pool_stats");
 _Static_assert(sizeof(struct dp_lb_member_stats) == 56,
 	       "wire: dp_lb_member_stats");
 
@@ -160,7 +160,7 @@ static const char *const drop_names[] = {
 	"no_room",	"no_port",  "clone_fail", "punt_full",	"tx_full",
 	"loop",		"bad_vlan", "bad_vxlan",  "bad_arp",	"esp_no_sa",
 	"esp_replay",	"esp_auth", "esp_bad",	  "esp_seq",	"esp_no_room",
-	"lb_no_member",
+	"lb_no_member", "lb_limit",
 };
 
 static const char *const ct_inv_names[DP_CT_INV__COUNT] = {
@@ -475,13 +475,17 @@ validate_lb(const struct msg_desc *d, const void *body, size_t body_len,
 	size_t item = d->size == sizeof(struct dp_lb_pool)
 			      ? sizeof(struct dp_lb_member)
 			      : sizeof(struct dp_lb_member_stats);
+	/* A stats head from before `limit` was appended is accepted. */
+	uint32_t head_min = d->size == sizeof(struct dp_lb_pool_stats)
+				    ? DP_LB_POOL_STATS_V1_LEN
+				    : d->size;
 	uint64_t want;
 	uint32_t n;
 
-	if (body_len < d->size) {
+	if (body_len < head_min) {
 		snprintf(err, err_len,
 			 "%s: body of %zu bytes shorter than its %u-byte head",
-			 d->name, body_len, d->size);
+			 d->name, body_len, head_min);
 		return -EINVAL;
 	}
 	memcpy(&n, (const uint8_t *)body + 4, sizeof(n));
@@ -491,7 +495,7 @@ validate_lb(const struct msg_desc *d, const void *body, size_t body_len,
 		return -EINVAL;
 	}
 	want = d->size + (uint64_t)n * item;
-	if (body_len != want) {
+	if (body_len != want && body_len != head_min + (uint64_t)n * item) {
 		snprintf(err, err_len,
 			 "%s: body of %zu bytes, %u members imply %llu",
 			 d->name, body_len, n, (unsigned long long)want);

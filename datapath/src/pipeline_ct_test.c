@@ -22,6 +22,7 @@
 
 #include "dp_flow_text.h"
 #include "pl_ct.h"
+#include "pl_lb.h"
 #include "pl_test_util.h"
 
 enum { PROBE = 0x100, P_A = 1, P_B = 2 };
@@ -707,8 +708,53 @@ test_expiry(void **state)
 	tu_teardown(&t);
 }
 
+/* TCP connection port from A to B:80, opened and answered (replied). */
 static void
-test_full(void **state)
+tcp_open(struct tu *t, uint16_t port)
+{
+	uint8_t b[256];
+	size_t n;
+
+	n = tcp4(b, ip_a, port, ip_b, 80, SYN);
+	assert_int_equal(probe(t, b, n, P_A), S_NEW);
+	n = tcp4(b, ip_b, 80, ip_a, port, SYN | ACK);
+	assert_int_equal(probe(t, b, n, P_B), S_RPL);
+	n = tcp4(b, ip_a, port, ip_b, 80, ACK);
+	assert_int_equal(probe(t, b, n, P_A), S_EST);
+}
+
+/* A packet of connection port from A, flags f: its ct_state. */
+static int
+tcp_send(struct tu *t, uint16_t port, uint8_t f)
+{
+	uint8_t b[256];
+	size_t n = tcp4(b, ip_a, port, ip_b, 80, f);
+
+	return probe(t, b, n, P_A);
+}
+
+/* Is the connection from A's port in the table (dump of zone 1)? */
+static bool
+has_conn(struct tu *t, uint16_t port)
+{
+	struct ct_seen s = dump(t, 1);
+
+	for (unsigned i = 0; i < s.n && i < 8; i++)
+		if (ntohs(s.e[i].orig.sport) == port)
+			return true;
+	return false;
+}
+
+/*
+ * A full table evicts (TCP-state aware LRU): a table of 8 with six
+ * established connections and two closed ones (RST, TIME_WAIT); new
+ * connections take the closed ones first (least recently used first),
+ * then the least recently used established one; a never-answered one
+ * goes before an established one; established flows keep flowing; expired
+ * entries are taken before anything else and counted as expired.
+ */
+static void
+test_evict(void **state)
 {
 	uint8_t b[256];
 	struct dp_ct_stats st;
@@ -716,32 +762,147 @@ test_full(void **state)
 	size_t n;
 
 	(void)state;
-	setup_ct(&t, 4);
+	setup_ct(&t, 8);
 	install(&t, fw_rules);
-	for (unsigned i = 0; i < 4; i++) {
-		n = udp4(b, ip_a, (uint16_t)(2000 + i), ip_b, 53);
-		assert_int_equal(probe(&t, b, n, P_A), S_NEW);
+	for (uint16_t i = 0; i < 8; i++) {
+		tcp_open(&t, (uint16_t)(1000 + i));
+		fake_now++;
 	}
-	for (unsigned i = 0; i < 3; i++) {
-		n = udp4(b, ip_a, (uint16_t)(3000 + i), ip_b, 53);
-		assert_int_equal(probe(&t, b, n, P_A), S_INV);
-	}
-	/* Established flows keep flowing both ways. */
-	for (unsigned i = 0; i < 4; i++) {
-		n = udp4(b, ip_a, (uint16_t)(2000 + i), ip_b, 53);
-		assert_int_equal(probe(&t, b, n, P_A), S_EST);
-		n = udp4(b, ip_b, 53, ip_a, (uint16_t)(2000 + i));
+	/* 1007 closed by RST at 9, 1006 in TIME_WAIT at 10. */
+	n = tcp4(b, ip_b, 80, ip_a, 1007, RST | ACK);
+	assert_int_equal(probe(&t, b, n, P_B), S_RPL);
+	fake_now++;
+	assert_int_equal(tcp_send(&t, 1006, FIN | ACK), S_EST);
+	n = tcp4(b, ip_b, 80, ip_a, 1006, FIN | ACK);
+	assert_int_equal(probe(&t, b, n, P_B), S_RPL);
+	fake_now++;
+	/* 1000 and 1001 used again: 1002 is now the least recently used. */
+	assert_int_equal(tcp_send(&t, 1000, ACK), S_EST);
+	assert_int_equal(tcp_send(&t, 1001, ACK), S_EST);
+	fake_now++;
+	st = stats(&t);
+	assert_int_equal(st.entries, 8);
+	assert_int_equal(st.evicted, 0);
+
+	/* The closed ones go first, the one idle longest (RST) first. */
+	tcp_open(&t, 2000);
+	assert_false(has_conn(&t, 1007));
+	assert_true(has_conn(&t, 1006));
+	assert_int_equal(stats(&t).evicted, 1);
+	fake_now++;
+	tcp_open(&t, 2001);
+	assert_false(has_conn(&t, 1006));
+	fake_now++;
+	/* Then the least recently used established connection. */
+	tcp_open(&t, 2002);
+	assert_false(has_conn(&t, 1002));
+	assert_true(has_conn(&t, 1000) && has_conn(&t, 1001));
+	assert_true(has_conn(&t, 1003) && has_conn(&t, 2000));
+	/* An evicted connection is gone: its next ACK is not a SYN. */
+	assert_int_equal(tcp_send(&t, 1002, ACK), S_INV);
+	/* A SYN never answered goes before any established one. */
+	fake_now++;
+	assert_int_equal(tcp_send(&t, 2003, SYN), S_NEW);
+	assert_false(has_conn(&t, 1003));
+	fake_now++;
+	assert_int_equal(tcp_send(&t, 2004, SYN), S_NEW);
+	assert_false(has_conn(&t, 2003));
+	assert_true(has_conn(&t, 1004));
+	/* Established flows never stopped. */
+	for (uint16_t p = 1004; p < 1006; p++) {
+		assert_int_equal(tcp_send(&t, p, ACK), S_EST);
+		n = tcp4(b, ip_b, 80, ip_a, p, ACK);
 		assert_int_equal(probe(&t, b, n, P_B), S_RPL);
 	}
 	st = stats(&t);
-	assert_int_equal(st.invalid[DP_CT_INV_FULL], 3);
-	assert_int_equal(st.entries, 4);
-	assert_int_equal(st.entries_max, 4);
-	/* Once they expire, room comes back without a sweep. */
+	assert_int_equal(st.entries, 8);
+	assert_int_equal(st.evicted, 5);
+	assert_int_equal(st.invalid[DP_CT_INV_FULL], 0);
+	assert_int_equal(st.commits, 13);
+	assert_int_equal(dump(&t, 1).n, 8);
+
+	/* Expired entries are taken first and counted as expired. */
 	fake_now += 200;
 	n = udp4(b, ip_a, 3000, ip_b, 53);
 	assert_int_equal(probe(&t, b, n, P_A), S_NEW);
-	assert_int_equal(stats(&t).entries, 1);
+	st = stats(&t);
+	assert_int_equal(st.evicted, 5);
+	assert_int_equal(st.entries, 8);
+	tu_teardown(&t);
+}
+
+struct lb_sum {
+	uint64_t active, total;
+};
+
+static int
+lb_sum_visit(const struct dp_lb_pool_stats *ps,
+	     const struct dp_lb_member_stats *ms, void *arg)
+{
+	struct lb_sum *s = arg;
+
+	for (uint32_t i = 0; i < ps->n_members; i++) {
+		s->active += ms[i].active;
+		s->total += ms[i].total;
+	}
+	return 0;
+}
+
+/*
+ * An evicted load-balanced connection leaves its member's active count
+ * (the close hook): 16 entries, 40 connections, the members' active
+ * counts still sum to 16.
+ */
+static void
+test_evict_lb(void **state)
+{
+	static const char *const rules[] = {
+		"table=0,priority=10,in_port=1,"
+		"actions=lb_select(pool=1,zone=1,table=1)",
+		NULL,
+	};
+	struct dp_lb_member m[2];
+	struct dp_lb_pool p;
+	struct lb_sum sum;
+	uint8_t b[256];
+	char err[256];
+	struct tu t;
+	size_t n;
+
+	(void)state;
+	setup_ct(&t, 16);
+	install(&t, rules);
+	memset(&p, 0, sizeof(p));
+	memset(m, 0, sizeof(m));
+	p.id = 1;
+	p.alg = DP_LB_SOURCE_IP_PORT;
+	p.src_addr = htonl(ip_nat);
+	p.n_members = 2;
+	for (unsigned i = 0; i < 2; i++) {
+		m[i].addr = htonl(IP4(192, 168, 1, 10 + i));
+		m[i].port = htons(8080);
+		m[i].weight = 1;
+		m[i].flags = DP_LB_M_UP;
+	}
+	if (dp_pipeline_lb_set(t.pl, &p, m, err, sizeof(err)) != 0)
+		fail_msg("lb_set: %s", err);
+	for (uint16_t i = 0; i < 40; i++) {
+		n = tcp4(b, ip_a, (uint16_t)(5000 + i), ip_b, 80, SYN);
+		assert_int_equal(probe(&t, b, n, P_A) &
+					 ~(DP_CS_SNAT | DP_CS_DNAT),
+				 S_NEW);
+		fake_now++;
+	}
+	memset(&sum, 0, sizeof(sum));
+	assert_int_equal(dp_pipeline_lb_stats(t.pl, 1, lb_sum_visit, &sum), 0);
+	assert_int_equal(sum.total, 40);
+	assert_int_equal(sum.active, 16);
+	assert_int_equal(stats(&t).entries, 16);
+	assert_int_equal(stats(&t).evicted, 24);
+	assert_int_equal(dp_pipeline_ct_flush(t.pl, DP_CT_ZONE_ALL), 16);
+	memset(&sum, 0, sizeof(sum));
+	assert_int_equal(dp_pipeline_lb_stats(t.pl, 1, lb_sum_visit, &sum), 0);
+	assert_int_equal(sum.active, 0);
 	tu_teardown(&t);
 }
 
@@ -874,7 +1035,9 @@ test_text(void **state)
 /*
  * Two workers on two threads see the two directions of the same flows at
  * once (SNAT, commit on one side, un-NAT on the other) while the control
- * thread flushes and sweeps: nothing breaks, counts stay in bounds.
+ * thread flushes and sweeps: nothing breaks, counts stay in bounds. 512
+ * flows through a table of 256: commits evict while the other worker
+ * looks the same connections up.
  */
 struct mt_arg {
 	struct dp_pipeline *pl;
@@ -956,6 +1119,7 @@ test_two_workers(void **state)
 	dp_pipeline_ct_stats(t.pl, &st);
 	assert_true(st.entries <= 256);
 	assert_true(st.commits > 0);
+	assert_true(st.evicted > 0);
 	assert_int_equal(dump(&t, 1).n, st.entries);
 	(void)dp_pipeline_ct_flush(t.pl, DP_CT_ZONE_ALL);
 	assert_int_equal(stats(&t).entries, 0);
@@ -1003,7 +1167,8 @@ main(void)
 		cmocka_unit_test(test_icmp_related),
 		cmocka_unit_test(test_icmp_related_dnat),
 		cmocka_unit_test(test_expiry),
-		cmocka_unit_test(test_full),
+		cmocka_unit_test(test_evict),
+		cmocka_unit_test(test_evict_lb),
 		cmocka_unit_test(test_flush),
 		cmocka_unit_test(test_many),
 		cmocka_unit_test(test_text),

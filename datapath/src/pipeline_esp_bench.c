@@ -7,7 +7,13 @@
  *
  *   dp-esp-bench [--cipher aes-gcm-128|aes-gcm-256|chacha20-poly1305|
  *                 aes-cbc-128] [--size BYTES] [--seconds S] [--packets N]
- *                [--buffers N]
+ *                [--buffers N] [--no-group] [--workers N]
+ *
+ * --no-group turns off the grouping of bursts per SA (pl_esp_burst_begin)
+ * to measure it. --workers N (2 .. 8) runs encrypt only, N worker threads
+ * (each with its own N-th of the buffers) sending into one SA at once,
+ * and prints the sum: the case where the per-packet sequence number
+ * compare-and-swap of the ungrouped path bounces between cores.
  *
  * Prints one line per direction:
  *   esp CIPHER SIZE encrypt|decrypt: X Mpps Y Gb/s (per worker core)
@@ -21,6 +27,7 @@
  * timed part only).
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -263,6 +270,130 @@ out:
 	return rc;
 }
 
+/* --workers: one thread per worker, encrypting into SA 1. */
+struct mt_worker {
+	struct dp_pipeline *pl;
+	unsigned idx;
+	const uint8_t *frame;
+	uint32_t len, stride;
+	double secs;
+	pthread_barrier_t *go;
+	uint64_t n, ok;
+	double t;
+	int rc;
+};
+
+static void *
+mt_main(void *arg)
+{
+	struct mt_worker *m = arg;
+	struct dp_packet_ops ops = {.clone = tu_clone};
+	unsigned nb = n_bufs;
+	struct dp_packet *pk = calloc(nb, sizeof(*pk));
+	uint8_t *mem = malloc((size_t)nb * m->stride);
+	struct dp_burst_out *out = calloc(1, sizeof(*out));
+	struct dp_worker *w = NULL;
+
+	m->rc = pk == NULL || mem == NULL || out == NULL
+			? -ENOMEM
+			: dp_worker_create(m->pl, m->idx, &ops, &w);
+	pthread_barrier_wait(m->go);
+	while (m->rc == 0 && m->t < m->secs) {
+		double t0;
+
+		for (unsigned i = 0; i < nb; i++) {
+			pk[i].data = mem + (size_t)i * m->stride + ROOM;
+			pk[i].len = m->len;
+			pk[i].headroom = ROOM;
+			pk[i].tailroom = (uint16_t)(m->stride - ROOM - m->len);
+			pk[i].in_port = 1;
+			pk[i].opaque = NULL;
+			memcpy(pk[i].data, m->frame, m->len);
+		}
+		t0 = now_s();
+		for (unsigned i = 0; i < nb; i += DP_BURST) {
+			struct dp_packet *v[DP_BURST];
+			unsigned k = nb - i < DP_BURST ? nb - i : DP_BURST;
+
+			for (unsigned j = 0; j < k; j++)
+				v[j] = &pk[i + j];
+			dp_worker_process(w, v, k, out);
+			m->ok += out->n_tx;
+		}
+		dp_worker_quiescent(w);
+		m->t += now_s() - t0;
+		m->n += nb;
+	}
+	if (w != NULL)
+		dp_worker_destroy(w);
+	free(out);
+	free(mem);
+	free(pk);
+	return NULL;
+}
+
+static int
+run_mt(const char *name, uint8_t cipher, uint8_t klen, uint8_t integ,
+       unsigned size, double secs, unsigned n_workers)
+{
+	struct dp_pipeline_config cfg = {.n_workers = n_workers,
+					 .cache_entries = 1024};
+	struct mt_worker m[DP_WORKERS_MAX];
+	pthread_t th[DP_WORKERS_MAX];
+	pthread_barrier_t go;
+	struct bench b;
+	uint8_t frame[2048];
+	struct tu_frame f;
+	struct dp_sa s;
+	char err[160];
+	uint64_t n = 0, ok = 0;
+	double mpps = 0;
+	int rc = 0;
+
+	memset(&b, 0, sizeof(b));
+	tu_frame_udp4(&f);
+	f.payload = (uint16_t)(size - 42);
+	if (dp_pipeline_create(&cfg, &b.t.pl) < 0 || rules(&b, true) < 0)
+		return -1;
+	sa_make(&s, DP_SA_OUT, cipher, klen, integ);
+	if (pl_esp_sa_add(b.t.pl, &s, err, sizeof(err)) < 0) {
+		fprintf(stderr, "sa: %s\n", err);
+		dp_pipeline_destroy(b.t.pl);
+		return -1;
+	}
+	pthread_barrier_init(&go, NULL, n_workers);
+	for (unsigned i = 0; i < n_workers; i++) {
+		m[i] = (struct mt_worker){.pl = b.t.pl,
+					  .idx = i,
+					  .frame = frame,
+					  .secs = secs,
+					  .go = &go};
+		m[i].len = (uint32_t)tu_build(&f, frame);
+		m[i].stride = (size + 2 * ROOM + 63) & ~63u;
+	}
+	for (unsigned i = 0; i < n_workers; i++)
+		if (pthread_create(&th[i], NULL, mt_main, &m[i]) != 0)
+			abort();
+	for (unsigned i = 0; i < n_workers; i++) {
+		pthread_join(th[i], NULL);
+		if (m[i].rc != 0)
+			rc = m[i].rc;
+		n += m[i].n;
+		ok += m[i].ok;
+		mpps += m[i].t > 0 ? (double)m[i].n / m[i].t / 1e6 : 0;
+	}
+	pthread_barrier_destroy(&go);
+	if (ok != n)
+		fprintf(stderr, "encrypt: %llu of %llu out\n",
+			(unsigned long long)ok, (unsigned long long)n);
+	printf("esp %s %u encrypt %u workers%s: %.3f Mpps %.3f Gb/s "
+	       "(sum)\n",
+	       name, size, n_workers, pl_esp_group_bursts ? "" : " no-group",
+	       mpps, mpps * size * 8 / 1e3);
+	dp_pipeline_destroy(b.t.pl);
+	return rc == 0 && ok == n ? 0 : -1;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -279,11 +410,21 @@ main(int argc, char **argv)
 	unsigned size = 1400;
 	double secs = 2;
 	uint64_t n_fixed = 0;
+	unsigned n_workers = 1;
 
 	/* --packets is rounded up to whole passes over the buffers. */
 
-	for (int i = 1; i + 1 < argc; i += 2) {
-		if (strcmp(argv[i], "--cipher") == 0)
+	for (int i = 1; i < argc; i += 2) {
+		if (strcmp(argv[i], "--no-group") == 0) {
+			pl_esp_group_bursts = false;
+			i--;
+			continue;
+		}
+		if (i + 1 == argc)
+			goto usage;
+		if (strcmp(argv[i], "--workers") == 0)
+			n_workers = (unsigned)strtoul(argv[i + 1], NULL, 0);
+		else if (strcmp(argv[i], "--cipher") == 0)
 			cipher = argv[i + 1];
 		else if (strcmp(argv[i], "--size") == 0)
 			size = (unsigned)strtoul(argv[i + 1], NULL, 0);
@@ -296,11 +437,17 @@ main(int argc, char **argv)
 		else
 			goto usage;
 	}
-	if (size < 64 || size > 1514 || n_bufs < DP_BURST || n_bufs > N_BUFS)
+	if (size < 64 || size > 1514 || n_bufs < DP_BURST || n_bufs > N_BUFS ||
+	    n_workers < 1 || n_workers > DP_WORKERS_MAX)
 		goto usage;
 	n_fixed = (n_fixed + n_bufs - 1) / n_bufs * n_bufs;
 	for (size_t i = 0; i < sizeof(cs) / sizeof(cs[0]); i++)
-		if (strcmp(cs[i].name, cipher) == 0)
+		if (strcmp(cs[i].name, cipher) == 0 && n_workers > 1)
+			return run_mt(cs[i].name, cs[i].cipher, cs[i].klen,
+				      cs[i].integ, size, secs, n_workers) == 0
+				       ? 0
+				       : 1;
+		else if (strcmp(cs[i].name, cipher) == 0)
 			return run(cs[i].name, cs[i].cipher, cs[i].klen,
 				   cs[i].integ, size, secs, n_fixed) == 0
 				       ? 0
@@ -308,6 +455,7 @@ main(int argc, char **argv)
 usage:
 	fprintf(stderr, "usage: dp-esp-bench [--cipher aes-gcm-128|aes-gcm-256|"
 			"chacha20-poly1305|aes-cbc-128] [--size 64..1514] "
-			"[--seconds S] [--packets N] [--buffers 32..4096]\n");
+			"[--seconds S] [--packets N] [--buffers 32..4096] "
+			"[--no-group] [--workers 1..8]\n");
 	return 2;
 }

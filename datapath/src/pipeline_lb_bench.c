@@ -10,6 +10,9 @@
  *   est:  P packets (default 10M) of those N established connections in
  *         a random order (the table is far larger than the caches):
  *         prints Mpps per core, against Katran's published 5.2;
+ *   evict: N more new connections into the full table, each one taking
+ *         (evicting) the least recently used entry of its candidates:
+ *         prints new connections per second per core with eviction;
  *   mem:  bytes per tracked connection (table memory / entries, and the
  *         resident growth over the new phase / N).
  *
@@ -22,9 +25,10 @@
  * connection table's clock is frozen so that connections do not expire
  * during a long run on a loaded machine. Frames are copied from templates
  * before each packet (a NIC delivers fresh frames; the copy is in the timed
- * loop, so the figures are conservative). Times are the thread's CPU time. The
- * timed loops are bench_new() and bench_est(), so instructions per packet
- * are valgrind --tool=callgrind --toggle-collect=bench_est ... / P.
+ * loop, so the figures are conservative). Times are the thread's CPU time.
+ * Instructions per established packet: callgrind's totals of two runs
+ * that differ only in P, (Ir(P2) - Ir(P1)) / (P2 - P1) (valgrind 3.19's
+ * --toggle-collect=bench_est was seen counting every phase).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -229,7 +233,7 @@ bench_loop(struct lbb *b, uint64_t n)
 	}
 }
 
-/* The timed loops, named for callgrind --toggle-collect (not inlined). */
+/* The timed loops, named for profilers (not inlined). */
 void bench_new(struct lbb *b, uint64_t n) __attribute__((noinline));
 void bench_est(struct lbb *b, uint64_t n) __attribute__((noinline));
 
@@ -345,7 +349,23 @@ main(int argc, char **argv)
 		cache, (unsigned long long)cst.hits,
 		(unsigned long long)cst.misses,
 		(unsigned long long)cst.evictions);
+	/*
+	 * The full table: N more new connections (other clients), each one
+	 * evicting the least recently used of its candidates.
+	 */
+	for (uint32_t i = 0; i < n_conns; i++)
+		frame_build(b->tmpl + (size_t)i * LEN, n_conns + i, 0x02);
+	sink = 0;
+	c2 = cpu_s();
+	bench_new(b, n_conns);
+	c3 = cpu_s();
 	dp_pipeline_ct_stats(b->pl, &cts);
+	printf("lb evict: new=%u forwarded=%llu evicted=%llu full=%llu "
+	       "ns_per_conn=%.1f new_conns_per_s_per_core=%.0f\n",
+	       n_conns, (unsigned long long)sink,
+	       (unsigned long long)cts.evicted,
+	       (unsigned long long)cts.invalid[DP_CT_INV_FULL],
+	       (c3 - c2) * 1e9 / n_conns, n_conns / (c3 - c2));
 	printf("lb mem: bytes_per_conn_table=%.1f bytes_per_conn_rss=%.1f "
 	       "table_mib=%.1f conns=%llu (1M conns <= 128 MiB: %s)\n",
 	       (double)cts.mem_bytes / (double)cts.entries_max,

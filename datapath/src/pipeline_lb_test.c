@@ -709,6 +709,95 @@ test_proto(void **state)
 			    "lb_no_member");
 }
 
+/*
+ * conn_limit: with the pool at its limit a new connection is dropped and
+ * counted `limit`; established ones continue; room again once one goes.
+ */
+static void
+test_limit(void **state)
+{
+	struct dp_lb_member m[3];
+	struct dp_lb_pool p;
+	struct stats_seen s;
+	struct tu t;
+	char err[256];
+	int first;
+
+	(void)state;
+	setup_lb(&t);
+	memset(&p, 0, sizeof(p));
+	memset(m, 0, sizeof(m));
+	p.id = POOL;
+	p.alg = DP_LB_ROUND_ROBIN;
+	p.src_addr = htonl(ip_lb);
+	p.n_members = 3;
+	p.conn_limit = 5;
+	for (unsigned i = 0; i < 3; i++) {
+		m[i].addr = htonl(member_ip(i));
+		m[i].port = htons(member_port);
+		m[i].weight = 1;
+		m[i].flags = DP_LB_M_UP;
+	}
+	if (dp_pipeline_lb_set(t.pl, &p, m, err, sizeof(err)) != 0)
+		fail_msg("lb_set: %s", err);
+	first = syn(&t, IP4(10, 5, 0, 1), 1000);
+	assert_true(first >= 0);
+	for (uint16_t i = 1; i < 5; i++)
+		assert_true(syn(&t, IP4(10, 5, 0, 1), (uint16_t)(1000 + i)) >=
+			    0);
+	/* The sixth and seventh are refused, on any member. */
+	assert_int_equal(syn(&t, IP4(10, 5, 0, 2), 2000), -1);
+	assert_int_equal(syn(&t, IP4(10, 5, 0, 3), 2001), -1);
+	/* Established connections are not affected. */
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(
+			send_c(&t, 6, IP4(10, 5, 0, 1), 1000, TCP_ACK, NULL),
+			first);
+	assert_int_equal(dp_pipeline_lb_stats(t.pl, POOL, stats_cb, &s), 0);
+	assert_int_equal(s.ps.active, 5);
+	assert_int_equal(s.ps.limit, 2);
+	assert_int_equal(s.ps.no_member, 0);
+	assert_int_equal(s.ps.conn_limit, 5);
+	/* Connections gone: new ones are accepted again. */
+	assert_int_equal(dp_pipeline_ct_flush(t.pl, ZONE), 5);
+	assert_true(syn(&t, IP4(10, 5, 0, 2), 2000) >= 0);
+	/* Limit 0 (the default): none. */
+	p.conn_limit = 0;
+	if (dp_pipeline_lb_set(t.pl, &p, m, err, sizeof(err)) != 0)
+		fail_msg("lb_set: %s", err);
+	for (uint16_t i = 0; i < 20; i++)
+		assert_true(syn(&t, IP4(10, 5, 0, 4), (uint16_t)(3000 + i)) >=
+			    0);
+	assert_int_equal(dp_pipeline_lb_stats(t.pl, POOL, stats_cb, &s), 0);
+	assert_int_equal(s.ps.limit, 2);
+	assert_int_equal(s.ps.conn_limit, 0);
+	assert_string_equal(dp_proto_drop_name(DP_DROP_LB_LIMIT), "lb_limit");
+	tu_teardown(&t);
+}
+
+/* LB_STATS_REPLY: the head with `limit` and the older 56-byte one. */
+static void
+test_proto_stats_head(void **state)
+{
+	uint8_t buf[sizeof(struct dp_lb_pool_stats) +
+		    sizeof(struct dp_lb_member_stats)];
+	uint32_t n = 1;
+
+	(void)state;
+	memset(buf, 0, sizeof(buf));
+	memcpy(buf + 4, &n, sizeof(n));
+	assert_int_equal(validate(DP_MSG_LB_STATS_REPLY, buf, sizeof(buf)), 0);
+	assert_int_equal(validate(DP_MSG_LB_STATS_REPLY, buf,
+				  DP_LB_POOL_STATS_V1_LEN +
+					  sizeof(struct dp_lb_member_stats)),
+			 0);
+	assert_int_equal(validate(DP_MSG_LB_STATS_REPLY, buf, sizeof(buf) - 4),
+			 -EINVAL);
+	assert_int_equal(validate(DP_MSG_LB_STATS_REPLY, buf,
+				  DP_LB_POOL_STATS_V1_LEN - 1),
+			 -EINVAL);
+}
+
 /* Memory per tracked connection: 1M connections in <= 128 MiB. */
 static void
 test_conn_bytes(void **state)
@@ -743,6 +832,8 @@ main(void)
 		cmocka_unit_test(test_text),
 		cmocka_unit_test(test_proto),
 		cmocka_unit_test(test_conn_bytes),
+		cmocka_unit_test(test_limit),
+		cmocka_unit_test(test_proto_stats_head),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -31,7 +31,10 @@
  * committed connection (OVS); +new only for a packet that may open one (a
  * TCP SYN without ACK, an ICMP echo request, any UDP or other datagram);
  * +inv with a counted reason otherwise, for fragments (no reassembly) and
- * when a commit finds the table full or no free NAT tuple. No TCP window
+ * when a commit finds no free NAT tuple. A full table evicts: a commit
+ * with no free entry takes the least recently used connection of the best
+ * rank (expired, closed, closing, unreplied, then replied) among those of
+ * its bucket group (conn_evict()). No TCP window
  * (sequence) tracking. NAT is IPv4 only, one binding (source or
  * destination) per connection, made by its first commit.
  *
@@ -64,6 +67,8 @@ enum {
 	CT_NAT_TRIES = 1024,	  /* candidate tuples per NAT binding */
 	CT_NAT_ADDRS = 16,	  /* addresses tried per binding */
 	CT_BATCH = 64,		  /* entries copied per lock hold (dump) */
+	CT_EVICT_GROUPS = 16,	  /* groups an eviction looks at, at most */
+	CT_EVICT_LINKS = 8,	  /* candidates enough to stop looking */
 };
 
 /* Timeouts, seconds. */
@@ -154,7 +159,7 @@ struct ct_slot {
 	uint32_t n_quiet; /* quiescent calls */
 	uint32_t reclaim_at;
 	struct ct_look last;
-	uint64_t lookups, commits, expired, flushed, related, nat;
+	uint64_t lookups, commits, expired, flushed, related, nat, evicted;
 	uint64_t invalid[DP_CT_INV__COUNT];
 } PL_ALIGNED;
 
@@ -380,9 +385,9 @@ pool_put(struct pl_ct *ct, uint32_t idx)
 	spin_unlock(&ct->free_lock);
 }
 
-/* Unlink and free e (index idx); both of its groups are locked. */
+/* Unlink e (index idx), keeping the entry; both groups are locked. */
 static void
-conn_free_locked(struct pl_ct *ct, uint32_t idx, uint32_t h0, uint32_t h1)
+conn_unlink_locked(struct pl_ct *ct, uint32_t idx, uint32_t h0, uint32_t h1)
 {
 	const struct ct_conn *e = &ct->conns[idx];
 
@@ -391,6 +396,13 @@ conn_free_locked(struct pl_ct *ct, uint32_t idx, uint32_t h0, uint32_t h1)
 		ct->lb_closed(ct->lb_arg, e->mark);
 	chain_del(ct, h0, make_link(idx, 0));
 	chain_del(ct, h1, make_link(idx, 1));
+}
+
+/* Unlink and free e (index idx); both of its groups are locked. */
+static void
+conn_free_locked(struct pl_ct *ct, uint32_t idx, uint32_t h0, uint32_t h1)
+{
+	conn_unlink_locked(ct, idx, h0, h1);
 	pool_put(ct, idx);
 }
 
@@ -531,7 +543,12 @@ tcp_next(uint32_t s, unsigned dir, uint16_t f)
 			return syn && ack ? -1 : (int64_t)s;
 		if (syn)
 			return (s & ~CT_S_TCP) | DP_CT_TCP_SYN_RECV;
-		return -1;
+		/*
+		 * A bare ACK: a TIME_WAIT peer's answer to a reused tuple's
+		 * SYN (RFC 9293 3.10.7.4); passed, no state change, so the
+		 * opener can RST it and retry (Linux conntrack ignores it).
+		 */
+		return ack && !(f & TCP_FIN) ? (int64_t)s : -1;
 	case DP_CT_TCP_SYN_RECV:
 		if (dir == 0 && syn)
 			return s;
@@ -816,6 +833,192 @@ tuple_is_free(struct pl_ct *ct, struct ct_look *r, uint32_t now, uint32_t g0,
 	return conn_kill(ct, link, g0, g1) && chain_find(ct, r) == 0;
 }
 
+/*
+ * Eviction: a commit that finds no free entry takes a connection. Lower
+ * ranks go first: expired, closed (RST, TIME_WAIT), closing (one FIN),
+ * unreplied (SYN_SENT, one-way UDP), replied last; within a rank the
+ * least recently used (idle longest: now - (expiry - state's timeout)).
+ */
+enum { CT_R_EXPIRED, CT_R_CLOSED, CT_R_CLOSING, CT_R_UNREPLIED, CT_R_EST };
+
+struct ct_victim {
+	uint32_t idx; /* UINT32_MAX: none yet */
+	uint32_t rank;
+	uint32_t idle; /* seconds since its last packet */
+};
+
+static unsigned
+evict_rank(const struct ct_conn *e, uint32_t state, uint32_t exp, uint32_t now)
+{
+	unsigned tcp = state & CT_S_TCP;
+
+	if ((int32_t)(now - exp) >= 0)
+		return CT_R_EXPIRED;
+	if (e->proto == IPPROTO_TCP) {
+		if (tcp == DP_CT_TCP_CLOSED || tcp == DP_CT_TCP_TIME_WAIT)
+			return CT_R_CLOSED;
+		if (tcp == DP_CT_TCP_FIN_WAIT || tcp == DP_CT_TCP_CLOSE_WAIT)
+			return CT_R_CLOSING;
+	}
+	return state & CT_S_REPLY ? CT_R_EST : CT_R_UNREPLIED;
+}
+
+/* Weigh every connection linked in group g (locked); links seen. */
+static unsigned
+evict_scan(const struct pl_ct *ct, uint32_t g, uint32_t now,
+	   struct ct_victim *v)
+{
+	const struct ct_group *grp = &ct->groups[g];
+	unsigned n = 0;
+
+	/* The chains' first connections from DRAM at once, not in turn. */
+	for (unsigned h = 0; h < CT_HEADS; h++) {
+		if (grp->head[h] != 0) {
+			const char *p =
+				(const char *)link_conn(ct, grp->head[h]);
+
+			__builtin_prefetch(p);
+			__builtin_prefetch(p + 64);
+		}
+	}
+	for (unsigned h = 0; h < CT_HEADS; h++) {
+		for (uint32_t link = grp->head[h]; link != 0; n++) {
+			const struct ct_conn *e = link_conn(ct, link);
+			uint32_t st =
+				__atomic_load_n(&e->state, __ATOMIC_RELAXED);
+			uint32_t exp =
+				__atomic_load_n(&e->expires, __ATOMIC_RELAXED);
+			uint32_t last = exp - conn_timeout(e->proto, st);
+			uint32_t idle =
+				(int32_t)(now - last) > 0 ? now - last : 0;
+			unsigned rank = evict_rank(e, st, exp, now);
+
+			if (v->idx == UINT32_MAX || rank < v->rank ||
+			    (rank == v->rank && idle > v->idle)) {
+				v->idx = (link - 1) >> 1;
+				v->rank = rank;
+				v->idle = idle;
+			}
+			link = e->next[link_dir(link)];
+		}
+	}
+	return n;
+}
+
+/*
+ * Unlink connection idx, found by a scan, while the caller holds groups
+ * g0 and g1: its other groups are tried (never waited for: the order may
+ * not allow it), and it is checked to be still linked. True when taken.
+ */
+static bool
+evict_take(struct pl_ct *ct, uint32_t idx, uint32_t g0, uint32_t g1)
+{
+	struct ct_conn *e = &ct->conns[idx];
+	uint32_t held[2], h1, gv0, gv1;
+	struct ct_look l;
+	unsigned n = 0;
+	bool is_done = false;
+
+	memset(&l, 0, sizeof(l));
+	l.t = e->t[0];
+	l.zone = e->zone;
+	l.proto = e->proto;
+	l.family = e->family;
+	l.hash = tuple_hash(&l.t, l.zone, l.proto, l.family);
+	h1 = conn_hash(e, 1);
+	gv0 = hash_group(ct, l.hash);
+	gv1 = hash_group(ct, h1);
+	if (gv0 != g0 && gv0 != g1) {
+		if (!spin_trylock(&ct->groups[gv0].lock))
+			return false;
+		held[n++] = gv0;
+	}
+	if (gv1 != g0 && gv1 != g1 && gv1 != gv0) {
+		if (!spin_trylock(&ct->groups[gv1].lock))
+			goto out;
+		held[n++] = gv1;
+	}
+	/* Linked under the locks: its tuples are fixed, h1 can be checked. */
+	if (chain_find(ct, &l) == make_link(idx, 0) && conn_hash(e, 1) == h1) {
+		conn_unlink_locked(ct, idx, l.hash, h1);
+		is_done = true;
+	}
+out:
+	for (unsigned i = 0; i < n; i++)
+		spin_unlock(&ct->groups[held[i]].lock);
+	return is_done;
+}
+
+/*
+ * No free entry for a commit holding groups g0 and g1: the victim is the
+ * best candidate linked in g0 (at 1M connections about 16 links), or,
+ * when it holds fewer than CT_EVICT_LINKS, in g1 and the groups after g0
+ * as well (tried, up to CT_EVICT_GROUPS in all: the whole of a small
+ * table). Its entry, unlinked, or UINT32_MAX.
+ */
+static uint32_t
+conn_evict(struct pl_ct *ct, struct ct_slot *s, uint32_t g0, uint32_t g1)
+{
+	struct ct_victim v = {.idx = UINT32_MAX};
+	uint32_t n_groups =
+		ct->gmask < CT_EVICT_GROUPS ? ct->gmask + 1 : CT_EVICT_GROUPS;
+	unsigned n;
+
+	n = evict_scan(ct, g0, s->now, &v);
+	if (g1 != g0 && (n < CT_EVICT_LINKS || ct->gmask < CT_EVICT_GROUPS))
+		n += evict_scan(ct, g1, s->now, &v);
+	for (uint32_t i = 1; i < n_groups; i++) {
+		uint32_t g = (g0 + i) & ct->gmask;
+
+		/* A small table (at most CT_EVICT_GROUPS) is seen whole. */
+		if (n >= CT_EVICT_LINKS && ct->gmask >= CT_EVICT_GROUPS)
+			break;
+		if (g == g1 || !spin_trylock(&ct->groups[g].lock))
+			continue;
+		n += evict_scan(ct, g, s->now, &v);
+		spin_unlock(&ct->groups[g].lock);
+	}
+	if (v.idx == UINT32_MAX || !evict_take(ct, v.idx, g0, g1))
+		return UINT32_MAX;
+	if (v.rank == CT_R_EXPIRED)
+		s->expired++;
+	else
+		s->evicted++;
+	return v.idx;
+}
+
+/*
+ * The entry of a commit holding groups g0 and g1 whose pool_get() found
+ * none (*idx UINT32_MAX): the pool again (a kill may have freed one),
+ * else an evicted connection. False when there is none.
+ */
+static bool
+commit_entry(struct pl_ct *ct, struct ct_slot *s, uint32_t *idx, uint32_t g0,
+	     uint32_t g1)
+{
+	if (*idx != UINT32_MAX)
+		return true;
+	*idx = pool_get(ct);
+	if (*idx == UINT32_MAX)
+		*idx = conn_evict(ct, s, g0, g1);
+	return *idx != UINT32_MAX;
+}
+
+/* Fill entry e for l (not linked yet). */
+static void
+conn_init(struct ct_conn *e, const struct ct_look *l, uint32_t state,
+	  uint32_t now, uint32_t mark)
+{
+	memset(e, 0, sizeof(*e));
+	e->t[0] = l->t;
+	e->zone = l->zone;
+	e->proto = l->proto;
+	e->family = l->family;
+	e->state = state;
+	e->expires = now + conn_timeout(l->proto, state);
+	e->mark = mark;
+}
+
 enum { CT_COMMIT_OK, CT_COMMIT_EXISTS };
 
 /*
@@ -832,7 +1035,7 @@ ct_commit(struct pl_ct *ct, struct ct_slot *s, struct ct_look *l,
 	struct nat_plan plan;
 	struct ct_look r;
 	struct ct_conn *e;
-	uint32_t idx, state, g0;
+	uint32_t idx, state, g0, mark;
 	bool has_nat = (a->flags & DP_CT_NAT) && a->nat_kind != DP_NAT_NONE &&
 		       l->family == 4;
 
@@ -843,20 +1046,10 @@ ct_commit(struct pl_ct *ct, struct ct_slot *s, struct ct_look *l,
 		pl_ct_sweep(ct, (unsigned)(s - ct->slot), CT_RECLAIM_GROUPS);
 		idx = pool_get(ct);
 	}
-	if (idx == UINT32_MAX)
-		return -1 - DP_CT_INV_FULL;
-	e = &ct->conns[idx];
-	memset(e, 0, sizeof(*e));
-	e->t[0] = l->t;
-	e->zone = l->zone;
-	e->proto = l->proto;
-	e->family = l->family;
 	state = l->proto == IPPROTO_TCP ? DP_CT_TCP_SYN_SENT : DP_CT_TCP_NONE;
 	if (has_nat)
 		state |= a->nat_kind == DP_NAT_SRC ? CT_S_SNAT : CT_S_DNAT;
-	e->state = state;
-	e->expires = s->now + conn_timeout(l->proto, state);
-	e->mark = a->flags & DP_CT_SET_MARK ? a->mark : 0;
+	mark = a->flags & DP_CT_SET_MARK ? a->mark : 0;
 	memset(&r, 0, sizeof(r));
 	r.zone = l->zone;
 	r.proto = l->proto;
@@ -882,7 +1075,8 @@ ct_commit(struct pl_ct *ct, struct ct_slot *s, struct ct_look *l,
 		if (found != 0 &&
 		    !conn_is_expired(link_conn(ct, found), s->now)) {
 			unlock2(ct, g0, g1);
-			pool_put(ct, idx);
+			if (idx != UINT32_MAX)
+				pool_put(ct, idx);
 			*link = found;
 			return CT_COMMIT_EXISTS;
 		}
@@ -892,6 +1086,12 @@ ct_commit(struct pl_ct *ct, struct ct_slot *s, struct ct_look *l,
 			unlock2(ct, g0, g1);
 			continue;
 		}
+		if (!commit_entry(ct, s, &idx, g0, g1)) {
+			unlock2(ct, g0, g1);
+			return -1 - DP_CT_INV_FULL;
+		}
+		e = &ct->conns[idx];
+		conn_init(e, l, state, s->now, mark);
 		e->t[1] = r.t;
 		chain_add(ct, l->hash, make_link(idx, 0));
 		chain_add(ct, r.hash, make_link(idx, 1));
@@ -902,7 +1102,8 @@ ct_commit(struct pl_ct *ct, struct ct_slot *s, struct ct_look *l,
 		*link = make_link(idx, 0);
 		return CT_COMMIT_OK;
 	}
-	pool_put(ct, idx);
+	if (idx != UINT32_MAX)
+		pool_put(ct, idx);
 	return -1 - DP_CT_INV_NAT_FAIL;
 }
 
@@ -1215,9 +1416,11 @@ pl_ct_exec(struct pl_ct *ct, unsigned slot, struct pl_pctx *c,
 	struct dp_ct_tuple to;
 	struct ct_look l;
 	uint32_t state = 0, mark = 0;
+	uint32_t ph = c->ct_hash;
 	bool is_reuse;
 	int kind = CT_K_PLAIN, cs;
 
+	c->ct_hash = 0;
 	c->key.ct_zone = a->zone;
 	if (!is_trace)
 		s->lookups++;
@@ -1242,7 +1445,9 @@ pl_ct_exec(struct pl_ct *ct, unsigned slot, struct pl_pctx *c,
 			c->ct_stamp = 0;
 			goto done;
 		}
-		l.hash = tuple_hash(&l.t, l.zone, l.proto, l.family);
+		/* The prefetch stage's hash of the same tuple, if any. */
+		l.hash = ph != 0 ? ph
+				 : tuple_hash(&l.t, l.zone, l.proto, l.family);
 	}
 	cs = ct_lookup(ct, s, c, &l, is_reuse, is_trace, &to, &state, &mark, a);
 	if (cs == 0) {
@@ -1508,6 +1713,7 @@ pl_ct_stats(struct pl_ct *ct, struct dp_ct_stats *out)
 		out->flushed += CMM_LOAD_SHARED(s->flushed);
 		out->related += CMM_LOAD_SHARED(s->related);
 		out->nat += CMM_LOAD_SHARED(s->nat);
+		out->evicted += CMM_LOAD_SHARED(s->evicted);
 		for (unsigned r = 0; r < DP_CT_INV__COUNT; r++)
 			out->invalid[r] += CMM_LOAD_SHARED(s->invalid[r]);
 	}
@@ -1700,8 +1906,17 @@ pl_ct_set_lb_hook(struct pl_ct *ct, void (*fn)(void *arg, uint32_t mark),
 
 /*
  * Candidate i of an LB binding into r: the reply tuple (member -> source
- * address, port i of the range from a hash-chosen start). False when
- * there is no candidate i.
+ * address, port). Candidate 0 is the client's own source port when it is
+ * in the range, the rest are ports of the range from a hash-chosen start.
+ * The client's port first: a client's kernel hands out its ports in
+ * sequence per destination, so successive connections reach a member
+ * from ports it has not seen for a long time; hash-chosen ports collide
+ * with the member's TIME_WAIT (60 s on Linux, longer than our closed
+ * connections live), and a member refuses such a SYN with a bare ACK
+ * whenever the client's timestamps or sequence numbers do not look newer
+ * (tests/bench/lb-wrk.sh measured one-second stalls on a fifth of the
+ * connections of a "Connection: close" run). False when there is no
+ * candidate i.
  */
 static bool
 lb_candidate(const struct pl_ct_lb_bind *b, const struct ct_look *l, uint32_t i,
@@ -1710,14 +1925,19 @@ lb_candidate(const struct pl_ct_lb_bind *b, const struct ct_look *l, uint32_t i,
 	uint32_t lo = b->port_min != 0 ? b->port_min : 1024;
 	uint32_t hi = b->port_min != 0 ? b->port_max : 65535;
 	uint32_t n = hi >= lo ? hi - lo + 1 : 1;
+	uint32_t cport = ntohs(l->t.sport);
+	bool own = cport >= lo && cport <= hi;
 
-	if (i >= n || i >= CT_NAT_TRIES)
+	if (i >= n + (own ? 1 : 0) || i >= CT_NAT_TRIES)
 		return false;
 	memset(r, 0, sizeof(*r));
 	memcpy(r->src, &b->member_addr, 4);
 	memcpy(r->dst, &b->src_addr, 4);
 	r->sport = b->member_port != 0 ? b->member_port : l->t.dport;
-	r->dport = htons((uint16_t)(lo + (l->hash / 7 + i) % n));
+	if (own && i == 0)
+		r->dport = l->t.sport;
+	else
+		r->dport = htons((uint16_t)(lo + (l->hash / 7 + i - own) % n));
 	return true;
 }
 
@@ -1799,7 +2019,7 @@ ct_commit_lb(struct pl_ct *ct, struct ct_slot *s, struct ct_look *l,
 {
 	struct ct_look r;
 	struct ct_conn *e;
-	uint32_t idx, state, g0;
+	uint32_t idx, state, g0, mark = b->mark;
 
 	idx = pool_get(ct);
 	if (idx == UINT32_MAX && s->reclaim_at != s->now) {
@@ -1807,19 +2027,8 @@ ct_commit_lb(struct pl_ct *ct, struct ct_slot *s, struct ct_look *l,
 		pl_ct_sweep(ct, (unsigned)(s - ct->slot), CT_RECLAIM_GROUPS);
 		idx = pool_get(ct);
 	}
-	if (idx == UINT32_MAX)
-		return -1 - DP_CT_INV_FULL;
-	e = &ct->conns[idx];
-	memset(e, 0, sizeof(*e));
-	e->t[0] = l->t;
-	e->zone = l->zone;
-	e->proto = l->proto;
-	e->family = l->family;
 	state = l->proto == IPPROTO_TCP ? DP_CT_TCP_SYN_SENT : DP_CT_TCP_NONE;
 	state |= CT_S_SNAT | CT_S_DNAT | CT_S_LB;
-	e->state = state;
-	e->expires = s->now + conn_timeout(l->proto, state);
-	e->mark = b->mark;
 	memset(&r, 0, sizeof(r));
 	r.zone = l->zone;
 	r.proto = l->proto;
@@ -1835,7 +2044,8 @@ ct_commit_lb(struct pl_ct *ct, struct ct_slot *s, struct ct_look *l,
 		if (found != 0 &&
 		    !conn_is_expired(link_conn(ct, found), s->now)) {
 			unlock2(ct, g0, g1);
-			pool_put(ct, idx);
+			if (idx != UINT32_MAX)
+				pool_put(ct, idx);
 			*link = found;
 			return CT_COMMIT_EXISTS;
 		}
@@ -1845,6 +2055,12 @@ ct_commit_lb(struct pl_ct *ct, struct ct_slot *s, struct ct_look *l,
 			unlock2(ct, g0, g1);
 			continue;
 		}
+		if (!commit_entry(ct, s, &idx, g0, g1)) {
+			unlock2(ct, g0, g1);
+			return -1 - DP_CT_INV_FULL;
+		}
+		e = &ct->conns[idx];
+		conn_init(e, l, state, s->now, mark);
 		e->t[1] = r.t;
 		chain_add(ct, l->hash, make_link(idx, 0));
 		chain_add(ct, r.hash, make_link(idx, 1));
@@ -1854,7 +2070,8 @@ ct_commit_lb(struct pl_ct *ct, struct ct_slot *s, struct ct_look *l,
 		*link = make_link(idx, 0);
 		return CT_COMMIT_OK;
 	}
-	pool_put(ct, idx);
+	if (idx != UINT32_MAX)
+		pool_put(ct, idx);
 	return -1 - DP_CT_INV_NAT_FAIL;
 }
 
@@ -1868,10 +2085,12 @@ pl_ct_lb_exec(struct pl_ct *ct, unsigned slot, struct pl_pctx *c, uint16_t zone,
 	struct dp_ct_tuple to;
 	struct ct_look l;
 	uint32_t state = 0, link = 0;
+	uint32_t ph = c->ct_hash;
 	int kind, cs, rc, res = PL_CT_LB_INVALID;
 
 	c->key.ct_zone = zone;
 	c->ct_stamp = 0;
+	c->ct_hash = 0;
 	*mark = 0;
 	if (!is_trace)
 		s->lookups++;
@@ -1891,7 +2110,7 @@ pl_ct_lb_exec(struct pl_ct *ct, unsigned slot, struct pl_pctx *c, uint16_t zone,
 		*mark = 0;
 		goto done;
 	}
-	l.hash = tuple_hash(&l.t, l.zone, l.proto, l.family);
+	l.hash = ph != 0 ? ph : tuple_hash(&l.t, l.zone, l.proto, l.family);
 	cs = ct_lookup(ct, s, c, &l, false, is_trace, &to, &state, mark, &a);
 	if (cs != 0) {
 		if (!(cs & DP_CS_INV))

@@ -123,7 +123,8 @@ int pl_ct_lb_exec(struct pl_ct *ct, unsigned slot, struct pl_pctx *c,
 
 /*
  * Call fn(arg, mark) whenever an LB connection leaves the table (expiry,
- * flush, reuse), on whichever thread removes it. Set before workers run.
+ * flush, reuse, eviction by a commit into a full table), on whichever
+ * thread removes it. Set before workers run.
  */
 void pl_ct_set_lb_hook(struct pl_ct *ct, void (*fn)(void *arg, uint32_t mark),
 		       void *arg);

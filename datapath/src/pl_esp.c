@@ -36,8 +36,10 @@
  * workers that send on the SA), the inbound window (a byte spinlock held
  * for the few instructions of an update; uncontended when one worker
  * receives an SA, which RSS on the outer header gives), per-worker
- * counters and per-worker EVP contexts (worker i uses index i only), and
- * ev_raised, which only the control thread touches.
+ * counters and per-worker EVP contexts (worker i uses index i only, with
+ * its iv_next), and ev_raised, which only the control thread touches. The
+ * burst groups (struct esp_wstate, pl_esp_burst_begin) are per worker too,
+ * and live only between the two burst calls of one burst.
  */
 #include <arpa/inet.h>
 #include <endian.h>
@@ -67,6 +69,7 @@ enum {
 	ESP_IP4 = 20,
 	ESP_UDP = 8,
 	ESP_NATT_PORT = 4500,
+	ESP_GRP_MAX = 8, /* SA groups per burst (more: per packet) */
 };
 
 /* Per-worker counters of one SA: one cache line per worker. */
@@ -80,12 +83,17 @@ struct esp_ctr {
 	uint64_t no_room;
 } PL_ALIGNED;
 
-/* Keyed OpenSSL contexts of one SA for one worker. */
+/* Keyed OpenSSL contexts of one SA for one worker (its cache line). */
 struct esp_wctx {
 	EVP_CIPHER_CTX *cipher; /* keyed; per packet only the IV */
 	EVP_CIPHER_CTX *ivgen;	/* CBC: AES-ECB with the IV key */
 	EVP_MAC_CTX *mac;	/* CBC: HMAC with the integrity key */
-};
+	/*
+	 * Outbound AES-GCM with fast_iv: the sequence number whose IV the
+	 * context's generator holds next (0: none; see gcm_prime()).
+	 */
+	uint64_t iv_next;
+} PL_ALIGNED;
 
 struct esp_sa {
 	uint32_t id;
@@ -105,9 +113,11 @@ struct esp_sa {
 	uint8_t hdr_len; /* outer IPv4 .. IV */
 	bool is_aead;
 	bool is_esn;
+	bool fast_iv; /* AES-GCM: IV set through the TLS IV parameters */
 	uint8_t salt[4];
-	uint64_t iv_nonce; /* CBC: second half of the IV generator input */
-	uint64_t seq_max;  /* last usable sequence number */
+	uint64_t iv_nonce;  /* CBC: second half of the IV generator input */
+	uint32_t csum_base; /* outer IPv4 checksum of the fixed words */
+	uint64_t seq_max;   /* last usable sequence number */
 	uint64_t soft_packets, soft_bytes;
 	uint32_t ev_raised; /* control: events already reported */
 	struct esp_wctx wc[DP_WORKERS_MAX];
@@ -131,15 +141,35 @@ struct esp_slot {
 };
 
 struct esp_tab {
-	uint32_t n;    /* SAs */
-	uint32_t mask; /* SPI slots - 1 */
+	uint32_t n;	/* SAs */
+	uint32_t n_out; /* outbound SAs (pl_esp_burst_begin) */
+	uint32_t mask;	/* SPI slots - 1 */
 	struct esp_sa *by_id[DP_SA_ID_MAX + 1];
 	struct esp_slot slots[];
 };
 
+/*
+ * The packets of one burst that encrypt into one SA (pl_esp_burst_begin):
+ * their sequence numbers, reserved with one compare-and-swap, and their
+ * counters, added once at the end of the burst.
+ */
+struct esp_grp {
+	struct esp_sa *sa;
+	uint64_t next, left; /* reserved: left numbers from next on */
+	uint32_t want;	     /* packets the pre-pass found */
+	uint64_t packets, bytes;
+};
+
+/* A worker's groups (only worker idx touches ws[idx]). */
+struct esp_wstate {
+	unsigned n_grp;
+	struct esp_grp grp[ESP_GRP_MAX];
+} PL_ALIGNED;
+
 struct pl_esp {
 	struct esp_tab *tab; /* RCU */
 	EVP_MAC *hmac;	     /* fetched once */
+	struct esp_wstate ws[DP_WORKERS_MAX];
 };
 
 static inline uint32_t
@@ -287,6 +317,11 @@ sa_check(const struct dp_sa *s, struct esp_sa *sa, char *err, size_t err_len)
 	sa->hdr_len =
 		(uint8_t)(ESP_IP4 + (s->flags & DP_SA_F_NATT ? ESP_UDP : 0) +
 			  ESP_HDR + sa->iv_len);
+	/* Words 4 (TTL, protocol) and 6-9 (addresses); 3 (flags) is 0. */
+	sa->csum_base = (uint32_t)pl_ld16((const uint8_t[]){
+				sa->ttl, s->flags & DP_SA_F_NATT ? 17 : 50}) +
+			(sa->src & 0xffff) + (sa->src >> 16) +
+			(sa->dst & 0xffff) + (sa->dst >> 16);
 	sa->seq_max = sa->is_esn ? UINT64_MAX : UINT32_MAX;
 	sa->seq = s->seq;
 	sa->top = s->seq;
@@ -307,6 +342,75 @@ bad_key:
 	return -EINVAL;
 }
 
+static bool gcm_seal_fast(EVP_CIPHER_CTX *cx, uint64_t *iv_next,
+			  const uint8_t *salt, const uint8_t *aad, int al,
+			  uint64_t seq, uint8_t *pt, int n);
+static bool gcm_open_fast(EVP_CIPHER_CTX *cx, const uint8_t *aad, int al,
+			  const uint8_t *iv, uint8_t *ct, int n);
+static bool gcm_open_setup(EVP_CIPHER_CTX *cx, const uint8_t *salt);
+
+/*
+ * Whether this OpenSSL's AES-GCM gives, through the TLS IV parameters,
+ * exactly what the plain EVP calls give (gcm_seal_fast()): three messages
+ * sealed both ways with consecutive and non-consecutive sequence numbers
+ * must be equal, open the fast way, and a flipped tag bit must fail.
+ * Computed once per process.
+ */
+static bool
+gcm_probe(void)
+{
+	static int ok = -1;
+	static const uint64_t seqs[] = {0x00000001fffffffeull,
+					0x00000001ffffffffull, 7};
+	uint8_t key[16], salt[4] = {0xca, 0xfe, 0xba, 0xbe};
+	uint8_t a[61 + 16], b[61 + 16], nonce[12], aad[8] = {1, 2, 3, 4};
+	EVP_CIPHER_CTX *ref = NULL, *enc = NULL, *dec = NULL;
+	uint64_t iv_next = 0;
+	int l, good, known = __atomic_load_n(&ok, __ATOMIC_RELAXED);
+
+	/* Two threads adding SAs at once compute the same answer. */
+	if (known >= 0)
+		return known;
+	for (unsigned i = 0; i < sizeof(key); i++)
+		key[i] = (uint8_t)(i * 13 + 1);
+	ref = EVP_CIPHER_CTX_new();
+	enc = EVP_CIPHER_CTX_new();
+	dec = EVP_CIPHER_CTX_new();
+	good = ref != NULL && enc != NULL && dec != NULL &&
+	       EVP_EncryptInit_ex(ref, EVP_aes_128_gcm(), NULL, key, NULL) &&
+	       EVP_EncryptInit_ex(enc, EVP_aes_128_gcm(), NULL, key, NULL) &&
+	       EVP_DecryptInit_ex(dec, EVP_aes_128_gcm(), NULL, key, NULL) &&
+	       gcm_open_setup(dec, salt);
+	for (unsigned k = 0; good && k < sizeof(seqs) / sizeof(seqs[0]); k++) {
+		uint64_t be = htobe64(seqs[k]);
+
+		for (unsigned i = 0; i < 61; i++)
+			a[i] = b[i] = (uint8_t)(i + k);
+		memcpy(nonce, salt, 4);
+		memcpy(nonce + 4, &be, 8);
+		memcpy(aad + 4, &k, sizeof(k));
+		good = EVP_EncryptInit_ex(ref, NULL, NULL, NULL, nonce) &&
+		       EVP_EncryptUpdate(ref, NULL, &l, aad, 8) &&
+		       EVP_EncryptUpdate(ref, a, &l, a, 61) &&
+		       EVP_EncryptFinal_ex(ref, a + l, &l) &&
+		       EVP_CIPHER_CTX_ctrl(ref, EVP_CTRL_AEAD_GET_TAG, 16,
+					   a + 61) &&
+		       gcm_seal_fast(enc, &iv_next, salt, aad, 8, seqs[k], b,
+				     61) &&
+		       iv_next == seqs[k] + 1 && memcmp(a, b, sizeof(a)) == 0;
+		b[61] ^= (uint8_t)(k == 1);
+		good = good &&
+		       gcm_open_fast(dec, aad, 8, nonce + 4, b, 61) == (k != 1);
+		for (unsigned i = 0; good && k != 1 && i < 61; i++)
+			good = b[i] == (uint8_t)(i + k);
+	}
+	EVP_CIPHER_CTX_free(ref);
+	EVP_CIPHER_CTX_free(enc);
+	EVP_CIPHER_CTX_free(dec);
+	__atomic_store_n(&ok, good, __ATOMIC_RELAXED);
+	return good;
+}
+
 /* Create and key the contexts of n workers. */
 static int
 sa_keys(struct pl_esp *e, const struct dp_sa *s, struct esp_sa *sa, unsigned n)
@@ -319,6 +423,7 @@ sa_keys(struct pl_esp *e, const struct dp_sa *s, struct esp_sa *sa, unsigned n)
 	int ok = 1;
 
 	memcpy(sa->salt, s->enc_key + klen, sa->is_aead ? 4 : 0);
+	sa->fast_iv = s->cipher == DP_SA_AES_GCM_16 && gcm_probe();
 	if (!sa->is_aead &&
 	    (RAND_bytes(ivkey, sizeof(ivkey)) != 1 ||
 	     RAND_bytes((uint8_t *)&sa->iv_nonce, sizeof(sa->iv_nonce)) != 1))
@@ -337,6 +442,8 @@ sa_keys(struct pl_esp *e, const struct dp_sa *s, struct esp_sa *sa, unsigned n)
 		if (ok && sa->is_aead)
 			ok = EVP_CIPHER_CTX_ctrl(
 				wc->cipher, EVP_CTRL_AEAD_SET_IVLEN, 12, NULL);
+		if (ok && sa->fast_iv && !is_enc)
+			ok = gcm_open_setup(wc->cipher, sa->salt);
 		if (ok && !sa->is_aead)
 			ok = EVP_CIPHER_CTX_set_padding(wc->cipher, 0);
 		if (!ok || sa->is_aead)
@@ -365,10 +472,11 @@ esp_get(struct dp_pipeline *pl, struct pl_esp **out)
 		*out = pl->esp;
 		return 0;
 	}
-	e = calloc(1, sizeof(*e));
+	e = aligned_alloc(64, (sizeof(*e) + 63) & ~(size_t)63);
 	t = calloc(1, sizeof(*t) + 16 * sizeof(t->slots[0]));
 	if (e == NULL || t == NULL)
 		goto err;
+	memset(e, 0, sizeof(*e));
 	e->hmac = EVP_MAC_fetch(NULL, "HMAC", NULL);
 	if (e->hmac == NULL)
 		goto err;
@@ -413,6 +521,8 @@ tab_rebuild(const struct esp_tab *t, struct esp_sa *sa, uint32_t del_id)
 		struct esp_sa *s = nt->by_id[i];
 		uint32_t j;
 
+		if (s != NULL && s->dir == DP_SA_OUT)
+			nt->n_out++;
 		if (s == NULL || s->dir != DP_SA_IN)
 			continue;
 		for (j = spi_hash(s->spi) & nt->mask; nt->slots[j].spi != 0;
@@ -677,6 +787,158 @@ seq_next(struct esp_sa *sa)
 	return cur + 1;
 }
 
+/*
+ * Reserve up to n sequence numbers with one compare-and-swap: returns how
+ * many (0 when the space is used up), the first in *first.
+ */
+static inline uint64_t
+seq_reserve(struct esp_sa *sa, uint64_t n, uint64_t *first)
+{
+	uint64_t cur = __atomic_load_n(&sa->seq, __ATOMIC_RELAXED), take;
+
+	do {
+		if (cur >= sa->seq_max)
+			return 0;
+		take = sa->seq_max - cur < n ? sa->seq_max - cur : n;
+	} while (!__atomic_compare_exchange_n(&sa->seq, &cur, cur + take, true,
+					      __ATOMIC_RELAXED,
+					      __ATOMIC_RELAXED));
+	*first = cur + 1;
+	return take;
+}
+
+/* The SA of the first esp_encrypt of a cached segment; 0 if none. */
+static inline uint32_t
+seg_encrypt_sa(struct pl_rule *const *seg, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++) {
+		const struct pl_rule *r = seg[i];
+
+		for (unsigned a = 0; a < r->n_actions; a++)
+			if (r->acts[a].type == DP_ACT_ESP_ENCRYPT)
+				return r->acts[a].u.esp.sa;
+	}
+	return 0;
+}
+
+bool pl_esp_group_bursts = true;
+
+/*
+ * The lines the encrypt will write and nothing has touched yet: the
+ * headroom line in front of the frame (outer headers) and the tailroom
+ * line after it (trailer, ICV). A cold line there costs a miss per packet
+ * in the middle of the encrypt.
+ */
+static inline void
+esp_prefetch_room(const struct dp_packet *p)
+{
+	__builtin_prefetch(p->data - 1, 1);
+	__builtin_prefetch(p->data + p->len + 16, 1);
+}
+
+/* Whether two packets' cached segments are the same rules. */
+static inline bool
+seg_same(const struct pl_pctx *a, const struct pl_pctx *b)
+{
+	if (a->n_seg != b->n_seg)
+		return false;
+	for (unsigned i = 0; i < a->n_seg; i++)
+		if (a->seg[i] != b->seg[i])
+			return false;
+	return true;
+}
+
+void
+pl_esp_burst_begin(struct dp_worker *w, unsigned k)
+{
+	struct pl_esp *e = PL_LOAD(w->pl->esp);
+	const struct pl_pctx *last = NULL;
+	const struct esp_tab *t;
+	struct esp_wstate *ws;
+	unsigned n = 0, last_g = ESP_GRP_MAX;
+
+	if (e == NULL)
+		return;
+	ws = &e->ws[w->idx];
+	ws->n_grp = 0; /* pl_esp_burst_end() did; this makes sure */
+	t = PL_LOAD(e->tab);
+	if (t->n_out == 0 || !pl_esp_group_bursts)
+		return;
+	for (unsigned j = 0; j < k; j++) {
+		const struct pl_pctx *c = &w->ctx[j];
+		struct esp_sa *sa;
+		uint32_t id;
+		unsigned g;
+
+		/* Cache hits only: their whole segment is known now. */
+		if (c->n_seg == 0 || c->n_seg > PL_SEG_MAX)
+			continue;
+		/* Most packets of a burst repeat the previous segment. */
+		if (last != NULL && seg_same(c, last)) {
+			if (last_g < n) {
+				ws->grp[last_g].want++;
+				esp_prefetch_room(c->pkt);
+			}
+			continue;
+		}
+		last = c;
+		last_g = ESP_GRP_MAX;
+		id = seg_encrypt_sa(c->seg, c->n_seg);
+		sa = id != 0 && id <= DP_SA_ID_MAX ? t->by_id[id] : NULL;
+		if (sa == NULL || sa->dir != DP_SA_OUT)
+			continue;
+		for (g = 0; g < n && ws->grp[g].sa != sa; g++)
+			;
+		if (g == n) {
+			if (n == ESP_GRP_MAX)
+				continue;
+			memset(&ws->grp[g], 0, sizeof(ws->grp[g]));
+			ws->grp[g].sa = sa;
+			n++;
+		}
+		ws->grp[g].want++;
+		last_g = g;
+		esp_prefetch_room(c->pkt);
+	}
+	for (unsigned g = 0; g < n; g++) {
+		struct esp_grp *gr = &ws->grp[g];
+
+		gr->left = seq_reserve(gr->sa, gr->want, &gr->next);
+	}
+	ws->n_grp = n;
+}
+
+void
+pl_esp_burst_end(struct dp_worker *w)
+{
+	struct pl_esp *e = PL_LOAD(w->pl->esp);
+	struct esp_wstate *ws;
+
+	if (e == NULL)
+		return;
+	ws = &e->ws[w->idx];
+	for (unsigned g = 0; g < ws->n_grp; g++) {
+		struct esp_grp *gr = &ws->grp[g];
+		struct esp_ctr *ct = &gr->sa->ctr[w->idx];
+
+		ct->packets += gr->packets;
+		ct->bytes += gr->bytes;
+		/*
+		 * Numbers left over (a packet dropped before its encrypt)
+		 * go back when no other worker took any since; otherwise
+		 * they are a gap the receiver sees as loss.
+		 */
+		if (gr->left != 0) {
+			uint64_t exp = gr->next + gr->left - 1;
+
+			(void)__atomic_compare_exchange_n(
+				&gr->sa->seq, &exp, gr->next - 1, false,
+				__ATOMIC_RELAXED, __ATOMIC_RELAXED);
+		}
+	}
+	ws->n_grp = 0;
+}
+
 /* SPI | [Seq high] | Seq low: RFC 4106 5 / RFC 7634 3. */
 static inline unsigned
 aad_build(const struct esp_sa *sa, uint64_t seq, uint8_t *aad)
@@ -689,6 +951,103 @@ aad_build(const struct esp_sa *sa, uint64_t seq, uint8_t *aad)
 	st32(aad + 4, htonl((uint32_t)(seq >> 32)));
 	st32(aad + 8, htonl((uint32_t)seq));
 	return 12;
+}
+
+/*
+ * AES-GCM without EVP_{En,De}cryptInit_ex per packet (fast_iv). OpenSSL 3
+ * spends about 800 instructions in an IV-only init, most of them looking
+ * up the IV length through the provider's parameter list. The GCM provider
+ * also has the IV handling of TLS 1.2 (RFC 5288), which is ESP's: a fixed
+ * salt and an explicit 8-byte part. Outbound, the whole 12-byte IV is
+ * loaded once (TLS1_IV_FIXED with length -1) and then each read of
+ * TLS1_GET_IV_GEN starts the next message with the current IV and adds one
+ * to its 8-byte big-endian explicit part: the sequence number itself, so
+ * the read that fetches a packet's tag also primes the next sequence
+ * number. Inbound, TLS1_SET_IV_INV sets the explicit part from the packet,
+ * in the same parameter call that sets the expected tag. The contexts
+ * keep the explicit IV = sequence number rule (docs/esp.md); gcm_probe()
+ * checks the whole scheme against the plain EVP calls once per process.
+ */
+
+/* Prime the generator of an outbound GCM context for sequence seq. */
+static bool
+gcm_prime(EVP_CIPHER_CTX *cx, const uint8_t *salt, uint64_t seq)
+{
+	uint8_t iv[12], gen[8];
+	uint64_t be = htobe64(seq);
+	OSSL_PARAM p[2];
+
+	memcpy(iv, salt, 4);
+	memcpy(iv + 4, &be, 8);
+	p[0] = OSSL_PARAM_construct_octet_string(
+		OSSL_CIPHER_PARAM_AEAD_TLS1_IV_FIXED, iv, SIZE_MAX);
+	p[1] = OSSL_PARAM_construct_end();
+	if (EVP_CIPHER_CTX_set_params(cx, p) != 1)
+		return false;
+	p[0] = OSSL_PARAM_construct_octet_string(
+		OSSL_CIPHER_PARAM_AEAD_TLS1_GET_IV_GEN, gen, sizeof(gen));
+	return EVP_CIPHER_CTX_get_params(cx, p) == 1 &&
+	       memcmp(gen, &be, 8) == 0;
+}
+
+/*
+ * Seal with a context primed for seq (*iv_next == seq, else primed here);
+ * the tag goes to pt + n and the context is left primed for seq + 1.
+ */
+static bool
+gcm_seal_fast(EVP_CIPHER_CTX *cx, uint64_t *iv_next, const uint8_t *salt,
+	      const uint8_t *aad, int al, uint64_t seq, uint8_t *pt, int n)
+{
+	uint8_t gen[8];
+	OSSL_PARAM p[3];
+	int l;
+
+	if (*iv_next != seq && !gcm_prime(cx, salt, seq))
+		return false;
+	*iv_next = 0;
+	p[0] = OSSL_PARAM_construct_octet_string(OSSL_CIPHER_PARAM_AEAD_TAG,
+						 pt + n, 16);
+	p[1] = OSSL_PARAM_construct_octet_string(
+		OSSL_CIPHER_PARAM_AEAD_TLS1_GET_IV_GEN, gen, sizeof(gen));
+	p[2] = OSSL_PARAM_construct_end();
+	if (EVP_EncryptUpdate(cx, NULL, &l, aad, al) != 1 ||
+	    EVP_EncryptUpdate(cx, pt, &l, pt, n) != 1 ||
+	    EVP_EncryptFinal_ex(cx, pt + l, &l) != 1 ||
+	    EVP_CIPHER_CTX_get_params(cx, p) != 1)
+		return false;
+	*iv_next = seq + 1;
+	return true;
+}
+
+/* Open in place with the explicit IV iv (8 bytes), tag at ct + n. */
+static bool
+gcm_open_fast(EVP_CIPHER_CTX *cx, const uint8_t *aad, int al, const uint8_t *iv,
+	      uint8_t *ct, int n)
+{
+	OSSL_PARAM p[3];
+	int l;
+
+	p[0] = OSSL_PARAM_construct_octet_string(OSSL_CIPHER_PARAM_AEAD_TAG,
+						 ct + n, 16);
+	p[1] = OSSL_PARAM_construct_octet_string(
+		OSSL_CIPHER_PARAM_AEAD_TLS1_SET_IV_INV, (void *)iv, 8);
+	p[2] = OSSL_PARAM_construct_end();
+	return EVP_CIPHER_CTX_set_params(cx, p) == 1 &&
+	       EVP_DecryptUpdate(cx, NULL, &l, aad, al) == 1 &&
+	       EVP_DecryptUpdate(cx, ct, &l, ct, n) == 1 &&
+	       EVP_DecryptFinal_ex(cx, ct + l, &l) == 1;
+}
+
+/* An inbound GCM context for gcm_open_fast(): the salt as fixed part. */
+static bool
+gcm_open_setup(EVP_CIPHER_CTX *cx, const uint8_t *salt)
+{
+	OSSL_PARAM p[2];
+
+	p[0] = OSSL_PARAM_construct_octet_string(
+		OSSL_CIPHER_PARAM_AEAD_TLS1_IV_FIXED, (void *)salt, 4);
+	p[1] = OSSL_PARAM_construct_end();
+	return EVP_CIPHER_CTX_set_params(cx, p) == 1;
 }
 
 /* Seal n bytes at pt in place; the tag goes to pt + n. */
@@ -812,7 +1171,7 @@ outer_write(const struct esp_sa *sa, uint8_t *ip, uint32_t ip_len, uint8_t tos,
 	    uint64_t seq)
 {
 	bool is_natt = sa->flags & DP_SA_F_NATT;
-	uint32_t sum = 0;
+	uint32_t sum;
 
 	ip[0] = 0x45;
 	ip[1] = tos;
@@ -821,11 +1180,10 @@ outer_write(const struct esp_sa *sa, uint8_t *ip, uint32_t ip_len, uint8_t tos,
 	st16(ip + 6, 0);
 	ip[8] = sa->ttl;
 	ip[9] = is_natt ? 17 : 50;
-	st16(ip + 10, 0);
 	st32(ip + 12, sa->src);
 	st32(ip + 16, sa->dst);
-	for (int i = 0; i < ESP_IP4; i += 2)
-		sum += pl_ld16(ip + i);
+	/* The fixed words' sum comes from the SA (sa_check()). */
+	sum = sa->csum_base + pl_ld16(ip) + pl_ld16(ip + 2) + pl_ld16(ip + 4);
 	st16(ip + 10, (uint16_t)~csum_fold(sum));
 	if (!is_natt)
 		return ip + ESP_IP4;
@@ -841,7 +1199,10 @@ int
 pl_esp_encrypt(struct dp_worker *w, struct pl_pctx *c, uint32_t sa_id)
 {
 	struct dp_packet *p = c->pkt;
+	struct pl_esp *e;
 	const struct esp_tab *t;
+	struct esp_wstate *ws;
+	struct esp_grp *gr = NULL;
 	struct esp_ctr *ct;
 	struct esp_sa *sa;
 	uint32_t in_len, body, trail, front, ip_len, slack;
@@ -852,11 +1213,16 @@ pl_esp_encrypt(struct dp_worker *w, struct pl_pctx *c, uint32_t sa_id)
 
 	if (w == NULL)
 		return 0;
-	t = tab_get(w);
+	e = PL_LOAD(w->pl->esp);
+	t = e != NULL ? PL_LOAD(e->tab) : NULL;
 	sa = t != NULL && sa_id <= DP_SA_ID_MAX ? t->by_id[sa_id] : NULL;
 	if (sa == NULL || sa->dir != DP_SA_OUT)
 		return DP_DROP_ESP_NO_SA;
 	ct = &sa->ctr[w->idx];
+	ws = &e->ws[w->idx];
+	for (unsigned g = 0; g < ws->n_grp && gr == NULL; g++)
+		if (ws->grp[g].sa == sa)
+			gr = &ws->grp[g];
 	meta_fill(c);
 	if (c->m.l3 == PL_L3_IPV4) {
 		nh = 4;
@@ -882,7 +1248,11 @@ pl_esp_encrypt(struct dp_worker *w, struct pl_pctx *c, uint32_t sa_id)
 		ct->no_room++;
 		return DP_DROP_ESP_NO_ROOM;
 	}
-	seq = seq_next(sa);
+	if (gr != NULL && gr->left != 0) {
+		seq = gr->next++; /* the burst's reservation */
+		gr->left--;
+	} else
+		seq = seq_next(sa);
 	if (seq == 0) {
 		ct->exhausted++;
 		return DP_DROP_ESP_SEQ;
@@ -900,7 +1270,16 @@ pl_esp_encrypt(struct dp_worker *w, struct pl_pctx *c, uint32_t sa_id)
 	esp = outer_write(sa, d + ESP_ETH, ip_len, tos, seq);
 	memcpy(esp, &sa->spi, 4);
 	st32(esp + 4, htonl((uint32_t)seq));
-	if (sa->is_aead) {
+	if (sa->fast_iv) {
+		struct esp_wctx *wc = &sa->wc[w->idx];
+		uint64_t ivbe = htobe64(seq);
+		uint8_t aad[12];
+		int al = (int)aad_build(sa, seq, aad);
+
+		memcpy(esp + ESP_HDR, &ivbe, 8);
+		ok = gcm_seal_fast(wc->cipher, &wc->iv_next, sa->salt, aad, al,
+				   seq, inner, (int)body);
+	} else if (sa->is_aead) {
 		uint64_t ivbe = htobe64(seq);
 
 		memcpy(esp + ESP_HDR, &ivbe, 8);
@@ -920,8 +1299,13 @@ pl_esp_encrypt(struct dp_worker *w, struct pl_pctx *c, uint32_t sa_id)
 		p->tailroom = (uint16_t)(p->tailroom + (slack - trail));
 	p->data = d;
 	p->len = ESP_ETH + ip_len;
-	ct->packets++;
-	ct->bytes += in_len;
+	if (gr != NULL) {
+		gr->packets++;
+		gr->bytes += in_len;
+	} else {
+		ct->packets++;
+		ct->bytes += in_len;
+	}
 	return reparse(c);
 }
 
@@ -1051,11 +1435,18 @@ pl_esp_decrypt(struct dp_worker *w, struct pl_pctx *c)
 		return DP_DROP_ESP_REPLAY;
 	}
 	pt = esp + ESP_HDR + sa->iv_len;
-	if (sa->is_aead)
+	if (sa->fast_iv) {
+		uint8_t aad[12];
+		int al = (int)aad_build(sa, seq, aad);
+
+		ok = gcm_open_fast(sa->wc[w->idx].cipher, aad, al,
+				   esp + ESP_HDR, pt, (int)n);
+	} else if (sa->is_aead) {
 		ok = aead_open(sa->wc[w->idx].cipher, sa, esp + ESP_HDR, seq,
 			       pt, (int)n);
-	else
+	} else {
 		ok = cbc_verify(&sa->wc[w->idx], sa, seq, esp, (int)n);
+	}
 	if (!ok) {
 		ct->auth++;
 		return DP_DROP_ESP_AUTH;

@@ -19,6 +19,7 @@
 #ifndef SLUICE_PL_ESP_H
 #define SLUICE_PL_ESP_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -55,6 +56,23 @@ unsigned pl_esp_sa_events(struct dp_pipeline *pl, pl_esp_event_fn fn,
 
 /* Free every SA (pipeline destruction; no worker may run). */
 void pl_esp_destroy(struct dp_pipeline *pl);
+
+/*
+ * Bursts grouped per SA (worker w, its ctx[0 .. k-1] parsed and looked up
+ * in the flow cache): begin counts the cache hits whose segment encrypts
+ * into each outbound SA and reserves their sequence numbers, one
+ * compare-and-swap per SA; pl_esp_encrypt then takes numbers from the
+ * reservation and adds counters to the group; end adds the counters once
+ * per SA and gives unused numbers back. Both cheap when no outbound SA
+ * exists. Called by the executor (pl_worker.c) around a burst's walks.
+ */
+void pl_esp_burst_begin(struct dp_worker *w, unsigned k);
+void pl_esp_burst_end(struct dp_worker *w);
+/*
+ * Grouping on (the default); false only to measure what it gains
+ * (dp-esp-bench --no-group). Set before any worker runs.
+ */
+extern bool pl_esp_group_bursts;
 
 /*
  * esp_encrypt(sa=sa_id) on the packet of c: tunnel-mode encapsulation

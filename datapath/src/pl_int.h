@@ -203,6 +203,7 @@ struct pl_pctx {
 	uint8_t m_stale; /* m not filled: pl_act_apply() fills it first */
 	uint32_t simple_out;
 	uint32_t ct_stamp; /* pl_ct.c: last ct lookup of this packet, 0 none */
+	uint32_t ct_hash;  /* pl_ct.c: tuple hash for the walk's first ct, 0 */
 	struct pl_ctr *simple_ct;
 	struct pl_centry *cand; /* cache entry whose signature matched */
 	struct pl_rule *seg[PL_SEG_MAX];
@@ -267,7 +268,10 @@ struct dp_worker {
 	uint32_t cache_mask;   /* buckets - 1 */
 	unsigned clone_budget; /* clones left in this burst */
 	uint32_t conn_skip;    /* per-connection inserts into full buckets */
-	bool is_registered;    /* this thread did rcu_register */
+	uint32_t byp_n;	       /* pl_worker.c: cache bypass window */
+	uint32_t byp_conn;
+	uint32_t byp_left;  /* bursts left without the cache */
+	bool is_registered; /* this thread did rcu_register */
 	uint64_t drops[DP_DROP__COUNT] PL_ALIGNED;
 	struct pl_wstats st PL_ALIGNED;
 	struct pl_pctx ctx[DP_BURST] PL_ALIGNED;

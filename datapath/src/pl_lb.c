@@ -60,6 +60,7 @@ struct lb_pool {
 	uint32_t src_addr;
 	uint16_t port_min, port_max;
 	uint32_t persist; /* seconds, SOURCE_IP */
+	uint32_t limit;	  /* active connections allowed; 0: no limit */
 	uint32_t size;	  /* Maglev entries */
 	uint32_t n;	  /* members */
 	uint32_t n_elig;
@@ -80,6 +81,7 @@ struct lb_pctr {
 	uint64_t no_member;
 	uint32_t rr; /* round-robin position */
 	uint32_t pad;
+	uint64_t limit; /* new connections refused: limit reached */
 };
 
 /* Control: where a slot's counters started. */
@@ -96,6 +98,7 @@ struct pl_lb {
 	uint32_t *owner;			     /* control: pool id, 0 */
 	struct lb_base *base;			     /* control */
 	uint64_t no_member_base[DP_LB_POOL_ID_MAX + 1]; /* control */
+	uint64_t limit_base[DP_LB_POOL_ID_MAX + 1];	/* control */
 	uint32_t next_slot;				/* control */
 };
 
@@ -177,7 +180,8 @@ struct lb_pick {
 	const struct lb_pool *p;
 	unsigned slot;
 	uint32_t now;
-	uint32_t src; /* client address before translation */
+	uint32_t src;	 /* client address before translation */
+	bool is_limited; /* refused: the pool is at its limit */
 };
 
 static int
@@ -211,6 +215,21 @@ lb_least_conn(const struct pl_lb *lb, const struct lb_pool *p, uint32_t start)
 	return best;
 }
 
+/* Connections of the pool's members now (new connections only). */
+static int64_t
+lb_pool_active(const struct pl_lb *lb, const struct lb_pool *p)
+{
+	int64_t sum = 0;
+
+	for (uint32_t i = 0; i < p->n; i++) {
+		int64_t act = __atomic_load_n(&lb->active[p->m[i].mslot],
+					      __ATOMIC_RELAXED);
+
+		sum += act > 0 ? act : 0;
+	}
+	return sum;
+}
+
 static int
 lb_pick(void *arg, struct pl_pctx *c, struct pl_ct_lb_bind *b)
 {
@@ -222,6 +241,10 @@ lb_pick(void *arg, struct pl_pctx *c, struct pl_ct_lb_bind *b)
 
 	if (p == NULL || p->n_elig == 0)
 		return -ENOENT;
+	if (p->limit != 0 && lb_pool_active(pk->lb, p) >= p->limit) {
+		pk->is_limited = true;
+		return -ENOENT;
+	}
 	pc = &pk->lb->pc[pk->slot][p->id];
 	switch (p->alg) {
 	case DP_LB_ROUND_ROBIN:
@@ -287,10 +310,17 @@ pl_lb_exec(struct dp_pipeline *pl, unsigned slot, struct pl_pctx *c,
 	pk.slot = slot;
 	pk.src = c->key.nw_src;
 	pk.now = pl_ct_now(pl->ct, slot);
+	pk.is_limited = false;
 	res = pl_ct_lb_exec(pl->ct, slot, c, a->zone, lb_pick, &pk, is_trace,
 			    &mark);
+	if (is_trace && res == PL_CT_LB_NO_MEMBER)
+		return pk.is_limited ? DP_DROP_LB_LIMIT : DP_DROP_LB_NO_MEMBER;
 	if (is_trace)
-		return res == PL_CT_LB_NO_MEMBER ? DP_DROP_LB_NO_MEMBER : 0;
+		return 0;
+	if (res == PL_CT_LB_NO_MEMBER && pk.is_limited) {
+		lb->pc[slot][a->pool].limit++;
+		return DP_DROP_LB_LIMIT;
+	}
 	if (res == PL_CT_LB_NO_MEMBER) {
 		if (lb != NULL && a->pool <= DP_LB_POOL_ID_MAX)
 			lb->pc[slot][a->pool].no_member++;
@@ -586,6 +616,7 @@ dp_pipeline_lb_set(struct dp_pipeline *pl, const struct dp_lb_pool *p,
 	np->port_min = p->port_min;
 	np->port_max = p->port_max;
 	np->persist = p->persist_timeout;
+	np->limit = p->conn_limit;
 	np->size = p->table_size != 0 ? p->table_size
 				      : maglev_size_for(p->n_members);
 	np->n = p->n_members;
@@ -625,6 +656,10 @@ dp_pipeline_lb_set(struct dp_pipeline *pl, const struct dp_lb_pool *p,
 		for (unsigned w = 0; w <= DP_WORKERS_MAX; w++)
 			s += CMM_LOAD_SHARED(lb->pc[w][p->id].no_member);
 		lb->no_member_base[p->id] = s;
+		s = 0;
+		for (unsigned w = 0; w <= DP_WORKERS_MAX; w++)
+			s += CMM_LOAD_SHARED(lb->pc[w][p->id].limit);
+		lb->limit_base[p->id] = s;
 	}
 	rcu_assign_pointer(lb->pool[p->id], np);
 	if (old != NULL) {
@@ -690,6 +725,7 @@ pool_stats(struct pl_lb *lb, const struct lb_pool *p, dp_lb_visit_fn fn,
 	ps.n_members = p->n;
 	ps.alg = p->alg;
 	ps.table_size = p->size;
+	ps.conn_limit = p->limit;
 	for (uint32_t i = 0; i < p->n; i++) {
 		const struct lb_member *m = &p->m[i];
 		struct lb_base s;
@@ -716,6 +752,9 @@ pool_stats(struct pl_lb *lb, const struct lb_pool *p, dp_lb_visit_fn fn,
 	for (unsigned w = 0; w <= DP_WORKERS_MAX; w++)
 		ps.no_member += CMM_LOAD_SHARED(lb->pc[w][p->id].no_member);
 	ps.no_member -= lb->no_member_base[p->id];
+	for (unsigned w = 0; w <= DP_WORKERS_MAX; w++)
+		ps.limit += CMM_LOAD_SHARED(lb->pc[w][p->id].limit);
+	ps.limit -= lb->limit_base[p->id];
 	rc = fn(&ps, ms, arg);
 	free(ms);
 	return rc;

@@ -45,6 +45,7 @@ struct pl_exec {
 	struct dp_burst_out *out;
 	struct dp_trace *tr; /* non-NULL when tracing */
 	uint64_t v;
+	bool no_cache; /* per-connection traffic: the cache is bypassed */
 	unsigned n_pend;
 	uint32_t pend_port[PL_PEND_MAX];
 	uint32_t pend_reason[PL_PEND_MAX];
@@ -393,7 +394,7 @@ resolve(struct pl_exec *x, struct pl_pctx *c, unsigned *t, unsigned *depth,
 {
 	struct pl_rule *seg[PL_SEG_MAX];
 	unsigned n = 0, t0 = *t;
-	bool is_cacheable = x->w != NULL && x->w->cache != NULL;
+	bool is_cacheable = x->w != NULL && x->w->cache != NULL && !x->no_cache;
 	struct dp_key k0;
 	int reason = -1;
 
@@ -497,7 +498,7 @@ run_rest(struct pl_exec *x, struct pl_pctx *c, unsigned t, unsigned depth,
 	while (reason == -2) {
 		struct pl_centry *e = NULL;
 
-		if (x->w != NULL) {
+		if (x->w != NULL && !x->no_cache) {
 			if (e0 != NULL &&
 			    cache_entry_is(e0, &c->key, PL_SHAPE_FULL, t, x->v))
 				e = e0;
@@ -519,7 +520,7 @@ run_rest(struct pl_exec *x, struct pl_pctx *c, unsigned t, unsigned depth,
 			reason = resolve(x, c, &t, &depth, h, PL_SHAPE_FULL,
 					 NULL);
 		}
-		if (reason == -2 && x->w != NULL)
+		if (reason == -2 && x->w != NULL && !x->no_cache)
 			h = pl_hash_key(&c->key, PL_SHAPE_FULL, t);
 	}
 	finish(x, c, reason);
@@ -548,6 +549,7 @@ pl_trace_run(struct dp_pipeline *pl, struct pl_pctx *c, struct dp_trace *tr)
 	x.tr = tr;
 	x.v = pl->version;
 	c->n_seg = 0xff;
+	c->ct_hash = 0;
 	pl_ct_burst(pl->ct, PL_CT_CONTROL);
 	run(&x, c);
 	return 0;
@@ -638,11 +640,51 @@ fast_burst(struct dp_worker *w, const struct pl_fast *f,
 }
 
 /*
+ * The zone of a rule whose last action is ct or lb_select (it ends its
+ * cache segment: what follows is keyed per connection), else -1.
+ */
+static inline int
+conn_rule_zone(const struct pl_rule *r)
+{
+	const struct dp_action *a;
+
+	if (!(r->flags & PL_RF_DECAP) || r->n_actions == 0)
+		return -1;
+	a = &r->acts[r->n_actions - 1];
+	if (a->type == DP_ACT_CT)
+		return a->u.ct.zone;
+	if (a->type == DP_ACT_LB_SELECT)
+		return a->u.lb.zone;
+	return -1;
+}
+
+static inline bool
+bucket_is_full(const struct dp_worker *w, uint32_t h)
+{
+	return cache_way(&w->buckets[h & w->cache_mask], 0) < 0;
+}
+
+/*
+ * Cache bypass. Per-connection keys (a segment ending in ct or
+ * lb_select) with more connections than the cache holds only miss: the
+ * probe costs a hash, a bucket line and an insert attempt for nothing,
+ * and the lookup after the stateful action (a FULL-shape key) the same
+ * again. When 7/8 of a window of PL_BYPASS_WINDOW packets are such
+ * misses into full buckets (a cache still filling up is not bypassed),
+ * the next PL_BYPASS_BURSTS bursts go straight to the classifier (no
+ * probe, no insert), then a window measures again.
+ */
+enum { PL_BYPASS_WINDOW = 1024, PL_BYPASS_BURSTS = 1024 };
+
+/*
  * Packets whose first segment ends in ct or lb_select (cache hits, and
  * misses whose first rule was looked up: n_seg 0xfc): prefetch each
  * one's bucket group, then (the groups arriving meanwhile) its first
  * connection, so the connection lookups of the run below find them in
- * cache.
+ * cache. When that rule is the first of the walk and ct (or lb_select)
+ * its only action, that action is the walk's first and the key is still
+ * the parsed one when it runs: the tuple hash, in its zone, is kept for
+ * it (ct_hash; the walk's first ct or lb_select consumes it).
  */
 static inline void
 ct_prefetch(struct dp_worker *w, unsigned k)
@@ -654,10 +696,9 @@ ct_prefetch(struct dp_worker *w, unsigned k)
 	if (!pl_ct_is_big(ct))
 		return;
 	for (unsigned j = 0; j < k; j++) {
-		const struct pl_pctx *c = &w->ctx[j];
+		struct pl_pctx *c = &w->ctx[j];
 		const struct pl_rule *r;
-		const struct dp_action *a;
-		uint16_t zone;
+		int zone;
 
 		h[j] = 0;
 		if (c->n_seg == 0xfc)
@@ -666,16 +707,13 @@ ct_prefetch(struct dp_worker *w, unsigned k)
 			r = c->seg[c->n_seg - 1];
 		else
 			continue;
-		if (!(r->flags & PL_RF_DECAP) || r->n_actions == 0)
+		zone = conn_rule_zone(r);
+		if (zone < 0)
 			continue;
-		a = &r->acts[r->n_actions - 1];
-		if (a->type == DP_ACT_CT)
-			zone = a->u.ct.zone;
-		else if (a->type == DP_ACT_LB_SELECT)
-			zone = a->u.lb.zone;
-		else
-			continue;
-		h[j] = pl_ct_prefetch_group(ct, &c->key, zone);
+		h[j] = pl_ct_prefetch_group(ct, &c->key, (uint16_t)zone);
+		if (h[j] != 0 && r->n_actions == 1 &&
+		    (c->n_seg == 0xfc || c->n_seg == 1))
+			c->ct_hash = h[j];
 		n_ct += h[j] != 0;
 	}
 	for (unsigned j = 0; j < k && n_ct != 0; j++)
@@ -688,13 +726,14 @@ ct_prefetch(struct dp_worker *w, unsigned k)
 
 /*
  * One burst of at most DP_BURST packets at the state s. Inline, compiled
- * twice: with the CRC32C cache hash (x86-64 with SSE4.2, checked at
- * worker creation) and with the portable one.
+ * four times: with the CRC32C cache hash (x86-64 with SSE4.2, checked at
+ * worker creation) and with the portable one, each with and without the
+ * cache bypass (no_cache: the cache is neither probed nor filled).
  */
 static inline __attribute__((always_inline)) void
 process_burst_t(struct dp_worker *w, const struct pl_state *s,
 		struct dp_packet **pkts, unsigned n, struct dp_burst_out *out,
-		const bool crc)
+		const bool crc, const bool no_cache)
 {
 	struct dp_packet *slow[DP_BURST];
 	struct {
@@ -744,8 +783,14 @@ process_burst_t(struct dp_worker *w, const struct pl_state *s,
 		}
 		c->m_stale = 1;
 		c->pkt = p;
+		c->ct_hash = 0;
 		shape = meta.shape;
 		c->shape = (uint8_t)shape;
+		if (no_cache) {
+			c->hash = 0;
+			k++;
+			continue;
+		}
 #ifdef PL_HAVE_CRC
 		if (crc)
 			c->hash = pl_hash_key_crc(&c->key, shape, 0);
@@ -757,7 +802,9 @@ process_burst_t(struct dp_worker *w, const struct pl_state *s,
 	}
 
 	/* Match signatures, prefetch the candidate entries. */
-	for (unsigned j = 0; j < k; j++) {
+	for (unsigned j = 0; j < k && no_cache; j++)
+		w->ctx[j].cand = NULL;
+	for (unsigned j = 0; j < k && !no_cache; j++) {
 		struct pl_pctx *c = &w->ctx[j];
 		uint32_t b = c->hash & w->cache_mask;
 		int way = cache_way(&w->buckets[b], cache_sig(c->hash));
@@ -794,6 +841,11 @@ process_burst_t(struct dp_worker *w, const struct pl_state *s,
 						  s->version);
 			c->n_seg = c->seg[0] != NULL ? 0xfc : 0xff;
 			w->st.misses++;
+			/* Per-connection key, missing into a full bucket. */
+			if (!no_cache && c->seg[0] != NULL &&
+			    conn_rule_zone(c->seg[0]) >= 0 &&
+			    bucket_is_full(w, c->hash))
+				w->byp_conn++;
 			continue;
 		}
 		w->st.hits++;
@@ -822,7 +874,19 @@ process_burst_t(struct dp_worker *w, const struct pl_state *s,
 		if (e->n > 0)
 			PREFETCH(e->r[0]);
 	}
+	if (!no_cache) {
+		/* Mostly misses of per-connection keys: bypass for a while. */
+		w->byp_n += k;
+		if (w->byp_n >= PL_BYPASS_WINDOW) {
+			if (w->byp_conn * 8 >= w->byp_n * 7)
+				w->byp_left = PL_BYPASS_BURSTS;
+			w->byp_n = 0;
+			w->byp_conn = 0;
+		}
+	}
 	ct_prefetch(w, k);
+	/* Sequence numbers per SA for the burst (docs/esp.md). */
+	pl_esp_burst_begin(w, k);
 
 	/*
 	 * Run: a simple hit is counted and output directly; other packets
@@ -835,6 +899,7 @@ process_burst_t(struct dp_worker *w, const struct pl_state *s,
 	x.out = out;
 	x.tr = NULL;
 	x.v = s->version;
+	x.no_cache = no_cache;
 	for (unsigned j = 0; j < k; j++) {
 		struct pl_pctx *c = &w->ctx[j];
 		unsigned t, depth;
@@ -868,11 +933,15 @@ process_burst_t(struct dp_worker *w, const struct pl_state *s,
 		more[n_more].j = (uint8_t)j;
 		more[n_more].t = (uint8_t)t;
 		more[n_more].depth = (uint8_t)depth;
-		more[n_more].h = pl_hash_key(&c->key, PL_SHAPE_FULL, t);
-		PREFETCH(&w->buckets[more[n_more].h & w->cache_mask]);
+		more[n_more].h = 0;
+		more[n_more].e = NULL;
+		if (!no_cache) {
+			more[n_more].h = pl_hash_key(&c->key, PL_SHAPE_FULL, t);
+			PREFETCH(&w->buckets[more[n_more].h & w->cache_mask]);
+		}
 		n_more++;
 	}
-	for (unsigned i = 0; i < n_more; i++) {
+	for (unsigned i = 0; i < n_more && !no_cache; i++) {
 		uint32_t b = more[i].h & w->cache_mask;
 		int way = cache_way(&w->buckets[b], cache_sig(more[i].h));
 		const char *e;
@@ -891,13 +960,19 @@ process_burst_t(struct dp_worker *w, const struct pl_state *s,
 		run_rest(&x, &w->ctx[more[i].j], more[i].t, more[i].depth, -2,
 			 more[i].h, more[i].e);
 	}
+	pl_esp_burst_end(w);
 }
 
 static void
 process_burst(struct dp_worker *w, const struct pl_state *s,
 	      struct dp_packet **pkts, unsigned n, struct dp_burst_out *out)
 {
-	process_burst_t(w, s, pkts, n, out, false);
+	if (w->byp_left == 0) {
+		process_burst_t(w, s, pkts, n, out, false, false);
+	} else {
+		w->byp_left--;
+		process_burst_t(w, s, pkts, n, out, false, true);
+	}
 }
 
 #ifdef PL_HAVE_CRC
@@ -905,7 +980,12 @@ static void
 process_burst_crc(struct dp_worker *w, const struct pl_state *s,
 		  struct dp_packet **pkts, unsigned n, struct dp_burst_out *out)
 {
-	process_burst_t(w, s, pkts, n, out, true);
+	if (w->byp_left == 0) {
+		process_burst_t(w, s, pkts, n, out, true, false);
+	} else {
+		w->byp_left--;
+		process_burst_t(w, s, pkts, n, out, true, true);
+	}
 }
 #endif
 
