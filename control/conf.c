@@ -29,6 +29,7 @@ conf_defaults(struct conf *c)
 	c->vpn_ike_port = 500;
 	c->vpn_natt_port = 4500;
 	c->vpn_esp_dp = true;
+	c->lb_probe_netns = true;
 }
 
 /* Copy value into a fixed buffer; false if it does not fit or is empty. */
@@ -99,6 +100,7 @@ conf_set(struct conf *c, const char *sec, const char *key, const char *val,
 		"vpn.natt_port",
 		"vpn.esp",
 		"vpn.ike",
+		"lbaas.probe_netns",
 		NULL,
 	};
 	char full[96];
@@ -232,6 +234,14 @@ conf_set(struct conf *c, const char *sec, const char *key, const char *val,
 		else
 			return "expected socket or datapath";
 		return NULL;
+	case 18:
+		if (strcmp(val, "on") == 0)
+			c->lb_probe_netns = true;
+		else if (strcmp(val, "off") == 0)
+			c->lb_probe_netns = false;
+		else
+			return "expected on or off";
+		return NULL;
 	case 11:
 	default:
 		if (strcmp(val, "stderr") == 0)
@@ -261,8 +271,9 @@ conf_trim(char *s)
 int
 conf_load(const char *path, struct conf *c)
 {
-	static const char *const sections[] = {
-		"api", "auth", "store", "datapath", "log", "vpn", NULL};
+	static const char *const sections[] = {"api",	   "auth", "store",
+					       "datapath", "log",  "vpn",
+					       "lbaas",	   NULL};
 	char line[CONF_LINE_MAX + 2];
 	char sec[32] = "";
 	unsigned long seen = 0;

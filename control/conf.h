@@ -45,6 +45,8 @@ struct conf {
 	uint16_t vpn_natt_port; /* natt_port = 4500 */
 	bool vpn_esp_dp;	/* esp = datapath | none (negotiate only) */
 	bool vpn_ike_dp;	/* ike = socket | datapath (punted to us) */
+	/* [lbaas] */
+	bool lb_probe_netns; /* probe_netns = on | off (lbaas.h) */
 	/* [log] */
 	enum log_level log_level; /* level = info */
 	bool use_syslog;	  /* target = stderr | syslog */

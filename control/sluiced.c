@@ -283,6 +283,7 @@ main(int argc, char **argv)
 	if (vpn_driver_watch_routers(vpnd, ctl) != 0)
 		log_warn("main", "vpn: router changes will not reconfigure "
 				 "IPsec connections (too many observers)");
+	lbaas_set_probe_netns(lbaas, cf->lb_probe_netns);
 	if (lbaas_health_start(lbaas, base) != 0)
 		goto out_dpsync;
 	if (lb_driver_create(lbaas, base, cf->dp_socket, NULL, &lbd) != 0)

@@ -363,11 +363,13 @@ lbd_member_cb(void *arg, struct lb_row *r)
 	return 0;
 }
 
-/* Build and send the pool of (lb, listener) into entry p. */
+/* Build and send the pool of (lb, listener ldoc) into entry p. */
 static int
 lbd_pool_push(struct lb_driver *d, struct lbd_pool *p, const json_t *lbdoc,
-	      const json_t *pool)
+	      const json_t *ldoc, const json_t *pool)
 {
+	json_int_t limit =
+		json_integer_value(json_object_get(ldoc, "connection_limit"));
 	struct lbd_build *b = calloc(1, sizeof(*b));
 	struct dp_lb_pool dp = {0};
 	struct in_addr vip;
@@ -400,6 +402,8 @@ lbd_pool_push(struct lb_driver *d, struct lbd_pool *p, const json_t *lbdoc,
 	dp.n_members = b->n;
 	dp.alg = lbd_alg(pool, &dp.persist_timeout);
 	dp.src_addr = vip.s_addr;
+	/* -1 (unlimited) and 0 both send 0: no limit in the datapath. */
+	dp.conn_limit = limit > 0 && limit <= UINT32_MAX ? (uint32_t)limit : 0;
 	if (p->in_dp && memcmp(&dp, &p->sent, sizeof(dp)) == 0 &&
 	    (b->n == 0 || memcmp(b->m, p->m, b->n * sizeof(*b->m)) == 0)) {
 		rc = 0; /* unchanged */
@@ -564,7 +568,7 @@ lbd_listener_cb(void *arg, struct lb_row *r)
 		log_warn("lb", "listener %s: no datapath pool id left", r->id);
 	} else {
 		p->seen = true;
-		rc = lbd_pool_push(d, p, w->lbr->doc, pool.doc);
+		rc = lbd_pool_push(d, p, w->lbr->doc, r->doc, pool.doc);
 		if (p->in_dp)
 			lbd_vip_listener(d, w->lbr->id, r->doc, p->dp_id);
 	}

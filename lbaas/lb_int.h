@@ -34,7 +34,23 @@ struct lbaas {
 	void *change_arg;
 	lbaas_stats_fn stats_fn;
 	void *stats_arg;
+	bool is_probe_netns; /* probes from per-LB namespaces (lb_svc.c) */
+	struct lb_svc *svc;  /* the namespaces made, n_svc of cap_svc */
+	size_t n_svc, cap_svc;
 };
+
+/*
+ * Service namespaces (lb_svc.c): the device_owner of a load balancer's
+ * health port (device_id: the load balancer id).
+ */
+#define LB_SVC_DEVICE_OWNER "Octavia:health"
+
+/* Make or remove namespaces to match the monitored load balancers. */
+void lb_svc_sync(struct lbaas *lb);
+/* The probe namespace of lb_id, -1 if none (or not enabled). */
+int lb_svc_netns_fd(const struct lbaas *lb, const char *lb_id);
+/* Close the descriptors; the namespaces stay for the next start. */
+void lb_svc_fini(struct lbaas *lb);
 
 /* One stored object. */
 struct lb_row {

@@ -10,7 +10,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/ethtool.h>
+#include <linux/nsfs.h>
+#include <linux/sockios.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -147,6 +152,57 @@ lb_netns_ifindex(struct nl_sock *sk, const char *ifname)
 	return idx;
 }
 
+/*
+ * Inside ns_fd: checksum and segmentation offloads off on ifname (the
+ * datapath is a userspace switch that fills in no checksums, as for
+ * guests' veths) and IPv6 off (the probes are IPv4; no RS/DAD noise on
+ * the tenant network). Best effort: a probe with an offloaded checksum
+ * would fail visibly, so failures are only returned.
+ */
+static int
+lb_netns_tune(int ns_fd, const char *ifname)
+{
+	static const uint32_t cmds[] = {ETHTOOL_STXCSUM, ETHTOOL_SSG,
+					ETHTOOL_STSO, ETHTOOL_SGSO};
+	int self, sock = -1, sys = -1, rc = 0;
+	struct ethtool_value ev;
+	struct ifreq ifr;
+
+	self = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (self < 0 || setns(ns_fd, CLONE_NEWNET) != 0) {
+		if (self >= 0)
+			close(self);
+		return -EIO;
+	}
+	sock = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	sys = open("/proc/sys/net/ipv6/conf/all/disable_ipv6",
+		   O_WRONLY | O_CLOEXEC);
+	if (setns(self, CLONE_NEWNET) != 0)
+		abort(); /* every later socket would be in the wrong one */
+	close(self);
+	if (sock < 0) {
+		rc = -EIO;
+		goto out;
+	}
+	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+		memset(&ifr, 0, sizeof(ifr));
+		snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+		ev.cmd = cmds[i];
+		ev.data = 0;
+		ifr.ifr_data = (char *)&ev;
+		if (ioctl(sock, SIOCETHTOOL, &ifr) != 0)
+			rc = -EIO;
+	}
+	if (sys >= 0 && write(sys, "1\n", 2) != 2)
+		rc = -EIO;
+out:
+	if (sys >= 0)
+		close(sys);
+	if (sock >= 0)
+		close(sock);
+	return rc;
+}
+
 /* Address, lo, the inside end up, default route. */
 static int
 lb_netns_inside(const struct lb_netns_config *cfg, int ns_fd)
@@ -161,6 +217,7 @@ lb_netns_inside(const struct lb_netns_config *cfg, int ns_fd)
 
 	if (sk == NULL)
 		return -EIO;
+	(void)lb_netns_tune(ns_fd, cfg->ns_if);
 	if (lb_netns_up(sk, "lo", NULL) != 0 ||
 	    lb_netns_up(sk, cfg->ns_if, cfg->has_mac ? cfg->mac : NULL) != 0)
 		goto out;
@@ -262,6 +319,27 @@ fail:
 	umount2(path, MNT_DETACH);
 	unlink(path);
 	return rc;
+}
+
+int
+lb_netns_open(const struct lb_netns_config *cfg, int *ns_fd)
+{
+	char path[sizeof(LB_NETNS_DIR) + LB_NETNS_NAME_MAX + 2];
+	int fd;
+
+	snprintf(path, sizeof(path), LB_NETNS_DIR "/%s", cfg->name);
+	if (if_nametoindex(cfg->host_if) == 0)
+		return -ENOENT;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -ENOENT;
+	/* A bind-mounted namespace, not the empty file under it. */
+	if (ioctl(fd, NS_GET_NSTYPE) != CLONE_NEWNET) {
+		close(fd);
+		return -ENOENT;
+	}
+	*ns_fd = fd;
+	return 0;
 }
 
 int

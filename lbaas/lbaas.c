@@ -1331,7 +1331,14 @@ lbaas_destroy(struct lbaas *lb)
 	if (lb == NULL)
 		return;
 	health_destroy(lb->health);
+	lb_svc_fini(lb);
 	free(lb);
+}
+
+void
+lbaas_set_probe_netns(struct lbaas *lb, bool is_on)
+{
+	lb->is_probe_netns = is_on;
 }
 
 void
@@ -1473,10 +1480,12 @@ lba_sync_member_cb(void *arg, struct lb_row *row)
 	snprintf(t.codes, sizeof(t.codes), "%s",
 		 lb_store_str(hm, "expected_codes"));
 	snprintf(t.host, sizeof(t.host), "%s", lb_store_str(hm, "domain_name"));
-	/* Probes leave from the daemon's namespace: a per-LB service
-	 * namespace on the tenant network is not attached yet (issue 5,
-	 * docs/lbaas.md "Not done"). */
-	t.netns_fd = -1;
+	/* From the load balancer's service namespace (lb_svc.c); without
+	 * one (not made) its members are not probed rather than probed
+	 * from the host, where a tenant address means another machine. */
+	t.netns_fd = lb_svc_netns_fd(s->lb, row->lb_id);
+	if (s->lb->is_probe_netns && t.netns_fd < 0)
+		return 0;
 	if (health_set(s->lb->health, &t) != 0)
 		log_warn("lbaas", "health monitor for member %s not started",
 			 row->id);
@@ -1503,6 +1512,7 @@ lbaas_health_sync(struct lbaas *lb)
 
 	if (lb->health == NULL)
 		return;
+	lb_svc_sync(lb);
 	health_mark(lb->health);
 	if (lb_store_each(lb, LB_HEALTHMONITOR, NULL, NULL, lba_sync_hm_cb,
 			  &s) != 0) {

@@ -14,6 +14,8 @@
 #   demo-p1-net 10.0.0.0/24   demo-p1-web 10.0.1.0/24  demo-p2-net 10.0.0.0/24
 #     a1 .11   a2 .12           a3 .13 (+ floating IP,   b1 .11   b2 .22
 #                               group "web": ssh/http/icmp in)
+#     (a1, a2: members of load balancer web-lb, VIP on demo-p1-net,
+#      + floating IP)
 #        \___ demo-p1-router ___/                          demo-p2-router
 #                  | SNAT                                   | SNAT
 #   ---------- demo-public 203.0.113.0/24 (external) ---------------
@@ -91,7 +93,7 @@ wait_for() {	# seconds what cmd...
 declare -a net_names net_projects net_cidrs net_gws
 declare -a guests guest_nets guest_ips
 declare -a ext_nets ext_cidrs ext_gws exthosts exthost_nets exthost_ips
-declare -a routers router_projects router_nets fips sgs
+declare -a routers router_projects router_nets fips sgs lbs
 declare -A net_project
 read_topology() {
 	local kind a b c d
@@ -108,6 +110,7 @@ read_topology() {
 			router_nets+=("$c${d:+ $d}") ;;
 		fip) fips+=("$a") ;;
 		sg) sgs+=("$a $b $c${d:+ $d}") ;;
+		lb) lbs+=("$a $b $c${d:+ $d}") ;;
 		''|\#*) ;;
 		*) die "$TOPOLOGY: unknown line '$kind'" ;;
 		esac
@@ -176,6 +179,123 @@ EOS
 net_create() {	# project name
 	os network create --project "$1" -f value -c id "$2" 2>/dev/null ||
 		os network create -f value -c id "$2"
+}
+
+# Who answered: each member serves a page holding its own name.
+answers() {	# ns url n -> "name count" lines
+	local i
+	for i in $(seq "$3"); do
+		ip netns exec "$1" curl -s -m 2 "$2" || echo "(no answer)"
+	done | sort | uniq -c | awk '{print $2, $1}' | paste -sd, - |
+		sed 's/,/, /g'
+}
+
+# One "lb" line of the topology: the Octavia objects through the
+# openstack CLI, the members' page servers, then who answers through the
+# VIP from a routed guest of the project and from outside through the
+# VIP's floating IP.
+demo_lb() {	# "project lb network member..."
+	local p name n members g vip vport lbid li pool sgid st=
+	read -r p name n members <<<"$1"
+	say "8. a load balancer: $name, VIP on $n, members $members, a floating IP"
+	for g in $members; do
+		mkdir -p "$STATE/www-$g"
+		echo "$g" >"$STATE/www-$g/index.html"
+		(exec ip netns exec "sdemo-$g" /usr/bin/python3 -m http.server 80 \
+			--directory "$STATE/www-$g" >"$STATE/http-lb-$g.log" 2>&1) &
+		echo $! >>"$STATE/servers"
+	done
+	echo "+ openstack loadbalancer create --name $name --vip-subnet-id ${n}-subnet"
+	lbid=$(os loadbalancer create --name "$name" \
+		--vip-subnet-id "${subnet_id[$n]}" -f value -c id)
+	# sluiced keeps a load balancer's probe namespace across its own
+	# restarts (docs/lbaas.md); "stop" removes it with the rest.
+	record netns "sluice-lb-${lbid:0:8}"
+	record link "lbv-${lbid:0:8}"
+	vip=$(os loadbalancer show "$lbid" -f value -c vip_address)
+	vport=$(os loadbalancer show "$lbid" -f value -c vip_port_id)
+	echo "   VIP $vip"
+	echo "+ openstack security group create $name-members; rule: tcp 80 from $vip/32"
+	sgid=$(os security group create --project "$p" -f value -c id \
+		"$name-members" 2>/dev/null ||
+		os security group create -f value -c id "$name-members")
+	os security group rule create --ingress --protocol tcp --dst-port 80 \
+		--remote-ip "$vip/32" "$sgid" >/dev/null
+	for g in $members; do
+		os port set --security-group "$sgid" "${port_id[$g]}"
+	done
+	echo "+ openstack loadbalancer listener create --protocol TCP --protocol-port 80 $name"
+	li=$(os loadbalancer listener create --name "$name-80" --protocol TCP \
+		--protocol-port 80 "$lbid" -f value -c id)
+	echo "+ openstack loadbalancer pool create --protocol TCP --lb-algorithm ROUND_ROBIN --listener $name-80"
+	pool=$(os loadbalancer pool create --name "$name-pool" --protocol TCP \
+		--lb-algorithm ROUND_ROBIN --listener "$li" -f value -c id)
+	for g in $members; do
+		echo "+ openstack loadbalancer member create --address $(guest_ip "$g") --protocol-port 80 $name-pool"
+		os loadbalancer member create --name "$g" --address "$(guest_ip "$g")" \
+			--protocol-port 80 --subnet-id "${subnet_id[$n]}" "$pool" \
+			>/dev/null
+	done
+	echo "+ openstack loadbalancer healthmonitor create --type HTTP --delay 2 --timeout 1 --max-retries 2 $name-pool"
+	os loadbalancer healthmonitor create --name "$name-hm" --type HTTP \
+		--delay 2 --timeout 1 --max-retries 2 --url-path / "$pool" >/dev/null
+	# Probes leave from the load balancer's own namespace, from the
+	# address of its "Octavia:health" port (docs/lbaas.md): let them in.
+	local hip=
+	for _ in $(seq 50); do
+		hip=$(os port list --device-owner Octavia:health \
+			--device-id "$lbid" -f json -c fixed_ips 2>/dev/null |
+			jq -r '.[0]["Fixed IP Addresses"][0].ip_address // empty' \
+			2>/dev/null || true)
+		[ -n "$hip" ] && break
+		sleep 0.2
+	done
+	if [ -n "$hip" ]; then
+		echo "   health probes from $hip (port Octavia:health); rule: tcp 80 from $hip/32"
+		os security group rule create --ingress --protocol tcp \
+			--dst-port 80 --remote-ip "$hip/32" "$sgid" >/dev/null
+	else
+		echo "demo: warning: no Octavia:health port for $name"
+	fi
+	echo "+ openstack floating ip create --port <VIP port> ${ext_nets[0]}"
+	fip_of[$name]=$(os floating ip create --port "$vport" \
+		-f value -c floating_ip_address "${net_id[${ext_nets[0]}]}")
+	echo "   $name: floating IP ${fip_of[$name]}"
+	for _ in $(seq 50); do
+		st=$(os loadbalancer show "$lbid" -f value -c provisioning_status)
+		[ "$st" = ACTIVE ] && break
+		sleep 0.2
+	done
+	echo "   provisioning_status $st"
+	local online=0
+	for _ in $(seq 50); do
+		online=$(os loadbalancer member list "$pool" -f value \
+			-c operating_status | grep -c ONLINE || true)
+		[ "$online" -ge "$(wc -w <<<"$members")" ] && break
+		sleep 0.2
+	done
+	check "health monitor: all members ONLINE" yes \
+		test "$online" -ge "$(wc -w <<<"$members")"
+	# A guest of another network of the project (routed to the VIP), and
+	# the outside host through the floating IP.
+	local client=
+	for g in "${guests[@]}"; do
+		[ "$(guest_project "$g")" = "$p" ] || continue
+		case " $members " in *" $g "*) continue ;; esac
+		client=$g
+		break
+	done
+	if [ -n "$client" ]; then
+		check "$client -> $vip:80 (VIP, routed)" yes \
+			ip netns exec "sdemo-$client" curl -sf -m 3 "http://$vip/"
+		printf '   20 requests from %s answered by: %s\n' "$client" \
+			"$(answers "sdemo-$client" "http://$vip/" 20)"
+	fi
+	local ext=${exthosts[0]}
+	check "$ext -> ${fip_of[$name]}:80 ($name's floating IP)" yes \
+		ip netns exec "sdemo-$ext" curl -sf -m 3 "http://${fip_of[$name]}/"
+	printf '   20 requests from %s answered by: %s\n' "$ext" \
+		"$(answers "sdemo-$ext" "http://${fip_of[$name]}/" 20)"
 }
 
 start() {
@@ -386,6 +506,10 @@ start() {
 		check "$ext -> $(guest_ip "$g") (fixed IP, not routed from outside)" no \
 			ip netns exec "sdemo-$ext" ping -q -c 1 -W 1 "$(guest_ip "$g")"
 	done
+	local spec_lb
+	for spec_lb in "${lbs[@]}"; do
+		demo_lb "$spec_lb"
+	done
 	[ "$fails" -eq 0 ] || echo "demo: $fails unexpected results (logs in $STATE)"
 
 	say "Sluice is running."
@@ -403,6 +527,9 @@ start() {
      ip netns exec sdemo-ext curl http://FIP/        # a3 through its floating IP
      openstack router list; openstack floating ip list
      openstack security group rule list web
+     openstack loadbalancer status show web-lb       # the status tree
+     ip netns exec sdemo-ext curl http://LB-FIP/     # a1 or a2, in turn
+     $SLUICECTL -s $DP_SOCK dp lb-stats     # members, connections
      $SLUICECTL -s $DP_SOCK dp dump-flows   # the compiled tables
      $SLUICECTL -s $DP_SOCK dp ports        # guests as datapath ports
      bash configs/demo/demo.sh status

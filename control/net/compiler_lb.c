@@ -10,11 +10,21 @@
  * (goto only goes forward, so table 2 cannot be visited again). The member's
  * reply is addressed to the VIP: it goes through ct(zone, nat) in the LB's
  * zone, which restores (VIP, listener port) -> client; table 8 keeps only
- * established connections and table 9 delivers to the client. The
- * rules only use the VIP's network: clients on other subnets of a router
- * are not served (docs/lbaas.md).
+ * established connections and table 9 delivers to the client.
+ *
+ * Routed clients: for each router with an interface on the VIP's
+ * network, table 16 (after the router's ingress, before its un-NAT) runs
+ * the same lb_select for (VIP, listener) and for (floating IP of the VIP
+ * port, listener) from the router's gateway network, and continues in
+ * the router's table 17, which routes to the member. Replies whose
+ * client is not on the VIP's network leave table 9 for the router's
+ * table 17 (reg0 = the router) by the client's subnet or, through a
+ * router with a gateway, by default route. Members on other subnets of
+ * the router answer the VIP through the router: table 16 un-NATs them
+ * in the LB's zone (docs/lbaas.md "Flow rules").
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
@@ -23,12 +33,17 @@
 #include "compiler_lb.h"
 
 enum {
-	PRIO_LB_ARP = 205,	/* T1: above a port's answer (200) */
-	PRIO_LB_LISTENER = 260, /* T2: above router (150) and ports (100) */
-	PRIO_LB_VIP = 250,	/* T2: anything else to the VIP */
-	PRIO_LB_DELIVER = 100,	/* T9: a port's address */
-	PRIO_LB_EST = 100,	/* T8: established */
-	PRIO_LB_DROP = 1,	/* T8/T9: the rest */
+	PRIO_LB_ARP = 205,	  /* T1: above a port's answer (200) */
+	PRIO_LB_LISTENER = 260,	  /* T2: above router (150) and ports (100) */
+	PRIO_LB_VIP = 250,	  /* T2: anything else to the VIP */
+	PRIO_LB_DELIVER = 100,	  /* T9: a port's address */
+	PRIO_LB_ROUTED = 50,	  /* T9: + prefix length, via a router */
+	PRIO_LB_DEFAULT = 40,	  /* T9: the rest via a gateway router */
+	PRIO_LB_R_LISTENER = 250, /* T16: below TTL punt (300), above
+				   * floating IP DNAT (200) */
+	PRIO_LB_R_VIP = 240,	  /* T16: members' replies via a router */
+	PRIO_LB_EST = 100,	  /* T8: established */
+	PRIO_LB_DROP = 1,	  /* T8/T9: the rest */
 	LB_ETH_IP4 = 0x0800,
 	LB_ETH_ARP = 0x0806,
 	LB_ARP_REQUEST = 1,
@@ -95,6 +110,210 @@ lb_deliver_port(const struct compiler_lb *lb, const struct net_view_port *p,
 	return 0;
 }
 
+/* A rule of the same identity (table, priority, match) in out[from..). */
+static bool
+lb_has_rule(const struct compiler_rules *out, size_t from,
+	    const struct dp_rule *r)
+{
+	for (size_t i = from; i < out->n; i++) {
+		const struct dp_rule *q = &out->rules[i];
+
+		if (q->table == r->table && q->priority == r->priority &&
+		    memcmp(&q->match, &r->match, sizeof(r->match)) == 0 &&
+		    memcmp(&q->mask, &r->mask, sizeof(r->mask)) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* Push r unless out[from..) has one of its identity (the first wins). */
+static int
+lb_push_once(struct compiler_rules *out, size_t from, const struct dp_rule *r)
+{
+	return lb_has_rule(out, from, r) ? 0 : compiler_rules_push(out, r);
+}
+
+/* Where routed rules go: the owner's cookie, zone, first rule. */
+struct lb_ctx {
+	const struct net_view *v;
+	const struct compiler_lb *lb;
+	uint32_t seg; /* the VIP's network */
+	uint64_t c;
+	uint16_t zone;
+	struct compiler_rules *out;
+	size_t from;
+};
+
+/* The network of a router's gateway port when it may route (else NULL). */
+static const struct net_view_network *
+lb_gw_net(const struct net_view *v, const struct net_view_router *rt)
+{
+	const struct net_view_port *g;
+	const struct net_view_network *n;
+
+	if (rt->gw_port_id[0] == '\0' ||
+	    (g = net_view_port(v, rt->gw_port_id)) == NULL ||
+	    (n = net_view_network(v, g->network_id)) == NULL ||
+	    !n->is_admin_up || n->segment_id == 0 || !n->is_external)
+		return NULL;
+	return n;
+}
+
+/*
+ * T16 of router reg: each listener's (protocol, port) on dst (the VIP or
+ * a floating IP; from network gw_seg only when not 0) to lb_select, then
+ * the router's T17 routes to the member.
+ */
+static int
+lb_r_listeners(struct lb_ctx *x, uint32_t reg, uint32_t gw_seg,
+	       const uint8_t dst[4])
+{
+	struct dp_rule r;
+	int rc;
+
+	for (unsigned i = 0; i < x->lb->n_listeners; i++) {
+		const struct compiler_lb_listener *l = &x->lb->listeners[i];
+		struct dp_action *a;
+
+		rule_init(&r, x->c, COMPILER_T_ROUTER, PRIO_LB_R_LISTENER);
+		match_u32h(&r, DP_F_REG0, reg);
+		if (gw_seg != 0)
+			match_u32h(&r, DP_F_METADATA, gw_seg);
+		match_u16n(&r, DP_F_ETH_TYPE, LB_ETH_IP4);
+		match_u8(&r, DP_F_NW_PROTO, l->proto);
+		match_exact(&r, DP_F_NW_DST, dst);
+		match_u16n(&r, DP_F_TP_DST, l->port);
+		a = act_push(&r, DP_ACT_LB_SELECT);
+		a->u.lb.pool = l->pool;
+		a->u.lb.zone = x->zone;
+		a->u.lb.table = COMPILER_T_ROUTE;
+		if ((rc = lb_push_once(x->out, x->from, &r)) < 0)
+			return rc;
+	}
+	return 0;
+}
+
+/* T9: nw_dst in cidr (NULL: any) leaves for router reg's table 17. */
+static int
+lb_t9_route(struct lb_ctx *x, uint32_t reg, const struct net_addr *cidr)
+{
+	struct dp_rule r;
+
+	rule_init(&r, x->c, COMPILER_T_LB_DELIVER,
+		  cidr != NULL ? PRIO_LB_ROUTED + cidr->prefix_len
+			       : PRIO_LB_DEFAULT);
+	match_u32h(&r, DP_F_METADATA, x->seg);
+	match_u16n(&r, DP_F_ETH_TYPE, LB_ETH_IP4);
+	if (cidr != NULL)
+		match_prefix(&r, DP_F_NW_DST, cidr);
+	act_set_u32h(&r, DP_F_REG0, reg);
+	act_goto(&r, COMPILER_T_ROUTE);
+	return lb_push_once(x->out, x->from, &r);
+}
+
+/* Floating IPs of the VIP port: their listeners, a default route back. */
+static int
+lb_fips(struct lb_ctx *x)
+{
+	const struct net_view *v = x->v;
+	int rc;
+
+	for (size_t i = 0; i < v->n_fips; i++) {
+		const struct net_view_fip *f = &v->fips[i];
+		const struct net_view_router *rt;
+		const struct net_view_network *gn;
+		uint32_t reg;
+
+		if (strcmp(f->port_id, x->lb->vip_port_id) != 0 ||
+		    f->floating_ip.version != 4 ||
+		    (rt = compiler_fip_router(v, f)) == NULL ||
+		    !rt->is_admin_up || (gn = lb_gw_net(v, rt)) == NULL ||
+		    strcmp(gn->id, f->floating_network_id) != 0)
+			continue;
+		reg = compiler_router_reg(rt->id);
+		if ((rc = lb_r_listeners(x, reg, gn->segment_id,
+					 f->floating_ip.a)) < 0 ||
+		    (rc = lb_t9_route(x, reg, NULL)) < 0)
+			return rc;
+	}
+	return 0;
+}
+
+/* A router with an interface on the VIP's network. */
+static int
+lb_router(struct lb_ctx *x, const struct net_view_router *rt)
+{
+	const struct net_view *v = x->v;
+	uint32_t reg = compiler_router_reg(rt->id);
+	struct dp_rule r;
+	int rc;
+
+	if ((rc = lb_r_listeners(x, reg, 0, x->lb->vip)) < 0)
+		return rc;
+	/* Members on its other subnets answer the VIP through it. */
+	rule_init(&r, x->c, COMPILER_T_ROUTER, PRIO_LB_R_VIP);
+	match_u32h(&r, DP_F_REG0, reg);
+	match_u16n(&r, DP_F_ETH_TYPE, LB_ETH_IP4);
+	match_exact(&r, DP_F_NW_DST, x->lb->vip);
+	act_ct(&r, x->zone, DP_CT_NAT, COMPILER_T_ROUTE, DP_NAT_NONE, NULL);
+	if ((rc = lb_push_once(x->out, x->from, &r)) < 0)
+		return rc;
+	/* Clients on its other subnets: back through it. */
+	for (size_t i = 0; i < v->n_ports; i++) {
+		const struct net_view_port *q = &v->ports[i];
+		const struct net_view_network *n;
+
+		if (strcmp(q->device_id, rt->id) != 0 ||
+		    strncmp(q->device_owner, "network:router_interface", 24) !=
+			    0 ||
+		    !q->is_admin_up ||
+		    strcmp(q->network_id, x->lb->network_id) == 0 ||
+		    (n = net_view_network(v, q->network_id)) == NULL ||
+		    !n->is_admin_up || n->segment_id == 0)
+			continue;
+		for (unsigned j = 0; j < q->n_ips && j < NET_PORT_IPS_MAX;
+		     j++) {
+			const struct net_view_subnet *s =
+				net_view_subnet(v, q->ips[j].subnet_id);
+
+			if (s == NULL || s->cidr.version != 4)
+				continue;
+			if ((rc = lb_t9_route(x, reg, &s->cidr)) < 0)
+				return rc;
+		}
+	}
+	/* The rest (the external network) through its gateway. */
+	if (lb_gw_net(v, rt) != NULL)
+		return lb_t9_route(x, reg, NULL);
+	return 0;
+}
+
+/* Routers on the VIP's network and floating IPs of the VIP port. */
+static int
+lb_routed(struct lb_ctx *x)
+{
+	const struct net_view *v = x->v;
+	int rc;
+
+	if ((rc = lb_fips(x)) < 0)
+		return rc;
+	for (size_t i = 0; i < v->n_ports; i++) {
+		const struct net_view_port *q = &v->ports[i];
+		const struct net_view_router *rt;
+
+		if (strcmp(q->network_id, x->lb->network_id) != 0 ||
+		    strncmp(q->device_owner, "network:router_interface", 24) !=
+			    0 ||
+		    !q->is_admin_up ||
+		    (rt = net_view_router(v, q->device_id)) == NULL ||
+		    !rt->is_admin_up)
+			continue;
+		if ((rc = lb_router(x, rt)) < 0)
+			return rc;
+	}
+	return 0;
+}
+
 static int lb_rules(const struct net_view *v, const struct compiler_lb *lb,
 		    struct compiler_rules *out);
 
@@ -143,6 +362,7 @@ lb_rules(const struct net_view *v, const struct compiler_lb *lb,
 	 struct compiler_rules *out)
 {
 	const struct net_view_network *net;
+	struct lb_ctx x;
 	uint64_t c;
 	uint16_t zone;
 	uint32_t seg;
@@ -155,6 +375,8 @@ lb_rules(const struct net_view *v, const struct compiler_lb *lb,
 	seg = net->segment_id;
 	c = compiler_lb_cookie(lb->vip_port_id);
 	zone = lb->zone != 0 ? lb->zone : compiler_lb_zone(lb->vip_port_id);
+	x = (struct lb_ctx){
+		.v = v, .lb = lb, .seg = seg, .c = c, .zone = zone, .out = out};
 
 	/* T1: who has the VIP? Its port's MAC. */
 	rule_init(&r, c, COMPILER_T_ARP, PRIO_LB_ARP);
@@ -218,6 +440,9 @@ lb_rules(const struct net_view *v, const struct compiler_lb *lb,
 		if ((rc = lb_deliver_port(lb, p, seg, c, out)) < 0)
 			return rc;
 	}
+	x.from = out->n;
+	if ((rc = lb_routed(&x)) < 0)
+		return rc;
 	rule_init(&r, c, COMPILER_T_LB_DELIVER, PRIO_LB_DROP);
 	match_u32h(&r, DP_F_METADATA, seg);
 	act_drop(&r);

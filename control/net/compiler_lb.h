@@ -1,15 +1,18 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * compiler_lb.h: the flow rules that carry load-balancer (LBaaS) traffic
- * from a client on the VIP's network to the members of a listener's
- * datapath pool and back (compiler_lb.c). One owner per load balancer,
- * named by its VIP port: ARP for the VIP (table 1), each listener's
- * (protocol, port) on the VIP to lb_select (table 2), anything else to
- * the VIP through the LB's conntrack zone (replies of members, un-NATed),
- * and delivery by address to the ports of the VIP's network (tables 8,
- * 9, then the ports' own table 20 rules: tables only go forward). The pools
- * themselves are programmed by lbaas/lb_driver.c. Layout and reasons:
- * docs/lbaas.md ("Flow rules").
+ * from a client to the members of a listener's datapath pool and back
+ * (compiler_lb.c). One owner per load balancer, named by its VIP port:
+ * ARP for the VIP (table 1), each listener's (protocol, port) on the VIP
+ * to lb_select (table 2), anything else to the VIP through the LB's
+ * conntrack zone (replies of members, un-NATed), and delivery by address
+ * to the ports of the VIP's network (tables 8, 9, then the ports' own
+ * table 20 rules: tables only go forward). Clients on other subnets of
+ * the VIP network's routers, and through a floating IP of the VIP port,
+ * are served in the routers' table 16 (lb_select, then the router's
+ * table 17); replies to them leave table 9 for the router's table 17.
+ * The pools themselves are programmed by lbaas/lb_driver.c. Layout and
+ * reasons: docs/lbaas.md ("Flow rules").
  */
 #ifndef SLUICE_COMPILER_LB_H
 #define SLUICE_COMPILER_LB_H
@@ -64,8 +67,9 @@ uint16_t compiler_lb_zone(const char *vip_port_id);
 /*
  * Append the rules of lb to out. The VIP's network unknown, down or
  * without a segment: no rules (0). Delivery rules cover the ports of the
- * network in v now: the caller regenerates this owner when the network's
- * ports change. 0, -EINVAL (bad lb) or -ENOMEM.
+ * network, the routers on it and the VIP port's floating IPs in v now:
+ * the caller regenerates this owner when those change. 0, -EINVAL (bad
+ * lb) or -ENOMEM.
  */
 int compiler_lb(const struct net_view *v, const struct compiler_lb *lb,
 		struct compiler_rules *out);

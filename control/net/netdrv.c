@@ -1077,6 +1077,9 @@ netdrv_router_changed(struct netdrv *d, const char *router_id)
 		rc = apply(d, owners, n);
 	if (rc == 0 && (d->n_vpn > 0 || d->is_ike_punt))
 		rc = vpn_apply(d);
+	/* LB rules route via the routers of the VIP's network. */
+	if (rc == 0 && d->n_lbs > 0)
+		rc = lb_apply(d);
 	free(owners);
 	return rc;
 }
@@ -1114,6 +1117,9 @@ netdrv_fip_changed(struct netdrv *d, const char *fip_id,
 	if ((rc = refresh_view(d)) < 0)
 		return rc;
 	if ((rc = apply(d, &owner, 1)) < 0)
+		return rc;
+	/* A floating IP of a VIP port has LB rules. */
+	if (d->n_lbs > 0 && (rc = lb_apply(d)) < 0)
 		return rc;
 	if (old_router_id == NULL || old_router_id[0] == '\0' ||
 	    d->dp.ct_flush == NULL)

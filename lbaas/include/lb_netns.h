@@ -4,11 +4,12 @@
  * addresses live on tenant networks and may overlap between projects, so
  * the health monitors (health.h) probe from a namespace of the load
  * balancer's own: "sluice-lb-XXXXXXXX" (/run/netns, as `ip netns` names
- * them), holding one end of a veth pair with the load balancer's address
- * on the tenant subnet (the VIP port's) and a default route through the
+ * them), holding one end of a veth pair with an address of the load
+ * balancer on the tenant subnet (its health port's) and a route through the
  * subnet's gateway. The other end stays in the host namespace for the
  * datapath to attach as a port of the tenant network, like any guest's
- * veth (that attachment is the LB datapath driver's part, issue 5).
+ * veth (lb_svc.c binds a Neutron health port to it, docs/lbaas.md
+ * "Probe namespaces").
  *
  * Made with libnl (route) and two syscalls: the namespace by unshare()
  * in a short-lived child bound onto /run/netns/NAME, addresses and routes
@@ -55,6 +56,13 @@ int lb_netns_names(const char *lb_id, struct lb_netns_config *cfg);
  * namespace or the interface exists), -EPERM or -EIO.
  */
 int lb_netns_create(const struct lb_netns_config *cfg, int *ns_fd);
+
+/*
+ * Adopt the namespace of cfg made by an earlier run: *ns_fd as for
+ * lb_netns_create() if /run/netns/NAME is a namespace and the host end
+ * exists. 0 or -ENOENT.
+ */
+int lb_netns_open(const struct lb_netns_config *cfg, int *ns_fd);
 
 /*
  * Remove the veth pair and the namespace. Missing parts are not an

@@ -51,6 +51,16 @@ void lbaas_destroy(struct lbaas *lb);
  */
 int lbaas_health_start(struct lbaas *lb, struct event_base *base);
 
+/*
+ * Probe from a service namespace per monitored load balancer (on: what
+ * sluiced does unless its config says `[lbaas] probe_netns = off`), made
+ * with a Neutron health port bound to the datapath (docs/lbaas.md,
+ * "Probe namespaces"); off: from the daemon's own namespace (members the
+ * host reaches, e.g. on loopback in tests). Set before
+ * lbaas_health_start(). Needs CAP_SYS_ADMIN and CAP_NET_ADMIN.
+ */
+void lbaas_set_probe_netns(struct lbaas *lb, bool is_on);
+
 /* Register the member up/down hook (one; NULL clears). */
 void lbaas_set_member_fn(struct lbaas *lb, lbaas_member_fn fn, void *arg);
 

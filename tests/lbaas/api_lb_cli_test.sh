@@ -16,8 +16,9 @@
 #   sluiced --health probes--> http.server on 127.0.0.10 and 127.0.0.11
 #
 # The tenant subnet is 127.0.0.0/24 so that the monitors' probes stay on
-# the loopback interface (probes leave from sluiced's own namespace until
-# the load balancer's service namespace is attached to the datapath).
+# the loopback interface: `[lbaas] probe_netns = off` probes from
+# sluiced's own namespace (members in guests, probed from the load
+# balancer's service namespace, are netns_lb_health_dp.sh's).
 #
 # usage: api_lb_cli_test.sh path/to/sluiced
 SLUICED=$1
@@ -37,7 +38,7 @@ lb_cleanup() {
 }
 trap lb_cleanup EXIT
 
-write_conf
+write_conf "[lbaas]" "probe_netns = off" # members on loopback
 start_sluiced
 export OS_AUTH_TYPE=none OS_ENDPOINT=$URL
 os() { openstack "$@" 2>"$WORK/os.err"; }

@@ -310,6 +310,34 @@ test_pool_built(void **state)
 	assert_int_equal(lb_driver_pool_find(f->d, l, p, &info), -ENOENT);
 }
 
+/* The listener's connection_limit reaches the datapath pool (-1: 0). */
+static void
+test_conn_limit(void **state)
+{
+	struct fx *f = *state;
+	char lb[40], l[40], p[40], m1[40], m2[40], path[200];
+	unsigned n;
+
+	make_stack(f, "ROUND_ROBIN", lb, l, p, m1, m2);
+	assert_int_equal(lb_driver_sync(f->d), 0);
+	assert_int_equal(f->last.conn_limit, 0); /* default -1 */
+	n = f->n_set;
+	snprintf(path, sizeof(path), "/v2.0/lbaas/listeners/%s", l);
+	assert_int_equal(req(f, "PUT", path,
+			     "{\"listener\":{\"connection_limit\":250}}", NULL),
+			 202);
+	assert_int_equal(lb_driver_sync(f->d), 0);
+	assert_int_equal(f->n_set, n + 1);
+	assert_int_equal(f->last.conn_limit, 250);
+	assert_int_equal(f->last.n_members, 2);
+	assert_int_equal(req(f, "PUT", path,
+			     "{\"listener\":{\"connection_limit\":-1}}", NULL),
+			 202);
+	assert_int_equal(lb_driver_sync(f->d), 0);
+	assert_int_equal(f->n_set, n + 2);
+	assert_int_equal(f->last.conn_limit, 0);
+}
+
 static void
 fake_vips(void *arg, const struct lb_driver_vip *v, size_t n)
 {
@@ -392,6 +420,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_provisioning, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_vip_hook, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_conn_limit, setup,
+						teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -20,8 +20,8 @@
 #   - `loadbalancer stats show` answers from the datapath's counters.
 #
 # Members are python3 http.server on 127.0.0.10-12 (tenant subnet
-# 127.0.0.0/24) because health probes still leave from sluiced's own
-# namespace (docs/lbaas.md, "Driver"). Packets through the VIP are
+# 127.0.0.0/24), probed from sluiced's own namespace (`probe_netns =
+# off`; members in guests are netns_lb_health_dp.sh's). Packets through the VIP are
 # netns_lb_traffic.sh's (docs/lbaas.md, "Flow rules").
 #
 # usage: netns_lb_e2e.sh path/to/sluiced   (SLUICE_DP, SLUICECTL in env)
@@ -124,6 +124,8 @@ vhost_dir = $tmp/vhost
 [log]
 level = info
 target = stderr
+[lbaas]
+probe_netns = off
 EOF
 "$SLUICED" -c "$tmp/sluice.conf" >>"$tmp/sluiced.log" 2>&1 &
 ctl_pid=$!

@@ -10,6 +10,11 @@
  *     m3 dp 4  fa:16:3e:00:00:03  10.0.0.23   the VIP in)
  *     vip dp 0 fa:16:3e:00:00:ff  10.0.0.100 (the LB's VIP port)
  *   listener UDP 80 -> pool 1 (round robin, the three members, port 8080).
+ * The routed tests add (add_routed()): router r1 with interfaces on
+ * net-a (10.0.0.1) and net-b (segment 200, 10.1.0.0/24; client c2 dp 5
+ * 10.1.0.11) and a gateway on the external network pub (segment 300,
+ * 172.24.4.0/24, gateway port 172.24.4.2; client x dp 6 172.24.4.100),
+ * and floating IP 172.24.4.50 on the VIP port.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -38,14 +43,28 @@ static const uint8_t mac_m[3][6] = {
 	{0xfa, 0x16, 0x3e, 0, 0, 0x03},
 };
 static const uint8_t mac_vip[6] = {0xfa, 0x16, 0x3e, 0, 0, 0xff};
+static const uint8_t mac_c2[6] = {0xfa, 0x16, 0x3e, 0, 0, 0xc2};
+static const uint8_t mac_x[6] = {0xfa, 0x16, 0x3e, 0, 0, 0xd1};
+static const uint8_t mac_ra[6] = {0xfa, 0x16, 0x3e, 0, 1, 0xa1};
+static const uint8_t mac_rb[6] = {0xfa, 0x16, 0x3e, 0, 1, 0xb1};
+static const uint8_t mac_rg[6] = {0xfa, 0x16, 0x3e, 0, 1, 0xe1};
 static const char *const ip_m[3] = {"10.0.0.21", "10.0.0.22", "10.0.0.23"};
 
-enum { DP_C1 = 1, DP_M1 = 2, POOL = 1, MEMBER_PORT = 8080 };
+enum {
+	DP_C1 = 1,
+	DP_M1 = 2,
+	DP_C2 = 5,
+	DP_X = 6,
+	POOL = 1,
+	MEMBER_PORT = 8080
+};
 
 struct fixture {
-	struct net_view_network nets[1];
-	struct net_view_subnet subnets[1];
-	struct net_view_port ports[8];
+	struct net_view_network nets[3];
+	struct net_view_subnet subnets[3];
+	struct net_view_port ports[16];
+	struct net_view_router routers[1];
+	struct net_view_fip fips[1];
 	struct net_view_sg sgs[1];
 	struct net_view_sg_rule sg_rules[2];
 	struct net_view view;
@@ -77,6 +96,46 @@ add_port(struct fixture *x, const char *id, const uint8_t mac[6],
 	addr(&p->ips[0].ip, ip);
 	p->vif = dp_port != 0 ? NET_VIF_KERNEL : NET_VIF_NONE;
 	p->dp_port = dp_port;
+	return p;
+}
+
+/* A network with one subnet. */
+static void
+add_net(struct fixture *x, const char *id, uint32_t seg, const char *cidr,
+	const char *gw, bool is_external)
+{
+	struct net_view_network *n = &x->nets[x->view.n_networks++];
+	struct net_view_subnet *s = &x->subnets[x->view.n_subnets++];
+
+	snprintf(n->id, sizeof(n->id), "%s", id);
+	snprintf(n->project_id, sizeof(n->project_id), "P1");
+	n->segment_id = seg;
+	n->is_admin_up = true;
+	n->is_external = is_external;
+	snprintf(s->id, sizeof(s->id), "sn-%s", id);
+	snprintf(s->network_id, sizeof(s->network_id), "%s", id);
+	addr(&s->cidr, cidr);
+	addr(&s->gateway, gw);
+}
+
+/* A port on network net (subnet sn-<net>, sn-a for net-a), owned by
+ * owner (router r1's) when not NULL. */
+static struct net_view_port *
+add_port_on(struct fixture *x, const char *id, const char *net,
+	    const uint8_t mac[6], const char *ip, uint32_t dp_port,
+	    const char *owner)
+{
+	struct net_view_port *p = add_port(x, id, mac, ip, dp_port);
+
+	snprintf(p->network_id, sizeof(p->network_id), "%s", net);
+	if (strcmp(net, "net-a") != 0) /* net-a's is sn-a (setup) */
+		snprintf(p->ips[0].subnet_id, sizeof(p->ips[0].subnet_id),
+			 "sn-%s", net);
+	if (owner != NULL) {
+		snprintf(p->device_owner, sizeof(p->device_owner), "%s", owner);
+		snprintf(p->device_id, sizeof(p->device_id), "r1");
+		p->is_port_security = false;
+	}
 	return p;
 }
 
@@ -128,6 +187,44 @@ install(struct fixture *x)
 	if (rc < 0)
 		fail_msg("commit: %s", err);
 	compiler_rules_fini(&rs);
+}
+
+/* Router r1 (net-a, net-b, gateway on pub), clients c2 and x, a
+ * floating IP on the VIP port; rules installed again. */
+static void
+add_routed(struct fixture *x)
+{
+	struct net_view_router *r = &x->routers[0];
+	struct net_view_fip *f = &x->fips[0];
+	struct net_view_port *p;
+
+	x->view.routers = x->routers;
+	x->view.fips = x->fips;
+	add_net(x, "net-b", 200, "10.1.0.0/24", "10.1.0.1", false);
+	add_net(x, "pub", 300, "172.24.4.0/24", "172.24.4.1", true);
+	add_port_on(x, "c2", "net-b", mac_c2, "10.1.0.11", DP_C2, NULL);
+	p = add_port_on(x, "x", "pub", mac_x, "172.24.4.100", DP_X, NULL);
+	p->is_port_security = false;
+	add_port_on(x, "r1-a", "net-a", mac_ra, "10.0.0.1", 0,
+		    "network:router_interface");
+	add_port_on(x, "r1-b", "net-b", mac_rb, "10.1.0.1", 0,
+		    "network:router_interface");
+	add_port_on(x, "r1-gw", "pub", mac_rg, "172.24.4.2", 0,
+		    "network:router_gateway");
+	snprintf(r->id, sizeof(r->id), "r1");
+	snprintf(r->project_id, sizeof(r->project_id), "P1");
+	r->is_admin_up = true;
+	r->is_snat = true;
+	snprintf(r->gw_port_id, sizeof(r->gw_port_id), "r1-gw");
+	x->view.n_routers = 1;
+	snprintf(f->id, sizeof(f->id), "fip1");
+	snprintf(f->floating_network_id, sizeof(f->floating_network_id), "pub");
+	addr(&f->floating_ip, "172.24.4.50");
+	snprintf(f->port_id, sizeof(f->port_id), "vip");
+	addr(&f->fixed_ip, "10.0.0.100");
+	snprintf(f->router_id, sizeof(f->router_id), "r1");
+	x->view.n_fips = 1;
+	install(x);
 }
 
 static int
@@ -367,6 +464,109 @@ test_other_dropped(void **state)
 	assert_int_equal(res.tx_port[0], DP_M1 + 1);
 }
 
+/*
+ * A client not on the VIP's network: in_port/mac/ip send UDP to dst:80
+ * with eth_dst gw_mac (its router); a member gets it from the router's
+ * MAC on net-a (TTL one less) and the VIP; its reply to the VIP comes
+ * back out of in_port from gw_mac and dst:80, TTL one less.
+ */
+static void
+routed_round(struct fixture *x, uint32_t in_port, const uint8_t mac[6],
+	     const char *ip, const uint8_t gw_mac[6], const char *dst,
+	     unsigned hits[3])
+{
+	struct harness_result res;
+	uint8_t f[128], back[128];
+	size_t len;
+
+	for (unsigned k = 0; k < 12; k++) {
+		uint16_t sport = (uint16_t)(43000 + k);
+		uint16_t lport;
+		unsigned m;
+
+		len = frame_udp(f, gw_mac, mac, ip, dst, sport, 80, NULL, 0);
+		harness_run(&x->h, in_port, f, len, &res);
+		assert_int_equal(res.n_tx, 1);
+		assert_true(res.tx_port[0] >= DP_M1 &&
+			    res.tx_port[0] < DP_M1 + 3);
+		m = res.tx_port[0] - DP_M1;
+		hits[m]++;
+		assert_memory_equal(res.tx_frame[0], mac_m[m], 6);
+		assert_memory_equal(res.tx_frame[0] + 6, mac_ra, 6);
+		assert_int_equal(res.tx_frame[0][14 + 8], f[14 + 8] - 1);
+		assert_ip(res.tx_frame[0] + 14 + 12, "10.0.0.100");
+		assert_ip(res.tx_frame[0] + 14 + 16, ip_m[m]);
+		assert_int_equal(rd16(res.tx_frame[0] + 36), MEMBER_PORT);
+		lport = rd16(res.tx_frame[0] + 34);
+
+		len = frame_udp(back, mac_vip, mac_m[m], ip_m[m], "10.0.0.100",
+				MEMBER_PORT, lport, NULL, 0);
+		harness_run(&x->h, DP_M1 + m, back, len, &res);
+		assert_int_equal(res.n_tx, 1);
+		assert_int_equal(res.tx_port[0], in_port);
+		assert_memory_equal(res.tx_frame[0], mac, 6);
+		assert_memory_equal(res.tx_frame[0] + 6, gw_mac, 6);
+		assert_int_equal(res.tx_frame[0][14 + 8], back[14 + 8] - 1);
+		assert_ip(res.tx_frame[0] + 14 + 12, dst);
+		assert_ip(res.tx_frame[0] + 14 + 16, ip);
+		assert_int_equal(rd16(res.tx_frame[0] + 34), 80);
+		assert_int_equal(rd16(res.tx_frame[0] + 36), sport);
+	}
+}
+
+/* A client on another subnet of the VIP subnet's router. */
+static void
+test_routed_client(void **state)
+{
+	struct fixture *x = *state;
+	unsigned hits[3] = {0};
+
+	add_routed(x);
+	routed_round(x, DP_C2, mac_c2, "10.1.0.11", mac_rb, "10.0.0.100", hits);
+	for (unsigned m = 0; m < 3; m++)
+		assert_int_equal(hits[m], 4);
+}
+
+/* A client on the external network through the VIP's floating IP. */
+static void
+test_fip_client(void **state)
+{
+	struct fixture *x = *state;
+	struct harness_result res;
+	unsigned hits[3] = {0};
+	uint8_t f[128];
+	size_t len;
+
+	add_routed(x);
+	routed_round(x, DP_X, mac_x, "172.24.4.100", mac_rg, "172.24.4.50",
+		     hits);
+	for (unsigned m = 0; m < 3; m++)
+		assert_int_equal(hits[m], 4);
+	/* Not a listener's port on the floating IP: nothing reaches a
+	 * member (DNAT to the VIP, which the router does not route). */
+	len = frame_udp(f, mac_rg, mac_x, "172.24.4.100", "172.24.4.50", 43100,
+			81, NULL, 0);
+	harness_run(&x->h, DP_X, f, len, &res);
+	assert_int_equal(res.n_tx, 0);
+	/* Without the floating IP: the external client gets nothing. */
+	x->view.n_fips = 0;
+	install(x);
+	len = frame_udp(f, mac_rg, mac_x, "172.24.4.100", "172.24.4.50", 43101,
+			80, NULL, 0);
+	harness_run(&x->h, DP_X, f, len, &res);
+	assert_int_equal(res.n_tx, 0);
+}
+
+/* The on-network client is served as before with the router there. */
+static void
+test_routed_keeps_local(void **state)
+{
+	struct fixture *x = *state;
+
+	add_routed(x);
+	test_select_and_reply(state);
+}
+
 /* Bad input and cookies. */
 static void
 test_api(void **state)
@@ -433,6 +633,12 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_other_dropped, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_api, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_routed_client, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_fip_client, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_routed_keeps_local, setup,
+						teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
