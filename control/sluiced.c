@@ -278,6 +278,9 @@ main(int argc, char **argv)
 	if (vpn_driver_create(base, st, &vdc, &vpnd) != 0)
 		goto out_dpsync;
 	vpn_api_set_observer(vpn, vpn_driver_changed, vpnd);
+	if (vpn_esp != NULL) /* sequence and lifetime events -> rekey */
+		(void)vpn_dp_watch_events(vpn_esp, base, vpn_driver_sa_event,
+					  vpnd);
 	if (vpn_ike != NULL)
 		(void)vpn_ike_dp_start(vpn_ike, vpnd);
 	if (vpn_driver_watch_routers(vpnd, ctl) != 0)

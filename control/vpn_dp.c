@@ -4,6 +4,11 @@
  * table maps each installed child (by inbound SPI) to its two datapath
  * SA ids; ids are taken from a bitmap of 1 .. DP_SA_ID_MAX. Key material
  * is copied into the request struct only, which is zeroed after the call.
+ *
+ * SA events come on a second connection (a connection waiting for a reply
+ * skips events, dp_client.h), subscribed when the first one opens and
+ * read from the event loop; each is mapped by datapath SA id to its child
+ * and handed to the rekey hook once per child.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -11,6 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+
+#include <event2/event.h>
 
 #include "compiler_vpn.h"
 #include "dp_client.h"
@@ -22,6 +29,8 @@
 struct vpn_dp_child {
 	uint32_t spi_in;
 	uint32_t id_in, id_out;
+	uint32_t conn_id;	     /* the engine's connection */
+	bool rekey_asked;	     /* an event asked for a rekey already */
 	uint64_t seq;		     /* install order */
 	char conn[NET_ID_LEN];	     /* the engine's connection name */
 	uint8_t local[4], remote[4]; /* outer IPv4 addresses */
@@ -40,6 +49,12 @@ struct vpn_dp {
 	vpn_dp_tunnels_fn on_tunnels;
 	void *on_tunnels_arg;
 	struct compiler_vpn_tunnel *tun; /* scratch, VPN_DP_CHILDREN_MAX */
+	/* SA events (vpn_dp_watch_events). */
+	struct event_base *base;
+	vpn_dp_event_fn on_event;
+	void *on_event_arg;
+	struct dp_client *ev_c; /* subscribed connection */
+	struct event *ev;	/* read readiness of ev_c */
 	const struct vpn_dp_child *order[VPN_DP_CHILDREN_MAX];
 };
 
@@ -186,6 +201,141 @@ vpn_dp_id_alloc(struct vpn_dp *v)
 	return 0;
 }
 
+int
+vpn_dp_sa_event(struct vpn_dp *v, const struct dp_sa_event *ev)
+{
+	const uint32_t want = DP_SA_EV_SEQ_NEAR_END | DP_SA_EV_SEQ_EXHAUSTED |
+			      DP_SA_EV_SOFT_PACKETS | DP_SA_EV_SOFT_BYTES;
+	struct vpn_dp_child *ch = NULL;
+
+	for (unsigned i = 0; i < v->n && ch == NULL; i++)
+		if (ev->id != 0 &&
+		    (v->ch[i].id_in == ev->id || v->ch[i].id_out == ev->id))
+			ch = &v->ch[i];
+	if (ch == NULL) {
+		log_warn("vpn", "datapath SA %u: event 0x%x for no child SA",
+			 ev->id, ev->kinds);
+		return -ENOENT;
+	}
+	if (!(ev->kinds & want))
+		return 0;
+	log_info("vpn",
+		 "child SA %s (spi 0x%08x): datapath SA %u %s event 0x%x "
+		 "(seq %llu, %llu packets, %llu bytes)",
+		 ch->conn, ch->spi_in, ev->id,
+		 ev->dir == DP_SA_OUT ? "out" : "in", ev->kinds,
+		 (unsigned long long)ev->seq, (unsigned long long)ev->packets,
+		 (unsigned long long)ev->bytes);
+	/* Both SAs of a child may report: one rekey per child. */
+	if (ch->rekey_asked || v->on_event == NULL)
+		return 0;
+	ch->rekey_asked = true;
+	v->on_event(v->on_event_arg, ch->conn_id, ch->spi_in, ev->kinds);
+	return 1;
+}
+
+static void
+vpn_dp_events_close(struct vpn_dp *v)
+{
+	if (v->ev != NULL)
+		event_free(v->ev);
+	v->ev = NULL;
+	dp_client_close(v->ev_c);
+	v->ev_c = NULL;
+}
+
+static void
+vpn_dp_on_events(evutil_socket_t fd, short what, void *arg)
+{
+	struct vpn_dp *v = arg;
+	struct dp_sa_event ev;
+	int rc;
+
+	(void)fd;
+	(void)what;
+	while ((rc = dp_client_sa_event_recv(v->ev_c, &ev, 0)) == 0)
+		(void)vpn_dp_sa_event(v, &ev);
+	if (rc != -ETIMEDOUT && rc != -EAGAIN) {
+		/* Reopened with the next install (the datapath restarted:
+		 * its SAs are gone too). */
+		log_warn("vpn", "datapath SA events: %s",
+			 dp_client_error(v->ev_c));
+		vpn_dp_events_close(v);
+	}
+}
+
+/* The event connection, when watched and not open yet. */
+static void
+vpn_dp_events_open(struct vpn_dp *v)
+{
+	char err[160];
+	int rc;
+
+	if (v->base == NULL || v->ev_c != NULL)
+		return;
+	rc = dp_client_connect(v->path, &v->ev_c, err, sizeof(err));
+	if (rc == 0)
+		rc = dp_client_hello(v->ev_c, "sluiced-vpn-events", NULL);
+	if (rc == 0)
+		rc = dp_client_sa_event_subscribe(v->ev_c);
+	if (rc == 0) {
+		v->ev = event_new(v->base, dp_client_fd(v->ev_c),
+				  EV_READ | EV_PERSIST, vpn_dp_on_events, v);
+		if (v->ev == NULL || event_add(v->ev, NULL) != 0)
+			rc = -ENOMEM;
+	}
+	if (rc != 0) {
+		log_warn("vpn", "datapath %s: SA events: %s", v->path,
+			 v->ev_c != NULL ? dp_client_error(v->ev_c) : err);
+		vpn_dp_events_close(v);
+	}
+}
+
+int
+vpn_dp_watch_events(struct vpn_dp *v, struct event_base *base,
+		    vpn_dp_event_fn fn, void *arg)
+{
+	v->base = base;
+	v->on_event = fn;
+	v->on_event_arg = arg;
+	if (v->c != NULL)
+		vpn_dp_events_open(v);
+	return 0;
+}
+
+static int
+vpn_dp_collect(const struct dp_sa_info *si, void *arg)
+{
+	struct vpn_dp *v = arg;
+
+	if (si->id != 0 && si->id <= DP_SA_ID_MAX)
+		v->used[si->id / 64] |= 1ull << (si->id % 64);
+	return 0;
+}
+
+/*
+ * With no child installed, every SA in the datapath is a leftover of a
+ * previous sluiced (killed, or restarted before its children were
+ * deleted): remove them, so their ids are free and their keys gone.
+ */
+static void
+vpn_dp_flush(struct vpn_dp *v)
+{
+	unsigned n = 0;
+
+	if (v->n != 0 || dp_client_sa_dump(v->c, 0, vpn_dp_collect, v) != 0)
+		return;
+	for (uint32_t id = 1; id <= DP_SA_ID_MAX; id++) {
+		if (!(v->used[id / 64] & (1ull << (id % 64))))
+			continue;
+		if (dp_client_sa_del(v->c, id) == 0)
+			n++;
+		vpn_dp_id_free(v, id);
+	}
+	if (n > 0)
+		log_info("vpn", "removed %u ESP SA(s) left in the datapath", n);
+}
+
 /* The datapath connection, (re)connected on demand. */
 static int
 vpn_dp_conn(struct vpn_dp *v)
@@ -193,6 +343,7 @@ vpn_dp_conn(struct vpn_dp *v)
 	char err[160];
 	int rc;
 
+	vpn_dp_events_open(v);
 	if (v->c != NULL)
 		return 0;
 	rc = dp_client_connect(v->path, &v->c, err, sizeof(err));
@@ -203,7 +354,9 @@ vpn_dp_conn(struct vpn_dp *v)
 			 v->c != NULL ? dp_client_error(v->c) : err);
 		dp_client_close(v->c);
 		v->c = NULL;
+		return rc;
 	}
+	vpn_dp_flush(v);
 	return rc;
 }
 
@@ -293,6 +446,7 @@ vpn_dp_sa_install(void *arg, const struct ike_child_info *ci)
 	ch = &v->ch[v->n];
 	memset(ch, 0, sizeof(*ch));
 	ch->spi_in = ci->spi_in;
+	ch->conn_id = ci->conn_id;
 	ch->seq = ++v->seq;
 	snprintf(ch->conn, sizeof(ch->conn), "%s",
 		 ci->conn_name != NULL ? ci->conn_name : "");
@@ -397,6 +551,7 @@ vpn_dp_destroy(struct vpn_dp *v)
 		dp_client_sa_del(v->c, v->ch[i].id_in);
 	}
 	dp_client_close(v->c);
+	vpn_dp_events_close(v);
 	free(v->tun);
 	free(v);
 }

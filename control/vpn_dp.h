@@ -10,6 +10,10 @@
  * The functions have the signatures of struct vpn_driver_config's
  * sa_install/sa_remove hooks; arg is the struct vpn_dp.
  *
+ * SA events (sequence numbers near their end, soft lifetimes: docs/esp.md)
+ * are read on a connection of their own when watched, and turn into one
+ * rekey request per child SA (vpn_driver_sa_event).
+ *
  * Concurrency: single-threaded (the event loop); the SA calls block for
  * the datapath's reply (bounded by the client's timeout).
  */
@@ -17,7 +21,11 @@
 #define SLUICE_VPN_DP_H
 
 #include <stddef.h>
+#include <stdint.h>
 
+#include <event2/event.h>
+
+#include "dp_proto.h"
 #include "ike.h"
 
 struct vpn_dp;
@@ -51,5 +59,27 @@ void vpn_dp_sa_remove(void *arg, const struct ike_child_info *ci);
 /* The datapath id of the outbound SA of the child whose inbound SPI is
  * spi_in (for esp_encrypt(sa=N) rules); 0 if none. */
 uint32_t vpn_dp_out_id(const struct vpn_dp *v, uint32_t spi_in);
+
+/*
+ * A datapath SA event asks for a rekey of child SA spi_in of engine
+ * connection conn_id (vpn_driver_sa_event's signature); kinds: enum
+ * dp_sa_event_kind bits.
+ */
+typedef void (*vpn_dp_event_fn)(void *arg, uint32_t conn_id, uint32_t spi_in,
+				uint32_t kinds);
+/*
+ * Subscribe to the datapath's SA events on base (borrowed) from now on:
+ * a second connection, opened with the datapath connection (at the first
+ * install) and reopened with it after a failure. Always 0.
+ */
+int vpn_dp_watch_events(struct vpn_dp *v, struct event_base *base,
+			vpn_dp_event_fn fn, void *arg);
+/*
+ * One SA event (what the watcher calls for each): the child that owns
+ * SA ev->id gets one fn call for its first event (both its SAs may
+ * report). 1 if fn was called, 0 if not needed, -ENOENT for an SA of no
+ * child (counted, logged).
+ */
+int vpn_dp_sa_event(struct vpn_dp *v, const struct dp_sa_event *ev);
 
 #endif /* SLUICE_VPN_DP_H */

@@ -204,6 +204,27 @@ vpn_driver_ike_input(struct vpn_driver *d, const uint8_t *data, size_t len,
 	vpn_arm(d);
 }
 
+void
+vpn_driver_sa_event(void *arg, uint32_t conn_id, uint32_t spi_in,
+		    uint32_t kinds)
+{
+	struct vpn_driver *d = arg;
+	int rc;
+
+	rc = ike_engine_rekey_child(d->e, conn_id, vpn_now_ms());
+	if (rc == 0)
+		log_info("vpn",
+			 "child SA 0x%08x: datapath event 0x%x, rekey started",
+			 spi_in, kinds);
+	else
+		log_warn("vpn",
+			 "child SA 0x%08x: datapath event 0x%x, "
+			 "no rekey: %s",
+			 spi_in, kinds, strerror(-rc));
+	vpn_flush(d);
+	vpn_arm(d);
+}
+
 static int
 vpn_udp_open(const struct ike_addr *a, uint16_t port)
 {

@@ -88,4 +88,14 @@ void vpn_driver_ike_input(struct vpn_driver *d, const uint8_t *data, size_t len,
 			  const struct ike_addr *local,
 			  const struct ike_addr *remote);
 
+/*
+ * The datapath reported an SA event (sequence numbers near their end, a
+ * soft lifetime reached: vpn_dp.h) for a child SA of engine connection
+ * conn_id: start a rekey of its child SAs now (ike_engine_rekey_child),
+ * so the new child SA is up before the old one stops. arg: the driver
+ * (the signature of vpn_dp_event_fn).
+ */
+void vpn_driver_sa_event(void *arg, uint32_t conn_id, uint32_t spi_in,
+			 uint32_t kinds);
+
 #endif /* SLUICE_VPN_DRIVER_H */

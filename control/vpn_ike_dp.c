@@ -3,7 +3,12 @@
  * vpn_ike_dp.c: IKE through the datapath (see vpn_ike_dp.h). A small
  * table remembers, per peer address, the datapath port and the Ethernet
  * addresses its last IKE datagram came with; answers and our own
- * requests to it go back the same way.
+ * requests to it go back the same way. A peer never heard from is sent
+ * to directly when it is a known port of the external network, else to
+ * its next hop (itself on the external subnet, else a static route's or
+ * the subnet gateway), resolved as routed packets are: l3svc's ARP
+ * request from the gateway port; netdrv reports the reply (installed as
+ * the router's neighbour) and the frame that waited for it leaves.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -13,6 +18,7 @@
 #include <sys/socket.h>
 
 #include "dp_proto.h"
+#include "l3svc.h"
 #include "log.h"
 #include "net_view.h"
 #include "netdrv.h"
@@ -25,6 +31,16 @@ enum {
 	UDP_LEN = 8,
 	PEERS_MAX = 64,
 	PORTS_MAX = 16,
+	NEIGH_MAX = 16,
+};
+
+/* A next hop on an external network, learned by ARP (netdrv). */
+struct vpn_ike_neigh {
+	bool is_used;
+	uint8_t ip[4];
+	uint8_t mac[6];
+	uint32_t port; /* datapath port the reply came in on */
+	uint64_t last;
 };
 
 struct vpn_ike_peer {
@@ -37,11 +53,20 @@ struct vpn_ike_peer {
 };
 
 struct vpn_ike_dp {
-	struct netdrv *nd;
+	struct netdrv *nd; /* NULL with vpn_ike_dp_create_io() */
+	struct vpn_ike_dp_io io;
 	struct vpn_driver *drv;
 	struct vpn_ike_dp_stats st;
+	struct l3svc_stats l3;
 	uint64_t clock;
 	struct vpn_ike_peer peers[PEERS_MAX];
+	struct vpn_ike_neigh neighs[NEIGH_MAX];
+	/* The last frame that waits for its next hop's MAC (one is enough:
+	 * the engine retransmits). */
+	bool has_pending;
+	uint8_t pending_nh[4];
+	size_t pending_len;
+	uint8_t pending[DP_FRAME_MAX];
 	uint8_t buf[DP_FRAME_MAX];
 };
 
@@ -147,16 +172,44 @@ vpn_ike_dp_build(uint8_t *out, size_t cap, const uint8_t mac_dst[6],
 	return n;
 }
 
+static const struct net_view *
+nd_view(void *ctx)
+{
+	return netdrv_view(ctx);
+}
+
+static int
+nd_packet_out(void *ctx, const uint32_t *ports, size_t n, const uint8_t *frame,
+	      size_t len)
+{
+	return netdrv_packet_out(ctx, ports, n, frame, len);
+}
+
 int
-vpn_ike_dp_create(struct netdrv *nd, struct vpn_ike_dp **out)
+vpn_ike_dp_create_io(const struct vpn_ike_dp_io *io, struct vpn_ike_dp **out)
 {
 	struct vpn_ike_dp *x = calloc(1, sizeof(*x));
 
 	if (x == NULL)
 		return -ENOMEM;
-	x->nd = nd;
+	x->io = *io;
 	*out = x;
 	return 0;
+}
+
+int
+vpn_ike_dp_create(struct netdrv *nd, struct vpn_ike_dp **out)
+{
+	struct vpn_ike_dp_io io = {
+		.view = nd_view,
+		.packet_out = nd_packet_out,
+		.ctx = nd,
+	};
+	int rc = vpn_ike_dp_create_io(&io, out);
+
+	if (rc == 0)
+		(*out)->nd = nd;
+	return rc;
 }
 
 void
@@ -164,7 +217,10 @@ vpn_ike_dp_destroy(struct vpn_ike_dp *x)
 {
 	if (x == NULL)
 		return;
-	(void)netdrv_vpn_ike_punt(x->nd, false, NULL, NULL);
+	if (x->nd != NULL) {
+		netdrv_neigh_observe(x->nd, NULL, NULL);
+		(void)netdrv_vpn_ike_punt(x->nd, false, NULL, NULL);
+	}
 	free(x);
 }
 
@@ -220,7 +276,52 @@ int
 vpn_ike_dp_start(struct vpn_ike_dp *x, struct vpn_driver *drv)
 {
 	x->drv = drv;
+	if (x->nd == NULL)
+		return 0;
+	netdrv_neigh_observe(x->nd, vpn_ike_dp_neigh, x);
 	return netdrv_vpn_ike_punt(x->nd, true, on_punt, x);
+}
+
+static struct vpn_ike_neigh *
+neigh_find(struct vpn_ike_dp *x, const uint8_t ip[4], bool is_add)
+{
+	struct vpn_ike_neigh *old = &x->neighs[0];
+
+	for (unsigned i = 0; i < NEIGH_MAX; i++) {
+		struct vpn_ike_neigh *n = &x->neighs[i];
+
+		if (n->is_used && memcmp(n->ip, ip, 4) == 0)
+			return n;
+		if (!n->is_used || (old->is_used && n->last < old->last))
+			old = n;
+	}
+	if (!is_add)
+		return NULL;
+	memset(old, 0, sizeof(*old));
+	old->is_used = true;
+	memcpy(old->ip, ip, 4);
+	return old;
+}
+
+void
+vpn_ike_dp_neigh(void *arg, uint32_t in_port, const uint8_t ip[4],
+		 const uint8_t mac[6])
+{
+	struct vpn_ike_dp *x = arg;
+	struct vpn_ike_neigh *n = neigh_find(x, ip, true);
+
+	memcpy(n->mac, mac, 6);
+	n->port = in_port;
+	n->last = ++x->clock;
+	if (!x->has_pending || memcmp(x->pending_nh, ip, 4) != 0)
+		return;
+	x->has_pending = false;
+	memcpy(x->pending, mac, 6);
+	if (x->io.packet_out(x->io.ctx, &in_port, 1, x->pending,
+			     x->pending_len) == 0) {
+		x->st.n_out++;
+		x->st.n_resolved++;
+	}
 }
 
 /*
@@ -233,7 +334,7 @@ route_from_view(struct vpn_ike_dp *x, const struct ike_addr *local,
 		const struct ike_addr *remote, uint8_t our_mac[6],
 		uint8_t mac[6], uint32_t *ports, size_t *n_ports)
 {
-	const struct net_view *v = netdrv_view(x->nd);
+	const struct net_view *v = x->io.view(x->io.ctx);
 	const struct net_view_port *gw = NULL, *peer = NULL;
 
 	for (size_t i = 0; i < v->n_ports && (gw == NULL || peer == NULL);
@@ -253,14 +354,57 @@ route_from_view(struct vpn_ike_dp *x, const struct ike_addr *local,
 				peer = p;
 		}
 	}
-	if (gw == NULL || peer == NULL ||
-	    strcmp(gw->network_id, peer->network_id) != 0)
+	if (gw == NULL)
 		return -EHOSTUNREACH;
 	memcpy(our_mac, gw->mac, 6);
+	if (peer == NULL || strcmp(gw->network_id, peer->network_id) != 0)
+		return -ENOENT; /* resolve the next hop */
 	memcpy(mac, peer->mac, 6);
 	ports[0] = peer->dp_port;
 	*n_ports = 1;
 	return 0;
+}
+
+/*
+ * x->buf holds a frame of n bytes from our gateway MAC to a peer whose
+ * MAC we lack: to its next hop's learned MAC, else ARP for the hop from
+ * the gateway port (l3svc, as for any routed packet) and keep the frame
+ * until the reply (vpn_ike_dp_neigh()).
+ */
+static int
+send_resolved(struct vpn_ike_dp *x, size_t n)
+{
+	const struct net_view_router *r;
+	uint8_t arp[L3SVC_FRAME_MAX], nh[4];
+	uint32_t ports[L3SVC_OUT_PORTS_MAX];
+	const struct vpn_ike_neigh *ne;
+	size_t arp_len, n_ports;
+	int rc;
+
+	if (l3svc_arp_request(x->io.view(x->io.ctx), x->buf, n, arp,
+			      sizeof(arp), &arp_len, ports, &n_ports, &r, nh,
+			      &x->l3) < 0 ||
+	    n_ports == 0) {
+		x->st.n_no_route++;
+		return -EHOSTUNREACH;
+	}
+	if ((ne = neigh_find(x, nh, false)) != NULL) {
+		uint32_t port = ne->port;
+
+		memcpy(x->buf, ne->mac, 6);
+		if ((rc = x->io.packet_out(x->io.ctx, &port, 1, x->buf, n)) ==
+		    0)
+			x->st.n_out++;
+		return rc;
+	}
+	memcpy(x->pending, x->buf, n);
+	x->pending_len = n;
+	memcpy(x->pending_nh, nh, 4);
+	x->has_pending = true;
+	if ((rc = x->io.packet_out(x->io.ctx, ports, n_ports, arp, arp_len)) ==
+	    0)
+		x->st.n_arp_requests++;
+	return rc;
 }
 
 int
@@ -282,8 +426,14 @@ vpn_ike_dp_send(void *arg, const uint8_t *data, size_t len,
 		memcpy(mac, p->mac, 6);
 		ports[0] = p->port;
 		n_ports = 1;
-	} else if (route_from_view(x, local, remote, our_mac, mac, ports,
-				   &n_ports) < 0) {
+	} else if ((rc = route_from_view(x, local, remote, our_mac, mac, ports,
+					 &n_ports)) == -ENOENT) {
+		n = vpn_ike_dp_build(x->buf, sizeof(x->buf), mac, our_mac,
+				     local, remote, data, len);
+		if (n == 0)
+			return -EMSGSIZE;
+		return send_resolved(x, n);
+	} else if (rc < 0) {
 		x->st.n_no_route++;
 		return -EHOSTUNREACH;
 	}
@@ -291,7 +441,7 @@ vpn_ike_dp_send(void *arg, const uint8_t *data, size_t len,
 			     remote, data, len);
 	if (n == 0)
 		return -EMSGSIZE;
-	rc = netdrv_packet_out(x->nd, ports, n_ports, x->buf, n);
+	rc = x->io.packet_out(x->io.ctx, ports, n_ports, x->buf, n);
 	if (rc == 0)
 		x->st.n_out++;
 	return rc;

@@ -7,7 +7,9 @@
  * engine, and the engine's datagrams leave by packet-out as Ethernet +
  * IPv4 + UDP frames from the gateway's MAC: to the MAC and port the peer
  * last spoke from, else to the peer's MAC when it is a known port on the
- * external network.
+ * external network, else to its next hop's MAC, resolved by ARP from the
+ * gateway port (l3svc_arp_request(); the reply comes back through
+ * netdrv's neighbour observer, vpn_ike_dp_neigh()).
  *
  * The frame functions are pure (unit-tested and fuzzable); the rest runs
  * on sluiced's event loop.
@@ -32,8 +34,10 @@ enum vpn_ike_dp_reject {
 
 struct vpn_ike_dp_stats {
 	uint64_t n_in, n_out;
-	uint64_t n_no_route; /* nowhere to send: the peer was never heard
-			      * from and is not a known port */
+	uint64_t n_no_route;	 /* nowhere to send: no gateway port for the
+				  * local address, or no next hop */
+	uint64_t n_arp_requests; /* next hops asked for (a frame waits) */
+	uint64_t n_resolved;	 /* waiting frames sent on the ARP reply */
 	uint64_t n_rejects[VPN_IKE_DP_R_MAX];
 };
 
@@ -57,6 +61,20 @@ struct vpn_driver;
 struct vpn_ike_dp;
 
 int vpn_ike_dp_create(struct netdrv *nd, struct vpn_ike_dp **out);
+/* For tests: the view and packet-out from io instead of a netdrv
+ * (vpn_ike_dp_start() then only sets the driver). */
+struct net_view;
+struct vpn_ike_dp_io {
+	const struct net_view *(*view)(void *ctx);
+	int (*packet_out)(void *ctx, const uint32_t *ports, size_t n,
+			  const uint8_t *frame, size_t len);
+	void *ctx;
+};
+int vpn_ike_dp_create_io(const struct vpn_ike_dp_io *io,
+			 struct vpn_ike_dp **out);
+/* netdrv_neigh_fn: a next hop learned; a frame waiting for it leaves. */
+void vpn_ike_dp_neigh(void *arg, uint32_t in_port, const uint8_t ip[4],
+		      const uint8_t mac[6]);
 void vpn_ike_dp_destroy(struct vpn_ike_dp *x);
 /* Start punting IKE to drv (0, or -ENOTCONN: applied on connect). */
 int vpn_ike_dp_start(struct vpn_ike_dp *x, struct vpn_driver *drv);

@@ -4,9 +4,15 @@
  * (vpn_ike_dp.h): a built frame parses back to the same addresses, ports
  * and payload, with a valid IPv4 checksum; every malformed frame is
  * refused with its reason, at every truncation, without reading past the
- * buffer (run under ASan).
+ * buffer (run under ASan). Sending to a peer never heard from, over a
+ * hand-made view and a recording packet-out: a known port of the
+ * external network directly; else an ARP request from the gateway port
+ * for the peer (on the external subnet) or the subnet's gateway (off it),
+ * the frame sent when the reply is reported, and the retransmission
+ * straight to the learned MAC.
  */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -17,6 +23,7 @@
 
 #include <cmocka.h>
 
+#include "net_view.h"
 #include "vpn_ike_dp.h"
 
 static const uint8_t mac_a[6] = {0xfa, 0x16, 0x3e, 0, 1, 0xee};
@@ -127,12 +134,255 @@ test_rejects(void **state)
 #undef EXPECT
 }
 
+/* The view: external network "ext" 172.30.0.0/24 (gateway .1), router
+ * r1's gateway port .10, an uplink port (dp 5, no address) and, in the
+ * direct case, a peer port .30 (dp 6). */
+static const uint8_t mac_gw[6] = {0xfa, 0x16, 0x3e, 0, 0, 0x10};
+static const uint8_t mac_nh[6] = {0x02, 0, 0, 0, 0, 0x20};
+static const uint8_t mac_p30[6] = {0xfa, 0x16, 0x3e, 0, 0, 0x30};
+
+struct fix {
+	struct net_view_network net;
+	struct net_view_subnet sub;
+	struct net_view_router r;
+	struct net_view_port ports[3];
+	struct net_view v;
+	unsigned n_out;	       /* packet-out calls */
+	uint32_t ports_out[8]; /* of the last call */
+	size_t n_ports_out;
+	uint8_t frame[2048];
+	size_t len;
+};
+
+static void
+ip4(struct net_addr *a, const char *s, uint8_t plen)
+{
+	memset(a, 0, sizeof(*a));
+	a->version = 4;
+	a->prefix_len = plen;
+	assert_int_equal(inet_pton(AF_INET, s, a->a), 1);
+}
+
+static const struct net_view *
+fix_view(void *ctx)
+{
+	return &((struct fix *)ctx)->v;
+}
+
+static int
+fix_out(void *ctx, const uint32_t *ports, size_t n, const uint8_t *f,
+	size_t len)
+{
+	struct fix *x = ctx;
+
+	assert_true(n <= 8 && len <= sizeof(x->frame));
+	x->n_out++;
+	memcpy(x->ports_out, ports, n * sizeof(*ports));
+	x->n_ports_out = n;
+	memcpy(x->frame, f, len);
+	x->len = len;
+	return 0;
+}
+
+static void
+fix_init(struct fix *x, bool has_peer_port)
+{
+	struct net_view_port *p;
+
+	memset(x, 0, sizeof(*x));
+	strcpy(x->net.id, "ext");
+	x->net.segment_id = 7;
+	x->net.is_admin_up = x->net.is_external = true;
+	strcpy(x->sub.id, "ext-sub");
+	strcpy(x->sub.network_id, "ext");
+	ip4(&x->sub.cidr, "172.30.0.0", 24);
+	ip4(&x->sub.gateway, "172.30.0.1", 32);
+	strcpy(x->r.id, "r1");
+	x->r.is_admin_up = true;
+	strcpy(x->r.gw_port_id, "gw");
+	p = &x->ports[0];
+	strcpy(p->id, "gw");
+	strcpy(p->network_id, "ext");
+	memcpy(p->mac, mac_gw, 6);
+	p->is_admin_up = true;
+	p->n_ips = 1;
+	strcpy(p->ips[0].subnet_id, "ext-sub");
+	ip4(&p->ips[0].ip, "172.30.0.10", 32);
+	strcpy(p->device_owner, "network:router_gateway");
+	strcpy(p->device_id, "r1");
+	p = &x->ports[1];
+	strcpy(p->id, "uplink");
+	strcpy(p->network_id, "ext");
+	p->mac[0] = 0x02;
+	p->is_admin_up = true;
+	p->dp_port = 5;
+	p = &x->ports[2];
+	strcpy(p->id, "p30");
+	strcpy(p->network_id, "ext");
+	memcpy(p->mac, mac_p30, 6);
+	p->is_admin_up = true;
+	p->n_ips = 1;
+	strcpy(p->ips[0].subnet_id, "ext-sub");
+	ip4(&p->ips[0].ip, "172.30.0.30", 32);
+	p->dp_port = 6;
+	x->v.networks = &x->net;
+	x->v.n_networks = 1;
+	x->v.subnets = &x->sub;
+	x->v.n_subnets = 1;
+	x->v.routers = &x->r;
+	x->v.n_routers = 1;
+	x->v.ports = x->ports;
+	x->v.n_ports = has_peer_port ? 3 : 2;
+}
+
+static struct vpn_ike_dp *
+fix_dp(struct fix *x)
+{
+	struct vpn_ike_dp_io io = {
+		.view = fix_view, .packet_out = fix_out, .ctx = x};
+	struct vpn_ike_dp *d = NULL;
+
+	assert_int_equal(vpn_ike_dp_create_io(&io, &d), 0);
+	assert_int_equal(vpn_ike_dp_start(d, NULL), 0);
+	return d;
+}
+
+/* The last frame out is an ARP request from the gateway for target. */
+static void
+assert_arp(const struct fix *x, const char *target)
+{
+	uint8_t t[4];
+
+	assert_int_equal(inet_pton(AF_INET, target, t), 1);
+	assert_int_equal(x->n_ports_out, 1);
+	assert_int_equal(x->ports_out[0], 5); /* the uplink, not the gw */
+	assert_true(x->len >= 42);
+	assert_int_equal(x->frame[12] << 8 | x->frame[13], 0x0806);
+	assert_int_equal(x->frame[20] << 8 | x->frame[21], 1); /* request */
+	assert_memory_equal(x->frame + 6, mac_gw, 6);
+	assert_memory_equal(x->frame + 22, mac_gw, 6);
+	assert_memory_equal(x->frame + 38, t, 4);
+}
+
+/* The last frame out is IKE from the gateway to (mac, peer). */
+static void
+assert_ike(const struct fix *x, uint32_t port, const uint8_t mac[6],
+	   const char *peer, const uint8_t *data, size_t dlen)
+{
+	uint8_t md[6], ms[6];
+	struct ike_addr l, r, want;
+	const uint8_t *d;
+	size_t n;
+
+	assert_int_equal(x->n_ports_out, 1);
+	assert_int_equal(x->ports_out[0], port);
+	addr(&want, peer, 500);
+	assert_int_equal(
+		vpn_ike_dp_parse(x->frame, x->len, &r, &l, md, ms, &d, &n), 0);
+	assert_memory_equal(md, mac, 6);
+	assert_memory_equal(ms, mac_gw, 6);
+	assert_memory_equal(r.ip, want.ip, 4);
+	assert_int_equal(n, dlen);
+	assert_memory_equal(d, data, dlen);
+}
+
+static void
+resolve_case(const char *peer, const char *hop)
+{
+	static const uint8_t data[] = "IKE_SA_INIT, or so";
+	struct vpn_ike_dp_stats st;
+	struct ike_addr l, r;
+	uint8_t hop_ip[4], other[4] = {172, 30, 0, 99};
+	struct vpn_ike_dp *d;
+	struct fix x;
+
+	fix_init(&x, false);
+	d = fix_dp(&x);
+	addr(&l, "172.30.0.10", 500);
+	addr(&r, peer, 500);
+	assert_int_equal(inet_pton(AF_INET, hop, hop_ip), 1);
+	/* Never heard from, not a port: ARP for the hop, the frame waits. */
+	assert_int_equal(vpn_ike_dp_send(d, data, sizeof(data), &l, &r), 0);
+	assert_int_equal(x.n_out, 1);
+	assert_arp(&x, hop);
+	/* Another address learned: nothing leaves. */
+	vpn_ike_dp_neigh(d, 5, other, mac_p30);
+	assert_int_equal(x.n_out, 1);
+	/* The reply: the waiting frame leaves to the hop's MAC. */
+	vpn_ike_dp_neigh(d, 5, hop_ip, mac_nh);
+	assert_int_equal(x.n_out, 2);
+	assert_ike(&x, 5, mac_nh, peer, data, sizeof(data));
+	/* Only once. */
+	vpn_ike_dp_neigh(d, 5, hop_ip, mac_nh);
+	assert_int_equal(x.n_out, 2);
+	/* A retransmission goes straight out, no second ARP. */
+	assert_int_equal(vpn_ike_dp_send(d, data, 5, &l, &r), 0);
+	assert_int_equal(x.n_out, 3);
+	assert_ike(&x, 5, mac_nh, peer, data, 5);
+	vpn_ike_dp_stats(d, &st);
+	assert_int_equal(st.n_arp_requests, 1);
+	assert_int_equal(st.n_resolved, 1);
+	assert_int_equal(st.n_out, 2);
+	assert_int_equal(st.n_no_route, 0);
+	vpn_ike_dp_destroy(d);
+}
+
+static void
+test_resolve_on_subnet(void **state)
+{
+	(void)state;
+	resolve_case("172.30.0.20", "172.30.0.20");
+}
+
+static void
+test_resolve_off_subnet(void **state)
+{
+	(void)state;
+	resolve_case("198.51.100.7", "172.30.0.1");
+}
+
+static void
+test_direct_and_no_route(void **state)
+{
+	static const uint8_t data[] = "x";
+	struct vpn_ike_dp_stats st;
+	struct ike_addr l, r;
+	struct vpn_ike_dp *d;
+	struct fix x;
+
+	(void)state;
+	fix_init(&x, true);
+	d = fix_dp(&x);
+	addr(&l, "172.30.0.10", 500);
+	/* A known port: straight to it, no ARP. */
+	addr(&r, "172.30.0.30", 500);
+	assert_int_equal(vpn_ike_dp_send(d, data, 1, &l, &r), 0);
+	assert_int_equal(x.n_out, 1);
+	assert_ike(&x, 6, mac_p30, "172.30.0.30", data, 1);
+	/* No gateway port holds the local address. */
+	addr(&l, "172.30.0.11", 500);
+	assert_int_equal(vpn_ike_dp_send(d, data, 1, &l, &r), -EHOSTUNREACH);
+	/* The external subnet without a gateway: no hop off it. */
+	x.sub.gateway.version = 0;
+	addr(&l, "172.30.0.10", 500);
+	addr(&r, "198.51.100.7", 500);
+	assert_int_equal(vpn_ike_dp_send(d, data, 1, &l, &r), -EHOSTUNREACH);
+	assert_int_equal(x.n_out, 1);
+	vpn_ike_dp_stats(d, &st);
+	assert_int_equal(st.n_no_route, 2);
+	assert_int_equal(st.n_arp_requests, 0);
+	vpn_ike_dp_destroy(d);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_round_trip),
 		cmocka_unit_test(test_rejects),
+		cmocka_unit_test(test_resolve_on_subnet),
+		cmocka_unit_test(test_resolve_off_subnet),
+		cmocka_unit_test(test_direct_and_no_route),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

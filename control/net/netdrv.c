@@ -62,6 +62,8 @@ struct netdrv {
 	bool is_ike_punt;
 	netdrv_punt_fn ike_fn;
 	void *ike_arg;
+	netdrv_neigh_fn neigh_fn; /* next hops learned (netdrv_neigh_observe) */
+	void *neigh_arg;
 	/* Load balancers' VIP rules (netdrv_lb_set). */
 	struct compiler_lb *lbs;
 	size_t n_lbs;
@@ -523,6 +525,13 @@ netdrv_vpn_ike_punt(struct netdrv *d, bool is_on, netdrv_punt_fn fn, void *arg)
 	return vpn_apply(d);
 }
 
+void
+netdrv_neigh_observe(struct netdrv *d, netdrv_neigh_fn fn, void *arg)
+{
+	d->neigh_fn = fn;
+	d->neigh_arg = arg;
+}
+
 int
 netdrv_packet_out(struct netdrv *d, const uint32_t *ports, size_t n,
 		  const uint8_t *frame, size_t len)
@@ -729,8 +738,11 @@ serve_l3(struct netdrv *d, const struct dp_packet_msg *msg,
 		return send_out(d, ports, n_ports, out, out_len, "arp request");
 	case COMPILER_PUNT_ARP_LEARN:
 		if (l3svc_arp_learn(&d->view, msg->port, frame, len, &r, ip,
-				    mac, &d->l3) == 0)
+				    mac, &d->l3) == 0) {
 			neigh_install(d, r, ip, mac);
+			if (d->neigh_fn != NULL && d->c != NULL)
+				d->neigh_fn(d->neigh_arg, msg->port, ip, mac);
+		}
 		return d->c != NULL;
 	default:
 		return true;

@@ -147,6 +147,14 @@ typedef void (*netdrv_punt_fn)(void *arg, uint32_t in_port,
 			       const uint8_t *frame, size_t len);
 int netdrv_vpn_ike_punt(struct netdrv *d, bool is_on, netdrv_punt_fn fn,
 			void *arg);
+/*
+ * A next hop learned from an ARP reply on an external network (installed
+ * in the datapath, then reported to fn with the port it came in on);
+ * fn NULL: no observer. IKE through the datapath sends to it.
+ */
+typedef void (*netdrv_neigh_fn)(void *arg, uint32_t in_port,
+				const uint8_t ip[4], const uint8_t mac[6]);
+void netdrv_neigh_observe(struct netdrv *d, netdrv_neigh_fn fn, void *arg);
 /* Send frame out of ports[0..n) (not through the tables). 0 or -errno. */
 int netdrv_packet_out(struct netdrv *d, const uint32_t *ports, size_t n,
 		      const uint8_t *frame, size_t len);

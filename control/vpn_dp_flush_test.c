@@ -1,0 +1,193 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * vpn_dp_flush_test.c: a sluiced that starts beside a sluice-dp still
+ * holding the ESP SAs of a killed sluiced (vpn_dp.c). A real protocol
+ * server and pipeline run on a thread; two SAs with ids 1 and 2 are put
+ * in as "the previous run"; vpn_dp then installs a child: it must succeed
+ * (the ids were in use), and afterwards the datapath holds exactly the
+ * child's two SAs, the leftovers gone.
+ */
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "dp_client.h"
+#include "dp_ctl.h"
+#include "vpn_dp.h"
+
+struct env {
+	char path[108];
+	struct dp_pipeline *pl;
+	struct dp_ctl *ctl;
+	pthread_t thread;
+	atomic_int stop;
+};
+
+static void *
+server_main(void *arg)
+{
+	struct env *e = arg;
+
+	while (!atomic_load(&e->stop))
+		if (dp_ctl_poll(e->ctl, 5) < 0)
+			abort();
+	return NULL;
+}
+
+static int
+setup(void **state)
+{
+	struct dp_pipeline_config cfg = {.n_workers = 1, .cache_entries = 64};
+	struct env *e = calloc(1, sizeof(*e));
+
+	assert_non_null(e);
+	snprintf(e->path, sizeof(e->path), "/tmp/vpn_dp_flush_test.%d.sock",
+		 (int)getpid());
+	assert_int_equal(dp_pipeline_create(&cfg, &e->pl), 0);
+	assert_int_equal(dp_ctl_create(e->path, e->pl, NULL, &e->ctl), 0);
+	assert_int_equal(pthread_create(&e->thread, NULL, server_main, e), 0);
+	*state = e;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct env *e = *state;
+
+	atomic_store(&e->stop, 1);
+	pthread_join(e->thread, NULL);
+	dp_ctl_destroy(e->ctl);
+	dp_pipeline_destroy(e->pl);
+	free(e);
+	return 0;
+}
+
+struct seen {
+	unsigned n;
+	uint32_t spi[8];
+};
+
+static int
+collect(const struct dp_sa_info *si, void *arg)
+{
+	struct seen *s = arg;
+
+	if (s->n < 8)
+		s->spi[s->n] = si->spi;
+	s->n++;
+	return 0;
+}
+
+static bool
+has_spi(const struct seen *s, uint32_t spi)
+{
+	for (unsigned i = 0; i < s->n && i < 8; i++)
+		if (s->spi[i] == spi)
+			return true;
+	return false;
+}
+
+static void
+ip4(struct ike_addr *a, uint8_t last)
+{
+	memset(a, 0, sizeof(*a));
+	a->family = AF_INET;
+	a->ip[0] = 192;
+	a->ip[1] = 0;
+	a->ip[2] = 2;
+	a->ip[3] = last;
+	a->port = 500;
+}
+
+static void
+test_leftovers_flushed(void **state)
+{
+	struct env *e = *state;
+	struct ike_child_info ci;
+	struct seen seen = {0};
+	struct dp_client *c;
+	struct vpn_dp *v;
+	struct dp_sa s;
+	uint8_t key[40];
+	char err[160];
+
+	for (unsigned i = 0; i < sizeof(key); i++)
+		key[i] = (uint8_t)(i + 1);
+	/* The previous sluiced's SAs, ids 1 (in) and 2 (out). */
+	assert_int_equal(dp_client_connect(e->path, &c, err, sizeof(err)), 0);
+	dp_client_set_timeout(c, 5000);
+	for (uint32_t id = 1; id <= 2; id++) {
+		memset(&s, 0, sizeof(s));
+		s.id = id;
+		s.spi = 0xdead0000 + id;
+		s.dir = id == 1 ? DP_SA_IN : DP_SA_OUT;
+		s.cipher = DP_SA_AES_GCM_16;
+		s.enc_key_len = 20;
+		memcpy(s.enc_key, key, 20);
+		s.src = 0x0102000c;
+		s.dst = 0x0202000c;
+		assert_int_equal(dp_client_sa_add(c, &s), 0);
+	}
+	explicit_bzero(&s, sizeof(s));
+
+	/* A new sluiced's first child. */
+	assert_int_equal(vpn_dp_create(e->path, &v), 0);
+	memset(&ci, 0, sizeof(ci));
+	ci.conn_id = 1;
+	ci.conn_name = "conn-a";
+	ci.spi_in = 0x1111;
+	ci.spi_out = 0x1211;
+	ci.cipher.encr = IKE_ENCR_AES_GCM_16;
+	ci.cipher.key_bits = 128;
+	ci.cipher.integ = IKE_INTEG_NONE;
+	ci.enc_key_in = key;
+	ci.enc_key_out = key + 20;
+	ci.enc_key_len = 20;
+	ip4(&ci.local, 1);
+	ip4(&ci.remote, 2);
+	assert_int_equal(vpn_dp_sa_install(v, &ci), 0);
+	assert_true(vpn_dp_out_id(v, 0x1111) != 0);
+
+	assert_int_equal(dp_client_sa_dump(c, 0, collect, &seen), 0);
+	assert_int_equal(seen.n, 2);
+	assert_true(has_spi(&seen, 0x1111));
+	assert_true(has_spi(&seen, 0x1211));
+	assert_false(has_spi(&seen, 0xdead0001));
+	assert_false(has_spi(&seen, 0xdead0002));
+
+	/* A second child: no flush now (the first one stays). */
+	ci.spi_in = 0x2222;
+	ci.spi_out = 0x2322;
+	assert_int_equal(vpn_dp_sa_install(v, &ci), 0);
+	seen.n = 0;
+	assert_int_equal(dp_client_sa_dump(c, 0, collect, &seen), 0);
+	assert_int_equal(seen.n, 4);
+	assert_true(has_spi(&seen, 0x1111));
+	assert_true(has_spi(&seen, 0x2222));
+
+	vpn_dp_destroy(v);
+	dp_client_close(c);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_leftovers_flushed, setup,
+						teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,248 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * vpn_dp_test.c: datapath SA events reach the IKE side (vpn_dp.h). A real
+ * protocol server and pipeline run on a thread (as dp_ctl_esp_test does);
+ * vpn_dp installs a child SA through it and watches its events on a
+ * libevent loop, with a fake standing in for vpn_driver_sa_event (which
+ * calls ike_engine_rekey_child). The outbound SA is then replaced by one
+ * whose sequence numbers are 2^19 from their end: the datapath's
+ * SEQ_NEAR_END event must lead to exactly one rekey call, for the child's
+ * engine connection; another event of the same child, or one for an SA
+ * of no child, to none; a new child (the rekeyed one) to one of
+ * its own.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <event2/event.h>
+
+#include "dp_client.h"
+#include "dp_ctl.h"
+#include "vpn_dp.h"
+
+struct rekeys {
+	unsigned n;
+	uint32_t conn_id, spi_in, kinds;
+};
+
+struct env {
+	char path[108];
+	struct dp_pipeline *pl;
+	struct dp_ctl *ctl;
+	pthread_t thread;
+	atomic_int stop;
+	struct event_base *base;
+	struct vpn_dp *v;
+	struct rekeys rk;
+};
+
+static void *
+server_main(void *arg)
+{
+	struct env *e = arg;
+
+	while (!atomic_load(&e->stop))
+		if (dp_ctl_poll(e->ctl, 5) < 0)
+			abort();
+	return NULL;
+}
+
+/* The fake of vpn_driver_sa_event. */
+static void
+fake_rekey(void *arg, uint32_t conn_id, uint32_t spi_in, uint32_t kinds)
+{
+	struct rekeys *rk = arg;
+
+	rk->n++;
+	rk->conn_id = conn_id;
+	rk->spi_in = spi_in;
+	rk->kinds = kinds;
+}
+
+static int
+setup(void **state)
+{
+	struct dp_pipeline_config cfg = {.n_workers = 1, .cache_entries = 64};
+	struct env *e = calloc(1, sizeof(*e));
+
+	assert_non_null(e);
+	snprintf(e->path, sizeof(e->path), "/tmp/vpn_dp_test.%d.sock",
+		 (int)getpid());
+	assert_int_equal(dp_pipeline_create(&cfg, &e->pl), 0);
+	assert_int_equal(dp_ctl_create(e->path, e->pl, NULL, &e->ctl), 0);
+	assert_int_equal(pthread_create(&e->thread, NULL, server_main, e), 0);
+	e->base = event_base_new();
+	assert_non_null(e->base);
+	assert_int_equal(vpn_dp_create(e->path, &e->v), 0);
+	assert_int_equal(vpn_dp_watch_events(e->v, e->base, fake_rekey, &e->rk),
+			 0);
+	*state = e;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct env *e = *state;
+
+	vpn_dp_destroy(e->v);
+	event_base_free(e->base);
+	atomic_store(&e->stop, 1);
+	pthread_join(e->thread, NULL);
+	dp_ctl_destroy(e->ctl);
+	dp_pipeline_destroy(e->pl);
+	free(e);
+	return 0;
+}
+
+static void
+ip4(struct ike_addr *a, uint8_t last)
+{
+	memset(a, 0, sizeof(*a));
+	a->family = AF_INET;
+	a->ip[0] = 192;
+	a->ip[1] = 0;
+	a->ip[2] = 2;
+	a->ip[3] = last;
+	a->port = 500;
+}
+
+static void
+child(struct ike_child_info *ci, uint32_t conn_id, uint32_t spi_in,
+      const uint8_t *key)
+{
+	memset(ci, 0, sizeof(*ci));
+	ci->conn_id = conn_id;
+	ci->conn_name = "conn-a";
+	ci->spi_in = spi_in;
+	ci->spi_out = spi_in + 0x100;
+	ci->cipher.encr = IKE_ENCR_AES_GCM_16;
+	ci->cipher.key_bits = 128;
+	ci->cipher.integ = IKE_INTEG_NONE;
+	ci->enc_key_in = key;
+	ci->enc_key_out = key + 20;
+	ci->enc_key_len = 20;
+	ip4(&ci->local, 1);
+	ip4(&ci->remote, 2);
+}
+
+/* Run the loop until the n_want-th rekey call arrives or ms pass. */
+static void
+loop_until_rekey(struct env *e, unsigned n_want, int ms)
+{
+	struct timeval tv = {0, 20000};
+
+	for (int i = 0; i < ms / 20 && e->rk.n < n_want; i++) {
+		event_base_loopexit(e->base, &tv);
+		event_base_dispatch(e->base);
+	}
+}
+
+static void
+test_event_rekeys(void **state)
+{
+	struct env *e = *state;
+	struct ike_child_info ci;
+	struct dp_sa_event ev;
+	struct dp_client *c;
+	struct dp_sa s;
+	uint32_t id_out;
+	uint8_t key[40];
+	char err[160];
+
+	for (unsigned i = 0; i < sizeof(key); i++)
+		key[i] = (uint8_t)(i + 1);
+	child(&ci, 7, 0x1111, key);
+	assert_int_equal(vpn_dp_sa_install(e->v, &ci), 0);
+	id_out = vpn_dp_out_id(e->v, 0x1111);
+	assert_true(id_out != 0);
+
+	/* Nothing to report yet (the server polls every 5 ms). */
+	loop_until_rekey(e, 1, 300);
+	assert_int_equal(e->rk.n, 0);
+
+	/*
+	 * The outbound SA again, as a test client, with 2^19 sequence numbers
+	 * left (the datapath warns at 2^20).
+	 */
+	assert_int_equal(dp_client_connect(e->path, &c, err, sizeof(err)), 0);
+	dp_client_set_timeout(c, 5000);
+	assert_int_equal(dp_client_sa_del(c, id_out), 0);
+	memset(&s, 0, sizeof(s));
+	s.id = id_out;
+	s.spi = 0x1211;
+	s.dir = DP_SA_OUT;
+	s.cipher = DP_SA_AES_GCM_16;
+	s.enc_key_len = 20;
+	memcpy(s.enc_key, key, 20);
+	s.src = 0x0102000c;
+	s.dst = 0x0202000c;
+	s.seq = UINT32_MAX - (1u << 19);
+	assert_int_equal(dp_client_sa_add(c, &s), 0);
+	explicit_bzero(&s, sizeof(s));
+	dp_client_close(c);
+
+	loop_until_rekey(e, 1, 5000);
+	assert_int_equal(e->rk.n, 1);
+	assert_int_equal(e->rk.conn_id, 7);
+	assert_int_equal(e->rk.spi_in, 0x1111);
+	assert_true(e->rk.kinds & DP_SA_EV_SEQ_NEAR_END);
+
+	/* Once per kind and SA from the datapath: no second call. */
+	loop_until_rekey(e, 2, 300);
+	assert_int_equal(e->rk.n, 1);
+
+	/* Another event of the same child: still one rekey per child. */
+	memset(&ev, 0, sizeof(ev));
+	ev.id = id_out;
+	ev.dir = DP_SA_OUT;
+	ev.kinds = DP_SA_EV_SOFT_BYTES;
+	assert_int_equal(vpn_dp_sa_event(e->v, &ev), 0);
+	assert_int_equal(e->rk.n, 1);
+	/* An SA of no child: refused, no rekey. */
+	ev.id = 4000;
+	assert_int_equal(vpn_dp_sa_event(e->v, &ev), -ENOENT);
+	assert_int_equal(e->rk.n, 1);
+
+	/* The rekeyed child is a new child: its own event, its own call. */
+	child(&ci, 7, 0x3333, key);
+	assert_int_equal(vpn_dp_sa_install(e->v, &ci), 0);
+	ev.id = vpn_dp_out_id(e->v, 0x3333);
+	ev.kinds = DP_SA_EV_SOFT_PACKETS;
+	assert_int_equal(vpn_dp_sa_event(e->v, &ev), 1);
+	assert_int_equal(e->rk.n, 2);
+	assert_int_equal(e->rk.spi_in, 0x3333);
+	/* Not an event that asks for a rekey: nothing. */
+	child(&ci, 8, 0x5555, key);
+	assert_int_equal(vpn_dp_sa_install(e->v, &ci), 0);
+	ev.id = vpn_dp_out_id(e->v, 0x5555);
+	ev.kinds = 0x100;
+	assert_int_equal(vpn_dp_sa_event(e->v, &ev), 0);
+	assert_int_equal(e->rk.n, 2);
+
+	ci.spi_in = 0x1111;
+	vpn_dp_sa_remove(e->v, &ci);
+	assert_int_equal(vpn_dp_out_id(e->v, 0x1111), 0);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_event_rekeys, setup,
+						teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,474 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
+#
+# sluice_s2s_test.sh: a VPNaaS tunnel between two Sluice sites (issue 6,
+# "Sluice to Sluice"). Each site is its own sluiced + sluice-dp pair
+# (sockets, REST port, SQLite file, EAL file prefix of its own) with IKE
+# through the datapath ([vpn] ike = datapath), configured only with the
+# openstack CLI against its own sluiced.
+#
+#   site A: sluiced A + sluice-dp A         site B: sluiced B + sluice-dp B
+#   guest GA 10.31.0.11 (ns ga)             guest GB 10.32.0.11 (ns gb)
+#   router ra: gateway 192.0.2.10           router rb: gateway 192.0.2.20
+#   ext port "uplink" (veth)                ext port "uplink" (veth)
+#                 \                           /
+#                  ns "t": bridge br0 (no address; tcpdump here)
+#
+# Neither gateway is a port the other site knows, so the first IKE
+# message needs ARP (vpn_ike_dp.c's next-hop resolution).
+#
+# Cases:
+#  1. A initiates, B response-only: both ACTIVE; ping both ways; iperf3
+#     3 s GA -> GB; the ESP SA counters of both datapaths count it; the
+#     transit bridge sees ESP, IKE and ARP only, never an inner address.
+#  2. The opposite direction (B initiates, A response-only) with 60 s IKE
+#     and ESP lifetimes (the API's minimum): ACTIVE, ping both ways, then
+#     a 5/s ping for 75 s: both sites rekeyed the child SA (outbound SPIs
+#     changed) and the IKE SA (sluiced logs "ike-rekeyed"), no loss
+#     (SKIP_REKEY=1 leaves the long ping out).
+#  3. Different PSKs: both DOWN with an authentication reason.
+#  4. DPD: A initiates with dpd clear (interval 2 s, timeout 6 s); site B's
+#     sluiced is killed; A goes DOWN "peer not responding (DPD)" in time.
+#  5. DPD restart: B's sluiced started again (same store, same sluice-dp),
+#     A connects with dpd restart; B's sluiced killed: A goes DOWN; B's
+#     sluiced started again: A (which kept initiating) ACTIVE again, ping.
+#
+#   sluice_s2s_test.sh SLUICED     env: SLUICE_DP, SLUICECTL, KEEP_LOGS
+set -euo pipefail
+
+skip() { echo "SKIP: $*"; exit 77; }
+step() { echo "--- $* ($(date -u +%T))"; }
+SLUICED=$(readlink -f "${1:-}")
+[ "$(id -u)" -eq 0 ] || skip "needs root"
+[ -x "$SLUICED" ] || skip "sluiced not given"
+[ -x "${SLUICE_DP:-}" ] || skip "sluice-dp not built (SLUICE_DP)"
+[ -x "${SLUICECTL:-}" ] || skip "sluicectl not built (SLUICECTL)"
+for b in openstack curl jq iperf3 tcpdump; do
+	command -v "$b" >/dev/null || skip "$b missing"
+done
+
+id=$(($$ % 100000))
+tmp=$(mktemp -d /tmp/sluice-s2s.XXXXXX)
+t0=$(date +%s)
+bg_pids=
+declare -A DP_PID CTL_PID SOCK URL
+GWA=192.0.2.10
+GWB=192.0.2.20
+PSK=s2s-test-psk-0123456789abcdef
+ns() { echo "s2$id$1"; }
+hif() { echo "s2$id$1"; }
+. "$(dirname "$0")/../lib/guest.sh"
+declare -A MAC=([ga]=fa:16:3e:31:00:11 [gb]=fa:16:3e:32:00:11
+	[ua]=fa:16:3e:31:ff:01 [ub]=fa:16:3e:32:ff:01)
+
+cleanup() {
+	set +e
+	for p in $bg_pids; do kill "$p" 2>/dev/null; done
+	for s in a b; do
+		p=${CTL_PID[$s]:-}
+		[ -n "$p" ] && kill "$p" 2>/dev/null && wait "$p"
+	done
+	for s in a b; do
+		p=${DP_PID[$s]:-}
+		[ -n "$p" ] && kill "$p" 2>/dev/null && wait "$p"
+	done
+	for g in ga gb t; do
+		ip netns pids "$(ns $g)" 2>/dev/null | xargs -r kill 2>/dev/null
+		ip netns del "$(ns $g)" 2>/dev/null
+	done
+	for g in ga gb ua ub; do ip link del "$(hif $g)" 2>/dev/null; done
+	[ -n "${KEEP_LOGS:-}" ] && echo "logs in $tmp" || rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+fail() {
+	exec 1>&2 # also from inside $(...)
+	echo "FAIL: $*"
+	for s in a b; do
+		[ -S "${SOCK[$s]:-/nonexistent}" ] || continue
+		{
+			"$SLUICECTL" -s "${SOCK[$s]}" dp sa-list
+			"$SLUICECTL" -s "${SOCK[$s]}" dp dump-flows |
+				grep -E "table=(2|12|17|18),"
+		} 2>&1 | sed "s/^/dp $s: /" | tail -n 40
+	done
+	for f in "$tmp"/sluiced-a.log "$tmp"/sluiced-b.log; do
+		[ -f "$f" ] || continue
+		echo "=== $f"; tail -n 25 "$f"
+	done
+	exit 1
+}
+
+step "namespaces: guests ga, gb; transit t with bridge br0"
+guest_veth "$(ns ga)" "$(hif ga)" "${MAC[ga]}"
+guest_veth "$(ns gb)" "$(hif gb)" "${MAC[gb]}"
+ip -n "$(ns ga)" addr add 10.31.0.11/24 dev eth0
+ip -n "$(ns ga)" route add default via 10.31.0.1
+ip -n "$(ns gb)" addr add 10.32.0.11/24 dev eth0
+ip -n "$(ns gb)" route add default via 10.32.0.1
+# The guests' MTU leaves room for ESP (sluice-dp neither fragments the
+# ESP packet nor sends ICMP "fragmentation needed", and the uplinks are
+# 1500-byte veths): 1400 + 20 outer IP + 8 ESP + 16 IV + <= 17 pad and
+# trailer + 16 ICV fits.
+ip -n "$(ns ga)" link set eth0 mtu 1400
+ip -n "$(ns gb)" link set eth0 mtu 1400
+ip netns add "$(ns t)"
+ip -n "$(ns t)" link set lo up
+ip -n "$(ns t)" link add br0 type bridge
+ip netns exec "$(ns t)" sysctl -qw net.ipv6.conf.all.disable_ipv6=1
+ip -n "$(ns t)" link set br0 up
+for s in a b; do
+	ip link add "$(hif u$s)" type veth peer name "up$s" netns "$(ns t)"
+	sysctl -qw "net.ipv6.conf.$(hif u$s).disable_ipv6=1" || true
+	ip link set "$(hif u$s)" up
+	ethtool -K "$(hif u$s)" tx off tso off gso off sg off \
+		>/dev/null 2>&1 || true
+	ip -n "$(ns t)" link set "up$s" master br0
+	ip -n "$(ns t)" link set "up$s" up
+done
+
+ulimit -l unlimited 2>/dev/null || true
+api_port() {
+	/usr/bin/python3 -c 'import socket; s=socket.socket();
+s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+start_dp() { # SITE MAIN_CPU WORKER_CPU
+	SOCK[$1]=$tmp/dp-$1.sock
+	"$SLUICE_DP" --socket "${SOCK[$1]}" --file-prefix "s2$id$1" \
+		--mem 128 --main-cpu "$2" --worker-cpus "$3" \
+		--log-level warn >>"$tmp/dp-$1.log" 2>&1 &
+	DP_PID[$1]=$!
+	for _ in $(seq 2000); do
+		[ -S "${SOCK[$1]}" ] &&
+			"$SLUICECTL" -s "${SOCK[$1]}" dp ports >/dev/null \
+				2>&1 && return 0
+		kill -0 "${DP_PID[$1]}" 2>/dev/null || fail "sluice-dp $1 exited"
+		sleep 0.01
+	done
+	fail "sluice-dp $1 did not start"
+}
+start_ctl() { # SITE
+	local port
+	if [ -z "${URL[$1]:-}" ]; then
+		port=$(api_port)
+		URL[$1]=http://127.0.0.1:$port
+		cat >"$tmp/sluice-$1.conf" <<EOF
+[api]
+listen = 127.0.0.1:$port
+[store]
+path = $tmp/sluice-$1.db
+[datapath]
+socket = ${SOCK[$1]}
+port_type = af_packet
+vhost_dir = $tmp/vhost-$1
+[log]
+level = info
+[vpn]
+ike_port = 500
+natt_port = 4500
+esp = datapath
+ike = datapath
+EOF
+	fi
+	"$SLUICED" -c "$tmp/sluice-$1.conf" >>"$tmp/sluiced-$1.log" 2>&1 &
+	CTL_PID[$1]=$!
+	for _ in $(seq 200); do
+		curl -sf -o /dev/null "${URL[$1]}/" && return 0
+		kill -0 "${CTL_PID[$1]}" 2>/dev/null || fail "sluiced $1 exited"
+		sleep 0.05
+	done
+	fail "sluiced $1 did not answer"
+}
+# Two cores: each datapath's worker on the other's main CPU.
+start_dp a 0 1
+start_dp b 1 0
+start_ctl a
+start_ctl b
+
+os() { # SITE ARGS...: the openstack CLI against that site's sluiced
+	local s=$1
+	shift
+	openstack --os-auth-type none --os-endpoint "${URL[$s]}" "$@" \
+		2>>"$tmp/os-$s.log"
+}
+api() { # SITE METHOD PATH
+	curl -s -X "$2" "${URL[$1]}$3"
+}
+
+site() { # SITE GW PRIV_CIDR
+	local s=$1 gw=$2 cidr=$3 st
+	step "site $s: router r$s (10.${cidr}.0.0/24, gateway $gw), ports"
+	os "$s" network create --external ext -f value -c id >/dev/null ||
+		fail "$s: network ext"
+	os "$s" subnet create --network ext --subnet-range 192.0.2.0/24 \
+		--gateway 192.0.2.1 --no-dhcp ext-sub -f value -c id \
+		>/dev/null || fail "$s: subnet ext"
+	os "$s" network create priv -f value -c id >/dev/null ||
+		fail "$s: network priv"
+	os "$s" subnet create --network priv --subnet-range "10.$cidr.0.0/24" \
+		--no-dhcp priv-sub -f value -c id >/dev/null ||
+		fail "$s: subnet priv"
+	os "$s" router create "r$s" -f value -c id >/dev/null ||
+		skip "no routers API"
+	os "$s" router set "r$s" --external-gateway ext \
+		--fixed-ip "subnet=ext-sub,ip-address=$gw" ||
+		fail "$s: r$s gateway"
+	os "$s" router add subnet "r$s" priv-sub || fail "$s: r$s + priv"
+	os "$s" port create --network priv --mac-address "${MAC[g$s]}" \
+		--fixed-ip "ip-address=10.$cidr.0.11" \
+		--binding-profile "interface=$(hif g$s)" \
+		--disable-port-security --no-security-group guest \
+		-f value -c id >/dev/null || fail "$s: port guest"
+	# The uplink: an external port with no address, bound to the veth
+	# into the transit bridge (the other site is behind it).
+	os "$s" port create --network ext --mac-address "${MAC[u$s]}" \
+		--no-fixed-ip --binding-profile "interface=$(hif u$s)" \
+		--disable-port-security --no-security-group uplink \
+		-f value -c id >/dev/null || fail "$s: port uplink"
+	for p in guest uplink; do
+		st=
+		for _ in $(seq 100); do
+			st=$(api "$s" GET "/v2.0/ports?name=$p" |
+				jq -r '.ports[0].status')
+			[ "$st" = ACTIVE ] && break
+			sleep 0.1
+		done
+		[ "$st" = ACTIVE ] || fail "$s: port $p status $st"
+	done
+	os "$s" vpn ike policy create ike1 >/dev/null || fail "$s: ike policy"
+	os "$s" vpn ipsec policy create esp1 >/dev/null ||
+		fail "$s: ipsec policy"
+	os "$s" vpn ike policy create --lifetime units=seconds,value=60 \
+		ike60 >/dev/null || fail "$s: ike policy ike60"
+	os "$s" vpn ipsec policy create --lifetime units=seconds,value=60 \
+		esp60 >/dev/null || fail "$s: ipsec policy esp60"
+	os "$s" vpn service create --router "r$s" svc >/dev/null ||
+		fail "$s: vpn service"
+}
+site a $GWA 31
+site b $GWB 32
+echo "setup: $(($(date +%s) - t0)) s"
+
+conn() { # SITE NAME PSK IKEPOLICY IPSECPOLICY [args...]: prints the id
+	local s=$1 name=$2 psk=$3 ikep=$4 espp=$5 peer peer_cidr
+	shift 5
+	if [ "$s" = a ]; then
+		peer=$GWB
+		peer_cidr=10.32.0.0/24
+	else
+		peer=$GWA
+		peer_cidr=10.31.0.0/24
+	fi
+	os "$s" vpn ipsec site connection create --vpnservice svc \
+		--ikepolicy "$ikep" --ipsecpolicy "$espp" \
+		--peer-address "$peer" --peer-id "$peer" --psk "$psk" \
+		--peer-cidr "$peer_cidr" "$@" "$name" -f value -c ID ||
+		fail "$s: connection $name create"
+}
+conn_field() { # SITE ID FIELD
+	api "$1" GET "/v2.0/vpn/ipsec-site-connections/$2" |
+		jq -r ".ipsec_site_connection.$3"
+}
+wait_status() { # SITE ID STATUS SECONDS [REASON_REGEX]: prints seconds taken
+	local j i t1 t2
+	t1=$(date +%s.%N)
+	for ((i = 0; i < $4 * 10; i++)); do
+		j=$(api "$1" GET "/v2.0/vpn/ipsec-site-connections/$2")
+		if [ "$(jq -r .ipsec_site_connection.status <<<"$j")" = "$3" ] &&
+			jq -r .ipsec_site_connection.status_description \
+				<<<"$j" | grep -qE -- "${5:-.}"; then
+			t2=$(date +%s.%N)
+			echo "$t1 $t2" | awk '{printf "%.1f", $2 - $1}'
+			return 0
+		fi
+		sleep 0.1
+	done
+	fail "$1: connection $2 not $3${5:+ ($5)} in $4 s: $(jq -c \
+		'.ipsec_site_connection | {status, status_description}' <<<"$j")"
+}
+conn_del() { # SITE ID
+	os "$1" vpn ipsec site connection delete "$2" ||
+		fail "$1: connection delete"
+}
+sas() { # SITE
+	"$SLUICECTL" -s "${SOCK[$1]}" -o json dp sa-list
+}
+esp_packets() { # SITE DIR
+	sas "$1" | jq --arg d "$2" \
+		'[.[] | select(.dir == $d) | .packets] | add // 0'
+}
+out_spis() { # SITE
+	sas "$1" | jq -r '[.[] | select(.dir == "out") | .spi] | sort |
+		join(",")'
+}
+wait_no_sas() {
+	for s in a b; do
+		for _ in $(seq 50); do
+			[ "$(sas $s | jq length)" = 0 ] && break
+			sleep 0.1
+		done
+		[ "$(sas $s | jq length)" = 0 ] || fail "$s: ESP SAs left"
+	done
+}
+pings() { # CASE: both ways
+	ip netns exec "$(ns ga)" ping -c 3 -i 0.2 -W 2 10.32.0.11 \
+		>"$tmp/ping-ab.$1" 2>&1 || fail "$1: GA -> GB ping"
+	ip netns exec "$(ns gb)" ping -c 3 -i 0.2 -W 2 10.31.0.11 \
+		>"$tmp/ping-ba.$1" 2>&1 || fail "$1: GB -> GA ping"
+}
+
+step "1. A initiates, B response-only"
+CB=$(conn b c1 "$PSK" ike1 esp1 --initiator response-only)
+sleep 0.5
+CA=$(conn a c1 "$PSK" ike1 esp1)
+ta=$(wait_status a "$CA" ACTIVE 30)
+tb=$(wait_status b "$CB" ACTIVE 10)
+echo "ok: A ACTIVE after ${ta} s of polling, B ACTIVE (+${tb} s)"
+ip netns exec "$(ns t)" tcpdump -i br0 -nn -s 128 -U -w "$tmp/transit.pcap" \
+	>"$tmp/tcpdump.log" 2>&1 &
+tcpdump_pid=$!
+bg_pids="$bg_pids $tcpdump_pid"
+sleep 1
+for s in a b; do
+	eval "in0_$s=$(esp_packets $s in) out0_$s=$(esp_packets $s out)"
+done
+pings init-a
+echo "ok: ping GA <-> GB through the tunnel"
+ip netns exec "$(ns gb)" iperf3 -s -1 -B 10.32.0.11 >"$tmp/iperf-s.log" \
+	2>&1 &
+bg_pids="$bg_pids $!"
+sleep 0.5
+ip netns exec "$(ns ga)" iperf3 -c 10.32.0.11 -t 3 -J >"$tmp/iperf.json" \
+	2>"$tmp/iperf.err" || fail "iperf3: $(cat "$tmp/iperf.err")"
+GBPS=$(jq '.end.sum_received.bits_per_second / 1e9' "$tmp/iperf.json")
+echo "ok: iperf3 GA -> GB through the tunnel, 3 s: $GBPS Gb/s"
+sleep 0.5
+kill "$tcpdump_pid" 2>/dev/null
+wait "$tcpdump_pid" 2>/dev/null || true
+for s in a b; do
+	in1=$(esp_packets $s in)
+	out1=$(esp_packets $s out)
+	eval "in0=\$in0_$s out0=\$out0_$s"
+	echo "site $s: ESP SA packets in $in0 -> $in1, out $out0 -> $out1"
+	[ $((in1 - in0)) -ge 6 ] || fail "$s: inbound ESP SA did not count"
+	[ $((out1 - out0)) -ge 6 ] || fail "$s: outbound ESP SA did not count"
+done
+[ $(($(esp_packets a out) - out0_a)) -ge 1000 ] ||
+	fail "a: outbound ESP SA did not count the iperf3 stream"
+rd() { tcpdump -nn -r "$tmp/transit.pcap" "$@" 2>/dev/null; }
+n_esp=$(rd esp | wc -l)
+n_clear=$(rd "ip and not esp and not (udp port 500 or udp port 4500)" |
+	wc -l)
+n_inner=$(rd "net 10.31.0.0/24 or net 10.32.0.0/24" | wc -l)
+n_other=$(rd "not ip and not arp" | wc -l)
+echo "transit bridge: $n_esp ESP packets, $n_clear other IPv4, \
+$n_inner with an inner address, $n_other neither IPv4 nor ARP"
+[ "$n_esp" -ge 1000 ] || fail "transit: too few ESP packets ($n_esp)"
+[ "$n_clear" = 0 ] && [ "$n_inner" = 0 ] && [ "$n_other" = 0 ] ||
+	fail "transit: clear traffic on the wire: $(rd "not esp" | head -5)"
+echo "ok: the transit bridge sees only ESP (no inner address)"
+conn_del a "$CA"
+conn_del b "$CB"
+wait_no_sas
+ip netns exec "$(ns ga)" ping -c 1 -W 1 10.32.0.11 >/dev/null 2>&1 &&
+	fail "tunnel traffic still passes after delete"
+echo "ok: deleted on both sides: SAs gone, no traffic"
+
+step "2. B initiates, A response-only; 60 s IKE and ESP lifetimes"
+CA=$(conn a c2 "$PSK" ike60 esp60 --initiator response-only)
+sleep 0.5
+CB=$(conn b c2 "$PSK" ike60 esp60)
+tb=$(wait_status b "$CB" ACTIVE 30)
+ta=$(wait_status a "$CA" ACTIVE 10)
+echo "ok: B ACTIVE after ${tb} s of polling, A ACTIVE (+${ta} s)"
+pings init-b
+echo "ok: ping GA <-> GB (B initiated)"
+if [ -z "${SKIP_REKEY:-}" ]; then
+	spia0=$(out_spis a)
+	spib0=$(out_spis b)
+	rekeys() { # SITE ID EVENT: count of the driver's log lines
+		grep -c "vpn: connection $2: $3" "$tmp/sluiced-$1.log" || true
+	}
+	ip netns exec "$(ns ga)" ping -c 375 -i 0.2 -W 1 10.32.0.11 \
+		>"$tmp/ping.rekey" 2>&1 || true
+	spia1=$(out_spis a)
+	spib1=$(out_spis b)
+	ike_a=$(rekeys a "$CA" ike-rekeyed)
+	ike_b=$(rekeys b "$CB" ike-rekeyed)
+	ch_a=$(rekeys a "$CA" child-rekeyed)
+	ch_b=$(rekeys b "$CB" child-rekeyed)
+	echo "rekey: A out SPI $spia0 -> $spia1, B out SPI $spib0 -> $spib1;" \
+		"IKE rekeys A $ike_a, B $ike_b; child rekeys A $ch_a, B $ch_b"
+	echo "rekey: $(grep -E 'packets transmitted' "$tmp/ping.rekey")"
+	[ "$spia0" != "$spia1" ] || fail "a: no child rekey in 75 s"
+	[ "$spib0" != "$spib1" ] || fail "b: no child rekey in 75 s"
+	[ "$ike_a" -ge 1 ] && [ "$ike_b" -ge 1 ] || fail "no IKE rekey in 75 s"
+	[ "$ch_a" -ge 1 ] && [ "$ch_b" -ge 1 ] || fail "no child rekey event"
+	grep -q ' 0% packet loss' "$tmp/ping.rekey" ||
+		fail "packets lost across the rekeys: $(tail -n 2 \
+			"$tmp/ping.rekey")"
+	[ "$(conn_field a "$CA" status)" = ACTIVE ] ||
+		fail "a: not ACTIVE after the rekeys"
+	[ "$(conn_field b "$CB" status)" = ACTIVE ] ||
+		fail "b: not ACTIVE after the rekeys"
+	pings rekeyed
+	echo "ok: child and IKE SAs rekeyed under a 5/s ping, 375 of 375 answered"
+fi
+conn_del a "$CA"
+conn_del b "$CB"
+wait_no_sas
+
+step "3. different PSKs"
+CB=$(conn b c3 "$PSK-b" ike1 esp1 --initiator response-only)
+sleep 0.5
+CA=$(conn a c3 "$PSK" ike1 esp1)
+ta=$(wait_status a "$CA" DOWN 20 "authentication failed")
+tb=$(wait_status b "$CB" DOWN 5 "authentication failed")
+echo "ok: A DOWN: $(conn_field a "$CA" status_description)"
+echo "ok: B DOWN: $(conn_field b "$CB" status_description)"
+[ "$(sas a | jq length)" = 0 ] && [ "$(sas b | jq length)" = 0 ] ||
+	fail "ESP SAs installed despite the authentication failure"
+conn_del a "$CA"
+conn_del b "$CB"
+
+step "4. DPD: site B's sluiced killed"
+CB=$(conn b c4 "$PSK" ike1 esp1 --initiator response-only)
+sleep 0.5
+CA=$(conn a c4 "$PSK" ike1 esp1 --dpd action=clear,interval=2,timeout=6)
+wait_status a "$CA" ACTIVE 30 >/dev/null
+wait_status b "$CB" ACTIVE 10 >/dev/null
+pings dpd
+kill -9 "${CTL_PID[b]}"
+wait "${CTL_PID[b]}" 2>/dev/null || true
+CTL_PID[b]=
+td=$(wait_status a "$CA" DOWN 20 "DPD")
+echo "ok: A DOWN \"$(conn_field a "$CA" status_description)\"" \
+	"${td} s after site B's sluiced was killed (interval 2 s, timeout 6 s)"
+awk -v t="$td" 'BEGIN { exit !(t <= 12) }' ||
+	fail "DPD took ${td} s (timeout 6 s + interval 2 s)"
+[ "$(sas a | jq length)" = 0 ] || fail "a: ESP SAs left after DPD clear"
+echo "ok: dpd action clear removed A's ESP SAs"
+
+step "5. DPD restart: B's sluiced killed, then started again"
+start_ctl b
+conn_del a "$CA"
+conn_del b "$CB"
+CB=$(conn b c5 "$PSK" ike1 esp1 --initiator response-only)
+sleep 0.5
+CA=$(conn a c5 "$PSK" ike1 esp1 --dpd action=restart,interval=2,timeout=6)
+wait_status a "$CA" ACTIVE 30 >/dev/null
+wait_status b "$CB" ACTIVE 10 >/dev/null
+pings dpd-restart-before
+kill -9 "${CTL_PID[b]}"
+wait "${CTL_PID[b]}" 2>/dev/null || true
+CTL_PID[b]=
+td=$(wait_status a "$CA" DOWN 20)
+echo "ok: A DOWN \"$(conn_field a "$CA" status_description)\"" \
+	"${td} s after site B's sluiced was killed"
+start_ctl b
+tr=$(wait_status a "$CA" ACTIVE 60)
+wait_status b "$CB" ACTIVE 10 >/dev/null
+pings dpd-restart-after
+echo "ok: dpd action restart: A ACTIVE again ${tr} s after site B's" \
+	"sluiced was started again, ping both ways"
+echo "PASS ($(($(date +%s) - t0)) s)"
