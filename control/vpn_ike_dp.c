@@ -34,15 +34,11 @@ enum {
 	NEIGH_MAX = 16,
 };
 
-/* A next hop on an external network, learned by ARP (netdrv). */
-struct vpn_ike_neigh {
-	bool is_used;
-	uint8_t ip[4];
-	uint8_t mac[6];
-	uint32_t port; /* datapath port the reply came in on */
-	uint64_t last;
-};
-
+/*
+ * A peer heard from (peers[]) or a next hop on an external network
+ * learned by ARP through netdrv (neighs[], our_mac unused): where to send
+ * to reach ip.
+ */
 struct vpn_ike_peer {
 	bool is_used;
 	uint8_t ip[4];
@@ -60,7 +56,7 @@ struct vpn_ike_dp {
 	struct l3svc_stats l3;
 	uint64_t clock;
 	struct vpn_ike_peer peers[PEERS_MAX];
-	struct vpn_ike_neigh neighs[NEIGH_MAX];
+	struct vpn_ike_peer neighs[NEIGH_MAX];
 	/* The last frame that waits for its next hop's MAC (one is enough:
 	 * the engine retransmits). */
 	bool has_pending;
@@ -224,13 +220,18 @@ vpn_ike_dp_destroy(struct vpn_ike_dp *x)
 	free(x);
 }
 
+/*
+ * The entry of ip in tab[0..n); is_add: else a new one in place of a
+ * free or the least recently used entry. NULL when absent and !is_add.
+ */
 static struct vpn_ike_peer *
-peer_find(struct vpn_ike_dp *x, const uint8_t ip[4], bool is_add)
+slot_find(struct vpn_ike_peer *tab, unsigned n, const uint8_t ip[4],
+	  bool is_add)
 {
-	struct vpn_ike_peer *old = &x->peers[0];
+	struct vpn_ike_peer *old = &tab[0];
 
-	for (unsigned i = 0; i < PEERS_MAX; i++) {
-		struct vpn_ike_peer *p = &x->peers[i];
+	for (unsigned i = 0; i < n; i++) {
+		struct vpn_ike_peer *p = &tab[i];
 
 		if (p->is_used && memcmp(p->ip, ip, 4) == 0)
 			return p;
@@ -263,7 +264,7 @@ on_punt(void *arg, uint32_t in_port, const uint8_t *frame, size_t len)
 		return;
 	}
 	x->st.n_in++;
-	p = peer_find(x, remote.ip, true);
+	p = slot_find(x->peers, PEERS_MAX, remote.ip, true);
 	p->port = in_port;
 	memcpy(p->mac, msrc, 6);
 	memcpy(p->our_mac, mdst, 6);
@@ -282,33 +283,12 @@ vpn_ike_dp_start(struct vpn_ike_dp *x, struct vpn_driver *drv)
 	return netdrv_vpn_ike_punt(x->nd, true, on_punt, x);
 }
 
-static struct vpn_ike_neigh *
-neigh_find(struct vpn_ike_dp *x, const uint8_t ip[4], bool is_add)
-{
-	struct vpn_ike_neigh *old = &x->neighs[0];
-
-	for (unsigned i = 0; i < NEIGH_MAX; i++) {
-		struct vpn_ike_neigh *n = &x->neighs[i];
-
-		if (n->is_used && memcmp(n->ip, ip, 4) == 0)
-			return n;
-		if (!n->is_used || (old->is_used && n->last < old->last))
-			old = n;
-	}
-	if (!is_add)
-		return NULL;
-	memset(old, 0, sizeof(*old));
-	old->is_used = true;
-	memcpy(old->ip, ip, 4);
-	return old;
-}
-
 void
 vpn_ike_dp_neigh(void *arg, uint32_t in_port, const uint8_t ip[4],
 		 const uint8_t mac[6])
 {
 	struct vpn_ike_dp *x = arg;
-	struct vpn_ike_neigh *n = neigh_find(x, ip, true);
+	struct vpn_ike_peer *n = slot_find(x->neighs, NEIGH_MAX, ip, true);
 
 	memcpy(n->mac, mac, 6);
 	n->port = in_port;
@@ -377,7 +357,7 @@ send_resolved(struct vpn_ike_dp *x, size_t n)
 	const struct net_view_router *r;
 	uint8_t arp[L3SVC_FRAME_MAX], nh[4];
 	uint32_t ports[L3SVC_OUT_PORTS_MAX];
-	const struct vpn_ike_neigh *ne;
+	const struct vpn_ike_peer *ne;
 	size_t arp_len, n_ports;
 	int rc;
 
@@ -388,7 +368,7 @@ send_resolved(struct vpn_ike_dp *x, size_t n)
 		x->st.n_no_route++;
 		return -EHOSTUNREACH;
 	}
-	if ((ne = neigh_find(x, nh, false)) != NULL) {
+	if ((ne = slot_find(x->neighs, NEIGH_MAX, nh, false)) != NULL) {
 		uint32_t port = ne->port;
 
 		memcpy(x->buf, ne->mac, 6);
@@ -420,7 +400,7 @@ vpn_ike_dp_send(void *arg, const uint8_t *data, size_t len,
 
 	if (remote->family != AF_INET)
 		return -EAFNOSUPPORT;
-	p = peer_find(x, remote->ip, false);
+	p = slot_find(x->peers, PEERS_MAX, remote->ip, false);
 	if (p != NULL) {
 		memcpy(our_mac, p->our_mac, 6);
 		memcpy(mac, p->mac, 6);
