@@ -7,10 +7,8 @@
  * (the ids were in use), and afterwards the datapath holds exactly the
  * child's two SAs, the leftovers gone.
  */
-#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
-#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -18,45 +16,20 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <unistd.h>
 
 #include <cmocka.h>
 
 #include "dp_client.h"
 #include "dp_ctl.h"
+#include "dp_ctl_testsrv.h"
 #include "vpn_dp.h"
-
-struct env {
-	char path[108];
-	struct dp_pipeline *pl;
-	struct dp_ctl *ctl;
-	pthread_t thread;
-	atomic_int stop;
-};
-
-static void *
-server_main(void *arg)
-{
-	struct env *e = arg;
-
-	while (!atomic_load(&e->stop))
-		if (dp_ctl_poll(e->ctl, 5) < 0)
-			abort();
-	return NULL;
-}
 
 static int
 setup(void **state)
 {
-	struct dp_pipeline_config cfg = {.n_workers = 1, .cache_entries = 64};
-	struct env *e = calloc(1, sizeof(*e));
+	struct dp_ctl_testsrv *e;
 
-	assert_non_null(e);
-	snprintf(e->path, sizeof(e->path), "/tmp/vpn_dp_flush_test.%d.sock",
-		 (int)getpid());
-	assert_int_equal(dp_pipeline_create(&cfg, &e->pl), 0);
-	assert_int_equal(dp_ctl_create(e->path, e->pl, NULL, &e->ctl), 0);
-	assert_int_equal(pthread_create(&e->thread, NULL, server_main, e), 0);
+	assert_int_equal(dp_ctl_testsrv_start("vpn_dp_flush_test", &e), 0);
 	*state = e;
 	return 0;
 }
@@ -64,13 +37,7 @@ setup(void **state)
 static int
 teardown(void **state)
 {
-	struct env *e = *state;
-
-	atomic_store(&e->stop, 1);
-	pthread_join(e->thread, NULL);
-	dp_ctl_destroy(e->ctl);
-	dp_pipeline_destroy(e->pl);
-	free(e);
+	dp_ctl_testsrv_stop(*state);
 	return 0;
 }
 
@@ -114,7 +81,7 @@ ip4(struct ike_addr *a, uint8_t last)
 static void
 test_leftovers_flushed(void **state)
 {
-	struct env *e = *state;
+	struct dp_ctl_testsrv *e = *state;
 	struct ike_child_info ci;
 	struct seen seen = {0};
 	struct dp_client *c;

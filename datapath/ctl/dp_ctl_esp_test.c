@@ -7,53 +7,26 @@
  * subscribed connection receives.
  */
 #include <errno.h>
-#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
-#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <cmocka.h>
 
 #include "dp_client.h"
 #include "dp_ctl.h"
-
-struct env {
-	char path[108];
-	struct dp_pipeline *pl;
-	struct dp_ctl *ctl;
-	pthread_t thread;
-	atomic_int stop;
-};
-
-static void *
-server_main(void *arg)
-{
-	struct env *e = arg;
-
-	while (!atomic_load(&e->stop))
-		if (dp_ctl_poll(e->ctl, 5) < 0)
-			abort();
-	return NULL;
-}
+#include "dp_ctl_testsrv.h"
 
 static int
 setup(void **state)
 {
-	struct dp_pipeline_config cfg = {.n_workers = 1, .cache_entries = 64};
-	struct env *e = calloc(1, sizeof(*e));
+	struct dp_ctl_testsrv *e;
 
-	assert_non_null(e);
-	snprintf(e->path, sizeof(e->path), "/tmp/dp_ctl_esp_test.%d.sock",
-		 (int)getpid());
-	assert_int_equal(dp_pipeline_create(&cfg, &e->pl), 0);
-	assert_int_equal(dp_ctl_create(e->path, e->pl, NULL, &e->ctl), 0);
-	assert_int_equal(pthread_create(&e->thread, NULL, server_main, e), 0);
+	assert_int_equal(dp_ctl_testsrv_start("dp_ctl_esp_test", &e), 0);
 	*state = e;
 	return 0;
 }
@@ -61,18 +34,12 @@ setup(void **state)
 static int
 teardown(void **state)
 {
-	struct env *e = *state;
-
-	atomic_store(&e->stop, 1);
-	pthread_join(e->thread, NULL);
-	dp_ctl_destroy(e->ctl);
-	dp_pipeline_destroy(e->pl);
-	free(e);
+	dp_ctl_testsrv_stop(*state);
 	return 0;
 }
 
 static struct dp_client *
-client(struct env *e)
+client(struct dp_ctl_testsrv *e)
 {
 	struct dp_client *c;
 	char err[256];
@@ -117,7 +84,7 @@ visit(const struct dp_sa_info *si, void *arg)
 static void
 test_sa_add_dump_del(void **state)
 {
-	struct env *e = *state;
+	struct dp_ctl_testsrv *e = *state;
 	struct dp_client *c = client(e);
 	struct seen seen;
 	struct dp_sa s;
@@ -164,7 +131,7 @@ test_sa_add_dump_del(void **state)
 static void
 test_sa_events(void **state)
 {
-	struct env *e = *state;
+	struct dp_ctl_testsrv *e = *state;
 	struct dp_client *c = client(e), *ev = client(e);
 	struct dp_sa_event got;
 	struct dp_sa s;

@@ -67,7 +67,6 @@ CASES="sluice haproxy direct"
 MODES="keepalive close"
 CLIENT_TS=
 HERE=$(cd "$(dirname "$0")" && pwd)
-PY=/usr/bin/python3
 
 usage() {
 	sed -n '/^# Usage/,/^# Cleans up/p' "$0" | sed 's/^# \{0,1\}//'
@@ -122,6 +121,7 @@ done
 	{ echo "lb-wrk: run it from the source tree (tests/lib/guest.sh)" >&2
 	exit 1; }
 . "$HERE/../lib/guest.sh"
+. "$HERE/../lib/sluice.sh"
 
 # Everything this script starts stays on CPU 0; sluice-dp puts its worker
 # on CPU 1.
@@ -149,8 +149,7 @@ cleanup() {
 	for p in "${NGX[@]}" $hap_pid; do
 		kill "$p" 2>/dev/null && wait "$p" 2>/dev/null
 	done
-	[ -n "$ctl_pid" ] && kill "$ctl_pid" 2>/dev/null && wait "$ctl_pid"
-	[ -n "$dp_pid" ] && kill "$dp_pid" 2>/dev/null && wait "$dp_pid"
+	sluice_stop
 	for g in $guests; do
 		ip netns del "$(ns $g)" 2>/dev/null
 		ip link del "$(hif $g)" 2>/dev/null
@@ -179,19 +178,8 @@ die() {
 	} >&2
 	exit 1
 }
-os() {
-	openstack "$@" 2>"$tmp/os.err" ||
-		die "openstack $*: $(cat "$tmp/os.err")"
-}
-wait_for() {
-	local what=$1 n=$(($2 * 10))
-	shift 2
-	for _ in $(seq "$n"); do
-		"$@" >/dev/null 2>&1 && return 0
-		sleep 0.1
-	done
-	die "$what (after $((n / 10)) s)"
-}
+# sluice.sh's os, wait_for and sluice_* call fail.
+fail() { die "$@"; }
 
 # --- guests -----------------------------------------------------------------
 declare -A MAC=([C]=fa:16:3e:78:00:10 [M0]=fa:16:3e:78:00:20
@@ -291,34 +279,13 @@ ip netns exec "$(ns H)" taskset -c "$CPU_OTHER" haproxy -db \
 hap_pid=$!
 
 # --- sluice-dp + sluiced ----------------------------------------------------
-"$SLUICE_DP" --socket "$sock" --file-prefix "lw$id" --mem 256 \
-	--main-cpu "$CPU_OTHER" --worker-cpus "$CPU_WORKER" \
-	--log-level warn >>"$tmp/dp.log" 2>&1 &
-dp_pid=$!
-for _ in $(seq 2000); do
-	[ -S "$sock" ] && dpctl ports >/dev/null 2>&1 && break
-	kill -0 "$dp_pid" 2>/dev/null || die "sluice-dp exited"
-	sleep 0.01
-done
-api_port=$($PY -c 'import socket; s=socket.socket();
-s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-cat >"$tmp/sluice.conf" <<CONF
-[api]
-listen = 127.0.0.1:$api_port
-[store]
-path = $tmp/sluice.db
-[datapath]
-socket = $sock
-port_type = $PORT_TYPE
-vhost_dir = $tmp/vhost
-[log]
-level = info
-target = stderr
-CONF
-"$SLUICED" -c "$tmp/sluice.conf" >>"$tmp/sluiced.log" 2>&1 &
-ctl_pid=$!
+sluice_dp_start "$sock" "lw$id" "$tmp/dp.log" --mem 256 \
+	--main-cpu "$CPU_OTHER" --worker-cpus "$CPU_WORKER" --log-level warn
+api_port=$(sluice_free_port)
+sluice_conf_write "$tmp/sluice.conf" "$api_port" "$tmp" "$sock" \
+	"$PORT_TYPE"
 export OS_AUTH_TYPE=none OS_ENDPOINT=http://127.0.0.1:$api_port
-wait_for "sluiced answers" 10 curl -sf -o /dev/null "$OS_ENDPOINT/"
+sluice_ctl_start "$tmp/sluice.conf" "$tmp/sluiced.log" "$OS_ENDPOINT"
 
 # --- tenant network, ports, load balancer (no health monitor) ---------------
 os network create lbwnet -f value -c id >/dev/null

@@ -34,9 +34,8 @@ SLUICED=${1:-}
 for c in ip openstack jq ethtool udhcpc iperf3 busybox curl; do
 	command -v $c >/dev/null || skip "$c missing"
 done
-[ -x "$SLUICED" ] || skip "sluiced not given"
-[ -x "${SLUICE_DP:-}" ] || skip "sluice-dp not built (SLUICE_DP)"
-[ -x "${SLUICECTL:-}" ] || skip "sluicectl not built (SLUICECTL)"
+. "$(dirname "$0")/../lib/sluice.sh"
+sluice_need_bins
 PORT_TYPE=${PORT_TYPE:-af_packet}
 PY=/usr/bin/python3
 
@@ -55,8 +54,7 @@ hif() { echo "r$id$1" | tr 'A-Z' 'a-z'; }	# host end, <= 15 chars
 cleanup() {
 	set +e
 	for p in $bg_pids; do kill "$p" 2>/dev/null; done
-	[ -n "$ctl_pid" ] && kill "$ctl_pid" 2>/dev/null && wait "$ctl_pid"
-	[ -n "$dp_pid" ] && kill "$dp_pid" 2>/dev/null && wait "$dp_pid"
+	sluice_stop
 	for g in $guests; do
 		ip netns pids "$(ns $g)" 2>/dev/null | xargs -r kill 2>/dev/null
 		ip netns del "$(ns $g)" 2>/dev/null
@@ -93,31 +91,9 @@ for g in $guests; do
 	guest_veth "$(ns $g)" "$(hif $g)" "${MAC[$g]}"
 done
 
-ulimit -l unlimited 2>/dev/null || true
-"$SLUICE_DP" --socket "$sock" --file-prefix "sr$id" --mem 128 \
-	--log-level warn >>"$tmp/dp.log" 2>&1 &
-dp_pid=$!
-for _ in $(seq 2000); do
-	[ -S "$sock" ] && "$SLUICECTL" -s "$sock" dp ports >/dev/null 2>&1 &&
-		break
-	kill -0 "$dp_pid" 2>/dev/null || fail "sluice-dp exited"
-	sleep 0.01
-done
-
-api_port=$($PY -c 'import socket; s=socket.socket();
-s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-cat >"$tmp/sluice.conf" <<EOF
-[api]
-listen = 127.0.0.1:$api_port
-[store]
-path = $tmp/sluice.db
-[datapath]
-socket = $sock
-port_type = $PORT_TYPE
-vhost_dir = $tmp/vhost
-[log]
-level = info
-EOF
+sluice_dp_start "$sock" "sr$id" "$tmp/dp.log" --mem 128 --log-level warn
+api_port=$(sluice_free_port)
+sluice_conf_write "$tmp/sluice.conf" "$api_port" "$tmp" "$sock" "$PORT_TYPE"
 "$SLUICED" -c "$tmp/sluice.conf" >>"$tmp/sluiced.log" 2>&1 &
 ctl_pid=$!
 for _ in $(seq 200); do

@@ -32,9 +32,8 @@ skip() { echo "SKIP: $*"; exit 77; }
 for c in openstack jq curl; do
 	command -v $c >/dev/null || skip "$c missing"
 done
-[ -x "$SLUICED" ] || skip "sluiced not given"
-[ -x "${SLUICE_DP:-}" ] || skip "sluice-dp not built (SLUICE_DP)"
-[ -x "${SLUICECTL:-}" ] || skip "sluicectl not built (SLUICECTL)"
+. "$(dirname "$0")/../lib/sluice.sh"
+sluice_need_bins
 PY=/usr/bin/python3
 
 id=$(($$ % 100000))
@@ -47,8 +46,7 @@ declare -A SRV=()
 cleanup() {
 	set +e
 	for p in "${SRV[@]}"; do kill "$p" 2>/dev/null && wait "$p"; done
-	[ -n "$ctl_pid" ] && kill "$ctl_pid" 2>/dev/null && wait "$ctl_pid"
-	[ -n "$dp_pid" ] && kill "$dp_pid" 2>/dev/null && wait "$dp_pid"
+	sluice_stop
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -66,28 +64,12 @@ fail() {
 	} >&2
 	exit 1
 }
-ok() { echo "ok - $*"; }
-os() { openstack "$@" 2>"$tmp/os.err" || fail "openstack $*: $(cat "$tmp/os.err")"; }
 lbstats() { "$SLUICECTL" -s "$sock" dp lb-stats; }
-# wait_for WHAT SECONDS CMD...: poll CMD every 0.1 s, bounded
-wait_for() {
-	local what=$1 n=$(($2 * 10))
-	shift 2
-	for _ in $(seq "$n"); do
-		"$@" >/dev/null 2>&1 && return 0
-		sleep 0.1
-	done
-	fail "$what (after $((n / 10)) s)"
-}
 stats_has() { lbstats | grep -qE -- "$1"; }
-
-free_port() {
-	$PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
 
 mkdir -p "$tmp/www"
 echo ok >"$tmp/www/healthz"
-MPORT=$(free_port)
+MPORT=$(sluice_free_port)
 start_srv() {
 	$PY -m http.server "$MPORT" --bind "127.0.0.1$1" \
 		--directory "$tmp/www" >/dev/null 2>&1 &
@@ -95,42 +77,21 @@ start_srv() {
 }
 for i in 0 1 2; do start_srv $i; done
 
-ulimit -l unlimited 2>/dev/null || true
-"$SLUICE_DP" --socket "$sock" --file-prefix "lbe$id" --mem 128 \
-	--log-level warn >>"$tmp/dp.log" 2>&1 &
-dp_pid=$!
-for _ in $(seq 2000); do
-	[ -S "$sock" ] && "$SLUICECTL" -s "$sock" dp ports >/dev/null 2>&1 &&
-		break
-	kill -0 "$dp_pid" 2>/dev/null || fail "sluice-dp exited"
-	sleep 0.01
-done
+sluice_dp_start "$sock" "lbe$id" "$tmp/dp.log" --mem 128 --log-level warn
 
 # A pool no object holds (as left by an earlier sluiced): pruned.
 "$SLUICECTL" -s "$sock" dp lb-set id=77 alg=round_robin src=127.0.0.99 \
 	member=127.0.0.98:80 >/dev/null || fail "sluicectl dp lb-set"
 stats_has "^pool 77 " || fail "pool 77 not set"
 
-api_port=$(free_port)
-cat >"$tmp/sluice.conf" <<EOF
-[api]
-listen = 127.0.0.1:$api_port
-[store]
-path = $tmp/sluice.db
-[datapath]
-socket = $sock
-port_type = af_packet
-vhost_dir = $tmp/vhost
-[log]
-level = info
-target = stderr
+api_port=$(sluice_free_port)
+sluice_conf_write "$tmp/sluice.conf" "$api_port" "$tmp" "$sock"
+cat >>"$tmp/sluice.conf" <<EOF
 [lbaas]
 probe_netns = off
 EOF
-"$SLUICED" -c "$tmp/sluice.conf" >>"$tmp/sluiced.log" 2>&1 &
-ctl_pid=$!
 export OS_AUTH_TYPE=none OS_ENDPOINT=http://127.0.0.1:$api_port
-wait_for "sluiced answers" 10 curl -sf -o /dev/null "$OS_ENDPOINT/"
+sluice_ctl_start "$tmp/sluice.conf" "$tmp/sluiced.log" "$OS_ENDPOINT"
 
 os network create lbnet -f value -c id >/dev/null
 SUB=$(os subnet create --network lbnet --subnet-range 127.0.0.0/24 \

@@ -35,11 +35,9 @@ skip() { echo "SKIP: $*"; exit 77; }
 for c in ip openstack jq curl ethtool nginx ss; do
 	command -v $c >/dev/null || skip "$c missing"
 done
-[ -x "$SLUICED" ] || skip "sluiced not given"
-[ -x "${SLUICE_DP:-}" ] || skip "sluice-dp not built (SLUICE_DP)"
-[ -x "${SLUICECTL:-}" ] || skip "sluicectl not built (SLUICECTL)"
+. "$(dirname "$0")/../lib/sluice.sh"
+sluice_need_bins
 . "$(dirname "$0")/../lib/guest.sh"
-PY=/usr/bin/python3
 id=$(($$ % 100000))
 tmp=$(mktemp -d /tmp/sluice-lbhealth.XXXXXX)
 chmod 755 "$tmp" # nginx's workers (www-data) read the documents
@@ -61,8 +59,7 @@ cleanup() {
 		[ -n "${NGX[$g]}" ] && kill "${NGX[$g]}" 2>/dev/null &&
 			wait "${NGX[$g]}"
 	done
-	[ -n "$ctl_pid" ] && kill "$ctl_pid" 2>/dev/null && wait "$ctl_pid"
-	[ -n "$dp_pid" ] && kill "$dp_pid" 2>/dev/null && wait "$dp_pid"
+	sluice_stop
 	for g in $guests; do
 		ip netns del "$(ns $g)" 2>/dev/null
 		ip link del "$(hif $g)" 2>/dev/null
@@ -91,7 +88,6 @@ fail() {
 	} >&2
 	exit 1
 }
-ok() { echo "ok - $*"; }
 ADMIN=admin-secret-lbh1
 TA=token-project-a-lbh
 TB=token-project-b-lbh
@@ -102,15 +98,6 @@ os() {
 	openstack --os-auth-type admin_token --os-endpoint "$URL" \
 		--os-token "$t" "$@" 2>"$tmp/os.err" ||
 		fail "openstack $*: $(cat "$tmp/os.err")"
-}
-wait_for() {
-	local what=$1 n=$(($2 * 10))
-	shift 2
-	for _ in $(seq "$n"); do
-		"$@" >/dev/null 2>&1 && return 0
-		sleep 0.1
-	done
-	fail "$what (after $((n / 10)) s)"
 }
 now_ms() { date +%s%3N; }
 
@@ -168,44 +155,21 @@ NGX
 done
 ok "5 nginx members in guests"
 
-ulimit -l unlimited 2>/dev/null || true
-"$SLUICE_DP" --socket "$sock" --file-prefix "lh$id" --mem 128 \
-	--log-level warn >>"$tmp/dp.log" 2>&1 &
-dp_pid=$!
-for _ in $(seq 2000); do
-	[ -S "$sock" ] && "$SLUICECTL" -s "$sock" dp ports >/dev/null 2>&1 &&
-		break
-	kill -0 "$dp_pid" 2>/dev/null || fail "sluice-dp exited"
-	sleep 0.01
-done
-
-api_port=$($PY -c 'import socket; s=socket.socket();
-s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+sluice_dp_start "$sock" "lh$id" "$tmp/dp.log" --mem 128 --log-level warn
+api_port=$(sluice_free_port)
 URL=http://127.0.0.1:$api_port
-cat >"$tmp/sluice.conf" <<CONF
-[api]
-listen = 127.0.0.1:$api_port
+sluice_conf_write "$tmp/sluice.conf" "$api_port" "$tmp" "$sock"
+cat >>"$tmp/sluice.conf" <<CONF
 [auth]
 mode = token
 admin_token = $ADMIN
 project_token = projA:$TA
 project_token = projB:$TB
-[store]
-path = $tmp/sluice.db
-[datapath]
-socket = $sock
-port_type = af_packet
-vhost_dir = $tmp/vhost
 [lbaas]
 probe_netns = on
-[log]
-level = info
-target = stderr
 CONF
 start_sluiced() {
-	"$SLUICED" -c "$tmp/sluice.conf" >>"$tmp/sluiced.log" 2>&1 &
-	ctl_pid=$!
-	wait_for "sluiced answers" 10 curl -sf -o /dev/null "$URL/"
+	sluice_ctl_start "$tmp/sluice.conf" "$tmp/sluiced.log" "$URL"
 }
 start_sluiced
 

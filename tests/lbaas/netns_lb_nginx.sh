@@ -37,9 +37,9 @@ skip() { echo "SKIP: $*"; exit 77; }
 for c in ip openstack jq curl ethtool nginx; do
 	command -v $c >/dev/null || skip "$c missing"
 done
-[ -x "$SLUICED" ] || skip "sluiced not given"
-[ -x "${SLUICE_DP:-}" ] || skip "sluice-dp not built (SLUICE_DP)"
-[ -x "${SLUICECTL:-}" ] || skip "sluicectl not built (SLUICECTL)"
+. "$HERE/../lib/sluice.sh"
+sluice_need_bins
+. "$HERE/../lib/guest.sh"
 PY=/usr/bin/python3
 CL="$HERE/lb_client.py"
 N_EVEN=${LB_NGINX_N:-10000}
@@ -59,8 +59,7 @@ cleanup() {
 	set +e
 	[ -n "$hold_pid" ] && kill "$hold_pid" 2>/dev/null && wait "$hold_pid"
 	for p in "${NGX[@]}"; do kill "$p" 2>/dev/null && wait "$p"; done
-	[ -n "$ctl_pid" ] && kill "$ctl_pid" 2>/dev/null && wait "$ctl_pid"
-	[ -n "$dp_pid" ] && kill "$dp_pid" 2>/dev/null && wait "$dp_pid"
+	sluice_stop
 	for g in $guests; do
 		ip netns del "$(ns $g)" 2>/dev/null
 		ip link del "$(hif $g)" 2>/dev/null
@@ -87,20 +86,6 @@ fail() {
 	} >&2
 	exit 1
 }
-ok() { echo "ok - $*"; }
-os() {
-	openstack "$@" 2>"$tmp/os.err" ||
-		fail "openstack $*: $(cat "$tmp/os.err")"
-}
-wait_for() {
-	local what=$1 n=$(($2 * 10))
-	shift 2
-	for _ in $(seq "$n"); do
-		"$@" >/dev/null 2>&1 && return 0
-		sleep 0.1
-	done
-	fail "$what (after $((n / 10)) s)"
-}
 run() { local g=$1; shift; ip netns exec "$(ns $g)" "$@"; }
 lbstats() { "$SLUICECTL" -s "$sock" dp lb-stats; }
 
@@ -112,20 +97,10 @@ declare -A IP=([C]=10.79.0.10 [X]=172.25.4.100 [M0]=10.78.0.20
 declare -A GW=([C]=10.79.0.1 [M0]=10.78.0.1 [M1]=10.78.0.1
 	[M2]=10.78.0.1)
 for g in $guests; do
-	ip netns add "$(ns $g)"
-	ip link add "$(hif $g)" type veth peer name eth0 netns "$(ns $g)"
-	sysctl -qw "net.ipv6.conf.$(hif $g).disable_ipv6=1" || true
-	ip link set "$(hif $g)" up
-	ip -n "$(ns $g)" link set lo up
-	run $g sysctl -qw net.ipv6.conf.all.disable_ipv6=1
-	ip -n "$(ns $g)" link set eth0 address "${MAC[$g]}"
+	guest_veth "$(ns $g)" "$(hif $g)" "${MAC[$g]}"
 	ip -n "$(ns $g)" addr add "${IP[$g]}/24" dev eth0
-	ip -n "$(ns $g)" link set eth0 up
-	[ -n "${GW[$g]:-}" ] &&
+	[ -z "${GW[$g]:-}" ] ||
 		ip -n "$(ns $g)" route add default via "${GW[$g]}"
-	# A userspace switch fills no checksums in (docs/runtime.md).
-	run $g ethtool -K eth0 tx off tso off gso off sg off \
-		>/dev/null 2>&1 || true
 done
 
 # nginx per member: its own prefix, config, pid and logs.
@@ -176,36 +151,11 @@ for i in 0 1 2; do
 done
 ok "nginx on 3 members"
 
-ulimit -l unlimited 2>/dev/null || true
-"$SLUICE_DP" --socket "$sock" --file-prefix "ln$id" --mem 256 \
-	--log-level warn >>"$tmp/dp.log" 2>&1 &
-dp_pid=$!
-for _ in $(seq 2000); do
-	[ -S "$sock" ] && "$SLUICECTL" -s "$sock" dp ports >/dev/null 2>&1 &&
-		break
-	kill -0 "$dp_pid" 2>/dev/null || fail "sluice-dp exited"
-	sleep 0.01
-done
-
-api_port=$($PY -c 'import socket; s=socket.socket();
-s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-cat >"$tmp/sluice.conf" <<CONF
-[api]
-listen = 127.0.0.1:$api_port
-[store]
-path = $tmp/sluice.db
-[datapath]
-socket = $sock
-port_type = af_packet
-vhost_dir = $tmp/vhost
-[log]
-level = info
-target = stderr
-CONF
-"$SLUICED" -c "$tmp/sluice.conf" >>"$tmp/sluiced.log" 2>&1 &
-ctl_pid=$!
+sluice_dp_start "$sock" "ln$id" "$tmp/dp.log" --mem 256 --log-level warn
+api_port=$(sluice_free_port)
+sluice_conf_write "$tmp/sluice.conf" "$api_port" "$tmp" "$sock"
 export OS_AUTH_TYPE=none OS_ENDPOINT=http://127.0.0.1:$api_port
-wait_for "sluiced answers" 10 curl -sf -o /dev/null "$OS_ENDPOINT/"
+sluice_ctl_start "$tmp/sluice.conf" "$tmp/sluiced.log" "$OS_ENDPOINT"
 
 os network create --external public -f value -c id >/dev/null
 os subnet create --network public --subnet-range 172.25.4.0/24 \

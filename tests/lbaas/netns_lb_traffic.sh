@@ -24,9 +24,9 @@ skip() { echo "SKIP: $*"; exit 77; }
 for c in ip openstack jq curl ethtool; do
 	command -v $c >/dev/null || skip "$c missing"
 done
-[ -x "$SLUICED" ] || skip "sluiced not given"
-[ -x "${SLUICE_DP:-}" ] || skip "sluice-dp not built (SLUICE_DP)"
-[ -x "${SLUICECTL:-}" ] || skip "sluicectl not built (SLUICECTL)"
+. "$(dirname "$0")/../lib/sluice.sh"
+sluice_need_bins
+. "$(dirname "$0")/../lib/guest.sh"
 PY=/usr/bin/python3
 id=$(($$ % 100000))
 tmp=$(mktemp -d /tmp/sluice-lbtraffic.XXXXXX)
@@ -41,8 +41,7 @@ hif() { echo "l$id$1" | tr 'A-Z' 'a-z'; }
 cleanup() {
 	set +e
 	for p in "${SRV[@]}"; do kill "$p" 2>/dev/null && wait "$p"; done
-	[ -n "$ctl_pid" ] && kill "$ctl_pid" 2>/dev/null && wait "$ctl_pid"
-	[ -n "$dp_pid" ] && kill "$dp_pid" 2>/dev/null && wait "$dp_pid"
+	sluice_stop
 	for g in $guests; do
 		ip netns del "$(ns $g)" 2>/dev/null
 		ip link del "$(hif $g)" 2>/dev/null
@@ -66,38 +65,14 @@ fail() {
 	} >&2
 	exit 1
 }
-ok() { echo "ok - $*"; }
-os() {
-	openstack "$@" 2>"$tmp/os.err" ||
-		fail "openstack $*: $(cat "$tmp/os.err")"
-}
-wait_for() {
-	local what=$1 n=$(($2 * 10))
-	shift 2
-	for _ in $(seq "$n"); do
-		"$@" >/dev/null 2>&1 && return 0
-		sleep 0.1
-	done
-	fail "$what (after $((n / 10)) s)"
-}
 
 declare -A MAC=([C]=fa:16:3e:77:00:10 [M0]=fa:16:3e:77:00:20
 	[M1]=fa:16:3e:77:00:21 [M2]=fa:16:3e:77:00:22)
 declare -A IP=([C]=10.77.0.10 [M0]=10.77.0.20 [M1]=10.77.0.21
 	[M2]=10.77.0.22)
 for g in $guests; do
-	ip netns add "$(ns $g)"
-	ip link add "$(hif $g)" type veth peer name eth0 netns "$(ns $g)"
-	sysctl -qw "net.ipv6.conf.$(hif $g).disable_ipv6=1" || true
-	ip link set "$(hif $g)" up
-	ip -n "$(ns $g)" link set lo up
-	ip netns exec "$(ns $g)" sysctl -qw net.ipv6.conf.all.disable_ipv6=1
-	ip -n "$(ns $g)" link set eth0 address "${MAC[$g]}"
+	guest_veth "$(ns $g)" "$(hif $g)" "${MAC[$g]}"
 	ip -n "$(ns $g)" addr add "${IP[$g]}/24" dev eth0
-	ip -n "$(ns $g)" link set eth0 up
-	# A userspace switch fills no checksums in (docs/runtime.md).
-	ip netns exec "$(ns $g)" ethtool -K eth0 tx off tso off gso off \
-		sg off >/dev/null 2>&1 || true
 done
 
 mkdir -p "$tmp/www"
@@ -109,36 +84,11 @@ for i in 0 1 2; do
 	SRV[$i]=$!
 done
 
-ulimit -l unlimited 2>/dev/null || true
-"$SLUICE_DP" --socket "$sock" --file-prefix "lt$id" --mem 128 \
-	--log-level warn >>"$tmp/dp.log" 2>&1 &
-dp_pid=$!
-for _ in $(seq 2000); do
-	[ -S "$sock" ] && "$SLUICECTL" -s "$sock" dp ports >/dev/null 2>&1 &&
-		break
-	kill -0 "$dp_pid" 2>/dev/null || fail "sluice-dp exited"
-	sleep 0.01
-done
-
-api_port=$($PY -c 'import socket; s=socket.socket();
-s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-cat >"$tmp/sluice.conf" <<CONF
-[api]
-listen = 127.0.0.1:$api_port
-[store]
-path = $tmp/sluice.db
-[datapath]
-socket = $sock
-port_type = af_packet
-vhost_dir = $tmp/vhost
-[log]
-level = info
-target = stderr
-CONF
-"$SLUICED" -c "$tmp/sluice.conf" >>"$tmp/sluiced.log" 2>&1 &
-ctl_pid=$!
+sluice_dp_start "$sock" "lt$id" "$tmp/dp.log" --mem 128 --log-level warn
+api_port=$(sluice_free_port)
+sluice_conf_write "$tmp/sluice.conf" "$api_port" "$tmp" "$sock"
 export OS_AUTH_TYPE=none OS_ENDPOINT=http://127.0.0.1:$api_port
-wait_for "sluiced answers" 10 curl -sf -o /dev/null "$OS_ENDPOINT/"
+sluice_ctl_start "$tmp/sluice.conf" "$tmp/sluiced.log" "$OS_ENDPOINT"
 
 os network create lbnet -f value -c id >/dev/null
 SUB=$(os subnet create --network lbnet --subnet-range 10.77.0.0/24 \

@@ -28,9 +28,8 @@ skip() { echo "SKIP: $*"; exit 77; }
 step() { echo "--- $*"; }
 SLUICED=$(readlink -f "${1:-}")
 [ "$(id -u)" -eq 0 ] || skip "needs root"
-[ -x "$SLUICED" ] || skip "sluiced not given"
-[ -x "${SLUICE_DP:-}" ] || skip "sluice-dp not built (SLUICE_DP)"
-[ -x "${SLUICECTL:-}" ] || skip "sluicectl not built (SLUICECTL)"
+. "$(dirname "$0")/../lib/sluice.sh"
+sluice_need_bins
 for b in /usr/sbin/charon-systemd /usr/sbin/swanctl openstack curl jq \
 	iperf3; do
 	command -v "$b" >/dev/null || skip "$b missing"
@@ -57,8 +56,7 @@ declare -A MAC=([g]=fa:16:3e:02:0a:01 [x]=fa:16:3e:02:ee:01)
 cleanup() {
 	set +e
 	for p in $bg_pids $charon_pid; do kill "$p" 2>/dev/null; done
-	[ -n "$ctl_pid" ] && kill "$ctl_pid" 2>/dev/null && wait "$ctl_pid"
-	[ -n "$dp_pid" ] && kill "$dp_pid" 2>/dev/null && wait "$dp_pid"
+	sluice_stop
 	for g in g x; do
 		ip netns pids "$(ns $g)" 2>/dev/null | xargs -r kill 2>/dev/null
 		ip netns del "$(ns $g)" 2>/dev/null
@@ -91,30 +89,10 @@ ip -n "$(ns g)" route add default via 10.10.0.1
 ip -n "$(ns x)" addr add $PEER/24 dev eth0
 ip -n "$(ns x)" addr add 10.20.0.1/32 dev lo
 
-ulimit -l unlimited 2>/dev/null || true
-"$SLUICE_DP" --socket "$sock" --file-prefix "st$id" --mem 128 \
-	--log-level warn >>"$tmp/dp.log" 2>&1 &
-dp_pid=$!
-for _ in $(seq 2000); do
-	[ -S "$sock" ] && "$SLUICECTL" -s "$sock" dp ports >/dev/null 2>&1 &&
-		break
-	kill -0 "$dp_pid" 2>/dev/null || fail "sluice-dp exited"
-	sleep 0.01
-done
-
-api_port=$(/usr/bin/python3 -c 'import socket; s=socket.socket();
-s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-cat >"$tmp/sluice.conf" <<EOF
-[api]
-listen = 127.0.0.1:$api_port
-[store]
-path = $tmp/sluice.db
-[datapath]
-socket = $sock
-port_type = af_packet
-vhost_dir = $tmp/vhost
-[log]
-level = info
+sluice_dp_start "$sock" "st$id" "$tmp/dp.log" --mem 128 --log-level warn
+api_port=$(sluice_free_port)
+sluice_conf_write "$tmp/sluice.conf" "$api_port" "$tmp" "$sock"
+cat >>"$tmp/sluice.conf" <<EOF
 [vpn]
 ike_port = 500
 natt_port = 4500

@@ -1,0 +1,99 @@
+# SPDX-License-Identifier: BSD-2-Clause
+# sluice.sh: sluice-dp + sluiced for the namespace tests (sourced).
+#
+# The caller sets `set -e...`, defines fail MSG (print its diagnostics,
+# exit 1) and has SLUICE_DP, SLUICED and SLUICECTL set; the functions
+# here call fail on an error.
+#
+# ok MSG: print "ok - MSG".
+# wait_for WHAT SECONDS CMD...: run CMD every 0.1 s until it succeeds;
+#   fail "WHAT (after SECONDS s)" when it never does.
+# os ARGS...: the openstack CLI; fail with its stderr (kept in
+#   $tmp/os.err) when it fails. A test with another login redefines it.
+# sluice_free_port: print a free TCP port on 127.0.0.1.
+# sluice_dp_start SOCK PREFIX LOG [ARGS...]: start sluice-dp on control
+#   socket SOCK with DPDK file prefix PREFIX (unique per test and PID)
+#   and extra ARGS, output appended to LOG; set dp_pid; wait (20 s at
+#   most) until `sluicectl dp ports` answers; fail if sluice-dp exits.
+# sluice_conf_write FILE PORT DIR SOCK [PORT_TYPE]: write a sluiced
+#   config: API on 127.0.0.1:PORT, store DIR/sluice.db, datapath SOCK with
+#   PORT_TYPE (af_packet) and vhost dir DIR/vhost, info log to stderr.
+#   Append other sections to FILE after it.
+# sluice_ctl_start CONF LOG URL: start sluiced on CONF, output appended
+#   to LOG; set ctl_pid; wait (10 s) until URL/ answers.
+#
+# sluice_need_bins: skip (the caller's skip MSG, exit 77) unless $SLUICED,
+#   $SLUICE_DP and $SLUICECTL are executables.
+# sluice_stop: kill sluiced ($ctl_pid), then sluice-dp ($dp_pid), and wait
+#   for each; for the caller's cleanup (under set +e).
+
+ok() { echo "ok - $*"; }
+
+wait_for() {
+	local what=$1 n=$(($2 * 10))
+	shift 2
+	for _ in $(seq "$n"); do
+		"$@" >/dev/null 2>&1 && return 0
+		sleep 0.1
+	done
+	fail "$what (after $((n / 10)) s)"
+}
+
+os() {
+	openstack "$@" 2>"$tmp/os.err" ||
+		fail "openstack $*: $(cat "$tmp/os.err")"
+}
+
+sluice_free_port() {
+	/usr/bin/python3 -c 'import socket; s=socket.socket();
+s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+sluice_dp_start() {
+	local sock=$1 prefix=$2 log=$3
+	shift 3
+	ulimit -l unlimited 2>/dev/null || true
+	"$SLUICE_DP" --socket "$sock" --file-prefix "$prefix" "$@" \
+		>>"$log" 2>&1 &
+	dp_pid=$!
+	for _ in $(seq 2000); do
+		[ -S "$sock" ] &&
+			"$SLUICECTL" -s "$sock" dp ports >/dev/null 2>&1 &&
+			break
+		kill -0 "$dp_pid" 2>/dev/null || fail "sluice-dp exited"
+		sleep 0.01
+	done
+}
+
+sluice_conf_write() {
+	cat >"$1" <<CONF
+[api]
+listen = 127.0.0.1:$2
+[store]
+path = $3/sluice.db
+[datapath]
+socket = $4
+port_type = ${5:-af_packet}
+vhost_dir = $3/vhost
+[log]
+level = info
+target = stderr
+CONF
+}
+
+sluice_ctl_start() {
+	"$SLUICED" -c "$1" >>"$2" 2>&1 &
+	ctl_pid=$!
+	wait_for "sluiced answers" 10 curl -sf -o /dev/null "$3/"
+}
+
+sluice_need_bins() {
+	[ -x "$SLUICED" ] || skip "sluiced not given"
+	[ -x "${SLUICE_DP:-}" ] || skip "sluice-dp not built (SLUICE_DP)"
+	[ -x "${SLUICECTL:-}" ] || skip "sluicectl not built (SLUICECTL)"
+}
+
+sluice_stop() {
+	[ -n "${ctl_pid:-}" ] && kill "$ctl_pid" 2>/dev/null && wait "$ctl_pid"
+	[ -n "${dp_pid:-}" ] && kill "$dp_pid" 2>/dev/null && wait "$dp_pid"
+}
