@@ -74,6 +74,14 @@ sluiced_slurp(const char *path)
 	return buf;
 }
 
+/* Traffic caught by a held connection's trap (DPD hold). */
+static void
+sluiced_vpn_trap(void *arg, uint32_t in_port, const uint8_t *frame, size_t len)
+{
+	(void)in_port;
+	(void)vpn_driver_acquire(arg, frame, len);
+}
+
 /* Child SAs changed: the tunnels' flow rules (docs/vpnaas.md). */
 static void
 sluiced_vpn_tunnels(void *arg, const struct compiler_vpn_tunnel *t, size_t n)
@@ -266,6 +274,7 @@ main(int argc, char **argv)
 			goto out_dpsync;
 		vdc.sa_install = vpn_dp_sa_install;
 		vdc.sa_remove = vpn_dp_sa_remove;
+		vdc.hold = vpn_dp_hold;
 		vdc.sa_arg = vpn_esp;
 		vpn_dp_set_observer(vpn_esp, sluiced_vpn_tunnels, dps);
 	}
@@ -278,6 +287,7 @@ main(int argc, char **argv)
 	if (vpn_driver_create(base, st, &vdc, &vpnd) != 0)
 		goto out_dpsync;
 	vpn_api_set_observer(vpn, vpn_driver_changed, vpnd);
+	netdrv_vpn_trap_observe(dpsync_netdrv(dps), sluiced_vpn_trap, vpnd);
 	if (vpn_esp != NULL) /* sequence and lifetime events -> rekey */
 		(void)vpn_dp_watch_events(vpn_esp, base, vpn_driver_sa_event,
 					  vpnd);

@@ -25,6 +25,7 @@
 #include "vpn_dp.h"
 
 #define VPN_DP_CHILDREN_MAX 512
+#define VPN_DP_HELD_MAX 64 /* connections remembered for a trap */
 
 struct vpn_dp_child {
 	uint32_t spi_in;
@@ -56,7 +57,46 @@ struct vpn_dp {
 	struct dp_client *ev_c; /* subscribed connection */
 	struct event *ev;	/* read readiness of ev_c */
 	const struct vpn_dp_child *order[VPN_DP_CHILDREN_MAX];
+	/*
+	 * DPD hold (vpn_dp_hold): the last tunnel seen of recent
+	 * connections (selectors and addresses, children cleared), ring
+	 * order, and whether each is held (trap while it has no child).
+	 */
+	struct compiler_vpn_tunnel last[VPN_DP_HELD_MAX];
+	bool held[VPN_DP_HELD_MAX];
+	unsigned n_last, next_last;
 };
+
+/* The remembered tunnel of connection conn, or NULL. */
+static struct compiler_vpn_tunnel *
+vpn_dp_last(struct vpn_dp *v, const char *conn, unsigned *idx)
+{
+	for (unsigned i = 0; i < v->n_last; i++)
+		if (strcmp(v->last[i].conn_id, conn) == 0) {
+			*idx = i;
+			return &v->last[i];
+		}
+	return NULL;
+}
+
+/* Remember t (a tunnel with children) for a later trap. */
+static void
+vpn_dp_remember(struct vpn_dp *v, const struct compiler_vpn_tunnel *t)
+{
+	struct compiler_vpn_tunnel *l;
+	unsigned i;
+
+	if ((l = vpn_dp_last(v, t->conn_id, &i)) == NULL) {
+		i = v->n_last < VPN_DP_HELD_MAX ? v->n_last++ : v->next_last;
+		v->next_last = (i + 1) % VPN_DP_HELD_MAX;
+		l = &v->last[i];
+		v->held[i] = false;
+	}
+	*l = *t;
+	l->n_children = 0;
+	memset(l->children, 0, sizeof(l->children));
+	l->is_trap = true;
+}
 
 void
 vpn_dp_set_observer(struct vpn_dp *v, vpn_dp_tunnels_fn fn, void *arg)
@@ -164,7 +204,33 @@ vpn_dp_notify(struct vpn_dp *v)
 		memcpy(t->local, ch->lcidr, sizeof(t->local));
 		memcpy(t->peer, ch->pcidr, sizeof(t->peer));
 	}
+	for (size_t j = 0, n = n_tun; j < n; j++)
+		vpn_dp_remember(v, &v->tun[j]);
+	/* Held connections without a child: their traps. */
+	for (unsigned i = 0; i < v->n_last; i++) {
+		bool has = false;
+
+		for (size_t j = 0; j < n_tun && !has; j++)
+			has = strcmp(v->tun[j].conn_id, v->last[i].conn_id) ==
+			      0;
+		if (v->held[i] && !has && n_tun < VPN_DP_CHILDREN_MAX)
+			v->tun[n_tun++] = v->last[i];
+	}
 	v->on_tunnels(v->on_tunnels_arg, v->tun, n_tun);
+}
+
+void
+vpn_dp_hold(void *arg, const char *conn, bool is_held)
+{
+	struct vpn_dp *v = arg;
+	unsigned i;
+
+	if (vpn_dp_last(v, conn, &i) == NULL || v->held[i] == is_held)
+		return;
+	v->held[i] = is_held;
+	log_info("vpn", "connection %s: trap %s (dpd action hold)", conn,
+		 is_held ? "installed" : "removed");
+	vpn_dp_notify(v);
 }
 
 int
@@ -416,6 +482,7 @@ vpn_dp_build(const struct ike_child_info *ci, bool is_in, uint32_t id,
 	sa->flags =
 		(ci->esn ? DP_SA_F_ESN : 0) | (ci->encap ? DP_SA_F_NATT : 0);
 	sa->enc_key_len = (uint8_t)ci->enc_key_len;
+	sa->mtu = is_in ? 0 : ci->mtu;
 	sa->integ_key_len = (uint8_t)ci->integ_key_len;
 	memcpy(&sa->src, src->ip, 4);
 	memcpy(&sa->dst, dst->ip, 4);

@@ -53,6 +53,13 @@ void vpn_dp_destroy(struct vpn_dp *v);
  * the child SA and the connection does not come up.
  */
 int vpn_dp_sa_install(void *arg, const struct ike_child_info *ci);
+/*
+ * DPD action hold: while is_held and connection conn (its engine name)
+ * has no child SA, its last tunnel's selectors stay in the flow rules as a
+ * trap (compiler_vpn.h is_trap) whose traffic is punted for sluiced to
+ * renegotiate. Unknown connections (never had a child): nothing.
+ */
+void vpn_dp_hold(void *arg, const char *conn, bool is_held);
 /* Remove the two ESP SAs of a child SA (by its inbound SPI). */
 void vpn_dp_sa_remove(void *arg, const struct ike_child_info *ci);
 

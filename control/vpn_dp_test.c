@@ -27,6 +27,7 @@
 #include <cmocka.h>
 #include <event2/event.h>
 
+#include "compiler_vpn.h"
 #include "dp_client.h"
 #include "dp_ctl.h"
 #include "vpn_dp.h"
@@ -236,11 +237,111 @@ test_event_rekeys(void **state)
 	assert_int_equal(vpn_dp_out_id(e->v, 0x1111), 0);
 }
 
+struct tun_cap {
+	unsigned calls;
+	size_t n;
+	struct compiler_vpn_tunnel t;
+};
+
+static void
+tun_cb(void *arg, const struct compiler_vpn_tunnel *t, size_t n)
+{
+	struct tun_cap *cap = arg;
+
+	cap->calls++;
+	cap->n = n;
+	if (n > 0)
+		cap->t = t[0];
+}
+
+/* DPD hold: the last child gone, a held connection keeps a trap. */
+static void
+test_hold_trap(void **state)
+{
+	struct env *e = *state;
+	struct ike_child_info ci;
+	struct tun_cap cap = {0};
+	uint8_t key[40];
+
+	for (unsigned i = 0; i < sizeof(key); i++)
+		key[i] = (uint8_t)(i + 5);
+	vpn_dp_set_observer(e->v, tun_cb, &cap);
+	vpn_dp_hold(e->v, "conn-a", true); /* never seen: nothing */
+	assert_int_equal(cap.calls, 0);
+	child(&ci, 11, 0x3333, key);
+	assert_int_equal(vpn_dp_sa_install(e->v, &ci), 0);
+	assert_int_equal(cap.n, 1);
+	assert_int_equal(cap.t.n_children, 1);
+	assert_false(cap.t.is_trap);
+	vpn_dp_hold(e->v, "conn-a", true);
+	assert_int_equal(cap.n, 1);
+	assert_int_equal(cap.t.n_children, 1); /* a child: no trap yet */
+	assert_false(cap.t.is_trap);
+	vpn_dp_sa_remove(e->v, &ci);
+	assert_int_equal(cap.n, 1);
+	assert_true(cap.t.is_trap);
+	assert_int_equal(cap.t.n_children, 0);
+	assert_string_equal(cap.t.conn_id, "conn-a");
+	vpn_dp_hold(e->v, "conn-a", false);
+	assert_int_equal(cap.n, 0);
+	/* Not held: the last child gone, nothing left. */
+	assert_int_equal(vpn_dp_sa_install(e->v, &ci), 0);
+	vpn_dp_sa_remove(e->v, &ci);
+	assert_int_equal(cap.n, 0);
+	vpn_dp_set_observer(e->v, NULL, NULL);
+}
+
+static int
+mtu_cb(const struct dp_sa_info *si, void *arg)
+{
+	*(uint32_t *)arg = si->mtu;
+	return 0;
+}
+
+/* The connection's mtu reaches the outbound SA only. */
+static void
+test_sa_mtu(void **state)
+{
+	struct env *e = *state;
+	struct ike_child_info ci;
+	struct dp_client *c;
+	uint32_t mtu_out = 0, mtu_in = 7;
+	uint8_t key[40];
+	char err[160];
+
+	for (unsigned i = 0; i < sizeof(key); i++)
+		key[i] = (uint8_t)(i + 3);
+	child(&ci, 9, 0x2222, key);
+	ci.mtu = 1400;
+	assert_int_equal(vpn_dp_sa_install(e->v, &ci), 0);
+	assert_int_equal(dp_client_connect(e->path, &c, err, sizeof(err)), 0);
+	dp_client_set_timeout(c, 5000);
+	assert_int_equal(dp_client_sa_dump(c, vpn_dp_out_id(e->v, 0x2222),
+					   mtu_cb, &mtu_out),
+			 0);
+	assert_int_equal(mtu_out, 1400);
+	/* The inbound one: the highest id that is not the outbound. */
+	for (uint32_t id = 1; id < 16; id++) {
+		uint32_t m = 99;
+
+		if (id == vpn_dp_out_id(e->v, 0x2222) ||
+		    dp_client_sa_dump(c, id, mtu_cb, &m) != 0 || m == 99)
+			continue;
+		mtu_in = m;
+	}
+	assert_int_equal(mtu_in, 0);
+	dp_client_close(c);
+	vpn_dp_sa_remove(e->v, &ci);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_event_rekeys, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_sa_mtu, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_hold_trap, setup,
 						teardown),
 	};
 

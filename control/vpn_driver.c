@@ -46,7 +46,10 @@ struct vpn_dconn {
 	bool is_dirty;
 	bool needs_refresh; /* an engine event since the last flush */
 	enum ike_reason last_reason;
-	uint32_t eid; /* engine id when in_engine */
+	uint32_t eid;	      /* engine id when in_engine */
+	uint16_t mtu;	      /* the connection's mtu: its SAs' outer limit */
+	bool is_held;	      /* DPD hold: down by DPD, trap in the datapath */
+	uint64_t acquired_ms; /* last initiation by a trap */
 	struct ike_conn_config cfg;
 	char status[16];
 	char desc[VPN_DESC_MAX];
@@ -459,6 +462,17 @@ vpn_refresh(struct vpn_driver *d, struct vpn_dconn *c, enum ike_reason why)
 		vpn_set_status(c, "DOWN", "%s", vpn_reason_text(why));
 }
 
+/* DPD hold: the connection's trap on or off (vpn_dp_hold()). */
+static void
+vpn_hold(struct vpn_driver *d, struct vpn_dconn *c, bool is_held)
+{
+	if (c->is_held == is_held)
+		return;
+	c->is_held = is_held;
+	if (d->cfg.hold != NULL)
+		d->cfg.hold(d->cfg.sa_arg, c->cfg.name, is_held);
+}
+
 static void
 vpn_on_event(void *arg, const struct ike_event *ev)
 {
@@ -474,6 +488,11 @@ vpn_on_event(void *arg, const struct ike_event *ev)
 	 * During the callback the engine is still tearing the SA down, so
 	 * its status would say "connecting": read it after the call.
 	 */
+	if (ev->type == IKE_EV_CHILD_UP)
+		vpn_hold(d, c, false);
+	else if (ev->reason == IKE_R_PEER_DEAD &&
+		 c->cfg.dpd_action == IKE_DPD_HOLD)
+		vpn_hold(d, c, true); /* keep the trap (Neutron's hold) */
 	if (ev->type == IKE_EV_CHILD_UP || ev->type == IKE_EV_CHILD_REKEYED ||
 	    ev->type == IKE_EV_IKE_REKEYED)
 		c->last_reason = IKE_R_NONE;
@@ -486,12 +505,15 @@ static int
 vpn_on_install(void *arg, const struct ike_child_info *ci)
 {
 	struct vpn_driver *d = arg;
+	struct vpn_dconn *c = vpn_conn_by_eid(d, ci->conn_id);
+	struct ike_child_info cm = *ci;
 
-	log_info("vpn", "child SA %s: in 0x%08x out 0x%08x%s", ci->conn_name,
-		 ci->spi_in, ci->spi_out,
-		 ci->encap ? " (UDP-encapsulated)" : "");
+	cm.mtu = c != NULL && c->mtu != 0 ? c->mtu : 1500;
+	log_info("vpn", "child SA %s: in 0x%08x out 0x%08x%s, mtu %u",
+		 ci->conn_name, ci->spi_in, ci->spi_out,
+		 ci->encap ? " (UDP-encapsulated)" : "", cm.mtu);
 	if (d->cfg.sa_install != NULL)
-		return d->cfg.sa_install(d->cfg.sa_arg, ci);
+		return d->cfg.sa_install(d->cfg.sa_arg, &cm);
 	return 0;
 }
 
@@ -668,6 +690,11 @@ vpn_build(struct vpn_driver *d, const json_t *conn, struct vpn_dconn *c,
 	}
 	cfg->ike_lifetime_s = vpn_model_lifetime(ike);
 	cfg->child_lifetime_s = vpn_model_lifetime(esp);
+	{
+		json_int_t m = json_integer_value(json_object_get(conn, "mtu"));
+
+		c->mtu = m >= 68 && m <= 65535 ? (uint16_t)m : 1500;
+	}
 	dpd = json_object_get(conn, "dpd");
 	act = json_string_value(json_object_get(dpd, "action")) ?: "hold";
 	if (strcmp(act, "disabled") != 0) {
@@ -743,6 +770,7 @@ out:
 static void
 vpn_conn_stop(struct vpn_driver *d, struct vpn_dconn *c)
 {
+	vpn_hold(d, c, false);
 	if (c->in_engine) {
 		ike_engine_conn_del(d->e, c->eid, vpn_now_ms());
 		c->in_engine = false;
@@ -813,6 +841,7 @@ vpn_reconcile_cb(void *arg, const json_t *doc)
 		vpn_set_status(c, "DOWN", "%s", why);
 		goto out;
 	}
+	c->mtu = want->mtu; /* applies to the next child SA installed */
 	if (c->in_engine && memcmp(&c->cfg, &want->cfg, sizeof(c->cfg)) == 0)
 		goto out; /* unchanged */
 	vpn_conn_stop(d, c);
@@ -1147,4 +1176,56 @@ void
 vpn_driver_stats(const struct vpn_driver *d, struct ike_stats *st)
 {
 	ike_engine_stats(d->e, st);
+}
+
+/* True if the IPv4 address ip (network order) is in one of the cidrs. */
+static bool
+vpn_in_cidrs(const uint8_t ip[4], const struct ike_cidr *cidrs, unsigned n)
+{
+	for (unsigned i = 0; i < n && i < IKE_MAX_CIDRS; i++) {
+		const struct ike_cidr *p = &cidrs[i];
+		uint32_t a, b, m;
+
+		if (p->family != AF_INET || p->prefix > 32)
+			continue;
+		m = p->prefix == 0 ? 0 : ~0u << (32 - p->prefix);
+		a = (uint32_t)ip[0] << 24 | (uint32_t)ip[1] << 16 |
+		    (uint32_t)ip[2] << 8 | ip[3];
+		b = (uint32_t)p->ip[0] << 24 | (uint32_t)p->ip[1] << 16 |
+		    (uint32_t)p->ip[2] << 8 | p->ip[3];
+		if ((a & m) == (b & m))
+			return true;
+	}
+	return false;
+}
+
+unsigned
+vpn_driver_acquire(struct vpn_driver *d, const uint8_t *frame, size_t len)
+{
+	const uint8_t *ip = frame + 14;
+	uint64_t now = vpn_now_ms();
+	unsigned n = 0;
+
+	if (len < 14 + 20 || frame[12] != 0x08 || frame[13] != 0x00 ||
+	    (ip[0] >> 4) != 4)
+		return 0;
+	for (unsigned i = 0; i < d->n_conns; i++) {
+		struct vpn_dconn *c = &d->conns[i];
+
+		if (!c->is_held || !c->in_engine || c->cfg.responder_only ||
+		    now - c->acquired_ms < VPN_DRV_ACQUIRE_MS ||
+		    !vpn_in_cidrs(ip + 12, c->cfg.local_ts,
+				  c->cfg.n_local_ts) ||
+		    !vpn_in_cidrs(ip + 16, c->cfg.peer_ts, c->cfg.n_peer_ts))
+			continue;
+		c->acquired_ms = now;
+		log_info("vpn",
+			 "connection %s: traffic %u.%u.%u.%u -> %u.%u.%u.%u "
+			 "caught by the trap: initiating (dpd action hold)",
+			 c->id, ip[12], ip[13], ip[14], ip[15], ip[16], ip[17],
+			 ip[18], ip[19]);
+		if (ike_engine_initiate(d->e, c->eid, now) == 0)
+			n++;
+	}
+	return n;
 }

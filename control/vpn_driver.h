@@ -44,6 +44,9 @@ struct vpn_driver_config {
 	/* Optional datapath hooks for child SAs (see ike_ops). */
 	int (*sa_install)(void *arg, const struct ike_child_info *ci);
 	void (*sa_remove)(void *arg, const struct ike_child_info *ci);
+	/* DPD action hold: keep (or drop) the connection's trap (engine
+	 * name conn) while it has no child SA (vpn_dp_hold()). */
+	void (*hold)(void *arg, const char *conn, bool is_held);
 	void *sa_arg;
 	/*
 	 * IKE through the datapath (the gateway addresses live only in
@@ -68,6 +71,16 @@ int vpn_driver_create(struct event_base *base, struct store *st,
 		      struct vpn_driver **out);
 /* Delete every connection (Delete sent to peers), free. Accepts NULL. */
 void vpn_driver_destroy(struct vpn_driver *d);
+
+/*
+ * Traffic caught by a trap (COMPILER_PUNT_VPN_TRAP; frame: Ethernet +
+ * IPv4, untrusted): each held connection (DPD hold, down) whose
+ * selectors cover its source and destination is initiated again, at
+ * most once per VPN_DRV_ACQUIRE_MS. Returns how many were.
+ */
+enum { VPN_DRV_ACQUIRE_MS = 2000 };
+unsigned vpn_driver_acquire(struct vpn_driver *d, const uint8_t *frame,
+			    size_t len);
 
 /*
  * Also reconcile when a router or a router port (gateway, interface)

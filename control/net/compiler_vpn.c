@@ -179,13 +179,36 @@ compiler_vpn_tunnel(const struct net_view *v,
 	struct vpn_gw g;
 	int rc;
 
-	if (n_ch == 0 || rid == NULL || vpn_gw_load(v, rid, &g) < 0)
+	if ((n_ch == 0 && !t->is_trap) || rid == NULL ||
+	    vpn_gw_load(v, rid, &g) < 0)
 		return 0;
 	reg = compiler_router_reg(rid);
 	n_ch = n_ch < COMPILER_VPN_CHILDREN_MAX ? n_ch
 						: COMPILER_VPN_CHILDREN_MAX;
 	n_l = n_l < COMPILER_VPN_CIDRS_MAX ? n_l : COMPILER_VPN_CIDRS_MAX;
 	n_p = n_p < COMPILER_VPN_CIDRS_MAX ? n_p : COMPILER_VPN_CIDRS_MAX;
+	if (n_ch == 0) {
+		/* The trap: where the encrypt rules were, a punt. */
+		for (unsigned i = 0; i < n_l; i++) {
+			for (unsigned j = 0; j < n_p; j++) {
+				if (!cidr_ok(&t->local[i]) ||
+				    !cidr_ok(&t->peer[j]))
+					continue;
+				rule_init(&r, c, COMPILER_T_ROUTE,
+					  PRIO_V_ENCRYPT +
+						  t->peer[j].prefix_len);
+				match_u32h(&r, DP_F_REG0, reg);
+				match_u16n(&r, DP_F_ETH_TYPE, ETH_IP4);
+				match_prefix(&r, DP_F_NW_SRC, &t->local[i]);
+				match_prefix(&r, DP_F_NW_DST, &t->peer[j]);
+				act_push(&r, DP_ACT_PUNT)->u.reason =
+					COMPILER_PUNT_VPN_TRAP;
+				if ((rc = compiler_rules_push(out, &r)) < 0)
+					return rc;
+			}
+		}
+		return 0;
+	}
 	last = &t->children[n_ch - 1];
 	nh = vpn_nexthop(&g, t->peer_ip);
 	for (unsigned i = 0; i < n_l; i++) {

@@ -38,6 +38,10 @@ enum { COMPILER_T_VPN_IN = 12 };
  * gateway address, when IKE is served through the datapath. */
 enum { COMPILER_PUNT_IKE = 16 };
 
+/* Punt reason of traffic caught by a held connection's trap (DPD action
+ * hold, docs/vpnaas.md "DPD"): sluiced renegotiates the connection. */
+enum { COMPILER_PUNT_VPN_TRAP = 17 };
+
 enum {
 	COMPILER_VPN_CIDRS_MAX = 4, /* the engine's traffic selector limit */
 	COMPILER_VPN_CHILDREN_MAX = 4,
@@ -63,6 +67,9 @@ struct compiler_vpn_tunnel {
 	 * (during a rekey both are accepted inbound). */
 	unsigned n_children;
 	struct compiler_vpn_child children[COMPILER_VPN_CHILDREN_MAX];
+	/* No child (DPD hold): local -> peer traffic is punted with
+	 * COMPILER_PUNT_VPN_TRAP, never routed in the clear. */
+	bool is_trap;
 };
 
 uint64_t compiler_vpn_cookie_tunnel(const char *conn_id);
@@ -75,8 +82,10 @@ uint64_t compiler_vpn_cookie_gateway(const char *router_id);
  * A tunnel's rules: T17 (above every route) encrypt + towards the peer
  * (T18 resolves its MAC like any next hop), T12 per inbound SA: inner
  * source in a peer CIDR and destination in a local CIDR -> back to T16
- * in the router. None when the router has no usable gateway, the tunnel
- * no child, or no CIDR pair. 0 or -ENOMEM.
+ * in the router. A trap (is_trap, no child): T17 local -> peer CIDRs ->
+ * punt COMPILER_PUNT_VPN_TRAP (the packet goes no further). None when the
+ * router has no usable gateway, the tunnel no child and no trap, or no
+ * CIDR pair. 0 or -ENOMEM.
  */
 int compiler_vpn_tunnel(const struct net_view *v,
 			const struct compiler_vpn_tunnel *t,

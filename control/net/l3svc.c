@@ -145,10 +145,14 @@ icmp_frame(uint8_t *out, const uint8_t dst_mac[6], const uint8_t src_mac[6],
 	return ip + IP_MIN;
 }
 
-int
-l3svc_time_exceeded(const struct net_view *v, uint32_t in_port,
-		    const uint8_t *f, size_t len, uint8_t *out, size_t cap,
-		    size_t *out_len, struct l3svc_stats *st)
+/*
+ * ICMP error type/code (rest: bytes 4-7 of the ICMP header) about the
+ * routed frame f back to its sender, from the router port at in_port.
+ */
+static int
+icmp_error(const struct net_view *v, uint32_t in_port, const uint8_t *f,
+	   size_t len, uint8_t type, uint8_t code, uint32_t rest, uint8_t *out,
+	   size_t cap, size_t *out_len, struct l3svc_stats *st)
 {
 	const struct net_view_port *rp;
 	const uint8_t *ip = f + ETH_LEN, *src_ip;
@@ -186,12 +190,44 @@ l3svc_time_exceeded(const struct net_view *v, uint32_t in_port,
 		return reject(st, L3SVC_R_SMALL_OUT);
 	icmp = icmp_frame(out, f + 6, rp->mac, src_ip, ip + 12, ICMP_HDR + q);
 	memset(icmp, 0, ICMP_HDR);
-	icmp[0] = 11;
+	icmp[0] = type;
+	icmp[1] = code;
+	wr16(icmp + 4, (uint16_t)(rest >> 16));
+	wr16(icmp + 6, (uint16_t)rest);
 	memcpy(icmp + ICMP_HDR, ip, q);
 	wr16(icmp + 2, csum(icmp, ICMP_HDR + q));
 	*out_len = ETH_LEN + IP_MIN + ICMP_HDR + q;
-	st->n_time_exceeded++;
 	return 0;
+}
+
+int
+l3svc_time_exceeded(const struct net_view *v, uint32_t in_port,
+		    const uint8_t *f, size_t len, uint8_t *out, size_t cap,
+		    size_t *out_len, struct l3svc_stats *st)
+{
+	int rc =
+		icmp_error(v, in_port, f, len, 11, 0, 0, out, cap, out_len, st);
+
+	if (rc == 0)
+		st->n_time_exceeded++;
+	return rc;
+}
+
+int
+l3svc_frag_needed(const struct net_view *v, uint32_t in_port, const uint8_t *f,
+		  size_t len, uint16_t mtu, uint8_t *out, size_t cap,
+		  size_t *out_len, struct l3svc_stats *st)
+{
+	size_t tot;
+	int rc;
+
+	/* RFC 1191: only about a datagram that said DF. */
+	if (ipv4_hdr(f, len, &tot) != 0 && !(f[ETH_LEN + 6] & 0x40))
+		return reject(st, L3SVC_R_NO_ERROR);
+	rc = icmp_error(v, in_port, f, len, 3, 4, mtu, out, cap, out_len, st);
+	if (rc == 0)
+		st->n_frag_needed++;
+	return rc;
 }
 
 /* True if ip is an address of a port of router router_id. */

@@ -38,6 +38,7 @@ enum l3svc_reject {
 struct l3svc_stats {
 	uint64_t rejects[L3SVC_R__COUNT];
 	uint64_t n_time_exceeded;
+	uint64_t n_frag_needed;
 	uint64_t n_echo;
 	uint64_t n_arp_requests;
 	uint64_t n_learned;
@@ -55,6 +56,18 @@ enum { L3SVC_OUT_PORTS_MAX = 16, L3SVC_FRAME_MAX = 14 + 576 };
 int l3svc_time_exceeded(const struct net_view *v, uint32_t in_port,
 			const uint8_t *f, size_t len, uint8_t *out, size_t cap,
 			size_t *out_len, struct l3svc_stats *st);
+
+/*
+ * Reason DP_PUNT_ESP_MTU | mtu: an IPv4 packet with DF set that would not
+ * fit its tunnel's SA once encrypted (esp_encrypt, docs/vpnaas.md "Path
+ * MTU"). Builds ICMP destination unreachable, fragmentation needed (type
+ * 3 code 4) with next-hop MTU mtu (RFC 1191 4), like the time exceeded
+ * above: from the router interface on in_port back to the sender. 0, or
+ * -EINVAL (rejected, counted; DF clear is L3SVC_R_NO_ERROR).
+ */
+int l3svc_frag_needed(const struct net_view *v, uint32_t in_port,
+		      const uint8_t *f, size_t len, uint16_t mtu, uint8_t *out,
+		      size_t cap, size_t *out_len, struct l3svc_stats *st);
 
 /*
  * Reason COMPILER_PUNT_ROUTER_ICMP: an IPv4 packet to a router's own

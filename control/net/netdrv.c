@@ -63,6 +63,8 @@ struct netdrv {
 	netdrv_punt_fn ike_fn;
 	void *ike_arg;
 	netdrv_neigh_fn neigh_fn; /* next hops learned (netdrv_neigh_observe) */
+	netdrv_punt_fn trap_fn;	  /* VPN traps (netdrv_vpn_trap_observe) */
+	void *trap_arg;
 	void *neigh_arg;
 	/* Load balancers' VIP rules (netdrv_lb_set). */
 	struct compiler_lb *lbs;
@@ -526,6 +528,13 @@ netdrv_vpn_ike_punt(struct netdrv *d, bool is_on, netdrv_punt_fn fn, void *arg)
 }
 
 void
+netdrv_vpn_trap_observe(struct netdrv *d, netdrv_punt_fn fn, void *arg)
+{
+	d->trap_fn = fn;
+	d->trap_arg = arg;
+}
+
+void
 netdrv_neigh_observe(struct netdrv *d, netdrv_neigh_fn fn, void *arg)
 {
 	d->neigh_fn = fn;
@@ -714,6 +723,15 @@ serve_l3(struct netdrv *d, const struct dp_packet_msg *msg,
 	const struct net_view_router *r;
 	size_t out_len, n_ports;
 
+	if ((msg->reason & DP_PUNT_ESP_MTU_MASK) == DP_PUNT_ESP_MTU) {
+		if (l3svc_frag_needed(&d->view, msg->port, frame, len,
+				      (uint16_t)msg->reason, out, sizeof(out),
+				      &out_len, &d->l3) < 0)
+			return true;
+		d->stats.n_l3_replies++;
+		return send_out(d, &msg->port, 1, out, out_len,
+				"fragmentation needed");
+	}
 	switch (msg->reason) {
 	case COMPILER_PUNT_TTL:
 		if (l3svc_time_exceeded(&d->view, msg->port, frame, len, out,
@@ -765,6 +783,12 @@ serve_packet_ins(struct netdrv *d)
 			len = msg.len < sizeof(frame) ? msg.len : sizeof(frame);
 			if (d->ike_fn != NULL)
 				d->ike_fn(d->ike_arg, msg.port, frame, len);
+			continue;
+		}
+		if (msg.reason == COMPILER_PUNT_VPN_TRAP) {
+			len = msg.len < sizeof(frame) ? msg.len : sizeof(frame);
+			if (d->trap_fn != NULL)
+				d->trap_fn(d->trap_arg, msg.port, frame, len);
 			continue;
 		}
 		if (msg.reason != COMPILER_PUNT_DHCP) {

@@ -147,6 +147,8 @@ typedef void (*netdrv_punt_fn)(void *arg, uint32_t in_port,
 			       const uint8_t *frame, size_t len);
 int netdrv_vpn_ike_punt(struct netdrv *d, bool is_on, netdrv_punt_fn fn,
 			void *arg);
+/* Frames caught by a VPN trap (COMPILER_PUNT_VPN_TRAP) go to fn. */
+void netdrv_vpn_trap_observe(struct netdrv *d, netdrv_punt_fn fn, void *arg);
 /*
  * A next hop learned from an ARP reply on an external network (installed
  * in the datapath, then reported to fn with the port it came in on);

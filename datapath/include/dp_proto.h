@@ -292,7 +292,10 @@ struct dp_sa {
 	uint32_t dst;	/* outer IPv4 destination (peer), network order */
 	uint16_t sport; /* NAT-T UDP ports, host order; 0: 4500 */
 	uint16_t dport;
-	uint32_t pad1;
+	uint16_t mtu; /* out: outer IPv4 packet limit (path MTU); 0: none.
+		       * Larger packets: counted drop, DF ones punted with
+		       * DP_PUNT_ESP_MTU (docs/vpnaas.md, "Path MTU") */
+	uint16_t pad1;
 	uint64_t seq;	       /* out: last sequence number sent (0: none
 				* yet); in: highest seen (0: none) */
 	uint64_t soft_packets; /* SA_EVENT when reached; 0: none */
@@ -323,7 +326,23 @@ struct dp_sa_info {
 	uint64_t seq_exhausted;	 /* out: not sent, sequence space used up */
 	uint64_t no_room;	 /* out: no head/tailroom, or too long */
 	uint64_t soft_packets, soft_bytes;
+	uint64_t too_big; /* out: inner packet over the SA's mtu (dropped) */
+	uint64_t too_big_punts; /* of which punted (DF set, rate-limited) */
+	uint32_t mtu;		/* the SA's mtu (0: none) */
+	uint32_t pad_mtu;
 };
+
+/*
+ * Packet-in reason of an IPv4 packet with DF set that esp_encrypt found
+ * too big for its SA's mtu: DP_PUNT_ESP_MTU | next-hop MTU (the largest
+ * inner packet that fits) in the low 16 bits. The frame is the inner one
+ * as it reached esp_encrypt (TTL already decremented), for sluiced to
+ * answer with ICMP fragmentation needed (RFC 1191). At most
+ * DP_ESP_MTU_PUNTS_PER_S per SA and worker.
+ */
+#define DP_PUNT_ESP_MTU 0xfffe0000u
+#define DP_PUNT_ESP_MTU_MASK 0xffff0000u
+enum { DP_ESP_MTU_PUNTS_PER_S = 100 };
 
 /* SA_EVENT kinds (bits: one event may report several). */
 enum dp_sa_event_kind {

@@ -371,7 +371,7 @@ static int
 request(struct dp_client *c, uint16_t type, const void *body, size_t len,
 	uint16_t want, void *out, size_t out_len)
 {
-	uint32_t xid;
+	uint32_t xid = 0;
 	int rc;
 
 	rc = send_msg(c, type, body, len, &xid);
@@ -433,7 +433,7 @@ dp_client_port_list(struct dp_client *c, dp_client_port_fn fn, void *arg)
 {
 	int64_t deadline = deadline_of(c);
 	struct dp_port_info pi;
-	uint32_t xid;
+	uint32_t xid = 0;
 	int rc, stop = 0;
 
 	rc = send_msg(c, DP_MSG_PORT_LIST, NULL, 0, &xid);
@@ -487,7 +487,7 @@ flow_add_one(struct dp_client *c, const struct dp_rule *rules, size_t n)
 {
 	struct dp_flow_batch fb = {.n = (uint32_t)n};
 	size_t start;
-	uint32_t xid;
+	uint32_t xid = 0;
 	int rc;
 
 	c->err[0] = '\0';
@@ -595,7 +595,7 @@ dp_client_flow_dump(struct dp_client *c, int table, uint64_t cookie,
 	int64_t deadline = deadline_of(c);
 	struct dp_flow_batch fb;
 	const struct dp_flow_entry *e;
-	uint32_t xid;
+	uint32_t xid = 0;
 	int rc, stop = 0;
 
 	rc = send_msg(c, DP_MSG_FLOW_DUMP, &q, sizeof(q), &xid);
@@ -645,7 +645,7 @@ int
 dp_client_ct_flush(struct dp_client *c, uint32_t zone, uint64_t *n)
 {
 	struct dp_ct_zone_req q = {.zone = zone};
-	struct dp_ct_flushed fl;
+	struct dp_ct_flushed fl = {0};
 	int rc;
 
 	rc = request(c, DP_MSG_CT_FLUSH, &q, sizeof(q), DP_MSG_CT_FLUSHED, &fl,
@@ -663,7 +663,7 @@ dp_client_ct_dump(struct dp_client *c, uint32_t zone, dp_client_ct_fn fn,
 	int64_t deadline = deadline_of(c);
 	struct dp_ct_batch b;
 	struct dp_ct_entry e;
-	uint32_t xid;
+	uint32_t xid = 0;
 	int rc, stop = 0;
 
 	rc = send_msg(c, DP_MSG_CT_DUMP, &q, sizeof(q), &xid);
@@ -729,7 +729,7 @@ dp_client_trace(struct dp_client *c, uint32_t in_port, const uint8_t *frame,
 		.in_port = in_port,
 		.len = len,
 	};
-	uint32_t xid, n;
+	uint32_t xid = 0, n;
 	int rc;
 
 	rc = send_packet(c, DP_MSG_TRACE, &m, frame, &xid);
@@ -753,7 +753,7 @@ int
 dp_client_packet_out(struct dp_client *c, const struct dp_packet_msg *msg,
 		     const uint8_t *frame)
 {
-	uint32_t xid;
+	uint32_t xid = 0;
 	int rc;
 
 	rc = send_packet(c, DP_MSG_PACKET_OUT, msg, frame, &xid);
@@ -827,7 +827,7 @@ dp_client_sa_dump(struct dp_client *c, uint32_t id, dp_client_sa_fn fn,
 	int64_t deadline = deadline_of(c);
 	struct dp_sa_ref ref = {.id = id};
 	struct dp_sa_info si;
-	uint32_t xid;
+	uint32_t xid = 0;
 	int rc, stop = 0;
 
 	rc = send_msg(c, DP_MSG_SA_DUMP, &ref, sizeof(ref), &xid);
@@ -920,7 +920,7 @@ dp_client_lb_stats(struct dp_client *c, uint32_t id, dp_client_lb_fn fn,
 	struct dp_lb_pool_ref ref = {.id = id};
 	struct dp_lb_member_stats *ms;
 	struct dp_lb_pool_stats ps;
-	uint32_t xid;
+	uint32_t xid = 0;
 	int rc, stop = 0;
 
 	rc = send_msg(c, DP_MSG_LB_STATS, &ref, sizeof(ref), &xid);

@@ -38,7 +38,7 @@ _Static_assert(sizeof(struct dp_ct_entry) == 88, "wire: dp_ct_entry");
 _Static_assert(sizeof(struct dp_ct_zone_req) == 8, "wire: dp_ct_zone_req");
 _Static_assert(sizeof(struct dp_sa) == 160, "wire: dp_sa");
 _Static_assert(sizeof(struct dp_sa_ref) == 8, "wire: dp_sa_ref");
-_Static_assert(sizeof(struct dp_sa_info) == 104, "wire: dp_sa_info");
+_Static_assert(sizeof(struct dp_sa_info) == 128, "wire: dp_sa_info");
 _Static_assert(sizeof(struct dp_sa_event) == 40, "wire: dp_sa_event");
 _Static_assert(sizeof(struct dp_lb_pool) == 32, "wire: dp_lb_pool");
 _Static_assert(sizeof(struct dp_lb_member) == 16, "wire: dp_lb_member");
@@ -155,12 +155,12 @@ dp_proto_port_type_lookup(const char *name)
 
 /* In the order of enum dp_drop_reason (pipeline.h): append only. */
 static const char *const drop_names[] = {
-	"no_match",	"action",   "trunc_eth",  "trunc_vlan", "trunc_arp",
-	"bad_ipv4",	"bad_ipv6", "trunc_l4",	  "bad_tcp",	"ttl",
-	"no_room",	"no_port",  "clone_fail", "punt_full",	"tx_full",
-	"loop",		"bad_vlan", "bad_vxlan",  "bad_arp",	"esp_no_sa",
-	"esp_replay",	"esp_auth", "esp_bad",	  "esp_seq",	"esp_no_room",
-	"lb_no_member", "lb_limit",
+	"no_match",	"action",   "trunc_eth",   "trunc_vlan", "trunc_arp",
+	"bad_ipv4",	"bad_ipv6", "trunc_l4",	   "bad_tcp",	 "ttl",
+	"no_room",	"no_port",  "clone_fail",  "punt_full",	 "tx_full",
+	"loop",		"bad_vlan", "bad_vxlan",   "bad_arp",	 "esp_no_sa",
+	"esp_replay",	"esp_auth", "esp_bad",	   "esp_seq",	 "esp_no_room",
+	"lb_no_member", "lb_limit", "esp_too_big",
 };
 
 static const char *const ct_inv_names[DP_CT_INV__COUNT] = {

@@ -71,6 +71,7 @@ enum dp_drop_reason {
 	DP_DROP_ESP_NO_ROOM,  /* esp_encrypt: head/tailroom or size */
 	DP_DROP_LB_NO_MEMBER, /* lb_select: no pool, or no member up */
 	DP_DROP_LB_LIMIT,     /* lb_select: pool at its conn_limit */
+	DP_DROP_ESP_TOO_BIG,  /* esp_encrypt: over the SA's mtu */
 	DP_DROP__COUNT
 };
 

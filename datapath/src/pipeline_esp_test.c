@@ -892,6 +892,120 @@ test_no_room(void **state)
 	pair_teardown(&p);
 }
 
+/* IPv4 guest frame of len bytes with DF set (checksum redone). */
+static size_t
+guest_frame_df(uint8_t *b, unsigned len, uint16_t sport)
+{
+	size_t n = guest_frame(b, len, sport);
+	uint32_t sum = 0;
+
+	b[14 + 6] |= 0x40;
+	b[14 + 10] = b[14 + 11] = 0;
+	for (unsigned i = 0; i < 20; i += 2)
+		sum += (uint32_t)(b[14 + i] << 8 | b[14 + i + 1]);
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	b[14 + 10] = (uint8_t)(~sum >> 8);
+	b[14 + 11] = (uint8_t)~sum;
+	return n;
+}
+
+/*
+ * Path MTU: with mtu 1500 the largest inner packet is 1446 bytes (AES-GCM:
+ * 20 + 8 + 8 + body aligned to 4 + 16 ICV), 1438 with NAT-T, 1438 with
+ * AES-CBC (16-byte alignment). One byte more: DF set -> punted unchanged
+ * with DP_PUNT_ESP_MTU | next-hop MTU; DF clear -> dropped, counted.
+ */
+static void
+mtu_case(uint8_t cipher, uint8_t integ, uint8_t klen, uint8_t flags,
+	 unsigned in_mtu)
+{
+	struct pair p;
+	struct dp_sa s;
+	uint8_t frame[1600];
+	size_t n;
+	struct dp_packet *c;
+	struct dp_sa_info si;
+
+	pair_setup(&p, 3);
+	sa_fill(&s, 3, 0, cipher, integ, klen, flags);
+	s.mtu = 1500;
+	sa_pair(&p, &s);
+	/* Exactly in_mtu: fits, and the outer packet is <= 1500. */
+	n = guest_frame_df(frame, 14 + in_mtu, 9);
+	c = encrypt1(&p, frame, n);
+	assert_true(c->len - 14 <= 1500);
+	assert_true(c->len - 14 > 1500 - 16); /* the bound is tight */
+	assert_true(tu_csum_ok(c->data, c->len));
+	assert_int_equal(decrypt1(&p, c), 0);
+	check_inner(&p, frame, n);
+	tu_pkt_free(c);
+	/* One byte more with DF: punted as it was, with the MTU. */
+	n = guest_frame_df(frame, 14 + in_mtu + 1, 9);
+	tu_run(&p.a, frame, (uint32_t)n, PORT_GUEST);
+	assert_int_equal(p.a.out.n_tx, 0);
+	assert_int_equal(p.a.out.n_drop, 0);
+	assert_int_equal(p.a.out.n_punt, 1);
+	assert_int_equal(p.a.out.punt[0]->punt_reason,
+			 DP_PUNT_ESP_MTU | in_mtu);
+	assert_int_equal(p.a.out.punt[0]->len, n);
+	assert_memory_equal(p.a.out.punt[0]->data, frame, n);
+	/* DF clear: dropped, counted. */
+	n = guest_frame(frame, 14 + in_mtu + 1, 9);
+	tu_run(&p.a, frame, (uint32_t)n, PORT_GUEST);
+	assert_int_equal(p.a.out.n_punt, 0);
+	assert_int_equal(p.a.out.n_drop, 1);
+	assert_int_equal(drops(p.a.pl, DP_DROP_ESP_TOO_BIG), 1);
+	si = sa_get(p.a.pl, 3);
+	assert_int_equal(si.too_big, 2);
+	assert_int_equal(si.too_big_punts, 1);
+	assert_int_equal(si.packets, 1);
+	assert_int_equal(si.seq, 1); /* the too big used no number */
+	/* Rate limit: at most DP_ESP_MTU_PUNTS_PER_S a second. */
+	n = guest_frame_df(frame, 1514, 9);
+	for (unsigned i = 0; i < DP_ESP_MTU_PUNTS_PER_S + 20; i++)
+		tu_run(&p.a, frame, (uint32_t)n, PORT_GUEST);
+	si = sa_get(p.a.pl, 3);
+	assert_int_equal(si.too_big, 2 + DP_ESP_MTU_PUNTS_PER_S + 20);
+	assert_true(si.too_big_punts <= 2 * DP_ESP_MTU_PUNTS_PER_S + 1);
+	assert_true(si.too_big_punts >= DP_ESP_MTU_PUNTS_PER_S);
+	pair_teardown(&p);
+}
+
+static void
+test_mtu(void **state)
+{
+	struct pair p;
+	struct dp_sa s;
+	char err[160];
+
+	(void)state;
+	mtu_case(DP_SA_AES_GCM_16, 0, 20, 0, 1446);
+	mtu_case(DP_SA_AES_GCM_16, 0, 20, DP_SA_F_NATT, 1438);
+	mtu_case(DP_SA_AES_CBC, DP_SA_HMAC_SHA256_128, 16, 0, 1438);
+	mtu_case(DP_SA_CHACHA20_POLY1305, 0, 36, 0, 1446);
+	/* No mtu: a 1500-byte inner packet is encrypted as before. */
+	pair_setup(&p, 4);
+	sa_fill(&s, 4, 0, DP_SA_AES_GCM_16, 0, 20, 0);
+	sa_pair(&p, &s);
+	{
+		uint8_t frame[1600];
+		size_t n = guest_frame_df(frame, 1514, 1);
+		struct dp_packet *c = encrypt1(&p, frame, n);
+
+		assert_int_equal(decrypt1(&p, c), 0);
+		tu_pkt_free(c);
+	}
+	/* An mtu that leaves no room for 68 inner bytes is refused. */
+	sa_fill(&s, 5, DP_SA_OUT, DP_SA_AES_GCM_16, 0, 20, 0);
+	s.mtu = 100;
+	assert_int_equal(pl_esp_sa_add(p.a.pl, &s, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "mtu"));
+	s.mtu = 20 + 8 + 8 + 16 + 72;
+	assert_int_equal(pl_esp_sa_add(p.a.pl, &s, err, sizeof(err)), 0);
+	pair_teardown(&p);
+}
+
 static void
 test_sa_errors(void **state)
 {
@@ -1007,6 +1121,7 @@ main(void)
 		cmocka_unit_test(test_exhaustion_grouped),
 		cmocka_unit_test(test_natt_ike_marker),
 		cmocka_unit_test(test_no_room),
+		cmocka_unit_test(test_mtu),
 		cmocka_unit_test(test_sa_errors),
 		cmocka_unit_test(test_validate_and_text),
 	};

@@ -345,10 +345,12 @@ main(int argc, char **argv)
 	       n_conns, (unsigned long long)n_pkts, (c3 - c2) * 1e9 / n_pkts,
 	       n_pkts / (c3 - c2) / 1e6);
 	dp_pipeline_cache_stats(b->pl, &cst);
-	fprintf(stderr, "cache=%u hits=%llu misses=%llu evictions=%llu\n",
+	fprintf(stderr,
+		"cache=%u hits=%llu misses=%llu inserts=%llu evictions=%llu "
+		"entries=%u\n",
 		cache, (unsigned long long)cst.hits,
-		(unsigned long long)cst.misses,
-		(unsigned long long)cst.evictions);
+		(unsigned long long)cst.misses, (unsigned long long)cst.inserts,
+		(unsigned long long)cst.evictions, cst.entries);
 	/*
 	 * The full table: N more new connections (other clients), each one
 	 * evicting the least recently used of its candidates.

@@ -60,6 +60,9 @@ member_ip(unsigned i)
 	return IP4(192, 168, 1, 10 + i);
 }
 
+/* Flow cache entries for setup_lb() (0: the default). */
+static unsigned setup_cache;
+
 static void
 setup_lb(struct tu *t)
 {
@@ -71,7 +74,9 @@ setup_lb(struct tu *t)
 		"table=1,priority=10,actions=output:3",
 		NULL,
 	};
-	struct dp_pipeline_config cfg = {.n_workers = 1, .ct_max = 1 << 17};
+	struct dp_pipeline_config cfg = {.n_workers = 1,
+					 .ct_max = 1 << 17,
+					 .cache_entries = setup_cache};
 	struct dp_packet_ops ops = {.clone = tu_clone};
 	struct dp_rule r[4];
 	char err[256];
@@ -461,6 +466,69 @@ test_reply(void **state)
 }
 
 /*
+ * More connections than a small flow cache holds: the worker bypasses
+ * the cache (pl_worker.c) and runs lb_select on the offsets the parser
+ * kept. Every packet still reaches its connection's member with the
+ * full NAT and valid checksums, TCP and UDP, while the bypass is on.
+ */
+static void
+test_bypass(void **state)
+{
+	enum { N = 4096 };
+	static int8_t mem[N];
+	static uint16_t lport[N];
+	unsigned n_byp = 0;
+	uint8_t b[256];
+	struct tu t;
+
+	(void)state;
+	setup_cache = 1024;
+	setup_lb(&t);
+	setup_cache = 0;
+	set_pool(&t, DP_LB_SOURCE_IP_PORT, 5, NULL, NULL, 0);
+	for (unsigned i = 0; i < N; i++) {
+		uint8_t proto = i & 1 ? 17 : 6;
+
+		mem[i] = (int8_t)send_c(&t, proto, IP4(10, 2, i >> 8, i & 255),
+					(uint16_t)(2000 + i),
+					proto == 6 ? TCP_SYN : 0, &lport[i]);
+		assert_true(mem[i] >= 0 && mem[i] < 5);
+	}
+	for (unsigned k = 0; k < 3; k++) {
+		for (unsigned i = 0; i < N; i++) {
+			uint8_t proto = i & 1 ? 17 : 6;
+			const uint8_t *o;
+			size_t len;
+
+			/* The member's reply (ct nat), then the client. */
+			n_byp += t.w->byp_left != 0;
+			len = frame4(b, proto, member_ip((unsigned)mem[i]),
+				     member_port, ip_lb, lport[i],
+				     proto != 6 ? 0
+				     : k == 0	? TCP_SYN | TCP_ACK
+						: TCP_ACK);
+			tu_run(&t, b, (uint32_t)len, P_MEMBER);
+			assert_int_equal(t.out.n_tx, 1);
+			o = t.out.tx[0]->data;
+			assert_true(tu_csum_ok(o, t.out.tx[0]->len));
+			assert_int_equal(get32(o + 26), ip_vip);
+			assert_int_equal(get32(o + 30),
+					 IP4(10, 2, i >> 8, i & 255));
+			assert_int_equal(get16(o + 36), 2000 + i);
+			n_byp += t.w->byp_left != 0;
+			assert_int_equal(send_c(&t, proto,
+						IP4(10, 2, i >> 8, i & 255),
+						(uint16_t)(2000 + i),
+						proto == 6 ? TCP_ACK : 0, NULL),
+					 mem[i]);
+		}
+	}
+	/* Most of the packets above went through the bypass. */
+	assert_true(n_byp > 2 * N);
+	tu_teardown(&t);
+}
+
+/*
  * SOURCE_IP with persistence: clients keep their member across a pool
  * change within the timeout; after it, Maglev decides again.
  */
@@ -826,6 +894,7 @@ main(void)
 		cmocka_unit_test(test_down),
 		cmocka_unit_test(test_removal),
 		cmocka_unit_test(test_reply),
+		cmocka_unit_test(test_bypass),
 		cmocka_unit_test(test_persistence),
 		cmocka_unit_test(test_stats),
 		cmocka_unit_test(test_bad_pool),

@@ -1941,19 +1941,20 @@ lb_candidate(const struct pl_ct_lb_bind *b, const struct ct_look *l, uint32_t i,
 	return true;
 }
 
+/*
+ * RFC 1624 eqn. 3 terms of a 4-byte field: ~old + new, each summed as
+ * its two 16-bit halves (the one's complement sum is the same in
+ * either byte order as long as loads and stores agree). At most 0x3fffc.
+ */
 static inline uint32_t
-csum_add16(uint32_t s, const void *old, const void *new, size_t n)
+csum_add32(const void *old, const void *new)
 {
-	const uint8_t *o = old, *w = new;
+	uint32_t o, w;
 
-	for (size_t i = 0; i < n; i += 2) {
-		uint16_t a, b;
-
-		memcpy(&a, o + i, 2);
-		memcpy(&b, w + i, 2);
-		s += (uint16_t)~a + (uint32_t)b;
-	}
-	return s;
+	memcpy(&o, old, 4);
+	memcpy(&w, new, 4);
+	o = ~o;
+	return (o & 0xffff) + (o >> 16) + (w & 0xffff) + (w >> 16);
 }
 
 static inline uint16_t
@@ -1986,10 +1987,9 @@ nat_full4(struct pl_pctx *c, const struct dp_ct_tuple *from,
 	}
 	ip = c->pkt->data + c->m.l3_off;
 	l4 = c->pkt->data + c->m.l4_off;
-	sa = csum_add16(0, ip + 12, to->src, 4);
-	sa = csum_add16(sa, ip + 16, to->dst, 4);
-	sp = csum_add16(sa, l4, &to->sport, 2);
-	sp = csum_add16(sp, l4 + 2, &to->dport, 2);
+	sa = csum_add32(ip + 12, to->src);
+	sa += csum_add32(ip + 16, to->dst);
+	sp = sa + csum_add32(l4, &to->sport);
 	memcpy(&x, ip + 10, 2);
 	x = csum_apply(x, sa);
 	memcpy(ip + 10, &x, 2);

@@ -48,6 +48,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
@@ -81,6 +82,10 @@ struct esp_ctr {
 	uint64_t bad;
 	uint64_t exhausted;
 	uint64_t no_room;
+	uint64_t too_big;	/* over the SA's mtu */
+	uint64_t too_big_punts; /* of which punted */
+	uint64_t punt_sec;	/* second of the punts below */
+	uint32_t punt_n;	/* punts in second punt_sec */
 } PL_ALIGNED;
 
 /* Keyed OpenSSL contexts of one SA for one worker (its cache line). */
@@ -111,6 +116,8 @@ struct esp_sa {
 	uint8_t icv_len; /* 16, 24 or 32 */
 	uint8_t align;	 /* payload alignment: 4 or 16 */
 	uint8_t hdr_len; /* outer IPv4 .. IV */
+	uint16_t mtu;	 /* outer IPv4 packet limit; 0: none */
+	uint16_t in_mtu; /* largest inner packet that fits mtu */
 	bool is_aead;
 	bool is_esn;
 	bool fast_iv; /* AES-GCM: IV set through the TLS IV parameters */
@@ -327,6 +334,22 @@ sa_check(const struct dp_sa *s, struct esp_sa *sa, char *err, size_t err_len)
 	sa->top = s->seq;
 	sa->soft_packets = s->soft_packets;
 	sa->soft_bytes = s->soft_bytes;
+	if (s->mtu != 0) {
+		/* The largest body (inner + pad + 2) that fits, aligned. */
+		unsigned fixed = sa->hdr_len + sa->icv_len, body;
+
+		body = s->mtu > fixed ? (s->mtu - fixed) / sa->align * sa->align
+				      : 0;
+		if (body < 68 + 2) { /* RFC 791: every host takes 68 */
+			snprintf(err, err_len,
+				 "sa %u: mtu %u leaves less than 68 bytes "
+				 "for the inner packet",
+				 s->id, s->mtu);
+			return -EINVAL;
+		}
+		sa->mtu = s->mtu;
+		sa->in_mtu = (uint16_t)(body - 2);
+	}
 	if (s->seq > sa->seq_max) {
 		snprintf(err, err_len, "sa %u: seq %llu past 2^32 - 1 (no esn)",
 			 s->id, (unsigned long long)s->seq);
@@ -626,6 +649,7 @@ sa_info(const struct dp_pipeline *pl, const struct esp_sa *sa,
 			  : CMM_LOAD_SHARED(sa->top);
 	si->soft_packets = sa->soft_packets;
 	si->soft_bytes = sa->soft_bytes;
+	si->mtu = sa->mtu;
 	for (unsigned w = 0; w < pl->n_workers; w++) {
 		const struct esp_ctr *c = &sa->ctr[w];
 
@@ -636,6 +660,8 @@ sa_info(const struct dp_pipeline *pl, const struct esp_sa *sa,
 		si->bad_pad += CMM_LOAD_SHARED(c->bad);
 		si->seq_exhausted += CMM_LOAD_SHARED(c->exhausted);
 		si->no_room += CMM_LOAD_SHARED(c->no_room);
+		si->too_big += CMM_LOAD_SHARED(c->too_big);
+		si->too_big_punts += CMM_LOAD_SHARED(c->too_big_punts);
 	}
 }
 
@@ -1195,6 +1221,36 @@ outer_write(const struct esp_sa *sa, uint8_t *ip, uint32_t ip_len, uint8_t tos,
 	return ip + ESP_IP4 + ESP_UDP;
 }
 
+/*
+ * Inner packet of in_len bytes over the SA's mtu: counted; an IPv4 one
+ * with DF set is punted (PL_ESP_TOO_BIG_PUNT) at most
+ * DP_ESP_MTU_PUNTS_PER_S times a second per SA and worker, for sluiced to
+ * send ICMP fragmentation needed. Anything else is dropped: sluice-dp
+ * does not fragment (docs/vpnaas.md, "Path MTU").
+ */
+static int
+too_big(const struct esp_sa *sa, struct esp_ctr *ct, const struct pl_pctx *c)
+{
+	const uint8_t *ip = c->pkt->data + c->m.l3_off;
+	struct timespec ts;
+	uint64_t sec;
+
+	ct->too_big++;
+	if (c->m.l3 != PL_L3_IPV4 || !(ip[6] & 0x40))
+		return DP_DROP_ESP_TOO_BIG;
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	sec = (uint64_t)ts.tv_sec;
+	if (ct->punt_sec != sec) {
+		ct->punt_sec = sec;
+		ct->punt_n = 0;
+	}
+	if (ct->punt_n >= DP_ESP_MTU_PUNTS_PER_S)
+		return DP_DROP_ESP_TOO_BIG;
+	ct->punt_n++;
+	ct->too_big_punts++;
+	return -(int)sa->in_mtu;
+}
+
 int
 pl_esp_encrypt(struct dp_worker *w, struct pl_pctx *c, uint32_t sa_id)
 {
@@ -1237,6 +1293,8 @@ pl_esp_encrypt(struct dp_worker *w, struct pl_pctx *c, uint32_t sa_id)
 	}
 	inner = p->data + c->m.l3_off;
 	in_len = c->m.l3_end - c->m.l3_off;
+	if (sa->mtu != 0 && in_len > sa->in_mtu)
+		return too_big(sa, ct, c);
 	pad = (sa->align - (in_len + 2) % sa->align) % sa->align;
 	body = in_len + pad + 2;
 	trail = pad + 2 + sa->icv_len;

@@ -77,7 +77,10 @@ extern bool pl_esp_group_bursts;
 /*
  * esp_encrypt(sa=sa_id) on the packet of c: tunnel-mode encapsulation
  * into a new outer Ethernet + IPv4 (+ UDP) + ESP frame, the key reparsed
- * from it. w NULL (trace): nothing is done. Returns 0 or a drop reason.
+ * from it. w NULL (trace): nothing is done. Returns 0 or a drop reason;
+ * or, for an IPv4 packet with DF set that would exceed the SA's mtu, the
+ * negated next-hop MTU (the largest inner packet that fits): the caller
+ * punts the unchanged packet with DP_PUNT_ESP_MTU | that MTU.
  */
 int pl_esp_encrypt(struct dp_worker *w, struct pl_pctx *c, uint32_t sa_id);
 

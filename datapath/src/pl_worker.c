@@ -203,6 +203,11 @@ exec_rule(struct pl_exec *x, struct pl_pctx *c, const struct pl_rule *r)
 			rc = a->type == DP_ACT_ESP_ENCRYPT
 				     ? pl_esp_encrypt(x->w, c, a->u.esp.sa)
 				     : pl_esp_decrypt(x->w, c);
+			if (rc < 0) { /* too big, DF: the controller answers */
+				pend_add(x, c, DP_PORT_CONTROLLER,
+					 DP_PUNT_ESP_MTU | (uint32_t)-rc);
+				return DP_DROP_ESP_TOO_BIG;
+			}
 			if (rc != 0)
 				return rc;
 			break;
@@ -427,6 +432,9 @@ resolve(struct pl_exec *x, struct pl_pctx *c, unsigned *t, unsigned *depth,
 			is_cacheable = false;
 		count(x->w, r, c->pkt->len);
 		reason = exec_rule(x, c, r);
+		if (reason == DP_DROP_ESP_TOO_BIG)
+			is_cacheable = false; /* the packet's size, not the
+					       * flow's: a cut segment */
 		if (reason >= 0 || r->goto_table == PL_NO_TABLE)
 			break;
 		*t = r->goto_table;
@@ -469,6 +477,34 @@ replay(struct pl_exec *x, struct pl_pctx *c, struct pl_rule *const *seg,
 }
 
 /*
+ * resolve() of a table 0 rule (looked up already) whose one action is ct
+ * or lb_select, while the cache is bypassed (no segment to keep, no
+ * trace, nothing pending): no generic action loop; the same counts,
+ * returns and walk.
+ */
+static inline int
+run_conn(struct pl_exec *x, struct pl_pctx *c, unsigned *t, unsigned *depth,
+	 const struct pl_rule *r)
+{
+	const struct dp_action *a = &r->acts[0];
+	int rc;
+
+	*depth = 1;
+	count(x->w, r, c->pkt->len);
+	if (a->type == DP_ACT_CT) {
+		pl_ct_exec(x->pl->ct, x->w->idx, c, &a->u.ct, false);
+	} else {
+		rc = pl_lb_exec(x->pl, x->w->idx, c, &a->u.lb, false);
+		if (rc != 0)
+			return rc;
+	}
+	if (r->goto_table == PL_NO_TABLE)
+		return -1;
+	*t = r->goto_table;
+	return -2;
+}
+
+/*
  * The first segment of a packet's walk (cached or resolved); -2 when the
  * walk goes on (after ct or a decap) in table *t.
  */
@@ -479,11 +515,42 @@ run_first(struct pl_exec *x, struct pl_pctx *c, unsigned *t, unsigned *depth)
 	*depth = 0;
 	x->n_pend = 0;
 	c->ct_stamp = 0;
+	if (c->n_seg == 0xfc && x->no_cache && c->seg[0]->n_actions == 1 &&
+	    (c->seg[0]->acts[0].type == DP_ACT_LB_SELECT ||
+	     c->seg[0]->acts[0].type == DP_ACT_CT))
+		return run_conn(x, c, t, depth, c->seg[0]);
 	if (c->n_seg == 0xfc)
 		return resolve(x, c, t, depth, c->hash, c->shape, c->seg[0]);
 	if (c->n_seg != 0xff)
 		return replay(x, c, c->seg, c->n_seg, t, depth);
 	return resolve(x, c, t, depth, c->hash, c->shape, NULL);
+}
+
+/*
+ * One step of run_rest() while the cache is bypassed (a worker, no
+ * trace, nothing pending): the rule after ct or lb_select is most often
+ * one output, sent here without the generic walk (-3: the packet is
+ * out); else resolve() from the rule looked up.
+ */
+static inline int
+rest_bypass(struct pl_exec *x, struct pl_pctx *c, unsigned *t, unsigned *depth)
+{
+	struct pl_rule *r =
+		pl_cls_lookup(x->w, &x->pl->tables[*t], &c->key, x->v);
+
+	if (r == NULL)
+		return DP_DROP_NO_MATCH;
+	if (!(r->flags & PL_RF_SIMPLE))
+		return resolve(x, c, t, depth, 0, PL_SHAPE_FULL, r);
+	count(x->w, r, c->pkt->len);
+	if (r->out_port == 0)
+		drop(x->w, x->out, c->pkt, DP_DROP_ACTION);
+	else
+		emit(x, c->pkt,
+		     r->out_port == DP_PORT_IN_PORT ? c->pkt->in_port
+						    : r->out_port,
+		     0);
+	return -3;
 }
 
 /*
@@ -498,6 +565,13 @@ run_rest(struct pl_exec *x, struct pl_pctx *c, unsigned t, unsigned depth,
 	while (reason == -2) {
 		struct pl_centry *e = NULL;
 
+		if (x->no_cache && x->n_pend == 0 &&
+		    depth < DP_GOTO_DEPTH_MAX) {
+			reason = rest_bypass(x, c, &t, &depth);
+			if (reason == -3)
+				return;
+			continue;
+		}
 		if (x->w != NULL && !x->no_cache) {
 			if (e0 != NULL &&
 			    cache_entry_is(e0, &c->key, PL_SHAPE_FULL, t, x->v))
@@ -773,18 +847,21 @@ process_burst_t(struct dp_worker *w, const struct pl_state *s,
 			PREFETCH(slow[i + 4]->data);
 		/*
 		 * Header offsets only in registers: most packets never need
-		 * them (pl_act_apply() finds them again when m_stale).
+		 * them (pl_act_apply() finds them again when m_stale). In
+		 * bypass (per-connection traffic, which ct or lb_select
+		 * mostly NATs) the parser writes them to the context, so
+		 * that pl_act_meta() need not parse again.
 		 */
-		rc = pl_parse(p->data, p->len, p->in_port, &c->key, &meta,
-			      true);
+		rc = pl_parse(p->data, p->len, p->in_port, &c->key,
+			      no_cache ? &c->m : &meta, true);
 		if (rc != 0) {
 			drop(w, out, p, rc);
 			continue;
 		}
-		c->m_stale = 1;
+		c->m_stale = no_cache ? 0 : 1;
 		c->pkt = p;
 		c->ct_hash = 0;
-		shape = meta.shape;
+		shape = no_cache ? c->m.shape : meta.shape;
 		c->shape = (uint8_t)shape;
 		if (no_cache) {
 			c->hash = 0;
@@ -976,6 +1053,15 @@ process_burst(struct dp_worker *w, const struct pl_state *s,
 }
 
 #ifdef PL_HAVE_CRC
+/* The bypass variant apart: one function each compiles tighter. */
+static __attribute__((noinline)) void
+process_burst_crc_nc(struct dp_worker *w, const struct pl_state *s,
+		     struct dp_packet **pkts, unsigned n,
+		     struct dp_burst_out *out)
+{
+	process_burst_t(w, s, pkts, n, out, true, true);
+}
+
 static void
 process_burst_crc(struct dp_worker *w, const struct pl_state *s,
 		  struct dp_packet **pkts, unsigned n, struct dp_burst_out *out)
@@ -984,7 +1070,7 @@ process_burst_crc(struct dp_worker *w, const struct pl_state *s,
 		process_burst_t(w, s, pkts, n, out, true, false);
 	} else {
 		w->byp_left--;
-		process_burst_t(w, s, pkts, n, out, true, true);
+		process_burst_crc_nc(w, s, pkts, n, out);
 	}
 }
 #endif

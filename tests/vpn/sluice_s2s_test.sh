@@ -18,8 +18,10 @@
 # message needs ARP (vpn_ike_dp.c's next-hop resolution).
 #
 # Cases:
-#  1. A initiates, B response-only: both ACTIVE; ping both ways; iperf3
-#     3 s GA -> GB; the ESP SA counters of both datapaths count it; the
+#  1. A initiates, B response-only: both ACTIVE; ping both ways; the
+#     guests have MTU 1500: a DF ping of 1500 bytes gets ICMP
+#     fragmentation needed with the tunnel's MTU, one of that size passes;
+#     iperf3 3 s GA -> GB; the ESP SA counters of both datapaths count it; the
 #     transit bridge sees ESP, IKE and ARP only, never an inner address.
 #  2. The opposite direction (B initiates, A response-only) with 60 s IKE
 #     and ESP lifetimes (the API's minimum): ACTIVE, ping both ways, then
@@ -32,6 +34,10 @@
 #  5. DPD restart: B's sluiced started again (same store, same sluice-dp),
 #     A connects with dpd restart; B's sluiced killed: A goes DOWN; B's
 #     sluiced started again: A (which kept initiating) ACTIVE again, ping.
+#  6. DPD hold: A connects with dpd hold; B's sluiced killed: A goes
+#     DOWN (DPD), its ESP SAs removed, a trap in their place; B's sluiced
+#     started again: A stays DOWN until GA sends to GB, then the trap's
+#     punt makes it negotiate: ACTIVE, ping both ways.
 #
 #   sluice_s2s_test.sh SLUICED     env: SLUICE_DP, SLUICECTL, KEEP_LOGS
 set -euo pipefail
@@ -106,12 +112,9 @@ ip -n "$(ns ga)" addr add 10.31.0.11/24 dev eth0
 ip -n "$(ns ga)" route add default via 10.31.0.1
 ip -n "$(ns gb)" addr add 10.32.0.11/24 dev eth0
 ip -n "$(ns gb)" route add default via 10.32.0.1
-# The guests' MTU leaves room for ESP (sluice-dp neither fragments the
-# ESP packet nor sends ICMP "fragmentation needed", and the uplinks are
-# 1500-byte veths): 1400 + 20 outer IP + 8 ESP + 16 IV + <= 17 pad and
-# trailer + 16 ICV fits.
-ip -n "$(ns ga)" link set eth0 mtu 1400
-ip -n "$(ns gb)" link set eth0 mtu 1400
+# The guests keep MTU 1500: a packet too big for the tunnel (connection
+# mtu 1500, the uplinks' MTU) gets ICMP "fragmentation needed" from the
+# router, and the guests' path MTU discovery does the rest.
 ip netns add "$(ns t)"
 ip -n "$(ns t)" link set lo up
 ip -n "$(ns t)" link add br0 type bridge
@@ -334,6 +337,30 @@ for s in a b; do
 done
 pings init-a
 echo "ok: ping GA <-> GB through the tunnel"
+# Path MTU: 1472 + 28 = 1500 bytes with DF cannot fit with the ESP
+# overhead (1446 inner bytes at most in 1500 with AES-GCM, 1438 with
+# AES-CBC: 16-byte IV and alignment).
+ip netns exec "$(ns ga)" ping -M do -s 1472 -c 2 -i 0.3 -W 2 10.32.0.11 \
+	>"$tmp/ping-df" 2>&1 && fail "a 1500-byte DF ping crossed the tunnel"
+PMTU=$(sed -n 's/.*Frag needed.*(mtu = \([0-9]*\)).*/\1/p' "$tmp/ping-df" |
+	head -n 1)
+case "$PMTU" in 1446 | 1438) ;; *)
+	fail "no fragmentation needed (mtu 1446 or 1438): $(cat "$tmp/ping-df")"
+	;;
+esac
+echo "ok: ping -M do -s 1472: $(grep -m1 "Frag needed" "$tmp/ping-df")"
+grep -m1 "message too long" "$tmp/ping-df" || true
+ip netns exec "$(ns ga)" ping -M do -s $((PMTU - 28)) -c 2 -i 0.3 -W 2 \
+	10.32.0.11 >"$tmp/ping-df2" 2>&1 ||
+	fail "$PMTU-byte DF ping: $(cat "$tmp/ping-df2")"
+echo "ok: ping -M do -s $((PMTU - 28)) ($PMTU bytes, the next-hop MTU) passes"
+punts() { # SITE: DF packets the outbound SAs found too big (punted)
+	sas "$1" | jq '[.[] | select(.dir == "out") | .too_big_punts] |
+		add // 0'
+}
+# iperf3 learns the path MTU itself: forget what ping learnt.
+ip -n "$(ns ga)" route flush cache
+p0=$(punts a)
 ip netns exec "$(ns gb)" iperf3 -s -1 -B 10.32.0.11 >"$tmp/iperf-s.log" \
 	2>&1 &
 bg_pids="$bg_pids $!"
@@ -341,7 +368,10 @@ sleep 0.5
 ip netns exec "$(ns ga)" iperf3 -c 10.32.0.11 -t 3 -J >"$tmp/iperf.json" \
 	2>"$tmp/iperf.err" || fail "iperf3: $(cat "$tmp/iperf.err")"
 GBPS=$(jq '.end.sum_received.bits_per_second / 1e9' "$tmp/iperf.json")
-echo "ok: iperf3 GA -> GB through the tunnel, 3 s: $GBPS Gb/s"
+echo "ok: iperf3 GA -> GB through the tunnel, 3 s: $GBPS Gb/s" \
+	"(guest MTU 1500, $(($(punts a) - p0)) fragmentation needed sent)"
+[ "$(punts a)" -gt "$p0" ] || echo "note: iperf3 sent no packet over the" \
+	"tunnel's MTU (its path MTU was still cached)"
 sleep 0.5
 kill "$tcpdump_pid" 2>/dev/null
 wait "$tcpdump_pid" 2>/dev/null || true
@@ -471,4 +501,41 @@ wait_status b "$CB" ACTIVE 10 >/dev/null
 pings dpd-restart-after
 echo "ok: dpd action restart: A ACTIVE again ${tr} s after site B's" \
 	"sluiced was started again, ping both ways"
+
+step "6. DPD hold: B's sluiced killed; traffic brings A back"
+conn_del a "$CA"
+conn_del b "$CB"
+wait_no_sas
+CB=$(conn b c6 "$PSK" ike1 esp1 --initiator response-only)
+sleep 0.5
+CA=$(conn a c6 "$PSK" ike1 esp1 --dpd action=hold,interval=2,timeout=6)
+wait_status a "$CA" ACTIVE 30 >/dev/null
+wait_status b "$CB" ACTIVE 10 >/dev/null
+pings dpd-hold-before
+kill -9 "${CTL_PID[b]}"
+wait "${CTL_PID[b]}" 2>/dev/null || true
+CTL_PID[b]=
+td=$(wait_status a "$CA" DOWN 20 "DPD")
+echo "ok: A DOWN \"$(conn_field a "$CA" status_description)\"" \
+	"${td} s after site B's sluiced was killed"
+[ "$(sas a | jq length)" = 0 ] || fail "a: ESP SAs left after DPD hold"
+grep -q "connection .*: trap installed (dpd action hold)" \
+	"$tmp/sluiced-a.log" || fail "a: no trap after DPD with hold"
+echo "ok: dpd action hold: A's ESP SAs gone, the trap installed"
+start_ctl b
+sleep 6
+[ "$(conn_field a "$CA" status)" = DOWN ] ||
+	fail "a: hold re-initiated without traffic"
+echo "ok: hold: A still DOWN 6 s after site B's sluiced was started again" \
+	"(no traffic yet)"
+ip netns exec "$(ns ga)" ping -c 10 -i 0.5 -W 1 10.32.0.11 \
+	>"$tmp/ping-hold" 2>&1 || fail "hold: no ping answered after traffic" \
+	"hit the trap: $(tail -n 2 "$tmp/ping-hold")"
+grep -q "caught by the trap: initiating" "$tmp/sluiced-a.log" ||
+	fail "a: the trap did not start a negotiation"
+wait_status a "$CA" ACTIVE 10 >/dev/null
+wait_status b "$CB" ACTIVE 10 >/dev/null
+pings dpd-hold-after
+echo "ok: hold: traffic caught by the trap renegotiated," \
+	"$(grep -E 'packets transmitted' "$tmp/ping-hold"); ping both ways"
 echo "PASS ($(($(date +%s) - t0)) s)"

@@ -118,6 +118,8 @@ struct ike_child_info {
 	struct ike_addr local, remote; /* outer addresses and ports */
 	bool encap;		       /* ESP in UDP on those ports */
 	uint32_t replaces_spi_in;      /* rekey: the SA this one replaces */
+	uint16_t mtu; /* outer packet limit for the datapath (0: none); the
+		       * engine leaves it 0, its owner sets it */
 };
 
 enum ike_event_type {

@@ -444,6 +444,107 @@ test_ike_punt(void **state)
 	assert_true(res.n_punt == 0 || res.punt_reason != COMPILER_PUNT_IKE);
 }
 
+/* DF set, IPv4 checksum redone. */
+static void
+set_df(uint8_t *f)
+{
+	uint16_t c;
+
+	f[20] |= 0x40;
+	f[24] = 0;
+	f[25] = 0;
+	c = (uint16_t)~frame_csum(f + 14, 20, 0);
+	f[24] = (uint8_t)(c >> 8);
+	f[25] = (uint8_t)c;
+}
+
+/*
+ * Path MTU: the outbound SA with mtu 1500 (AES-GCM: 1446 inner bytes at
+ * most); a 1500-byte DF packet through the compiled rules is punted with
+ * DP_PUNT_ESP_MTU | 1446, without DF dropped; 1446 bytes of the same
+ * flow then pass (the too big walk was not cached cut short).
+ */
+static void
+test_pmtu(void **state)
+{
+	struct fixture *x = *state;
+	struct harness_result res;
+	static uint8_t payload[1472];
+	uint8_t f[14 + 28 + sizeof(payload)];
+	struct dp_sa sa;
+	char err[128] = "";
+	size_t len;
+
+	assert_int_equal(pl_esp_sa_del(x->h.pl, SA_OUT), 0);
+	memset(&sa, 0, sizeof(sa));
+	sa.id = SA_OUT;
+	sa.spi = SPI_S2P;
+	sa.dir = DP_SA_OUT;
+	sa.cipher = DP_SA_AES_GCM_16;
+	sa.enc_key_len = 20;
+	sa.mtu = 1500;
+	memset(sa.enc_key, 0x11, 20);
+	inet_pton(AF_INET, "172.24.4.10", &sa.src);
+	inet_pton(AF_INET, "172.24.4.100", &sa.dst);
+	assert_int_equal(pl_esp_sa_add(x->h.pl, &sa, err, sizeof(err)), 0);
+	install(x, false);
+	len = frame_udp(f, mac_ra, mac_a1, "10.0.0.11", "10.9.0.5", 5001, 5201,
+			payload, sizeof(payload));
+	assert_int_equal(len, 1514);
+	set_df(f);
+	harness_run(&x->h, DP_A1, f, len, &res);
+	assert_int_equal(res.n_tx, 0);
+	assert_int_equal(res.n_punt, 1);
+	assert_int_equal(res.punt_reason, DP_PUNT_ESP_MTU | 1446);
+	len = frame_udp(f, mac_ra, mac_a1, "10.0.0.11", "10.9.0.5", 5001, 5201,
+			payload, sizeof(payload));
+	harness_run(&x->h, DP_A1, f, len, &res);
+	assert_int_equal(res.n_tx, 0);
+	assert_int_equal(res.n_punt, 0);
+	assert_int_equal(res.n_drop, 1);
+	len = frame_udp(f, mac_ra, mac_a1, "10.0.0.11", "10.9.0.5", 5001, 5201,
+			payload, 1446 - 28);
+	set_df(f);
+	harness_run(&x->h, DP_A1, f, len, &res);
+	assert_int_equal(res.n_tx, 1);
+	assert_int_equal(res.tx_port[0], DP_X1);
+	assert_int_equal(res.tx_frame[0][14 + 9], 50);
+	assert_int_equal(res.tx_len[0], 14 + 1500);
+}
+
+/*
+ * DPD hold: a trap (no child) punts local -> peer traffic with
+ * COMPILER_PUNT_VPN_TRAP; nothing leaves, in clear or otherwise. No trap
+ * and no child: no rule (the traffic is routed as without the tunnel).
+ */
+static void
+test_trap(void **state)
+{
+	struct fixture *x = *state;
+	struct harness_result res;
+	uint8_t f[128];
+	size_t len;
+
+	x->tun.n_children = 0;
+	x->tun.is_trap = true;
+	install(x, false);
+	len = frame_icmp(f, mac_ra, mac_a1, "10.0.0.11", "10.9.0.5");
+	harness_run(&x->h, DP_A1, f, len, &res);
+	assert_int_equal(res.n_tx, 0);
+	assert_int_equal(res.n_punt, 1);
+	assert_int_equal(res.punt_reason, COMPILER_PUNT_VPN_TRAP);
+	/* Not the tunnel's: routed as usual. */
+	len = frame_icmp(f, mac_ra, mac_a1, "10.0.0.11", "172.24.4.100");
+	harness_run(&x->h, DP_A1, f, len, &res);
+	assert_int_equal(res.n_tx, 1);
+	x->tun.is_trap = false;
+	install(x, false);
+	len = frame_icmp(f, mac_ra, mac_a1, "10.0.0.11", "10.9.0.5");
+	harness_run(&x->h, DP_A1, f, len, &res);
+	assert_true(res.n_punt == 0 ||
+		    res.punt_reason != COMPILER_PUNT_VPN_TRAP);
+}
+
 /* Owners, and nothing without a gateway, a child or CIDRs. */
 static void
 test_shape(void **state)
@@ -500,6 +601,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_rekey, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ike_punt, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_shape, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pmtu, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_trap, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -125,6 +125,96 @@ set_ttl(uint8_t *f, uint8_t ttl)
 	f[25] = (uint8_t)c;
 }
 
+/* Set DF on an IPv4 frame (checksum redone). */
+static void
+set_df(uint8_t *f)
+{
+	uint16_t c;
+
+	f[20] |= 0x40;
+	f[24] = 0;
+	f[25] = 0;
+	c = (uint16_t)~frame_csum(f + 14, 20, 0);
+	f[24] = (uint8_t)(c >> 8);
+	f[25] = (uint8_t)c;
+}
+
+/*
+ * Path MTU through a tunnel (DP_PUNT_ESP_MTU): type 3 code 4 with the
+ * next-hop MTU in bytes 6-7 (RFC 1191 4), only for DF datagrams.
+ */
+static void
+test_frag_needed(void **state)
+{
+	static uint8_t payload[1400];
+	uint8_t f[14 + 20 + 8 + sizeof(payload)], out[L3SVC_FRAME_MAX];
+	size_t len, out_len;
+
+	(void)state;
+	for (unsigned i = 0; i < sizeof(payload); i++)
+		payload[i] = (uint8_t)(i * 7);
+	len = frame_udp(f, mac_ra, mac_a1, "10.0.0.11", "10.2.0.7", 5001, 5201,
+			payload, sizeof(payload));
+	set_df(f);
+	assert_int_equal(l3svc_frag_needed(&fx.view, 1, f, len, 1446, out,
+					   sizeof(out), &out_len, &fx.st),
+			 0);
+	/* Quoted up to 576 bytes, from the router interface to a1. */
+	assert_int_equal(out_len, 14 + 576);
+	assert_memory_equal(out, mac_a1, 6);
+	assert_memory_equal(out + 6, mac_ra, 6);
+	assert_int_equal(out[12] << 8 | out[13], 0x0800);
+	assert_int_equal(out[16] << 8 | out[17], 576);
+	assert_int_equal(out[23], 1);
+	assert_true(ip_is(out + 26, "10.0.0.1"));
+	assert_true(ip_is(out + 30, "10.0.0.11"));
+	assert_int_equal(frame_csum(out + 14, 20, 0), 0xffff);
+	assert_int_equal(out[34], 3);
+	assert_int_equal(out[35], 4);
+	assert_int_equal(out[38], 0); /* unused */
+	assert_int_equal(out[39], 0);
+	assert_int_equal(out[40] << 8 | out[41], 1446);
+	assert_int_equal(frame_csum(out + 34, out_len - 34, 0), 0xffff);
+	assert_memory_equal(out + 42, f + 14, 576 - 28);
+	assert_int_equal(fx.st.n_frag_needed, 1);
+	assert_int_equal(fx.st.n_time_exceeded, 0);
+	/* DF clear: no error (the datapath drops those itself). */
+	len = frame_udp(f, mac_ra, mac_a1, "10.0.0.11", "10.2.0.7", 5001, 5201,
+			payload, sizeof(payload));
+	assert_int_equal(l3svc_frag_needed(&fx.view, 1, f, len, 1446, out,
+					   sizeof(out), &out_len, &fx.st),
+			 -EINVAL);
+	assert_int_equal(fx.st.rejects[L3SVC_R_NO_ERROR], 1);
+	/* Not about an ICMP error either. */
+	len = frame_icmp(f, mac_ra, mac_a1, "10.0.0.11", "10.2.0.7");
+	f[34] = 3;
+	set_df(f);
+	assert_int_equal(l3svc_frag_needed(&fx.view, 1, f, len, 1446, out,
+					   sizeof(out), &out_len, &fx.st),
+			 -EINVAL);
+	assert_int_equal(fx.st.rejects[L3SVC_R_NO_ERROR], 2);
+	/* Unknown port: no router. Truncations: rejected. */
+	len = frame_udp(f, mac_ra, mac_a1, "10.0.0.11", "10.2.0.7", 1, 2,
+			payload, 100);
+	set_df(f);
+	assert_int_equal(l3svc_frag_needed(&fx.view, 9, f, len, 1446, out,
+					   sizeof(out), &out_len, &fx.st),
+			 -EINVAL);
+	assert_int_equal(fx.st.rejects[L3SVC_R_NO_ROUTER], 1);
+	for (size_t n = 0; n < 34; n++) {
+		uint8_t *cut = malloc(n + 1);
+
+		memcpy(cut, f, n);
+		assert_int_equal(l3svc_frag_needed(&fx.view, 1, cut, n, 1446,
+						   out, sizeof(out), &out_len,
+						   &fx.st),
+				 -EINVAL);
+		free(cut);
+	}
+	assert_int_equal(fx.st.rejects[L3SVC_R_SHORT], 34);
+	assert_int_equal(fx.st.n_frag_needed, 1);
+}
+
 static void
 test_time_exceeded(void **state)
 {
@@ -361,6 +451,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup(test_time_exceeded, setup),
+		cmocka_unit_test_setup(test_frag_needed, setup),
 		cmocka_unit_test_setup(test_echo, setup),
 		cmocka_unit_test_setup(test_arp_resolve, setup),
 	};
