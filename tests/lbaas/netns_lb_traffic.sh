@@ -14,7 +14,9 @@
 #
 # Checks: 300 curl requests to VIP:80 land within 10% of even across the
 # three python3 http.server members (counted from their logs); member m2
-# set to weight 0 gets none of the next 60.
+# set to weight 0 gets none of the next 60. A UDP listener (VIP:53, members
+# on 5353): 300 datagrams, each from a new socket, are answered from the
+# VIP within 10% of even.
 #
 # usage: netns_lb_traffic.sh path/to/sluiced   (SLUICE_DP, SLUICECTL in env)
 set -euo pipefail
@@ -156,4 +158,71 @@ n2=$(($(count 2) - BASE[2]))
 [ "$n2" -eq 0 ] || fail "m2 at weight 0 served $n2 new requests"
 echo "after drain: m0 $(($(count 0) - BASE[0])), m1 $(($(count 1) - BASE[1])), m2 $n2"
 ok "a member at weight 0 gets no new requests"
+
+# UDP: a listener on VIP:53, members answering on 5353 with their name.
+# Each datagram from a new socket is a new connection (new source port).
+for i in 0 1 2; do
+	ip netns exec "$(ns M$i)" $PY -c '
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind((sys.argv[1], 5353))
+while True:
+    d, a = s.recvfrom(2048)
+    s.sendto(sys.argv[2].encode() + b" " + d, a)
+' "${IP[M$i]}" "m$i" >"$tmp/udp$i.out" 2>&1 &
+	SRV[u$i]=$!
+done
+os security group rule create --ingress --protocol udp --dst-port 5353 \
+	--remote-ip "$VIP/32" web >/dev/null
+LU=$(os loadbalancer listener create --name l53 --protocol UDP \
+	--protocol-port 53 "$LB" -f value -c id)
+PU=$(os loadbalancer pool create --name p53 --protocol UDP \
+	--lb-algorithm ROUND_ROBIN --listener "$LU" -f value -c id)
+for i in 0 1 2; do
+	os loadbalancer member create --name u$i --address "${IP[M$i]}" \
+		--protocol-port 5353 --subnet-id "$SUB" "$PU" >/dev/null
+done
+wait_for "UDP listener rules installed" 10 bash -c \
+	"[ \$('$SLUICECTL' -s '$sock' dp dump-flows | grep -c 'lb_select') -ge 2 ]"
+# Prints "name count" per member; a reply must come from VIP:53.
+udp_run() {
+	ip netns exec "$(ns C)" $PY -c '
+import socket, sys, collections
+vip, n = sys.argv[1], int(sys.argv[2])
+seen, lost = collections.Counter(), 0
+for i in range(n):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.settimeout(1.0)
+    s.sendto(b"q%d" % i, (vip, 53))
+    try:
+        d, a = s.recvfrom(2048)
+    except socket.timeout:
+        lost += 1
+        s.close()
+        continue
+    if a != (vip, 53) or not d.endswith(b" q%d" % i):
+        print("bad reply", a, d)
+        sys.exit(1)
+    seen[d.split()[0].decode()] += 1
+    s.close()
+for k in sorted(seen):
+    print(k, seen[k])
+print("lost", lost)
+' "$VIP" "$1"
+}
+up=
+for _ in $(seq 10); do
+	udp_run 1 | grep -q '^m' && { up=1; break; }
+done
+[ -n "$up" ] || fail "no UDP datagram through the VIP answered in 10 s"
+out=$(udp_run 300) || fail "UDP client: $out"
+echo "$out" | sed 's/^/udp: /'
+[ "$(awk '$1 == "lost" {print $2}' <<<"$out")" -eq 0 ] ||
+	fail "UDP datagrams unanswered: $out"
+for i in 0 1 2; do
+	n=$(awk -v m="m$i" '$1 == m {print $2}' <<<"$out")
+	[ "${n:-0}" -ge 90 ] && [ "${n:-0}" -le 110 ] ||
+		fail "UDP member m$i answered ${n:-0} of 300 (not within 10% of 100)"
+done
+ok "300 UDP flows through VIP:53, even across 3 members, replies from the VIP"
 echo "netns_lb_traffic: ok"
