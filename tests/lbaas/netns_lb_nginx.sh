@@ -258,6 +258,31 @@ for i in 0 1 2; do
 done
 ok "floating IP of the VIP answers from the external network"
 
+# 2b. wrk (one connection per request) from the external network
+# through the floating IP and from the routed client through the VIP:
+# no socket error, no non-2xx, every member serves.
+if command -v wrk >/dev/null; then
+	for src in "X $FIP" "C $VIP"; do
+		read -r g addr <<<"$src"
+		for i in 0 1 2; do A0[$i]=$(alog $i); done
+		run "$g" wrk -t1 -c8 -d2s -H 'Connection: close' \
+			"http://$addr/" >"$tmp/wrk.out" 2>&1 ||
+			fail "wrk from $g: $(cat "$tmp/wrk.out")"
+		! grep -q "Socket errors\|Non-2xx" "$tmp/wrk.out" ||
+			fail "wrk from $g to $addr: $(cat "$tmp/wrk.out")"
+		echo "wrk from $g to $addr: $(awk '/Requests\/sec/ {print $2}' \
+			"$tmp/wrk.out") requests/s, members" \
+			"$(($(alog 0) - A0[0]))/$(($(alog 1) - A0[1]))/$(($(alog 2) - A0[2]))"
+		for i in 0 1 2; do
+			[ $(($(alog $i) - A0[$i])) -gt 0 ] ||
+				fail "wrk from $g: m$i served nothing"
+		done
+	done
+	ok "wrk through the floating IP and the VIP: no errors, all members"
+else
+	echo "wrk missing: wrk check left out"
+fi
+
 # 3. Weights 1:2:3.
 os loadbalancer member set --weight 2 "$POOL" m1
 os loadbalancer member set --weight 3 "$POOL" m2
