@@ -325,6 +325,40 @@ test_tcp_invalid(void **state)
 	tu_teardown(&t);
 }
 
+/*
+ * A member still in TIME_WAIT answers a reused tuple's SYN with a bare
+ * ACK: it passes as a reply (not +inv), the state stays SYN_SENT, the
+ * opener's RST closes, and its retried SYN opens anew. A reply FIN in
+ * SYN_SENT stays invalid.
+ */
+static void
+test_tcp_challenge_ack(void **state)
+{
+	uint8_t b[256];
+	struct tu t;
+	size_t n;
+
+	(void)state;
+	setup_ct(&t, 64);
+	install(&t, fw_rules);
+	n = tcp4(b, ip_a, 1010, ip_b, 80, SYN);
+	assert_int_equal(probe(&t, b, n, P_A), S_NEW);
+	n = tcp4(b, ip_b, 80, ip_a, 1010, ACK);
+	assert_int_equal(probe(&t, b, n, P_B), S_RPL);
+	assert_int_equal(dump(&t, 1).e[0].tcp_state, DP_CT_TCP_SYN_SENT);
+	assert_int_equal(stats(&t).invalid[DP_CT_INV_TCP_STATE], 0);
+	n = tcp4(b, ip_b, 80, ip_a, 1010, FIN | ACK);
+	assert_int_equal(probe(&t, b, n, P_B), S_INV);
+	assert_int_equal(stats(&t).invalid[DP_CT_INV_TCP_STATE], 1);
+	n = tcp4(b, ip_a, 1010, ip_b, 80, RST);
+	assert_int_equal(probe(&t, b, n, P_A), S_EST);
+	assert_int_equal(dump(&t, 1).e[0].tcp_state, DP_CT_TCP_CLOSED);
+	n = tcp4(b, ip_a, 1010, ip_b, 80, SYN);
+	assert_int_equal(probe(&t, b, n, P_A), S_NEW);
+	assert_int_equal(dump(&t, 1).e[0].tcp_state, DP_CT_TCP_SYN_SENT);
+	tu_teardown(&t);
+}
+
 static void
 test_zones(void **state)
 {
@@ -1158,6 +1192,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_tcp_states),
 		cmocka_unit_test(test_tcp_invalid),
+		cmocka_unit_test(test_tcp_challenge_ack),
 		cmocka_unit_test(test_zones),
 		cmocka_unit_test(test_lookup_then_commit),
 		cmocka_unit_test(test_udp_icmp_ipv6),
