@@ -9,10 +9,10 @@
  *   1. a Neutron port on the VIP's subnet, device_owner "Octavia:health",
  *      device_id the load balancer id, no security groups; IPAM gives it
  *      its address and MAC, and it shows in `openstack port list`;
- *   2. the namespace sluice-lb-XXXXXXXX with a veth pair (lb_netns.c):
+ *   2. the namespace sluice-lb-<8 hex of the LB id> + veth (lb_netns.c):
  *      eth0 inside with that address and MAC, a default route through
  *      the subnet's gateway;
- *   3. the port's binding:profile {"interface": "lbv-XXXXXXXX"}, so the
+ *   3. the port's binding:profile {"interface": "lbv-<8 hex>"}, so the
  *      port binder attaches the host end to the datapath like a guest's
  *      veth, on the tenant network's segment.
  * The probes of its members are opened inside the namespace (health.h's

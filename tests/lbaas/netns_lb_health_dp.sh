@@ -9,7 +9,7 @@
 #
 #   project A (token TA), network netA 10.61.0.0/24:
 #     ns C  client 10.61.0.10; members A0 .20, A1 .21, A2 .22 (nginx :80)
-#     LB lbA (VIP, health port = namespace sluice-lb-XXXXXXXX)
+#     LB lbA (VIP, health port = namespace sluice-lb-<8 hex of its id>)
 #   project B (token TB), network netB 10.61.0.0/24 (the same range):
 #     members B0 .20, B1 .21 (nginx :80), LB lbB with its own namespace
 #   all ports bound to one sluice-dp (af_packet); sluiced in token mode;
