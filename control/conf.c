@@ -44,6 +44,21 @@ conf_copy(char *dst, size_t len, const char *v)
 	return true;
 }
 
+/* A setting of two words: *out = false for word0, true for word1; else
+ * the error err. */
+static const char *
+conf_pick(const char *val, const char *word0, const char *word1, bool *out,
+	  const char *err)
+{
+	if (strcmp(val, word0) == 0)
+		*out = false;
+	else if (strcmp(val, word1) == 0)
+		*out = true;
+	else
+		return err;
+	return NULL;
+}
+
 static bool
 conf_is_token(const char *s)
 {
@@ -197,13 +212,8 @@ conf_set(struct conf *c, const char *sec, const char *key, const char *val,
 			       ? NULL
 			       : "expected error, warn, info or debug";
 	case 12:
-		if (strcmp(val, "af_packet") == 0)
-			c->dp_use_xdp = false;
-		else if (strcmp(val, "af_xdp") == 0)
-			c->dp_use_xdp = true;
-		else
-			return "expected af_packet or af_xdp";
-		return NULL;
+		return conf_pick(val, "af_packet", "af_xdp", &c->dp_use_xdp,
+				 "expected af_packet or af_xdp");
 	case 13:
 		return conf_copy(c->vhost_dir, sizeof(c->vhost_dir), val)
 			       ? NULL
@@ -219,38 +229,18 @@ conf_set(struct conf *c, const char *sec, const char *key, const char *val,
 		return NULL;
 	}
 	case 16:
-		if (strcmp(val, "datapath") == 0)
-			c->vpn_esp_dp = true;
-		else if (strcmp(val, "none") == 0)
-			c->vpn_esp_dp = false;
-		else
-			return "expected datapath or none";
-		return NULL;
+		return conf_pick(val, "none", "datapath", &c->vpn_esp_dp,
+				 "expected datapath or none");
 	case 17:
-		if (strcmp(val, "datapath") == 0)
-			c->vpn_ike_dp = true;
-		else if (strcmp(val, "socket") == 0)
-			c->vpn_ike_dp = false;
-		else
-			return "expected socket or datapath";
-		return NULL;
+		return conf_pick(val, "socket", "datapath", &c->vpn_ike_dp,
+				 "expected socket or datapath");
 	case 18:
-		if (strcmp(val, "on") == 0)
-			c->lb_probe_netns = true;
-		else if (strcmp(val, "off") == 0)
-			c->lb_probe_netns = false;
-		else
-			return "expected on or off";
-		return NULL;
+		return conf_pick(val, "off", "on", &c->lb_probe_netns,
+				 "expected on or off");
 	case 11:
 	default:
-		if (strcmp(val, "stderr") == 0)
-			c->use_syslog = false;
-		else if (strcmp(val, "syslog") == 0)
-			c->use_syslog = true;
-		else
-			return "expected stderr or syslog";
-		return NULL;
+		return conf_pick(val, "stderr", "syslog", &c->use_syslog,
+				 "expected stderr or syslog");
 	}
 }
 

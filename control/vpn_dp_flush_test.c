@@ -23,23 +23,7 @@
 #include "dp_ctl.h"
 #include "dp_ctl_testsrv.h"
 #include "vpn_dp.h"
-
-static int
-setup(void **state)
-{
-	struct dp_ctl_testsrv *e;
-
-	assert_int_equal(dp_ctl_testsrv_start("vpn_dp_flush_test", &e), 0);
-	*state = e;
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	dp_ctl_testsrv_stop(*state);
-	return 0;
-}
+#include "vpn_test_child.h"
 
 struct seen {
 	unsigned n;
@@ -64,18 +48,6 @@ has_spi(const struct seen *s, uint32_t spi)
 		if (s->spi[i] == spi)
 			return true;
 	return false;
-}
-
-static void
-ip4(struct ike_addr *a, uint8_t last)
-{
-	memset(a, 0, sizeof(*a));
-	a->family = AF_INET;
-	a->ip[0] = 192;
-	a->ip[1] = 0;
-	a->ip[2] = 2;
-	a->ip[3] = last;
-	a->port = 500;
 }
 
 static void
@@ -111,19 +83,7 @@ test_leftovers_flushed(void **state)
 
 	/* A new sluiced's first child. */
 	assert_int_equal(vpn_dp_create(e->path, &v), 0);
-	memset(&ci, 0, sizeof(ci));
-	ci.conn_id = 1;
-	ci.conn_name = "conn-a";
-	ci.spi_in = 0x1111;
-	ci.spi_out = 0x1211;
-	ci.cipher.encr = IKE_ENCR_AES_GCM_16;
-	ci.cipher.key_bits = 128;
-	ci.cipher.integ = IKE_INTEG_NONE;
-	ci.enc_key_in = key;
-	ci.enc_key_out = key + 20;
-	ci.enc_key_len = 20;
-	ip4(&ci.local, 1);
-	ip4(&ci.remote, 2);
+	vpn_test_child(&ci, 1, 0x1111, key); /* out SPI 0x1211 */
 	assert_int_equal(vpn_dp_sa_install(v, &ci), 0);
 	assert_true(vpn_dp_out_id(v, 0x1111) != 0);
 
@@ -152,8 +112,9 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_leftovers_flushed, setup,
-						teardown),
+		cmocka_unit_test_setup_teardown(test_leftovers_flushed,
+						dp_ctl_testsrv_setup,
+						dp_ctl_testsrv_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * vpn_dp_test.c: datapath SA events reach the IKE side (vpn_dp.h). A real
- * protocol server and pipeline run on a thread (as dp_ctl_esp_test does);
+ * protocol server and pipeline run on a thread (dp_ctl_testsrv.h);
  * vpn_dp installs a child SA through it and watches its events on a
  * libevent loop, with a fake standing in for vpn_driver_sa_event (which
  * calls ike_engine_rekey_child). The outbound SA is then replaced by one
@@ -12,17 +12,13 @@
  * its own.
  */
 #include <errno.h>
-#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
-#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <cmocka.h>
 #include <event2/event.h>
@@ -30,7 +26,9 @@
 #include "compiler_vpn.h"
 #include "dp_client.h"
 #include "dp_ctl.h"
+#include "dp_ctl_testsrv.h"
 #include "vpn_dp.h"
+#include "vpn_test_child.h"
 
 struct rekeys {
 	unsigned n;
@@ -38,26 +36,11 @@ struct rekeys {
 };
 
 struct env {
-	char path[108];
-	struct dp_pipeline *pl;
-	struct dp_ctl *ctl;
-	pthread_t thread;
-	atomic_int stop;
+	struct dp_ctl_testsrv *srv;
 	struct event_base *base;
 	struct vpn_dp *v;
 	struct rekeys rk;
 };
-
-static void *
-server_main(void *arg)
-{
-	struct env *e = arg;
-
-	while (!atomic_load(&e->stop))
-		if (dp_ctl_poll(e->ctl, 5) < 0)
-			abort();
-	return NULL;
-}
 
 /* The fake of vpn_driver_sa_event. */
 static void
@@ -74,18 +57,13 @@ fake_rekey(void *arg, uint32_t conn_id, uint32_t spi_in, uint32_t kinds)
 static int
 setup(void **state)
 {
-	struct dp_pipeline_config cfg = {.n_workers = 1, .cache_entries = 64};
 	struct env *e = calloc(1, sizeof(*e));
 
 	assert_non_null(e);
-	snprintf(e->path, sizeof(e->path), "/tmp/vpn_dp_test.%d.sock",
-		 (int)getpid());
-	assert_int_equal(dp_pipeline_create(&cfg, &e->pl), 0);
-	assert_int_equal(dp_ctl_create(e->path, e->pl, NULL, &e->ctl), 0);
-	assert_int_equal(pthread_create(&e->thread, NULL, server_main, e), 0);
+	assert_int_equal(dp_ctl_testsrv_start("vpn_dp_test", &e->srv), 0);
 	e->base = event_base_new();
 	assert_non_null(e->base);
-	assert_int_equal(vpn_dp_create(e->path, &e->v), 0);
+	assert_int_equal(vpn_dp_create(e->srv->path, &e->v), 0);
 	assert_int_equal(vpn_dp_watch_events(e->v, e->base, fake_rekey, &e->rk),
 			 0);
 	*state = e;
@@ -99,43 +77,9 @@ teardown(void **state)
 
 	vpn_dp_destroy(e->v);
 	event_base_free(e->base);
-	atomic_store(&e->stop, 1);
-	pthread_join(e->thread, NULL);
-	dp_ctl_destroy(e->ctl);
-	dp_pipeline_destroy(e->pl);
+	dp_ctl_testsrv_stop(e->srv);
 	free(e);
 	return 0;
-}
-
-static void
-ip4(struct ike_addr *a, uint8_t last)
-{
-	memset(a, 0, sizeof(*a));
-	a->family = AF_INET;
-	a->ip[0] = 192;
-	a->ip[1] = 0;
-	a->ip[2] = 2;
-	a->ip[3] = last;
-	a->port = 500;
-}
-
-static void
-child(struct ike_child_info *ci, uint32_t conn_id, uint32_t spi_in,
-      const uint8_t *key)
-{
-	memset(ci, 0, sizeof(*ci));
-	ci->conn_id = conn_id;
-	ci->conn_name = "conn-a";
-	ci->spi_in = spi_in;
-	ci->spi_out = spi_in + 0x100;
-	ci->cipher.encr = IKE_ENCR_AES_GCM_16;
-	ci->cipher.key_bits = 128;
-	ci->cipher.integ = IKE_INTEG_NONE;
-	ci->enc_key_in = key;
-	ci->enc_key_out = key + 20;
-	ci->enc_key_len = 20;
-	ip4(&ci->local, 1);
-	ip4(&ci->remote, 2);
 }
 
 /* Run the loop until the n_want-th rekey call arrives or ms pass. */
@@ -164,7 +108,7 @@ test_event_rekeys(void **state)
 
 	for (unsigned i = 0; i < sizeof(key); i++)
 		key[i] = (uint8_t)(i + 1);
-	child(&ci, 7, 0x1111, key);
+	vpn_test_child(&ci, 7, 0x1111, key);
 	assert_int_equal(vpn_dp_sa_install(e->v, &ci), 0);
 	id_out = vpn_dp_out_id(e->v, 0x1111);
 	assert_true(id_out != 0);
@@ -177,7 +121,8 @@ test_event_rekeys(void **state)
 	 * The outbound SA again, as a test client, with 2^19 sequence numbers
 	 * left (the datapath warns at 2^20).
 	 */
-	assert_int_equal(dp_client_connect(e->path, &c, err, sizeof(err)), 0);
+	assert_int_equal(dp_client_connect(e->srv->path, &c, err, sizeof(err)),
+			 0);
 	dp_client_set_timeout(c, 5000);
 	assert_int_equal(dp_client_sa_del(c, id_out), 0);
 	memset(&s, 0, sizeof(s));
@@ -217,7 +162,7 @@ test_event_rekeys(void **state)
 	assert_int_equal(e->rk.n, 1);
 
 	/* The rekeyed child is a new child: its own event, its own call. */
-	child(&ci, 7, 0x3333, key);
+	vpn_test_child(&ci, 7, 0x3333, key);
 	assert_int_equal(vpn_dp_sa_install(e->v, &ci), 0);
 	ev.id = vpn_dp_out_id(e->v, 0x3333);
 	ev.kinds = DP_SA_EV_SOFT_PACKETS;
@@ -225,7 +170,7 @@ test_event_rekeys(void **state)
 	assert_int_equal(e->rk.n, 2);
 	assert_int_equal(e->rk.spi_in, 0x3333);
 	/* Not an event that asks for a rekey: nothing. */
-	child(&ci, 8, 0x5555, key);
+	vpn_test_child(&ci, 8, 0x5555, key);
 	assert_int_equal(vpn_dp_sa_install(e->v, &ci), 0);
 	ev.id = vpn_dp_out_id(e->v, 0x5555);
 	ev.kinds = 0x100;
@@ -268,7 +213,7 @@ test_hold_trap(void **state)
 	vpn_dp_set_observer(e->v, tun_cb, &cap);
 	vpn_dp_hold(e->v, "conn-a", true); /* never seen: nothing */
 	assert_int_equal(cap.calls, 0);
-	child(&ci, 11, 0x3333, key);
+	vpn_test_child(&ci, 11, 0x3333, key);
 	assert_int_equal(vpn_dp_sa_install(e->v, &ci), 0);
 	assert_int_equal(cap.n, 1);
 	assert_int_equal(cap.t.n_children, 1);
@@ -311,10 +256,11 @@ test_sa_mtu(void **state)
 
 	for (unsigned i = 0; i < sizeof(key); i++)
 		key[i] = (uint8_t)(i + 3);
-	child(&ci, 9, 0x2222, key);
+	vpn_test_child(&ci, 9, 0x2222, key);
 	ci.mtu = 1400;
 	assert_int_equal(vpn_dp_sa_install(e->v, &ci), 0);
-	assert_int_equal(dp_client_connect(e->path, &c, err, sizeof(err)), 0);
+	assert_int_equal(dp_client_connect(e->srv->path, &c, err, sizeof(err)),
+			 0);
 	dp_client_set_timeout(c, 5000);
 	assert_int_equal(dp_client_sa_dump(c, vpn_dp_out_id(e->v, 0x2222),
 					   mtu_cb, &mtu_out),

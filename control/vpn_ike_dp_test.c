@@ -184,9 +184,27 @@ fix_out(void *ctx, const uint32_t *ports, size_t n, const uint8_t *f,
 	return 0;
 }
 
+/* A port on network "ext", admin up; with ip (NULL: none) on ext-sub. */
+static struct net_view_port *
+ext_port(struct net_view_port *p, const char *id, const uint8_t mac[6],
+	 const char *ip)
+{
+	strcpy(p->id, id);
+	strcpy(p->network_id, "ext");
+	memcpy(p->mac, mac, 6);
+	p->is_admin_up = true;
+	if (ip != NULL) {
+		p->n_ips = 1;
+		strcpy(p->ips[0].subnet_id, "ext-sub");
+		ip4(&p->ips[0].ip, ip, 32);
+	}
+	return p;
+}
+
 static void
 fix_init(struct fix *x, bool has_peer_port)
 {
+	static const uint8_t mac_uplink[6] = {0x02};
 	struct net_view_port *p;
 
 	memset(x, 0, sizeof(*x));
@@ -200,30 +218,12 @@ fix_init(struct fix *x, bool has_peer_port)
 	strcpy(x->r.id, "r1");
 	x->r.is_admin_up = true;
 	strcpy(x->r.gw_port_id, "gw");
-	p = &x->ports[0];
-	strcpy(p->id, "gw");
-	strcpy(p->network_id, "ext");
-	memcpy(p->mac, mac_gw, 6);
-	p->is_admin_up = true;
-	p->n_ips = 1;
-	strcpy(p->ips[0].subnet_id, "ext-sub");
-	ip4(&p->ips[0].ip, "172.30.0.10", 32);
+	p = ext_port(&x->ports[0], "gw", mac_gw, "172.30.0.10");
 	strcpy(p->device_owner, "network:router_gateway");
 	strcpy(p->device_id, "r1");
-	p = &x->ports[1];
-	strcpy(p->id, "uplink");
-	strcpy(p->network_id, "ext");
-	p->mac[0] = 0x02;
-	p->is_admin_up = true;
+	p = ext_port(&x->ports[1], "uplink", mac_uplink, NULL);
 	p->dp_port = 5;
-	p = &x->ports[2];
-	strcpy(p->id, "p30");
-	strcpy(p->network_id, "ext");
-	memcpy(p->mac, mac_p30, 6);
-	p->is_admin_up = true;
-	p->n_ips = 1;
-	strcpy(p->ips[0].subnet_id, "ext-sub");
-	ip4(&p->ips[0].ip, "172.30.0.30", 32);
+	p = ext_port(&x->ports[2], "p30", mac_p30, "172.30.0.30");
 	p->dp_port = 6;
 	x->v.networks = &x->net;
 	x->v.n_networks = 1;

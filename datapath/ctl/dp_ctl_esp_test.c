@@ -21,23 +21,6 @@
 #include "dp_ctl.h"
 #include "dp_ctl_testsrv.h"
 
-static int
-setup(void **state)
-{
-	struct dp_ctl_testsrv *e;
-
-	assert_int_equal(dp_ctl_testsrv_start("dp_ctl_esp_test", &e), 0);
-	*state = e;
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	dp_ctl_testsrv_stop(*state);
-	return 0;
-}
-
 static struct dp_client *
 client(struct dp_ctl_testsrv *e)
 {
@@ -156,10 +139,12 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_sa_add_dump_del, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_sa_events, setup,
-						teardown),
+		cmocka_unit_test_setup_teardown(test_sa_add_dump_del,
+						dp_ctl_testsrv_setup,
+						dp_ctl_testsrv_teardown),
+		cmocka_unit_test_setup_teardown(test_sa_events,
+						dp_ctl_testsrv_setup,
+						dp_ctl_testsrv_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -57,6 +57,24 @@ free_srv:
 	return rc;
 }
 
+int
+dp_ctl_testsrv_setup(void **state)
+{
+	struct dp_ctl_testsrv *s;
+
+	if (dp_ctl_testsrv_start(program_invocation_short_name, &s) < 0)
+		return -1;
+	*state = s;
+	return 0;
+}
+
+int
+dp_ctl_testsrv_teardown(void **state)
+{
+	dp_ctl_testsrv_stop(*state);
+	return 0;
+}
+
 void
 dp_ctl_testsrv_stop(struct dp_ctl_testsrv *s)
 {

@@ -32,4 +32,10 @@ int dp_ctl_testsrv_start(const char *name, struct dp_ctl_testsrv **out);
  */
 void dp_ctl_testsrv_stop(struct dp_ctl_testsrv *s);
 
+/* The same as cmocka setup and teardown functions: *state becomes a
+ * server named after the program (/tmp/PROGRAM.PID.sock); setup returns
+ * -1 when it cannot start one. */
+int dp_ctl_testsrv_setup(void **state);
+int dp_ctl_testsrv_teardown(void **state);
+
 #endif

@@ -131,6 +131,27 @@ udp4(uint8_t *b, uint32_t src, uint16_t sport, uint32_t dst, uint16_t dport)
 	return tu_build(&f, b);
 }
 
+/* Run a TCP segment (no payload) from src:sport to dst:dport in on
+ * in_port; its probe() result. */
+static int
+probe_tcp(struct tu *t, uint32_t src, uint16_t sport, uint32_t dst,
+	  uint16_t dport, uint8_t flags, uint32_t in_port)
+{
+	uint8_t b[256];
+
+	return probe(t, b, tcp4(b, src, sport, dst, dport, flags), in_port);
+}
+
+/* Likewise a UDP datagram. */
+static int
+probe_udp(struct tu *t, uint32_t src, uint16_t sport, uint32_t dst,
+	  uint16_t dport, uint32_t in_port)
+{
+	uint8_t b[256];
+
+	return probe(t, b, udp4(b, src, sport, dst, dport), in_port);
+}
+
 /* ICMP echo request (type 8) or reply (0) with identifier id. */
 static size_t
 echo4(uint8_t *b, uint32_t src, uint32_t dst, uint8_t type, uint16_t id)
@@ -260,30 +281,27 @@ test_tcp_states(void **state)
 	s = dump(&t, 1);
 	assert_int_equal(s.n, 1);
 	assert_int_equal(s.e[0].tcp_state, DP_CT_TCP_SYN_SENT);
-	n = tcp4(b, ip_b, 80, ip_a, 1000, SYN | ACK);
-	assert_int_equal(probe(&t, b, n, P_B), S_RPL);
-	n = tcp4(b, ip_a, 1000, ip_b, 80, ACK);
-	assert_int_equal(probe(&t, b, n, P_A), S_EST);
+	assert_int_equal(probe_tcp(&t, ip_b, 80, ip_a, 1000, SYN | ACK, P_B),
+			 S_RPL);
+	assert_int_equal(probe_tcp(&t, ip_a, 1000, ip_b, 80, ACK, P_A), S_EST);
 	s = dump(&t, 1);
 	assert_int_equal(s.e[0].tcp_state, DP_CT_TCP_ESTABLISHED);
 	assert_int_equal(s.e[0].expires, 24 * 3600);
 	/* A SYN from the server side of an established connection. */
-	n = tcp4(b, ip_b, 80, ip_a, 1000, SYN);
-	assert_int_equal(probe(&t, b, n, P_B), S_INV);
+	assert_int_equal(probe_tcp(&t, ip_b, 80, ip_a, 1000, SYN, P_B), S_INV);
 	assert_int_equal(stats(&t).invalid[DP_CT_INV_TCP_STATE], 1);
 	/* Close: FIN each way, then TIME_WAIT; a new SYN reopens. */
-	n = tcp4(b, ip_a, 1000, ip_b, 80, FIN | ACK);
-	assert_int_equal(probe(&t, b, n, P_A), S_EST);
+	assert_int_equal(probe_tcp(&t, ip_a, 1000, ip_b, 80, FIN | ACK, P_A),
+			 S_EST);
 	assert_int_equal(dump(&t, 1).e[0].tcp_state, DP_CT_TCP_FIN_WAIT);
-	n = tcp4(b, ip_b, 80, ip_a, 1000, FIN | ACK);
-	assert_int_equal(probe(&t, b, n, P_B), S_RPL);
+	assert_int_equal(probe_tcp(&t, ip_b, 80, ip_a, 1000, FIN | ACK, P_B),
+			 S_RPL);
 	assert_int_equal(dump(&t, 1).e[0].tcp_state, DP_CT_TCP_TIME_WAIT);
-	n = tcp4(b, ip_a, 1000, ip_b, 80, SYN);
-	assert_int_equal(probe(&t, b, n, P_A), S_NEW);
+	assert_int_equal(probe_tcp(&t, ip_a, 1000, ip_b, 80, SYN, P_A), S_NEW);
 	assert_int_equal(dump(&t, 1).e[0].tcp_state, DP_CT_TCP_SYN_SENT);
 	/* RST closes. */
-	n = tcp4(b, ip_b, 80, ip_a, 1000, RST | ACK);
-	assert_int_equal(probe(&t, b, n, P_B), S_RPL);
+	assert_int_equal(probe_tcp(&t, ip_b, 80, ip_a, 1000, RST | ACK, P_B),
+			 S_RPL);
 	s = dump(&t, 1);
 	assert_int_equal(s.e[0].tcp_state, DP_CT_TCP_CLOSED);
 	assert_int_equal(s.e[0].expires, 10);
@@ -293,29 +311,23 @@ test_tcp_states(void **state)
 static void
 test_tcp_invalid(void **state)
 {
-	uint8_t b[256];
 	struct dp_ct_stats st;
 	struct tu t;
-	size_t n;
 
 	(void)state;
 	setup_ct(&t, 64);
 	install(&t, fw_rules);
 	/* A first packet that is not a SYN is invalid, never committed. */
-	n = tcp4(b, ip_a, 1001, ip_b, 80, ACK);
-	assert_int_equal(probe(&t, b, n, P_A), S_INV);
-	n = tcp4(b, ip_a, 1001, ip_b, 80, RST);
-	assert_int_equal(probe(&t, b, n, P_A), S_INV);
+	assert_int_equal(probe_tcp(&t, ip_a, 1001, ip_b, 80, ACK, P_A), S_INV);
+	assert_int_equal(probe_tcp(&t, ip_a, 1001, ip_b, 80, RST, P_A), S_INV);
 	/* Impossible flags. */
-	n = tcp4(b, ip_a, 1002, ip_b, 80, SYN | FIN);
-	assert_int_equal(probe(&t, b, n, P_A), S_INV);
-	n = tcp4(b, ip_a, 1002, ip_b, 80, 0);
-	assert_int_equal(probe(&t, b, n, P_A), S_INV);
+	assert_int_equal(probe_tcp(&t, ip_a, 1002, ip_b, 80, SYN | FIN, P_A),
+			 S_INV);
+	assert_int_equal(probe_tcp(&t, ip_a, 1002, ip_b, 80, 0, P_A), S_INV);
 	/* The reply side may not open with SYN|ACK from the client. */
-	n = tcp4(b, ip_a, 1003, ip_b, 80, SYN);
-	assert_int_equal(probe(&t, b, n, P_A), S_NEW);
-	n = tcp4(b, ip_a, 1003, ip_b, 80, SYN | ACK);
-	assert_int_equal(probe(&t, b, n, P_A), S_INV);
+	assert_int_equal(probe_tcp(&t, ip_a, 1003, ip_b, 80, SYN, P_A), S_NEW);
+	assert_int_equal(probe_tcp(&t, ip_a, 1003, ip_b, 80, SYN | ACK, P_A),
+			 S_INV);
 	st = stats(&t);
 	assert_int_equal(st.invalid[DP_CT_INV_TCP_NOT_SYN], 2);
 	assert_int_equal(st.invalid[DP_CT_INV_TCP_FLAGS], 2);
@@ -334,27 +346,21 @@ test_tcp_invalid(void **state)
 static void
 test_tcp_challenge_ack(void **state)
 {
-	uint8_t b[256];
 	struct tu t;
-	size_t n;
 
 	(void)state;
 	setup_ct(&t, 64);
 	install(&t, fw_rules);
-	n = tcp4(b, ip_a, 1010, ip_b, 80, SYN);
-	assert_int_equal(probe(&t, b, n, P_A), S_NEW);
-	n = tcp4(b, ip_b, 80, ip_a, 1010, ACK);
-	assert_int_equal(probe(&t, b, n, P_B), S_RPL);
+	assert_int_equal(probe_tcp(&t, ip_a, 1010, ip_b, 80, SYN, P_A), S_NEW);
+	assert_int_equal(probe_tcp(&t, ip_b, 80, ip_a, 1010, ACK, P_B), S_RPL);
 	assert_int_equal(dump(&t, 1).e[0].tcp_state, DP_CT_TCP_SYN_SENT);
 	assert_int_equal(stats(&t).invalid[DP_CT_INV_TCP_STATE], 0);
-	n = tcp4(b, ip_b, 80, ip_a, 1010, FIN | ACK);
-	assert_int_equal(probe(&t, b, n, P_B), S_INV);
+	assert_int_equal(probe_tcp(&t, ip_b, 80, ip_a, 1010, FIN | ACK, P_B),
+			 S_INV);
 	assert_int_equal(stats(&t).invalid[DP_CT_INV_TCP_STATE], 1);
-	n = tcp4(b, ip_a, 1010, ip_b, 80, RST);
-	assert_int_equal(probe(&t, b, n, P_A), S_EST);
+	assert_int_equal(probe_tcp(&t, ip_a, 1010, ip_b, 80, RST, P_A), S_EST);
 	assert_int_equal(dump(&t, 1).e[0].tcp_state, DP_CT_TCP_CLOSED);
-	n = tcp4(b, ip_a, 1010, ip_b, 80, SYN);
-	assert_int_equal(probe(&t, b, n, P_A), S_NEW);
+	assert_int_equal(probe_tcp(&t, ip_a, 1010, ip_b, 80, SYN, P_A), S_NEW);
 	assert_int_equal(dump(&t, 1).e[0].tcp_state, DP_CT_TCP_SYN_SENT);
 	tu_teardown(&t);
 }
@@ -376,8 +382,7 @@ test_zones(void **state)
 	(void)state;
 	setup_ct(&t, 64);
 	install(&t, rules);
-	n = udp4(b, ip_a, 1000, ip_b, 53);
-	assert_int_equal(probe(&t, b, n, P_A), S_NEW);
+	assert_int_equal(probe_udp(&t, ip_a, 1000, ip_b, 53, P_A), S_NEW);
 	n = udp4(b, ip_b, 53, ip_a, 1000);
 	assert_int_equal(probe(&t, b, n, 2), S_NEW); /* zone 2: unknown */
 	assert_int_equal(probe(&t, b, n, 3), S_RPL); /* zone 1 */
@@ -409,10 +414,8 @@ test_lookup_then_commit(void **state)
 	probe_table = 10;
 	install(&t, rules);
 	probe_table = 1;
-	n = udp4(b, ip_a, 1000, ip_b, 53);
-	assert_int_equal(probe(&t, b, n, P_A), S_NEW);
-	n = udp4(b, ip_b, 53, ip_a, 1000);
-	assert_int_equal(probe(&t, b, n, P_B), S_RPL);
+	assert_int_equal(probe_udp(&t, ip_a, 1000, ip_b, 53, P_A), S_NEW);
+	assert_int_equal(probe_udp(&t, ip_b, 53, ip_a, 1000, P_B), S_RPL);
 	n = udp4(b, ip_a, 1000, ip_b, 54); /* not allowed: not committed */
 	assert_int_equal(probe(&t, b, n, P_A), -1);
 	st = stats(&t);
@@ -434,11 +437,9 @@ test_udp_icmp_ipv6(void **state)
 	(void)state;
 	setup_ct(&t, 64);
 	install(&t, fw_rules);
-	n = udp4(b, ip_a, 1000, ip_b, 53);
-	assert_int_equal(probe(&t, b, n, P_A), S_NEW);
+	assert_int_equal(probe_udp(&t, ip_a, 1000, ip_b, 53, P_A), S_NEW);
 	assert_int_equal(dump(&t, 1).e[0].expires, 30);
-	n = udp4(b, ip_b, 53, ip_a, 1000);
-	assert_int_equal(probe(&t, b, n, P_B), S_RPL);
+	assert_int_equal(probe_udp(&t, ip_b, 53, ip_a, 1000, P_B), S_RPL);
 	assert_int_equal(dump(&t, 1).e[0].expires, 120);
 	/* ICMP echo by identifier; a reply without request is invalid. */
 	n = echo4(b, ip_a, ip_b, 8, 77);
@@ -496,51 +497,48 @@ static const char *const snat_rules[] = {
 static void
 test_snat(void **state)
 {
-	uint8_t b[256];
 	const uint8_t *o;
 	struct tu t;
 	uint16_t p2;
-	size_t n;
 
 	(void)state;
 	setup_ct(&t, 64);
 	install(&t, snat_rules);
-	n = tcp4(b, ip_a, 1000, ip_b, 80, SYN);
-	assert_int_equal(probe(&t, b, n, P_A), S_NEW | DP_CS_SNAT);
+	assert_int_equal(probe_tcp(&t, ip_a, 1000, ip_b, 80, SYN, P_A),
+			 S_NEW | DP_CS_SNAT);
 	o = out_frame(&t);
 	assert_int_equal(get32(o + 26), ip_nat);
 	assert_int_equal(get32(o + 30), ip_b);
 	assert_int_equal(get16(o + 34), 1000); /* the port was free */
 	assert_true(tu_csum_ok(o, t.out.tx[0]->len));
 	/* A second client with the same port: another port. */
-	n = tcp4(b, ip_a2, 1000, ip_b, 80, SYN);
-	assert_int_equal(probe(&t, b, n, P_A), S_NEW | DP_CS_SNAT);
+	assert_int_equal(probe_tcp(&t, ip_a2, 1000, ip_b, 80, SYN, P_A),
+			 S_NEW | DP_CS_SNAT);
 	o = out_frame(&t);
 	assert_int_equal(get32(o + 26), ip_nat);
 	p2 = get16(o + 34);
 	assert_true(p2 != 1000 && p2 >= 1024);
 	assert_true(tu_csum_ok(o, t.out.tx[0]->len));
 	/* Replies are un-NATed to each client. */
-	n = tcp4(b, ip_b, 80, ip_nat, 1000, SYN | ACK);
-	assert_int_equal(probe(&t, b, n, P_B), S_RPL | DP_CS_SNAT);
+	assert_int_equal(probe_tcp(&t, ip_b, 80, ip_nat, 1000, SYN | ACK, P_B),
+			 S_RPL | DP_CS_SNAT);
 	o = out_frame(&t);
 	assert_int_equal(get32(o + 26), ip_b);
 	assert_int_equal(get32(o + 30), ip_a);
 	assert_int_equal(get16(o + 36), 1000);
 	assert_true(tu_csum_ok(o, t.out.tx[0]->len));
-	n = tcp4(b, ip_b, 80, ip_nat, p2, SYN | ACK);
-	assert_int_equal(probe(&t, b, n, P_B), S_RPL | DP_CS_SNAT);
+	assert_int_equal(probe_tcp(&t, ip_b, 80, ip_nat, p2, SYN | ACK, P_B),
+			 S_RPL | DP_CS_SNAT);
 	o = out_frame(&t);
 	assert_int_equal(get32(o + 30), ip_a2);
 	assert_int_equal(get16(o + 36), 1000);
 	assert_true(tu_csum_ok(o, t.out.tx[0]->len));
 	/* Later packets of the original direction keep the binding. */
-	n = tcp4(b, ip_a2, 1000, ip_b, 80, ACK);
-	assert_int_equal(probe(&t, b, n, P_A), S_EST | DP_CS_SNAT);
+	assert_int_equal(probe_tcp(&t, ip_a2, 1000, ip_b, 80, ACK, P_A),
+			 S_EST | DP_CS_SNAT);
 	assert_int_equal(get16(out_frame(&t) + 34), p2);
 	/* Unknown reply to the NAT address: not translated, new. */
-	n = tcp4(b, ip_b, 80, ip_nat, 999, SYN);
-	assert_int_equal(probe(&t, b, n, P_B), S_NEW);
+	assert_int_equal(probe_tcp(&t, ip_b, 80, ip_nat, 999, SYN, P_B), S_NEW);
 	assert_int_equal(stats(&t).nat, 5);
 	tu_teardown(&t);
 }
@@ -570,12 +568,11 @@ test_snat_port_range(void **state)
 	}
 	assert_int_not_equal(ports[0], ports[1]);
 	/* A third flow to the same server: no tuple left. */
-	n = udp4(b, ip_a + 2, 1000, ip_b, 53);
-	assert_int_equal(probe(&t, b, n, P_A), S_INV);
+	assert_int_equal(probe_udp(&t, ip_a + 2, 1000, ip_b, 53, P_A), S_INV);
 	assert_int_equal(stats(&t).invalid[DP_CT_INV_NAT_FAIL], 1);
 	/* Another server: the same ports are free again. */
-	n = udp4(b, ip_a + 2, 1000, ip_b + 1, 53);
-	assert_int_equal(probe(&t, b, n, P_A), S_NEW | DP_CS_SNAT);
+	assert_int_equal(probe_udp(&t, ip_a + 2, 1000, ip_b + 1, 53, P_A),
+			 S_NEW | DP_CS_SNAT);
 	/* ICMP echo: the identifier is the port. */
 	n = echo4(b, ip_a, ip_b, 8, 4242);
 	assert_int_equal(probe(&t, b, n, P_A), S_NEW | DP_CS_SNAT);
@@ -600,23 +597,22 @@ static const char *const dnat_rules[] = {
 static void
 test_dnat(void **state)
 {
-	uint8_t b[256];
 	const uint8_t *o;
 	struct tu t;
-	size_t n;
 
 	(void)state;
 	setup_ct(&t, 64);
 	install(&t, dnat_rules);
-	n = tcp4(b, ip_b, 5555, ip_nat, 80, SYN);
-	assert_int_equal(probe(&t, b, n, P_A), S_NEW | DP_CS_DNAT);
+	assert_int_equal(probe_tcp(&t, ip_b, 5555, ip_nat, 80, SYN, P_A),
+			 S_NEW | DP_CS_DNAT);
 	o = out_frame(&t);
 	assert_int_equal(get32(o + 26), ip_b);
 	assert_int_equal(get32(o + 30), IP4(10, 0, 0, 9));
 	assert_int_equal(get16(o + 36), 8080);
 	assert_true(tu_csum_ok(o, t.out.tx[0]->len));
-	n = tcp4(b, IP4(10, 0, 0, 9), 8080, ip_b, 5555, SYN | ACK);
-	assert_int_equal(probe(&t, b, n, P_B), S_RPL | DP_CS_DNAT);
+	assert_int_equal(probe_tcp(&t, IP4(10, 0, 0, 9), 8080, ip_b, 5555,
+				   SYN | ACK, P_B),
+			 S_RPL | DP_CS_DNAT);
 	o = out_frame(&t);
 	assert_int_equal(get32(o + 26), ip_nat);
 	assert_int_equal(get16(o + 34), 80);
@@ -803,8 +799,8 @@ test_evict(void **state)
 		fake_now++;
 	}
 	/* 1007 closed by RST at 9, 1006 in TIME_WAIT at 10. */
-	n = tcp4(b, ip_b, 80, ip_a, 1007, RST | ACK);
-	assert_int_equal(probe(&t, b, n, P_B), S_RPL);
+	assert_int_equal(probe_tcp(&t, ip_b, 80, ip_a, 1007, RST | ACK, P_B),
+			 S_RPL);
 	fake_now++;
 	assert_int_equal(tcp_send(&t, 1006, FIN | ACK), S_EST);
 	n = tcp4(b, ip_b, 80, ip_a, 1006, FIN | ACK);
@@ -857,8 +853,7 @@ test_evict(void **state)
 
 	/* Expired entries are taken first and counted as expired. */
 	fake_now += 200;
-	n = udp4(b, ip_a, 3000, ip_b, 53);
-	assert_int_equal(probe(&t, b, n, P_A), S_NEW);
+	assert_int_equal(probe_udp(&t, ip_a, 3000, ip_b, 53, P_A), S_NEW);
 	st = stats(&t);
 	assert_int_equal(st.evicted, 5);
 	assert_int_equal(st.entries, 8);

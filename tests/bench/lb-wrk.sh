@@ -150,10 +150,7 @@ cleanup() {
 		kill "$p" 2>/dev/null && wait "$p" 2>/dev/null
 	done
 	sluice_stop
-	for g in $guests; do
-		ip netns del "$(ns $g)" 2>/dev/null
-		ip link del "$(hif $g)" 2>/dev/null
-	done
+	sluice_guests_del
 	if [ "$KEEP" = 1 ]; then
 		echo "# kept $tmp" >&2
 	else

@@ -98,6 +98,11 @@ for b in iperf3 openssl /usr/sbin/charon-systemd swanctl ethtool; do
 	command -v "$b" >/dev/null ||
 		{ echo "vpn-iperf: needs $b" >&2; exit 77; }
 done
+HERE=$(cd "$(dirname "$0")" && pwd)
+[ -f "$HERE/../lib/charon.sh" ] ||
+	{ echo "vpn-iperf: run it from the source tree (tests/lib/charon.sh)" >&2
+	exit 1; }
+. "$HERE/../lib/charon.sh"
 ulimit -l unlimited 2>/dev/null || true
 
 log() { echo "# $*" >&2; }
@@ -376,27 +381,12 @@ linux_case() {
 
 # --- strongSwan -----------------------------------------------------------
 declare -A CHPID
-charon_start() { # site
-	local s=$1 o d="$WORK/charon-$1" i start
+site_charon() { # site
+	local s=$1 o d="$WORK/charon-$1" rc start
 	[ "$s" = A ] && o=B || o=A
 	[ "$s" = A ] && start=start || start=none
 	mkdir -p "$d"
-	cat >"$d/strongswan.conf" <<EOF
-charon {
-  load_modular = yes
-  plugins {
-    include /etc/strongswan.d/charon/*.conf
-    kernel-libipsec { load = yes }
-    vici { socket = unix://$d/charon.vici }
-  }
-  filelog { log { path = $d/charon.log
-                  time_format = %T
-                  default = 1
-                  esp = 0
-                  flush_line = yes } }
-}
-charon-systemd { journal { default = -1 } }
-EOF
+	charon_conf_write "$d" log.esp=0
 	cat >"$d/swanctl.conf" <<EOF
 connections { vpn {
   version = 2
@@ -419,16 +409,11 @@ secrets { ike-ab { id-a = 192.0.2.1
                    id-b = 192.0.2.2
                    secret = "vpn-iperf-bench-psk-$ID" } }
 EOF
-	setsid ip netns exec "$(ns R$s)" env \
-		STRONGSWAN_CONF="$d/strongswan.conf" \
-		/usr/sbin/charon-systemd >"$d/charon.stdout" 2>&1 </dev/null &
-	PIDS+=($!)
-	CHPID[$s]=$!
-	for i in $(seq 100); do
-		[ -S "$d/charon.vici" ] && break
-		sleep 0.1
-	done
-	[ -S "$d/charon.vici" ] || die "charon $s did not start"
+	charon_start "$(ns R$s)" "$d"
+	rc=$?
+	PIDS+=("$charon_pid")
+	CHPID[$s]=$charon_pid
+	[ "$rc" = 0 ] || die "charon $s did not start"
 }
 swan() { # site args
 	local s=$1
@@ -438,8 +423,8 @@ swan() { # site args
 swan_case() {
 	local i s
 	[ "$LINUX_GW" = 1 ] || { linux_gw up; LINUX_GW=1; }
-	charon_start B
-	charon_start A
+	site_charon B
+	site_charon A
 	# (swanctl complains about the credential folders it does not find)
 	swan B --load-all --file "$WORK/charon-B/swanctl.conf" >/dev/null \
 		2>&1 || die "swanctl B"

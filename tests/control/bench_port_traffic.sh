@@ -24,6 +24,8 @@ SLUICE_DP=$2
 PRELOAD=${3:-10000}
 K=${4:-5}
 [ "$(id -u)" -eq 0 ] || { echo "SKIP: needs root"; exit 77; }
+. "$(dirname "$0")/../lib/sluice.sh"
+. "$(dirname "$0")/../lib/guest.sh"
 
 id=$(( $$ % 100000 ))
 tmp=$(mktemp -d /tmp/sluiced-bench.XXXXXX)
@@ -40,25 +42,15 @@ ipof() { [ "$1" = peer ] && echo 10.64.250.1 ||
 
 cleanup() {
 	set +e
-	[ -n "$ctl_pid" ] && kill "$ctl_pid" 2>/dev/null && wait "$ctl_pid"
-	[ -n "$dp_pid" ] && kill "$dp_pid" 2>/dev/null && wait "$dp_pid"
-	for g in $guests; do
-		ip netns del "$(ns $g)" 2>/dev/null
-		ip link del "$(hif $g)" 2>/dev/null
-	done
+	sluice_stop
+	sluice_guests_del
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
 
 for g in $guests; do
-	ip netns add "$(ns $g)"
-	ip link add "$(hif $g)" type veth peer name eth0 netns "$(ns $g)"
-	sysctl -qw "net.ipv6.conf.$(hif $g).disable_ipv6=1" || true
-	ip link set "$(hif $g)" up
-	ip -n "$(ns $g)" link set lo up
-	ip -n "$(ns $g)" link set eth0 address "$(mac $g)"
+	guest_veth "$(ns $g)" "$(hif $g)" "$(mac $g)"
 	ip -n "$(ns $g)" addr add "$(ipof $g)/16" dev eth0
-	ip -n "$(ns $g)" link set eth0 up
 	if [ "$g" != peer ]; then
 		ip -n "$(ns $g)" neigh replace 10.64.250.1 lladdr \
 			"$(mac peer)" dev eth0
@@ -72,18 +64,8 @@ ulimit -l unlimited 2>/dev/null || true
 	--log-level warn >"$tmp/dp.log" 2>&1 &
 dp_pid=$!
 for _ in $(seq 300); do [ -S "$sock" ] && break; sleep 0.01; done
-api_port=$(/usr/bin/python3 -c 'import socket; s=socket.socket();
-s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-cat >"$tmp/sluice.conf" <<EOF
-[api]
-listen = 127.0.0.1:$api_port
-[store]
-path = $tmp/sluice.db
-[datapath]
-socket = $sock
-[log]
-level = info
-EOF
+api_port=$(sluice_free_port)
+sluice_conf_write "$tmp/sluice.conf" "$api_port" "$tmp" "$sock"
 start_ctl() {
 	"$SLUICED" -c "$tmp/sluice.conf" >>"$tmp/sluiced.log" 2>&1 &
 	ctl_pid=$!

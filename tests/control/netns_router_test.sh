@@ -55,26 +55,14 @@ cleanup() {
 	set +e
 	for p in $bg_pids; do kill "$p" 2>/dev/null; done
 	sluice_stop
-	for g in $guests; do
-		ip netns pids "$(ns $g)" 2>/dev/null | xargs -r kill 2>/dev/null
-		ip netns del "$(ns $g)" 2>/dev/null
-		ip link del "$(hif $g)" 2>/dev/null
-	done
+	sluice_guests_del
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
 
 fail() {
 	echo "FAIL: $*"
-	if [ -S "$sock" ]; then
-		"$SLUICECTL" -s "$sock" dp ports
-		"$SLUICECTL" -s "$sock" dp stats | grep -v " 0$"
-		"$SLUICECTL" -s "$sock" dp dump-flows
-	fi 2>&1 | sed 's/^/dp: /' | tail -n 150
-	for f in "$tmp"/*.log; do
-		[ -f "$f" ] || continue
-		echo "=== $f"; tail -n 25 "$f"
-	done
+	sluice_dump "$sock" 150
 	exit 1
 }
 
@@ -94,14 +82,9 @@ done
 sluice_dp_start "$sock" "sr$id" "$tmp/dp.log" --mem 128 --log-level warn
 api_port=$(sluice_free_port)
 sluice_conf_write "$tmp/sluice.conf" "$api_port" "$tmp" "$sock" "$PORT_TYPE"
-"$SLUICED" -c "$tmp/sluice.conf" >>"$tmp/sluiced.log" 2>&1 &
-ctl_pid=$!
-for _ in $(seq 200); do
-	curl -sf -o /dev/null "http://127.0.0.1:$api_port/" && break
-	kill -0 "$ctl_pid" 2>/dev/null || fail "sluiced exited"
-	sleep 0.05
-done
-os() {
+sluice_ctl_start "$tmp/sluice.conf" "$tmp/sluiced.log" \
+	"http://127.0.0.1:$api_port"
+os() {	# not sluice.sh's: no login, no fail
 	openstack --os-auth-type none \
 		--os-endpoint "http://127.0.0.1:$api_port" "$@" 2>>"$tmp/os.log"
 }

@@ -37,9 +37,8 @@ command -v openstack >/dev/null || skip "openstack CLI missing"
 command -v jq >/dev/null || skip "jq missing"
 command -v ethtool >/dev/null || skip "ethtool missing"
 command -v udhcpc >/dev/null || skip "udhcpc missing"
-[ -x "$SLUICED" ] || skip "sluiced not given"
-[ -x "${SLUICE_DP:-}" ] || skip "sluice-dp not built (SLUICE_DP)"
-[ -x "${SLUICECTL:-}" ] || skip "sluicectl not built (SLUICECTL)"
+. "$(dirname "$0")/../lib/sluice.sh"
+sluice_need_bins
 PORT_TYPE=${PORT_TYPE:-af_packet}
 
 id=$(( $$ % 100000 ))
@@ -57,28 +56,15 @@ hif() { echo "c$id$1" | tr 'A-Z' 'a-z'; }	# host end, <= 15 chars
 cleanup() {
 	set +e
 	[ -n "$ping_pid" ] && kill "$ping_pid" 2>/dev/null
-	[ -n "$ctl_pid" ] && kill "$ctl_pid" 2>/dev/null && wait "$ctl_pid"
-	[ -n "$dp_pid" ] && kill "$dp_pid" 2>/dev/null && wait "$dp_pid"
-	for g in $guests; do
-		ip netns pids "$(ns $g)" 2>/dev/null | xargs -r kill 2>/dev/null
-		ip netns del "$(ns $g)" 2>/dev/null
-		ip link del "$(hif $g)" 2>/dev/null
-	done
+	sluice_stop
+	sluice_guests_del
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
 
 fail() {
 	echo "FAIL: $*"
-	if [ -S "$sock" ]; then
-		"$SLUICECTL" -s "$sock" dp ports
-		"$SLUICECTL" -s "$sock" dp stats | grep -v " 0$"
-		"$SLUICECTL" -s "$sock" dp dump-flows
-	fi 2>&1 | sed 's/^/dp: /'
-	for f in "$tmp"/*.log; do
-		[ -f "$f" ] || continue
-		echo "=== $f"; tail -n 25 "$f"
-	done
+	sluice_dump "$sock"
 	exit 1
 }
 
@@ -95,48 +81,19 @@ for g in $guests; do
 	guest_veth "$(ns $g)" "$(hif $g)" "${MAC[$g]}"
 done
 
-ulimit -l unlimited 2>/dev/null || true
+# Ready once its socket answers (AF_XDP ports take ~1 s each).
 start_dp() {
-	"$SLUICE_DP" --socket "$sock" --file-prefix "sd$id" --mem 128 \
-		--log-level warn "$@" >>"$tmp/dp.log" 2>&1 &
-	dp_pid=$!
-}
-wait_sock() {
-	for _ in $(seq 2000); do	# AF_XDP ports take ~1 s each
-		[ -S "$sock" ] && "$SLUICECTL" -s "$sock" dp ports \
-			>/dev/null 2>&1 && return 0
-		kill -0 "$dp_pid" 2>/dev/null || fail "sluice-dp exited"
-		sleep 0.01
-	done
-	fail "sluice-dp socket not up in 20 s"
+	sluice_dp_start "$sock" "sd$id" "$tmp/dp.log" --mem 128 \
+		--log-level warn "$@"
 }
 step "sluice-dp on $sock"
 start_dp
-wait_sock
 
-api_port=$(/usr/bin/python3 -c 'import socket; s=socket.socket();
-s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-cat >"$tmp/sluice.conf" <<EOF
-[api]
-listen = 127.0.0.1:$api_port
-[store]
-path = $tmp/sluice.db
-[datapath]
-socket = $sock
-port_type = $PORT_TYPE
-vhost_dir = $tmp/vhost
-[log]
-level = info
-EOF
+api_port=$(sluice_free_port)
+sluice_conf_write "$tmp/sluice.conf" "$api_port" "$tmp" "$sock" "$PORT_TYPE"
 start_ctl() {
-	"$SLUICED" -c "$tmp/sluice.conf" >>"$tmp/sluiced.log" 2>&1 &
-	ctl_pid=$!
-	for _ in $(seq 200); do
-		curl -sf -o /dev/null "http://127.0.0.1:$api_port/" && return 0
-		kill -0 "$ctl_pid" 2>/dev/null || fail "sluiced exited"
-		sleep 0.05
-	done
-	fail "sluiced did not answer"
+	sluice_ctl_start "$tmp/sluice.conf" "$tmp/sluiced.log" \
+		"http://127.0.0.1:$api_port"
 }
 # Wait until sluiced logged its n-th reconcile; print that line.
 wait_reconciled() {
@@ -150,7 +107,7 @@ wait_reconciled() {
 	done
 	fail "no reconcile #$1 in 6 s"
 }
-os() {
+os() {	# not sluice.sh's: no login, no fail
 	openstack --os-auth-type none \
 		--os-endpoint "http://127.0.0.1:$api_port" "$@" 2>>"$tmp/os.log"
 }
@@ -339,7 +296,6 @@ rm -f "$sock"
 t0=$(date +%s%N)
 nr=$(( $(n_recon) + 1 ))
 start_dp "${dp_ports[@]}"
-wait_sock
 t1=$(date +%s%N)
 read -r rules gap < <(traffic_back 5000 $nr) ||
 	fail "A1 -> A2 after the datapath restart"
@@ -363,7 +319,6 @@ create_port C1
 echo "portC1 created while sluice-dp is down: DOWN"
 nr=$(( $(n_recon) + 1 ))
 start_dp
-wait_sock
 read -r rules gap < <(traffic_back 20000 $nr) ||
 	fail "A1 -> A2 after an empty datapath start"
 echo "empty sluice-dp: every port bound again and rules in after $rules" \

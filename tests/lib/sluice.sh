@@ -14,18 +14,30 @@
 # sluice_dp_start SOCK PREFIX LOG [ARGS...]: start sluice-dp on control
 #   socket SOCK with DPDK file prefix PREFIX (unique per test and PID)
 #   and extra ARGS, output appended to LOG; set dp_pid; wait (20 s at
-#   most) until `sluicectl dp ports` answers; fail if sluice-dp exits.
+#   most) until `sluicectl dp ports` answers; fail if sluice-dp exits or
+#   does not answer by then.
 # sluice_conf_write FILE PORT DIR SOCK [PORT_TYPE]: write a sluiced
 #   config: API on 127.0.0.1:PORT, store DIR/sluice.db, datapath SOCK with
 #   PORT_TYPE (af_packet) and vhost dir DIR/vhost, info log to stderr.
 #   Append other sections to FILE after it.
 # sluice_ctl_start CONF LOG URL: start sluiced on CONF, output appended
-#   to LOG; set ctl_pid; wait (10 s) until URL/ answers.
+#   to LOG; set ctl_pid; wait (10 s) until URL/ answers; fail if sluiced
+#   exits.
+# sluice_wait_up PID NAME SECONDS CMD...: run CMD every 10 ms until it
+#   succeeds; fail "NAME exited" when PID is gone, "NAME not up in
+#   SECONDS s" when it never does.
 #
 # sluice_need_bins: skip (the caller's skip MSG, exit 77) unless $SLUICED,
 #   $SLUICE_DP and $SLUICECTL are executables.
 # sluice_stop: kill sluiced ($ctl_pid), then sluice-dp ($dp_pid), and wait
 #   for each; for the caller's cleanup (under set +e).
+# sluice_guests_del: for each name in $guests, kill what runs in the
+#   caller's namespace `ns NAME`, delete it and the host link `hif NAME`;
+#   for the caller's cleanup (under set +e).
+# sluice_dump SOCK [LINES]: for a caller's fail: the datapath's ports,
+#   non-zero counters and rules (lines prefixed "dp: ", the last LINES of
+#   them when given) if SOCK exists, then the last 25 lines of each
+#   $tmp/*.log.
 
 ok() { echo "ok - $*"; }
 
@@ -56,13 +68,22 @@ sluice_dp_start() {
 	"$SLUICE_DP" --socket "$sock" --file-prefix "$prefix" "$@" \
 		>>"$log" 2>&1 &
 	dp_pid=$!
-	for _ in $(seq 2000); do
-		[ -S "$sock" ] &&
-			"$SLUICECTL" -s "$sock" dp ports >/dev/null 2>&1 &&
-			break
-		kill -0 "$dp_pid" 2>/dev/null || fail "sluice-dp exited"
+	sluice_wait_up "$dp_pid" sluice-dp 20 sluice_dp_answers "$sock"
+}
+
+sluice_dp_answers() {
+	[ -S "$1" ] && "$SLUICECTL" -s "$1" dp ports
+}
+
+sluice_wait_up() {
+	local pid=$1 name=$2 secs=$3
+	shift 3
+	for _ in $(seq $((secs * 100))); do
+		"$@" >/dev/null 2>&1 && return 0
+		kill -0 "$pid" 2>/dev/null || fail "$name exited"
 		sleep 0.01
 	done
+	fail "$name not up in $secs s"
 }
 
 sluice_conf_write() {
@@ -84,7 +105,7 @@ CONF
 sluice_ctl_start() {
 	"$SLUICED" -c "$1" >>"$2" 2>&1 &
 	ctl_pid=$!
-	wait_for "sluiced answers" 10 curl -sf -o /dev/null "$3/"
+	sluice_wait_up "$ctl_pid" sluiced 10 curl -sf -o /dev/null "$3/"
 }
 
 sluice_need_bins() {
@@ -96,4 +117,28 @@ sluice_need_bins() {
 sluice_stop() {
 	[ -n "${ctl_pid:-}" ] && kill "$ctl_pid" 2>/dev/null && wait "$ctl_pid"
 	[ -n "${dp_pid:-}" ] && kill "$dp_pid" 2>/dev/null && wait "$dp_pid"
+}
+
+sluice_guests_del() {
+	local g
+	for g in $guests; do
+		ip netns pids "$(ns "$g")" 2>/dev/null |
+			xargs -r kill 2>/dev/null
+		ip netns del "$(ns "$g")" 2>/dev/null
+		ip link del "$(hif "$g")" 2>/dev/null
+	done
+}
+
+sluice_dump() {
+	local f
+	if [ -S "$1" ]; then
+		"$SLUICECTL" -s "$1" dp ports
+		"$SLUICECTL" -s "$1" dp stats | grep -v " 0$"
+		"$SLUICECTL" -s "$1" dp dump-flows
+	fi 2>&1 | sed 's/^/dp: /' | tail -n "${2:-+1}"
+	for f in "$tmp"/*.log; do
+		[ -f "$f" ] || continue
+		echo "=== $f"
+		tail -n 25 "$f"
+	done
 }

@@ -48,20 +48,18 @@ bg_pids=
 GW=172.24.4.10
 PEER=172.24.4.100
 PSK=tunnel-test-psk-0123456789
+guests="g x"
 ns() { echo "st$id-$1"; }
 hif() { echo "t$id$1"; }
 . "$(dirname "$0")/../lib/guest.sh"
+. "$(dirname "$0")/../lib/charon.sh"
 declare -A MAC=([g]=fa:16:3e:02:0a:01 [x]=fa:16:3e:02:ee:01)
 
 cleanup() {
 	set +e
 	for p in $bg_pids $charon_pid; do kill "$p" 2>/dev/null; done
 	sluice_stop
-	for g in g x; do
-		ip netns pids "$(ns $g)" 2>/dev/null | xargs -r kill 2>/dev/null
-		ip netns del "$(ns $g)" 2>/dev/null
-		ip link del "$(hif $g)" 2>/dev/null
-	done
+	sluice_guests_del
 	[ -n "${KEEP_LOGS:-}" ] && echo "logs in $tmp" || rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -81,7 +79,7 @@ fail() {
 }
 
 step "namespaces g (guest) and x (strongSwan site) on veths"
-for g in g x; do
+for g in $guests; do
 	guest_veth "$(ns $g)" "$(hif $g)" "${MAC[$g]}"
 done
 ip -n "$(ns g)" addr add 10.10.0.11/24 dev eth0
@@ -99,14 +97,8 @@ natt_port = 4500
 esp = datapath
 ike = datapath
 EOF
-"$SLUICED" -c "$tmp/sluice.conf" >>"$tmp/sluiced.log" 2>&1 &
-ctl_pid=$!
 URL=http://127.0.0.1:$api_port
-for _ in $(seq 200); do
-	curl -sf -o /dev/null "$URL/" && break
-	kill -0 "$ctl_pid" 2>/dev/null || fail "sluiced exited"
-	sleep 0.05
-done
+sluice_ctl_start "$tmp/sluice.conf" "$tmp/sluiced.log" "$URL"
 os() {
 	openstack --os-auth-type none --os-endpoint "$URL" "$@" \
 		2>>"$tmp/os.log"
@@ -150,32 +142,8 @@ for g in g x; do
 done
 
 step "charon in x (kernel-libipsec, ESP in UDP)"
-cat >"$tmp/strongswan.conf" <<EOF
-charon {
-  load_modular = yes
-  retransmit_tries = 3
-  retransmit_timeout = 1.0
-  plugins {
-    include /etc/strongswan.d/charon/*.conf
-    kernel-libipsec { load = yes }
-    vici { socket = unix://$tmp/charon.vici }
-  }
-  filelog { log { path = $tmp/charon.log
-                  time_format = %T
-                  default = 1
-                  ike = 2
-                  flush_line = yes } }
-}
-charon-systemd { journal { default = -1 } }
-EOF
-setsid ip netns exec "$(ns x)" env STRONGSWAN_CONF="$tmp/strongswan.conf" \
-	/usr/sbin/charon-systemd >"$tmp/charon.stdout" 2>&1 </dev/null &
-charon_pid=$!
-for _ in $(seq 100); do
-	[ -S "$tmp/charon.vici" ] && break
-	sleep 0.1
-done
-[ -S "$tmp/charon.vici" ] || fail "charon did not start"
+charon_conf_write "$tmp" retransmit_tries=3 retransmit_timeout=1.0 log.ike=2
+charon_start "$(ns x)" "$tmp" || fail "charon did not start"
 swan() {
 	ip netns exec "$(ns x)" swanctl "$@" --uri "unix://$tmp/charon.vici"
 }

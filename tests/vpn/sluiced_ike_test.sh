@@ -31,12 +31,13 @@ done
 ls /usr/lib/ipsec/plugins/libstrongswan-kernel-libipsec.so >/dev/null 2>&1 ||
 	{ echo "SKIP: kernel-libipsec plugin missing"; exit 77; }
 [ -c /dev/net/tun ] || { echo "SKIP: no /dev/net/tun"; exit 77; }
+. "$(dirname "$0")/../lib/charon.sh"
 
 TAG=vk$$
 NS_A=${TAG}a
 NS_B=${TAG}b
 D=$(mktemp -d /tmp/sluiced-ike.XXXXXX)
-CHARON_PID=
+charon_pid=
 SLUICED_PID=
 DP_PID=
 PSK="sluiced-ike-psk-$$"
@@ -46,10 +47,10 @@ PEER=198.51.100.2
 cleanup() {
 	set +e
 	[ -n "$SLUICED_PID" ] && kill "$SLUICED_PID" 2>/dev/null
-	[ -n "$CHARON_PID" ] && kill "$CHARON_PID" 2>/dev/null
+	[ -n "$charon_pid" ] && kill "$charon_pid" 2>/dev/null
 	sleep 0.3
 	[ -n "$SLUICED_PID" ] && kill -9 "$SLUICED_PID" 2>/dev/null
-	[ -n "$CHARON_PID" ] && kill -9 "$CHARON_PID" 2>/dev/null
+	[ -n "$charon_pid" ] && kill -9 "$charon_pid" 2>/dev/null
 	[ -n "$DP_PID" ] && kill "$DP_PID" 2>/dev/null && wait "$DP_PID"
 	ip netns del "$NS_A" 2>/dev/null
 	ip netns del "$NS_B" 2>/dev/null
@@ -82,34 +83,9 @@ ip -n "$NS_B" link set "${TAG}vb" up
 ip -n "$NS_B" addr add 10.20.0.1/32 dev lo
 
 # charon in B.
-cat >"$D/strongswan.conf" <<EOF
-charon {
-  load_modular = yes
-  retransmit_tries = 2
-  retransmit_timeout = 1.0
-  plugins {
-    include /etc/strongswan.d/charon/*.conf
-    kernel-libipsec { load = yes }
-    vici { socket = unix://$D/charon.vici }
-  }
-  filelog { log { path = $D/charon.log
-                  time_format = %T
-                  default = 1
-                  ike = 2
-                  flush_line = yes } }
-}
-charon-systemd { journal { default = -1 } }
-EOF
+charon_conf_write "$D" retransmit_tries=2 retransmit_timeout=1.0 log.ike=2
 start_charon() {
-	rm -f "$D/charon.vici"
-	setsid ip netns exec "$NS_B" env STRONGSWAN_CONF="$D/strongswan.conf" \
-		/usr/sbin/charon-systemd >"$D/charon.stdout" 2>&1 </dev/null &
-	CHARON_PID=$!
-	for _ in $(seq 1 100); do
-		[ -S "$D/charon.vici" ] && break
-		sleep 0.1
-	done
-	[ -S "$D/charon.vici" ] || fail "charon did not start"
+	charon_start "$NS_B" "$D" || fail "charon did not start"
 	cat >"$D/swanctl.conf" <<EOF
 connections { b-a {
   version = 2
@@ -281,8 +257,8 @@ wait_status "$C" ACTIVE "tunnel up" 20
 ok "response-only: charon initiates, ACTIVE"
 
 # 4. Kill charon: DPD notices.
-kill -9 "$CHARON_PID"
-CHARON_PID=
+kill -9 "$charon_pid"
+charon_pid=
 wait_status "$C" DOWN "peer not responding" 40
 ok "killed peer: DOWN, peer not responding (DPD)"
 

@@ -31,6 +31,7 @@ done
 ls /usr/lib/ipsec/plugins/libstrongswan-kernel-libipsec.so >/dev/null 2>&1 ||
 	{ echo "SKIP: kernel-libipsec plugin missing"; exit 77; }
 [ -c /dev/net/tun ] || { echo "SKIP: no /dev/net/tun"; exit 77; }
+. "$(dirname "$0")/../lib/charon.sh"
 
 # Proposal suites: name ike-proposals esp-proposals (strongSwan syntax;
 # sluice-ike parses the same syntax).
@@ -45,16 +46,16 @@ TAG=iv$$
 NS_A=${TAG}a
 NS_B=${TAG}b
 D=$(mktemp -d /tmp/sluice-interop.XXXXXX)
-CHARON_PID=
+charon_pid=
 SLUICE_PID=
 
 cleanup() {
 	set +e
 	[ -n "$SLUICE_PID" ] && kill "$SLUICE_PID" 2>/dev/null
-	[ -n "$CHARON_PID" ] && kill "$CHARON_PID" 2>/dev/null
+	[ -n "$charon_pid" ] && kill "$charon_pid" 2>/dev/null
 	sleep 0.3
 	[ -n "$SLUICE_PID" ] && kill -9 "$SLUICE_PID" 2>/dev/null
-	[ -n "$CHARON_PID" ] && kill -9 "$CHARON_PID" 2>/dev/null
+	[ -n "$charon_pid" ] && kill -9 "$charon_pid" 2>/dev/null
 	ip netns del "$NS_A" 2>/dev/null
 	ip netns del "$NS_B" 2>/dev/null
 	if [ -n "${KEEP_LOGS:-}" ]; then
@@ -107,36 +108,9 @@ topology() {
 }
 
 start_charon() {
-	cat >"$D/strongswan.conf" <<EOF
-charon {
-  load_modular = yes
-  retransmit_tries = 3
-  retransmit_timeout = 1.0
-  retransmit_base = 1.4
-  plugins {
-    include /etc/strongswan.d/charon/*.conf
-    kernel-libipsec { load = yes }
-    vici { socket = unix://$D/charon.vici }
-  }
-  filelog { log { path = $D/charon.log
-                  time_format = %T
-                  default = 1
-                  ike = 2
-                  knl = 1
-                  esp = 1
-                  flush_line = yes } }
-}
-charon-systemd { journal { default = -1 } }
-EOF
-	rm -f "$D/charon.vici"
-	setsid ip netns exec "$NS_B" env STRONGSWAN_CONF="$D/strongswan.conf" \
-		/usr/sbin/charon-systemd >"$D/charon.stdout" 2>&1 </dev/null &
-	CHARON_PID=$!
-	local i
-	for ((i = 0; i < 100; i++)); do
-		[ -S "$D/charon.vici" ] && return 0
-		sleep 0.1
-	done
+	charon_conf_write "$D" retransmit_tries=3 retransmit_timeout=1.0 \
+		retransmit_base=1.4 log.ike=2 log.knl=1 log.esp=1
+	charon_start "$NS_B" "$D" && return 0
 	echo "charon did not start"; cat "$D/charon.stdout"; exit 1
 }
 
@@ -336,9 +310,9 @@ case_dpd() {
 	# Liveness checks answered while charon lives.
 	sleep 5
 	grep -q '^event ike-down' "$D/sluice.out" && fail "down while alive"
-	kill -9 "$CHARON_PID"
-	wait "$CHARON_PID" 2>/dev/null || true
-	CHARON_PID=
+	kill -9 "$charon_pid"
+	wait "$charon_pid" 2>/dev/null || true
+	charon_pid=
 	wait_for "$D/sluice.out" \
 		'^event ike-down .*reason=peer-dead .*action=clear' 1 30 ||
 		fail "DPD did not declare the peer dead"
@@ -354,9 +328,9 @@ case_dpd_restart() {
 	start_sluice initiate "$ike" "$esp" "$PSK" --dpd-interval 2 \
 		--dpd-timeout 8 --dpd-action restart
 	check_both_up "dpd-restart establish"
-	kill -9 "$CHARON_PID"
-	wait "$CHARON_PID" 2>/dev/null || true
-	CHARON_PID=
+	kill -9 "$charon_pid"
+	wait "$charon_pid" 2>/dev/null || true
+	charon_pid=
 	wait_for "$D/sluice.out" \
 		'^event ike-down .*reason=peer-dead .*action=restart' 1 30 ||
 		fail "DPD did not declare the peer dead"

@@ -286,13 +286,7 @@ frame_ttl(uint8_t *f, const uint8_t dst[6], const uint8_t src[6], const char *s,
 {
 	size_t len = frame_icmp(f, dst, src, s, d);
 
-	f[14 + 8] = ttl;
-	f[14 + 10] = 0;
-	f[14 + 11] = 0;
-	uint16_t c = (uint16_t)~frame_csum(f + 14, 20, 0);
-
-	f[14 + 10] = (uint8_t)(c >> 8);
-	f[14 + 11] = (uint8_t)c;
+	frame_ip4_set_ttl(f, ttl);
 	return len;
 }
 

@@ -64,6 +64,27 @@ frame_arp(uint8_t *f, uint16_t op, const uint8_t sha[6], const char *spa,
 	return 60;
 }
 
+static void
+ip4_csum_redo(uint8_t *ip)
+{
+	w16(ip + 10, 0);
+	w16(ip + 10, (uint16_t)~frame_csum(ip, 20, 0));
+}
+
+void
+frame_ip4_set_ttl(uint8_t *f, uint8_t ttl)
+{
+	f[14 + 8] = ttl;
+	ip4_csum_redo(f + 14);
+}
+
+void
+frame_ip4_set_df(uint8_t *f)
+{
+	f[14 + 6] |= 0x40;
+	ip4_csum_redo(f + 14);
+}
+
 static size_t
 ipv4(uint8_t *ip, uint8_t proto, const char *src, const char *dst,
      size_t payload)

@@ -33,4 +33,9 @@ size_t frame_dhcp(uint8_t *f, uint8_t type, uint32_t xid,
 /* Internet checksum of len bytes (folded, not inverted, for checking). */
 uint16_t frame_csum(const uint8_t *p, size_t len, uint32_t sum);
 
+/* In an Ethernet frame f with an IPv4 header of 20 bytes: set the TTL, or
+ * set DF, and redo the header checksum. */
+void frame_ip4_set_ttl(uint8_t *f, uint8_t ttl);
+void frame_ip4_set_df(uint8_t *f);
+
 #endif /* SLUICE_FRAMES_H */

@@ -112,31 +112,22 @@ ip_is(const uint8_t *p, const char *s)
 	return memcmp(p, &a, 4) == 0;
 }
 
+/* out (out_len bytes) is an ICMP type/code message from the router's
+ * 10.0.0.1 to a1, both checksums valid. */
 static void
-set_ttl(uint8_t *f, uint8_t ttl)
+assert_icmp_to_a1(const uint8_t *out, size_t out_len, uint8_t type,
+		  uint8_t code)
 {
-	uint16_t c;
-
-	f[22] = ttl;
-	f[24] = 0;
-	f[25] = 0;
-	c = (uint16_t)~frame_csum(f + 14, 20, 0);
-	f[24] = (uint8_t)(c >> 8);
-	f[25] = (uint8_t)c;
-}
-
-/* Set DF on an IPv4 frame (checksum redone). */
-static void
-set_df(uint8_t *f)
-{
-	uint16_t c;
-
-	f[20] |= 0x40;
-	f[24] = 0;
-	f[25] = 0;
-	c = (uint16_t)~frame_csum(f + 14, 20, 0);
-	f[24] = (uint8_t)(c >> 8);
-	f[25] = (uint8_t)c;
+	assert_memory_equal(out, mac_a1, 6);
+	assert_memory_equal(out + 6, mac_ra, 6);
+	assert_int_equal(out[12] << 8 | out[13], 0x0800);
+	assert_int_equal(out[23], 1);
+	assert_true(ip_is(out + 26, "10.0.0.1"));
+	assert_true(ip_is(out + 30, "10.0.0.11"));
+	assert_int_equal(frame_csum(out + 14, 20, 0), 0xffff);
+	assert_int_equal(out[34], type);
+	assert_int_equal(out[35], code);
+	assert_int_equal(frame_csum(out + 34, out_len - 34, 0), 0xffff);
 }
 
 /*
@@ -155,26 +146,17 @@ test_frag_needed(void **state)
 		payload[i] = (uint8_t)(i * 7);
 	len = frame_udp(f, mac_ra, mac_a1, "10.0.0.11", "10.2.0.7", 5001, 5201,
 			payload, sizeof(payload));
-	set_df(f);
+	frame_ip4_set_df(f);
 	assert_int_equal(l3svc_frag_needed(&fx.view, 1, f, len, 1446, out,
 					   sizeof(out), &out_len, &fx.st),
 			 0);
 	/* Quoted up to 576 bytes, from the router interface to a1. */
 	assert_int_equal(out_len, 14 + 576);
-	assert_memory_equal(out, mac_a1, 6);
-	assert_memory_equal(out + 6, mac_ra, 6);
-	assert_int_equal(out[12] << 8 | out[13], 0x0800);
+	assert_icmp_to_a1(out, out_len, 3, 4);
 	assert_int_equal(out[16] << 8 | out[17], 576);
-	assert_int_equal(out[23], 1);
-	assert_true(ip_is(out + 26, "10.0.0.1"));
-	assert_true(ip_is(out + 30, "10.0.0.11"));
-	assert_int_equal(frame_csum(out + 14, 20, 0), 0xffff);
-	assert_int_equal(out[34], 3);
-	assert_int_equal(out[35], 4);
 	assert_int_equal(out[38], 0); /* unused */
 	assert_int_equal(out[39], 0);
 	assert_int_equal(out[40] << 8 | out[41], 1446);
-	assert_int_equal(frame_csum(out + 34, out_len - 34, 0), 0xffff);
 	assert_memory_equal(out + 42, f + 14, 576 - 28);
 	assert_int_equal(fx.st.n_frag_needed, 1);
 	assert_int_equal(fx.st.n_time_exceeded, 0);
@@ -188,7 +170,7 @@ test_frag_needed(void **state)
 	/* Not about an ICMP error either. */
 	len = frame_icmp(f, mac_ra, mac_a1, "10.0.0.11", "10.2.0.7");
 	f[34] = 3;
-	set_df(f);
+	frame_ip4_set_df(f);
 	assert_int_equal(l3svc_frag_needed(&fx.view, 1, f, len, 1446, out,
 					   sizeof(out), &out_len, &fx.st),
 			 -EINVAL);
@@ -196,7 +178,7 @@ test_frag_needed(void **state)
 	/* Unknown port: no router. Truncations: rejected. */
 	len = frame_udp(f, mac_ra, mac_a1, "10.0.0.11", "10.2.0.7", 1, 2,
 			payload, 100);
-	set_df(f);
+	frame_ip4_set_df(f);
 	assert_int_equal(l3svc_frag_needed(&fx.view, 9, f, len, 1446, out,
 					   sizeof(out), &out_len, &fx.st),
 			 -EINVAL);
@@ -227,21 +209,13 @@ test_time_exceeded(void **state)
 		payload[i] = (uint8_t)i;
 	len = frame_udp(f, mac_ra, mac_a1, "10.0.0.11", "8.8.8.8", 33434, 33435,
 			payload, sizeof(payload));
-	set_ttl(f, 1);
+	frame_ip4_set_ttl(f, 1);
 	assert_int_equal(l3svc_time_exceeded(&fx.view, 1, f, len, out,
 					     sizeof(out), &out_len, &fx.st),
 			 0);
 	/* RFC 792: type 11 code 0, the whole (small) datagram quoted. */
 	assert_int_equal(out_len, 14 + 20 + 8 + (len - 14));
-	assert_memory_equal(out, mac_a1, 6);
-	assert_memory_equal(out + 6, mac_ra, 6);
-	assert_int_equal(out[23], 1);
-	assert_true(ip_is(out + 26, "10.0.0.1"));
-	assert_true(ip_is(out + 30, "10.0.0.11"));
-	assert_int_equal(frame_csum(out + 14, 20, 0), 0xffff);
-	assert_int_equal(out[34], 11);
-	assert_int_equal(out[35], 0);
-	assert_int_equal(frame_csum(out + 34, out_len - 34, 0), 0xffff);
+	assert_icmp_to_a1(out, out_len, 11, 0);
 	assert_memory_equal(out + 42, f + 14, len - 14);
 	assert_int_equal(fx.st.n_time_exceeded, 1);
 
@@ -251,7 +225,7 @@ test_time_exceeded(void **state)
 
 		len = frame_udp(f, mac_ra, mac_a1, "10.0.0.11", "8.8.8.8", 1, 2,
 				big, sizeof(big));
-		set_ttl(f, 0);
+		frame_ip4_set_ttl(f, 0);
 		assert_int_equal(l3svc_time_exceeded(&fx.view, 1, f, len, out,
 						     sizeof(out), &out_len,
 						     &fx.st),
@@ -324,13 +298,7 @@ test_echo(void **state)
 					  &out_len, &fx.st),
 			 0);
 	assert_int_equal(out_len, len);
-	assert_memory_equal(out, mac_a1, 6);
-	assert_memory_equal(out + 6, mac_ra, 6);
-	assert_true(ip_is(out + 26, "10.0.0.1"));
-	assert_true(ip_is(out + 30, "10.0.0.11"));
-	assert_int_equal(out[34], 0);
-	assert_int_equal(frame_csum(out + 14, 20, 0), 0xffff);
-	assert_int_equal(frame_csum(out + 34, len - 34, 0), 0xffff);
+	assert_icmp_to_a1(out, out_len, 0, 0);
 	assert_memory_equal(out + 38, f + 38, len - 38); /* id, seq, data */
 	/* The gateway's address answers from inside too (same router). */
 	len = frame_icmp(f, mac_ra, mac_a1, "10.0.0.11", "172.24.4.10");

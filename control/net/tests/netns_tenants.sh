@@ -52,15 +52,14 @@ guests="A1 A2 B1 B2"
 
 ns() { echo "ctlnet$id-$1"; }
 hif() { echo "c$id$1" | tr 'A-Z' 'a-z'; }	# host end, <= 15 chars
+# Only the guest and cleanup helpers: the controller here is no sluiced.
+. "$(dirname "$0")/../../../tests/lib/sluice.sh"
+. "$(dirname "$0")/../../../tests/lib/guest.sh"
 
 cleanup() {
 	set +e
-	[ -n "$ctl_pid" ] && kill "$ctl_pid" 2>/dev/null && wait "$ctl_pid"
-	[ -n "$dp_pid" ] && kill "$dp_pid" 2>/dev/null && wait "$dp_pid"
-	for g in $guests; do
-		ip netns del "$(ns $g)" 2>/dev/null
-		ip link del "$(hif $g)" 2>/dev/null
-	done
+	sluice_stop
+	sluice_guests_del
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -80,14 +79,7 @@ declare -A NET=( [A1]=netA [A2]=netA [B1]=netB [B2]=netB )
 
 step "topology: 4 guests in namespaces on veths (${PORT_TYPE:-af_packet})"
 for g in $guests; do
-	ip netns add "$(ns $g)"
-	ip link add "$(hif $g)" type veth peer name eth0 netns "$(ns $g)"
-	sysctl -qw "net.ipv6.conf.$(hif $g).disable_ipv6=1" || true
-	ip link set "$(hif $g)" up
-	ip -n "$(ns $g)" link set lo up
-	ip netns exec "$(ns $g)" sysctl -qw net.ipv6.conf.all.disable_ipv6=1
-	ip -n "$(ns $g)" link set eth0 address "${MAC[$g]}"
-	ip -n "$(ns $g)" link set eth0 up
+	guest_veth "$(ns $g)" "$(hif $g)" "${MAC[$g]}"
 done
 
 step "sluice-dp on $sock"
