@@ -117,6 +117,17 @@ sluiced_lb_vips(void *arg, const struct lb_driver_vip *v, size_t n)
 			lbs[i].listeners[j].proto = v[i].l[j].proto;
 			lbs[i].listeners[j].port = v[i].l[j].port;
 			lbs[i].listeners[j].pool = v[i].l[j].dp_pool;
+			lbs[i].listeners[j].is_restricted =
+				v[i].l[j].is_restricted;
+			for (unsigned k = 0;
+			     k < v[i].l[j].n_cidrs && k < COMPILER_LB_CIDRS_MAX;
+			     k++) {
+				memcpy(lbs[i].listeners[j].cidrs[k].addr,
+				       v[i].l[j].cidrs[k].addr, 4);
+				lbs[i].listeners[j].cidrs[k].len =
+					v[i].l[j].cidrs[k].len;
+				lbs[i].listeners[j].n_cidrs = k + 1;
+			}
 		}
 		lbs[i].n_listeners = nl;
 	}

@@ -363,6 +363,34 @@ lbd_member_cb(void *arg, struct lb_row *r)
 	return 0;
 }
 
+/* A listener's timeout attribute, ms (0: absent or 0). */
+static uint32_t
+lbd_ms(const json_t *ldoc, const char *key)
+{
+	json_int_t v = json_integer_value(json_object_get(ldoc, key));
+
+	return v > 0 && v <= UINT32_MAX ? (uint32_t)v : 0;
+}
+
+/*
+ * The datapath's idle timeout of a listener's connections: the smaller
+ * of timeout_client_data and timeout_member_data (0 ones ignored). One
+ * NAT entry serves both sides and any packet refreshes it, so an idle
+ * connection is idle on both sides at once; HAProxy (Octavia's amphora)
+ * runs both timers on such a connection and closes it when the first
+ * fires, i.e. after the smaller (docs/lbaas.md, "Listener timeouts").
+ */
+static uint32_t
+lbd_idle_ms(const json_t *ldoc)
+{
+	uint32_t cd = lbd_ms(ldoc, "timeout_client_data");
+	uint32_t md = lbd_ms(ldoc, "timeout_member_data");
+
+	if (cd == 0 || md == 0)
+		return cd != 0 ? cd : md;
+	return cd < md ? cd : md;
+}
+
 /* Build and send the pool of (lb, listener ldoc) into entry p. */
 static int
 lbd_pool_push(struct lb_driver *d, struct lbd_pool *p, const json_t *lbdoc,
@@ -404,6 +432,8 @@ lbd_pool_push(struct lb_driver *d, struct lbd_pool *p, const json_t *lbdoc,
 	dp.src_addr = vip.s_addr;
 	/* -1 (unlimited) and 0 both send 0: no limit in the datapath. */
 	dp.conn_limit = limit > 0 && limit <= UINT32_MAX ? (uint32_t)limit : 0;
+	dp.idle_timeout_ms = lbd_idle_ms(ldoc);
+	dp.connect_timeout_ms = lbd_ms(ldoc, "timeout_member_connect");
 	if (p->in_dp && memcmp(&dp, &p->sent, sizeof(dp)) == 0 &&
 	    (b->n == 0 || memcmp(b->m, p->m, b->n * sizeof(*b->m)) == 0)) {
 		rc = 0; /* unchanged */
@@ -492,6 +522,9 @@ lbd_vip_listener(struct lb_driver *d, const char *lb_id, const json_t *ldoc,
 	const char *proto = lb_store_str(ldoc, "protocol");
 	json_int_t port =
 		json_integer_value(json_object_get(ldoc, "protocol_port"));
+	const json_t *cidrs = json_object_get(ldoc, "allowed_cidrs");
+	const json_t *e;
+	size_t i;
 
 	if (v == NULL || v->n_listeners >= LB_DRIVER_VIP_LISTENERS_MAX ||
 	    port < 1 || port > 65535)
@@ -500,6 +533,21 @@ lbd_vip_listener(struct lb_driver *d, const char *lb_id, const json_t *ldoc,
 		strcmp(proto, "UDP") == 0 ? IPPROTO_UDP : IPPROTO_TCP;
 	v->l[v->n_listeners].port = (uint16_t)port;
 	v->l[v->n_listeners].dp_pool = dp_pool;
+	/* null or []: every client; else only the IPv4 prefixes listed. */
+	v->l[v->n_listeners].is_restricted = json_array_size(cidrs) > 0;
+	json_array_foreach(cidrs, i, e)
+	{
+		unsigned k = v->l[v->n_listeners].n_cidrs;
+		struct lb_model_cidr c;
+
+		if (k < LB_DRIVER_CIDRS_MAX && json_is_string(e) &&
+		    lb_model_cidr_parse(json_string_value(e), &c) == 0 &&
+		    c.family == 4) {
+			memcpy(v->l[v->n_listeners].cidrs[k].addr, c.addr, 4);
+			v->l[v->n_listeners].cidrs[k].len = c.len;
+			v->l[v->n_listeners].n_cidrs++;
+		}
+	}
 	v->n_listeners++;
 }
 

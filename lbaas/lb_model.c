@@ -28,11 +28,12 @@ enum lbm_type {
 	LBM_ANY,   /* any JSON value; lb_model_check() decides */
 };
 
-#define LBM_C 0x1	 /* a POST may set it */
-#define LBM_U 0x2	 /* a PUT may set it */
-#define LBM_REQ 0x4	 /* a POST must set it */
-#define LBM_NULL 0x8	 /* null is a value */
-#define LBM_NOSTORE 0x10 /* consumed by lb_api.c, not stored */
+#define LBM_C 0x1	  /* a POST may set it */
+#define LBM_U 0x2	  /* a PUT may set it */
+#define LBM_REQ 0x4	  /* a POST must set it */
+#define LBM_NULL 0x8	  /* null is a value */
+#define LBM_NOSTORE 0x10  /* consumed by lb_api.c, not stored */
+#define LBM_NULL_DEF 0x20 /* null sets the default (the CLI's unset) */
 
 struct lbm_attr {
 	const char *name;
@@ -103,13 +104,14 @@ static const struct lbm_attr lbm_listener_attrs[] = {
 	 "-1"},
 	{"default_pool_id", LBM_UUID, LBM_C | LBM_U | LBM_NULL, 0, 0, NULL,
 	 "null"},
-	{"timeout_client_data", LBM_INT, LBM_C | LBM_U, 0, 31536000, NULL,
-	 "50000"},
-	{"timeout_member_connect", LBM_INT, LBM_C | LBM_U, 0, 31536000, NULL,
-	 "5000"},
-	{"timeout_member_data", LBM_INT, LBM_C | LBM_U, 0, 31536000, NULL,
-	 "50000"},
-	{"timeout_tcp_inspect", LBM_INT, LBM_C | LBM_U, 0, 31536000, NULL, "0"},
+	{"timeout_client_data", LBM_INT, LBM_C | LBM_U | LBM_NULL_DEF, 0,
+	 31536000, NULL, "50000"},
+	{"timeout_member_connect", LBM_INT, LBM_C | LBM_U | LBM_NULL_DEF, 0,
+	 31536000, NULL, "5000"},
+	{"timeout_member_data", LBM_INT, LBM_C | LBM_U | LBM_NULL_DEF, 0,
+	 31536000, NULL, "50000"},
+	{"timeout_tcp_inspect", LBM_INT, LBM_C | LBM_U | LBM_NULL_DEF, 0,
+	 31536000, NULL, "0"},
 	{"allowed_cidrs", LBM_CIDRS, LBM_C | LBM_U | LBM_NULL, 0, 0, NULL,
 	 "null"},
 	{"insert_headers", LBM_ANY, LBM_C | LBM_U | LBM_NULL, 0, 0, NULL, "{}"},
@@ -357,23 +359,47 @@ lbm_ip(const char *s, char *out, size_t len)
 	return -EINVAL;
 }
 
-static bool
-lbm_cidr_ok(const char *s)
+int
+lb_model_cidr_parse(const char *s, struct lb_model_cidr *c)
 {
-	char ip[64], tmp[64];
 	const char *slash = strchr(s, '/');
+	char ip[INET6_ADDRSTRLEN];
 	char *end;
 	long len;
 
-	if (slash == NULL || (size_t)(slash - s) >= sizeof(ip))
-		return false;
+	memset(c, 0, sizeof(*c));
+	if (slash == NULL || (size_t)(slash - s) >= sizeof(ip) ||
+	    slash[1] == '\0')
+		return -EINVAL;
 	memcpy(ip, s, (size_t)(slash - s));
 	ip[slash - s] = '\0';
-	if (lbm_ip(ip, tmp, sizeof(tmp)) != 0 || slash[1] == '\0')
-		return false;
+	if (inet_pton(AF_INET, ip, c->addr) == 1)
+		c->family = 4;
+	else if (inet_pton(AF_INET6, ip, c->addr) == 1)
+		c->family = 6;
+	else
+		return -EINVAL;
 	len = strtol(slash + 1, &end, 10);
-	return *end == '\0' && len >= 0 &&
-	       len <= (strchr(tmp, ':') != NULL ? 128 : 32);
+	if (*end != '\0' || len < 0 || len > (c->family == 4 ? 32 : 128))
+		return -EINVAL;
+	c->len = (uint8_t)len;
+	for (unsigned i = 0; i < 16; i++) {
+		long keep = len - 8 * (long)i;
+
+		if (keep <= 0)
+			c->addr[i] = 0;
+		else if (keep < 8)
+			c->addr[i] &= (uint8_t)(0xff00 >> keep);
+	}
+	return 0;
+}
+
+static bool
+lbm_cidr_ok(const char *s)
+{
+	struct lb_model_cidr c;
+
+	return lb_model_cidr_parse(s, &c) == 0;
 }
 
 /* Validate v for attribute a; *out gets the value to store (new ref). */
@@ -387,6 +413,10 @@ lbm_value(const struct lbm_attr *a, const json_t *v, json_t **out,
 	json_t *e;
 	bool b;
 
+	if (json_is_null(v) && (a->flags & LBM_NULL_DEF) && a->def != NULL) {
+		*out = json_loads(a->def, JSON_DECODE_ANY, NULL);
+		return 0;
+	}
 	if (json_is_null(v)) {
 		if (!(a->flags & LBM_NULL))
 			return lbm_bad(a, v, "The value may not be null.", err);

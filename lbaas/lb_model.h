@@ -72,4 +72,13 @@ bool lb_model_codes_match(const char *s, int code);
 /* True if s starts with "PENDING_". */
 bool lb_model_is_pending(const char *status);
 
+/* A prefix "address/length" of either family (allowed_cidrs). */
+struct lb_model_cidr {
+	uint8_t family;	  /* 4 or 6 */
+	uint8_t len;	  /* 0 .. 32 or 0 .. 128 */
+	uint8_t addr[16]; /* network order, host bits cleared */
+};
+/* Parse s into c: 0, or -EINVAL for anything but such a prefix. */
+int lb_model_cidr_parse(const char *s, struct lb_model_cidr *c);
+
 #endif /* SLUICE_LB_MODEL_H */

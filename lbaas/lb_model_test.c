@@ -5,6 +5,7 @@
  * defaults, unknown and read-only attributes, update-only rules and the
  * cross-attribute checks.
  */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -82,6 +83,23 @@ test_decode(void **state)
 		dec(LB_LISTENER, "{\"protocol\":\"TCP\"}", false, &doc, &err),
 		400);
 	assert_int_equal(dec(LB_LISTENER, "{\"connection_limit\":-2}", false,
+			     &doc, &err),
+			 400);
+	/* A timeout set, then unset (null, the CLI's `listener unset`):
+	 * back to the default, not null. */
+	assert_int_equal(dec(LB_LISTENER, "{\"timeout_client_data\":2000}",
+			     false, &doc, &err),
+			 0);
+	assert_int_equal(
+		json_integer_value(json_object_get(doc, "timeout_client_data")),
+		2000);
+	assert_int_equal(dec(LB_LISTENER, "{\"timeout_client_data\":null}",
+			     false, &doc, &err),
+			 0);
+	assert_int_equal(
+		json_integer_value(json_object_get(doc, "timeout_client_data")),
+		50000);
+	assert_int_equal(dec(LB_LISTENER, "{\"connection_limit\":null}", false,
 			     &doc, &err),
 			 400);
 	assert_int_equal(dec(LB_LISTENER, "{\"id\":\"x\"}", false, &doc, &err),
@@ -172,12 +190,40 @@ test_decode(void **state)
 	assert_false(lb_model_is_attribute(LB_MEMBER, "nothing"));
 }
 
+/* allowed_cidrs items: either family, host bits cleared, bad ones. */
+static void
+test_cidr(void **state)
+{
+	static const uint8_t v4[4] = {10, 1, 0, 0};
+	static const uint8_t v6[16] = {0xfd, 0, 0, 0x70};
+	struct lb_model_cidr c;
+
+	(void)state;
+	assert_int_equal(lb_model_cidr_parse("10.1.2.3/16", &c), 0);
+	assert_int_equal(c.family, 4);
+	assert_int_equal(c.len, 16);
+	assert_memory_equal(c.addr, v4, 4);
+	assert_int_equal(lb_model_cidr_parse("fd00:7f::1/28", &c), 0);
+	assert_int_equal(c.family, 6);
+	assert_int_equal(c.len, 28);
+	assert_memory_equal(c.addr, v6, 16);
+	assert_int_equal(lb_model_cidr_parse("0.0.0.0/0", &c), 0);
+	assert_int_equal(c.len, 0);
+	assert_int_equal(lb_model_cidr_parse("10.0.0.1/33", &c), -EINVAL);
+	assert_int_equal(lb_model_cidr_parse("fd00::/129", &c), -EINVAL);
+	assert_int_equal(lb_model_cidr_parse("10.0.0.1", &c), -EINVAL);
+	assert_int_equal(lb_model_cidr_parse("10.0.0.1/", &c), -EINVAL);
+	assert_int_equal(lb_model_cidr_parse("10.0.0.1/8x", &c), -EINVAL);
+	assert_int_equal(lb_model_cidr_parse("10.0.0/8", &c), -EINVAL);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_codes),
 		cmocka_unit_test(test_decode),
+		cmocka_unit_test(test_cidr),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -506,10 +506,19 @@ lba_member_prepare(struct lba_req *r, const struct lb_row *pool,
 		   struct lb_row *row, bool check_dup)
 {
 	struct lba_member_dup d = {0};
+	struct lb_vip_ip ip;
 	const char *mon;
 
 	if (lba_project(r, row->doc, pool->project_id, row->project_id) != 0)
 		return -EINVAL;
+	if (lb_vip_ip_parse(lb_store_str(row->doc, "address"), &ip) == 0 &&
+	    ip.family == 6)
+		return lb_model_err_set(&r->err, 400,
+					"Member address %s is IPv6: IPv6 "
+					"members are not supported by the "
+					"sluice provider (its datapath NAT is "
+					"IPv4).",
+					lb_store_str(row->doc, "address"));
 	if (lb_vip_check_address(
 		    r->lb, "Member address", lb_store_str(row->doc, "address"),
 		    json_string_value(json_object_get(row->doc, "subnet_id")),

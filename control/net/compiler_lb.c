@@ -22,6 +22,14 @@
  * router with a gateway, by default route. Members on other subnets of
  * the router answer the VIP through the router: table 16 un-NATs them
  * in the LB's zone (docs/lbaas.md "Flow rules").
+ *
+ * A listener with allowed_cidrs gets its lb_select rules once per
+ * allowed prefix (nw_src); other clients fall to the ct(nat) of the LB's
+ * zone (which still passes a member's reply whose LB port happens to be
+ * the listener's, and packets of connections made before the list
+ * changed), and what that does not find is dropped by a rule of its own
+ * in table 8 (the VIP's network) or 17 (routed, floating IP), whose
+ * counter `sluicectl dp dump` shows.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -41,8 +49,12 @@ enum {
 	PRIO_LB_DEFAULT = 40,	  /* T9: the rest via a gateway router */
 	PRIO_LB_R_LISTENER = 250, /* T16: below TTL punt (300), above
 				   * floating IP DNAT (200) */
+	PRIO_LB_R_FIP_CT = 245,	  /* T16: a restricted listener on a FIP,
+				   * other clients: ct(nat) of the zone */
 	PRIO_LB_R_VIP = 240,	  /* T16: members' replies via a router */
+	PRIO_LB_R_DENIED = 310,	  /* T17: above host routes (300) */
 	PRIO_LB_EST = 100,	  /* T8: established */
+	PRIO_LB_DENIED = 50,	  /* T8: new, outside allowed_cidrs */
 	PRIO_LB_DROP = 1,	  /* T8/T9: the rest */
 	LB_ETH_IP4 = 0x0800,
 	LB_ETH_ARP = 0x0806,
@@ -78,8 +90,12 @@ lb_check(const struct compiler_lb *lb)
 		const struct compiler_lb_listener *l = &lb->listeners[i];
 
 		if ((l->proto != IPPROTO_TCP && l->proto != IPPROTO_UDP) ||
-		    l->port == 0 || l->pool == 0)
+		    l->port == 0 || l->pool == 0 ||
+		    l->n_cidrs > COMPILER_LB_CIDRS_MAX)
 			return -EINVAL;
+		for (unsigned k = 0; k < l->n_cidrs; k++)
+			if (l->cidrs[k].len > 32)
+				return -EINVAL;
 	}
 	return 0;
 }
@@ -133,6 +149,51 @@ lb_push_once(struct compiler_rules *out, size_t from, const struct dp_rule *r)
 	return lb_has_rule(out, from, r) ? 0 : compiler_rules_push(out, r);
 }
 
+/*
+ * A listener's lb_select rule r: as it is, or for a restricted listener
+ * once per allowed prefix with nw_src matched (none: no rule). Rules of
+ * an identity already in out[from..) are not repeated (the same prefix
+ * twice, or two that differ only in host bits).
+ */
+static int
+lb_push_allowed(struct compiler_rules *out, size_t from,
+		const struct compiler_lb_listener *l, const struct dp_rule *r)
+{
+	struct dp_rule q;
+	int rc;
+
+	if (!l->is_restricted)
+		return lb_push_once(out, from, r);
+	for (unsigned k = 0; k < l->n_cidrs; k++) {
+		struct net_addr a = {.version = 4,
+				     .prefix_len = l->cidrs[k].len};
+
+		memcpy(a.a, l->cidrs[k].addr, 4);
+		q = *r;
+		match_prefix(&q, DP_F_NW_SRC, &a);
+		if ((rc = lb_push_once(out, from, &q)) < 0)
+			return rc;
+	}
+	return 0;
+}
+
+/*
+ * Match a listener's packets to dst in r: IPv4, its protocol and port,
+ * and, for the drop rules of restricted listeners, +trk-est (a client
+ * outside allowed_cidrs whose packet ct(nat) of the zone did not find).
+ */
+static void
+lb_match_listener(struct dp_rule *r, const struct compiler_lb_listener *l,
+		  const uint8_t dst[4], bool is_new)
+{
+	if (is_new)
+		match_ct(r, DP_CS_TRK, DP_CS_TRK | DP_CS_EST);
+	match_u16n(r, DP_F_ETH_TYPE, LB_ETH_IP4);
+	match_u8(r, DP_F_NW_PROTO, l->proto);
+	match_exact(r, DP_F_NW_DST, dst);
+	match_u16n(r, DP_F_TP_DST, l->port);
+}
+
 /* Where routed rules go: the owner's cookie, zone, first rule. */
 struct lb_ctx {
 	const struct net_view *v;
@@ -179,14 +240,36 @@ lb_r_listeners(struct lb_ctx *x, uint32_t reg, uint32_t gw_seg,
 		match_u32h(&r, DP_F_REG0, reg);
 		if (gw_seg != 0)
 			match_u32h(&r, DP_F_METADATA, gw_seg);
-		match_u16n(&r, DP_F_ETH_TYPE, LB_ETH_IP4);
-		match_u8(&r, DP_F_NW_PROTO, l->proto);
-		match_exact(&r, DP_F_NW_DST, dst);
-		match_u16n(&r, DP_F_TP_DST, l->port);
+		lb_match_listener(&r, l, dst, false);
 		a = act_push(&r, DP_ACT_LB_SELECT);
 		a->u.lb.pool = l->pool;
 		a->u.lb.zone = x->zone;
 		a->u.lb.table = COMPILER_T_ROUTE;
+		if ((rc = lb_push_allowed(x->out, x->from, l, &r)) < 0)
+			return rc;
+		if (!l->is_restricted)
+			continue;
+		/*
+		 * The other clients meet ct(nat) of the zone (on the VIP,
+		 * the members' rule below; on a floating IP, this one), so
+		 * a reply whose LB port is a listener's still gets through,
+		 * and their new connections are dropped in table 17.
+		 */
+		if (gw_seg != 0) {
+			rule_init(&r, x->c, COMPILER_T_ROUTER,
+				  PRIO_LB_R_FIP_CT);
+			match_u32h(&r, DP_F_REG0, reg);
+			match_u32h(&r, DP_F_METADATA, gw_seg);
+			lb_match_listener(&r, l, dst, false);
+			act_ct(&r, x->zone, DP_CT_NAT, COMPILER_T_ROUTE,
+			       DP_NAT_NONE, NULL);
+			if ((rc = lb_push_once(x->out, x->from, &r)) < 0)
+				return rc;
+		}
+		rule_init(&r, x->c, COMPILER_T_ROUTE, PRIO_LB_R_DENIED);
+		match_u32h(&r, DP_F_REG0, reg);
+		lb_match_listener(&r, l, dst, true);
+		act_drop(&r);
 		if ((rc = lb_push_once(x->out, x->from, &r)) < 0)
 			return rc;
 	}
@@ -389,22 +472,24 @@ lb_rules(const struct net_view *v, const struct compiler_lb *lb,
 	if ((rc = compiler_rules_push(out, &r)) < 0)
 		return rc;
 
-	/* T2: a listener's (protocol, port) on the VIP: pick a member. */
+	/*
+	 * T2: a listener's (protocol, port) on the VIP: pick a member
+	 * (restricted listeners: only from their allowed prefixes; other
+	 * clients fall to the VIP's ct(nat) rule below).
+	 */
+	x.from = out->n;
 	for (unsigned i = 0; i < lb->n_listeners; i++) {
 		const struct compiler_lb_listener *l = &lb->listeners[i];
 		struct dp_action *a;
 
 		rule_init(&r, c, COMPILER_T_L2, PRIO_LB_LISTENER);
 		match_u32h(&r, DP_F_METADATA, seg);
-		match_u16n(&r, DP_F_ETH_TYPE, LB_ETH_IP4);
-		match_u8(&r, DP_F_NW_PROTO, l->proto);
-		match_exact(&r, DP_F_NW_DST, lb->vip);
-		match_u16n(&r, DP_F_TP_DST, l->port);
+		lb_match_listener(&r, l, lb->vip, false);
 		a = act_push(&r, DP_ACT_LB_SELECT);
 		a->u.lb.pool = l->pool;
 		a->u.lb.zone = zone;
 		a->u.lb.table = COMPILER_T_LB_DELIVER;
-		if ((rc = compiler_rules_push(out, &r)) < 0)
+		if ((rc = lb_push_allowed(out, x.from, l, &r)) < 0)
 			return rc;
 	}
 
@@ -424,6 +509,19 @@ lb_rules(const struct net_view *v, const struct compiler_lb *lb,
 	act_goto(&r, COMPILER_T_LB_DELIVER);
 	if ((rc = compiler_rules_push(out, &r)) < 0)
 		return rc;
+	/* T8: new connections from outside a listener's allowed_cidrs. */
+	for (unsigned i = 0; i < lb->n_listeners; i++) {
+		const struct compiler_lb_listener *l = &lb->listeners[i];
+
+		if (!l->is_restricted)
+			continue;
+		rule_init(&r, c, COMPILER_T_LB_REPLY, PRIO_LB_DENIED);
+		match_u32h(&r, DP_F_METADATA, seg);
+		lb_match_listener(&r, l, lb->vip, true);
+		act_drop(&r);
+		if ((rc = compiler_rules_push(out, &r)) < 0)
+			return rc;
+	}
 	rule_init(&r, c, COMPILER_T_LB_REPLY, PRIO_LB_DROP);
 	match_u32h(&r, DP_F_METADATA, seg);
 	act_drop(&r);

@@ -11,12 +11,14 @@
  * the VIP network's routers, and through a floating IP of the VIP port,
  * are served in the routers' table 16 (lb_select, then the router's
  * table 17); replies to them leave table 9 for the router's table 17.
+ * A listener's allowed_cidrs narrow its lb_select rules by source.
  * The pools themselves are programmed by lbaas/lb_driver.c. Layout and
  * reasons: docs/lbaas.md ("Flow rules").
  */
 #ifndef SLUICE_COMPILER_LB_H
 #define SLUICE_COMPILER_LB_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -39,12 +41,32 @@ enum compiler_lb_table {
  * id's hash. Ports' zones are their datapath port numbers (below 0x7c00
  * in practice: sluice-dp numbers ports from 1), routers' 0x8000 and up.
  */
-enum { COMPILER_LB_ZONE_BASE = 0x7c00, COMPILER_LB_LISTENERS_MAX = 16 };
+enum {
+	COMPILER_LB_ZONE_BASE = 0x7c00,
+	COMPILER_LB_LISTENERS_MAX = 16,
+	COMPILER_LB_CIDRS_MAX = 64, /* Octavia's allowed_cidrs bound here */
+};
 
+struct compiler_lb_cidr {
+	uint8_t addr[4]; /* IPv4, network order */
+	uint8_t len;	 /* prefix length 0 .. 32 */
+};
+
+/*
+ * A listener. is_restricted (the listener's allowed_cidrs is a non-empty
+ * list): only clients whose source lies in one of cidrs[0..n_cidrs)
+ * (its IPv4 prefixes; none: nobody) open connections, on every path
+ * (the VIP's network, routed, floating IP); the others' new connections
+ * are dropped and counted by the rule "-est to the listener" of table 8
+ * (the VIP's network) or 17 (routed, floating IP).
+ */
 struct compiler_lb_listener {
 	uint8_t proto; /* IPPROTO_TCP or IPPROTO_UDP */
 	uint16_t port; /* host order */
 	uint32_t pool; /* datapath pool id (lb_select) */
+	bool is_restricted;
+	unsigned n_cidrs;
+	struct compiler_lb_cidr cidrs[COMPILER_LB_CIDRS_MAX];
 };
 
 /*

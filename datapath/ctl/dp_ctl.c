@@ -952,7 +952,14 @@ handle_lb(struct dp_ctl *c, struct ctl_client *cl, const struct dp_msg_hdr *h,
 	int rc;
 
 	if (h->type == DP_MSG_LB_POOL_SET) {
-		memcpy(&p, body, sizeof(p));
+		size_t head;
+
+		/* The head is what the members leave (validated: this
+		 * one or the DP_LB_POOL_V1_LEN one, the rest zeros). */
+		memset(&p, 0, sizeof(p));
+		memcpy(&p, body, DP_LB_POOL_V1_LEN);
+		head = h->len - sizeof(*h) - p.n_members * sizeof(*m);
+		memcpy(&p, body, head < sizeof(p) ? head : sizeof(p));
 		if (p.n_members > 0) {
 			m = malloc(p.n_members * sizeof(*m));
 			if (m == NULL) {
@@ -960,7 +967,7 @@ handle_lb(struct dp_ctl *c, struct ctl_client *cl, const struct dp_msg_hdr *h,
 					  "LB_POOL_SET: out of memory");
 				return;
 			}
-			memcpy(m, body + sizeof(p), p.n_members * sizeof(*m));
+			memcpy(m, body + head, p.n_members * sizeof(*m));
 		}
 		why[0] = '\0';
 		rc = dp_pipeline_lb_set(c->pl, &p, m, why, sizeof(why));

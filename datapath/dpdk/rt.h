@@ -44,7 +44,23 @@ enum {
 	RT_PUNT_RING = 1024,   /* per-worker punt ring entries */
 	RT_CLI_PORTS_MAX = 32, /* --port options */
 	RT_EAL_ARGS_MAX = 64,
+	RT_BIG_MBUFS = 4096, /* at most, in the big pool */
+	RT_FRAGS_MAX = 16,   /* fragments of one frame sent again */
 };
+
+/*
+ * AF_PACKET ports: the kernel reassembles IPv4 fragments for the socket
+ * (DPDK 22.11's PMD joins a fanout group with PACKET_FANOUT_FLAG_DEFRAG),
+ * so a ring frame must hold a whole datagram: RT_AFP_FRAME-byte frames
+ * (datagrams up to about 10,100 bytes), received into mbufs of the big
+ * pool, and sent out fragmented again to the port's MTU (rt_worker.c).
+ * Macros, for the devargs string. docs/runtime.md.
+ */
+#define RT_AFP_FRAME 10240
+#define RT_AFP_BLOCK 20480 /* two frames a block (a page multiple) */
+#define RT_AFP_FRAMES 1024 /* 10 MiB a ring */
+#define RT_XSTR(x) #x
+#define RT_STR(x) RT_XSTR(x)
 
 enum rt_log_level {
 	RT_LOG_ERR,
@@ -90,6 +106,7 @@ struct rt_port {
 	uint16_t n_txq;		  /* tx queues configured */
 	bool is_tx_shared;	  /* n_txq < lcores: queue 0 + lock */
 	char dev_name[64];	  /* DPDK device name */
+	uint16_t tx_mtu;	  /* AF_PACKET: the interface's MTU; else 0 */
 	rte_spinlock_t tx_lock;
 	uint64_t tx_drop_base; /* tx drops before this port */
 };
@@ -106,6 +123,7 @@ struct rt_txq {
 	struct rt_port *port; /* NULL: no such port */
 	uint16_t eth_id;
 	uint16_t is_shared;
+	uint16_t mtu; /* frames over it are fragmented (0: no check) */
 };
 
 /*
@@ -139,6 +157,7 @@ struct rt;
 /* dp_packet_ops.clone context: clones of one burst, reset per burst. */
 struct rt_clone_ctx {
 	struct rte_mempool *pool;
+	struct rte_mempool *pool_big; /* for copies of frames over 2 KiB */
 	unsigned n_used;
 	struct dp_packet slots[DP_OUT_MAX];
 };
@@ -162,6 +181,8 @@ struct rt {
 	struct rt_config *cfg;
 	unsigned n_workers;
 	struct rte_mempool *pool;
+	struct rte_mempool *pool_big; /* RT_AFP_FRAME data room: AF_PACKET rx */
+	struct rte_mempool *pool_ind; /* indirect mbufs for fragments */
 	struct dp_pipeline *pl;
 	struct dp_ctl *ctl;
 	struct rt_ptab *ptab; /* published (RCU) */

@@ -19,9 +19,13 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <urcu-qsbr.h>
 
@@ -68,6 +72,7 @@ rt_port_publish(struct rt *rt)
 		tab->tx[no].port = p;
 		tab->tx[no].eth_id = p->eth_id;
 		tab->tx[no].is_shared = p->is_tx_shared;
+		tab->tx[no].mtu = p->tx_mtu;
 	}
 	old = rt->ptab;
 	rcu_assign_pointer(rt->ptab, tab);
@@ -118,13 +123,17 @@ rt_port_devargs(const struct dp_port_spec *spec, char *dev_name, size_t dev_len,
 		 * kernel (tpacket_rcv drops, counted nowhere we can see)
 		 * whenever the worker is off its CPU for a few ms: on a
 		 * shared 2-CPU machine that cost 8 % of a TCP stream's
-		 * segments. 4096 frames of 2 KiB (8 MiB per ring) ride that
-		 * out (docs/runtime.md). Args may override it.
+		 * segments; 4096 frames of 2 KiB rode that out. The frames
+		 * now hold a whole reassembled datagram (rt.h, RT_AFP_FRAME):
+		 * 1024 frames of 10 KiB, 10 MiB a ring (docs/runtime.md).
+		 * Args may override the count (framecnt=), not the size.
 		 */
 		if (strstr(spec->args, "framecnt=") == NULL)
-			extra = ",qpairs=1,framecnt=4096";
+			extra = ",qpairs=1,framesz=" RT_STR(
+				RT_AFP_FRAME) ",blocksz=" RT_STR(RT_AFP_BLOCK) ",framecnt=" RT_STR(RT_AFP_FRAMES);
 		else
-			extra = ",qpairs=1";
+			extra = ",qpairs=1,framesz=" RT_STR(
+				RT_AFP_FRAME) ",blocksz=" RT_STR(RT_AFP_BLOCK);
 		break;
 	case DP_PORT_VHOST_USER:
 		drv = "net_vhost";
@@ -169,6 +178,30 @@ too_long:
 	snprintf(err, err_len, "port %s: name or arguments too long",
 		 spec->name);
 	return -ENAMETOOLONG;
+}
+
+/*
+ * The MTU of an AF_PACKET port's interface (the first word of its args),
+ * which the kernel enforces on every frame sent; 0 when unknown.
+ */
+static uint16_t
+rt_port_kernel_mtu(const struct dp_port_spec *spec)
+{
+	size_t l = strcspn(spec->args, ",");
+	struct ifreq ifr;
+	int fd, mtu = 0;
+
+	if (spec->type != DP_PORT_AF_PACKET || l == 0 || l >= IFNAMSIZ)
+		return 0;
+	memset(&ifr, 0, sizeof(ifr));
+	memcpy(ifr.ifr_name, spec->args, l);
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return 0;
+	if (ioctl(fd, SIOCGIFMTU, &ifr) == 0)
+		mtu = ifr.ifr_mtu;
+	close(fd);
+	return mtu >= 68 && mtu <= UINT16_MAX ? (uint16_t)mtu : 0;
 }
 
 static struct rt_port *
@@ -234,8 +267,9 @@ rt_port_setup(struct rt *rt, struct rt_port *p, char *err, size_t err_len)
 			 rte_strerror(-rc));
 		return rc;
 	}
-	rc = rte_eth_rx_queue_setup(p->eth_id, 0, nb_rxd, (unsigned)socket,
-				    NULL, rt->pool);
+	rc = rte_eth_rx_queue_setup(
+		p->eth_id, 0, nb_rxd, (unsigned)socket, NULL,
+		p->spec.type == DP_PORT_AF_PACKET ? rt->pool_big : rt->pool);
 	if (rc != 0) {
 		snprintf(err, err_len, "port %s: rx queue: %s", p->spec.name,
 			 rte_strerror(-rc));
@@ -377,6 +411,7 @@ rt_port_add(struct rt *rt, const struct dp_port_spec *spec,
 	rc = rt_port_setup(rt, p, err, err_len);
 	if (rc != 0)
 		goto unplug;
+	p->tx_mtu = rt_port_kernel_mtu(spec);
 	p->tx_drop_base = rt_port_tx_drops(rt, no);
 	rt->ports[no] = p;
 	rt->n_ports++;

@@ -30,6 +30,8 @@
 
 #include <rte_branch_prediction.h>
 #include <rte_ethdev.h>
+#include <rte_ip.h>
+#include <rte_ip_frag.h>
 #include <rte_mbuf.h>
 #include <rte_pause.h>
 #include <rte_ring_elem.h>
@@ -63,7 +65,14 @@ rt_worker_clone(void *ctx, const struct dp_packet *pkt)
 	if (unlikely(c->n_used >= DP_OUT_MAX))
 		return NULL;
 	rt_worker_writeback(pkt);
-	m = rte_pktmbuf_copy(pkt->opaque, c->pool, 0, UINT32_MAX);
+	/* One segment always: the big pool for a frame over 2 KiB. */
+	m = rte_pktmbuf_copy(
+		pkt->opaque,
+		pkt->len + RTE_PKTMBUF_HEADROOM > RTE_MBUF_DEFAULT_BUF_SIZE &&
+				c->pool_big != NULL
+			? c->pool_big
+			: c->pool,
+		0, UINT32_MAX);
 	if (unlikely(m == NULL))
 		return NULL;
 	np = &c->slots[c->n_used++];
@@ -82,14 +91,125 @@ rt_worker_free(struct dp_packet **pkts, unsigned n)
 	rte_pktmbuf_free_bulk(m, n);
 }
 
+/*
+ * A frame over the MTU of an AF_PACKET port (the kernel would refuse it:
+ * most often a datagram the kernel reassembled on the way in, rt.h):
+ * an IPv4 packet without DF is fragmented again to the MTU (DPDK's
+ * rte_ipv4_fragment_packet, each fragment made one segment and given the
+ * frame's Ethernet header); anything else is dropped, counted
+ * tx_too_big. Writes at most room mbufs to out; returns how many.
+ */
+static unsigned
+rt_worker_frag(struct rt_worker *w, uint16_t mtu, struct rte_mbuf *m,
+	       struct rte_mbuf **out, unsigned room)
+{
+	struct rte_mempool *direct = w->rt->pool;
+	uint8_t l2[RTE_ETHER_HDR_LEN + RTE_VLAN_HLEN];
+	const uint8_t *d = rte_pktmbuf_mtod(m, const uint8_t *);
+	unsigned l2len = RTE_ETHER_HDR_LEN, hl, k;
+	const struct rte_ipv4_hdr *ip;
+	uint16_t type;
+	int32_t rc;
+
+	if (m->data_len < RTE_ETHER_HDR_LEN + RTE_VLAN_HLEN)
+		goto drop;
+	memcpy(&type, d + 12, 2);
+	if (type == rte_cpu_to_be_16(RTE_ETHER_TYPE_VLAN)) {
+		l2len += RTE_VLAN_HLEN;
+		memcpy(&type, d + 16, 2);
+	}
+	if (m->pkt_len <= mtu + l2len && room > 0) {
+		out[0] = m; /* a tag's 4 bytes are allowed */
+		return 1;
+	}
+	if (type != rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4) || m->nb_segs != 1 ||
+	    m->data_len < l2len + sizeof(*ip))
+		goto drop;
+	ip = (const struct rte_ipv4_hdr *)(d + l2len);
+	hl = (ip->version_ihl & RTE_IPV4_HDR_IHL_MASK) * 4u;
+	if ((ip->fragment_offset & rte_cpu_to_be_16(RTE_IPV4_HDR_DF_FLAG)) ||
+	    hl < sizeof(*ip) || mtu < hl + 8 || m->data_len < l2len + hl)
+		goto drop;
+	if (mtu + l2len + RTE_PKTMBUF_HEADROOM > RTE_MBUF_DEFAULT_BUF_SIZE)
+		direct = w->rt->pool_big;
+	memcpy(l2, d, l2len);
+	rte_pktmbuf_adj(m, (uint16_t)l2len);
+	/* Fragment data a multiple of 8 bytes (RFC 791). */
+	rc = rte_ipv4_fragment_packet(m, out, (uint16_t)room,
+				      (uint16_t)(hl + ((mtu - hl) & ~7u)),
+				      direct, w->rt->pool_ind);
+	rte_pktmbuf_free(m); /* the fragments hold their own references */
+	if (rc <= 0) {
+		dp_worker_count_drop(w->dw, DP_DROP_TX_TOO_BIG, 1);
+		return 0;
+	}
+	for (k = 0; k < (unsigned)rc; k++) {
+		struct rte_mbuf *f = out[k];
+		struct rte_ipv4_hdr *fh;
+		char *h;
+
+		if (rte_pktmbuf_linearize(f) != 0 ||
+		    (h = rte_pktmbuf_prepend(f, (uint16_t)l2len)) == NULL) {
+			dp_worker_count_drop(w->dw, DP_DROP_TX_TOO_BIG, 1);
+			rte_pktmbuf_free_bulk(out, (unsigned)rc);
+			return 0;
+		}
+		memcpy(h, l2, l2len);
+		fh = (struct rte_ipv4_hdr *)(h + l2len);
+		fh->hdr_checksum = 0;
+		fh->hdr_checksum = rte_ipv4_cksum(fh);
+	}
+	return (unsigned)rc;
+drop:
+	dp_worker_count_drop(w->dw, DP_DROP_TX_TOO_BIG, 1);
+	rte_pktmbuf_free(m);
+	return 0;
+}
+
+/* The frames of m to send to a port of MTU mtu, fragmented where over. */
+static unsigned
+rt_worker_fit(struct rt_worker *w, uint16_t mtu, struct rte_mbuf **m,
+	      unsigned n, struct rte_mbuf **out)
+{
+	unsigned k = 0;
+
+	for (unsigned i = 0; i < n; i++) {
+		if (m[i]->pkt_len <= (uint32_t)mtu + RTE_ETHER_HDR_LEN) {
+			out[k++] = m[i];
+			continue;
+		}
+		k += rt_worker_frag(w, mtu, m[i], out + k,
+				    DP_OUT_MAX - k < RT_FRAGS_MAX
+					    ? DP_OUT_MAX - k
+					    : RT_FRAGS_MAX);
+	}
+	return k;
+}
+
 /* Send n mbufs out of one port; count and free what did not go. */
 static void
 rt_worker_send(struct rt_worker *w, const struct rt_ptab *tab, uint32_t port,
 	       struct rte_mbuf **m, unsigned n)
 {
+	struct rte_mbuf *fit[DP_OUT_MAX];
 	unsigned sent = 0;
+	uint16_t mtu;
 	int rc;
 
+	mtu = port <= RT_PORT_NO_MAX ? tab->tx[port].mtu : 0;
+	if (unlikely(mtu != 0)) {
+		unsigned i = 0;
+
+		while (i < n &&
+		       m[i]->pkt_len <= (uint32_t)mtu + RTE_ETHER_HDR_LEN)
+			i++;
+		if (unlikely(i < n)) {
+			n = rt_worker_fit(w, mtu, m, n, fit);
+			m = fit;
+			if (n == 0)
+				return;
+		}
+	}
 	rc = rt_port_tx(tab, port, (uint16_t)w->idx, m, (uint16_t)n);
 	if (unlikely(rc < 0)) {
 		dp_worker_count_drop(w->dw, DP_DROP_NO_PORT, n);
@@ -240,6 +360,7 @@ rt_worker_main(void *arg)
 	int rc;
 
 	w->clone.pool = rt->pool;
+	w->clone.pool_big = rt->pool_big;
 	rc = dp_worker_create(rt->pl, w->idx, &ops, &w->dw);
 	if (rc != 0) {
 		w->init_error = rc;

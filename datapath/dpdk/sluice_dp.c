@@ -360,9 +360,21 @@ rt_main_stats(void *ctx, struct dp_stats_reply *inout)
 static int
 rt_main_pool(struct rt *rt)
 {
-	unsigned n = (unsigned)((uint64_t)rt->cfg->mem_mb * 1024 * 1024 / 2 /
-				(RTE_MBUF_DEFAULT_BUF_SIZE + 192));
+	const uint64_t big = RTE_PKTMBUF_HEADROOM + RT_AFP_FRAME + 192;
+	uint64_t mem = (uint64_t)rt->cfg->mem_mb * 1024 * 1024;
+	unsigned n_big = (unsigned)(mem / 16 / big), n;
 
+	/*
+	 * Half the memory for packet buffers: a sixteenth of it big ones
+	 * (AF_PACKET rx of whole reassembled datagrams, rt.h), the rest of
+	 * that half the usual 2 KiB ones.
+	 */
+	if (n_big > RT_BIG_MBUFS)
+		n_big = RT_BIG_MBUFS;
+	if (n_big < 256)
+		n_big = 256;
+	n = (unsigned)((mem / 2 - n_big * big) /
+		       (RTE_MBUF_DEFAULT_BUF_SIZE + 192));
 	if (n > RT_MBUFS_MAX)
 		n = RT_MBUFS_MAX;
 	if (n < RT_MBUFS_MIN)
@@ -377,6 +389,19 @@ rt_main_pool(struct rt *rt)
 		return -ENOMEM;
 	}
 	RT_INFO("packet buffers: %u of %u bytes", n, RTE_MBUF_DEFAULT_BUF_SIZE);
+	rt->pool_big = rte_pktmbuf_pool_create(
+		"sluice_big", n_big, 64, 0, RTE_PKTMBUF_HEADROOM + RT_AFP_FRAME,
+		(int)rte_socket_id());
+	rt->pool_ind = rte_pktmbuf_pool_create("sluice_ind", RT_MBUFS_MIN,
+					       RT_MBUF_CACHE, 0, 0,
+					       (int)rte_socket_id());
+	if (rt->pool_big == NULL || rt->pool_ind == NULL) {
+		RT_ERR("packet buffers: cannot create the pools for large "
+		       "frames (%u of %u bytes): %s (raise --mem)",
+		       n_big, RTE_PKTMBUF_HEADROOM + RT_AFP_FRAME,
+		       rte_strerror(rte_errno));
+		return -ENOMEM;
+	}
 	return 0;
 }
 
@@ -549,6 +574,7 @@ main(int argc, char **argv)
 		goto fini_ports;
 	}
 	rt.main_clone.pool = rt.pool;
+	rt.main_clone.pool_big = rt.pool_big;
 	main_ops.clone = rt_worker_clone;
 	main_ops.ctx = &rt.main_clone;
 	rc = dp_worker_create(rt.pl, rt.n_workers, &main_ops, &rt.main_dw);
@@ -592,6 +618,8 @@ destroy_pipeline:
 	dp_pipeline_destroy(rt.pl);
 free_pool:
 	rte_mempool_free(rt.pool);
+	rte_mempool_free(rt.pool_big);
+	rte_mempool_free(rt.pool_ind);
 eal_cleanup:
 	rte_eal_cleanup();
 	rt_main_clean_runtime_dir(eal.prefix);

@@ -500,7 +500,15 @@ struct dp_lb_pool {
 				   * connection is dropped (counted `limit`)
 				   * while the pool has this many active; 0: no
 				   * limit (this was padding, sent as 0) */
+	/* Appended; a 32-byte head without them (DP_LB_POOL_V1_LEN) is
+	 * taken as zeros. Timeouts of the pool's connections, ms, rounded
+	 * up to the connection table's whole seconds; 0: its defaults. */
+	uint32_t idle_timeout_ms;    /* TCP established and closing, UDP */
+	uint32_t connect_timeout_ms; /* TCP SYN sent, member silent */
 };
+
+/* LB_POOL_SET head as sent before the timeouts were appended. */
+#define DP_LB_POOL_V1_LEN 32
 
 struct dp_lb_member {
 	uint32_t addr;	 /* IPv4, network order */

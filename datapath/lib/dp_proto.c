@@ -40,7 +40,7 @@ _Static_assert(sizeof(struct dp_sa) == 160, "wire: dp_sa");
 _Static_assert(sizeof(struct dp_sa_ref) == 8, "wire: dp_sa_ref");
 _Static_assert(sizeof(struct dp_sa_info) == 128, "wire: dp_sa_info");
 _Static_assert(sizeof(struct dp_sa_event) == 40, "wire: dp_sa_event");
-_Static_assert(sizeof(struct dp_lb_pool) == 32, "wire: dp_lb_pool");
+_Static_assert(sizeof(struct dp_lb_pool) == 40, "wire: dp_lb_pool");
 _Static_assert(sizeof(struct dp_lb_member) == 16, "wire: dp_lb_member");
 _Static_assert(sizeof(struct dp_lb_pool_ref) == 8, "wire: dp_lb_pool_ref");
 _Static_assert(sizeof(struct dp_lb_pool_stats) == 72, "wire: dp_lb_pool_stats");
@@ -160,7 +160,7 @@ static const char *const drop_names[] = {
 	"no_room",	"no_port",  "clone_fail",  "punt_full",	 "tx_full",
 	"loop",		"bad_vlan", "bad_vxlan",   "bad_arp",	 "esp_no_sa",
 	"esp_replay",	"esp_auth", "esp_bad",	   "esp_seq",	 "esp_no_room",
-	"lb_no_member", "lb_limit", "esp_too_big",
+	"lb_no_member", "lb_limit", "esp_too_big", "tx_too_big",
 };
 
 static const char *const ct_inv_names[DP_CT_INV__COUNT] = {
@@ -475,10 +475,11 @@ validate_lb(const struct msg_desc *d, const void *body, size_t body_len,
 	size_t item = d->size == sizeof(struct dp_lb_pool)
 			      ? sizeof(struct dp_lb_member)
 			      : sizeof(struct dp_lb_member_stats);
-	/* A stats head from before `limit` was appended is accepted. */
+	/* A head from before `limit` (stats) or the timeouts (pool) were
+	 * appended is accepted. */
 	uint32_t head_min = d->size == sizeof(struct dp_lb_pool_stats)
 				    ? DP_LB_POOL_STATS_V1_LEN
-				    : d->size;
+				    : DP_LB_POOL_V1_LEN;
 	uint64_t want;
 	uint32_t n;
 

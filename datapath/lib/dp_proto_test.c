@@ -312,6 +312,61 @@ test_reject_counts_in_replies(void **state)
 	free(tr);
 }
 
+/*
+ * LB_POOL_SET: the head with the timeouts appended and the 32-byte one
+ * before them both validate, and the timeouts come through encoding as
+ * sent; a head of another length, or members that do not add up, are
+ * refused with the lengths named.
+ */
+static void
+test_lb_pool_heads(void **state)
+{
+	uint8_t body[sizeof(struct dp_lb_pool) +
+		     2 * sizeof(struct dp_lb_member)];
+	struct dp_lb_pool p, q;
+	struct dp_buf b = {0};
+	struct dp_msg_hdr h;
+	char err[256] = "";
+
+	(void)state;
+	memset(&p, 0, sizeof(p));
+	memset(body, 0, sizeof(body));
+	p.id = 7;
+	p.n_members = 2;
+	p.idle_timeout_ms = 2000;
+	p.connect_timeout_ms = 5000;
+	memcpy(body, &p, sizeof(p));
+	assert_int_equal(dp_proto_encode(&b, DP_MSG_LB_POOL_SET, 9, 0, body,
+					 sizeof(body)),
+			 0);
+	assert_int_equal(dp_proto_frame(b.data, b.len, &h, err, sizeof(err)),
+			 (int)b.len);
+	assert_int_equal(
+		dp_proto_validate(&h, b.data + sizeof(h), err, sizeof(err)), 0);
+	memcpy(&q, b.data + sizeof(h), sizeof(q));
+	assert_int_equal(q.idle_timeout_ms, 2000);
+	assert_int_equal(q.connect_timeout_ms, 5000);
+	dp_buf_fini(&b);
+	/* The 32-byte head, then two members: accepted. */
+	memmove(body + DP_LB_POOL_V1_LEN, body + sizeof(p),
+		2 * sizeof(struct dp_lb_member));
+	assert_int_equal(
+		dp_proto_encode(&b, DP_MSG_LB_POOL_SET, 9, 0, body,
+				DP_LB_POOL_V1_LEN +
+					2 * sizeof(struct dp_lb_member)),
+		0);
+	assert_true(dp_proto_frame(b.data, b.len, &h, err, sizeof(err)) > 0);
+	assert_int_equal(
+		dp_proto_validate(&h, b.data + sizeof(h), err, sizeof(err)), 0);
+	dp_buf_fini(&b);
+	/* Heads of 36 bytes, or shorter than the old one: refused. */
+	expect_reject(DP_MSG_LB_POOL_SET, body,
+		      36 + 2 * sizeof(struct dp_lb_member), NULL, 0, -EINVAL,
+		      "2 members imply 72");
+	expect_reject(DP_MSG_LB_POOL_SET, body, DP_LB_POOL_V1_LEN - 1, NULL, 0,
+		      -EINVAL, "shorter than its 32-byte head");
+}
+
 static void
 test_reject_strings(void **state)
 {
@@ -437,6 +492,7 @@ main(void)
 		cmocka_unit_test(test_build_in_parts),
 		cmocka_unit_test(test_two_messages_in_one_buffer),
 		cmocka_unit_test(test_port_type_names),
+		cmocka_unit_test(test_lb_pool_heads),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

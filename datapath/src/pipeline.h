@@ -72,6 +72,7 @@ enum dp_drop_reason {
 	DP_DROP_LB_NO_MEMBER, /* lb_select: no pool, or no member up */
 	DP_DROP_LB_LIMIT,     /* lb_select: pool at its conn_limit */
 	DP_DROP_ESP_TOO_BIG,  /* esp_encrypt: over the SA's mtu */
+	DP_DROP_TX_TOO_BIG,   /* over the port's MTU, DF or not IPv4 */
 	DP_DROP__COUNT
 };
 

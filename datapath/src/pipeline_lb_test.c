@@ -93,10 +93,14 @@ setup_lb(struct tu *t)
 	assert_int_equal(tu_install(t->pl, r, n), 0);
 }
 
-/* Members 0 .. n-1 with weights w (NULL: 1), flags f (NULL: up). */
+/*
+ * Members 0 .. n-1 with weights w (NULL: 1), flags f (NULL: up); the
+ * connections' idle and connect timeouts in ms (0: the table's).
+ */
 static void
-set_pool(struct tu *t, uint8_t alg, unsigned n, const uint16_t *w,
-	 const uint8_t *f, uint32_t persist)
+set_pool_to(struct tu *t, uint8_t alg, unsigned n, const uint16_t *w,
+	    const uint8_t *f, uint32_t persist, uint32_t idle_ms,
+	    uint32_t connect_ms)
 {
 	struct dp_lb_member m[16];
 	struct dp_lb_pool p;
@@ -109,6 +113,8 @@ set_pool(struct tu *t, uint8_t alg, unsigned n, const uint16_t *w,
 	p.src_addr = htonl(ip_lb);
 	p.n_members = n;
 	p.persist_timeout = persist;
+	p.idle_timeout_ms = idle_ms;
+	p.connect_timeout_ms = connect_ms;
 	for (unsigned i = 0; i < n; i++) {
 		m[i].addr = htonl(member_ip(i));
 		m[i].port = htons(member_port);
@@ -117,6 +123,13 @@ set_pool(struct tu *t, uint8_t alg, unsigned n, const uint16_t *w,
 	}
 	if (dp_pipeline_lb_set(t->pl, &p, m, err, sizeof(err)) != 0)
 		fail_msg("lb_set: %s", err);
+}
+
+static void
+set_pool(struct tu *t, uint8_t alg, unsigned n, const uint16_t *w,
+	 const uint8_t *f, uint32_t persist)
+{
+	set_pool_to(t, alg, n, w, f, persist, 0, 0);
 }
 
 static size_t
@@ -866,6 +879,142 @@ test_proto_stats_head(void **state)
 			 -EINVAL);
 }
 
+/* The live connection of zone ZONE from client port sport, if any. */
+struct ct_find {
+	uint16_t sport; /* host order */
+	bool found;
+	struct dp_ct_entry e;
+};
+
+static int
+ct_find_cb(const struct dp_ct_entry *e, void *arg)
+{
+	struct ct_find *f = arg;
+
+	if (ntohs(e->orig.sport) == f->sport) {
+		f->found = true;
+		f->e = *e;
+	}
+	return 0;
+}
+
+static bool
+ct_live(struct tu *t, uint16_t sport, uint32_t *expires)
+{
+	struct ct_find f = {.sport = sport};
+
+	assert_int_equal(dp_pipeline_ct_dump(t->pl, ZONE, ct_find_cb, &f), 0);
+	if (f.found && expires != NULL)
+		*expires = f.e.expires;
+	return f.found;
+}
+
+/* The member's packet to the LB's source port lport: delivered? */
+static bool
+member_sends(struct tu *t, int m, uint16_t lport, uint8_t flags)
+{
+	uint8_t b[256];
+	size_t len = frame4(b, 6, member_ip((unsigned)m), member_port, ip_lb,
+			    lport, flags);
+
+	tu_run(t, b, (uint32_t)len, P_MEMBER);
+	return t->out.n_tx == 1;
+}
+
+/*
+ * Open a TCP connection from c:sport through the VIP (SYN, the member's
+ * SYN|ACK, ACK), its SYN_SENT expiry checked against syn_s: the member.
+ */
+static int
+handshake(struct tu *t, uint32_t c, uint16_t sport, uint32_t syn_s,
+	  uint16_t *lport)
+{
+	uint32_t exp = 0;
+	int m = send_c(t, 6, c, sport, TCP_SYN, lport);
+
+	assert_true(m >= 0);
+	assert_true(ct_live(t, sport, &exp));
+	assert_int_equal(exp, syn_s);
+	assert_true(member_sends(t, m, *lport, TCP_SYN | TCP_ACK));
+	assert_int_equal(send_c(t, 6, c, sport, TCP_ACK, NULL), m);
+	return m;
+}
+
+/*
+ * A pool's timeouts (the listener's): an established connection idle
+ * longer than the idle timeout is gone, one within it stays, refreshed
+ * by either direction (the member's replies meet ct(nat), not
+ * lb_select); a SYN the member does not answer is gone after the connect
+ * timeout; UDP takes the idle timeout; timeouts 0 keep the table's.
+ * ms become whole seconds plus one (5000 -> 6, 2000 -> 3).
+ */
+static void
+test_timeouts(void **state)
+{
+	const uint32_t c = IP4(10, 9, 0, 1);
+	struct stats_seen s;
+	uint16_t lport = 0;
+	uint32_t exp = 0;
+	struct tu t;
+	int m;
+
+	(void)state;
+	setup_lb(&t);
+	set_pool_to(&t, DP_LB_ROUND_ROBIN, 3, NULL, NULL, 0, 5000, 2000);
+	/* Handshake: SYN_SENT takes the connect timeout. */
+	m = handshake(&t, c, 1000, 3, &lport);
+	assert_true(ct_live(&t, 1000, &exp));
+	assert_int_equal(exp, 6);
+	/* Idle 5 s: still there; the member's packet refreshes it too. */
+	fake_now += 5;
+	assert_int_equal(send_c(&t, 6, c, 1000, TCP_ACK, NULL), m);
+	fake_now += 5;
+	assert_true(member_sends(&t, m, lport, TCP_ACK));
+	assert_true(ct_live(&t, 1000, &exp));
+	assert_int_equal(exp, 6);
+	fake_now += 5;
+	assert_int_equal(send_c(&t, 6, c, 1000, TCP_ACK, NULL), m);
+	/* Idle 7 s: gone; the next segment is +inv and dropped. */
+	fake_now += 7;
+	assert_false(ct_live(&t, 1000, NULL));
+	assert_int_equal(send_c(&t, 6, c, 1000, TCP_ACK, NULL), -1);
+	assert_false(member_sends(&t, m, lport, TCP_ACK));
+	dp_pipeline_ct_sweep(t.pl);
+	assert_int_equal(dp_pipeline_lb_stats(t.pl, POOL, stats_cb, &s), 0);
+	assert_int_equal(s.ps.active, 0);
+
+	/* A member that does not answer the SYN: gone after 3 s. */
+	assert_true(send_c(&t, 6, c, 2000, TCP_SYN, NULL) >= 0);
+	fake_now += 2;
+	assert_true(ct_live(&t, 2000, &exp));
+	assert_int_equal(exp, 1);
+	fake_now += 1;
+	assert_false(ct_live(&t, 2000, NULL));
+
+	/* UDP: the idle timeout too (the table's default would be 30 s). */
+	assert_true(send_c(&t, 17, c, 3000, 0, NULL) >= 0);
+	assert_true(ct_live(&t, 3000, &exp));
+	assert_int_equal(exp, 6);
+
+	/* Timeouts 0: the table's defaults (24 h established, 30 s SYN),
+	 * also for the connections already there, from their next packet. */
+	set_pool(&t, DP_LB_ROUND_ROBIN, 3, NULL, NULL, 0);
+	assert_true(send_c(&t, 17, c, 3000, 0, NULL) >= 0);
+	assert_true(ct_live(&t, 3000, &exp));
+	assert_int_equal(exp, 30);
+	m = handshake(&t, c, 4000, 30, &lport);
+	fake_now += 60;
+	assert_int_equal(send_c(&t, 6, c, 4000, TCP_ACK, NULL), m);
+	assert_true(ct_live(&t, 4000, &exp));
+	assert_int_equal(exp, 24 * 3600);
+	/* A pool with timeouts again: the connection takes them. */
+	set_pool_to(&t, DP_LB_ROUND_ROBIN, 3, NULL, NULL, 0, 1000, 0);
+	assert_int_equal(send_c(&t, 6, c, 4000, TCP_ACK, NULL), m);
+	assert_true(ct_live(&t, 4000, &exp));
+	assert_int_equal(exp, 2);
+	tu_teardown(&t);
+}
+
 /* Memory per tracked connection: 1M connections in <= 128 MiB. */
 static void
 test_conn_bytes(void **state)
@@ -903,6 +1052,7 @@ main(void)
 		cmocka_unit_test(test_conn_bytes),
 		cmocka_unit_test(test_limit),
 		cmocka_unit_test(test_proto_stats_head),
+		cmocka_unit_test(test_timeouts),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

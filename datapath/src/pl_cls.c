@@ -83,6 +83,12 @@ pl_cls_lookup(struct dp_worker *w, const struct pl_table *t,
 				best_prio = r->priority;
 				is_hit = true;
 			}
+			/*
+			 * Nothing further in this subtable can beat it (ties
+			 * keep the first found, as the loop does anyway).
+			 */
+			if (best_prio >= CMM_LOAD_SHARED(st->max_prio))
+				break;
 		}
 		if (is_hit && w != NULL)
 			st->hits[w->idx].n++;

@@ -104,7 +104,12 @@ enum {
 	CT_S_SNAT = 0x80,  /* the reply tuple's destination differs */
 	CT_S_DNAT = 0x100, /* the reply tuple's source differs */
 	CT_S_LB = 0x200,   /* made by lb_select: mark names its member */
+	CT_S_POOL_SHIFT = 16,
+	CT_S_POOL = 0xfff0000, /* LB: its pool, whose timeouts apply */
 };
+
+/* Timeouts of an LB pool's connections: the TCP states, then UDP. */
+enum { CT_LB_TO_UDP = DP_CT_TCP__COUNT, CT_LB_TO_N = DP_CT_TCP__COUNT + 2 };
 
 /* TCP flags (RFC 9293 3.1). */
 enum {
@@ -133,6 +138,8 @@ struct ct_conn {
 };
 
 _Static_assert(sizeof(struct ct_conn) == 96, "a connection is 96 bytes");
+_Static_assert(DP_LB_POOL_ID_MAX <= CT_S_POOL >> CT_S_POOL_SHIFT,
+	       "a pool id fits CT_S_POOL");
 
 struct ct_group {
 	uint32_t lock;
@@ -179,6 +186,9 @@ struct pl_ct {
 	void *clock_arg;
 	time_t base;
 	void (*lb_closed)(void *, uint32_t); /* pl_ct_set_lb_hook() */
+	/* Per LB pool, seconds: per TCP state, then UDP one-way and
+	 * replied (pl_ct_set_lb_timeouts(); atomic). */
+	uint32_t lb_to[DP_LB_POOL_ID_MAX + 1][CT_LB_TO_N];
 	void *lb_arg;
 	uint64_t rate_commits; /* control: commit_rate sample */
 	struct timespec rate_ts;
@@ -494,6 +504,43 @@ conn_timeout(uint8_t proto, uint32_t state)
 		return CT_TO_ICMP;
 	default:
 		return CT_TO_OTHER;
+	}
+}
+
+/*
+ * conn_timeout(), or for a connection of an LB pool (CT_S_POOL: TCP or
+ * UDP) its pool's table, which holds the defaults where the pool set
+ * none (pl_ct_set_lb_timeouts): one load.
+ */
+static inline uint32_t
+conn_timeout_of(const struct pl_ct *ct, uint8_t proto, uint32_t state)
+{
+	uint32_t pool = (state & CT_S_POOL) >> CT_S_POOL_SHIFT;
+	unsigned i = proto == IPPROTO_TCP
+			     ? state & CT_S_TCP
+			     : CT_LB_TO_UDP + !!(state & CT_S_REPLY);
+
+	if (pool == 0 || i >= CT_LB_TO_N)
+		return conn_timeout(proto, state);
+	return __atomic_load_n(&ct->lb_to[pool][i], __ATOMIC_RELAXED);
+}
+
+/* An LB pool's table: idle_s and connect_s where not 0, else defaults. */
+static void
+lb_to_fill(uint32_t *to, uint32_t idle_s, uint32_t connect_s)
+{
+	for (unsigned i = 0; i < CT_LB_TO_N; i++) {
+		uint32_t t = i < CT_LB_TO_UDP	 ? ct_tcp_timeout[i]
+			     : i == CT_LB_TO_UDP ? CT_TO_UDP
+						 : CT_TO_UDP_BOTH;
+
+		if (idle_s != 0 &&
+		    (i == DP_CT_TCP_ESTABLISHED || i == DP_CT_TCP_FIN_WAIT ||
+		     i == DP_CT_TCP_CLOSE_WAIT || i >= CT_LB_TO_UDP))
+			t = idle_s;
+		else if (connect_s != 0 && i == DP_CT_TCP_SYN_SENT)
+			t = connect_s;
+		__atomic_store_n(&to[i], t, __ATOMIC_RELAXED);
 	}
 }
 
@@ -888,7 +935,7 @@ evict_scan(const struct pl_ct *ct, uint32_t g, uint32_t now,
 				__atomic_load_n(&e->state, __ATOMIC_RELAXED);
 			uint32_t exp =
 				__atomic_load_n(&e->expires, __ATOMIC_RELAXED);
-			uint32_t last = exp - conn_timeout(e->proto, st);
+			uint32_t last = exp - conn_timeout_of(ct, e->proto, st);
 			uint32_t idle =
 				(int32_t)(now - last) > 0 ? now - last : 0;
 			unsigned rank = evict_rank(e, st, exp, now);
@@ -1388,7 +1435,7 @@ ct_lookup(struct pl_ct *ct, struct ct_slot *s, struct pl_pctx *c,
 					 __ATOMIC_RELAXED);
 		*state = (uint32_t)next;
 		__atomic_store_n(&e->expires,
-				 s->now + conn_timeout(l->proto, *state),
+				 s->now + conn_timeout_of(ct, l->proto, *state),
 				 __ATOMIC_RELAXED);
 	}
 	if ((a->flags & (DP_CT_COMMIT | DP_CT_SET_MARK)) ==
@@ -1646,6 +1693,8 @@ pl_ct_create(uint32_t ct_max, struct pl_ct **out)
 	if (ct == NULL)
 		return -ENOMEM;
 	memset(ct, 0, sizeof(*ct));
+	for (unsigned p = 0; p <= DP_LB_POOL_ID_MAX; p++)
+		lb_to_fill(ct->lb_to[p], 0, 0);
 	ct->max = ct_max;
 	ct->gmask = n_groups - 1;
 	ct->conns_len = (size_t)ct_max * sizeof(struct ct_conn);
@@ -1904,6 +1953,15 @@ pl_ct_set_lb_hook(struct pl_ct *ct, void (*fn)(void *arg, uint32_t mark),
 	ct->lb_closed = fn;
 }
 
+void
+pl_ct_set_lb_timeouts(struct pl_ct *ct, uint32_t pool, uint32_t idle_s,
+		      uint32_t connect_s)
+{
+	if (pool == 0 || pool > DP_LB_POOL_ID_MAX)
+		return;
+	lb_to_fill(ct->lb_to[pool], idle_s, connect_s);
+}
+
 /*
  * Candidate i of an LB binding into r: the reply tuple (member -> source
  * address, port). Candidate 0 is the client's own source port when it is
@@ -2029,6 +2087,8 @@ ct_commit_lb(struct pl_ct *ct, struct ct_slot *s, struct ct_look *l,
 	}
 	state = l->proto == IPPROTO_TCP ? DP_CT_TCP_SYN_SENT : DP_CT_TCP_NONE;
 	state |= CT_S_SNAT | CT_S_DNAT | CT_S_LB;
+	if (b->pool <= DP_LB_POOL_ID_MAX)
+		state |= (uint32_t)b->pool << CT_S_POOL_SHIFT;
 	memset(&r, 0, sizeof(r));
 	r.zone = l->zone;
 	r.proto = l->proto;
@@ -2061,6 +2121,7 @@ ct_commit_lb(struct pl_ct *ct, struct ct_slot *s, struct ct_look *l,
 		}
 		e = &ct->conns[idx];
 		conn_init(e, l, state, s->now, mark);
+		e->expires = s->now + conn_timeout_of(ct, l->proto, state);
 		e->t[1] = r.t;
 		chain_add(ct, l->hash, make_link(idx, 0));
 		chain_add(ct, r.hash, make_link(idx, 1));

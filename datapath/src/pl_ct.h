@@ -94,7 +94,8 @@ struct pl_ct_lb_bind {
 	uint16_t port_min;
 	uint32_t src_addr;
 	uint16_t port_max;
-	uint16_t pad;
+	uint16_t pool; /* its id: the connection takes that pool's
+			* timeouts (pl_ct_set_lb_timeouts) for its life */
 	uint32_t mark;
 };
 
@@ -128,6 +129,16 @@ int pl_ct_lb_exec(struct pl_ct *ct, unsigned slot, struct pl_pctx *c,
  */
 void pl_ct_set_lb_hook(struct pl_ct *ct, void (*fn)(void *arg, uint32_t mark),
 		       void *arg);
+
+/*
+ * Timeouts, seconds, of the LB connections of pool (1 ..
+ * DP_LB_POOL_ID_MAX): idle_s for TCP established and closing (FIN_WAIT,
+ * CLOSE_WAIT) and UDP, connect_s for TCP SYN_SENT; 0 keeps the table's
+ * default for those states. They apply from each connection's next
+ * packet. Control thread; workers read them atomically.
+ */
+void pl_ct_set_lb_timeouts(struct pl_ct *ct, uint32_t pool, uint32_t idle_s,
+			   uint32_t connect_s);
 
 /* slot's clock (seconds) as read at its last burst. */
 uint32_t pl_ct_now(const struct pl_ct *ct, unsigned slot);

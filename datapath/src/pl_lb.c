@@ -21,6 +21,11 @@
  * slot's active count. A slot released by a removed member is reused only
  * once its connections are gone.
  *
+ * Timeouts: a pool's idle and connect timeouts are handed to pl_ct.c
+ * (pl_ct_set_lb_timeouts) under its id, and each connection carries its
+ * pool id, so its replies, which only meet ct(nat), use them as well. A
+ * deleted pool's connections keep its timeouts until the id is set again.
+ *
  * Concurrency: see pl_lb.h. Per-worker counters are written by their
  * worker only; the control thread reads them racily and keeps a baseline
  * per slot, so a reused slot starts from zero without any worker write.
@@ -61,8 +66,10 @@ struct lb_pool {
 	uint16_t port_min, port_max;
 	uint32_t persist; /* seconds, SOURCE_IP */
 	uint32_t limit;	  /* active connections allowed; 0: no limit */
-	uint32_t size;	  /* Maglev entries */
-	uint32_t n;	  /* members */
+	uint32_t idle_s;  /* connections' timeouts (pl_ct); 0: default */
+	uint32_t connect_s;
+	uint32_t size; /* Maglev entries */
+	uint32_t n;    /* members */
 	uint32_t n_elig;
 	uint32_t n_rr;	      /* round-robin sequence length */
 	uint32_t *table;      /* size entries: member index or MAGLEV_EMPTY */
@@ -288,6 +295,7 @@ lb_pick(void *arg, struct pl_pctx *c, struct pl_ct_lb_bind *b)
 	b->port_min = p->port_min;
 	b->port_max = p->port_max;
 	b->mark = p->m[i].mslot + 1;
+	b->pool = (uint16_t)p->id;
 	return 0;
 }
 
@@ -539,6 +547,18 @@ pool_validate(const struct dp_lb_pool *p, const struct dp_lb_member *m,
 	return 0;
 }
 
+/*
+ * A timeout in ms as the connection table's seconds: rounded up, plus
+ * one, since its clock ticks in whole seconds (a connection idle less
+ * than ms is never removed; one idle longer is, within a second).
+ * 0 stays 0: the table's default.
+ */
+static uint32_t
+lb_timeout_s(uint32_t ms)
+{
+	return ms != 0 ? ms / 1000 + (ms % 1000 != 0) + 1 : 0;
+}
+
 /* Eligible members, the round-robin sequence and the Maglev table. */
 static int
 pool_build(struct lb_pool *np)
@@ -617,6 +637,8 @@ dp_pipeline_lb_set(struct dp_pipeline *pl, const struct dp_lb_pool *p,
 	np->port_max = p->port_max;
 	np->persist = p->persist_timeout;
 	np->limit = p->conn_limit;
+	np->idle_s = lb_timeout_s(p->idle_timeout_ms);
+	np->connect_s = lb_timeout_s(p->connect_timeout_ms);
 	np->size = p->table_size != 0 ? p->table_size
 				      : maglev_size_for(p->n_members);
 	np->n = p->n_members;
@@ -661,6 +683,8 @@ dp_pipeline_lb_set(struct dp_pipeline *pl, const struct dp_lb_pool *p,
 			s += CMM_LOAD_SHARED(lb->pc[w][p->id].limit);
 		lb->limit_base[p->id] = s;
 	}
+	/* Before the pool: its first connection already takes them. */
+	pl_ct_set_lb_timeouts(pl->ct, p->id, np->idle_s, np->connect_s);
 	rcu_assign_pointer(lb->pool[p->id], np);
 	if (old != NULL) {
 		/* Release the slots of members that left. */

@@ -4,9 +4,10 @@
  * the Octavia objects of lbaas.h into sluice-dp pools (dp_proto.h,
  * LB_POOL_SET/DEL): one datapath pool per (listener, default pool) of a
  * load balancer, with the pool's algorithm and SOURCE_IP persistence, the
- * LB's VIP as the source address members see, and every IPv4 member with
- * its weight, backup flag and up/down state (admin_state_up and, when a
- * health monitor watches the pool, its verdict).
+ * LB's VIP as the source address members see, the listener's
+ * connection_limit and timeouts, and every IPv4 member with its weight,
+ * backup flag and up/down state (admin_state_up and, when a health
+ * monitor watches the pool, its verdict).
  *
  * Every API write and every health change marks the driver dirty; one
  * deferred pass on the event loop (coalescing a burst of writes) then
@@ -21,6 +22,7 @@
 #ifndef SLUICE_LB_DRIVER_H
 #define SLUICE_LB_DRIVER_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "dp_proto.h"
@@ -70,8 +72,17 @@ void lb_driver_destroy(struct lb_driver *d);
  * rules that bring packets there (control/net/compiler_lb.h): after every
  * pass whose list differs from the last one given, fn gets all of them
  * (n 0: none left). IPv4 VIPs with a vip_port_id only.
+ *
+ * A listener's allowed_cidrs: null or [] leaves it open to every client
+ * (is_restricted false); otherwise only sources in its IPv4 prefixes
+ * reach it (IPv6 ones never match an IPv4 VIP's clients, so a list of
+ * IPv6 prefixes alone admits nobody).
  */
-enum { LB_DRIVER_VIP_LISTENERS_MAX = 16 };
+enum { LB_DRIVER_VIP_LISTENERS_MAX = 16, LB_DRIVER_CIDRS_MAX = 64 };
+struct lb_driver_cidr {
+	uint8_t addr[4]; /* network order, host bits cleared */
+	uint8_t len;	 /* 0 .. 32 */
+};
 struct lb_driver_vip {
 	char lb_id[40];
 	char vip_port_id[40];
@@ -81,6 +92,9 @@ struct lb_driver_vip {
 		uint8_t proto; /* IPPROTO_TCP or IPPROTO_UDP */
 		uint16_t port; /* host order */
 		uint32_t dp_pool;
+		bool is_restricted; /* allowed_cidrs non-empty */
+		unsigned n_cidrs;   /* its IPv4 prefixes */
+		struct lb_driver_cidr cidrs[LB_DRIVER_CIDRS_MAX];
 	} l[LB_DRIVER_VIP_LISTENERS_MAX];
 };
 typedef void (*lb_driver_vip_fn)(void *arg, const struct lb_driver_vip *v,

@@ -18,10 +18,14 @@
 #                    [--only sluice|ovs|testpmd] [--cases "C1 C2"] [--keep]
 # --build: the meson build tree with sluice-dp, sluicectl, dp-pipeline-bench
 # and dp-bench-sample (default $SLUICE_BUILD or /work/main/build).
-# Cases: simple l3-1flow l3-100kflows exact-100k ct-snat-100k (default
-# all; --quick: simple l3-100kflows, 3 s each, no 1M rules). ct-snat-100k:
-# the 100k flows through ct(commit,nat(src=8 addresses)) then output, on
-# both switches (docs/conntrack.md). --keep keeps the work dir.
+# Cases: simple l3-1flow l3-100kflows exact-100k ct-snat-100k lb-100k
+# (default all; --quick: simple l3-100kflows, 3 s each, no 1M rules).
+# ct-snat-100k: the 100k flows through ct(commit,nat(src=8 addresses))
+# then output, on both switches (docs/conntrack.md). lb-100k: the 100k
+# flows to a VIP balanced over 8 members: Sluice's lb_select (full NAT)
+# beside OVS doing what OVN programs for a load balancer (ct(nat) to a
+# select group whose buckets ct(commit,nat(dst=member)); DNAT only)
+# (docs/lbaas.md). --keep keeps the work dir.
 # Needs root, hugepages, dpdk-testpmd (dpdk-dev), openvswitch-switch-dpdk,
 # valgrind. Cleans up exactly what it started.
 
@@ -69,7 +73,7 @@ if [ "$QUICK" = 1 ]; then
 	CG_PACKETS="100000 300000"
 	BIG_RULES=0
 else
-	CASES="simple l3-1flow l3-100kflows exact-100k ct-snat-100k"
+	CASES="simple l3-1flow l3-100kflows exact-100k lb-100k ct-snat-100k"
 	OVS_INSTALL_BOUND=240
 	FLUSH_BOUND_OVS=30
 	CG_PACKETS="500000 1500000"
@@ -79,7 +83,7 @@ FLUSH_BOUND_SL=5
 SETTLE_BOUND=$(( QUICK ? 10 : 60 ))
 if [ -n "$CASES_OPT" ]; then
 	for c in $CASES_OPT; do
-		case $c in simple|l3-1flow|l3-100kflows|exact-100k|ct-snat-100k) ;;
+		case $c in simple|l3-1flow|l3-100kflows|exact-100k|ct-snat-100k|lb-100k) ;;
 		*) echo "dp-bench: unknown case $c" >&2; exit 2 ;;
 		esac
 	done
@@ -90,6 +94,7 @@ WARM=3			# seconds of traffic before measuring a case
 SLUICE_DP=$BUILD/datapath/dpdk/sluice-dp
 SLUICECTL=$BUILD/control/sluicectl/sluicectl
 PIPEBENCH=$BUILD/datapath/src/dp-pipeline-bench
+LBBENCH=$BUILD/datapath/src/dp-lb-bench
 SAMPLER=$BUILD/tests/bench/dp-bench-sample
 [ -x "$SAMPLER" ] || SAMPLER=$HERE/dp-bench-sample
 [ -x "$SAMPLER" ] || SAMPLER=
@@ -391,6 +396,29 @@ gen_traffic() {
 	table=0,priority=10,ip,in_port=1,actions=ct(zone=1,commit,nat(src=203.0.113.1-203.0.113.8),table=1)
 	table=1,priority=10,ct_state=+trk-inv,ip,actions=output:2
 	RULES
+	# A load balancer: VIP 192.168.0.1:5001 (the pcap's destination),
+	# 8 members 10.9.0.1-8:80. Sluice: lb_select with full NAT (source
+	# to 203.0.113.1, the pool is set by sl_lb_pool). OVS: OVN's flows
+	# for a load balancer (logical flows ct_lb): ct(nat) restores known
+	# connections, a new one goes to a select group (dp_hash, OVN's
+	# default) whose bucket commits it with nat(dst=member).
+	cat >"$WORK/lb-sluice.rules" <<-'RULES'
+	table=0,priority=10,udp,in_port=1,nw_dst=192.168.0.1,tp_dst=5001,actions=lb_select(pool=1,zone=1,table=1)
+	table=1,priority=10,ct_state=+trk-inv,ip,actions=output:2
+	RULES
+	cat >"$WORK/lb-ovs.rules" <<-'RULES'
+	table=0,priority=10,udp,in_port=1,nw_dst=192.168.0.1,tp_dst=5001,actions=ct(zone=1,nat,table=1)
+	table=1,priority=20,ct_state=+new+trk,ip,actions=group:1
+	table=1,priority=10,ct_state=+est+trk,ip,actions=output:2
+	table=2,priority=10,ip,actions=output:2
+	RULES
+	{
+		printf 'group_id=1,type=select,selection_method=dp_hash'
+		for i in 1 2 3 4 5 6 7 8; do
+			printf ',bucket=weight:100,actions=ct(commit,zone=1,nat(dst=10.9.0.%s:80),table=2)' "$i"
+		done
+		echo
+	} >"$WORK/lb-ovs.groups"
 	if [ "$BIG_RULES" -gt 0 ]; then
 		$GEN rules --kind exact --n "$BIG_RULES" "$WORK/exact1m.rules" ||
 			die "rule generation failed"
@@ -409,7 +437,16 @@ case_rules() {
 	l3-*) echo "$WORK/l3.rules" ;;
 	exact-100k) echo "$WORK/exact100k.rules" ;;
 	ct-snat-100k) echo "$WORK/ct-snat.rules" ;;
+	lb-100k) echo "$WORK/lb-sluice.rules" ;;
 	esac
+}
+
+# The pool of case lb-100k in sluice-dp (before its rules).
+sl_lb_pool() {
+	local m=() i
+	for i in 1 2 3 4 5 6 7 8; do m+=("member=10.9.0.$i:80"); done
+	sl_ctl dp lb-set id=1 alg=source_ip_port src=203.0.113.1 "${m[@]}" \
+		>/dev/null
 }
 
 declare -A RES	# RES[system.case] = Mpps
@@ -619,6 +656,11 @@ ovs_all() {
 				EXTRA[ovs.install100k]=">$OVS_INSTALL_BOUND(${n:-?}_rules_in)"
 			fi
 			log "ovs: install 100k: ${EXTRA[ovs.install100k]} s, $n rules"
+		elif [ "$c" = lb-100k ]; then
+			ofctl del-groups "$BR"
+			ofctl -O OpenFlow15 add-groups "$BR" "$WORK/lb-ovs.groups" &&
+			ofctl -O OpenFlow15 add-flows "$BR" "$WORK/lb-ovs.rules" ||
+				log "ovs: lb-100k groups or flows refused"
 		else
 			ofctl add-flows "$BR" "$(case_rules "$c")"
 		fi
@@ -669,7 +711,9 @@ sl_recovery() {
 sl_start() {
 	local pcap=$1 i extra=()
 	# With ct a flow takes two cache entries (before and after ct).
-	[ "${2:-}" = ct-snat-100k ] && extra=(--cache-entries 1048576)
+	case ${2:-} in
+	ct-snat-100k|lb-100k) extra=(--cache-entries 1048576) ;;
+	esac
 	rm -f "$SL_SOCK"
 	nice -n -20 "$SLUICE_DP" --socket "$SL_SOCK" --main-cpu 0 "${extra[@]}" \
 		--worker-cpus 1 --hugepages --huge-dir "$HUGE" --mem 1024 \
@@ -724,6 +768,11 @@ sl_all() {
 	fi
 	for c in $CASES; do
 		sl_start "$(case_pcap "$c")" "$c" || continue
+		if [ "$c" = lb-100k ] && ! sl_lb_pool; then
+			log "sluice: lb-set failed"
+			sl_stop
+			continue
+		fi
 		r=$(sl_install "$(case_rules "$c")")
 		[ "$c" = exact-100k ] && EXTRA[sl.install100k]=$r
 		sleep "$WARM"
@@ -781,6 +830,24 @@ cg_all() {
 			printf "%.1f\n", ($4 - $3) / ($2 - $1) }')
 		log "callgrind $c: ${EXTRA[cg.$c]} instructions/packet"
 	done
+	# lb_select alone, established packets of 262,144 connections
+	# (dp-lb-bench; the same two-count method, docs/lbaas.md).
+	if [ -x "$LBBENCH" ]; then
+		out=
+		for n in 300000 600000; do
+			bg timeout 900 valgrind --tool=callgrind \
+				--callgrind-out-file="$WORK/cg.out" \
+				"$LBBENCH" --conns 262144 --packets "$n" \
+				>/dev/null 2>"$WORK/cg.log"
+			ir=$(sed -n 's/.*Collected : *\([0-9]*\).*/\1/p' \
+				"$WORK/cg.log")
+			out="$out ${ir:-x}"
+		done
+		EXTRA[cg.lb-262k]=$(echo "300000 600000 $out" | awk '{
+			if ($3 !~ /^[0-9]+$/ || $4 !~ /^[0-9]+$/) { print "-"; exit }
+			printf "%.1f\n", ($4 - $3) / ($2 - $1) }')
+		log "callgrind lb-262k: ${EXTRA[cg.lb-262k]} instructions/packet"
+	fi
 	rm -f "$WORK/cg.out"
 }
 
@@ -852,7 +919,7 @@ sf=$1 smin=$2 sbase=$3
 set -- ${EXTRA[ovs.flush]:-- - -}
 echo "flush case=${CASES##* } sluice_recovery_s=$sf sluice_min_mpps=$smin" \
 	"sluice_base_mpps=$sbase ovs_recovery_s=$1 ovs_min_mpps=$2 ovs_base_mpps=$3"
-for c in l3-1 l3-100k exact-100k ct-snat-100k; do
+for c in l3-1 l3-100k exact-100k ct-snat-100k lb-262k; do
 	echo "callgrind case=$c sluice_instr_per_packet=$(g "cg.$c")"
 done
 [ "$BIG_RULES" -gt 0 ] &&

@@ -381,6 +381,92 @@ test_vip_hook(void **state)
 	assert_int_equal(f->n_vips, 0);
 }
 
+/* PUT {"listener":body} on listener l, then a driver pass. */
+static void
+set_listener(struct fx *f, const char *l, const char *body)
+{
+	char path[200], doc[300];
+
+	snprintf(path, sizeof(path), "/v2.0/lbaas/listeners/%s", l);
+	snprintf(doc, sizeof(doc), "{\"listener\":%s}", body);
+	assert_int_equal(req(f, "PUT", path, doc, NULL), 202);
+	assert_int_equal(lb_driver_sync(f->d), 0);
+}
+
+/*
+ * Listener timeouts to the pool: idle = the smaller of the two data
+ * timeouts (Octavia's 50000 by default), connect = timeout_member_connect
+ * (5000), a 0 one ignored; a change is sent again.
+ */
+static void
+test_timeouts(void **state)
+{
+	struct fx *f = *state;
+	char lb[40], l[40], p[40], m1[40], m2[40];
+
+	make_stack(f, "ROUND_ROBIN", lb, l, p, m1, m2);
+	assert_int_equal(lb_driver_sync(f->d), 0);
+	assert_int_equal(f->last.idle_timeout_ms, 50000);
+	assert_int_equal(f->last.connect_timeout_ms, 5000);
+	set_listener(f, l,
+		     "{\"timeout_client_data\":2000,"
+		     "\"timeout_member_connect\":1500}");
+	assert_int_equal(f->last.idle_timeout_ms, 2000);
+	assert_int_equal(f->last.connect_timeout_ms, 1500);
+	set_listener(f, l,
+		     "{\"timeout_client_data\":90000,"
+		     "\"timeout_member_data\":70000}");
+	assert_int_equal(f->last.idle_timeout_ms, 70000);
+	set_listener(
+		f, l,
+		"{\"timeout_member_data\":0,\"timeout_member_connect\":0}");
+	assert_int_equal(f->last.idle_timeout_ms, 90000);
+	assert_int_equal(f->last.connect_timeout_ms, 0);
+}
+
+/*
+ * allowed_cidrs to the VIP hook: IPv4 prefixes with host bits cleared,
+ * IPv6 ones left out (the listener stays restricted: a list of IPv6
+ * prefixes alone admits nobody), [] and null open; each change is given
+ * to the hook again.
+ */
+static void
+test_vip_cidrs(void **state)
+{
+	struct fx *f = *state;
+	char lb[40], l[40], p[40], m1[40], m2[40];
+	const uint8_t want0[4] = {10, 1, 0, 0}, want1[4] = {192, 0, 2, 7};
+	int calls;
+
+	lb_driver_set_vip_fn(f->d, fake_vips, f);
+	make_stack(f, "ROUND_ROBIN", lb, l, p, m1, m2);
+	assert_int_equal(lb_driver_sync(f->d), 0);
+	assert_false(f->vip.l[0].is_restricted);
+	assert_int_equal(f->vip.l[0].n_cidrs, 0);
+	calls = f->n_vip_calls;
+	set_listener(f, l,
+		     "{\"allowed_cidrs\":[\"10.1.2.3/16\",\"fd00::/8\","
+		     "\"192.0.2.7/32\"]}");
+	assert_int_equal(f->n_vip_calls, calls + 1);
+	assert_true(f->vip.l[0].is_restricted);
+	assert_int_equal(f->vip.l[0].n_cidrs, 2);
+	assert_memory_equal(f->vip.l[0].cidrs[0].addr, want0, 4);
+	assert_int_equal(f->vip.l[0].cidrs[0].len, 16);
+	assert_memory_equal(f->vip.l[0].cidrs[1].addr, want1, 4);
+	assert_int_equal(f->vip.l[0].cidrs[1].len, 32);
+	set_listener(f, l, "{\"allowed_cidrs\":[\"fd00::/8\"]}");
+	assert_true(f->vip.l[0].is_restricted);
+	assert_int_equal(f->vip.l[0].n_cidrs, 0);
+	set_listener(f, l, "{\"allowed_cidrs\":[]}");
+	assert_false(f->vip.l[0].is_restricted);
+	set_listener(f, l, "{\"allowed_cidrs\":[\"0.0.0.0/0\"]}");
+	assert_true(f->vip.l[0].is_restricted);
+	assert_int_equal(f->vip.l[0].n_cidrs, 1);
+	assert_int_equal(f->vip.l[0].cidrs[0].len, 0);
+	set_listener(f, l, "{\"allowed_cidrs\":null}");
+	assert_false(f->vip.l[0].is_restricted);
+}
+
 static void
 test_provisioning(void **state)
 {
@@ -421,6 +507,9 @@ main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_vip_hook, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_conn_limit, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_timeouts, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_vip_cidrs, setup,
 						teardown),
 	};
 

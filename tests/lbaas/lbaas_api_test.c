@@ -27,6 +27,7 @@ struct fx {
 	struct lbaas *lb;
 	struct api *api;
 	struct api_config cfg;
+	char net[40];
 	char subnet[40];
 	char subnet2[40];
 };
@@ -130,11 +131,23 @@ count(struct fx *f, const char *path, const char *key)
 	return n;
 }
 
+/* A subnet of IP version v with cidr on network net; its id into id. */
+static void
+add_subnet(struct fx *f, const char *net, int v, const char *cidr, char *id)
+{
+	char body[256];
+
+	snprintf(body, sizeof(body),
+		 "{\"subnet\":{\"network_id\":\"%s\",\"ip_version\":%d,"
+		 "\"cidr\":\"%s\"}}",
+		 net, v, cidr);
+	create_id(f, "/v2.0/subnets", "subnet", id, body);
+}
+
 static int
 setup(void **state)
 {
 	struct fx *f = calloc(1, sizeof(*f));
-	char net[40];
 
 	assert_non_null(f);
 	assert_int_equal(store_open(":memory:", &f->st), 0);
@@ -146,22 +159,10 @@ setup(void **state)
 	f->cfg.lbaas = f->lb;
 	assert_int_equal(api_create(f->ctl, &f->cfg, &f->api), 0);
 	*state = f;
-	create_id(f, "/v2.0/networks", "network", net,
+	create_id(f, "/v2.0/networks", "network", f->net,
 		  "{\"network\":{\"name\":\"n1\"}}");
-	{
-		char body[256];
-
-		snprintf(body, sizeof(body),
-			 "{\"subnet\":{\"network_id\":\"%s\",\"ip_version\":"
-			 "4,\"cidr\":\"10.0.0.0/24\"}}",
-			 net);
-		create_id(f, "/v2.0/subnets", "subnet", f->subnet, body);
-		snprintf(body, sizeof(body),
-			 "{\"subnet\":{\"network_id\":\"%s\",\"ip_version\":"
-			 "4,\"cidr\":\"10.0.1.0/24\"}}",
-			 net);
-		create_id(f, "/v2.0/subnets", "subnet", f->subnet2, body);
-	}
+	add_subnet(f, f->net, 4, "10.0.0.0/24", f->subnet);
+	add_subnet(f, f->net, 4, "10.0.1.0/24", f->subnet2);
 	return 0;
 }
 
@@ -486,6 +487,77 @@ test_errors(void **state)
 	assert_int_equal(req(f, "GET", "/v2.0/lbaas/nothing", NULL, NULL), 404);
 }
 
+/*
+ * IPv6: the datapath's NAT is IPv4, so an IPv6 VIP (by its subnet, its
+ * address, or a network whose only subnet is IPv6) and IPv6 members
+ * (created, or in a batch update) are refused with a 400 naming it, and
+ * nothing is stored (no load balancer, no VIP port, no member).
+ */
+static void
+test_ipv6_refused(void **state)
+{
+	struct fx *f = *state;
+	char lb[40], l[40], p[40], sub6[40], net6[40], path[200], body[600];
+	json_t *j = NULL;
+
+	add_subnet(f, f->net, 6, "fd00:5::/64", sub6);
+	snprintf(body, sizeof(body),
+		 "{\"loadbalancer\":{\"vip_subnet_id\":\"%s\"}}", sub6);
+	bad(f, "/v2.0/lbaas/loadbalancers", body,
+	    "IPv6 VIPs are not supported by the sluice provider");
+	snprintf(body, sizeof(body),
+		 "{\"loadbalancer\":{\"vip_subnet_id\":\"%s\","
+		 "\"vip_address\":\"fd00:5::10\"}}",
+		 f->subnet);
+	bad(f, "/v2.0/lbaas/loadbalancers", body,
+	    "IPv6 VIPs are not supported by the sluice provider (its "
+	    "datapath NAT is IPv4): vip_address fd00:5::10");
+	snprintf(body, sizeof(body),
+		 "{\"loadbalancer\":{\"vip_network_id\":\"%s\","
+		 "\"vip_address\":\"fd00:5::11\"}}",
+		 f->net);
+	bad(f, "/v2.0/lbaas/loadbalancers", body, "IPv6 VIPs");
+	create_id(f, "/v2.0/networks", "network", net6,
+		  "{\"network\":{\"name\":\"n6\"}}");
+	add_subnet(f, net6, 6, "fd00:6::/64", path);
+	snprintf(body, sizeof(body),
+		 "{\"loadbalancer\":{\"vip_network_id\":\"%s\"}}", net6);
+	bad(f, "/v2.0/lbaas/loadbalancers", body, "is IPv6; give an IPv4");
+	assert_int_equal(count(f, "/v2.0/lbaas/loadbalancers", "loadbalancers"),
+			 0);
+	assert_int_equal(count(f, "/v2.0/ports?device_owner=Octavia", "ports"),
+			 0);
+
+	/* Members. */
+	make_stack(f, lb, l, p);
+	snprintf(path, sizeof(path), "/v2.0/lbaas/pools/%s/members", p);
+	snprintf(body, sizeof(body),
+		 "{\"member\":{\"address\":\"fd00:5::20\",\"subnet_id\":"
+		 "\"%s\",\"protocol_port\":80}}",
+		 sub6);
+	bad(f, path, body,
+	    "Member address fd00:5::20 is IPv6: IPv6 members are not "
+	    "supported by the sluice provider");
+	assert_int_equal(count(f, path, "members"), 0);
+	assert_int_equal(req(f, "PUT", path,
+			     "{\"members\":[{\"address\":\"10.0.0.11\","
+			     "\"protocol_port\":80}]}",
+			     NULL),
+			 202);
+	assert_int_equal(req(f, "PUT", path,
+			     "{\"members\":[{\"address\":\"10.0.0.12\","
+			     "\"protocol_port\":80},{\"address\":"
+			     "\"fd00:5::21\",\"protocol_port\":80}]}",
+			     &j),
+			 400);
+	assert_non_null(strstr(fault(j), "fd00:5::21 is IPv6"));
+	json_decref(j);
+	assert_int_equal(count(f, path, "members"), 1);
+	snprintf(path, sizeof(path),
+		 "/v2.0/lbaas/pools/%s/members?address=10.0.0.11", p);
+	assert_int_equal(count(f, path, "members"), 1);
+}
+
 static void
 test_pending(void **state)
 {
@@ -600,6 +672,8 @@ main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_errors, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pending, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ipv6_refused, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_batch_and_lists, setup,
 						teardown),
 	};

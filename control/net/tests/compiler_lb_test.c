@@ -567,6 +567,220 @@ test_routed_keeps_local(void **state)
 	test_select_and_reply(state);
 }
 
+/* Packets counted by the rules of table at priority (summed). */
+struct hits {
+	uint8_t table;
+	uint16_t priority;
+	uint64_t n;
+	unsigned n_rules;
+};
+
+static int
+hits_cb(const struct dp_rule *r, const struct dp_rule_stats *st, void *arg)
+{
+	struct hits *h = arg;
+
+	if (r->table == h->table && r->priority == h->priority) {
+		h->n += st->n_packets;
+		h->n_rules++;
+	}
+	return 0;
+}
+
+static uint64_t
+rule_hits(struct fixture *x, uint8_t table, uint16_t priority)
+{
+	struct hits h = {table, priority, 0, 0};
+
+	assert_int_equal(dp_pipeline_dump(x->h.pl, table, hits_cb, &h), 0);
+	return h.n;
+}
+
+static unsigned
+rule_count(struct fixture *x, uint8_t table, uint16_t priority)
+{
+	struct hits h = {table, priority, 0, 0};
+
+	assert_int_equal(dp_pipeline_dump(x->h.pl, table, hits_cb, &h), 0);
+	return h.n_rules;
+}
+
+/*
+ * One UDP datagram from a client (in_port, mac, ip) to dst:80 sent to
+ * dmac: the member port it reached, or 0 when nothing left.
+ */
+static uint32_t
+send_one(struct fixture *x, uint32_t in_port, const uint8_t mac[6],
+	 const char *ip, const uint8_t dmac[6], const char *dst, uint16_t sport)
+{
+	struct harness_result res;
+	uint8_t f[128];
+	size_t len = frame_udp(f, dmac, mac, ip, dst, sport, 80, NULL, 0);
+
+	harness_run(&x->h, in_port, f, len, &res);
+	if (res.n_tx == 0)
+		return 0;
+	assert_int_equal(res.n_tx, 1);
+	assert_true(res.tx_port[0] >= DP_M1 && res.tx_port[0] < DP_M1 + 3);
+	return res.tx_port[0];
+}
+
+/* Restrict listener 0 to the prefixes in list (NULL-terminated). */
+static void
+allow(struct fixture *x, const char *const *list)
+{
+	struct compiler_lb_listener *l = &x->lb.listeners[0];
+
+	l->is_restricted = true;
+	l->n_cidrs = 0;
+	for (; *list != NULL; list++) {
+		struct net_addr a;
+
+		addr(&a, *list);
+		memcpy(l->cidrs[l->n_cidrs].addr, a.a, 4);
+		l->cidrs[l->n_cidrs++].len = a.prefix_len;
+	}
+	install(x);
+}
+
+/* Clients c1 (VIP network), c2 (routed), x (floating IP): served? */
+static void
+expect_clients(struct fixture *x, uint16_t sport, bool c1, bool c2, bool fx)
+{
+	assert_int_equal(send_one(x, DP_C1, mac_c1, "10.0.0.11", mac_vip,
+				  "10.0.0.100", sport) != 0,
+			 c1);
+	assert_int_equal(send_one(x, DP_C2, mac_c2, "10.1.0.11", mac_rb,
+				  "10.0.0.100", sport) != 0,
+			 c2);
+	assert_int_equal(send_one(x, DP_X, mac_x, "172.24.4.100", mac_rg,
+				  "172.24.4.50", sport) != 0,
+			 fx);
+}
+
+/*
+ * allowed_cidrs on the three paths: on the VIP's network, routed from
+ * another subnet, and through the floating IP (where the source checked
+ * is the external client's own address). Clients outside are dropped
+ * and counted by the listener's drop rule (table 8, or 17 when routed);
+ * a prefix list with host bits and repeats is one rule per prefix; an
+ * empty list (restricted) admits nobody; unrestricted, everybody.
+ */
+static void
+test_allowed_cidrs(void **state)
+{
+	static const char *const some[] = {"10.0.0.0/28", "10.1.0.11/32",
+					   "10.1.0.11/32", "10.1.0.12/24",
+					   NULL};
+	static const char *const ext[] = {"172.24.4.0/24", NULL};
+	static const char *const none[] = {NULL};
+	struct fixture *x = *state;
+
+	add_routed(x);
+	allow(x, some);
+	/* Three prefixes: on the VIP's network, and per path in T16 (the
+	 * router's VIP rules and the floating IP's). */
+	assert_int_equal(rule_count(x, 2, 260), 3);
+	assert_int_equal(rule_count(x, 16, 250), 6);
+	expect_clients(x, 44000, true, true, false);
+	assert_int_equal(rule_hits(x, 17, 310), 1);
+	assert_int_equal(rule_hits(x, 8, 50), 0);
+	/* Replies of the allowed ones come back (routed_round checks). */
+	{
+		unsigned hits[3] = {0};
+
+		routed_round(x, DP_C2, mac_c2, "10.1.0.11", mac_rb,
+			     "10.0.0.100", hits);
+	}
+	allow(x, ext);
+	expect_clients(x, 44100, false, false, true);
+	assert_int_equal(rule_hits(x, 8, 50), 1);
+	assert_int_equal(rule_hits(x, 17, 310), 1);
+	{
+		unsigned hits[3] = {0};
+
+		routed_round(x, DP_X, mac_x, "172.24.4.100", mac_rg,
+			     "172.24.4.50", hits);
+		for (unsigned m = 0; m < 3; m++)
+			assert_int_equal(hits[m], 4);
+	}
+	allow(x, none);
+	assert_int_equal(rule_count(x, 2, 260), 0);
+	expect_clients(x, 44200, false, false, false);
+	assert_int_equal(rule_hits(x, 8, 50), 1);
+	assert_int_equal(rule_hits(x, 17, 310), 2);
+	x->lb.listeners[0].is_restricted = false;
+	install(x);
+	expect_clients(x, 44300, true, true, true);
+}
+
+/*
+ * A client outside the list cannot open a connection, but a member's
+ * reply to an LB source port that equals the listener's port (a pool
+ * whose source ports are 80 only) still reaches the allowed client; a
+ * connection made before the list changed goes on, a new one from the
+ * same client is dropped.
+ */
+static void
+test_allowed_cidrs_replies(void **state)
+{
+	static const char *const c1[] = {"10.0.0.11/32", NULL};
+	static const char *const other[] = {"10.9.0.0/16", NULL};
+	struct fixture *x = *state;
+	struct harness_result res;
+	struct dp_lb_member m[3];
+	struct dp_lb_pool p;
+	uint8_t f[128];
+	char err[128] = "";
+	uint32_t to;
+	size_t len;
+
+	memset(&p, 0, sizeof(p));
+	memset(m, 0, sizeof(m));
+	p.id = POOL;
+	p.n_members = 3;
+	p.alg = DP_LB_ROUND_ROBIN;
+	p.port_min = 80;
+	p.port_max = 80;
+	memcpy(&p.src_addr, x->lb.vip, 4);
+	for (unsigned i = 0; i < 3; i++) {
+		inet_pton(AF_INET, ip_m[i], &m[i].addr);
+		m[i].port = htons(MEMBER_PORT);
+		m[i].weight = 1;
+		m[i].flags = DP_LB_M_UP;
+	}
+	if (dp_pipeline_lb_set(x->h.pl, &p, m, err, sizeof(err)) != 0)
+		fail_msg("lb_set: %s", err);
+	allow(x, c1);
+	/* A member is no client: its own packet to VIP:80 opens nothing. */
+	len = frame_udp(f, mac_vip, mac_m[0], ip_m[0], "10.0.0.100", 45000, 80,
+			NULL, 0);
+	harness_run(&x->h, DP_M1, f, len, &res);
+	assert_int_equal(res.n_tx, 0);
+	assert_int_equal(rule_hits(x, 8, 50), 1);
+	/* c1 is allowed; the member answers VIP:80 (the LB's port). */
+	to = send_one(x, DP_C1, mac_c1, "10.0.0.11", mac_vip, "10.0.0.100",
+		      45001);
+	assert_true(to != 0);
+	len = frame_udp(f, mac_vip, mac_m[to - DP_M1], ip_m[to - DP_M1],
+			"10.0.0.100", MEMBER_PORT, 80, NULL, 0);
+	harness_run(&x->h, to, f, len, &res);
+	assert_int_equal(res.n_tx, 1);
+	assert_int_equal(res.tx_port[0], DP_C1);
+	assert_ip(res.tx_frame[0] + 14 + 12, "10.0.0.100");
+	assert_int_equal(rd16(res.tx_frame[0] + 36), 45001);
+	/* The list no longer holds c1: its connection goes on, a new
+	 * one (another member: one LB port per member) does not open. */
+	allow(x, other);
+	assert_int_equal(send_one(x, DP_C1, mac_c1, "10.0.0.11", mac_vip,
+				  "10.0.0.100", 45001),
+			 to);
+	assert_int_equal(send_one(x, DP_C1, mac_c1, "10.0.0.11", mac_vip,
+				  "10.0.0.100", 45002),
+			 0);
+	assert_int_equal(rule_hits(x, 8, 50), 1);
+}
+
 /* Bad input and cookies. */
 static void
 test_api(void **state)
@@ -637,6 +851,10 @@ main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_fip_client, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_allowed_cidrs, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_allowed_cidrs_replies,
+						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_routed_keeps_local, setup,
 						teardown),
 	};
