@@ -493,12 +493,20 @@ start() {
 		check "$g -> $ext $extip:8000 (http, SNAT)" yes \
 			ip netns exec "sdemo-$g" curl -sf -m 3 "http://$extip:8000/"
 	done
+	# Datagrams over the MTU cross as IPv4 fragments, switched and
+	# routed (AF_PACKET ports: docs/runtime.md).
+	check "${guests[0]} -> ${guests[1]} ping of 3000 bytes (fragments)" yes \
+		ip netns exec "sdemo-${guests[0]}" ping -q -c 2 -W 2 -M dont \
+		-s 3000 "$(guest_ip "${guests[1]}")"
 	printf '   %s saw these sources: %s\n' "$ext" \
 		"$(awk '/^[0-9]/ {print $1}' "$STATE/http-sdemo-$ext-8000.log" | sort -u | tr '\n' ' ')"
 	for g in "${fips[@]}"; do
 		local f=${fip_of[$g]}
 		check "$ext -> $f (floating IP of $g) ping" yes \
 			ip netns exec "sdemo-$ext" ping -q -c 1 -W 1 "$f"
+		check "$ext -> $f ping of 3000 bytes (fragments, NAT)" yes \
+			ip netns exec "sdemo-$ext" ping -q -c 2 -W 2 -M dont \
+			-s 3000 "$f"
 		check "$ext -> $f:80 (http, allowed by group web)" yes \
 			ip netns exec "sdemo-$ext" curl -sf -m 3 "http://$f/"
 		check "$ext -> $f:8080 (not in group web)" no \

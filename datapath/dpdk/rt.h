@@ -46,6 +46,13 @@ enum {
 	RT_EAL_ARGS_MAX = 64,
 	RT_BIG_MBUFS = 4096, /* at most, in the big pool */
 	RT_FRAGS_MAX = 16,   /* fragments of one frame sent again */
+	/*
+	 * The size (IP MTU) a datagram is fragmented again to: the guest
+	 * behind the port may have a smaller MTU than its host end (a
+	 * Neutron network's 1450 or a tunnel's 1400 on a 1500-byte veth)
+	 * and its fragments' size is not known any more; 1280 fits any.
+	 */
+	RT_REFRAG_MTU = 1280,
 };
 
 /*

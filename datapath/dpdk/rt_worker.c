@@ -94,7 +94,8 @@ rt_worker_free(struct dp_packet **pkts, unsigned n)
 /*
  * A frame over the MTU of an AF_PACKET port (the kernel would refuse it:
  * most often a datagram the kernel reassembled on the way in, rt.h):
- * an IPv4 packet without DF is fragmented again to the MTU (DPDK's
+ * an IPv4 packet without DF is fragmented again to the MTU or
+ * RT_REFRAG_MTU, the smaller (DPDK's
  * rte_ipv4_fragment_packet, each fragment made one segment and given the
  * frame's Ethernet header); anything else is dropped, counted
  * tx_too_big. Writes at most room mbufs to out; returns how many.
@@ -103,7 +104,6 @@ static unsigned
 rt_worker_frag(struct rt_worker *w, uint16_t mtu, struct rte_mbuf *m,
 	       struct rte_mbuf **out, unsigned room)
 {
-	struct rte_mempool *direct = w->rt->pool;
 	uint8_t l2[RTE_ETHER_HDR_LEN + RTE_VLAN_HLEN];
 	const uint8_t *d = rte_pktmbuf_mtod(m, const uint8_t *);
 	unsigned l2len = RTE_ETHER_HDR_LEN, hl, k;
@@ -127,17 +127,17 @@ rt_worker_frag(struct rt_worker *w, uint16_t mtu, struct rte_mbuf *m,
 		goto drop;
 	ip = (const struct rte_ipv4_hdr *)(d + l2len);
 	hl = (ip->version_ihl & RTE_IPV4_HDR_IHL_MASK) * 4u;
+	if (mtu > RT_REFRAG_MTU) /* fragments fit the normal pool's mbufs */
+		mtu = RT_REFRAG_MTU;
 	if ((ip->fragment_offset & rte_cpu_to_be_16(RTE_IPV4_HDR_DF_FLAG)) ||
 	    hl < sizeof(*ip) || mtu < hl + 8 || m->data_len < l2len + hl)
 		goto drop;
-	if (mtu + l2len + RTE_PKTMBUF_HEADROOM > RTE_MBUF_DEFAULT_BUF_SIZE)
-		direct = w->rt->pool_big;
 	memcpy(l2, d, l2len);
 	rte_pktmbuf_adj(m, (uint16_t)l2len);
 	/* Fragment data a multiple of 8 bytes (RFC 791). */
 	rc = rte_ipv4_fragment_packet(m, out, (uint16_t)room,
 				      (uint16_t)(hl + ((mtu - hl) & ~7u)),
-				      direct, w->rt->pool_ind);
+				      w->rt->pool, w->rt->pool_ind);
 	rte_pktmbuf_free(m); /* the fragments hold their own references */
 	if (rc <= 0) {
 		dp_worker_count_drop(w->dw, DP_DROP_TX_TOO_BIG, 1);
