@@ -31,7 +31,7 @@ PKGS_TEST="iproute2 iputils-ping iperf3 tcpdump python3-scapy netcat-openbsd eth
  python3-octaviaclient nginx-light wrk haproxy strongswan-charon
  strongswan-swanctl charon-systemd libcharon-extra-plugins
  libstrongswan-extra-plugins libstrongswan-standard-plugins
- openvswitch-switch-dpdk dpdk-dev"
+ openvswitch-switch-dpdk dpdk-dev nftables"
 
 deps() {
 	local missing=() p

@@ -329,7 +329,8 @@ struct dp_sa_info {
 	uint64_t too_big; /* out: inner packet over the SA's mtu (dropped) */
 	uint64_t too_big_punts; /* of which punted (DF set, rate-limited) */
 	uint32_t mtu;		/* the SA's mtu (0: none) */
-	uint32_t pad_mtu;
+	uint32_t too_big_frags; /* of too_big: IPv4, DF clear, fragmented
+				 * before encryption (mod 2^32) */
 };
 
 /*

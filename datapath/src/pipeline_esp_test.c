@@ -6,8 +6,10 @@
  * AEAD vector through the ChaCha20-Poly1305 decrypt path (RFC 7634 AAD
  * with ESN); round trips for every cipher between two pipelines; ESN
  * across 2^32; anti-replay (duplicate, too old, out of order within the
- * window); tampered ICV; sequence exhaustion and its events; NAT-T; SA
- * programming errors; rule validation and text syntax of the actions.
+ * window); tampered ICV; sequence exhaustion and its events; NAT-T; path
+ * MTU (DF punted, DF clear fragmented before encryption and reassembled
+ * after decryption); SA programming errors; rule validation and text
+ * syntax of the actions.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -914,7 +916,8 @@ guest_frame_df(uint8_t *b, unsigned len, uint16_t sport)
  * Path MTU: with mtu 1500 the largest inner packet is 1446 bytes (AES-GCM:
  * 20 + 8 + 8 + body aligned to 4 + 16 ICV), 1438 with NAT-T, 1438 with
  * AES-CBC (16-byte alignment). One byte more: DF set -> punted unchanged
- * with DP_PUNT_ESP_MTU | next-hop MTU; DF clear -> dropped, counted.
+ * with DP_PUNT_ESP_MTU | next-hop MTU; DF clear -> two fragments
+ * (test_prefrag), counted.
  */
 static void
 mtu_case(uint8_t cipher, uint8_t integ, uint8_t klen, uint8_t flags,
@@ -950,25 +953,198 @@ mtu_case(uint8_t cipher, uint8_t integ, uint8_t klen, uint8_t flags,
 			 DP_PUNT_ESP_MTU | in_mtu);
 	assert_int_equal(p.a.out.punt[0]->len, n);
 	assert_memory_equal(p.a.out.punt[0]->data, frame, n);
-	/* DF clear: dropped, counted. */
+	si = sa_get(p.a.pl, 3);
+	assert_int_equal(si.seq, 1); /* the too big used no number */
+	/* DF clear: fragmented into two ESP packets. */
 	n = guest_frame(frame, 14 + in_mtu + 1, 9);
 	tu_run(&p.a, frame, (uint32_t)n, PORT_GUEST);
 	assert_int_equal(p.a.out.n_punt, 0);
-	assert_int_equal(p.a.out.n_drop, 1);
-	assert_int_equal(drops(p.a.pl, DP_DROP_ESP_TOO_BIG), 1);
+	assert_int_equal(p.a.out.n_drop, 0);
+	assert_int_equal(p.a.out.n_tx, 2);
+	assert_int_equal(drops(p.a.pl, DP_DROP_ESP_TOO_BIG), 0);
 	si = sa_get(p.a.pl, 3);
 	assert_int_equal(si.too_big, 2);
 	assert_int_equal(si.too_big_punts, 1);
-	assert_int_equal(si.packets, 1);
-	assert_int_equal(si.seq, 1); /* the too big used no number */
+	assert_int_equal(si.too_big_frags, 1);
+	assert_int_equal(si.packets, 3);
+	assert_int_equal(si.seq, 3);
 	/* Rate limit: at most DP_ESP_MTU_PUNTS_PER_S a second. */
 	n = guest_frame_df(frame, 1514, 9);
 	for (unsigned i = 0; i < DP_ESP_MTU_PUNTS_PER_S + 20; i++)
 		tu_run(&p.a, frame, (uint32_t)n, PORT_GUEST);
 	si = sa_get(p.a.pl, 3);
 	assert_int_equal(si.too_big, 2 + DP_ESP_MTU_PUNTS_PER_S + 20);
+	assert_int_equal(si.too_big_frags, 1);
 	assert_true(si.too_big_punts <= 2 * DP_ESP_MTU_PUNTS_PER_S + 1);
 	assert_true(si.too_big_punts >= DP_ESP_MTU_PUNTS_PER_S);
+	pair_teardown(&p);
+}
+
+/* A UDP/IPv4 guest frame of len bytes, DF clear, payload a pattern. */
+static size_t
+big_frame(uint8_t *b, unsigned len, uint16_t frag_field)
+{
+	size_t n = guest_frame(b, len, 77);
+	uint8_t *ip = b + 14, *udp = ip + 20;
+	uint32_t sum = 0;
+
+	for (size_t i = 42; i < n; i++)
+		b[i] = (uint8_t)(i * 7 + 3);
+	udp[6] = udp[7] = 0;
+	sum = tu_pseudo(ip, false, 17, (uint32_t)(n - 34));
+	sum = tu_fold(tu_sum(udp, n - 34, sum));
+	udp[6] = (uint8_t)(sum >> 8);
+	udp[7] = (uint8_t)sum;
+	ip[6] = (uint8_t)(frag_field >> 8);
+	ip[7] = (uint8_t)frag_field;
+	ip[10] = ip[11] = 0;
+	sum = tu_fold(tu_sum(ip, 20, 0));
+	ip[10] = (uint8_t)(sum >> 8);
+	ip[11] = (uint8_t)sum;
+	assert_true(tu_csum_ok(b, n));
+	return n;
+}
+
+/*
+ * RFC 4459 pre-fragmentation: an inner IPv4 packet with DF clear over
+ * the SA's mtu leaves as several ESP packets, each an inner fragment
+ * that fits (offsets, MF, lengths, header checksums right), in sequence
+ * order, each with the Ethernet addresses the rules set after the
+ * encrypt; decrypted one by one on B they reassemble to the original. An
+ * inner packet that is itself a fragment keeps its offset and MF.
+ */
+static void
+prefrag_case(uint8_t cipher, uint8_t integ, uint8_t klen, uint8_t flags,
+	     unsigned in_mtu, unsigned len, uint16_t frag_field)
+{
+	static uint8_t frame[16384], re[16384];
+	unsigned chunk = (in_mtu - 20) & ~7u, data = len - 20;
+	unsigned nf = (data + chunk - 1) / chunk, got = 0;
+	uint16_t off0 = frag_field & 0x1fff;
+	struct dp_packet *c[8];
+	struct dp_sa_info si;
+	struct pair p;
+	struct dp_sa s;
+	size_t n;
+
+	pair_setup(&p, 3);
+	sa_fill(&s, 3, 0, cipher, integ, klen, flags);
+	s.mtu = 1500;
+	sa_pair(&p, &s);
+	n = big_frame(frame, 14 + len, frag_field);
+	tu_run(&p.a, frame, (uint32_t)n, PORT_GUEST);
+	assert_int_equal(p.a.out.n_drop, 0);
+	assert_int_equal(p.a.out.n_punt, 0);
+	assert_int_equal(p.a.out.n_tx, nf);
+	for (unsigned i = 0; i < nf; i++) {
+		const struct dp_packet *o = p.a.out.tx[i];
+		const uint8_t *ip = o->data + 14;
+		unsigned esp = flags & DP_SA_F_NATT ? 28 : 20;
+
+		assert_int_equal(p.a.out.tx_port[i], PORT_UPLINK);
+		assert_memory_equal(o->data, peer_mac, 6);
+		assert_memory_equal(o->data + 6, gw_mac, 6);
+		assert_true(tu_csum_ok(o->data, o->len));
+		assert_true(o->len - 14 <= 1500);
+		assert_int_equal(ip[2] << 8 | ip[3], o->len - 14);
+		assert_int_equal(ip[esp + 7], i + 1); /* sequence order */
+		c[i] = tu_pkt_new(o->data, o->len, PORT_UPLINK);
+	}
+	si = sa_get(p.a.pl, 3);
+	assert_int_equal(si.too_big, 1);
+	assert_int_equal(si.too_big_frags, 1);
+	assert_int_equal(si.packets, nf);
+	memcpy(re, frame, 34);
+	for (unsigned i = 0; i < nf; i++) {
+		const struct dp_packet *o;
+		const uint8_t *ip;
+		unsigned flen, off, want;
+		uint16_t ff;
+
+		assert_int_equal(decrypt1(&p, c[i]), 0);
+		tu_pkt_free(c[i]);
+		o = p.b.out.tx[0];
+		ip = o->data + 14;
+		assert_true(tu_csum_ok(o->data, o->len)); /* header checksum */
+		flen = (unsigned)(ip[2] << 8 | ip[3]);
+		ff = (uint16_t)(ip[6] << 8 | ip[7]);
+		off = (ff & 0x1fffu) - off0;
+		want = i < nf - 1 ? chunk : data - i * chunk;
+		assert_int_equal(o->len, 14 + flen);
+		assert_int_equal(flen, 20 + want);
+		assert_true(flen <= in_mtu);
+		assert_int_equal(off * 8, i * chunk);
+		assert_int_equal(ff & 0x4000, 0);
+		assert_int_equal(!!(ff & 0x2000),
+				 i < nf - 1 || (frag_field & 0x2000));
+		/* The rest of the header is the original's. */
+		assert_memory_equal(ip, frame + 14, 2);
+		assert_memory_equal(ip + 4, frame + 14 + 4, 2);
+		assert_memory_equal(ip + 8, frame + 14 + 8, 2);
+		assert_memory_equal(ip + 12, frame + 14 + 12, 8);
+		memcpy(re + 34 + off * 8, ip + 20, want);
+		got += want;
+	}
+	assert_int_equal(got, data);
+	assert_memory_equal(re + 34, frame + 34, data);
+	if (frag_field == 0)
+		assert_true(tu_csum_ok(re, n)); /* the UDP checksum */
+	assert_int_equal(sa_get(p.b.pl, 3).packets, nf);
+	pair_teardown(&p);
+}
+
+static void
+test_prefrag(void **state)
+{
+	(void)state;
+	prefrag_case(DP_SA_AES_GCM_16, 0, 20, 0, 1446, 3028, 0);
+	prefrag_case(DP_SA_AES_GCM_16, 0, 20, DP_SA_F_NATT, 1438, 3028, 0);
+	prefrag_case(DP_SA_AES_CBC, DP_SA_HMAC_SHA256_128, 16, DP_SA_F_ESN,
+		     1438, 1500, 0);
+	prefrag_case(DP_SA_CHACHA20_POLY1305, 0, 36, 0, 1446, 1447, 0);
+	/* A fragment (offset 800 bytes, MF) fragmented again. */
+	prefrag_case(DP_SA_AES_GCM_16, 0, 20, 0, 1446, 2000, 0x2000 | 100);
+	/* The last fragment of a packet (offset, no MF). */
+	prefrag_case(DP_SA_AES_GCM_16, 0, 20, 0, 1446, 1500, 185);
+	/* Eight fragments at most; more is a drop. */
+	prefrag_case(DP_SA_AES_GCM_16, 0, 20, 0, 1446, 20 + 8 * 1424, 0);
+}
+
+/*
+ * What is not fragmented: an inner IPv4 header with options (dropped,
+ * counted), more than eight fragments (dropped).
+ */
+static void
+test_prefrag_refused(void **state)
+{
+	static uint8_t frame[16384];
+	struct pair p;
+	struct dp_sa s;
+	size_t n;
+
+	(void)state;
+	pair_setup(&p, 3);
+	sa_fill(&s, 3, 0, DP_SA_AES_GCM_16, 0, 20, 0);
+	s.mtu = 1500;
+	sa_pair(&p, &s);
+	n = big_frame(frame, 14 + 20 + 8 * 1424 + 1, 0);
+	tu_run(&p.a, frame, (uint32_t)n, PORT_GUEST);
+	assert_int_equal(p.a.out.n_tx, 0);
+	assert_int_equal(p.a.out.n_drop, 1);
+	assert_int_equal(drops(p.a.pl, DP_DROP_ESP_TOO_BIG), 1);
+	/* IHL 6 (a 4-byte NOP option): the frame grows by 4 in front. */
+	n = big_frame(frame, 14 + 2000, 0);
+	memmove(frame + 38, frame + 34, n - 34);
+	memset(frame + 34, 1, 4);
+	frame[14] = 0x46;
+	frame[16] = (uint8_t)((2004) >> 8);
+	frame[17] = (uint8_t)2004;
+	tu_run(&p.a, frame, (uint32_t)n + 4, PORT_GUEST);
+	assert_int_equal(p.a.out.n_tx, 0);
+	assert_int_equal(p.a.out.n_drop, 1);
+	assert_int_equal(drops(p.a.pl, DP_DROP_ESP_TOO_BIG), 2);
+	assert_int_equal(sa_get(p.a.pl, 3).too_big_frags, 0);
+	assert_int_equal(sa_get(p.a.pl, 3).seq, 0);
 	pair_teardown(&p);
 }
 
@@ -1122,6 +1298,8 @@ main(void)
 		cmocka_unit_test(test_natt_ike_marker),
 		cmocka_unit_test(test_no_room),
 		cmocka_unit_test(test_mtu),
+		cmocka_unit_test(test_prefrag),
+		cmocka_unit_test(test_prefrag_refused),
 		cmocka_unit_test(test_sa_errors),
 		cmocka_unit_test(test_validate_and_text),
 	};

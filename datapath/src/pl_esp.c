@@ -19,6 +19,12 @@
  * a per-SA random AES key, and HMAC-SHA2 (RFC 4868) over SPI .. ciphertext
  * with the ESN high bits appended (RFC 4303 3.3.2.2.1).
  *
+ * Path MTU (the SA's mtu): an inner IPv4 packet with DF set that would
+ * not fit is punted for ICMP fragmentation needed; with DF clear it is
+ * cut into fragments before encryption (RFC 4459 3), each its own ESP
+ * packet; the extra ones are copies that follow the first out of the
+ * executor (pl_esp_frag_next()).
+ *
  * Inbound: the SA comes from key.esp_spi (the parser fills it for protocol
  * 50 and for UDP 4500 when the non-ESP marker is absent). The sequence
  * number is checked against the replay window before authentication and
@@ -70,7 +76,11 @@ enum {
 	ESP_IP4 = 20,
 	ESP_UDP = 8,
 	ESP_NATT_PORT = 4500,
-	ESP_GRP_MAX = 8, /* SA groups per burst (more: per packet) */
+	ESP_GRP_MAX = 8,  /* SA groups per burst (more: per packet) */
+	ESP_FRAG_MAX = 8, /* fragments of one inner packet (more: dropped) */
+	ESP_IP_DF = 0x4000,
+	ESP_IP_MF = 0x2000,
+	ESP_IP_OFF = 0x1fff,
 };
 
 /* Per-worker counters of one SA: one cache line per worker. */
@@ -84,6 +94,7 @@ struct esp_ctr {
 	uint64_t no_room;
 	uint64_t too_big;	/* over the SA's mtu */
 	uint64_t too_big_punts; /* of which punted */
+	uint64_t frag;		/* of which fragmented (IPv4, DF clear) */
 	uint64_t punt_sec;	/* second of the punts below */
 	uint32_t punt_n;	/* punts in second punt_sec */
 } PL_ALIGNED;
@@ -120,7 +131,8 @@ struct esp_sa {
 	uint16_t in_mtu; /* largest inner packet that fits mtu */
 	bool is_aead;
 	bool is_esn;
-	bool fast_iv; /* AES-GCM: IV set through the TLS IV parameters */
+	bool fast_iv;	 /* AES-GCM: IV set through the TLS IV parameters */
+	bool fast_nonce; /* ChaCha20-Poly1305: nonce through a parameter */
 	uint8_t salt[4];
 	uint64_t iv_nonce;  /* CBC: second half of the IV generator input */
 	uint32_t csum_base; /* outer IPv4 checksum of the fixed words */
@@ -167,10 +179,18 @@ struct esp_grp {
 	uint64_t packets, bytes;
 };
 
-/* A worker's groups (only worker idx touches ws[idx]). */
+/*
+ * A worker's groups (only worker idx touches ws[idx]), and the fragments
+ * of an inner packet after the first (frag_split()), encrypted and
+ * waiting for the first one's walk to end (pl_esp_frag_next()).
+ */
 struct esp_wstate {
 	unsigned n_grp;
 	struct esp_grp grp[ESP_GRP_MAX];
+	const struct dp_packet *frag_of; /* the first fragment; NULL none */
+	uint32_t frag_ip0;		 /* its outer IPv4 packet's length */
+	unsigned n_frag, i_frag;	 /* queued, handed out */
+	struct dp_packet *frag[ESP_FRAG_MAX - 1];
 } PL_ALIGNED;
 
 struct pl_esp {
@@ -371,6 +391,7 @@ static bool gcm_seal_fast(EVP_CIPHER_CTX *cx, uint64_t *iv_next,
 static bool gcm_open_fast(EVP_CIPHER_CTX *cx, const uint8_t *aad, int al,
 			  const uint8_t *iv, uint8_t *ct, int n);
 static bool gcm_open_setup(EVP_CIPHER_CTX *cx, const uint8_t *salt);
+static bool chacha_probe(void);
 
 /*
  * Whether this OpenSSL's AES-GCM gives, through the TLS IV parameters,
@@ -447,6 +468,7 @@ sa_keys(struct pl_esp *e, const struct dp_sa *s, struct esp_sa *sa, unsigned n)
 
 	memcpy(sa->salt, s->enc_key + klen, sa->is_aead ? 4 : 0);
 	sa->fast_iv = s->cipher == DP_SA_AES_GCM_16 && gcm_probe();
+	sa->fast_nonce = s->cipher == DP_SA_CHACHA20_POLY1305 && chacha_probe();
 	if (!sa->is_aead &&
 	    (RAND_bytes(ivkey, sizeof(ivkey)) != 1 ||
 	     RAND_bytes((uint8_t *)&sa->iv_nonce, sizeof(sa->iv_nonce)) != 1))
@@ -662,6 +684,7 @@ sa_info(const struct dp_pipeline *pl, const struct esp_sa *sa,
 		si->no_room += CMM_LOAD_SHARED(c->no_room);
 		si->too_big += CMM_LOAD_SHARED(c->too_big);
 		si->too_big_punts += CMM_LOAD_SHARED(c->too_big_punts);
+		si->too_big_frags += (uint32_t)CMM_LOAD_SHARED(c->frag);
 	}
 }
 
@@ -1076,18 +1099,45 @@ gcm_open_setup(EVP_CIPHER_CTX *cx, const uint8_t *salt)
 	return EVP_CIPHER_CTX_set_params(cx, p) == 1;
 }
 
-/* Seal n bytes at pt in place; the tag goes to pt + n. */
+/*
+ * ChaCha20-Poly1305 without EVP_{En,De}cryptInit_ex per packet
+ * (fast_nonce): the 12-byte nonce (salt | IV) goes in through the
+ * provider's TLS fixed-IV parameter, which for this cipher is the whole
+ * nonce the next message's keystream and one-time Poly1305 key start
+ * from (OpenSSL 3 resets the MAC state at the end of each message). A
+ * decrypt passes the expected tag in the same call. chacha_probe() checks
+ * this OpenSSL gives exactly what the plain calls give before an SA uses
+ * it. Init costs about 1000 instructions, the parameter about 300.
+ */
 static bool
-aead_seal(EVP_CIPHER_CTX *cx, const struct esp_sa *sa, const uint8_t *iv,
-	  uint64_t seq, uint8_t *pt, int n)
+chacha_nonce(EVP_CIPHER_CTX *cx, const uint8_t *nonce, uint8_t *tag)
 {
-	uint8_t nonce[12], aad[12];
-	int l, al = (int)aad_build(sa, seq, aad);
+	OSSL_PARAM p[3];
+	unsigned k = 0;
 
-	memcpy(nonce, sa->salt, 4);
-	memcpy(nonce + 4, iv, 8);
+	p[k++] = OSSL_PARAM_construct_octet_string(
+		OSSL_CIPHER_PARAM_AEAD_TLS1_IV_FIXED, (void *)nonce, 12);
+	if (tag != NULL)
+		p[k++] = OSSL_PARAM_construct_octet_string(
+			OSSL_CIPHER_PARAM_AEAD_TAG, tag, 16);
+	p[k] = OSSL_PARAM_construct_end();
+	return EVP_CIPHER_CTX_set_params(cx, p) == 1;
+}
+
+/*
+ * Seal n bytes at pt in place with nonce salt | iv and the AAD, tag at
+ * pt + n; fast: the nonce through chacha_nonce().
+ */
+static bool
+aead_seal_raw(EVP_CIPHER_CTX *cx, bool fast, const uint8_t *salt,
+	      const uint8_t *iv, const uint8_t *aad, int al, uint8_t *pt, int n)
+{
+	uint8_t nonce[12];
 	OSSL_PARAM tag[2];
+	int l;
 
+	memcpy(nonce, salt, 4);
+	memcpy(nonce + 4, iv, 8);
 	/*
 	 * The tag through get_params: EVP_CIPHER_CTX_ctrl() would build the
 	 * same parameter array at twice the cost (callgrind).
@@ -1095,7 +1145,8 @@ aead_seal(EVP_CIPHER_CTX *cx, const struct esp_sa *sa, const uint8_t *iv,
 	tag[0] = OSSL_PARAM_construct_octet_string(OSSL_CIPHER_PARAM_AEAD_TAG,
 						   pt + n, 16);
 	tag[1] = OSSL_PARAM_construct_end();
-	return EVP_EncryptInit_ex(cx, NULL, NULL, NULL, nonce) == 1 &&
+	return (fast ? chacha_nonce(cx, nonce, NULL)
+		     : EVP_EncryptInit_ex(cx, NULL, NULL, NULL, nonce) == 1) &&
 	       EVP_EncryptUpdate(cx, NULL, &l, aad, al) == 1 &&
 	       EVP_EncryptUpdate(cx, pt, &l, pt, n) == 1 &&
 	       EVP_EncryptFinal_ex(cx, pt + l, &l) == 1 &&
@@ -1104,24 +1155,86 @@ aead_seal(EVP_CIPHER_CTX *cx, const struct esp_sa *sa, const uint8_t *iv,
 
 /* Open n bytes at ct in place, tag at ct + n: false on a bad ICV. */
 static bool
-aead_open(EVP_CIPHER_CTX *cx, const struct esp_sa *sa, const uint8_t *iv,
-	  uint64_t seq, uint8_t *ct, int n)
+aead_open_raw(EVP_CIPHER_CTX *cx, bool fast, const uint8_t *salt,
+	      const uint8_t *iv, const uint8_t *aad, int al, uint8_t *ct, int n)
 {
-	uint8_t nonce[12], aad[12];
-	int l, al = (int)aad_build(sa, seq, aad);
-
-	memcpy(nonce, sa->salt, 4);
-	memcpy(nonce + 4, iv, 8);
+	uint8_t nonce[12];
 	OSSL_PARAM tag[2];
+	int l;
 
+	memcpy(nonce, salt, 4);
+	memcpy(nonce + 4, iv, 8);
 	tag[0] = OSSL_PARAM_construct_octet_string(OSSL_CIPHER_PARAM_AEAD_TAG,
 						   ct + n, 16);
 	tag[1] = OSSL_PARAM_construct_end();
-	return EVP_DecryptInit_ex(cx, NULL, NULL, NULL, nonce) == 1 &&
-	       EVP_CIPHER_CTX_set_params(cx, tag) == 1 &&
+	return (fast ? chacha_nonce(cx, nonce, ct + n)
+		     : EVP_DecryptInit_ex(cx, NULL, NULL, NULL, nonce) == 1 &&
+				EVP_CIPHER_CTX_set_params(cx, tag) == 1) &&
 	       EVP_DecryptUpdate(cx, NULL, &l, aad, al) == 1 &&
 	       EVP_DecryptUpdate(cx, ct, &l, ct, n) == 1 &&
 	       EVP_DecryptFinal_ex(cx, ct + l, &l) == 1;
+}
+
+/* Seal (is_enc) or open n bytes at b in place: packet seq of sa. */
+static bool
+aead_crypt(EVP_CIPHER_CTX *cx, const struct esp_sa *sa, const uint8_t *iv,
+	   uint64_t seq, uint8_t *b, int n, bool is_enc)
+{
+	uint8_t aad[12];
+	int al = (int)aad_build(sa, seq, aad);
+
+	return is_enc ? aead_seal_raw(cx, sa->fast_nonce, sa->salt, iv, aad, al,
+				      b, n)
+		      : aead_open_raw(cx, sa->fast_nonce, sa->salt, iv, aad, al,
+				      b, n);
+}
+
+/*
+ * Whether chacha_nonce() works on this OpenSSL: three messages (the first
+ * on a freshly keyed context) sealed with it and with the plain calls must
+ * be equal and open with it, a flipped tag bit must fail, and the message
+ * after that failure must open. Computed once per process.
+ */
+static bool
+chacha_probe(void)
+{
+	static int ok = -1;
+	uint8_t key[32], salt[4] = {7, 6, 5, 4}, iv[8], aad[8] = {9, 9};
+	uint8_t a[45 + 16], b[45 + 16];
+	EVP_CIPHER_CTX *cx[3];
+	int good = 1, known = __atomic_load_n(&ok, __ATOMIC_RELAXED);
+
+	if (known >= 0)
+		return known;
+	for (unsigned i = 0; i < sizeof(key); i++)
+		key[i] = (uint8_t)(i * 29 + 3);
+	for (unsigned i = 0; i < 3; i++) {
+		cx[i] = EVP_CIPHER_CTX_new();
+		good = good && cx[i] != NULL &&
+		       EVP_CipherInit_ex(cx[i], EVP_chacha20_poly1305(), NULL,
+					 key, NULL, i != 2) == 1 &&
+		       EVP_CIPHER_CTX_ctrl(cx[i], EVP_CTRL_AEAD_SET_IVLEN, 12,
+					   NULL) == 1;
+	}
+	for (unsigned k = 0; good && k < 3; k++) {
+		for (unsigned i = 0; i < 8; i++)
+			iv[i] = (uint8_t)(k * 40 + i);
+		aad[7] = (uint8_t)k;
+		for (unsigned i = 0; i < 45; i++)
+			a[i] = b[i] = (uint8_t)(i ^ k);
+		good = aead_seal_raw(cx[0], false, salt, iv, aad, 8, a, 45) &&
+		       aead_seal_raw(cx[1], true, salt, iv, aad, 8, b, 45) &&
+		       memcmp(a, b, sizeof(a)) == 0;
+		b[45] ^= (uint8_t)(k == 1);
+		good = good && aead_open_raw(cx[2], true, salt, iv, aad, 8, b,
+					     45) == (k != 1);
+		for (unsigned i = 0; good && k != 1 && i < 45; i++)
+			good = b[i] == (uint8_t)(i ^ k);
+	}
+	for (unsigned i = 0; i < 3; i++)
+		EVP_CIPHER_CTX_free(cx[i]);
+	__atomic_store_n(&ok, good, __ATOMIC_RELAXED);
+	return good;
 }
 
 /* HMAC over esp[0, n) [+ Seq high], truncated into icv. */
@@ -1225,8 +1338,9 @@ outer_write(const struct esp_sa *sa, uint8_t *ip, uint32_t ip_len, uint8_t tos,
  * Inner packet of in_len bytes over the SA's mtu: counted; an IPv4 one
  * with DF set is punted (PL_ESP_TOO_BIG_PUNT) at most
  * DP_ESP_MTU_PUNTS_PER_S times a second per SA and worker, for sluiced to
- * send ICMP fragmentation needed. Anything else is dropped: sluice-dp
- * does not fragment (docs/vpnaas.md, "Path MTU").
+ * send ICMP fragmentation needed. Anything else: DP_DROP_ESP_TOO_BIG
+ * (the caller fragments IPv4 with DF clear, frag_split(); docs/vpnaas.md,
+ * "Path MTU").
  */
 static int
 too_big(const struct esp_sa *sa, struct esp_ctr *ct, const struct pl_pctx *c)
@@ -1251,57 +1365,32 @@ too_big(const struct esp_sa *sa, struct esp_ctr *ct, const struct pl_pctx *c)
 	return -(int)sa->in_mtu;
 }
 
-int
-pl_esp_encrypt(struct dp_worker *w, struct pl_pctx *c, uint32_t sa_id)
+/*
+ * Encrypt the inner packet of in_len bytes at l3_off in p (headroom in
+ * front of it for the outer headers, tailroom behind for trailer and ICV)
+ * into an ESP frame that replaces it. Takes a sequence number from the
+ * burst's group gr when it has one left, else from the SA. 0 or a drop
+ * reason.
+ */
+static int
+esp_seal(struct dp_worker *w, struct esp_sa *sa, struct esp_grp *gr,
+	 struct dp_packet *p, uint32_t l3_off, uint32_t in_len, uint8_t nh,
+	 uint8_t tos)
 {
-	struct dp_packet *p = c->pkt;
-	struct pl_esp *e;
-	const struct esp_tab *t;
-	struct esp_wstate *ws;
-	struct esp_grp *gr = NULL;
-	struct esp_ctr *ct;
-	struct esp_sa *sa;
-	uint32_t in_len, body, trail, front, ip_len, slack;
-	uint8_t *inner, *d, *esp, mac[12], tos, nh;
+	struct esp_ctr *ct = &sa->ctr[w->idx];
+	uint32_t body, trail, front, ip_len, slack;
+	uint8_t *inner = p->data + l3_off, *d, *esp, mac[12];
 	unsigned pad;
 	uint64_t seq;
 	bool ok;
 
-	if (w == NULL)
-		return 0;
-	e = PL_LOAD(w->pl->esp);
-	t = e != NULL ? PL_LOAD(e->tab) : NULL;
-	sa = t != NULL && sa_id <= DP_SA_ID_MAX ? t->by_id[sa_id] : NULL;
-	if (sa == NULL || sa->dir != DP_SA_OUT)
-		return DP_DROP_ESP_NO_SA;
-	ct = &sa->ctr[w->idx];
-	ws = &e->ws[w->idx];
-	for (unsigned g = 0; g < ws->n_grp && gr == NULL; g++)
-		if (ws->grp[g].sa == sa)
-			gr = &ws->grp[g];
-	meta_fill(c);
-	if (c->m.l3 == PL_L3_IPV4) {
-		nh = 4;
-		tos = p->data[c->m.l3_off + 1];
-	} else if (c->m.l3 == PL_L3_IPV6) {
-		nh = 41;
-		tos = (uint8_t)((p->data[c->m.l3_off] << 4) |
-				(p->data[c->m.l3_off + 1] >> 4));
-	} else {
-		ct->bad++; /* not IP: nothing to tunnel */
-		return DP_DROP_ESP_BAD;
-	}
-	inner = p->data + c->m.l3_off;
-	in_len = c->m.l3_end - c->m.l3_off;
-	if (sa->mtu != 0 && in_len > sa->in_mtu)
-		return too_big(sa, ct, c);
 	pad = (sa->align - (in_len + 2) % sa->align) % sa->align;
 	body = in_len + pad + 2;
 	trail = pad + 2 + sa->icv_len;
 	front = ESP_ETH + sa->hdr_len;
 	ip_len = sa->hdr_len + body + sa->icv_len;
-	slack = p->len - c->m.l3_end;
-	if (front > p->headroom + c->m.l3_off ||
+	slack = p->len - (l3_off + in_len);
+	if (front > p->headroom + l3_off ||
 	    (trail > slack && trail - slack > p->tailroom) || ip_len > 0xffff) {
 		ct->no_room++;
 		return DP_DROP_ESP_NO_ROOM;
@@ -1341,8 +1430,8 @@ pl_esp_encrypt(struct dp_worker *w, struct pl_pctx *c, uint32_t sa_id)
 		uint64_t ivbe = htobe64(seq);
 
 		memcpy(esp + ESP_HDR, &ivbe, 8);
-		ok = aead_seal(sa->wc[w->idx].cipher, sa, esp + ESP_HDR, seq,
-			       inner, (int)body);
+		ok = aead_crypt(sa->wc[w->idx].cipher, sa, esp + ESP_HDR, seq,
+				inner, (int)body, true);
 	} else {
 		ok = cbc_seal(&sa->wc[w->idx], sa, seq, esp, (int)body);
 	}
@@ -1364,7 +1453,198 @@ pl_esp_encrypt(struct dp_worker *w, struct pl_pctx *c, uint32_t sa_id)
 		ct->packets++;
 		ct->bytes += in_len;
 	}
-	return reparse(c);
+	return 0;
+}
+
+/* Inner IPv4 header of a fragment: length, flags and offset, checksum. */
+static void
+frag_hdr(uint8_t *ip, uint32_t len, uint16_t off_field)
+{
+	uint32_t sum = 0;
+
+	st16(ip + 2, htons((uint16_t)len));
+	st16(ip + 6, htons(off_field));
+	st16(ip + 10, 0);
+	for (unsigned i = 0; i < 20; i += 2)
+		sum += pl_ld16(ip + i);
+	st16(ip + 10, (uint16_t)~csum_fold(sum));
+}
+
+/* Fragments of another packet wait for their walk to end. */
+static inline bool
+frag_busy(const struct esp_wstate *ws)
+{
+	return ws->frag_of != NULL;
+}
+
+/*
+ * RFC 4459 3 (pre-fragmentation): an inner IPv4 packet with DF clear
+ * that is over the SA's mtu is cut into fragments (RFC 791) that each fit,
+ * and every fragment becomes an ESP packet of its own; the peer's guest
+ * reassembles. The first fragment stays in c's packet (its walk goes on);
+ * the others are copies (the backend's clone, from the burst's clone
+ * budget) encrypted here and queued until that walk ends
+ * (pl_esp_frag_next()). Returns PL_ESP_FRAGS + 0, PL_ESP_FRAGS + a drop
+ * reason (queued fragments must then be dropped with the first), or a
+ * plain drop reason when nothing was queued.
+ */
+static int
+frag_split(struct dp_worker *w, struct esp_wstate *ws, struct esp_sa *sa,
+	   struct esp_grp *gr, struct pl_pctx *c, uint32_t in_len, uint8_t tos)
+{
+	struct dp_packet *p = c->pkt;
+	uint32_t l3 = c->m.l3_off, chunk, data, n, end;
+	uint8_t *ip = p->data + l3;
+	uint16_t field = (uint16_t)pl_ld16(ip + 6), off0;
+	int rc;
+
+	field = ntohs(field);
+	off0 = field & ESP_IP_OFF;
+	chunk = (uint32_t)(sa->in_mtu - 20) & ~7u;
+	data = in_len - 20;
+	n = (data + chunk - 1) / chunk;
+	/*
+	 * Options (IHL > 5) would need the copied ones sorted out per
+	 * fragment: such packets are dropped (and rare). Fragments queued
+	 * for another walk, or no copies to be had: dropped too.
+	 */
+	if ((ip[0] & 0x0f) != 5 || n > ESP_FRAG_MAX || frag_busy(ws) ||
+	    off0 + (data + 7) / 8 > ESP_IP_OFF)
+		return DP_DROP_ESP_TOO_BIG;
+	if (w->ops.clone == NULL || w->clone_budget < n - 1)
+		return DP_DROP_CLONE_FAIL;
+	ws->n_frag = 0;
+	ws->i_frag = 0;
+	for (uint32_t k = 1; k < n; k++) {
+		struct dp_packet *f = w->ops.clone(w->ops.ctx, p);
+		uint32_t off = k * chunk,
+			 len = data - off < chunk ? data - off : chunk;
+		uint8_t *fi;
+		uint16_t mf = k < n - 1 || (field & ESP_IP_MF) ? ESP_IP_MF : 0;
+
+		if (f == NULL)
+			break; /* the packet is lost: the queue is dropped */
+		w->clone_budget--;
+		ws->frag[ws->n_frag++] = f;
+		/* The header goes in front of this fragment's data. */
+		fi = f->data + l3 + off;
+		memmove(fi - l3, f->data, l3); /* L2 header */
+		memcpy(fi, ip, 20);
+		frag_hdr(fi, 20 + len,
+			 (uint16_t)(field & ESP_IP_DF) | mf |
+				 (uint16_t)(off0 + off / 8));
+		end = l3 + 20 + len;
+		f->tailroom = (uint16_t)(f->tailroom + (f->len - off - end));
+		f->headroom = (uint16_t)(f->headroom + off);
+		f->data += off;
+		f->len = end;
+	}
+	ws->frag_of = p;
+	if (ws->n_frag != n - 1)
+		return PL_ESP_FRAGS + DP_DROP_CLONE_FAIL;
+	/* The first fragment: this packet, cut after chunk bytes of data. */
+	frag_hdr(ip, 20 + chunk, (uint16_t)(field | ESP_IP_MF));
+	end = l3 + 20 + chunk;
+	p->tailroom = (uint16_t)(p->tailroom + (p->len - end));
+	p->len = end;
+	c->m.l3_end = end;
+	rc = esp_seal(w, sa, gr, p, l3, 20 + chunk, 4, tos);
+	for (unsigned k = 0; k < ws->n_frag && rc == 0; k++) {
+		struct dp_packet *f = ws->frag[k];
+
+		rc = esp_seal(w, sa, gr, f, l3, f->len - l3, 4, tos);
+	}
+	if (rc != 0)
+		return PL_ESP_FRAGS + rc;
+	ws->frag_ip0 = p->len - ESP_ETH;
+	sa->ctr[w->idx].frag++;
+	rc = reparse(c);
+	return PL_ESP_FRAGS + rc;
+}
+
+struct dp_packet *
+pl_esp_frag_next(struct dp_worker *w, const struct dp_packet *first, bool *ok)
+{
+	struct pl_esp *e = PL_LOAD(w->pl->esp);
+	struct esp_wstate *ws;
+	struct dp_packet *f;
+	uint32_t front, ip_len;
+
+	if (e == NULL)
+		return NULL;
+	ws = &e->ws[w->idx];
+	if (ws->frag_of != first || ws->i_frag == ws->n_frag) {
+		if (ws->frag_of == first)
+			ws->frag_of = NULL;
+		return NULL;
+	}
+	f = ws->frag[ws->i_frag++];
+	*ok = false;
+	/*
+	 * The first fragment's headers in front of its outer IPv4 packet,
+	 * as later rules left them (Ethernet addresses, a VLAN tag).
+	 */
+	ip_len = f->len - ESP_ETH;
+	front = first->len - ws->frag_ip0;
+	if (first->len < ws->frag_ip0 ||
+	    (front > ESP_ETH && front - ESP_ETH > f->headroom))
+		return f;
+	f->headroom = (uint16_t)(f->headroom + ESP_ETH - front);
+	f->data = f->data + ESP_ETH - front;
+	f->len = front + ip_len;
+	memcpy(f->data, first->data, front);
+	*ok = true;
+	return f;
+}
+
+int
+pl_esp_encrypt(struct dp_worker *w, struct pl_pctx *c, uint32_t sa_id)
+{
+	struct dp_packet *p = c->pkt;
+	struct pl_esp *e;
+	const struct esp_tab *t;
+	struct esp_wstate *ws;
+	struct esp_grp *gr = NULL;
+	struct esp_ctr *ct;
+	struct esp_sa *sa;
+	uint32_t in_len;
+	uint8_t tos, nh;
+	int rc;
+
+	if (w == NULL)
+		return 0;
+	e = PL_LOAD(w->pl->esp);
+	t = e != NULL ? PL_LOAD(e->tab) : NULL;
+	sa = t != NULL && sa_id <= DP_SA_ID_MAX ? t->by_id[sa_id] : NULL;
+	if (sa == NULL || sa->dir != DP_SA_OUT)
+		return DP_DROP_ESP_NO_SA;
+	ct = &sa->ctr[w->idx];
+	ws = &e->ws[w->idx];
+	for (unsigned g = 0; g < ws->n_grp && gr == NULL; g++)
+		if (ws->grp[g].sa == sa)
+			gr = &ws->grp[g];
+	meta_fill(c);
+	if (c->m.l3 == PL_L3_IPV4) {
+		nh = 4;
+		tos = p->data[c->m.l3_off + 1];
+	} else if (c->m.l3 == PL_L3_IPV6) {
+		nh = 41;
+		tos = (uint8_t)((p->data[c->m.l3_off] << 4) |
+				(p->data[c->m.l3_off + 1] >> 4));
+	} else {
+		ct->bad++; /* not IP: nothing to tunnel */
+		return DP_DROP_ESP_BAD;
+	}
+	in_len = c->m.l3_end - c->m.l3_off;
+	if (sa->mtu != 0 && in_len > sa->in_mtu) {
+		rc = too_big(sa, ct, c);
+		if (rc == DP_DROP_ESP_TOO_BIG && nh == 4 &&
+		    !(p->data[c->m.l3_off + 6] & 0x40))
+			rc = frag_split(w, ws, sa, gr, c, in_len, tos);
+		return rc;
+	}
+	rc = esp_seal(w, sa, gr, p, c->m.l3_off, in_len, nh, tos);
+	return rc != 0 ? rc : reparse(c);
 }
 
 /*
@@ -1500,8 +1780,8 @@ pl_esp_decrypt(struct dp_worker *w, struct pl_pctx *c)
 		ok = gcm_open_fast(sa->wc[w->idx].cipher, aad, al,
 				   esp + ESP_HDR, pt, (int)n);
 	} else if (sa->is_aead) {
-		ok = aead_open(sa->wc[w->idx].cipher, sa, esp + ESP_HDR, seq,
-			       pt, (int)n);
+		ok = aead_crypt(sa->wc[w->idx].cipher, sa, esp + ESP_HDR, seq,
+				pt, (int)n, false);
 	} else {
 		ok = cbc_verify(&sa->wc[w->idx], sa, seq, esp, (int)n);
 	}

@@ -81,8 +81,27 @@ extern bool pl_esp_group_bursts;
  * or, for an IPv4 packet with DF set that would exceed the SA's mtu, the
  * negated next-hop MTU (the largest inner packet that fits): the caller
  * punts the unchanged packet with DP_PUNT_ESP_MTU | that MTU.
+ *
+ * An IPv4 packet with DF clear over the mtu is fragmented before
+ * encryption (RFC 4459 3): c's packet becomes the first fragment's ESP
+ * frame and the walk goes on with it; the other fragments are encrypted
+ * into copies (the worker's clone op and budget) that wait. Then the
+ * return is PL_ESP_FRAGS + (0 or a drop reason), and the caller takes
+ * the others with pl_esp_frag_next() when c's packet leaves its walk:
+ * they go where it goes, or are dropped with it.
  */
+enum { PL_ESP_FRAGS = 1 << 16 };
 int pl_esp_encrypt(struct dp_worker *w, struct pl_pctx *c, uint32_t sa_id);
+
+/*
+ * The next waiting fragment of first (NULL: none left), with first's
+ * headers in front of its outer IPv4 packet (the Ethernet addresses the
+ * rules set after esp_encrypt). *ok false: no headroom for them, drop it.
+ * Fragments of one packet wait at a time per worker (another packet over
+ * the mtu meanwhile is dropped, esp_too_big).
+ */
+struct dp_packet *pl_esp_frag_next(struct dp_worker *w,
+				   const struct dp_packet *first, bool *ok);
 
 /*
  * esp_decrypt: inbound SA by key.esp_spi, replay check, authentication,

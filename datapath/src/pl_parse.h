@@ -132,7 +132,9 @@ pl_parse_l4(const uint8_t *p, uint32_t l4, uint32_t end, uint8_t proto,
 		if (avail < 8)
 			return DP_DROP_TRUNC_L4;
 		ulen = ntohs(pl_ld16(h + 4));
-		if (ulen < 8 || ulen > avail)
+		/* A first fragment holds only part of the datagram. */
+		if (ulen < 8 ||
+		    (ulen > avail && !(w9 & PL_W9_FRAG(DP_FRAG_ANY))))
 			return DP_DROP_TRUNC_L4;
 		if (fill) {
 			pl_st64(key, 9, w9 | pl_ld32(h)); /* tp_src, tp_dst */
@@ -214,6 +216,7 @@ pl_parse_ipv6(const uint8_t *p, uint32_t off, uint32_t len, struct dp_key *key,
 	const uint8_t *ip = p + off;
 	uint32_t avail = len - off;
 	uint32_t cur, end, elen;
+	uint64_t fw = 0; /* a first fragment, for pl_parse_l4 without fill */
 	uint16_t fo;
 	uint8_t nh;
 
@@ -250,6 +253,7 @@ pl_parse_ipv6(const uint8_t *p, uint32_t off, uint32_t len, struct dp_key *key,
 			nh = p[cur];
 			cur += 8;
 			if (fo & 0xfff9) {
+				fw = PL_W9_FRAG(DP_FRAG_ANY);
 				if (fill)
 					pl_kor(key, 9, PL_W9_FRAG(DP_FRAG_ANY));
 				if (fo & 0xfff8) {
@@ -275,7 +279,7 @@ pl_parse_ipv6(const uint8_t *p, uint32_t off, uint32_t len, struct dp_key *key,
 	if (fill)
 		pl_kor(key, 9, PL_W9_PROTO(nh));
 	return pl_parse_l4(p, cur, end, nh, true, key, m, fill,
-			   fill ? pl_ldk(key, 9) : 0);
+			   fill ? pl_ldk(key, 9) : fw);
 }
 
 PL_INLINE int

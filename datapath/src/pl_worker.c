@@ -46,6 +46,7 @@ struct pl_exec {
 	struct dp_trace *tr; /* non-NULL when tracing */
 	uint64_t v;
 	bool no_cache; /* per-connection traffic: the cache is bypassed */
+	struct dp_packet *frag_of; /* esp_encrypt's other fragments follow */
 	unsigned n_pend;
 	uint32_t pend_port[PL_PEND_MAX];
 	uint32_t pend_reason[PL_PEND_MAX];
@@ -63,6 +64,9 @@ drop(struct dp_worker *w, struct dp_burst_out *out, struct dp_packet *p,
 	out->drop[out->n_drop++] = p;
 }
 
+static void frags_follow(struct pl_exec *x, uint32_t port, uint32_t reason,
+			 int drop_reason);
+
 static inline void
 emit(struct pl_exec *x, struct dp_packet *p, uint32_t port, uint32_t reason)
 {
@@ -74,6 +78,29 @@ emit(struct pl_exec *x, struct dp_packet *p, uint32_t port, uint32_t reason)
 	} else {
 		out->tx[out->n_tx] = p;
 		out->tx_port[out->n_tx++] = port;
+	}
+	if (__builtin_expect(p == x->frag_of, 0))
+		frags_follow(x, port, reason, -1);
+}
+
+/*
+ * esp_encrypt fragmented x->frag_of (pl_esp.h): its other fragments go
+ * where it went (drop_reason < 0) or are dropped with it.
+ */
+static void
+frags_follow(struct pl_exec *x, uint32_t port, uint32_t reason, int drop_reason)
+{
+	const struct dp_packet *first = x->frag_of;
+	struct dp_packet *f;
+	bool ok = false;
+
+	x->frag_of = NULL;
+	while ((f = pl_esp_frag_next(x->w, first, &ok)) != NULL) {
+		if (drop_reason >= 0 || !ok)
+			drop(x->w, x->out, f,
+			     drop_reason >= 0 ? drop_reason : DP_DROP_NO_ROOM);
+		else
+			emit(x, f, port, reason);
 	}
 }
 
@@ -150,6 +177,9 @@ finish(struct pl_exec *x, struct pl_pctx *c, int reason)
 	if (x->n_pend == 0) {
 		drop(x->w, x->out, c->pkt,
 		     reason < 0 ? DP_DROP_ACTION : reason);
+		if (c->pkt == x->frag_of)
+			frags_follow(x, 0, 0,
+				     reason < 0 ? DP_DROP_ACTION : reason);
 		return;
 	}
 	last = x->n_pend - 1;
@@ -203,6 +233,10 @@ exec_rule(struct pl_exec *x, struct pl_pctx *c, const struct pl_rule *r)
 			rc = a->type == DP_ACT_ESP_ENCRYPT
 				     ? pl_esp_encrypt(x->w, c, a->u.esp.sa)
 				     : pl_esp_decrypt(x->w, c);
+			if (rc >= PL_ESP_FRAGS) { /* see frags_follow() */
+				x->frag_of = c->pkt;
+				rc -= PL_ESP_FRAGS;
+			}
 			if (rc < 0) { /* too big, DF: the controller answers */
 				pend_add(x, c, DP_PORT_CONTROLLER,
 					 DP_PUNT_ESP_MTU | (uint32_t)-rc);
@@ -543,9 +577,11 @@ rest_bypass(struct pl_exec *x, struct pl_pctx *c, unsigned *t, unsigned *depth)
 	if (!(r->flags & PL_RF_SIMPLE))
 		return resolve(x, c, t, depth, 0, PL_SHAPE_FULL, r);
 	count(x->w, r, c->pkt->len);
-	if (r->out_port == 0)
+	if (r->out_port == 0) {
 		drop(x->w, x->out, c->pkt, DP_DROP_ACTION);
-	else
+		if (c->pkt == x->frag_of)
+			frags_follow(x, 0, 0, DP_DROP_ACTION);
+	} else
 		emit(x, c->pkt,
 		     r->out_port == DP_PORT_IN_PORT ? c->pkt->in_port
 						    : r->out_port,
@@ -977,6 +1013,7 @@ process_burst_t(struct dp_worker *w, const struct pl_state *s,
 	x.tr = NULL;
 	x.v = s->version;
 	x.no_cache = no_cache;
+	x.frag_of = NULL;
 	for (unsigned j = 0; j < k; j++) {
 		struct pl_pctx *c = &w->ctx[j];
 		unsigned t, depth;
