@@ -514,7 +514,7 @@ vpn_dp_sa_install(void *arg, const struct ike_child_info *ci)
 	memset(ch, 0, sizeof(*ch));
 	ch->spi_in = ci->spi_in;
 	ch->conn_id = ci->conn_id;
-	ch->seq = ++v->seq;
+	ch->seq = 0; /* pending: the oldest, so encryption stays put */
 	snprintf(ch->conn, sizeof(ch->conn), "%s",
 		 ci->conn_name != NULL ? ci->conn_name : "");
 	if (ci->local.family == AF_INET)
@@ -529,12 +529,21 @@ vpn_dp_sa_install(void *arg, const struct ike_child_info *ci)
 		rc = -ENOSPC;
 		goto fail_ids;
 	}
+	/*
+	 * The new child's inbound rules before its SAs: once the inbound SA
+	 * exists the peer's packets on it decrypt, and without the rule for
+	 * its id they were dropped (no_match) until the rules followed, one
+	 * packet in a rekey seen lost. The encrypt rule moves to the new
+	 * outbound SA only after both SAs are in (the second notify).
+	 */
+	v->n++;
+	vpn_dp_notify(v);
 	rc = vpn_dp_build(ci, true, ch->id_in, &sa);
 	if (rc == 0)
 		rc = dp_client_sa_add(v->c, &sa);
 	explicit_bzero(&sa, sizeof(sa));
 	if (rc != 0)
-		goto fail_ids;
+		goto fail_sas;
 	rc = vpn_dp_build(ci, false, ch->id_out, &sa);
 	if (rc == 0)
 		rc = dp_client_sa_add(v->c, &sa);
@@ -545,12 +554,15 @@ vpn_dp_sa_install(void *arg, const struct ike_child_info *ci)
 		 "child SA %s: datapath SAs %u (in, spi 0x%08x) and "
 		 "%u (out, spi 0x%08x)",
 		 ci->conn_name, ch->id_in, ci->spi_in, ch->id_out, ci->spi_out);
-	v->n++;
+	ch->seq = ++v->seq;
 	vpn_dp_notify(v);
 	return 0;
 
 fail_in:
 	dp_client_sa_del(v->c, ch->id_in);
+fail_sas:
+	v->n--; /* ch was the last: its rules go */
+	vpn_dp_notify(v);
 fail_ids:
 	log_warn("vpn", "child SA %s: datapath SA add: %s", ci->conn_name,
 		 rc == -ENOTSUP ? "suite or address family not supported"
