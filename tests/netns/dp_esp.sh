@@ -155,12 +155,19 @@ if [ -n "$nattw" ]; then
 else
 	esp_f="esp"
 fi
+# The kernel's own IGMP reports from the namespaces' interfaces (source
+# 0.0.0.0, to 224.0.0.22, when an interface comes up) are not traffic
+# of the tunnel: counted apart. A CI run failed on one of them.
 n_esp=$(tcpdump -r "$cap" -n "$esp_f" 2>/dev/null | wc -l)
-n_other=$(tcpdump -r "$cap" -n "not ($esp_f)" 2>/dev/null | wc -l)
-echo "transit capture: $n_esp ESP packets, $n_other others"
+n_igmp=$(tcpdump -r "$cap" -n "igmp" 2>/dev/null | wc -l)
+n_other=$(tcpdump -r "$cap" -n "not ($esp_f) and not igmp" 2>/dev/null |
+	wc -l)
+echo "transit capture: $n_esp ESP packets, $n_other others" \
+	"($n_igmp IGMP reports of the kernel apart)"
 [ "$n_esp" -gt 100 ] || nt_fail "only $n_esp ESP packets on the transit link"
 [ "$n_other" -eq 0 ] && nt_log "transit link carried only ESP" || {
-	tcpdump -r "$cap" -n "not ($esp_f)" 2>/dev/null | head >&2
+	tcpdump -r "$cap" -n "not ($esp_f) and not igmp" 2>/dev/null |
+		head >&2
 	nt_fail "$n_other packets on the transit link are not ESP"
 }
 # No inner address is visible on the transit link.
