@@ -181,8 +181,8 @@ if [ "$MODE" = natt ]; then
 	ip -n "$(ns n)" addr add 192.0.2.30/24 dev nx
 	ip -n "$(ns n)" link set upb up
 	ip -n "$(ns n)" link set nx up
-	# Source ports rewritten too (500 and 4500 become ports in 41000-41999): A must
-	# answer and encapsulate to the ports it sees.
+	# Source ports rewritten too (500 and 4500 become ports in
+	# 41000-41999): A must answer and encapsulate to the ports it sees.
 	ip netns exec "$(ns n)" nft -f - <<'NFT' || fail "nft rules"
 table ip s2snat {
 	chain post {
