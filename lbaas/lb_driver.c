@@ -757,10 +757,11 @@ lbd_on_member(void *arg, const char *pool_id, const char *member_id, bool is_up)
 }
 
 /*
- * The sum over the datapath pools of lb_id (or of its listener): the
- * datapath counts bytes of both directions together, reported as
- * bytes_in (bytes_out 0); request_errors = new connections dropped for
- * want of a member.
+ * The sum over the datapath pools of lb_id (or of its listener):
+ * bytes_in the frames from clients to the VIP (the original direction),
+ * bytes_out the members' replies to them, as lb_select counted them
+ * (whole frames, Ethernet header included); request_errors = new
+ * connections dropped for want of a member.
  */
 static int
 lbd_on_stats(void *arg, const char *lb_id, const char *listener_id,
@@ -782,7 +783,8 @@ lbd_on_stats(void *arg, const char *lb_id, const char *listener_id,
 		rc = d->ops.pool_stats(d->ops.arg, p->dp_id, &ps);
 		if (rc != 0)
 			return rc;
-		out->bytes_in += ps.bytes;
+		out->bytes_in += ps.bytes - ps.bytes_rpl;
+		out->bytes_out += ps.bytes_rpl;
 		out->active_connections += ps.active;
 		out->total_connections += ps.total;
 		out->request_errors += ps.no_member;

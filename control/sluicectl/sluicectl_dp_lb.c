@@ -228,11 +228,12 @@ stats_text(const struct dp_lb_pool_stats *ps,
 {
 	(void)arg;
 	printf("pool %u alg=%s table=%u packets=%" PRIu64 " bytes=%" PRIu64
-	       " active=%" PRIu64 " total=%" PRIu64 " no_member=%" PRIu64
+	       " packets_rpl=%" PRIu64 " bytes_rpl=%" PRIu64 " active=%" PRIu64
+	       " total=%" PRIu64 " no_member=%" PRIu64
 	       " conn_limit=%u limit=%" PRIu64 "\n",
 	       ps->id, alg_name(ps->alg), ps->table_size, ps->packets,
-	       ps->bytes, ps->active, ps->total, ps->no_member, ps->conn_limit,
-	       ps->limit);
+	       ps->bytes, ps->packets_rpl, ps->bytes_rpl, ps->active, ps->total,
+	       ps->no_member, ps->conn_limit, ps->limit);
 	for (uint32_t i = 0; i < ps->n_members; i++) {
 		char a[INET_ADDRSTRLEN];
 
@@ -275,17 +276,18 @@ stats_json(const struct dp_lb_pool_stats *ps,
 	}
 	json_array_append_new(
 		pools,
-		json_pack("{s:i, s:s, s:i, s:I, s:I, s:I, s:I, s:I, s:I, s:I, "
-			  "s:o}",
-			  "id", (int)ps->id, "alg", alg_name(ps->alg),
-			  "table_size", (int)ps->table_size, "packets",
-			  (json_int_t)ps->packets, "bytes",
-			  (json_int_t)ps->bytes, "active",
-			  (json_int_t)ps->active, "total",
-			  (json_int_t)ps->total, "no_member",
-			  (json_int_t)ps->no_member, "conn_limit",
-			  (json_int_t)ps->conn_limit, "limit",
-			  (json_int_t)ps->limit, "members", mem));
+		json_pack(
+			"{s:i, s:s, s:i, s:I, s:I, s:I, s:I, s:I, s:I, s:I, "
+			"s:I, s:I, s:o}",
+			"id", (int)ps->id, "alg", alg_name(ps->alg),
+			"table_size", (int)ps->table_size, "packets",
+			(json_int_t)ps->packets, "bytes", (json_int_t)ps->bytes,
+			"packets_rpl", (json_int_t)ps->packets_rpl, "bytes_rpl",
+			(json_int_t)ps->bytes_rpl, "active",
+			(json_int_t)ps->active, "total", (json_int_t)ps->total,
+			"no_member", (json_int_t)ps->no_member, "conn_limit",
+			(json_int_t)ps->conn_limit, "limit",
+			(json_int_t)ps->limit, "members", mem));
 	return 0;
 }
 

@@ -532,7 +532,7 @@ struct dp_lb_pool_stats {
 	uint8_t alg;
 	uint8_t pad[3];
 	uint32_t table_size;
-	uint64_t packets, bytes; /* through lb_select, both directions */
+	uint64_t packets, bytes; /* lb_select, and ct replies of its conns */
 	uint64_t active;	 /* connections in the table now */
 	uint64_t total;		 /* connections made */
 	uint64_t no_member;	 /* new connections dropped: no member */
@@ -541,10 +541,16 @@ struct dp_lb_pool_stats {
 	uint64_t limit;	     /* new connections dropped: conn_limit */
 	uint32_t conn_limit; /* the pool's, 0: none */
 	uint32_t pad2;
+	/* Appended; a 72-byte head without them decodes as zeros, see
+	 * DP_LB_POOL_STATS_V2_LEN. Of packets and bytes, those of the
+	 * reply direction (member to client). */
+	uint64_t packets_rpl, bytes_rpl;
 };
 
 /* LB_STATS_REPLY head as sent before `limit` was appended. */
 #define DP_LB_POOL_STATS_V1_LEN 56
+/* LB_STATS_REPLY head as sent before `packets_rpl` was appended. */
+#define DP_LB_POOL_STATS_V2_LEN 72
 
 struct dp_lb_member_stats {
 	struct dp_lb_member m;

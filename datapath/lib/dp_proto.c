@@ -43,7 +43,7 @@ _Static_assert(sizeof(struct dp_sa_event) == 40, "wire: dp_sa_event");
 _Static_assert(sizeof(struct dp_lb_pool) == 40, "wire: dp_lb_pool");
 _Static_assert(sizeof(struct dp_lb_member) == 16, "wire: dp_lb_member");
 _Static_assert(sizeof(struct dp_lb_pool_ref) == 8, "wire: dp_lb_pool_ref");
-_Static_assert(sizeof(struct dp_lb_pool_stats) == 72, "wire: dp_lb_pool_stats");
+_Static_assert(sizeof(struct dp_lb_pool_stats) == 88, "wire: dp_lb_pool_stats");
 _Static_assert(sizeof(struct dp_lb_member_stats) == 56,
 	       "wire: dp_lb_member_stats");
 
@@ -475,12 +475,12 @@ validate_lb(const struct msg_desc *d, const void *body, size_t body_len,
 	size_t item = d->size == sizeof(struct dp_lb_pool)
 			      ? sizeof(struct dp_lb_member)
 			      : sizeof(struct dp_lb_member_stats);
-	/* A head from before `limit` (stats) or the timeouts (pool) were
-	 * appended is accepted. */
-	uint32_t head_min = d->size == sizeof(struct dp_lb_pool_stats)
-				    ? DP_LB_POOL_STATS_V1_LEN
-				    : DP_LB_POOL_V1_LEN;
-	uint64_t want;
+	/* A head from before `limit` or `packets_rpl` (stats) or the
+	 * timeouts (pool) were appended is accepted. */
+	bool is_stats = d->size == sizeof(struct dp_lb_pool_stats);
+	uint32_t head_min =
+		is_stats ? DP_LB_POOL_STATS_V1_LEN : DP_LB_POOL_V1_LEN;
+	uint64_t want, items;
 	uint32_t n;
 
 	if (body_len < head_min) {
@@ -495,8 +495,10 @@ validate_lb(const struct msg_desc *d, const void *body, size_t body_len,
 			 d->name, n, (unsigned)DP_LB_MEMBERS_MAX);
 		return -EINVAL;
 	}
-	want = d->size + (uint64_t)n * item;
-	if (body_len != want && body_len != head_min + (uint64_t)n * item) {
+	items = (uint64_t)n * item;
+	want = d->size + items;
+	if (body_len != want && body_len != head_min + items &&
+	    !(is_stats && body_len == DP_LB_POOL_STATS_V2_LEN + items)) {
 		snprintf(err, err_len,
 			 "%s: body of %zu bytes, %u members imply %llu",
 			 d->name, body_len, n, (unsigned long long)want);

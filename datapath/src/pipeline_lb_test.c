@@ -428,16 +428,34 @@ test_removal(void **state)
 	tu_teardown(&t);
 }
 
+struct stats_seen {
+	struct dp_lb_pool_stats ps;
+	struct dp_lb_member_stats ms[8];
+};
+
+static int
+stats_cb(const struct dp_lb_pool_stats *ps, const struct dp_lb_member_stats *ms,
+	 void *arg)
+{
+	struct stats_seen *s = arg;
+
+	s->ps = *ps;
+	memcpy(s->ms, ms, ps->n_members * sizeof(*ms));
+	return 0;
+}
+
 /*
  * A member's reply to the LB address and port comes back as VIP -> client
  * with valid checksums, for TCP and UDP; a reply to an unknown port does
- * not pass.
+ * not pass. The pool counts the replies apart (bytes_out in the API).
  */
 static void
 test_reply(void **state)
 {
 	static const uint8_t protos[] = {6, 17};
 	const uint32_t c = IP4(10, 7, 7, 7);
+	uint64_t rpl_bytes = 0, all_bytes = 0;
+	struct stats_seen s;
 	uint8_t b[256];
 	const uint8_t *o;
 	struct tu t;
@@ -458,6 +476,7 @@ test_reply(void **state)
 		tu_run(&t, b, (uint32_t)len, P_MEMBER);
 		assert_int_equal(t.out.n_tx, 1);
 		o = t.out.tx[0]->data;
+		rpl_bytes += t.out.tx[0]->len;
 		assert_true(tu_csum_ok(o, t.out.tx[0]->len));
 		assert_int_equal(get32(o + 26), ip_vip);
 		assert_int_equal(get16(o + 34), vip_port);
@@ -467,6 +486,14 @@ test_reply(void **state)
 		assert_int_equal(send_c(&t, protos[k], c, 4321,
 					protos[k] == 6 ? TCP_ACK : 0, NULL),
 				 m);
+		all_bytes += 2 * len; /* the client's two, as long */
+		/* Counted: three packets, one of them a reply. */
+		assert_int_equal(dp_pipeline_lb_stats(t.pl, POOL, stats_cb, &s),
+				 0);
+		assert_int_equal(s.ps.packets, 3 * (k + 1));
+		assert_int_equal(s.ps.packets_rpl, k + 1);
+		assert_int_equal(s.ps.bytes_rpl, rpl_bytes);
+		assert_int_equal(s.ps.bytes, all_bytes + rpl_bytes);
 		/* A reply to a port nobody holds is +inv: dropped. */
 		len = frame4(b, protos[k], member_ip((unsigned)m), member_port,
 			     ip_lb, (uint16_t)(lport + 1),
@@ -583,22 +610,6 @@ test_persistence(void **state)
 	       kept, N_CLIENTS, moved);
 	assert_true(moved > 0);
 	tu_teardown(&t);
-}
-
-struct stats_seen {
-	struct dp_lb_pool_stats ps;
-	struct dp_lb_member_stats ms[8];
-};
-
-static int
-stats_cb(const struct dp_lb_pool_stats *ps, const struct dp_lb_member_stats *ms,
-	 void *arg)
-{
-	struct stats_seen *s = arg;
-
-	s->ps = *ps;
-	memcpy(s->ms, ms, ps->n_members * sizeof(*ms));
-	return 0;
 }
 
 /* Counters: per member packets, bytes, active, total; LEAST_CONN. */
@@ -788,6 +799,24 @@ test_proto(void **state)
 			    "LB_STATS_REPLY");
 	assert_string_equal(dp_proto_drop_name(DP_DROP_LB_NO_MEMBER),
 			    "lb_no_member");
+	/* Stats replies: this head, and the older 72- and 56-byte ones
+	 * (before packets_rpl, before limit), with one member; no other. */
+	{
+		const size_t ml = sizeof(struct dp_lb_member_stats);
+		uint8_t sb[sizeof(struct dp_lb_pool_stats) + ml];
+		struct dp_lb_pool_stats ps = {.id = 1, .n_members = 1};
+		static const size_t heads[] = {sizeof(struct dp_lb_pool_stats),
+					       DP_LB_POOL_STATS_V2_LEN,
+					       DP_LB_POOL_STATS_V1_LEN, 64};
+
+		for (unsigned i = 0; i < 4; i++) {
+			memset(sb, 0, sizeof(sb));
+			memcpy(sb, &ps, heads[i]);
+			assert_int_equal(validate(DP_MSG_LB_STATS_REPLY, sb,
+						  heads[i] + ml),
+					 i < 3 ? 0 : -EINVAL);
+		}
+	}
 }
 
 /*

@@ -186,6 +186,7 @@ struct pl_ct {
 	void *clock_arg;
 	time_t base;
 	void (*lb_closed)(void *, uint32_t); /* pl_ct_set_lb_hook() */
+	void (*lb_reply)(void *, unsigned, uint32_t, uint32_t);
 	/* Per LB pool, seconds: per TCP state, then UDP one-way and
 	 * replied (pl_ct_set_lb_timeouts(); atomic). */
 	uint32_t lb_to[DP_LB_POOL_ID_MAX + 1][CT_LB_TO_N];
@@ -1497,6 +1498,10 @@ pl_ct_exec(struct pl_ct *ct, unsigned slot, struct pl_pctx *c,
 				 : tuple_hash(&l.t, l.zone, l.proto, l.family);
 	}
 	cs = ct_lookup(ct, s, c, &l, is_reuse, is_trace, &to, &state, &mark, a);
+	/* An LB connection's reply (lb_select saw the other direction). */
+	if ((state & CT_S_LB) && (cs & DP_CS_RPL) && !(cs & DP_CS_INV) &&
+	    !is_reuse && !is_trace && ct->lb_reply != NULL)
+		ct->lb_reply(ct->lb_arg, slot, mark, c->pkt->len);
 	if (cs == 0) {
 		/* Not found: may this packet open a connection? */
 		if (!is_reuse && kind == CT_K_ECHO_REP) {
@@ -1946,11 +1951,14 @@ dp_pipeline_ct_sweep(struct dp_pipeline *pl)
  */
 
 void
-pl_ct_set_lb_hook(struct pl_ct *ct, void (*fn)(void *arg, uint32_t mark),
+pl_ct_set_lb_hook(struct pl_ct *ct, void (*closed)(void *arg, uint32_t mark),
+		  void (*reply)(void *arg, unsigned slot, uint32_t mark,
+				uint32_t len),
 		  void *arg)
 {
 	ct->lb_arg = arg;
-	ct->lb_closed = fn;
+	ct->lb_closed = closed;
+	ct->lb_reply = reply;
 }
 
 void

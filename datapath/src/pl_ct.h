@@ -123,11 +123,17 @@ int pl_ct_lb_exec(struct pl_ct *ct, unsigned slot, struct pl_pctx *c,
 		  bool is_trace, uint32_t *mark);
 
 /*
- * Call fn(arg, mark) whenever an LB connection leaves the table (expiry,
- * flush, reuse, eviction by a commit into a full table), on whichever
- * thread removes it. Set before workers run.
+ * Call closed(arg, mark) whenever an LB connection leaves the table
+ * (expiry, flush, reuse, eviction by a commit into a full table), on
+ * whichever thread removes it; and reply(arg, slot, mark, len) for each
+ * reply-direction packet of an LB connection that a ct action (not
+ * lb_select, not a trace) finds, on its worker slot: the member's
+ * counters of the other direction. Set before workers run.
  */
-void pl_ct_set_lb_hook(struct pl_ct *ct, void (*fn)(void *arg, uint32_t mark),
+void pl_ct_set_lb_hook(struct pl_ct *ct,
+		       void (*closed)(void *arg, uint32_t mark),
+		       void (*reply)(void *arg, unsigned slot, uint32_t mark,
+				     uint32_t len),
 		       void *arg);
 
 /*

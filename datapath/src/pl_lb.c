@@ -81,6 +81,7 @@ struct lb_pool {
 /* Per worker, per stats slot. */
 struct lb_wctr {
 	uint64_t packets, bytes, total;
+	uint64_t packets_rpl, bytes_rpl; /* of packets, bytes: replies */
 };
 
 /* Per worker, per pool id. */
@@ -93,7 +94,7 @@ struct lb_pctr {
 
 /* Control: where a slot's counters started. */
 struct lb_base {
-	uint64_t packets, bytes, total;
+	uint64_t packets, bytes, total, packets_rpl, bytes_rpl;
 };
 
 struct pl_lb {
@@ -340,6 +341,10 @@ pl_lb_exec(struct dp_pipeline *pl, unsigned slot, struct pl_pctx *c,
 	w = &lb->w[slot][ms];
 	w->packets++;
 	w->bytes += len;
+	if (c->key.ct_state & DP_CS_RPL) {
+		w->packets_rpl++;
+		w->bytes_rpl += len;
+	}
 	if (res == PL_CT_LB_NEW) {
 		w->total++;
 		__atomic_fetch_add(&lb->active[ms], 1, __ATOMIC_RELAXED);
@@ -351,6 +356,22 @@ pl_lb_exec(struct dp_pipeline *pl, unsigned slot, struct pl_pctx *c,
 		persist_put(lb, pk.src, pk.p->id, ms, pk.now + pk.p->persist);
 	}
 	return 0;
+}
+
+/* The connection table's reply hook: a member's reply through ct. */
+static void
+lb_reply(void *arg, unsigned slot, uint32_t mark, uint32_t len)
+{
+	struct pl_lb *lb = arg;
+	struct lb_wctr *w;
+
+	if (mark == 0 || mark > LB_SLOTS)
+		return;
+	w = &lb->w[slot][mark - 1];
+	w->packets++;
+	w->bytes += len;
+	w->packets_rpl++;
+	w->bytes_rpl += len;
 }
 
 /* The connection table's close hook. */
@@ -429,7 +450,7 @@ lb_get(struct dp_pipeline *pl, struct pl_lb **out)
 	if (lb->active == NULL || lb->persist == NULL || lb->owner == NULL ||
 	    lb->base == NULL)
 		goto err;
-	pl_ct_set_lb_hook(pl->ct, lb_closed, lb);
+	pl_ct_set_lb_hook(pl->ct, lb_closed, lb_reply, lb);
 	rcu_assign_pointer(pl->lb, lb);
 	*out = lb;
 	return 0;
@@ -446,7 +467,7 @@ pl_lb_destroy(struct dp_pipeline *pl)
 
 	if (lb == NULL)
 		return;
-	pl_ct_set_lb_hook(pl->ct, NULL, NULL);
+	pl_ct_set_lb_hook(pl->ct, NULL, NULL, NULL);
 	for (unsigned i = 0; i <= DP_LB_POOL_ID_MAX; i++)
 		pool_free(lb->pool[i]);
 	lb_free(lb);
@@ -463,6 +484,8 @@ slot_sums(const struct pl_lb *lb, uint32_t ms, struct lb_base *s)
 		s->packets += CMM_LOAD_SHARED(c->packets);
 		s->bytes += CMM_LOAD_SHARED(c->bytes);
 		s->total += CMM_LOAD_SHARED(c->total);
+		s->packets_rpl += CMM_LOAD_SHARED(c->packets_rpl);
+		s->bytes_rpl += CMM_LOAD_SHARED(c->bytes_rpl);
 	}
 }
 
@@ -767,6 +790,9 @@ pool_stats(struct pl_lb *lb, const struct lb_pool *p, dp_lb_visit_fn fn,
 		ms[i].active = act > 0 ? (uint64_t)act : 0;
 		ps.packets += ms[i].packets;
 		ps.bytes += ms[i].bytes;
+		ps.packets_rpl +=
+			s.packets_rpl - lb->base[m->mslot].packets_rpl;
+		ps.bytes_rpl += s.bytes_rpl - lb->base[m->mslot].bytes_rpl;
 		ps.total += ms[i].total;
 		ps.active += ms[i].active;
 	}

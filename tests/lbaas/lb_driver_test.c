@@ -75,6 +75,7 @@ fake_stats(void *arg, uint32_t id, struct dp_lb_pool_stats *out)
 	memset(out, 0, sizeof(*out));
 	out->id = id;
 	out->bytes = 1000;
+	out->bytes_rpl = 600;
 	out->active = 2;
 	out->total = 7;
 	out->no_member = 1;
@@ -151,8 +152,11 @@ assert_stats(struct fx *f, const char *path)
 
 	assert_int_equal(req(f, "GET", path, NULL, &j), 200);
 	o = json_object_get(j, "stats");
+	/* Both directions counted together, the replies apart. */
 	assert_int_equal(json_integer_value(json_object_get(o, "bytes_in")),
-			 1000);
+			 400);
+	assert_int_equal(json_integer_value(json_object_get(o, "bytes_out")),
+			 600);
 	assert_int_equal(
 		json_integer_value(json_object_get(o, "active_connections")),
 		2);

@@ -250,6 +250,16 @@ done
 [ "$(got mb)" -eq 0 ] || fail "the backup served $(got mb) with primaries up"
 ok "$N_EVEN connections through the VIP from another subnet, even"
 
+# The API's stats count both directions apart: requests in, the
+# members' responses (un-NATed by ct, not lb_select) out.
+st=$(os loadbalancer stats show "$LB" -f json)
+[ "$(jq .bytes_in <<<"$st")" -gt 0 ] && [ "$(jq .bytes_out <<<"$st")" -gt 0 ] &&
+	[ "$(jq .total_connections <<<"$st")" -ge "$N_EVEN" ] ||
+	fail "stats show after $N_EVEN connections: $st"
+ok "loadbalancer stats show: bytes_in $(jq .bytes_in <<<"$st")," \
+	"bytes_out $(jq .bytes_out <<<"$st")," \
+	"total_connections $(jq .total_connections <<<"$st")"
+
 # 2. The floating IP from the external network.
 load X "$FIP" 300
 echo "300 connections from X to the floating IP: $(shares)"
