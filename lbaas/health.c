@@ -10,7 +10,7 @@
  *                to an unprivileged ICMP datagram socket; a reply whose
  *                identifier and sequence match ends it (RFC 792).
  *   TCP          connect() completes.
- *   HTTP(S)      connect, [TLS handshake,] "METHOD path HTTP/1.0" with a
+ *   HTTP(S)      connect, [TLS handshake,] "METHOD path HTTP/1.x" with a
  *                Host header, then the status line's code must match
  *                expected_codes (RFC 9112 section 4).
  *   TLS-HELLO    connect and a completed TLS handshake (no certificate
@@ -379,10 +379,11 @@ health_http_request(struct health_tgt *g)
 	}
 	g->req_len = (size_t)snprintf(
 		g->req, sizeof(g->req),
-		"%s %s HTTP/1.0\r\nHost: %s\r\nUser-Agent: sluice-health\r\n"
+		"%s %s HTTP/1.%u\r\nHost: %s\r\nUser-Agent: sluice-health\r\n"
 		"Connection: close\r\n\r\n",
 		g->t.method[0] ? g->t.method : "GET",
-		g->t.path[0] ? g->t.path : "/", host);
+		g->t.path[0] ? g->t.path : "/", g->t.http_minor == 1 ? 1u : 0u,
+		host);
 	if (g->req_len >= sizeof(g->req))
 		g->req_len = sizeof(g->req) - 1;
 	g->req_sent = 0;

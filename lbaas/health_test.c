@@ -314,6 +314,81 @@ test_http(void **state)
 	check_down(f, "HTTP");
 }
 
+/*
+ * A child answering each connection 200 when the request is HTTP/1.1
+ * "GET /h" with "Host: app.example", 400 otherwise (as a name-based
+ * virtual host that wants HTTP/1.1 would). Ends itself after 20 s.
+ */
+static pid_t
+http11_server(int port)
+{
+	struct sockaddr_in a = {.sin_family = AF_INET};
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	pid_t pid;
+
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	a.sin_port = htons((uint16_t)port);
+	assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	assert_int_equal(listen(fd, 16), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid > 0) {
+		close(fd);
+		return pid;
+	}
+	alarm(20);
+	for (;;) {
+		static const char ok[] = "HTTP/1.1 200 OK\r\nContent-Length: "
+					 "0\r\nConnection: close\r\n\r\n";
+		static const char bad[] = "HTTP/1.1 400 Bad Request\r\n"
+					  "Content-Length: 0\r\n\r\n";
+		char req[1024];
+		size_t n = 0;
+		ssize_t r;
+		int c = accept(fd, NULL, NULL);
+		bool is_ok;
+
+		if (c < 0)
+			_exit(0);
+		while (n < sizeof(req) - 1 &&
+		       (r = read(c, req + n, sizeof(req) - 1 - n)) > 0) {
+			n += (size_t)r;
+			req[n] = '\0';
+			if (strstr(req, "\r\n\r\n") != NULL)
+				break;
+		}
+		req[n] = '\0';
+		is_ok = strncmp(req, "GET /h HTTP/1.1\r\n", 17) == 0 &&
+			strstr(req, "\r\nHost: app.example\r\n") != NULL;
+		if (write(c, is_ok ? ok : bad,
+			  is_ok ? sizeof(ok) - 1 : sizeof(bad) - 1) < 0)
+			_exit(1);
+		close(c);
+	}
+}
+
+/* http_version 1.1 and domain_name reach the request line and Host. */
+static void
+test_http11(void **state)
+{
+	struct fx *f = *state;
+	struct health_target t;
+	int port = free_port(SOCK_STREAM);
+
+	f->server = http11_server(port);
+	target(&t, HEALTH_HTTP, port);
+	snprintf(t.method, sizeof(t.method), "GET");
+	snprintf(t.path, sizeof(t.path), "/h");
+	snprintf(t.codes, sizeof(t.codes), "200");
+	snprintf(t.host, sizeof(t.host), "app.example");
+	/* HTTP/1.0 (the default): 400 from this server, down. */
+	assert_int_equal(health_set(f->h, &t), 0);
+	assert_true(run_until(f, HEALTH_DOWN, 3000) >= 0);
+	t.http_minor = 1;
+	assert_int_equal(health_set(f->h, &t), 0);
+	check_down(f, "HTTP/1.1");
+}
+
 static void
 make_cert(struct fx *f, char *cert, char *key, size_t len)
 {
@@ -452,6 +527,7 @@ main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_tcp, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_http, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_http11, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_https, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tls_hello, setup,
 						teardown),

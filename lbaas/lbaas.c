@@ -1489,6 +1489,11 @@ lba_sync_member_cb(void *arg, struct lb_row *row)
 	snprintf(t.codes, sizeof(t.codes), "%s",
 		 lb_store_str(hm, "expected_codes"));
 	snprintf(t.host, sizeof(t.host), "%s", lb_store_str(hm, "domain_name"));
+	/* Validated: null, 1.0 or 1.1 (lb_model.c). */
+	t.http_minor =
+		json_number_value(json_object_get(hm, "http_version")) > 1.05
+			? 1
+			: 0;
 	/* From the load balancer's service namespace (lb_svc.c); without
 	 * one (not made) its members are not probed rather than probed
 	 * from the host, where a tenant address means another machine. */

@@ -80,7 +80,8 @@ struct health_target {
 	char path[HEALTH_PATH_MAX + 1];	  /* HTTP(S): "/" */
 	char codes[HEALTH_CODES_MAX + 1]; /* HTTP(S): "200", "200-204" */
 	char host[HEALTH_PATH_MAX + 1];	  /* Host header / SNI, or "" */
-	int netns_fd; /* namespace to probe from, -1: the daemon's own */
+	int netns_fd;	     /* namespace to probe from, -1: the daemon's own */
+	unsigned http_minor; /* HTTP(S): 0 sends HTTP/1.0, 1 HTTP/1.1 */
 };
 
 /* A member changed state (t is borrowed for the call). */
