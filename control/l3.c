@@ -25,6 +25,7 @@
 #include "ctl_int.h"
 #include "ipam.h"
 #include "res.h"
+#include "vpn_store.h"
 
 #define L3_IF "network:router_interface"
 #define L3_GW "network:router_gateway"
@@ -349,10 +350,19 @@ l3_router_del(struct ctl *c, const struct ctl_auth *auth, const json_t *old,
 {
 	const char *id = res_str(old, "id");
 	struct ctl_port *v = NULL;
+	char svc[64];
 	unsigned n = 0;
 	int rc;
 
 	(void)auth;
+	/* First, as Neutron's VPNaaS refuses before the L3 checks. */
+	rc = vpn_store_router_user(ctl_tx_store(c), id, svc, sizeof(svc));
+	if (rc < 0)
+		return ctl_tx_store_err(rc, err);
+	if (rc > 0)
+		return ctl_err_set(err, CTL_E_ROUTER_IN_USE,
+				   "Router %s is used by VPNService %s", id,
+				   svc);
 	rc = l3_owned_ports(c, id, L3_IF, &v, &n);
 	free(v);
 	if (rc != 0)

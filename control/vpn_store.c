@@ -367,3 +367,53 @@ vpn_store_router(struct store *st, const char *id, struct vpn_router *out)
 	sqlite3_finalize(s);
 	return found ? 0 : -ENOENT;
 }
+
+int
+vpn_store_router_user(struct store *st, const char *router_id, char *svc_id,
+		      size_t len)
+{
+	sqlite3 *db = store_db(st);
+	sqlite3_stmt *s = NULL;
+	int step, rc = 0;
+
+	/* No table: this sluiced never served VPNaaS on this store. */
+	if (sqlite3_prepare_v2(db,
+			       "SELECT 1 FROM sqlite_master WHERE type='table' "
+			       "AND name='vpn_objects'",
+			       -1, &s, NULL) != SQLITE_OK)
+		return vpn_store_fail(db, "router user");
+	step = sqlite3_step(s);
+	sqlite3_finalize(s);
+	if (step == SQLITE_DONE)
+		return 0;
+	if (step != SQLITE_ROW)
+		return vpn_store_fail(db, "router user");
+	s = vpn_store_prep(db, "SELECT id, doc FROM vpn_objects WHERE kind=? "
+			       "ORDER BY rowid");
+	if (s == NULL)
+		return -EIO;
+	sqlite3_bind_int(s, 1, (int)VPN_SERVICE);
+	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+		json_t *doc = json_loads(
+			(const char *)sqlite3_column_text(s, 1), 0, NULL);
+		const char *r;
+
+		if (doc == NULL) {
+			rc = -EIO;
+			break;
+		}
+		r = json_string_value(json_object_get(doc, "router_id"));
+		if (r != NULL && strcmp(r, router_id) == 0) {
+			snprintf(svc_id, len, "%s",
+				 (const char *)sqlite3_column_text(s, 0));
+			rc = 1;
+		}
+		json_decref(doc);
+		if (rc != 0)
+			break;
+	}
+	if (rc == 0 && step != SQLITE_DONE)
+		rc = vpn_store_fail(db, "router user");
+	sqlite3_finalize(s);
+	return rc;
+}

@@ -56,6 +56,14 @@ int vpn_store_psk(struct store *st, const char *conn_id, char *buf);
 /* Delete object id of kind. 0, -ENOENT or -EIO. */
 int vpn_store_del(struct store *st, enum vpn_kind k, const char *id);
 
+/*
+ * Is router_id the router of a vpnservice? 1 (its id copied into svc_id,
+ * len bytes), 0 (none, or no VPN table in this store: VPNaaS never
+ * enabled), -EIO. For the router API's delete (Neutron: 409).
+ */
+int vpn_store_router_user(struct store *st, const char *router_id, char *svc_id,
+			  size_t len);
+
 #define VPN_ROUTER_SUBNETS_MAX 16
 
 /* What a VPN needs to know of a router. */

@@ -355,6 +355,15 @@ j=$(os vpn ipsec site connection show conn1 -f json) ||
 	fail "ike policy after restart"
 ok "everything survives a restart"
 
+# A router a VPN service uses is not deleted (Neutron: 409).
+if [ $MODE = api ]; then
+	r=$(http DELETE /v2.0/routers/$ROUTER)
+	expect_status "$r" 409 "delete the VPN service's router"
+	jget "$(body "$r")" .NeutronError.message | grep -q "VPNService $SVC" ||
+		fail "router delete: $r"
+	ok "the VPN service's router is not deleted (409, names the service)"
+fi
+
 # Delete in order.
 os vpn ipsec site connection delete conn1 conn2 || fail "delete connections"
 os vpn service delete svc1 || fail "delete service: $(cat "$WORK/os.err")"
