@@ -223,12 +223,34 @@ out:
 
 /* The pool table. */
 
+/* FNV-1a of "listener/pool": where lbd_pool_get() starts looking. */
+static uint32_t
+lbd_id_hash(const char *listener_id, const char *pool_id)
+{
+	uint32_t h = 2166136261u;
+	const char *s;
+
+	for (s = listener_id; *s != '\0'; s++)
+		h = (h ^ (uint8_t)*s) * 16777619u;
+	h = (h ^ '/') * 16777619u;
+	for (s = pool_id; *s != '\0'; s++)
+		h = (h ^ (uint8_t)*s) * 16777619u;
+	return h;
+}
+
+/*
+ * The entry of (listener, pool), made if new. Its datapath id is the
+ * first free one from a hash of the two ids, so that a restarted sluiced
+ * gives each pool the id it had (unless a collision was settled in
+ * another order) and a datapath pool does not carry another pool's
+ * members between the restart and the end of the first pass.
+ */
 static struct lbd_pool *
 lbd_pool_get(struct lb_driver *d, const char *lb_id, const char *listener_id,
 	     const char *pool_id)
 {
 	struct lbd_pool *p;
-	uint32_t id;
+	uint32_t id = 0, k, start;
 	size_t i;
 
 	for (i = 0; i < d->n_pools; i++) {
@@ -237,14 +259,15 @@ lbd_pool_get(struct lb_driver *d, const char *lb_id, const char *listener_id,
 		    strcmp(p->pool_id, pool_id) == 0)
 			return p;
 	}
-	/* The smallest id no entry holds. */
-	for (id = 1; id <= DP_LB_POOL_ID_MAX; id++) {
+	start = lbd_id_hash(listener_id, pool_id) % DP_LB_POOL_ID_MAX;
+	for (k = 0; k < DP_LB_POOL_ID_MAX && id == 0; k++) {
+		id = (start + k) % DP_LB_POOL_ID_MAX + 1;
 		for (i = 0; i < d->n_pools && d->pools[i].dp_id != id; i++)
 			;
-		if (i == d->n_pools)
-			break;
+		if (i < d->n_pools)
+			id = 0; /* held */
 	}
-	if (id > DP_LB_POOL_ID_MAX)
+	if (id == 0)
 		return NULL;
 	if (d->n_pools == d->cap_pools) {
 		size_t cap = d->cap_pools != 0 ? d->cap_pools * 2 : 16;

@@ -314,6 +314,60 @@ test_pool_built(void **state)
 	assert_int_equal(lb_driver_pool_find(f->d, l, p, &info), -ENOENT);
 }
 
+/*
+ * A restarted driver gives a pool the datapath id it had, also after
+ * another pool made before it was deleted (ids are not handed out in
+ * store order).
+ */
+static void
+test_stable_ids(void **state)
+{
+	struct fx *f = *state;
+	char lb[40], l[40], p[40], m1[40], m2[40], l2[40], p2[40], m3[40];
+	char body[512], path[200];
+	struct lb_driver_pool_info info;
+	struct lb_driver_ops ops;
+	uint32_t id2;
+
+	make_stack(f, "ROUND_ROBIN", lb, l, p, m1, m2);
+	snprintf(body, sizeof(body),
+		 "{\"listener\":{\"loadbalancer_id\":\"%s\",\"protocol\":"
+		 "\"TCP\",\"protocol_port\":81}}",
+		 lb);
+	create_id(f, "/v2.0/lbaas/listeners", "listener", l2, body);
+	snprintf(body, sizeof(body),
+		 "{\"pool\":{\"protocol\":\"TCP\",\"listener_id\":\"%s\","
+		 "\"lb_algorithm\":\"ROUND_ROBIN\"}}",
+		 l2);
+	create_id(f, "/v2.0/lbaas/pools", "pool", p2, body);
+	snprintf(path, sizeof(path), "/v2.0/lbaas/pools/%s/members", p2);
+	snprintf(body, sizeof(body),
+		 "{\"member\":{\"address\":\"10.0.0.13\",\"subnet_id\":"
+		 "\"%s\",\"protocol_port\":8080}}",
+		 f->subnet);
+	create_id(f, path, "member", m3, body);
+	assert_int_equal(lb_driver_sync(f->d), 0);
+	assert_int_equal(lb_driver_pool_find(f->d, l2, p2, &info), 0);
+	id2 = info.dp_id;
+	assert_int_equal(lb_driver_pool_find(f->d, l, p, &info), 0);
+	assert_true(info.dp_id != id2);
+	/* The first pool goes; sluiced restarts. */
+	snprintf(path, sizeof(path), "/v2.0/lbaas/pools/%s", p);
+	assert_int_equal(req(f, "DELETE", path, NULL, NULL), 204);
+	assert_int_equal(lb_driver_sync(f->d), 0);
+	lb_driver_destroy(f->d);
+	ops.pool_set = fake_set;
+	ops.pool_del = fake_del;
+	ops.pool_stats = fake_stats;
+	ops.arg = f;
+	assert_int_equal(lb_driver_create(f->lb, NULL, NULL, &ops, &f->d), 0);
+	assert_int_equal(lb_driver_sync(f->d), 0);
+	assert_int_equal(lb_driver_pool_find(f->d, l2, p2, &info), 0);
+	assert_int_equal(info.dp_id, id2);
+	assert_int_equal(f->last.id, id2);
+	assert_int_equal(lb_driver_pool_find(f->d, l, p, &info), -ENOENT);
+}
+
 /* The listener's connection_limit reaches the datapath pool (-1: 0). */
 static void
 test_conn_limit(void **state)
@@ -506,6 +560,8 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_pool_built, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_stable_ids, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_provisioning, setup,
 						teardown),
