@@ -167,11 +167,23 @@ assert_stats(struct fx *f, const char *path)
 	json_decref(j);
 }
 
+/* The driver over the fake datapath (f->d). */
+static void
+driver_start(struct fx *f)
+{
+	struct lb_driver_ops ops;
+
+	ops.pool_set = fake_set;
+	ops.pool_del = fake_del;
+	ops.pool_stats = fake_stats;
+	ops.arg = f;
+	assert_int_equal(lb_driver_create(f->lb, NULL, NULL, &ops, &f->d), 0);
+}
+
 static int
 setup(void **state)
 {
 	struct fx *f = calloc(1, sizeof(*f));
-	struct lb_driver_ops ops;
 	char net[40], body[256];
 
 	assert_non_null(f);
@@ -183,11 +195,7 @@ setup(void **state)
 	f->cfg.self_url = "http://127.0.0.1:9876";
 	f->cfg.lbaas = f->lb;
 	assert_int_equal(api_create(f->ctl, &f->cfg, &f->api), 0);
-	ops.pool_set = fake_set;
-	ops.pool_del = fake_del;
-	ops.pool_stats = fake_stats;
-	ops.arg = f;
-	assert_int_equal(lb_driver_create(f->lb, NULL, NULL, &ops, &f->d), 0);
+	driver_start(f);
 	*state = f;
 	create_id(f, "/v2.0/networks", "network", net,
 		  "{\"network\":{\"name\":\"n1\"}}");
@@ -213,6 +221,35 @@ teardown(void **state)
 	return 0;
 }
 
+/*
+ * On load balancer lb: a TCP listener on port (id into l) with a pool of
+ * alg (id into p) and a member at 10.0.0.<host>:8080 with the extra JSON
+ * fields more ("" or ",...") (id into m).
+ */
+static void
+make_listener(struct fx *f, const char *lb, int port, const char *alg, char *l,
+	      char *p, int host, const char *more, char *m)
+{
+	char body[512], path[160];
+
+	snprintf(body, sizeof(body),
+		 "{\"listener\":{\"loadbalancer_id\":\"%s\",\"protocol\":"
+		 "\"TCP\",\"protocol_port\":%d}}",
+		 lb, port);
+	create_id(f, "/v2.0/lbaas/listeners", "listener", l, body);
+	snprintf(body, sizeof(body),
+		 "{\"pool\":{\"protocol\":\"TCP\",\"listener_id\":\"%s\","
+		 "\"lb_algorithm\":\"%s\"}}",
+		 l, alg);
+	create_id(f, "/v2.0/lbaas/pools", "pool", p, body);
+	snprintf(path, sizeof(path), "/v2.0/lbaas/pools/%s/members", p);
+	snprintf(body, sizeof(body),
+		 "{\"member\":{\"address\":\"10.0.0.%d\",\"subnet_id\":"
+		 "\"%s\",\"protocol_port\":8080%s}}",
+		 host, f->subnet, more);
+	create_id(f, path, "member", m, body);
+}
+
 /* LB 10.0.0.100, TCP listener 80, pool alg, members .11 w1, .12 w2. */
 static void
 make_stack(struct fx *f, const char *alg, char *lb, char *l, char *p, char *m1,
@@ -225,22 +262,8 @@ make_stack(struct fx *f, const char *alg, char *lb, char *l, char *p, char *m1,
 		 "\"%s\",\"vip_address\":\"10.0.0.100\"}}",
 		 f->subnet);
 	create_id(f, "/v2.0/lbaas/loadbalancers", "loadbalancer", lb, body);
-	snprintf(body, sizeof(body),
-		 "{\"listener\":{\"loadbalancer_id\":\"%s\",\"protocol\":"
-		 "\"TCP\",\"protocol_port\":80}}",
-		 lb);
-	create_id(f, "/v2.0/lbaas/listeners", "listener", l, body);
-	snprintf(body, sizeof(body),
-		 "{\"pool\":{\"protocol\":\"TCP\",\"listener_id\":\"%s\","
-		 "\"lb_algorithm\":\"%s\"}}",
-		 l, alg);
-	create_id(f, "/v2.0/lbaas/pools", "pool", p, body);
+	make_listener(f, lb, 80, alg, l, p, 11, "", m1);
 	snprintf(path, sizeof(path), "/v2.0/lbaas/pools/%s/members", p);
-	snprintf(body, sizeof(body),
-		 "{\"member\":{\"address\":\"10.0.0.11\",\"subnet_id\":"
-		 "\"%s\",\"protocol_port\":8080}}",
-		 f->subnet);
-	create_id(f, path, "member", m1, body);
 	snprintf(body, sizeof(body),
 		 "{\"member\":{\"address\":\"10.0.0.12\",\"subnet_id\":"
 		 "\"%s\",\"protocol_port\":8080,\"weight\":2,\"backup\":"
@@ -324,28 +347,12 @@ test_stable_ids(void **state)
 {
 	struct fx *f = *state;
 	char lb[40], l[40], p[40], m1[40], m2[40], l2[40], p2[40], m3[40];
-	char body[512], path[200];
+	char path[200];
 	struct lb_driver_pool_info info;
-	struct lb_driver_ops ops;
 	uint32_t id2;
 
 	make_stack(f, "ROUND_ROBIN", lb, l, p, m1, m2);
-	snprintf(body, sizeof(body),
-		 "{\"listener\":{\"loadbalancer_id\":\"%s\",\"protocol\":"
-		 "\"TCP\",\"protocol_port\":81}}",
-		 lb);
-	create_id(f, "/v2.0/lbaas/listeners", "listener", l2, body);
-	snprintf(body, sizeof(body),
-		 "{\"pool\":{\"protocol\":\"TCP\",\"listener_id\":\"%s\","
-		 "\"lb_algorithm\":\"ROUND_ROBIN\"}}",
-		 l2);
-	create_id(f, "/v2.0/lbaas/pools", "pool", p2, body);
-	snprintf(path, sizeof(path), "/v2.0/lbaas/pools/%s/members", p2);
-	snprintf(body, sizeof(body),
-		 "{\"member\":{\"address\":\"10.0.0.13\",\"subnet_id\":"
-		 "\"%s\",\"protocol_port\":8080}}",
-		 f->subnet);
-	create_id(f, path, "member", m3, body);
+	make_listener(f, lb, 81, "ROUND_ROBIN", l2, p2, 13, "", m3);
 	assert_int_equal(lb_driver_sync(f->d), 0);
 	assert_int_equal(lb_driver_pool_find(f->d, l2, p2, &info), 0);
 	id2 = info.dp_id;
@@ -356,11 +363,7 @@ test_stable_ids(void **state)
 	assert_int_equal(req(f, "DELETE", path, NULL, NULL), 204);
 	assert_int_equal(lb_driver_sync(f->d), 0);
 	lb_driver_destroy(f->d);
-	ops.pool_set = fake_set;
-	ops.pool_del = fake_del;
-	ops.pool_stats = fake_stats;
-	ops.arg = f;
-	assert_int_equal(lb_driver_create(f->lb, NULL, NULL, &ops, &f->d), 0);
+	driver_start(f);
 	assert_int_equal(lb_driver_sync(f->d), 0);
 	assert_int_equal(lb_driver_pool_find(f->d, l2, p2, &info), 0);
 	assert_int_equal(info.dp_id, id2);
