@@ -471,21 +471,30 @@ vpn_dp_build(const struct ike_child_info *ci, bool is_in, uint32_t id,
 	const struct ike_addr *dst = is_in ? &ci->local : &ci->remote;
 
 	memset(sa, 0, sizeof(*sa));
-	if (ci->local.family != AF_INET || ci->enc_key_len > DP_SA_KEY_MAX ||
+	if ((ci->local.family != AF_INET && ci->local.family != AF_INET6) ||
+	    ci->remote.family != ci->local.family ||
+	    ci->enc_key_len > DP_SA_KEY_MAX ||
 	    ci->integ_key_len > DP_SA_INTEG_KEY_MAX)
-		return -ENOTSUP; /* the datapath's ESP is IPv4 outer only */
+		return -ENOTSUP;
 	if (vpn_dp_suite(&ci->cipher, sa) != 0)
 		return -ENOTSUP;
 	sa->id = id;
 	sa->spi = is_in ? ci->spi_in : ci->spi_out;
 	sa->dir = is_in ? DP_SA_IN : DP_SA_OUT;
 	sa->flags =
-		(ci->esn ? DP_SA_F_ESN : 0) | (ci->encap ? DP_SA_F_NATT : 0);
+		(uint8_t)((ci->esn ? DP_SA_F_ESN : 0) |
+			  (ci->encap ? DP_SA_F_NATT : 0) |
+			  (ci->local.family == AF_INET6 ? DP_SA_F_IPV6 : 0));
 	sa->enc_key_len = (uint8_t)ci->enc_key_len;
 	sa->mtu = is_in ? 0 : ci->mtu;
 	sa->integ_key_len = (uint8_t)ci->integ_key_len;
-	memcpy(&sa->src, src->ip, 4);
-	memcpy(&sa->dst, dst->ip, 4);
+	if (ci->local.family == AF_INET6) {
+		memcpy(sa->src6, src->ip, 16);
+		memcpy(sa->dst6, dst->ip, 16);
+	} else {
+		memcpy(&sa->src, src->ip, 4);
+		memcpy(&sa->dst, dst->ip, 4);
+	}
 	sa->sport = ci->encap ? src->port : 0;
 	sa->dport = ci->encap ? dst->port : 0;
 	memcpy(sa->enc_key, is_in ? ci->enc_key_in : ci->enc_key_out,
@@ -507,6 +516,21 @@ vpn_dp_sa_install(void *arg, const struct ike_child_info *ci)
 
 	if (v->n == VPN_DP_CHILDREN_MAX)
 		return -ENOSPC;
+	/*
+	 * The SAs may be IPv6 (vpn_dp_build), but the tunnel rules are not:
+	 * struct compiler_vpn_tunnel and the router's external routing and
+	 * neighbour table (compiler_vpn.c, compiler_l3.c) are IPv4 only. An
+	 * IPv6 child would be ACTIVE with no rule to carry its traffic, so
+	 * while rules are compiled from the tunnels (sluiced) it is refused
+	 * and the connection stays DOWN (docs/vpnaas.md, "Not done").
+	 */
+	if (ci->local.family == AF_INET6 && v->on_tunnels != NULL) {
+		log_warn("vpn",
+			 "child SA %s: IPv6 gateways: no IPv6 tunnel rules in "
+			 "sluiced yet (the datapath's ESP would take it)",
+			 ci->conn_name);
+		return -ENOTSUP;
+	}
 	rc = vpn_dp_conn(v);
 	if (rc != 0)
 		return rc;

@@ -9,7 +9,9 @@
  * SEQ_NEAR_END event must lead to exactly one rekey call, for the child's
  * engine connection; another event of the same child, or one for an SA
  * of no child, to none; a new child (the rekeyed one) to one of
- * its own.
+ * its own. A child between IPv6 gateways becomes two IPv6 outer SAs
+ * (refused while tunnel rules are compiled: those are IPv4 only); a
+ * child with mixed address families is refused.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -19,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include <cmocka.h>
 #include <event2/event.h>
@@ -280,6 +283,79 @@ test_sa_mtu(void **state)
 	vpn_dp_sa_remove(e->v, &ci);
 }
 
+struct sa6_seen {
+	unsigned n;
+	uint8_t flags[2];
+	uint8_t src6[2][16], dst6[2][16];
+	uint8_t dir[2];
+};
+
+static int
+sa6_cb(const struct dp_sa_info *si, void *arg)
+{
+	struct sa6_seen *s = arg;
+
+	if (s->n < 2) {
+		s->flags[s->n] = si->flags;
+		s->dir[s->n] = si->dir;
+		memcpy(s->src6[s->n], si->src6, 16);
+		memcpy(s->dst6[s->n], si->dst6, 16);
+	}
+	s->n++;
+	return 0;
+}
+
+/* IPv6 gateways: outbound local -> remote, inbound remote -> local. */
+static void
+test_sa_ipv6(void **state)
+{
+	static const uint8_t l6[16] = {0x20, 0x01, 0x0d,    0xb8,
+				       0,    0xa,  [15] = 1};
+	static const uint8_t r6[16] = {0x20, 0x01, 0x0d,    0xb8,
+				       0,    0xb,  [15] = 1};
+	struct env *e = *state;
+	struct ike_child_info ci;
+	struct sa6_seen seen;
+	struct tun_cap cap = {0};
+	struct dp_client *c;
+	uint8_t key[40];
+	char err[160];
+
+	for (unsigned i = 0; i < sizeof(key); i++)
+		key[i] = (uint8_t)(i + 5);
+	vpn_test_child(&ci, 11, 0x3333, key);
+	ci.local.family = AF_INET6;
+	memcpy(ci.local.ip, l6, 16);
+	/* Mixed families: refused, nothing installed. */
+	assert_int_equal(vpn_dp_sa_install(e->v, &ci), -ENOTSUP);
+	assert_int_equal(vpn_dp_out_id(e->v, 0x3333), 0);
+	ci.remote.family = AF_INET6;
+	memcpy(ci.remote.ip, r6, 16);
+	assert_int_equal(vpn_dp_sa_install(e->v, &ci), 0);
+	assert_int_equal(dp_client_connect(e->srv->path, &c, err, sizeof(err)),
+			 0);
+	dp_client_set_timeout(c, 5000);
+	memset(&seen, 0, sizeof(seen));
+	assert_int_equal(dp_client_sa_dump(c, 0, sa6_cb, &seen), 0);
+	assert_int_equal(seen.n, 2);
+	for (unsigned i = 0; i < 2; i++) {
+		bool is_out = seen.dir[i] == DP_SA_OUT;
+
+		assert_true(seen.flags[i] & DP_SA_F_IPV6);
+		assert_memory_equal(seen.src6[i], is_out ? l6 : r6, 16);
+		assert_memory_equal(seen.dst6[i], is_out ? r6 : l6, 16);
+	}
+	dp_client_close(c);
+	vpn_dp_sa_remove(e->v, &ci);
+	assert_int_equal(vpn_dp_out_id(e->v, 0x3333), 0);
+	/* With tunnel rules compiled (sluiced): refused, they are IPv4. */
+	vpn_dp_set_observer(e->v, tun_cb, &cap);
+	assert_int_equal(vpn_dp_sa_install(e->v, &ci), -ENOTSUP);
+	assert_int_equal(cap.calls, 0);
+	assert_int_equal(vpn_dp_out_id(e->v, 0x3333), 0);
+	vpn_dp_set_observer(e->v, NULL, NULL);
+}
+
 int
 main(void)
 {
@@ -287,6 +363,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_event_rekeys, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_sa_mtu, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sa_ipv6, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hold_trap, setup,
 						teardown),
 	};

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * l3svc.c: the routers' control-plane answers (l3svc.h): ICMP time
- * exceeded and echo replies built by sluiced, and ARP resolution of
- * external next hops. Frames are untrusted: every read is bounded by the
- * lengths checked first.
+ * exceeded, fragmentation needed, ICMPv6 Packet Too Big and echo replies
+ * built by sluiced, and ARP resolution of external next hops. Frames are
+ * untrusted: every read is bounded by the lengths checked first.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -18,6 +18,9 @@ enum {
 	ICMP_HDR = 8,
 	ARP_LEN = 28,
 	QUOTE_MAX = 576 - IP_MIN - ICMP_HDR, /* RFC 1812 4.3.2.3 */
+	IP6_LEN = 40,
+	IP6_EXT_MAX = 8,			/* extension headers walked */
+	QUOTE6_MAX = 1280 - IP6_LEN - ICMP_HDR, /* RFC 4443 2.4 (c) */
 };
 
 static const char *const reject_names[L3SVC_R__COUNT] = {
@@ -29,6 +32,7 @@ static const char *const reject_names[L3SVC_R__COUNT] = {
 	[L3SVC_R_NO_NEXTHOP] = "no_nexthop",
 	[L3SVC_R_BAD_ARP] = "bad_arp",
 	[L3SVC_R_SMALL_OUT] = "small_out",
+	[L3SVC_R_NOT_IPV6] = "not_ipv6",
 };
 
 const char *
@@ -105,6 +109,38 @@ router_port_at(const struct net_view *v, uint32_t in_port, const uint8_t *mac)
 			return p;
 	}
 	return NULL;
+}
+
+int
+l3svc_unroute(const struct net_view *v, uint32_t in_port, uint8_t *f,
+	      size_t len, struct l3svc_stats *st)
+{
+	const struct net_view_port *in = net_view_port_by_dp(v, in_port);
+	const struct net_view_port *eg = NULL;
+	static const uint8_t zero[6];
+
+	if (len < ETH_LEN)
+		return reject(st, L3SVC_R_SHORT);
+	if (in == NULL || is_router_port(in) || memcmp(in->mac, zero, 6) == 0)
+		return reject(st, L3SVC_R_NO_ROUTER);
+	for (size_t i = 0; i < v->n_ports && eg == NULL; i++)
+		if (is_router_port(&v->ports[i]) &&
+		    memcmp(v->ports[i].mac, f + 6, 6) == 0)
+			eg = &v->ports[i];
+	if (eg == NULL)
+		return reject(st, L3SVC_R_NO_ROUTER);
+	for (size_t i = 0; i < v->n_ports; i++) {
+		const struct net_view_port *p = &v->ports[i];
+
+		if (is_router_port(p) &&
+		    strcmp(p->device_id, eg->device_id) == 0 &&
+		    strcmp(p->network_id, in->network_id) == 0) {
+			memcpy(f, p->mac, 6);
+			memcpy(f + 6, in->mac, 6);
+			return 0;
+		}
+	}
+	return reject(st, L3SVC_R_NO_ROUTER);
 }
 
 /* Checked IPv4 header at f + 14: its length, or 0. */
@@ -228,6 +264,156 @@ l3svc_frag_needed(const struct net_view *v, uint32_t in_port, const uint8_t *f,
 	if (rc == 0)
 		st->n_frag_needed++;
 	return rc;
+}
+
+/*
+ * True if the IPv6 datagram ip of n bytes (header checked) carries an
+ * ICMPv6 error (type < 128, RFC 4443 2.1) after its extension headers. A
+ * chain too long or cut short is not one: the error is then sent (the
+ * sender's packet was real and too big). A non-first fragment's upper
+ * layer is unknown, and is not one either.
+ */
+static bool
+ip6_is_icmp_error(const uint8_t *ip, size_t n)
+{
+	uint8_t nh = ip[6];
+	size_t off = IP6_LEN;
+
+	for (unsigned i = 0; i < IP6_EXT_MAX; i++) {
+		switch (nh) {
+		case 58:
+			return off < n && ip[off] < 128;
+		case 0:	 /* hop-by-hop options */
+		case 43: /* routing */
+		case 60: /* destination options */
+			if (n - off < 2)
+				return false;
+			nh = ip[off];
+			off += ((size_t)ip[off + 1] + 1) * 8;
+			break;
+		case 44: /* fragment: offset in bytes 2-3, 13 bits */
+			if (n - off < 8 || (rd16(ip + off + 2) & 0xfff8) != 0)
+				return false;
+			nh = ip[off];
+			off += 8;
+			break;
+		default:
+			return false;
+		}
+		if (off > n)
+			return false;
+	}
+	return false;
+}
+
+/* True if a is in the IPv6 prefix p. */
+static bool
+in_prefix6(const uint8_t a[16], const struct net_addr *p)
+{
+	unsigned bits = p->prefix_len, i;
+
+	if (p->version != 6 || bits > 128)
+		return false;
+	for (i = 0; bits >= 8; i++, bits -= 8)
+		if (a[i] != p->a[i])
+			return false;
+	return bits == 0 || ((a[i] ^ p->a[i]) & (0xff00 >> bits)) == 0;
+}
+
+/*
+ * The router port rp's source address towards dst (l3svc.h,
+ * l3svc_packet_too_big()) into src.
+ */
+static void
+port_ip6_for(const struct net_view *v, const struct net_view_port *rp,
+	     const uint8_t dst[16], uint8_t src[16])
+{
+	const uint8_t *first = NULL;
+
+	for (unsigned i = 0; i < rp->n_ips && i < NET_PORT_IPS_MAX; i++) {
+		const struct net_view_subnet *s;
+
+		if (rp->ips[i].ip.version != 6)
+			continue;
+		if (first == NULL)
+			first = rp->ips[i].ip.a;
+		s = net_view_subnet(v, rp->ips[i].subnet_id);
+		if (s != NULL && in_prefix6(dst, &s->cidr)) {
+			memcpy(src, rp->ips[i].ip.a, 16);
+			return;
+		}
+	}
+	if (first != NULL && !(dst[0] == 0xfe && (dst[1] & 0xc0) == 0x80)) {
+		memcpy(src, first, 16);
+		return;
+	}
+	/* fe80::/64 with the modified EUI-64 of the MAC (RFC 4291 A). */
+	memset(src, 0, 16);
+	src[0] = 0xfe;
+	src[1] = 0x80;
+	src[8] = rp->mac[0] ^ 0x02;
+	src[9] = rp->mac[1];
+	src[10] = rp->mac[2];
+	src[11] = 0xff;
+	src[12] = 0xfe;
+	memcpy(src + 13, rp->mac + 3, 3);
+}
+
+int
+l3svc_packet_too_big(const struct net_view *v, uint32_t in_port,
+		     const uint8_t *f, size_t len, uint16_t mtu, uint8_t *out,
+		     size_t cap, size_t *out_len, struct l3svc_stats *st)
+{
+	static const uint8_t unspec[16];
+	const struct net_view_port *rp;
+	const uint8_t *ip = f + ETH_LEN;
+	uint8_t *o, *icmp;
+	uint32_t sum;
+	size_t tot, q;
+
+	if (len >= ETH_LEN && rd16(f + 12) != 0x86dd)
+		return reject(st, L3SVC_R_NOT_IPV6);
+	if (len < ETH_LEN + IP6_LEN || (ip[0] >> 4) != 6)
+		return reject(st, L3SVC_R_SHORT);
+	tot = IP6_LEN + rd16(ip + 4);
+	if (tot > len - ETH_LEN)
+		return reject(st, L3SVC_R_SHORT);
+	/* RFC 4443 2.4 (e): not about an error, nor to a source that is
+	 * not one node. A multicast destination is allowed for this one. */
+	if (ip[8] == 0xff || memcmp(ip + 8, unspec, 16) == 0 ||
+	    ip6_is_icmp_error(ip, tot))
+		return reject(st, L3SVC_R_NO_ERROR);
+	if ((rp = router_port_at(v, in_port, f)) == NULL)
+		return reject(st, L3SVC_R_NO_ROUTER);
+	q = tot < QUOTE6_MAX ? tot : QUOTE6_MAX;
+	if (cap < ETH_LEN + IP6_LEN + ICMP_HDR + q)
+		return reject(st, L3SVC_R_SMALL_OUT);
+	memcpy(out, f + 6, 6);
+	memcpy(out + 6, rp->mac, 6);
+	wr16(out + 12, 0x86dd);
+	o = out + ETH_LEN;
+	memset(o, 0, 8);
+	o[0] = 0x60;
+	wr16(o + 4, (uint16_t)(ICMP_HDR + q));
+	o[6] = 58;
+	o[7] = 64;
+	port_ip6_for(v, rp, ip + 8, o + 8);
+	memcpy(o + 24, ip + 8, 16);
+	icmp = o + IP6_LEN;
+	memset(icmp, 0, ICMP_HDR);
+	icmp[0] = 2;
+	wr16(icmp + 6, mtu); /* 32-bit MTU field, high half zero */
+	memcpy(icmp + ICMP_HDR, ip, q);
+	/* RFC 8200 8.1 pseudo-header: addresses, length, next header. */
+	sum = (uint16_t)~csum(o + 8, 32);
+	sum += (uint32_t)(ICMP_HDR + q) + 58;
+	sum += (uint16_t)~csum(icmp, ICMP_HDR + q);
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	wr16(icmp + 2, (uint16_t)~sum);
+	*out_len = ETH_LEN + IP6_LEN + ICMP_HDR + q;
+	st->n_ptb++;
+	return 0;
 }
 
 /* True if ip is an address of a port of router router_id. */

@@ -2,7 +2,9 @@
 /*
  * l3svc.h: what sluiced does with the routers' punted packets (the punt
  * reasons of compiler.h): ICMP time exceeded for a routed packet whose
- * TTL ran out (RFC 792, RFC 1812 4.3.2.3 / 5.3.1), ICMP echo replies from
+ * TTL ran out (RFC 792, RFC 1812 4.3.2.3 / 5.3.1), ICMP fragmentation
+ * needed and ICMPv6 Packet Too Big for a packet over a tunnel's MTU
+ * (RFC 1191, RFC 4443 3.2, RFC 8201), ICMP echo replies from
  * a router's own addresses, and next-hop resolution on the external
  * network: an ARP request from the gateway port for a next hop whose MAC
  * the datapath lacks, and learning from the reply (RFC 826).
@@ -23,7 +25,7 @@
 
 enum l3svc_reject {
 	L3SVC_R_SHORT,	    /* truncated Ethernet/IPv4/ICMP/ARP */
-	L3SVC_R_NOT_IPV4,   /* not IPv4 (IPv6 errors are not generated) */
+	L3SVC_R_NOT_IPV4,   /* not IPv4 where IPv4 is answered */
 	L3SVC_R_NO_ROUTER,  /* no router MAC/address matches the frame */
 	L3SVC_R_NO_ERROR,   /* RFC 1812 4.3.2.7: no ICMP error about an
 			     * ICMP error, a non-first fragment, or a
@@ -32,6 +34,7 @@ enum l3svc_reject {
 	L3SVC_R_NO_NEXTHOP, /* no route to an external next hop */
 	L3SVC_R_BAD_ARP,    /* not an Ethernet/IPv4 ARP reply for us */
 	L3SVC_R_SMALL_OUT,  /* output buffer too small */
+	L3SVC_R_NOT_IPV6,   /* not IPv6 where IPv6 is answered */
 	L3SVC_R__COUNT
 };
 
@@ -39,12 +42,15 @@ struct l3svc_stats {
 	uint64_t rejects[L3SVC_R__COUNT];
 	uint64_t n_time_exceeded;
 	uint64_t n_frag_needed;
+	uint64_t n_ptb; /* ICMPv6 Packet Too Big */
 	uint64_t n_echo;
 	uint64_t n_arp_requests;
 	uint64_t n_learned;
 };
 
-enum { L3SVC_OUT_PORTS_MAX = 16, L3SVC_FRAME_MAX = 14 + 576 };
+/* A frame built here: at most an ICMPv6 error of 1280 bytes (RFC 4443
+ * 2.4 (c)); ICMP errors stop at 576. */
+enum { L3SVC_OUT_PORTS_MAX = 16, L3SVC_FRAME_MAX = 14 + 1280 };
 
 /*
  * Reason COMPILER_PUNT_TTL: the frame arrived on in_port addressed to a
@@ -68,6 +74,36 @@ int l3svc_time_exceeded(const struct net_view *v, uint32_t in_port,
 int l3svc_frag_needed(const struct net_view *v, uint32_t in_port,
 		      const uint8_t *f, size_t len, uint16_t mtu, uint8_t *out,
 		      size_t cap, size_t *out_len, struct l3svc_stats *st);
+
+/*
+ * Reason DP_PUNT_ESP_MTU | mtu for an IPv6 packet (routers never fragment
+ * IPv6, RFC 8200 5). Builds ICMPv6 Packet Too Big (type 2 code 0, RFC
+ * 4443 3.2) with MTU mtu, quoting as much of the packet as fits in 1280
+ * bytes, back out of in_port to the sender from the router interface the
+ * frame was addressed to (eth_dst): its IPv6 address on the subnet of the
+ * packet's source, else its EUI-64 link-local address (RFC 4291 2.5.6)
+ * for a link-local source or when it has no IPv6 address, else its first
+ * IPv6 address. No error about an ICMPv6 error or from an unspecified or
+ * multicast source (RFC 4443 2.4 (e); L3SVC_R_NO_ERROR). 0, or -EINVAL
+ * (rejected, counted).
+ */
+int l3svc_packet_too_big(const struct net_view *v, uint32_t in_port,
+			 const uint8_t *f, size_t len, uint16_t mtu,
+			 uint8_t *out, size_t cap, size_t *out_len,
+			 struct l3svc_stats *st);
+
+/*
+ * Reason DP_PUNT_TX_MTU: the frame was routed before it was found too big
+ * for its output port, so its Ethernet header is the next hop's. Rewrite
+ * it, in place, into the one it arrived with: destination the MAC of the
+ * same router's interface on in_port's network (the router whose
+ * interface sent it: the frame's source MAC), source in_port's own MAC (a
+ * guest's port; from a network port the sender's MAC is not known:
+ * L3SVC_R_NO_ROUTER). Then l3svc_frag_needed() or l3svc_packet_too_big()
+ * answer it as they answer a tunnel's. 0, or -EINVAL (rejected, counted).
+ */
+int l3svc_unroute(const struct net_view *v, uint32_t in_port, uint8_t *f,
+		  size_t len, struct l3svc_stats *st);
 
 /*
  * Reason COMPILER_PUNT_ROUTER_ICMP: an IPv4 packet to a router's own

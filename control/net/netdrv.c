@@ -69,6 +69,7 @@ struct netdrv {
 	/* Load balancers' VIP rules (netdrv_lb_set). */
 	struct compiler_lb *lbs;
 	size_t n_lbs;
+	uint8_t unrouted[DP_FRAME_MAX]; /* DP_PUNT_TX_MTU: l3svc_unroute() */
 };
 
 enum { NEIGH_RETRY_MS = 1000 };
@@ -721,9 +722,31 @@ serve_l3(struct netdrv *d, const struct dp_packet_msg *msg,
 	uint8_t out[L3SVC_FRAME_MAX], ip[4], mac[6];
 	uint32_t ports[L3SVC_OUT_PORTS_MAX];
 	const struct net_view_router *r;
+	uint32_t msg_reason = msg->reason;
 	size_t out_len, n_ports;
 
-	if ((msg->reason & DP_PUNT_ESP_MTU_MASK) == DP_PUNT_ESP_MTU) {
+	if ((msg->reason & DP_PUNT_ESP_MTU_MASK) == DP_PUNT_TX_MTU) {
+		/* As it came in, then answered as a tunnel's (l3svc.h). */
+		if (len > sizeof(d->unrouted))
+			return true;
+		memcpy(d->unrouted, frame, len);
+		if (l3svc_unroute(&d->view, msg->port, d->unrouted, len,
+				  &d->l3) < 0)
+			return true;
+		frame = d->unrouted;
+		msg_reason = DP_PUNT_ESP_MTU | (msg->reason & 0xffffu);
+	}
+	if ((msg_reason & DP_PUNT_ESP_MTU_MASK) == DP_PUNT_ESP_MTU &&
+	    len >= 14 && frame[12] == 0x86 && frame[13] == 0xdd) {
+		if (l3svc_packet_too_big(&d->view, msg->port, frame, len,
+					 (uint16_t)msg->reason, out,
+					 sizeof(out), &out_len, &d->l3) < 0)
+			return true;
+		d->stats.n_l3_replies++;
+		return send_out(d, &msg->port, 1, out, out_len,
+				"packet too big");
+	}
+	if ((msg_reason & DP_PUNT_ESP_MTU_MASK) == DP_PUNT_ESP_MTU) {
 		if (l3svc_frag_needed(&d->view, msg->port, frame, len,
 				      (uint16_t)msg->reason, out, sizeof(out),
 				      &out_len, &d->l3) < 0)
@@ -1190,4 +1213,6 @@ void
 netdrv_stats(const struct netdrv *d, struct netdrv_stats *out)
 {
 	*out = d->stats;
+	out->n_frag_needed = d->l3.n_frag_needed;
+	out->n_ptb = d->l3.n_ptb;
 }

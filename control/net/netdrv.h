@@ -68,6 +68,8 @@ struct netdrv_stats {
 	uint64_t n_applies;  /* incremental updates */
 	uint64_t n_dhcp_replies;
 	uint64_t n_l3_replies;	 /* ICMP time exceeded / echo replies sent */
+	uint64_t n_frag_needed;	 /* of which ICMP fragmentation needed */
+	uint64_t n_ptb;		 /* of which ICMPv6 Packet Too Big */
 	uint64_t n_arp_requests; /* next-hop resolutions sent */
 	uint64_t n_neighbours;	 /* next hops learned and installed */
 	size_t last_added, last_deleted, last_same; /* last full reconcile */

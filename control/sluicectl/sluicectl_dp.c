@@ -1023,7 +1023,7 @@ const struct sluicectl_cmd sluicectl_dp_cmds[] = {
 	 cmd_packet_out},
 	{"dp", "sa-add",
 	 "id=N spi=N dir=in|out cipher=C key=HEX [integ=I ikey=HEX] "
-	 "[src=A dst=B] [esn] [natt[=SP:DP]] [ttl=N] [seq=N] "
+	 "[src=A dst=B] [esn] [natt[=SP:DP]] [ttl=N] [mtu=N] [seq=N] "
 	 "[soft-packets=N] [soft-bytes=N]",
 	 "add an ESP SA; C: aes-gcm-128|256, aes-cbc-128|256, "
 	 "chacha20-poly1305; I: sha256|384|512",

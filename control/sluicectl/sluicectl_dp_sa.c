@@ -7,10 +7,11 @@
  * sa-add takes KEY=VALUE words:
  *   id=N spi=N dir=in|out cipher=aes-gcm-128|aes-gcm-256|aes-cbc-128|
  *   aes-cbc-256|chacha20-poly1305 key=HEX [integ=sha256|sha384|sha512
- *   ikey=HEX] [src=IPv4 dst=IPv4] [esn] [natt[=SPORT:DPORT]] [ttl=N]
- *   [seq=N] [soft-packets=N] [soft-bytes=N]
- * AEAD keys include their 4-byte salt (RFC 4106 / 7634). The keys are
- * zeroed in this process once sent.
+ *   ikey=HEX] [src=IP dst=IP] [esn] [natt[=SPORT:DPORT]] [ttl=N]
+ *   [mtu=N] [seq=N] [soft-packets=N] [soft-bytes=N]
+ * src and dst are both IPv4 or both IPv6 (an IPv6 outer header,
+ * DP_SA_F_IPV6). AEAD keys include their 4-byte salt (RFC 4106 / 7634). The
+ * keys are zeroed in this process once sent.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -157,7 +158,13 @@ sa_word(const struct sluicectl_cmd *cmd, const char *w, struct dp_sa *sa,
 		if (sa->integ == 0)
 			return sluicectl_usage(cmd, "unknown integ '%s'", v);
 	} else if (KEY("src") && inet_pton(AF_INET, v, &sa->src) == 1) {
+		*have |= 32;
 	} else if (KEY("dst") && inet_pton(AF_INET, v, &sa->dst) == 1) {
+		*have |= 32;
+	} else if (KEY("src") && inet_pton(AF_INET6, v, sa->src6) == 1) {
+		sa->flags |= DP_SA_F_IPV6;
+	} else if (KEY("dst") && inet_pton(AF_INET6, v, sa->dst6) == 1) {
+		sa->flags |= DP_SA_F_IPV6;
 	} else if (KEY("esn") && eq == NULL) {
 		sa->flags |= DP_SA_F_ESN;
 	} else if (KEY("natt")) {
@@ -173,6 +180,8 @@ sa_word(const struct sluicectl_cmd *cmd, const char *w, struct dp_sa *sa,
 		sa->dport = (uint16_t)dp;
 	} else if (KEY("ttl") && parse_num(v, 255, &u)) {
 		sa->ttl = (uint8_t)u;
+	} else if (KEY("mtu") && parse_num(v, 0xffff, &u)) {
+		sa->mtu = (uint16_t)u;
 	} else if (KEY("seq") && parse_num(v, UINT64_MAX, &u)) {
 		sa->seq = u;
 	} else if (KEY("soft-packets") && parse_num(v, UINT64_MAX, &u)) {
@@ -198,8 +207,11 @@ sluicectl_dp_sa_add(const struct sluicectl_opts *o, int argc, char **argv)
 	memset(&sa, 0, sizeof(sa));
 	for (int i = 1; i < argc && rc == SLUICECTL_OK; i++)
 		rc = sa_word(cmd, argv[i], &sa, &have);
-	if (rc == SLUICECTL_OK && have != 31)
+	if (rc == SLUICECTL_OK && (have & 31) != 31)
 		rc = sluicectl_usage(cmd, "needs id, spi, dir, cipher and key");
+	if (rc == SLUICECTL_OK && (have & 32) && (sa.flags & DP_SA_F_IPV6))
+		rc = sluicectl_usage(cmd,
+				     "src and dst: both IPv4 or both IPv6");
 	if (rc == SLUICECTL_OK && sa.integ != 0 &&
 	    sa.integ_key_len != integ_key_lens[sa.integ])
 		rc = sluicectl_usage(cmd, "ikey: %s takes %u bytes",
@@ -244,10 +256,15 @@ static int
 sa_visit(const struct dp_sa_info *si, void *arg)
 {
 	struct list_arg *l = arg;
-	char src[INET_ADDRSTRLEN], dst[INET_ADDRSTRLEN];
+	char src[INET6_ADDRSTRLEN], dst[INET6_ADDRSTRLEN];
 
-	inet_ntop(AF_INET, &si->src, src, sizeof(src));
-	inet_ntop(AF_INET, &si->dst, dst, sizeof(dst));
+	if (si->flags & DP_SA_F_IPV6) {
+		inet_ntop(AF_INET6, si->src6, src, sizeof(src));
+		inet_ntop(AF_INET6, si->dst6, dst, sizeof(dst));
+	} else {
+		inet_ntop(AF_INET, &si->src, src, sizeof(src));
+		inet_ntop(AF_INET, &si->dst, dst, sizeof(dst));
+	}
 	if (l->arr != NULL) {
 		json_array_append_new(
 			l->arr,

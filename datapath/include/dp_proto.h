@@ -274,6 +274,7 @@ enum dp_sa_integ {
 enum dp_sa_flag {
 	DP_SA_F_ESN = 0x01,  /* 64-bit extended sequence numbers */
 	DP_SA_F_NATT = 0x02, /* RFC 3948 ESP in UDP (ports below) */
+	DP_SA_F_IPV6 = 0x04, /* outer IPv6: src6/dst6, not src/dst */
 };
 
 /* SA_ADD body. Replacing an existing id is -EEXIST: delete it first. */
@@ -292,7 +293,7 @@ struct dp_sa {
 	uint32_t dst;	/* outer IPv4 destination (peer), network order */
 	uint16_t sport; /* NAT-T UDP ports, host order; 0: 4500 */
 	uint16_t dport;
-	uint16_t mtu; /* out: outer IPv4 packet limit (path MTU); 0: none.
+	uint16_t mtu; /* out: outer IP packet limit (path MTU); 0: none.
 		       * Larger packets: counted drop, DF ones punted with
 		       * DP_PUNT_ESP_MTU (docs/vpnaas.md, "Path MTU") */
 	uint16_t pad1;
@@ -303,6 +304,8 @@ struct dp_sa {
 	uint8_t enc_key[DP_SA_KEY_MAX];
 	uint8_t integ_key[DP_SA_INTEG_KEY_MAX];
 	uint32_t pad2;
+	uint8_t src6[16]; /* with DP_SA_F_IPV6: outer IPv6 source */
+	uint8_t dst6[16]; /* with DP_SA_F_IPV6: outer IPv6 destination */
 };
 
 /* SA_DEL and SA_DUMP body. */
@@ -327,10 +330,11 @@ struct dp_sa_info {
 	uint64_t no_room;	 /* out: no head/tailroom, or too long */
 	uint64_t soft_packets, soft_bytes;
 	uint64_t too_big; /* out: inner packet over the SA's mtu (dropped) */
-	uint64_t too_big_punts; /* of which punted (DF set, rate-limited) */
-	uint32_t mtu;		/* the SA's mtu (0: none) */
-	uint32_t too_big_frags; /* of too_big: IPv4, DF clear, fragmented
-				 * before encryption (mod 2^32) */
+	uint64_t too_big_punts;	    /* of which punted (DF set, rate-limited) */
+	uint32_t mtu;		    /* the SA's mtu (0: none) */
+	uint32_t too_big_frags;	    /* of too_big: IPv4, DF clear, fragmented
+				     * before encryption (mod 2^32) */
+	uint8_t src6[16], dst6[16]; /* with DP_SA_F_IPV6: outer IPv6 */
 };
 
 /*
@@ -343,6 +347,14 @@ struct dp_sa_info {
  */
 #define DP_PUNT_ESP_MTU 0xfffe0000u
 #define DP_PUNT_ESP_MTU_MASK 0xffff0000u
+/*
+ * The same from the runtime, for a port's own MTU: DP_PUNT_TX_MTU | the
+ * port's MTU, an IPv4 packet with DF or an IPv6 one that the pipeline sent
+ * to a port whose interface cannot take it. The frame is as the pipeline
+ * left it (routed: Ethernet addresses of the next hop); in_port is where
+ * it came in. At most DP_ESP_MTU_PUNTS_PER_S per worker.
+ */
+#define DP_PUNT_TX_MTU 0xfffd0000u
 enum { DP_ESP_MTU_PUNTS_PER_S = 100 };
 
 /* SA_EVENT kinds (bits: one event may report several). */

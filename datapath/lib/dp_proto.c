@@ -36,9 +36,9 @@ _Static_assert(sizeof(struct dp_ct_stats) == 11 * 8 + DP_CT_INV__COUNT * 8,
 	       "wire: dp_ct_stats");
 _Static_assert(sizeof(struct dp_ct_entry) == 88, "wire: dp_ct_entry");
 _Static_assert(sizeof(struct dp_ct_zone_req) == 8, "wire: dp_ct_zone_req");
-_Static_assert(sizeof(struct dp_sa) == 160, "wire: dp_sa");
+_Static_assert(sizeof(struct dp_sa) == 192, "wire: dp_sa");
 _Static_assert(sizeof(struct dp_sa_ref) == 8, "wire: dp_sa_ref");
-_Static_assert(sizeof(struct dp_sa_info) == 128, "wire: dp_sa_info");
+_Static_assert(sizeof(struct dp_sa_info) == 160, "wire: dp_sa_info");
 _Static_assert(sizeof(struct dp_sa_event) == 40, "wire: dp_sa_event");
 _Static_assert(sizeof(struct dp_lb_pool) == 40, "wire: dp_lb_pool");
 _Static_assert(sizeof(struct dp_lb_member) == 16, "wire: dp_lb_member");

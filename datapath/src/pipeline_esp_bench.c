@@ -7,8 +7,11 @@
  *
  *   dp-esp-bench [--cipher aes-gcm-128|aes-gcm-256|chacha20-poly1305|
  *                 aes-cbc-128] [--size BYTES] [--seconds S] [--packets N]
- *                [--buffers N] [--no-group] [--workers N]
+ *                [--buffers N] [--no-group] [--workers N] [--v6] [--natt]
  *
+ * --v6: the SA's outer header is IPv6 (DP_SA_F_IPV6; 2001:db8::1 ->
+ * 2001:db8::2), the cipher is reported as CIPHER/v6. --natt: ESP in UDP
+ * 4500 (over IPv6 with its UDP checksum over the whole packet).
  * --no-group turns off the grouping of bursts per SA (pl_esp_burst_begin)
  * to measure it. --workers N (2 .. 8) runs encrypt only, N worker threads
  * (each with its own N-th of the buffers) sending into one SA at once,
@@ -40,6 +43,8 @@ enum { N_BUFS = 4096, ROOM = 128, N_BUFS_DEFAULT = 1024 };
 
 /* Buffers cycled through (--buffers): sluice-dp's RX ring size. */
 static unsigned n_bufs = N_BUFS_DEFAULT;
+/* --v6: IPv6 outer addresses; --natt: ESP in UDP. */
+static bool is_v6, is_natt;
 
 struct bench {
 	struct tu t;
@@ -77,6 +82,17 @@ sa_make(struct dp_sa *s, uint8_t dir, uint8_t cipher, uint8_t klen,
 	s->flags = DP_SA_F_ESN;
 	s->src = htonl(0xc0000201);
 	s->dst = htonl(0xc0000202);
+	if (is_natt)
+		s->flags |= DP_SA_F_NATT;
+	if (is_v6) {
+		s->flags |= DP_SA_F_IPV6;
+		s->src6[0] = s->dst6[0] = 0x20;
+		s->src6[1] = s->dst6[1] = 0x01;
+		s->src6[2] = s->dst6[2] = 0x0d;
+		s->src6[3] = s->dst6[3] = 0xb8;
+		s->src6[15] = 1;
+		s->dst6[15] = 2;
+	}
 	for (unsigned i = 0; i < sizeof(s->enc_key); i++)
 		s->enc_key[i] = (uint8_t)(i * 7 + 1);
 	for (unsigned i = 0; i < sizeof(s->integ_key); i++)
@@ -398,13 +414,15 @@ int
 main(int argc, char **argv)
 {
 	static const struct {
-		const char *name;
+		const char *name, *name6;
 		uint8_t cipher, klen, integ;
 	} cs[] = {
-		{"aes-gcm-128", DP_SA_AES_GCM_16, 20, 0},
-		{"aes-gcm-256", DP_SA_AES_GCM_16, 36, 0},
-		{"chacha20-poly1305", DP_SA_CHACHA20_POLY1305, 36, 0},
-		{"aes-cbc-128", DP_SA_AES_CBC, 16, DP_SA_HMAC_SHA256_128},
+		{"aes-gcm-128", "aes-gcm-128/v6", DP_SA_AES_GCM_16, 20, 0},
+		{"aes-gcm-256", "aes-gcm-256/v6", DP_SA_AES_GCM_16, 36, 0},
+		{"chacha20-poly1305", "chacha20-poly1305/v6",
+		 DP_SA_CHACHA20_POLY1305, 36, 0},
+		{"aes-cbc-128", "aes-cbc-128/v6", DP_SA_AES_CBC, 16,
+		 DP_SA_HMAC_SHA256_128},
 	};
 	const char *cipher = "aes-gcm-128";
 	unsigned size = 1400;
@@ -417,6 +435,12 @@ main(int argc, char **argv)
 	for (int i = 1; i < argc; i += 2) {
 		if (strcmp(argv[i], "--no-group") == 0) {
 			pl_esp_group_bursts = false;
+			i--;
+			continue;
+		}
+		if (strcmp(argv[i], "--v6") == 0 ||
+		    strcmp(argv[i], "--natt") == 0) {
+			*(argv[i][2] == 'v' ? &is_v6 : &is_natt) = true;
 			i--;
 			continue;
 		}
@@ -443,19 +467,21 @@ main(int argc, char **argv)
 	n_fixed = (n_fixed + n_bufs - 1) / n_bufs * n_bufs;
 	for (size_t i = 0; i < sizeof(cs) / sizeof(cs[0]); i++)
 		if (strcmp(cs[i].name, cipher) == 0 && n_workers > 1)
-			return run_mt(cs[i].name, cs[i].cipher, cs[i].klen,
-				      cs[i].integ, size, secs, n_workers) == 0
+			return run_mt(is_v6 ? cs[i].name6 : cs[i].name,
+				      cs[i].cipher, cs[i].klen, cs[i].integ,
+				      size, secs, n_workers) == 0
 				       ? 0
 				       : 1;
 		else if (strcmp(cs[i].name, cipher) == 0)
-			return run(cs[i].name, cs[i].cipher, cs[i].klen,
-				   cs[i].integ, size, secs, n_fixed) == 0
+			return run(is_v6 ? cs[i].name6 : cs[i].name,
+				   cs[i].cipher, cs[i].klen, cs[i].integ, size,
+				   secs, n_fixed) == 0
 				       ? 0
 				       : 1;
 usage:
 	fprintf(stderr, "usage: dp-esp-bench [--cipher aes-gcm-128|aes-gcm-256|"
 			"chacha20-poly1305|aes-cbc-128] [--size 64..1514] "
 			"[--seconds S] [--packets N] [--buffers 32..4096] "
-			"[--no-group] [--workers 1..8]\n");
+			"[--no-group] [--workers 1..8] [--v6] [--natt]\n");
 	return 2;
 }

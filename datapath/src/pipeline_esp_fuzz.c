@@ -13,6 +13,10 @@
  *      hostile trailer) is sealed with the SA's key here, so the packet
  *      authenticates and the trailer, padding and inner-packet checks run
  *
+ * With bit 2 of that byte set, modes 1-3 put an IPv6 header (next header
+ * 50, or 17) in front instead of the IPv4 one (DP_SA_F_IPV6 SAs' traffic;
+ * the inbound SA is found by SPI whatever the outer family).
+ *
  * Seeds: fuzz-corpus/esp/.
  */
 #include <stdint.h>
@@ -61,7 +65,7 @@ fz_sa(uint32_t id, uint8_t cipher, uint8_t integ, uint8_t klen, uint8_t flags)
 static void
 fuzz_init(void)
 {
-	struct dp_rule r[3];
+	struct dp_rule r[5];
 
 	if (tu_setup(&fz, 256, 0) < 0)
 		abort();
@@ -84,17 +88,52 @@ fuzz_init(void)
 	r[1].mask.nw_proto = 0xff;
 	tu_act(&r[1], DP_ACT_ESP_DECRYPT)->u.esp.table = 1;
 	tu_rule(&r[2], 1, 1, 2);
-	if (tu_install(fz.pl, r, 3) < 0)
+	/* The same two over IPv6. */
+	r[3] = r[0];
+	r[3].match.eth_type = htons(0x86dd);
+	r[4] = r[1];
+	r[4].match.eth_type = htons(0x86dd);
+	if (tu_install(fz.pl, r, 5) < 0)
 		abort();
+}
+
+/* Ethernet + IPv6 (+ UDP 4500) in front of n ESP bytes; frame length. */
+static size_t
+fz_outer6(uint8_t *b, size_t n, bool is_udp)
+{
+	size_t hl = 40 + (is_udp ? 8 : 0);
+	uint8_t *ip = b + 14;
+
+	memset(b, 0, 14 + hl);
+	b[0] = 2;
+	b[6] = 2;
+	b[12] = 0x86;
+	b[13] = 0xdd;
+	ip[0] = 0x60;
+	tu_put16(ip + 4, (uint16_t)(hl - 40 + n));
+	ip[6] = is_udp ? 17 : 50;
+	ip[7] = 64;
+	ip[8] = ip[24] = 0x20;
+	ip[9] = ip[25] = 0x01;
+	ip[23] = 2;
+	ip[39] = 1;
+	if (is_udp) {
+		tu_put16(ip + 40, 4500);
+		tu_put16(ip + 42, 4500);
+		tu_put16(ip + 44, (uint16_t)(8 + n));
+	}
+	return 14 + hl + n;
 }
 
 /* Ethernet + IPv4 (+ UDP 4500) in front of n ESP bytes; frame length. */
 static size_t
-fz_outer(uint8_t *b, size_t n, bool is_udp)
+fz_outer(uint8_t *b, size_t n, bool is_udp, bool is_v6)
 {
 	size_t hl = 20 + (is_udp ? 8 : 0), ip_len = hl + n;
 	uint8_t *ip = b + 14;
 
+	if (is_v6)
+		return fz_outer6(b, n, is_udp);
 	memset(b, 0, 14 + hl);
 	b[0] = 2;
 	b[6] = 2;
@@ -188,19 +227,19 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		break;
 	case 1:
 	case 2:
-		len = fz_outer(frame, n, (data[0] & 3) == 2);
+		len = fz_outer(frame, n, (data[0] & 3) == 2, data[0] & 4);
 		memcpy(frame + len - n, data + 1, n);
 		fz_run(frame, len);
 		break;
 	default:
 		if (size < 6)
 			return 0;
-		len = fz_seal(frame + 14 + 20, 1 + (data[1] & 1),
-			      (uint32_t)data[2] << 24 |
-				      (uint32_t)data[3] << 16 |
-				      (uint32_t)data[4] << 8 | data[5],
-			      data + 6, size - 6);
-		len = fz_outer(frame, len, false);
+		len = fz_seal(
+			frame + 14 + (data[0] & 4 ? 40 : 20), 1 + (data[1] & 1),
+			(uint32_t)data[2] << 24 | (uint32_t)data[3] << 16 |
+				(uint32_t)data[4] << 8 | data[5],
+			data + 6, size - 6);
+		len = fz_outer(frame, len, false, data[0] & 4);
 		fz_run(frame, len);
 		break;
 	}

@@ -9,6 +9,13 @@
  *   Eth | IPv4 (proto 50, or 17) | [UDP sport dport] | SPI | Seq | IV |
  *   inner IP packet | Padding | Pad Length | Next Header | ICV
  *
+ * or, for an SA with IPv6 outer addresses, IPv6 (next header 50, or 17;
+ * hop limit the SA's TTL, flow label 0) in place of the IPv4 header. The
+ * outer IPv6 packet is never fragmented by us (RFC 8200 5: the source
+ * does it, and this is the source): over the mtu is the same punt, drop
+ * or inner pre-fragmentation as over IPv4. ESP in UDP over IPv6 carries
+ * a UDP checksum (RFC 8200 8.1), computed over the ciphertext.
+ *
  * The inner packet is encrypted where it lies: the headers are written
  * into the headroom in front of it, the trailer and ICV into the tailroom
  * after it, so a packet is never copied. AEAD ciphers (RFC 4106, RFC 7634)
@@ -74,6 +81,7 @@ enum {
 	ESP_MAC_MAX = 64,
 	ESP_ETH = 14,
 	ESP_IP4 = 20,
+	ESP_IP6 = 40,
 	ESP_UDP = 8,
 	ESP_NATT_PORT = 4500,
 	ESP_GRP_MAX = 8,  /* SA groups per burst (more: per packet) */
@@ -113,21 +121,23 @@ struct esp_wctx {
 
 struct esp_sa {
 	uint32_t id;
-	uint32_t spi;	/* network order */
-	uint32_t src;	/* network order */
-	uint32_t dst;	/* network order */
-	uint16_t sport; /* network order */
-	uint16_t dport; /* network order */
-	uint8_t dir;	/* enum dp_sa_dir */
-	uint8_t cipher; /* enum dp_sa_cipher */
-	uint8_t integ;	/* enum dp_sa_integ */
-	uint8_t flags;	/* enum dp_sa_flag */
+	uint32_t spi;		    /* network order */
+	uint32_t src;		    /* network order */
+	uint32_t dst;		    /* network order */
+	uint16_t sport;		    /* network order */
+	uint16_t dport;		    /* network order */
+	uint8_t src6[16], dst6[16]; /* is_v6: outer IPv6 addresses */
+	bool is_v6;		    /* outer IPv6 (DP_SA_F_IPV6) */
+	uint8_t dir;		    /* enum dp_sa_dir */
+	uint8_t cipher;		    /* enum dp_sa_cipher */
+	uint8_t integ;		    /* enum dp_sa_integ */
+	uint8_t flags;		    /* enum dp_sa_flag */
 	uint8_t ttl;
 	uint8_t iv_len;	 /* 8 (AEAD) or 16 (CBC) */
 	uint8_t icv_len; /* 16, 24 or 32 */
 	uint8_t align;	 /* payload alignment: 4 or 16 */
-	uint8_t hdr_len; /* outer IPv4 .. IV */
-	uint16_t mtu;	 /* outer IPv4 packet limit; 0: none */
+	uint8_t hdr_len; /* outer IPv4 or IPv6 .. IV */
+	uint16_t mtu;	 /* outer IP packet limit; 0: none */
 	uint16_t in_mtu; /* largest inner packet that fits mtu */
 	bool is_aead;
 	bool is_esn;
@@ -135,7 +145,8 @@ struct esp_sa {
 	bool fast_nonce; /* ChaCha20-Poly1305: nonce through a parameter */
 	uint8_t salt[4];
 	uint64_t iv_nonce;  /* CBC: second half of the IV generator input */
-	uint32_t csum_base; /* outer IPv4 checksum of the fixed words */
+	uint32_t csum_base; /* outer IPv4 checksum of the fixed words; IPv6:
+			     * UDP pseudo-header addresses + protocol */
 	uint64_t seq_max;   /* last usable sequence number */
 	uint64_t soft_packets, soft_bytes;
 	uint32_t ev_raised; /* control: events already reported */
@@ -188,7 +199,7 @@ struct esp_wstate {
 	unsigned n_grp;
 	struct esp_grp grp[ESP_GRP_MAX];
 	const struct dp_packet *frag_of; /* the first fragment; NULL none */
-	uint32_t frag_ip0;		 /* its outer IPv4 packet's length */
+	uint32_t frag_ip0;		 /* its outer IP packet's length */
 	unsigned n_frag, i_frag;	 /* queued, handed out */
 	struct dp_packet *frag[ESP_FRAG_MAX - 1];
 } PL_ALIGNED;
@@ -270,6 +281,14 @@ sa_digest(uint8_t integ)
 	}
 }
 
+static bool
+addr6_is_zero(const uint8_t *a)
+{
+	static const uint8_t zero[16];
+
+	return memcmp(a, zero, 16) == 0;
+}
+
 /* Check an SA_ADD body; sets the derived lengths into sa. */
 static int
 sa_check(const struct dp_sa *s, struct esp_sa *sa, char *err, size_t err_len)
@@ -292,7 +311,7 @@ sa_check(const struct dp_sa *s, struct esp_sa *sa, char *err, size_t err_len)
 		snprintf(err, err_len, "sa %u: direction %u", s->id, s->dir);
 		return -EINVAL;
 	}
-	if (s->flags & ~(DP_SA_F_ESN | DP_SA_F_NATT)) {
+	if (s->flags & ~(DP_SA_F_ESN | DP_SA_F_NATT | DP_SA_F_IPV6)) {
 		snprintf(err, err_len, "sa %u: unknown flags 0x%x", s->id,
 			 s->flags);
 		return -EINVAL;
@@ -320,15 +339,23 @@ sa_check(const struct dp_sa *s, struct esp_sa *sa, char *err, size_t err_len)
 	if (s->integ_key_len > DP_SA_INTEG_KEY_MAX ||
 	    (s->cipher != DP_SA_AES_CBC && s->integ_key_len != 0))
 		goto bad_key;
-	if (s->dir == DP_SA_OUT && (s->src == 0 || s->dst == 0)) {
+	sa->is_v6 = (s->flags & DP_SA_F_IPV6) != 0;
+	if (s->dir == DP_SA_OUT &&
+	    (sa->is_v6 ? addr6_is_zero(s->src6) || addr6_is_zero(s->dst6)
+		       : s->src == 0 || s->dst == 0)) {
 		snprintf(err, err_len, "sa %u: outbound needs src and dst",
 			 s->id);
 		return -EINVAL;
 	}
 	sa->id = s->id;
 	sa->spi = htonl(s->spi);
-	sa->src = s->src;
-	sa->dst = s->dst;
+	if (sa->is_v6) {
+		memcpy(sa->src6, s->src6, 16);
+		memcpy(sa->dst6, s->dst6, 16);
+	} else {
+		sa->src = s->src;
+		sa->dst = s->dst;
+	}
 	sa->sport = htons(s->sport ? s->sport : ESP_NATT_PORT);
 	sa->dport = htons(s->dport ? s->dport : ESP_NATT_PORT);
 	sa->dir = s->dir;
@@ -341,14 +368,23 @@ sa_check(const struct dp_sa *s, struct esp_sa *sa, char *err, size_t err_len)
 	sa->iv_len = sa->is_aead ? 8 : 16;
 	sa->icv_len = sa->is_aead ? 16 : icv[s->integ];
 	sa->align = sa->is_aead ? 4 : 16;
-	sa->hdr_len =
-		(uint8_t)(ESP_IP4 + (s->flags & DP_SA_F_NATT ? ESP_UDP : 0) +
-			  ESP_HDR + sa->iv_len);
-	/* Words 4 (TTL, protocol) and 6-9 (addresses); 3 (flags) is 0. */
-	sa->csum_base = (uint32_t)pl_ld16((const uint8_t[]){
+	sa->hdr_len = (uint8_t)((sa->is_v6 ? ESP_IP6 : ESP_IP4) +
+				(s->flags & DP_SA_F_NATT ? ESP_UDP : 0) +
+				ESP_HDR + sa->iv_len);
+	if (sa->is_v6) {
+		/* RFC 8200 8.1: the pseudo-header's addresses and protocol. */
+		sa->csum_base = (uint32_t)pl_ld16((const uint8_t[]){0, 17});
+		for (unsigned i = 0; i < 16; i += 2)
+			sa->csum_base += (uint32_t)pl_ld16(sa->src6 + i) +
+					 pl_ld16(sa->dst6 + i);
+	} else {
+		/* Words 4 (TTL, protocol), 6-9 (addresses); 3 (flags) 0. */
+		sa->csum_base =
+			(uint32_t)pl_ld16((const uint8_t[]){
 				sa->ttl, s->flags & DP_SA_F_NATT ? 17 : 50}) +
 			(sa->src & 0xffff) + (sa->src >> 16) +
 			(sa->dst & 0xffff) + (sa->dst >> 16);
+	}
 	sa->seq_max = sa->is_esn ? UINT64_MAX : UINT32_MAX;
 	sa->seq = s->seq;
 	sa->top = s->seq;
@@ -664,6 +700,8 @@ sa_info(const struct dp_pipeline *pl, const struct esp_sa *sa,
 	si->flags = sa->flags;
 	si->src = sa->src;
 	si->dst = sa->dst;
+	memcpy(si->src6, sa->src6, 16);
+	memcpy(si->dst6, sa->dst6, 16);
 	si->sport = ntohs(sa->sport);
 	si->dport = ntohs(sa->dport);
 	si->seq = sa->dir == DP_SA_OUT
@@ -1304,6 +1342,93 @@ csum_fold(uint32_t s)
 	return (uint16_t)s;
 }
 
+/* s + v in one's complement arithmetic on 64 bits (end-around carry). */
+static inline uint64_t
+csum_add64(uint64_t s, uint64_t v)
+{
+	s += v;
+	return s + (s < v);
+}
+
+/*
+ * One's complement sum of n bytes at b onto s (RFC 1071), in 64-bit words
+ * with end-around carry, in the byte order of pl_ld16() like the rest of
+ * this file's sums; not folded. 2^16 = 1 modulo 2^16 - 1, so the 64-bit
+ * sum folds to the 16-bit one; 8 bytes cost a load, an add and a carry.
+ */
+static uint64_t
+csum_bytes(uint64_t s, const uint8_t *b, uint32_t n)
+{
+	uint64_t v[4];
+	uint32_t i = 0;
+
+	for (; i + 32 <= n; i += 32) {
+		memcpy(v, b + i, 32);
+		s = csum_add64(csum_add64(s, v[0]), v[1]);
+		s = csum_add64(csum_add64(s, v[2]), v[3]);
+	}
+	for (; i + 8 <= n; i += 8) {
+		memcpy(v, b + i, 8);
+		s = csum_add64(s, v[0]);
+	}
+	if (i + 4 <= n) {
+		s = csum_add64(s, pl_ld32(b + i));
+		i += 4;
+	}
+	if (i + 2 <= n) {
+		s = csum_add64(s, pl_ld16(b + i));
+		i += 2;
+	}
+	if (i < n)
+		s = csum_add64(s, pl_ld16((const uint8_t[]){b[i], 0}));
+	return s;
+}
+
+/*
+ * The UDP checksum of ESP in UDP over IPv6 (RFC 8200 8.1: mandatory),
+ * over the pseudo-header, the UDP header and the ciphertext: written
+ * once the packet is sealed. udp_len: UDP header + payload.
+ */
+static void
+udp6_csum(const struct esp_sa *sa, uint8_t *udp, uint32_t udp_len)
+{
+	uint64_t sum;
+	uint16_t c;
+
+	st16(udp + 6, 0);
+	sum = csum_bytes(sa->csum_base + htons((uint16_t)udp_len), udp,
+			 udp_len);
+	sum = (sum & 0xffffffff) + (sum >> 32);
+	sum = (sum & 0xffffffff) + (sum >> 32);
+	c = (uint16_t)~csum_fold((uint32_t)sum);
+	st16(udp + 6, c != 0 ? c : 0xffff); /* RFC 768: 0 is "none" */
+}
+
+/* Outer IPv6 (+ UDP) header; returns the ESP header's address. */
+static uint8_t *
+outer_write6(const struct esp_sa *sa, uint8_t *ip, uint32_t ip_len, uint8_t tos)
+{
+	bool is_natt = sa->flags & DP_SA_F_NATT;
+
+	/* Version 6, traffic class tos, flow label 0. */
+	ip[0] = (uint8_t)(0x60 | tos >> 4);
+	ip[1] = (uint8_t)(tos << 4);
+	ip[2] = 0;
+	ip[3] = 0;
+	st16(ip + 4, htons((uint16_t)(ip_len - ESP_IP6)));
+	ip[6] = is_natt ? 17 : 50;
+	ip[7] = sa->ttl;
+	memcpy(ip + 8, sa->src6, 16);
+	memcpy(ip + 24, sa->dst6, 16);
+	if (!is_natt)
+		return ip + ESP_IP6;
+	st16(ip + 40, sa->sport);
+	st16(ip + 42, sa->dport);
+	st16(ip + 44, htons((uint16_t)(ip_len - ESP_IP6)));
+	st16(ip + 46, 0); /* udp6_csum() once sealed */
+	return ip + ESP_IP6 + ESP_UDP;
+}
+
 /* Outer IPv4 (+ UDP) header; returns the ESP header's address. */
 static uint8_t *
 outer_write(const struct esp_sa *sa, uint8_t *ip, uint32_t ip_len, uint8_t tos,
@@ -1312,6 +1437,8 @@ outer_write(const struct esp_sa *sa, uint8_t *ip, uint32_t ip_len, uint8_t tos,
 	bool is_natt = sa->flags & DP_SA_F_NATT;
 	uint32_t sum;
 
+	if (sa->is_v6)
+		return outer_write6(sa, ip, ip_len, tos);
 	ip[0] = 0x45;
 	ip[1] = tos;
 	st16(ip + 2, htons((uint16_t)ip_len));
@@ -1336,11 +1463,11 @@ outer_write(const struct esp_sa *sa, uint8_t *ip, uint32_t ip_len, uint8_t tos,
 
 /*
  * Inner packet of in_len bytes over the SA's mtu: counted; an IPv4 one
- * with DF set is punted (PL_ESP_TOO_BIG_PUNT) at most
- * DP_ESP_MTU_PUNTS_PER_S times a second per SA and worker, for sluiced to
- * send ICMP fragmentation needed. Anything else: DP_DROP_ESP_TOO_BIG
- * (the caller fragments IPv4 with DF clear, frag_split(); docs/vpnaas.md,
- * "Path MTU").
+ * with DF set, or an IPv6 one (routers never fragment it, RFC 8200 5), is
+ * punted (PL_ESP_TOO_BIG_PUNT) at most DP_ESP_MTU_PUNTS_PER_S times a
+ * second per SA and worker, for sluiced to send ICMP fragmentation needed
+ * or ICMPv6 Packet Too Big. Anything else: DP_DROP_ESP_TOO_BIG (the caller
+ * fragments IPv4 with DF clear, frag_split(); docs/vpnaas.md, "Path MTU").
  */
 static int
 too_big(const struct esp_sa *sa, struct esp_ctr *ct, const struct pl_pctx *c)
@@ -1350,7 +1477,7 @@ too_big(const struct esp_sa *sa, struct esp_ctr *ct, const struct pl_pctx *c)
 	uint64_t sec;
 
 	ct->too_big++;
-	if (c->m.l3 != PL_L3_IPV4 || !(ip[6] & 0x40))
+	if (c->m.l3 == PL_L3_IPV4 ? !(ip[6] & 0x40) : c->m.l3 != PL_L3_IPV6)
 		return DP_DROP_ESP_TOO_BIG;
 	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
 	sec = (uint64_t)ts.tv_sec;
@@ -1413,7 +1540,7 @@ esp_seal(struct dp_worker *w, struct esp_sa *sa, struct esp_grp *gr,
 	memcpy(mac, p->data, 12);
 	d = inner - front;
 	memcpy(d, mac, 12);
-	st16(d + 12, htons(0x0800));
+	st16(d + 12, htons(sa->is_v6 ? 0x86dd : 0x0800));
 	esp = outer_write(sa, d + ESP_ETH, ip_len, tos, seq);
 	memcpy(esp, &sa->spi, 4);
 	st32(esp + 4, htonl((uint32_t)seq));
@@ -1439,6 +1566,8 @@ esp_seal(struct dp_worker *w, struct esp_sa *sa, struct esp_grp *gr,
 		ct->no_room++;
 		return DP_DROP_ESP_NO_ROOM;
 	}
+	if (sa->is_v6 && (sa->flags & DP_SA_F_NATT))
+		udp6_csum(sa, esp - ESP_UDP, ip_len - ESP_IP6);
 	p->headroom = (uint16_t)(p->headroom - (uint32_t)(p->data - d));
 	if (trail > slack)
 		p->tailroom = (uint16_t)(p->tailroom - (trail - slack));
@@ -1581,7 +1710,7 @@ pl_esp_frag_next(struct dp_worker *w, const struct dp_packet *first, bool *ok)
 	f = ws->frag[ws->i_frag++];
 	*ok = false;
 	/*
-	 * The first fragment's headers in front of its outer IPv4 packet,
+	 * The first fragment's headers in front of its outer IP packet,
 	 * as later rules left them (Ethernet addresses, a VLAN tag).
 	 */
 	ip_len = f->len - ESP_ETH;
@@ -1714,7 +1843,11 @@ win_update(struct esp_sa *sa, uint64_t seq)
 
 /*
  * Where the ESP header starts (and *end, where it ends), or 0 when the
- * frame is not ESP: not IPv4, a fragment, or UDP not to port 4500.
+ * frame is not ESP: not IP, a fragment, or UDP not to port 4500. Over
+ * IPv6 the parser has walked the extension headers (bounded, each length
+ * checked; pl_parse.h) and l4_off is the header after them: they are
+ * stripped with the outer header. The UDP checksum over IPv6 is not
+ * verified: the ICV covers everything it would, and more.
  */
 static uint32_t
 esp_offset(const struct pl_pctx *c, uint32_t *end)
@@ -1722,8 +1855,8 @@ esp_offset(const struct pl_pctx *c, uint32_t *end)
 	const uint8_t *udp = c->pkt->data + c->m.l4_off;
 
 	*end = c->m.l3_end;
-	if (c->m.l3 != PL_L3_IPV4 || c->m.l4_off == 0 ||
-	    (c->key.nw_frag & DP_FRAG_ANY))
+	if ((c->m.l3 != PL_L3_IPV4 && c->m.l3 != PL_L3_IPV6) ||
+	    c->m.l4_off == 0 || (c->key.nw_frag & DP_FRAG_ANY))
 		return 0;
 	if (c->key.nw_proto == 50)
 		return c->m.l4_off;

@@ -76,7 +76,8 @@ extern bool pl_esp_group_bursts;
 
 /*
  * esp_encrypt(sa=sa_id) on the packet of c: tunnel-mode encapsulation
- * into a new outer Ethernet + IPv4 (+ UDP) + ESP frame, the key reparsed
+ * into a new outer Ethernet + IPv4 or IPv6 (the SA's DP_SA_F_IPV6) (+ UDP)
+ * + ESP frame, the key reparsed
  * from it. w NULL (trace): nothing is done. Returns 0 or a drop reason;
  * or, for an IPv4 packet with DF set that would exceed the SA's mtu, the
  * negated next-hop MTU (the largest inner packet that fits): the caller
@@ -95,7 +96,7 @@ int pl_esp_encrypt(struct dp_worker *w, struct pl_pctx *c, uint32_t sa_id);
 
 /*
  * The next waiting fragment of first (NULL: none left), with first's
- * headers in front of its outer IPv4 packet (the Ethernet addresses the
+ * headers in front of its outer IP packet (the Ethernet addresses the
  * rules set after esp_encrypt). *ok false: no headroom for them, drop it.
  * Fragments of one packet wait at a time per worker (another packet over
  * the mtu meanwhile is dropped, esp_too_big).

@@ -12,6 +12,15 @@
 #     guest G 10.10.0.11 (ns "g")           port security off); protects
 #   gateway 172.24.4.10 on ext              10.20.0.0/24 (10.20.0.1 on lo)
 #
+# Case 0, IPv6 path MTU (before IKE): the tunnel rules are IPv4 only
+# (docs/vpnaas.md), so an ESP SA pair (mtu 1400) and IPv6 rules are put
+# into sluice-dp by hand: T17 fd02::/64 -> esp_encrypt out to ns "w",
+# whose bridge sends every frame back (hairpin); sluice-dp decrypts it
+# (the in SA) and hands the inner packet to x (fd02::1), whose replies go
+# straight back to G. G's `ping -6 -M do -s 1400` gets ICMPv6 Packet Too
+# Big (mtu 1346) from the router's fd01::1, its route cache learns it, and
+# `ping -6 -s 1400` (fragmented by G) is answered.
+#
 # Cases: Sluice initiates (charon waits) and Sluice responds
 # (response-only connection, charon initiates). Each: the connection
 # ACTIVE, ping both ways between G and 10.20.0.1, iperf3 for 3 s from G
@@ -48,12 +57,13 @@ bg_pids=
 GW=172.24.4.10
 PEER=172.24.4.100
 PSK=tunnel-test-psk-0123456789
-guests="g x"
+guests="g x w"
 ns() { echo "st$id-$1"; }
 hif() { echo "t$id$1"; }
 . "$(dirname "$0")/../lib/guest.sh"
 . "$(dirname "$0")/../lib/charon.sh"
-declare -A MAC=([g]=fa:16:3e:02:0a:01 [x]=fa:16:3e:02:ee:01)
+declare -A MAC=([g]=fa:16:3e:02:0a:01 [x]=fa:16:3e:02:ee:01
+	[w]=fa:16:3e:02:ee:02)
 
 cleanup() {
 	set +e
@@ -117,10 +127,14 @@ os subnet create --network ext --subnet-range 172.24.4.0/24 \
 os network create priv -f value -c id >/dev/null || fail "network priv"
 os subnet create --network priv --subnet-range 10.10.0.0/24 --no-dhcp \
 	priv-sub -f value -c id >/dev/null || fail "subnet priv"
+os subnet create --network priv --ip-version 6 --subnet-range fd01::/64 \
+	--gateway fd01::1 --no-dhcp priv6-sub -f value -c id >/dev/null ||
+	fail "subnet priv6"
 os router create r1 -f value -c id >/dev/null || skip "no routers API"
 os router set r1 --external-gateway ext \
 	--fixed-ip subnet=ext-sub,ip-address=$GW || fail "r1 gateway"
 os router add subnet r1 priv-sub || fail "r1 + priv"
+os router add subnet r1 priv6-sub || fail "r1 + priv6"
 ROUTER=$(os router show r1 -f value -c id)
 port() { # port NAME NET IP
 	os port create --network "$2" --mac-address "${MAC[$1]}" \
@@ -131,7 +145,8 @@ port() { # port NAME NET IP
 }
 port g priv 10.10.0.11
 port x ext $PEER
-for g in g x; do
+port w ext 172.24.4.101
+for g in g x w; do
 	st=
 	for _ in $(seq 100); do
 		st=$(os port show "port$g" -f value -c status)
@@ -140,6 +155,94 @@ for g in g x; do
 	done
 	[ "$st" = ACTIVE ] || fail "port$g status $st"
 done
+
+step "0. IPv6 path MTU through an ESP SA (Packet Too Big)"
+dp_port() { # NAME: the datapath port number of guest NAME's veth
+	"$SLUICECTL" -s "$sock" -o json dp ports |
+		jq --arg i "$(hif $1)" '[.[] | select(.args | contains($i)) |
+			.port_no][0] // empty'
+}
+sa_field() { # ID FIELD
+	"$SLUICECTL" -s "$sock" -o json dp sa-list |
+		jq --argjson i "$1" --arg f "$2" '.[] | select(.id == $i) | .[$f]'
+}
+nstat6() { # NS COUNTER: an absolute counter of a namespace
+	ip netns exec "$(ns $1)" nstat -az "$2" |
+		awk -v c="$2" '$1 == c {print $2}'
+}
+PG=$(dp_port g)
+PX=$(dp_port x)
+PW=$(dp_port w)
+[ -n "$PG" ] && [ -n "$PX" ] && [ -n "$PW" ] ||
+	fail "datapath ports g=$PG x=$PX w=$PW"
+for g in g x; do
+	ip netns exec "$(ns $g)" sysctl -qw net.ipv6.conf.all.disable_ipv6=0 \
+		net.ipv6.conf.eth0.accept_ra=0
+done
+ip -n "$(ns g)" addr add fd01::11/64 dev eth0 nodad
+ip -n "$(ns g)" route add fd02::/64 via fd01::1
+ip -n "$(ns x)" addr add fd02::1/128 dev lo
+ip -n "$(ns x)" route add fd01::/64 dev eth0
+ip -n "$(ns x)" neigh add fd01::11 lladdr 02:7e:57:00:00:0a dev eth0
+ip -n "$(ns w)" link add br0 type bridge
+ip -n "$(ns w)" link set eth0 master br0
+ip netns exec "$(ns w)" bridge link set dev eth0 hairpin on
+ip -n "$(ns w)" link set br0 up
+K6=$(printf '%040x' 0x7e57)
+"$SLUICECTL" -s "$sock" dp sa-add id=4000 spi=0x7e570001 dir=out \
+	cipher=aes-gcm-128 key="$K6" src=$GW dst=172.24.4.101 mtu=1400 ||
+	fail "sa-add out (mtu 1400)"
+"$SLUICECTL" -s "$sock" dp sa-add id=4001 spi=0x7e570001 dir=in \
+	cipher=aes-gcm-128 key="$K6" || fail "sa-add in"
+C6=cookie=0x7e57000000000001
+M6='set_field:02:7e:57:00:00:0a->eth_src'
+to() { echo "set_field:$1->eth_dst,output:$2"; }
+cat >"$tmp/v6.flows" <<EOF
+table=17,priority=500,$C6,ipv6,ipv6_dst=fd02::/64,actions=dec_ttl,\
+esp_encrypt(sa=4000),$M6,$(to 02:7e:57:00:00:0b "$PW")
+table=0,priority=1000,$C6,in_port=$PW,esp,actions=esp_decrypt(table=61)
+table=61,priority=10,$C6,reg1=4001,ipv6,actions=$M6,$(to "${MAC[x]}" "$PX")
+table=0,priority=1000,$C6,in_port=$PX,ipv6,ipv6_dst=fd01::/64,\
+actions=$M6,$(to "${MAC[g]}" "$PG")
+EOF
+"$SLUICECTL" -s "$sock" dp add-flows "$tmp/v6.flows" ||
+	fail "IPv6 tunnel rules"
+# 1448 bytes with the don't-fragment option: over the SA's 1346.
+ip netns exec "$(ns g)" ping -6 -M do -s 1400 -c 2 -i 0.5 -W 2 fd02::1 \
+	>"$tmp/ping6.ptb" 2>&1 || true
+echo "ptb: $(grep -m1 -i 'too big' "$tmp/ping6.ptb" ||
+	tail -n 2 "$tmp/ping6.ptb")"
+grep -q 'From fd01::1 .*Packet too big: mtu=1346' "$tmp/ping6.ptb" ||
+	fail "no Packet Too Big (mtu 1346) from fd01::1"
+rt=$(ip -n "$(ns g)" -6 route get fd02::1)
+echo "route cache: $rt"
+grep -q 'mtu 1346' <<<"$rt" || fail "G's route to fd02::1 has no mtu 1346"
+[ "$(sa_field 4000 too_big_punts)" -ge 1 ] ||
+	fail "too_big_punts of the out SA: $(sa_field 4000 too_big_punts)"
+echo "ok: ping -6 -M do -s 1400: Packet Too Big mtu=1346 from fd01::1," \
+	"learned by G's route cache"
+e0=$(nstat6 x Icmp6InEchos)
+r0=$(nstat6 x Ip6ReasmOKs)
+p0=$(sa_field 4000 packets)
+tb0=$(sa_field 4000 too_big)
+ip netns exec "$(ns g)" ping -6 -s 1400 -c 3 -i 0.2 -W 2 fd02::1 \
+	>"$tmp/ping6.frag" 2>&1 ||
+	fail "ping -6 -s 1400 through the SA: $(tail -n 3 "$tmp/ping6.frag")"
+e1=$(nstat6 x Icmp6InEchos)
+r1=$(nstat6 x Ip6ReasmOKs)
+p1=$(sa_field 4000 packets)
+echo "fragmented: ESP packets $p0 -> $p1, x reassembled $r0 -> $r1," \
+	"echo requests $e0 -> $e1;" \
+	"$(grep 'packets transmitted' "$tmp/ping6.frag")"
+[ $((p1 - p0)) -ge 6 ] || fail "3 pings were not 6 ESP packets ($p0 -> $p1)"
+[ $((r1 - r0)) -ge 3 ] && [ $((e1 - e0)) -ge 3 ] ||
+	fail "x did not reassemble 3 echo requests"
+[ "$(sa_field 4000 too_big)" = "$tb0" ] || fail "fragments were too big"
+echo "ok: ping -6 -s 1400, fragmented by G to 1346, goes through the SA"
+"$SLUICECTL" -s "$sock" dp del-flows --cookie 0x7e57000000000001 ||
+	fail "del IPv6 tunnel rules"
+"$SLUICECTL" -s "$sock" dp sa-del 4000 >/dev/null &&
+	"$SLUICECTL" -s "$sock" dp sa-del 4001 >/dev/null || fail "sa-del"
 
 step "charon in x (kernel-libipsec, ESP in UDP)"
 charon_conf_write "$tmp" retransmit_tries=3 retransmit_timeout=1.0 log.ike=2

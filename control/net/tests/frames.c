@@ -139,6 +139,27 @@ frame_udp(uint8_t *f, const uint8_t dst[6], const uint8_t src[6],
 }
 
 size_t
+frame_ip6(uint8_t *f, const uint8_t dst[6], const uint8_t src[6],
+	  const char *ip_src, const char *ip_dst, uint8_t nh, size_t n)
+{
+	uint8_t *ip = f + 14;
+
+	eth(f, dst, src, 0x86dd);
+	memset(ip, 0, 40);
+	ip[0] = 0x60;
+	w16(ip + 4, (uint16_t)n);
+	ip[6] = nh;
+	ip[7] = 64;
+	if (inet_pton(AF_INET6, ip_src, ip + 8) != 1)
+		memset(ip + 8, 0, 16);
+	if (inet_pton(AF_INET6, ip_dst, ip + 24) != 1)
+		memset(ip + 24, 0, 16);
+	for (size_t i = 0; i < n; i++)
+		ip[40 + i] = i < 8 ? 0 : (uint8_t)(i * 13);
+	return 14 + 40 + n;
+}
+
+size_t
 frame_dhcp(uint8_t *f, uint8_t type, uint32_t xid, const uint8_t chaddr[6],
 	   const char *ciaddr, const char *requested, const char *server_id,
 	   int is_broadcast)

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * frames.h: hand-built test frames (Ethernet, ARP, IPv4 with UDP or ICMP,
- * DHCP client messages) for the control/net unit tests. Byte by byte, with
- * valid checksums, so that no code under test builds its own input.
+ * IPv6, DHCP client messages) for the control/net unit tests. Byte by
+ * byte, with valid checksums, so that no code under test builds its own
+ * input.
  */
 #ifndef SLUICE_FRAMES_H
 #define SLUICE_FRAMES_H
@@ -22,6 +23,11 @@ size_t frame_icmp(uint8_t *f, const uint8_t dst[6], const uint8_t src[6],
 size_t frame_udp(uint8_t *f, const uint8_t dst[6], const uint8_t src[6],
 		 const char *ip_src, const char *ip_dst, uint16_t sport,
 		 uint16_t dport, const uint8_t *payload, size_t len);
+
+/* IPv6 (hop limit 64) with next header nh and n payload bytes: the first
+ * 8 zero, then a pattern. */
+size_t frame_ip6(uint8_t *f, const uint8_t dst[6], const uint8_t src[6],
+		 const char *ip_src, const char *ip_dst, uint8_t nh, size_t n);
 
 /* A DHCP client message: type, xid, chaddr, ciaddr (NULL: 0), requested
  * IP (NULL: none), server id (NULL: none), broadcast flag. */

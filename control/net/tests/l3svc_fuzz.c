@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * l3svc_fuzz.c: libFuzzer target for the routers' punt answers
- * (l3svc.h): any bytes as a punted frame through all four handlers, on a
- * fixed view (router r1: interface on net a at 10.0.0.1, gateway on
- * external network e at 172.24.4.10/24). Seeds: fuzz-corpus-l3svc/.
+ * (l3svc.h): any bytes as a punted frame through all the handlers, on a
+ * fixed view (router r1: interface on net a at 10.0.0.1 and fd00::1,
+ * gateway on external network e at 172.24.4.10/24). Seeds:
+ * fuzz-corpus-l3svc/.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -23,8 +24,11 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct net_view_network nets[2] = {{.id = "a"}, {.id = "e"}};
-	static struct net_view_subnet sns[2] = {
+	static struct net_view_subnet sns[3] = {
 		{.id = "sa", .network_id = "a", .cidr = A4(10, 0, 0, 0, 24)},
+		{.id = "sa6",
+		 .network_id = "a",
+		 .cidr = {.version = 6, .prefix_len = 64, .a = {0xfd}}},
 		{.id = "se",
 		 .network_id = "e",
 		 .cidr = A4(172, 24, 4, 0, 24),
@@ -50,8 +54,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		 .mac = {2, 0, 0, 0, 1, 1},
 		 .device_owner = "network:router_interface",
 		 .device_id = "r1",
-		 .n_ips = 1,
-		 .ips = {{.subnet_id = "sa", .ip = A4(10, 0, 0, 1, 32)}}},
+		 .n_ips = 2,
+		 .ips = {{.subnet_id = "sa", .ip = A4(10, 0, 0, 1, 32)},
+			 {.subnet_id = "sa6",
+			  .ip = {.version = 6,
+				 .prefix_len = 128,
+				 .a = {0xfd, [15] = 1}}}}},
 		{.id = "rg",
 		 .network_id = "e",
 		 .mac = {2, 0, 0, 0, 1, 2},
@@ -73,13 +81,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		.networks = nets,
 		.n_networks = 2,
 		.subnets = sns,
-		.n_subnets = 2,
+		.n_subnets = 3,
 		.ports = ports,
 		.n_ports = 4,
 		.routers = &r,
 		.n_routers = 1,
 	};
 	static struct l3svc_stats st;
+	static uint8_t unrouted[9216];
 	const struct net_view_router *rt;
 	uint8_t out[L3SVC_FRAME_MAX], ip[4], mac[6];
 	uint32_t oports[L3SVC_OUT_PORTS_MAX];
@@ -91,6 +100,18 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		(void)l3svc_echo_reply(&v, in, data, size, out, sizeof(out),
 				       &out_len, &st);
 		(void)l3svc_arp_learn(&v, in, data, size, &rt, ip, mac, &st);
+		(void)l3svc_frag_needed(&v, in, data, size, 1446, out,
+					sizeof(out), &out_len, &st);
+		(void)l3svc_packet_too_big(&v, in, data, size, 1446, out,
+					   sizeof(out), &out_len, &st);
+		/* A routed frame too big for its port (DP_PUNT_TX_MTU). */
+		if (size <= sizeof(unrouted)) {
+			memcpy(unrouted, data, size);
+			if (l3svc_unroute(&v, in, unrouted, size, &st) == 0)
+				(void)l3svc_frag_needed(&v, in, unrouted, size,
+							1500, out, sizeof(out),
+							&out_len, &st);
+		}
 	}
 	(void)l3svc_arp_request(&v, data, size, out, sizeof(out), &out_len,
 				oports, &n, &rt, ip, &st);

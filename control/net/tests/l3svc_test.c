@@ -3,7 +3,9 @@
  * l3svc_test.c: the routers' punt answers (l3svc.h): time exceeded and
  * echo replies checked byte by byte (addresses, MACs, checksums, quote),
  * the RFC 1812 cases that get no error, next-hop ARP requests and
- * learning, every truncation rejected with a counted reason.
+ * learning, every truncation rejected with a counted reason; ICMPv6
+ * Packet Too Big (fields, checksum recomputed here, the 1280-byte cut,
+ * source address choice, the RFC 4443 2.4 (e) refusals).
  *
  * Topology: router r1 with interface ri-a (net-a, 10.0.0.1, MAC
  * fa:16:3e:00:01:0a) and gateway rg (ext, 172.24.4.10/24, gateway
@@ -34,7 +36,7 @@ static const uint8_t zero6[6];
 
 struct fixture {
 	struct net_view_network nets[2];
-	struct net_view_subnet subnets[2];
+	struct net_view_subnet subnets[3];
 	struct net_view_port ports[4];
 	struct net_view_router router;
 	struct net_view view;
@@ -197,6 +199,43 @@ test_frag_needed(void **state)
 	assert_int_equal(fx.st.n_frag_needed, 1);
 }
 
+/*
+ * A frame the runtime found too big for its output port after routing
+ * (DP_PUNT_TX_MTU): a1's packet to x1, as it was to leave by the gateway
+ * (from rg's MAC to x1's), gets back the header it came in with (to ri-a's
+ * MAC, from a1's), and then the same fragmentation needed as a tunnel's.
+ */
+static void
+test_unroute(void **state)
+{
+	static uint8_t payload[1400];
+	uint8_t f[14 + 20 + 8 + sizeof(payload)], out[L3SVC_FRAME_MAX];
+	size_t len, out_len;
+
+	(void)state;
+	len = frame_udp(f, mac_x1, mac_rg, "10.0.0.11", "172.24.4.100", 5001,
+			5201, payload, sizeof(payload));
+	frame_ip4_set_df(f);
+	assert_int_equal(l3svc_unroute(&fx.view, 1, f, len, &fx.st), 0);
+	assert_memory_equal(f, mac_ra, 6);
+	assert_memory_equal(f + 6, mac_a1, 6);
+	assert_int_equal(l3svc_frag_needed(&fx.view, 1, f, len, 1500, out,
+					   sizeof(out), &out_len, &fx.st),
+			 0);
+	assert_icmp_to_a1(out, out_len, 3, 4);
+	assert_int_equal(out[40] << 8 | out[41], 1500);
+	/* Not from a router's MAC, from an unknown port, cut: rejected. */
+	len = frame_udp(f, mac_x1, mac_a1, "10.0.0.11", "172.24.4.100", 1, 2,
+			payload, 10);
+	assert_int_equal(l3svc_unroute(&fx.view, 1, f, len, &fx.st), -EINVAL);
+	memcpy(f + 6, mac_rg, 6);
+	assert_int_equal(l3svc_unroute(&fx.view, 9, f, len, &fx.st), -EINVAL);
+	assert_int_equal(fx.st.rejects[L3SVC_R_NO_ROUTER], 2);
+	assert_int_equal(l3svc_unroute(&fx.view, 1, f, 13, &fx.st), -EINVAL);
+	assert_int_equal(fx.st.rejects[L3SVC_R_SHORT], 1);
+	assert_memory_equal(f, mac_x1, 6); /* untouched */
+}
+
 static void
 test_time_exceeded(void **state)
 {
@@ -284,6 +323,189 @@ test_time_exceeded(void **state)
 	assert_int_equal(fx.st.rejects[L3SVC_R_SMALL_OUT], 1);
 	assert_string_equal(l3svc_reject_name(L3SVC_R_NO_ERROR),
 			    "no_error_allowed");
+}
+
+/* An IPv6 frame from a1 to the router MAC (frame_ip6). */
+static size_t
+frame6(uint8_t *f, const char *src, const char *dst, uint8_t nh, size_t n)
+{
+	return frame_ip6(f, mac_ra, mac_a1, src, dst, nh, n);
+}
+
+/* l3svc_packet_too_big() of f (len bytes) punted from a1's port 1. */
+static int
+ptb(const uint8_t *f, size_t len, uint16_t mtu, uint8_t *out, size_t *out_len)
+{
+	return l3svc_packet_too_big(&fx.view, 1, f, len, mtu, out,
+				    L3SVC_FRAME_MAX, out_len, &fx.st);
+}
+
+static bool
+ip6_is(const uint8_t *p, const char *s)
+{
+	uint8_t a[16];
+
+	assert_int_equal(inet_pton(AF_INET6, s, a), 1);
+	return memcmp(p, a, 16) == 0;
+}
+
+/*
+ * out is a Packet Too Big from src to a1's dst with MTU mtu quoting the
+ * first q bytes of f's datagram; its checksum is recomputed here over the
+ * RFC 8200 8.1 pseudo-header.
+ */
+static void
+assert_ptb(const uint8_t *out, size_t out_len, const uint8_t *f,
+	   const char *src, const char *dst, uint32_t mtu, size_t q)
+{
+	static uint8_t ph[40 + 8 + 1280];
+	const uint8_t *ip = out + 14, *icmp = out + 54;
+
+	assert_int_equal(out_len, 14 + 40 + 8 + q);
+	assert_true(out_len - 14 <= 1280);
+	assert_memory_equal(out, mac_a1, 6);
+	assert_memory_equal(out + 6, mac_ra, 6);
+	assert_int_equal(out[12] << 8 | out[13], 0x86dd);
+	assert_int_equal(ip[0], 0x60);
+	assert_int_equal(ip[1] | ip[2] | ip[3], 0);
+	assert_int_equal(ip[4] << 8 | ip[5], 8 + q);
+	assert_int_equal(ip[6], 58);
+	assert_int_equal(ip[7], 64);
+	assert_true(ip6_is(ip + 8, src));
+	assert_true(ip6_is(ip + 24, dst));
+	assert_int_equal(icmp[0], 2);
+	assert_int_equal(icmp[1], 0);
+	assert_int_equal((uint32_t)icmp[4] << 24 | (uint32_t)icmp[5] << 16 |
+				 (uint32_t)icmp[6] << 8 | icmp[7],
+			 mtu);
+	assert_memory_equal(icmp + 8, f + 14, q);
+	memset(ph, 0, 40);
+	memcpy(ph, ip + 8, 32);
+	ph[34] = (uint8_t)((8 + q) >> 8);
+	ph[35] = (uint8_t)(8 + q);
+	ph[39] = 58;
+	memcpy(ph + 40, icmp, 8 + q);
+	assert_int_equal(frame_csum(ph, 40 + 8 + q, 0), 0xffff);
+}
+
+/*
+ * Path MTU for IPv6 through a tunnel (DP_PUNT_ESP_MTU on an IPv6 frame):
+ * ICMPv6 Packet Too Big (RFC 4443 3.2) from the router interface,
+ * quoting up to 1280 bytes in all.
+ */
+static void
+test_packet_too_big(void **state)
+{
+	uint8_t f[14 + 40 + 1500], out[L3SVC_FRAME_MAX], *ip = f + 14;
+	struct net_view_port *ri = &fx.ports[2];
+	size_t len, out_len;
+
+	(void)state;
+	/* ri-a also has fd00:a::1 on fd00:a::/64; a1 has fd00:a::11. */
+	snprintf(fx.subnets[2].id, NET_ID_LEN, "sn6-net-a");
+	snprintf(fx.subnets[2].network_id, NET_ID_LEN, "net-a");
+	addr(&fx.subnets[2].cidr, "fd00:a::/64");
+	fx.view.n_subnets = 3;
+	snprintf(ri->ips[1].subnet_id, NET_ID_LEN, "sn6-net-a");
+	addr(&ri->ips[1].ip, "fd00:a::1");
+	ri->n_ips = 2;
+
+	/* 1448 bytes: the quote stops at 1280 - 48 = 1232. */
+	len = frame6(f, "fd00:a::11", "fd00:b::7", 17, 1408);
+	assert_int_equal(ptb(f, len, 1446, out, &out_len), 0);
+	assert_int_equal(out_len, 14 + 1280);
+	assert_ptb(out, out_len, f, "fd00:a::1", "fd00:a::11", 1446, 1232);
+	assert_int_equal(fx.st.n_ptb, 1);
+	assert_int_equal(fx.st.n_frag_needed, 0);
+	/* Exactly 1232 bytes: quoted whole; one less, odd length. */
+	len = frame6(f, "fd00:a::11", "fd00:b::7", 17, 1232 - 40);
+	assert_int_equal(ptb(f, len, 1280, out, &out_len), 0);
+	assert_ptb(out, out_len, f, "fd00:a::1", "fd00:a::11", 1280, 1232);
+	len = frame6(f, "fd00:a::11", "fd00:b::7", 17, 1231 - 40);
+	assert_int_equal(ptb(f, len, 1280, out, &out_len), 0);
+	assert_ptb(out, out_len, f, "fd00:a::1", "fd00:a::11", 1280, 1231);
+	/* Bytes after the datagram (Ethernet padding) are not quoted. */
+	len = frame6(f, "fd00:a::11", "fd00:b::7", 17, 100);
+	assert_int_equal(ptb(f, len + 30, 1400, out, &out_len), 0);
+	assert_ptb(out, out_len, f, "fd00:a::1", "fd00:a::11", 1400, 140);
+	/* A link-local source: from the interface's EUI-64 link-local. */
+	len = frame6(f, "fe80::f816:3eff:fe00:a1", "fd00:b::7", 17, 1408);
+	assert_int_equal(ptb(f, len, 1446, out, &out_len), 0);
+	assert_ptb(out, out_len, f, "fe80::f816:3eff:fe00:10a",
+		   "fe80::f816:3eff:fe00:a1", 1446, 1232);
+	/* Off every subnet of the interface: its first IPv6 address. */
+	len = frame6(f, "fd00:99::5", "fd00:b::7", 17, 1408);
+	assert_int_equal(ptb(f, len, 1446, out, &out_len), 0);
+	assert_ptb(out, out_len, f, "fd00:a::1", "fd00:99::5", 1446, 1232);
+	/* A multicast destination is answered (RFC 4443 2.4 (e.2)), and
+	 * an ICMPv6 informational message (echo request) too. */
+	len = frame6(f, "fd00:a::11", "ff0e::1", 17, 1408);
+	assert_int_equal(ptb(f, len, 1446, out, &out_len), 0);
+	len = frame6(f, "fd00:a::11", "fd00:b::7", 58, 1408);
+	ip[40] = 128;
+	assert_int_equal(ptb(f, len, 1446, out, &out_len), 0);
+	assert_ptb(out, out_len, f, "fd00:a::1", "fd00:a::11", 1446, 1232);
+	assert_int_equal(fx.st.n_ptb, 8);
+	assert_int_equal(fx.st.rejects[L3SVC_R_NO_ERROR], 0);
+
+	/* RFC 4443 2.4 (e): not about an ICMPv6 error (type 1 here), even
+	 * behind a hop-by-hop header; not to :: or a multicast source. */
+	ip[40] = 1;
+	assert_int_equal(ptb(f, len, 1446, out, &out_len), -EINVAL);
+	len = frame6(f, "fd00:a::11", "fd00:b::7", 0, 1408);
+	ip[40] = 58; /* hop-by-hop: next ICMPv6, 8 bytes long */
+	ip[48] = 2;  /* Packet Too Big */
+	assert_int_equal(ptb(f, len, 1446, out, &out_len), -EINVAL);
+	len = frame6(f, "::", "fd00:b::7", 17, 100);
+	assert_int_equal(ptb(f, len, 1446, out, &out_len), -EINVAL);
+	len = frame6(f, "ff02::1", "fd00:b::7", 17, 100);
+	assert_int_equal(ptb(f, len, 1446, out, &out_len), -EINVAL);
+	assert_int_equal(fx.st.rejects[L3SVC_R_NO_ERROR], 4);
+	/* A non-first fragment of an ICMPv6 error: its type is unknown,
+	 * and the sender still needs the MTU. */
+	len = frame6(f, "fd00:a::11", "fd00:b::7", 44, 1408);
+	ip[40] = 58;
+	ip[43] = 0xb8; /* offset 23 (x 8 bytes) */
+	ip[48] = 1;
+	assert_int_equal(ptb(f, len, 1446, out, &out_len), 0);
+	/* An extension header chain that runs past the datagram. */
+	len = frame6(f, "fd00:a::11", "fd00:b::7", 60, 100);
+	ip[40] = 58;
+	ip[41] = 200;
+	assert_int_equal(ptb(f, len, 1446, out, &out_len), 0);
+	assert_int_equal(fx.st.n_ptb, 10);
+
+	/* Not IPv6, an unknown port, a small buffer: counted. */
+	len = frame_udp(f, mac_ra, mac_a1, "10.0.0.11", "10.2.0.7", 1, 2,
+			(const uint8_t *)"x", 1);
+	assert_int_equal(ptb(f, len, 1446, out, &out_len), -EINVAL);
+	assert_int_equal(fx.st.rejects[L3SVC_R_NOT_IPV6], 1);
+	len = frame6(f, "fd00:a::11", "fd00:b::7", 17, 1408);
+	assert_int_equal(l3svc_packet_too_big(&fx.view, 9, f, len, 1446, out,
+					      sizeof(out), &out_len, &fx.st),
+			 -EINVAL);
+	assert_int_equal(fx.st.rejects[L3SVC_R_NO_ROUTER], 1);
+	assert_int_equal(l3svc_packet_too_big(&fx.view, 1, f, len, 1446, out,
+					      14 + 1279, &out_len, &fx.st),
+			 -EINVAL);
+	assert_int_equal(fx.st.rejects[L3SVC_R_SMALL_OUT], 1);
+	/* Truncated: every cut of the header, and a payload length over
+	 * what arrived; version not 6. */
+	len = frame6(f, "fd00:a::11", "fd00:b::7", 17, 100);
+	for (size_t n = 0; n < 54; n++) {
+		uint8_t *cut = malloc(n + 1);
+
+		memcpy(cut, f, n);
+		assert_int_equal(ptb(cut, n, 1446, out, &out_len), -EINVAL);
+		free(cut);
+	}
+	assert_int_equal(fx.st.rejects[L3SVC_R_SHORT], 54);
+	assert_int_equal(ptb(f, len - 1, 1446, out, &out_len), -EINVAL);
+	ip[0] = 0x40;
+	assert_int_equal(ptb(f, len, 1446, out, &out_len), -EINVAL);
+	assert_int_equal(fx.st.rejects[L3SVC_R_SHORT], 56);
+	assert_int_equal(fx.st.n_ptb, 10);
+	assert_string_equal(l3svc_reject_name(L3SVC_R_NOT_IPV6), "not_ipv6");
 }
 
 static void
@@ -420,6 +642,8 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup(test_time_exceeded, setup),
 		cmocka_unit_test_setup(test_frag_needed, setup),
+		cmocka_unit_test_setup(test_unroute, setup),
+		cmocka_unit_test_setup(test_packet_too_big, setup),
 		cmocka_unit_test_setup(test_echo, setup),
 		cmocka_unit_test_setup(test_arp_resolve, setup),
 	};

@@ -331,6 +331,39 @@ replied(void *arg)
 	return n >= w->n_out;
 }
 
+/* Have the server punt frame f (n bytes) from port with reason. */
+static void
+inject(struct server *s, const uint8_t *f, size_t n, uint32_t port,
+       uint32_t reason)
+{
+	pthread_mutex_lock(&s->lock);
+	memcpy(s->inject, f, n);
+	s->inject_len = (uint32_t)n;
+	s->inject_port = port;
+	s->inject_reason = reason;
+	s->has_inject = 1;
+	pthread_mutex_unlock(&s->lock);
+}
+
+/*
+ * Run the loop until the server has sent its n_out-th packet-out, which
+ * must go to port from the router MAC src to dst; copy it to frame.
+ */
+static void
+await_reply(struct event_base *base, struct drv_wait *w, unsigned n_out,
+	    uint32_t port, const uint8_t dst[6], const uint8_t src[6],
+	    uint8_t frame[FRAME_MAX])
+{
+	w->n_out = n_out;
+	assert_true(run_until(base, replied, w));
+	pthread_mutex_lock(&w->s->lock);
+	assert_int_equal(w->s->out_port, port);
+	memcpy(frame, w->s->out_frame, FRAME_MAX);
+	pthread_mutex_unlock(&w->s->lock);
+	assert_memory_equal(frame, dst, 6);
+	assert_memory_equal(frame + 6, src, 6);
+}
+
 /* Rules whose cookie is cookie & mask, through a second connection. */
 struct count_arg {
 	unsigned n;
@@ -452,12 +485,7 @@ test_driver(void **state)
 
 	/* DHCP: a DISCOVER punted from a2 gets an OFFER out of a2. */
 	n = frame_dhcp(f, 1, 0x42, mac_a2, NULL, NULL, NULL, 0);
-	pthread_mutex_lock(&s->lock);
-	memcpy(s->inject, f, n);
-	s->inject_len = (uint32_t)n;
-	s->inject_port = netdrv_dp_port(d, "a2");
-	s->has_inject = 1;
-	pthread_mutex_unlock(&s->lock);
+	inject(s, f, n, netdrv_dp_port(d, "a2"), 0);
 	w.n_out = 1;
 	assert_true(run_until(base, replied, &w));
 	pthread_mutex_lock(&s->lock);
@@ -498,25 +526,50 @@ test_driver(void **state)
 					NULL) > 0);
 		n = frame_icmp(f, mac_r, mac_a2, "10.0.0.12", "10.9.9.9");
 		f[14 + 8] = 1; /* TTL (l3svc does not check the checksum) */
-		pthread_mutex_lock(&s->lock);
-		memcpy(s->inject, f, n);
-		s->inject_len = (uint32_t)n;
-		s->inject_port = netdrv_dp_port(d, "a2");
-		s->inject_reason = COMPILER_PUNT_TTL;
-		s->has_inject = 1;
-		pthread_mutex_unlock(&s->lock);
-		w.n_out = 2;
-		assert_true(run_until(base, replied, &w));
-		pthread_mutex_lock(&s->lock);
-		assert_int_equal(s->out_port, netdrv_dp_port(d, "a2"));
-		assert_memory_equal(s->out_frame, mac_a2, 6);
-		assert_memory_equal(s->out_frame + 6, mac_r, 6);
-		assert_int_equal(s->out_frame[14 + 20], 11); /* exceeded */
-		assert_int_equal(s->out_frame[14 + 15], 1);  /* from .1 */
-		s->inject_reason = 0;
-		pthread_mutex_unlock(&s->lock);
+		inject(s, f, n, netdrv_dp_port(d, "a2"), COMPILER_PUNT_TTL);
+		await_reply(base, &w, 2, netdrv_dp_port(d, "a2"), mac_a2, mac_r,
+			    f);
+		assert_int_equal(f[14 + 20], 11); /* exceeded */
+		assert_int_equal(f[14 + 15], 1);  /* from .1 */
 		netdrv_stats(d, &st);
 		assert_int_equal(st.n_l3_replies, 1);
+		/*
+		 * An IPv6 packet over a tunnel's MTU punted from a2
+		 * (DP_PUNT_ESP_MTU | 1446): ICMPv6 Packet Too Big back out
+		 * of a2, from the interface's link-local address (it has no
+		 * IPv6 address), counted n_ptb.
+		 */
+		n = frame_ip6(f, mac_r, mac_a2, "fd00::12", "fd00:2::7", 17,
+			      900);
+		inject(s, f, n, netdrv_dp_port(d, "a2"),
+		       DP_PUNT_ESP_MTU | 1446);
+		await_reply(base, &w, 3, netdrv_dp_port(d, "a2"), mac_a2, mac_r,
+			    f);
+		assert_int_equal(f[14 + 6], 58);
+		assert_int_equal(f[14 + 8], 0xfe); /* fe80:: */
+		assert_int_equal(f[14 + 40], 2);   /* too big */
+		assert_int_equal(f[14 + 46] << 8 | f[14 + 47], 1446);
+		netdrv_stats(d, &st);
+		assert_int_equal(st.n_l3_replies, 2);
+		assert_int_equal(st.n_ptb, 1);
+		assert_int_equal(st.n_frag_needed, 0);
+		/*
+		 * A routed IPv4 packet with DF too big for its output port
+		 * (the runtime's DP_PUNT_TX_MTU | 1400): its Ethernet header
+		 * is the next hop's (from the router's MAC to b1's); the
+		 * reply goes back out of a2, to a2's MAC, from 10.0.0.1.
+		 */
+		n = frame_icmp(f, mac_b1, mac_r, "10.0.0.12", "10.9.9.9");
+		f[14 + 6] = 0x40; /* DF */
+		inject(s, f, n, netdrv_dp_port(d, "a2"), DP_PUNT_TX_MTU | 1400);
+		await_reply(base, &w, 4, netdrv_dp_port(d, "a2"), mac_a2, mac_r,
+			    f);
+		assert_int_equal(f[14 + 20], 3); /* unreachable */
+		assert_int_equal(f[14 + 21], 4); /* fragmentation needed */
+		assert_int_equal(f[14 + 26] << 8 | f[14 + 27], 1400);
+		assert_int_equal(f[14 + 15], 1); /* from .1 */
+		netdrv_stats(d, &st);
+		assert_int_equal(st.n_frag_needed, 1);
 		/* The router is deleted: its rules go with it. */
 		n_routers = 0;
 		n_ports = 2;
