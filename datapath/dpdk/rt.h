@@ -179,6 +179,9 @@ struct rt_worker {
 	struct rt_wstats stats;
 	struct dp_packet pkts[DP_BURST];
 	struct rt_clone_ctx clone;
+	/* MTU punts (rt_worker_frag): this second's start and count. */
+	uint64_t mtu_punt_tsc;
+	unsigned mtu_punt_n;
 	int init_error;
 	volatile int is_ready;
 };

@@ -29,6 +29,7 @@
 #include <urcu-qsbr.h>
 
 #include <rte_branch_prediction.h>
+#include <rte_cycles.h>
 #include <rte_ethdev.h>
 #include <rte_ip.h>
 #include <rte_ip_frag.h>
@@ -92,13 +93,44 @@ rt_worker_free(struct dp_packet **pkts, unsigned n)
 }
 
 /*
+ * An IPv4 packet with DF, or an IPv6 one, too big for the port's MTU: to
+ * sluiced (at most DP_ESP_MTU_PUNTS_PER_S a second per worker) as
+ * DP_PUNT_TX_MTU | the MTU, from the port it came in on (hash.usr,
+ * rt_worker_tx), so that the router answers with ICMP fragmentation
+ * needed or ICMPv6 Packet Too Big as for a tunnel (RFC 1191, 8201). True
+ * if m was taken.
+ */
+static bool
+rt_worker_mtu_punt(struct rt_worker *w, struct rte_mbuf *m, uint16_t mtu)
+{
+	uint64_t now = rte_get_tsc_cycles();
+	struct rt_punt e;
+
+	if (now - w->mtu_punt_tsc >= rte_get_tsc_hz()) {
+		w->mtu_punt_tsc = now;
+		w->mtu_punt_n = 0;
+	}
+	if (w->mtu_punt_n >= DP_ESP_MTU_PUNTS_PER_S)
+		return false;
+	w->mtu_punt_n++;
+	e.mbuf = m;
+	e.in_port = m->hash.usr;
+	e.reason = DP_PUNT_TX_MTU | mtu;
+	if (rte_ring_sp_enqueue_elem(w->punt_ring, &e, sizeof(e)) != 0)
+		return false;
+	w->stats.punts++;
+	return true;
+}
+
+/*
  * A frame over the MTU of an AF_PACKET port (the kernel would refuse it:
  * most often a datagram the kernel reassembled on the way in, rt.h):
  * an IPv4 packet without DF is fragmented again to the MTU or
  * RT_REFRAG_MTU, the smaller (DPDK's
  * rte_ipv4_fragment_packet, each fragment made one segment and given the
- * frame's Ethernet header); anything else is dropped, counted
- * tx_too_big. Writes at most room mbufs to out; returns how many.
+ * frame's Ethernet header); IPv4 with DF and IPv6 are punted for an ICMP
+ * error (rt_worker_mtu_punt); either way the frame does not leave and is
+ * counted tx_too_big. Writes at most room mbufs to out; returns how many.
  */
 static unsigned
 rt_worker_frag(struct rt_worker *w, uint16_t mtu, struct rte_mbuf *m,
@@ -122,11 +154,17 @@ rt_worker_frag(struct rt_worker *w, uint16_t mtu, struct rte_mbuf *m,
 		out[0] = m; /* a tag's 4 bytes are allowed */
 		return 1;
 	}
+	if (type == rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV6) && l2len == 14 &&
+	    m->nb_segs == 1)
+		goto too_big;
 	if (type != rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4) || m->nb_segs != 1 ||
 	    m->data_len < l2len + sizeof(*ip))
 		goto drop;
 	ip = (const struct rte_ipv4_hdr *)(d + l2len);
 	hl = (ip->version_ihl & RTE_IPV4_HDR_IHL_MASK) * 4u;
+	if ((ip->fragment_offset & rte_cpu_to_be_16(RTE_IPV4_HDR_DF_FLAG)) &&
+	    l2len == 14)
+		goto too_big;
 	if (mtu > RT_REFRAG_MTU) /* fragments fit the normal pool's mbufs */
 		mtu = RT_REFRAG_MTU;
 	if ((ip->fragment_offset & rte_cpu_to_be_16(RTE_IPV4_HDR_DF_FLAG)) ||
@@ -160,6 +198,11 @@ rt_worker_frag(struct rt_worker *w, uint16_t mtu, struct rte_mbuf *m,
 		fh->hdr_checksum = rte_ipv4_cksum(fh);
 	}
 	return (unsigned)rc;
+too_big:
+	dp_worker_count_drop(w->dw, DP_DROP_TX_TOO_BIG, 1);
+	if (!rt_worker_mtu_punt(w, m, mtu))
+		rte_pktmbuf_free(m);
+	return 0;
 drop:
 	dp_worker_count_drop(w->dw, DP_DROP_TX_TOO_BIG, 1);
 	rte_pktmbuf_free(m);
@@ -240,6 +283,8 @@ rt_worker_tx(struct rt_worker *w, const struct rt_ptab *tab,
 
 	for (unsigned i = 0; i < n; i++) {
 		m[i] = rt_worker_writeback(out->tx[i]);
+		/* Where it came in, for an MTU punt (rt_worker_mtu_punt). */
+		m[i]->hash.usr = out->tx[i]->in_port;
 		is_mixed |= out->tx_port[i] != port;
 	}
 	if (likely(!is_mixed)) {

@@ -62,7 +62,7 @@ trap cleanup EXIT
 
 fail() {
 	echo "FAIL: $*"
-	sluice_dump "$sock" 150
+	sluice_dump "$sock" 3000
 	exit 1
 }
 
@@ -78,6 +78,8 @@ step "topology: 5 namespaces on veths ($PORT_TYPE)"
 for g in $guests; do
 	guest_veth "$(ns $g)" "$(hif $g)" "${MAC[$g]}"
 done
+# A1's link takes jumbo frames (A2's does not): the path MTU case below.
+ip link set "$(hif A1)" mtu 9000
 
 sluice_dp_start "$sock" "sr$id" "$tmp/dp.log" --mem 128 --log-level warn
 api_port=$(sluice_free_port)
@@ -252,6 +254,21 @@ out=$(run A1 ping -c 1 -t 1 -W 2 10.1.1.11 2>&1 || true)
 echo "$out" | grep -m1 "exceeded" || true
 grep -q "From 10.1.0.1.*Time to live exceeded" <<<"$out" ||
 	fail "no time exceeded from 10.1.0.1: $out"
+
+step "path MTU across R1: A1's 9000-byte link to A2's 1500"
+# DF set: sluice-dp cannot send it out of A2's port; the router answers
+# with fragmentation needed (mtu 1500) and A1's kernel learns the path MTU.
+ip -n "$(ns A1)" link set eth0 mtu 9000
+out=$(run A1 ping -c 1 -M do -s 3000 -W 2 10.1.1.11 2>&1 || true)
+grep -q "From 10.1.0.1.*Frag needed and DF set (mtu = 1500)" <<<"$out" ||
+	fail "no fragmentation needed from 10.1.0.1: $out"
+run A1 ip route get 10.1.1.11 | grep -q "mtu 1500" ||
+	fail "A1 did not learn the path MTU: $(run A1 ip route get 10.1.1.11)"
+# Now A1 fragments at the source (DF on the fragments is not set).
+run A1 ping -q -c 2 -M want -s 3000 -W 2 10.1.1.11 >/dev/null ||
+	fail "A1 -> A2 3000 bytes after learning the path MTU"
+ip -n "$(ns A1)" link set eth0 mtu 1500
+echo "A1 -> A2, 3000 bytes with DF: $(grep -m1 "Frag needed" <<<"$out")"
 
 step "SNAT: A1 and B1 reach X from their routers' gateway addresses"
 serve X 8000 "$tmp/x.out"
