@@ -841,9 +841,25 @@ vpn_reconcile_cb(void *arg, const json_t *doc)
 		vpn_set_status(c, "DOWN", "%s", why);
 		goto out;
 	}
-	c->mtu = want->mtu; /* applies to the next child SA installed */
-	if (c->in_engine && memcmp(&c->cfg, &want->cfg, sizeof(c->cfg)) == 0)
-		goto out; /* unchanged */
+	if (c->in_engine && memcmp(&c->cfg, &want->cfg, sizeof(c->cfg)) == 0) {
+		/*
+		 * Only the mtu changed (or nothing): the SAs in sluice-dp
+		 * keep the mtu they were installed with, so rekey the child
+		 * SAs now; the new ones are installed with it. No child yet:
+		 * the first one will have it.
+		 */
+		if (want->mtu != c->mtu) {
+			rc = ike_engine_rekey_child(d->e, c->eid, vpn_now_ms());
+			log_info("vpn", "connection %s: mtu %u -> %u%s", c->id,
+				 c->mtu, want->mtu,
+				 rc == 0 ? ", child SAs rekeyed" : "");
+			c->mtu = want->mtu;
+			vpn_flush(d);
+			vpn_arm(d);
+		}
+		goto out;
+	}
+	c->mtu = want->mtu;
 	vpn_conn_stop(d, c);
 	c->cfg = want->cfg;
 	rc = ike_engine_conn_add(d->e, &c->cfg, &c->eid);

@@ -231,6 +231,25 @@ if [ $ESP = datapath ]; then
 			fail "SPI $spi ($dir) not in charon's SAs: $sas"
 	done
 	ok "the child SA is in sluice-dp: two ESP SAs with charon's SPIs"
+	# A new mtu reaches sluice-dp: the child SAs are rekeyed and the
+	# new ones carry it (the old ones go).
+	old_spis=$(jq -r '.[].spi' <<<"$j" | sort | tr '\n' ' ')
+	api PUT "/v2.0/vpn/ipsec-site-connections/$C" \
+		'{"ipsec_site_connection": {"mtu": 1400}}' >/dev/null
+	for ((i = 0; i < 50; i++)); do
+		j=$(dp_sas) || fail "sa-list"
+		[ "$(jq length <<<"$j")" = 2 ] &&
+			[ "$(jq '[.[] | select(.mtu == 1400)] | length' <<<"$j")" = 2 ] &&
+			break
+		sleep 0.2
+	done
+	[ "$(jq '[.[] | select(.mtu == 1400)] | length' <<<"$j")" = 2 ] &&
+		[ "$(jq length <<<"$j")" = 2 ] ||
+		fail "mtu 1400 not in sluice-dp's SAs: $j"
+	[ "$(jq -r '.[].spi' <<<"$j" | sort | tr '\n' ' ')" != "$old_spis" ] ||
+		fail "the SPIs did not change: $j"
+	wait_status "$C" ACTIVE "" 10
+	ok "mtu 1400 set: child SAs rekeyed, both new SAs carry mtu 1400"
 fi
 
 # 2. A wrong PSK: DOWN with the reason.
