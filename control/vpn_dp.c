@@ -486,7 +486,7 @@ vpn_dp_build(const struct ike_child_info *ci, bool is_in, uint32_t id,
 			  (ci->encap ? DP_SA_F_NATT : 0) |
 			  (ci->local.family == AF_INET6 ? DP_SA_F_IPV6 : 0));
 	sa->enc_key_len = (uint8_t)ci->enc_key_len;
-	sa->mtu = is_in ? 0 : ci->mtu;
+	sa->mtu = ci->mtu; /* in: the MSS clamp of decrypted SYNs */
 	sa->integ_key_len = (uint8_t)ci->integ_key_len;
 	if (ci->local.family == AF_INET6) {
 		memcpy(sa->src6, src->ip, 16);

@@ -270,7 +270,7 @@ sa_visit(const struct dp_sa_info *si, void *arg)
 			l->arr,
 			json_pack("{s:i, s:I, s:s, s:s, s:s, s:b, s:b, s:s, "
 				  "s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, "
-				  "s:I, s:I, s:I, s:I, s:I}",
+				  "s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
 				  "id", (int)si->id, "spi", (json_int_t)si->spi,
 				  "dir", si->dir == DP_SA_OUT ? "out" : "in",
 				  "cipher", cipher_str(si->cipher), "integ",
@@ -289,14 +289,18 @@ sa_visit(const struct dp_sa_info *si, void *arg)
 				  (json_int_t)si->too_big, "too_big_punts",
 				  (json_int_t)si->too_big_punts,
 				  "too_big_frags",
-				  (json_int_t)si->too_big_frags));
+				  (json_int_t)si->too_big_frags, "mss_clamped",
+				  (json_int_t)si->mss_clamped, "mss_bad_opts",
+				  (json_int_t)si->mss_bad_opts));
 		return 0;
 	}
 	printf("sa %u %s spi 0x%08x %s%s%s%s%s %s -> %s seq %" PRIu64
 	       " packets %" PRIu64 " bytes %" PRIu64 " replay %" PRIu64
 	       " auth %" PRIu64 " bad %" PRIu64 " exhausted %" PRIu64
 	       " no_room %" PRIu64 " mtu %u too_big %" PRIu64
-	       " too_big_punts %" PRIu64 " too_big_frags %u\n",
+	       " too_big_punts %" PRIu64
+	       " too_big_frags %u mss_clamped %" PRIu64 " mss_bad_opts %" PRIu64
+	       "\n",
 	       si->id, si->dir == DP_SA_OUT ? "out" : "in", si->spi,
 	       cipher_str(si->cipher), si->integ ? "+" : "",
 	       si->integ && si->integ < 4 ? integ_names[si->integ] : "",
@@ -304,7 +308,8 @@ sa_visit(const struct dp_sa_info *si, void *arg)
 	       si->flags & DP_SA_F_NATT ? " natt" : "", src, dst, si->seq,
 	       si->packets, si->bytes, si->replay_drops, si->auth_fails,
 	       si->bad_pad, si->seq_exhausted, si->no_room, si->mtu,
-	       si->too_big, si->too_big_punts, si->too_big_frags);
+	       si->too_big, si->too_big_punts, si->too_big_frags,
+	       si->mss_clamped, si->mss_bad_opts);
 	return 0;
 }
 

@@ -295,7 +295,8 @@ struct dp_sa {
 	uint16_t dport;
 	uint16_t mtu; /* out: outer IP packet limit (path MTU); 0: none.
 		       * Larger packets: counted drop, DF ones punted with
-		       * DP_PUNT_ESP_MTU (docs/vpnaas.md, "Path MTU") */
+		       * DP_PUNT_ESP_MTU (docs/vpnaas.md, "Path MTU").
+		       * Both directions: TCP SYNs' MSS clamped to fit it */
 	uint16_t pad1;
 	uint64_t seq;	       /* out: last sequence number sent (0: none
 				* yet); in: highest seen (0: none) */
@@ -335,7 +336,15 @@ struct dp_sa_info {
 	uint32_t too_big_frags;	    /* of too_big: IPv4, DF clear, fragmented
 				     * before encryption (mod 2^32) */
 	uint8_t src6[16], dst6[16]; /* with DP_SA_F_IPV6: outer IPv6 */
+	/* Appended; a 160-byte body without them decodes as zeros, see
+	 * DP_SA_INFO_V1_LEN. TCP MSS clamping (SAs with an mtu; docs/esp.md,
+	 * "MSS clamping"): */
+	uint64_t mss_clamped;  /* SYNs whose MSS option was lowered */
+	uint64_t mss_bad_opts; /* SYNs with malformed options, untouched */
 };
+
+/* SA_INFO body as sent before `mss_clamped` was appended. */
+#define DP_SA_INFO_V1_LEN 160
 
 /*
  * Packet-in reason of an IPv4 packet with DF set that esp_encrypt found

@@ -836,7 +836,9 @@ dp_client_sa_dump(struct dp_client *c, uint32_t id, dp_client_sa_fn fn,
 		if (rc < 0)
 			break;
 		if (c->hdr.type == DP_MSG_SA_INFO) {
-			memcpy(&si, c->body, sizeof(si));
+			/* Validated: this size or DP_SA_INFO_V1_LEN. */
+			memset(&si, 0, sizeof(si));
+			memcpy(&si, c->body, c->hdr.len - sizeof(c->hdr));
 			if (stop == 0)
 				stop = fn(&si, arg);
 		} else if (c->hdr.type != DP_MSG_OK) {

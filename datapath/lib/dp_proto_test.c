@@ -367,6 +367,37 @@ test_lb_pool_heads(void **state)
 		      -EINVAL, "shorter than its 32-byte head");
 }
 
+/*
+ * SA_INFO: the body with the MSS counters appended and the 160-byte one
+ * before them both validate; any other length is refused.
+ */
+static void
+test_sa_info_lengths(void **state)
+{
+	uint8_t body[sizeof(struct dp_sa_info)] = {0};
+	struct dp_buf b = {0};
+	struct dp_msg_hdr h;
+	char err[256] = "";
+	size_t lens[] = {sizeof(body), DP_SA_INFO_V1_LEN};
+
+	(void)state;
+	for (unsigned i = 0; i < 2; i++) {
+		assert_int_equal(dp_proto_encode(&b, DP_MSG_SA_INFO, 9, 0, body,
+						 lens[i]),
+				 0);
+		assert_true(dp_proto_frame(b.data, b.len, &h, err,
+					   sizeof(err)) > 0);
+		assert_int_equal(dp_proto_validate(&h, b.data + sizeof(h), err,
+						   sizeof(err)),
+				 0);
+		dp_buf_fini(&b);
+	}
+	expect_reject(DP_MSG_SA_INFO, body, DP_SA_INFO_V1_LEN + 8, NULL, 0,
+		      -EINVAL, "expected 176");
+	expect_reject(DP_MSG_SA_INFO, body, DP_SA_INFO_V1_LEN - 1, NULL, 0,
+		      -EINVAL, "expected 176");
+}
+
 static void
 test_reject_strings(void **state)
 {
@@ -493,6 +524,7 @@ main(void)
 		cmocka_unit_test(test_two_messages_in_one_buffer),
 		cmocka_unit_test(test_port_type_names),
 		cmocka_unit_test(test_lb_pool_heads),
+		cmocka_unit_test(test_sa_info_lengths),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -116,18 +116,8 @@ inner_frame(uint8_t *b, unsigned len, bool is_v6, bool is_df)
 
 	tu_frame_udp4(&f);
 	f.tos = 0xb8;
-	f.src4 = 0x0a010005;
-	f.dst4 = 0x0a020007;
-	f.payload = (uint16_t)(len - 42);
-	if (is_v6) {
-		f.eth_type = 0x86dd;
-		f.src6[0] = f.dst6[0] = 0xfd;
-		f.src6[1] = 1;
-		f.dst6[1] = 2;
-		f.src6[15] = 5;
-		f.dst6[15] = 7;
-		f.payload = (uint16_t)(len - 62);
-	}
+	guest_addrs(&f, is_v6);
+	f.payload = (uint16_t)(len - (is_v6 ? 62 : 42));
 	n = tu_build(&f, b);
 	if (!is_v6 && is_df) {
 		uint16_t c;
@@ -473,6 +463,51 @@ test_v6_mtu(void **state)
 	mtu6_case(DP_SA_F_NATT, 1418);
 }
 
+/*
+ * TCP MSS clamping under an IPv6 outer header: mtu 1400 less 40 + 8 + 8
+ * and 16 ICV leaves 1326 bytes (body aligned to 4), so SYNs leave A with
+ * MSS 1286 (IPv4 inner) or 1266 (IPv6 inner), the checksum right; B's SA
+ * has no mtu and changes nothing; malformed options pass untouched.
+ */
+static void
+test_v6_mss(void **state)
+{
+	static const uint8_t opt[] = {1, 1, 4, 2, 2, 4, 0x05, 0xa0}; /* 1440 */
+	static const uint8_t opt_odd[] = {1, 2, 4, 0x05, 0xb4, 1, 1, 0};
+	static const uint8_t opt_bad[] = {2, 4, 0x05, 0xb4, 5, 6, 1, 1};
+	static const struct {
+		const uint8_t *opt;
+		bool is_v6;
+		unsigned at, mss;
+	} cases[] = {
+		{opt, true, 26, 1266},	{opt_odd, true, 23, 1266},
+		{opt, false, 26, 1286}, {opt_odd, false, 23, 1286},
+		{opt_bad, true, 0, 0},
+	};
+	uint8_t frame[256];
+	struct dp_packet *c;
+	struct pair s;
+	size_t n;
+
+	(void)state;
+	site2_setup(&s);
+	site2_sa(&s, DP_SA_AES_GCM_16, 0, 20, 0, 1400);
+	for (unsigned i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		n = tcp_opt_frame(frame, cases[i].is_v6, 0x02, cases[i].opt, 8);
+		c = seal1(&s, frame, n);
+		assert_true(open1(&s, c->data, c->len));
+		tu_pkt_free(c);
+		assert_int_equal(s.b.out.tx[0]->len, n);
+		tcp_check_mss(s.b.out.tx[0]->data, frame, n, cases[i].is_v6,
+			      cases[i].at, cases[i].mss);
+	}
+	assert_int_equal(sa_get(s.a.pl, SA).mss_clamped, 4);
+	assert_int_equal(sa_get(s.a.pl, SA).mss_bad_opts, 1);
+	assert_int_equal(sa_get(s.b.pl, SA).mss_clamped, 0);
+	assert_int_equal(sa_get(s.b.pl, SA).mss_bad_opts, 0);
+	pair_teardown(&s);
+}
+
 /* Programming errors of IPv6 SAs; the 40 bytes count in the mtu floor. */
 static void
 test_v6_sa_errors(void **state)
@@ -519,6 +554,7 @@ main(void)
 		cmocka_unit_test(test_v6_malformed),
 		cmocka_unit_test(test_v6_replay),
 		cmocka_unit_test(test_v6_mtu),
+		cmocka_unit_test(test_v6_mss),
 		cmocka_unit_test(test_v6_sa_errors),
 	};
 

@@ -13,6 +13,9 @@
  *      hostile trailer) is sealed with the SA's key here, so the packet
  *      authenticates and the trailer, padding and inner-packet checks run
  *
+ * The SAs have an mtu, so that an inner TCP SYN (seeds m3_syn_*,
+ * m7_v6_syn_mss) has its MSS option parsed and clamped (mss_clamp()).
+ *
  * With bit 2 of that byte set, modes 1-3 put an IPv6 header (next header
  * 50, or 17) in front instead of the IPv4 one (DP_SA_F_IPV6 SAs' traffic;
  * the inbound SA is found by SPI whatever the outer family).
@@ -53,6 +56,7 @@ fz_sa(uint32_t id, uint8_t cipher, uint8_t integ, uint8_t klen, uint8_t flags)
 	s.integ = integ;
 	s.flags = flags;
 	s.enc_key_len = klen;
+	s.mtu = 1400; /* decrypted TCP SYNs go through the MSS clamp */
 	memcpy(s.enc_key, fz_key, sizeof(fz_key));
 	if (integ != 0) {
 		s.integ_key_len = 32;

@@ -871,12 +871,7 @@ guest_frame6(uint8_t *b, unsigned len)
 	struct tu_frame f;
 
 	tu_frame_udp4(&f);
-	f.eth_type = 0x86dd;
-	f.src6[0] = f.dst6[0] = 0xfd;
-	f.src6[1] = 1;
-	f.dst6[1] = 2;
-	f.src6[15] = 5;
-	f.dst6[15] = 7;
+	guest_addrs(&f, true);
 	f.ttl = 64;
 	f.payload = (uint16_t)(len - 62);
 	return tu_build(&f, b);
@@ -1256,6 +1251,133 @@ test_validate_and_text(void **state)
 			     0);
 }
 
+/*
+ * TCP MSS clamping (docs/esp.md, "MSS clamping"): AES-GCM with mtu 1400
+ * leaves 1346 bytes for the inner packet (20 + 8 + 8, body aligned to 4,
+ * 16 ICV), so a SYN's MSS goes down to 1306 over IPv4, 1286 over IPv6.
+ */
+enum { MSS_SA = 5, MSS_MTU = 1400, MSS4 = 1306, MSS6 = 1286 };
+
+/* Option lists: MSS 1460 first; after a NOP (value at an odd offset). */
+static const uint8_t opt_mss[] = {2, 4, 0x05, 0xb4, 1, 3, 3, 7, 4, 2, 1, 1};
+static const uint8_t opt_mss_odd[] = {1, 2, 4, 0x05, 0xb4, 1, 1, 1};
+
+/* SA MSS_SA out on A with mtu_a, in on B with mtu_b. */
+static void
+mss_pair(struct pair *p, uint16_t mtu_a, uint16_t mtu_b)
+{
+	struct dp_sa s;
+	char err[160];
+
+	pair_setup(p, MSS_SA);
+	sa_fill(&s, MSS_SA, DP_SA_OUT, DP_SA_AES_GCM_16, 0, 20, 0);
+	s.mtu = mtu_a;
+	assert_int_equal(pl_esp_sa_add(p->a.pl, &s, err, sizeof(err)), 0);
+	s.dir = DP_SA_IN;
+	s.mtu = mtu_b;
+	assert_int_equal(pl_esp_sa_add(p->b.pl, &s, err, sizeof(err)), 0);
+}
+
+/*
+ * A TCP frame with options opt through A and B: checks that the inner
+ * frame out of B is it with the MSS at TCP byte at (0: none) equal to mss.
+ */
+static void
+mss_through(struct pair *p, bool is_v6, uint8_t flags, const uint8_t *opt,
+	    unsigned opt_len, unsigned at, unsigned mss)
+{
+	uint8_t frame[256];
+	size_t n = tcp_opt_frame(frame, is_v6, flags, opt, opt_len);
+	struct dp_packet *c = encrypt1(p, frame, n);
+
+	assert_int_equal(decrypt1(p, c), 0);
+	tu_pkt_free(c);
+	assert_int_equal(p->b.out.tx[0]->len, n);
+	tcp_check_mss(p->b.out.tx[0]->data, frame, n, is_v6, at, mss);
+}
+
+/* Outbound SYNs: clamped before encryption, whatever the alignment. */
+static void
+test_mss_clamp(void **state)
+{
+	static const uint8_t opt_small[] = {2, 4, 0x04, 0xb0}; /* 1200 */
+	static const uint8_t opt_equal[] = {2, 4, MSS4 >> 8, MSS4 & 0xff};
+	static const uint8_t opt_none[] = {1, 1, 4, 2, 1, 3, 3, 7};
+	/* After the end of the list (kind 0), anything goes. */
+	static const uint8_t opt_eol[] = {2, 4, 5, 0xb4, 0, 0xff, 0, 0xff};
+	struct pair p;
+
+	(void)state;
+	mss_pair(&p, MSS_MTU, MSS_MTU);
+	mss_through(&p, false, 0x02, opt_mss, sizeof(opt_mss), 22, MSS4);
+	mss_through(&p, false, 0x02, opt_mss_odd, sizeof(opt_mss_odd), 23,
+		    MSS4);
+	mss_through(&p, false, 0x02, opt_eol, sizeof(opt_eol), 22, MSS4);
+	mss_through(&p, true, 0x02, opt_mss, sizeof(opt_mss), 22, MSS6);
+	assert_int_equal(sa_get(p.a.pl, MSS_SA).mss_clamped, 4);
+	/* B's limit is the same: nothing left to do there. */
+	assert_int_equal(sa_get(p.b.pl, MSS_SA).mss_clamped, 0);
+	/* Small enough, equal, absent (none added), or not a SYN. */
+	mss_through(&p, false, 0x02, opt_small, sizeof(opt_small), 0, 0);
+	mss_through(&p, false, 0x02, opt_equal, sizeof(opt_equal), 0, 0);
+	mss_through(&p, false, 0x02, opt_none, sizeof(opt_none), 0, 0);
+	mss_through(&p, false, 0x10, opt_mss, sizeof(opt_mss), 0, 0);
+	mss_through(&p, true, 0x18, opt_mss_odd, sizeof(opt_mss_odd), 0, 0);
+	assert_int_equal(sa_get(p.a.pl, MSS_SA).mss_clamped, 4);
+	assert_int_equal(sa_get(p.a.pl, MSS_SA).mss_bad_opts, 0);
+	assert_int_equal(sa_get(p.b.pl, MSS_SA).packets, 9);
+	pair_teardown(&p);
+	/* No mtu on either SA: no clamping. */
+	mss_pair(&p, 0, 0);
+	mss_through(&p, false, 0x02, opt_mss, sizeof(opt_mss), 0, 0);
+	assert_int_equal(sa_get(p.a.pl, MSS_SA).mss_clamped, 0);
+	pair_teardown(&p);
+}
+
+/* Inbound SYN-ACKs (the far site's MSS): clamped after decryption. */
+static void
+test_mss_inbound(void **state)
+{
+	struct pair p;
+
+	(void)state;
+	mss_pair(&p, 0, MSS_MTU);
+	mss_through(&p, false, 0x12, opt_mss, sizeof(opt_mss), 22, MSS4);
+	mss_through(&p, true, 0x12, opt_mss_odd, sizeof(opt_mss_odd), 23, MSS6);
+	mss_through(&p, false, 0x02, opt_mss_odd, sizeof(opt_mss_odd), 23,
+		    MSS4);
+	assert_int_equal(sa_get(p.a.pl, MSS_SA).mss_clamped, 0);
+	assert_int_equal(sa_get(p.b.pl, MSS_SA).mss_clamped, 3);
+	pair_teardown(&p);
+}
+
+/*
+ * Malformed option lists: left as they are (even an MSS before the
+ * fault), counted on both sites.
+ */
+static void
+test_mss_malformed(void **state)
+{
+	static const uint8_t bad[][8] = {
+		{3, 0, 1, 1, 2, 4, 5, 0xb4},  /* length 0 */
+		{2, 4, 5, 0xb4, 1, 1, 8, 10}, /* runs past the header */
+		{2, 6, 5, 0xb4, 0, 0, 1, 1},  /* MSS of length 6 */
+		{2, 4, 5, 0xb4, 1, 1, 1, 5},  /* kind without a length */
+		{2, 4, 5, 0xb4, 2, 1, 0, 0},  /* length 1 */
+	};
+	struct pair p;
+
+	(void)state;
+	mss_pair(&p, MSS_MTU, MSS_MTU);
+	for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		mss_through(&p, i % 2 == 1, 0x02, bad[i], 8, 0, 0);
+	assert_int_equal(sa_get(p.a.pl, MSS_SA).mss_bad_opts, 5);
+	assert_int_equal(sa_get(p.b.pl, MSS_SA).mss_bad_opts, 5);
+	assert_int_equal(sa_get(p.a.pl, MSS_SA).mss_clamped, 0);
+	assert_int_equal(sa_get(p.b.pl, MSS_SA).mss_clamped, 0);
+	pair_teardown(&p);
+}
+
 int
 main(void)
 {
@@ -1277,6 +1399,9 @@ main(void)
 		cmocka_unit_test(test_mtu),
 		cmocka_unit_test(test_prefrag),
 		cmocka_unit_test(test_prefrag_refused),
+		cmocka_unit_test(test_mss_clamp),
+		cmocka_unit_test(test_mss_inbound),
+		cmocka_unit_test(test_mss_malformed),
 		cmocka_unit_test(test_sa_errors),
 		cmocka_unit_test(test_validate_and_text),
 	};

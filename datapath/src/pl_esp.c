@@ -32,6 +32,11 @@
  * packet; the extra ones are copies that follow the first out of the
  * executor (pl_esp_frag_next()).
  *
+ * TCP MSS clamping (SAs with an mtu, both directions): a TCP segment with
+ * SYN whose MSS option (RFC 9293 3.2, 3.7.1) is over what fits the SA's
+ * inner limit gets it lowered, the checksum updated incrementally (RFC
+ * 1624), before encryption and after decryption (mss_clamp()).
+ *
  * Inbound: the SA comes from key.esp_spi (the parser fills it for protocol
  * 50 and for UDP 4500 when the non-ESP marker is absent). The sequence
  * number is checked against the replay window before authentication and
@@ -89,6 +94,7 @@ enum {
 	ESP_IP_DF = 0x4000,
 	ESP_IP_MF = 0x2000,
 	ESP_IP_OFF = 0x1fff,
+	ESP_TCP_SYN = 0x02, /* key.tcp_flags */
 };
 
 /* Per-worker counters of one SA: one cache line per worker. */
@@ -103,6 +109,8 @@ struct esp_ctr {
 	uint64_t too_big;	/* over the SA's mtu */
 	uint64_t too_big_punts; /* of which punted */
 	uint64_t frag;		/* of which fragmented (IPv4, DF clear) */
+	uint64_t mss_clamped;	/* SYNs whose MSS was lowered */
+	uint64_t mss_bad_opts;	/* SYNs with malformed options, untouched */
 	uint64_t punt_sec;	/* second of the punts below */
 	uint32_t punt_n;	/* punts in second punt_sec */
 } PL_ALIGNED;
@@ -139,6 +147,8 @@ struct esp_sa {
 	uint8_t hdr_len; /* outer IPv4 or IPv6 .. IV */
 	uint16_t mtu;	 /* outer IP packet limit; 0: none */
 	uint16_t in_mtu; /* largest inner packet that fits mtu */
+	uint16_t mss4;	 /* TCP MSS limit, IPv4 inner: in_mtu - 40; 0 none */
+	uint16_t mss6;	 /* the same, IPv6 inner: in_mtu - 60 */
 	bool is_aead;
 	bool is_esn;
 	bool fast_iv;	 /* AES-GCM: IV set through the TLS IV parameters */
@@ -405,6 +415,9 @@ sa_check(const struct dp_sa *s, struct esp_sa *sa, char *err, size_t err_len)
 		}
 		sa->mtu = s->mtu;
 		sa->in_mtu = (uint16_t)(body - 2);
+		/* body - 2 >= 68: both stay positive. */
+		sa->mss4 = (uint16_t)(sa->in_mtu - ESP_IP4 - 20);
+		sa->mss6 = (uint16_t)(sa->in_mtu - ESP_IP6 - 20);
 	}
 	if (s->seq > sa->seq_max) {
 		snprintf(err, err_len, "sa %u: seq %llu past 2^32 - 1 (no esn)",
@@ -723,6 +736,8 @@ sa_info(const struct dp_pipeline *pl, const struct esp_sa *sa,
 		si->too_big += CMM_LOAD_SHARED(c->too_big);
 		si->too_big_punts += CMM_LOAD_SHARED(c->too_big_punts);
 		si->too_big_frags += (uint32_t)CMM_LOAD_SHARED(c->frag);
+		si->mss_clamped += CMM_LOAD_SHARED(c->mss_clamped);
+		si->mss_bad_opts += CMM_LOAD_SHARED(c->mss_bad_opts);
 	}
 }
 
@@ -1462,6 +1477,77 @@ outer_write(const struct esp_sa *sa, uint8_t *ip, uint32_t ip_len, uint8_t tos,
 }
 
 /*
+ * TCP MSS clamping on the inner packet of c, a TCP segment with SYN set
+ * (the caller's one flag test; the parser validated 20 <= data offset <=
+ * the segment). The options (RFC 9293 3.1: kind 0 ends the list, kind 1
+ * is one byte, any other kind has a length byte >= 2) are walked within
+ * the header first; a list that runs past it, a length below 2 or an MSS
+ * option (kind 2) whose length is not 4 is malformed: counted, nothing
+ * changed. An MSS over the SA's limit (the largest inner packet that
+ * fits, minus the IP and TCP headers: RFC 6691 2, no options counted) is
+ * lowered to it and the checksum updated (RFC 1624 eqn. 3), with the
+ * value's bytes swapped when it sits at an odd offset of the header. No
+ * MSS option: nothing is added (RFC 9293 3.7.1 defaults to 536 / 1220).
+ * An IPv6 segment behind extension headers is found (l4_off) as well.
+ */
+static void
+mss_clamp(const struct esp_sa *sa, struct esp_ctr *ct, struct pl_pctx *c)
+{
+	uint16_t lim = c->m.l3 == PL_L3_IPV4 ? sa->mss4 : sa->mss6;
+	uint8_t *tcp = c->pkt->data + c->m.l4_off;
+	uint32_t doff, i, at = 0;
+	uint16_t old, now, ck;
+	uint32_t sum;
+
+	if (lim == 0 || c->key.nw_proto != 6 || c->m.l4_off == 0 ||
+	    (c->m.l3 != PL_L3_IPV4 && c->m.l3 != PL_L3_IPV6))
+		return;
+	doff = (uint32_t)(tcp[12] >> 4) * 4;
+	if (doff < 20 || c->m.l4_off + doff > c->m.l3_end)
+		return; /* the parser rejects these; kept for safety */
+	for (i = 20; i < doff;) {
+		uint8_t kind = tcp[i], len;
+
+		if (kind == 0)
+			break;
+		if (kind == 1) {
+			i++;
+			continue;
+		}
+		if (i + 1 >= doff)
+			goto bad;
+		len = tcp[i + 1];
+		if (len < 2 || len > doff - i || (kind == 2 && len != 4))
+			goto bad;
+		if (kind == 2 && at == 0)
+			at = i + 2;
+		i += len;
+	}
+	if (at == 0)
+		return;
+	old = (uint16_t)(tcp[at] << 8 | tcp[at + 1]);
+	if (old <= lim)
+		return;
+	tcp[at] = (uint8_t)(lim >> 8);
+	tcp[at + 1] = (uint8_t)lim;
+	now = lim;
+	if (at & 1) { /* the value straddles two 16-bit words of the sum */
+		old = (uint16_t)(old << 8 | old >> 8);
+		now = (uint16_t)(now << 8 | now >> 8);
+	}
+	ck = (uint16_t)(tcp[16] << 8 | tcp[17]);
+	sum = (uint32_t)(uint16_t)~ck + (uint16_t)~old + now;
+	ck = (uint16_t)~csum_fold(sum);
+	tcp[16] = (uint8_t)(ck >> 8);
+	tcp[17] = (uint8_t)ck;
+	ct->mss_clamped++;
+	return;
+
+bad:
+	ct->mss_bad_opts++;
+}
+
+/*
  * Inner packet of in_len bytes over the SA's mtu: counted; an IPv4 one
  * with DF set, or an IPv6 one (routers never fragment it, RFC 8200 5), is
  * punted (PL_ESP_TOO_BIG_PUNT) at most DP_ESP_MTU_PUNTS_PER_S times a
@@ -1764,6 +1850,8 @@ pl_esp_encrypt(struct dp_worker *w, struct pl_pctx *c, uint32_t sa_id)
 		ct->bad++; /* not IP: nothing to tunnel */
 		return DP_DROP_ESP_BAD;
 	}
+	if (c->key.tcp_flags & ESP_TCP_SYN)
+		mss_clamp(sa, ct, c);
 	in_len = c->m.l3_end - c->m.l3_off;
 	if (sa->mtu != 0 && in_len > sa->in_mtu) {
 		rc = too_big(sa, ct, c);
@@ -1878,6 +1966,7 @@ pl_esp_decrypt(struct dp_worker *w, struct pl_pctx *c)
 	uint8_t *esp, *pt, mac[12], padlen, nh;
 	uint64_t seq;
 	bool ok;
+	int rc;
 
 	if (w == NULL)
 		return DP_DROP_ACTION;
@@ -1962,5 +2051,8 @@ pl_esp_decrypt(struct dp_worker *w, struct pl_pctx *c)
 	ct->packets++;
 	ct->bytes += in_len;
 	c->key.reg1 = sa->id;
-	return reparse(c);
+	rc = reparse(c);
+	if (rc == 0 && (c->key.tcp_flags & ESP_TCP_SYN))
+		mss_clamp(sa, ct, c);
+	return rc;
 }

@@ -90,6 +90,10 @@ extern bool pl_esp_group_bursts;
  * return is PL_ESP_FRAGS + (0 or a drop reason), and the caller takes
  * the others with pl_esp_frag_next() when c's packet leaves its walk:
  * they go where it goes, or are dropped with it.
+ *
+ * For an SA with an mtu, a TCP segment with SYN set has its MSS option
+ * lowered to what fits the SA first (TCP MSS clamping, docs/esp.md),
+ * whatever happens to it next (so a punted SYN carries the lowered MSS).
  */
 enum { PL_ESP_FRAGS = 1 << 16 };
 int pl_esp_encrypt(struct dp_worker *w, struct pl_pctx *c, uint32_t sa_id);
@@ -107,8 +111,9 @@ struct dp_packet *pl_esp_frag_next(struct dp_worker *w,
 /*
  * esp_decrypt: inbound SA by key.esp_spi, replay check, authentication,
  * decryption, padding check; the inner packet replaces the frame (behind
- * the outer Ethernet addresses) with key reparsed and reg1 = SA id.
- * w NULL (trace): DP_DROP_ACTION. Returns 0 or a drop reason.
+ * the outer Ethernet addresses) with key reparsed and reg1 = SA id; an
+ * inner TCP SYN's MSS clamped as in pl_esp_encrypt when the SA has an
+ * mtu. w NULL (trace): DP_DROP_ACTION. Returns 0 or a drop reason.
  */
 int pl_esp_decrypt(struct dp_worker *w, struct pl_pctx *c);
 

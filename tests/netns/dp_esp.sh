@@ -8,6 +8,14 @@
 # ESP. The first argument picks the cipher (aes-gcm-128, aes-cbc-256,
 # chacha20-poly1305) and "natt" as the second carries ESP in UDP 4500.
 #
+# TCP MSS clamping (docs/esp.md): site A's two SAs have mtu 1400, B's
+# none, and the guests' links MTU 1400 (MSS 1360). GA's SYNs leave A's
+# outbound SA with the MSS that fits it; GB's SYN-ACKs (MSS 1360 through
+# B) are clamped by A's inbound SA after decryption. Captures in both
+# guests check the MSS each saw, and the SAs' mss_clamped counts them;
+# the iperf3 run then never sends a packet over A's mtu (DF set; with no
+# sluiced here a punt would only be dropped).
+#
 #   ns GA                 site A                ns T               site B                 ns GB
 #   eth0 --veth-- gA [1] dp-A [2] uA --veth-- tA  br0  tB --veth-- uB [2] dp-B [1] gB --veth-- eth0
 #   10.61.1.2/24         192.0.2.1 (outer)                  192.0.2.2 (outer)      10.61.2.2/24
@@ -24,6 +32,7 @@ cipher=${1:-aes-gcm-128}
 natt=${2:-}
 command -v iperf3 >/dev/null || nt_skip "needs iperf3"
 command -v tcpdump >/dev/null || nt_skip "needs tcpdump"
+command -v jq >/dev/null || nt_skip "needs jq"
 case $cipher in
 aes-gcm-128) key1=$(printf '%040x' 1); key2=$(printf '%040x' 2); integ= ;;
 aes-cbc-256)
@@ -96,9 +105,10 @@ dp_start B
 
 # SAs: A->B uses SPI 0x1001 and key1, B->A SPI 0x2001 and key2.
 ctl A dp sa-add id=1 spi=0x1001 dir=out cipher=$cipher key=$key1 $integ \
-	src=192.0.2.1 dst=192.0.2.2 esn $nattw || nt_fail "sa-add A out"
+	src=192.0.2.1 dst=192.0.2.2 esn $nattw mtu=1400 ||
+	nt_fail "sa-add A out"
 ctl A dp sa-add id=2 spi=0x2001 dir=in cipher=$cipher key=$key2 $integ \
-	esn $nattw || nt_fail "sa-add A in"
+	esn $nattw mtu=1400 || nt_fail "sa-add A in"
 ctl B dp sa-add id=1 spi=0x2001 dir=out cipher=$cipher key=$key2 $integ \
 	src=192.0.2.2 dst=192.0.2.1 esn $nattw || nt_fail "sa-add B out"
 ctl B dp sa-add id=2 spi=0x1001 dir=in cipher=$cipher key=$key1 $integ \
@@ -129,6 +139,13 @@ cap="$NT_TMP/transit.pcap"
 nt_exec T tcpdump -i br0 -n -U -w "$cap" >/dev/null 2>&1 &
 NT_PIDS+=($!)
 tcpdump_pid=$!
+# SYNs as the guests receive them (MSS clamping).
+for g in GA GB; do
+	nt_exec $g tcpdump -i eth0 -Q in -nn -U -w "$NT_TMP/syn-$g.pcap" \
+		'tcp[tcpflags] & tcp-syn != 0' >/dev/null 2>&1 &
+	NT_PIDS+=($!)
+	syn_pids="${syn_pids:-} $!"
+done
 sleep 1
 
 nt_ping_wait GA 10.61.2.2
@@ -148,8 +165,36 @@ awk -v r="$rate" 'BEGIN { exit !(r > 1) }' ||
 	nt_fail "iperf3 rate $rate Mbit/s is under 1 Mbit/s"
 
 sleep 0.5
-kill "$tcpdump_pid" 2>/dev/null || true
-wait "$tcpdump_pid" 2>/dev/null || true
+kill "$tcpdump_pid" $syn_pids 2>/dev/null || true
+wait "$tcpdump_pid" $syn_pids 2>/dev/null || true
+# The MSS that fits A's mtu: 1400 less outer IPv4 (+ UDP), ESP header and
+# IV, ICV (16), the body aligned (4, CBC 16), pad length + next header,
+# then 40 bytes of inner IPv4 + TCP headers (pl_esp.c sa_check()).
+case $cipher in aes-cbc-256) iv=16 align=16 ;; *) iv=8 align=4 ;; esac
+udp=0
+[ -n "$nattw" ] && udp=8
+fixed=$((20 + udp + 8 + iv + 16))
+want_mss=$(((1400 - fixed) / align * align - 2 - 40))
+# Every SYN each guest saw carries that MSS: GB the SYNs (clamped by A's
+# outbound SA), GA the SYN-ACKs (by A's inbound SA).
+for g in GB GA; do
+	mss=$(tcpdump -r "$NT_TMP/syn-$g.pcap" -nn 2>/dev/null |
+		grep -o 'mss [0-9]*' | awk '{ print $2 }' | sort -u | xargs)
+	echo "$g received SYNs with MSS: ${mss:-none} (want $want_mss)"
+	[ "$mss" = "$want_mss" ] ||
+		nt_fail "$g saw MSS '${mss:-none}', not the clamped $want_mss"
+done
+read -r clamp_out clamp_in too_big < <(
+	{ ctl A -o json dp sa-list 1; ctl A -o json dp sa-list 2; } |
+		jq -rs '"\(.[0][0].mss_clamped) \(.[1][0].mss_clamped)" +
+			" \(.[0][0].too_big)"')
+echo "A: mss_clamped sa 1 (out) $clamp_out, sa 2 (in) $clamp_in;" \
+	"too_big $too_big"
+[ "$clamp_out" -ge 2 ] && [ "$clamp_in" -ge 2 ] ||
+	nt_fail "A's SAs clamped $clamp_out / $clamp_in SYNs, want >= 2 each"
+# So no TCP segment of the iperf3 run was over A's mtu.
+[ "$too_big" -eq 0 ] || nt_fail "A's sa 1 found $too_big packets too big"
+nt_log "TCP MSS clamped to $want_mss both ways through A's SAs"
 if [ -n "$nattw" ]; then
 	esp_f="udp port 4500"
 else
