@@ -580,7 +580,8 @@ GBPS=$(jq '.end.sum_received.bits_per_second / 1e9' "$tmp/iperf.json")
 echo "ok: iperf3 GA -> GB through the tunnel, 3 s: $GBPS Gb/s" \
 	"(guest MTU 1500, $(($(punts a) - p0)) fragmentation needed sent)"
 [ "$(punts a)" -gt "$p0" ] || echo "note: iperf3 sent no packet over the" \
-	"tunnel's MTU (its path MTU was still cached)"
+	"tunnel's MTU (its SYN's MSS was clamped to fit, or the path MTU was" \
+	"still cached)"
 big_traffic init-a
 sleep 0.5
 kill "$tcpdump_pid" 2>/dev/null
