@@ -141,8 +141,10 @@ http {
 }
 CONF
 	chmod -R a+rX "$d"
-	run M$i nginx -e "$d/error.log" -p "$d" -c "$d/nginx.conf" \
-		>"$tmp/nginx$i.log" 2>&1 &
+	# Not through run(): $! must be nginx's own PID (ip netns exec
+	# execs it), not a subshell's, or cleanup leaves nginx running.
+	ip netns exec "$(ns M$i)" nginx -e "$d/error.log" -p "$d" \
+		-c "$d/nginx.conf" >"$tmp/nginx$i.log" 2>&1 &
 	NGX[$i]=$!
 done
 for i in 0 1 2; do
