@@ -310,8 +310,8 @@ ok "weights 1:2:3 shift the share in proportion"
 # 4. Drain: weight 0 on m2 while a slow download from it runs.
 os loadbalancer member set --weight 1 "$POOL" m1
 os loadbalancer member set --weight 1 "$POOL" m2
-run C $PY "$CL" hold "$VIP" 80 m2 "$tmp/hold.status" &
-hold_pid=$!
+ip netns exec "$(ns C)" $PY "$CL" hold "$VIP" 80 m2 "$tmp/hold.status" &
+hold_pid=$! # the client's own PID (not through run()), for cleanup
 wait_for "a download lands on m2" 20 grep -q landed "$tmp/hold.status"
 os loadbalancer member set --weight 0 "$POOL" m2
 wait_for "m2 at weight 0 in the datapath" 10 bash -c \
