@@ -108,7 +108,8 @@ sluiced_lb_vips(void *arg, const struct lb_driver_vip *v, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		snprintf(lbs[i].vip_port_id, sizeof(lbs[i].vip_port_id), "%s",
 			 v[i].vip_port_id);
-		memcpy(lbs[i].vip, v[i].vip, 4);
+		lbs[i].family = v[i].family;
+		memcpy(lbs[i].vip, v[i].vip, sizeof(lbs[i].vip));
 		unsigned nl = v[i].n_listeners;
 
 		if (nl > COMPILER_LB_LISTENERS_MAX)
@@ -122,8 +123,9 @@ sluiced_lb_vips(void *arg, const struct lb_driver_vip *v, size_t n)
 			for (unsigned k = 0;
 			     k < v[i].l[j].n_cidrs && k < COMPILER_LB_CIDRS_MAX;
 			     k++) {
+				/* addr[16] both: IPv4 or IPv6. */
 				memcpy(lbs[i].listeners[j].cidrs[k].addr,
-				       v[i].l[j].cidrs[k].addr, 4);
+				       v[i].l[j].cidrs[k].addr, 16);
 				lbs[i].listeners[j].cidrs[k].len =
 					v[i].l[j].cidrs[k].len;
 				lbs[i].listeners[j].n_cidrs = k + 1;

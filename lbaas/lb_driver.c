@@ -5,6 +5,8 @@
  * pool's members, builds one struct dp_lb_pool per (listener, pool),
  * sends the ones that differ from what the datapath last accepted,
  * deletes pools whose objects are gone and updates provisioning_status.
+ * A load balancer's VIP decides its pools' family: an IPv6 VIP makes
+ * IPv6 pools (dp_client_lb_set6), whose members are its IPv6 ones.
  * Datapath pool ids are allocated here (1 .. DP_LB_POOL_ID_MAX) and stay
  * with their (listener, pool) for the daemon's life.
  */
@@ -33,7 +35,9 @@ struct lbd_pool {
 	bool seen;  /* in this pass */
 	bool in_dp; /* the datapath holds a version */
 	struct dp_lb_pool sent;
-	struct dp_lb_member *m; /* sent.n_members of them, owned */
+	void *m;      /* sent.n_members members (dp_lb_member, or
+		       * dp_lb_member6 for an IPv6 pool), owned */
+	size_t m_len; /* bytes at m */
 	uint32_t n_up;
 };
 
@@ -138,6 +142,18 @@ lbd_dp_set(void *arg, const struct dp_lb_pool *p, const struct dp_lb_member *m)
 }
 
 static int
+lbd_dp_set6(void *arg, const struct dp_lb_pool *p,
+	    const struct dp_lb_member6 *m)
+{
+	struct lb_driver *d = arg;
+	int rc = lbd_conn(d);
+
+	if (rc != 0)
+		return rc;
+	return lbd_after(d, dp_client_lb_set6(d->c, p, m));
+}
+
+static int
 lbd_dp_del(void *arg, uint32_t id)
 {
 	struct lb_driver *d = arg;
@@ -148,9 +164,10 @@ lbd_dp_del(void *arg, uint32_t id)
 	return lbd_after(d, dp_client_lb_del(d->c, id));
 }
 
+/* Both families' pools: the IPv6-aware walk of dp_client.h. */
 static int
 lbd_stats_cb(const struct dp_lb_pool_stats *ps,
-	     const struct dp_lb_member_stats *ms, void *arg)
+	     const struct dp_lb_member6_stats *ms, void *arg)
 {
 	(void)ms;
 	*(struct dp_lb_pool_stats *)arg = *ps;
@@ -166,7 +183,7 @@ lbd_dp_stats(void *arg, uint32_t id, struct dp_lb_pool_stats *out)
 	if (rc != 0)
 		return rc;
 	memset(out, 0, sizeof(*out));
-	return lbd_after(d, dp_client_lb_stats(d->c, id, lbd_stats_cb, out));
+	return lbd_after(d, dp_client_lb_stats6(d->c, id, lbd_stats_cb, out));
 }
 
 struct lbd_prune {
@@ -176,7 +193,7 @@ struct lbd_prune {
 
 static int
 lbd_prune_cb(const struct dp_lb_pool_stats *ps,
-	     const struct dp_lb_member_stats *ms, void *arg)
+	     const struct dp_lb_member6_stats *ms, void *arg)
 {
 	struct lbd_prune *pr = arg;
 
@@ -203,7 +220,7 @@ lbd_prune(struct lb_driver *d)
 	pr = calloc(1, sizeof(*pr));
 	if (pr == NULL)
 		return;
-	if (lbd_after(d, dp_client_lb_stats(d->c, 0, lbd_prune_cb, pr)) != 0)
+	if (lbd_after(d, dp_client_lb_stats6(d->c, 0, lbd_prune_cb, pr)) != 0)
 		goto out;
 	d->fresh = false;
 	for (i = 0; i < pr->n && d->c != NULL; i++) {
@@ -316,7 +333,9 @@ lbd_status_add(struct lb_driver *d, const char *id, int rc)
 
 struct lbd_build {
 	struct lb_driver *d;
-	struct dp_lb_member *m;
+	int family;		  /* the VIP's: 4 or 6 */
+	struct dp_lb_member *m;	  /* IPv4 pool */
+	struct dp_lb_member6 *m6; /* IPv6 pool */
 	uint32_t n, cap;
 	uint32_t n_up;
 	bool monitored; /* an enabled health monitor watches the pool */
@@ -352,36 +371,56 @@ static int
 lbd_member_cb(void *arg, struct lb_row *r)
 {
 	struct lbd_build *b = arg;
-	struct dp_lb_member *m;
-	struct in_addr a;
+	const char *addr = lb_store_str(r->doc, "address");
 	json_int_t w = json_integer_value(json_object_get(r->doc, "weight"));
 	json_int_t port =
 		json_integer_value(json_object_get(r->doc, "protocol_port"));
+	struct lb_vip_ip ip;
+	uint16_t mport, weight;
+	uint8_t flags = 0;
 	int h;
 
 	if (b->n_ids < DP_LB_MEMBERS_MAX)
 		snprintf(b->ids[b->n_ids++].id, sizeof(b->ids[0].id), "%s",
 			 r->id);
-	if (inet_pton(AF_INET, lb_store_str(r->doc, "address"), &a) != 1) {
-		log_warn("lb", "member %s: only IPv4 members are served",
-			 r->id);
+	/* The API refuses the other family; one stored before is left
+	 * out (the pool's NAT translates within one family). */
+	if (lb_vip_ip_parse(addr, &ip) != 0 || ip.family != b->family) {
+		log_warn("lb",
+			 "member %s: address %.64s is not IPv%d like its load "
+			 "balancer's VIP: not served",
+			 r->id, addr, b->family);
 		return 0;
 	}
 	if (b->n == DP_LB_MEMBERS_MAX)
 		return 0;
-	m = &b->m[b->n++];
-	memset(m, 0, sizeof(*m));
-	m->addr = a.s_addr;
-	m->port = htons((uint16_t)(port > 0 && port < 65536 ? port : 0));
-	m->weight = (uint16_t)(w >= 0 && w <= DP_LB_WEIGHT_MAX ? w : 1);
+	mport = htons((uint16_t)(port > 0 && port < 65536 ? port : 0));
+	weight = (uint16_t)(w >= 0 && w <= DP_LB_WEIGHT_MAX ? w : 1);
 	if (json_is_true(json_object_get(r->doc, "backup")))
-		m->flags |= DP_LB_M_BACKUP;
+		flags |= DP_LB_M_BACKUP;
 	/* Not probed yet counts as up, as Octavia's NO_MONITOR. */
 	h = b->monitored ? lbaas_member_health(b->d->lb, r->id) : 1;
 	if (lb_store_is_up(r->doc) && h != 0) {
-		m->flags |= DP_LB_M_UP;
-		if (m->weight > 0)
+		flags |= DP_LB_M_UP;
+		if (weight > 0)
 			b->n_up++;
+	}
+	if (b->family == 6) {
+		struct dp_lb_member6 *m6 = &b->m6[b->n++];
+
+		memset(m6, 0, sizeof(*m6));
+		memcpy(m6->addr, ip.a, 16);
+		m6->port = mport;
+		m6->weight = weight;
+		m6->flags = flags;
+	} else {
+		struct dp_lb_member *m = &b->m[b->n++];
+
+		memset(m, 0, sizeof(*m));
+		memcpy(&m->addr, ip.a, 4);
+		m->port = mport;
+		m->weight = weight;
+		m->flags = flags;
 	}
 	return 0;
 }
@@ -423,7 +462,9 @@ lbd_pool_push(struct lb_driver *d, struct lbd_pool *p, const json_t *lbdoc,
 		json_integer_value(json_object_get(ldoc, "connection_limit"));
 	struct lbd_build *b = calloc(1, sizeof(*b));
 	struct dp_lb_pool dp = {0};
-	struct in_addr vip;
+	struct lb_vip_ip vip;
+	void *mem;
+	size_t m_len;
 	json_t *hm;
 	uint32_t i;
 	int rc;
@@ -431,8 +472,16 @@ lbd_pool_push(struct lb_driver *d, struct lbd_pool *p, const json_t *lbdoc,
 	if (b == NULL)
 		return -ENOMEM;
 	b->d = d;
-	b->m = calloc(DP_LB_MEMBERS_MAX, sizeof(*b->m));
-	if (b->m == NULL) {
+	if (lb_vip_ip_parse(lb_store_str(lbdoc, "vip_address"), &vip) != 0) {
+		rc = -EAFNOSUPPORT;
+		goto out;
+	}
+	b->family = vip.family;
+	if (vip.family == 6)
+		mem = b->m6 = calloc(DP_LB_MEMBERS_MAX, sizeof(*b->m6));
+	else
+		mem = b->m = calloc(DP_LB_MEMBERS_MAX, sizeof(*b->m));
+	if (mem == NULL) {
 		rc = -ENOMEM;
 		goto out;
 	}
@@ -445,27 +494,39 @@ lbd_pool_push(struct lb_driver *d, struct lbd_pool *p, const json_t *lbdoc,
 		rc = -EIO;
 		goto out;
 	}
-	if (inet_pton(AF_INET, lb_store_str(lbdoc, "vip_address"), &vip) != 1) {
-		rc = -EAFNOSUPPORT;
-		goto out;
-	}
 	dp.id = p->dp_id;
 	dp.n_members = b->n;
 	dp.alg = lbd_alg(pool, &dp.persist_timeout);
-	dp.src_addr = vip.s_addr;
+	/* The VIP is the source members see (IPv4 and IPv6 alike). */
+	if (vip.family == 6) {
+		dp.flags = DP_LB_POOL_F_IPV6;
+		memcpy(dp.src_addr6, vip.a, 16);
+		m_len = b->n * sizeof(*b->m6);
+	} else {
+		memcpy(&dp.src_addr, vip.a, 4);
+		m_len = b->n * sizeof(*b->m);
+	}
 	/* -1 (unlimited) and 0 both send 0: no limit in the datapath. */
 	dp.conn_limit = limit > 0 && limit <= UINT32_MAX ? (uint32_t)limit : 0;
 	dp.idle_timeout_ms = lbd_idle_ms(ldoc);
 	dp.connect_timeout_ms = lbd_ms(ldoc, "timeout_member_connect");
 	if (p->in_dp && memcmp(&dp, &p->sent, sizeof(dp)) == 0 &&
-	    (b->n == 0 || memcmp(b->m, p->m, b->n * sizeof(*b->m)) == 0)) {
+	    m_len == p->m_len &&
+	    (m_len == 0 || memcmp(mem, p->m, m_len) == 0)) {
 		rc = 0; /* unchanged */
 	} else {
-		rc = d->ops.pool_set(d->ops.arg, &dp, b->m);
+		if (vip.family == 6)
+			rc = d->ops.pool_set6 != NULL
+				     ? d->ops.pool_set6(d->ops.arg, &dp, b->m6)
+				     : -EAFNOSUPPORT;
+		else
+			rc = d->ops.pool_set(d->ops.arg, &dp, b->m);
 		if (rc == 0) {
 			free(p->m);
-			p->m = b->m;
+			p->m = mem;
+			p->m_len = m_len;
 			b->m = NULL;
+			b->m6 = NULL;
 			p->sent = dp;
 			p->in_dp = true;
 			p->n_up = b->n_up;
@@ -485,8 +546,8 @@ lbd_pool_push(struct lb_driver *d, struct lbd_pool *p, const json_t *lbdoc,
 	for (i = 0; i < b->n_ids; i++)
 		lbd_status_add(d, b->ids[i].id, rc);
 out:
-	if (b->m != NULL)
-		free(b->m);
+	free(b->m);
+	free(b->m6);
 	free(b);
 	return rc;
 }
@@ -514,10 +575,10 @@ lbd_vip_begin(struct lb_driver *d, const struct lb_row *r)
 {
 	const char *port = lb_store_str(r->doc, "vip_port_id");
 	struct lb_driver_vip *v;
-	struct in_addr a;
+	struct lb_vip_ip a;
 
 	if (d->vip_fn == NULL || port[0] == '\0' || strlen(port) >= 40 ||
-	    inet_pton(AF_INET, lb_store_str(r->doc, "vip_address"), &a) != 1)
+	    lb_vip_ip_parse(lb_store_str(r->doc, "vip_address"), &a) != 0)
 		return;
 	if (d->n_vips == d->cap_vips) {
 		size_t cap = d->cap_vips ? 2 * d->cap_vips : 8;
@@ -534,7 +595,8 @@ lbd_vip_begin(struct lb_driver *d, const struct lb_row *r)
 	memset(v, 0, sizeof(*v));
 	snprintf(v->lb_id, sizeof(v->lb_id), "%s", r->id);
 	snprintf(v->vip_port_id, sizeof(v->vip_port_id), "%s", port);
-	memcpy(v->vip, &a.s_addr, 4);
+	v->family = (uint8_t)a.family;
+	memcpy(v->vip, a.a, a.family == 6 ? 16 : 4);
 }
 
 static void
@@ -556,7 +618,8 @@ lbd_vip_listener(struct lb_driver *d, const char *lb_id, const json_t *ldoc,
 		strcmp(proto, "UDP") == 0 ? IPPROTO_UDP : IPPROTO_TCP;
 	v->l[v->n_listeners].port = (uint16_t)port;
 	v->l[v->n_listeners].dp_pool = dp_pool;
-	/* null or []: every client; else only the IPv4 prefixes listed. */
+	/* null or []: every client; else only the listed prefixes of the
+	 * VIP's IP version. */
 	v->l[v->n_listeners].is_restricted = json_array_size(cidrs) > 0;
 	json_array_foreach(cidrs, i, e)
 	{
@@ -565,8 +628,9 @@ lbd_vip_listener(struct lb_driver *d, const char *lb_id, const json_t *ldoc,
 
 		if (k < LB_DRIVER_CIDRS_MAX && json_is_string(e) &&
 		    lb_model_cidr_parse(json_string_value(e), &c) == 0 &&
-		    c.family == 4) {
-			memcpy(v->l[v->n_listeners].cidrs[k].addr, c.addr, 4);
+		    c.family == v->family) {
+			memcpy(v->l[v->n_listeners].cidrs[k].addr, c.addr,
+			       c.family == 6 ? 16 : 4);
 			v->l[v->n_listeners].cidrs[k].len = c.len;
 			v->l[v->n_listeners].n_cidrs++;
 		}
@@ -833,6 +897,7 @@ lb_driver_create(struct lbaas *lb, struct event_base *base,
 	} else {
 		snprintf(d->path, sizeof(d->path), "%s", dp_socket);
 		d->ops.pool_set = lbd_dp_set;
+		d->ops.pool_set6 = lbd_dp_set6;
 		d->ops.pool_del = lbd_dp_del;
 		d->ops.pool_stats = lbd_dp_stats;
 		d->ops.arg = d;

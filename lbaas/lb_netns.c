@@ -152,21 +152,30 @@ lb_netns_ifindex(struct nl_sock *sk, const char *ifname)
 	return idx;
 }
 
+/* The ipv6 sysctls lb_netns_tune() sets (at most). */
+enum { LB_NETNS_SYS_MAX = 4 };
+
 /*
  * Inside ns_fd: checksum and segmentation offloads off on ifname (the
  * datapath is a userspace switch that fills in no checksums, as for
- * guests' veths) and IPv6 off (the probes are IPv4; no RS/DAD noise on
- * the tenant network). Best effort: a probe with an offloaded checksum
+ * guests' veths). An IPv4 load balancer: IPv6 off (the probes are IPv4;
+ * no RS/DAD noise on the tenant network). An IPv6 one: IPv6 on, without
+ * duplicate address detection (IPAM gave the address: the probes need
+ * not wait for DAD) and without router advertisements (the routes are
+ * the ones set here). Best effort: a probe with an offloaded checksum
  * would fail visibly, so failures are only returned.
  */
 static int
-lb_netns_tune(int ns_fd, const char *ifname)
+lb_netns_tune(int ns_fd, const char *ifname, int family)
 {
 	static const uint32_t cmds[] = {ETHTOOL_STXCSUM, ETHTOOL_SSG,
 					ETHTOOL_STSO, ETHTOOL_SGSO};
-	int self, sock = -1, sys = -1, rc = 0;
+	int self, sock = -1, sys[LB_NETNS_SYS_MAX], rc = 0;
+	const char *val[LB_NETNS_SYS_MAX];
 	struct ethtool_value ev;
 	struct ifreq ifr;
+	char path[96];
+	size_t n_sys = 0;
 
 	self = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
 	if (self < 0 || setns(ns_fd, CLONE_NEWNET) != 0) {
@@ -175,8 +184,23 @@ lb_netns_tune(int ns_fd, const char *ifname)
 		return -EIO;
 	}
 	sock = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	sys = open("/proc/sys/net/ipv6/conf/all/disable_ipv6",
-		   O_WRONLY | O_CLOEXEC);
+	/* /proc/sys/net is the namespace's of whoever opens it. */
+	if (family == AF_INET6) {
+		static const char *const keys[] = {"accept_dad", "accept_ra",
+						   "disable_ipv6"};
+
+		for (size_t i = 0; i < 3; i++) {
+			snprintf(path, sizeof(path),
+				 "/proc/sys/net/ipv6/conf/%s/%s", ifname,
+				 keys[i]);
+			val[n_sys] = "0\n";
+			sys[n_sys++] = open(path, O_WRONLY | O_CLOEXEC);
+		}
+	} else {
+		val[n_sys] = "1\n";
+		sys[n_sys++] = open("/proc/sys/net/ipv6/conf/all/disable_ipv6",
+				    O_WRONLY | O_CLOEXEC);
+	}
 	if (setns(self, CLONE_NEWNET) != 0)
 		abort(); /* every later socket would be in the wrong one */
 	close(self);
@@ -193,11 +217,13 @@ lb_netns_tune(int ns_fd, const char *ifname)
 		if (ioctl(sock, SIOCETHTOOL, &ifr) != 0)
 			rc = -EIO;
 	}
-	if (sys >= 0 && write(sys, "1\n", 2) != 2)
-		rc = -EIO;
+	for (size_t i = 0; i < n_sys; i++)
+		if (sys[i] < 0 || write(sys[i], val[i], 2) != 2)
+			rc = -EIO;
 out:
-	if (sys >= 0)
-		close(sys);
+	for (size_t i = 0; i < n_sys; i++)
+		if (sys[i] >= 0)
+			close(sys[i]);
 	if (sock >= 0)
 		close(sock);
 	return rc;
@@ -217,7 +243,7 @@ lb_netns_inside(const struct lb_netns_config *cfg, int ns_fd)
 
 	if (sk == NULL)
 		return -EIO;
-	(void)lb_netns_tune(ns_fd, cfg->ns_if);
+	(void)lb_netns_tune(ns_fd, cfg->ns_if, cfg->family);
 	if (lb_netns_up(sk, "lo", NULL) != 0 ||
 	    lb_netns_up(sk, cfg->ns_if, cfg->has_mac ? cfg->mac : NULL) != 0)
 		goto out;
@@ -229,6 +255,8 @@ lb_netns_inside(const struct lb_netns_config *cfg, int ns_fd)
 	nl_addr_set_prefixlen(local, cfg->prefix_len);
 	rtnl_addr_set_ifindex(a, idx);
 	rtnl_addr_set_family(a, cfg->family);
+	if (cfg->family == AF_INET6)
+		rtnl_addr_set_flags(a, IFA_F_NODAD); /* usable at once */
 	if (rtnl_addr_set_local(a, local) != 0 || rtnl_addr_add(sk, a, 0) != 0)
 		goto out;
 	if (cfg->has_gateway) {

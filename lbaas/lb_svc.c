@@ -11,7 +11,8 @@
  *      its address and MAC, and it shows in `openstack port list`;
  *   2. the namespace sluice-lb-<8 hex of the LB id> + veth (lb_netns.c):
  *      eth0 inside with that address and MAC, a default route through
- *      the subnet's gateway;
+ *      the subnet's gateway (an IPv6 VIP's subnet: an IPv6 address and
+ *      route, the probes of its IPv6 members leave from there);
  *   3. the port's binding:profile {"interface": "lbv-<8 hex>"}, so the
  *      port binder attaches the host end to the datapath like a guest's
  *      veth, on the tenant network's segment.
@@ -180,22 +181,26 @@ lbs_config(struct lbaas *lb, const struct ctl_port *port,
 	struct ctl_auth admin = {.is_admin = true};
 	struct ctl_subnet *sub;
 	struct ctl_err cerr;
-	int rc = -EINVAL;
+	int rc = -EINVAL, fam;
+	size_t alen;
 
-	if (port->n_fixed_ips == 0 || port->fixed_ips[0].ip.family != 4)
+	if (port->n_fixed_ips == 0 || (port->fixed_ips[0].ip.family != 4 &&
+				       port->fixed_ips[0].ip.family != 6))
 		return -EAFNOSUPPORT;
+	fam = port->fixed_ips[0].ip.family;
+	alen = fam == 6 ? 16 : 4;
 	sub = malloc(sizeof(*sub));
 	if (sub == NULL)
 		return -ENOMEM;
 	if (ctl_subnet_get(lb->ctl, &admin, port->fixed_ips[0].subnet_id, sub,
 			   &cerr) != 0)
 		goto out;
-	cfg->family = AF_INET;
-	memcpy(cfg->addr, port->fixed_ips[0].ip.addr, 4);
+	cfg->family = fam == 6 ? AF_INET6 : AF_INET;
+	memcpy(cfg->addr, port->fixed_ips[0].ip.addr, alen);
 	cfg->prefix_len = (uint8_t)sub->cidr.len;
 	cfg->has_gateway = sub->has_gateway;
 	if (sub->has_gateway)
-		memcpy(cfg->gateway, sub->gateway_ip.addr, 4);
+		memcpy(cfg->gateway, sub->gateway_ip.addr, alen);
 	cfg->has_mac = true;
 	memcpy(cfg->mac, port->mac, 6);
 	rc = 0;
@@ -210,13 +215,12 @@ lbs_make(struct lbaas *lb, const struct lb_row *r, struct lb_svc *s)
 {
 	struct ctl_port *port = malloc(sizeof(*port));
 	struct lb_vip_ip vip;
-	char a[INET_ADDRSTRLEN];
+	char a[INET6_ADDRSTRLEN];
 	int rc;
 
 	if (port == NULL)
 		return -ENOMEM;
-	if (lb_vip_ip_parse(lb_store_str(r->doc, "vip_address"), &vip) != 0 ||
-	    vip.family != 4) {
+	if (lb_vip_ip_parse(lb_store_str(r->doc, "vip_address"), &vip) != 0) {
 		rc = -EAFNOSUPPORT;
 		goto out;
 	}
@@ -240,7 +244,7 @@ lbs_make(struct lbaas *lb, const struct lb_row *r, struct lb_svc *s)
 	rc = lbs_port_bind(lb, port, s->cfg.host_if);
 	if (rc != 0)
 		goto out;
-	inet_ntop(AF_INET, s->cfg.addr, a, sizeof(a));
+	inet_ntop(s->cfg.family, s->cfg.addr, a, sizeof(a));
 	log_info("lbaas",
 		 "load balancer %s: probes leave from %s (namespace %s, "
 		 "port %s on %s)",

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /*
  * lb_vip.c: addresses of the load-balancer service (see lb_int.h): the
- * VIP, a Neutron port made through ctl.h so that IPAM holds the address,
- * and the check that a member address lies on a subnet of the project.
+ * VIP (IPv4 or IPv6), a Neutron port made through ctl.h so that IPAM
+ * holds the address, and the check that a member address lies on a
+ * subnet of the project.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -80,11 +81,6 @@ lbv_subnet_find_cb(void *arg, const struct ctl_subnet *s)
  * Check that addr is in subnet_id (if given, which the project must be
  * able to use) or else in some subnet of project (or a shared one).
  */
-/* The start of the refusal of an IPv6 VIP (the datapath's NAT is IPv4). */
-#define LB_VIP_NO_IPV6                                                         \
-	"IPv6 VIPs are not supported by the sluice provider (its datapath "    \
-	"NAT is IPv4): "
-
 int
 lb_vip_check_address(struct lbaas *lb, const char *what, const char *addr,
 		     const char *subnet_id, const char *project,
@@ -172,12 +168,6 @@ lb_vip_port_create(struct lbaas *lb, const struct ctl_auth *caller,
 			"vip_subnet_id, vip_network_id.");
 		goto out;
 	}
-	if (addr != NULL && lb_vip_ip_parse(addr, &f.ip) == 0 &&
-	    f.ip.family == 6) {
-		rc = lb_model_err_set(err, 400,
-				      LB_VIP_NO_IPV6 "vip_address %s.", addr);
-		goto out;
-	}
 	if (sid == NULL) {
 		/* The network's subnet holding vip_address, else its first
 		 * IPv4 subnet, else its first. */
@@ -204,13 +194,6 @@ lb_vip_port_create(struct lbaas *lb, const struct ctl_auth *caller,
 		rc = lb_model_err_set(
 			err, 400, "Validation failure: Subnet %.64s not found.",
 			sid);
-		goto out;
-	}
-	if (sub->ip_version != 4) {
-		rc = lb_model_err_set(err, 400,
-				      LB_VIP_NO_IPV6 "subnet %s is IPv%d; give "
-						     "an IPv4 subnet.",
-				      sid, sub->ip_version);
 		goto out;
 	}
 	if (nid != NULL && strcmp(nid, sub->network_id) != 0) {

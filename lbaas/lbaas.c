@@ -500,31 +500,61 @@ lba_member_dup_cb(void *arg, struct lb_row *row)
 	return 0;
 }
 
+/*
+ * A member's address (what names it: "Member address" or
+ * "monitor_address") must be of its load balancer's VIP's IP version:
+ * the datapath translates within one family (the pool's source address
+ * is the VIP, docs/lbaas.md "IPv6 load balancers"), and the probes
+ * leave from the LB's namespace on the VIP's subnet. Not an address:
+ * left to lb_vip_check_address().
+ */
+static int
+lba_member_family(struct lba_req *r, const char *lb_id, const char *what,
+		  const char *addr)
+{
+	struct lb_vip_ip ip, vip;
+	struct lb_row lbr;
+	int rc = 0;
+
+	if (lb_vip_ip_parse(addr, &ip) != 0)
+		return 0;
+	if (lb_store_get(r->lb, lb_id, &lbr) != 0)
+		return lb_model_err_set(&r->err, 500, "The store failed.");
+	if (lb_vip_ip_parse(lb_store_str(lbr.doc, "vip_address"), &vip) == 0 &&
+	    vip.family != ip.family)
+		rc = lb_model_err_set(
+			&r->err, 400,
+			"%s %s is IPv%d but load balancer %s has an IPv%d VIP "
+			"(%s): the addresses of a pool's members must be of "
+			"its load balancer's IP version.",
+			what, addr, ip.family, lb_id, vip.family,
+			lb_store_str(lbr.doc, "vip_address"));
+	lb_store_row_fini(&lbr);
+	return rc;
+}
+
 /* Validate a decoded member of pool (all but the write). */
 static int
 lba_member_prepare(struct lba_req *r, const struct lb_row *pool,
 		   struct lb_row *row, bool check_dup)
 {
 	struct lba_member_dup d = {0};
-	struct lb_vip_ip ip;
 	const char *mon;
 
 	if (lba_project(r, row->doc, pool->project_id, row->project_id) != 0)
 		return -EINVAL;
-	if (lb_vip_ip_parse(lb_store_str(row->doc, "address"), &ip) == 0 &&
-	    ip.family == 6)
-		return lb_model_err_set(&r->err, 400,
-					"Member address %s is IPv6: IPv6 "
-					"members are not supported by the "
-					"sluice provider (its datapath NAT is "
-					"IPv4).",
-					lb_store_str(row->doc, "address"));
+	if (lba_member_family(r, pool->lb_id, "Member address",
+			      lb_store_str(row->doc, "address")) != 0)
+		return -EINVAL;
 	if (lb_vip_check_address(
 		    r->lb, "Member address", lb_store_str(row->doc, "address"),
 		    json_string_value(json_object_get(row->doc, "subnet_id")),
 		    pool->project_id, &r->err) != 0)
 		return -EINVAL;
 	mon = json_string_value(json_object_get(row->doc, "monitor_address"));
+	if (mon != NULL &&
+	    lba_member_family(r, pool->lb_id, "monitor_address", mon) != 0)
+		return -EINVAL;
 	if (mon != NULL &&
 	    lb_vip_check_address(r->lb, "monitor_address", mon, NULL,
 				 pool->project_id, &r->err) != 0)
@@ -679,6 +709,11 @@ lba_update(struct lba_req *r, enum lb_kind kind, struct lb_row *row)
 				   lb_store_str(doc, "protocol"),
 				   json_string_value(json_object_get(
 					   doc, "default_pool_id"))) != 0)
+		goto fail;
+	if (kind == LB_MEMBER &&
+	    json_is_string(json_object_get(doc, "monitor_address")) &&
+	    lba_member_family(r, row->lb_id, "monitor_address",
+			      lb_store_str(doc, "monitor_address")) != 0)
 		goto fail;
 	lba_now(now, sizeof(now));
 	json_object_set_new(doc, "updated_at", json_string(now));

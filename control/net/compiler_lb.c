@@ -30,6 +30,13 @@
  * changed), and what that does not find is dropped by a rule of its own
  * in table 8 (the VIP's network) or 17 (routed, floating IP), whose
  * counter `sluicectl dp dump` shows.
+ *
+ * An IPv6 VIP (lb->family 6) gets the same rules with ipv6/ipv6_dst
+ * (ipv6_src for allowed_cidrs) and the lb_select of an IPv6 datapath
+ * pool; neighbour solicitations for the VIP (to its solicited-node
+ * group or to the VIP itself) are answered in table 2 with nd_reply, as
+ * compiler_l3.c answers them for router addresses; floating IPs are
+ * IPv4 only (no IPv6 NAT in Neutron), so an IPv6 VIP has none.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -42,6 +49,8 @@
 
 enum {
 	PRIO_LB_ARP = 205,	  /* T1: above a port's answer (200) */
+	PRIO_LB_ND = 265,	  /* T2: NS for an IPv6 VIP, above the
+				   * VIP's ct(nat) rule (250) */
 	PRIO_LB_LISTENER = 260,	  /* T2: above router (150) and ports (100) */
 	PRIO_LB_VIP = 250,	  /* T2: anything else to the VIP */
 	PRIO_LB_DELIVER = 100,	  /* T9: a port's address */
@@ -57,6 +66,9 @@ enum {
 	PRIO_LB_DENIED = 50,	  /* T8: new, outside allowed_cidrs */
 	PRIO_LB_DROP = 1,	  /* T8/T9: the rest */
 	LB_ETH_IP4 = 0x0800,
+	LB_ETH_IP6 = 0x86dd,
+	LB_ICMP6 = 58,
+	LB_ND_NS = 135,
 	LB_ETH_ARP = 0x0806,
 	LB_ARP_REQUEST = 1,
 };
@@ -75,15 +87,38 @@ compiler_lb_zone(const char *vip_port_id)
 			  (compiler_hash(vip_port_id, 0x6c62) & 0x3ff));
 }
 
+static bool
+lb_is6(const struct compiler_lb *lb)
+{
+	return lb->family == 6;
+}
+
+/* Bytes of an address of lb's family. */
+static unsigned
+lb_alen(const struct compiler_lb *lb)
+{
+	return lb_is6(lb) ? 16 : 4;
+}
+
+/* Match lb's IP ethertype and, when dst is not NULL, the destination. */
+static void
+lb_match_ip(struct dp_rule *r, const struct compiler_lb *lb, const uint8_t *dst)
+{
+	match_u16n(r, DP_F_ETH_TYPE, lb_is6(lb) ? LB_ETH_IP6 : LB_ETH_IP4);
+	if (dst != NULL)
+		match_exact(r, lb_is6(lb) ? DP_F_IPV6_DST : DP_F_NW_DST, dst);
+}
+
 static int
 lb_check(const struct compiler_lb *lb)
 {
-	static const uint8_t zero[4];
+	static const uint8_t zero[16];
 
 	if (lb->vip_port_id[0] == '\0' ||
 	    memchr(lb->vip_port_id, '\0', sizeof(lb->vip_port_id)) == NULL ||
 	    memchr(lb->network_id, '\0', sizeof(lb->network_id)) == NULL ||
-	    memcmp(lb->vip, zero, 4) == 0 ||
+	    (lb->family != 0 && lb->family != 4 && lb->family != 6) ||
+	    memcmp(lb->vip, zero, lb_alen(lb)) == 0 ||
 	    lb->n_listeners > COMPILER_LB_LISTENERS_MAX)
 		return -EINVAL;
 	for (unsigned i = 0; i < lb->n_listeners; i++) {
@@ -94,13 +129,13 @@ lb_check(const struct compiler_lb *lb)
 		    l->n_cidrs > COMPILER_LB_CIDRS_MAX)
 			return -EINVAL;
 		for (unsigned k = 0; k < l->n_cidrs; k++)
-			if (l->cidrs[k].len > 32)
+			if (l->cidrs[k].len > 8 * lb_alen(lb))
 				return -EINVAL;
 	}
 	return 0;
 }
 
-/* T9: packets whose nw_dst is one of p's IPv4 fixed IPs get its MAC. */
+/* T9: packets to one of p's fixed IPs of the VIP's family get its MAC. */
 static int
 lb_deliver_port(const struct compiler_lb *lb, const struct net_view_port *p,
 		uint32_t seg, uint64_t c, struct compiler_rules *out)
@@ -111,12 +146,12 @@ lb_deliver_port(const struct compiler_lb *lb, const struct net_view_port *p,
 	for (unsigned i = 0; i < p->n_ips && i < NET_PORT_IPS_MAX; i++) {
 		const struct net_addr *ip = &p->ips[i].ip;
 
-		if (ip->version != 4 || memcmp(ip->a, lb->vip, 4) == 0)
+		if (ip->version != (lb_is6(lb) ? 6 : 4) ||
+		    memcmp(ip->a, lb->vip, lb_alen(lb)) == 0)
 			continue;
 		rule_init(&r, c, COMPILER_T_LB_DELIVER, PRIO_LB_DELIVER);
 		match_u32h(&r, DP_F_METADATA, seg);
-		match_u16n(&r, DP_F_ETH_TYPE, LB_ETH_IP4);
-		match_exact(&r, DP_F_NW_DST, ip->a);
+		lb_match_ip(&r, lb, ip->a);
 		act_set(&r, DP_F_ETH_SRC, lb->vip_mac);
 		act_set(&r, DP_F_ETH_DST, p->mac);
 		act_goto(&r, COMPILER_T_L2_ROUTED);
@@ -157,6 +192,7 @@ lb_push_once(struct compiler_rules *out, size_t from, const struct dp_rule *r)
  */
 static int
 lb_push_allowed(struct compiler_rules *out, size_t from,
+		const struct compiler_lb *lb,
 		const struct compiler_lb_listener *l, const struct dp_rule *r)
 {
 	struct dp_rule q;
@@ -165,12 +201,12 @@ lb_push_allowed(struct compiler_rules *out, size_t from,
 	if (!l->is_restricted)
 		return lb_push_once(out, from, r);
 	for (unsigned k = 0; k < l->n_cidrs; k++) {
-		struct net_addr a = {.version = 4,
+		struct net_addr a = {.version = lb_is6(lb) ? 6 : 4,
 				     .prefix_len = l->cidrs[k].len};
 
-		memcpy(a.a, l->cidrs[k].addr, 4);
+		memcpy(a.a, l->cidrs[k].addr, lb_alen(lb));
 		q = *r;
-		match_prefix(&q, DP_F_NW_SRC, &a);
+		match_prefix(&q, lb_is6(lb) ? DP_F_IPV6_SRC : DP_F_NW_SRC, &a);
 		if ((rc = lb_push_once(out, from, &q)) < 0)
 			return rc;
 	}
@@ -178,19 +214,21 @@ lb_push_allowed(struct compiler_rules *out, size_t from,
 }
 
 /*
- * Match a listener's packets to dst in r: IPv4, its protocol and port,
- * and, for the drop rules of restricted listeners, +trk-est (a client
- * outside allowed_cidrs whose packet ct(nat) of the zone did not find).
+ * Match a listener's packets to dst in r: lb's IP version, its protocol
+ * and port, and, for the drop rules of restricted listeners, +trk-est (a
+ * client outside allowed_cidrs whose packet ct(nat) of the zone did not
+ * find).
  */
 static void
-lb_match_listener(struct dp_rule *r, const struct compiler_lb_listener *l,
-		  const uint8_t dst[4], bool is_new)
+lb_match_listener(struct dp_rule *r, const struct compiler_lb *lb,
+		  const struct compiler_lb_listener *l, const uint8_t *dst,
+		  bool is_new)
 {
 	if (is_new)
 		match_ct(r, DP_CS_TRK, DP_CS_TRK | DP_CS_EST);
-	match_u16n(r, DP_F_ETH_TYPE, LB_ETH_IP4);
+	lb_match_ip(r, lb, NULL);
 	match_u8(r, DP_F_NW_PROTO, l->proto);
-	match_exact(r, DP_F_NW_DST, dst);
+	match_exact(r, lb_is6(lb) ? DP_F_IPV6_DST : DP_F_NW_DST, dst);
 	match_u16n(r, DP_F_TP_DST, l->port);
 }
 
@@ -227,7 +265,7 @@ lb_gw_net(const struct net_view *v, const struct net_view_router *rt)
  */
 static int
 lb_r_listeners(struct lb_ctx *x, uint32_t reg, uint32_t gw_seg,
-	       const uint8_t dst[4])
+	       const uint8_t *dst)
 {
 	struct dp_rule r;
 	int rc;
@@ -240,12 +278,12 @@ lb_r_listeners(struct lb_ctx *x, uint32_t reg, uint32_t gw_seg,
 		match_u32h(&r, DP_F_REG0, reg);
 		if (gw_seg != 0)
 			match_u32h(&r, DP_F_METADATA, gw_seg);
-		lb_match_listener(&r, l, dst, false);
+		lb_match_listener(&r, x->lb, l, dst, false);
 		a = act_push(&r, DP_ACT_LB_SELECT);
 		a->u.lb.pool = l->pool;
 		a->u.lb.zone = x->zone;
 		a->u.lb.table = COMPILER_T_ROUTE;
-		if ((rc = lb_push_allowed(x->out, x->from, l, &r)) < 0)
+		if ((rc = lb_push_allowed(x->out, x->from, x->lb, l, &r)) < 0)
 			return rc;
 		if (!l->is_restricted)
 			continue;
@@ -260,7 +298,7 @@ lb_r_listeners(struct lb_ctx *x, uint32_t reg, uint32_t gw_seg,
 				  PRIO_LB_R_FIP_CT);
 			match_u32h(&r, DP_F_REG0, reg);
 			match_u32h(&r, DP_F_METADATA, gw_seg);
-			lb_match_listener(&r, l, dst, false);
+			lb_match_listener(&r, x->lb, l, dst, false);
 			act_ct(&r, x->zone, DP_CT_NAT, COMPILER_T_ROUTE,
 			       DP_NAT_NONE, NULL);
 			if ((rc = lb_push_once(x->out, x->from, &r)) < 0)
@@ -268,7 +306,7 @@ lb_r_listeners(struct lb_ctx *x, uint32_t reg, uint32_t gw_seg,
 		}
 		rule_init(&r, x->c, COMPILER_T_ROUTE, PRIO_LB_R_DENIED);
 		match_u32h(&r, DP_F_REG0, reg);
-		lb_match_listener(&r, l, dst, true);
+		lb_match_listener(&r, x->lb, l, dst, true);
 		act_drop(&r);
 		if ((rc = lb_push_once(x->out, x->from, &r)) < 0)
 			return rc;
@@ -286,9 +324,10 @@ lb_t9_route(struct lb_ctx *x, uint32_t reg, const struct net_addr *cidr)
 		  cidr != NULL ? PRIO_LB_ROUTED + cidr->prefix_len
 			       : PRIO_LB_DEFAULT);
 	match_u32h(&r, DP_F_METADATA, x->seg);
-	match_u16n(&r, DP_F_ETH_TYPE, LB_ETH_IP4);
+	lb_match_ip(&r, x->lb, NULL);
 	if (cidr != NULL)
-		match_prefix(&r, DP_F_NW_DST, cidr);
+		match_prefix(&r, lb_is6(x->lb) ? DP_F_IPV6_DST : DP_F_NW_DST,
+			     cidr);
 	act_set_u32h(&r, DP_F_REG0, reg);
 	act_goto(&r, COMPILER_T_ROUTE);
 	return lb_push_once(x->out, x->from, &r);
@@ -301,6 +340,8 @@ lb_fips(struct lb_ctx *x)
 	const struct net_view *v = x->v;
 	int rc;
 
+	if (lb_is6(x->lb))
+		return 0; /* floating IPs are IPv4 */
 	for (size_t i = 0; i < v->n_fips; i++) {
 		const struct net_view_fip *f = &v->fips[i];
 		const struct net_view_router *rt;
@@ -336,8 +377,7 @@ lb_router(struct lb_ctx *x, const struct net_view_router *rt)
 	/* Members on its other subnets answer the VIP through it. */
 	rule_init(&r, x->c, COMPILER_T_ROUTER, PRIO_LB_R_VIP);
 	match_u32h(&r, DP_F_REG0, reg);
-	match_u16n(&r, DP_F_ETH_TYPE, LB_ETH_IP4);
-	match_exact(&r, DP_F_NW_DST, x->lb->vip);
+	lb_match_ip(&r, x->lb, x->lb->vip);
 	act_ct(&r, x->zone, DP_CT_NAT, COMPILER_T_ROUTE, DP_NAT_NONE, NULL);
 	if ((rc = lb_push_once(x->out, x->from, &r)) < 0)
 		return rc;
@@ -359,7 +399,8 @@ lb_router(struct lb_ctx *x, const struct net_view_router *rt)
 			const struct net_view_subnet *s =
 				net_view_subnet(v, q->ips[j].subnet_id);
 
-			if (s == NULL || s->cidr.version != 4)
+			if (s == NULL ||
+			    s->cidr.version != (lb_is6(x->lb) ? 6 : 4))
 				continue;
 			if ((rc = lb_t9_route(x, reg, &s->cidr)) < 0)
 				return rc;
@@ -399,6 +440,47 @@ lb_routed(struct lb_ctx *x)
 
 static int lb_rules(const struct net_view *v, const struct compiler_lb *lb,
 		    struct compiler_rules *out);
+
+/*
+ * Who has the VIP? IPv4: an ARP request (T1). IPv6: a neighbour
+ * solicitation (ICMPv6 135, RFC 4861 4.3) to the VIP's solicited-node
+ * group (RFC 4291 2.7.1) or to the VIP itself (T2, above the VIP's
+ * ct(nat) rule). Answered from the VIP port's MAC on the port it came
+ * from.
+ */
+static int
+lb_neigh(const struct compiler_lb *lb, uint32_t seg, uint64_t c,
+	 struct compiler_rules *out)
+{
+	uint8_t snm[16] = {0xff, 0x02, [11] = 0x01, [12] = 0xff};
+	struct dp_rule r;
+	int rc;
+
+	if (!lb_is6(lb)) {
+		rule_init(&r, c, COMPILER_T_ARP, PRIO_LB_ARP);
+		match_u32h(&r, DP_F_METADATA, seg);
+		match_u16n(&r, DP_F_ETH_TYPE, LB_ETH_ARP);
+		match_u8(&r, DP_F_NW_PROTO, LB_ARP_REQUEST);
+		match_exact(&r, DP_F_NW_DST, lb->vip);
+		memcpy(act_push(&r, DP_ACT_ARP_REPLY)->u.mac, lb->vip_mac, 6);
+		act_output(&r, DP_PORT_IN_PORT);
+		return compiler_rules_push(out, &r);
+	}
+	memcpy(snm + 13, lb->vip + 13, 3);
+	for (int k = 0; k < 2; k++) {
+		rule_init(&r, c, COMPILER_T_L2, PRIO_LB_ND);
+		match_u32h(&r, DP_F_METADATA, seg);
+		match_u16n(&r, DP_F_ETH_TYPE, LB_ETH_IP6);
+		match_u8(&r, DP_F_NW_PROTO, LB_ICMP6);
+		match_u16n(&r, DP_F_TP_SRC, LB_ND_NS);
+		match_exact(&r, DP_F_IPV6_DST, k ? lb->vip : snm);
+		memcpy(act_push(&r, DP_ACT_ND_REPLY)->u.mac, lb->vip_mac, 6);
+		act_output(&r, DP_PORT_IN_PORT);
+		if ((rc = compiler_rules_push(out, &r)) < 0)
+			return rc;
+	}
+	return 0;
+}
 
 int
 compiler_lb(const struct net_view *v, const struct compiler_lb *lb,
@@ -461,15 +543,8 @@ lb_rules(const struct net_view *v, const struct compiler_lb *lb,
 	x = (struct lb_ctx){
 		.v = v, .lb = lb, .seg = seg, .c = c, .zone = zone, .out = out};
 
-	/* T1: who has the VIP? Its port's MAC. */
-	rule_init(&r, c, COMPILER_T_ARP, PRIO_LB_ARP);
-	match_u32h(&r, DP_F_METADATA, seg);
-	match_u16n(&r, DP_F_ETH_TYPE, LB_ETH_ARP);
-	match_u8(&r, DP_F_NW_PROTO, LB_ARP_REQUEST);
-	match_exact(&r, DP_F_NW_DST, lb->vip);
-	memcpy(act_push(&r, DP_ACT_ARP_REPLY)->u.mac, lb->vip_mac, 6);
-	act_output(&r, DP_PORT_IN_PORT);
-	if ((rc = compiler_rules_push(out, &r)) < 0)
+	/* T1 (IPv4) or T2 (IPv6): who has the VIP? Its port's MAC. */
+	if ((rc = lb_neigh(lb, seg, c, out)) < 0)
 		return rc;
 
 	/*
@@ -484,20 +559,19 @@ lb_rules(const struct net_view *v, const struct compiler_lb *lb,
 
 		rule_init(&r, c, COMPILER_T_L2, PRIO_LB_LISTENER);
 		match_u32h(&r, DP_F_METADATA, seg);
-		lb_match_listener(&r, l, lb->vip, false);
+		lb_match_listener(&r, lb, l, lb->vip, false);
 		a = act_push(&r, DP_ACT_LB_SELECT);
 		a->u.lb.pool = l->pool;
 		a->u.lb.zone = zone;
 		a->u.lb.table = COMPILER_T_LB_DELIVER;
-		if ((rc = lb_push_allowed(out, x.from, l, &r)) < 0)
+		if ((rc = lb_push_allowed(out, x.from, lb, l, &r)) < 0)
 			return rc;
 	}
 
 	/* T2: anything else to the VIP (members' replies): un-NAT. */
 	rule_init(&r, c, COMPILER_T_L2, PRIO_LB_VIP);
 	match_u32h(&r, DP_F_METADATA, seg);
-	match_u16n(&r, DP_F_ETH_TYPE, LB_ETH_IP4);
-	match_exact(&r, DP_F_NW_DST, lb->vip);
+	lb_match_ip(&r, lb, lb->vip);
 	act_ct(&r, zone, DP_CT_NAT, COMPILER_T_LB_REPLY, DP_NAT_NONE, NULL);
 	if ((rc = compiler_rules_push(out, &r)) < 0)
 		return rc;
@@ -517,7 +591,7 @@ lb_rules(const struct net_view *v, const struct compiler_lb *lb,
 			continue;
 		rule_init(&r, c, COMPILER_T_LB_REPLY, PRIO_LB_DENIED);
 		match_u32h(&r, DP_F_METADATA, seg);
-		lb_match_listener(&r, l, lb->vip, true);
+		lb_match_listener(&r, lb, l, lb->vip, true);
 		act_drop(&r);
 		if ((rc = compiler_rules_push(out, &r)) < 0)
 			return rc;

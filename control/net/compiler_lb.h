@@ -12,6 +12,9 @@
  * are served in the routers' table 16 (lb_select, then the router's
  * table 17); replies to them leave table 9 for the router's table 17.
  * A listener's allowed_cidrs narrow its lb_select rules by source.
+ * An IPv6 VIP gets the same rules for IPv6 (ipv6_dst/ipv6_src; table 2
+ * answers neighbour solicitations for it in place of table 1's ARP; no
+ * floating IPs, which are IPv4).
  * The pools themselves are programmed by lbaas/lb_driver.c. Layout and
  * reasons: docs/lbaas.md ("Flow rules").
  */
@@ -48,17 +51,18 @@ enum {
 };
 
 struct compiler_lb_cidr {
-	uint8_t addr[4]; /* IPv4, network order */
-	uint8_t len;	 /* prefix length 0 .. 32 */
+	uint8_t addr[16]; /* the VIP's family, network order (IPv4: the
+			   * first 4 bytes) */
+	uint8_t len;	  /* prefix length 0 .. 32 (IPv4), .. 128 (IPv6) */
 };
 
 /*
  * A listener. is_restricted (the listener's allowed_cidrs is a non-empty
  * list): only clients whose source lies in one of cidrs[0..n_cidrs)
- * (its IPv4 prefixes; none: nobody) open connections, on every path
- * (the VIP's network, routed, floating IP); the others' new connections
- * are dropped and counted by the rule "-est to the listener" of table 8
- * (the VIP's network) or 17 (routed, floating IP).
+ * (its prefixes, of the VIP's family; none: nobody) open connections,
+ * on every path (the VIP's network, routed, floating IP); the others'
+ * new connections are dropped and counted by the rule "-est to the
+ * listener" of table 8 (the VIP's network) or 17 (routed, floating IP).
  */
 struct compiler_lb_listener {
 	uint8_t proto; /* IPPROTO_TCP or IPPROTO_UDP */
@@ -76,7 +80,8 @@ struct compiler_lb_listener {
 struct compiler_lb {
 	char vip_port_id[NET_ID_LEN];
 	char network_id[NET_ID_LEN]; /* the VIP's network */
-	uint8_t vip[4];		     /* IPv4, network order */
+	uint8_t family;		     /* 6: IPv6 VIP; 0 or 4: IPv4 */
+	uint8_t vip[16]; /* network order; IPv4: the first 4 bytes */
 	uint8_t vip_mac[6];
 	uint16_t zone; /* 0: compiler_lb_zone(vip_port_id) */
 	unsigned n_listeners;

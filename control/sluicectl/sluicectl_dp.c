@@ -1043,7 +1043,8 @@ const struct sluicectl_cmd sluicectl_dp_cmds[] = {
 	 "id=N alg=A src=ADDR [ports=P-Q] [persist=S] [table-size=N] "
 	 "[member=ADDR:PORT[,weight=W][,backup][,down]]...",
 	 "replace LB pool N whole; A: round_robin, least_connections, "
-	 "source_ip, source_ip_port",
+	 "source_ip, source_ip_port; IPv6: src=IPV6 and members "
+	 "[IPV6]:PORT",
 	 sluicectl_dp_lb_set},
 	{"dp", "lb-del", "ID", "delete an LB pool", sluicectl_dp_lb_del},
 	{"dp", "lb-stats", "[ID]",

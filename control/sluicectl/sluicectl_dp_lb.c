@@ -6,7 +6,8 @@
  *   lb-set id=N alg=A src=ADDR [ports=P-Q] [persist=S] [table-size=N]
  *          [limit=N]
  *          [member=ADDR:PORT[,weight=W][,backup][,down]]...
- *                     replace (or create) pool N whole
+ *                     replace (or create) pool N whole; an IPv6 pool
+ *                     when src is IPv6 (members [ADDR]:PORT, all IPv6)
  *   lb-del ID         delete a pool
  *   lb-stats [ID]     pool and member counters (every pool without ID)
  * lb-stats also prints JSON with the global JSON option.
@@ -51,11 +52,14 @@ parse_ulong(const char *s, unsigned long max, unsigned long *out)
 	return errno == 0 && *end == '\0' && *out <= max;
 }
 
-/* ADDR:PORT[,weight=W][,backup][,down] */
+/*
+ * ADDR:PORT[,weight=W][,backup][,down], ADDR IPv4 or [IPv6]; the member
+ * into m6 (an IPv4 address as ::ffff:a.b.c.d), *family 4 or 6.
+ */
 static bool
-parse_member(const char *s, struct dp_lb_member *m)
+parse_member(const char *s, struct dp_lb_member6 *m, int *family)
 {
-	char buf[128], *p, *opt, *colon;
+	char buf[128], *p, *opt, *colon, *a = buf;
 	unsigned long v;
 
 	if (strlen(s) >= sizeof(buf))
@@ -64,14 +68,31 @@ parse_member(const char *s, struct dp_lb_member *m)
 	memset(m, 0, sizeof(*m));
 	m->weight = 1;
 	m->flags = DP_LB_M_UP;
-	p = strchr(buf, ',');
+	if (buf[0] == '[') {
+		colon = strstr(buf, "]:");
+		if (colon == NULL)
+			return false;
+		*colon = '\0';
+		colon += 2;
+		a = buf + 1;
+		p = strchr(colon, ',');
+		*family = 6;
+	} else {
+		p = strchr(buf, ',');
+		colon = strchr(buf, ':');
+		*family = 4;
+	}
 	if (p != NULL)
 		*p++ = '\0';
-	colon = strchr(buf, ':');
-	if (colon == NULL)
-		return false;
-	*colon++ = '\0';
-	if (inet_pton(AF_INET, buf, &m->addr) != 1 ||
+	if (*family == 4) {
+		if (colon == NULL)
+			return false;
+		*colon++ = '\0';
+		m->addr[10] = 0xff;
+		m->addr[11] = 0xff;
+	}
+	if (inet_pton(*family == 6 ? AF_INET6 : AF_INET, a,
+		      *family == 6 ? m->addr : m->addr + 12) != 1 ||
 	    !parse_ulong(colon, 65535, &v))
 		return false;
 	m->port = htons((uint16_t)v);
@@ -119,10 +140,13 @@ parse_pool_arg(const struct sluicectl_cmd *cmd, const char *a,
 					       "or source_ip_port",
 					       a);
 	} else if (strncmp(a, "src=", 4) == 0) {
-		if (inet_pton(AF_INET, a + 4, &p->src_addr) != 1)
+		p->flags &= (uint8_t)~DP_LB_POOL_F_IPV6;
+		if (inet_pton(AF_INET6, a + 4, p->src_addr6) == 1)
+			p->flags |= DP_LB_POOL_F_IPV6;
+		else if (inet_pton(AF_INET, a + 4, &p->src_addr) != 1)
 			return sluicectl_usage(cmd,
-					       "'%s': expected an IPv4 "
-					       "address",
+					       "'%s': expected an IPv4 or "
+					       "IPv6 address",
 					       a);
 	} else if (strncmp(a, "ports=", 6) == 0) {
 		char buf[32];
@@ -159,14 +183,37 @@ parse_pool_arg(const struct sluicectl_cmd *cmd, const char *a,
 	return SLUICECTL_OK;
 }
 
+/* The members of an IPv4 pool, from their IPv4-mapped form. */
+static int
+lb_set_v4(struct dp_client *c, const struct dp_lb_pool *p,
+	  const struct dp_lb_member6 *m6)
+{
+	struct dp_lb_member *m;
+	int rc;
+
+	m = calloc(p->n_members + 1, sizeof(*m));
+	if (m == NULL)
+		return -ENOMEM;
+	for (uint32_t i = 0; i < p->n_members; i++) {
+		memcpy(&m[i].addr, m6[i].addr + 12, 4);
+		m[i].port = m6[i].port;
+		m[i].weight = m6[i].weight;
+		m[i].flags = m6[i].flags;
+	}
+	rc = dp_client_lb_set(c, p, m);
+	free(m);
+	return rc;
+}
+
 int
 sluicectl_dp_lb_set(const struct sluicectl_opts *o, int argc, char **argv)
 {
 	const struct sluicectl_cmd *cmd = sluicectl_cmd_lookup("dp", "lb-set");
-	struct dp_lb_member *m;
+	struct dp_lb_member6 *m;
 	struct dp_lb_pool p;
 	struct dp_client *c;
-	int rc = SLUICECTL_OK;
+	int rc = SLUICECTL_OK, family = 0, fam = 0;
+	bool is_v6;
 
 	memset(&p, 0, sizeof(p));
 	m = calloc((size_t)argc + 1, sizeof(*m));
@@ -178,24 +225,43 @@ sluicectl_dp_lb_set(const struct sluicectl_opts *o, int argc, char **argv)
 			continue;
 		}
 		if (p.n_members == DP_LB_MEMBERS_MAX ||
-		    !parse_member(argv[i] + 7, &m[p.n_members]))
+		    !parse_member(argv[i] + 7, &m[p.n_members], &fam))
 			rc = sluicectl_usage(cmd,
 					     "'%s': expected member=ADDR:PORT"
-					     "[,weight=W][,backup][,down]",
+					     "[,weight=W][,backup][,down] "
+					     "(ADDR IPv4 or [IPv6])",
+					     argv[i]);
+		else if (family != 0 && fam != family)
+			rc = sluicectl_usage(cmd,
+					     "'%s': IPv4 and IPv6 members in "
+					     "one pool",
 					     argv[i]);
 		else
 			p.n_members++;
+		if (rc == SLUICECTL_OK)
+			family = fam;
 	}
-	if (rc == SLUICECTL_OK && (p.id == 0 || p.alg == 0 || p.src_addr == 0))
+	is_v6 = p.flags & DP_LB_POOL_F_IPV6;
+	if (rc == SLUICECTL_OK &&
+	    (p.id == 0 || p.alg == 0 || (p.src_addr == 0 && !is_v6)))
 		rc = sluicectl_usage(cmd,
 				     "id=N, alg=A and src=ADDR are needed");
+	if (rc == SLUICECTL_OK && family != 0 && (family == 6) != is_v6)
+		rc = sluicectl_usage(cmd,
+				     "src is IPv%d and the members IPv%d: a "
+				     "pool is of one family",
+				     is_v6 ? 6 : 4, family);
 	if (rc != SLUICECTL_OK)
 		goto out;
 	rc = sluicectl_dp_open(cmd, o, &c);
 	if (rc != SLUICECTL_OK)
 		goto out;
-	if (dp_client_lb_set(c, &p, m) < 0)
-		rc = sluicectl_fail(cmd, "%s", dp_client_error(c));
+	fam = is_v6 ? dp_client_lb_set6(c, &p, m) : lb_set_v4(c, &p, m);
+	if (fam < 0)
+		rc = sluicectl_fail(cmd, "%s",
+				    dp_client_error(c)[0] != '\0'
+					    ? dp_client_error(c)
+					    : strerror(-fam));
 	dp_client_close(c);
 out:
 	free(m);
@@ -222,26 +288,43 @@ sluicectl_dp_lb_del(const struct sluicectl_opts *o, int argc, char **argv)
 	return rc;
 }
 
+/* A member as ADDR:PORT (IPv4 pool) or [ADDR]:PORT (IPv6 pool). */
+static void
+member_name(const struct dp_lb_pool_stats *ps, const struct dp_lb_member6 *m,
+	    char *buf, size_t len)
+{
+	char a[INET6_ADDRSTRLEN];
+
+	if (ps->flags & DP_LB_POOL_F_IPV6) {
+		inet_ntop(AF_INET6, m->addr, a, sizeof(a));
+		snprintf(buf, len, "[%s]:%u", a, ntohs(m->port));
+	} else {
+		inet_ntop(AF_INET, m->addr + 12, a, sizeof(a));
+		snprintf(buf, len, "%s:%u", a, ntohs(m->port));
+	}
+}
+
 static int
 stats_text(const struct dp_lb_pool_stats *ps,
-	   const struct dp_lb_member_stats *ms, void *arg)
+	   const struct dp_lb_member6_stats *ms, void *arg)
 {
 	(void)arg;
-	printf("pool %u alg=%s table=%u packets=%" PRIu64 " bytes=%" PRIu64
+	printf("pool %u%s alg=%s table=%u packets=%" PRIu64 " bytes=%" PRIu64
 	       " packets_rpl=%" PRIu64 " bytes_rpl=%" PRIu64 " active=%" PRIu64
 	       " total=%" PRIu64 " no_member=%" PRIu64
 	       " conn_limit=%u limit=%" PRIu64 "\n",
-	       ps->id, alg_name(ps->alg), ps->table_size, ps->packets,
-	       ps->bytes, ps->packets_rpl, ps->bytes_rpl, ps->active, ps->total,
+	       ps->id, ps->flags & DP_LB_POOL_F_IPV6 ? " ipv6" : "",
+	       alg_name(ps->alg), ps->table_size, ps->packets, ps->bytes,
+	       ps->packets_rpl, ps->bytes_rpl, ps->active, ps->total,
 	       ps->no_member, ps->conn_limit, ps->limit);
 	for (uint32_t i = 0; i < ps->n_members; i++) {
-		char a[INET_ADDRSTRLEN];
+		char a[INET6_ADDRSTRLEN + 16];
 
-		inet_ntop(AF_INET, &ms[i].m.addr, a, sizeof(a));
-		printf("  member %s:%u weight=%u %s%s packets=%" PRIu64
+		member_name(ps, &ms[i].m, a, sizeof(a));
+		printf("  member %s weight=%u %s%s packets=%" PRIu64
 		       " bytes=%" PRIu64 " active=%" PRIu64 " total=%" PRIu64
 		       " entries=%u\n",
-		       a, ntohs(ms[i].m.port), ms[i].m.weight,
+		       a, ms[i].m.weight,
 		       ms[i].m.flags & DP_LB_M_UP ? "up" : "down",
 		       ms[i].m.flags & DP_LB_M_BACKUP ? " backup" : "",
 		       ms[i].packets, ms[i].bytes, ms[i].active, ms[i].total,
@@ -252,14 +335,17 @@ stats_text(const struct dp_lb_pool_stats *ps,
 
 static int
 stats_json(const struct dp_lb_pool_stats *ps,
-	   const struct dp_lb_member_stats *ms, void *arg)
+	   const struct dp_lb_member6_stats *ms, void *arg)
 {
 	json_t *pools = arg, *mem = json_array();
+	bool is_v6 = ps->flags & DP_LB_POOL_F_IPV6;
 
 	for (uint32_t i = 0; i < ps->n_members; i++) {
-		char a[INET_ADDRSTRLEN];
+		char a[INET6_ADDRSTRLEN];
 
-		inet_ntop(AF_INET, &ms[i].m.addr, a, sizeof(a));
+		inet_ntop(is_v6 ? AF_INET6 : AF_INET,
+			  is_v6 ? ms[i].m.addr : ms[i].m.addr + 12, a,
+			  sizeof(a));
 		json_array_append_new(
 			mem,
 			json_pack("{s:s, s:i, s:i, s:b, s:b, s:I, s:I, s:I, "
@@ -276,18 +362,19 @@ stats_json(const struct dp_lb_pool_stats *ps,
 	}
 	json_array_append_new(
 		pools,
-		json_pack(
-			"{s:i, s:s, s:i, s:I, s:I, s:I, s:I, s:I, s:I, s:I, "
-			"s:I, s:I, s:o}",
-			"id", (int)ps->id, "alg", alg_name(ps->alg),
-			"table_size", (int)ps->table_size, "packets",
-			(json_int_t)ps->packets, "bytes", (json_int_t)ps->bytes,
-			"packets_rpl", (json_int_t)ps->packets_rpl, "bytes_rpl",
-			(json_int_t)ps->bytes_rpl, "active",
-			(json_int_t)ps->active, "total", (json_int_t)ps->total,
-			"no_member", (json_int_t)ps->no_member, "conn_limit",
-			(json_int_t)ps->conn_limit, "limit",
-			(json_int_t)ps->limit, "members", mem));
+		json_pack("{s:i, s:b, s:s, s:i, s:I, s:I, s:I, s:I, s:I, s:I, "
+			  "s:I, s:I, s:I, s:o}",
+			  "id", (int)ps->id, "ipv6", is_v6, "alg",
+			  alg_name(ps->alg), "table_size", (int)ps->table_size,
+			  "packets", (json_int_t)ps->packets, "bytes",
+			  (json_int_t)ps->bytes, "packets_rpl",
+			  (json_int_t)ps->packets_rpl, "bytes_rpl",
+			  (json_int_t)ps->bytes_rpl, "active",
+			  (json_int_t)ps->active, "total",
+			  (json_int_t)ps->total, "no_member",
+			  (json_int_t)ps->no_member, "conn_limit",
+			  (json_int_t)ps->conn_limit, "limit",
+			  (json_int_t)ps->limit, "members", mem));
 	return 0;
 }
 
@@ -309,8 +396,9 @@ sluicectl_dp_lb_stats(const struct sluicectl_opts *o, int argc, char **argv)
 		return SLUICECTL_FAIL;
 	if (o->is_json)
 		pools = json_array();
-	if (dp_client_lb_stats(c, (uint32_t)id,
-			       o->is_json ? stats_json : stats_text, pools) < 0)
+	if (dp_client_lb_stats6(c, (uint32_t)id,
+				o->is_json ? stats_json : stats_text,
+				pools) < 0)
 		rc = sluicectl_fail(cmd, "%s", dp_client_error(c));
 	dp_client_close(c);
 	if (pools != NULL) {

@@ -158,6 +158,22 @@ expect 2 s dp lb-set id=3 alg=bogus src=10.0.0.1
 expect 0 s dp lb-del 3
 expect 1 s dp lb-del 3
 contains "pool 3"
+# An IPv6 pool: [ADDR]:PORT members, stats naming them, families kept apart.
+expect 0 s dp lb-set id=5 alg=source_ip src=2001:db8:1::1 \
+	member=[2001:db8:2::a]:8080,weight=3 member=[2001:db8:2::b]:8080,backup
+expect 0 s dp lb-stats 5
+contains "pool 5 ipv6 alg=source_ip"
+contains "member [2001:db8:2::b]:8080 weight=1 up backup"
+out=$(s -o json dp lb-stats 5)
+python3 -c 'import json,sys; d=json.load(sys.stdin); assert d[0]["ipv6"] and d[0]["members"][0]["address"]=="2001:db8:2::a" and d[0]["members"][0]["weight"]==3, d' <<<"$out"
+expect 2 s dp lb-set id=5 alg=round_robin src=2001:db8:1::1 member=10.0.0.2:80
+contains "a pool is of one family"
+expect 2 s dp lb-set id=5 alg=round_robin src=2001:db8:1::1 \
+	member=[2001:db8:2::a]:80 member=10.0.0.2:80
+contains "IPv4 and IPv6 members in one pool"
+expect 1 s dp lb-set id=5 alg=round_robin src=ff02::1 member=[2001:db8:2::a]:80
+contains "IPv6 source address is multicast"
+expect 0 s dp lb-del 5
 
 # The stand-in datapath shuts down cleanly (and leak-free under ASan).
 kill "$pid"

@@ -919,11 +919,11 @@ struct lb_stats_ctx {
 	unsigned n;
 };
 
+/* One LB_STATS_REPLY: the head, then n_members items of item bytes. */
 static int
-lb_stats_visit(const struct dp_lb_pool_stats *ps,
-	       const struct dp_lb_member_stats *ms, void *arg)
+lb_stats_emit(struct lb_stats_ctx *d, const struct dp_lb_pool_stats *ps,
+	      const void *ms, size_t item)
 {
-	struct lb_stats_ctx *d = arg;
 	int rc;
 
 	rc = dp_proto_begin(&d->cl->tx, DP_MSG_LB_STATS_REPLY, d->xid, 0,
@@ -932,12 +932,53 @@ lb_stats_visit(const struct dp_lb_pool_stats *ps,
 		rc = dp_proto_append(&d->cl->tx, d->start, ps, sizeof(*ps));
 	if (rc == 0)
 		rc = dp_proto_append(&d->cl->tx, d->start, ms,
-				     ps->n_members * sizeof(*ms));
+				     ps->n_members * item);
 	if (rc < 0)
 		return rc;
 	dp_proto_end(&d->cl->tx, d->start);
 	d->n++;
 	return 0;
+}
+
+static int
+lb_stats_visit(const struct dp_lb_pool_stats *ps,
+	       const struct dp_lb_member_stats *ms, void *arg)
+{
+	return lb_stats_emit(arg, ps, ms, sizeof(*ms));
+}
+
+/* An IPv6 pool's reply: the whole head, then dp_lb_member6_stats. */
+static int
+lb_stats_visit6(const struct dp_lb_pool_stats *ps,
+		const struct dp_lb_member6_stats *ms, void *arg)
+{
+	return lb_stats_emit(arg, ps, ms, sizeof(*ms));
+}
+
+/*
+ * LB_POOL_SET's members (validated: p->n_members of them at items, IPv6
+ * ones for an IPv6 pool), copied out of the receive buffer (they may be
+ * unaligned), then the pool set.
+ */
+static int
+lb_set(struct dp_ctl *c, const struct dp_lb_pool *p, const uint8_t *items,
+       bool is_v6, char *why, size_t why_len)
+{
+	size_t item = is_v6 ? sizeof(struct dp_lb_member6)
+			    : sizeof(struct dp_lb_member);
+	void *m;
+	int rc;
+
+	m = calloc(p->n_members + 1, item);
+	if (m == NULL) {
+		snprintf(why, why_len, "out of memory");
+		return -ENOMEM;
+	}
+	memcpy(m, items, p->n_members * item);
+	rc = is_v6 ? dp_pipeline_lb_set6(c->pl, p, m, why, why_len)
+		   : dp_pipeline_lb_set(c->pl, p, m, why, why_len);
+	free(m);
+	return rc;
 }
 
 static void
@@ -946,32 +987,29 @@ handle_lb(struct dp_ctl *c, struct ctl_client *cl, const struct dp_msg_hdr *h,
 {
 	struct lb_stats_ctx d = {.cl = cl, .xid = h->xid};
 	char why[DP_ERR_LEN - 96];
-	struct dp_lb_member *m = NULL;
 	struct dp_lb_pool_ref ref;
 	struct dp_lb_pool p;
 	int rc;
 
 	if (h->type == DP_MSG_LB_POOL_SET) {
-		size_t head;
-
 		/* The head is what the members leave (validated: this
-		 * one or the DP_LB_POOL_V1_LEN one, the rest zeros). */
+		 * one or an older shorter one, the rest zeros; an IPv6
+		 * pool's is whole). */
 		memset(&p, 0, sizeof(p));
 		memcpy(&p, body, DP_LB_POOL_V1_LEN);
-		head = h->len - sizeof(*h) - p.n_members * sizeof(*m);
-		memcpy(&p, body, head < sizeof(p) ? head : sizeof(p));
-		if (p.n_members > 0) {
-			m = malloc(p.n_members * sizeof(*m));
-			if (m == NULL) {
-				reply_err(cl, h->xid, -ENOMEM, 0,
-					  "LB_POOL_SET: out of memory");
-				return;
-			}
-			memcpy(m, body + head, p.n_members * sizeof(*m));
-		}
 		why[0] = '\0';
-		rc = dp_pipeline_lb_set(c->pl, &p, m, why, sizeof(why));
-		free(m);
+		if (p.flags & DP_LB_POOL_F_IPV6) {
+			memcpy(&p, body, sizeof(p));
+			rc = lb_set(c, &p, body + sizeof(p), true, why,
+				    sizeof(why));
+		} else {
+			size_t head = h->len - sizeof(*h) -
+				      p.n_members * sizeof(struct dp_lb_member);
+
+			memcpy(&p, body, head < sizeof(p) ? head : sizeof(p));
+			rc = lb_set(c, &p, body + head, false, why,
+				    sizeof(why));
+		}
 		if (rc < 0)
 			reply_err(cl, h->xid, rc, 0, "LB_POOL_SET: %s",
 				  why[0] ? why : strerror(-rc));
@@ -989,7 +1027,8 @@ handle_lb(struct dp_ctl *c, struct ctl_client *cl, const struct dp_msg_hdr *h,
 			reply_ok(cl, h->xid);
 		return;
 	}
-	rc = dp_pipeline_lb_stats(c->pl, ref.id, lb_stats_visit, &d);
+	rc = dp_pipeline_lb_stats_all(c->pl, ref.id, lb_stats_visit,
+				      lb_stats_visit6, &d);
 	if (rc == -ENOENT && d.n == 0) {
 		reply_err(cl, h->xid, rc, 0, "LB_STATS: pool %u: %s", ref.id,
 			  strerror(-rc));

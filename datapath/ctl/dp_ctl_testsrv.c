@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "dp_client.h"
 #include "dp_ctl_testsrv.h"
 
 static void *
@@ -73,6 +74,20 @@ dp_ctl_testsrv_teardown(void **state)
 {
 	dp_ctl_testsrv_stop(*state);
 	return 0;
+}
+
+struct dp_client *
+dp_ctl_testsrv_client(const struct dp_ctl_testsrv *s)
+{
+	struct dp_client *c;
+	char err[256];
+
+	if (dp_client_connect(s->path, &c, err, sizeof(err)) < 0) {
+		fprintf(stderr, "dp_ctl_testsrv: %s\n", err);
+		return NULL;
+	}
+	dp_client_set_timeout(c, 5000);
+	return c;
 }
 
 void

@@ -38,4 +38,8 @@ void dp_ctl_testsrv_stop(struct dp_ctl_testsrv *s);
 int dp_ctl_testsrv_setup(void **state);
 int dp_ctl_testsrv_teardown(void **state);
 
+/* A client of s (dp_client.h) with a 5 s timeout, or NULL (the message on
+ * stderr). */
+struct dp_client *dp_ctl_testsrv_client(const struct dp_ctl_testsrv *s);
+
 #endif

@@ -35,6 +35,11 @@ frame = frame.ljust(60, b'\0')
 pkt = struct.pack('<IIII', 1, 1, 0, len(frame)) + frame
 spec = b'p0'.ljust(32, b'\0') + struct.pack('<II', 1, 3) + b'veth0'.ljust(256, b'\0')
 ref = struct.pack('<II', 3, 0) + b''.ljust(32, b'\0')
+# An IPv6 pool (flags 1): the 60-byte head, then two 24-byte members.
+v6 = lambda last: bytes.fromhex('20010db8000200000000000000000000')[:15] + bytes([last])
+lb6_pool = struct.pack('<IIBBxxIHHIIIII16sI', 4, 2, 4, 1, 0, 0, 0, 0, 0, 0, 0, 0,
+                       bytes.fromhex('20010db8000100000000000000000001'), 0)
+lb6_pool += b''.join(struct.pack('<16sHHB3x', v6(10 + i), 0x5000, 1, 1) for i in range(2))
 seeds = {
  'hello': msg(1, hello),
  'add_dump': msg(1, hello) + msg(21, batch([r1, r2, r3]), 2) + msg(25, dump_all, 3),
@@ -46,6 +51,7 @@ seeds = {
  'garbage': b'GET / HTTP/1.0\r\nHost: sluice\r\n\r\n',
  'bad_then_good': msg(1, b'abc') + msg(77, b'') + msg(32, b'', 3, ver=2) + msg(32, b'', 4),
  'oversized': struct.pack('<IHHIIII', M, 1, 21, 5 << 20, 1, 0, 0),
+ 'lb6_pool_set_stats_del': msg(70, lb6_pool) + msg(72, struct.pack('<II', 4, 0), 2) + msg(72, struct.pack('<II', 0, 0), 3) + msg(71, struct.pack('<II', 4, 0), 4),
 }
 d = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'fuzz-corpus')
 for n, b in seeds.items():

@@ -169,10 +169,12 @@ int dp_client_sa_event_recv(struct dp_client *c, struct dp_sa_event *ev,
 
 /*
  * Load-balancer pools (docs/lbaas.md, "Datapath"). lb_set replaces pool
- * p->id with p and its p->n_members members m (m may be NULL when 0);
- * lb_del deletes it; lb_stats calls fn for pool id's counters (id 0: every
- * pool) with its p->n_members member counters; fn's non-zero return stops
- * the walk and is returned.
+ * p->id with p and its p->n_members members m (m may be NULL when 0), an
+ * IPv4 pool (it refuses a p whose flags has DP_LB_POOL_F_IPV6); lb_del
+ * deletes a pool of either family; lb_stats calls fn for pool id's
+ * counters (id 0: every IPv4 pool; IPv6 pools are skipped) with its
+ * p->n_members member counters; fn's non-zero return stops the walk and
+ * is returned.
  */
 int dp_client_lb_set(struct dp_client *c, const struct dp_lb_pool *p,
 		     const struct dp_lb_member *m);
@@ -181,5 +183,23 @@ typedef int (*dp_client_lb_fn)(const struct dp_lb_pool_stats *ps,
 			       const struct dp_lb_member_stats *ms, void *arg);
 int dp_client_lb_stats(struct dp_client *c, uint32_t id, dp_client_lb_fn fn,
 		       void *arg);
+
+/*
+ * IPv6 pools. lb_set6 replaces pool p->id with an IPv6 pool: p (its
+ * src_addr6 the pool's source address, src_addr 0) and its p->n_members
+ * members m (may be NULL when 0); DP_LB_POOL_F_IPV6 is set in what is sent
+ * whatever p->flags holds. lb_stats6 walks pool id's counters (id 0:
+ * EVERY pool, IPv4 and IPv6): for an IPv6 pool ps->flags has
+ * DP_LB_POOL_F_IPV6 and ms[i].m.addr is the member's address; for an IPv4
+ * pool the flag is clear and ms[i].m.addr is its address as ::ffff:a.b.c.d
+ * (IPv4-mapped). fn's non-zero return stops the walk and is returned.
+ */
+int dp_client_lb_set6(struct dp_client *c, const struct dp_lb_pool *p,
+		      const struct dp_lb_member6 *m);
+typedef int (*dp_client_lb6_fn)(const struct dp_lb_pool_stats *ps,
+				const struct dp_lb_member6_stats *ms,
+				void *arg);
+int dp_client_lb_stats6(struct dp_client *c, uint32_t id, dp_client_lb6_fn fn,
+			void *arg);
 
 #endif /* SLUICE_DP_CLIENT_H */

@@ -484,7 +484,9 @@ struct dp_ct_batch {
  * Load-balancer pools, the state behind lb_select(pool=N,...). A pool is
  * replaced whole by LB_POOL_SET; a member is known by its address and
  * port, so one kept across a replacement keeps its connections and its
- * counters. IPv4 only (the NAT of pl_ct is).
+ * counters. A pool is IPv4 or IPv6 (DP_LB_POOL_F_IPV6): its members and
+ * its source address are of that family, and it balances only packets of
+ * that family (others are dropped, counted as lb_family).
  */
 enum {
 	DP_LB_POOL_ID_MAX = 4095, /* pool ids 1 .. */
@@ -504,14 +506,24 @@ enum dp_lb_member_flag {
 	DP_LB_M_BACKUP = 0x02, /* only when no primary is up */
 };
 
-/* LB_POOL_SET body head, followed by n_members struct dp_lb_member. */
+/* dp_lb_pool.flags, dp_lb_pool_stats.flags. */
+enum dp_lb_pool_flag {
+	DP_LB_POOL_F_IPV6 = 0x01, /* members and source address are IPv6 */
+};
+
+/*
+ * LB_POOL_SET body head, followed by n_members struct dp_lb_member (an
+ * IPv4 pool) or struct dp_lb_member6 (flags has DP_LB_POOL_F_IPV6; such a
+ * pool sends the whole head, src_addr6 included).
+ */
 struct dp_lb_pool {
 	uint32_t id;	    /* 1 .. DP_LB_POOL_ID_MAX */
 	uint32_t n_members; /* 0 .. DP_LB_MEMBERS_MAX */
 	uint8_t alg;	    /* enum dp_lb_alg */
-	uint8_t pad[3];
+	uint8_t flags;	    /* enum dp_lb_pool_flag (was padding, 0) */
+	uint8_t pad[2];
 	uint32_t src_addr; /* the LB's own IPv4 address, network order:
-			    * the source members see */
+			    * the source members see; 0 in an IPv6 pool */
 	uint16_t port_min; /* source ports, host order; 0: 1024 .. 65535 */
 	uint16_t port_max;
 	uint32_t persist_timeout; /* SOURCE_IP persistence, s; 0: none */
@@ -527,10 +539,18 @@ struct dp_lb_pool {
 	 * up to the connection table's whole seconds; 0: its defaults. */
 	uint32_t idle_timeout_ms;    /* TCP established and closing, UDP */
 	uint32_t connect_timeout_ms; /* TCP SYN sent, member silent */
+	/* Appended; a 40-byte head without them (DP_LB_POOL_V2_LEN) is
+	 * taken as zeros. An IPv6 pool's own address, network order (the
+	 * source its members see); all zero in an IPv4 pool. */
+	uint8_t src_addr6[16];
+	uint32_t pad2; /* 0; makes the head 60 bytes, which no count of
+			* 16-byte members confuses with an older head */
 };
 
 /* LB_POOL_SET head as sent before the timeouts were appended. */
 #define DP_LB_POOL_V1_LEN 32
+/* LB_POOL_SET head as sent before src_addr6 was appended. */
+#define DP_LB_POOL_V2_LEN 40
 
 struct dp_lb_member {
 	uint32_t addr;	 /* IPv4, network order */
@@ -540,18 +560,32 @@ struct dp_lb_member {
 	uint8_t pad[7];
 };
 
+/* A member of an IPv6 pool. */
+struct dp_lb_member6 {
+	uint8_t addr[16]; /* IPv6, network order */
+	uint16_t port;	  /* network order; 0: the VIP's port */
+	uint16_t weight;  /* 0 .. DP_LB_WEIGHT_MAX; 0 drains */
+	uint8_t flags;	  /* enum dp_lb_member_flag */
+	uint8_t pad[3];
+};
+
 /* LB_POOL_DEL and LB_STATS body. */
 struct dp_lb_pool_ref {
 	uint32_t id; /* LB_STATS: 0 means every pool */
 	uint32_t pad;
 };
 
-/* LB_STATS_REPLY body head, followed by n_members dp_lb_member_stats. */
+/*
+ * LB_STATS_REPLY body head, followed by n_members dp_lb_member_stats, or
+ * dp_lb_member6_stats for an IPv6 pool (flags has DP_LB_POOL_F_IPV6; its
+ * reply carries the whole head).
+ */
 struct dp_lb_pool_stats {
 	uint32_t id;
 	uint32_t n_members;
 	uint8_t alg;
-	uint8_t pad[3];
+	uint8_t flags; /* enum dp_lb_pool_flag (was padding, 0) */
+	uint8_t pad[2];
 	uint32_t table_size;
 	uint64_t packets, bytes; /* lb_select, and ct replies of its conns */
 	uint64_t active;	 /* connections in the table now */
@@ -575,6 +609,14 @@ struct dp_lb_pool_stats {
 
 struct dp_lb_member_stats {
 	struct dp_lb_member m;
+	uint64_t packets, bytes, active, total;
+	uint32_t table_entries; /* Maglev entries it holds now */
+	uint32_t pad;
+};
+
+/* The member counters of an IPv6 pool. */
+struct dp_lb_member6_stats {
+	struct dp_lb_member6 m;
 	uint64_t packets, bytes, active, total;
 	uint32_t table_entries; /* Maglev entries it holds now */
 	uint32_t pad;

@@ -882,9 +882,10 @@ dp_client_sa_event_recv(struct dp_client *c, struct dp_sa_event *ev,
 
 /* Load-balancer pools. */
 
-int
-dp_client_lb_set(struct dp_client *c, const struct dp_lb_pool *p,
-		 const struct dp_lb_member *m)
+/* LB_POOL_SET: p (flags as given) and n_members items of item bytes. */
+static int
+lb_send_pool(struct dp_client *c, const struct dp_lb_pool *p, const void *m,
+	     size_t item)
 {
 	size_t len;
 	uint8_t *body;
@@ -893,16 +894,38 @@ dp_client_lb_set(struct dp_client *c, const struct dp_lb_pool *p,
 	if (p->n_members > DP_LB_MEMBERS_MAX)
 		return seterr(c, -EINVAL, "pool %u: %u members, at most %u",
 			      p->id, p->n_members, DP_LB_MEMBERS_MAX);
-	len = sizeof(*p) + (size_t)p->n_members * sizeof(*m);
+	len = sizeof(*p) + (size_t)p->n_members * item;
 	body = malloc(len);
 	if (body == NULL)
 		return seterr(c, -ENOMEM, "out of memory");
 	memcpy(body, p, sizeof(*p));
 	if (p->n_members > 0)
-		memcpy(body + sizeof(*p), m, p->n_members * sizeof(*m));
+		memcpy(body + sizeof(*p), m, p->n_members * item);
 	rc = request(c, DP_MSG_LB_POOL_SET, body, len, DP_MSG_OK, NULL, 0);
 	free(body);
 	return rc;
+}
+
+int
+dp_client_lb_set(struct dp_client *c, const struct dp_lb_pool *p,
+		 const struct dp_lb_member *m)
+{
+	if (p->flags & DP_LB_POOL_F_IPV6)
+		return seterr(c, -EINVAL,
+			      "pool %u: flag ipv6 with IPv4 members (use "
+			      "dp_client_lb_set6)",
+			      p->id);
+	return lb_send_pool(c, p, m, sizeof(*m));
+}
+
+int
+dp_client_lb_set6(struct dp_client *c, const struct dp_lb_pool *p,
+		  const struct dp_lb_member6 *m)
+{
+	struct dp_lb_pool q = *p;
+
+	q.flags |= DP_LB_POOL_F_IPV6;
+	return lb_send_pool(c, &q, m, sizeof(*m));
 }
 
 int
@@ -914,13 +937,18 @@ dp_client_lb_del(struct dp_client *c, uint32_t id)
 		       NULL, 0);
 }
 
-int
-dp_client_lb_stats(struct dp_client *c, uint32_t id, dp_client_lb_fn fn,
-		   void *arg)
+/*
+ * LB_STATS walk: fn (IPv4 pools; NULL skips them) or fn6 (IPv6 pools, and
+ * with as_v6 IPv4 ones too, their members as ::ffff:a.b.c.d).
+ */
+static int
+lb_stats_walk(struct dp_client *c, uint32_t id, dp_client_lb_fn fn,
+	      dp_client_lb6_fn fn6, bool as_v6, void *arg)
 {
 	int64_t deadline = deadline_of(c);
 	struct dp_lb_pool_ref ref = {.id = id};
-	struct dp_lb_member_stats *ms;
+	struct dp_lb_member6_stats *m6 = NULL;
+	struct dp_lb_member_stats *m4 = NULL;
 	struct dp_lb_pool_stats ps;
 	uint32_t xid = 0;
 	int rc, stop = 0;
@@ -931,24 +959,54 @@ dp_client_lb_stats(struct dp_client *c, uint32_t id, dp_client_lb_fn fn,
 		if (rc < 0)
 			break;
 		if (c->hdr.type == DP_MSG_LB_STATS_REPLY) {
-			size_t head;
+			size_t head, item;
+			bool is_v6;
 
 			/* The head is what the members leave (validated:
-			 * the v1 size or this one); `limit` 0 if absent. */
+			 * one of its sizes, whole for an IPv6 pool); the
+			 * fields it lacks are 0. */
 			memset(&ps, 0, sizeof(ps));
 			memcpy(&ps, c->body, DP_LB_POOL_STATS_V1_LEN);
+			is_v6 = ps.flags & DP_LB_POOL_F_IPV6;
+			item = is_v6 ? sizeof(*m6) : sizeof(*m4);
 			head = c->hdr.len - sizeof(c->hdr) -
-			       ps.n_members * sizeof(*ms);
+			       ps.n_members * item;
 			memcpy(&ps, c->body, head);
-			ms = calloc(ps.n_members + 1, sizeof(*ms));
-			if (ms == NULL) {
+			m4 = calloc(ps.n_members + 1, sizeof(*m4));
+			m6 = calloc(ps.n_members + 1, sizeof(*m6));
+			if (m4 == NULL || m6 == NULL) {
 				rc = seterr(c, -ENOMEM, "out of memory");
 				break;
 			}
-			memcpy(ms, c->body + head, ps.n_members * sizeof(*ms));
-			if (stop == 0)
-				stop = fn(&ps, ms, arg);
-			free(ms);
+			if (is_v6) {
+				memcpy(m6, c->body + head, ps.n_members * item);
+			} else {
+				memcpy(m4, c->body + head, ps.n_members * item);
+				for (uint32_t i = 0; as_v6 && i < ps.n_members;
+				     i++) {
+					m6[i].m.addr[10] = 0xff;
+					m6[i].m.addr[11] = 0xff;
+					memcpy(m6[i].m.addr + 12, &m4[i].m.addr,
+					       4);
+					m6[i].m.port = m4[i].m.port;
+					m6[i].m.weight = m4[i].m.weight;
+					m6[i].m.flags = m4[i].m.flags;
+					m6[i].packets = m4[i].packets;
+					m6[i].bytes = m4[i].bytes;
+					m6[i].active = m4[i].active;
+					m6[i].total = m4[i].total;
+					m6[i].table_entries =
+						m4[i].table_entries;
+				}
+			}
+			if (stop == 0 && (is_v6 || as_v6))
+				stop = fn6(&ps, m6, arg);
+			else if (stop == 0)
+				stop = fn(&ps, m4, arg);
+			free(m4);
+			free(m6);
+			m4 = NULL;
+			m6 = NULL;
 		} else if (c->hdr.type != DP_MSG_OK) {
 			rc = seterr(c, -EPROTO, "LB_STATS answered with %s",
 				    dp_proto_type_name(c->hdr.type));
@@ -957,5 +1015,32 @@ dp_client_lb_stats(struct dp_client *c, uint32_t id, dp_client_lb_fn fn,
 		if (c->hdr.flags & DP_F_LAST)
 			break;
 	}
+	free(m4);
+	free(m6);
 	return rc < 0 ? rc : stop;
+}
+
+/* IPv6 pools are skipped: their members do not fit dp_lb_member_stats. */
+static int
+lb_skip6(const struct dp_lb_pool_stats *ps,
+	 const struct dp_lb_member6_stats *ms, void *arg)
+{
+	(void)ps;
+	(void)ms;
+	(void)arg;
+	return 0;
+}
+
+int
+dp_client_lb_stats(struct dp_client *c, uint32_t id, dp_client_lb_fn fn,
+		   void *arg)
+{
+	return lb_stats_walk(c, id, fn, lb_skip6, false, arg);
+}
+
+int
+dp_client_lb_stats6(struct dp_client *c, uint32_t id, dp_client_lb6_fn fn,
+		    void *arg)
+{
+	return lb_stats_walk(c, id, NULL, fn, true, arg);
 }

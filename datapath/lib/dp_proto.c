@@ -6,6 +6,7 @@
  * receive side through the server.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,8 +41,14 @@ _Static_assert(sizeof(struct dp_sa) == 192, "wire: dp_sa");
 _Static_assert(sizeof(struct dp_sa_ref) == 8, "wire: dp_sa_ref");
 _Static_assert(sizeof(struct dp_sa_info) == 176, "wire: dp_sa_info");
 _Static_assert(sizeof(struct dp_sa_event) == 40, "wire: dp_sa_event");
-_Static_assert(sizeof(struct dp_lb_pool) == 40, "wire: dp_lb_pool");
+_Static_assert(sizeof(struct dp_lb_pool) == 60, "wire: dp_lb_pool");
 _Static_assert(sizeof(struct dp_lb_member) == 16, "wire: dp_lb_member");
+_Static_assert(sizeof(struct dp_lb_member6) == 24, "wire: dp_lb_member6");
+_Static_assert(sizeof(struct dp_lb_member6_stats) == 64,
+	       "wire: dp_lb_member6_stats");
+_Static_assert(offsetof(struct dp_lb_pool, flags) == 9 &&
+		       offsetof(struct dp_lb_pool_stats, flags) == 9,
+	       "wire: the LB heads' flags");
 _Static_assert(sizeof(struct dp_lb_pool_ref) == 8, "wire: dp_lb_pool_ref");
 _Static_assert(sizeof(struct dp_lb_pool_stats) == 88, "wire: dp_lb_pool_stats");
 _Static_assert(sizeof(struct dp_lb_member_stats) == 56,
@@ -160,7 +167,7 @@ static const char *const drop_names[] = {
 	"no_room",	"no_port",  "clone_fail",  "punt_full",	 "tx_full",
 	"loop",		"bad_vlan", "bad_vxlan",   "bad_arp",	 "esp_no_sa",
 	"esp_replay",	"esp_auth", "esp_bad",	   "esp_seq",	 "esp_no_room",
-	"lb_no_member", "lb_limit", "esp_too_big", "tx_too_big",
+	"lb_no_member", "lb_limit", "esp_too_big", "tx_too_big", "lb_family",
 };
 
 static const char *const ct_inv_names[DP_CT_INV__COUNT] = {
@@ -467,20 +474,24 @@ validate_batch(const struct msg_desc *d, const void *body, size_t body_len,
 	return 0;
 }
 
-/* LB_POOL_SET and LB_STATS_REPLY: a head with n_members, then items. */
+/*
+ * LB_POOL_SET and LB_STATS_REPLY: a head with n_members, then items. An
+ * IPv4 pool's head may be one from before fields were appended (`limit`
+ * or `packets_rpl` of stats, the timeouts or src_addr6 of a pool); an
+ * IPv6 pool's (flags at offset 9) is whole and its items are the member6
+ * forms.
+ */
 static int
 validate_lb(const struct msg_desc *d, const void *body, size_t body_len,
 	    char *err, size_t err_len)
 {
-	size_t item = d->size == sizeof(struct dp_lb_pool)
-			      ? sizeof(struct dp_lb_member)
-			      : sizeof(struct dp_lb_member_stats);
-	/* A head from before `limit` or `packets_rpl` (stats) or the
-	 * timeouts (pool) were appended is accepted. */
 	bool is_stats = d->size == sizeof(struct dp_lb_pool_stats);
 	uint32_t head_min =
 		is_stats ? DP_LB_POOL_STATS_V1_LEN : DP_LB_POOL_V1_LEN;
+	uint32_t mid = is_stats ? DP_LB_POOL_STATS_V2_LEN : DP_LB_POOL_V2_LEN;
 	uint64_t want, items;
+	bool is_v6;
+	size_t item;
 	uint32_t n;
 
 	if (body_len < head_min) {
@@ -495,13 +506,21 @@ validate_lb(const struct msg_desc *d, const void *body, size_t body_len,
 			 d->name, n, (unsigned)DP_LB_MEMBERS_MAX);
 		return -EINVAL;
 	}
+	is_v6 = ((const uint8_t *)body)[9] & DP_LB_POOL_F_IPV6;
+	if (is_stats)
+		item = is_v6 ? sizeof(struct dp_lb_member6_stats)
+			     : sizeof(struct dp_lb_member_stats);
+	else
+		item = is_v6 ? sizeof(struct dp_lb_member6)
+			     : sizeof(struct dp_lb_member);
 	items = (uint64_t)n * item;
 	want = d->size + items;
-	if (body_len != want && body_len != head_min + items &&
-	    !(is_stats && body_len == DP_LB_POOL_STATS_V2_LEN + items)) {
+	if (body_len != want && (is_v6 || (body_len != head_min + items &&
+					   body_len != mid + items))) {
 		snprintf(err, err_len,
-			 "%s: body of %zu bytes, %u members imply %llu",
-			 d->name, body_len, n, (unsigned long long)want);
+			 "%s: body of %zu bytes, %u %s members imply %llu",
+			 d->name, body_len, n, is_v6 ? "IPv6" : "IPv4",
+			 (unsigned long long)want);
 		return -EINVAL;
 	}
 	return 0;

@@ -362,7 +362,7 @@ test_lb_pool_heads(void **state)
 	/* Heads of 36 bytes, or shorter than the old one: refused. */
 	expect_reject(DP_MSG_LB_POOL_SET, body,
 		      36 + 2 * sizeof(struct dp_lb_member), NULL, 0, -EINVAL,
-		      "2 members imply 72");
+		      "2 IPv4 members imply 92");
 	expect_reject(DP_MSG_LB_POOL_SET, body, DP_LB_POOL_V1_LEN - 1, NULL, 0,
 		      -EINVAL, "shorter than its 32-byte head");
 }

@@ -85,6 +85,7 @@ static const char *const drop_names[DP_DROP__COUNT] = {
 	[DP_DROP_LB_LIMIT] = "lb_limit",
 	[DP_DROP_ESP_TOO_BIG] = "esp_too_big",
 	[DP_DROP_TX_TOO_BIG] = "tx_too_big",
+	[DP_DROP_LB_FAMILY] = "lb_family",
 };
 
 const char *

@@ -73,6 +73,7 @@ enum dp_drop_reason {
 	DP_DROP_LB_LIMIT,     /* lb_select: pool at its conn_limit */
 	DP_DROP_ESP_TOO_BIG,  /* esp_encrypt: over the SA's mtu */
 	DP_DROP_TX_TOO_BIG,   /* over the port's MTU, DF or not IPv4 */
+	DP_DROP_LB_FAMILY,    /* lb_select: packet not of the pool's family */
 	DP_DROP__COUNT
 };
 

@@ -4,8 +4,9 @@
  * pipeline behind it. Each input is a frame: it is traced, then run
  * through a worker on one of three ingress ports whose rules exercise
  * every packet action (set_field with checksums, dec_ttl, VLAN push/pop,
- * VXLAN encap and decap, ARP reply, clones, punt; lb_select on port 4
- * and its replies through ct(nat) on port 5). Seeds are under
+ * VXLAN encap and decap, ARP reply, clones, punt; lb_select on port 4,
+ * IPv4 to pool 1 and IPv6 to pool 2, and its replies and ICMP errors
+ * through ct(nat) on port 5). Seeds are under
  * fuzz-corpus/parse/ (gen_parse_cases.py).
  */
 #include <stdint.h>
@@ -33,7 +34,8 @@ set_act(struct dp_rule *r, enum dp_field f, uint32_t v)
 static void
 fuzz_init(void)
 {
-	struct dp_rule r[9];
+	struct dp_rule r[10];
+	struct dp_lb_member6 m6[2];
 	struct dp_lb_member m[3];
 	struct dp_lb_pool p;
 	struct dp_action *a;
@@ -94,7 +96,16 @@ fuzz_init(void)
 	a->u.ct.flags = DP_CT_NAT;
 	a->u.ct.table = 3;
 	tu_rule(&r[8], 3, 1, 7);
-	if (tu_install(fz.pl, r, 9) < 0)
+	tu_rule(&r[9], 0, 20, 0);
+	r[9].mask.in_port = UINT32_MAX;
+	r[9].match.in_port = 4;
+	r[9].mask.eth_type = UINT16_MAX;
+	r[9].match.eth_type = htons(0x86dd);
+	a = tu_act(&r[9], DP_ACT_LB_SELECT);
+	a->u.lb.pool = 2;
+	a->u.lb.zone = 9;
+	a->u.lb.table = 3;
+	if (tu_install(fz.pl, r, 10) < 0)
 		abort();
 	memset(&p, 0, sizeof(p));
 	memset(m, 0, sizeof(m));
@@ -109,6 +120,23 @@ fuzz_init(void)
 		m[i].flags = DP_LB_M_UP;
 	}
 	if (dp_pipeline_lb_set(fz.pl, &p, m, err, sizeof(err)) < 0)
+		abort();
+	/* Pool 2: IPv6, [2001:db8:2::a/b]:8080 from 2001:db8:1::1. */
+	memset(m6, 0, sizeof(m6));
+	p.id = 2;
+	p.src_addr = 0;
+	p.flags = DP_LB_POOL_F_IPV6;
+	p.n_members = 2;
+	memcpy(p.src_addr6, "\x20\x01\x0d\xb8\0\x01", 6);
+	p.src_addr6[15] = 1;
+	for (unsigned i = 0; i < 2; i++) {
+		memcpy(m6[i].addr, "\x20\x01\x0d\xb8\0\x02", 6);
+		m6[i].addr[15] = (uint8_t)(10 + i);
+		m6[i].port = htons(8080);
+		m6[i].weight = 1;
+		m6[i].flags = DP_LB_M_UP;
+	}
+	if (dp_pipeline_lb_set6(fz.pl, &p, m6, err, sizeof(err)) < 0)
 		abort();
 }
 

@@ -25,6 +25,7 @@
 #include "dp_proto_codec.h"
 #include "pl_ct.h"
 #include "pl_lb.h"
+#include "pl_lb_test_util.h"
 #include "pl_test_util.h"
 
 enum { P_CLIENT = 1, P_MEMBER = 2, P_OUT = 3, ZONE = 5, POOL = 1 };
@@ -35,24 +36,6 @@ enum { TCP_SYN = 0x02, TCP_ACK = 0x10 };
 static const uint32_t ip_vip = IP4(203, 0, 113, 10);
 static const uint32_t ip_lb = IP4(192, 168, 1, 1);
 static const uint16_t vip_port = 80, member_port = 8080;
-
-static uint32_t fake_now = 1;
-
-static uint32_t
-fake_clock(void *arg)
-{
-	(void)arg;
-	return fake_now;
-}
-
-static uint32_t rng = 12345;
-
-static uint32_t
-rnd(void)
-{
-	rng = rng * 1103515245u + 12345u;
-	return rng >> 8;
-}
 
 static uint32_t
 member_ip(unsigned i)
@@ -66,31 +49,7 @@ static unsigned setup_cache;
 static void
 setup_lb(struct tu *t)
 {
-	static const char *const lines[] = {
-		"table=0,priority=10,in_port=1,"
-		"actions=lb_select(pool=1,zone=5,table=1)",
-		"table=0,priority=10,in_port=2,actions=ct(zone=5,nat,table=1)",
-		"table=1,priority=20,ct_state=+inv,actions=drop",
-		"table=1,priority=10,actions=output:3",
-		NULL,
-	};
-	struct dp_pipeline_config cfg = {.n_workers = 1,
-					 .ct_max = 1 << 17,
-					 .cache_entries = setup_cache};
-	struct dp_packet_ops ops = {.clone = tu_clone};
-	struct dp_rule r[4];
-	char err[256];
-	unsigned n = 0;
-
-	memset(t, 0, sizeof(*t));
-	assert_int_equal(dp_pipeline_create(&cfg, &t->pl), 0);
-	assert_int_equal(dp_worker_create(t->pl, 0, &ops, &t->w), 0);
-	fake_now = 1;
-	pl_ct_set_clock(pl_ct_of(t->pl), fake_clock, NULL);
-	for (; lines[n] != NULL; n++)
-		if (dp_flow_text_parse(lines[n], &r[n], err, sizeof(err)) != 1)
-			fail_msg("%s: %s", lines[n], err);
-	assert_int_equal(tu_install(t->pl, r, n), 0);
+	lbt_setup(t, 1 << 17, setup_cache);
 }
 
 /*
@@ -155,12 +114,6 @@ get32(const uint8_t *p)
 	return (uint32_t)p[0] << 24 | p[1] << 16 | p[2] << 8 | p[3];
 }
 
-static uint16_t
-get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
 /*
  * Send a client packet to the VIP: the member index it was sent to (the
  * frame checked: source the LB address, destination port the member's,
@@ -183,9 +136,9 @@ send_c(struct tu *t, uint8_t proto, uint32_t src, uint16_t sport, uint8_t flags,
 	o = t->out.tx[0]->data;
 	assert_true(tu_csum_ok(o, t->out.tx[0]->len));
 	assert_int_equal(get32(o + 26), ip_lb);
-	assert_int_equal(get16(o + 36), member_port);
+	assert_int_equal(lbt_get16(o + 36), member_port);
 	if (lport != NULL)
-		*lport = get16(o + 34);
+		*lport = lbt_get16(o + 34);
 	dst = get32(o + 30);
 	assert_true(dst >= member_ip(0) && dst < member_ip(16));
 	return (int)(dst - member_ip(0));
@@ -200,14 +153,15 @@ syn(struct tu *t, uint32_t src, uint16_t sport)
 static uint32_t
 client_ip(void)
 {
-	return IP4(10, 1, 0, 0) | (rnd() & 0xffff);
+	return IP4(10, 1, 0, 0) | (lbt_rnd() & 0xffff);
 }
 
 static void
 spread(struct tu *t, unsigned n_conn, unsigned *count)
 {
 	for (unsigned i = 0; i < n_conn; i++) {
-		int m = syn(t, client_ip(), (uint16_t)(1024 + rnd() % 60000));
+		int m = syn(t, client_ip(),
+			    (uint16_t)(1024 + lbt_rnd() % 60000));
 
 		assert_true(m >= 0 && m < 16);
 		count[m]++;
@@ -376,7 +330,7 @@ test_removal(void **state)
 	assert_int_equal(size, 65537);
 	for (unsigned i = 0; i < N_CONN; i++) {
 		cs[i].src = client_ip();
-		cs[i].sport = (uint16_t)(1024 + rnd() % 60000);
+		cs[i].sport = (uint16_t)(1024 + lbt_rnd() % 60000);
 		cs[i].member = syn(&t, cs[i].src, cs[i].sport);
 		if (cs[i].member < 0)
 			fail_msg("connection %u dropped", i);
@@ -479,9 +433,9 @@ test_reply(void **state)
 		rpl_bytes += t.out.tx[0]->len;
 		assert_true(tu_csum_ok(o, t.out.tx[0]->len));
 		assert_int_equal(get32(o + 26), ip_vip);
-		assert_int_equal(get16(o + 34), vip_port);
+		assert_int_equal(lbt_get16(o + 34), vip_port);
 		assert_int_equal(get32(o + 30), c);
-		assert_int_equal(get16(o + 36), 4321);
+		assert_int_equal(lbt_get16(o + 36), 4321);
 		/* The client's next packet still goes to the same member. */
 		assert_int_equal(send_c(&t, protos[k], c, 4321,
 					protos[k] == 6 ? TCP_ACK : 0, NULL),
@@ -554,7 +508,7 @@ test_bypass(void **state)
 			assert_int_equal(get32(o + 26), ip_vip);
 			assert_int_equal(get32(o + 30),
 					 IP4(10, 2, i >> 8, i & 255));
-			assert_int_equal(get16(o + 36), 2000 + i);
+			assert_int_equal(lbt_get16(o + 36), 2000 + i);
 			n_byp += t.w->byp_left != 0;
 			assert_int_equal(send_c(&t, proto,
 						IP4(10, 2, i >> 8, i & 255),
@@ -591,12 +545,12 @@ test_persistence(void **state)
 	}
 	/* Six members now: Maglev alone would move about half of them. */
 	set_pool(&t, DP_LB_SOURCE_IP, 6, NULL, NULL, 300);
-	fake_now += 100;
+	lbt_now += 100;
 	for (unsigned i = 0; i < N_CLIENTS; i++)
 		kept += syn(&t, src[i], 2001) == first[i];
 	assert_int_equal(kept, N_CLIENTS);
 	/* Past the timeout (and the connections' own): Maglev again. */
-	fake_now += 400;
+	lbt_now += 400;
 	assert_true(dp_pipeline_ct_flush(t.pl, ZONE) > 0);
 	for (unsigned i = 0; i < N_CLIENTS; i++) {
 		int m = syn(&t, src[i], 2002);
@@ -995,16 +949,16 @@ test_timeouts(void **state)
 	assert_true(ct_live(&t, 1000, &exp));
 	assert_int_equal(exp, 6);
 	/* Idle 5 s: still there; the member's packet refreshes it too. */
-	fake_now += 5;
+	lbt_now += 5;
 	assert_int_equal(send_c(&t, 6, c, 1000, TCP_ACK, NULL), m);
-	fake_now += 5;
+	lbt_now += 5;
 	assert_true(member_sends(&t, m, lport, TCP_ACK));
 	assert_true(ct_live(&t, 1000, &exp));
 	assert_int_equal(exp, 6);
-	fake_now += 5;
+	lbt_now += 5;
 	assert_int_equal(send_c(&t, 6, c, 1000, TCP_ACK, NULL), m);
 	/* Idle 7 s: gone; the next segment is +inv and dropped. */
-	fake_now += 7;
+	lbt_now += 7;
 	assert_false(ct_live(&t, 1000, NULL));
 	assert_int_equal(send_c(&t, 6, c, 1000, TCP_ACK, NULL), -1);
 	assert_false(member_sends(&t, m, lport, TCP_ACK));
@@ -1014,10 +968,10 @@ test_timeouts(void **state)
 
 	/* A member that does not answer the SYN: gone after 3 s. */
 	assert_true(send_c(&t, 6, c, 2000, TCP_SYN, NULL) >= 0);
-	fake_now += 2;
+	lbt_now += 2;
 	assert_true(ct_live(&t, 2000, &exp));
 	assert_int_equal(exp, 1);
-	fake_now += 1;
+	lbt_now += 1;
 	assert_false(ct_live(&t, 2000, NULL));
 
 	/* UDP: the idle timeout too (the table's default would be 30 s). */
@@ -1032,7 +986,7 @@ test_timeouts(void **state)
 	assert_true(ct_live(&t, 3000, &exp));
 	assert_int_equal(exp, 30);
 	m = handshake(&t, c, 4000, 30, &lport);
-	fake_now += 60;
+	lbt_now += 60;
 	assert_int_equal(send_c(&t, 6, c, 4000, TCP_ACK, NULL), m);
 	assert_true(ct_live(&t, 4000, &exp));
 	assert_int_equal(exp, 24 * 3600);

@@ -35,8 +35,11 @@
  * with no free entry takes the least recently used connection of the best
  * rank (expired, closed, closing, unreplied, then replied) among those of
  * its bucket group (conn_evict()). No TCP window
- * (sequence) tracking. NAT is IPv4 only, one binding (source or
- * destination) per connection, made by its first commit.
+ * (sequence) tracking. The ct action's NAT is IPv4 only, one binding
+ * (source or destination) per connection, made by its first commit;
+ * lb_select's full NAT (both addresses and ports) is IPv4 or IPv6, and
+ * ct(nat) un-NATs the replies of either (and translates ICMP and ICMPv6
+ * errors about them).
  *
  * Lock order: bucket groups in ascending index, then the free-list lock.
  * A linked connection's tuples, zone and protocol are immutable; its
@@ -730,6 +733,83 @@ tuple_from_packet(struct pl_pctx *c, uint16_t zone, struct ct_look *l)
 
 /* Translation. */
 
+/*
+ * RFC 1624 eqn. 3 terms of a 4-byte field: ~old + new, each summed as
+ * its two 16-bit halves (the one's complement sum is the same in
+ * either byte order as long as loads and stores agree). At most 0x3fffc.
+ */
+static inline uint32_t
+csum_add32(const void *old, const void *new)
+{
+	uint32_t o, w;
+
+	memcpy(&o, old, 4);
+	memcpy(&w, new, 4);
+	o = ~o;
+	return (o & 0xffff) + (o >> 16) + (w & 0xffff) + (w >> 16);
+}
+
+static inline uint16_t
+csum_apply(uint16_t hc, uint32_t s)
+{
+	s += (uint16_t)~hc;
+	s = (s & 0xffff) + (s >> 16);
+	s = (s & 0xffff) + (s >> 16);
+	return (uint16_t)~s;
+}
+
+/* The same terms for a 16-byte (IPv6) address: at most 0xffff0. */
+static inline uint32_t
+csum_add128(const uint8_t *old, const uint8_t *new)
+{
+	return csum_add32(old, new) + csum_add32(old + 4, new + 4) +
+	       csum_add32(old + 8, new + 8) + csum_add32(old + 12, new + 12);
+}
+
+/*
+ * Full NAT of an IPv6 TCP or UDP packet with tuple from into to: both
+ * addresses and ports. IPv6 has no header checksum; the TCP/UDP one
+ * covers the pseudo-header's addresses and is updated once for all the
+ * changes (RFC 1624 eqn. 3). A UDP checksum of 0 (not allowed over IPv6,
+ * RFC 8200 8.1) is updated like any other, as pl_actions.c does. Without
+ * an L4 header only the addresses change.
+ */
+static __attribute__((noinline)) void
+nat_full6(struct pl_pctx *c, const struct dp_ct_tuple *from,
+	  const struct dp_ct_tuple *to, uint8_t proto)
+{
+	uint8_t *ip, *l4, *cs;
+	uint32_t sum;
+	uint16_t x;
+
+	(void)from;
+	pl_act_meta(c);
+	if (c->m.l3 != PL_L3_IPV6)
+		return;
+	ip = c->pkt->data + c->m.l3_off;
+	if (c->m.l4_off != 0 &&
+	    (proto == IPPROTO_TCP || proto == IPPROTO_UDP)) {
+		l4 = c->pkt->data + c->m.l4_off;
+		sum = csum_add128(ip + 8, to->src) +
+		      csum_add128(ip + 24, to->dst) +
+		      csum_add32(l4, &to->sport);
+		cs = l4 + (proto == IPPROTO_TCP ? 16 : 6);
+		memcpy(&x, cs, 2);
+		x = csum_apply(x, sum);
+		if (proto == IPPROTO_UDP && x == 0)
+			x = 0xffff;
+		memcpy(cs, &x, 2);
+		memcpy(l4, &to->sport, 2);
+		memcpy(l4 + 2, &to->dport, 2);
+		c->key.tp_src = to->sport;
+		c->key.tp_dst = to->dport;
+	}
+	memcpy(ip + 8, to->src, 16);
+	memcpy(ip + 24, to->dst, 16);
+	memcpy(c->key.ipv6_src, to->src, 16);
+	memcpy(c->key.ipv6_dst, to->dst, 16);
+}
+
 /* The tuple a packet of direction dir becomes: other direction reversed. */
 static void
 nat_target(const struct ct_conn *e, unsigned dir, struct dp_ct_tuple *to)
@@ -1157,11 +1237,15 @@ ct_commit(struct pl_ct *ct, struct ct_slot *s, struct ct_look *l,
 
 /* ICMP errors (RFC 792, RFC 4443 2.4): related to a connection. */
 
+/*
+ * The ICMP checksum of the packet computed again over the message; s is
+ * the sum to start from (ICMPv6: its pseudo-header's, else 0).
+ */
 static void
-icmp_csum_full(struct pl_pctx *c)
+icmp_csum_full(struct pl_pctx *c, uint32_t s)
 {
 	uint8_t *h = c->pkt->data + c->m.l4_off;
-	uint32_t n = c->m.l3_end - c->m.l4_off, s = 0;
+	uint32_t n = c->m.l3_end - c->m.l4_off;
 
 	h[2] = 0;
 	h[3] = 0;
@@ -1310,7 +1394,66 @@ nat_icmp_error(struct pl_pctx *c, const struct ct_look *e,
 	memcpy(&a, to->src, 4);
 	if (c->key.nw_dst != a)
 		pl_act_set_ipv4(c, true, a);
-	icmp_csum_full(c);
+	icmp_csum_full(c, 0);
+}
+
+/*
+ * The ICMPv6 checksum of the packet, computed again (RFC 4443 2.3): the
+ * pseudo-header (addresses as the packet now has them, upper-layer length,
+ * next header 58), then the message.
+ */
+static void
+icmp6_csum_full(struct pl_pctx *c)
+{
+	const uint8_t *ip = c->pkt->data + c->m.l3_off;
+	uint32_t n = c->m.l3_end - c->m.l4_off, s = 0;
+
+	for (unsigned i = 8; i < 40; i += 2)
+		s += pl_ld16(ip + i);
+	s += htons((uint16_t)(n >> 16)) + htons((uint16_t)n) +
+	     htons(IPPROTO_ICMPV6);
+	icmp_csum_full(c, s);
+}
+
+/*
+ * nat_icmp_error() for ICMPv6 (an error about an IPv6 LB connection): the
+ * inner header's addresses and ports become to's, the inner TCP/UDP
+ * checksum follows (pseudo-header and ports; there is no IP checksum),
+ * the outer addresses change as for IPv4 and the ICMPv6 checksum, which
+ * covers the outer pseudo-header, is computed again.
+ */
+static void
+nat_icmp6_error(struct pl_pctx *c, const struct ct_look *e,
+		const struct ct_inner *in, const struct dp_ct_tuple *to)
+{
+	uint8_t *d = c->pkt->data, *ip = d + in->ip, *l4 = d + in->l4;
+	uint8_t *outer = d + c->m.l3_off, *l4cs = NULL;
+	uint16_t x;
+
+	if (e->proto == IPPROTO_UDP && in->n_l4 >= 8)
+		l4cs = l4 + 6;
+	else if (e->proto == IPPROTO_TCP && in->n_l4 >= 18)
+		l4cs = l4 + 16;
+	if (l4cs != NULL) {
+		memcpy(&x, l4cs, 2);
+		x = csum_apply(x, csum_add128(ip + 8, to->src) +
+					  csum_add128(ip + 24, to->dst));
+		memcpy(l4cs, &x, 2);
+	}
+	memcpy(ip + 8, to->src, 16);
+	memcpy(ip + 24, to->dst, 16);
+	if (e->proto == IPPROTO_TCP || e->proto == IPPROTO_UDP) {
+		put_csum(l4, &to->sport, 2, l4cs);
+		put_csum(l4 + 2, &to->dport, 2, l4cs);
+	}
+	if (memcmp(c->key.ipv6_src, e->t.dst, 16) == 0 &&
+	    memcmp(e->t.dst, to->dst, 16) != 0) {
+		memcpy(outer + 8, to->dst, 16);
+		memcpy(c->key.ipv6_src, to->dst, 16);
+	}
+	memcpy(outer + 24, to->src, 16);
+	memcpy(c->key.ipv6_dst, to->src, 16);
+	icmp6_csum_full(c);
 }
 
 /*
@@ -1356,9 +1499,11 @@ ct_related(struct pl_ct *ct, struct ct_slot *s, struct pl_pctx *c,
 	if (!is_trace)
 		s->related++;
 	rc = DP_CS_TRK | DP_CS_REL | (dir ? DP_CS_RPL : 0);
-	if ((a->flags & DP_CT_NAT) && (state & (CT_S_SNAT | CT_S_DNAT)) &&
-	    outer->family == 4) {
-		nat_icmp_error(c, &e, &in, &to);
+	if ((a->flags & DP_CT_NAT) && (state & (CT_S_SNAT | CT_S_DNAT))) {
+		if (outer->family == 4)
+			nat_icmp_error(c, &e, &in, &to);
+		else
+			nat_icmp6_error(c, &e, &in, &to);
 		rc |= (state & CT_S_SNAT ? DP_CS_SNAT : 0) |
 		      (state & CT_S_DNAT ? DP_CS_DNAT : 0);
 		if (!is_trace)
@@ -1542,6 +1687,15 @@ pl_ct_exec(struct pl_ct *ct, unsigned slot, struct pl_pctx *c,
 	if ((a->flags & DP_CT_NAT) && (state & (CT_S_SNAT | CT_S_DNAT)) &&
 	    !(cs & DP_CS_INV) && l.family == 4) {
 		nat_packet(c, &l.t, &to, l.proto);
+		cs |= (state & CT_S_SNAT ? DP_CS_SNAT : 0) |
+		      (state & CT_S_DNAT ? DP_CS_DNAT : 0);
+		c->ct_stamp = 0;
+		if (!is_trace)
+			s->nat++;
+	} else if ((state & (CT_S_SNAT | CT_S_DNAT)) && l.family == 6 &&
+		   (a->flags & DP_CT_NAT) && !(cs & DP_CS_INV)) {
+		/* IPv6 connections with a binding are lb_select's. */
+		nat_full6(c, &l.t, &to, l.proto);
 		cs |= (state & CT_S_SNAT ? DP_CS_SNAT : 0) |
 		      (state & CT_S_DNAT ? DP_CS_DNAT : 0);
 		c->ct_stamp = 0;
@@ -1997,39 +2151,19 @@ lb_candidate(const struct pl_ct_lb_bind *b, const struct ct_look *l, uint32_t i,
 	if (i >= n + (own ? 1 : 0) || i >= CT_NAT_TRIES)
 		return false;
 	memset(r, 0, sizeof(*r));
-	memcpy(r->src, &b->member_addr, 4);
-	memcpy(r->dst, &b->src_addr, 4);
+	if (b->member6 != NULL) {
+		memcpy(r->src, b->member6, 16);
+		memcpy(r->dst, b->src6, 16);
+	} else {
+		memcpy(r->src, &b->member_addr, 4);
+		memcpy(r->dst, &b->src_addr, 4);
+	}
 	r->sport = b->member_port != 0 ? b->member_port : l->t.dport;
 	if (own && i == 0)
 		r->dport = l->t.sport;
 	else
 		r->dport = htons((uint16_t)(lo + (l->hash / 7 + i - own) % n));
 	return true;
-}
-
-/*
- * RFC 1624 eqn. 3 terms of a 4-byte field: ~old + new, each summed as
- * its two 16-bit halves (the one's complement sum is the same in
- * either byte order as long as loads and stores agree). At most 0x3fffc.
- */
-static inline uint32_t
-csum_add32(const void *old, const void *new)
-{
-	uint32_t o, w;
-
-	memcpy(&o, old, 4);
-	memcpy(&w, new, 4);
-	o = ~o;
-	return (o & 0xffff) + (o >> 16) + (w & 0xffff) + (w >> 16);
-}
-
-static inline uint16_t
-csum_apply(uint16_t hc, uint32_t s)
-{
-	s += (uint16_t)~hc;
-	s = (s & 0xffff) + (s >> 16);
-	s = (s & 0xffff) + (s >> 16);
-	return (uint16_t)~s;
 }
 
 /*
@@ -2195,9 +2329,8 @@ pl_ct_lb_exec(struct pl_ct *ct, unsigned slot, struct pl_pctx *c, uint16_t zone,
 		goto done;
 	}
 	cs = DP_CS_TRK | DP_CS_NEW;
-	if (l.family != 4 ||
-	    (l.proto != IPPROTO_TCP && l.proto != IPPROTO_UDP)) {
-		/* Pools balance TCP and UDP over IPv4 (NAT is IPv4). */
+	if (l.proto != IPPROTO_TCP && l.proto != IPPROTO_UDP) {
+		/* Pools balance TCP and UDP (over IPv4 or IPv6). */
 		res = PL_CT_LB_NO_MEMBER;
 		goto done;
 	}
@@ -2231,9 +2364,10 @@ pl_ct_lb_exec(struct pl_ct *ct, unsigned slot, struct pl_pctx *c, uint16_t zone,
 		res = PL_CT_LB_NEW;
 	}
 translate:
-	if (!(cs & DP_CS_INV) && (state & (CT_S_SNAT | CT_S_DNAT)) &&
-	    l.family == 4) {
-		if (l.proto == IPPROTO_TCP || l.proto == IPPROTO_UDP)
+	if (!(cs & DP_CS_INV) && (state & (CT_S_SNAT | CT_S_DNAT))) {
+		if (l.family == 6)
+			nat_full6(c, &l.t, &to, l.proto);
+		else if (l.proto == IPPROTO_TCP || l.proto == IPPROTO_UDP)
 			nat_full4(c, &l.t, &to, l.proto);
 		else
 			nat_packet(c, &l.t, &to, l.proto);

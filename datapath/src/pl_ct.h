@@ -97,6 +97,10 @@ struct pl_ct_lb_bind {
 	uint16_t pool; /* its id: the connection takes that pool's
 			* timeouts (pl_ct_set_lb_timeouts) for its life */
 	uint32_t mark;
+	/* An IPv6 pool's (16 bytes each, read during the commit; the
+	 * IPv4 ones above are then unused), else NULL. */
+	const uint8_t *member6;
+	const uint8_t *src6;
 };
 
 /* Pick a member for the new connection of c: 0, or -ENOENT for none. */
@@ -113,8 +117,9 @@ enum pl_ct_lb_result {
 
 /*
  * Run lb_select's connection part on the packet in zone: look it up
- * (either direction) and translate it; a packet that may open a
- * connection gets a member from pick and is committed with full NAT.
+ * (either direction) and translate it; a TCP or UDP packet that may open
+ * a connection gets a member from pick and is committed with full NAT,
+ * IPv4 or IPv6 (pick checks that the pool is of the packet's family).
  * Sets key.ct_state, ct_zone, ct_mark; *mark is the member's mark of an
  * LB connection, else 0. Hot path: no allocation; bucket spinlocks.
  */

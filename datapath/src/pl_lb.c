@@ -21,6 +21,14 @@
  * slot's active count. A slot released by a removed member is reused only
  * once its connections are gone.
  *
+ * Families: a pool is IPv4 or IPv6 (DP_LB_POOL_F_IPV6), its members and
+ * source address with it. lb_select balances only packets of the pool's
+ * family; a new connection of the other family is dropped (counted as
+ * lb_family), never translated with the wrong addresses. SOURCE_IP hashes
+ * the whole 16-byte source; its persistence table keys an IPv6 source by
+ * a 32-bit hash of it (two clients whose hashes collide share a member
+ * while persistence lasts).
+ *
  * Timeouts: a pool's idle and connect timeouts are handed to pl_ct.c
  * (pl_ct_set_lb_timeouts) under its id, and each connection carries its
  * pool id, so its replies, which only meet ct(nat), use them as well. A
@@ -32,6 +40,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,21 +57,24 @@ enum {
 
 /* A member in a version. */
 struct lb_member {
-	uint32_t addr; /* network order */
+	uint32_t addr; /* network order; IPv4 pool */
 	uint16_t port; /* network order; 0: the VIP's port */
 	uint16_t weight;
 	uint32_t mslot; /* stats slot */
 	uint8_t flags;	/* enum dp_lb_member_flag */
 	uint8_t is_elig;
 	uint8_t pad[2];
+	uint8_t addr6[16]; /* IPv6 pool; else zero */
 };
 
 /* One immutable version of a pool. */
 struct lb_pool {
 	uint32_t id;
 	uint8_t alg;
-	uint8_t pad[3];
+	uint8_t is_v6;
+	uint8_t pad[2];
 	uint32_t src_addr;
+	uint8_t src6[16];
 	uint16_t port_min, port_max;
 	uint32_t persist; /* seconds, SOURCE_IP */
 	uint32_t limit;	  /* active connections allowed; 0: no limit */
@@ -132,6 +144,28 @@ lb_hash_src(uint32_t src)
 	return lb_fold(pl_mix(src, 0x5eed5eedULL));
 }
 
+/* IPv6: the 5-tuple, and a source address folded to 32 bits. */
+static inline uint32_t
+lb_hash_tuple6(const struct dp_key *k)
+{
+	uint64_t w[4];
+
+	memcpy(w, k->ipv6_src, 16);
+	memcpy(w + 2, k->ipv6_dst, 16);
+	return lb_fold(pl_mix(pl_mix(w[0], w[1]) ^ w[2],
+			      w[3] ^ ((uint64_t)k->nw_proto << 32 |
+				      (uint32_t)k->tp_src << 16 | k->tp_dst)));
+}
+
+static inline uint32_t
+lb_src6(const uint8_t *a)
+{
+	uint64_t w[2];
+
+	memcpy(w, a, 16);
+	return lb_fold(pl_mix(w[0], w[1] ^ 0x5eed6eedULL));
+}
+
 /* SOURCE_IP persistence: a lossy table of (source, pool) -> slot. */
 
 static inline uint32_t
@@ -188,9 +222,23 @@ struct lb_pick {
 	const struct lb_pool *p;
 	unsigned slot;
 	uint32_t now;
-	uint32_t src;	 /* client address before translation */
 	bool is_limited; /* refused: the pool is at its limit */
+	bool is_family;	 /* refused: the packet is of the other family */
 };
+
+/* Is the packet of the other IP family than pool p? */
+static inline bool
+lb_family_differs(const struct lb_pool *p, const struct dp_key *k)
+{
+	return p->is_v6 != (k->eth_type == htons(0x86dd));
+}
+
+/* The client's address as SOURCE_IP persistence keys it. */
+static inline uint32_t
+lb_src_key(const struct lb_pool *p, const struct dp_key *k)
+{
+	return p->is_v6 ? lb_src6(k->ipv6_src) : k->nw_src;
+}
 
 static int
 lb_member_of(const struct lb_pool *p, uint32_t i)
@@ -244,10 +292,17 @@ lb_pick(void *arg, struct pl_pctx *c, struct pl_ct_lb_bind *b)
 	struct lb_pick *pk = arg;
 	const struct lb_pool *p = pk->p;
 	struct lb_pctr *pc;
-	uint32_t ms, exp;
+	uint32_t ms, exp, src;
 	int i = -ENOENT;
 
-	if (p == NULL || p->n_elig == 0)
+	if (p == NULL)
+		return -ENOENT;
+	if (lb_family_differs(p, &c->key)) {
+		/* Never translated with the other family's addresses. */
+		pk->is_family = true;
+		return -ENOENT;
+	}
+	if (p->n_elig == 0)
 		return -ENOENT;
 	if (p->limit != 0 && lb_pool_active(pk->lb, p) >= p->limit) {
 		pk->is_limited = true;
@@ -266,8 +321,9 @@ lb_pick(void *arg, struct pl_pctx *c, struct pl_ct_lb_bind *b)
 		i = lb_least_conn(pk->lb, p, pc->rr++);
 		break;
 	case DP_LB_SOURCE_IP:
+		src = lb_src_key(p, &c->key);
 		if (p->persist != 0 &&
-		    persist_get(pk->lb, pk->src, p->id, pk->now, &ms, &exp)) {
+		    persist_get(pk->lb, src, p->id, pk->now, &ms, &exp)) {
 			for (uint32_t k = 0; k < p->n; k++) {
 				if (p->m[k].mslot == ms && p->m[k].is_elig) {
 					i = (int)k;
@@ -276,20 +332,25 @@ lb_pick(void *arg, struct pl_pctx *c, struct pl_ct_lb_bind *b)
 			}
 		}
 		if (i < 0)
-			i = lb_member_of(p,
-					 maglev_lookup(p->table, p->size,
-						       lb_hash_src(pk->src)));
+			i = lb_member_of(p, maglev_lookup(p->table, p->size,
+							  lb_hash_src(src)));
 		if (i >= 0 && p->persist != 0)
-			persist_put(pk->lb, pk->src, p->id, p->m[i].mslot,
+			persist_put(pk->lb, src, p->id, p->m[i].mslot,
 				    pk->now + p->persist);
 		break;
 	default: /* DP_LB_SOURCE_IP_PORT */
-		i = lb_member_of(p, maglev_lookup(p->table, p->size,
-						  lb_hash_tuple(&c->key)));
+		i = lb_member_of(
+			p, maglev_lookup(p->table, p->size,
+					 p->is_v6 ? lb_hash_tuple6(&c->key)
+						  : lb_hash_tuple(&c->key)));
 		break;
 	}
 	if (i < 0)
 		return -ENOENT;
+	if (p->is_v6) {
+		b->member6 = p->m[i].addr6;
+		b->src6 = p->src6;
+	}
 	b->member_addr = p->m[i].addr;
 	b->member_port = p->m[i].port;
 	b->src_addr = p->src_addr;
@@ -317,15 +378,23 @@ pl_lb_exec(struct dp_pipeline *pl, unsigned slot, struct pl_pctx *c,
 		       ? PL_LOAD(lb->pool[a->pool])
 		       : NULL;
 	pk.slot = slot;
-	pk.src = c->key.nw_src;
 	pk.now = pl_ct_now(pl->ct, slot);
 	pk.is_limited = false;
+	pk.is_family = false;
 	res = pl_ct_lb_exec(pl->ct, slot, c, a->zone, lb_pick, &pk, is_trace,
 			    &mark);
-	if (is_trace && res == PL_CT_LB_NO_MEMBER)
-		return pk.is_limited ? DP_DROP_LB_LIMIT : DP_DROP_LB_NO_MEMBER;
-	if (is_trace)
+	if (is_trace) {
+		/* The trace picks nothing: the family is checked here. */
+		if (res == PL_CT_LB_TRACE_NEW && pk.p != NULL &&
+		    lb_family_differs(pk.p, &c->key))
+			return DP_DROP_LB_FAMILY;
+		if (res == PL_CT_LB_NO_MEMBER)
+			return pk.is_limited ? DP_DROP_LB_LIMIT
+					     : DP_DROP_LB_NO_MEMBER;
 		return 0;
+	}
+	if (res == PL_CT_LB_NO_MEMBER && pk.is_family)
+		return DP_DROP_LB_FAMILY;
 	if (res == PL_CT_LB_NO_MEMBER && pk.is_limited) {
 		lb->pc[slot][a->pool].limit++;
 		return DP_DROP_LB_LIMIT;
@@ -350,10 +419,12 @@ pl_lb_exec(struct dp_pipeline *pl, unsigned slot, struct pl_pctx *c,
 		__atomic_fetch_add(&lb->active[ms], 1, __ATOMIC_RELAXED);
 	} else if (pk.p != NULL && pk.p->alg == DP_LB_SOURCE_IP &&
 		   pk.p->persist != 0 && !(c->key.ct_state & DP_CS_RPL) &&
-		   persist_get(lb, pk.src, pk.p->id, pk.now, &ms, &exp) &&
+		   persist_get(lb, lb_src_key(pk.p, &c->key), pk.p->id, pk.now,
+			       &ms, &exp) &&
 		   exp - pk.now < pk.p->persist / 2) {
 		/* The client keeps its member while it sends. */
-		persist_put(lb, pk.src, pk.p->id, ms, pk.now + pk.p->persist);
+		persist_put(lb, lb_src_key(pk.p, &c->key), pk.p->id, ms,
+			    pk.now + pk.p->persist);
 	}
 	return 0;
 }
@@ -507,10 +578,61 @@ slot_alloc(struct pl_lb *lb, uint32_t pool)
 	return -ENOSPC;
 }
 
-static int
-pool_validate(const struct dp_lb_pool *p, const struct dp_lb_member *m,
-	      char *err, size_t err_len)
+/* A member's address and port as text, for messages. */
+static void
+member_text(const struct lb_member *m, bool is_v6, char *buf, size_t len)
 {
+	char a[INET6_ADDRSTRLEN];
+
+	if (is_v6) {
+		inet_ntop(AF_INET6, m->addr6, a, sizeof(a));
+		snprintf(buf, len, "[%s]:%u", a, ntohs(m->port));
+	} else {
+		inet_ntop(AF_INET, &m->addr, a, sizeof(a));
+		snprintf(buf, len, "%s:%u", a, ntohs(m->port));
+	}
+}
+
+static bool
+addr6_is_zero(const uint8_t *a)
+{
+	static const uint8_t zero[16];
+
+	return memcmp(a, zero, 16) == 0;
+}
+
+/* An IPv6 address a pool may use: not ::, multicast, loopback or v4-mapped. */
+static const char *
+addr6_unusable(const uint8_t *a)
+{
+	static const uint8_t loop[16] = {[15] = 1};
+	static const uint8_t mapped[12] = {[10] = 0xff, [11] = 0xff};
+
+	if (addr6_is_zero(a))
+		return "unspecified (::)";
+	if (a[0] == 0xff)
+		return "multicast";
+	if (memcmp(a, loop, 16) == 0)
+		return "loopback";
+	if (memcmp(a, mapped, 12) == 0)
+		return "IPv4-mapped";
+	return NULL;
+}
+
+static bool
+member_same(const struct lb_member *x, const struct lb_member *y)
+{
+	return x->addr == y->addr && x->port == y->port &&
+	       memcmp(x->addr6, y->addr6, 16) == 0;
+}
+
+static int
+pool_validate(const struct dp_lb_pool *p, const struct lb_member *m, char *err,
+	      size_t err_len)
+{
+	bool is_v6 = p->flags & DP_LB_POOL_F_IPV6;
+	const char *why;
+
 	if (p->id == 0 || p->id > DP_LB_POOL_ID_MAX) {
 		snprintf(err, err_len, "pool id %u out of 1..%u", p->id,
 			 DP_LB_POOL_ID_MAX);
@@ -521,13 +643,36 @@ pool_validate(const struct dp_lb_pool *p, const struct dp_lb_member *m,
 			 p->alg);
 		return -EINVAL;
 	}
+	if ((p->flags & ~DP_LB_POOL_F_IPV6) != 0) {
+		snprintf(err, err_len, "pool %u: unknown flags 0x%x", p->id,
+			 p->flags);
+		return -EINVAL;
+	}
 	if (p->n_members > DP_LB_MEMBERS_MAX) {
 		snprintf(err, err_len, "pool %u: %u members, at most %u", p->id,
 			 p->n_members, DP_LB_MEMBERS_MAX);
 		return -EINVAL;
 	}
-	if (p->src_addr == 0) {
+	if (!is_v6 && p->src_addr == 0) {
 		snprintf(err, err_len, "pool %u: no source address", p->id);
+		return -EINVAL;
+	}
+	if (!is_v6 && !addr6_is_zero(p->src_addr6)) {
+		snprintf(err, err_len,
+			 "pool %u: an IPv4 pool with an IPv6 source address "
+			 "(set flag ipv6 for an IPv6 pool)",
+			 p->id);
+		return -EINVAL;
+	}
+	if (is_v6 && p->src_addr != 0) {
+		snprintf(err, err_len,
+			 "pool %u: an IPv6 pool with an IPv4 source address",
+			 p->id);
+		return -EINVAL;
+	}
+	if (is_v6 && (why = addr6_unusable(p->src_addr6)) != NULL) {
+		snprintf(err, err_len, "pool %u: IPv6 source address is %s",
+			 p->id, why);
 		return -EINVAL;
 	}
 	if ((p->port_min == 0 && p->port_max != 0) ||
@@ -546,23 +691,38 @@ pool_validate(const struct dp_lb_pool *p, const struct dp_lb_member *m,
 		return -EINVAL;
 	}
 	for (uint32_t i = 0; i < p->n_members; i++) {
-		char a[INET_ADDRSTRLEN];
+		char a[INET6_ADDRSTRLEN + 16];
 
-		inet_ntop(AF_INET, &m[i].addr, a, sizeof(a));
-		if (m[i].addr == 0 || m[i].weight > DP_LB_WEIGHT_MAX ||
-		    (m[i].flags & ~(DP_LB_M_UP | DP_LB_M_BACKUP)) != 0) {
+		member_text(&m[i], is_v6, a, sizeof(a));
+		why = NULL;
+		if (!is_v6 && m[i].addr == 0)
+			why = "0.0.0.0";
+		else if (is_v6)
+			why = addr6_unusable(m[i].addr6);
+		if (why != NULL) {
 			snprintf(err, err_len,
-				 "pool %u: member %u (%s:%u): address 0, "
-				 "weight %u over %u, or unknown flags 0x%x",
-				 p->id, i, a, ntohs(m[i].port), m[i].weight,
-				 DP_LB_WEIGHT_MAX, m[i].flags);
+				 "pool %u: member %u (%s): address is %s",
+				 p->id, i, a, why);
+			return -EINVAL;
+		}
+		if (m[i].weight > DP_LB_WEIGHT_MAX) {
+			snprintf(err, err_len,
+				 "pool %u: member %u (%s): weight %u over the "
+				 "maximum %u",
+				 p->id, i, a, m[i].weight, DP_LB_WEIGHT_MAX);
+			return -EINVAL;
+		}
+		if ((m[i].flags & ~(DP_LB_M_UP | DP_LB_M_BACKUP)) != 0) {
+			snprintf(err, err_len,
+				 "pool %u: member %u (%s): unknown flags 0x%x",
+				 p->id, i, a, m[i].flags);
 			return -EINVAL;
 		}
 		for (uint32_t j = 0; j < i; j++) {
-			if (m[j].addr == m[i].addr && m[j].port == m[i].port) {
+			if (member_same(&m[j], &m[i])) {
 				snprintf(err, err_len,
-					 "pool %u: member %s:%u listed twice",
-					 p->id, a, ntohs(m[i].port));
+					 "pool %u: member %s listed twice",
+					 p->id, a);
 				return -EINVAL;
 			}
 		}
@@ -611,7 +771,15 @@ pool_build(struct lb_pool *np)
 
 		m->is_elig = (m->flags & DP_LB_M_UP) && m->weight > 0 &&
 			     is_backup != has_primary;
-		b[i].key = maglev_key(&m->addr, 6);
+		if (np->is_v6) {
+			uint8_t k[18];
+
+			memcpy(k, m->addr6, 16);
+			memcpy(k + 16, &m->port, 2);
+			b[i].key = maglev_key(k, sizeof(k));
+		} else {
+			b[i].key = maglev_key(&m->addr, 6);
+		}
 		b[i].weight = m->is_elig ? m->weight : 0;
 		if (m->is_elig) {
 			np->elig[np->n_elig++] = (uint16_t)i;
@@ -635,9 +803,10 @@ pool_build(struct lb_pool *np)
 	return 0;
 }
 
-int
-dp_pipeline_lb_set(struct dp_pipeline *pl, const struct dp_lb_pool *p,
-		   const struct dp_lb_member *m, char *err, size_t err_len)
+/* Set pool p whose members m are in the version's form (mslot unset). */
+static int
+lb_set(struct dp_pipeline *pl, const struct dp_lb_pool *p,
+       const struct lb_member *m, char *err, size_t err_len)
 {
 	struct lb_pool *np, *old;
 	struct pl_lb *lb;
@@ -655,7 +824,9 @@ dp_pipeline_lb_set(struct dp_pipeline *pl, const struct dp_lb_pool *p,
 		return -ENOMEM;
 	np->id = p->id;
 	np->alg = p->alg;
+	np->is_v6 = (p->flags & DP_LB_POOL_F_IPV6) != 0;
 	np->src_addr = p->src_addr;
+	memcpy(np->src6, p->src_addr6, 16);
 	np->port_min = p->port_min;
 	np->port_max = p->port_max;
 	np->persist = p->persist_timeout;
@@ -666,14 +837,11 @@ dp_pipeline_lb_set(struct dp_pipeline *pl, const struct dp_lb_pool *p,
 				      : maglev_size_for(p->n_members);
 	np->n = p->n_members;
 	for (uint32_t i = 0; i < np->n; i++) {
-		np->m[i].addr = m[i].addr;
-		np->m[i].port = m[i].port;
-		np->m[i].weight = m[i].weight;
-		np->m[i].flags = m[i].flags;
+		np->m[i] = m[i];
+		np->m[i].is_elig = 0;
 		np->m[i].mslot = UINT32_MAX;
 		for (uint32_t j = 0; old != NULL && j < old->n; j++)
-			if (old->m[j].addr == m[i].addr &&
-			    old->m[j].port == m[i].port)
+			if (member_same(&old->m[j], &m[i]))
 				np->m[i].mslot = old->m[j].mslot;
 	}
 	rc = pool_build(np);
@@ -739,6 +907,61 @@ err_pool:
 }
 
 int
+dp_pipeline_lb_set(struct dp_pipeline *pl, const struct dp_lb_pool *p,
+		   const struct dp_lb_member *m, char *err, size_t err_len)
+{
+	struct lb_member *v;
+	int rc;
+
+	if (p->flags & DP_LB_POOL_F_IPV6) {
+		snprintf(err, err_len,
+			 "pool %u: flag ipv6 with IPv4 members (an IPv6 pool "
+			 "takes dp_lb_member6)",
+			 p->id);
+		return -EINVAL;
+	}
+	if (p->n_members > DP_LB_MEMBERS_MAX)
+		return pool_validate(p, NULL, err, err_len);
+	v = calloc(p->n_members + 1, sizeof(*v));
+	if (v == NULL)
+		return -ENOMEM;
+	for (uint32_t i = 0; i < p->n_members; i++) {
+		v[i].addr = m[i].addr;
+		v[i].port = m[i].port;
+		v[i].weight = m[i].weight;
+		v[i].flags = m[i].flags;
+	}
+	rc = lb_set(pl, p, v, err, err_len);
+	free(v);
+	return rc;
+}
+
+int
+dp_pipeline_lb_set6(struct dp_pipeline *pl, const struct dp_lb_pool *p,
+		    const struct dp_lb_member6 *m, char *err, size_t err_len)
+{
+	struct dp_lb_pool q = *p;
+	struct lb_member *v;
+	int rc;
+
+	q.flags |= DP_LB_POOL_F_IPV6;
+	if (q.n_members > DP_LB_MEMBERS_MAX)
+		return pool_validate(&q, NULL, err, err_len);
+	v = calloc(q.n_members + 1, sizeof(*v));
+	if (v == NULL)
+		return -ENOMEM;
+	for (uint32_t i = 0; i < q.n_members; i++) {
+		memcpy(v[i].addr6, m[i].addr, 16);
+		v[i].port = m[i].port;
+		v[i].weight = m[i].weight;
+		v[i].flags = m[i].flags;
+	}
+	rc = lb_set(pl, &q, v, err, err_len);
+	free(v);
+	return rc;
+}
+
+int
 dp_pipeline_lb_del(struct dp_pipeline *pl, uint32_t id)
 {
 	struct pl_lb *lb = pl->lb;
@@ -756,23 +979,56 @@ dp_pipeline_lb_del(struct dp_pipeline *pl, uint32_t id)
 	return 0;
 }
 
+/*
+ * A member's counters as both wire forms end (dp_lb_member_stats and
+ * dp_lb_member6_stats after their member), copied whole.
+ */
+struct lb_mcount {
+	uint64_t packets, bytes, active, total;
+	uint32_t table_entries;
+	uint32_t pad;
+};
+
+_Static_assert(offsetof(struct dp_lb_member_stats, packets) +
+			       sizeof(struct lb_mcount) ==
+		       sizeof(struct dp_lb_member_stats),
+	       "dp_lb_member_stats ends in lb_mcount");
+_Static_assert(offsetof(struct dp_lb_member6_stats, packets) +
+			       sizeof(struct lb_mcount) ==
+		       sizeof(struct dp_lb_member6_stats),
+	       "dp_lb_member6_stats ends in lb_mcount");
+
 static int
 pool_stats(struct pl_lb *lb, const struct lb_pool *p, dp_lb_visit_fn fn,
-	   void *arg)
+	   dp_lb_visit6_fn fn6, void *arg)
 {
-	struct dp_lb_member_stats *ms;
+	struct dp_lb_member6_stats *ms6 = NULL;
+	struct dp_lb_member_stats *ms = NULL;
 	struct dp_lb_pool_stats ps;
+	struct lb_mcount *mc;
 	int rc;
 
-	ms = calloc(p->n + 1, sizeof(*ms));
-	if (ms == NULL)
-		return -ENOMEM;
+	if (p->is_v6 ? fn6 == NULL : fn == NULL)
+		return 0;
+	mc = calloc(p->n + 1, sizeof(*mc));
+	if (p->is_v6)
+		ms6 = calloc(p->n + 1, sizeof(*ms6));
+	else
+		ms = calloc(p->n + 1, sizeof(*ms));
+	if (mc == NULL || (ms == NULL && ms6 == NULL)) {
+		rc = -ENOMEM;
+		goto out;
+	}
 	memset(&ps, 0, sizeof(ps));
 	ps.id = p->id;
 	ps.n_members = p->n;
 	ps.alg = p->alg;
+	ps.flags = p->is_v6 ? DP_LB_POOL_F_IPV6 : 0;
 	ps.table_size = p->size;
 	ps.conn_limit = p->limit;
+	for (uint32_t e = 0; e < p->size; e++)
+		if (p->table[e] < p->n)
+			mc[p->table[e]].table_entries++;
 	for (uint32_t i = 0; i < p->n; i++) {
 		const struct lb_member *m = &p->m[i];
 		struct lb_base s;
@@ -780,39 +1036,48 @@ pool_stats(struct pl_lb *lb, const struct lb_pool *p, dp_lb_visit_fn fn,
 
 		slot_sums(lb, m->mslot, &s);
 		act = __atomic_load_n(&lb->active[m->mslot], __ATOMIC_RELAXED);
-		ms[i].m.addr = m->addr;
-		ms[i].m.port = m->port;
-		ms[i].m.weight = m->weight;
-		ms[i].m.flags = m->flags;
-		ms[i].packets = s.packets - lb->base[m->mslot].packets;
-		ms[i].bytes = s.bytes - lb->base[m->mslot].bytes;
-		ms[i].total = s.total - lb->base[m->mslot].total;
-		ms[i].active = act > 0 ? (uint64_t)act : 0;
-		ps.packets += ms[i].packets;
-		ps.bytes += ms[i].bytes;
+		mc[i].packets = s.packets - lb->base[m->mslot].packets;
+		mc[i].bytes = s.bytes - lb->base[m->mslot].bytes;
+		mc[i].total = s.total - lb->base[m->mslot].total;
+		mc[i].active = act > 0 ? (uint64_t)act : 0;
+		ps.packets += mc[i].packets;
+		ps.bytes += mc[i].bytes;
 		ps.packets_rpl +=
 			s.packets_rpl - lb->base[m->mslot].packets_rpl;
 		ps.bytes_rpl += s.bytes_rpl - lb->base[m->mslot].bytes_rpl;
-		ps.total += ms[i].total;
-		ps.active += ms[i].active;
+		ps.total += mc[i].total;
+		ps.active += mc[i].active;
+		if (p->is_v6) {
+			memcpy(ms6[i].m.addr, m->addr6, 16);
+			ms6[i].m.port = m->port;
+			ms6[i].m.weight = m->weight;
+			ms6[i].m.flags = m->flags;
+			memcpy(&ms6[i].packets, &mc[i], sizeof(mc[i]));
+		} else {
+			ms[i].m.addr = m->addr;
+			ms[i].m.port = m->port;
+			ms[i].m.weight = m->weight;
+			ms[i].m.flags = m->flags;
+			memcpy(&ms[i].packets, &mc[i], sizeof(mc[i]));
+		}
 	}
-	for (uint32_t e = 0; e < p->size; e++)
-		if (p->table[e] < p->n)
-			ms[p->table[e]].table_entries++;
 	for (unsigned w = 0; w <= DP_WORKERS_MAX; w++)
 		ps.no_member += CMM_LOAD_SHARED(lb->pc[w][p->id].no_member);
 	ps.no_member -= lb->no_member_base[p->id];
 	for (unsigned w = 0; w <= DP_WORKERS_MAX; w++)
 		ps.limit += CMM_LOAD_SHARED(lb->pc[w][p->id].limit);
 	ps.limit -= lb->limit_base[p->id];
-	rc = fn(&ps, ms, arg);
+	rc = p->is_v6 ? fn6(&ps, ms6, arg) : fn(&ps, ms, arg);
+out:
+	free(mc);
 	free(ms);
+	free(ms6);
 	return rc;
 }
 
 int
-dp_pipeline_lb_stats(struct dp_pipeline *pl, uint32_t id, dp_lb_visit_fn fn,
-		     void *arg)
+dp_pipeline_lb_stats_all(struct dp_pipeline *pl, uint32_t id, dp_lb_visit_fn fn,
+			 dp_lb_visit6_fn fn6, void *arg)
 {
 	struct pl_lb *lb = pl->lb;
 	int rc = 0;
@@ -822,13 +1087,20 @@ dp_pipeline_lb_stats(struct dp_pipeline *pl, uint32_t id, dp_lb_visit_fn fn,
 	if (id != 0) {
 		if (lb == NULL || lb->pool[id] == NULL)
 			return -ENOENT;
-		return pool_stats(lb, lb->pool[id], fn, arg);
+		return pool_stats(lb, lb->pool[id], fn, fn6, arg);
 	}
 	for (uint32_t i = 1; lb != NULL && i <= DP_LB_POOL_ID_MAX && rc == 0;
 	     i++)
 		if (lb->pool[i] != NULL)
-			rc = pool_stats(lb, lb->pool[i], fn, arg);
+			rc = pool_stats(lb, lb->pool[i], fn, fn6, arg);
 	return rc;
+}
+
+int
+dp_pipeline_lb_stats(struct dp_pipeline *pl, uint32_t id, dp_lb_visit_fn fn,
+		     void *arg)
+{
+	return dp_pipeline_lb_stats_all(pl, id, fn, NULL, arg);
 }
 
 int

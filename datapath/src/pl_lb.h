@@ -29,7 +29,9 @@ struct pl_lb;
 /*
  * lb_select(pool, zone, table) on the packet, in slot's name (a worker
  * index, or PL_CT_CONTROL). Returns 0 (the walk goes on at a->table) or
- * DP_DROP_LB_NO_MEMBER. With is_trace nothing is committed or counted.
+ * DP_DROP_LB_NO_MEMBER, DP_DROP_LB_LIMIT, DP_DROP_LB_FAMILY (a new
+ * connection of the other IP family than the pool's). With is_trace
+ * nothing is committed or counted.
  * Hot path: no allocation; RCU read side.
  */
 int pl_lb_exec(struct dp_pipeline *pl, unsigned slot, struct pl_pctx *c,
@@ -48,18 +50,32 @@ void pl_lb_destroy(struct dp_pipeline *pl);
 int dp_pipeline_lb_set(struct dp_pipeline *pl, const struct dp_lb_pool *p,
 		       const struct dp_lb_member *m, char *err, size_t err_len);
 /*
+ * The same for an IPv6 pool (p->src_addr6 its source, p->src_addr 0):
+ * DP_LB_POOL_F_IPV6 is taken as set. dp_pipeline_lb_set() refuses a p
+ * with that flag (its members would be of the wrong form).
+ */
+int dp_pipeline_lb_set6(struct dp_pipeline *pl, const struct dp_lb_pool *p,
+			const struct dp_lb_member6 *m, char *err,
+			size_t err_len);
+/*
  * Delete pool id: new connections to it are dropped; existing ones keep
  * their binding until they end. 0 or -ENOENT. Control thread.
  */
 int dp_pipeline_lb_del(struct dp_pipeline *pl, uint32_t id);
 
 /*
- * Visit pool id's counters (id 0: every pool, by id): fn gets the pool and
- * its n_members member counters; a non-zero return stops and is returned.
- * -ENOENT for an unknown id, -ENOMEM. Control thread.
+ * Visit pool id's counters (id 0: every pool, by id): fn (IPv4 pools) or
+ * fn6 (IPv6 pools, ps->flags has DP_LB_POOL_F_IPV6) gets the pool and its
+ * n_members member counters; a pool whose function is NULL is skipped; a
+ * non-zero return stops and is returned. -ENOENT for an unknown id,
+ * -ENOMEM. dp_pipeline_lb_stats() visits IPv4 pools only. Control thread.
  */
 typedef int (*dp_lb_visit_fn)(const struct dp_lb_pool_stats *ps,
 			      const struct dp_lb_member_stats *ms, void *arg);
+typedef int (*dp_lb_visit6_fn)(const struct dp_lb_pool_stats *ps,
+			       const struct dp_lb_member6_stats *ms, void *arg);
+int dp_pipeline_lb_stats_all(struct dp_pipeline *pl, uint32_t id,
+			     dp_lb_visit_fn fn, dp_lb_visit6_fn fn6, void *arg);
 int dp_pipeline_lb_stats(struct dp_pipeline *pl, uint32_t id, dp_lb_visit_fn fn,
 			 void *arg);
 

@@ -5,9 +5,11 @@
  * LB_POOL_SET/DEL): one datapath pool per (listener, default pool) of a
  * load balancer, with the pool's algorithm and SOURCE_IP persistence, the
  * LB's VIP as the source address members see, the listener's
- * connection_limit and timeouts, and every IPv4 member with its weight,
- * backup flag and up/down state (admin_state_up and, when a health
- * monitor watches the pool, its verdict).
+ * connection_limit and timeouts, and every member of the VIP's IP
+ * version with its weight, backup flag and up/down state (admin_state_up
+ * and, when a health monitor watches the pool, its verdict). An IPv6
+ * VIP makes an IPv6 datapath pool (DP_LB_POOL_F_IPV6, the VIP as
+ * src_addr6, struct dp_lb_member6 members).
  *
  * Every API write and every health change marks the driver dirty; one
  * deferred pass on the event loop (coalescing a burst of writes) then
@@ -40,9 +42,13 @@ struct lb_driver_ops {
 	int (*pool_set)(void *arg, const struct dp_lb_pool *p,
 			const struct dp_lb_member *m);
 	int (*pool_del)(void *arg, uint32_t id);
-	/* Counters of pool id (members not needed). */
+	/* Counters of pool id, IPv4 or IPv6 (members not needed). */
 	int (*pool_stats)(void *arg, uint32_t id, struct dp_lb_pool_stats *out);
 	void *arg;
+	/* An IPv6 pool (p->flags has DP_LB_POOL_F_IPV6); NULL: refused
+	 * with -EAFNOSUPPORT. */
+	int (*pool_set6)(void *arg, const struct dp_lb_pool *p,
+			 const struct dp_lb_member6 *m);
 };
 
 /* One datapath pool as the driver last sent it (for tests, status). */
@@ -71,29 +77,31 @@ void lb_driver_destroy(struct lb_driver *d);
  * The VIPs whose listeners have a pool in the datapath, for the flow
  * rules that bring packets there (control/net/compiler_lb.h): after every
  * pass whose list differs from the last one given, fn gets all of them
- * (n 0: none left). IPv4 VIPs with a vip_port_id only.
+ * (n 0: none left). VIPs (IPv4 or IPv6) with a vip_port_id only.
  *
  * A listener's allowed_cidrs: null or [] leaves it open to every client
- * (is_restricted false); otherwise only sources in its IPv4 prefixes
- * reach it (IPv6 ones never match an IPv4 VIP's clients, so a list of
- * IPv6 prefixes alone admits nobody).
+ * (is_restricted false); otherwise only sources in its prefixes of the
+ * VIP's IP version reach it (prefixes of the other version never match
+ * the VIP's clients, so a list of those alone admits nobody).
  */
 enum { LB_DRIVER_VIP_LISTENERS_MAX = 16, LB_DRIVER_CIDRS_MAX = 64 };
 struct lb_driver_cidr {
-	uint8_t addr[4]; /* network order, host bits cleared */
-	uint8_t len;	 /* 0 .. 32 */
+	uint8_t addr[16]; /* network order, host bits cleared; IPv4: the
+			   * first 4 bytes, the rest 0 */
+	uint8_t len;	  /* 0 .. 32 (IPv4), 0 .. 128 (IPv6) */
 };
 struct lb_driver_vip {
 	char lb_id[40];
 	char vip_port_id[40];
-	uint8_t vip[4]; /* network order */
+	uint8_t family;	 /* 4 or 6 */
+	uint8_t vip[16]; /* network order; IPv4: the first 4 bytes */
 	unsigned n_listeners;
 	struct {
 		uint8_t proto; /* IPPROTO_TCP or IPPROTO_UDP */
 		uint16_t port; /* host order */
 		uint32_t dp_pool;
 		bool is_restricted; /* allowed_cidrs non-empty */
-		unsigned n_cidrs;   /* its IPv4 prefixes */
+		unsigned n_cidrs;   /* its prefixes of the VIP's version */
 		struct lb_driver_cidr cidrs[LB_DRIVER_CIDRS_MAX];
 	} l[LB_DRIVER_VIP_LISTENERS_MAX];
 };

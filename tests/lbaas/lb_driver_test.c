@@ -5,7 +5,8 @@
  * pool built per (listener, pool) (algorithm, persistence, VIP source,
  * members' weight/backup/admin state), no resend when nothing changed,
  * deletion with the objects, and provisioning_status ACTIVE/ERROR from
- * the datapath's answer.
+ * the datapath's answer; an IPv6 load balancer's pool (IPv6 flag, VIP
+ * source, IPv6 members) and its VIP for the flow rules.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -30,11 +31,15 @@ struct fx {
 	struct api *api;
 	struct api_config cfg;
 	struct lb_driver *d;
+	char net[40];
 	char subnet[40];
 	/* The fake datapath. */
 	int n_set, n_del, refuse;
 	struct dp_lb_pool last;
 	struct dp_lb_member m[8];
+	int n_set6;
+	struct dp_lb_pool last6;
+	struct dp_lb_member6 m6[8];
 	uint32_t last_del;
 	/* The VIP hook (lb_driver_set_vip_fn). */
 	int n_vip_calls;
@@ -54,6 +59,22 @@ fake_set(void *arg, const struct dp_lb_pool *p, const struct dp_lb_member *m)
 	memset(f->m, 0, sizeof(f->m));
 	if (p->n_members > 0)
 		memcpy(f->m, m,
+		       (p->n_members < 8 ? p->n_members : 8) * sizeof(*m));
+	return 0;
+}
+
+static int
+fake_set6(void *arg, const struct dp_lb_pool *p, const struct dp_lb_member6 *m)
+{
+	struct fx *f = arg;
+
+	if (f->refuse != 0)
+		return f->refuse;
+	f->n_set6++;
+	f->last6 = *p;
+	memset(f->m6, 0, sizeof(f->m6));
+	if (p->n_members > 0)
+		memcpy(f->m6, m,
 		       (p->n_members < 8 ? p->n_members : 8) * sizeof(*m));
 	return 0;
 }
@@ -171,9 +192,10 @@ assert_stats(struct fx *f, const char *path)
 static void
 driver_start(struct fx *f)
 {
-	struct lb_driver_ops ops;
+	struct lb_driver_ops ops = {0};
 
 	ops.pool_set = fake_set;
+	ops.pool_set6 = fake_set6;
 	ops.pool_del = fake_del;
 	ops.pool_stats = fake_stats;
 	ops.arg = f;
@@ -184,7 +206,7 @@ static int
 setup(void **state)
 {
 	struct fx *f = calloc(1, sizeof(*f));
-	char net[40], body[256];
+	char body[256];
 
 	assert_non_null(f);
 	assert_int_equal(store_open(":memory:", &f->st), 0);
@@ -197,12 +219,12 @@ setup(void **state)
 	assert_int_equal(api_create(f->ctl, &f->cfg, &f->api), 0);
 	driver_start(f);
 	*state = f;
-	create_id(f, "/v2.0/networks", "network", net,
+	create_id(f, "/v2.0/networks", "network", f->net,
 		  "{\"network\":{\"name\":\"n1\"}}");
 	snprintf(body, sizeof(body),
 		 "{\"subnet\":{\"network_id\":\"%s\",\"ip_version\":"
 		 "4,\"cidr\":\"10.0.0.0/24\"}}",
-		 net);
+		 f->net);
 	create_id(f, "/v2.0/subnets", "subnet", f->subnet, body);
 	return 0;
 }
@@ -558,6 +580,98 @@ test_provisioning(void **state)
 	assert_prov(f, path, "loadbalancer", "ACTIVE");
 }
 
+/*
+ * An IPv6 load balancer: its pool goes through pool_set6 with the IPv6
+ * flag, the VIP as source and the IPv6 members (weight, backup, admin
+ * state); the VIP hook gives family 6 and the listener's IPv6 prefixes
+ * (host bits cleared, IPv4 ones left out); stats are read as for IPv4.
+ * An IPv4 load balancer beside it still goes through pool_set.
+ */
+static void
+test_ipv6_pool(void **state)
+{
+	struct fx *f = *state;
+	char sub6[40], lb[40], l[40], p[40], m[40], body[512], path[200];
+	uint8_t vip[16], a11[16], a12[16], pfx[16] = {0};
+
+	inet_pton(AF_INET6, "fd00:7::100", vip);
+	inet_pton(AF_INET6, "fd00:7::11", a11);
+	inet_pton(AF_INET6, "fd00:7::12", a12);
+	inet_pton(AF_INET6, "fd00:7::", pfx);
+	lb_driver_set_vip_fn(f->d, fake_vips, f);
+	snprintf(body, sizeof(body),
+		 "{\"subnet\":{\"network_id\":\"%s\",\"ip_version\":"
+		 "6,\"cidr\":\"fd00:7::/64\"}}",
+		 f->net);
+	create_id(f, "/v2.0/subnets", "subnet", sub6, body);
+	snprintf(body, sizeof(body),
+		 "{\"loadbalancer\":{\"vip_subnet_id\":\"%s\","
+		 "\"vip_address\":\"fd00:7::100\"}}",
+		 sub6);
+	create_id(f, "/v2.0/lbaas/loadbalancers", "loadbalancer", lb, body);
+	snprintf(body, sizeof(body),
+		 "{\"listener\":{\"loadbalancer_id\":\"%s\",\"protocol\":"
+		 "\"TCP\",\"protocol_port\":80,\"allowed_cidrs\":"
+		 "[\"fd00:7::1/64\",\"10.0.0.0/8\",\"fd00:8::/48\"]}}",
+		 lb);
+	create_id(f, "/v2.0/lbaas/listeners", "listener", l, body);
+	snprintf(body, sizeof(body),
+		 "{\"pool\":{\"protocol\":\"TCP\",\"listener_id\":\"%s\","
+		 "\"lb_algorithm\":\"SOURCE_IP_PORT\"}}",
+		 l);
+	create_id(f, "/v2.0/lbaas/pools", "pool", p, body);
+	snprintf(path, sizeof(path), "/v2.0/lbaas/pools/%s/members", p);
+	create_id(f, path, "member", m,
+		  "{\"member\":{\"address\":\"fd00:7::11\","
+		  "\"protocol_port\":8080,\"weight\":3}}");
+	create_id(f, path, "member", m,
+		  "{\"member\":{\"address\":\"fd00:7::12\","
+		  "\"protocol_port\":8081,\"backup\":true,"
+		  "\"admin_state_up\":false}}");
+	assert_int_equal(lb_driver_sync(f->d), 0);
+	assert_int_equal(f->n_set, 0);
+	assert_int_equal(f->n_set6, 1);
+	assert_int_equal(f->last6.flags & DP_LB_POOL_F_IPV6, DP_LB_POOL_F_IPV6);
+	assert_int_equal(f->last6.src_addr, 0);
+	assert_memory_equal(f->last6.src_addr6, vip, 16);
+	assert_int_equal(f->last6.alg, DP_LB_SOURCE_IP_PORT);
+	assert_int_equal(f->last6.n_members, 2);
+	assert_memory_equal(f->m6[0].addr, a11, 16);
+	assert_int_equal(ntohs(f->m6[0].port), 8080);
+	assert_int_equal(f->m6[0].weight, 3);
+	assert_int_equal(f->m6[0].flags, DP_LB_M_UP);
+	assert_memory_equal(f->m6[1].addr, a12, 16);
+	assert_int_equal(ntohs(f->m6[1].port), 8081);
+	assert_int_equal(f->m6[1].flags, DP_LB_M_BACKUP);
+	snprintf(path, sizeof(path), "/v2.0/lbaas/pools/%s/members/%s", p, m);
+	assert_prov(f, path, "member", "ACTIVE");
+	/* Unchanged: not sent again. */
+	assert_int_equal(lb_driver_sync(f->d), 0);
+	assert_int_equal(f->n_set6, 1);
+	/* The VIP for the flow rules. */
+	assert_int_equal(f->n_vips, 1);
+	assert_int_equal(f->vip.family, 6);
+	assert_memory_equal(f->vip.vip, vip, 16);
+	assert_int_equal(f->vip.n_listeners, 1);
+	assert_true(f->vip.l[0].is_restricted);
+	assert_int_equal(f->vip.l[0].n_cidrs, 2);
+	assert_int_equal(f->vip.l[0].cidrs[0].len, 64);
+	assert_memory_equal(f->vip.l[0].cidrs[0].addr, pfx, 16);
+	inet_pton(AF_INET6, "fd00:8::", pfx);
+	assert_int_equal(f->vip.l[0].cidrs[1].len, 48);
+	assert_memory_equal(f->vip.l[0].cidrs[1].addr, pfx, 16);
+	/* Stats as for IPv4. */
+	snprintf(path, sizeof(path), "/v2.0/lbaas/loadbalancers/%s/stats", lb);
+	assert_stats(f, path);
+	/* An IPv4 load balancer beside it: pool_set, IPv4 source. */
+	make_stack(f, "ROUND_ROBIN", lb, l, p, m, m);
+	assert_int_equal(lb_driver_sync(f->d), 0);
+	assert_int_equal(f->n_set, 1);
+	assert_int_equal(f->n_set6, 1);
+	assert_int_equal(f->last.flags, 0);
+	assert_int_equal(f->last.src_addr, htonl(0x0a000064));
+}
+
 int
 main(void)
 {
@@ -573,6 +687,8 @@ main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_timeouts, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_vip_cidrs, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_ipv6_pool, setup,
 						teardown),
 	};
 

@@ -487,57 +487,179 @@ test_errors(void **state)
 	assert_int_equal(req(f, "GET", "/v2.0/lbaas/nothing", NULL, NULL), 404);
 }
 
+/* A load balancer on subnet sub with a TCP listener on 80 and a pool. */
+static void
+make_stack_on(struct fx *f, const char *sub, char *lb, char *listener,
+	      char *pool)
+{
+	char body[512];
+
+	snprintf(body, sizeof(body),
+		 "{\"loadbalancer\":{\"vip_subnet_id\":\"%s\"}}", sub);
+	create_id(f, "/v2.0/lbaas/loadbalancers", "loadbalancer", lb, body);
+	snprintf(body, sizeof(body),
+		 "{\"listener\":{\"loadbalancer_id\":\"%s\",\"protocol\":"
+		 "\"TCP\",\"protocol_port\":80}}",
+		 lb);
+	create_id(f, "/v2.0/lbaas/listeners", "listener", listener, body);
+	snprintf(body, sizeof(body),
+		 "{\"pool\":{\"protocol\":\"TCP\",\"listener_id\":\"%s\","
+		 "\"lb_algorithm\":\"ROUND_ROBIN\"}}",
+		 listener);
+	create_id(f, "/v2.0/lbaas/pools", "pool", pool, body);
+}
+
+/* The vip_address of load balancer lb into out (64 bytes). */
+static void
+vip_of(struct fx *f, const char *lb, char *out)
+{
+	char path[200];
+	json_t *j = NULL;
+
+	snprintf(path, sizeof(path), "/v2.0/lbaas/loadbalancers/%s", lb);
+	assert_int_equal(req(f, "GET", path, NULL, &j), 200);
+	snprintf(out, 64, "%s",
+		 json_string_value(json_object_get(
+			 json_object_get(j, "loadbalancer"), "vip_address")));
+	json_decref(j);
+}
+
 /*
- * IPv6: the datapath's NAT is IPv4, so an IPv6 VIP (by its subnet, its
- * address, or a network whose only subnet is IPv6) and IPv6 members
- * (created, or in a batch update) are refused with a 400 naming it, and
- * nothing is stored (no load balancer, no VIP port, no member).
+ * IPv6 load balancers: a VIP on an IPv6 subnet (by vip_subnet_id, by
+ * an IPv6 vip_address on a network with both families, by a network
+ * whose only subnet is IPv6) with IPv6 members; a member (or its
+ * monitor_address) of the other family than its load balancer's VIP,
+ * in either direction, created, in a batch update or set later, is a
+ * 400 naming both, and nothing is stored.
  */
 static void
-test_ipv6_refused(void **state)
+test_ipv6(void **state)
 {
 	struct fx *f = *state;
-	char lb[40], l[40], p[40], sub6[40], net6[40], path[200], body[600];
+	char lb[40], l[40], p[40], lb6[40], l6[40], p6[40], m6[40];
+	char sub6[40], net6[40], sub6b[40], path[200], body[600], vip[64];
 	json_t *j = NULL;
 
 	add_subnet(f, f->net, 6, "fd00:5::/64", sub6);
-	snprintf(body, sizeof(body),
-		 "{\"loadbalancer\":{\"vip_subnet_id\":\"%s\"}}", sub6);
-	bad(f, "/v2.0/lbaas/loadbalancers", body,
-	    "IPv6 VIPs are not supported by the sluice provider");
-	snprintf(body, sizeof(body),
-		 "{\"loadbalancer\":{\"vip_subnet_id\":\"%s\","
-		 "\"vip_address\":\"fd00:5::10\"}}",
-		 f->subnet);
-	bad(f, "/v2.0/lbaas/loadbalancers", body,
-	    "IPv6 VIPs are not supported by the sluice provider (its "
-	    "datapath NAT is IPv4): vip_address fd00:5::10");
+	make_stack_on(f, sub6, lb6, l6, p6);
+	vip_of(f, lb6, vip);
+	assert_non_null(strstr(vip, "fd00:5::"));
+	assert_int_equal(count(f, "/v2.0/ports?device_owner=Octavia", "ports"),
+			 1);
+	/* An IPv6 vip_address picks the network's IPv6 subnet. */
 	snprintf(body, sizeof(body),
 		 "{\"loadbalancer\":{\"vip_network_id\":\"%s\","
-		 "\"vip_address\":\"fd00:5::11\"}}",
+		 "\"vip_address\":\"fd00:5::10\"}}",
 		 f->net);
-	bad(f, "/v2.0/lbaas/loadbalancers", body, "IPv6 VIPs");
+	assert_int_equal(req(f, "POST", "/v2.0/lbaas/loadbalancers", body, &j),
+			 201);
+	assert_string_equal(
+		json_string_value(json_object_get(
+			json_object_get(j, "loadbalancer"), "vip_address")),
+		"fd00:5::10");
+	assert_string_equal(
+		json_string_value(json_object_get(
+			json_object_get(j, "loadbalancer"), "vip_subnet_id")),
+		sub6);
+	json_decref(j);
+	/* A network whose only subnet is IPv6. */
 	create_id(f, "/v2.0/networks", "network", net6,
 		  "{\"network\":{\"name\":\"n6\"}}");
-	add_subnet(f, net6, 6, "fd00:6::/64", path);
+	add_subnet(f, net6, 6, "fd00:6::/64", sub6b);
 	snprintf(body, sizeof(body),
 		 "{\"loadbalancer\":{\"vip_network_id\":\"%s\"}}", net6);
-	bad(f, "/v2.0/lbaas/loadbalancers", body, "is IPv6; give an IPv4");
+	assert_int_equal(req(f, "POST", "/v2.0/lbaas/loadbalancers", body, &j),
+			 201);
+	assert_non_null(strstr(
+		json_string_value(json_object_get(
+			json_object_get(j, "loadbalancer"), "vip_address")),
+		"fd00:6::"));
+	json_decref(j);
+	/* An IPv6 address on an IPv4 subnet: refused, nothing stored. */
+	snprintf(body, sizeof(body),
+		 "{\"loadbalancer\":{\"vip_subnet_id\":\"%s\","
+		 "\"vip_address\":\"fd00:5::11\"}}",
+		 f->subnet);
+	assert_int_equal(
+		req(f, "POST", "/v2.0/lbaas/loadbalancers", body, NULL), 400);
 	assert_int_equal(count(f, "/v2.0/lbaas/loadbalancers", "loadbalancers"),
-			 0);
+			 3);
 	assert_int_equal(count(f, "/v2.0/ports?device_owner=Octavia", "ports"),
-			 0);
+			 3);
 
-	/* Members. */
+	/* IPv6 members of the IPv6 load balancer. */
+	snprintf(path, sizeof(path), "/v2.0/lbaas/pools/%s/members", p6);
+	snprintf(body, sizeof(body),
+		 "{\"member\":{\"address\":\"fd00:5::20\",\"subnet_id\":"
+		 "\"%s\",\"protocol_port\":80,\"monitor_address\":"
+		 "\"fd00:5::21\"}}",
+		 sub6);
+	create_id(f, path, "member", m6, body);
+	snprintf(body, sizeof(body),
+		 "{\"member\":{\"address\":\"10.0.0.20\",\"protocol_port\":"
+		 "80}}");
+	{
+		char want[300];
+
+		snprintf(want, sizeof(want),
+			 "Member address 10.0.0.20 is IPv4 but load balancer "
+			 "%s has an IPv6 VIP (%s): the addresses of a pool's "
+			 "members must be of its load balancer's IP version.",
+			 lb6, vip);
+		bad(f, path, body, want);
+	}
+	bad(f, path,
+	    "{\"member\":{\"address\":\"fd00:5::22\",\"protocol_port\":80,"
+	    "\"monitor_address\":\"10.0.0.22\"}}",
+	    "monitor_address 10.0.0.22 is IPv4 but load balancer");
+	bad(f, path,
+	    "{\"member\":{\"address\":\"fd00:99::1\",\"protocol_port\":80}}",
+	    "Member address fd00:99::1 is outside every subnet of project");
+	assert_int_equal(req(f, "PUT", path,
+			     "{\"members\":[{\"address\":\"fd00:5::20\","
+			     "\"protocol_port\":80},{\"address\":"
+			     "\"10.0.0.21\",\"protocol_port\":80}]}",
+			     &j),
+			 400);
+	assert_non_null(strstr(fault(j), "10.0.0.21 is IPv4"));
+	json_decref(j);
+	assert_int_equal(count(f, path, "members"), 1);
+	assert_int_equal(req(f, "PUT", path,
+			     "{\"members\":[{\"address\":\"fd00:5::20\","
+			     "\"protocol_port\":80},{\"address\":"
+			     "\"fd00:5::23\",\"protocol_port\":80}]}",
+			     NULL),
+			 202);
+	assert_int_equal(count(f, path, "members"), 2);
+	snprintf(path, sizeof(path), "/v2.0/lbaas/pools/%s/members/%s", p6, m6);
+	assert_int_equal(req(f, "PUT", path,
+			     "{\"member\":{\"monitor_address\":\"10.0.0.5\"}}",
+			     &j),
+			 400);
+	assert_non_null(strstr(fault(j), "monitor_address 10.0.0.5 is IPv4"));
+	json_decref(j);
+
+	/* The reverse: IPv6 addresses on an IPv4 load balancer. */
 	make_stack(f, lb, l, p);
+	vip_of(f, lb, vip);
 	snprintf(path, sizeof(path), "/v2.0/lbaas/pools/%s/members", p);
 	snprintf(body, sizeof(body),
 		 "{\"member\":{\"address\":\"fd00:5::20\",\"subnet_id\":"
 		 "\"%s\",\"protocol_port\":80}}",
 		 sub6);
-	bad(f, path, body,
-	    "Member address fd00:5::20 is IPv6: IPv6 members are not "
-	    "supported by the sluice provider");
+	{
+		char want[300];
+
+		snprintf(want, sizeof(want),
+			 "Member address fd00:5::20 is IPv6 but load balancer "
+			 "%s has an IPv4 VIP (%s): the addresses",
+			 lb, vip);
+		bad(f, path, body, want);
+	}
+	bad(f, path,
+	    "{\"member\":{\"address\":\"10.0.0.11\",\"protocol_port\":80,"
+	    "\"monitor_address\":\"fd00:5::30\"}}",
+	    "monitor_address fd00:5::30 is IPv6 but load balancer");
 	assert_int_equal(count(f, path, "members"), 0);
 	assert_int_equal(req(f, "PUT", path,
 			     "{\"members\":[{\"address\":\"10.0.0.11\","
@@ -672,8 +794,7 @@ main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_errors, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pending, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_ipv6_refused, setup,
-						teardown),
+		cmocka_unit_test_setup_teardown(test_ipv6, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_batch_and_lists, setup,
 						teardown),
 	};

@@ -38,6 +38,7 @@ done
 . "$(dirname "$0")/../lib/sluice.sh"
 sluice_need_bins
 . "$(dirname "$0")/../lib/guest.sh"
+. "$(dirname "$0")/lb_nginx.sh"
 id=$(($$ % 100000))
 tmp=$(mktemp -d /tmp/sluice-lbhealth.XXXXXX)
 chmod 755 "$tmp" # nginx's workers (www-data) read the documents
@@ -49,26 +50,17 @@ LBS=""
 declare -A NGX=()
 ns() { echo "lh$id-$1"; }
 hif() { echo "h$id$1" | tr 'A-Z' 'a-z'; }
-# The namespace and host veth lb_netns.c names after a load balancer.
-lbns() { echo "sluice-lb-$(tr -d - <<<"$1" | head -c 8)"; }
-lbveth() { echo "lbv-$(tr -d - <<<"$1" | head -c 8)"; }
 
 cleanup() {
 	set +e
-	for g in "${!NGX[@]}"; do
-		[ -n "${NGX[$g]}" ] && kill "${NGX[$g]}" 2>/dev/null &&
-			wait "${NGX[$g]}"
-	done
+	ngx_reap
 	sluice_stop
 	for g in $guests; do
 		ip netns del "$(ns $g)" 2>/dev/null
 		ip link del "$(hif $g)" 2>/dev/null
 	done
 	# What sluiced made for our load balancers, if it could not.
-	for lb in $LBS; do
-		ip link del "$(lbveth "$lb")" 2>/dev/null
-		ip netns del "$(lbns "$lb")" 2>/dev/null
-	done
+	sluice_lb_del $LBS
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -112,46 +104,11 @@ for g in $guests; do
 	ip -n "$(ns $g)" addr add "${IP[$g]}/24" dev eth0
 done
 
-# nginx per member: its own prefix, config, pid, logs and documents.
-ngx_start() {
-	local g=$1 d=$tmp/ngx-$1
-	ip netns exec "$(ns $g)" nginx -p "$d" -c "$d/nginx.conf" \
-		-e "$d/error.log" -g 'daemon off;' >>"$d/out.log" 2>&1 &
-	NGX[$g]=$!
-	wait_for "nginx of $g listens" 5 ip netns exec "$(ns $g)" \
-		curl -sf -o /dev/null --max-time 1 "http://${IP[$g]}/id"
-}
-ngx_stop() {
-	local g=$1
-	kill "${NGX[$g]}"
-	wait "${NGX[$g]}" 2>/dev/null || true
-	NGX[$g]=
-}
+# nginx per member (lb_nginx.sh), with 24 MiB for the long-lived download.
 for g in A0 A1 A2 B0 B1; do
-	d=$tmp/ngx-$g
-	mkdir -p "$d/www" "$d/tmp"
-	echo "$g" >"$d/www/id"
-	# 24 MiB for the long-lived download.
-	head -c $((24 << 20)) /dev/zero >"$d/www/big"
-	cat >"$d/nginx.conf" <<NGX
-worker_processes 1;
-pid $d/nginx.pid;
-error_log $d/error.log;
-events { worker_connections 64; }
-http {
-	access_log $d/access.log;
-	client_body_temp_path $d/tmp/body;
-	proxy_temp_path $d/tmp/proxy;
-	fastcgi_temp_path $d/tmp/fastcgi;
-	uwsgi_temp_path $d/tmp/uwsgi;
-	scgi_temp_path $d/tmp/scgi;
-	server {
-		listen ${IP[$g]}:80;
-		root $d/www;
-	}
-}
-NGX
-	ngx_start "$g"
+	ngx_conf "$g" "${IP[$g]}:80"
+	head -c $((24 << 20)) /dev/zero >"$tmp/ngx-$g/www/big"
+	ngx_start "$g" "http://${IP[$g]}/id"
 done
 ok "5 nginx members in guests"
 
@@ -236,13 +193,14 @@ setup_project() {
 	os "$T" security group rule create --ingress --protocol tcp \
 		--dst-port 80 --remote-ip "$hp/32" "web$P" >/dev/null
 	eval "LB_$P=$lb VIP_$P=$vip SUB_$P=$sub POOL_$P=$pool HP_$P=$hp"
-	ip netns pids "$(lbns "$lb")" >/dev/null 2>&1 ||
-		fail "$P: namespace $(lbns "$lb") missing"
-	ip -n "$(lbns "$lb")" -4 addr show dev eth0 | grep -q "inet $hp/24" ||
+	ip netns pids "$(sluice_lbns "$lb")" >/dev/null 2>&1 ||
+		fail "$P: namespace $(sluice_lbns "$lb") missing"
+	ip -n "$(sluice_lbns "$lb")" -4 addr show dev eth0 |
+		grep -q "inet $hp/24" ||
 		fail "$P: namespace address is not $hp"
-	ip link show "$(lbveth "$lb")" >/dev/null 2>&1 ||
-		fail "$P: veth $(lbveth "$lb") missing"
-	ok "project $P: LB $lb (VIP $vip), probes from $hp in $(lbns "$lb")"
+	ip link show "$(sluice_lbveth "$lb")" >/dev/null 2>&1 ||
+		fail "$P: veth $(sluice_lbveth "$lb") missing"
+	ok "project $P: LB $lb (VIP $vip), probes from $hp in $(sluice_lbns "$lb")"
 }
 setup_project A "$TA" "A0 A1 A2" C
 setup_project B "$TB" "B0 B1"
@@ -320,7 +278,7 @@ tot2=$("$SLUICECTL" -s "$sock" dp lb-stats |
 ok "no new connection to the down member"
 
 t0=$(now_ms)
-ngx_start "$victim"
+ngx_start "$victim" "http://${IP[$victim]}/id"
 wait_for "$victim ONLINE again" 10 all_online "$TA" "$LB_A" 3
 echo "member $victim ONLINE again after $(($(now_ms) - t0)) ms"
 a0=$(grep -c 'GET /id' "$tmp/ngx-$victim/access.log" || true)
@@ -353,7 +311,7 @@ sleep 2.5 # more than one more probe round of A's monitor
 all_online "$TA" "$LB_A" 3 || fail "A is not all ONLINE"
 [ "$(mstatus "$TB" "$LB_B" "${IP[B1]}")" = ONLINE ] || fail "B1 not ONLINE"
 ok "B0 ($down ms) down, A0 with the same address ONLINE"
-ngx_start B0
+ngx_start B0 "http://${IP[B0]}/id"
 wait_for "B0 ONLINE again" 10 all_online "$TB" "$LB_B" 2
 
 # Restart of sluiced: the namespaces are adopted, probing goes on.
@@ -370,11 +328,11 @@ ok "sluiced restarted: namespaces adopted, members ONLINE"
 # Deleting the load balancer removes namespace, veth and port.
 os "$TA" loadbalancer delete --cascade "$LB_A"
 wait_for "namespace of A removed" 5 bash -c \
-	"! ip netns list | grep -q '^$(lbns "$LB_A")\\b'"
-ip link show "$(lbveth "$LB_A")" >/dev/null 2>&1 &&
-	fail "veth $(lbveth "$LB_A") left"
+	"! ip netns list | grep -q '^$(sluice_lbns "$LB_A")\\b'"
+ip link show "$(sluice_lbveth "$LB_A")" >/dev/null 2>&1 &&
+	fail "veth $(sluice_lbveth "$LB_A") left"
 [ -z "$(os "$TA" port list --device-owner Octavia:health -f value -c ID)" ] ||
 	fail "A's health port left"
-ip netns list | grep -q "^$(lbns "$LB_B")\\b" || fail "B's namespace gone"
+ip netns list | grep -q "^$(sluice_lbns "$LB_B")\\b" || fail "B's namespace gone"
 ok "LB deleted: namespace, veth and health port gone (B's kept)"
 echo "netns_lb_health_dp: ok"

@@ -34,6 +34,10 @@
 # sluice_guests_del: for each name in $guests, kill what runs in the
 #   caller's namespace `ns NAME`, delete it and the host link `hif NAME`;
 #   for the caller's cleanup (under set +e).
+# sluice_lbns LB / sluice_lbveth LB: the service namespace and its host
+#   veth that lbaas/lb_netns.c names after load balancer id LB.
+# sluice_lb_del LB...: delete those of each LB (what sluiced could not
+#   remove); for the caller's cleanup (under set +e).
 # sluice_dump SOCK [LINES]: for a caller's fail: the datapath's ports,
 #   non-zero counters and rules (lines prefixed "dp: ", the last LINES of
 #   them when given) if SOCK exists, then the last 25 lines of each
@@ -126,6 +130,17 @@ sluice_guests_del() {
 			xargs -r kill 2>/dev/null
 		ip netns del "$(ns "$g")" 2>/dev/null
 		ip link del "$(hif "$g")" 2>/dev/null
+	done
+}
+
+sluice_lbns() { echo "sluice-lb-$(tr -d - <<<"$1" | head -c 8)"; }
+sluice_lbveth() { echo "lbv-$(tr -d - <<<"$1" | head -c 8)"; }
+
+sluice_lb_del() {
+	local lb
+	for lb in "$@"; do
+		ip link del "$(sluice_lbveth "$lb")" 2>/dev/null
+		ip netns del "$(sluice_lbns "$lb")" 2>/dev/null
 	done
 }
 

@@ -15,6 +15,10 @@
  * 10.1.0.11) and a gateway on the external network pub (segment 300,
  * 172.24.4.0/24, gateway port 172.24.4.2; client x dp 6 172.24.4.100),
  * and floating IP 172.24.4.50 on the VIP port.
+ * The IPv6 tests (setup6()) give net-a a second subnet fd00:a::/64 and
+ * every port an address there (c1 ::11, m1-m3 ::21-::23, the VIP
+ * ::100), make the VIP IPv6 and pool 1 an IPv6 pool; add_routed6() adds
+ * fd00:b::/64 on net-b (r1 ::1 on both, c2 fd00:b::11).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -49,6 +53,7 @@ static const uint8_t mac_ra[6] = {0xfa, 0x16, 0x3e, 0, 1, 0xa1};
 static const uint8_t mac_rb[6] = {0xfa, 0x16, 0x3e, 0, 1, 0xb1};
 static const uint8_t mac_rg[6] = {0xfa, 0x16, 0x3e, 0, 1, 0xe1};
 static const char *const ip_m[3] = {"10.0.0.21", "10.0.0.22", "10.0.0.23"};
+static const char *const ip6_m[3] = {"fd00:a::21", "fd00:a::22", "fd00:a::23"};
 
 enum {
 	DP_C1 = 1,
@@ -61,17 +66,18 @@ enum {
 
 struct fixture {
 	struct net_view_network nets[3];
-	struct net_view_subnet subnets[3];
+	struct net_view_subnet subnets[6];
 	struct net_view_port ports[16];
 	struct net_view_router routers[1];
 	struct net_view_fip fips[1];
 	struct net_view_sg sgs[1];
-	struct net_view_sg_rule sg_rules[2];
+	struct net_view_sg_rule sg_rules[4];
 	struct net_view view;
 	struct compiler_lb lb;
 	struct harness h;
 	struct fake_dp f;
 	struct net_dp dp;
+	unsigned n_sport; /* round6()'s next source port */
 };
 
 static void
@@ -834,6 +840,325 @@ test_api(void **state)
 	compiler_rules_fini(&rs);
 }
 
+/* IPv6. */
+
+/* A second address on subnet sid for port id. */
+static void
+add_ip6(struct fixture *x, const char *id, const char *sid, const char *ip)
+{
+	for (size_t i = 0; i < x->view.n_ports; i++) {
+		struct net_view_port *p = &x->ports[i];
+
+		if (strcmp(p->id, id) != 0)
+			continue;
+		snprintf(p->ips[p->n_ips].subnet_id, NET_ID_LEN, "%s", sid);
+		addr(&p->ips[p->n_ips].ip, ip);
+		p->n_ips++;
+		return;
+	}
+	fail_msg("no port %s", id);
+}
+
+static void
+add_subnet6(struct fixture *x, const char *id, const char *net,
+	    const char *cidr, const char *gw)
+{
+	struct net_view_subnet *s = &x->subnets[x->view.n_subnets++];
+
+	snprintf(s->id, sizeof(s->id), "%s", id);
+	snprintf(s->network_id, sizeof(s->network_id), "%s", net);
+	addr(&s->cidr, cidr);
+	addr(&s->gateway, gw);
+}
+
+/* Pool 1 as an IPv6 pool of m1-m3 (:8080), m3 at weight w3. */
+static void
+pool_set6(struct fixture *x, uint16_t w3)
+{
+	struct dp_lb_pool p;
+	struct dp_lb_member6 m[3];
+	char err[128] = "";
+
+	memset(&p, 0, sizeof(p));
+	memset(m, 0, sizeof(m));
+	p.id = POOL;
+	p.n_members = 3;
+	p.alg = DP_LB_ROUND_ROBIN;
+	p.flags = DP_LB_POOL_F_IPV6;
+	memcpy(p.src_addr6, x->lb.vip, 16);
+	for (unsigned i = 0; i < 3; i++) {
+		inet_pton(AF_INET6, ip6_m[i], m[i].addr);
+		m[i].port = htons(MEMBER_PORT);
+		m[i].weight = i == 2 ? w3 : 1;
+		m[i].flags = DP_LB_M_UP;
+	}
+	if (dp_pipeline_lb_set6(x->h.pl, &p, m, err, sizeof(err)) != 0)
+		fail_msg("lb_set6: %s", err);
+}
+
+static int
+setup6(void **state)
+{
+	struct fixture *x;
+	struct net_view_sg_rule *sr;
+	char name[8];
+
+	setup(state);
+	x = *state;
+	add_subnet6(x, "sn6-a", "net-a", "fd00:a::/64", "fd00:a::1");
+	add_ip6(x, "c1", "sn6-a", "fd00:a::11");
+	for (unsigned i = 0; i < 3; i++) {
+		snprintf(name, sizeof(name), "m%u", i + 1);
+		add_ip6(x, name, "sn6-a", ip6_m[i]);
+	}
+	add_ip6(x, "vip", "sn6-a", "fd00:a::100");
+	/* sg-web for IPv6: UDP 8080 from the VIP in, anything out. */
+	sr = &x->sg_rules[x->view.n_sg_rules++];
+	*sr = x->sg_rules[0];
+	snprintf(sr->id, sizeof(sr->id), "sgr-in6");
+	sr->ethertype = 6;
+	addr(&sr->remote_prefix, "fd00:a::100/128");
+	sr = &x->sg_rules[x->view.n_sg_rules++];
+	*sr = x->sg_rules[1];
+	snprintf(sr->id, sizeof(sr->id), "sgr-out6");
+	sr->ethertype = 6;
+	x->lb.family = 6;
+	memset(x->lb.vip, 0, sizeof(x->lb.vip));
+	inet_pton(AF_INET6, "fd00:a::100", x->lb.vip);
+	dp_pipeline_lb_del(x->h.pl, POOL);
+	pool_set6(x, 1);
+	install(x);
+	return 0;
+}
+
+/* r1 on fd00:a::/64 and fd00:b::/64 (both ::1), c2 fd00:b::11. */
+static void
+add_routed6(struct fixture *x)
+{
+	add_routed(x);
+	add_subnet6(x, "sn6-b", "net-b", "fd00:b::/64", "fd00:b::1");
+	add_ip6(x, "r1-a", "sn6-a", "fd00:a::1");
+	add_ip6(x, "r1-b", "sn6-b", "fd00:b::1");
+	add_ip6(x, "c2", "sn6-b", "fd00:b::11");
+	install(x);
+}
+
+/* An IPv6 UDP datagram with 8 payload bytes and its checksum. */
+static size_t
+udp6(uint8_t *f, const uint8_t dst[6], const uint8_t src[6], const char *s,
+     const char *d, uint16_t sport, uint16_t dport)
+{
+	size_t len = frame_ip6(f, dst, src, s, d, IPPROTO_UDP, 16);
+	uint8_t *u = f + 54;
+	uint32_t sum;
+
+	u[0] = (uint8_t)(sport >> 8);
+	u[1] = (uint8_t)sport;
+	u[2] = (uint8_t)(dport >> 8);
+	u[3] = (uint8_t)dport;
+	u[5] = 16;
+	sum = frame_csum(f + 22, 32, 0) + 16 + IPPROTO_UDP;
+	sum = (uint16_t)~frame_csum(u, 16, sum);
+	if (sum == 0)
+		sum = 0xffff;
+	u[6] = (uint8_t)(sum >> 8);
+	u[7] = (uint8_t)sum;
+	return len;
+}
+
+static void
+assert_ip6(const uint8_t *p, const char *s)
+{
+	uint8_t a[16];
+
+	inet_pton(AF_INET6, s, a);
+	assert_memory_equal(p, a, 16);
+}
+
+/* A neighbour solicitation for the VIP (solicited-node group or the VIP
+ * itself as destination) is answered from the VIP port's MAC. */
+static void
+test_v6_nd(void **state)
+{
+	struct fixture *x = *state;
+	struct harness_result res;
+	uint8_t f[128];
+	uint8_t tgt[16];
+	uint8_t snm[16] = {0xff, 2, [11] = 1, [12] = 0xff};
+	uint32_t s;
+
+	inet_pton(AF_INET6, "fd00:a::100", tgt);
+	memcpy(snm + 13, tgt + 13, 3);
+	for (int k = 0; k < 2; k++) {
+		char dst[INET6_ADDRSTRLEN];
+		uint8_t *icmp = f + 54;
+
+		inet_ntop(AF_INET6, k == 0 ? snm : tgt, dst, sizeof(dst));
+		frame_ip6(f,
+			  k == 0 ? (const uint8_t[6]){0x33, 0x33, 0xff, tgt[13],
+						      tgt[14], tgt[15]}
+				 : mac_vip,
+			  mac_c1, "fd00:a::11", dst, 58, 32);
+		f[21] = 255; /* RFC 4861 7.1.1: hop limit 255 */
+		memset(icmp, 0, 32);
+		icmp[0] = 135;
+		memcpy(icmp + 8, tgt, 16);
+		icmp[24] = 1; /* source link-layer address option */
+		icmp[25] = 1;
+		memcpy(icmp + 26, mac_c1, 6);
+		s = frame_csum(f + 22, 32, 0) + 32 + 58;
+		s = frame_csum(icmp, 32, s);
+		icmp[2] = (uint8_t)(~s >> 8);
+		icmp[3] = (uint8_t)~s;
+		harness_run(&x->h, DP_C1, f, 86, &res);
+		assert_int_equal(res.n_tx, 1);
+		assert_int_equal(res.tx_port[0], DP_C1);
+		assert_int_equal(res.tx_frame[0][54], 136);
+		assert_memory_equal(res.tx_frame[0], mac_c1, 6);
+		assert_memory_equal(res.tx_frame[0] + 6, mac_vip, 6);
+		assert_memory_equal(res.tx_frame[0] + 62, tgt, 16);
+		assert_memory_equal(res.tx_frame[0] + 80, mac_vip, 6);
+	}
+	/* No ARP rule for an IPv6 VIP; the IPv4 address is not the VIP. */
+	assert_int_equal(rule_count(x, 1, 205), 0);
+}
+
+/*
+ * Client (in_port, mac, ip) -> dst:80 via eth_dst gw_mac, 12 or 30
+ * datagrams: each reaches a member from src_mac (hop limit one less
+ * when routed), from the VIP; the member's reply comes back to the
+ * client from dst:80.
+ */
+static void
+round6(struct fixture *x, uint32_t in_port, const uint8_t mac[6],
+       const char *ip, const uint8_t gw_mac[6], const uint8_t src_mac[6],
+       unsigned n, unsigned hits[3])
+{
+	struct harness_result res;
+	uint8_t f[128], back[128];
+	bool is_routed = src_mac != mac_vip;
+	size_t len;
+
+	for (unsigned k = 0; k < n; k++) {
+		/* A new source port each time: a new connection. */
+		uint16_t sport = (uint16_t)(46000 + x->n_sport++);
+		uint16_t lport;
+		unsigned m;
+
+		len = udp6(f, gw_mac, mac, ip, "fd00:a::100", sport, 80);
+		harness_run(&x->h, in_port, f, len, &res);
+		assert_int_equal(res.n_tx, 1);
+		assert_true(res.tx_port[0] >= DP_M1 &&
+			    res.tx_port[0] < DP_M1 + 3);
+		m = res.tx_port[0] - DP_M1;
+		hits[m]++;
+		assert_memory_equal(res.tx_frame[0], mac_m[m], 6);
+		assert_memory_equal(res.tx_frame[0] + 6, src_mac, 6);
+		assert_int_equal(res.tx_frame[0][21], is_routed ? 63 : 64);
+		assert_ip6(res.tx_frame[0] + 22, "fd00:a::100");
+		assert_ip6(res.tx_frame[0] + 38, ip6_m[m]);
+		assert_int_equal(rd16(res.tx_frame[0] + 56), MEMBER_PORT);
+		lport = rd16(res.tx_frame[0] + 54);
+
+		len = udp6(back, mac_vip, mac_m[m], ip6_m[m], "fd00:a::100",
+			   MEMBER_PORT, lport);
+		harness_run(&x->h, DP_M1 + m, back, len, &res);
+		assert_int_equal(res.n_tx, 1);
+		assert_int_equal(res.tx_port[0], in_port);
+		assert_memory_equal(res.tx_frame[0], mac, 6);
+		assert_memory_equal(res.tx_frame[0] + 6, gw_mac, 6);
+		assert_ip6(res.tx_frame[0] + 22, "fd00:a::100");
+		assert_ip6(res.tx_frame[0] + 38, ip);
+		assert_int_equal(rd16(res.tx_frame[0] + 54), 80);
+		assert_int_equal(rd16(res.tx_frame[0] + 56), sport);
+	}
+}
+
+/* On the VIP's network: spread 10/10/10, replies un-NATed; weight 0
+ * drains. */
+static void
+test_v6_select_and_reply(void **state)
+{
+	struct fixture *x = *state;
+	struct harness_result res;
+	unsigned hits[3] = {0};
+	uint8_t f[128];
+	size_t len;
+
+	round6(x, DP_C1, mac_c1, "fd00:a::11", mac_vip, mac_vip, 30, hits);
+	for (unsigned m = 0; m < 3; m++)
+		assert_int_equal(hits[m], 10);
+	/* IPv4 to the VIP port's IPv4 address is no LB traffic: flooded
+	 * as to any unknown MAC, untranslated. */
+	len = frame_udp(f, mac_vip, mac_c1, "10.0.0.11", "10.0.0.100", 40000,
+			80, NULL, 0);
+	harness_run(&x->h, DP_C1, f, len, &res);
+	for (unsigned i = 0; i < res.n_tx; i++)
+		assert_ip(res.tx_frame[i] + 14 + 16, "10.0.0.100");
+	/* Weight 0 drains m3. */
+	pool_set6(x, 0);
+	memset(hits, 0, sizeof(hits));
+	round6(x, DP_C1, mac_c1, "fd00:a::11", mac_vip, mac_vip, 10, hits);
+	assert_int_equal(hits[2], 0);
+}
+
+/* From another subnet of router r1: spread 4/4/4, routed both ways. */
+static void
+test_v6_routed(void **state)
+{
+	struct fixture *x = *state;
+	unsigned hits[3] = {0};
+
+	add_routed6(x);
+	round6(x, DP_C2, mac_c2, "fd00:b::11", mac_rb, mac_ra, 12, hits);
+	for (unsigned m = 0; m < 3; m++)
+		assert_int_equal(hits[m], 4);
+	/* No floating-IP rules for an IPv6 VIP: T16 holds the router's
+	 * one listener rule only. */
+	assert_int_equal(rule_count(x, 16, 250), 1);
+}
+
+/* allowed_cidrs of an IPv6 VIP: IPv6 prefixes match ipv6_src. */
+static void
+test_v6_allowed_cidrs(void **state)
+{
+	struct fixture *x = *state;
+	struct compiler_lb_listener *l = &x->lb.listeners[0];
+	struct harness_result res;
+	struct net_addr a;
+	uint8_t f[128];
+	size_t len;
+
+	add_routed6(x);
+	l->is_restricted = true;
+	l->n_cidrs = 1;
+	addr(&a, "fd00:b::/64");
+	memcpy(l->cidrs[0].addr, a.a, 16);
+	l->cidrs[0].len = a.prefix_len;
+	install(x);
+	assert_int_equal(rule_count(x, 2, 260), 1);
+	/* c1 (fd00:a::11) is outside: dropped, counted in table 8. */
+	len = udp6(f, mac_vip, mac_c1, "fd00:a::11", "fd00:a::100", 47000, 80);
+	harness_run(&x->h, DP_C1, f, len, &res);
+	assert_int_equal(res.n_tx, 0);
+	assert_int_equal(rule_hits(x, 8, 50), 1);
+	/* c2 is inside. */
+	{
+		unsigned hits[3] = {0};
+
+		round6(x, DP_C2, mac_c2, "fd00:b::11", mac_rb, mac_ra, 3, hits);
+		assert_int_equal(hits[0] + hits[1] + hits[2], 3);
+	}
+	/* A prefix longer than 128 is refused. */
+	l->cidrs[0].len = 129;
+	{
+		struct compiler_rules rs = {0};
+
+		assert_int_equal(compiler_lb(&x->view, &x->lb, &rs), -EINVAL);
+		compiler_rules_fini(&rs);
+	}
+}
+
 int
 main(void)
 {
@@ -856,6 +1181,13 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_allowed_cidrs_replies,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_routed_keeps_local, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_v6_nd, setup6, teardown),
+		cmocka_unit_test_setup_teardown(test_v6_select_and_reply,
+						setup6, teardown),
+		cmocka_unit_test_setup_teardown(test_v6_routed, setup6,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_v6_allowed_cidrs, setup6,
 						teardown),
 	};
 
