@@ -30,12 +30,13 @@
 struct vpn_dp_child {
 	uint32_t spi_in;
 	uint32_t id_in, id_out;
-	uint32_t conn_id;	     /* the engine's connection */
-	bool rekey_asked;	     /* an event asked for a rekey already */
-	uint64_t seq;		     /* install order */
-	char conn[NET_ID_LEN];	     /* the engine's connection name */
-	uint8_t local[4], remote[4]; /* outer IPv4 addresses */
-	unsigned n_local, n_peer;    /* negotiated selectors as CIDRs */
+	uint32_t conn_id;	       /* the engine's connection */
+	bool rekey_asked;	       /* an event asked for a rekey already */
+	uint64_t seq;		       /* install order */
+	char conn[NET_ID_LEN];	       /* the engine's connection name */
+	uint8_t local[16], remote[16]; /* outer addresses (IPv4: [0..3]) */
+	bool is6;		       /* outer IPv6 */
+	unsigned n_local, n_peer;      /* negotiated selectors as CIDRs */
 	struct net_addr lcidr[COMPILER_VPN_CIDRS_MAX];
 	struct net_addr pcidr[COMPILER_VPN_CIDRS_MAX];
 };
@@ -106,40 +107,47 @@ vpn_dp_set_observer(struct vpn_dp *v, vpn_dp_tunnels_fn fn, void *arg)
 }
 
 /*
- * IPv4 traffic selectors as prefixes: each range split into the fewest
- * aligned blocks; at most COMPILER_VPN_CIDRS_MAX in all (the engine
- * proposes CIDRs, so a range is one block in practice).
+ * Traffic selectors (IPv4 and IPv6) as prefixes: each range split into
+ * the fewest aligned blocks; at most COMPILER_VPN_CIDRS_MAX in all (the
+ * engine proposes CIDRs, so a range is one block in practice).
  */
 static unsigned
 vpn_dp_ts_cidrs(const struct ike_ts_pl *pl, struct net_addr *out)
 {
+	typedef unsigned __int128 u128;
 	unsigned n = 0;
 
 	for (unsigned i = 0; i < pl->n_ts && i < IKE_MAX_TS; i++) {
 		const struct ike_ts *ts = &pl->ts[i];
-		uint64_t lo, hi;
+		unsigned bits = ts->type == IKE_TS_IPV6 ? 128 : 32;
+		u128 lo = 0, hi = 0;
 
-		if (ts->type != IKE_TS_IPV4)
+		if (ts->type != IKE_TS_IPV4 && ts->type != IKE_TS_IPV6)
 			continue;
-		lo = (uint64_t)ts->start[0] << 24 | ts->start[1] << 16 |
-		     ts->start[2] << 8 | ts->start[3];
-		hi = (uint64_t)ts->end[0] << 24 | ts->end[1] << 16 |
-		     ts->end[2] << 8 | ts->end[3];
+		for (unsigned b = 0; b < bits / 8; b++) {
+			lo = lo << 8 | ts->start[b];
+			hi = hi << 8 | ts->end[b];
+		}
 		while (lo <= hi && n < COMPILER_VPN_CIDRS_MAX) {
-			unsigned len = 32;
-			uint32_t a;
+			u128 span = hi - lo, m = 0; /* m: 2^k - 1 */
+			unsigned k = 0;		    /* block of 2^k */
 
-			while (len > 0 &&
-			       (lo & ((1ull << (33 - len)) - 1)) == 0 &&
-			       lo + (1ull << (33 - len)) - 1 <= hi)
-				len--;
+			/* Grow while lo stays aligned and hi is not passed. */
+			while (k < bits && ((lo >> k) & 1) == 0 &&
+			       (m << 1 | 1) <= span) {
+				m = m << 1 | 1;
+				k++;
+			}
 			memset(&out[n], 0, sizeof(out[n]));
-			out[n].version = 4;
-			out[n].prefix_len = (uint8_t)len;
-			a = htonl((uint32_t)lo);
-			memcpy(out[n].a, &a, 4);
+			out[n].version = ts->type == IKE_TS_IPV6 ? 6 : 4;
+			out[n].prefix_len = (uint8_t)(bits - k);
+			for (unsigned b = 0; b < bits / 8; b++)
+				out[n].a[b] =
+					(uint8_t)(lo >> (bits - 8 - 8 * b));
 			n++;
-			lo += 1ull << (32 - len);
+			if (m == span)
+				break;
+			lo += m + 1;
 		}
 	}
 	return n;
@@ -197,8 +205,9 @@ vpn_dp_notify(struct vpn_dp *v)
 		t->children[t->n_children++] =
 			(struct compiler_vpn_child){ch->id_in, ch->id_out};
 		/* The newest child's addresses and selectors. */
-		memcpy(t->local_ip, ch->local, 4);
-		memcpy(t->peer_ip, ch->remote, 4);
+		memcpy(t->local_ip, ch->local, sizeof(t->local_ip));
+		memcpy(t->peer_ip, ch->remote, sizeof(t->peer_ip));
+		t->is_outer6 = ch->is6;
 		t->n_local = ch->n_local;
 		t->n_peer = ch->n_peer;
 		memcpy(t->local, ch->lcidr, sizeof(t->local));
@@ -516,21 +525,9 @@ vpn_dp_sa_install(void *arg, const struct ike_child_info *ci)
 
 	if (v->n == VPN_DP_CHILDREN_MAX)
 		return -ENOSPC;
-	/*
-	 * The SAs may be IPv6 (vpn_dp_build), but the tunnel rules are not:
-	 * struct compiler_vpn_tunnel and the router's external routing and
-	 * neighbour table (compiler_vpn.c, compiler_l3.c) are IPv4 only. An
-	 * IPv6 child would be ACTIVE with no rule to carry its traffic, so
-	 * while rules are compiled from the tunnels (sluiced) it is refused
-	 * and the connection stays DOWN (docs/vpnaas.md, "Not done").
-	 */
-	if (ci->local.family == AF_INET6 && v->on_tunnels != NULL) {
-		log_warn("vpn",
-			 "child SA %s: IPv6 gateways: no IPv6 tunnel rules in "
-			 "sluiced yet (the datapath's ESP would take it)",
-			 ci->conn_name);
-		return -ENOTSUP;
-	}
+	if ((ci->local.family != AF_INET && ci->local.family != AF_INET6) ||
+	    ci->remote.family != ci->local.family)
+		return -ENOTSUP; /* as vpn_dp_build() would, before the rules */
 	rc = vpn_dp_conn(v);
 	if (rc != 0)
 		return rc;
@@ -541,10 +538,10 @@ vpn_dp_sa_install(void *arg, const struct ike_child_info *ci)
 	ch->seq = 0; /* pending: the oldest, so encryption stays put */
 	snprintf(ch->conn, sizeof(ch->conn), "%s",
 		 ci->conn_name != NULL ? ci->conn_name : "");
-	if (ci->local.family == AF_INET)
-		memcpy(ch->local, ci->local.ip, 4);
-	if (ci->remote.family == AF_INET)
-		memcpy(ch->remote, ci->remote.ip, 4);
+	ch->is6 = ci->local.family == AF_INET6;
+	memcpy(ch->local, ci->local.ip, ch->is6 ? 16 : 4);
+	memcpy(ch->remote, ci->remote.ip,
+	       ci->remote.family == AF_INET6 ? 16 : 4);
 	ch->n_local = vpn_dp_ts_cidrs(&ci->ts_local, ch->lcidr);
 	ch->n_peer = vpn_dp_ts_cidrs(&ci->ts_remote, ch->pcidr);
 	ch->id_in = vpn_dp_id_alloc(v);

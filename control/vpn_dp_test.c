@@ -9,10 +9,13 @@
  * SEQ_NEAR_END event must lead to exactly one rekey call, for the child's
  * engine connection; another event of the same child, or one for an SA
  * of no child, to none; a new child (the rekeyed one) to one of
- * its own. A child between IPv6 gateways becomes two IPv6 outer SAs
- * (refused while tunnel rules are compiled: those are IPv4 only); a
- * child with mixed address families is refused.
+ * its own. A child between IPv6 gateways becomes two IPv6 outer SAs and
+ * an IPv6-outer tunnel for the rules; a child with mixed address families
+ * is refused. Negotiated selectors,
+ * IPv4 and IPv6, reach the tunnel rules as prefixes (a range that is not
+ * one prefix split into aligned blocks).
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -351,11 +354,78 @@ test_sa_ipv6(void **state)
 	dp_client_close(c);
 	vpn_dp_sa_remove(e->v, &ci);
 	assert_int_equal(vpn_dp_out_id(e->v, 0x3333), 0);
-	/* With tunnel rules compiled (sluiced): refused, they are IPv4. */
+	/* With tunnel rules compiled (sluiced): an IPv6-outer tunnel. */
 	vpn_dp_set_observer(e->v, tun_cb, &cap);
-	assert_int_equal(vpn_dp_sa_install(e->v, &ci), -ENOTSUP);
-	assert_int_equal(cap.calls, 0);
-	assert_int_equal(vpn_dp_out_id(e->v, 0x3333), 0);
+	assert_int_equal(vpn_dp_sa_install(e->v, &ci), 0);
+	assert_int_equal(cap.n, 1);
+	assert_true(cap.t.is_outer6);
+	assert_memory_equal(cap.t.local_ip, l6, 16);
+	assert_memory_equal(cap.t.peer_ip, r6, 16);
+	assert_int_not_equal(vpn_dp_out_id(e->v, 0x3333), 0);
+	vpn_dp_sa_remove(e->v, &ci);
+	vpn_dp_set_observer(e->v, NULL, NULL);
+}
+
+/* One selector of type (IKE_TS_IPV4 or _IPV6) from start to end. */
+static void
+ts_set(struct ike_ts_pl *pl, uint8_t type, const char *start, const char *end)
+{
+	struct ike_ts *ts = &pl->ts[pl->n_ts++];
+	int af = type == IKE_TS_IPV6 ? AF_INET6 : AF_INET;
+
+	memset(ts, 0, sizeof(*ts));
+	ts->type = type;
+	ts->port_hi = 0xffff;
+	assert_int_equal(inet_pton(af, start, ts->start), 1);
+	assert_int_equal(inet_pton(af, end, ts->end), 1);
+}
+
+static void
+assert_cidr(const struct net_addr *a, const char *s)
+{
+	char buf[64], txt[INET6_ADDRSTRLEN];
+
+	inet_ntop(a->version == 6 ? AF_INET6 : AF_INET, a->a, txt, sizeof(txt));
+	snprintf(buf, sizeof(buf), "%s/%u", txt, a->prefix_len);
+	assert_string_equal(buf, s);
+}
+
+/*
+ * Selectors of both families over IPv4 gateways: every IPv4 and IPv6
+ * range becomes prefixes of its family in the tunnel, in order; a range
+ * that is not one prefix splits into aligned blocks (at most
+ * COMPILER_VPN_CIDRS_MAX in all); ::/0 is one /0.
+ */
+static void
+test_ts_ipv6(void **state)
+{
+	struct env *e = *state;
+	struct ike_child_info ci;
+	struct tun_cap cap = {0};
+	uint8_t key[40];
+
+	for (unsigned i = 0; i < sizeof(key); i++)
+		key[i] = (uint8_t)(i + 5);
+	vpn_test_child(&ci, 11, 0x3333, key);
+	ts_set(&ci.ts_local, IKE_TS_IPV4, "10.31.0.0", "10.31.0.255");
+	ts_set(&ci.ts_local, IKE_TS_IPV6,
+	       "2001:db8:31::", "2001:db8:31::ffff:ffff:ffff:ffff");
+	/* 2001:db8:32::1 .. ::4: ::1/128, ::2/127, ::4/128. */
+	ts_set(&ci.ts_remote, IKE_TS_IPV6, "2001:db8:32::1", "2001:db8:32::4");
+	ts_set(&ci.ts_remote, IKE_TS_IPV6,
+	       "::", "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff");
+	vpn_dp_set_observer(e->v, tun_cb, &cap);
+	assert_int_equal(vpn_dp_sa_install(e->v, &ci), 0);
+	assert_int_equal(cap.n, 1);
+	assert_int_equal(cap.t.n_local, 2);
+	assert_cidr(&cap.t.local[0], "10.31.0.0/24");
+	assert_cidr(&cap.t.local[1], "2001:db8:31::/64");
+	assert_int_equal(cap.t.n_peer, 4);
+	assert_cidr(&cap.t.peer[0], "2001:db8:32::1/128");
+	assert_cidr(&cap.t.peer[1], "2001:db8:32::2/127");
+	assert_cidr(&cap.t.peer[2], "2001:db8:32::4/128");
+	assert_cidr(&cap.t.peer[3], "::/0");
+	vpn_dp_sa_remove(e->v, &ci);
 	vpn_dp_set_observer(e->v, NULL, NULL);
 }
 
@@ -369,6 +439,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_sa_ipv6, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hold_trap, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_ts_ipv6, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

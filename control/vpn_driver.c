@@ -604,6 +604,7 @@ vpn_build(struct vpn_driver *d, const json_t *conn, struct vpn_dconn *c,
 	struct ctl_ip paddr;
 	struct ctl_prefix p;
 	char psk[VPN_PSK_MAX + 1];
+	unsigned fams = 0; /* bit 4, bit 6: the peer CIDRs' families */
 	size_t i, j;
 	int rc = -EAGAIN;
 
@@ -721,6 +722,21 @@ vpn_build(struct vpn_driver *d, const json_t *conn, struct vpn_dconn *c,
 		json_string_value(json_object_get(conn, "peer_ep_group_id"))
 			?: "",
 		&pepg);
+	pc = pepg != NULL ? json_object_get(pepg, "endpoints")
+			  : json_object_get(conn, "peer_cidrs");
+	for (i = 0; i < json_array_size(pc) && cfg->n_peer_ts < IKE_MAX_CIDRS;
+	     i++) {
+		if (vpn_model_cidr(json_string_value(json_array_get(pc, i)),
+				   &p) == 0) {
+			vpn_cidr_set(&cfg->peer_ts[cfg->n_peer_ts++], &p);
+			fams |= 1u << p.ip.family;
+		}
+	}
+	/*
+	 * The local subnets of the peer CIDRs' family (IPv4 or IPv6 inner
+	 * traffic, whichever the outer addresses are): a dual-stack router
+	 * proposes only what the peer side can pair with.
+	 */
 	sid = json_string_value(json_object_get(svc, "subnet_id"));
 	for (i = 0; i < r->n_subnets && cfg->n_local_ts < IKE_MAX_CIDRS; i++) {
 		const json_t *eps = json_object_get(lepg, "endpoints");
@@ -732,24 +748,16 @@ vpn_build(struct vpn_driver *d, const json_t *conn, struct vpn_dconn *c,
 				   r->subnet_ids[i]) == 0)
 				take = true;
 		}
-		if (take && r->subnets[i].ip.family == paddr.family)
+		if (take && (fams & 1u << r->subnets[i].ip.family) != 0)
 			vpn_cidr_set(&cfg->local_ts[cfg->n_local_ts++],
 				     &r->subnets[i]);
 	}
-	pc = pepg != NULL ? json_object_get(pepg, "endpoints")
-			  : json_object_get(conn, "peer_cidrs");
-	for (i = 0; i < json_array_size(pc) && cfg->n_peer_ts < IKE_MAX_CIDRS;
-	     i++) {
-		if (vpn_model_cidr(json_string_value(json_array_get(pc, i)),
-				   &p) == 0)
-			vpn_cidr_set(&cfg->peer_ts[cfg->n_peer_ts++], &p);
-	}
 	if (cfg->n_local_ts == 0 || cfg->n_peer_ts == 0) {
 		snprintf(why, why_len,
-			 cfg->n_local_ts == 0
-				 ? "no local subnet on the router for the "
-				   "connection"
-				 : "no peer CIDR");
+			 cfg->n_peer_ts == 0
+				 ? "no peer CIDR"
+				 : "no local subnet on the router for the "
+				   "connection");
 		goto out;
 	}
 	rc = 0;
@@ -1194,22 +1202,26 @@ vpn_driver_stats(const struct vpn_driver *d, struct ike_stats *st)
 	ike_engine_stats(d->e, st);
 }
 
-/* True if the IPv4 address ip (network order) is in one of the cidrs. */
+/* True if ip (family af, network order) is in one of the cidrs. */
 static bool
-vpn_in_cidrs(const uint8_t ip[4], const struct ike_cidr *cidrs, unsigned n)
+vpn_in_cidrs(int af, const uint8_t *ip, const struct ike_cidr *cidrs,
+	     unsigned n)
 {
+	unsigned bits = af == AF_INET6 ? 128 : 32;
+
 	for (unsigned i = 0; i < n && i < IKE_MAX_CIDRS; i++) {
 		const struct ike_cidr *p = &cidrs[i];
-		uint32_t a, b, m;
+		unsigned b = 0;
 
-		if (p->family != AF_INET || p->prefix > 32)
+		if (p->family != af || p->prefix > bits)
 			continue;
-		m = p->prefix == 0 ? 0 : ~0u << (32 - p->prefix);
-		a = (uint32_t)ip[0] << 24 | (uint32_t)ip[1] << 16 |
-		    (uint32_t)ip[2] << 8 | ip[3];
-		b = (uint32_t)p->ip[0] << 24 | (uint32_t)p->ip[1] << 16 |
-		    (uint32_t)p->ip[2] << 8 | p->ip[3];
-		if ((a & m) == (b & m))
+		for (; b + 8 <= p->prefix && ip[b / 8] == p->ip[b / 8]; b += 8)
+			;
+		if (b + 8 <= p->prefix)
+			continue;
+		if (b == p->prefix ||
+		    ((ip[b / 8] ^ p->ip[b / 8]) &
+		     (uint8_t)(0xff00 >> (p->prefix - b))) == 0)
 			return true;
 	}
 	return false;
@@ -1218,28 +1230,41 @@ vpn_in_cidrs(const uint8_t ip[4], const struct ike_cidr *cidrs, unsigned n)
 unsigned
 vpn_driver_acquire(struct vpn_driver *d, const uint8_t *frame, size_t len)
 {
-	const uint8_t *ip = frame + 14;
+	const uint8_t *ip = frame + 14, *src, *dst;
 	uint64_t now = vpn_now_ms();
+	char s[INET6_ADDRSTRLEN], t[INET6_ADDRSTRLEN];
 	unsigned n = 0;
+	int af;
 
-	if (len < 14 + 20 || frame[12] != 0x08 || frame[13] != 0x00 ||
-	    (ip[0] >> 4) != 4)
+	if (len >= 14 + 20 && frame[12] == 0x08 && frame[13] == 0x00 &&
+	    (ip[0] >> 4) == 4) {
+		af = AF_INET;
+		src = ip + 12;
+		dst = ip + 16;
+	} else if (len >= 14 + 40 && frame[12] == 0x86 && frame[13] == 0xdd &&
+		   (ip[0] >> 4) == 6) {
+		af = AF_INET6;
+		src = ip + 8;
+		dst = ip + 24;
+	} else {
 		return 0;
+	}
 	for (unsigned i = 0; i < d->n_conns; i++) {
 		struct vpn_dconn *c = &d->conns[i];
 
 		if (!c->is_held || !c->in_engine || c->cfg.responder_only ||
 		    now - c->acquired_ms < VPN_DRV_ACQUIRE_MS ||
-		    !vpn_in_cidrs(ip + 12, c->cfg.local_ts,
+		    !vpn_in_cidrs(af, src, c->cfg.local_ts,
 				  c->cfg.n_local_ts) ||
-		    !vpn_in_cidrs(ip + 16, c->cfg.peer_ts, c->cfg.n_peer_ts))
+		    !vpn_in_cidrs(af, dst, c->cfg.peer_ts, c->cfg.n_peer_ts))
 			continue;
 		c->acquired_ms = now;
+		inet_ntop(af, src, s, sizeof(s));
+		inet_ntop(af, dst, t, sizeof(t));
 		log_info("vpn",
-			 "connection %s: traffic %u.%u.%u.%u -> %u.%u.%u.%u "
-			 "caught by the trap: initiating (dpd action hold)",
-			 c->id, ip[12], ip[13], ip[14], ip[15], ip[16], ip[17],
-			 ip[18], ip[19]);
+			 "connection %s: traffic %s -> %s caught by the trap: "
+			 "initiating (dpd action hold)",
+			 c->id, s, t);
 		if (ike_engine_initiate(d->e, c->eid, now) == 0)
 			n++;
 	}

@@ -28,6 +28,7 @@
 enum {
 	ETH_LEN = 14,
 	IP_LEN = 20,
+	IP6_LEN = 40,
 	UDP_LEN = 8,
 	PEERS_MAX = 64,
 	PORTS_MAX = 16,
@@ -41,7 +42,8 @@ enum {
  */
 struct vpn_ike_peer {
 	bool is_used;
-	uint8_t ip[4];
+	int family;
+	uint8_t ip[16];	    /* IPv4 in [0..3] */
 	uint32_t port;	    /* datapath port it came in on */
 	uint8_t mac[6];	    /* its MAC (or its next hop's) */
 	uint8_t our_mac[6]; /* the gateway MAC it sent to */
@@ -60,7 +62,8 @@ struct vpn_ike_dp {
 	/* The last frame that waits for its next hop's MAC (one is enough:
 	 * the engine retransmits). */
 	bool has_pending;
-	uint8_t pending_nh[4];
+	int pending_family;
+	uint8_t pending_nh[16];
 	size_t pending_len;
 	uint8_t pending[DP_FRAME_MAX];
 	uint8_t buf[DP_FRAME_MAX];
@@ -79,6 +82,55 @@ wr16(uint8_t *p, uint16_t v)
 	p[1] = (uint8_t)v;
 }
 
+/* The end of vpn_ike_dp_parse(): addresses at src/dst (alen bytes), the
+ * UDP header at udp of ulen bytes (checked). */
+static int
+parse_fill(const uint8_t *f, int family, const uint8_t *src, const uint8_t *dst,
+	   size_t alen, const uint8_t *udp, size_t ulen, struct ike_addr *local,
+	   struct ike_addr *remote, uint8_t mac_dst[6], uint8_t mac_src[6],
+	   const uint8_t **data, size_t *dlen)
+{
+	memset(local, 0, sizeof(*local));
+	memset(remote, 0, sizeof(*remote));
+	local->family = remote->family = (uint8_t)family;
+	memcpy(remote->ip, src, alen);
+	memcpy(local->ip, dst, alen);
+	remote->port = rd16(udp);
+	local->port = rd16(udp + 2);
+	memcpy(mac_dst, f, 6);
+	memcpy(mac_src, f + 6, 6);
+	*data = udp + UDP_LEN;
+	*dlen = ulen - UDP_LEN;
+	return 0;
+}
+
+/* IPv6: UDP as the next header (an extension header or a fragment header
+ * is not IKE as we send or expect it). */
+static int
+parse6(const uint8_t *f, size_t len, struct ike_addr *local,
+       struct ike_addr *remote, uint8_t mac_dst[6], uint8_t mac_src[6],
+       const uint8_t **data, size_t *dlen)
+{
+	const uint8_t *ip = f + ETH_LEN, *udp = ip + IP6_LEN;
+	size_t plen, ulen;
+
+	if (len < ETH_LEN + IP6_LEN)
+		return -VPN_IKE_DP_R_SHORT;
+	if ((ip[0] >> 4) != 6)
+		return -VPN_IKE_DP_R_BAD_IP;
+	plen = rd16(ip + 4);
+	if (plen > len - ETH_LEN - IP6_LEN)
+		return -VPN_IKE_DP_R_SHORT;
+	if (ip[6] == 44)
+		return -VPN_IKE_DP_R_FRAGMENT;
+	if (ip[6] != IPPROTO_UDP)
+		return -VPN_IKE_DP_R_NOT_UDP;
+	if (plen < UDP_LEN || (ulen = rd16(udp + 4)) < UDP_LEN || ulen > plen)
+		return -VPN_IKE_DP_R_BAD_UDP;
+	return parse_fill(f, AF_INET6, ip + 8, ip + 24, 16, udp, ulen, local,
+			  remote, mac_dst, mac_src, data, dlen);
+}
+
 int
 vpn_ike_dp_parse(const uint8_t *f, size_t len, struct ike_addr *local,
 		 struct ike_addr *remote, uint8_t mac_dst[6],
@@ -89,6 +141,9 @@ vpn_ike_dp_parse(const uint8_t *f, size_t len, struct ike_addr *local,
 
 	if (len < ETH_LEN)
 		return -VPN_IKE_DP_R_SHORT;
+	if (rd16(f + 12) == 0x86dd)
+		return parse6(f, len, local, remote, mac_dst, mac_src, data,
+			      dlen);
 	if (rd16(f + 12) != 0x0800)
 		return -VPN_IKE_DP_R_NOT_IPV4;
 	if (len < ETH_LEN + IP_LEN)
@@ -110,18 +165,8 @@ vpn_ike_dp_parse(const uint8_t *f, size_t len, struct ike_addr *local,
 	ulen = rd16(udp + 4);
 	if (ulen < UDP_LEN || ulen > tot - ihl)
 		return -VPN_IKE_DP_R_BAD_UDP;
-	memset(local, 0, sizeof(*local));
-	memset(remote, 0, sizeof(*remote));
-	local->family = remote->family = AF_INET;
-	memcpy(remote->ip, ip + 12, 4);
-	memcpy(local->ip, ip + 16, 4);
-	remote->port = rd16(udp);
-	local->port = rd16(udp + 2);
-	memcpy(mac_dst, f, 6);
-	memcpy(mac_src, f + 6, 6);
-	*data = udp + UDP_LEN;
-	*dlen = ulen - UDP_LEN;
-	return 0;
+	return parse_fill(f, AF_INET, ip + 12, ip + 16, 4, udp, ulen, local,
+			  remote, mac_dst, mac_src, data, dlen);
 }
 
 static uint16_t
@@ -131,9 +176,49 @@ ip_csum(const uint8_t *p, size_t n)
 
 	for (size_t i = 0; i + 1 < n; i += 2)
 		sum += rd16(p + i);
+	if (n & 1)
+		sum += (uint32_t)p[n - 1] << 8;
 	while (sum >> 16)
 		sum = (sum & 0xffff) + (sum >> 16);
 	return (uint16_t)~sum;
+}
+
+/* IPv6 + UDP with its checksum (mandatory, RFC 8200 8.1). */
+static size_t
+build6(uint8_t *out, size_t cap, const uint8_t mac_dst[6],
+       const uint8_t mac_src[6], const struct ike_addr *local,
+       const struct ike_addr *remote, const uint8_t *data, size_t dlen)
+{
+	size_t n = ETH_LEN + IP6_LEN + UDP_LEN + dlen;
+	uint8_t *ip = out + ETH_LEN, *udp = ip + IP6_LEN;
+	uint32_t sum;
+	uint16_t c;
+
+	if (dlen > 0xffff - UDP_LEN || n > cap)
+		return 0;
+	memcpy(out, mac_dst, 6);
+	memcpy(out + 6, mac_src, 6);
+	wr16(out + 12, 0x86dd);
+	memset(ip, 0, IP6_LEN);
+	ip[0] = 0x60;
+	wr16(ip + 4, (uint16_t)(UDP_LEN + dlen));
+	ip[6] = IPPROTO_UDP;
+	ip[7] = 64;
+	memcpy(ip + 8, local->ip, 16);
+	memcpy(ip + 24, remote->ip, 16);
+	wr16(udp, local->port);
+	wr16(udp + 2, remote->port);
+	wr16(udp + 4, (uint16_t)(UDP_LEN + dlen));
+	wr16(udp + 6, 0);
+	memcpy(udp + UDP_LEN, data, dlen);
+	sum = (uint16_t)~ip_csum(ip + 8, 32);
+	sum += (uint32_t)(UDP_LEN + dlen) + IPPROTO_UDP;
+	sum += (uint16_t)~ip_csum(udp, UDP_LEN + dlen);
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	c = (uint16_t)~sum;
+	wr16(udp + 6, c != 0 ? c : 0xffff);
+	return n;
 }
 
 size_t
@@ -145,6 +230,9 @@ vpn_ike_dp_build(uint8_t *out, size_t cap, const uint8_t mac_dst[6],
 	size_t n = ETH_LEN + IP_LEN + UDP_LEN + dlen;
 	uint8_t *ip = out + ETH_LEN, *udp = ip + IP_LEN;
 
+	if (local->family == AF_INET6 && remote->family == AF_INET6)
+		return build6(out, cap, mac_dst, mac_src, local, remote, data,
+			      dlen);
 	if (local->family != AF_INET || remote->family != AF_INET ||
 	    dlen > 0xffff - IP_LEN - UDP_LEN || n > cap)
 		return 0;
@@ -225,15 +313,17 @@ vpn_ike_dp_destroy(struct vpn_ike_dp *x)
  * free or the least recently used entry. NULL when absent and !is_add.
  */
 static struct vpn_ike_peer *
-slot_find(struct vpn_ike_peer *tab, unsigned n, const uint8_t ip[4],
+slot_find(struct vpn_ike_peer *tab, unsigned n, int family, const uint8_t *ip,
 	  bool is_add)
 {
+	size_t alen = family == AF_INET6 ? 16 : 4;
 	struct vpn_ike_peer *old = &tab[0];
 
 	for (unsigned i = 0; i < n; i++) {
 		struct vpn_ike_peer *p = &tab[i];
 
-		if (p->is_used && memcmp(p->ip, ip, 4) == 0)
+		if (p->is_used && p->family == family &&
+		    memcmp(p->ip, ip, alen) == 0)
 			return p;
 		if (!p->is_used || (old->is_used && p->last < old->last))
 			old = p;
@@ -242,7 +332,8 @@ slot_find(struct vpn_ike_peer *tab, unsigned n, const uint8_t ip[4],
 		return NULL;
 	memset(old, 0, sizeof(*old));
 	old->is_used = true;
-	memcpy(old->ip, ip, 4);
+	old->family = family;
+	memcpy(old->ip, ip, alen);
 	return old;
 }
 
@@ -264,7 +355,7 @@ on_punt(void *arg, uint32_t in_port, const uint8_t *frame, size_t len)
 		return;
 	}
 	x->st.n_in++;
-	p = slot_find(x->peers, PEERS_MAX, remote.ip, true);
+	p = slot_find(x->peers, PEERS_MAX, remote.family, remote.ip, true);
 	p->port = in_port;
 	memcpy(p->mac, msrc, 6);
 	memcpy(p->our_mac, mdst, 6);
@@ -284,16 +375,18 @@ vpn_ike_dp_start(struct vpn_ike_dp *x, struct vpn_driver *drv)
 }
 
 void
-vpn_ike_dp_neigh(void *arg, uint32_t in_port, const uint8_t ip[4],
+vpn_ike_dp_neigh(void *arg, uint32_t in_port, int family, const uint8_t *ip,
 		 const uint8_t mac[6])
 {
 	struct vpn_ike_dp *x = arg;
-	struct vpn_ike_peer *n = slot_find(x->neighs, NEIGH_MAX, ip, true);
+	struct vpn_ike_peer *n =
+		slot_find(x->neighs, NEIGH_MAX, family, ip, true);
 
 	memcpy(n->mac, mac, 6);
 	n->port = in_port;
 	n->last = ++x->clock;
-	if (!x->has_pending || memcmp(x->pending_nh, ip, 4) != 0)
+	if (!x->has_pending || x->pending_family != family ||
+	    memcmp(x->pending_nh, ip, family == AF_INET6 ? 16 : 4) != 0)
 		return;
 	x->has_pending = false;
 	memcpy(x->pending, mac, 6);
@@ -316,6 +409,8 @@ route_from_view(struct vpn_ike_dp *x, const struct ike_addr *local,
 {
 	const struct net_view *v = x->io.view(x->io.ctx);
 	const struct net_view_port *gw = NULL, *peer = NULL;
+	bool is6 = local->family == AF_INET6;
+	size_t alen = is6 ? 16 : 4;
 
 	for (size_t i = 0; i < v->n_ports && (gw == NULL || peer == NULL);
 	     i++) {
@@ -323,13 +418,14 @@ route_from_view(struct vpn_ike_dp *x, const struct ike_addr *local,
 
 		for (unsigned j = 0; j < p->n_ips && j < NET_PORT_IPS_MAX;
 		     j++) {
-			if (p->ips[j].ip.version != 4)
+			if (p->ips[j].ip.version != (is6 ? 6 : 4))
 				continue;
-			if (memcmp(p->ips[j].ip.a, local->ip, 4) == 0 &&
+			if (memcmp(p->ips[j].ip.a, local->ip, alen) == 0 &&
 			    strcmp(p->device_owner, "network:router_gateway") ==
 				    0)
 				gw = p;
-			else if (memcmp(p->ips[j].ip.a, remote->ip, 4) == 0 &&
+			else if (memcmp(p->ips[j].ip.a, remote->ip, alen) ==
+					 0 &&
 				 p->dp_port != 0)
 				peer = p;
 		}
@@ -354,21 +450,25 @@ route_from_view(struct vpn_ike_dp *x, const struct ike_addr *local,
 static int
 send_resolved(struct vpn_ike_dp *x, size_t n)
 {
+	const struct net_view *v = x->io.view(x->io.ctx);
 	const struct net_view_router *r;
-	uint8_t arp[L3SVC_FRAME_MAX], nh[4];
+	uint8_t arp[L3SVC_FRAME_MAX], nh[16];
 	uint32_t ports[L3SVC_OUT_PORTS_MAX];
 	const struct vpn_ike_peer *ne;
 	size_t arp_len, n_ports;
-	int rc;
+	int fam = x->buf[12] == 0x86 ? AF_INET6 : AF_INET, rc;
 
-	if (l3svc_arp_request(x->io.view(x->io.ctx), x->buf, n, arp,
-			      sizeof(arp), &arp_len, ports, &n_ports, &r, nh,
-			      &x->l3) < 0 ||
+	if ((fam == AF_INET6 ? l3svc_nd_request(v, x->buf, n, arp, sizeof(arp),
+						&arp_len, ports, &n_ports, &r,
+						nh, &x->l3)
+			     : l3svc_arp_request(v, x->buf, n, arp, sizeof(arp),
+						 &arp_len, ports, &n_ports, &r,
+						 nh, &x->l3)) < 0 ||
 	    n_ports == 0) {
 		x->st.n_no_route++;
 		return -EHOSTUNREACH;
 	}
-	if ((ne = slot_find(x->neighs, NEIGH_MAX, nh, false)) != NULL) {
+	if ((ne = slot_find(x->neighs, NEIGH_MAX, fam, nh, false)) != NULL) {
 		uint32_t port = ne->port;
 
 		memcpy(x->buf, ne->mac, 6);
@@ -379,7 +479,8 @@ send_resolved(struct vpn_ike_dp *x, size_t n)
 	}
 	memcpy(x->pending, x->buf, n);
 	x->pending_len = n;
-	memcpy(x->pending_nh, nh, 4);
+	memcpy(x->pending_nh, nh, sizeof(x->pending_nh));
+	x->pending_family = fam;
 	x->has_pending = true;
 	if ((rc = x->io.packet_out(x->io.ctx, ports, n_ports, arp, arp_len)) ==
 	    0)
@@ -398,9 +499,10 @@ vpn_ike_dp_send(void *arg, const uint8_t *data, size_t len,
 	size_t n_ports = 0, n;
 	int rc;
 
-	if (remote->family != AF_INET)
+	if ((remote->family != AF_INET && remote->family != AF_INET6) ||
+	    local->family != remote->family)
 		return -EAFNOSUPPORT;
-	p = slot_find(x->peers, PEERS_MAX, remote->ip, false);
+	p = slot_find(x->peers, PEERS_MAX, remote->family, remote->ip, false);
 	if (p != NULL) {
 		memcpy(our_mac, p->our_mac, 6);
 		memcpy(mac, p->mac, 6);

@@ -5,11 +5,12 @@
  * gateway address (UDP 500, and 4500 with the non-ESP marker: rules of
  * compiler_vpn.c) to sluiced; the UDP payload goes to the VPN driver's
  * engine, and the engine's datagrams leave by packet-out as Ethernet +
- * IPv4 + UDP frames from the gateway's MAC: to the MAC and port the peer
- * last spoke from, else to the peer's MAC when it is a known port on the
- * external network, else to its next hop's MAC, resolved by ARP from the
- * gateway port (l3svc_arp_request(); the reply comes back through
- * netdrv's neighbour observer, vpn_ike_dp_neigh()).
+ * IPv4 or IPv6 + UDP frames from the gateway's MAC: to the MAC and port
+ * the peer last spoke from, else to the peer's MAC when it is a known port
+ * on the external network, else to its next hop's MAC, resolved by ARP
+ * or neighbor discovery from the gateway port (l3svc_arp_request(),
+ * l3svc_nd_request(); the answer comes back through netdrv's neighbour
+ * observer, vpn_ike_dp_neigh()).
  *
  * The frame functions are pure (unit-tested and fuzzable); the rest runs
  * on sluiced's event loop.
@@ -24,9 +25,9 @@
 
 enum vpn_ike_dp_reject {
 	VPN_IKE_DP_R_SHORT = 1, /* shorter than its headers say */
-	VPN_IKE_DP_R_NOT_IPV4,	/* not untagged Ethernet + IPv4 */
+	VPN_IKE_DP_R_NOT_IPV4,	/* not untagged Ethernet + IPv4 or IPv6 */
 	VPN_IKE_DP_R_BAD_IP,	/* bad version, header length or total */
-	VPN_IKE_DP_R_NOT_UDP,	/* not UDP */
+	VPN_IKE_DP_R_NOT_UDP,	/* not UDP (IPv6: as the next header) */
 	VPN_IKE_DP_R_FRAGMENT,	/* a fragment (IKE fragments itself) */
 	VPN_IKE_DP_R_BAD_UDP,	/* UDP length out of the packet */
 	VPN_IKE_DP_R_MAX,
@@ -43,14 +44,15 @@ struct vpn_ike_dp_stats {
 
 /*
  * A punted frame: the UDP payload (*data, *len, inside f), local = the
- * IPv4 destination and port, remote = the source, the Ethernet addresses
- * in mac_dst/mac_src. 0 or -enum vpn_ike_dp_reject.
+ * IPv4 or IPv6 destination and port, remote = the source, the Ethernet
+ * addresses in mac_dst/mac_src. 0 or -enum vpn_ike_dp_reject.
  */
 int vpn_ike_dp_parse(const uint8_t *f, size_t len, struct ike_addr *local,
 		     struct ike_addr *remote, uint8_t mac_dst[6],
 		     uint8_t mac_src[6], const uint8_t **data, size_t *dlen);
-/* A frame from local to remote carrying data; its length, or 0 when it
- * does not fit cap. */
+/* A frame from local to remote (both IPv4 or both IPv6; the UDP checksum
+ * set over IPv6) carrying data; its length, or 0 when it does not fit cap
+ * or the families differ. */
 size_t vpn_ike_dp_build(uint8_t *out, size_t cap, const uint8_t mac_dst[6],
 			const uint8_t mac_src[6], const struct ike_addr *local,
 			const struct ike_addr *remote, const uint8_t *data,
@@ -73,8 +75,8 @@ struct vpn_ike_dp_io {
 int vpn_ike_dp_create_io(const struct vpn_ike_dp_io *io,
 			 struct vpn_ike_dp **out);
 /* netdrv_neigh_fn: a next hop learned; a frame waiting for it leaves. */
-void vpn_ike_dp_neigh(void *arg, uint32_t in_port, const uint8_t ip[4],
-		      const uint8_t mac[6]);
+void vpn_ike_dp_neigh(void *arg, uint32_t in_port, int family,
+		      const uint8_t *ip, const uint8_t mac[6]);
 void vpn_ike_dp_destroy(struct vpn_ike_dp *x);
 /* Start punting IKE to drv (0, or -ENOTCONN: applied on connect). */
 int vpn_ike_dp_start(struct vpn_ike_dp *x, struct vpn_driver *drv);

@@ -9,7 +9,8 @@
  * external network directly; else an ARP request from the gateway port
  * for the peer (on the external subnet) or the subnet's gateway (off it),
  * the frame sent when the reply is reported, and the retransmission
- * straight to the learned MAC.
+ * straight to the learned MAC. The same over IPv6: checksummed UDP, a
+ * neighbor solicitation for the hop.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -306,14 +307,14 @@ resolve_case(const char *peer, const char *hop)
 	assert_int_equal(x.n_out, 1);
 	assert_arp(&x, hop);
 	/* Another address learned: nothing leaves. */
-	vpn_ike_dp_neigh(d, 5, other, mac_p30);
+	vpn_ike_dp_neigh(d, 5, AF_INET, other, mac_p30);
 	assert_int_equal(x.n_out, 1);
 	/* The reply: the waiting frame leaves to the hop's MAC. */
-	vpn_ike_dp_neigh(d, 5, hop_ip, mac_nh);
+	vpn_ike_dp_neigh(d, 5, AF_INET, hop_ip, mac_nh);
 	assert_int_equal(x.n_out, 2);
 	assert_ike(&x, 5, mac_nh, peer, data, sizeof(data));
 	/* Only once. */
-	vpn_ike_dp_neigh(d, 5, hop_ip, mac_nh);
+	vpn_ike_dp_neigh(d, 5, AF_INET, hop_ip, mac_nh);
 	assert_int_equal(x.n_out, 2);
 	/* A retransmission goes straight out, no second ARP. */
 	assert_int_equal(vpn_ike_dp_send(d, data, 5, &l, &r), 0);
@@ -374,6 +375,109 @@ test_direct_and_no_route(void **state)
 	vpn_ike_dp_destroy(d);
 }
 
+/* net_addr of an IPv6 address s with prefix length plen. */
+static void
+ip6(struct net_addr *a, const char *s, uint8_t plen)
+{
+	memset(a, 0, sizeof(*a));
+	a->version = 6;
+	a->prefix_len = plen;
+	assert_int_equal(inet_pton(AF_INET6, s, a->a), 1);
+}
+
+/*
+ * IPv6 gateways: a built frame is IPv6 + UDP with a valid checksum and
+ * parses back; cut short or fragmented it is refused; sent to a peer off
+ * the gateway's IPv6 subnet it waits for a neighbor solicitation of the
+ * subnet's gateway (::1), and leaves to the MAC learned from the answer.
+ */
+static void
+test_ipv6(void **state)
+{
+	static const uint8_t data[] = "IKE over IPv6";
+	struct vpn_ike_dp_stats st;
+	struct ike_addr l, r, l2, r2;
+	uint8_t f[256], md[6], ms[6], hop[16];
+	const uint8_t *d;
+	size_t n, dlen;
+	uint32_t sum;
+	struct vpn_ike_dp *dp;
+	struct fix x;
+
+	(void)state;
+	memset(&l, 0, sizeof(l));
+	memset(&r, 0, sizeof(r));
+	l.family = r.family = AF_INET6;
+	inet_pton(AF_INET6, "2001:db8:30::10", l.ip);
+	inet_pton(AF_INET6, "2001:db8:99::7", r.ip);
+	l.port = 500;
+	r.port = 4500;
+	n = vpn_ike_dp_build(f, sizeof(f), mac_b, mac_a, &l, &r, data,
+			     sizeof(data));
+	assert_int_equal(n, 14 + 40 + 8 + sizeof(data));
+	assert_int_equal(f[12] << 8 | f[13], 0x86dd);
+	assert_int_equal(f[14 + 6], 17);
+	sum = 8 + sizeof(data) + 17;
+	for (size_t i = 14 + 8; i < n; i += 2)
+		sum += (uint32_t)f[i] << 8 | (i + 1 < n ? f[i + 1] : 0);
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	assert_int_equal(sum, 0xffff);
+	assert_int_equal(vpn_ike_dp_parse(f, n, &r2, &l2, md, ms, &d, &dlen),
+			 0);
+	assert_int_equal(l2.family, AF_INET6);
+	assert_memory_equal(l2.ip, l.ip, 16);
+	assert_memory_equal(r2.ip, r.ip, 16);
+	assert_int_equal(r2.port, 4500);
+	assert_int_equal(dlen, sizeof(data));
+	assert_memory_equal(d, data, dlen);
+	for (size_t k = 0; k < n; k++)
+		assert_true(vpn_ike_dp_parse(f, k, &r2, &l2, md, ms, &d,
+					     &dlen) < 0);
+	f[14 + 6] = 44;
+	assert_int_equal(vpn_ike_dp_parse(f, n, &r2, &l2, md, ms, &d, &dlen),
+			 -VPN_IKE_DP_R_FRAGMENT);
+	f[14 + 6] = 6;
+	assert_int_equal(vpn_ike_dp_parse(f, n, &r2, &l2, md, ms, &d, &dlen),
+			 -VPN_IKE_DP_R_NOT_UDP);
+	/* Mixed families: nothing built. */
+	l.family = AF_INET;
+	assert_int_equal(vpn_ike_dp_build(f, sizeof(f), mac_b, mac_a, &l, &r,
+					  data, sizeof(data)),
+			 0);
+	l.family = AF_INET6;
+	/* The gateway on 2001:db8:30::/64 (gateway ::1) only. */
+	fix_init(&x, false);
+	ip6(&x.sub.cidr, "2001:db8:30::", 64);
+	ip6(&x.sub.gateway, "2001:db8:30::1", 128);
+	ip6(&x.ports[0].ips[0].ip, "2001:db8:30::10", 128);
+	dp = fix_dp(&x);
+	assert_int_equal(vpn_ike_dp_send(dp, data, sizeof(data), &l, &r), 0);
+	assert_int_equal(x.n_out, 1);
+	assert_int_equal(x.ports_out[0], 5);
+	assert_int_equal(x.frame[12] << 8 | x.frame[13], 0x86dd);
+	assert_int_equal(x.frame[14 + 40], 135);
+	inet_pton(AF_INET6, "2001:db8:30::1", hop);
+	assert_memory_equal(x.frame + 14 + 48, hop, 16);
+	assert_memory_equal(x.frame + 6, mac_gw, 6);
+	/* An IPv4 next hop with the same first bytes: nothing leaves. */
+	vpn_ike_dp_neigh(dp, 5, AF_INET, hop, mac_p30);
+	assert_int_equal(x.n_out, 1);
+	vpn_ike_dp_neigh(dp, 5, AF_INET6, hop, mac_nh);
+	assert_int_equal(x.n_out, 2);
+	assert_int_equal(
+		vpn_ike_dp_parse(x.frame, x.len, &r2, &l2, md, ms, &d, &dlen),
+		0);
+	assert_memory_equal(md, mac_nh, 6);
+	assert_memory_equal(ms, mac_gw, 6);
+	assert_memory_equal(r2.ip, r.ip, 16);
+	assert_int_equal(dlen, sizeof(data));
+	vpn_ike_dp_stats(dp, &st);
+	assert_int_equal(st.n_arp_requests, 1);
+	assert_int_equal(st.n_resolved, 1);
+	vpn_ike_dp_destroy(dp);
+}
+
 int
 main(void)
 {
@@ -383,6 +487,7 @@ main(void)
 		cmocka_unit_test(test_resolve_on_subnet),
 		cmocka_unit_test(test_resolve_off_subnet),
 		cmocka_unit_test(test_direct_and_no_route),
+		cmocka_unit_test(test_ipv6),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -472,9 +472,19 @@ auth_response(struct sa *sa, const struct ike_msg *m)
 	ike_sa_emit(sa->e, IKE_EV_CHILD_UP, sa, IKE_R_NONE, c);
 }
 
+/*
+ * The connection an IKE_AUTH request is for: addresses and identities
+ * match. Of several that do (say, an IPv4 and an IPv6 connection between
+ * the same two gateways), the first whose selectors the request's TSi and
+ * TSr narrow to; else the first.
+ */
 static struct conn *
 conn_for_id(struct ike_engine *e, const struct sa *sa, const struct ike_msg *m)
 {
+	bool has_ts = (m->present & IKE_HAS(IKE_PL_TSI)) &&
+		      (m->present & IKE_HAS(IKE_PL_TSR));
+	struct conn *first = NULL;
+	struct ike_ts_pl x;
 	int i;
 
 	for (i = 0; i < MAX_CONNS; i++) {
@@ -489,9 +499,13 @@ conn_for_id(struct ike_engine *e, const struct sa *sa, const struct ike_msg *m)
 		if ((m->present & IKE_HAS(IKE_PL_IDR)) &&
 		    !id_eq(&c->cfg.local_id, &m->idr))
 			continue;
-		return c;
+		if (first == NULL)
+			first = c;
+		if (!has_ts || (ike_conf_narrow(&m->tsi, &c->ts_r, &x) == 0 &&
+				ike_conf_narrow(&m->tsr, &c->ts_l, &x) == 0))
+			return c;
 	}
-	return NULL;
+	return first;
 }
 
 static void

@@ -143,8 +143,8 @@ set_addr(struct ike_addr *a, const char *ip, uint16_t port)
 static void
 set_cidr(struct ike_cidr *c, const char *ip, uint8_t prefix)
 {
-	c->family = AF_INET;
-	inet_pton(AF_INET, ip, c->ip);
+	c->family = strchr(ip, ':') != NULL ? AF_INET6 : AF_INET;
+	inet_pton(c->family, ip, c->ip);
 	c->prefix = prefix;
 }
 
@@ -709,6 +709,41 @@ test_narrowing(void **state)
 		assert_int_equal(check_keys(), 1);
 }
 
+/*
+ * Two connections between the same gateways with the same identities, an
+ * IPv4 one and an IPv6 one (IPv6 inner traffic over IPv4 gateways): the
+ * responder takes the one the request's selectors narrow to, the IPv6
+ * one though the IPv4 one comes first; the child carries IPv6 selectors.
+ */
+static void
+test_conn_by_ts(void **state)
+{
+	struct ike_conn_config c6;
+	struct ike_conn_status st;
+	uint32_t id6;
+
+	(void)state;
+	base_cfg(&S[0].cfg, 0, "aes128gcm16-prfsha256-ecp256", "aes128gcm16");
+	base_cfg(&S[1].cfg, 1, "aes128gcm16-prfsha256-ecp256", "aes128gcm16");
+	set_cidr(&S[0].cfg.local_ts[0], "2001:db8:1::", 64);
+	set_cidr(&S[0].cfg.peer_ts[0], "2001:db8:2::", 64);
+	start_engines(0);
+	c6 = S[1].cfg;
+	snprintf(c6.name, sizeof(c6.name), "conn1-v6");
+	set_cidr(&c6.local_ts[0], "2001:db8:2::", 64);
+	set_cidr(&c6.peer_ts[0], "2001:db8:1::", 64);
+	assert_int_equal(ike_engine_conn_add(S[1].e, &c6, &id6), 0);
+	ike_engine_initiate(S[0].e, S[0].conn, now);
+	run_for(100);
+	status(0, &st);
+	assert_int_equal(st.state, IKE_CONN_UP);
+	assert_int_equal(ike_engine_conn_status(S[1].e, id6, &st), 0);
+	assert_int_equal(st.state, IKE_CONN_UP);
+	status(1, &st);
+	assert_int_not_equal(st.state, IKE_CONN_UP);
+	assert_int_equal(check_keys(), 1);
+}
+
 static void
 test_cookie(void **state)
 {
@@ -938,6 +973,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_no_proposal, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_ts_unacceptable, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_conn_by_ts, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_narrowing, setup,
 						teardown),

@@ -116,6 +116,32 @@ compiler_cookie_neigh(const char *router_id, const uint8_t ip[4])
 	       (compiler_hash(router_id, a) & 0xffffffffffffffULL);
 }
 
+/* 32 bits of an IPv6 address (its four words folded). */
+static uint32_t
+ip6_fold(const uint8_t ip[16])
+{
+	uint32_t a = 0, w;
+
+	for (int i = 0; i < 4; i++) {
+		memcpy(&w, ip + 4 * i, 4);
+		a = (a ^ w) * 0x01000193u;
+	}
+	return a != 0 ? a : 1;
+}
+
+uint64_t
+compiler_cookie_neigh6(const char *router_id, const uint8_t ip[16])
+{
+	return COMPILER_COOKIE_NEIGH_NS |
+	       (compiler_hash(router_id, ip6_fold(ip)) & 0xffffffffffffffULL);
+}
+
+uint32_t
+compiler_nh6_tag(const uint8_t ip[16])
+{
+	return 0xf0000000u | (ip6_fold(ip) & 0x0fffffffu);
+}
+
 uint32_t
 compiler_router_reg(const char *router_id)
 {

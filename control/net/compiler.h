@@ -85,6 +85,7 @@ enum compiler_punt {
 	COMPILER_PUNT_NEIGH_MISS = 3,  /* next hop's MAC unknown */
 	COMPILER_PUNT_ARP_LEARN = 4,   /* ARP reply to a router gateway */
 	COMPILER_PUNT_ROUTER_ICMP = 5, /* IPv4 to a router's own address */
+	COMPILER_PUNT_ND_LEARN = 6,    /* NA to a router gateway's IPv6 */
 };
 
 /* A growable array of rules. Zero-initialise; fini releases. */
@@ -109,6 +110,13 @@ uint64_t compiler_cookie_router(const char *router_id);
 uint64_t compiler_cookie_port_sg(const char *port_id);
 uint64_t compiler_cookie_fip(const char *fip_id);
 uint64_t compiler_cookie_neigh(const char *router_id, const uint8_t ip[4]);
+uint64_t compiler_cookie_neigh6(const char *router_id, const uint8_t ip[16]);
+/*
+ * reg1 of a routed IPv6 packet towards next hop ip (tables 17 -> 18):
+ * 240.0.0.0/4 | 28 bits of its hash, never an IPv4 next hop's value (and
+ * 0 stays "the destination itself").
+ */
+uint32_t compiler_nh6_tag(const uint8_t ip[16]);
 /* enum compiler_kind of a cookie, 0 when not in COMPILER_COOKIE_NS. */
 int compiler_cookie_kind(uint64_t cookie);
 
@@ -156,6 +164,11 @@ int compiler_fip(const struct net_view *v, const struct net_view_fip *f,
 int compiler_neigh(const struct net_view *v, const struct net_view_router *r,
 		   const uint8_t ip[4], const uint8_t mac[6],
 		   struct compiler_rules *out);
+/* The same for an IPv6 next hop (learned by neighbor discovery):
+ * reg1 = compiler_nh6_tag(ip), or reg1 0 and ipv6_dst = ip. */
+int compiler_neigh6(const struct net_view *v, const struct net_view_router *r,
+		    const uint8_t ip[16], const uint8_t mac[6],
+		    struct compiler_rules *out);
 /*
  * Owners to regenerate after a change, appended to *cookies (a growable
  * array, *n entries, *cap capacity; free() it). For a port: the port, its

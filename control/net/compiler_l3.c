@@ -410,6 +410,7 @@ struct rtr {
 	const struct net_view_port *gw; /* NULL: no external gateway */
 	const struct net_view_network *gw_net;
 	const struct net_addr *gw_ip4; /* first IPv4 of the gateway */
+	const struct net_addr *gw_ip6; /* first IPv6 of the gateway */
 	struct compiler_rules *out;
 	size_t from;
 };
@@ -462,6 +463,11 @@ rtr_load(struct rtr *x, const struct net_view *v,
 			for (unsigned i = 0; i < g->n_ips; i++)
 				if (g->ips[i].ip.version == 4) {
 					x->gw_ip4 = &g->ips[i].ip;
+					break;
+				}
+			for (unsigned i = 0; i < g->n_ips; i++)
+				if (g->ips[i].ip.version == 6) {
+					x->gw_ip6 = &g->ips[i].ip;
 					break;
 				}
 		}
@@ -554,7 +560,8 @@ rtr_to_port(struct rtr *x, const struct net_addr *dst, uint32_t prio,
 	return push_once(x->out, x->from, &r);
 }
 
-/* T17: to the external network, next hop (0: the destination) by T18. */
+/* T17: to the external network, next hop (0: the destination; an IPv6
+ * one as compiler_nh6_tag()) by T18. */
 static int
 rtr_to_ext(struct rtr *x, const struct net_addr *dst, uint32_t prio,
 	   uint32_t nexthop)
@@ -563,7 +570,7 @@ rtr_to_ext(struct rtr *x, const struct net_addr *dst, uint32_t prio,
 
 	rule_init(&r, x->c, COMPILER_T_ROUTE, prio);
 	match_u32h(&r, DP_F_REG0, x->reg);
-	match_u16n(&r, DP_F_ETH_TYPE, ETH_IP4);
+	match_u16n(&r, DP_F_ETH_TYPE, dst->version == 4 ? ETH_IP4 : ETH_IP6);
 	match_addr(&r, true, dst);
 	act_push(&r, DP_ACT_DEC_TTL);
 	act_set(&r, DP_F_ETH_SRC, x->gw->mac);
@@ -668,8 +675,11 @@ rtr_route(struct rtr *x, const struct net_addr *dst,
 	if (q != NULL)
 		return rtr_to_port(x, dst, PRIO_R_ROUTE + dst->prefix_len,
 				   src_mac, q, n->segment_id);
-	if (dst->version != 4 || !rtr_on_ext(x, nexthop))
+	if (!rtr_on_ext(x, nexthop))
 		return 0;
+	if (dst->version == 6)
+		return rtr_to_ext(x, dst, PRIO_R_ROUTE + dst->prefix_len,
+				  compiler_nh6_tag(nexthop->a));
 	memcpy(&nh, nexthop->a, 4);
 	return rtr_to_ext(x, dst, PRIO_R_ROUTE + dst->prefix_len, ntohl(nh));
 }
@@ -709,7 +719,7 @@ rtr_connected(struct rtr *x, const struct net_view_port *p,
 			continue;
 		if ((rc = rtr_hosts(x, n, s->id, p->mac)) < 0)
 			return rc;
-		if (is_gw && s->cidr.version == 4) {
+		if (is_gw) {
 			/* Other hosts there: by learned neighbour. */
 			if ((rc = rtr_to_ext(x, &s->cidr,
 					     PRIO_R_ROUTE + s->cidr.prefix_len,
@@ -775,6 +785,19 @@ rtr_stages(struct rtr *x)
 	act_push(&r, DP_ACT_PUNT)->u.reason = COMPILER_PUNT_NEIGH_MISS;
 	if ((rc = compiler_rules_push(x->out, &r)) < 0)
 		return rc;
+	if (x->gw_ip6 != NULL) {
+		/* Neighbor advertisements to the gateway's IPv6 address
+		 * (answers to sluiced's solicitations): learning. */
+		rule_init(&r, x->c, COMPILER_T_L2, PRIO_R_ND);
+		match_u32h(&r, DP_F_METADATA, x->gw_net->segment_id);
+		match_u16n(&r, DP_F_ETH_TYPE, ETH_IP6);
+		match_u8(&r, DP_F_NW_PROTO, 58);
+		match_u16n(&r, DP_F_TP_SRC, 136);
+		match_exact(&r, DP_F_IPV6_DST, x->gw_ip6->a);
+		act_push(&r, DP_ACT_PUNT)->u.reason = COMPILER_PUNT_ND_LEARN;
+		if ((rc = compiler_rules_push(x->out, &r)) < 0)
+			return rc;
+	}
 	if (!is_nat)
 		return 0;
 	/* ARP replies to the gateway address: learning (sluiced asked). */
@@ -846,16 +869,17 @@ compiler_router(const struct net_view *v, const struct net_view_router *r,
 		if ((rc = rtr_route(x, &r->routes[i].dst,
 				    &r->routes[i].nexthop)) < 0)
 			goto out;
-	/* The default route: the external subnet's gateway. */
-	if (x->gw != NULL) {
+	/* The default routes: the external subnets' gateways (the first
+	 * IPv4 one, the first IPv6 one). */
+	for (uint8_t ver = 4; x->gw != NULL && ver <= 6; ver += 2) {
 		for (unsigned i = 0; i < x->gw->n_ips && i < NET_PORT_IPS_MAX;
 		     i++) {
 			const struct net_view_subnet *s =
 				net_view_subnet(v, x->gw->ips[i].subnet_id);
-			struct net_addr any = {.version = 4};
+			struct net_addr any = {.version = ver};
 
-			if (s == NULL || s->gateway.version != 4 ||
-			    s->cidr.version != 4)
+			if (s == NULL || s->gateway.version != ver ||
+			    s->cidr.version != ver)
 				continue;
 			if ((rc = rtr_route(x, &any, &s->gateway)) < 0)
 				goto out;
@@ -898,6 +922,33 @@ compiler_neigh(const struct net_view *v, const struct net_view_router *r,
 	act_set(&rl, DP_F_ETH_DST, mac);
 	act_goto(&rl, COMPILER_T_SNAT);
 	return compiler_rules_push(out, &rl);
+}
+
+int
+compiler_neigh6(const struct net_view *v, const struct net_view_router *r,
+		const uint8_t ip[16], const uint8_t mac[6],
+		struct compiler_rules *out)
+{
+	uint64_t c = compiler_cookie_neigh6(r->id, ip);
+	uint32_t reg = compiler_router_reg(r->id);
+	struct dp_rule rl;
+	int rc;
+
+	(void)v;
+	for (int k = 0; k < 2; k++) {
+		/* Via a route (reg1 = its tag) or directly (reg1 0). */
+		rule_init(&rl, c, COMPILER_T_NEIGH, PRIO_R_NEIGH);
+		match_u32h(&rl, DP_F_REG0, reg);
+		match_u32h(&rl, DP_F_REG1, k ? 0 : compiler_nh6_tag(ip));
+		match_u16n(&rl, DP_F_ETH_TYPE, ETH_IP6);
+		if (k)
+			match_exact(&rl, DP_F_IPV6_DST, ip);
+		act_set(&rl, DP_F_ETH_DST, mac);
+		act_goto(&rl, COMPILER_T_SNAT);
+		if ((rc = compiler_rules_push(out, &rl)) < 0)
+			return rc;
+	}
+	return 0;
 }
 
 /* Floating IPs. */

@@ -22,6 +22,7 @@ enum {
 	PRIO_V_INNER = 100,    /* T12: inner addresses of the SA */
 	PRIO_V_INNER_DROP = 1, /* T12: anything else of the SA */
 	ETH_IP4 = 0x0800,
+	ETH_IP6 = 0x86dd,
 	PROTO_ESP = 50,
 	PROTO_UDP = 17,
 	PORT_IKE = 500,
@@ -48,8 +49,10 @@ compiler_vpn_cookie_gateway(const char *router_id)
 }
 
 const struct net_view_router *
-compiler_vpn_router_by_gw(const struct net_view *v, const uint8_t ip[4])
+compiler_vpn_router_by_gw(const struct net_view *v, const uint8_t *ip, bool is6)
 {
+	unsigned alen = is6 ? 16 : 4;
+
 	for (size_t i = 0; i < v->n_routers; i++) {
 		const struct net_view_router *r = &v->routers[i];
 		const struct net_view_port *p;
@@ -58,8 +61,8 @@ compiler_vpn_router_by_gw(const struct net_view *v, const uint8_t ip[4])
 		    (p = net_view_port(v, r->gw_port_id)) == NULL)
 			continue;
 		for (unsigned j = 0; j < p->n_ips && j < NET_PORT_IPS_MAX; j++)
-			if (p->ips[j].ip.version == 4 &&
-			    memcmp(p->ips[j].ip.a, ip, 4) == 0)
+			if (p->ips[j].ip.version == (is6 ? 6 : 4) &&
+			    memcmp(p->ips[j].ip.a, ip, alen) == 0)
 				return r;
 	}
 	return NULL;
@@ -72,7 +75,7 @@ tunnel_router(const struct net_view *v, const struct compiler_vpn_tunnel *t)
 
 	if (t->router_id[0] != '\0')
 		return t->router_id;
-	r = compiler_vpn_router_by_gw(v, t->local_ip);
+	r = compiler_vpn_router_by_gw(v, t->local_ip, t->is_outer6);
 	return r != NULL ? r->id : NULL;
 }
 
@@ -81,8 +84,8 @@ struct vpn_gw {
 	const struct net_view_router *r;
 	const struct net_view_port *port;
 	const struct net_view_network *net;
-	const struct net_addr *ip4;
-	const struct net_view_subnet *subnet; /* ip4's */
+	const struct net_addr *ip4, *ip6;		/* the first of each */
+	const struct net_view_subnet *subnet, *subnet6; /* ip4's, ip6's */
 };
 
 static int
@@ -102,67 +105,94 @@ vpn_gw_load(const struct net_view *v, const char *router_id, struct vpn_gw *g)
 	    !n->is_external)
 		return -ENOENT;
 	g->net = n;
-	for (unsigned i = 0; i < g->port->n_ips && i < NET_PORT_IPS_MAX; i++)
-		if (g->port->ips[i].ip.version == 4) {
-			g->ip4 = &g->port->ips[i].ip;
-			g->subnet =
-				net_view_subnet(v, g->port->ips[i].subnet_id);
-			break;
+	for (unsigned i = 0; i < g->port->n_ips && i < NET_PORT_IPS_MAX; i++) {
+		const struct net_view_fixed_ip *f = &g->port->ips[i];
+
+		if (f->ip.version == 4 && g->ip4 == NULL) {
+			g->ip4 = &f->ip;
+			g->subnet = net_view_subnet(v, f->subnet_id);
+		} else if (f->ip.version == 6 && g->ip6 == NULL) {
+			g->ip6 = &f->ip;
+			g->subnet6 = net_view_subnet(v, f->subnet_id);
 		}
-	return g->ip4 != NULL ? 0 : -ENOENT;
+	}
+	return g->ip4 != NULL || g->ip6 != NULL ? 0 : -ENOENT;
 }
 
+/* True if ip (the prefix's family: 4 or 16 bytes) is in prefix p. */
 static bool
-in_prefix(const uint8_t ip[4], const struct net_addr *p)
+in_prefix(const uint8_t *ip, const struct net_addr *p)
 {
-	uint32_t a, b, m;
+	unsigned bits = p->prefix_len, i;
 
-	if (p->version != 4 || p->prefix_len > 32)
+	if ((p->version != 4 || bits > 32) && (p->version != 6 || bits > 128))
 		return false;
-	memcpy(&a, ip, 4);
-	memcpy(&b, p->a, 4);
-	m = p->prefix_len == 0 ? 0 : htonl(~0u << (32 - p->prefix_len));
-	return ((a ^ b) & m) == 0;
+	for (i = 0; bits >= 8; i++, bits -= 8)
+		if (ip[i] != p->a[i])
+			return false;
+	return bits == 0 || ((ip[i] ^ p->a[i]) & (0xff00 >> bits)) == 0;
 }
 
 /*
  * reg1 for T18, as l3svc_arp_request() resolves the hop: 0 when the peer
  * is on the external subnet (T18 then matches nw_dst = peer), else the
- * longest static route's next hop there, else the subnet's gateway.
+ * longest static route's next hop there, else the subnet's gateway. An
+ * IPv6 peer (is6): the same on the IPv6 external subnet, the hop as
+ * compiler_nh6_tag() (l3svc_nd_request() resolves it).
  */
 static uint32_t
-vpn_nexthop(const struct vpn_gw *g, const uint8_t peer[4])
+vpn_nexthop(const struct vpn_gw *g, const uint8_t *peer, bool is6)
 {
+	const struct net_view_subnet *sn = is6 ? g->subnet6 : g->subnet;
+	uint8_t ver = is6 ? 6 : 4;
 	const struct net_addr *nh = NULL;
 	unsigned best = 0;
 	uint32_t v;
 
-	if (g->subnet != NULL && in_prefix(peer, &g->subnet->cidr))
+	if (sn != NULL && in_prefix(peer, &sn->cidr))
 		return 0;
 	for (unsigned i = 0; i < g->r->n_routes && i < NET_ROUTER_ROUTES_MAX;
 	     i++) {
 		const struct net_view_route *rt = &g->r->routes[i];
 
-		if (!in_prefix(peer, &rt->dst) || rt->nexthop.version != 4 ||
-		    g->subnet == NULL ||
-		    !in_prefix(rt->nexthop.a, &g->subnet->cidr) ||
+		if (!in_prefix(peer, &rt->dst) || rt->nexthop.version != ver ||
+		    sn == NULL || !in_prefix(rt->nexthop.a, &sn->cidr) ||
 		    rt->dst.prefix_len + 1u <= best)
 			continue;
 		best = rt->dst.prefix_len + 1u;
 		nh = &rt->nexthop;
 	}
-	if (nh == NULL && g->subnet != NULL && g->subnet->gateway.version == 4)
-		nh = &g->subnet->gateway;
+	if (nh == NULL && sn != NULL && sn->gateway.version == ver)
+		nh = &sn->gateway;
 	if (nh == NULL)
 		return 0;
+	if (is6)
+		return compiler_nh6_tag(nh->a); /* as l3svc_nd_request() */
 	memcpy(&v, nh->a, 4);
 	return ntohl(v);
 }
 
+/* A local and a peer CIDR of one family (IPv4 or IPv6 inner traffic). */
 static bool
-cidr_ok(const struct net_addr *a)
+pair_ok(const struct net_addr *a, const struct net_addr *b)
 {
-	return a->version == 4 && a->prefix_len <= 32;
+	return a->version == b->version &&
+	       ((a->version == 4 && a->prefix_len <= 32 &&
+		 b->prefix_len <= 32) ||
+		(a->version == 6 && a->prefix_len <= 128 &&
+		 b->prefix_len <= 128));
+}
+
+/* The inner header is IPv4 or IPv6 (pair_ok) from src to dst. */
+static void
+match_inner(struct dp_rule *r, const struct net_addr *src,
+	    const struct net_addr *dst)
+{
+	bool is6 = src->version == 6;
+
+	match_u16n(r, DP_F_ETH_TYPE, is6 ? ETH_IP6 : ETH_IP4);
+	match_prefix(r, is6 ? DP_F_IPV6_SRC : DP_F_NW_SRC, src);
+	match_prefix(r, is6 ? DP_F_IPV6_DST : DP_F_NW_DST, dst);
 }
 
 int
@@ -180,7 +210,8 @@ compiler_vpn_tunnel(const struct net_view *v,
 	int rc;
 
 	if ((n_ch == 0 && !t->is_trap) || rid == NULL ||
-	    vpn_gw_load(v, rid, &g) < 0)
+	    vpn_gw_load(v, rid, &g) < 0 ||
+	    (t->is_outer6 ? g.ip6 : g.ip4) == NULL)
 		return 0;
 	reg = compiler_router_reg(rid);
 	n_ch = n_ch < COMPILER_VPN_CHILDREN_MAX ? n_ch
@@ -191,16 +222,13 @@ compiler_vpn_tunnel(const struct net_view *v,
 		/* The trap: where the encrypt rules were, a punt. */
 		for (unsigned i = 0; i < n_l; i++) {
 			for (unsigned j = 0; j < n_p; j++) {
-				if (!cidr_ok(&t->local[i]) ||
-				    !cidr_ok(&t->peer[j]))
+				if (!pair_ok(&t->local[i], &t->peer[j]))
 					continue;
 				rule_init(&r, c, COMPILER_T_ROUTE,
 					  PRIO_V_ENCRYPT +
 						  t->peer[j].prefix_len);
 				match_u32h(&r, DP_F_REG0, reg);
-				match_u16n(&r, DP_F_ETH_TYPE, ETH_IP4);
-				match_prefix(&r, DP_F_NW_SRC, &t->local[i]);
-				match_prefix(&r, DP_F_NW_DST, &t->peer[j]);
+				match_inner(&r, &t->local[i], &t->peer[j]);
 				act_push(&r, DP_ACT_PUNT)->u.reason =
 					COMPILER_PUNT_VPN_TRAP;
 				if ((rc = compiler_rules_push(out, &r)) < 0)
@@ -210,20 +238,20 @@ compiler_vpn_tunnel(const struct net_view *v,
 		return 0;
 	}
 	last = &t->children[n_ch - 1];
-	nh = vpn_nexthop(&g, t->peer_ip);
+	nh = vpn_nexthop(&g, t->peer_ip, t->is_outer6);
 	for (unsigned i = 0; i < n_l; i++) {
 		for (unsigned j = 0; j < n_p; j++) {
-			if (!cidr_ok(&t->local[i]) || !cidr_ok(&t->peer[j]))
+			if (!pair_ok(&t->local[i], &t->peer[j]))
 				continue;
 			/* Out: encrypt, then towards the peer as the
 			 * gateway (T18 finds the MAC, T19 does not NAT
-			 * the gateway's own source, T20 sends). */
+			 * the gateway's own source, T20 sends). The
+			 * inner packet may be IPv4 or IPv6, the ESP is
+			 * the SA's. */
 			rule_init(&r, c, COMPILER_T_ROUTE,
 				  PRIO_V_ENCRYPT + t->peer[j].prefix_len);
 			match_u32h(&r, DP_F_REG0, reg);
-			match_u16n(&r, DP_F_ETH_TYPE, ETH_IP4);
-			match_prefix(&r, DP_F_NW_SRC, &t->local[i]);
-			match_prefix(&r, DP_F_NW_DST, &t->peer[j]);
+			match_inner(&r, &t->local[i], &t->peer[j]);
 			act_push(&r, DP_ACT_DEC_TTL);
 			act_push(&r, DP_ACT_ESP_ENCRYPT)->u.esp.sa =
 				last->sa_out;
@@ -238,9 +266,7 @@ compiler_vpn_tunnel(const struct net_view *v,
 				rule_init(&r, c, COMPILER_T_VPN_IN,
 					  PRIO_V_INNER);
 				match_u32h(&r, DP_F_REG1, t->children[k].sa_in);
-				match_u16n(&r, DP_F_ETH_TYPE, ETH_IP4);
-				match_prefix(&r, DP_F_NW_SRC, &t->peer[j]);
-				match_prefix(&r, DP_F_NW_DST, &t->local[i]);
+				match_inner(&r, &t->peer[j], &t->local[i]);
 				act_set_u32h(&r, DP_F_REG0, reg);
 				act_set_u32h(&r, DP_F_REG1, 0);
 				act_goto(&r, COMPILER_T_ROUTER);
@@ -261,43 +287,42 @@ compiler_vpn_tunnel(const struct net_view *v,
 	return 0;
 }
 
-/* One T2 rule to the gateway's MAC and IPv4 address. */
+/* One T2 rule to the gateway's MAC and address ip (IPv4 or IPv6). */
 static void
-gw_rule(struct dp_rule *r, uint64_t c, const struct vpn_gw *g, uint32_t prio,
-	uint8_t proto)
+gw_rule(struct dp_rule *r, uint64_t c, const struct vpn_gw *g,
+	const struct net_addr *ip, uint32_t prio, uint8_t proto)
 {
+	bool is6 = ip->version == 6;
+
 	rule_init(r, c, COMPILER_T_L2, prio);
 	match_u32h(r, DP_F_METADATA, g->net->segment_id);
 	match_exact(r, DP_F_ETH_DST, g->port->mac);
-	match_u16n(r, DP_F_ETH_TYPE, ETH_IP4);
+	match_u16n(r, DP_F_ETH_TYPE, is6 ? ETH_IP6 : ETH_IP4);
 	match_u8(r, DP_F_NW_PROTO, proto);
-	match_exact(r, DP_F_NW_DST, g->ip4->a);
+	match_exact(r, is6 ? DP_F_IPV6_DST : DP_F_NW_DST, ip->a);
 }
 
-int
-compiler_vpn_gateway(const struct net_view *v, const char *router_id,
-		     bool is_ike_punt, struct compiler_rules *out)
+/* The gateway rules of one of its addresses (compiler_vpn_gateway()). */
+static int
+gw_rules(const struct vpn_gw *g, const struct net_addr *ip, uint64_t c,
+	 uint32_t reg, bool is_ike_punt, struct compiler_rules *out)
 {
-	uint64_t c = compiler_vpn_cookie_gateway(router_id);
-	uint32_t reg = compiler_router_reg(router_id), zero = 0;
+	uint32_t zero = 0;
 	struct dp_rule r;
-	struct vpn_gw g;
 	int rc;
 
-	if (vpn_gw_load(v, router_id, &g) < 0)
-		return 0;
-	gw_rule(&r, c, &g, PRIO_V_DECRYPT, PROTO_ESP);
+	gw_rule(&r, c, g, ip, PRIO_V_DECRYPT, PROTO_ESP);
 	act_push(&r, DP_ACT_ESP_DECRYPT)->u.esp.table = COMPILER_T_VPN_IN;
 	if ((rc = compiler_rules_push(out, &r)) < 0)
 		return rc;
 	/* ESP in UDP (RFC 3948): the parser leaves esp_spi 0 for IKE. */
-	gw_rule(&r, c, &g, PRIO_V_DECRYPT, PROTO_UDP);
+	gw_rule(&r, c, g, ip, PRIO_V_DECRYPT, PROTO_UDP);
 	match_u16n(&r, DP_F_TP_DST, PORT_NATT);
 	act_push(&r, DP_ACT_ESP_DECRYPT)->u.esp.table = COMPILER_T_VPN_IN;
 	if ((rc = compiler_rules_push(out, &r)) < 0)
 		return rc;
 	for (int k = 0; k < 2; k++) {
-		gw_rule(&r, c, &g, PRIO_V_IKE, PROTO_UDP);
+		gw_rule(&r, c, g, ip, PRIO_V_IKE, PROTO_UDP);
 		match_u16n(&r, DP_F_TP_DST, k ? PORT_NATT : PORT_IKE);
 		if (k)
 			match_exact(&r, DP_F_ESP_SPI, &zero);
@@ -312,6 +337,26 @@ compiler_vpn_gateway(const struct net_view *v, const char *router_id,
 		if ((rc = compiler_rules_push(out, &r)) < 0)
 			return rc;
 	}
+	return 0;
+}
+
+int
+compiler_vpn_gateway(const struct net_view *v, const char *router_id,
+		     bool is_ike_punt, struct compiler_rules *out)
+{
+	uint64_t c = compiler_vpn_cookie_gateway(router_id);
+	uint32_t reg = compiler_router_reg(router_id);
+	struct vpn_gw g;
+	int rc;
+
+	if (vpn_gw_load(v, router_id, &g) < 0)
+		return 0;
+	if (g.ip4 != NULL &&
+	    (rc = gw_rules(&g, g.ip4, c, reg, is_ike_punt, out)) < 0)
+		return rc;
+	if (g.ip6 != NULL &&
+	    (rc = gw_rules(&g, g.ip6, c, reg, is_ike_punt, out)) < 0)
+		return rc;
 	return 0;
 }
 

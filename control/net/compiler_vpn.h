@@ -58,10 +58,14 @@ struct compiler_vpn_tunnel {
 	char conn_id[NET_ID_LEN];
 	char router_id[NET_ID_LEN]; /* "": the router whose gateway has
 				     * local_ip */
-	uint8_t local_ip[4]; /* outer local address (IPv4), network order */
-	uint8_t peer_ip[4];  /* outer peer address (IPv4), network order */
+	/* Outer addresses, network order: IPv4 in [0..3], or IPv6. */
+	uint8_t local_ip[16];
+	uint8_t peer_ip[16];
+	bool is_outer6;
 	unsigned n_local, n_peer;
-	struct net_addr local[COMPILER_VPN_CIDRS_MAX]; /* IPv4 prefixes */
+	/* Inner prefixes, IPv4 or IPv6: rules for each local x peer pair
+	 * of one family. */
+	struct net_addr local[COMPILER_VPN_CIDRS_MAX];
 	struct net_addr peer[COMPILER_VPN_CIDRS_MAX];
 	/* Oldest first; the last is the one new traffic is encrypted with
 	 * (during a rekey both are accepted inbound). */
@@ -73,14 +77,17 @@ struct compiler_vpn_tunnel {
 };
 
 uint64_t compiler_vpn_cookie_tunnel(const char *conn_id);
-/* The router whose external gateway port holds ip (IPv4); NULL: none. */
+/* The router whose external gateway port holds ip (IPv4: 4 bytes, is6:
+ * 16); NULL: none. */
 const struct net_view_router *
-compiler_vpn_router_by_gw(const struct net_view *v, const uint8_t ip[4]);
+compiler_vpn_router_by_gw(const struct net_view *v, const uint8_t *ip,
+			  bool is6);
 uint64_t compiler_vpn_cookie_gateway(const char *router_id);
 
 /*
  * A tunnel's rules: T17 (above every route) encrypt + towards the peer
- * (T18 resolves its MAC like any next hop), T12 per inbound SA: inner
+ * (T18 resolves its MAC like any next hop; an IPv6 peer's by its
+ * compiler_nh6_tag() or ipv6_dst), T12 per inbound SA: inner
  * source in a peer CIDR and destination in a local CIDR -> back to T16
  * in the router. A trap (is_trap, no child): T17 local -> peer CIDRs ->
  * punt COMPILER_PUNT_VPN_TRAP (the packet goes no further). None when the
@@ -93,7 +100,8 @@ int compiler_vpn_tunnel(const struct net_view *v,
 /*
  * A router's gateway rules (T2, above its MAC's rule): ESP and ESP-in-UDP 4500
  * to its gateway address -> esp_decrypt(table 12); with is_ike_punt, IKE (UDP
- * 500, 4500 with esp_spi 0) to it -> punt COMPILER_PUNT_IKE. 0 or -ENOMEM.
+ * 500, 4500 with esp_spi 0) to it -> punt COMPILER_PUNT_IKE. For its first
+ * IPv4 and its first IPv6 gateway address. 0 or -ENOMEM.
  */
 int compiler_vpn_gateway(const struct net_view *v, const char *router_id,
 			 bool is_ike_punt, struct compiler_rules *out);

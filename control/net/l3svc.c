@@ -2,7 +2,8 @@
 /*
  * l3svc.c: the routers' control-plane answers (l3svc.h): ICMP time
  * exceeded, fragmentation needed, ICMPv6 Packet Too Big and echo replies
- * built by sluiced, and ARP resolution of external next hops. Frames are
+ * built by sluiced, and ARP and neighbor discovery resolution of external
+ * next hops. Frames are
  * untrusted: every read is bounded by the lengths checked first.
  */
 #include <arpa/inet.h>
@@ -33,6 +34,7 @@ static const char *const reject_names[L3SVC_R__COUNT] = {
 	[L3SVC_R_BAD_ARP] = "bad_arp",
 	[L3SVC_R_SMALL_OUT] = "small_out",
 	[L3SVC_R_NOT_IPV6] = "not_ipv6",
+	[L3SVC_R_BAD_ND] = "bad_nd",
 };
 
 const char *
@@ -484,17 +486,140 @@ in_prefix(const uint8_t ip[4], const struct net_addr *p)
 	return ((a ^ b) & m) == 0;
 }
 
-/* The gateway's IPv4 subnet that holds ip, or NULL. */
+/* True if ip is in p, of family ver (4: 4 bytes at ip, 6: 16). */
+static bool
+in_prefix_v(const uint8_t *ip, const struct net_addr *p, uint8_t ver)
+{
+	return p->version == ver &&
+	       (ver == 4 ? in_prefix(ip, p) : in_prefix6(ip, p));
+}
+
+/* The first address of family ver of a port, or NULL. */
+static const uint8_t *
+port_ip_v(const struct net_view_port *p, uint8_t ver)
+{
+	for (unsigned i = 0; i < p->n_ips && i < NET_PORT_IPS_MAX; i++)
+		if (p->ips[i].ip.version == ver)
+			return p->ips[i].ip.a;
+	return NULL;
+}
+
+/* The gateway's subnet of family ver that holds ip, or NULL. */
 static const struct net_view_subnet *
 gw_subnet_of(const struct net_view *v, const struct net_view_port *gw,
-	     const uint8_t ip[4])
+	     const uint8_t *ip, uint8_t ver)
 {
 	for (unsigned i = 0; i < gw->n_ips && i < NET_PORT_IPS_MAX; i++) {
 		const struct net_view_subnet *s =
 			net_view_subnet(v, gw->ips[i].subnet_id);
 
-		if (s != NULL && in_prefix(ip, &s->cidr))
+		if (s != NULL && in_prefix_v(ip, &s->cidr, ver))
 			return s;
+	}
+	return NULL;
+}
+
+/* The router gateway port whose MAC is mac, and its router. */
+static const struct net_view_port *
+gw_by_mac(const struct net_view *v, const uint8_t mac[6],
+	  const struct net_view_router **router)
+{
+	for (size_t i = 0; i < v->n_ports; i++) {
+		const struct net_view_port *p = &v->ports[i];
+		const struct net_view_router *r;
+
+		if (strcmp(p->device_owner, "network:router_gateway") == 0 &&
+		    memcmp(p->mac, mac, 6) == 0 &&
+		    (r = net_view_router(v, p->device_id)) != NULL &&
+		    strcmp(r->gw_port_id, p->id) == 0) {
+			*router = r;
+			return p;
+		}
+	}
+	return NULL;
+}
+
+/*
+ * The next hop of family ver towards dst (l3svc_arp_request(),
+ * l3svc_nd_request()): dst on the gateway's subnet, else the longest
+ * static route with a next hop there, else that subnet's gateway_ip.
+ */
+static bool
+nexthop_of(const struct net_view *v, const struct net_view_router *r,
+	   const struct net_view_port *gw, uint8_t ver, const uint8_t *dst,
+	   uint8_t *nexthop)
+{
+	size_t alen = ver == 4 ? 4 : 16, best = 0;
+
+	if (gw_subnet_of(v, gw, dst, ver) != NULL) {
+		memcpy(nexthop, dst, alen);
+		return true;
+	}
+	for (unsigned i = 0; i < r->n_routes && i < NET_ROUTER_ROUTES_MAX;
+	     i++) {
+		const struct net_view_route *rt = &r->routes[i];
+
+		if (!in_prefix_v(dst, &rt->dst, ver) ||
+		    rt->nexthop.version != ver ||
+		    gw_subnet_of(v, gw, rt->nexthop.a, ver) == NULL ||
+		    (size_t)rt->dst.prefix_len + 1 <= best)
+			continue;
+		best = (size_t)rt->dst.prefix_len + 1;
+		memcpy(nexthop, rt->nexthop.a, alen);
+	}
+	if (best > 0)
+		return true;
+	for (unsigned i = 0; i < gw->n_ips && i < NET_PORT_IPS_MAX; i++) {
+		const struct net_view_subnet *s =
+			net_view_subnet(v, gw->ips[i].subnet_id);
+
+		if (s != NULL && s->gateway.version == ver &&
+		    s->cidr.version == ver) {
+			memcpy(nexthop, s->gateway.a, alen);
+			return true;
+		}
+	}
+	return false;
+}
+
+/* The external network's ports a resolution goes out of (its attached
+ * non-router ports, at most L3SVC_OUT_PORTS_MAX). */
+static void
+ext_ports(const struct net_view *v, const struct net_view_port *gw,
+	  uint32_t *out_ports, size_t *n_out)
+{
+	*n_out = 0;
+	for (size_t i = 0; i < v->n_ports && *n_out < L3SVC_OUT_PORTS_MAX;
+	     i++) {
+		const struct net_view_port *p = &v->ports[i];
+
+		if (strcmp(p->network_id, gw->network_id) == 0 &&
+		    p->dp_port != 0 && p->is_admin_up && !is_router_port(p))
+			out_ports[(*n_out)++] = p->dp_port;
+	}
+}
+
+/*
+ * The router whose gateway port is on in's network and has a (its first
+ * address of family ver) as address; that port in *gwp.
+ */
+static const struct net_view_router *
+router_by_gw_addr(const struct net_view *v, const struct net_view_port *in,
+		  uint8_t ver, const uint8_t *a,
+		  const struct net_view_port **gwp)
+{
+	for (size_t i = 0; i < v->n_routers; i++) {
+		const struct net_view_router *r = &v->routers[i];
+		const struct net_view_port *gw =
+			net_view_port(v, r->gw_port_id);
+		const uint8_t *gw_ip;
+
+		if (gw == NULL || strcmp(gw->network_id, in->network_id) != 0 ||
+		    (gw_ip = port_ip_v(gw, ver)) == NULL ||
+		    memcmp(gw_ip, a, ver == 4 ? 4 : 16) != 0)
+			continue;
+		*gwp = gw;
+		return r;
 	}
 	return NULL;
 }
@@ -507,10 +632,9 @@ l3svc_arp_request(const struct net_view *v, const uint8_t *f, size_t len,
 		  struct l3svc_stats *st)
 {
 	const struct net_view_router *r = NULL;
-	const struct net_view_port *gw = NULL;
-	const uint8_t *dst, *gw_ip;
-	size_t tot, best = 0;
-	bool has_nh = false;
+	const struct net_view_port *gw;
+	const uint8_t *gw_ip;
+	size_t tot;
 	uint8_t *a;
 
 	*n_out = 0;
@@ -518,49 +642,10 @@ l3svc_arp_request(const struct net_view *v, const uint8_t *f, size_t len,
 		return reject(st, len >= ETH_LEN && rd16(f + 12) != 0x0800
 					  ? L3SVC_R_NOT_IPV4
 					  : L3SVC_R_SHORT);
-	dst = f + ETH_LEN + 16;
-	for (size_t i = 0; i < v->n_ports && gw == NULL; i++) {
-		const struct net_view_port *p = &v->ports[i];
-
-		if (strcmp(p->device_owner, "network:router_gateway") == 0 &&
-		    memcmp(p->mac, f + 6, 6) == 0 &&
-		    (r = net_view_router(v, p->device_id)) != NULL &&
-		    strcmp(r->gw_port_id, p->id) == 0)
-			gw = p;
-	}
-	if (gw == NULL || (gw_ip = port_ip4(gw)) == NULL)
+	if ((gw = gw_by_mac(v, f + 6, &r)) == NULL ||
+	    (gw_ip = port_ip4(gw)) == NULL)
 		return reject(st, L3SVC_R_NO_ROUTER);
-	/* On the external subnet: the destination itself. */
-	if (gw_subnet_of(v, gw, dst) != NULL) {
-		memcpy(nexthop, dst, 4);
-		has_nh = true;
-	}
-	/* Else the longest static route with an external next hop. */
-	for (unsigned i = 0;
-	     !has_nh && i < r->n_routes && i < NET_ROUTER_ROUTES_MAX; i++) {
-		const struct net_view_route *rt = &r->routes[i];
-
-		if (!in_prefix(dst, &rt->dst) || rt->nexthop.version != 4 ||
-		    gw_subnet_of(v, gw, rt->nexthop.a) == NULL ||
-		    (size_t)rt->dst.prefix_len + 1 <= best)
-			continue;
-		best = (size_t)rt->dst.prefix_len + 1;
-		memcpy(nexthop, rt->nexthop.a, 4);
-	}
-	has_nh |= best > 0;
-	/* Else the default route: the external subnet's gateway. */
-	for (unsigned i = 0; !has_nh && i < gw->n_ips && i < NET_PORT_IPS_MAX;
-	     i++) {
-		const struct net_view_subnet *s =
-			net_view_subnet(v, gw->ips[i].subnet_id);
-
-		if (s != NULL && s->gateway.version == 4 &&
-		    s->cidr.version == 4) {
-			memcpy(nexthop, s->gateway.a, 4);
-			has_nh = true;
-		}
-	}
-	if (!has_nh)
+	if (!nexthop_of(v, r, gw, 4, f + ETH_LEN + 16, nexthop))
 		return reject(st, L3SVC_R_NO_NEXTHOP);
 	if (cap < 60)
 		return reject(st, L3SVC_R_SMALL_OUT);
@@ -578,14 +663,7 @@ l3svc_arp_request(const struct net_view *v, const uint8_t *f, size_t len,
 	memcpy(a + 14, gw_ip, 4);
 	memcpy(a + 24, nexthop, 4);
 	*out_len = 60;
-	for (size_t i = 0; i < v->n_ports && *n_out < L3SVC_OUT_PORTS_MAX;
-	     i++) {
-		const struct net_view_port *p = &v->ports[i];
-
-		if (strcmp(p->network_id, gw->network_id) == 0 &&
-		    p->dp_port != 0 && p->is_admin_up && !is_router_port(p))
-			out_ports[(*n_out)++] = p->dp_port;
-	}
+	ext_ports(v, gw, out_ports, n_out);
 	*router = r;
 	st->n_arp_requests++;
 	return 0;
@@ -596,7 +674,8 @@ l3svc_arp_learn(const struct net_view *v, uint32_t in_port, const uint8_t *f,
 		size_t len, const struct net_view_router **router,
 		uint8_t ip[4], uint8_t mac[6], struct l3svc_stats *st)
 {
-	const struct net_view_port *in = net_view_port_by_dp(v, in_port);
+	const struct net_view_port *in = net_view_port_by_dp(v, in_port), *gw;
+	const struct net_view_router *r;
 	const uint8_t *a = f + ETH_LEN;
 	static const uint8_t zero[6];
 
@@ -606,25 +685,150 @@ l3svc_arp_learn(const struct net_view *v, uint32_t in_port, const uint8_t *f,
 	    a[4] != 6 || a[5] != 4 || rd16(a + 6) != 2 || (a[8] & 1) != 0 ||
 	    memcmp(a + 8, zero, 6) == 0)
 		return reject(st, L3SVC_R_BAD_ARP);
-	if (in == NULL)
+	if (in == NULL ||
+	    (r = router_by_gw_addr(v, in, 4, a + 24, &gw)) == NULL)
 		return reject(st, L3SVC_R_NO_ROUTER);
-	for (size_t i = 0; i < v->n_routers; i++) {
-		const struct net_view_router *r = &v->routers[i];
-		const struct net_view_port *gw =
-			net_view_port(v, r->gw_port_id);
-		const uint8_t *gw_ip;
+	if (gw_subnet_of(v, gw, a + 14, 4) == NULL)
+		return reject(st, L3SVC_R_BAD_ARP);
+	*router = r;
+	memcpy(ip, a + 14, 4);
+	memcpy(mac, a + 8, 6);
+	st->n_learned++;
+	return 0;
+}
 
-		if (gw == NULL || strcmp(gw->network_id, in->network_id) != 0 ||
-		    (gw_ip = port_ip4(gw)) == NULL ||
-		    memcmp(gw_ip, a + 24, 4) != 0)
-			continue;
-		if (gw_subnet_of(v, gw, a + 14) == NULL)
-			return reject(st, L3SVC_R_BAD_ARP);
-		*router = r;
-		memcpy(ip, a + 14, 4);
-		memcpy(mac, a + 8, 6);
-		st->n_learned++;
-		return 0;
+/* IPv6 neighbor discovery of external next hops (RFC 4861). */
+
+enum {
+	ND_NS = 135,
+	ND_NA = 136,
+	ND_HDR = 24,	 /* type .. target */
+	ND_OPT_SLLA = 1, /* source link-layer address */
+	ND_OPT_TLLA = 2, /* target link-layer address */
+	ND_HOP_LIMIT = 255,
+};
+
+/* ICMPv6 checksum of icmp (n bytes) from src to dst (RFC 8200 8.1). */
+static uint16_t
+icmp6_csum(const uint8_t *addrs, const uint8_t *icmp, size_t n)
+{
+	uint32_t sum = (uint16_t)~csum(addrs, 32);
+
+	sum += (uint32_t)n + 58;
+	sum += (uint16_t)~csum(icmp, n);
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)~sum;
+}
+
+int
+l3svc_nd_request(const struct net_view *v, const uint8_t *f, size_t len,
+		 uint8_t *out, size_t cap, size_t *out_len, uint32_t *out_ports,
+		 size_t *n_out, const struct net_view_router **router,
+		 uint8_t nexthop[16], struct l3svc_stats *st)
+{
+	const struct net_view_router *r = NULL;
+	const struct net_view_port *gw;
+	const uint8_t *gw_ip;
+	uint8_t *o, *icmp;
+
+	*n_out = 0;
+	if (len >= ETH_LEN && rd16(f + 12) != 0x86dd)
+		return reject(st, L3SVC_R_NOT_IPV6);
+	if (len < ETH_LEN + IP6_LEN || (f[ETH_LEN] >> 4) != 6)
+		return reject(st, L3SVC_R_SHORT);
+	if ((gw = gw_by_mac(v, f + 6, &r)) == NULL ||
+	    (gw_ip = port_ip_v(gw, 6)) == NULL)
+		return reject(st, L3SVC_R_NO_ROUTER);
+	if (!nexthop_of(v, r, gw, 6, f + ETH_LEN + 24, nexthop))
+		return reject(st, L3SVC_R_NO_NEXTHOP);
+	if (cap < ETH_LEN + IP6_LEN + ND_HDR + 8)
+		return reject(st, L3SVC_R_SMALL_OUT);
+	/* To the solicited-node group (RFC 4291 2.7.1) and its MAC. */
+	memset(out, 0, ETH_LEN + IP6_LEN + ND_HDR + 8);
+	out[0] = 0x33;
+	out[1] = 0x33;
+	out[2] = 0xff;
+	memcpy(out + 3, nexthop + 13, 3);
+	memcpy(out + 6, gw->mac, 6);
+	wr16(out + 12, 0x86dd);
+	o = out + ETH_LEN;
+	o[0] = 0x60;
+	wr16(o + 4, ND_HDR + 8);
+	o[6] = 58;
+	o[7] = ND_HOP_LIMIT;
+	memcpy(o + 8, gw_ip, 16);
+	o[24] = 0xff;
+	o[25] = 0x02;
+	o[35] = 0x01;
+	o[36] = 0xff;
+	memcpy(o + 37, nexthop + 13, 3);
+	icmp = o + IP6_LEN;
+	icmp[0] = ND_NS;
+	memcpy(icmp + 8, nexthop, 16);
+	icmp[ND_HDR] = ND_OPT_SLLA;
+	icmp[ND_HDR + 1] = 1;
+	memcpy(icmp + ND_HDR + 2, gw->mac, 6);
+	wr16(icmp + 2, icmp6_csum(o + 8, icmp, ND_HDR + 8));
+	*out_len = ETH_LEN + IP6_LEN + ND_HDR + 8;
+	ext_ports(v, gw, out_ports, n_out);
+	*router = r;
+	st->n_nd_requests++;
+	return 0;
+}
+
+/* The target link-layer address option of an NA's options, or NULL;
+ * false when the options are malformed (RFC 4861 7.1.2: length 0). */
+static bool
+nd_tlla(const uint8_t *opt, size_t n, const uint8_t **mac)
+{
+	*mac = NULL;
+	while (n > 0) {
+		size_t olen;
+
+		if (n < 2 || opt[1] == 0 || (olen = (size_t)opt[1] * 8) > n)
+			return false;
+		if (opt[0] == ND_OPT_TLLA && olen == 8)
+			*mac = opt + 2;
+		opt += olen;
+		n -= olen;
 	}
-	return reject(st, L3SVC_R_NO_ROUTER);
+	return true;
+}
+
+int
+l3svc_nd_learn(const struct net_view *v, uint32_t in_port, const uint8_t *f,
+	       size_t len, const struct net_view_router **router,
+	       uint8_t ip[16], uint8_t mac[6], struct l3svc_stats *st)
+{
+	static const uint8_t zero[6];
+	const struct net_view_port *in = net_view_port_by_dp(v, in_port), *gw;
+	const struct net_view_router *r;
+	const uint8_t *ip6 = f + ETH_LEN, *icmp = ip6 + IP6_LEN, *tlla;
+	size_t plen;
+
+	if (len >= ETH_LEN && rd16(f + 12) != 0x86dd)
+		return reject(st, L3SVC_R_NOT_IPV6);
+	if (len < ETH_LEN + IP6_LEN + ND_HDR || (ip6[0] >> 4) != 6 ||
+	    (plen = rd16(ip6 + 4)) > len - ETH_LEN - IP6_LEN)
+		return reject(st, L3SVC_R_SHORT);
+	if (ip6[6] != 58 || plen < ND_HDR || ip6[7] != ND_HOP_LIMIT ||
+	    icmp[0] != ND_NA || icmp[1] != 0 ||
+	    icmp6_csum(ip6 + 8, icmp, plen) != 0 || icmp[8] == 0xff ||
+	    !nd_tlla(icmp + ND_HDR, plen - ND_HDR, &tlla))
+		return reject(st, L3SVC_R_BAD_ND);
+	if (tlla == NULL)
+		tlla = f + 6;
+	if ((tlla[0] & 1) != 0 || memcmp(tlla, zero, 6) == 0)
+		return reject(st, L3SVC_R_BAD_ND);
+	if (in == NULL ||
+	    (r = router_by_gw_addr(v, in, 6, ip6 + 24, &gw)) == NULL)
+		return reject(st, L3SVC_R_NO_ROUTER);
+	if (gw_subnet_of(v, gw, icmp + 8, 6) == NULL)
+		return reject(st, L3SVC_R_BAD_ND);
+	*router = r;
+	memcpy(ip, icmp + 8, 16);
+	memcpy(mac, tlla, 6);
+	st->n_learned++;
+	return 0;
 }

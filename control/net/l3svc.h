@@ -7,7 +7,9 @@
  * (RFC 1191, RFC 4443 3.2, RFC 8201), ICMP echo replies from
  * a router's own addresses, and next-hop resolution on the external
  * network: an ARP request from the gateway port for a next hop whose MAC
- * the datapath lacks, and learning from the reply (RFC 826).
+ * the datapath lacks, and learning from the reply (RFC 826); for IPv6 a
+ * neighbor solicitation from the gateway's IPv6 address and learning
+ * from the advertisement (RFC 4861 7.2).
  *
  * Each function takes the punted frame (untrusted: every length is
  * checked before a read; a frame that cannot be answered is rejected with
@@ -35,6 +37,9 @@ enum l3svc_reject {
 	L3SVC_R_BAD_ARP,    /* not an Ethernet/IPv4 ARP reply for us */
 	L3SVC_R_SMALL_OUT,  /* output buffer too small */
 	L3SVC_R_NOT_IPV6,   /* not IPv6 where IPv6 is answered */
+	L3SVC_R_BAD_ND,	    /* not a valid neighbor advertisement for us
+			     * (RFC 4861 7.1.2: hop limit 255, code 0,
+			     * checksum, options, a unicast target) */
 	L3SVC_R__COUNT
 };
 
@@ -46,6 +51,7 @@ struct l3svc_stats {
 	uint64_t n_echo;
 	uint64_t n_arp_requests;
 	uint64_t n_learned;
+	uint64_t n_nd_requests; /* neighbor solicitations built */
 };
 
 /* A frame built here: at most an ICMPv6 error of 1280 bytes (RFC 4443
@@ -138,6 +144,32 @@ int l3svc_arp_learn(const struct net_view *v, uint32_t in_port,
 		    const uint8_t *f, size_t len,
 		    const struct net_view_router **router, uint8_t ip[4],
 		    uint8_t mac[6], struct l3svc_stats *st);
+
+/*
+ * Reason COMPILER_PUNT_NEIGH_MISS for an IPv6 frame: as
+ * l3svc_arp_request(), with the IPv6 routes (the destination when on the
+ * gateway's IPv6 subnet, else the longest IPv6 static route with a next
+ * hop there, else that subnet's gateway_ip), and a neighbor solicitation
+ * (RFC 4861 4.3, 7.2.2) from the gateway's IPv6 address to the next
+ * hop's solicited-node group, with the gateway MAC as source link-layer
+ * option. nexthop names what was asked.
+ */
+int l3svc_nd_request(const struct net_view *v, const uint8_t *f, size_t len,
+		     uint8_t *out, size_t cap, size_t *out_len,
+		     uint32_t *out_ports, size_t *n_out,
+		     const struct net_view_router **router, uint8_t nexthop[16],
+		     struct l3svc_stats *st);
+
+/*
+ * Reason COMPILER_PUNT_ND_LEARN: a neighbor advertisement to a router's
+ * gateway IPv6 address (an answer to l3svc_nd_request()), checked as RFC
+ * 4861 7.1.2 says. On success *router, ip (the target, inside the
+ * gateway's IPv6 subnet) and mac (its target link-layer option, else the
+ * frame's source) are the neighbour to install (compiler_neigh6()).
+ */
+int l3svc_nd_learn(const struct net_view *v, uint32_t in_port, const uint8_t *f,
+		   size_t len, const struct net_view_router **router,
+		   uint8_t ip[16], uint8_t mac[6], struct l3svc_stats *st);
 
 const char *l3svc_reject_name(enum l3svc_reject r);
 

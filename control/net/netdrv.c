@@ -6,6 +6,7 @@
  * connection drops it and the timer reconnects; a connection to a new
  * datapath boot re-binds every port and re-adds every rule.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -658,17 +659,21 @@ send_out(struct netdrv *d, const uint32_t *ports, size_t n,
 	return true;
 }
 
-/* Install a learned next hop (its own namespace: reconcile keeps off). */
+/* Install a learned next hop, IPv4 (4 bytes at ip) or IPv6 (16), in its
+ * own namespace (reconcile keeps off). */
 static void
 neigh_install(struct netdrv *d, const struct net_view_router *r,
-	      const uint8_t ip[4], const uint8_t mac[6])
+	      const uint8_t *ip, bool is6, const uint8_t mac[6])
 {
 	struct compiler_rules rs = {0};
-	uint64_t c = compiler_cookie_neigh(r->id, ip);
-	char err[256] = "";
+	uint64_t c = is6 ? compiler_cookie_neigh6(r->id, ip)
+			 : compiler_cookie_neigh(r->id, ip);
+	char err[256] = "", txt[INET6_ADDRSTRLEN];
 	int rc;
 
-	if ((rc = compiler_neigh(&d->view, r, ip, mac, &rs)) < 0 ||
+	inet_ntop(is6 ? AF_INET6 : AF_INET, ip, txt, sizeof(txt));
+	if ((rc = is6 ? compiler_neigh6(&d->view, r, ip, mac, &rs)
+		      : compiler_neigh(&d->view, r, ip, mac, &rs)) < 0 ||
 	    (rc = d->dp.flow_begin(d->dp.ctx, err, sizeof(err))) < 0)
 		goto out;
 	if ((rc = d->dp.flow_del_cookie(d->dp.ctx, c, COMPILER_COOKIE_ALL, err,
@@ -682,26 +687,22 @@ neigh_install(struct netdrv *d, const struct net_view_router *r,
 out:
 	compiler_rules_fini(&rs);
 	if (rc < 0) {
-		dlog(d, NETDRV_LOG_WARN, "neighbour %u.%u.%u.%u: %s", ip[0],
-		     ip[1], ip[2], ip[3], err[0] ? err : strerror(-rc));
+		dlog(d, NETDRV_LOG_WARN, "neighbour %s: %s", txt,
+		     err[0] ? err : strerror(-rc));
 		if (is_conn_error(rc))
 			disconnect(d, "neighbour");
 		return;
 	}
 	d->stats.n_neighbours++;
 	dlog(d, NETDRV_LOG_INFO,
-	     "router %s: next hop %u.%u.%u.%u is "
-	     "%02x:%02x:%02x:%02x:%02x:%02x",
-	     r->id, ip[0], ip[1], ip[2], ip[3], mac[0], mac[1], mac[2], mac[3],
-	     mac[4], mac[5]);
+	     "router %s: next hop %s is %02x:%02x:%02x:%02x:%02x:%02x", r->id,
+	     txt, mac[0], mac[1], mac[2], mac[3], mac[4], mac[5]);
 }
 
 /* True if (router, hop) was asked for less than a second ago. */
 static bool
-neigh_recently_asked(struct netdrv *d, const struct net_view_router *r,
-		     const uint8_t nh[4])
+neigh_recently_asked(struct netdrv *d, uint64_t key)
 {
-	uint64_t key = compiler_cookie_neigh(r->id, nh);
 	size_t n = sizeof(d->asked) / sizeof(d->asked[0]);
 	size_t slot = key % n;
 	double now = now_ms();
@@ -719,7 +720,7 @@ static bool
 serve_l3(struct netdrv *d, const struct dp_packet_msg *msg,
 	 const uint8_t *frame, size_t len)
 {
-	uint8_t out[L3SVC_FRAME_MAX], ip[4], mac[6];
+	uint8_t out[L3SVC_FRAME_MAX], ip[4], ip6[16], mac[6];
 	uint32_t ports[L3SVC_OUT_PORTS_MAX];
 	const struct net_view_router *r;
 	uint32_t msg_reason = msg->reason;
@@ -770,19 +771,41 @@ serve_l3(struct netdrv *d, const struct dp_packet_msg *msg,
 		d->stats.n_l3_replies++;
 		return send_out(d, &msg->port, 1, out, out_len, "echo reply");
 	case COMPILER_PUNT_NEIGH_MISS:
+		if (len >= 14 && frame[12] == 0x86 && frame[13] == 0xdd) {
+			/* IPv6: a neighbor solicitation (RFC 4861). */
+			if (l3svc_nd_request(&d->view, frame, len, out,
+					     sizeof(out), &out_len, ports,
+					     &n_ports, &r, ip6, &d->l3) < 0 ||
+			    neigh_recently_asked(
+				    d, compiler_cookie_neigh6(r->id, ip6)))
+				return true;
+			d->stats.n_arp_requests++;
+			return send_out(d, ports, n_ports, out, out_len,
+					"neighbor solicitation");
+		}
 		if (l3svc_arp_request(&d->view, frame, len, out, sizeof(out),
 				      &out_len, ports, &n_ports, &r, ip,
 				      &d->l3) < 0 ||
-		    neigh_recently_asked(d, r, ip))
+		    neigh_recently_asked(d, compiler_cookie_neigh(r->id, ip)))
 			return true;
 		d->stats.n_arp_requests++;
 		return send_out(d, ports, n_ports, out, out_len, "arp request");
+	case COMPILER_PUNT_ND_LEARN:
+		if (l3svc_nd_learn(&d->view, msg->port, frame, len, &r, ip6,
+				   mac, &d->l3) == 0) {
+			neigh_install(d, r, ip6, true, mac);
+			if (d->neigh_fn != NULL && d->c != NULL)
+				d->neigh_fn(d->neigh_arg, msg->port, AF_INET6,
+					    ip6, mac);
+		}
+		return d->c != NULL;
 	case COMPILER_PUNT_ARP_LEARN:
 		if (l3svc_arp_learn(&d->view, msg->port, frame, len, &r, ip,
 				    mac, &d->l3) == 0) {
-			neigh_install(d, r, ip, mac);
+			neigh_install(d, r, ip, false, mac);
 			if (d->neigh_fn != NULL && d->c != NULL)
-				d->neigh_fn(d->neigh_arg, msg->port, ip, mac);
+				d->neigh_fn(d->neigh_arg, msg->port, AF_INET,
+					    ip, mac);
 		}
 		return d->c != NULL;
 	default:

@@ -70,7 +70,7 @@ struct netdrv_stats {
 	uint64_t n_l3_replies;	 /* ICMP time exceeded / echo replies sent */
 	uint64_t n_frag_needed;	 /* of which ICMP fragmentation needed */
 	uint64_t n_ptb;		 /* of which ICMPv6 Packet Too Big */
-	uint64_t n_arp_requests; /* next-hop resolutions sent */
+	uint64_t n_arp_requests; /* next-hop resolutions sent (ARP, NS) */
 	uint64_t n_neighbours;	 /* next hops learned and installed */
 	size_t last_added, last_deleted, last_same; /* last full reconcile */
 	double last_sync_ms; /* its duration, binding included */
@@ -152,12 +152,13 @@ int netdrv_vpn_ike_punt(struct netdrv *d, bool is_on, netdrv_punt_fn fn,
 /* Frames caught by a VPN trap (COMPILER_PUNT_VPN_TRAP) go to fn. */
 void netdrv_vpn_trap_observe(struct netdrv *d, netdrv_punt_fn fn, void *arg);
 /*
- * A next hop learned from an ARP reply on an external network (installed
- * in the datapath, then reported to fn with the port it came in on);
- * fn NULL: no observer. IKE through the datapath sends to it.
+ * A next hop learned from an ARP reply or a neighbor advertisement on an
+ * external network (installed in the datapath, then reported to fn with
+ * the port it came in on and its family, AF_INET: 4 bytes at ip, AF_INET6:
+ * 16); fn NULL: no observer. IKE through the datapath sends to it.
  */
-typedef void (*netdrv_neigh_fn)(void *arg, uint32_t in_port,
-				const uint8_t ip[4], const uint8_t mac[6]);
+typedef void (*netdrv_neigh_fn)(void *arg, uint32_t in_port, int family,
+				const uint8_t *ip, const uint8_t mac[6]);
 void netdrv_neigh_observe(struct netdrv *d, netdrv_neigh_fn fn, void *arg);
 /* Send frame out of ports[0..n) (not through the tables). 0 or -errno. */
 int netdrv_packet_out(struct netdrv *d, const uint32_t *ports, size_t n,

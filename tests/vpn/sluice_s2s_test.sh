@@ -64,7 +64,31 @@
 #     (never protocol 50), no inner or private address, and NAT keepalives
 #     (one 0xff byte) from B.
 #
-#   sluice_s2s_test.sh SLUICED [natt]   env: SLUICE_DP, SLUICECTL, KEEP_LOGS,
+# With "ipv6" as the second argument (meson test sluice_s2s_ipv6) both
+# sites are dual-stack (priv6-sub 2001:db8:31::/64 and 2001:db8:32::/64 on
+# the same networks, the guests at ::11 on both, routers at ::1) and only
+# this case runs, over the same IPv4 gateways:
+#
+#  6. IPv6 inner subnets: A initiates two connections to B (response-only),
+#     c4 with peer_cidrs 10.32.0.0/24 and c6 with endpoint groups (local:
+#     subnet priv6-sub, peer: cidr 2001:db8:32::/64); B's c6 has
+#     peer_cidrs 2001:db8:31::/64. The same gateways and identities:
+#     B's engine tells them apart by their traffic selectors. All four
+#     ACTIVE; A's tunnel rules carry IPv6 (table 17 ipv6_dst, table 12
+#     ipv6_src); ping -6 and ping both ways, iperf3 -6 for 3 s GA -> GB;
+#     the transit bridge sees only ESP, IKE and ARP (no IPv6 frame, no
+#     inner address); c6 deleted on both sites: ping -6 no longer passes,
+#     IPv4 still does.
+#
+# With "ipv6gw" (meson test sluice_s2s_ipv6gw) the same dual-stack sites
+# have IPv6-only gateways instead: the external network is 2001:db8:2::/64
+# only (gateways ::10 and ::20, no IPv4 on the transit at all), and case 6
+# runs with IPv6 peer addresses: IKE and ESP over IPv6, the peer's MAC
+# found by neighbor discovery (sluiced's solicitation from the gateway
+# address, the advertisement learned), IPv4 (c4) and IPv6 (c6) inside; the
+# transit sees only IPv6: ESP, IKE, neighbor discovery.
+#
+#   sluice_s2s_test.sh SLUICED [natt|ipv6|ipv6gw]   env: SLUICE_DP, SLUICECTL, KEEP_LOGS,
 #   PAUSE_ON_FAIL=SECONDS (keep the namespaces that long after a failure)
 set -euo pipefail
 
@@ -94,6 +118,11 @@ if [ "$MODE" = natt ]; then
 	GWB=10.99.0.20
 	EXT_B=10.99.0
 	PEER_B=192.0.2.30
+fi
+if [ "$MODE" = ipv6gw ]; then
+	GWA=2001:db8:2::10
+	GWB=2001:db8:2::20
+	PEER_B=$GWB
 fi
 PSK=s2s-test-psk-0123456789abcdef
 ns() { echo "s2$id$1"; }
@@ -264,13 +293,20 @@ api() { # SITE METHOD PATH
 }
 
 site() { # SITE GW PRIV_CIDR EXT_PREFIX
-	local s=$1 gw=$2 cidr=$3 ext=$4 st
+	local s=$1 gw=$2 cidr=$3 ext=$4 st v6ip=()
 	step "site $s: router r$s (10.${cidr}.0.0/24, gateway $gw), ports"
 	os "$s" network create --external ext -f value -c id >/dev/null ||
 		fail "$s: network ext"
-	os "$s" subnet create --network ext --subnet-range "$ext.0/24" \
-		--gateway "$ext.1" --no-dhcp ext-sub -f value -c id \
-		>/dev/null || fail "$s: subnet ext"
+	if [ "$MODE" = ipv6gw ]; then
+		os "$s" subnet create --network ext --ip-version 6 \
+			--subnet-range 2001:db8:2::/64 --gateway 2001:db8:2::1 \
+			--no-dhcp ext-sub -f value -c id >/dev/null ||
+			fail "$s: subnet ext (IPv6)"
+	else
+		os "$s" subnet create --network ext --subnet-range "$ext.0/24" \
+			--gateway "$ext.1" --no-dhcp ext-sub -f value -c id \
+			>/dev/null || fail "$s: subnet ext"
+	fi
 	os "$s" network create priv -f value -c id >/dev/null ||
 		fail "$s: network priv"
 	os "$s" subnet create --network priv --subnet-range "10.$cidr.0.0/24" \
@@ -282,8 +318,17 @@ site() { # SITE GW PRIV_CIDR EXT_PREFIX
 		--fixed-ip "subnet=ext-sub,ip-address=$gw" ||
 		fail "$s: r$s gateway"
 	os "$s" router add subnet "r$s" priv-sub || fail "$s: r$s + priv"
+	if [ "$MODE" = ipv6 ] || [ "$MODE" = ipv6gw ]; then
+		os "$s" subnet create --network priv --ip-version 6 \
+			--subnet-range "2001:db8:$cidr::/64" \
+			--gateway "2001:db8:$cidr::1" --no-dhcp priv6-sub \
+			-f value -c id >/dev/null || fail "$s: subnet priv6"
+		os "$s" router add subnet "r$s" priv6-sub ||
+			fail "$s: r$s + priv6"
+		v6ip=(--fixed-ip "subnet=priv6-sub,ip-address=2001:db8:$cidr::11")
+	fi
 	os "$s" port create --network priv --mac-address "${MAC[g$s]}" \
-		--fixed-ip "ip-address=10.$cidr.0.11" \
+		--fixed-ip "ip-address=10.$cidr.0.11" "${v6ip[@]}" \
 		--binding-profile "interface=$(hif g$s)" \
 		--disable-port-security --no-security-group guest \
 		-f value -c id >/dev/null || fail "$s: port guest"
@@ -523,8 +568,134 @@ natt_case() {
 	[ "$n_ka" -ge 1 ] || fail "transit: no NAT keepalive from B"
 	echo "ok: ESP only in UDP 4500 through the NAT, keepalives sent"
 }
+ipv6_case() {
+	local ca4 cb4 ca6 cb6 lepg pepg t0_ n_esp n_ip6 n_inner n_clear
+	local flows n_tx0 n_tx1
+	step "6. IPv6 inner subnets over the $([ "$MODE" = ipv6gw ] &&
+		echo IPv6 || echo IPv4) gateways"
+	for g in ga gb; do
+		ip netns exec "$(ns $g)" sysctl -qw \
+			net.ipv6.conf.all.disable_ipv6=0 \
+			net.ipv6.conf.eth0.disable_ipv6=0 \
+			net.ipv6.conf.eth0.accept_ra=0
+	done
+	ip -n "$(ns ga)" addr add 2001:db8:31::11/64 dev eth0 nodad
+	ip -n "$(ns ga)" -6 route add default via 2001:db8:31::1
+	ip -n "$(ns gb)" addr add 2001:db8:32::11/64 dev eth0 nodad
+	ip -n "$(ns gb)" -6 route add default via 2001:db8:32::1
+	ip netns exec "$(ns t)" tcpdump -i br0 -nn -s 128 -U \
+		-w "$tmp/transit.pcap" >"$tmp/tcpdump.log" 2>&1 &
+	tcpdump_pid=$!
+	bg_pids="$bg_pids $tcpdump_pid"
+	lepg=$(os a vpn endpoint group create --type subnet \
+		--value "$(os a subnet show priv6-sub -f value -c id)" lepg6 \
+		-f value -c ID) || fail "a: endpoint group lepg6"
+	pepg=$(os a vpn endpoint group create --type cidr \
+		--value 2001:db8:32::/64 pepg6 -f value -c ID) ||
+		fail "a: endpoint group pepg6"
+	cb4=$(conn b c4 "$PSK" ike1 esp1 --initiator response-only)
+	cb6=$(os b vpn ipsec site connection create --vpnservice svc \
+		--ikepolicy ike1 --ipsecpolicy esp1 --peer-address "$GWA" \
+		--peer-id "$GWA" --psk "$PSK" --peer-cidr 2001:db8:31::/64 \
+		--initiator response-only c6 -f value -c ID) ||
+		fail "b: connection c6 create"
+	sleep 0.5
+	t0_=$(date +%s)
+	ca6=$(os a vpn ipsec site connection create --vpnservice svc \
+		--ikepolicy ike1 --ipsecpolicy esp1 --peer-address "$PEER_B" \
+		--peer-id "$GWB" --psk "$PSK" --local-endpoint-group "$lepg" \
+		--peer-endpoint-group "$pepg" c6 -f value -c ID) ||
+		fail "a: connection c6 create"
+	ca4=$(conn a c4 "$PSK" ike1 esp1)
+	for c in "a $ca6" "b $cb6" "a $ca4" "b $cb4"; do
+		# shellcheck disable=SC2086
+		wait_status $c ACTIVE 30 >/dev/null
+	done
+	echo "ok: c6 (IPv6 inner) and c4 (IPv4 inner) ACTIVE on both" \
+		"sites in $(($(date +%s) - t0_)) s"
+	flows=$("$SLUICECTL" -s "${SOCK[a]}" dp dump-flows)
+	grep -E "table=17,.*ipv6,ipv6_src=2001:db8:31::/64,ipv6_dst=2001:db8:32::/64.*esp_encrypt" \
+		<<<"$flows" >/dev/null || fail "a: no IPv6 encrypt rule:" \
+		"$(grep -E "table=(12|17)," <<<"$flows")"
+	grep -E "table=12,.*ipv6,ipv6_src=2001:db8:32::/64,ipv6_dst=2001:db8:31::/64" \
+		<<<"$flows" >/dev/null || fail "a: no IPv6 inner check"
+	echo "ok: A's tunnel rules: table 17 ipv6_dst=2001:db8:32::/64" \
+		"-> esp_encrypt, table 12 ipv6_src=2001:db8:32::/64"
+	n_tx0=$(esp_packets a out)
+	ip netns exec "$(ns ga)" ping -6 -c 3 -i 0.2 -W 2 2001:db8:32::11 \
+		>"$tmp/ping6-ab" 2>&1 || fail "GA -> GB ping -6:" \
+		"$(tail -n 2 "$tmp/ping6-ab")"
+	ip netns exec "$(ns gb)" ping -6 -c 3 -i 0.2 -W 2 2001:db8:31::11 \
+		>"$tmp/ping6-ba" 2>&1 || fail "GB -> GA ping -6:" \
+		"$(tail -n 2 "$tmp/ping6-ba")"
+	pings ipv6
+	echo "ok: ping -6 and ping GA <-> GB through the tunnels"
+	ip netns exec "$(ns gb)" iperf3 -s -1 -B 2001:db8:32::11 \
+		>"$tmp/iperf6-s.log" 2>&1 &
+	bg_pids="$bg_pids $!"
+	sleep 0.5
+	ip netns exec "$(ns ga)" iperf3 -6 -c 2001:db8:32::11 -t 3 -J \
+		>"$tmp/iperf6.json" 2>"$tmp/iperf6.err" ||
+		fail "iperf3 -6: $(cat "$tmp/iperf6.err")"
+	n_tx1=$(esp_packets a out)
+	echo "ok: iperf3 -6 GA -> GB, 3 s:" \
+		"$(jq '.end.sum_received.bits_per_second / 1e9' \
+			"$tmp/iperf6.json") Gb/s; A's outbound ESP SAs" \
+		"$n_tx0 -> $n_tx1 packets"
+	[ $((n_tx1 - n_tx0)) -ge 1000 ] ||
+		fail "a: the outbound SAs did not count the iperf3 -6 stream"
+	sleep 0.5
+	kill "$tcpdump_pid" 2>/dev/null
+	wait "$tcpdump_pid" 2>/dev/null || true
+	rd() { tcpdump -nn -r "$tmp/transit.pcap" "$@" 2>/dev/null; }
+	n_esp=$(rd esp | wc -l)
+	n_inner=$(rd "net 10.31.0.0/24 or net 10.32.0.0/24 or" \
+		"net 2001:db8:31::/64 or net 2001:db8:32::/64" | wc -l)
+	if [ "$MODE" = ipv6gw ]; then
+		n_ip6=$(rd ip | wc -l) # the other family: IPv4
+		n_clear=$(rd "not esp and not (ip6 and (udp port 500 or" \
+			"udp port 4500 or icmp6))" | wc -l)
+		echo "transit bridge: $n_esp ESP, $n_ip6 IPv4, $n_inner" \
+			"with an inner address, $n_clear neither ESP, IKE" \
+			"nor ICMPv6; ESP over IPv6: $(rd "ip6 proto 50" |
+				wc -l)"
+		[ "$(rd "ip6 proto 50" | wc -l)" -ge 1000 ] ||
+			fail "transit: too few ESP packets over IPv6"
+	else
+		n_ip6=$(rd ip6 | wc -l)
+		n_clear=$(rd "not esp and not arp and not (ip and (udp port" \
+			"500 or udp port 4500 or igmp))" | wc -l)
+		echo "transit bridge: $n_esp ESP, $n_ip6 IPv6, $n_inner" \
+			"with an inner address, $n_clear neither ESP, IKE" \
+			"nor ARP"
+	fi
+	[ "$n_esp" -ge 1000 ] || fail "transit: too few ESP packets"
+	[ "$n_ip6" = 0 ] && [ "$n_inner" = 0 ] && [ "$n_clear" = 0 ] ||
+		fail "transit: clear traffic: $(rd "not esp" | head -n 5)"
+	echo "ok: the transit bridge sees only ESP, IKE and $([ "$MODE" = \
+		ipv6gw ] && echo "neighbor discovery, all IPv6" || echo ARP)"
+	conn_del a "$ca6"
+	conn_del b "$cb6"
+	for _ in $(seq 50); do
+		"$SLUICECTL" -s "${SOCK[a]}" dp dump-flows | grep -q "ipv6_dst=2001:db8:32::/64" ||
+			break
+		sleep 0.1
+	done
+	ip netns exec "$(ns ga)" ping -6 -c 1 -W 1 2001:db8:32::11 \
+		>/dev/null 2>&1 && fail "IPv6 still passes after c6's delete"
+	pings ipv6-after
+	echo "ok: c6 deleted: ping -6 no longer passes, IPv4 (c4) still does"
+	conn_del a "$ca4"
+	conn_del b "$cb4"
+	wait_no_sas
+}
 if [ "$MODE" = natt ]; then
 	natt_case
+	echo "PASS ($(($(date +%s) - t0)) s)"
+	exit 0
+fi
+if [ "$MODE" = ipv6 ] || [ "$MODE" = ipv6gw ]; then
+	ipv6_case
 	echo "PASS ($(($(date +%s) - t0)) s)"
 	exit 0
 fi

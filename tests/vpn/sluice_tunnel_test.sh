@@ -21,6 +21,13 @@
 # Big (mtu 1346) from the router's fd01::1, its route cache learns it, and
 # `ping -6 -s 1400` (fragmented by G) is answered.
 #
+# Case 1b, IPv6 inner subnets over the IPv4 gateways: a connection with
+# peer CIDR fd02::/64 (r1's local subnet of that family: priv6-sub,
+# fd01::/64; G's port holds fd01::11 too), Sluice initiating, charon's
+# child net6 (fd02::/64 <-> fd01::/64) chosen by its selectors: ACTIVE,
+# the negotiated IPv6 selectors in sluice-dp's tunnel rules, ping -6 both
+# ways between G (fd01::11) and fd02::1, ESP SAs counting it.
+#
 # Cases: Sluice initiates (charon waits) and Sluice responds
 # (response-only connection, charon initiates). Each: the connection
 # ACTIVE, ping both ways between G and 10.20.0.1, iperf3 for 3 s from G
@@ -136,14 +143,16 @@ os router set r1 --external-gateway ext \
 os router add subnet r1 priv-sub || fail "r1 + priv"
 os router add subnet r1 priv6-sub || fail "r1 + priv6"
 ROUTER=$(os router show r1 -f value -c id)
-port() { # port NAME NET IP
-	os port create --network "$2" --mac-address "${MAC[$1]}" \
-		--fixed-ip "ip-address=$3" \
-		--binding-profile "interface=$(hif $1)" \
-		--disable-port-security --no-security-group "port$1" \
-		-f value -c id >/dev/null || fail "port $1"
+port() { # port NAME NET IP [MORE_ARGS...]
+	local name=$1 net=$2 ip=$3
+	shift 3
+	os port create --network "$net" --mac-address "${MAC[$name]}" \
+		--fixed-ip "ip-address=$ip" "$@" \
+		--binding-profile "interface=$(hif $name)" \
+		--disable-port-security --no-security-group "port$name" \
+		-f value -c id >/dev/null || fail "port $name"
 }
-port g priv 10.10.0.11
+port g priv 10.10.0.11 --fixed-ip subnet=priv6-sub,ip-address=fd01::11
 port x ext $PEER
 port w ext 172.24.4.101
 for g in g x w; do
@@ -269,7 +278,13 @@ connections { x-r1 {
     remote_ts = 10.10.0.0/24
     mode = tunnel
     esp_proposals = aes128-sha256-modp2048
-    start_action = $1 } } } }
+    start_action = $1 }
+    net6 {
+    local_ts = fd02::/64
+    remote_ts = fd01::/64
+    mode = tunnel
+    esp_proposals = aes128-sha256-modp2048
+    start_action = none } } } }
 secrets { ike-xr { id-a = $PEER
                    id-b = $GW
                    secret = "$PSK" } }
@@ -348,6 +363,43 @@ done
 ip netns exec "$(ns g)" ping -c 1 -W 1 10.20.0.1 >/dev/null 2>&1 &&
 	fail "tunnel traffic still passes after delete"
 echo "ok: deleted: SAs and tunnel rules gone, no traffic"
+
+step "1b. IPv6 inner subnets (fd01::/64 <-> fd02::/64) over IPv4 gateways"
+C=$(os vpn ipsec site connection create --vpnservice svc1 \
+	--ikepolicy ike1 --ipsecpolicy esp1 --peer-address $PEER \
+	--peer-id $PEER --psk "$PSK" --peer-cidr fd02::/64 conn6 \
+	-f value -c ID) || fail "connection create (fd02::/64)"
+wait_active "$C" 30
+swan --list-sas >"$tmp/sas6" 2>&1
+grep -A3 "net6:" "$tmp/sas6" | grep -q INSTALLED ||
+	fail "charon has no child SA net6: $(cat "$tmp/sas6")"
+"$SLUICECTL" -s "$sock" dp dump-flows >"$tmp/flows6"
+grep -qE "table=17,.*ipv6,ipv6_src=fd01::/64,ipv6_dst=fd02::/64.*esp_encrypt" \
+	"$tmp/flows6" || fail "no IPv6 encrypt rule"
+grep -qE "table=12,.*ipv6,ipv6_src=fd02::/64,ipv6_dst=fd01::/64" \
+	"$tmp/flows6" || fail "no IPv6 inner check"
+echo "ok: ACTIVE with charon's child net6; tunnel rules ipv6 fd01::/64" \
+	"<-> fd02::/64"
+in0=$(esp_packets in)
+out0=$(esp_packets out)
+ip netns exec "$(ns g)" ping -6 -c 3 -i 0.2 -W 2 fd02::1 \
+	>"$tmp/ping6.1b" 2>&1 || fail "G -> fd02::1 ping -6:" \
+	"$(tail -n 2 "$tmp/ping6.1b")"
+ip netns exec "$(ns x)" ping -6 -c 3 -i 0.2 -W 2 -I fd02::1 fd01::11 \
+	>"$tmp/ping6.1b-x" 2>&1 || fail "fd02::1 -> G ping -6:" \
+	"$(tail -n 2 "$tmp/ping6.1b-x")"
+echo "ok: ping -6 both ways; ESP SA packets in $in0 -> $(esp_packets in)," \
+	"out $out0 -> $(esp_packets out)"
+[ $(($(esp_packets out) - out0)) -ge 6 ] &&
+	[ $(($(esp_packets in) - in0)) -ge 6 ] ||
+	fail "the ESP SAs did not count the IPv6 pings"
+os vpn ipsec site connection delete "$C" || fail "connection delete"
+swan --terminate --ike x-r1 >/dev/null 2>&1 || true
+for _ in $(seq 50); do
+	[ "$("$SLUICECTL" -s "$sock" -o json dp sa-list | jq length)" = 0 ] &&
+		break
+	sleep 0.1
+done
 
 step "2. Sluice responds (response-only, charon initiates)"
 swan --terminate --ike x-r1 >/dev/null 2>&1 || true

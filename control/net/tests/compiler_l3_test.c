@@ -541,6 +541,94 @@ test_route6(void **state)
 	assert_int_equal(res.n_tx + res.n_punt, 0);
 }
 
+/* Add rs to the datapath beside what is there; rs is released. */
+static void
+add_rules(struct fixture *x, struct compiler_rules *rs)
+{
+	char err[256] = "";
+
+	assert_int_equal(x->dp.flow_begin(x->dp.ctx, err, sizeof(err)), 0);
+	if (x->dp.flow_add(x->dp.ctx, rs->rules, rs->n, err, sizeof(err)) < 0)
+		fail_msg("add: %s", err);
+	if (x->dp.flow_commit(x->dp.ctx, err, sizeof(err)) < 0)
+		fail_msg("commit: %s", err);
+	compiler_rules_fini(rs);
+}
+
+/*
+ * IPv6 through the gateway (2001:db8:e::a on ext's 2001:db8:e::/64,
+ * gateway ::1): next hops on the subnet and by the default route are
+ * punted COMPILER_PUNT_NEIGH_MISS until compiler_neigh6() gives their
+ * MAC, then leave by x1 from the gateway MAC, hop limit 63; an NA to the
+ * gateway address is punted COMPILER_PUNT_ND_LEARN; IPv4 still routes.
+ */
+static void
+test_ext6(void **state)
+{
+	static const uint8_t mac_nh[6] = {0xfa, 0x16, 0x3e, 0, 0, 0xe2};
+	struct fixture *x = *state;
+	struct compiler_rules rs = {0};
+	struct harness_result res;
+	struct net_view_subnet *s = &x->subnets[x->view.n_subnets++];
+	uint8_t f[FRAME_MAX], ip[16];
+	size_t len;
+
+	snprintf(x->routers[0].gw_port_id, NET_ID_LEN, "rg");
+	*s = x->subnets[2];
+	snprintf(s->id, NET_ID_LEN, "sn6-ext");
+	addr(&s->cidr, "2001:db8:e::/64");
+	addr(&s->gateway, "2001:db8:e::1");
+	add_v6(x, &x->ports[0], "sn6-net-a", "fd00:a::11");
+	add_v6(x, &x->ports[6], "sn6-ext", "2001:db8:e::a");
+	install(x);
+	len = frame_udp6(f, mac_ra, mac_a1, "fd00:a::11", "2001:db8:e::77", 64);
+	harness_run(&x->h, DP_A1, f, len, &res);
+	assert_int_equal(res.n_tx, 0);
+	assert_int_equal(res.n_punt, 1);
+	assert_int_equal(res.punt_reason, COMPILER_PUNT_NEIGH_MISS);
+	len = frame_udp6(f, mac_ra, mac_a1, "fd00:a::11", "2001:db8:99::5", 64);
+	harness_run(&x->h, DP_A1, f, len, &res);
+	assert_int_equal(res.n_punt, 1);
+	assert_int_equal(res.punt_reason, COMPILER_PUNT_NEIGH_MISS);
+	/* Learned: ::77 on the subnet is x1, the gateway ::1 another. */
+	inet_pton(AF_INET6, "2001:db8:e::77", ip);
+	assert_int_equal(
+		compiler_neigh6(&x->view, &x->routers[0], ip, mac_x1, &rs), 0);
+	inet_pton(AF_INET6, "2001:db8:e::1", ip);
+	assert_int_equal(
+		compiler_neigh6(&x->view, &x->routers[0], ip, mac_nh, &rs), 0);
+	assert_int_equal(rs.n, 4);
+	assert_true(rs.rules[2].cookie ==
+		    compiler_cookie_neigh6(x->routers[0].id, ip));
+	assert_true(rs.rules[0].cookie != rs.rules[2].cookie);
+	add_rules(x, &rs);
+	len = frame_udp6(f, mac_ra, mac_a1, "fd00:a::11", "2001:db8:e::77", 64);
+	harness_run(&x->h, DP_A1, f, len, &res);
+	assert_int_equal(res.n_tx, 1);
+	assert_int_equal(res.tx_port[0], DP_X1);
+	assert_memory_equal(res.tx_frame[0], mac_x1, 6);
+	assert_memory_equal(res.tx_frame[0] + 6, mac_rg, 6);
+	assert_int_equal(res.tx_frame[0][21], 63);
+	len = frame_udp6(f, mac_ra, mac_a1, "fd00:a::11", "2001:db8:99::5", 64);
+	harness_run(&x->h, DP_A1, f, len, &res);
+	assert_int_equal(res.n_punt, 0);
+	assert_int_equal(res.n_tx, 1);
+	assert_memory_equal(res.tx_frame[0], mac_nh, 6);
+	assert_memory_equal(res.tx_frame[0] + 6, mac_rg, 6);
+	/* An NA to the gateway address: learning. */
+	len = frame_ip6(f, mac_rg, mac_x1, "2001:db8:e::77", "2001:db8:e::a",
+			58, 24);
+	f[14 + 40] = 136;
+	harness_run(&x->h, DP_X1, f, len, &res);
+	assert_int_equal(res.n_punt, 1);
+	assert_int_equal(res.punt_reason, COMPILER_PUNT_ND_LEARN);
+	/* IPv4 to x1 beside it. */
+	len = frame_icmp(f, mac_ra, mac_a1, "10.0.0.11", "172.24.4.100");
+	harness_run(&x->h, DP_A1, f, len, &res);
+	assert_int_equal(res.n_tx, 1);
+	assert_int_equal(res.tx_port[0], DP_X1);
+}
+
 /* IPv6: NS for the router's address answered by nd_reply. */
 static void
 test_nd(void **state)
@@ -776,6 +864,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_route, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_route6, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_nd, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ext6, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sg_pipeline, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_nat_pipeline, setup,

@@ -11,6 +11,13 @@
  *     x1 dp 3  fa:16:3e:00:00:e1  172.24.4.100 (the peer's gateway)
  *   tunnel c1: 10.0.0.0/24 <-> 10.9.0.0/24 with peer 172.24.4.100.
  *
+ * The IPv6 tests (dual_stack()) add 2001:db8:a::/64 to net-a (the router
+ * at ::1, a1 at ::11) and the pair 2001:db8:a::/64 <-> 2001:db8:9::/64 to
+ * c1: IPv6 inner traffic over the same IPv4 SAs. The IPv6 gateway tests
+ * (outer6()) add 2001:db8:e::/64 (gateway ::1) to ext, the router's
+ * gateway at ::a and the peer x1 at ::100, and make c1's SAs and outer
+ * addresses IPv6.
+ *
  * The peer's ESP is made by a second pipeline ("the peer") holding the
  * other side of each SA, so both directions use independent SA state.
  */
@@ -28,6 +35,7 @@
 
 #include "compiler.h"
 #include "compiler_vpn.h"
+#include "dp_flow_text.h"
 #include "fake_dp.h"
 #include "frames.h"
 #include "harness.h"
@@ -116,10 +124,10 @@ add_port(struct fixture *x, const char *id, const char *net,
 	return p;
 }
 
-/* An AES-GCM SA; mtu 0: none. */
+/* An AES-GCM SA into pl; src and dst IPv4, or IPv6 (outer IPv6). */
 static void
-sa_add_mtu(struct dp_pipeline *pl, uint32_t id, uint32_t spi, uint8_t dir,
-	   uint8_t key_byte, const char *src, const char *dst, uint16_t mtu)
+sa_put(struct dp_pipeline *pl, uint32_t id, uint32_t spi, uint8_t dir,
+       uint8_t key_byte, const char *src, const char *dst, uint16_t mtu)
 {
 	struct dp_sa sa;
 	char err[128] = "";
@@ -132,10 +140,24 @@ sa_add_mtu(struct dp_pipeline *pl, uint32_t id, uint32_t spi, uint8_t dir,
 	sa.enc_key_len = 20;
 	sa.mtu = mtu;
 	memset(sa.enc_key, key_byte, 20);
-	inet_pton(AF_INET, src, &sa.src);
-	inet_pton(AF_INET, dst, &sa.dst);
+	if (strchr(src, ':') != NULL) {
+		sa.flags = DP_SA_F_IPV6;
+		inet_pton(AF_INET6, src, sa.src6);
+		inet_pton(AF_INET6, dst, sa.dst6);
+	} else {
+		inet_pton(AF_INET, src, &sa.src);
+		inet_pton(AF_INET, dst, &sa.dst);
+	}
 	if (pl_esp_sa_add(pl, &sa, err, sizeof(err)) != 0)
 		fail_msg("sa %u: %s", id, err);
+}
+
+/* An AES-GCM SA; mtu 0: none. */
+static void
+sa_add_mtu(struct dp_pipeline *pl, uint32_t id, uint32_t spi, uint8_t dir,
+	   uint8_t key_byte, const char *src, const char *dst, uint16_t mtu)
+{
+	sa_put(pl, id, spi, dir, key_byte, src, dst, mtu);
 }
 
 static void
@@ -533,6 +555,361 @@ test_trap(void **state)
 		    res.punt_reason != COMPILER_PUNT_VPN_TRAP);
 }
 
+/* The fixture dual-stack: an IPv6 subnet on net-a, a1 and the router
+ * interface with an address there, and an IPv6 CIDR pair on c1. */
+static void
+dual_stack(struct fixture *x)
+{
+	struct net_view_subnet *s = &x->subnets[x->view.n_subnets++];
+	struct compiler_vpn_tunnel *t = &x->tun;
+
+	snprintf(s->id, sizeof(s->id), "sn6-net-a");
+	snprintf(s->network_id, sizeof(s->network_id), "net-a");
+	addr(&s->cidr, "2001:db8:a::/64");
+	addr(&s->gateway, "2001:db8:a::1");
+	for (size_t i = 0; i < x->view.n_ports; i++) {
+		struct net_view_port *p = &x->ports[i];
+		const char *ip = strcmp(p->id, "a1") == 0     ? "2001:db8:a::11"
+				 : strcmp(p->id, "ri-a") == 0 ? "2001:db8:a::1"
+							      : NULL;
+
+		if (ip == NULL)
+			continue;
+		snprintf(p->ips[p->n_ips].subnet_id,
+			 sizeof(p->ips[p->n_ips].subnet_id), "sn6-net-a");
+		addr(&p->ips[p->n_ips++].ip, ip);
+	}
+	addr(&t->local[t->n_local++], "2001:db8:a::/64");
+	addr(&t->peer[t->n_peer++], "2001:db8:9::/64");
+}
+
+static void
+assert_ip6(const uint8_t *p, const char *s)
+{
+	uint8_t a[16];
+
+	inet_pton(AF_INET6, s, a);
+	assert_memory_equal(p, a, 16);
+}
+
+/* An IPv6 UDP packet (16 bytes, ports 0, its length set) on a frame. */
+static size_t
+frame_udp6(uint8_t *f, const uint8_t dst[6], const uint8_t src[6],
+	   const char *ip_src, const char *ip_dst)
+{
+	size_t len = frame_ip6(f, dst, src, ip_src, ip_dst, 17, 16);
+
+	f[14 + 40 + 5] = 16;
+	return len;
+}
+
+/* The peer's ESP carrying an IPv6 UDP packet from src to dst. */
+static size_t
+peer_esp6(struct fixture *x, const char *src, const char *dst, uint8_t *out)
+{
+	struct harness_result res;
+	uint8_t f[128];
+	size_t len = frame_udp6(f, mac_rg, mac_x1, src, dst);
+
+	harness_run(&x->peer, 1, f, len, &res);
+	assert_int_equal(res.n_tx, 1);
+	assert_true(res.tx_len[0] <= 256);
+	memcpy(out, res.tx_frame[0], res.tx_len[0]);
+	return res.tx_len[0];
+}
+
+/*
+ * IPv6 inner traffic over IPv4 gateways: a1's IPv6 to the peer's IPv6
+ * CIDR leaves as IPv4 ESP to the peer; the peer's ESP with IPv6 inside
+ * is routed to a1 (hop limit 63) when its addresses are the SA's, and
+ * dropped when not; IPv4 still passes beside it.
+ */
+static void
+test_ipv6_inner(void **state)
+{
+	struct fixture *x = *state;
+	struct harness_result res;
+	uint8_t f[256];
+	size_t len;
+
+	dual_stack(x);
+	install(x, false);
+	len = frame_udp6(f, mac_ra, mac_a1, "2001:db8:a::11", "2001:db8:9::5");
+	harness_run(&x->h, DP_A1, f, len, &res);
+	assert_int_equal(res.n_tx, 1);
+	assert_int_equal(res.tx_port[0], DP_X1);
+	assert_memory_equal(res.tx_frame[0], mac_x1, 6);
+	assert_memory_equal(res.tx_frame[0] + 6, mac_rg, 6);
+	assert_int_equal(res.tx_frame[0][12], 0x08);
+	assert_int_equal(res.tx_frame[0][14 + 9], 50);
+	assert_ip(res.tx_frame[0] + 14 + 12, "172.24.4.10");
+	assert_ip(res.tx_frame[0] + 14 + 16, "172.24.4.100");
+	assert_int_equal(rd32(res.tx_frame[0] + 34), SPI_S2P);
+	/* Outside the peer's IPv6 CIDR: not through the tunnel. */
+	len = frame_udp6(f, mac_ra, mac_a1, "2001:db8:a::11", "2001:db8:8::5");
+	harness_run(&x->h, DP_A1, f, len, &res);
+	for (unsigned i = 0; i < res.n_tx; i++)
+		assert_int_not_equal(res.tx_frame[i][14 + 9], 50);
+	/* In: decrypted, checked, routed to a1. */
+	len = peer_esp6(x, "2001:db8:9::5", "2001:db8:a::11", f);
+	assert_int_equal(f[14 + 9], 50);
+	harness_run(&x->h, DP_X1, f, len, &res);
+	assert_int_equal(res.n_tx, 1);
+	assert_int_equal(res.tx_port[0], DP_A1);
+	assert_memory_equal(res.tx_frame[0], mac_a1, 6);
+	assert_memory_equal(res.tx_frame[0] + 6, mac_ra, 6);
+	assert_int_equal(res.tx_frame[0][12], 0x86);
+	assert_int_equal(res.tx_frame[0][14 + 7], 63); /* hop limit: routed */
+	assert_ip6(res.tx_frame[0] + 14 + 8, "2001:db8:9::5");
+	assert_ip6(res.tx_frame[0] + 14 + 24, "2001:db8:a::11");
+	/* A source outside the peer's CIDRs: dropped by the inner check. */
+	len = peer_esp6(x, "2001:db8:8::5", "2001:db8:a::11", f);
+	harness_run(&x->h, DP_X1, f, len, &res);
+	assert_int_equal(res.n_tx, 0);
+	assert_int_equal(res.n_drop, 1);
+	/* The IPv4 pair beside it still passes. */
+	len = peer_esp(x, "10.9.0.5", "10.0.0.11", f);
+	harness_run(&x->h, DP_X1, f, len, &res);
+	assert_int_equal(res.n_tx, 1);
+	assert_int_equal(res.tx_port[0], DP_A1);
+	assert_int_equal(res.tx_frame[0][12], 0x08);
+}
+
+/* A held dual-stack connection traps its IPv6 traffic too. */
+static void
+test_ipv6_trap(void **state)
+{
+	struct fixture *x = *state;
+	struct harness_result res;
+	uint8_t f[128];
+	size_t len;
+
+	dual_stack(x);
+	x->tun.n_children = 0;
+	x->tun.is_trap = true;
+	install(x, false);
+	len = frame_udp6(f, mac_ra, mac_a1, "2001:db8:a::11", "2001:db8:9::5");
+	harness_run(&x->h, DP_A1, f, len, &res);
+	assert_int_equal(res.n_tx, 0);
+	assert_int_equal(res.n_punt, 1);
+	assert_int_equal(res.punt_reason, COMPILER_PUNT_VPN_TRAP);
+}
+
+/*
+ * The rules of a dual-stack tunnel: one encrypt and one inner check per
+ * pair of one family (v4 x v4, v6 x v6; never v4 x v6), on the
+ * addresses of that family.
+ */
+static void
+test_ipv6_shape(void **state)
+{
+	struct fixture *x = *state;
+	struct compiler_rules rs = {0};
+	unsigned n_enc6 = 0, n_in6 = 0;
+
+	dual_stack(x);
+	assert_int_equal(compiler_vpn_tunnel(&x->view, &x->tun, &rs), 0);
+	assert_int_equal(rs.n, 2 + 2 + 1);
+	for (size_t i = 0; i < rs.n; i++) {
+		const struct dp_rule *r = &rs.rules[i];
+		char txt[1024];
+
+		assert_true(dp_flow_text_format(r, NULL, txt, sizeof(txt)) > 0);
+		if (strstr(txt, "ipv6") == NULL)
+			continue;
+		assert_null(strstr(txt, "nw_src"));
+		assert_null(strstr(txt, "nw_dst"));
+		if (r->table == COMPILER_T_ROUTE) {
+			n_enc6++;
+			assert_int_equal(r->priority, 400 + 64);
+			assert_non_null(strstr(
+				txt, "ipv6_src=2001:db8:a::/64,ipv6_dst=2001:"
+				     "db8:9::/64"));
+		} else {
+			n_in6++;
+			assert_int_equal(r->table, COMPILER_T_VPN_IN);
+			assert_non_null(strstr(
+				txt, "ipv6_src=2001:db8:9::/64,ipv6_dst=2001:"
+				     "db8:a::/64"));
+		}
+	}
+	assert_int_equal(n_enc6, 1);
+	assert_int_equal(n_in6, 1);
+	compiler_rules_fini(&rs);
+	/* Only mixed pairs left: no rule but the inner drop. */
+	x->tun.local[0] = x->tun.local[1];
+	x->tun.n_local = 1;
+	x->tun.n_peer = 1; /* 10.9.0.0/24 */
+	assert_int_equal(compiler_vpn_tunnel(&x->view, &x->tun, &rs), 0);
+	assert_int_equal(rs.n, 1);
+	assert_int_equal(rs.rules[0].priority, 1);
+	compiler_rules_fini(&rs);
+}
+
+/* The fixture's gateway and peer dual-stack, c1 over IPv6 (SAs 21, 22;
+ * the peer's 31). */
+static void
+outer6(struct fixture *x)
+{
+	struct net_view_subnet *s = &x->subnets[x->view.n_subnets++];
+	struct compiler_vpn_tunnel *t = &x->tun;
+
+	snprintf(s->id, sizeof(s->id), "sn6-ext");
+	snprintf(s->network_id, sizeof(s->network_id), "ext");
+	addr(&s->cidr, "2001:db8:e::/64");
+	addr(&s->gateway, "2001:db8:e::1");
+	for (size_t i = 0; i < x->view.n_ports; i++) {
+		struct net_view_port *p = &x->ports[i];
+		const char *ip = strcmp(p->id, "rg") == 0   ? "2001:db8:e::a"
+				 : strcmp(p->id, "x1") == 0 ? "2001:db8:e::100"
+							    : NULL;
+
+		if (ip == NULL)
+			continue;
+		snprintf(p->ips[p->n_ips].subnet_id,
+			 sizeof(p->ips[p->n_ips].subnet_id), "sn6-ext");
+		addr(&p->ips[p->n_ips++].ip, ip);
+	}
+	t->is_outer6 = true;
+	inet_pton(AF_INET6, "2001:db8:e::a", t->local_ip);
+	inet_pton(AF_INET6, "2001:db8:e::100", t->peer_ip);
+	t->children[0] = (struct compiler_vpn_child){21, 22};
+	sa_add(x->h.pl, 21, 0x6001, DP_SA_IN, 0x66, "2001:db8:e::100",
+	       "2001:db8:e::a");
+	sa_add(x->h.pl, 22, 0x6002, DP_SA_OUT, 0x77, "2001:db8:e::a",
+	       "2001:db8:e::100");
+	sa_add(x->peer.pl, 31, 0x6001, DP_SA_OUT, 0x66, "2001:db8:e::100",
+	       "2001:db8:e::a");
+	peer_rule(x, 31);
+}
+
+/* Install, plus the peer's MAC as a learned IPv6 neighbour (on link). */
+static void
+install6(struct fixture *x, bool is_ike_punt)
+{
+	struct compiler_rules rs = {0};
+	uint8_t ip[16];
+	char err[256] = "";
+
+	install(x, is_ike_punt);
+	inet_pton(AF_INET6, "2001:db8:e::100", ip);
+	assert_int_equal(
+		compiler_neigh6(&x->view, &x->routers[0], ip, mac_x1, &rs), 0);
+	assert_int_equal(x->dp.flow_begin(x->dp.ctx, err, sizeof(err)), 0);
+	assert_int_equal(
+		x->dp.flow_add(x->dp.ctx, rs.rules, rs.n, err, sizeof(err)), 0);
+	assert_int_equal(x->dp.flow_commit(x->dp.ctx, err, sizeof(err)), 0);
+	compiler_rules_fini(&rs);
+}
+
+/*
+ * IPv6 gateways: a1's IPv4 and IPv6 to the peer's CIDRs leave as ESP in
+ * IPv6 (next header 50) from the gateway's ::a to the peer's ::100, to
+ * the peer's learned MAC; the peer's ESP over IPv6 is decrypted, checked
+ * and routed to a1; IKE over IPv6 to the gateway is punted, and over
+ * IPv4 still.
+ */
+static void
+test_outer6(void **state)
+{
+	struct fixture *x = *state;
+	struct harness_result res;
+	uint8_t f[256], marker[8] = {0};
+	size_t len;
+
+	dual_stack(x);
+	outer6(x);
+	install6(x, true);
+	len = frame_icmp(f, mac_ra, mac_a1, "10.0.0.11", "10.9.0.5");
+	harness_run(&x->h, DP_A1, f, len, &res);
+	assert_int_equal(res.n_tx, 1);
+	assert_int_equal(res.tx_port[0], DP_X1);
+	assert_memory_equal(res.tx_frame[0], mac_x1, 6);
+	assert_memory_equal(res.tx_frame[0] + 6, mac_rg, 6);
+	assert_int_equal(res.tx_frame[0][12], 0x86);
+	assert_int_equal(res.tx_frame[0][14 + 6], 50);
+	assert_ip6(res.tx_frame[0] + 14 + 8, "2001:db8:e::a");
+	assert_ip6(res.tx_frame[0] + 14 + 24, "2001:db8:e::100");
+	assert_int_equal(rd32(res.tx_frame[0] + 54), 0x6002);
+	len = frame_udp6(f, mac_ra, mac_a1, "2001:db8:a::11", "2001:db8:9::5");
+	harness_run(&x->h, DP_A1, f, len, &res);
+	assert_int_equal(res.n_tx, 1);
+	assert_int_equal(res.tx_frame[0][14 + 6], 50);
+	assert_int_equal(rd32(res.tx_frame[0] + 54), 0x6002);
+	/* In: IPv4 and IPv6 inner from the peer. */
+	len = peer_esp(x, "10.9.0.5", "10.0.0.11", f);
+	assert_int_equal(f[14 + 6], 50);
+	harness_run(&x->h, DP_X1, f, len, &res);
+	assert_int_equal(res.n_tx, 1);
+	assert_int_equal(res.tx_port[0], DP_A1);
+	assert_ip(res.tx_frame[0] + 14 + 16, "10.0.0.11");
+	len = peer_esp6(x, "2001:db8:9::5", "2001:db8:a::11", f);
+	harness_run(&x->h, DP_X1, f, len, &res);
+	assert_int_equal(res.n_tx, 1);
+	assert_int_equal(res.tx_port[0], DP_A1);
+	assert_ip6(res.tx_frame[0] + 14 + 24, "2001:db8:a::11");
+	/* IKE over IPv6 to the gateway, and over IPv4 still. */
+	len = frame_udp6(f, mac_rg, mac_x1, "2001:db8:e::100", "2001:db8:e::a");
+	f[14 + 40] = 0x01;
+	f[14 + 41] = 0xf4;
+	f[14 + 42] = 0x01;
+	f[14 + 43] = 0xf4;
+	harness_run(&x->h, DP_X1, f, len, &res);
+	assert_int_equal(res.n_punt, 1);
+	assert_int_equal(res.punt_reason, COMPILER_PUNT_IKE);
+	len = frame_udp(f, mac_rg, mac_x1, "172.24.4.100", "172.24.4.10", 500,
+			500, marker, sizeof(marker));
+	harness_run(&x->h, DP_X1, f, len, &res);
+	assert_int_equal(res.n_punt, 1);
+	assert_int_equal(res.punt_reason, COMPILER_PUNT_IKE);
+}
+
+/*
+ * The encrypt rule's next hop for an IPv6 peer: reg1 0 on the gateway's
+ * IPv6 subnet, else the subnet gateway's compiler_nh6_tag() (never an
+ * IPv4 address: 240.0.0.0/4); a dual-stack gateway has 4 rules per
+ * address.
+ */
+static void
+test_outer6_shape(void **state)
+{
+	struct fixture *x = *state;
+	struct compiler_rules rs = {0};
+	uint8_t gw6[16];
+	uint32_t want[2] = {0, 0}, got;
+	size_t n_gw = 0;
+
+	outer6(x);
+	inet_pton(AF_INET6, "2001:db8:e::1", gw6);
+	want[1] = compiler_nh6_tag(gw6);
+	assert_int_equal(want[1] >> 28, 0xf);
+	for (int k = 0; k < 2; k++) {
+		if (k)
+			inet_pton(AF_INET6, "2001:db8:77::1", x->tun.peer_ip);
+		assert_int_equal(
+			compiler_vpn_all(&x->view, &x->tun, 1, false, &rs), 0);
+		got = 1;
+		for (size_t i = 0; i < rs.n; i++) {
+			const struct dp_rule *r = &rs.rules[i];
+
+			if (r->cookie == compiler_vpn_cookie_gateway("r1")) {
+				n_gw++;
+				continue;
+			}
+			if (r->table != COMPILER_T_ROUTE)
+				continue;
+			for (unsigned a = 0; a < r->n_actions; a++)
+				if (r->actions[a].type == DP_ACT_SET_FIELD &&
+				    r->actions[a].u.set.field == DP_F_REG1)
+					memcpy(&got, r->actions[a].u.set.value,
+					       4);
+		}
+		assert_int_equal(got, want[k]);
+		compiler_rules_fini(&rs);
+	}
+	assert_int_equal(n_gw, 2 * 8);
+}
+
 /* Owners, and nothing without a gateway, a child or CIDRs. */
 static void
 test_shape(void **state)
@@ -555,8 +932,9 @@ test_shape(void **state)
 	/* The second names its router by the gateway address only. */
 	two[1].router_id[0] = '\0';
 	inet_pton(AF_INET, "172.24.4.10", two[1].local_ip);
-	assert_ptr_equal(compiler_vpn_router_by_gw(&x->view, two[1].local_ip),
-			 &x->routers[0]);
+	assert_ptr_equal(
+		compiler_vpn_router_by_gw(&x->view, two[1].local_ip, false),
+		&x->routers[0]);
 	assert_int_equal(compiler_vpn_all(&x->view, two, 2, false, &rs), 0);
 	for (size_t i = 0; i < rs.n; i++) {
 		assert_int_equal(rs.rules[i].cookie & COMPILER_COOKIE_NS_MASK,
@@ -591,6 +969,15 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_shape, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pmtu, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_trap, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ipv6_inner, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_ipv6_trap, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_ipv6_shape, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_outer6, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_outer6_shape, setup,
+						teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

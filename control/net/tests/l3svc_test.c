@@ -5,7 +5,9 @@
  * the RFC 1812 cases that get no error, next-hop ARP requests and
  * learning, every truncation rejected with a counted reason; ICMPv6
  * Packet Too Big (fields, checksum recomputed here, the 1280-byte cut,
- * source address choice, the RFC 4443 2.4 (e) refusals).
+ * source address choice, the RFC 4443 2.4 (e) refusals); IPv6 next hops:
+ * the neighbor solicitation byte by byte (checksum recomputed here) and
+ * the advertisement's RFC 4861 7.1.2 checks.
  *
  * Topology: router r1 with interface ri-a (net-a, 10.0.0.1, MAC
  * fa:16:3e:00:01:0a) and gateway rg (ext, 172.24.4.10/24, gateway
@@ -636,6 +638,245 @@ test_arp_resolve(void **state)
 	assert_int_equal(fx.st.n_arp_requests, 3);
 }
 
+/* The gateway dual-stack: 2001:db8:e::a on sn6-ext (2001:db8:e::/64,
+ * gateway ::1), a route 2001:db8:50::/48 via 2001:db8:e::20. */
+static void
+v6_ext(void)
+{
+	struct net_view_port *rg = &fx.ports[3];
+
+	snprintf(fx.subnets[2].id, NET_ID_LEN, "sn6-ext");
+	addr(&fx.subnets[2].cidr, "2001:db8:e::/64");
+	addr(&fx.subnets[2].gateway, "2001:db8:e::1");
+	fx.view.n_subnets = 3;
+	snprintf(rg->ips[1].subnet_id, NET_ID_LEN, "sn6-ext");
+	addr(&rg->ips[1].ip, "2001:db8:e::a");
+	rg->n_ips = 2;
+	addr(&fx.router.routes[1].dst, "2001:db8:50::/48");
+	addr(&fx.router.routes[1].nexthop, "2001:db8:e::20");
+	fx.router.n_routes = 2;
+}
+
+/* True if the ICMPv6 message of the IPv6 packet ip6 has a good checksum
+ * (RFC 8200 8.1 pseudo-header). */
+static bool
+icmp6_ok(const uint8_t *ip6)
+{
+	size_t n = (size_t)ip6[4] << 8 | ip6[5];
+	uint32_t sum = n + 58;
+
+	for (size_t i = 8; i < 40; i += 2)
+		sum += (uint32_t)ip6[i] << 8 | ip6[i + 1];
+	for (size_t i = 0; i < n; i += 2)
+		sum += (uint32_t)ip6[40 + i] << 8 |
+		       (i + 1 < n ? ip6[40 + i + 1] : 0);
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return sum == 0xffff;
+}
+
+/* Set the ICMPv6 checksum of the IPv6 packet ip6 (even length). */
+static void
+icmp6_fix(uint8_t *ip6)
+{
+	size_t n = (size_t)ip6[4] << 8 | ip6[5];
+	uint32_t sum = n + 58;
+
+	ip6[42] = ip6[43] = 0;
+	for (size_t i = 8; i < 40 + n; i += 2)
+		sum += (uint32_t)ip6[i] << 8 | ip6[i + 1];
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	ip6[42] = (uint8_t)(~sum >> 8);
+	ip6[43] = (uint8_t)~sum;
+	assert_true(icmp6_ok(ip6));
+}
+
+/* A neighbor advertisement from x1 for target to dst (hop limit hl), with
+ * a target link-layer option of mac (NULL: none), checksum set. */
+static size_t
+frame_na(uint8_t *f, const char *target, const char *dst, uint8_t hl,
+	 const uint8_t *mac)
+{
+	size_t n = 24 + (mac != NULL ? 8 : 0);
+	size_t len = frame_ip6(f, mac_rg, mac_x1, target, dst, 58, n);
+	uint8_t *icmp = f + 14 + 40;
+
+	f[14 + 7] = hl;
+	memset(icmp, 0, n);
+	icmp[0] = 136;
+	icmp[4] = 0x60; /* solicited, override */
+	assert_int_equal(inet_pton(AF_INET6, target, icmp + 8), 1);
+	if (mac != NULL) {
+		icmp[24] = 2;
+		icmp[25] = 1;
+		memcpy(icmp + 26, mac, 6);
+	}
+	icmp6_fix(f + 14);
+	return len;
+}
+
+/*
+ * IPv6 next hops: the solicitation for the destination on the external
+ * subnet, a static route's next hop, the subnet's gateway; its bytes;
+ * an advertisement learned; every malformed or foreign one refused with
+ * its reason; truncations refused.
+ */
+static void
+test_nd_resolve(void **state)
+{
+	const struct net_view_router *r = NULL;
+	uint8_t f[FRAME_MAX], out[L3SVC_FRAME_MAX], nh[16], ip[16], mac[6];
+	uint32_t ports[L3SVC_OUT_PORTS_MAX];
+	size_t len, out_len, n;
+	const uint8_t *o = out + 14;
+
+	(void)state;
+	len = frame_ip6(f, zero6, mac_rg, "2001:db8:a::11", "2001:db8:e::77",
+			17, 16);
+	/* No IPv6 address on the gateway yet. */
+	assert_int_equal(l3svc_nd_request(&fx.view, f, len, out, sizeof(out),
+					  &out_len, ports, &n, &r, nh, &fx.st),
+			 -EINVAL);
+	assert_int_equal(fx.st.rejects[L3SVC_R_NO_ROUTER], 1);
+	v6_ext();
+	assert_int_equal(l3svc_nd_request(&fx.view, f, len, out, sizeof(out),
+					  &out_len, ports, &n, &r, nh, &fx.st),
+			 0);
+	assert_ptr_equal(r, &fx.router);
+	assert_true(ip6_is(nh, "2001:db8:e::77"));
+	assert_int_equal(n, 1);
+	assert_int_equal(ports[0], 3);
+	assert_int_equal(out_len, 14 + 40 + 32);
+	assert_int_equal(out[0], 0x33);
+	assert_int_equal(out[1], 0x33);
+	assert_int_equal(out[2], 0xff);
+	assert_int_equal(out[3], 0);
+	assert_int_equal(out[4], 0);
+	assert_int_equal(out[5], 0x77);
+	assert_memory_equal(out + 6, mac_rg, 6);
+	assert_int_equal(out[12] << 8 | out[13], 0x86dd);
+	assert_int_equal(o[0], 0x60);
+	assert_int_equal(o[4] << 8 | o[5], 32);
+	assert_int_equal(o[6], 58);
+	assert_int_equal(o[7], 255);
+	assert_true(ip6_is(o + 8, "2001:db8:e::a"));
+	assert_true(ip6_is(o + 24, "ff02::1:ff00:77"));
+	assert_int_equal(o[40], 135);
+	assert_int_equal(o[41], 0);
+	assert_true(ip6_is(o + 48, "2001:db8:e::77"));
+	assert_int_equal(o[64], 1);
+	assert_int_equal(o[65], 1);
+	assert_memory_equal(o + 66, mac_rg, 6);
+	assert_true(icmp6_ok(o));
+	/* By the static route, else the subnet's gateway. */
+	len = frame_ip6(f, zero6, mac_rg, "2001:db8:a::11", "2001:db8:50:1::5",
+			17, 16);
+	assert_int_equal(l3svc_nd_request(&fx.view, f, len, out, sizeof(out),
+					  &out_len, ports, &n, &r, nh, &fx.st),
+			 0);
+	assert_true(ip6_is(nh, "2001:db8:e::20"));
+	len = frame_ip6(f, zero6, mac_rg, "2001:db8:a::11", "2001:db8:99::5",
+			17, 16);
+	assert_int_equal(l3svc_nd_request(&fx.view, f, len, out, sizeof(out),
+					  &out_len, ports, &n, &r, nh, &fx.st),
+			 0);
+	assert_true(ip6_is(nh, "2001:db8:e::1"));
+	assert_true(ip6_is(o + 24, "ff02::1:ff00:1"));
+	/* IPv4, not from a gateway MAC, no room. */
+	len = frame_icmp(f, zero6, mac_rg, "172.24.4.10", "8.8.8.8");
+	assert_int_equal(l3svc_nd_request(&fx.view, f, len, out, sizeof(out),
+					  &out_len, ports, &n, &r, nh, &fx.st),
+			 -EINVAL);
+	assert_int_equal(fx.st.rejects[L3SVC_R_NOT_IPV6], 1);
+	len = frame_ip6(f, zero6, mac_ra, "2001:db8:a::11", "2001:db8:99::5",
+			17, 16);
+	assert_int_equal(l3svc_nd_request(&fx.view, f, len, out, sizeof(out),
+					  &out_len, ports, &n, &r, nh, &fx.st),
+			 -EINVAL);
+	memcpy(f + 6, mac_rg, 6);
+	assert_int_equal(l3svc_nd_request(&fx.view, f, len, out, 85, &out_len,
+					  ports, &n, &r, nh, &fx.st),
+			 -EINVAL);
+	assert_int_equal(fx.st.rejects[L3SVC_R_SMALL_OUT], 1);
+	assert_int_equal(fx.st.n_nd_requests, 3);
+	/* The advertisement of 2001:db8:e::1 with its MAC: learned. */
+	len = frame_na(f, "2001:db8:e::1", "2001:db8:e::a", 255, mac_x1);
+	assert_int_equal(
+		l3svc_nd_learn(&fx.view, 3, f, len, &r, ip, mac, &fx.st), 0);
+	assert_ptr_equal(r, &fx.router);
+	assert_true(ip6_is(ip, "2001:db8:e::1"));
+	assert_memory_equal(mac, mac_x1, 6);
+	/* Without the option: the frame's source. */
+	len = frame_na(f, "2001:db8:e::20", "2001:db8:e::a", 255, NULL);
+	assert_int_equal(
+		l3svc_nd_learn(&fx.view, 3, f, len, &r, ip, mac, &fx.st), 0);
+	assert_true(ip6_is(ip, "2001:db8:e::20"));
+	assert_memory_equal(mac, mac_x1, 6);
+	assert_int_equal(fx.st.n_learned, 2);
+	/* Refused: hop limit 254 (off link), a bad checksum, an option of
+	 * length 0, a multicast MAC, a target off the subnet, a
+	 * solicitation. */
+	len = frame_na(f, "2001:db8:e::1", "2001:db8:e::a", 254, mac_x1);
+	assert_int_equal(
+		l3svc_nd_learn(&fx.view, 3, f, len, &r, ip, mac, &fx.st),
+		-EINVAL);
+	len = frame_na(f, "2001:db8:e::1", "2001:db8:e::a", 255, mac_x1);
+	f[14 + 40 + 31] ^= 1;
+	assert_int_equal(
+		l3svc_nd_learn(&fx.view, 3, f, len, &r, ip, mac, &fx.st),
+		-EINVAL);
+	len = frame_na(f, "2001:db8:e::1", "2001:db8:e::a", 255, mac_x1);
+	f[14 + 40 + 25] = 0;
+	icmp6_fix(f + 14);
+	assert_int_equal(
+		l3svc_nd_learn(&fx.view, 3, f, len, &r, ip, mac, &fx.st),
+		-EINVAL);
+	len = frame_na(f, "2001:db8:e::1", "2001:db8:e::a", 255,
+		       (const uint8_t[6]){0x33, 0x33, 0, 0, 0, 1});
+	assert_int_equal(
+		l3svc_nd_learn(&fx.view, 3, f, len, &r, ip, mac, &fx.st),
+		-EINVAL);
+	len = frame_na(f, "2001:db8:f::1", "2001:db8:e::a", 255, mac_x1);
+	assert_int_equal(
+		l3svc_nd_learn(&fx.view, 3, f, len, &r, ip, mac, &fx.st),
+		-EINVAL);
+	len = frame_na(f, "2001:db8:e::1", "2001:db8:e::a", 255, mac_x1);
+	f[14 + 40] = 135;
+	assert_int_equal(
+		l3svc_nd_learn(&fx.view, 3, f, len, &r, ip, mac, &fx.st),
+		-EINVAL);
+	assert_int_equal(fx.st.rejects[L3SVC_R_BAD_ND], 6);
+	/* Not to the gateway address, not from a port. */
+	len = frame_na(f, "2001:db8:e::1", "2001:db8:e::b", 255, mac_x1);
+	assert_int_equal(
+		l3svc_nd_learn(&fx.view, 3, f, len, &r, ip, mac, &fx.st),
+		-EINVAL);
+	len = frame_na(f, "2001:db8:e::1", "2001:db8:e::a", 255, mac_x1);
+	assert_int_equal(
+		l3svc_nd_learn(&fx.view, 99, f, len, &r, ip, mac, &fx.st),
+		-EINVAL);
+	assert_int_equal(fx.st.rejects[L3SVC_R_NO_ROUTER], 4);
+	/* Every truncation of a good one. */
+	for (size_t k = 0; k < len; k++) {
+		uint8_t *cut = malloc(k + 1);
+
+		memcpy(cut, f, k);
+		assert_int_equal(l3svc_nd_learn(&fx.view, 3, cut, k, &r, ip,
+						mac, &fx.st),
+				 -EINVAL);
+		if (k < 14 + 40)
+			assert_int_equal(l3svc_nd_request(&fx.view, cut, k, out,
+							  sizeof(out), &out_len,
+							  ports, &n, &r, nh,
+							  &fx.st),
+					 -EINVAL);
+		free(cut);
+	}
+	assert_int_equal(fx.st.n_learned, 2);
+	assert_string_equal(l3svc_reject_name(L3SVC_R_BAD_ND), "bad_nd");
+}
+
 int
 main(void)
 {
@@ -646,6 +887,7 @@ main(void)
 		cmocka_unit_test_setup(test_packet_too_big, setup),
 		cmocka_unit_test_setup(test_echo, setup),
 		cmocka_unit_test_setup(test_arp_resolve, setup),
+		cmocka_unit_test_setup(test_nd_resolve, setup),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
