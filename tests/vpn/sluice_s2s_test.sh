@@ -79,6 +79,10 @@
 #     the transit bridge sees only ESP, IKE and ARP (no IPv6 frame, no
 #     inner address); c6 deleted on both sites: ping -6 no longer passes,
 #     IPv4 still does.
+#  7. Case 2 on an IPv6-inside child (INNER=6: peer CIDRs
+#     2001:db8:3x::/64, ping -6): B initiates, 60 s lifetimes, a 5/s
+#     ping -6 for 75 s across a child and an IKE rekey on both sites
+#     loses nothing (SKIP_REKEY=1 leaves case 7 out).
 #
 # With "ipv6gw" (meson test sluice_s2s_ipv6gw) the same dual-stack sites
 # have IPv6-only gateways instead: the external network is 2001:db8:2::/64
@@ -86,7 +90,9 @@
 # runs with IPv6 peer addresses: IKE and ESP over IPv6, the peer's MAC
 # found by neighbor discovery (sluiced's solicitation from the gateway
 # address, the advertisement learned), IPv4 (c4) and IPv6 (c6) inside; the
-# transit sees only IPv6: ESP, IKE, neighbor discovery.
+# transit sees only IPv6: ESP, IKE, neighbor discovery. Then the DPD
+# cases 4-6 (clear, restart, hold) on an IPv6-inside child (INNER=6): the
+# hold trap is an ipv6 table-17 rule, a ping -6 brings A back.
 #
 #   sluice_s2s_test.sh SLUICED [natt|ipv6|ipv6gw]   env: SLUICE_DP, SLUICECTL, KEEP_LOGS,
 #   PAUSE_ON_FAIL=SECONDS (keep the namespaces that long after a failure)
@@ -362,17 +368,32 @@ site a $GWA 31 $EXT_A
 site b $GWB 32 $EXT_B
 echo "setup: $(($(date +%s) - t0)) s"
 
+# The inner family of conn, pings and the rekey and DPD cases: 4, or 6
+# (the IPv6 subnets of the ipv6 and ipv6gw modes).
+INNER=4
+inner_net() { # SITE: its guests' subnet of the inner family
+	local n=31
+	[ "$1" = b ] && n=32
+	if [ "$INNER" = 6 ]; then echo "2001:db8:$n::/64"; else
+		echo "10.$n.0.0/24"; fi
+}
+gip() { # SITE: its guest's address of the inner family
+	local n=31
+	[ "$1" = b ] && n=32
+	if [ "$INNER" = 6 ]; then echo "2001:db8:$n::11"; else
+		echo "10.$n.0.11"; fi
+}
 conn() { # SITE NAME PSK IKEPOLICY IPSECPOLICY [args...]: prints the id
 	local s=$1 name=$2 psk=$3 ikep=$4 espp=$5 peer peer_id peer_cidr
 	shift 5
 	if [ "$s" = a ]; then
 		peer=$PEER_B
 		peer_id=$GWB
-		peer_cidr=10.32.0.0/24
+		peer_cidr=$(inner_net b)
 	else
 		peer=$GWA
 		peer_id=$GWA
-		peer_cidr=10.31.0.0/24
+		peer_cidr=$(inner_net a)
 	fi
 	os "$s" vpn ipsec site connection create --vpnservice svc \
 		--ikepolicy "$ikep" --ipsecpolicy "$espp" \
@@ -425,11 +446,11 @@ wait_no_sas() {
 		[ "$(sas $s | jq length)" = 0 ] || fail "$s: ESP SAs left"
 	done
 }
-pings() { # CASE: both ways
-	ip netns exec "$(ns ga)" ping -c 3 -i 0.2 -W 2 10.32.0.11 \
-		>"$tmp/ping-ab.$1" 2>&1 || fail "$1: GA -> GB ping"
-	ip netns exec "$(ns gb)" ping -c 3 -i 0.2 -W 2 10.31.0.11 \
-		>"$tmp/ping-ba.$1" 2>&1 || fail "$1: GB -> GA ping"
+pings() { # CASE: both ways (ping -6 when INNER=6)
+	ip netns exec "$(ns ga)" ping -$INNER -c 3 -i 0.2 -W 2 "$(gip b)" \
+		>"$tmp/ping-ab.$1" 2>&1 || fail "$1: GA -> GB ping -$INNER"
+	ip netns exec "$(ns gb)" ping -$INNER -c 3 -i 0.2 -W 2 "$(gip a)" \
+		>"$tmp/ping-ba.$1" 2>&1 || fail "$1: GB -> GA ping -$INNER"
 }
 
 frags() { # SITE: inner packets its outbound SAs fragmented (DF clear)
@@ -689,6 +710,149 @@ ipv6_case() {
 	conn_del b "$cb4"
 	wait_no_sas
 }
+rekey_case() { # CASE_NUMBER: case 2 with the inner family INNER
+	step "$1. B initiates, A response-only; 60 s IKE and ESP lifetimes" \
+		"(ping -$INNER)"
+	CA=$(conn a c2 "$PSK" ike60 esp60 --initiator response-only)
+	sleep 0.5
+	CB=$(conn b c2 "$PSK" ike60 esp60)
+	tb=$(wait_status b "$CB" ACTIVE 30)
+	ta=$(wait_status a "$CA" ACTIVE 10)
+	echo "ok: B ACTIVE after ${tb} s of polling, A ACTIVE (+${ta} s)"
+	pings init-b
+	echo "ok: ping GA <-> GB (B initiated)"
+	if [ -z "${SKIP_REKEY:-}" ]; then
+		spia0=$(out_spis a)
+		spib0=$(out_spis b)
+		rekeys() { # SITE ID EVENT: count of the driver's log lines
+			grep -c "vpn: connection $2: $3" \
+				"$tmp/sluiced-$1.log" || true
+		}
+		ip netns exec "$(ns ga)" ping -$INNER -c 375 -i 0.2 -W 1 \
+			"$(gip b)" >"$tmp/ping.rekey" 2>&1 || true
+		spia1=$(out_spis a)
+		spib1=$(out_spis b)
+		ike_a=$(rekeys a "$CA" ike-rekeyed)
+		ike_b=$(rekeys b "$CB" ike-rekeyed)
+		ch_a=$(rekeys a "$CA" child-rekeyed)
+		ch_b=$(rekeys b "$CB" child-rekeyed)
+		echo "rekey: A out SPI $spia0 -> $spia1," \
+			"B out SPI $spib0 -> $spib1;" \
+			"IKE rekeys A $ike_a, B $ike_b;" \
+			"child rekeys A $ch_a, B $ch_b"
+		echo "rekey: $(grep -E 'packets transmitted' "$tmp/ping.rekey")"
+		[ "$spia0" != "$spia1" ] || fail "a: no child rekey in 75 s"
+		[ "$spib0" != "$spib1" ] || fail "b: no child rekey in 75 s"
+		[ "$ike_a" -ge 1 ] && [ "$ike_b" -ge 1 ] ||
+			fail "no IKE rekey in 75 s"
+		[ "$ch_a" -ge 1 ] && [ "$ch_b" -ge 1 ] ||
+			fail "no child rekey event"
+		grep -q ' 0% packet loss' "$tmp/ping.rekey" ||
+			fail "packets lost across the rekeys: $(tail -n 2 \
+				"$tmp/ping.rekey")"
+		[ "$(conn_field a "$CA" status)" = ACTIVE ] ||
+			fail "a: not ACTIVE after the rekeys"
+		[ "$(conn_field b "$CB" status)" = ACTIVE ] ||
+			fail "b: not ACTIVE after the rekeys"
+		pings rekeyed
+		echo "ok: child and IKE SAs rekeyed under a 5/s ping -$INNER," \
+			"375 of 375 answered"
+	fi
+	conn_del a "$CA"
+	conn_del b "$CB"
+	wait_no_sas
+}
+dpd_cases() { # cases 4-6 with the inner family INNER
+	step "4. DPD: site B's sluiced killed (ping -$INNER)"
+	CB=$(conn b c4 "$PSK" ike1 esp1 --initiator response-only)
+	sleep 0.5
+	CA=$(conn a c4 "$PSK" ike1 esp1 \
+		--dpd action=clear,interval=2,timeout=6)
+	wait_status a "$CA" ACTIVE 30 >/dev/null
+	wait_status b "$CB" ACTIVE 10 >/dev/null
+	pings dpd
+	kill -9 "${CTL_PID[b]}"
+	wait "${CTL_PID[b]}" 2>/dev/null || true
+	CTL_PID[b]=
+	td=$(wait_status a "$CA" DOWN 20 "DPD")
+	echo "ok: A DOWN \"$(conn_field a "$CA" status_description)\"" \
+		"${td} s after site B's sluiced was killed" \
+		"(interval 2 s, timeout 6 s)"
+	awk -v t="$td" 'BEGIN { exit !(t <= 12) }' ||
+		fail "DPD took ${td} s (timeout 6 s + interval 2 s)"
+	[ "$(sas a | jq length)" = 0 ] ||
+		fail "a: ESP SAs left after DPD clear"
+	echo "ok: dpd action clear removed A's ESP SAs"
+
+	step "5. DPD restart: B's sluiced killed, then started again"
+	start_ctl b
+	conn_del a "$CA"
+	conn_del b "$CB"
+	CB=$(conn b c5 "$PSK" ike1 esp1 --initiator response-only)
+	sleep 0.5
+	CA=$(conn a c5 "$PSK" ike1 esp1 \
+		--dpd action=restart,interval=2,timeout=6)
+	wait_status a "$CA" ACTIVE 30 >/dev/null
+	wait_status b "$CB" ACTIVE 10 >/dev/null
+	pings dpd-restart-before
+	kill -9 "${CTL_PID[b]}"
+	wait "${CTL_PID[b]}" 2>/dev/null || true
+	CTL_PID[b]=
+	td=$(wait_status a "$CA" DOWN 20)
+	echo "ok: A DOWN \"$(conn_field a "$CA" status_description)\"" \
+		"${td} s after site B's sluiced was killed"
+	start_ctl b
+	tr=$(wait_status a "$CA" ACTIVE 60)
+	wait_status b "$CB" ACTIVE 10 >/dev/null
+	pings dpd-restart-after
+	echo "ok: dpd action restart: A ACTIVE again ${tr} s after site B's" \
+		"sluiced was started again, ping both ways"
+
+	step "6. DPD hold: B's sluiced killed; traffic brings A back"
+	conn_del a "$CA"
+	conn_del b "$CB"
+	wait_no_sas
+	CB=$(conn b c6 "$PSK" ike1 esp1 --initiator response-only)
+	sleep 0.5
+	CA=$(conn a c6 "$PSK" ike1 esp1 \
+		--dpd action=hold,interval=2,timeout=6)
+	wait_status a "$CA" ACTIVE 30 >/dev/null
+	wait_status b "$CB" ACTIVE 10 >/dev/null
+	pings dpd-hold-before
+	kill -9 "${CTL_PID[b]}"
+	wait "${CTL_PID[b]}" 2>/dev/null || true
+	CTL_PID[b]=
+	td=$(wait_status a "$CA" DOWN 20 "DPD")
+	echo "ok: A DOWN \"$(conn_field a "$CA" status_description)\"" \
+		"${td} s after site B's sluiced was killed"
+	[ "$(sas a | jq length)" = 0 ] ||
+		fail "a: ESP SAs left after DPD hold"
+	grep -q "connection .*: trap installed (dpd action hold)" \
+		"$tmp/sluiced-a.log" || fail "a: no trap after DPD with hold"
+	trap17=$("$SLUICECTL" -s "${SOCK[a]}" dp dump-flows |
+		grep -E "table=17,.*_dst=$(inner_net b).*punt:17") ||
+		fail "a: no trap rule (table 17, punt 17) to $(inner_net b)"
+	echo "ok: dpd action hold: A's ESP SAs gone, the trap installed:" \
+		"$(grep -oE "(ip|ipv6),[^ ]*_dst=[^ ,]*" <<<"$trap17" |
+			head -n 1) -> punt:17"
+	start_ctl b
+	sleep 6
+	[ "$(conn_field a "$CA" status)" = DOWN ] ||
+		fail "a: hold re-initiated without traffic"
+	echo "ok: hold: A still DOWN 6 s after site B's sluiced was" \
+		"started again (no traffic yet)"
+	ip netns exec "$(ns ga)" ping -$INNER -c 10 -i 0.5 -W 1 "$(gip b)" \
+		>"$tmp/ping-hold" 2>&1 || fail "hold: no ping answered after" \
+		"traffic hit the trap: $(tail -n 2 "$tmp/ping-hold")"
+	grep -q "caught by the trap: initiating" "$tmp/sluiced-a.log" ||
+		fail "a: the trap did not start a negotiation"
+	wait_status a "$CA" ACTIVE 10 >/dev/null
+	wait_status b "$CB" ACTIVE 10 >/dev/null
+	pings dpd-hold-after
+	echo "ok: hold: traffic caught by the trap renegotiated," \
+		"$(grep -E 'packets transmitted' "$tmp/ping-hold");" \
+		"ping both ways"
+}
 if [ "$MODE" = natt ]; then
 	natt_case
 	echo "PASS ($(($(date +%s) - t0)) s)"
@@ -696,6 +860,12 @@ if [ "$MODE" = natt ]; then
 fi
 if [ "$MODE" = ipv6 ] || [ "$MODE" = ipv6gw ]; then
 	ipv6_case
+	INNER=6
+	if [ "$MODE" = ipv6 ]; then
+		[ -n "${SKIP_REKEY:-}" ] || rekey_case 7
+	else
+		dpd_cases
+	fi
 	echo "PASS ($(($(date +%s) - t0)) s)"
 	exit 0
 fi
@@ -786,49 +956,7 @@ ip netns exec "$(ns ga)" ping -c 1 -W 1 10.32.0.11 >/dev/null 2>&1 &&
 	fail "tunnel traffic still passes after delete"
 echo "ok: deleted on both sides: SAs gone, no traffic"
 
-step "2. B initiates, A response-only; 60 s IKE and ESP lifetimes"
-CA=$(conn a c2 "$PSK" ike60 esp60 --initiator response-only)
-sleep 0.5
-CB=$(conn b c2 "$PSK" ike60 esp60)
-tb=$(wait_status b "$CB" ACTIVE 30)
-ta=$(wait_status a "$CA" ACTIVE 10)
-echo "ok: B ACTIVE after ${tb} s of polling, A ACTIVE (+${ta} s)"
-pings init-b
-echo "ok: ping GA <-> GB (B initiated)"
-if [ -z "${SKIP_REKEY:-}" ]; then
-	spia0=$(out_spis a)
-	spib0=$(out_spis b)
-	rekeys() { # SITE ID EVENT: count of the driver's log lines
-		grep -c "vpn: connection $2: $3" "$tmp/sluiced-$1.log" || true
-	}
-	ip netns exec "$(ns ga)" ping -c 375 -i 0.2 -W 1 10.32.0.11 \
-		>"$tmp/ping.rekey" 2>&1 || true
-	spia1=$(out_spis a)
-	spib1=$(out_spis b)
-	ike_a=$(rekeys a "$CA" ike-rekeyed)
-	ike_b=$(rekeys b "$CB" ike-rekeyed)
-	ch_a=$(rekeys a "$CA" child-rekeyed)
-	ch_b=$(rekeys b "$CB" child-rekeyed)
-	echo "rekey: A out SPI $spia0 -> $spia1, B out SPI $spib0 -> $spib1;" \
-		"IKE rekeys A $ike_a, B $ike_b; child rekeys A $ch_a, B $ch_b"
-	echo "rekey: $(grep -E 'packets transmitted' "$tmp/ping.rekey")"
-	[ "$spia0" != "$spia1" ] || fail "a: no child rekey in 75 s"
-	[ "$spib0" != "$spib1" ] || fail "b: no child rekey in 75 s"
-	[ "$ike_a" -ge 1 ] && [ "$ike_b" -ge 1 ] || fail "no IKE rekey in 75 s"
-	[ "$ch_a" -ge 1 ] && [ "$ch_b" -ge 1 ] || fail "no child rekey event"
-	grep -q ' 0% packet loss' "$tmp/ping.rekey" ||
-		fail "packets lost across the rekeys: $(tail -n 2 \
-			"$tmp/ping.rekey")"
-	[ "$(conn_field a "$CA" status)" = ACTIVE ] ||
-		fail "a: not ACTIVE after the rekeys"
-	[ "$(conn_field b "$CB" status)" = ACTIVE ] ||
-		fail "b: not ACTIVE after the rekeys"
-	pings rekeyed
-	echo "ok: child and IKE SAs rekeyed under a 5/s ping, 375 of 375 answered"
-fi
-conn_del a "$CA"
-conn_del b "$CB"
-wait_no_sas
+rekey_case 2
 
 step "3. different PSKs"
 CB=$(conn b c3 "$PSK-b" ike1 esp1 --initiator response-only)
@@ -843,81 +971,5 @@ echo "ok: B DOWN: $(conn_field b "$CB" status_description)"
 conn_del a "$CA"
 conn_del b "$CB"
 
-step "4. DPD: site B's sluiced killed"
-CB=$(conn b c4 "$PSK" ike1 esp1 --initiator response-only)
-sleep 0.5
-CA=$(conn a c4 "$PSK" ike1 esp1 --dpd action=clear,interval=2,timeout=6)
-wait_status a "$CA" ACTIVE 30 >/dev/null
-wait_status b "$CB" ACTIVE 10 >/dev/null
-pings dpd
-kill -9 "${CTL_PID[b]}"
-wait "${CTL_PID[b]}" 2>/dev/null || true
-CTL_PID[b]=
-td=$(wait_status a "$CA" DOWN 20 "DPD")
-echo "ok: A DOWN \"$(conn_field a "$CA" status_description)\"" \
-	"${td} s after site B's sluiced was killed (interval 2 s, timeout 6 s)"
-awk -v t="$td" 'BEGIN { exit !(t <= 12) }' ||
-	fail "DPD took ${td} s (timeout 6 s + interval 2 s)"
-[ "$(sas a | jq length)" = 0 ] || fail "a: ESP SAs left after DPD clear"
-echo "ok: dpd action clear removed A's ESP SAs"
-
-step "5. DPD restart: B's sluiced killed, then started again"
-start_ctl b
-conn_del a "$CA"
-conn_del b "$CB"
-CB=$(conn b c5 "$PSK" ike1 esp1 --initiator response-only)
-sleep 0.5
-CA=$(conn a c5 "$PSK" ike1 esp1 --dpd action=restart,interval=2,timeout=6)
-wait_status a "$CA" ACTIVE 30 >/dev/null
-wait_status b "$CB" ACTIVE 10 >/dev/null
-pings dpd-restart-before
-kill -9 "${CTL_PID[b]}"
-wait "${CTL_PID[b]}" 2>/dev/null || true
-CTL_PID[b]=
-td=$(wait_status a "$CA" DOWN 20)
-echo "ok: A DOWN \"$(conn_field a "$CA" status_description)\"" \
-	"${td} s after site B's sluiced was killed"
-start_ctl b
-tr=$(wait_status a "$CA" ACTIVE 60)
-wait_status b "$CB" ACTIVE 10 >/dev/null
-pings dpd-restart-after
-echo "ok: dpd action restart: A ACTIVE again ${tr} s after site B's" \
-	"sluiced was started again, ping both ways"
-
-step "6. DPD hold: B's sluiced killed; traffic brings A back"
-conn_del a "$CA"
-conn_del b "$CB"
-wait_no_sas
-CB=$(conn b c6 "$PSK" ike1 esp1 --initiator response-only)
-sleep 0.5
-CA=$(conn a c6 "$PSK" ike1 esp1 --dpd action=hold,interval=2,timeout=6)
-wait_status a "$CA" ACTIVE 30 >/dev/null
-wait_status b "$CB" ACTIVE 10 >/dev/null
-pings dpd-hold-before
-kill -9 "${CTL_PID[b]}"
-wait "${CTL_PID[b]}" 2>/dev/null || true
-CTL_PID[b]=
-td=$(wait_status a "$CA" DOWN 20 "DPD")
-echo "ok: A DOWN \"$(conn_field a "$CA" status_description)\"" \
-	"${td} s after site B's sluiced was killed"
-[ "$(sas a | jq length)" = 0 ] || fail "a: ESP SAs left after DPD hold"
-grep -q "connection .*: trap installed (dpd action hold)" \
-	"$tmp/sluiced-a.log" || fail "a: no trap after DPD with hold"
-echo "ok: dpd action hold: A's ESP SAs gone, the trap installed"
-start_ctl b
-sleep 6
-[ "$(conn_field a "$CA" status)" = DOWN ] ||
-	fail "a: hold re-initiated without traffic"
-echo "ok: hold: A still DOWN 6 s after site B's sluiced was started again" \
-	"(no traffic yet)"
-ip netns exec "$(ns ga)" ping -c 10 -i 0.5 -W 1 10.32.0.11 \
-	>"$tmp/ping-hold" 2>&1 || fail "hold: no ping answered after traffic" \
-	"hit the trap: $(tail -n 2 "$tmp/ping-hold")"
-grep -q "caught by the trap: initiating" "$tmp/sluiced-a.log" ||
-	fail "a: the trap did not start a negotiation"
-wait_status a "$CA" ACTIVE 10 >/dev/null
-wait_status b "$CB" ACTIVE 10 >/dev/null
-pings dpd-hold-after
-echo "ok: hold: traffic caught by the trap renegotiated," \
-	"$(grep -E 'packets transmitted' "$tmp/ping-hold"); ping both ways"
+dpd_cases
 echo "PASS ($(($(date +%s) - t0)) s)"

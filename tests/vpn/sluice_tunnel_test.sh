@@ -37,12 +37,30 @@
 # lifetime 60 s): the outbound SPI changes and a 5/s ping for 80 s loses
 # nothing (SKIP_REKEY=1 leaves it out).
 #
-#   sluice_tunnel_test.sh SLUICED     env: SLUICE_DP, SLUICECTL
+# With "ipv6gw" as the second argument (meson test sluice_tunnel_ipv6gw)
+# the external network is IPv6 only (2001:db8:2::/64: r1's gateway ::10,
+# charon's x ::100; no IPv4 outside at all) and only case 6 runs: IKE
+# over IPv6 through the datapath (neighbor discovery both ways), ESP in
+# UDP 4500 over IPv6 (charon's kernel-libipsec knows no other ESP),
+# inner IPv4 (10.20.0.0/24) and IPv6 (fd02::/64, charon's net6):
+#  6a/6b. Sluice initiates the IPv4-inside, then the IPv6-inside
+#     connection: ACTIVE, charon's IKE SA on [$GW]:4500, its child
+#     TUNNEL-in-UDP, sluice-dp's out SA natt from ::10 to ::100; ping (or
+#     ping -6) both ways, iperf3 2 s each way, the SAs count it.
+#  6c. Sluice responds: both connections response-only at once; charon
+#     initiates net6, then (a new IKE SA) net: Sluice picks each by its
+#     selectors: ACTIVE, the same traffic.
+#  On x's eth0 (tcpdump): at least 1000 ESP-in-UDP packets over IPv6 and
+#  nothing but IKE, ESP in UDP and ICMPv6 (no IPv4 frame, no inner
+#  address in clear).
+#
+#   sluice_tunnel_test.sh SLUICED [ipv6gw]   env: SLUICE_DP, SLUICECTL
 set -euo pipefail
 
 skip() { echo "SKIP: $*"; exit 77; }
 step() { echo "--- $*"; }
 SLUICED=$(readlink -f "${1:-}")
+MODE=${2:-ipv4}
 [ "$(id -u)" -eq 0 ] || skip "needs root"
 . "$(dirname "$0")/../lib/sluice.sh"
 sluice_need_bins
@@ -65,6 +83,12 @@ GW=172.24.4.10
 PEER=172.24.4.100
 PSK=tunnel-test-psk-0123456789
 guests="g x w"
+if [ "$MODE" = ipv6gw ]; then
+	command -v tcpdump >/dev/null || skip "tcpdump missing"
+	GW=2001:db8:2::10
+	PEER=2001:db8:2::100
+	guests="g x"
+fi
 ns() { echo "st$id-$1"; }
 hif() { echo "t$id$1"; }
 . "$(dirname "$0")/../lib/guest.sh"
@@ -101,7 +125,13 @@ for g in $guests; do
 done
 ip -n "$(ns g)" addr add 10.10.0.11/24 dev eth0
 ip -n "$(ns g)" route add default via 10.10.0.1
-ip -n "$(ns x)" addr add $PEER/24 dev eth0
+if [ "$MODE" = ipv6gw ]; then
+	ip netns exec "$(ns x)" sysctl -qw net.ipv6.conf.all.disable_ipv6=0 \
+		net.ipv6.conf.eth0.disable_ipv6=0 net.ipv6.conf.eth0.accept_ra=0
+	ip -n "$(ns x)" addr add $PEER/64 dev eth0 nodad
+else
+	ip -n "$(ns x)" addr add $PEER/24 dev eth0
+fi
 ip -n "$(ns x)" addr add 10.20.0.1/32 dev lo
 
 sluice_dp_start "$sock" "st$id" "$tmp/dp.log" --mem 128 --log-level warn
@@ -128,9 +158,16 @@ api() { # api METHOD PATH [BODY]
 step "intent: router r1 (priv + gateway $GW on ext), ports G and X"
 os network create --external ext -f value -c id >/dev/null ||
 	fail "network ext"
-os subnet create --network ext --subnet-range 172.24.4.0/24 \
-	--gateway 172.24.4.1 --no-dhcp ext-sub -f value -c id >/dev/null ||
-	fail "subnet ext"
+if [ "$MODE" = ipv6gw ]; then
+	os subnet create --network ext --ip-version 6 \
+		--subnet-range 2001:db8:2::/64 --gateway 2001:db8:2::1 \
+		--no-dhcp ext-sub -f value -c id >/dev/null ||
+		fail "subnet ext (IPv6)"
+else
+	os subnet create --network ext --subnet-range 172.24.4.0/24 \
+		--gateway 172.24.4.1 --no-dhcp ext-sub -f value -c id \
+		>/dev/null || fail "subnet ext"
+fi
 os network create priv -f value -c id >/dev/null || fail "network priv"
 os subnet create --network priv --subnet-range 10.10.0.0/24 --no-dhcp \
 	priv-sub -f value -c id >/dev/null || fail "subnet priv"
@@ -154,8 +191,8 @@ port() { # port NAME NET IP [MORE_ARGS...]
 }
 port g priv 10.10.0.11 --fixed-ip subnet=priv6-sub,ip-address=fd01::11
 port x ext $PEER
-port w ext 172.24.4.101
-for g in g x w; do
+[ "$MODE" = ipv6gw ] || port w ext 172.24.4.101
+for g in $guests; do
 	st=
 	for _ in $(seq 100); do
 		st=$(os port show "port$g" -f value -c status)
@@ -164,6 +201,233 @@ for g in g x w; do
 	done
 	[ "$st" = ACTIVE ] || fail "port$g status $st"
 done
+
+swan() {
+	ip netns exec "$(ns x)" swanctl "$@" --uri "unix://$tmp/charon.vici"
+}
+swan_load() { # START_ACTION
+	cat >"$tmp/swanctl.conf" <<EOF
+connections { x-r1 {
+  version = 2
+  local_addrs = $PEER
+  remote_addrs = $GW
+  proposals = aes128-sha256-modp2048
+  encap = yes
+  mobike = no
+  dpd_delay = 0
+  local { auth = psk
+          id = $PEER }
+  remote { auth = psk
+           id = $GW }
+  children { net {
+    local_ts = 10.20.0.0/24
+    remote_ts = 10.10.0.0/24
+    mode = tunnel
+    esp_proposals = aes128-sha256-modp2048
+    start_action = $1 }
+    net6 {
+    local_ts = fd02::/64
+    remote_ts = fd01::/64
+    mode = tunnel
+    esp_proposals = aes128-sha256-modp2048
+    start_action = none } } } }
+secrets { ike-xr { id-a = $PEER
+                   id-b = $GW
+                   secret = "$PSK" } }
+EOF
+	swan --load-all --file "$tmp/swanctl.conf" >/dev/null 2>&1 ||
+		fail "swanctl --load-all"
+}
+charon_up() { # charon in x, the IKE and IPsec policies, service svc1
+	step "charon in x (kernel-libipsec, ESP in UDP)"
+	charon_conf_write "$tmp" retransmit_tries=3 retransmit_timeout=1.0 \
+		log.ike=2
+	charon_start "$(ns x)" "$tmp" || fail "charon did not start"
+	os vpn ike policy create ike1 >/dev/null || fail "ike policy"
+	os vpn ipsec policy create esp1 >/dev/null || fail "ipsec policy"
+	os vpn service create --router r1 svc1 >/dev/null ||
+		fail "vpn service"
+}
+
+wait_active() { # ID SECONDS
+	local j i
+	for ((i = 0; i < $2 * 5; i++)); do
+		j=$(api GET "/v2.0/vpn/ipsec-site-connections/$1")
+		[ "$(jq -r .ipsec_site_connection.status <<<"$j")" = ACTIVE ] &&
+			return 0
+		sleep 0.2
+	done
+	fail "connection $1 not ACTIVE: $(jq -c '.ipsec_site_connection |
+		{status, status_description}' <<<"$j")"
+}
+esp_packets() { # DIR: summed packets of the SAs of that direction
+	"$SLUICECTL" -s "$sock" -o json dp sa-list |
+		jq --arg d "$1" '[.[] | select(.dir == $d) | .packets] | add // 0'
+}
+sa_count() {
+	"$SLUICECTL" -s "$sock" -o json dp sa-list | jq length
+}
+wait_no_sas() {
+	for _ in $(seq 50); do
+		[ "$(sa_count)" = 0 ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# traffic CASE [6]: ping both ways between G and the site (ping -6 between
+# fd01::11 and fd02::1 with 6), iperf3 G -> site for 3 s (in ipv6gw mode
+# 2 s each way), the ESP SAs count it.
+traffic() {
+	local f=${2:-4} site=10.20.0.1 g=10.10.0.11 secs=3 dirs=fwd d
+	local in0 out0 in1 out1 min_in=6 rev
+	if [ "$f" = 6 ]; then
+		site=fd02::1
+		g=fd01::11
+	fi
+	if [ "$MODE" = ipv6gw ]; then
+		secs=2
+		dirs="fwd rev"
+		min_in=100
+	fi
+	in0=$(esp_packets in)
+	out0=$(esp_packets out)
+	ip netns exec "$(ns g)" ping -"$f" -c 3 -i 0.2 -W 2 $site \
+		>"$tmp/ping1.$1" 2>&1 || fail "$1: G -> $site ping"
+	ip netns exec "$(ns x)" ping -"$f" -c 3 -i 0.2 -W 2 -I $site $g \
+		>"$tmp/ping2.$1" 2>&1 || fail "$1: $site -> G ping"
+	for d in $dirs; do
+		rev=()
+		[ $d = rev ] && rev=(-R)
+		ip netns exec "$(ns x)" iperf3 -s -1 -B $site \
+			>"$tmp/iperf-s.$1.$d" 2>&1 &
+		bg_pids="$bg_pids $!"
+		sleep 0.5
+		ip netns exec "$(ns g)" iperf3 -c $site -t $secs -J \
+			"${rev[@]}" >"$tmp/iperf.$1.$d.json" \
+			2>"$tmp/iperf.$1.$d.err" ||
+			fail "$1: iperf3 ($d): $(cat "$tmp/iperf.$1.$d.err")"
+		GBPS=$(jq '.end.sum_received.bits_per_second / 1e9' \
+			"$tmp/iperf.$1.$d.json")
+		echo "$1: iperf3 G $([ $d = rev ] && echo "<-" || echo "->")" \
+			"site ($site) through the tunnel, $secs s: $GBPS Gb/s"
+	done
+	in1=$(esp_packets in)
+	out1=$(esp_packets out)
+	echo "$1: ESP SA packets in $in0 -> $in1, out $out0 -> $out1"
+	[ $((out1 - out0)) -ge 100 ] || fail "$1: outbound ESP SA did not count"
+	[ $((in1 - in0)) -ge $min_in ] ||
+		fail "$1: inbound ESP SA did not count"
+}
+
+# Case 6: IPv6 gateways (the ipv6gw mode's only case).
+v6_conn() { # NAME PEER_CIDR [ARGS...]: create, print the id
+	local name=$1 cidr=$2
+	shift 2
+	os vpn ipsec site connection create --vpnservice svc1 \
+		--ikepolicy ike1 --ipsecpolicy esp1 --peer-address $PEER \
+		--peer-id $PEER --psk "$PSK" --peer-cidr "$cidr" "$@" "$name" \
+		-f value -c ID || fail "connection $name create"
+}
+v6_check_sas() { # CASE CHILD: charon's IKE SA over IPv6 in UDP 4500,
+	# its child installed, sluice-dp's out SA natt over IPv6
+	swan --list-sas >"$tmp/sas.$1" 2>&1
+	grep -qF "remote '$GW' @ ${GW}[4500]" "$tmp/sas.$1" &&
+		grep -A1 "^  $2: " "$tmp/sas.$1" |
+		grep -q "INSTALLED, TUNNEL-in-UDP" ||
+		fail "$1: charon's SAs: $(cat "$tmp/sas.$1")"
+	"$SLUICECTL" -s "$sock" -o json dp sa-list |
+		jq -e --arg s $GW --arg d $PEER '[.[] | select(.dir ==
+			"out" and .natt and .src == $s and .dst == $d)] |
+			length == 1' \
+		>/dev/null || fail "$1: sluice-dp's out SA is not natt" \
+		"$GW -> $PEER: $("$SLUICECTL" -s "$sock" dp sa-list)"
+	echo "ok: $1: charon's IKE SA with [$GW]:4500, child $2" \
+		"TUNNEL-in-UDP; sluice-dp's out SA natt $GW -> $PEER"
+}
+v6_del() { # ID
+	os vpn ipsec site connection delete "$1" || fail "connection delete"
+	wait_no_sas || fail "ESP SAs left after delete"
+	swan --terminate --ike x-r1 >/dev/null 2>&1 || true
+}
+ipv6gw_case() {
+	local c c4 c6 n_udp n_ip4 n_inner n_other
+	for g in g x; do
+		ip netns exec "$(ns $g)" sysctl -qw \
+			net.ipv6.conf.all.disable_ipv6=0 \
+			net.ipv6.conf.eth0.disable_ipv6=0 \
+			net.ipv6.conf.eth0.accept_ra=0
+	done
+	ip -n "$(ns g)" addr add fd01::11/64 dev eth0 nodad
+	ip -n "$(ns g)" -6 route add default via fd01::1
+	ip -n "$(ns x)" addr add fd02::1/128 dev lo
+	ip netns exec "$(ns x)" tcpdump -i eth0 -nn -s 96 -U \
+		-w "$tmp/x.pcap" >"$tmp/tcpdump.log" 2>&1 &
+	tcpdump_pid=$!
+	bg_pids="$bg_pids $tcpdump_pid"
+	charon_up
+	swan_load none
+
+	step "6a. IPv6 gateways, Sluice initiates: IPv4 inside"
+	c=$(v6_conn c4 10.20.0.0/24)
+	wait_active "$c" 30
+	v6_check_sas 6a net
+	traffic 6a
+	v6_del "$c"
+	echo "ok: 6a: IPv4 inside over IPv6 gateways (initiator)"
+
+	step "6b. IPv6 gateways, Sluice initiates: IPv6 inside"
+	c=$(v6_conn c6 fd02::/64)
+	wait_active "$c" 30
+	v6_check_sas 6b net6
+	traffic 6b 6
+	v6_del "$c"
+	echo "ok: 6b: IPv6 inside over IPv6 gateways (initiator)"
+
+	step "6c. IPv6 gateways, Sluice responds (both connections)"
+	c4=$(v6_conn r4 10.20.0.0/24 --initiator response-only)
+	c6=$(v6_conn r6 fd02::/64 --initiator response-only)
+	sleep 1
+	swan --initiate --child net6 >"$tmp/initiate6.out" 2>&1 ||
+		fail "charon could not initiate net6:" \
+			"$(tail -n 5 "$tmp/initiate6.out")"
+	wait_active "$c6" 20
+	v6_check_sas 6c-6 net6
+	traffic 6c-6 6
+	swan --terminate --ike x-r1 >/dev/null 2>&1 || true
+	swan --initiate --child net >"$tmp/initiate4.out" 2>&1 ||
+		fail "charon could not initiate net:" \
+			"$(tail -n 5 "$tmp/initiate4.out")"
+	wait_active "$c4" 20
+	v6_check_sas 6c-4 net
+	traffic 6c-4
+	echo "ok: 6c: Sluice as responder picked r6, then r4, by selectors"
+	os vpn ipsec site connection delete "$c4" || fail "delete r4"
+	v6_del "$c6"
+
+	sleep 0.5
+	kill "$tcpdump_pid" 2>/dev/null
+	wait "$tcpdump_pid" 2>/dev/null || true
+	rd() { tcpdump -nn -r "$tmp/x.pcap" "$@" 2>/dev/null; }
+	n_udp=$(rd "ip6 and udp port 4500" | wc -l)
+	n_ip4=$(rd "ip or arp" | wc -l)
+	n_inner=$(rd "net 10.10.0.0/24 or net 10.20.0.0/24 or" \
+		"net fd01::/64 or net fd02::/64" | wc -l)
+	n_other=$(rd "not (ip6 and (udp port 500 or udp port 4500 or" \
+		"icmp6))" | wc -l)
+	echo "x's eth0: $n_udp UDP 4500 over IPv6 (IKE and ESP), $n_ip4" \
+		"IPv4 or ARP, $n_inner with an inner address, $n_other" \
+		"neither IKE, ESP in UDP nor ICMPv6"
+	[ "$n_udp" -ge 1000 ] || fail "x: too few ESP-in-UDP packets"
+	[ "$n_ip4" = 0 ] && [ "$n_inner" = 0 ] && [ "$n_other" = 0 ] ||
+		fail "x: other traffic: $(rd "not (udp port 4500)" | head -5)"
+	echo "ok: on the wire only IPv6: IKE, ESP in UDP 4500, ICMPv6"
+}
+if [ "$MODE" = ipv6gw ]; then
+	ipv6gw_case
+	echo "PASS"
+	exit 0
+fi
 
 step "0. IPv6 path MTU through an ESP SA (Packet Too Big)"
 dp_port() { # NAME: the datapath port number of guest NAME's veth
@@ -253,91 +517,7 @@ echo "ok: ping -6 -s 1400, fragmented by G to 1346, goes through the SA"
 "$SLUICECTL" -s "$sock" dp sa-del 4000 >/dev/null &&
 	"$SLUICECTL" -s "$sock" dp sa-del 4001 >/dev/null || fail "sa-del"
 
-step "charon in x (kernel-libipsec, ESP in UDP)"
-charon_conf_write "$tmp" retransmit_tries=3 retransmit_timeout=1.0 log.ike=2
-charon_start "$(ns x)" "$tmp" || fail "charon did not start"
-swan() {
-	ip netns exec "$(ns x)" swanctl "$@" --uri "unix://$tmp/charon.vici"
-}
-swan_load() { # START_ACTION
-	cat >"$tmp/swanctl.conf" <<EOF
-connections { x-r1 {
-  version = 2
-  local_addrs = $PEER
-  remote_addrs = $GW
-  proposals = aes128-sha256-modp2048
-  encap = yes
-  mobike = no
-  dpd_delay = 0
-  local { auth = psk
-          id = $PEER }
-  remote { auth = psk
-           id = $GW }
-  children { net {
-    local_ts = 10.20.0.0/24
-    remote_ts = 10.10.0.0/24
-    mode = tunnel
-    esp_proposals = aes128-sha256-modp2048
-    start_action = $1 }
-    net6 {
-    local_ts = fd02::/64
-    remote_ts = fd01::/64
-    mode = tunnel
-    esp_proposals = aes128-sha256-modp2048
-    start_action = none } } } }
-secrets { ike-xr { id-a = $PEER
-                   id-b = $GW
-                   secret = "$PSK" } }
-EOF
-	swan --load-all --file "$tmp/swanctl.conf" >/dev/null 2>&1 ||
-		fail "swanctl --load-all"
-}
-
-os vpn ike policy create ike1 >/dev/null || fail "ike policy"
-os vpn ipsec policy create esp1 >/dev/null || fail "ipsec policy"
-os vpn service create --router r1 svc1 >/dev/null || fail "vpn service"
-
-wait_active() { # ID SECONDS
-	local j i
-	for ((i = 0; i < $2 * 5; i++)); do
-		j=$(api GET "/v2.0/vpn/ipsec-site-connections/$1")
-		[ "$(jq -r .ipsec_site_connection.status <<<"$j")" = ACTIVE ] &&
-			return 0
-		sleep 0.2
-	done
-	fail "connection $1 not ACTIVE: $(jq -c '.ipsec_site_connection |
-		{status, status_description}' <<<"$j")"
-}
-esp_packets() { # DIR: summed packets of the SAs of that direction
-	"$SLUICECTL" -s "$sock" -o json dp sa-list |
-		jq --arg d "$1" '[.[] | select(.dir == $d) | .packets] | add // 0'
-}
-
-traffic() { # CASE
-	local in0 out0 in1 out1
-	in0=$(esp_packets in)
-	out0=$(esp_packets out)
-	ip netns exec "$(ns g)" ping -c 3 -i 0.2 -W 2 10.20.0.1 \
-		>"$tmp/ping1.$1" 2>&1 || fail "$1: G -> 10.20.0.1 ping"
-	ip netns exec "$(ns x)" ping -c 3 -i 0.2 -W 2 -I 10.20.0.1 \
-		10.10.0.11 >"$tmp/ping2.$1" 2>&1 ||
-		fail "$1: 10.20.0.1 -> G ping"
-	ip netns exec "$(ns x)" iperf3 -s -1 -B 10.20.0.1 \
-		>"$tmp/iperf-s.$1" 2>&1 &
-	bg_pids="$bg_pids $!"
-	sleep 0.5
-	ip netns exec "$(ns g)" iperf3 -c 10.20.0.1 -t 3 -J \
-		>"$tmp/iperf.$1.json" 2>"$tmp/iperf.$1.err" ||
-		fail "$1: iperf3: $(cat "$tmp/iperf.$1.err")"
-	GBPS=$(jq '.end.sum_received.bits_per_second / 1e9' \
-		"$tmp/iperf.$1.json")
-	echo "$1: iperf3 G -> site through the tunnel: $GBPS Gb/s"
-	in1=$(esp_packets in)
-	out1=$(esp_packets out)
-	echo "$1: ESP SA packets in $in0 -> $in1, out $out0 -> $out1"
-	[ $((out1 - out0)) -ge 100 ] || fail "$1: outbound ESP SA did not count"
-	[ $((in1 - in0)) -ge 6 ] || fail "$1: inbound ESP SA did not count"
-}
+charon_up
 
 step "1. Sluice initiates (charon waits)"
 swan_load none

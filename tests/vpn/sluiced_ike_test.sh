@@ -20,9 +20,16 @@
 # Traffic through the tunnel is checked by sluice_tunnel_test.sh (the
 # gateway address here is on a host veth, not in the datapath).
 #
+# With "ipv6" as the second argument (meson test sluiced_ike_ipv6) the
+# veth carries only IPv6 (gateway 2001:db8:64::10, charon 2001:db8:64::2,
+# the external subnet 2001:db8:64::/64): the same cases with sluiced's
+# IKE sockets bound to an IPv6 address (socket mode over IPv6).
+#
 # usage: [SLUICE_DP=.. SLUICECTL=..] sluiced_ike_test.sh path/to/sluiced
+#        [ipv6]
 set -euo pipefail
 SLUICED=$(readlink -f "${1:?usage: $0 path/to/sluiced}")
+MODE=${2:-ipv4}
 
 [ "$(id -u)" -eq 0 ] || { echo "SKIP: needs root"; exit 77; }
 for b in /usr/sbin/charon-systemd /usr/sbin/swanctl openstack curl jq; do
@@ -43,6 +50,14 @@ DP_PID=
 PSK="sluiced-ike-psk-$$"
 GW=198.51.100.10
 PEER=198.51.100.2
+EXT_NET=198.51.100.0/24
+EXT_ARGS=()
+if [ "$MODE" = ipv6 ]; then
+	GW=2001:db8:64::10
+	PEER=2001:db8:64::2
+	EXT_NET=2001:db8:64::/64
+	EXT_ARGS=(--ip-version 6)
+fi
 
 cleanup() {
 	set +e
@@ -75,8 +90,17 @@ ip netns add "$NS_B"
 ip link add "${TAG}va" type veth peer name "${TAG}vb"
 ip link set "${TAG}va" netns "$NS_A"
 ip link set "${TAG}vb" netns "$NS_B"
-ip -n "$NS_A" addr add $GW/24 dev "${TAG}va"
-ip -n "$NS_B" addr add $PEER/24 dev "${TAG}vb"
+if [ "$MODE" = ipv6 ]; then
+	for ns in "$NS_A" "$NS_B"; do
+		ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=0 \
+			net.ipv6.conf.default.disable_ipv6=0
+	done
+	ip -n "$NS_A" addr add $GW/64 dev "${TAG}va" nodad
+	ip -n "$NS_B" addr add $PEER/64 dev "${TAG}vb" nodad
+else
+	ip -n "$NS_A" addr add $GW/24 dev "${TAG}va"
+	ip -n "$NS_B" addr add $PEER/24 dev "${TAG}vb"
+fi
 for ns in "$NS_A" "$NS_B"; do ip -n "$ns" link set lo up; done
 ip -n "$NS_A" link set "${TAG}va" up
 ip -n "$NS_B" link set "${TAG}vb" up
@@ -163,8 +187,9 @@ api() { # api METHOD PATH [BODY]
 
 # The router: from the routers API when served, else from ports.
 os network create ext --external >/dev/null || fail "ext: $(cat "$D/os.err")"
-os subnet create --network ext --subnet-range 198.51.100.0/24 ext-sub \
-	>/dev/null || fail "ext-sub"
+os subnet create --network ext --subnet-range $EXT_NET "${EXT_ARGS[@]}" \
+	ext-sub >/dev/null ||
+	fail "ext-sub: $(cat "$D/os.err")"
 os network create priv >/dev/null || fail "priv"
 os subnet create --network priv --subnet-range 10.10.0.0/24 priv-sub \
 	>/dev/null || fail "priv-sub"
@@ -220,6 +245,11 @@ wait_status "$C" ACTIVE "tunnel up" 20
 [ "$(svc_status)" = ACTIVE ] || fail "service not ACTIVE"
 swan --list-sas | grep -q INSTALLED || fail "charon has no child SA"
 ok "sluiced initiates: ACTIVE, the service ACTIVE, charon has the child SA"
+if [ "$MODE" = ipv6 ]; then
+	swan --list-sas | grep -qF "remote '$GW' @ ${GW}[4500]" ||
+		fail "charon's IKE SA is not with [$GW]:4500: $(swan --list-sas)"
+	ok "IKE over IPv6: charon's IKE SA with [$GW]:4500"
+fi
 if [ $ESP = datapath ]; then
 	j=$(dp_sas) || fail "sa-list"
 	[ "$(jq length <<<"$j")" = 2 ] || fail "datapath SAs: $j"
@@ -231,6 +261,10 @@ if [ $ESP = datapath ]; then
 			fail "SPI $spi ($dir) not in charon's SAs: $sas"
 	done
 	ok "the child SA is in sluice-dp: two ESP SAs with charon's SPIs"
+	jq -e --arg g $GW --arg p $PEER '[.[] | select(.dir == "out" and
+		.src == $g and .dst == $p)] | length == 1' <<<"$j" \
+		>/dev/null || fail "the out SA is not $GW -> $PEER: $j"
+	ok "the out SA: $GW -> $PEER"
 	# A new mtu reaches sluice-dp: the child SAs are rekeyed and the
 	# new ones carry it (the old ones go).
 	old_spis=$(jq -r '.[].spi' <<<"$j" | sort | tr '\n' ' ')
