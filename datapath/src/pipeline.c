@@ -323,10 +323,13 @@ fast_build(struct dp_pipeline *pl, uint64_t v, struct pl_fast **out)
 		if (f->port[p] == NULL || r->priority > f->port[p]->priority)
 			f->port[p] = r;
 	}
-	for (uint32_t p = 0; p < f->n_ports; p++)
+	for (uint32_t p = 0; p < f->n_ports; p++) {
 		if (f->port[p] == NULL ||
 		    (dflt != NULL && dflt->priority > f->port[p]->priority))
 			f->port[p] = dflt;
+		else if (dflt != NULL && dflt->priority == f->port[p]->priority)
+			f->has_ties = true;
+	}
 	*out = f;
 	return 0;
 }

@@ -17,11 +17,14 @@
  *         resident growth over the new phase / N).
  *
  *   dp-lb-bench [--conns N] [--packets P] [--members M] [--alg A]
- *               [--cache ENTRIES] [--v6 1]
+ *               [--cache ENTRIES] [--v6 1] [--vip 1]
  *
  * --v6 1: the same over IPv6 (an IPv6 pool, 84-byte TCP/IPv6 frames from
  * clients 2001:db8:c::/64 to the VIP [2001:db8::10]:80); the lines end in
  * family=6 instead of family=4.
+ * --vip 1: table 0's rule matches as sluiced writes it (in_port=1, tcp,
+ * the VIP and port 80) instead of everything (then table 0 is looked up
+ * in the classifier, not in the per-port map).
  *
  * Rules: table 0 lb_select(pool=1,zone=1,table=1) over 64 members by
  * default (a member takes at most 64512 connections from the one LB
@@ -159,7 +162,7 @@ frozen_clock(void *arg)
 
 static int
 setup(struct lbb *b, uint32_t n_conns, unsigned n_members, uint8_t alg,
-      unsigned cache)
+      unsigned cache, bool is_vip)
 {
 	struct dp_pipeline_config cfg = {
 		.n_workers = 1,
@@ -186,6 +189,27 @@ setup(struct lbb *b, uint32_t n_conns, unsigned n_members, uint8_t alg,
 	r[0].actions[0].u.lb.pool = 1;
 	r[0].actions[0].u.lb.zone = 1;
 	r[0].actions[0].u.lb.table = 1;
+	if (is_vip) {
+		/* As sluiced writes it: in_port, tcp, the VIP and its port. */
+		static const uint8_t vip6[16] = {0x20, 0x01, 0x0d,
+						 0xb8, [15] = 0x10};
+
+		r[0].match.in_port = 1;
+		r[0].mask.in_port = UINT32_MAX;
+		r[0].match.eth_type = htons(b->is_v6 ? 0x86dd : 0x0800);
+		r[0].mask.eth_type = 0xffff;
+		r[0].match.nw_proto = 6;
+		r[0].mask.nw_proto = 0xff;
+		r[0].match.tp_dst = htons(80);
+		r[0].mask.tp_dst = 0xffff;
+		if (b->is_v6) {
+			memcpy(r[0].match.ipv6_dst, vip6, 16);
+			memset(r[0].mask.ipv6_dst, 0xff, 16);
+		} else {
+			r[0].match.nw_dst = htonl(0xcb00710a);
+			r[0].mask.nw_dst = UINT32_MAX;
+		}
+	}
 	r[1].table = 1;
 	r[1].priority = 10;
 	r[1].match.ct_state = DP_CS_TRK;
@@ -318,7 +342,7 @@ usage(void)
 {
 	fprintf(stderr, "usage: dp-lb-bench [--conns N] [--packets P] "
 			"[--members M] [--alg 1-4] [--cache ENTRIES] "
-			"[--v6 1]\n");
+			"[--v6 1] [--vip 1]\n");
 	return 2;
 }
 
@@ -328,7 +352,7 @@ main(int argc, char **argv)
 	uint32_t n_conns = 1u << 20, *perm;
 	uint64_t n_pkts = 10000000;
 	unsigned n_members = 64, alg = DP_LB_SOURCE_IP_PORT, cache = 1u << 16;
-	bool is_v6 = false;
+	bool is_v6 = false, is_vip = false;
 	struct dp_cache_stats cst;
 	struct dp_ct_stats cts;
 	struct lbb *b;
@@ -352,6 +376,8 @@ main(int argc, char **argv)
 			cache = (unsigned)v;
 		else if (strcmp(argv[i], "--v6") == 0 && v <= 1)
 			is_v6 = v == 1;
+		else if (strcmp(argv[i], "--vip") == 0 && v <= 1)
+			is_vip = v == 1;
 		else
 			return usage();
 	}
@@ -366,7 +392,7 @@ main(int argc, char **argv)
 	b->is_v6 = is_v6;
 	b->tmpl = malloc((size_t)n_conns * STRIDE);
 	if (b->tmpl == NULL ||
-	    setup(b, n_conns, n_members, (uint8_t)alg, cache) < 0)
+	    setup(b, n_conns, n_members, (uint8_t)alg, cache, is_vip) < 0)
 		goto out;
 	for (uint32_t i = 0; i < n_conns; i++)
 		tmpl_build(b, i, i, 0x02);

@@ -41,18 +41,23 @@ words_eq(const uint64_t *a, const uint64_t *b, unsigned n)
 	return d == 0;
 }
 
-struct pl_rule *
-pl_cls_lookup(struct dp_worker *w, const struct pl_table *t,
-	      const struct dp_key *key, uint64_t v)
+/* What one lookup counted (pl_cls_lookup_memo()). */
+struct cls_rec {
+	struct pl_subtable *hit;
+	uint32_t n_hits;
+	uint32_t n_lookups;
+};
+
+/* A lookup in the array a; rec (a constant NULL: compiled out) or not. */
+static inline __attribute__((always_inline)) struct pl_rule *
+cls_lookup(struct dp_worker *w, const struct pl_starray *a,
+	   const struct dp_key *key, uint64_t v, struct cls_rec *rec)
 {
-	const struct pl_starray *a = PL_LOAD(t->pub);
 	const uint64_t *kw = (const uint64_t *)key;
 	struct pl_rule *best = NULL;
 	uint32_t best_prio = 0;
 	uint64_t mw[DP_KEY_WORDS];
 
-	if (a == NULL)
-		return NULL;
 	for (uint32_t i = 0; i < a->n; i++) {
 		struct pl_subtable *st = a->st[i];
 		const struct pl_slots *s;
@@ -68,6 +73,8 @@ pl_cls_lookup(struct dp_worker *w, const struct pl_table *t,
 		s = PL_LOAD(st->slots);
 		if (w != NULL)
 			w->st.lookups++;
+		if (rec != NULL)
+			rec->n_lookups++;
 		for (idx = h & s->mask;; idx = (idx + 1) & s->mask) {
 			struct pl_rule *r = PL_LOAD(s->s[idx].r);
 
@@ -92,8 +99,68 @@ pl_cls_lookup(struct dp_worker *w, const struct pl_table *t,
 		}
 		if (is_hit && w != NULL)
 			st->hits[w->idx].n++;
+		if (is_hit && rec != NULL) {
+			rec->hit = st;
+			rec->n_hits++;
+		}
 	}
 	return best;
+}
+
+struct pl_rule *
+pl_cls_lookup(struct dp_worker *w, const struct pl_table *t,
+	      const struct dp_key *key, uint64_t v)
+{
+	const struct pl_starray *a = PL_LOAD(t->pub);
+
+	if (a == NULL)
+		return NULL;
+	return cls_lookup(w, a, key, v, NULL);
+}
+
+/*
+ * A lookup's answer depends only on the array (its subtables, their order
+ * and the rules in them visible at v: rules are linked with later
+ * versions and unlinked after every reader left the versions that saw
+ * them), v and the key words under the union of the masks. The memo
+ * keeps the last answer per table with those words, and the counts it
+ * made (a lookup that counted hits in two subtables is not kept).
+ */
+struct pl_rule *
+pl_cls_lookup_memo(struct dp_worker *w, const struct pl_table *t,
+		   const struct dp_key *key, uint64_t v, struct pl_memo *m)
+{
+	const struct pl_starray *a = PL_LOAD(t->pub);
+	const uint64_t *kw = (const uint64_t *)key;
+	struct cls_rec rec = {NULL, 0, 0};
+	uint64_t u[PL_MEMO_WORDS];
+	struct pl_rule *r;
+	unsigned n;
+
+	if (a == NULL)
+		return NULL;
+	n = a->n_uw;
+	if (n > PL_MEMO_WORDS)
+		return cls_lookup(w, a, key, v, NULL);
+	for (unsigned j = 0; j < n; j++)
+		u[j] = kw[a->uwidx[j]] & a->umw[j];
+	if (m->gen == a->gen && m->v == v && words_eq(u, m->w, n)) {
+		w->st.lookups += m->n_lookups;
+		if (m->hit != NULL)
+			m->hit->hits[w->idx].n++;
+		return m->r;
+	}
+	r = cls_lookup(w, a, key, v, &rec);
+	m->gen = 0;
+	if (rec.n_hits > 1)
+		return r;
+	memcpy(m->w, u, n * sizeof(u[0]));
+	m->v = v;
+	m->r = r;
+	m->hit = rec.hit;
+	m->n_lookups = rec.n_lookups;
+	m->gen = a->gen;
+	return r;
 }
 
 struct pl_subtable *
@@ -270,17 +337,33 @@ rank_cmp(const void *a, const void *b)
 int
 pl_cls_publish(struct dp_pipeline *pl, struct pl_table *t)
 {
+	static uint64_t gen; /* all pipelines (atomic: each has its lock) */
 	struct pl_starray *a, *old = t->pub;
+	uint64_t um[DP_KEY_WORDS] = {0};
 	uint32_t n = 0;
 
 	qsort(t->all, t->n_all, sizeof(*t->all), rank_cmp);
 	a = malloc(sizeof(*a) + t->n_all * sizeof(a->st[0]));
 	if (a == NULL)
 		return -ENOMEM;
-	for (uint32_t i = 0; i < t->n_all; i++)
-		if (t->all[i]->slots->n_live > 0)
-			a->st[n++] = t->all[i];
+	for (uint32_t i = 0; i < t->n_all; i++) {
+		const struct pl_subtable *st = t->all[i];
+
+		if (st->slots->n_live == 0)
+			continue;
+		a->st[n++] = t->all[i];
+		for (unsigned j = 0; j < st->n_words; j++)
+			um[st->widx[j]] |= st->mwords[j];
+	}
 	a->n = n;
+	a->n_uw = 0;
+	for (unsigned j = 0; j < DP_KEY_WORDS; j++) {
+		if (um[j] == 0)
+			continue;
+		a->uwidx[a->n_uw] = (uint8_t)j;
+		a->umw[a->n_uw++] = um[j];
+	}
+	a->gen = __atomic_add_fetch(&gen, 1, __ATOMIC_RELAXED);
 	if (pl_gb_reserve(pl, 1) < 0) {
 		free(a);
 		return -ENOMEM;

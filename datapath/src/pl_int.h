@@ -130,10 +130,35 @@ struct pl_subtable {
 	struct pl_hits hits[DP_WORKERS_MAX];
 };
 
-/* A published, immutable array of subtables in search order. */
+/*
+ * A published, immutable array of subtables in search order, with the
+ * union of their masks (the key words any lookup reads) and a number no
+ * other array ever had (pl_cls_lookup_memo()).
+ */
 struct pl_starray {
+	uint64_t gen;
 	uint32_t n;
+	uint8_t n_uw;
+	uint8_t uwidx[DP_KEY_WORDS];
+	uint64_t umw[DP_KEY_WORDS];
 	struct pl_subtable *st[];
+};
+
+/*
+ * A worker's last lookup in one table (pl_cls_lookup_memo()): its answer
+ * holds while the table's array (gen) and the version are the same and
+ * the key agrees under the union of the masks (at most PL_MEMO_WORDS
+ * words); the counts the lookup made are made again.
+ */
+enum { PL_MEMO_WORDS = 6 };
+
+struct pl_memo {
+	uint64_t gen; /* 0: empty */
+	uint64_t v;
+	struct pl_rule *r;
+	struct pl_subtable *hit; /* the subtable counted a hit, or NULL */
+	uint32_t n_lookups;
+	uint64_t w[PL_MEMO_WORDS];
 };
 
 struct pl_table {
@@ -148,6 +173,12 @@ struct pl_table {
 /* Table 0 resolved per in_port when it matches nothing but in_port. */
 struct pl_fast {
 	uint32_t n_ports;
+	/*
+	 * A port's rule and the default have one priority: the classifier
+	 * picks by subtable order, so the slow path asks it (the map is
+	 * used for one-output rules only).
+	 */
+	bool has_ties;
 	struct pl_rule *dflt; /* for ports >= n_ports */
 	struct pl_rule *port[];
 };
@@ -272,9 +303,11 @@ struct dp_worker {
 	uint32_t byp_conn;
 	uint32_t byp_left;  /* bursts left without the cache */
 	bool is_registered; /* this thread did rcu_register */
+	bool no_memo;	    /* tests: no table-0 port map, no lookup memo */
 	uint64_t drops[DP_DROP__COUNT] PL_ALIGNED;
 	struct pl_wstats st PL_ALIGNED;
 	struct pl_pctx ctx[DP_BURST] PL_ALIGNED;
+	struct pl_memo memo[DP_TABLES_MAX] PL_ALIGNED; /* after: layout */
 };
 
 /* Deferred reclamation: freed after one grace period. */
@@ -534,6 +567,34 @@ pl_rule_is_visible(const struct pl_rule *r, uint64_t v)
 /* pl_cls.c: classifier. */
 struct pl_rule *pl_cls_lookup(struct dp_worker *w, const struct pl_table *t,
 			      const struct dp_key *key, uint64_t v);
+/* The same lookup (w not NULL) through the worker's memo of table t. */
+struct pl_rule *pl_cls_lookup_memo(struct dp_worker *w,
+				   const struct pl_table *t,
+				   const struct dp_key *key, uint64_t v,
+				   struct pl_memo *m);
+
+/* pl_cls_lookup_memo(), its check inline (the answer when it holds). */
+static inline struct pl_rule *
+pl_cls_memo(struct dp_worker *w, const struct pl_table *t,
+	    const struct dp_key *key, uint64_t v, struct pl_memo *m)
+{
+	const struct pl_starray *a = PL_LOAD(t->pub);
+	const uint64_t *kw = (const uint64_t *)key;
+	uint64_t d = 0;
+	unsigned n;
+
+	if (a == NULL || m->gen != a->gen || m->v != v)
+		return pl_cls_lookup_memo(w, t, key, v, m);
+	n = a->n_uw; /* <= PL_MEMO_WORDS: the memo was kept */
+	for (unsigned j = 0; j < n; j++)
+		d |= (kw[a->uwidx[j]] & a->umw[j]) ^ m->w[j];
+	if (d != 0)
+		return pl_cls_lookup_memo(w, t, key, v, m);
+	w->st.lookups += m->n_lookups;
+	if (m->hit != NULL)
+		m->hit->hits[w->idx].n++;
+	return m->r;
+}
 struct pl_subtable *pl_cls_subtable_find(struct pl_table *t,
 					 const struct dp_key *mask);
 int pl_cls_subtable_get(struct dp_pipeline *pl, unsigned table,
@@ -572,6 +633,12 @@ void pl_rule_export(const struct dp_pipeline *pl, const struct pl_rule *r,
  * the portable hash even where CRC32C is available.
  */
 void pl_worker_use_portable_hash(struct dp_worker *w);
+/*
+ * Tests only: the worker looks up table 0 with the classifier even when
+ * its port map answers, and never uses its lookup memo (the walk that the
+ * shortcuts must match).
+ */
+void pl_worker_no_memo(struct dp_worker *w);
 
 /* pl_worker.c: run one packet through the tables without the cache. */
 struct pl_exec;

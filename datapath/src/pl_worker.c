@@ -564,13 +564,18 @@ run_first(struct pl_exec *x, struct pl_pctx *c, unsigned *t, unsigned *depth)
  * One step of run_rest() while the cache is bypassed (a worker, no
  * trace, nothing pending): the rule after ct or lb_select is most often
  * one output, sent here without the generic walk (-3: the packet is
- * out); else resolve() from the rule looked up.
+ * out); else resolve() from the rule looked up. The lookup goes through
+ * the worker's memo of the table: after lb_select the tables mostly
+ * match ct_state and few other fields, the same for most packets.
  */
 static inline int
 rest_bypass(struct pl_exec *x, struct pl_pctx *c, unsigned *t, unsigned *depth)
 {
 	struct pl_rule *r =
-		pl_cls_lookup(x->w, &x->pl->tables[*t], &c->key, x->v);
+		x->w->no_memo
+			? pl_cls_lookup(x->w, &x->pl->tables[*t], &c->key, x->v)
+			: pl_cls_memo(x->w, &x->pl->tables[*t], &c->key, x->v,
+				      &x->w->memo[*t]);
 
 	if (r == NULL)
 		return DP_DROP_NO_MATCH;
@@ -676,6 +681,16 @@ count_n(struct dp_worker *w, const struct pl_rule *r, uint64_t np, uint64_t nb)
 }
 
 /*
+ * Table 0's rule for a port by the per-port map (never NULL for a slow
+ * packet: fast_burst() drops a port without one).
+ */
+static inline struct pl_rule *
+fast_rule(const struct pl_fast *f, uint32_t port)
+{
+	return port < f->n_ports ? f->port[port] : f->dflt;
+}
+
+/*
  * Table 0 by in_port: returns how many packets went to slow[]. Output
  * counts are kept in locals (the compiler cannot keep out->n_tx in a
  * register across stores to out->tx_port[]). The rule, its verdict and
@@ -707,7 +722,7 @@ fast_burst(struct dp_worker *w, const struct pl_fast *f,
 			np = 0;
 			nb = 0;
 			cur = port;
-			r = port < f->n_ports ? f->port[port] : f->dflt;
+			r = fast_rule(f, port);
 			if (r == NULL) {
 				mode = FB_DROP;
 				why = DP_DROP_NO_MATCH;
@@ -949,9 +964,24 @@ process_burst_t(struct dp_worker *w, const struct pl_state *s,
 			e = cache_probe(w, &c->key, c->hash, c->shape, 0,
 					s->version);
 		if (e == NULL) {
-			/* The first rule now, for ct_prefetch(). */
-			c->seg[0] = pl_cls_lookup(w, &w->pl->tables[0], &c->key,
-						  s->version);
+			/*
+			 * The first rule now, for ct_prefetch(): the one
+			 * fast_burst() found by port, when table 0 matches
+			 * nothing but in_port (the classifier's answer at this
+			 * version), else the classifier's; through the memo
+			 * in bypass (per-connection traffic, mostly to a few
+			 * VIPs: the words table 0 reads are the same).
+			 */
+			if (s->fast != NULL && !s->fast->has_ties &&
+			    !w->no_memo)
+				c->seg[0] = fast_rule(s->fast, c->pkt->in_port);
+			else if (no_cache && !w->no_memo)
+				c->seg[0] = pl_cls_memo(w, &w->pl->tables[0],
+							&c->key, s->version,
+							&w->memo[0]);
+			else
+				c->seg[0] = pl_cls_lookup(w, &w->pl->tables[0],
+							  &c->key, s->version);
 			c->n_seg = c->seg[0] != NULL ? 0xfc : 0xff;
 			w->st.misses++;
 			/* Per-connection key, missing into a full bucket. */
@@ -1222,6 +1252,12 @@ void
 pl_worker_use_portable_hash(struct dp_worker *w)
 {
 	w->burst = process_burst;
+}
+
+void
+pl_worker_no_memo(struct dp_worker *w)
+{
+	w->no_memo = true;
 }
 
 bool
