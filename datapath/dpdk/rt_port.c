@@ -335,6 +335,42 @@ rt_port_unplug(struct rt_port *p)
 	}
 }
 
+/*
+ * The error of a failed probe. DPDK 22.11's af_packet driver joins fanout
+ * group (pid ^ ifindex) & 0xffff and only logs when it cannot; another
+ * AF_PACKET socket in this namespace on another interface may hold that
+ * id (a second sluice-dp whose PID is near ours), so say so.
+ */
+static void
+rt_port_probe_err(const struct dp_port_spec *spec, const char *devargs, int rc,
+		  char *err, size_t err_len)
+{
+	char ifname[IF_NAMESIZE] = "";
+	unsigned int ifx = 0;
+
+	if (spec->type == DP_PORT_AF_PACKET) {
+		size_t l = strcspn(spec->args, ",");
+
+		if (l < sizeof(ifname)) {
+			memcpy(ifname, spec->args, l);
+			ifname[l] = '\0';
+			ifx = if_nametoindex(ifname);
+		}
+	}
+	if (ifx == 0) {
+		snprintf(err, err_len, "port %s: probe '%s': %s", spec->name,
+			 devargs, rte_strerror(-rc));
+		return;
+	}
+	snprintf(err, err_len,
+		 "port %s: probe '%s': %s (if the driver could not set "
+		 "PACKET_FANOUT: its group id %u is held by another AF_PACKET "
+		 "socket in this namespace; sluice-dp started again gets "
+		 "another process id and group)",
+		 spec->name, devargs, rte_strerror(-rc),
+		 ((unsigned int)getpid() ^ ifx) & 0xffffu);
+}
+
 int
 rt_port_add(struct rt *rt, const struct dp_port_spec *spec,
 	    struct dp_port_info *out, char *err, size_t err_len)
@@ -397,8 +433,7 @@ rt_port_add(struct rt *rt, const struct dp_port_spec *spec,
 		goto free_port;
 	rc = rte_dev_probe(devargs);
 	if (rc != 0) {
-		snprintf(err, err_len, "port %s: probe '%s': %s", spec->name,
-			 devargs, rte_strerror(-rc));
+		rt_port_probe_err(spec, devargs, rc, err, err_len);
 		goto free_port;
 	}
 	rc = rte_eth_dev_get_port_by_name(p->dev_name, &p->eth_id);

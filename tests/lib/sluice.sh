@@ -66,12 +66,28 @@ s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
 }
 
 sluice_dp_start() {
-	local sock=$1 prefix=$2 log=$3
+	local sock=$1 prefix=$2 log=$3 at
 	shift 3
 	ulimit -l unlimited 2>/dev/null || true
-	"$SLUICE_DP" --socket "$sock" --file-prefix "$prefix" "$@" \
-		>>"$log" 2>&1 &
-	dp_pid=$!
+	for _ in 1 2 3; do
+		at=1
+		[ -f "$log" ] && at=$(($(wc -l <"$log") + 1))
+		"$SLUICE_DP" --socket "$sock" --file-prefix "$prefix" "$@" \
+			>>"$log" 2>&1 &
+		dp_pid=$!
+		# DPDK 22.11's af_packet driver joins fanout group (pid ^
+		# ifindex) & 0xffff: another sluice-dp in this namespace can
+		# hold it. Started again, sluice-dp has another PID.
+		for _ in $(seq 500); do
+			[ -S "$sock" ] || ! kill -0 "$dp_pid" 2>/dev/null &&
+				break
+			sleep 0.01
+		done
+		kill -0 "$dp_pid" 2>/dev/null ||
+			! tail -n "+$at" "$log" |
+			grep -q 'could not set PACKET_FANOUT' || continue
+		break
+	done
 	sluice_wait_up "$dp_pid" sluice-dp 20 sluice_dp_answers "$sock"
 }
 

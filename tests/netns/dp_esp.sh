@@ -79,7 +79,7 @@ umacB=$(cat "/sys/class/net/${NT_ID}uB/address")
 # Two datapaths: their own sockets and EAL file prefixes.
 declare -A SOCK PID
 dp_start() {
-	local s=$1 log="$NT_TMP/dp-$1.log"
+	local s=$1 log="$NT_TMP/dp-$1.log" try=${2:-1}
 	SOCK[$s]="$NT_TMP/dp-$s.sock"
 	"$SLUICE_DP" --socket "${SOCK[$s]}" --file-prefix "sl-$NT_ID-$s" \
 		--port "guest=af_packet:${NT_ID}g$s" \
@@ -90,6 +90,12 @@ dp_start() {
 	for i in $(seq 300); do
 		kill -0 "${PID[$s]}" 2>/dev/null || {
 			cat "$log" >&2
+			# DPDK's af_packet fanout id is (pid ^ ifindex) & 0xffff:
+			# the other sluice-dp may hold it; a new PID avoids it.
+			if nt_fanout_clash "$log" && [ "$try" -lt 3 ]; then
+				dp_start "$s" $((try + 1))
+				return
+			fi
 			nt_fail "sluice-dp $s exited at start"
 		}
 		[ -S "${SOCK[$s]}" ] && grep -q 'running:' "$log" && return 0
