@@ -306,19 +306,27 @@ assert_ip(const uint8_t *p, const char *s)
 	assert_memory_equal(p, a, 4);
 }
 
-/* The peer's ESP carrying an ICMP echo from src to dst. */
+/* The peer's one ESP frame for the clear frame f (at most 256 bytes). */
 static size_t
-peer_esp(struct fixture *x, const char *src, const char *dst, uint8_t *out)
+peer_encrypt(struct fixture *x, const uint8_t *f, size_t len, uint8_t *out)
 {
 	struct harness_result res;
-	uint8_t f[128];
-	size_t len = frame_icmp(f, mac_rg, mac_x1, src, dst);
 
 	harness_run(&x->peer, 1, f, len, &res);
 	assert_int_equal(res.n_tx, 1);
 	assert_true(res.tx_len[0] <= 256);
 	memcpy(out, res.tx_frame[0], res.tx_len[0]);
 	return res.tx_len[0];
+}
+
+/* The peer's ESP carrying an ICMP echo from src to dst. */
+static size_t
+peer_esp(struct fixture *x, const char *src, const char *dst, uint8_t *out)
+{
+	uint8_t f[128];
+	size_t len = frame_icmp(f, mac_rg, mac_x1, src, dst);
+
+	return peer_encrypt(x, f, len, out);
 }
 
 /* Guest to a peer CIDR: ESP from the gateway to the peer, not NATed. */
@@ -607,15 +615,10 @@ frame_udp6(uint8_t *f, const uint8_t dst[6], const uint8_t src[6],
 static size_t
 peer_esp6(struct fixture *x, const char *src, const char *dst, uint8_t *out)
 {
-	struct harness_result res;
 	uint8_t f[128];
 	size_t len = frame_udp6(f, mac_rg, mac_x1, src, dst);
 
-	harness_run(&x->peer, 1, f, len, &res);
-	assert_int_equal(res.n_tx, 1);
-	assert_true(res.tx_len[0] <= 256);
-	memcpy(out, res.tx_frame[0], res.tx_len[0]);
-	return res.tx_len[0];
+	return peer_encrypt(x, f, len, out);
 }
 
 /*
