@@ -9,7 +9,8 @@
  *         prints new connections per second per core;
  *   est:  P packets (default 10M) of those N established connections in
  *         a random order (the table is far larger than the caches):
- *         prints Mpps per core, against Katran's published 5.2;
+ *         prints Mpps per core, against Katran's published 5.2 (and,
+ *         on stderr, any packet that was committed or +inv instead);
  *   evict: N more new connections into the full table, each one taking
  *         (evicting) the least recently used entry of its candidates:
  *         prints new connections per second per core with eviction;
@@ -350,7 +351,7 @@ int
 main(int argc, char **argv)
 {
 	uint32_t n_conns = 1u << 20, *perm;
-	uint64_t n_pkts = 10000000;
+	uint64_t n_pkts = 10000000, n_bad;
 	unsigned n_members = 64, alg = DP_LB_SOURCE_IP_PORT, cache = 1u << 16;
 	bool is_v6 = false, is_vip = false;
 	struct dp_cache_stats cst;
@@ -428,6 +429,7 @@ main(int argc, char **argv)
 	for (uint32_t i = 0; i < n_conns; i++)
 		tmpl_build(b, i, perm[i], 0x10);
 	bench_loop(b, n_conns); /* warm-up pass, not timed */
+	dp_pipeline_ct_stats(b->pl, &cts);
 	sink = 0;
 	c2 = cpu_s();
 	bench_est(b, n_pkts);
@@ -435,6 +437,17 @@ main(int argc, char **argv)
 	if (sink != n_pkts)
 		fprintf(stderr, "dp-lb-bench: est: %llu of %llu forwarded\n",
 			(unsigned long long)sink, (unsigned long long)n_pkts);
+	/* Every packet found its connection: none new, none invalid. */
+	n_bad = cts.commits;
+	for (unsigned r = 0; r < DP_CT_INV__COUNT; r++)
+		n_bad += cts.invalid[r];
+	dp_pipeline_ct_stats(b->pl, &cts);
+	n_bad = cts.commits - n_bad;
+	for (unsigned r = 0; r < DP_CT_INV__COUNT; r++)
+		n_bad += cts.invalid[r];
+	if (n_bad != 0)
+		fprintf(stderr, "dp-lb-bench: est: %llu new or invalid\n",
+			(unsigned long long)n_bad);
 	printf("lb est: conns=%u packets=%llu ns_per_pkt=%.2f "
 	       "mpps_per_core=%.2f katran_mpps_per_core=5.2 family=%d\n",
 	       n_conns, (unsigned long long)n_pkts, (c3 - c2) * 1e9 / n_pkts,

@@ -5,7 +5,9 @@
  * weighted), drain by weight 0, backups, down members, removal of a member
  * (connections pinned, Maglev disruption bound), replies un-NATed with
  * checksums verified from scratch, SOURCE_IP persistence on an injected
- * clock, counters, and the action's text syntax and validation.
+ * clock, counters, and the action's text syntax and validation; a table
+ * big enough for the connection prefetch stages, whose hash the lookup
+ * reuses (test_big_table).
  *
  * Rules: table 0 sends the client port's packets to lb_select and the
  * member port's replies to ct(nat) in the same zone; table 1 drops +inv
@@ -523,6 +525,67 @@ test_bypass(void **state)
 }
 
 /*
+ * A table big enough for the prefetch stages (pl_ct_is_big()), whose
+ * tuple hash the lookup reuses: every established packet and every reply
+ * finds its connection (same member, same source port, nothing committed
+ * or invalid after the SYNs), with the cache bypassed and with it.
+ */
+static void
+test_big_table(void **state)
+{
+	enum { N = PL_CT_PREFETCH_MIN + 4096 };
+	static int8_t mem[N];
+	static uint16_t lport[N];
+	struct dp_ct_stats cts;
+	uint8_t b[256];
+	struct tu t;
+
+	(void)state;
+	for (unsigned cache = 1024; cache <= 1u << 18; cache <<= 8) {
+		setup_cache = cache;
+		setup_lb(&t);
+		setup_cache = 0;
+		set_pool(&t, DP_LB_SOURCE_IP_PORT, 5, NULL, NULL, 0);
+		for (unsigned i = 0; i < N; i++) {
+			uint8_t proto = i & 1 ? 17 : 6;
+
+			mem[i] = (int8_t)send_c(
+				&t, proto, IP4(10, 3, i >> 8, i & 255),
+				(uint16_t)(3000 + i), proto == 6 ? TCP_SYN : 0,
+				&lport[i]);
+			assert_true(mem[i] >= 0 && mem[i] < 5);
+		}
+		assert_true(pl_ct_is_big(pl_ct_of(t.pl)));
+		for (unsigned i = 0; i < N; i++) {
+			uint8_t proto = i & 1 ? 17 : 6;
+			const uint8_t *o;
+			size_t len;
+
+			len = frame4(b, proto, member_ip((unsigned)mem[i]),
+				     member_port, ip_lb, lport[i],
+				     proto == 6 ? TCP_SYN | TCP_ACK : 0);
+			tu_run(&t, b, (uint32_t)len, P_MEMBER);
+			assert_int_equal(t.out.n_tx, 1);
+			o = t.out.tx[0]->data;
+			assert_int_equal(get32(o + 30),
+					 IP4(10, 3, i >> 8, i & 255));
+			assert_int_equal(lbt_get16(o + 36), 3000 + i);
+			assert_int_equal(send_c(&t, proto,
+						IP4(10, 3, i >> 8, i & 255),
+						(uint16_t)(3000 + i),
+						proto == 6 ? TCP_ACK : 0, NULL),
+					 mem[i]);
+		}
+		dp_pipeline_ct_stats(t.pl, &cts);
+		assert_int_equal(cts.entries, N);
+		assert_int_equal(cts.commits, N);
+		for (unsigned r = 0; r < DP_CT_INV__COUNT; r++)
+			assert_int_equal(cts.invalid[r], 0);
+		tu_teardown(&t);
+	}
+}
+
+/*
  * SOURCE_IP with persistence: clients keep their member across a pool
  * change within the timeout; after it, Maglev decides again.
  */
@@ -1027,6 +1090,7 @@ main(void)
 		cmocka_unit_test(test_removal),
 		cmocka_unit_test(test_reply),
 		cmocka_unit_test(test_bypass),
+		cmocka_unit_test(test_big_table),
 		cmocka_unit_test(test_persistence),
 		cmocka_unit_test(test_stats),
 		cmocka_unit_test(test_bad_pool),

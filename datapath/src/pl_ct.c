@@ -325,8 +325,8 @@ conn_is_expired(const struct ct_conn *e, uint32_t now)
 }
 
 /* Find l's tuple in its chain (group locked); its link or 0. */
-static uint32_t
-chain_find(const struct pl_ct *ct, const struct ct_look *l)
+static inline __attribute__((always_inline)) uint32_t
+chain_find_inl(const struct pl_ct *ct, const struct ct_look *l)
 {
 	uint32_t link =
 		ct->groups[hash_group(ct, l->hash)].head[hash_head(l->hash)];
@@ -340,6 +340,13 @@ chain_find(const struct pl_ct *ct, const struct ct_look *l)
 		link = e->next[d];
 	}
 	return 0;
+}
+
+/* The same out of line (commits, reuse); lb_select's lookup inlines it. */
+static uint32_t
+chain_find(const struct pl_ct *ct, const struct ct_look *l)
+{
+	return chain_find_inl(ct, l);
 }
 
 static void
@@ -578,7 +585,7 @@ tcp_is_syn(uint16_t f)
  * Next state word for a segment with flags f in direction dir, or -1
  * when the segment does not fit the state.
  */
-static int64_t
+static inline __attribute__((always_inline)) int64_t
 tcp_next(uint32_t s, unsigned dir, uint16_t f)
 {
 	unsigned st = s & CT_S_TCP;
@@ -681,8 +688,8 @@ enum ct_kind {
  * The packet's tuple into l. Returns the kind (>= 0) or -1 - the invalid
  * reason.
  */
-static int
-tuple_from_packet(struct pl_pctx *c, uint16_t zone, struct ct_look *l)
+static inline __attribute__((always_inline)) int
+tuple_from_packet_inl(struct pl_pctx *c, uint16_t zone, struct ct_look *l)
 {
 	const struct dp_key *k = &c->key;
 	unsigned type;
@@ -729,6 +736,13 @@ tuple_from_packet(struct pl_pctx *c, uint16_t zone, struct ct_look *l)
 		return type == 8 || type == 128 ? CT_K_ECHO_REQ : CT_K_ECHO_REP;
 	}
 	return CT_K_PLAIN;
+}
+
+/* The same out of line, for pl_ct_exec() (pl_ct_lb_exec() inlines it). */
+static int
+tuple_from_packet(struct pl_pctx *c, uint16_t zone, struct ct_look *l)
+{
+	return tuple_from_packet_inl(c, zone, l);
 }
 
 /* Translation. */
@@ -811,7 +825,7 @@ nat_full6(struct pl_pctx *c, const struct dp_ct_tuple *from,
 }
 
 /* The tuple a packet of direction dir becomes: other direction reversed. */
-static void
+static inline __attribute__((always_inline)) void
 nat_target(const struct ct_conn *e, unsigned dir, struct dp_ct_tuple *to)
 {
 	tuple_reverse(&e->t[!dir], is_icmp(e->family, e->proto), to);
@@ -1525,13 +1539,14 @@ inv(struct ct_slot *s, int reason, bool is_trace)
 /*
  * Look up l (found link or not) and update the connection for this
  * packet. Returns ct_state, *e_out the connection (when found) with its
- * state word in *state.
+ * state word in *state. Inlined into lb_select's established path (its
+ * constant arguments fold away); ct_lookup() below for the others.
  */
-static int
-ct_lookup(struct pl_ct *ct, struct ct_slot *s, struct pl_pctx *c,
-	  struct ct_look *l, bool is_reuse, bool is_trace,
-	  struct dp_ct_tuple *to, uint32_t *state, uint32_t *mark,
-	  const struct dp_act_ct *a)
+static inline __attribute__((always_inline)) int
+ct_lookup_inl(struct pl_ct *ct, struct ct_slot *s, struct pl_pctx *c,
+	      struct ct_look *l, bool is_reuse, bool is_trace,
+	      struct dp_ct_tuple *to, uint32_t *state, uint32_t *mark,
+	      const struct dp_act_ct *a)
 {
 	uint32_t g = hash_group(ct, l->hash), link;
 	struct ct_conn *e;
@@ -1540,8 +1555,9 @@ ct_lookup(struct pl_ct *ct, struct ct_slot *s, struct pl_pctx *c,
 
 	spin_lock(&ct->groups[g].lock);
 	link = l->link;
-	if (link == 0 || !is_reuse ||
-	    !conn_is(link_conn(ct, link), link_dir(link), l))
+	if (!is_reuse)
+		link = chain_find_inl(ct, l);
+	else if (link == 0 || !conn_is(link_conn(ct, link), link_dir(link), l))
 		link = chain_find(ct, l);
 	if (link == 0)
 		goto not_found;
@@ -1599,6 +1615,17 @@ not_found:
 	spin_unlock(&ct->groups[g].lock);
 	l->link = 0;
 	return 0;
+}
+
+/* ct_lookup_inl() out of line: the ct action and the commit race. */
+static int
+ct_lookup(struct pl_ct *ct, struct ct_slot *s, struct pl_pctx *c,
+	  struct ct_look *l, bool is_reuse, bool is_trace,
+	  struct dp_ct_tuple *to, uint32_t *state, uint32_t *mark,
+	  const struct dp_act_ct *a)
+{
+	return ct_lookup_inl(ct, s, c, l, is_reuse, is_trace, to, state, mark,
+			     a);
 }
 
 void
@@ -1719,12 +1746,23 @@ pl_ct_prefetch_group(struct pl_ct *ct, const struct dp_key *k, uint16_t zone)
 	if (k->nw_frag != 0 ||
 	    (k->nw_proto != IPPROTO_TCP && k->nw_proto != IPPROTO_UDP))
 		return 0;
-	memset(&t, 0, sizeof(t));
 	if (k->eth_type == htons(0x0800)) {
-		family = 4;
-		memcpy(t.src, &k->nw_src, 4);
-		memcpy(t.dst, &k->nw_dst, 4);
-	} else if (k->eth_type == htons(0x86dd)) {
+		/* tuple_hash() of the IPv4 tuple, from the key's fields. */
+		uint64_t w[5] = {0};
+		uint32_t ports;
+
+		memcpy(w, &k->nw_src, 4);
+		memcpy(w + 2, &k->nw_dst, 4);
+		memcpy(&ports, &k->tp_src, 2);
+		memcpy((uint8_t *)&ports + 2, &k->tp_dst, 2);
+		w[4] = ports | (uint64_t)zone << 32 |
+		       (uint64_t)k->nw_proto << 48 | (uint64_t)4 << 56;
+		h = pl_hash_words(w, 5);
+		__builtin_prefetch(&ct->groups[hash_group(ct, h)]);
+		return h;
+	}
+	memset(&t, 0, sizeof(t));
+	if (k->eth_type == htons(0x86dd)) {
 		family = 6;
 		memcpy(t.src, k->ipv6_src, 16);
 		memcpy(t.dst, k->ipv6_dst, 16);
@@ -2297,7 +2335,7 @@ pl_ct_lb_exec(struct pl_ct *ct, unsigned slot, struct pl_pctx *c, uint16_t zone,
 	*mark = 0;
 	if (!is_trace)
 		s->lookups++;
-	kind = tuple_from_packet(c, zone, &l);
+	kind = tuple_from_packet_inl(c, zone, &l);
 	if (kind < 0) {
 		cs = inv(s, -1 - kind, is_trace);
 		goto done;
@@ -2314,7 +2352,8 @@ pl_ct_lb_exec(struct pl_ct *ct, unsigned slot, struct pl_pctx *c, uint16_t zone,
 		goto done;
 	}
 	l.hash = ph != 0 ? ph : tuple_hash(&l.t, l.zone, l.proto, l.family);
-	cs = ct_lookup(ct, s, c, &l, false, is_trace, &to, &state, mark, &a);
+	cs = ct_lookup_inl(ct, s, c, &l, false, is_trace, &to, &state, mark,
+			   &a);
 	if (cs != 0) {
 		if (!(cs & DP_CS_INV))
 			res = PL_CT_LB_FOUND;

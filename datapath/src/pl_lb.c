@@ -221,9 +221,9 @@ struct lb_pick {
 	struct pl_lb *lb;
 	const struct lb_pool *p;
 	unsigned slot;
-	uint32_t now;
-	bool is_limited; /* refused: the pool is at its limit */
-	bool is_family;	 /* refused: the packet is of the other family */
+	struct pl_ct *ct; /* pl_ct_now(): read for new connections only */
+	bool is_limited;  /* refused: the pool is at its limit */
+	bool is_family;	  /* refused: the packet is of the other family */
 };
 
 /* Is the packet of the other IP family than pool p? */
@@ -292,7 +292,7 @@ lb_pick(void *arg, struct pl_pctx *c, struct pl_ct_lb_bind *b)
 	struct lb_pick *pk = arg;
 	const struct lb_pool *p = pk->p;
 	struct lb_pctr *pc;
-	uint32_t ms, exp, src;
+	uint32_t ms, exp, src, now;
 	int i = -ENOENT;
 
 	if (p == NULL)
@@ -322,8 +322,9 @@ lb_pick(void *arg, struct pl_pctx *c, struct pl_ct_lb_bind *b)
 		break;
 	case DP_LB_SOURCE_IP:
 		src = lb_src_key(p, &c->key);
+		now = pl_ct_now(pk->ct, pk->slot);
 		if (p->persist != 0 &&
-		    persist_get(pk->lb, src, p->id, pk->now, &ms, &exp)) {
+		    persist_get(pk->lb, src, p->id, now, &ms, &exp)) {
 			for (uint32_t k = 0; k < p->n; k++) {
 				if (p->m[k].mslot == ms && p->m[k].is_elig) {
 					i = (int)k;
@@ -336,7 +337,7 @@ lb_pick(void *arg, struct pl_pctx *c, struct pl_ct_lb_bind *b)
 							  lb_hash_src(src)));
 		if (i >= 0 && p->persist != 0)
 			persist_put(pk->lb, src, p->id, p->m[i].mslot,
-				    pk->now + p->persist);
+				    now + p->persist);
 		break;
 	default: /* DP_LB_SOURCE_IP_PORT */
 		i = lb_member_of(
@@ -368,7 +369,7 @@ pl_lb_exec(struct dp_pipeline *pl, unsigned slot, struct pl_pctx *c,
 	   const struct dp_act_lb *a, bool is_trace)
 {
 	struct pl_lb *lb = PL_LOAD(pl->lb);
-	uint32_t len = c->pkt->len, mark = 0, ms, exp;
+	uint32_t len = c->pkt->len, mark = 0, ms, exp, now;
 	struct lb_pick pk;
 	struct lb_wctr *w;
 	int res;
@@ -378,7 +379,7 @@ pl_lb_exec(struct dp_pipeline *pl, unsigned slot, struct pl_pctx *c,
 		       ? PL_LOAD(lb->pool[a->pool])
 		       : NULL;
 	pk.slot = slot;
-	pk.now = pl_ct_now(pl->ct, slot);
+	pk.ct = pl->ct;
 	pk.is_limited = false;
 	pk.is_family = false;
 	res = pl_ct_lb_exec(pl->ct, slot, c, a->zone, lb_pick, &pk, is_trace,
@@ -418,13 +419,14 @@ pl_lb_exec(struct dp_pipeline *pl, unsigned slot, struct pl_pctx *c,
 		w->total++;
 		__atomic_fetch_add(&lb->active[ms], 1, __ATOMIC_RELAXED);
 	} else if (pk.p != NULL && pk.p->alg == DP_LB_SOURCE_IP &&
-		   pk.p->persist != 0 && !(c->key.ct_state & DP_CS_RPL) &&
-		   persist_get(lb, lb_src_key(pk.p, &c->key), pk.p->id, pk.now,
-			       &ms, &exp) &&
-		   exp - pk.now < pk.p->persist / 2) {
-		/* The client keeps its member while it sends. */
-		persist_put(lb, lb_src_key(pk.p, &c->key), pk.p->id, ms,
-			    pk.now + pk.p->persist);
+		   pk.p->persist != 0 && !(c->key.ct_state & DP_CS_RPL)) {
+		now = pl_ct_now(pl->ct, slot);
+		if (persist_get(lb, lb_src_key(pk.p, &c->key), pk.p->id, now,
+				&ms, &exp) &&
+		    exp - now < pk.p->persist / 2)
+			/* The client keeps its member while it sends. */
+			persist_put(lb, lb_src_key(pk.p, &c->key), pk.p->id, ms,
+				    now + pk.p->persist);
 	}
 	return 0;
 }
