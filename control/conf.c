@@ -116,6 +116,10 @@ conf_set(struct conf *c, const char *sec, const char *key, const char *val,
 		"vpn.esp",
 		"vpn.ike",
 		"lbaas.probe_netns",
+		"datapath.neigh_reachable_ms",
+		"datapath.neigh_retrans_ms",
+		"datapath.neigh_probes",
+		"datapath.ra_interval_ms",
 		NULL,
 	};
 	char full[96];
@@ -237,6 +241,30 @@ conf_set(struct conf *c, const char *sec, const char *key, const char *val,
 	case 18:
 		return conf_pick(val, "off", "on", &c->lb_probe_netns,
 				 "expected on or off");
+	case 19:
+	case 20:
+	case 21:
+	case 22: {
+		/* Next-hop aging and router advertisements (netdrv.h). */
+		static const unsigned long lo[] = {100, 100, 1, 1000};
+		static const unsigned long hi[] = {3600000, 60000, 10, 1800000};
+		static const char *const what[] = {
+			"expected milliseconds 100..3600000",
+			"expected milliseconds 100..60000",
+			"expected a count 1..10",
+			"expected milliseconds 1000..1800000",
+		};
+		unsigned *dst[] = {&c->neigh_reachable_ms, &c->neigh_retrans_ms,
+				   &c->neigh_probes, &c->ra_interval_ms};
+		char *end;
+		unsigned long v = strtoul(val, &end, 10);
+
+		if (*val == '\0' || *end != '\0' || v < lo[i - 19] ||
+		    v > hi[i - 19])
+			return what[i - 19];
+		*dst[i - 19] = (unsigned)v;
+		return NULL;
+	}
 	case 11:
 	default:
 		return conf_pick(val, "stderr", "syslog", &c->use_syslog,

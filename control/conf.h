@@ -40,6 +40,12 @@ struct conf {
 	char dp_socket[108]; /* socket = /run/sluice/dp.sock */
 	bool dp_use_xdp;     /* port_type = af_packet | af_xdp */
 	char vhost_dir[128]; /* vhost_dir = /run/sluice/vhost */
+	/* Learned next hops' aging and router advertisements (netdrv.h;
+	 * 0: the defaults, Linux's 30000 / 1000 / 3 and RFC 4861's). */
+	unsigned neigh_reachable_ms; /* neigh_reachable_ms = 30000 */
+	unsigned neigh_retrans_ms;   /* neigh_retrans_ms = 1000 */
+	unsigned neigh_probes;	     /* neigh_probes = 3 */
+	unsigned ra_interval_ms;     /* ra_interval_ms = 200..600 s */
 	/* [vpn] */
 	uint16_t vpn_ike_port;	/* ike_port = 500 (0: IKE off) */
 	uint16_t vpn_natt_port; /* natt_port = 4500 */

@@ -909,19 +909,36 @@ ctl_port_mac(struct ctl *c, struct ctl_port *p, unsigned present,
 }
 
 /*
- * Pick a free address of s. The common case costs one indexed query: the
+ * Pick a free address of s for a port with MAC mac. On a /64 whose
+ * ipv6_address_mode is slaac or dhcpv6-stateless it is the modified
+ * EUI-64 of the MAC (RFC 4862 5.5.3, RFC 4291 appendix A), the address
+ * the guest configures itself from the router advertisement, as Neutron
+ * gives it. Else the common case costs one indexed query: the
  * address after the highest one in use in a pool. Only when every pool's
  * top is taken are all used addresses read to find a gap. 0, -ENOSPC, or
  * another error in err.
  */
 static int
-ctl_ip_pick(struct ctl *c, const struct ctl_subnet *s, struct ctl_ip *out,
-	    struct ctl_err *err)
+ctl_ip_pick(struct ctl *c, const struct ctl_subnet *s, const uint8_t mac[6],
+	    struct ctl_ip *out, struct ctl_err *err)
 {
 	struct ctl_ip *used = NULL, top;
 	size_t n = 0;
 	unsigned i;
 	int rc;
+
+	if (s->ip_version == 6 && s->cidr.len == 64 &&
+	    (s->address_mode == CTL_V6_SLAAC ||
+	     s->address_mode == CTL_V6_DHCP_STATELESS)) {
+		*out = s->cidr.ip;
+		out->addr[8] = mac[0] ^ 0x02;
+		out->addr[9] = mac[1];
+		out->addr[10] = mac[2];
+		out->addr[11] = 0xff;
+		out->addr[12] = 0xfe;
+		memcpy(out->addr + 13, mac + 3, 3);
+		return 0;
+	}
 
 	for (i = 0; i < s->n_pools; i++) {
 		const struct ctl_pool *p = &s->pools[i];
@@ -994,7 +1011,7 @@ ctl_fixed_ip_resolve(struct ctl *c, const struct ctl_subnet_list *subs,
 		snprintf(fi->subnet_id, sizeof(fi->subnet_id), "%s", s->m.id);
 	}
 	if (fi->ip.family == 0) {
-		rc = ctl_ip_pick(c, s, &fi->ip, err);
+		rc = ctl_ip_pick(c, s, p->mac, &fi->ip, err);
 		if (rc == -ENOSPC)
 			return ctl_err_set(
 				err, CTL_E_IP_EXHAUSTED,
@@ -1067,7 +1084,7 @@ ctl_port_ips(struct ctl *c, struct ctl_port *p, bool is_requested,
 		    p->n_fixed_ips >= CTL_FIXED_IPS_MAX)
 			continue;
 		tried = true;
-		rc = ctl_ip_pick(c, s, &fi->ip, err);
+		rc = ctl_ip_pick(c, s, p->mac, &fi->ip, err);
 		if (rc == -ENOSPC) {
 			rc = 0;
 			continue;

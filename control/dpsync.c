@@ -145,6 +145,20 @@ dpsync_subnet_view(const struct ctl_subnet *s, struct net_view_subnet *out)
 		dpsync_addr(&s->routes[i].nexthop, &r->nexthop);
 	}
 	out->is_dhcp = s->is_dhcp;
+	switch (s->ra_mode) {
+	case CTL_V6_SLAAC:
+		out->ra_mode = NET_V6_SLAAC;
+		break;
+	case CTL_V6_DHCP_STATEFUL:
+		out->ra_mode = NET_V6_DHCP_STATEFUL;
+		break;
+	case CTL_V6_DHCP_STATELESS:
+		out->ra_mode = NET_V6_DHCP_STATELESS;
+		break;
+	default:
+		out->ra_mode = NET_V6_NONE;
+		break;
+	}
 }
 
 static void
@@ -767,6 +781,8 @@ dpsync_create(struct event_base *base, struct ctl *ctl,
 	memcpy(dc.dhcp.server_mac, "\x02\x5c\x00\x00\x00\x01", 6);
 	dc.poll_ms = cfg->poll_ms != 0 ? cfg->poll_ms : 500;
 	dc.reconnect_ms = cfg->reconnect_ms != 0 ? cfg->reconnect_ms : 100;
+	dc.neigh = cfg->neigh;
+	dc.ra_interval_ms = cfg->ra_interval_ms;
 	/*
 	 * An AF_XDP port add can take seconds (XDP attach on a veth whose
 	 * previous owner was just killed); a call that times out leaves the

@@ -36,16 +36,20 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "neigh.h"
+
 struct ctl;
 struct event_base;
 
 struct dpsync_config {
-	const char *dp_socket; /* sluice-dp's protocol socket */
-	bool use_xdp;	       /* kernel interfaces as AF_XDP ports
-				* (else AF_PACKET) */
-	const char *vhost_dir; /* vhost-user sockets; NULL: default */
-	unsigned poll_ms;      /* port status poll; 0 = 500 */
-	unsigned reconnect_ms; /* reconnect period; 0 = 100 */
+	const char *dp_socket;	   /* sluice-dp's protocol socket */
+	bool use_xdp;		   /* kernel interfaces as AF_XDP ports
+				    * (else AF_PACKET) */
+	const char *vhost_dir;	   /* vhost-user sockets; NULL: default */
+	unsigned poll_ms;	   /* port status poll; 0 = 500 */
+	unsigned reconnect_ms;	   /* reconnect period; 0 = 100 */
+	struct neigh_config neigh; /* next-hop aging; 0s: defaults */
+	unsigned ra_interval_ms;   /* router advertisements; 0: RFC 4861 */
 };
 
 struct dpsync;

@@ -278,6 +278,10 @@ main(int argc, char **argv)
 	dc.dp_socket = cf->dp_socket;
 	dc.use_xdp = cf->dp_use_xdp;
 	dc.vhost_dir = cf->vhost_dir;
+	dc.neigh.reachable_ms = cf->neigh_reachable_ms;
+	dc.neigh.retrans_ms = cf->neigh_retrans_ms;
+	dc.neigh.n_probes = cf->neigh_probes;
+	dc.ra_interval_ms = cf->ra_interval_ms;
 	if (dpsync_create(base, ctl, &dc, &dps) != 0)
 		goto out_http;
 	vdc.ike_port = cf->vpn_ike_port;

@@ -379,9 +379,16 @@ vpn_ike_dp_neigh(void *arg, uint32_t in_port, int family, const uint8_t *ip,
 		 const uint8_t mac[6])
 {
 	struct vpn_ike_dp *x = arg;
-	struct vpn_ike_peer *n =
-		slot_find(x->neighs, NEIGH_MAX, family, ip, true);
+	struct vpn_ike_peer *n;
 
+	if (mac == NULL) {
+		/* Aged out in netdrv (its rule is gone): resolve again. */
+		n = slot_find(x->neighs, NEIGH_MAX, family, ip, false);
+		if (n != NULL)
+			n->is_used = false;
+		return;
+	}
+	n = slot_find(x->neighs, NEIGH_MAX, family, ip, true);
 	memcpy(n->mac, mac, 6);
 	n->port = in_port;
 	n->last = ++x->clock;
@@ -441,6 +448,15 @@ route_from_view(struct vpn_ike_dp *x, const struct ike_addr *local,
 	return 0;
 }
 
+static bool
+port_in(uint32_t port, const uint32_t *ports, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (ports[i] == port)
+			return true;
+	return false;
+}
+
 /*
  * x->buf holds a frame of n bytes from our gateway MAC to a peer whose
  * MAC we lack: to its next hop's learned MAC, else ARP for the hop from
@@ -468,7 +484,10 @@ send_resolved(struct vpn_ike_dp *x, size_t n)
 		x->st.n_no_route++;
 		return -EHOSTUNREACH;
 	}
-	if ((ne = slot_find(x->neighs, NEIGH_MAX, fam, nh, false)) != NULL) {
+	if ((ne = slot_find(x->neighs, NEIGH_MAX, fam, nh, false)) != NULL &&
+	    !port_in(ne->port, ports, n_ports))
+		ne = NULL; /* the same address on another external network */
+	if (ne != NULL) {
 		uint32_t port = ne->port;
 
 		memcpy(x->buf, ne->mac, 6);

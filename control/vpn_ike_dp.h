@@ -74,7 +74,8 @@ struct vpn_ike_dp_io {
 };
 int vpn_ike_dp_create_io(const struct vpn_ike_dp_io *io,
 			 struct vpn_ike_dp **out);
-/* netdrv_neigh_fn: a next hop learned; a frame waiting for it leaves. */
+/* netdrv_neigh_fn: a next hop learned; a frame waiting for it leaves.
+ * mac NULL: it aged out (no answer to netdrv's re-probes): forgotten. */
 void vpn_ike_dp_neigh(void *arg, uint32_t in_port, int family,
 		      const uint8_t *ip, const uint8_t mac[6]);
 void vpn_ike_dp_destroy(struct vpn_ike_dp *x);

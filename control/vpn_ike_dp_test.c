@@ -325,6 +325,21 @@ resolve_case(const char *peer, const char *hop)
 	assert_int_equal(st.n_resolved, 1);
 	assert_int_equal(st.n_out, 2);
 	assert_int_equal(st.n_no_route, 0);
+	/* The hop aged out in netdrv (mac NULL): the next send resolves
+	 * again; learned on a port not of this network: not used. */
+	vpn_ike_dp_neigh(d, 0, AF_INET, hop_ip, NULL);
+	assert_int_equal(vpn_ike_dp_send(d, data, 5, &l, &r), 0);
+	assert_int_equal(x.n_out, 4);
+	assert_arp(&x, hop);
+	vpn_ike_dp_neigh(d, 77, AF_INET, hop_ip, mac_p30);
+	assert_int_equal(vpn_ike_dp_send(d, data, 5, &l, &r), 0);
+	assert_int_equal(x.n_out, 6); /* the waiting frame, another ARP */
+	assert_arp(&x, hop);
+	/* Learned again where it belongs, with a new MAC: used. */
+	vpn_ike_dp_neigh(d, 5, AF_INET, hop_ip, mac_p30);
+	assert_ike(&x, 5, mac_p30, peer, data, 5);
+	assert_int_equal(vpn_ike_dp_send(d, data, 5, &l, &r), 0);
+	assert_ike(&x, 5, mac_p30, peer, data, 5);
 	vpn_ike_dp_destroy(d);
 }
 

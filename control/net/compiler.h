@@ -86,6 +86,7 @@ enum compiler_punt {
 	COMPILER_PUNT_ARP_LEARN = 4,   /* ARP reply to a router gateway */
 	COMPILER_PUNT_ROUTER_ICMP = 5, /* IPv4 to a router's own address */
 	COMPILER_PUNT_ND_LEARN = 6,    /* NA to a router gateway's IPv6 */
+	COMPILER_PUNT_RS = 7,	       /* router solicitation (RA subnets) */
 };
 
 /* A growable array of rules. Zero-initialise; fini releases. */

@@ -15,6 +15,7 @@
 
 #include "compiler.h"
 #include "compiler_int.h"
+#include "l3svc.h"
 
 /* Priorities, per table. */
 enum {
@@ -491,11 +492,38 @@ rtr_arp(struct rtr *x, uint64_t c, uint32_t seg, const uint8_t ip[4],
 	return push_once(x->out, x->from, &r);
 }
 
+/* Neighbor solicitations for a of router port p: the datapath answers. */
+static int
+rtr_nd(struct rtr *x, const struct net_view_port *p,
+       const struct net_view_network *n, const uint8_t a[16])
+{
+	/* RFC 4291 2.7.1: the solicited-node group, and unicast. */
+	uint8_t snm[16] = {0xff, 0x02, [11] = 0x01, [12] = 0xff};
+	struct dp_rule r;
+	int rc;
+
+	memcpy(snm + 13, a + 13, 3);
+	for (int k = 0; k < 2; k++) {
+		rule_init(&r, x->c, COMPILER_T_L2, PRIO_R_ND);
+		match_u32h(&r, DP_F_METADATA, n->segment_id);
+		match_u16n(&r, DP_F_ETH_TYPE, ETH_IP6);
+		match_u8(&r, DP_F_NW_PROTO, 58);
+		match_u16n(&r, DP_F_TP_SRC, 135);
+		match_exact(&r, DP_F_IPV6_DST, k ? a : snm);
+		memcpy(act_push(&r, DP_ACT_ND_REPLY)->u.mac, p->mac, 6);
+		act_output(&r, DP_PORT_IN_PORT);
+		if ((rc = push_once(x->out, x->from, &r)) < 0)
+			return rc;
+	}
+	return 0;
+}
+
 /* A router MAC on a network: answer for its addresses, take its IP. */
 static int
 rtr_attach(struct rtr *x, const struct net_view_port *p,
 	   const struct net_view_network *n)
 {
+	bool has_ll = false;
 	struct dp_rule r;
 	int rc;
 
@@ -510,20 +538,16 @@ rtr_attach(struct rtr *x, const struct net_view_port *p,
 		}
 		if (ip->version != 6)
 			continue;
-		/* RFC 4291 2.7.1: the solicited-node group, and unicast. */
-		uint8_t snm[16] = {0xff, 0x02, [11] = 0x01, [12] = 0xff};
+		if ((rc = rtr_nd(x, p, n, ip->a)) < 0)
+			return rc;
+		/* Its EUI-64 link-local address too: the advertisements'
+		 * source, the guests' default router (l3svc.h). */
+		if (!has_ll) {
+			uint8_t ll[16];
 
-		memcpy(snm + 13, ip->a + 13, 3);
-		for (int k = 0; k < 2; k++) {
-			rule_init(&r, x->c, COMPILER_T_L2, PRIO_R_ND);
-			match_u32h(&r, DP_F_METADATA, n->segment_id);
-			match_u16n(&r, DP_F_ETH_TYPE, ETH_IP6);
-			match_u8(&r, DP_F_NW_PROTO, 58);
-			match_u16n(&r, DP_F_TP_SRC, 135);
-			match_exact(&r, DP_F_IPV6_DST, k ? ip->a : snm);
-			memcpy(act_push(&r, DP_ACT_ND_REPLY)->u.mac, p->mac, 6);
-			act_output(&r, DP_PORT_IN_PORT);
-			if ((rc = push_once(x->out, x->from, &r)) < 0)
+			has_ll = true;
+			l3svc_link_local(p->mac, ll);
+			if ((rc = rtr_nd(x, p, n, ll)) < 0)
 				return rc;
 		}
 	}
@@ -536,6 +560,35 @@ rtr_attach(struct rtr *x, const struct net_view_port *p,
 		act_goto(&r, COMPILER_T_ROUTER);
 		if ((rc = push_once(x->out, x->from, &r)) < 0)
 			return rc;
+	}
+	return 0;
+}
+
+/*
+ * A router interface with an IPv6 subnet that has an ipv6_ra_mode: its
+ * network's router solicitations go to sluiced (l3svc_router_solicit()),
+ * which answers with the advertisement.
+ */
+static int
+rtr_rs(struct rtr *x, const struct net_view_port *p,
+       const struct net_view_network *n)
+{
+	struct dp_rule r;
+
+	for (unsigned i = 0; i < p->n_ips && i < NET_PORT_IPS_MAX; i++) {
+		const struct net_view_subnet *s =
+			net_view_subnet(x->v, p->ips[i].subnet_id);
+
+		if (p->ips[i].ip.version != 6 || s == NULL ||
+		    s->ra_mode == NET_V6_NONE)
+			continue;
+		rule_init(&r, x->c, COMPILER_T_L2, PRIO_R_ND);
+		match_u32h(&r, DP_F_METADATA, n->segment_id);
+		match_u16n(&r, DP_F_ETH_TYPE, ETH_IP6);
+		match_u8(&r, DP_F_NW_PROTO, 58);
+		match_u16n(&r, DP_F_TP_SRC, 133);
+		act_push(&r, DP_ACT_PUNT)->u.reason = COMPILER_PUNT_RS;
+		return push_once(x->out, x->from, &r);
 	}
 	return 0;
 }
@@ -689,15 +742,27 @@ rtr_own_addr(struct rtr *x, const struct net_addr *ip)
 {
 	struct net_addr h = host_addr(ip);
 	struct dp_rule r;
+	int rc;
 
 	rule_init(&r, x->c, COMPILER_T_ROUTE, PRIO_R_LOCAL);
 	match_u32h(&r, DP_F_REG0, x->reg);
 	match_u16n(&r, DP_F_ETH_TYPE, ip->version == 4 ? ETH_IP4 : ETH_IP6);
 	match_addr(&r, true, &h);
-	if (ip->version == 4)
+	if (ip->version == 4) {
 		act_push(&r, DP_ACT_PUNT)->u.reason = COMPILER_PUNT_ROUTER_ICMP;
-	else
-		act_drop(&r);
+		return push_once(x->out, x->from, &r);
+	}
+	act_drop(&r);
+	if ((rc = push_once(x->out, x->from, &r)) < 0)
+		return rc;
+	/* ICMPv6 echo requests to it: answered by sluiced (l3svc.h). */
+	rule_init(&r, x->c, COMPILER_T_ROUTE, PRIO_R_LOCAL + 1);
+	match_u32h(&r, DP_F_REG0, x->reg);
+	match_u16n(&r, DP_F_ETH_TYPE, ETH_IP6);
+	match_addr(&r, true, &h);
+	match_u8(&r, DP_F_NW_PROTO, 58);
+	match_u16n(&r, DP_F_TP_SRC, 128);
+	act_push(&r, DP_ACT_PUNT)->u.reason = COMPILER_PUNT_ROUTER_ICMP;
 	return push_once(x->out, x->from, &r);
 }
 
@@ -857,6 +922,7 @@ compiler_router(const struct net_view *v, const struct net_view_router *r,
 		goto out;
 	for (size_t i = 0; i < x->n_ifs; i++) {
 		if ((rc = rtr_attach(x, x->ifs[i], x->if_nets[i])) < 0 ||
+		    (rc = rtr_rs(x, x->ifs[i], x->if_nets[i])) < 0 ||
 		    (rc = rtr_connected(x, x->ifs[i], x->if_nets[i], false)) <
 			    0)
 			goto out;

@@ -9,6 +9,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "compiler.h"
 #include "l3svc.h"
@@ -35,6 +36,7 @@ static const char *const reject_names[L3SVC_R__COUNT] = {
 	[L3SVC_R_SMALL_OUT] = "small_out",
 	[L3SVC_R_NOT_IPV6] = "not_ipv6",
 	[L3SVC_R_BAD_ND] = "bad_nd",
+	[L3SVC_R_BAD_RS] = "bad_rs",
 };
 
 const char *
@@ -349,16 +351,22 @@ port_ip6_for(const struct net_view *v, const struct net_view_port *rp,
 		memcpy(src, first, 16);
 		return;
 	}
+	l3svc_link_local(rp->mac, src);
+}
+
+void
+l3svc_link_local(const uint8_t mac[6], uint8_t out[16])
+{
 	/* fe80::/64 with the modified EUI-64 of the MAC (RFC 4291 A). */
-	memset(src, 0, 16);
-	src[0] = 0xfe;
-	src[1] = 0x80;
-	src[8] = rp->mac[0] ^ 0x02;
-	src[9] = rp->mac[1];
-	src[10] = rp->mac[2];
-	src[11] = 0xff;
-	src[12] = 0xfe;
-	memcpy(src + 13, rp->mac + 3, 3);
+	memset(out, 0, 16);
+	out[0] = 0xfe;
+	out[1] = 0x80;
+	out[8] = mac[0] ^ 0x02;
+	out[9] = mac[1];
+	out[10] = mac[2];
+	out[11] = 0xff;
+	out[12] = 0xfe;
+	memcpy(out + 13, mac + 3, 3);
 }
 
 int
@@ -418,10 +426,11 @@ l3svc_packet_too_big(const struct net_view *v, uint32_t in_port,
 	return 0;
 }
 
-/* True if ip is an address of a port of router router_id. */
+/* True if ip is an address of family ver (4: 4 bytes, 6: 16) of a port
+ * of router router_id. */
 static bool
-router_has_ip(const struct net_view *v, const char *router_id,
-	      const uint8_t ip[4])
+router_has_ip(const struct net_view *v, const char *router_id, uint8_t ver,
+	      const uint8_t *ip)
 {
 	for (size_t i = 0; i < v->n_ports; i++) {
 		const struct net_view_port *p = &v->ports[i];
@@ -429,12 +438,16 @@ router_has_ip(const struct net_view *v, const char *router_id,
 		if (!is_router_port(p) || strcmp(p->device_id, router_id) != 0)
 			continue;
 		for (unsigned j = 0; j < p->n_ips && j < NET_PORT_IPS_MAX; j++)
-			if (p->ips[j].ip.version == 4 &&
-			    memcmp(p->ips[j].ip.a, ip, 4) == 0)
+			if (p->ips[j].ip.version == ver &&
+			    memcmp(p->ips[j].ip.a, ip, ver == 4 ? 4 : 16) == 0)
 				return true;
 	}
 	return false;
 }
+
+static int echo6_reply(const struct net_view *v, uint32_t in_port,
+		       const uint8_t *f, size_t len, uint8_t *out, size_t cap,
+		       size_t *out_len, struct l3svc_stats *st);
 
 int
 l3svc_echo_reply(const struct net_view *v, uint32_t in_port, const uint8_t *f,
@@ -448,6 +461,8 @@ l3svc_echo_reply(const struct net_view *v, uint32_t in_port, const uint8_t *f,
 
 	if (len < ETH_LEN)
 		return reject(st, L3SVC_R_SHORT);
+	if (rd16(f + 12) == 0x86dd)
+		return echo6_reply(v, in_port, f, len, out, cap, out_len, st);
 	if ((ihl = ipv4_hdr(f, len, &tot)) == 0)
 		return reject(st, rd16(f + 12) == 0x0800 ? L3SVC_R_SHORT
 							 : L3SVC_R_NOT_IPV4);
@@ -459,7 +474,7 @@ l3svc_echo_reply(const struct net_view *v, uint32_t in_port, const uint8_t *f,
 	if (ip[ihl] != 8 || ip[ihl + 1] != 0)
 		return reject(st, L3SVC_R_NOT_ECHO);
 	if ((rp = router_port_at(v, in_port, f)) == NULL ||
-	    !router_has_ip(v, rp->device_id, ip + 16))
+	    !router_has_ip(v, rp->device_id, 4, ip + 16))
 		return reject(st, L3SVC_R_NO_ROUTER);
 	if (cap < ETH_LEN + IP_MIN + n)
 		return reject(st, L3SVC_R_SMALL_OUT);
@@ -624,6 +639,9 @@ router_by_gw_addr(const struct net_view *v, const struct net_view_port *in,
 	return NULL;
 }
 
+static size_t arp_frame(uint8_t *out, const struct net_view_port *gw,
+			const uint8_t *gw_ip, const uint8_t *nexthop);
+
 int
 l3svc_arp_request(const struct net_view *v, const uint8_t *f, size_t len,
 		  uint8_t *out, size_t cap, size_t *out_len,
@@ -635,7 +653,6 @@ l3svc_arp_request(const struct net_view *v, const uint8_t *f, size_t len,
 	const struct net_view_port *gw;
 	const uint8_t *gw_ip;
 	size_t tot;
-	uint8_t *a;
 
 	*n_out = 0;
 	if (ipv4_hdr(f, len, &tot) == 0)
@@ -649,6 +666,20 @@ l3svc_arp_request(const struct net_view *v, const uint8_t *f, size_t len,
 		return reject(st, L3SVC_R_NO_NEXTHOP);
 	if (cap < 60)
 		return reject(st, L3SVC_R_SMALL_OUT);
+	*out_len = arp_frame(out, gw, gw_ip, nexthop);
+	ext_ports(v, gw, out_ports, n_out);
+	*router = r;
+	st->n_arp_requests++;
+	return 0;
+}
+
+/* The ARP request (60 bytes) from gw (address gw_ip) for nexthop. */
+static size_t
+arp_frame(uint8_t *out, const struct net_view_port *gw, const uint8_t *gw_ip,
+	  const uint8_t *nexthop)
+{
+	uint8_t *a;
+
 	memset(out, 0, 60);
 	memset(out, 0xff, 6);
 	memcpy(out + 6, gw->mac, 6);
@@ -662,11 +693,7 @@ l3svc_arp_request(const struct net_view *v, const uint8_t *f, size_t len,
 	memcpy(a + 8, gw->mac, 6);
 	memcpy(a + 14, gw_ip, 4);
 	memcpy(a + 24, nexthop, 4);
-	*out_len = 60;
-	ext_ports(v, gw, out_ports, n_out);
-	*router = r;
-	st->n_arp_requests++;
-	return 0;
+	return 60;
 }
 
 int
@@ -721,6 +748,9 @@ icmp6_csum(const uint8_t *addrs, const uint8_t *icmp, size_t n)
 	return (uint16_t)~sum;
 }
 
+static size_t ns_frame(uint8_t *out, const struct net_view_port *gw,
+		       const uint8_t *gw_ip, const uint8_t *nexthop);
+
 int
 l3svc_nd_request(const struct net_view *v, const uint8_t *f, size_t len,
 		 uint8_t *out, size_t cap, size_t *out_len, uint32_t *out_ports,
@@ -730,7 +760,6 @@ l3svc_nd_request(const struct net_view *v, const uint8_t *f, size_t len,
 	const struct net_view_router *r = NULL;
 	const struct net_view_port *gw;
 	const uint8_t *gw_ip;
-	uint8_t *o, *icmp;
 
 	*n_out = 0;
 	if (len >= ETH_LEN && rd16(f + 12) != 0x86dd)
@@ -744,6 +773,20 @@ l3svc_nd_request(const struct net_view *v, const uint8_t *f, size_t len,
 		return reject(st, L3SVC_R_NO_NEXTHOP);
 	if (cap < ETH_LEN + IP6_LEN + ND_HDR + 8)
 		return reject(st, L3SVC_R_SMALL_OUT);
+	*out_len = ns_frame(out, gw, gw_ip, nexthop);
+	ext_ports(v, gw, out_ports, n_out);
+	*router = r;
+	st->n_nd_requests++;
+	return 0;
+}
+
+/* The neighbor solicitation (86 bytes) from gw (gw_ip) for nexthop. */
+static size_t
+ns_frame(uint8_t *out, const struct net_view_port *gw, const uint8_t *gw_ip,
+	 const uint8_t *nexthop)
+{
+	uint8_t *o, *icmp;
+
 	/* To the solicited-node group (RFC 4291 2.7.1) and its MAC. */
 	memset(out, 0, ETH_LEN + IP6_LEN + ND_HDR + 8);
 	out[0] = 0x33;
@@ -770,17 +813,14 @@ l3svc_nd_request(const struct net_view *v, const uint8_t *f, size_t len,
 	icmp[ND_HDR + 1] = 1;
 	memcpy(icmp + ND_HDR + 2, gw->mac, 6);
 	wr16(icmp + 2, icmp6_csum(o + 8, icmp, ND_HDR + 8));
-	*out_len = ETH_LEN + IP6_LEN + ND_HDR + 8;
-	ext_ports(v, gw, out_ports, n_out);
-	*router = r;
-	st->n_nd_requests++;
-	return 0;
+	return ETH_LEN + IP6_LEN + ND_HDR + 8;
 }
 
-/* The target link-layer address option of an NA's options, or NULL;
- * false when the options are malformed (RFC 4861 7.1.2: length 0). */
+/* The link-layer address option of type (source or target) in ND
+ * options opt of n bytes, or NULL; false when the options are malformed
+ * (RFC 4861 6.1.1, 7.1.2: length 0, or past the end). */
 static bool
-nd_tlla(const uint8_t *opt, size_t n, const uint8_t **mac)
+nd_lla(const uint8_t *opt, size_t n, uint8_t type, const uint8_t **mac)
 {
 	*mac = NULL;
 	while (n > 0) {
@@ -788,7 +828,7 @@ nd_tlla(const uint8_t *opt, size_t n, const uint8_t **mac)
 
 		if (n < 2 || opt[1] == 0 || (olen = (size_t)opt[1] * 8) > n)
 			return false;
-		if (opt[0] == ND_OPT_TLLA && olen == 8)
+		if (opt[0] == type && olen == 8)
 			*mac = opt + 2;
 		opt += olen;
 		n -= olen;
@@ -815,7 +855,7 @@ l3svc_nd_learn(const struct net_view *v, uint32_t in_port, const uint8_t *f,
 	if (ip6[6] != 58 || plen < ND_HDR || ip6[7] != ND_HOP_LIMIT ||
 	    icmp[0] != ND_NA || icmp[1] != 0 ||
 	    icmp6_csum(ip6 + 8, icmp, plen) != 0 || icmp[8] == 0xff ||
-	    !nd_tlla(icmp + ND_HDR, plen - ND_HDR, &tlla))
+	    !nd_lla(icmp + ND_HDR, plen - ND_HDR, ND_OPT_TLLA, &tlla))
 		return reject(st, L3SVC_R_BAD_ND);
 	if (tlla == NULL)
 		tlla = f + 6;
@@ -830,5 +870,255 @@ l3svc_nd_learn(const struct net_view *v, uint32_t in_port, const uint8_t *f,
 	memcpy(ip, icmp + 8, 16);
 	memcpy(mac, tlla, 6);
 	st->n_learned++;
+	return 0;
+}
+
+int
+l3svc_neigh_probe(const struct net_view *v, const char *router_id, int family,
+		  const uint8_t *ip, uint8_t *out, size_t cap, size_t *out_len,
+		  uint32_t *out_ports, size_t *n_out, struct l3svc_stats *st)
+{
+	const struct net_view_router *r = net_view_router(v, router_id);
+	const struct net_view_port *gw;
+	bool is6 = family == AF_INET6;
+	const uint8_t *gw_ip;
+
+	*n_out = 0;
+	if (r == NULL || !r->is_admin_up ||
+	    (gw = net_view_port(v, r->gw_port_id)) == NULL ||
+	    (gw_ip = port_ip_v(gw, is6 ? 6 : 4)) == NULL ||
+	    gw_subnet_of(v, gw, ip, is6 ? 6 : 4) == NULL)
+		return -ENOENT;
+	if (cap < (is6 ? ETH_LEN + IP6_LEN + ND_HDR + 8 : 60u))
+		return reject(st, L3SVC_R_SMALL_OUT);
+	*out_len = is6 ? ns_frame(out, gw, gw_ip, ip)
+		       : arp_frame(out, gw, gw_ip, ip);
+	ext_ports(v, gw, out_ports, n_out);
+	st->n_probes++;
+	return 0;
+}
+
+/* Router advertisements (RFC 4861 4.2, 6.2.3). */
+
+enum {
+	ND_RS = 133,
+	ND_RA = 134,
+	RA_HDR = 16,	/* type .. retrans timer */
+	ND_OPT_PI = 3,	/* prefix information, 32 bytes */
+	ND_OPT_MTU = 5, /* 8 bytes */
+	RA_FLAG_M = 0x80,
+	RA_FLAG_O = 0x40,
+	PI_FLAG_L = 0x80,
+	PI_FLAG_A = 0x40,
+};
+
+static void
+wr32(uint8_t *p, uint32_t v)
+{
+	wr16(p, (uint16_t)(v >> 16));
+	wr16(p + 2, (uint16_t)v);
+}
+
+/* The IPv6 subnet of rp's fixed IP i if it advertises, else NULL. */
+static const struct net_view_subnet *
+ra_subnet(const struct net_view *v, const struct net_view_port *rp, unsigned i)
+{
+	const struct net_view_subnet *s;
+
+	if (rp->ips[i].ip.version != 6 ||
+	    (s = net_view_subnet(v, rp->ips[i].subnet_id)) == NULL ||
+	    s->cidr.version != 6 || s->ra_mode == NET_V6_NONE ||
+	    s->cidr.prefix_len > 128)
+		return NULL;
+	return s;
+}
+
+int
+l3svc_router_advert(const struct net_view *v, const struct net_view_port *rp,
+		    const uint8_t *dst_mac, const uint8_t *dst_ip, uint8_t *out,
+		    size_t cap, size_t *out_len, uint32_t *out_ports,
+		    size_t *n_out, struct l3svc_stats *st)
+{
+	static const uint8_t all_mac[6] = {0x33, 0x33, 0, 0, 0, 1};
+	static const uint8_t all_ip[16] = {0xff, 0x02, [15] = 1};
+	const struct net_view_network *net =
+		net_view_network(v, rp->network_id);
+	uint8_t *o = out + ETH_LEN, *icmp = o + IP6_LEN, *opt;
+	unsigned n_pi = 0;
+	size_t n;
+
+	*n_out = 0;
+	if (!is_router_port(rp) ||
+	    strcmp(rp->device_owner, "network:router_gateway") == 0)
+		return -ENOENT;
+	for (unsigned i = 0; i < rp->n_ips && i < NET_PORT_IPS_MAX; i++)
+		if (ra_subnet(v, rp, i) != NULL)
+			n_pi++;
+	if (n_pi == 0)
+		return -ENOENT;
+	n = RA_HDR + 8 + (net != NULL && net->mtu != 0 ? 8 : 0) + 32 * n_pi;
+	if (cap < ETH_LEN + IP6_LEN + n)
+		return reject(st, L3SVC_R_SMALL_OUT);
+	memset(out, 0, ETH_LEN + IP6_LEN + n);
+	memcpy(out, dst_mac != NULL ? dst_mac : all_mac, 6);
+	memcpy(out + 6, rp->mac, 6);
+	wr16(out + 12, 0x86dd);
+	o[0] = 0x60;
+	wr16(o + 4, (uint16_t)n);
+	o[6] = 58;
+	o[7] = ND_HOP_LIMIT;
+	l3svc_link_local(rp->mac, o + 8);
+	memcpy(o + 24, dst_ip != NULL ? dst_ip : all_ip, 16);
+	icmp[0] = ND_RA;
+	icmp[4] = L3SVC_RA_HOP_LIMIT;
+	wr16(icmp + 6, L3SVC_RA_LIFETIME_S);
+	opt = icmp + RA_HDR;
+	opt[0] = ND_OPT_SLLA;
+	opt[1] = 1;
+	memcpy(opt + 2, rp->mac, 6);
+	opt += 8;
+	if (net != NULL && net->mtu != 0) {
+		opt[0] = ND_OPT_MTU;
+		opt[1] = 1;
+		wr32(opt + 4, net->mtu);
+		opt += 8;
+	}
+	for (unsigned i = 0; i < rp->n_ips && i < NET_PORT_IPS_MAX; i++) {
+		const struct net_view_subnet *s = ra_subnet(v, rp, i);
+		unsigned bits;
+
+		if (s == NULL)
+			continue;
+		if (s->ra_mode == NET_V6_DHCP_STATEFUL)
+			icmp[5] |= RA_FLAG_M | RA_FLAG_O;
+		if (s->ra_mode == NET_V6_DHCP_STATELESS)
+			icmp[5] |= RA_FLAG_O;
+		opt[0] = ND_OPT_PI;
+		opt[1] = 4;
+		opt[2] = s->cidr.prefix_len;
+		opt[3] = PI_FLAG_L;
+		if (s->ra_mode != NET_V6_DHCP_STATEFUL)
+			opt[3] |= PI_FLAG_A;
+		wr32(opt + 4, L3SVC_RA_VALID_S);
+		wr32(opt + 8, L3SVC_RA_PREFERRED_S);
+		/* The prefix, host bits zero (RFC 4861 4.6.2). */
+		for (bits = 0; bits < 128; bits += 8) {
+			unsigned k = bits / 8, left = s->cidr.prefix_len - bits;
+
+			if (bits >= s->cidr.prefix_len)
+				break;
+			opt[16 + k] = left >= 8 ? s->cidr.a[k]
+						: (uint8_t)(s->cidr.a[k] &
+							    (0xff00 >> left));
+		}
+		opt += 32;
+	}
+	wr16(icmp + 2, icmp6_csum(o + 8, icmp, n));
+	*out_len = ETH_LEN + IP6_LEN + n;
+	/* Unsolicited: to the network's attached ports. */
+	for (size_t i = 0; i < v->n_ports && *n_out < L3SVC_OUT_PORTS_MAX;
+	     i++) {
+		const struct net_view_port *p = &v->ports[i];
+
+		if (strcmp(p->network_id, rp->network_id) == 0 &&
+		    p->dp_port != 0 && p->is_admin_up && !is_router_port(p))
+			out_ports[(*n_out)++] = p->dp_port;
+	}
+	st->n_ra++;
+	return 0;
+}
+
+int
+l3svc_router_solicit(const struct net_view *v, uint32_t in_port,
+		     const uint8_t *f, size_t len, uint8_t *out, size_t cap,
+		     size_t *out_len, struct l3svc_stats *st)
+{
+	static const uint8_t unspec[16];
+	const struct net_view_port *in = net_view_port_by_dp(v, in_port);
+	const uint8_t *ip6 = f + ETH_LEN, *icmp = ip6 + IP6_LEN, *slla;
+	uint32_t ports[L3SVC_OUT_PORTS_MAX];
+	size_t plen, n_ports;
+	bool is_unspec;
+
+	if (len >= ETH_LEN && rd16(f + 12) != 0x86dd)
+		return reject(st, L3SVC_R_NOT_IPV6);
+	if (len < ETH_LEN + IP6_LEN + 8 || (ip6[0] >> 4) != 6 ||
+	    (plen = rd16(ip6 + 4)) > len - ETH_LEN - IP6_LEN)
+		return reject(st, L3SVC_R_SHORT);
+	if (ip6[6] != 58 || plen < 8 || ip6[7] != ND_HOP_LIMIT ||
+	    icmp[0] != ND_RS || icmp[1] != 0 ||
+	    icmp6_csum(ip6 + 8, icmp, plen) != 0 ||
+	    !nd_lla(icmp + 8, plen - 8, ND_OPT_SLLA, &slla))
+		return reject(st, L3SVC_R_BAD_RS);
+	is_unspec = memcmp(ip6 + 8, unspec, 16) == 0;
+	if ((is_unspec && slla != NULL) || ip6[8] == 0xff)
+		return reject(st, L3SVC_R_BAD_RS);
+	if (slla == NULL)
+		slla = f + 6;
+	if ((slla[0] & 1) != 0)
+		return reject(st, L3SVC_R_BAD_RS);
+	if (in == NULL || is_router_port(in))
+		return reject(st, L3SVC_R_NO_ROUTER);
+	for (size_t i = 0; i < v->n_ports; i++) {
+		const struct net_view_port *rp = &v->ports[i];
+		int rc;
+
+		if (!is_router_port(rp) ||
+		    strcmp(rp->network_id, in->network_id) != 0 ||
+		    net_view_router(v, rp->device_id) == NULL)
+			continue;
+		rc = l3svc_router_advert(v, rp, is_unspec ? NULL : slla,
+					 is_unspec ? NULL : ip6 + 8, out, cap,
+					 out_len, ports, &n_ports, st);
+		if (rc != -ENOENT)
+			return rc;
+	}
+	return reject(st, L3SVC_R_NO_ROUTER);
+}
+
+/*
+ * An ICMPv6 echo request (RFC 4443 4.1) to a router's IPv6 address, with
+ * no extension header: the reply (4.2) from that address, hop limit 64,
+ * back out of in_port.
+ */
+static int
+echo6_reply(const struct net_view *v, uint32_t in_port, const uint8_t *f,
+	    size_t len, uint8_t *out, size_t cap, size_t *out_len,
+	    struct l3svc_stats *st)
+{
+	const struct net_view_port *rp;
+	const uint8_t *ip6 = f + ETH_LEN, *icmp = ip6 + IP6_LEN;
+	uint8_t *o;
+	size_t plen;
+
+	if (len < ETH_LEN + IP6_LEN + ICMP_HDR || (ip6[0] >> 4) != 6 ||
+	    (plen = rd16(ip6 + 4)) > len - ETH_LEN - IP6_LEN || plen < ICMP_HDR)
+		return reject(st, L3SVC_R_SHORT);
+	if (ip6[6] != 58 || icmp[0] != 128 || icmp[1] != 0)
+		return reject(st, L3SVC_R_NOT_ECHO);
+	if (ip6[8] == 0xff)
+		return reject(st, L3SVC_R_NO_ERROR);
+	if ((rp = router_port_at(v, in_port, f)) == NULL ||
+	    !router_has_ip(v, rp->device_id, 6, ip6 + 24))
+		return reject(st, L3SVC_R_NO_ROUTER);
+	if (cap < ETH_LEN + IP6_LEN + plen)
+		return reject(st, L3SVC_R_SMALL_OUT);
+	memcpy(out, f + 6, 6);
+	memcpy(out + 6, rp->mac, 6);
+	wr16(out + 12, 0x86dd);
+	o = out + ETH_LEN;
+	memset(o, 0, 8);
+	o[0] = 0x60;
+	wr16(o + 4, (uint16_t)plen);
+	o[6] = 58;
+	o[7] = 64;
+	memcpy(o + 8, ip6 + 24, 16);
+	memcpy(o + 24, ip6 + 8, 16);
+	memcpy(o + IP6_LEN, icmp, plen);
+	o[IP6_LEN] = 129;
+	wr16(o + IP6_LEN + 2, 0);
+	wr16(o + IP6_LEN + 2, icmp6_csum(o + 8, o + IP6_LEN, plen));
+	*out_len = ETH_LEN + IP6_LEN + plen;
+	st->n_echo++;
 	return 0;
 }

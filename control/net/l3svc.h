@@ -40,6 +40,10 @@ enum l3svc_reject {
 	L3SVC_R_BAD_ND,	    /* not a valid neighbor advertisement for us
 			     * (RFC 4861 7.1.2: hop limit 255, code 0,
 			     * checksum, options, a unicast target) */
+	L3SVC_R_BAD_RS,	    /* not a valid router solicitation (RFC 4861
+			     * 6.1.1: hop limit 255, code 0, checksum,
+			     * options, no source link-layer option from
+			     * the unspecified address) */
 	L3SVC_R__COUNT
 };
 
@@ -52,6 +56,8 @@ struct l3svc_stats {
 	uint64_t n_arp_requests;
 	uint64_t n_learned;
 	uint64_t n_nd_requests; /* neighbor solicitations built */
+	uint64_t n_probes;	/* re-probes of learned next hops built */
+	uint64_t n_ra;		/* router advertisements built */
 };
 
 /* A frame built here: at most an ICMPv6 error of 1280 bytes (RFC 4443
@@ -113,7 +119,8 @@ int l3svc_unroute(const struct net_view *v, uint32_t in_port, uint8_t *f,
 
 /*
  * Reason COMPILER_PUNT_ROUTER_ICMP: an IPv4 packet to a router's own
- * address. An echo request gets its echo reply (out of in_port);
+ * address, or an ICMPv6 echo request to its IPv6 address (no extension
+ * headers). An echo request gets its echo reply (out of in_port);
  * anything else is rejected.
  */
 int l3svc_echo_reply(const struct net_view *v, uint32_t in_port,
@@ -170,6 +177,68 @@ int l3svc_nd_request(const struct net_view *v, const uint8_t *f, size_t len,
 int l3svc_nd_learn(const struct net_view *v, uint32_t in_port, const uint8_t *f,
 		   size_t len, const struct net_view_router **router,
 		   uint8_t ip[16], uint8_t mac[6], struct l3svc_stats *st);
+
+/*
+ * Re-probe of a learned next hop (neigh.h) of router router_id: the
+ * request that resolved it, from the gateway port, to be sent out of
+ * out_ports[0..*n_out): an ARP request (family AF_INET, 4 bytes at ip,
+ * broadcast) or a neighbor solicitation (AF_INET6, 16 bytes, to the
+ * solicited-node group). Broadcast like the first request, so that an
+ * answer from a new MAC is heard. 0; -ENOENT when the router or its
+ * gateway address of that family is gone (not counted); -EINVAL (small
+ * out, counted).
+ */
+int l3svc_neigh_probe(const struct net_view *v, const char *router_id,
+		      int family, const uint8_t *ip, uint8_t *out, size_t cap,
+		      size_t *out_len, uint32_t *out_ports, size_t *n_out,
+		      struct l3svc_stats *st);
+
+/* Router advertisements (RFC 4861 4.2, 6.2): Neutron's radvd settings. */
+enum {
+	L3SVC_RA_LIFETIME_S = 1800,    /* router lifetime (3 x max interval) */
+	L3SVC_RA_VALID_S = 86400,      /* prefix valid lifetime */
+	L3SVC_RA_PREFERRED_S = 14400,  /* prefix preferred lifetime */
+	L3SVC_RA_HOP_LIMIT = 64,       /* cur hop limit advertised */
+	L3SVC_RA_INTERVAL_MIN_S = 200, /* unsolicited: RFC 4861 6.2.1 */
+	L3SVC_RA_INTERVAL_MAX_S = 600, /* MaxRtrAdvInterval default */
+	L3SVC_RA_INITIAL_S = 16,       /* MAX_INITIAL_RTR_ADVERT_INTERVAL */
+	L3SVC_RA_INITIAL_COUNT = 3,    /* MAX_INITIAL_RTR_ADVERTISEMENTS */
+};
+
+/*
+ * The router advertisement of router interface rp, for its IPv6 subnets
+ * whose ra_mode is not NET_V6_NONE: from rp's EUI-64 link-local address
+ * (RFC 4291 2.5.6) and MAC, hop limit 255, M flag if one is
+ * dhcpv6-stateful, O flag if one is dhcpv6-stateless or stateful, router
+ * lifetime L3SVC_RA_LIFETIME_S, a source link-layer option, the MTU option
+ * when rp's network has one, and a prefix information option per subnet
+ * (L flag; A flag for slaac and dhcpv6-stateless). To dst_mac/dst_ip, or
+ * (NULL) to all nodes (ff02::1, 33:33:00:00:00:01). out_ports[0..*n_out)
+ * are the network's attached ports (for an unsolicited one). 0; -ENOENT
+ * when rp has no such subnet (not counted); -EINVAL (small out,
+ * counted).
+ */
+int l3svc_router_advert(const struct net_view *v,
+			const struct net_view_port *rp, const uint8_t *dst_mac,
+			const uint8_t *dst_ip, uint8_t *out, size_t cap,
+			size_t *out_len, uint32_t *out_ports, size_t *n_out,
+			struct l3svc_stats *st);
+
+/*
+ * Reason COMPILER_PUNT_RS: a router solicitation (ICMPv6 133) from a
+ * port, checked as RFC 4861 6.1.1 says. Answered by the advertisement of
+ * the first router interface on in_port's network that has one, to the
+ * solicitor (its link-layer option's MAC, else the frame's source) or to
+ * all nodes when it came from the unspecified address; it goes out of
+ * in_port. 0, or -EINVAL (rejected, counted: L3SVC_R_BAD_RS, no router
+ * with an advertisement is L3SVC_R_NO_ROUTER).
+ */
+int l3svc_router_solicit(const struct net_view *v, uint32_t in_port,
+			 const uint8_t *f, size_t len, uint8_t *out, size_t cap,
+			 size_t *out_len, struct l3svc_stats *st);
+
+/* rp's EUI-64 link-local address (fe80::/64, RFC 4291 appendix A). */
+void l3svc_link_local(const uint8_t mac[6], uint8_t out[16]);
 
 const char *l3svc_reject_name(enum l3svc_reject r);
 

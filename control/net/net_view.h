@@ -57,6 +57,14 @@ struct net_view_route {
 	struct net_addr nexthop;
 };
 
+/* ipv6_ra_mode: who advertises what (l3svc_router_advert()). */
+enum net_v6_mode {
+	NET_V6_NONE = 0, /* no router advertisements */
+	NET_V6_SLAAC,
+	NET_V6_DHCP_STATEFUL,
+	NET_V6_DHCP_STATELESS,
+};
+
 struct net_view_subnet {
 	char id[NET_ID_LEN];
 	char network_id[NET_ID_LEN];
@@ -66,7 +74,8 @@ struct net_view_subnet {
 	struct net_addr dns[NET_DNS_MAX];
 	unsigned n_routes;
 	struct net_view_route routes[NET_ROUTES_MAX];
-	bool is_dhcp; /* enable_dhcp */
+	bool is_dhcp;	 /* enable_dhcp */
+	uint8_t ra_mode; /* enum net_v6_mode: ipv6_ra_mode (IPv6 only) */
 };
 
 struct net_view_fixed_ip {

@@ -2,7 +2,8 @@
 /*
  * netdrv.c: the tenant-network driver (netdrv.h). One connection to
  * sluice-dp at a time; a read event for packet-ins (DHCP); one timer that
- * either retries the connection or polls port status. Any failure of the
+ * either retries the connection or polls port status, re-probes stale
+ * next hops and sends due router advertisements. Any failure of the
  * connection drops it and the timer reconnects; a connection to a new
  * datapath boot re-binds every port and re-adds every rule.
  */
@@ -52,6 +53,9 @@ struct netdrv {
 	size_t n_prev, prev_cap;
 	struct netdrv_prev *snap; /* as of the last refresh */
 	size_t n_snap, snap_cap;
+	struct neigh_table neigh; /* learned next hops' ages */
+	double ra_next_ms;	  /* next unsolicited router advertisement */
+	unsigned n_ra_rounds;	  /* rounds sent since the last resync */
 	/* Next-hop ARP requests sent lately (one a second per hop). */
 	struct {
 		uint64_t key;
@@ -607,6 +611,8 @@ full_sync(struct netdrv *d)
 	if (d->n_lbs > 0 && (rc = lb_apply(d)) < 0)
 		goto out;
 	d->stats.n_syncs++;
+	d->n_ra_rounds = 0;
+	d->ra_next_ms = 0;
 	d->stats.last_added = res.n_added;
 	d->stats.last_deleted = res.n_deleted;
 	d->stats.last_same = res.n_same;
@@ -665,6 +671,7 @@ static void
 neigh_install(struct netdrv *d, const struct net_view_router *r,
 	      const uint8_t *ip, bool is6, const uint8_t mac[6])
 {
+	enum neigh_learned what = NEIGH_NEW;
 	struct compiler_rules rs = {0};
 	uint64_t c = is6 ? compiler_cookie_neigh6(r->id, ip)
 			 : compiler_cookie_neigh(r->id, ip);
@@ -693,10 +700,120 @@ out:
 			disconnect(d, "neighbour");
 		return;
 	}
+	/*
+	 * Installed on every answer, also a re-probe's with the same MAC:
+	 * one transaction a reachable time, and a rule lost behind our back
+	 * comes back with the next answer.
+	 */
+	if (neigh_learn(&d->neigh, r->id, is6 ? AF_INET6 : AF_INET, ip, mac,
+			now_ms(), &what) < 0)
+		dlog(d, NETDRV_LOG_WARN, "neighbour %s: not aged: no memory",
+		     txt);
+	if (what == NEIGH_SAME)
+		return;
 	d->stats.n_neighbours++;
+	if (what == NEIGH_CHANGED)
+		d->stats.n_neigh_changed++;
 	dlog(d, NETDRV_LOG_INFO,
-	     "router %s: next hop %s is %02x:%02x:%02x:%02x:%02x:%02x", r->id,
-	     txt, mac[0], mac[1], mac[2], mac[3], mac[4], mac[5]);
+	     "router %s: next hop %s is %s%02x:%02x:%02x:%02x:%02x:%02x", r->id,
+	     txt, what == NEIGH_CHANGED ? "now " : "", mac[0], mac[1], mac[2],
+	     mac[3], mac[4], mac[5]);
+}
+
+/* neigh_probe_fn: the request that resolved e, again. */
+static int
+neigh_probe(void *arg, const struct neigh_entry *e)
+{
+	struct netdrv *d = arg;
+	uint8_t out[L3SVC_FRAME_MAX];
+	uint32_t ports[L3SVC_OUT_PORTS_MAX];
+	size_t out_len, n_ports;
+	int rc;
+
+	if (d->c == NULL)
+		return 0;
+	rc = l3svc_neigh_probe(&d->view, e->router_id, e->family, e->ip, out,
+			       sizeof(out), &out_len, ports, &n_ports, &d->l3);
+	if (rc < 0)
+		return rc; /* the router or its gateway is gone */
+	d->stats.n_neigh_probes++;
+	(void)send_out(d, ports, n_ports, out, out_len, "neighbour probe");
+	return 0;
+}
+
+/* neigh_expire_fn: no answer; remove the rule (traffic punts again). */
+static void
+neigh_expire(void *arg, const struct neigh_entry *e)
+{
+	struct netdrv *d = arg;
+	uint64_t c = e->family == AF_INET6
+			     ? compiler_cookie_neigh6(e->router_id, e->ip)
+			     : compiler_cookie_neigh(e->router_id, e->ip);
+	char err[256] = "", txt[INET6_ADDRSTRLEN];
+	int rc = -ENOTCONN;
+
+	inet_ntop(e->family, e->ip, txt, sizeof(txt));
+	d->stats.n_neigh_expired++;
+	if (d->c != NULL &&
+	    (rc = d->dp.flow_begin(d->dp.ctx, err, sizeof(err))) == 0) {
+		rc = d->dp.flow_del_cookie(d->dp.ctx, c, COMPILER_COOKIE_ALL,
+					   err, sizeof(err));
+		if (rc < 0)
+			d->dp.flow_abort(d->dp.ctx);
+		else
+			rc = d->dp.flow_commit(d->dp.ctx, err, sizeof(err));
+	}
+	if (rc < 0 && rc != -ENOENT) {
+		dlog(d, NETDRV_LOG_WARN, "forget neighbour %s: %s", txt,
+		     err[0] ? err : strerror(-rc));
+		if (is_conn_error(rc))
+			disconnect(d, "neighbour");
+	} else {
+		dlog(d, NETDRV_LOG_INFO,
+		     "router %s: next hop %s unanswered after %u probes: "
+		     "forgotten",
+		     e->router_id, txt, d->neigh.cfg.n_probes);
+	}
+	if (d->neigh_fn != NULL)
+		d->neigh_fn(d->neigh_arg, 0, e->family, e->ip, NULL);
+}
+
+/* Unsolicited router advertisements of every router interface with an
+ * advertising subnet (RFC 4861 6.2.4), then the next round's time. */
+static void
+ra_round(struct netdrv *d, double now)
+{
+	uint8_t out[L3SVC_FRAME_MAX];
+	uint32_t ports[L3SVC_OUT_PORTS_MAX];
+	size_t out_len, n_ports;
+	unsigned ms;
+
+	if (now < d->ra_next_ms)
+		return;
+	for (size_t i = 0; i < d->view.n_ports && d->c != NULL; i++) {
+		const struct net_view_port *rp = &d->view.ports[i];
+
+		if (!compiler_port_is_router(rp) ||
+		    net_view_router(&d->view, rp->device_id) == NULL ||
+		    l3svc_router_advert(&d->view, rp, NULL, NULL, out,
+					sizeof(out), &out_len, ports, &n_ports,
+					&d->l3) < 0)
+			continue;
+		if (send_out(d, ports, n_ports, out, out_len,
+			     "router advertisement"))
+			d->stats.n_ra++;
+	}
+	if (d->cfg.ra_interval_ms != 0)
+		ms = d->cfg.ra_interval_ms;
+	else if (d->n_ra_rounds < L3SVC_RA_INITIAL_COUNT)
+		ms = L3SVC_RA_INITIAL_S * 1000;
+	else
+		ms = (L3SVC_RA_INTERVAL_MIN_S +
+		      (unsigned)rand() % (L3SVC_RA_INTERVAL_MAX_S -
+					  L3SVC_RA_INTERVAL_MIN_S)) *
+		     1000;
+	d->n_ra_rounds++;
+	d->ra_next_ms = now + ms;
 }
 
 /* True if (router, hop) was asked for less than a second ago. */
@@ -799,6 +916,16 @@ serve_l3(struct netdrv *d, const struct dp_packet_msg *msg,
 					    ip6, mac);
 		}
 		return d->c != NULL;
+	case COMPILER_PUNT_RS:
+		/* One answer a second per port (RFC 4861 6.2.6 allows a
+		 * unicast answer at once; this bounds a flood of them). */
+		if (l3svc_router_solicit(&d->view, msg->port, frame, len, out,
+					 sizeof(out), &out_len, &d->l3) < 0 ||
+		    neigh_recently_asked(d, 0x5253000000000000ull | msg->port))
+			return true;
+		d->stats.n_ra++;
+		return send_out(d, &msg->port, 1, out, out_len,
+				"router advertisement");
 	case COMPILER_PUNT_ARP_LEARN:
 		if (l3svc_arp_learn(&d->view, msg->port, frame, len, &r, ip,
 				    mac, &d->l3) == 0) {
@@ -895,6 +1022,7 @@ try_connect(struct netdrv *d)
 			goto fail;
 		d->boot_id = hello.boot_id;
 		d->has_boot = true;
+		neigh_clear(&d->neigh); /* its rules are gone */
 		d->stats.n_boots++;
 	}
 	/*
@@ -954,6 +1082,11 @@ on_timer(evutil_socket_t fd, short what, void *arg)
 			dlog(d, NETDRV_LOG_WARN, "port poll: %s", err);
 		}
 		serve_packet_ins(d);
+		if (d->c != NULL)
+			(void)neigh_tick(&d->neigh, now_ms(), neigh_probe,
+					 neigh_expire, d);
+		if (d->c != NULL)
+			ra_round(d, now_ms());
 	}
 	if (d->c != NULL)
 		netdrv_arm(d, d->cfg.poll_ms);
@@ -986,6 +1119,7 @@ netdrv_create(struct event_base *base, const struct netdrv_config *cfg,
 	if (d->cfg.dp_timeout_ms == 0)
 		d->cfg.dp_timeout_ms = 5000;
 	dhcp_server_init(&d->dhcp, &d->cfg.dhcp);
+	neigh_init(&d->neigh, &d->cfg.neigh);
 	d->ev_timer = evtimer_new(base, on_timer, d);
 	if (d->ev_timer == NULL) {
 		free(d);
@@ -1011,6 +1145,7 @@ netdrv_destroy(struct netdrv *d)
 	free(d->snap);
 	free(d->vpn);
 	free(d->lbs);
+	neigh_fini(&d->neigh);
 	free(d);
 }
 
@@ -1157,6 +1292,9 @@ netdrv_router_changed(struct netdrv *d, const char *router_id)
 		rc = prev_deps(d, NULL, 0, &owners, &n, &cap);
 	if (rc == 0)
 		rc = apply(d, owners, n);
+	/* A new interface's subnet is advertised soon (RFC 4861 6.2.4). */
+	d->n_ra_rounds = 0;
+	d->ra_next_ms = 0;
 	if (rc == 0 && (d->n_vpn > 0 || d->is_ike_punt))
 		rc = vpn_apply(d);
 	/* LB rules route via the routers of the VIP's network. */

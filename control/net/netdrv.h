@@ -5,7 +5,9 @@
  * sluice-dp (dp_client.h), binds ports (binder.h), keeps the flow tables
  * equal to the intent (compiler.h, reconcile.h), answers DHCP
  * packet-ins (dhcp.h) and the routers' punts (l3svc.h: ICMP time
- * exceeded, echo replies, next-hop ARP).
+ * exceeded, echo replies, next-hop ARP and ND, router solicitations). Its
+ * timer also ages learned next hops (neigh.h) and sends the unsolicited
+ * router advertisements of tenant IPv6 subnets.
  *
  * sluiced gives it a callback that builds the current intent view from
  * its model, and tells it what changed (a port, a network); the driver
@@ -28,6 +30,7 @@
 
 #include "binder.h"
 #include "dhcp.h"
+#include "neigh.h"
 #include "net_view.h"
 
 struct event_base;
@@ -36,9 +39,13 @@ struct netdrv_config {
 	char dp_socket[108]; /* "" = DP_SOCKET_PATH_DEFAULT */
 	struct binder_config binder;
 	struct dhcp_config dhcp;
-	unsigned poll_ms;      /* port status poll; 0 = 1000 */
-	unsigned reconnect_ms; /* retry period; 0 = 200 */
-	int dp_timeout_ms;     /* per datapath call; 0 = 5000 */
+	unsigned poll_ms;	   /* port status poll; 0 = 1000 */
+	unsigned reconnect_ms;	   /* retry period; 0 = 200 */
+	int dp_timeout_ms;	   /* per datapath call; 0 = 5000 */
+	struct neigh_config neigh; /* next-hop aging (neigh.h); 0s: Linux's */
+	unsigned ra_interval_ms;   /* unsolicited router advertisements;
+				    * 0: RFC 4861 6.2.1 (3 at <= 16 s, then
+				    * 200 .. 600 s) */
 };
 
 enum netdrv_log_level { NETDRV_LOG_ERROR, NETDRV_LOG_WARN, NETDRV_LOG_INFO };
@@ -67,11 +74,15 @@ struct netdrv_stats {
 	uint64_t n_syncs;    /* full reconciles */
 	uint64_t n_applies;  /* incremental updates */
 	uint64_t n_dhcp_replies;
-	uint64_t n_l3_replies;	 /* ICMP time exceeded / echo replies sent */
-	uint64_t n_frag_needed;	 /* of which ICMP fragmentation needed */
-	uint64_t n_ptb;		 /* of which ICMPv6 Packet Too Big */
-	uint64_t n_arp_requests; /* next-hop resolutions sent (ARP, NS) */
-	uint64_t n_neighbours;	 /* next hops learned and installed */
+	uint64_t n_l3_replies;	  /* ICMP time exceeded / echo replies sent */
+	uint64_t n_frag_needed;	  /* of which ICMP fragmentation needed */
+	uint64_t n_ptb;		  /* of which ICMPv6 Packet Too Big */
+	uint64_t n_arp_requests;  /* next-hop resolutions sent (ARP, NS) */
+	uint64_t n_neighbours;	  /* next hops learned and installed */
+	uint64_t n_neigh_changed; /* of which with a new MAC */
+	uint64_t n_neigh_probes;  /* re-probes of learned next hops */
+	uint64_t n_neigh_expired; /* unanswered: rule removed */
+	uint64_t n_ra;		  /* router advertisements sent */
 	size_t last_added, last_deleted, last_same; /* last full reconcile */
 	double last_sync_ms; /* its duration, binding included */
 	bool is_connected;
@@ -155,7 +166,10 @@ void netdrv_vpn_trap_observe(struct netdrv *d, netdrv_punt_fn fn, void *arg);
  * A next hop learned from an ARP reply or a neighbor advertisement on an
  * external network (installed in the datapath, then reported to fn with
  * the port it came in on and its family, AF_INET: 4 bytes at ip, AF_INET6:
- * 16); fn NULL: no observer. IKE through the datapath sends to it.
+ * 16); fn NULL: no observer. IKE through the datapath sends to it. Learned
+ * next hops age (neigh.h): each answer to a re-probe is reported again
+ * (possibly with a new MAC); one that stops answering is removed from the
+ * datapath and reported with mac NULL and in_port 0.
  */
 typedef void (*netdrv_neigh_fn)(void *arg, uint32_t in_port, int family,
 				const uint8_t *ip, const uint8_t mac[6]);

@@ -29,7 +29,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		{.id = "sa", .network_id = "a", .cidr = A4(10, 0, 0, 0, 24)},
 		{.id = "sa6",
 		 .network_id = "a",
-		 .cidr = {.version = 6, .prefix_len = 64, .a = {0xfd}}},
+		 .cidr = {.version = 6, .prefix_len = 64, .a = {0xfd}},
+		 .ra_mode = NET_V6_SLAAC},
 		{.id = "se",
 		 .network_id = "e",
 		 .cidr = A4(172, 24, 4, 0, 24),
@@ -112,6 +113,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				       &out_len, &st);
 		(void)l3svc_arp_learn(&v, in, data, size, &rt, ip, mac, &st);
 		(void)l3svc_nd_learn(&v, in, data, size, &rt, ip6, mac, &st);
+		(void)l3svc_router_solicit(&v, in, data, size, out, sizeof(out),
+					   &out_len, &st);
 		(void)l3svc_frag_needed(&v, in, data, size, 1446, out,
 					sizeof(out), &out_len, &st);
 		(void)l3svc_packet_too_big(&v, in, data, size, 1446, out,

@@ -692,26 +692,45 @@ icmp6_fix(uint8_t *ip6)
 	assert_true(icmp6_ok(ip6));
 }
 
+/*
+ * An ND message of type (hop limit 255) whose fixed part is hdr bytes,
+ * then a link-layer option opt carrying mac (NULL: none), checksum set;
+ * the ICMPv6 part at *icmp for the caller to fill in before icmp6_fix().
+ */
+static size_t
+frame_nd(uint8_t *f, const uint8_t dst_mac[6], const uint8_t src_mac[6],
+	 const char *src, const char *dst, uint8_t type, size_t hdr,
+	 uint8_t opt, const uint8_t *mac, uint8_t **icmp)
+{
+	size_t n = hdr + (mac != NULL ? 8 : 0);
+	size_t len = frame_ip6(f, dst_mac, src_mac, src, dst, 58, n);
+
+	*icmp = f + 14 + 40;
+	f[14 + 7] = 255;
+	memset(*icmp, 0, n);
+	(*icmp)[0] = type;
+	if (mac != NULL) {
+		(*icmp)[hdr] = opt;
+		(*icmp)[hdr + 1] = 1;
+		memcpy(*icmp + hdr + 2, mac, 6);
+	}
+	icmp6_fix(f + 14);
+	return len;
+}
+
 /* A neighbor advertisement from x1 for target to dst (hop limit hl), with
  * a target link-layer option of mac (NULL: none), checksum set. */
 static size_t
 frame_na(uint8_t *f, const char *target, const char *dst, uint8_t hl,
 	 const uint8_t *mac)
 {
-	size_t n = 24 + (mac != NULL ? 8 : 0);
-	size_t len = frame_ip6(f, mac_rg, mac_x1, target, dst, 58, n);
-	uint8_t *icmp = f + 14 + 40;
+	uint8_t *icmp;
+	size_t len = frame_nd(f, mac_rg, mac_x1, target, dst, 136, 24, 2, mac,
+			      &icmp);
 
 	f[14 + 7] = hl;
-	memset(icmp, 0, n);
-	icmp[0] = 136;
 	icmp[4] = 0x60; /* solicited, override */
 	assert_int_equal(inet_pton(AF_INET6, target, icmp + 8), 1);
-	if (mac != NULL) {
-		icmp[24] = 2;
-		icmp[25] = 1;
-		memcpy(icmp + 26, mac, 6);
-	}
 	icmp6_fix(f + 14);
 	return len;
 }
@@ -877,6 +896,343 @@ test_nd_resolve(void **state)
 	assert_string_equal(l3svc_reject_name(L3SVC_R_BAD_ND), "bad_nd");
 }
 
+/*
+ * Re-probes of learned next hops (neigh.h): the same request as the
+ * first resolution, byte for byte; refused when the router, its gateway
+ * or the address's subnet is gone.
+ */
+static void
+test_neigh_probe(void **state)
+{
+	const struct net_view_router *r = NULL;
+	uint8_t f[FRAME_MAX], first[L3SVC_FRAME_MAX], out[L3SVC_FRAME_MAX];
+	uint8_t nh[16], ip[16];
+	uint32_t ports[L3SVC_OUT_PORTS_MAX];
+	size_t len, first_len, out_len, n;
+
+	(void)state;
+	len = frame_icmp(f, zero6, mac_rg, "172.24.4.10", "8.8.8.8");
+	assert_int_equal(l3svc_arp_request(&fx.view, f, len, first,
+					   sizeof(first), &first_len, ports, &n,
+					   &r, nh, &fx.st),
+			 0);
+	memset(out, 0xee, sizeof(out));
+	assert_int_equal(l3svc_neigh_probe(&fx.view, "r1", AF_INET, nh, out,
+					   sizeof(out), &out_len, ports, &n,
+					   &fx.st),
+			 0);
+	assert_int_equal(out_len, 60);
+	assert_memory_equal(out, first, 60);
+	assert_memory_equal(out, "\xff\xff\xff\xff\xff\xff", 6);
+	assert_int_equal(n, 1);
+	assert_int_equal(ports[0], 3);
+	/* IPv6: the solicitation, checksum checked here. */
+	v6_ext();
+	len = frame_ip6(f, zero6, mac_rg, "2001:db8:a::11", "2001:db8:e::77",
+			17, 16);
+	assert_int_equal(l3svc_nd_request(&fx.view, f, len, first,
+					  sizeof(first), &first_len, ports, &n,
+					  &r, nh, &fx.st),
+			 0);
+	assert_int_equal(l3svc_neigh_probe(&fx.view, "r1", AF_INET6, nh, out,
+					   sizeof(out), &out_len, ports, &n,
+					   &fx.st),
+			 0);
+	assert_int_equal(out_len, first_len);
+	assert_memory_equal(out, first, out_len);
+	assert_int_equal(out[14 + 40], 135);
+	assert_true(ip6_is(out + 14 + 48, "2001:db8:e::77"));
+	assert_true(icmp6_ok(out + 14));
+	assert_int_equal(fx.st.n_probes, 2);
+	/* Gone: an unknown router, an address off the gateway's subnets,
+	 * no room (counted), no gateway. */
+	assert_int_equal(l3svc_neigh_probe(&fx.view, "r9", AF_INET6, nh, out,
+					   sizeof(out), &out_len, ports, &n,
+					   &fx.st),
+			 -ENOENT);
+	assert_true(inet_pton(AF_INET6, "2001:db8:f::1", ip) == 1);
+	assert_int_equal(l3svc_neigh_probe(&fx.view, "r1", AF_INET6, ip, out,
+					   sizeof(out), &out_len, ports, &n,
+					   &fx.st),
+			 -ENOENT);
+	assert_int_equal(l3svc_neigh_probe(&fx.view, "r1", AF_INET6, nh, out,
+					   85, &out_len, ports, &n, &fx.st),
+			 -EINVAL);
+	assert_int_equal(fx.st.rejects[L3SVC_R_SMALL_OUT], 1);
+	fx.router.gw_port_id[0] = '\0';
+	assert_int_equal(l3svc_neigh_probe(&fx.view, "r1", AF_INET, nh, out,
+					   sizeof(out), &out_len, ports, &n,
+					   &fx.st),
+			 -ENOENT);
+	assert_int_equal(fx.st.n_probes, 2);
+}
+
+/* net-a gets 2001:db8:a::/64 (ra_mode mode), ri-a 2001:db8:a::1, MTU. */
+static void
+v6_tenant(uint8_t mode, uint32_t mtu)
+{
+	struct net_view_port *ri = &fx.ports[2];
+	struct net_view_subnet *sn = &fx.subnets[fx.view.n_subnets++];
+
+	snprintf(sn->id, NET_ID_LEN, "sn6-a");
+	snprintf(sn->network_id, NET_ID_LEN, "net-a");
+	addr(&sn->cidr, "2001:db8:a::/64");
+	addr(&sn->gateway, "2001:db8:a::1");
+	sn->ra_mode = mode;
+	snprintf(ri->ips[1].subnet_id, NET_ID_LEN, "sn6-a");
+	addr(&ri->ips[1].ip, "2001:db8:a::1");
+	ri->n_ips = 2;
+	fx.nets[0].mtu = mtu;
+}
+
+/* A router solicitation from a1 (source src), with a source link-layer
+ * option when with_slla, checksum set. */
+static size_t
+frame_rs(uint8_t *f, const char *src, bool with_slla)
+{
+	static const uint8_t all_routers[6] = {0x33, 0x33, 0, 0, 0, 2};
+	uint8_t *icmp;
+
+	return frame_nd(f, all_routers, mac_a1, src, "ff02::2", 133, 8, 1,
+			with_slla ? mac_a1 : NULL, &icmp);
+}
+
+/*
+ * Router advertisements: the bytes of a slaac subnet's (flags, lifetime,
+ * options, prefix), a stateful and a stateless one's flags, none for a
+ * subnet without ra_mode; the answer to a solicitation (unicast, or to
+ * all nodes from ::); malformed solicitations refused and counted.
+ */
+static void
+test_router_advert(void **state)
+{
+	static const uint8_t ll_ra[16] = {0xfe, 0x80, [8] = 0xf8, 0x16, 0x3e,
+					  0xff, 0xfe, 0,	  0x01, 0x0a};
+	uint8_t f[FRAME_MAX], out[L3SVC_FRAME_MAX];
+	const uint8_t *o = out + 14, *icmp = out + 14 + 40;
+	uint32_t ports[L3SVC_OUT_PORTS_MAX];
+	size_t len, out_len, n;
+	uint8_t ll[16];
+
+	(void)state;
+	l3svc_link_local(mac_ra, ll);
+	assert_memory_equal(ll, ll_ra, 16);
+	/* No subnet with an ra_mode: nothing to say. */
+	v6_tenant(NET_V6_NONE, 0);
+	assert_int_equal(l3svc_router_advert(&fx.view, &fx.ports[2], NULL, NULL,
+					     out, sizeof(out), &out_len, ports,
+					     &n, &fx.st),
+			 -ENOENT);
+	len = frame_rs(f, "fe80::f816:3eff:fe00:a1", true);
+	assert_int_equal(l3svc_router_solicit(&fx.view, 1, f, len, out,
+					      sizeof(out), &out_len, &fx.st),
+			 -EINVAL);
+	assert_int_equal(fx.st.rejects[L3SVC_R_NO_ROUTER], 1);
+	/* slaac, MTU 1450: unsolicited, to all nodes. */
+	fx.subnets[fx.view.n_subnets - 1].ra_mode = NET_V6_SLAAC;
+	fx.nets[0].mtu = 1450;
+	assert_int_equal(l3svc_router_advert(&fx.view, &fx.ports[2], NULL, NULL,
+					     out, sizeof(out), &out_len, ports,
+					     &n, &fx.st),
+			 0);
+	assert_int_equal(out_len, 14 + 40 + 16 + 8 + 8 + 32);
+	assert_memory_equal(out, "\x33\x33\x00\x00\x00\x01", 6);
+	assert_memory_equal(out + 6, mac_ra, 6);
+	assert_int_equal(out[12] << 8 | out[13], 0x86dd);
+	assert_int_equal(o[0], 0x60);
+	assert_int_equal(o[4] << 8 | o[5], 64);
+	assert_int_equal(o[6], 58);
+	assert_int_equal(o[7], 255);
+	assert_memory_equal(o + 8, ll_ra, 16);
+	assert_true(ip6_is(o + 24, "ff02::1"));
+	assert_int_equal(icmp[0], 134);
+	assert_int_equal(icmp[1], 0);
+	assert_true(icmp6_ok(o));
+	assert_int_equal(icmp[4], 64); /* cur hop limit */
+	assert_int_equal(icmp[5], 0);  /* no M, no O */
+	assert_int_equal(icmp[6] << 8 | icmp[7], 1800);
+	assert_memory_equal(icmp + 8, "\0\0\0\0\0\0\0\0", 8);
+	/* Source link-layer address, MTU, prefix information. */
+	assert_int_equal(icmp[16], 1);
+	assert_int_equal(icmp[17], 1);
+	assert_memory_equal(icmp + 18, mac_ra, 6);
+	assert_int_equal(icmp[24], 5);
+	assert_int_equal(icmp[25], 1);
+	assert_memory_equal(icmp + 26, "\0\0\0\0\x05\xaa", 6);
+	assert_int_equal(icmp[32], 3);
+	assert_int_equal(icmp[33], 4);
+	assert_int_equal(icmp[34], 64);
+	assert_int_equal(icmp[35], 0xc0); /* L, A */
+	assert_memory_equal(icmp + 36, "\x00\x01\x51\x80\x00\x00\x38\x40", 8);
+	assert_true(ip6_is(icmp + 48, "2001:db8:a::"));
+	/* To net-a's attached ports: a1. */
+	assert_int_equal(n, 1);
+	assert_int_equal(ports[0], 1);
+	/* Not for a gateway port; no room. */
+	assert_int_equal(l3svc_router_advert(&fx.view, &fx.ports[3], NULL, NULL,
+					     out, sizeof(out), &out_len, ports,
+					     &n, &fx.st),
+			 -ENOENT);
+	assert_int_equal(l3svc_router_advert(&fx.view, &fx.ports[2], NULL, NULL,
+					     out, 100, &out_len, ports, &n,
+					     &fx.st),
+			 -EINVAL);
+	assert_int_equal(fx.st.rejects[L3SVC_R_SMALL_OUT], 1);
+	/* Stateless: O, prefix autonomous; stateful: M and O, not A. */
+	fx.subnets[fx.view.n_subnets - 1].ra_mode = NET_V6_DHCP_STATELESS;
+	fx.nets[0].mtu = 0;
+	assert_int_equal(l3svc_router_advert(&fx.view, &fx.ports[2], NULL, NULL,
+					     out, sizeof(out), &out_len, ports,
+					     &n, &fx.st),
+			 0);
+	assert_int_equal(out_len, 14 + 40 + 16 + 8 + 32);
+	assert_int_equal(icmp[5], 0x40);
+	assert_int_equal(icmp[24], 3);
+	assert_int_equal(icmp[27], 0xc0);
+	assert_true(icmp6_ok(o));
+	fx.subnets[fx.view.n_subnets - 1].ra_mode = NET_V6_DHCP_STATEFUL;
+	assert_int_equal(l3svc_router_advert(&fx.view, &fx.ports[2], NULL, NULL,
+					     out, sizeof(out), &out_len, ports,
+					     &n, &fx.st),
+			 0);
+	assert_int_equal(icmp[5], 0xc0);
+	assert_int_equal(icmp[27], 0x80);
+	assert_true(icmp6_ok(o));
+	/* A solicitation from a1's link-local address: unicast answer. */
+	fx.subnets[fx.view.n_subnets - 1].ra_mode = NET_V6_SLAAC;
+	assert_int_equal(l3svc_router_solicit(&fx.view, 1, f, len, out,
+					      sizeof(out), &out_len, &fx.st),
+			 0);
+	assert_memory_equal(out, mac_a1, 6);
+	assert_true(ip6_is(o + 24, "fe80::f816:3eff:fe00:a1"));
+	assert_int_equal(icmp[0], 134);
+	assert_true(icmp6_ok(o));
+	/* From ::, without the option: to all nodes. */
+	len = frame_rs(f, "::", false);
+	assert_int_equal(l3svc_router_solicit(&fx.view, 1, f, len, out,
+					      sizeof(out), &out_len, &fx.st),
+			 0);
+	assert_true(ip6_is(o + 24, "ff02::1"));
+	assert_memory_equal(out, "\x33\x33\x00\x00\x00\x01", 6);
+	assert_int_equal(fx.st.n_ra, 5);
+	/* Refused: the option from ::, hop limit 64, code 1, checksum,
+	 * option of length 0, truncated option, an NS. */
+	len = frame_rs(f, "::", true);
+	assert_int_equal(l3svc_router_solicit(&fx.view, 1, f, len, out,
+					      sizeof(out), &out_len, &fx.st),
+			 -EINVAL);
+	len = frame_rs(f, "fe80::1", true);
+	f[14 + 7] = 64;
+	assert_int_equal(l3svc_router_solicit(&fx.view, 1, f, len, out,
+					      sizeof(out), &out_len, &fx.st),
+			 -EINVAL);
+	len = frame_rs(f, "fe80::1", true);
+	f[14 + 41] = 1;
+	icmp6_fix(f + 14);
+	assert_int_equal(l3svc_router_solicit(&fx.view, 1, f, len, out,
+					      sizeof(out), &out_len, &fx.st),
+			 -EINVAL);
+	len = frame_rs(f, "fe80::1", true);
+	f[14 + 40 + 12] ^= 0x10;
+	assert_int_equal(l3svc_router_solicit(&fx.view, 1, f, len, out,
+					      sizeof(out), &out_len, &fx.st),
+			 -EINVAL);
+	len = frame_rs(f, "fe80::1", true);
+	f[14 + 40 + 9] = 0;
+	icmp6_fix(f + 14);
+	assert_int_equal(l3svc_router_solicit(&fx.view, 1, f, len, out,
+					      sizeof(out), &out_len, &fx.st),
+			 -EINVAL);
+	len = frame_rs(f, "fe80::1", true);
+	f[14 + 40 + 9] = 2;
+	icmp6_fix(f + 14);
+	assert_int_equal(l3svc_router_solicit(&fx.view, 1, f, len, out,
+					      sizeof(out), &out_len, &fx.st),
+			 -EINVAL);
+	len = frame_rs(f, "fe80::1", true);
+	f[14 + 40] = 135;
+	icmp6_fix(f + 14);
+	assert_int_equal(l3svc_router_solicit(&fx.view, 1, f, len, out,
+					      sizeof(out), &out_len, &fx.st),
+			 -EINVAL);
+	assert_int_equal(fx.st.rejects[L3SVC_R_BAD_RS], 7);
+	/* From a router port, or a port we do not know. */
+	len = frame_rs(f, "fe80::1", true);
+	assert_int_equal(l3svc_router_solicit(&fx.view, 99, f, len, out,
+					      sizeof(out), &out_len, &fx.st),
+			 -EINVAL);
+	/* IPv4; every truncation of a good one. */
+	len = frame_icmp(f, zero6, mac_ra, "10.0.0.11", "10.0.0.1");
+	assert_int_equal(l3svc_router_solicit(&fx.view, 1, f, len, out,
+					      sizeof(out), &out_len, &fx.st),
+			 -EINVAL);
+	len = frame_rs(f, "fe80::1", true);
+	for (size_t k = 0; k < len; k++) {
+		uint8_t *cut = malloc(k + 1);
+
+		memcpy(cut, f, k);
+		assert_int_equal(l3svc_router_solicit(&fx.view, 1, cut, k, out,
+						      sizeof(out), &out_len,
+						      &fx.st),
+				 -EINVAL);
+		free(cut);
+	}
+	assert_int_equal(fx.st.n_ra, 5);
+	assert_string_equal(l3svc_reject_name(L3SVC_R_BAD_RS), "bad_rs");
+}
+
+/* ICMPv6 echo to the router's IPv6 address: the reply, checksum checked
+ * here; not to another address, not an echo, truncated: refused. */
+static void
+test_echo6(void **state)
+{
+	uint8_t f[FRAME_MAX], out[L3SVC_FRAME_MAX];
+	const uint8_t *o = out + 14;
+	size_t len, out_len;
+
+	(void)state;
+	v6_tenant(NET_V6_SLAAC, 0);
+	len = frame_ip6(f, mac_ra, mac_a1, "2001:db8:a::11", "2001:db8:a::1",
+			58, 16);
+	memset(f + 14 + 40, 0, 16);
+	f[14 + 40] = 128;
+	f[14 + 45] = 7; /* identifier, sequence, data */
+	memcpy(f + 14 + 48, "pingdata", 8);
+	icmp6_fix(f + 14);
+	assert_int_equal(l3svc_echo_reply(&fx.view, 1, f, len, out, sizeof(out),
+					  &out_len, &fx.st),
+			 0);
+	assert_int_equal(out_len, len);
+	assert_memory_equal(out, mac_a1, 6);
+	assert_memory_equal(out + 6, mac_ra, 6);
+	assert_true(ip6_is(o + 8, "2001:db8:a::1"));
+	assert_true(ip6_is(o + 24, "2001:db8:a::11"));
+	assert_int_equal(o[40], 129);
+	assert_int_equal(o[45], 7);
+	assert_memory_equal(o + 48, "pingdata", 8);
+	assert_true(icmp6_ok(o));
+	/* Not a router address; not an echo request. */
+	len = frame_ip6(f, mac_ra, mac_a1, "2001:db8:a::11", "2001:db8:a::9",
+			58, 16);
+	f[14 + 40] = 128;
+	assert_int_equal(l3svc_echo_reply(&fx.view, 1, f, len, out, sizeof(out),
+					  &out_len, &fx.st),
+			 -EINVAL);
+	len = frame_ip6(f, mac_ra, mac_a1, "2001:db8:a::11", "2001:db8:a::1",
+			58, 16);
+	f[14 + 40] = 129;
+	assert_int_equal(l3svc_echo_reply(&fx.view, 1, f, len, out, sizeof(out),
+					  &out_len, &fx.st),
+			 -EINVAL);
+	f[14 + 40] = 128;
+	for (size_t k = 14; k < len; k++)
+		assert_int_equal(l3svc_echo_reply(&fx.view, 1, f, k, out,
+						  sizeof(out), &out_len,
+						  &fx.st),
+				 -EINVAL);
+	assert_int_equal(fx.st.n_echo, 1);
+}
+
 int
 main(void)
 {
@@ -888,6 +1244,9 @@ main(void)
 		cmocka_unit_test_setup(test_echo, setup),
 		cmocka_unit_test_setup(test_arp_resolve, setup),
 		cmocka_unit_test_setup(test_nd_resolve, setup),
+		cmocka_unit_test_setup(test_neigh_probe, setup),
+		cmocka_unit_test_setup(test_router_advert, setup),
+		cmocka_unit_test_setup(test_echo6, setup),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -5,7 +5,8 @@
  * port backend: first connection binds and reconciles, port and network
  * changes touch their rules, a deleted port is unbound, DHCP packet-ins
  * get an OFFER by packet-out, and a new datapath boot (a restarted
- * sluice-dp) is rebound and reprogrammed by itself.
+ * sluice-dp) is rebound and reprogrammed by itself. Learned next hops
+ * age: re-probed, replaced on a new MAC, removed when unanswered.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -605,11 +606,142 @@ test_driver(void **state)
 	event_base_free(base);
 }
 
+static bool
+neigh_probed(void *arg)
+{
+	struct drv_wait *w = arg;
+	struct netdrv_stats st;
+
+	netdrv_stats(w->d, &st);
+	return st.n_neigh_probes >= w->n_out;
+}
+
+static bool
+neigh_expired(void *arg)
+{
+	struct drv_wait *w = arg;
+	struct netdrv_stats st;
+
+	netdrv_stats(w->d, &st);
+	return st.n_neigh_expired >= 1;
+}
+
+/*
+ * Next-hop aging (neigh.h) on short timings: a router r1 with its
+ * gateway rg (10.0.0.10) on net-b, made external; b1's port is the
+ * next hop 10.0.0.1. An ARP reply installs it; once stale the driver
+ * re-probes it (the broadcast ARP request from the gateway, out of b1);
+ * an answer with a new MAC replaces the rules; unanswered, they go.
+ */
+static void
+test_aging(void **state)
+{
+	static const uint8_t mac_rg[6] = {0xfa, 0x16, 0x3e, 0, 1, 0xee};
+	static const uint8_t mac_nh2[6] = {0xfa, 0x16, 0x3e, 0, 0, 0xb2};
+	static const uint8_t bcast[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+	struct netdrv_config cfg = {
+		.dhcp = {.server_mac = {2, 0x5c, 0, 0, 0, 1}},
+		.poll_ms = 20,
+		.reconnect_ms = 10,
+		.neigh = {.reachable_ms = 150,
+			  .retrans_ms = 100,
+			  .n_probes = 2},
+	};
+	struct netdrv_ops ops = {.view = get_view, .log = on_log};
+	struct event_base *base = event_base_new();
+	struct net_view_port *rg = &ports[3];
+	struct drv_wait w = {0};
+	uint8_t f[FRAME_MAX], hop[4] = {10, 0, 0, 1};
+	uint64_t c = compiler_cookie_neigh("r1", hop);
+	struct netdrv_stats st;
+	struct server *s;
+	struct netdrv *d;
+	uint32_t b1;
+	size_t n;
+
+	(void)state;
+	snprintf(sock_path, sizeof(sock_path), "/tmp/ctlnet-aging-%d.sock",
+		 (int)getpid());
+	fill();
+	nets[1].is_external = true;
+	memset(rg, 0, sizeof(*rg));
+	snprintf(rg->id, NET_ID_LEN, "rg");
+	snprintf(rg->network_id, NET_ID_LEN, "net-b");
+	memcpy(rg->mac, mac_rg, 6);
+	rg->is_admin_up = true;
+	rg->n_ips = 1;
+	snprintf(rg->ips[0].subnet_id, NET_ID_LEN, "sn-net-b");
+	net_addr_parse("10.0.0.10", &rg->ips[0].ip);
+	snprintf(rg->device_owner, NET_OWNER_LEN, "network:router_gateway");
+	snprintf(rg->device_id, NET_ID_LEN, "r1");
+	n_ports = 4;
+	memset(routers, 0, sizeof(routers));
+	snprintf(routers[0].id, NET_ID_LEN, "r1");
+	snprintf(routers[0].gw_port_id, NET_ID_LEN, "rg");
+	routers[0].is_admin_up = true;
+	n_routers = 1;
+	s = server_start(0x3333);
+	snprintf(cfg.dp_socket, sizeof(cfg.dp_socket), "%s", sock_path);
+	assert_int_equal(netdrv_create(base, &cfg, &ops, &d), 0);
+	w.d = d;
+	w.s = s;
+	w.n_syncs = 1;
+	assert_true(run_until(base, synced, &w));
+	b1 = netdrv_dp_port(d, "b1");
+	assert_int_not_equal(b1, 0);
+	/* Learned from b1's ARP reply. */
+	n = frame_arp(f, 2, mac_b1, "10.0.0.1", mac_rg, "10.0.0.10");
+	inject(s, f, n, b1, COMPILER_PUNT_ARP_LEARN);
+	for (int i = 0; i < 200 && count_rules(c, ~0ULL, NULL) == 0; i++) {
+		event_base_loop(base, EVLOOP_NONBLOCK);
+		usleep(1000);
+	}
+	assert_int_equal(count_rules(c, ~0ULL, NULL), 2);
+	/* Stale: the re-probe, a broadcast ARP request out of b1. */
+	w.n_out = 1;
+	assert_true(run_until(base, neigh_probed, &w));
+	pthread_mutex_lock(&s->lock);
+	assert_int_equal(s->out_port, b1);
+	assert_memory_equal(s->out_frame, bcast, 6);
+	assert_memory_equal(s->out_frame + 6, mac_rg, 6);
+	assert_int_equal(s->out_frame[21], 1);	    /* request */
+	assert_int_equal(s->out_frame[38 + 3], 1);  /* for .1 */
+	assert_int_equal(s->out_frame[28 + 3], 10); /* from .10 */
+	pthread_mutex_unlock(&s->lock);
+	/* Answered from a new MAC: replaced. */
+	n = frame_arp(f, 2, mac_nh2, "10.0.0.1", mac_rg, "10.0.0.10");
+	inject(s, f, n, b1, COMPILER_PUNT_ARP_LEARN);
+	for (int i = 0; i < 2000; i++) {
+		netdrv_stats(d, &st);
+		if (st.n_neigh_changed == 1)
+			break;
+		event_base_loop(base, EVLOOP_NONBLOCK);
+		usleep(1000);
+	}
+	netdrv_stats(d, &st);
+	assert_int_equal(st.n_neigh_changed, 1);
+	assert_int_equal(st.n_neigh_expired, 0);
+	assert_int_equal(count_rules(c, ~0ULL, NULL), 2);
+	/* No answer any more: probed twice, then the rules go. */
+	assert_true(run_until(base, neigh_expired, &w));
+	netdrv_stats(d, &st);
+	assert_true(st.n_neigh_probes >= 3);
+	assert_int_equal(st.n_neigh_expired, 1);
+	assert_int_equal(count_rules(c, ~0ULL, NULL), 0);
+	assert_int_equal(st.n_neighbours, 2); /* learned, replaced */
+
+	netdrv_destroy(d);
+	server_stop(s);
+	event_base_free(base);
+	n_routers = 0;
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_driver),
+		cmocka_unit_test(test_aging),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
