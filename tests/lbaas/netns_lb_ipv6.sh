@@ -11,7 +11,8 @@
 #   ns C  fd00:71::10 ----+  network lb6net, subnet fd00:71::/64 (IPv6
 #   ns M0 fd00:71::20 ----+  only, gateway fd00:71::1)
 #   ns M1 fd00:71::21 ----+  VIP: allocated by IPAM on the subnet
-#   ns M2 fd00:71::22 ----+  sluice-lb-XXXXXXXX: the health port's address
+#   ns M2 fd00:71::22 ----+  sluice-lb-<8 hex of the LB id>: the health
+#                         +  port's address
 #                         +  router R: fd00:71::1 and fd00:72::1
 #   ns D  fd00:72::10 ------ network cnet, subnet fd00:72::/64 (routed)
 #   all ports bound to one sluice-dp (af_packet); members in a group that

@@ -12,6 +12,8 @@
 #   DIR/strongswan.conf, in a session of its own, its output in
 #   DIR/charon.stdout; set charon_pid; wait (10 s at most) for its vici
 #   socket; return 1 when it does not come.
+# charon_need: print "SKIP: ..." and exit 77 unless charon-systemd,
+#   swanctl, the kernel-libipsec plugin and /dev/net/tun are there.
 
 charon_conf_write() {
 	local d=$1 kv opts= logs=
@@ -38,6 +40,19 @@ $logs                  flush_line = yes } }
 }
 charon-systemd { journal { default = -1 } }
 CONF
+}
+
+charon_need() {
+	local b
+	for b in /usr/sbin/charon-systemd /usr/sbin/swanctl; do
+		[ -x "$b" ] || {
+			echo "SKIP: $b missing (strongswan packages)"
+			exit 77
+		}
+	done
+	[ -f /usr/lib/ipsec/plugins/libstrongswan-kernel-libipsec.so ] ||
+		{ echo "SKIP: kernel-libipsec plugin missing"; exit 77; }
+	[ -c /dev/net/tun ] || { echo "SKIP: no /dev/net/tun"; exit 77; }
 }
 
 charon_start() {

@@ -21,6 +21,7 @@
 set -euo pipefail
 
 NT_LIB=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+. "$NT_LIB/dp_spawn.sh"
 
 NT_NAMESPACES=()
 NT_LINKS=()
@@ -131,44 +132,30 @@ nt_offloads_off() {
 }
 
 # Start sluice-dp in the background with "$@" plus --socket "$NT_SOCK" and
-# a unique --file-prefix; waits (up to 30 s: a loaded machine) until its
-# socket exists and it logged that it runs.
+# a unique --file-prefix (again on a fanout group clash: sluice_dp_spawn,
+# dp_spawn.sh); waits (up to 30 s: a loaded machine) until its socket
+# exists and it logged that it runs.
 nt_dp_start() {
 	[ -n "${SLUICE_DP:-}" ] && [ -x "$SLUICE_DP" ] ||
 		nt_fail "SLUICE_DP is not set to the sluice-dp program"
 	NT_DP_LOG="$NT_TMP/dp.log"
-	"$SLUICE_DP" --socket "$NT_SOCK" --file-prefix "sl-$NT_ID" "$@" \
-		>"$NT_DP_LOG" 2>&1 &
-	NT_DP_PID=$!
-	NT_PIDS+=("$NT_DP_PID")
+	: >"$NT_DP_LOG"
 	# sluice-dp removes its EAL runtime directory itself, unless it crashed.
 	nt_on_exit "rm -rf /var/run/dpdk/sl-$NT_ID"
+	sluice_dp_spawn "$NT_SOCK" "sl-$NT_ID" "$NT_DP_LOG" "$@"
+	NT_DP_PID=$dp_pid
+	NT_PIDS+=("$NT_DP_PID")
 
 	local i
 	for i in $(seq 300); do
-		if ! kill -0 "$NT_DP_PID" 2>/dev/null; then
-			# A fanout id clash (nt_fanout_clash): a new PID avoids it.
-			if nt_fanout_clash "$NT_DP_LOG" &&
-				[ "${NT_DP_TRY:-1}" -lt 3 ]; then
-				NT_DP_TRY=$((${NT_DP_TRY:-1} + 1)) nt_dp_start "$@"
-				return
-			fi
+		kill -0 "$NT_DP_PID" 2>/dev/null ||
 			nt_fail "sluice-dp exited at start"
-		fi
 		if [ -S "$NT_SOCK" ] && grep -q 'running:' "$NT_DP_LOG"; then
 			return 0
 		fi
 		sleep 0.1
 	done
 	nt_fail "sluice-dp did not come up in 30 s"
-}
-
-# True if sluice-dp's log LOG shows its af_packet port failed to join its
-# fanout group: DPDK 22.11's af_packet driver uses group id (pid ^
-# ifindex) & 0xffff, so two sluice-dp in one namespace with close PIDs
-# and interface indexes can clash; started again, it has another PID.
-nt_fanout_clash() {
-	grep -q 'could not set PACKET_FANOUT' "$1" 2>/dev/null
 }
 
 nt_dp_alive() { kill -0 "$NT_DP_PID" 2>/dev/null; }

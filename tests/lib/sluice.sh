@@ -15,7 +15,8 @@
 #   socket SOCK with DPDK file prefix PREFIX (unique per test and PID)
 #   and extra ARGS, output appended to LOG; set dp_pid; wait (20 s at
 #   most) until `sluicectl dp ports` answers; fail if sluice-dp exits or
-#   does not answer by then.
+#   does not answer by then. Started by sluice_dp_spawn (dp_spawn.sh):
+#   again when its af_packet port met a fanout group clash.
 # sluice_conf_write FILE PORT DIR SOCK [PORT_TYPE]: write a sluiced
 #   config: API on 127.0.0.1:PORT, store DIR/sluice.db, datapath SOCK with
 #   PORT_TYPE (af_packet) and vhost dir DIR/vhost, info log to stderr.
@@ -43,6 +44,8 @@
 #   them when given) if SOCK exists, then the last 25 lines of each
 #   $tmp/*.log.
 
+. "$(dirname "${BASH_SOURCE[0]}")/dp_spawn.sh"
+
 ok() { echo "ok - $*"; }
 
 wait_for() {
@@ -66,29 +69,8 @@ s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
 }
 
 sluice_dp_start() {
-	local sock=$1 prefix=$2 log=$3 at
-	shift 3
-	ulimit -l unlimited 2>/dev/null || true
-	for _ in 1 2 3; do
-		at=1
-		[ -f "$log" ] && at=$(($(wc -l <"$log") + 1))
-		"$SLUICE_DP" --socket "$sock" --file-prefix "$prefix" "$@" \
-			>>"$log" 2>&1 &
-		dp_pid=$!
-		# DPDK 22.11's af_packet driver joins fanout group (pid ^
-		# ifindex) & 0xffff: another sluice-dp in this namespace can
-		# hold it. Started again, sluice-dp has another PID.
-		for _ in $(seq 500); do
-			[ -S "$sock" ] || ! kill -0 "$dp_pid" 2>/dev/null &&
-				break
-			sleep 0.01
-		done
-		kill -0 "$dp_pid" 2>/dev/null ||
-			! tail -n "+$at" "$log" |
-			grep -q 'could not set PACKET_FANOUT' || continue
-		break
-	done
-	sluice_wait_up "$dp_pid" sluice-dp 20 sluice_dp_answers "$sock"
+	sluice_dp_spawn "$@"
+	sluice_wait_up "$dp_pid" sluice-dp 20 sluice_dp_answers "$1"
 }
 
 sluice_dp_answers() {

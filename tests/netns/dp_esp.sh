@@ -27,6 +27,7 @@
 #      table 1: reg1=2,ip,nw_dst=10.61.1.0/24 -> MACs, output:1
 #   B: the mirror image (SA 1 out, SA 2 in, the other SPIs).
 . "$(dirname "$0")/../lib/netns.sh"
+. "$(dirname "$0")/../lib/sluice.sh"
 
 cipher=${1:-aes-gcm-128}
 natt=${2:-}
@@ -76,32 +77,24 @@ nt_exec GB ip neigh add 10.61.2.1 lladdr $rmacB dev eth0
 umacA=$(cat "/sys/class/net/${NT_ID}uA/address")
 umacB=$(cat "/sys/class/net/${NT_ID}uB/address")
 
-# Two datapaths: their own sockets and EAL file prefixes.
+# Two datapaths: their own sockets and EAL file prefixes, started by
+# sluice.sh's sluice_dp_start (again on an af_packet fanout group clash:
+# the two sluice-dp share the root namespace). Its failures come here.
+fail() {
+	NT_PIDS+=(${dp_pid:-})
+	tail -n 20 "$NT_TMP"/dp-*.log >&2 || true
+	nt_fail "$*"
+}
 declare -A SOCK PID
 dp_start() {
-	local s=$1 log="$NT_TMP/dp-$1.log" try=${2:-1}
+	local s=$1
 	SOCK[$s]="$NT_TMP/dp-$s.sock"
-	"$SLUICE_DP" --socket "${SOCK[$s]}" --file-prefix "sl-$NT_ID-$s" \
-		--port "guest=af_packet:${NT_ID}g$s" \
-		--port "uplink=af_packet:${NT_ID}u$s" >"$log" 2>&1 &
-	PID[$s]=$!
-	NT_PIDS+=("${PID[$s]}")
 	nt_on_exit "rm -rf /var/run/dpdk/sl-$NT_ID-$s"
-	for i in $(seq 300); do
-		kill -0 "${PID[$s]}" 2>/dev/null || {
-			cat "$log" >&2
-			# DPDK's af_packet fanout id is (pid ^ ifindex) & 0xffff:
-			# the other sluice-dp may hold it; a new PID avoids it.
-			if nt_fanout_clash "$log" && [ "$try" -lt 3 ]; then
-				dp_start "$s" $((try + 1))
-				return
-			fi
-			nt_fail "sluice-dp $s exited at start"
-		}
-		[ -S "${SOCK[$s]}" ] && grep -q 'running:' "$log" && return 0
-		sleep 0.1
-	done
-	nt_fail "sluice-dp $s did not come up in 30 s"
+	sluice_dp_start "${SOCK[$s]}" "sl-$NT_ID-$s" "$NT_TMP/dp-$s.log" \
+		--port "guest=af_packet:${NT_ID}g$s" \
+		--port "uplink=af_packet:${NT_ID}u$s"
+	PID[$s]=$dp_pid
+	NT_PIDS+=("$dp_pid")
 }
 ctl() { local s=$1; shift; "$SLUICECTL" -s "${SOCK[$s]}" "$@"; }
 [ -n "${SLUICE_DP:-}" ] && [ -x "$SLUICE_DP" ] || nt_fail "SLUICE_DP unset"

@@ -24,14 +24,11 @@ D=$(mktemp -d /tmp/sluice-pair.XXXXXX)
 PA=
 PB=
 
+. "$(dirname "$0")/../lib/nspair.sh"
 cleanup() {
 	set +e
-	for p in $PA $PB; do kill "$p" 2>/dev/null; done
-	sleep 0.2
-	for p in $PA $PB; do kill -9 "$p" 2>/dev/null; done
-	ip netns del "$NS_A" 2>/dev/null
-	ip netns del "$NS_B" 2>/dev/null
-	[ -n "${KEEP_LOGS:-}" ] && echo "logs kept in $D" || rm -rf "$D"
+	nspair_stop "$PA" "$PB"
+	nspair_del "$NS_A" "$NS_B" "$D"
 }
 trap cleanup EXIT
 
@@ -70,17 +67,7 @@ mirror() { # what
 		fail "$1: not UDP-encapsulated"
 }
 
-ip netns add "$NS_A"
-ip netns add "$NS_B"
-ip link add "${TAG}x" type veth peer name "${TAG}y"
-ip link set "${TAG}x" netns "$NS_A"
-ip link set "${TAG}y" netns "$NS_B"
-ip -n "$NS_A" addr add 10.98.0.1/24 dev "${TAG}x"
-ip -n "$NS_B" addr add 10.98.0.2/24 dev "${TAG}y"
-ip -n "$NS_A" link set "${TAG}x" up
-ip -n "$NS_B" link set "${TAG}y" up
-ip -n "$NS_A" link set lo up
-ip -n "$NS_B" link set lo up
+nspair_add "$NS_A" "$NS_B" "${TAG}x" "${TAG}y" 10.98.0.1/24 10.98.0.2/24
 printf 'pair-psk-%s\n' "$$" >"$D/psk"
 
 run() { # side ns local peer lts pts extra...

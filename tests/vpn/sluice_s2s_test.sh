@@ -698,7 +698,8 @@ ipv6_case() {
 	conn_del a "$ca6"
 	conn_del b "$cb6"
 	for _ in $(seq 50); do
-		"$SLUICECTL" -s "${SOCK[a]}" dp dump-flows | grep -q "ipv6_dst=2001:db8:32::/64" ||
+		"$SLUICECTL" -s "${SOCK[a]}" dp dump-flows |
+			grep "ipv6_dst=2001:db8:32::/64" >/dev/null ||
 			break
 		sleep 0.1
 	done

@@ -32,13 +32,12 @@ SLUICED=$(readlink -f "${1:?usage: $0 path/to/sluiced}")
 MODE=${2:-ipv4}
 
 [ "$(id -u)" -eq 0 ] || { echo "SKIP: needs root"; exit 77; }
-for b in /usr/sbin/charon-systemd /usr/sbin/swanctl openstack curl jq; do
+for b in openstack curl jq; do
 	command -v "$b" >/dev/null || { echo "SKIP: $b missing"; exit 77; }
 done
-ls /usr/lib/ipsec/plugins/libstrongswan-kernel-libipsec.so >/dev/null 2>&1 ||
-	{ echo "SKIP: kernel-libipsec plugin missing"; exit 77; }
-[ -c /dev/net/tun ] || { echo "SKIP: no /dev/net/tun"; exit 77; }
 . "$(dirname "$0")/../lib/charon.sh"
+charon_need
+. "$(dirname "$0")/../lib/nspair.sh"
 
 TAG=vk$$
 NS_A=${TAG}a
@@ -61,15 +60,9 @@ fi
 
 cleanup() {
 	set +e
-	[ -n "$SLUICED_PID" ] && kill "$SLUICED_PID" 2>/dev/null
-	[ -n "$charon_pid" ] && kill "$charon_pid" 2>/dev/null
-	sleep 0.3
-	[ -n "$SLUICED_PID" ] && kill -9 "$SLUICED_PID" 2>/dev/null
-	[ -n "$charon_pid" ] && kill -9 "$charon_pid" 2>/dev/null
+	nspair_stop "$SLUICED_PID" "$charon_pid"
 	[ -n "$DP_PID" ] && kill "$DP_PID" 2>/dev/null && wait "$DP_PID"
-	ip netns del "$NS_A" 2>/dev/null
-	ip netns del "$NS_B" 2>/dev/null
-	if [ -n "${KEEP_LOGS:-}" ]; then echo "logs kept in $D"; else rm -rf "$D"; fi
+	nspair_del "$NS_A" "$NS_B" "$D"
 }
 trap cleanup EXIT
 
@@ -85,25 +78,9 @@ A() { ip netns exec "$NS_A" "$@"; }
 swan() { ip netns exec "$NS_B" swanctl "$@" --uri "unix://$D/charon.vici"; }
 
 # Topology.
-ip netns add "$NS_A"
-ip netns add "$NS_B"
-ip link add "${TAG}va" type veth peer name "${TAG}vb"
-ip link set "${TAG}va" netns "$NS_A"
-ip link set "${TAG}vb" netns "$NS_B"
-if [ "$MODE" = ipv6 ]; then
-	for ns in "$NS_A" "$NS_B"; do
-		ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=0 \
-			net.ipv6.conf.default.disable_ipv6=0
-	done
-	ip -n "$NS_A" addr add $GW/64 dev "${TAG}va" nodad
-	ip -n "$NS_B" addr add $PEER/64 dev "${TAG}vb" nodad
-else
-	ip -n "$NS_A" addr add $GW/24 dev "${TAG}va"
-	ip -n "$NS_B" addr add $PEER/24 dev "${TAG}vb"
-fi
-for ns in "$NS_A" "$NS_B"; do ip -n "$ns" link set lo up; done
-ip -n "$NS_A" link set "${TAG}va" up
-ip -n "$NS_B" link set "${TAG}vb" up
+plen=24
+[ "$MODE" = ipv6 ] && plen=64
+nspair_add "$NS_A" "$NS_B" "${TAG}va" "${TAG}vb" $GW/$plen $PEER/$plen
 ip -n "$NS_B" addr add 10.20.0.1/32 dev lo
 
 # charon in B.

@@ -25,13 +25,9 @@ shift
 SLUICE_IKE=$(readlink -f "$SLUICE_IKE")
 
 [ "$(id -u)" -eq 0 ] || { echo "SKIP: needs root"; exit 77; }
-for b in /usr/sbin/charon-systemd /usr/sbin/swanctl; do
-	[ -x "$b" ] || { echo "SKIP: $b missing (strongswan packages)"; exit 77; }
-done
-ls /usr/lib/ipsec/plugins/libstrongswan-kernel-libipsec.so >/dev/null 2>&1 ||
-	{ echo "SKIP: kernel-libipsec plugin missing"; exit 77; }
-[ -c /dev/net/tun ] || { echo "SKIP: no /dev/net/tun"; exit 77; }
 . "$(dirname "$0")/../lib/charon.sh"
+charon_need
+. "$(dirname "$0")/../lib/nspair.sh"
 
 # Proposal suites: name ike-proposals esp-proposals (strongSwan syntax;
 # sluice-ike parses the same syntax).
@@ -51,18 +47,8 @@ SLUICE_PID=
 
 cleanup() {
 	set +e
-	[ -n "$SLUICE_PID" ] && kill "$SLUICE_PID" 2>/dev/null
-	[ -n "$charon_pid" ] && kill "$charon_pid" 2>/dev/null
-	sleep 0.3
-	[ -n "$SLUICE_PID" ] && kill -9 "$SLUICE_PID" 2>/dev/null
-	[ -n "$charon_pid" ] && kill -9 "$charon_pid" 2>/dev/null
-	ip netns del "$NS_A" 2>/dev/null
-	ip netns del "$NS_B" 2>/dev/null
-	if [ -n "${KEEP_LOGS:-}" ]; then
-		echo "logs kept in $D"
-	else
-		rm -rf "$D"
-	fi
+	nspair_stop "$SLUICE_PID" "$charon_pid"
+	nspair_del "$NS_A" "$NS_B" "$D"
 }
 trap cleanup EXIT
 
@@ -92,17 +78,8 @@ swan() { ip netns exec "$NS_B" swanctl "$@" --uri "unix://$D/charon.vici"; }
 sas() { swan --list-sas 2>/dev/null; }
 
 topology() {
-	ip netns add "$NS_A"
-	ip netns add "$NS_B"
-	ip link add "${TAG}va" type veth peer name "${TAG}vb"
-	ip link set "${TAG}va" netns "$NS_A"
-	ip link set "${TAG}vb" netns "$NS_B"
-	ip -n "$NS_A" addr add 10.99.0.1/24 dev "${TAG}va"
-	ip -n "$NS_B" addr add 10.99.0.2/24 dev "${TAG}vb"
-	ip -n "$NS_A" link set lo up
-	ip -n "$NS_B" link set lo up
-	ip -n "$NS_A" link set "${TAG}va" up
-	ip -n "$NS_B" link set "${TAG}vb" up
+	nspair_add "$NS_A" "$NS_B" "${TAG}va" "${TAG}vb" 10.99.0.1/24 \
+		10.99.0.2/24
 	ip -n "$NS_A" addr add 10.99.1.1/32 dev lo
 	ip -n "$NS_B" addr add 10.99.2.1/32 dev lo
 }
