@@ -65,6 +65,10 @@ test_good(void **state)
 			      "socket = /run/x.sock\n"
 			      "port_type = af_xdp\n"
 			      "vhost_dir = /run/x-vhost\n"
+			      "neigh_reachable_ms = 2000\n"
+			      "neigh_retrans_ms = 500\n"
+			      "neigh_probes = 4\n"
+			      "ra_interval_ms = 5000\n"
 			      "[log]\n"
 			      "level = debug\n"
 			      "target = syslog\n"
@@ -85,6 +89,10 @@ test_good(void **state)
 	assert_string_equal(c->dp_socket, "/run/x.sock");
 	assert_true(c->dp_use_xdp);
 	assert_string_equal(c->vhost_dir, "/run/x-vhost");
+	assert_int_equal(c->neigh_reachable_ms, 2000);
+	assert_int_equal(c->neigh_retrans_ms, 500);
+	assert_int_equal(c->neigh_probes, 4);
+	assert_int_equal(c->ra_interval_ms, 5000);
 	assert_int_equal(c->log_level, LOG_LEVEL_DEBUG);
 	assert_true(c->use_syslog);
 	assert_string_equal(c->tls_key, "/k.pem");
@@ -117,6 +125,13 @@ test_bad(void **state)
 		("[auth]\nproject_token = p1:token-1234\nproject_token = "
 		 "p2:token-1234\n"),
 		"[auth]\ndefault_project = a b\n",
+		"[datapath]\nneigh_reachable_ms = 99\n", /* under 100 */
+		"[datapath]\nneigh_reachable_ms = 3600001\n",
+		"[datapath]\nneigh_retrans_ms = 1s\n",
+		"[datapath]\nneigh_probes = 0\n",
+		"[datapath]\nneigh_probes = 11\n",
+		"[datapath]\nra_interval_ms = 999\n",
+		"[datapath]\nra_interval_ms = -5\n",
 		"[log]\nlevel = loud\n",
 		"[log]\ntarget = file\n",
 		"[api\nlisten = 1:1\n",

@@ -909,11 +909,41 @@ ctl_port_mac(struct ctl *c, struct ctl_port *p, unsigned present,
 }
 
 /*
- * Pick a free address of s for a port with MAC mac. On a /64 whose
- * ipv6_address_mode is slaac or dhcpv6-stateless it is the modified
- * EUI-64 of the MAC (RFC 4862 5.5.3, RFC 4291 appendix A), the address
- * the guest configures itself from the router advertisement, as Neutron
- * gives it. Else the common case costs one indexed query: the
+ * Is s a subnet whose hosts configure their own address from the router
+ * advertisement (Neutron's is_auto_address_subnet: slaac or
+ * dhcpv6-stateless as the address mode, or as the RA mode when the
+ * address mode is not set)? Its ports' addresses are then the modified
+ * EUI-64 of their MAC (RFC 4862 5.5.3, RFC 4291 appendix A), as Neutron
+ * gives them; the model refuses such a subnet that is not a /64.
+ */
+static bool
+ctl_subnet_is_auto(const struct ctl_subnet *s)
+{
+	enum ctl_v6_mode m =
+		s->address_mode != CTL_V6_NONE ? s->address_mode : s->ra_mode;
+
+	return s->ip_version == 6 && s->cidr.len == 64 &&
+	       (m == CTL_V6_SLAAC || m == CTL_V6_DHCP_STATELESS);
+}
+
+/* The EUI-64 address of mac on the auto-address subnet s. */
+static void
+ctl_ip_eui64(const struct ctl_subnet *s, const uint8_t mac[6],
+	     struct ctl_ip *out)
+{
+	*out = s->cidr.ip;
+	out->addr[8] = mac[0] ^ 0x02;
+	out->addr[9] = mac[1];
+	out->addr[10] = mac[2];
+	out->addr[11] = 0xff;
+	out->addr[12] = 0xfe;
+	memcpy(out->addr + 13, mac + 3, 3);
+}
+
+/*
+ * Pick a free address of s for a port with MAC mac: on an auto-address
+ * subnet the EUI-64 of the MAC (a clash shows when it is stored). Else
+ * the common case costs one indexed query: the
  * address after the highest one in use in a pool. Only when every pool's
  * top is taken are all used addresses read to find a gap. 0, -ENOSPC, or
  * another error in err.
@@ -927,16 +957,8 @@ ctl_ip_pick(struct ctl *c, const struct ctl_subnet *s, const uint8_t mac[6],
 	unsigned i;
 	int rc;
 
-	if (s->ip_version == 6 && s->cidr.len == 64 &&
-	    (s->address_mode == CTL_V6_SLAAC ||
-	     s->address_mode == CTL_V6_DHCP_STATELESS)) {
-		*out = s->cidr.ip;
-		out->addr[8] = mac[0] ^ 0x02;
-		out->addr[9] = mac[1];
-		out->addr[10] = mac[2];
-		out->addr[11] = 0xff;
-		out->addr[12] = 0xfe;
-		memcpy(out->addr + 13, mac + 3, 3);
+	if (ctl_subnet_is_auto(s)) {
+		ctl_ip_eui64(s, mac, out);
 		return 0;
 	}
 
@@ -974,6 +996,17 @@ ctl_subnet_find(const struct ctl_subnet_list *subs, const char *id)
 			return &subs->v[i];
 	}
 	return NULL;
+}
+
+/* A router's interface (Neutron's ROUTER_INTERFACE_OWNERS)? */
+static bool
+ctl_is_router_if(const struct ctl_port *p)
+{
+	return strcmp(p->device_owner, "network:router_interface") == 0 ||
+	       strcmp(p->device_owner,
+		      "network:router_interface_distributed") == 0 ||
+	       strcmp(p->device_owner,
+		      "network:ha_router_replicated_interface") == 0;
 }
 
 /* One requested fixed IP: resolve its subnet, check or pick its address. */
@@ -1026,6 +1059,25 @@ ctl_fixed_ip_resolve(struct ctl *c, const struct ctl_subnet_list *subs,
 			"Invalid input for operation: IP address %s is not a "
 			"valid IP for the specified subnet.",
 			ipam_ip_format(&fi->ip, a, sizeof(a)));
+	if (ctl_subnet_is_auto(s) && !ctl_is_router_if(p)) {
+		/* As Neutron: only routers' interfaces choose; the port's
+		 * own EUI-64 address (a port update that lists it) is
+		 * what it has anyway. */
+		char e[IPAM_STR_MAX];
+		struct ctl_ip eui;
+
+		ctl_ip_eui64(s, p->mac, &eui);
+		if (ipam_ip_cmp(&eui, &fi->ip) != 0)
+			return ctl_err_set(
+				err, CTL_E_INVALID_INPUT,
+				"Invalid input for operation: IPv6 address "
+				"%s cannot be directly assigned to a port on "
+				"subnet %s since the subnet is configured for "
+				"automatic addresses (its ports get the "
+				"EUI-64 address of their MAC, here %s).",
+				ipam_ip_format(&fi->ip, a, sizeof(a)), s->m.id,
+				ipam_ip_format(&eui, e, sizeof(e)));
+	}
 	rc = store_ip_owner(c->st, s->m.id, &fi->ip, owner);
 	if (rc == 0 && strcmp(owner, p->m.id) != 0)
 		return ctl_err_set(
@@ -1040,7 +1092,8 @@ ctl_fixed_ip_resolve(struct ctl *c, const struct ctl_subnet_list *subs,
 /*
  * Resolve p's fixed IPs: the requested ones (checked, completed), or
  * with none requested one address from the first IPv4 and the first
- * IPv6 subnet that have a free one.
+ * IPv6 subnet that have a free one, and the EUI-64 address on every
+ * auto-address subnet.
  */
 static int
 ctl_port_ips(struct ctl *c, struct ctl_port *p, bool is_requested,
@@ -1079,8 +1132,10 @@ ctl_port_ips(struct ctl *c, struct ctl_port *p, bool is_requested,
 		const struct ctl_subnet *s = &subs.v[i];
 		struct ctl_fixed_ip *fi = &p->fixed_ips[p->n_fixed_ips];
 
+		/* Every auto-address subnet (as Neutron), one of the others
+		 * of each family. */
 		if ((s->ip_version == 4 && has_v4) ||
-		    (s->ip_version == 6 && has_v6) ||
+		    (s->ip_version == 6 && has_v6 && !ctl_subnet_is_auto(s)) ||
 		    p->n_fixed_ips >= CTL_FIXED_IPS_MAX)
 			continue;
 		tried = true;
@@ -1095,7 +1150,7 @@ ctl_port_ips(struct ctl *c, struct ctl_port *p, bool is_requested,
 		p->n_fixed_ips++;
 		if (s->ip_version == 4)
 			has_v4 = true;
-		else
+		else if (!ctl_subnet_is_auto(s))
 			has_v6 = true;
 	}
 	if (rc == 0 && tried && p->n_fixed_ips == 0)
@@ -1197,6 +1252,42 @@ ctl_port_assign(struct ctl *c, struct ctl_port *p, bool is_requested,
 		memcpy(p->fixed_ips, tmp.fixed_ips, sizeof(p->fixed_ips));
 	}
 	return rc;
+}
+
+/*
+ * p's MAC changed: its addresses on auto-address subnets follow (the
+ * guest configures the new MAC's EUI-64 address), as in Neutron. The
+ * others stay.
+ */
+static int
+ctl_port_eui64_renew(struct ctl *c, struct ctl_port *p, struct ctl_err *err)
+{
+	struct ctl_subnet_list subs = {0};
+	bool is_any = false;
+	int rc = ctl_subnets_of(c, p->network_id, &subs);
+
+	if (rc != 0) {
+		free(subs.v);
+		return ctl_store_err(rc, err);
+	}
+	for (unsigned i = 0; i < p->n_fixed_ips; i++) {
+		struct ctl_fixed_ip *fi = &p->fixed_ips[i];
+		const struct ctl_subnet *s =
+			ctl_subnet_find(&subs, fi->subnet_id);
+
+		if (s != NULL && ctl_subnet_is_auto(s) &&
+		    !ctl_is_router_if(p)) {
+			ctl_ip_eui64(s, p->mac, &fi->ip);
+			is_any = true;
+		}
+	}
+	free(subs.v);
+	if (!is_any)
+		return 0;
+	rc = store_ip_del_port(c->st, p->m.id);
+	if (rc != 0)
+		return ctl_store_err(rc, err);
+	return ctl_port_assign(c, p, true, err);
 }
 
 /*
@@ -1337,6 +1428,10 @@ ctl_port_update_tx(struct ctl *c, const struct ctl_auth *auth, const char *id,
 		if (rc != 0)
 			return ctl_store_err(rc, err);
 		rc = ctl_port_assign(c, out, true, err);
+		if (rc != 0)
+			return rc;
+	} else if (memcmp(out->mac, old->mac, 6) != 0) {
+		rc = ctl_port_eui64_renew(c, out, err);
 		if (rc != 0)
 			return rc;
 	}

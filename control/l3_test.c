@@ -20,6 +20,7 @@
 #include <cmocka.h>
 
 #include "ctl.h"
+#include "ipam.h"
 #include "res.h"
 #include "store.h"
 
@@ -850,6 +851,141 @@ test_persistence(void **state)
 	       CTL_E_ROUTER_NOT_FOUND);
 }
 
+/* An IPv6 subnet of net: 0 with its id, or the error. */
+static int
+sub6(struct fx *f, const char *net, const char *cidr, const char *modes,
+     char *id, struct ctl_err *err)
+{
+	struct ctl_subnet s;
+	unsigned present = 0;
+	json_t *j = J("{\"network_id\":\"%s\",\"ip_version\":6,\"cidr\":\"%s\""
+		      "%s}",
+		      net, cidr, modes);
+	int rc = model_subnet_decode(j, MODEL_CREATE, &s, &present, err);
+
+	json_decref(j);
+	if (rc == 0)
+		rc = ctl_subnet_create(f->ctl, &admin, &s, &present, 1, err);
+	if (rc == 0)
+		snprintf(id, CTL_UUID_LEN + 1, "%s", s.m.id);
+	return rc;
+}
+
+/* p's address on subnet sub, printed into buf ("" when none). */
+static const char *
+ip_on(const struct ctl_port *p, const char *sub, char *buf)
+{
+	buf[0] = '\0';
+	for (unsigned i = 0; i < p->n_fixed_ips; i++)
+		if (strcmp(p->fixed_ips[i].subnet_id, sub) == 0)
+			ipam_ip_format(&p->fixed_ips[i].ip, buf, IPAM_STR_MAX);
+	return buf;
+}
+
+/*
+ * Auto-address subnets (slaac, dhcpv6-stateless): Neutron's validation
+ * of the modes and the /64, ports get the EUI-64 address of their MAC
+ * and follow a MAC change, an explicit other address is refused except
+ * for a router's interface; a dhcpv6-stateful subnet allocates from its
+ * pool as before.
+ */
+static void
+test_slaac(void **state)
+{
+	struct fx *f = *state;
+	char net[CTL_UUID_LEN + 1], sub[CTL_UUID_LEN + 1];
+	char st[CTL_UUID_LEN + 1], r[CTL_UUID_LEN + 1], a[IPAM_STR_MAX];
+	struct ctl_port p, q, out;
+	struct ctl_err err;
+	json_t *b;
+
+	mk_net(f, "n6", false, net);
+	expect(sub6(f, net, "2001:db8:5::/80",
+		    ",\"ipv6_ra_mode\":\"slaac\","
+		    "\"ipv6_address_mode\":\"slaac\"",
+		    sub, &err),
+	       &err, CTL_E_INVALID_INPUT);
+	assert_non_null(strstr(err.message, "requires the prefix to be /64"));
+	expect(sub6(f, net, "2001:db8:5::/72", ",\"ipv6_ra_mode\":\"slaac\"",
+		    sub, &err),
+	       &err, CTL_E_INVALID_INPUT);
+	expect(sub6(f, net, "2001:db8:5::/64",
+		    ",\"ipv6_ra_mode\":\"slaac\","
+		    "\"ipv6_address_mode\":\"dhcpv6-stateful\"",
+		    sub, &err),
+	       &err, CTL_E_INVALID_INPUT);
+	assert_non_null(strstr(err.message, "must be the same value"));
+	/* A stateful /80 is fine: no EUI-64 there. */
+	assert_int_equal(sub6(f, net, "2001:db8:6::/80",
+			      ",\"ipv6_ra_mode\":\"dhcpv6-stateful\","
+			      "\"ipv6_address_mode\":\"dhcpv6-stateful\"",
+			      st, &err),
+			 0);
+	assert_int_equal(sub6(f, net, "2001:db8:5::/64",
+			      ",\"ipv6_ra_mode\":\"slaac\","
+			      "\"ipv6_address_mode\":\"slaac\"",
+			      sub, &err),
+			 0);
+	/* The EUI-64 of the MAC, with the universal/local bit flipped. */
+	assert_int_equal(mk_port(f, &admin,
+				 J("{\"network_id\":\"%s\",\"mac_address\":"
+				   "\"fa:16:3e:05:00:01\",\"fixed_ips\":"
+				   "[{\"subnet_id\":\"%s\"},{\"subnet_id\":"
+				   "\"%s\"}]}",
+				   net, sub, st),
+				 &p, &err),
+			 0);
+	assert_string_equal(ip_on(&p, sub, a), "2001:db8:5:0:f816:3eff:fe05:1");
+	assert_string_not_equal(ip_on(&p, st, a), "");
+	assert_null(strstr(a, "ff:fe"));
+	/* Another address on the slaac subnet: refused, naming the one. */
+	expect(mk_port(f, &admin,
+		       J("{\"network_id\":\"%s\",\"mac_address\":"
+			 "\"fa:16:3e:05:00:02\",\"fixed_ips\":[{\"ip_address\":"
+			 "\"2001:db8:5::99\"}]}",
+			 net),
+		       &q, &err),
+	       &err, CTL_E_INVALID_INPUT);
+	assert_non_null(strstr(err.message, "2001:db8:5:0:f816:3eff:fe05:2"));
+	/* Its own EUI-64 address asked for explicitly: granted. */
+	assert_int_equal(mk_port(f, &admin,
+				 J("{\"network_id\":\"%s\",\"mac_address\":"
+				   "\"fa:16:3e:05:00:02\",\"fixed_ips\":[{\"ip_"
+				   "address\":"
+				   "\"2001:db8:5:0:f816:3eff:fe05:2\"}]}",
+				   net),
+				 &q, &err),
+			 0);
+	/* A MAC change moves the slaac address, not the stateful one. */
+	{
+		char before[IPAM_STR_MAX];
+
+		ip_on(&p, st, before);
+		b = J("{\"mac_address\":\"fa:16:3e:05:00:03\"}");
+		assert_int_equal(ctl_port_update(f->ctl, &admin, p.m.id, b,
+						 CTL_NO_IF_MATCH, &out, &err),
+				 0);
+		json_decref(b);
+		assert_int_equal(
+			ctl_port_get(f->ctl, &admin, p.m.id, &out, &err), 0);
+		assert_string_equal(ip_on(&out, sub, a),
+				    "2001:db8:5:0:f816:3eff:fe05:3");
+		assert_string_equal(ip_on(&out, st, a), before);
+	}
+	/* The old address is free again: the port whose MAC gives it. */
+	assert_int_equal(mk_port(f, &admin,
+				 J("{\"network_id\":\"%s\",\"mac_address\":"
+				   "\"fa:16:3e:05:00:01\"}",
+				   net),
+				 &q, &err),
+			 0);
+	assert_string_equal(ip_on(&q, sub, a), "2001:db8:5:0:f816:3eff:fe05:1");
+	assert_string_not_equal(ip_on(&q, st, a), ""); /* and one stateful */
+	/* A router's interface takes the gateway address, as asked. */
+	mk_ok(f, CTL_ROUTER, J("{\"name\":\"r6\"}"), r);
+	assert_int_equal(iface(f, r, "subnet_id", sub, true, NULL, &err), 0);
+}
+
 int
 main(void)
 {
@@ -863,6 +999,7 @@ main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_persistence, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_slaac, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

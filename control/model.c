@@ -1060,6 +1060,32 @@ model_subnet_decode(const json_t *obj, enum model_mode mode,
 			err, CTL_E_INVALID_INPUT,
 			"Invalid input for operation: ipv6_ra_mode or "
 			"ipv6_address_mode cannot be set on an IPv4 subnet.");
+	if (out->ra_mode != CTL_V6_NONE && out->address_mode != CTL_V6_NONE &&
+	    out->ra_mode != out->address_mode)
+		return ctl_err_set(
+			err, CTL_E_INVALID_INPUT,
+			"Invalid input for operation: ipv6_ra_mode set to "
+			"'%s' with ipv6_address_mode set to '%s' is not "
+			"valid. If both attributes are set, they must be the "
+			"same value.",
+			model_v6_mode_name(out->ra_mode),
+			model_v6_mode_name(out->address_mode));
+	if (out->ip_version == 6 && out->cidr.len != 64 &&
+	    (out->address_mode == CTL_V6_SLAAC ||
+	     out->address_mode == CTL_V6_DHCP_STATELESS ||
+	     (out->address_mode == CTL_V6_NONE &&
+	      (out->ra_mode == CTL_V6_SLAAC ||
+	       out->ra_mode == CTL_V6_DHCP_STATELESS)))) {
+		char buf[IPAM_STR_MAX + 8];
+
+		return ctl_err_set(
+			err, CTL_E_INVALID_INPUT,
+			"Invalid input for operation: Invalid CIDR %s for "
+			"IPv6 address mode. OpenStack uses the EUI-64 "
+			"address format, which requires the prefix to be "
+			"/64.",
+			ipam_prefix_format(&out->cidr, buf, sizeof(buf)));
+	}
 	if (!has_gw && mode == MODEL_CREATE)
 		ipam_default_gateway(out);
 	if (!has_pools && mode == MODEL_CREATE)
