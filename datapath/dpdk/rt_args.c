@@ -82,8 +82,8 @@ rt_args_usage(FILE *f)
 "  --log-level LVL        error, warn, info (default), debug\n"
 "  --syslog               log to syslog instead of stderr\n"
 "  --eal 'ARGS'           extra EAL arguments, split on spaces\n"
-"  --ct-max N             tracked connections (default %u, about 104 bytes\n"
-"                         each: 1M take 104 MiB, mapped as they are used)\n",
+"  --ct-max N             tracked connections (default %u, about 112 bytes\n"
+"                         each: 1M take 112 MiB, mapped as they are used)\n",
 		DP_SOCKET_PATH_DEFAULT, RT_MEM_DEFAULT_MB, DP_CT_MAX_DEFAULT);
 }
 /* clang-format on */
