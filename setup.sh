@@ -27,7 +27,7 @@ PKGS_BUILD="meson ninja-build pkg-config gcc clang llvm libdpdk-dev dpdk
  clang-format
  libcurl4-openssl-dev"
 PKGS_TEST="iproute2 iputils-ping iperf3 tcpdump python3-scapy netcat-openbsd ethtool
- busybox udhcpc curl jq python3-openstackclient python3-neutronclient
+ busybox udhcpc isc-dhcp-client curl jq python3-openstackclient python3-neutronclient
  python3-octaviaclient nginx-light wrk haproxy strongswan-charon
  strongswan-swanctl charon-systemd libcharon-extra-plugins
  libstrongswan-extra-plugins libstrongswan-standard-plugins

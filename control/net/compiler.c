@@ -387,10 +387,26 @@ port_allow_rules(const struct dp_rule *base, const struct allow *al,
 	return 0;
 }
 
+/* Whether network net_id has a dhcpv6-stateful or -stateless subnet. */
+static bool
+net_has_dhcp6(const struct net_view *v, const char *net_id)
+{
+	for (size_t i = 0; i < v->n_subnets; i++) {
+		const struct net_view_subnet *sn = &v->subnets[i];
+
+		if (sn->cidr.version == 6 && sn->is_dhcp &&
+		    (sn->ra_mode == NET_V6_DHCP_STATEFUL ||
+		     sn->ra_mode == NET_V6_DHCP_STATELESS) &&
+		    strcmp(sn->network_id, net_id) == 0)
+			return true;
+	}
+	return false;
+}
+
 /* T0 of a port: DHCP punt, admission (anti-spoofing), drop. */
 static int
 port_ingress(const struct net_view_port *p, uint32_t segment, uint64_t c,
-	     struct compiler_rules *out, size_t from)
+	     bool is_dhcp6, struct compiler_rules *out, size_t from)
 {
 	struct allow al[NET_PORT_IPS_MAX + NET_PAIRS_MAX];
 	struct dp_rule base, r;
@@ -413,6 +429,21 @@ port_ingress(const struct net_view_port *p, uint32_t segment, uint64_t c,
 	act_push(&r, DP_ACT_PUNT)->u.reason = COMPILER_PUNT_DHCP;
 	if ((rc = compiler_rules_push(out, &r)) < 0)
 		return rc;
+	/* DHCPv6 client -> server (dhcp6.h), before admission: the client
+	 * uses its link-local source. */
+	if (is_dhcp6) {
+		r = base;
+		r.priority = PRIO_IN_DHCP;
+		if (p->is_port_security)
+			match_exact(&r, DP_F_ETH_SRC, p->mac);
+		match_u16n(&r, DP_F_ETH_TYPE, ETH_P_IPV6V);
+		match_u8(&r, DP_F_NW_PROTO, IPPROTO_UDPV);
+		match_u16n(&r, DP_F_TP_SRC, 546);
+		match_u16n(&r, DP_F_TP_DST, 547);
+		act_push(&r, DP_ACT_PUNT)->u.reason = COMPILER_PUNT_DHCP6;
+		if ((rc = compiler_rules_push(out, &r)) < 0)
+			return rc;
+	}
 
 	if (!p->is_port_security) {
 		r = base;
@@ -569,7 +600,9 @@ compiler_port(const struct net_view *v, const struct net_view_port *p,
 		act_drop(&r);
 		return compiler_rules_push(out, &r);
 	}
-	if ((rc = port_ingress(p, net->segment_id, c, out, from)) < 0)
+	rc = port_ingress(p, net->segment_id, c,
+			  net_has_dhcp6(v, p->network_id), out, from);
+	if (rc < 0)
 		return rc;
 	return port_arp_l2(p, net->segment_id, c, out, from);
 }

@@ -3,9 +3,10 @@
  * compiler.h: the compiler from tenant networking intent (net_view.h) to
  * flow rules (dp_flow.h): L2 switching inside a network, flooding confined
  * to the network, ARP answered from known addresses, anti-spoofing of MAC
- * and IP, and DHCP punted to the native responder (dhcp.h); and
- * (compiler_l3.c) stateful security groups, distributed routers with
- * SNAT and floating IPs, whose punts sluiced answers with l3svc.h.
+ * and IP, and DHCP punted to the native responders (dhcp.h, and dhcp6.h
+ * on networks with a dhcpv6 subnet); and (compiler_l3.c) stateful
+ * security groups, distributed routers with SNAT and floating IPs, whose
+ * punts sluiced answers with l3svc.h.
  *
  * Rules are grouped by owner. Every rule carries a cookie naming its owner
  * (layout below): one port, one network, or the global skeleton. A change
@@ -87,6 +88,7 @@ enum compiler_punt {
 	COMPILER_PUNT_ROUTER_ICMP = 5, /* IPv4 to a router's own address */
 	COMPILER_PUNT_ND_LEARN = 6,    /* NA to a router gateway's IPv6 */
 	COMPILER_PUNT_RS = 7,	       /* router solicitation (RA subnets) */
+	COMPILER_PUNT_DHCP6 = 8,       /* DHCPv6 client (dhcpv6 subnets) */
 };
 
 /* A growable array of rules. Zero-initialise; fini releases. */

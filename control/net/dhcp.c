@@ -368,8 +368,8 @@ reply_options(struct optbuf *o, const struct dhcp_config *cfg,
 	opt_classless(o, l);
 }
 
-static uint32_t
-csum_add(uint32_t sum, const uint8_t *p, size_t len)
+uint32_t
+dhcp_csum_add(uint32_t sum, const uint8_t *p, size_t len)
 {
 	for (size_t i = 0; i + 1 < len; i += 2)
 		sum += (uint32_t)(p[i] << 8 | p[i + 1]);
@@ -378,8 +378,8 @@ csum_add(uint32_t sum, const uint8_t *p, size_t len)
 	return sum;
 }
 
-static uint16_t
-csum_fold(uint32_t sum)
+uint16_t
+dhcp_csum_fold(uint32_t sum)
 {
 	while (sum >> 16)
 		sum = (sum & 0xffff) + (sum >> 16);
@@ -443,16 +443,16 @@ write_headers(uint8_t *out, const uint8_t dst_mac[6], const uint8_t src_mac[6],
 	ip[9] = 17;
 	memcpy(ip + 12, src_ip, 4);
 	memcpy(ip + 16, dst_ip, 4);
-	wr16(ip + 10, csum_fold(csum_add(0, ip, IP_HLEN_MIN)));
+	wr16(ip + 10, dhcp_csum_fold(dhcp_csum_add(0, ip, IP_HLEN_MIN)));
 
 	wr16(udp, PORT_BOOTPS);
 	wr16(udp + 2, PORT_BOOTPC);
 	wr16(udp + 4, (uint16_t)udp_len);
 	wr16(udp + 6, 0);
-	sum = csum_add(0, ip + 12, 8);
+	sum = dhcp_csum_add(0, ip + 12, 8);
 	sum += 17 + (uint32_t)udp_len;
-	sum = csum_add(sum, udp, udp_len);
-	wr16(udp + 6, csum_fold(sum) == 0 ? 0xffff : csum_fold(sum));
+	sum = dhcp_csum_add(sum, udp, udp_len);
+	wr16(udp + 6, dhcp_csum_fold(sum) == 0 ? 0xffff : dhcp_csum_fold(sum));
 	return ETH_HLEN_ + ip_len;
 }
 

@@ -120,4 +120,9 @@ int dhcp_server_handle(struct dhcp_server *s, const struct net_view *v,
 		       uint32_t in_port, const uint8_t *frame, size_t len,
 		       uint8_t *out, size_t out_max, size_t *out_len);
 
+/* Internet checksum (RFC 1071) over len bytes added to sum, and its
+ * folded complement; dhcp6.c uses them too. */
+uint32_t dhcp_csum_add(uint32_t sum, const uint8_t *p, size_t len);
+uint16_t dhcp_csum_fold(uint32_t sum);
+
 #endif /* SLUICE_DHCP_H */

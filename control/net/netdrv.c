@@ -20,6 +20,7 @@
 #include "compiler.h"
 #include "compiler_lb.h"
 #include "compiler_vpn.h"
+#include "dhcp6.h"
 #include "dp_client.h"
 #include "l3svc.h"
 #include "net_dp_client.h"
@@ -34,6 +35,7 @@ struct netdrv {
 	struct net_dp dp;
 	struct binder *b; /* per datapath boot */
 	struct dhcp_server dhcp;
+	struct dhcp6_server dhcp6;
 	struct event *ev_read;
 	struct event *ev_timer;
 	uint64_t boot_id;
@@ -926,6 +928,12 @@ serve_l3(struct netdrv *d, const struct dp_packet_msg *msg,
 		d->stats.n_ra++;
 		return send_out(d, &msg->port, 1, out, out_len,
 				"router advertisement");
+	case COMPILER_PUNT_DHCP6:
+		if (dhcp6_server_handle(&d->dhcp6, &d->view, msg->port, frame,
+					len, out, sizeof(out), &out_len) < 0)
+			return true;
+		d->stats.n_dhcp_replies++;
+		return send_out(d, &msg->port, 1, out, out_len, "dhcpv6 reply");
 	case COMPILER_PUNT_ARP_LEARN:
 		if (l3svc_arp_learn(&d->view, msg->port, frame, len, &r, ip,
 				    mac, &d->l3) == 0) {
@@ -1119,6 +1127,8 @@ netdrv_create(struct event_base *base, const struct netdrv_config *cfg,
 	if (d->cfg.dp_timeout_ms == 0)
 		d->cfg.dp_timeout_ms = 5000;
 	dhcp_server_init(&d->dhcp, &d->cfg.dhcp);
+	dhcp6_server_init(&d->dhcp6, &(struct dhcp6_config){.valid_s = 0});
+	memcpy(d->dhcp6.cfg.server_mac, d->cfg.dhcp.server_mac, 6);
 	neigh_init(&d->neigh, &d->cfg.neigh);
 	d->ev_timer = evtimer_new(base, on_timer, d);
 	if (d->ev_timer == NULL) {

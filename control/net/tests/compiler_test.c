@@ -380,6 +380,67 @@ test_dhcp_punted(void **state)
 	assert_int_equal(r.n_tx, 0);
 }
 
+/* A DHCPv6 client frame (546 -> 547) from port in_port's MAC src. */
+static void
+send_dhcp6(struct fixture *x, uint32_t in_port, const uint8_t *src,
+	   uint16_t sport, struct harness_result *r)
+{
+	static const uint8_t all_srv[6] = {0x33, 0x33, 0, 1, 0, 2};
+	uint8_t f[FRAME_MAX];
+	size_t n = frame_ip6(f, all_srv, src, "fe80::f816:3eff:fe00:a1",
+			     "ff02::1:2", 17, 24);
+
+	f[54] = (uint8_t)(sport >> 8);
+	f[55] = (uint8_t)sport;
+	f[56] = 547 >> 8;
+	f[57] = 547 & 0xff;
+	f[58] = 0;
+	f[59] = 24;
+	harness_run(&x->h, in_port, f, n, r);
+}
+
+/* DHCPv6 is punted only on a network with a dhcpv6 subnet, from the
+ * port's MAC (port security), before admission of its link-local source. */
+static void
+test_dhcp6_punted(void **state)
+{
+	struct fixture *x = *state;
+	struct net_view_subnet *s6 = &x->subnets[x->view.n_subnets];
+	struct harness_result r;
+
+	send_dhcp6(x, 1, mac_a1, 546, &r);
+	assert_int_equal(r.n_punt, 0);
+	memset(s6, 0, sizeof(*s6));
+	snprintf(s6->id, sizeof(s6->id), "sn6-a");
+	snprintf(s6->network_id, sizeof(s6->network_id), "net-a");
+	addr(&s6->cidr, "2001:db8:a::/64");
+	s6->is_dhcp = true;
+	s6->ra_mode = NET_V6_SLAAC;
+	x->view.n_subnets++;
+	install(x);
+	send_dhcp6(x, 1, mac_a1, 546, &r);
+	assert_int_equal(r.n_punt, 0);
+	for (int mode = NET_V6_DHCP_STATEFUL; mode <= NET_V6_DHCP_STATELESS;
+	     mode++) {
+		s6->ra_mode = (uint8_t)mode;
+		install(x);
+		send_dhcp6(x, 1, mac_a1, 546, &r);
+		assert_int_equal(r.n_punt, 1);
+		assert_int_equal(r.punt_reason, COMPILER_PUNT_DHCP6);
+		assert_int_equal(r.n_tx, 0);
+		/* Port security off: answered too. */
+		send_dhcp6(x, 5, mac_a3, 546, &r);
+		assert_int_equal(r.n_punt, 1);
+		/* Forged MAC, wrong source port, other network: not. */
+		send_dhcp6(x, 1, mac_x, 546, &r);
+		assert_int_equal(r.n_punt, 0);
+		send_dhcp6(x, 1, mac_a1, 547, &r);
+		assert_int_equal(r.n_punt, 0);
+		send_dhcp6(x, 3, mac_b1, 546, &r);
+		assert_int_equal(r.n_punt, 0);
+	}
+}
+
 static void
 test_admin_down_and_pairs(void **state)
 {
@@ -572,6 +633,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_spoof_dropped, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_dhcp_punted, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_dhcp6_punted, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_admin_down_and_pairs,
 						setup, teardown),
