@@ -575,7 +575,9 @@ vpn_dp_sa_install(void *arg, const struct ike_child_info *ci)
 		 "child SA %s: datapath SAs %u (in, spi 0x%08x) and "
 		 "%u (out, spi 0x%08x)",
 		 ci->conn_name, ch->id_in, ci->spi_in, ch->id_out, ci->spi_out);
-	ch->seq = ++v->seq;
+	/* A responder's rekey stays the oldest (seq 0) until the SA it
+	 * replaces is removed (vpn_dp_sa_remove() promotes it). */
+	ch->seq = ci->defer_out && ci->replaces_spi_in != 0 ? 0 : ++v->seq;
 	vpn_dp_notify(v);
 	return 0;
 
@@ -625,6 +627,14 @@ vpn_dp_sa_remove(void *arg, const struct ike_child_info *ci)
 	vpn_dp_id_free(v, v->ch[i].id_in);
 	vpn_dp_id_free(v, v->ch[i].id_out);
 	v->ch[i] = v->ch[--v->n];
+	/* A deferred child of the same connection now carries the traffic
+	 * (it is the only one or the newest once numbered). */
+	for (unsigned j = 0; j < v->n; j++) {
+		if (v->ch[j].seq == 0 && v->ch[j].conn_id == tmp.conn_id) {
+			v->ch[j].seq = ++v->seq;
+			vpn_dp_notify(v);
+		}
+	}
 }
 
 uint32_t

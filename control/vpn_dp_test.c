@@ -13,7 +13,8 @@
  * an IPv6-outer tunnel for the rules; a child with mixed address families
  * is refused. Negotiated selectors,
  * IPv4 and IPv6, reach the tunnel rules as prefixes (a range that is not
- * one prefix split into aligned blocks).
+ * one prefix split into aligned blocks). A rekey we answered moves new
+ * traffic to the new SA only when the old one is removed.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -429,6 +430,67 @@ test_ts_ipv6(void **state)
 	vpn_dp_set_observer(e->v, NULL, NULL);
 }
 
+/* The SA new traffic of the captured tunnel is encrypted with. */
+static uint32_t
+cap_out(const struct tun_cap *cap)
+{
+	assert_int_equal(cap->n, 1);
+	assert_true(cap->t.n_children > 0);
+	return cap->t.children[cap->t.n_children - 1].sa_out;
+}
+
+/*
+ * A rekey where we responded (defer_out): the peer has the new inbound
+ * SA only once it has our response, so traffic stays on the old SA until
+ * that is removed; then the new one carries it. A rekey we initiated
+ * moves traffic at once.
+ */
+static void
+test_defer_out(void **state)
+{
+	struct env *e = *state;
+	struct ike_child_info a, b, c, d;
+	struct tun_cap cap = {0};
+	uint8_t key[40];
+
+	for (unsigned i = 0; i < sizeof(key); i++)
+		key[i] = (uint8_t)(i + 9);
+	vpn_dp_set_observer(e->v, tun_cb, &cap);
+	vpn_test_child(&a, 11, 0x1000, key);
+	assert_int_equal(vpn_dp_sa_install(e->v, &a), 0);
+	assert_int_equal(cap_out(&cap), vpn_dp_out_id(e->v, 0x1000));
+	/* Responder's rekey: both accepted inbound, out stays on a. */
+	vpn_test_child(&b, 11, 0x2000, key);
+	b.replaces_spi_in = 0x1000;
+	b.defer_out = true;
+	assert_int_equal(vpn_dp_sa_install(e->v, &b), 0);
+	assert_int_equal(cap.t.n_children, 2);
+	assert_int_equal(cap_out(&cap), vpn_dp_out_id(e->v, 0x1000));
+	/* The initiator's DELETE of a: b carries the traffic. */
+	vpn_dp_sa_remove(e->v, &a);
+	assert_int_equal(cap.t.n_children, 1);
+	assert_int_equal(cap_out(&cap), vpn_dp_out_id(e->v, 0x2000));
+	/* Again: c waits for b to go, and is then numbered (no tie with a
+	 * later deferred one). */
+	vpn_test_child(&c, 11, 0x3000, key);
+	c.replaces_spi_in = 0x2000;
+	c.defer_out = true;
+	assert_int_equal(vpn_dp_sa_install(e->v, &c), 0);
+	assert_int_equal(cap_out(&cap), vpn_dp_out_id(e->v, 0x2000));
+	vpn_dp_sa_remove(e->v, &b);
+	assert_int_equal(cap_out(&cap), vpn_dp_out_id(e->v, 0x3000));
+	/* A rekey we initiated: d at once, c still accepted inbound. */
+	vpn_test_child(&d, 11, 0x4000, key);
+	d.replaces_spi_in = 0x3000;
+	assert_int_equal(vpn_dp_sa_install(e->v, &d), 0);
+	assert_int_equal(cap.t.n_children, 2);
+	assert_int_equal(cap_out(&cap), vpn_dp_out_id(e->v, 0x4000));
+	vpn_dp_sa_remove(e->v, &c);
+	assert_int_equal(cap_out(&cap), vpn_dp_out_id(e->v, 0x4000));
+	vpn_dp_sa_remove(e->v, &d);
+	vpn_dp_set_observer(e->v, NULL, NULL);
+}
+
 int
 main(void)
 {
@@ -440,6 +502,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_hold_trap, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_ts_ipv6, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_defer_out, setup,
+						teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -202,6 +202,7 @@ ike_sa_child_create(struct sa *sa, struct child *c, const uint8_t *gir,
 	}
 	child_info(sa, c, true, &ci);
 	ci.replaces_spi_in = replaces;
+	ci.defer_out = replaces != 0 && !c->we_initiated;
 	rc = e->ops.child_install ? e->ops.child_install(e->ops.arg, &ci) : 0;
 	ike_crypto_cleanse(&ci, sizeof(ci));
 	if (rc) {

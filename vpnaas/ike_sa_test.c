@@ -49,6 +49,7 @@ struct side {
 	enum ike_reason last_down, last_fail;
 	struct inst sa[MAXSA];
 	int n_installed, n_removed;
+	int n_defer; /* installs with defer_out (rekeys it answered) */
 	int sent_natt;
 };
 
@@ -101,6 +102,7 @@ on_install(void *arg, const struct ike_child_info *ci)
 		memcpy(s->sa[i].ak_out, ci->integ_key_out, ci->integ_key_len);
 	}
 	s->n_installed++;
+	s->n_defer += ci->defer_out;
 	return 0;
 }
 
@@ -400,10 +402,14 @@ static void
 rekey_child(int who)
 {
 	int before = S[0].n_installed;
+	int defer_who = S[who].n_defer, defer_other = S[!who].n_defer;
 
 	assert_int_equal(ike_engine_rekey_child(S[who].e, S[who].conn, now), 0);
 	run_for(100);
 	assert_int_equal(S[0].n_installed, before + 1);
+	/* Only the responder holds its new outbound SA back. */
+	assert_int_equal(S[who].n_defer, defer_who);
+	assert_int_equal(S[!who].n_defer, defer_other + 1);
 	assert_int_equal(live(0), 1);
 	assert_int_equal(live(1), 1);
 	assert_int_equal(check_keys(), 1);

@@ -118,6 +118,11 @@ struct ike_child_info {
 	struct ike_addr local, remote; /* outer addresses and ports */
 	bool encap;		       /* ESP in UDP on those ports */
 	uint32_t replaces_spi_in;      /* rekey: the SA this one replaces */
+	/* Rekey as responder: the initiator installs its new inbound SA
+	 * only when it has our response, so new traffic stays on the old
+	 * SA until that one is removed (the initiator's DELETE, or its
+	 * expiry): RFC 7296 2.8 leaves the responder no earlier sign. */
+	bool defer_out;
 	uint16_t mtu; /* outer packet limit for the datapath (0: none); the
 		       * engine leaves it 0, its owner sets it */
 };
