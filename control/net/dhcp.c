@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "dhcp.h"
+#include "wire.h"
 
 enum {
 	ETH_HLEN_ = 14,
@@ -71,12 +72,6 @@ dhcp_reject_name(enum dhcp_reject r)
 	if ((unsigned)r >= DHCP_R__COUNT)
 		return "unknown";
 	return reject_names[r];
-}
-
-static uint16_t
-rd16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
 }
 
 static int
@@ -157,7 +152,7 @@ dhcp_parse(const uint8_t *f, size_t len, struct dhcp_msg *m,
 	memset(m, 0, sizeof(*m));
 	if (len < ETH_HLEN_)
 		return reject(why, DHCP_R_TRUNC_ETH);
-	if (rd16(f + 12) != 0x0800)
+	if (wire_rd16(f + 12) != 0x0800)
 		return reject(why, DHCP_R_NOT_IPV4);
 	memcpy(m->eth_src, f + 6, 6);
 
@@ -166,10 +161,10 @@ dhcp_parse(const uint8_t *f, size_t len, struct dhcp_msg *m,
 	if (len < IP_HLEN_MIN || (ip[0] >> 4) != 4)
 		return reject(why, DHCP_R_BAD_IPV4);
 	ihl = (size_t)(ip[0] & 0x0f) * 4;
-	ip_len = rd16(ip + 2);
+	ip_len = wire_rd16(ip + 2);
 	if (ihl < IP_HLEN_MIN || ip_len < ihl || ip_len > len)
 		return reject(why, DHCP_R_BAD_IPV4);
-	if ((rd16(ip + 6) & 0x3fff) != 0) /* MF or fragment offset */
+	if ((wire_rd16(ip + 6) & 0x3fff) != 0) /* MF or fragment offset */
 		return reject(why, DHCP_R_FRAGMENT);
 	if (ip[9] != 17)
 		return reject(why, DHCP_R_NOT_UDP);
@@ -177,10 +172,10 @@ dhcp_parse(const uint8_t *f, size_t len, struct dhcp_msg *m,
 	udp = ip + ihl;
 	if (ip_len - ihl < UDP_HLEN)
 		return reject(why, DHCP_R_BAD_UDP);
-	udp_len = rd16(udp + 4);
+	udp_len = wire_rd16(udp + 4);
 	if (udp_len < UDP_HLEN || udp_len > ip_len - ihl)
 		return reject(why, DHCP_R_BAD_UDP);
-	if (rd16(udp) != PORT_BOOTPC || rd16(udp + 2) != PORT_BOOTPS)
+	if (wire_rd16(udp) != PORT_BOOTPC || wire_rd16(udp + 2) != PORT_BOOTPS)
 		return reject(why, DHCP_R_NOT_BOOTP);
 
 	bp = udp + UDP_HLEN;
@@ -194,7 +189,7 @@ dhcp_parse(const uint8_t *f, size_t len, struct dhcp_msg *m,
 	if (memcmp(bp + BOOTP_FIXED, magic, sizeof(magic)) != 0)
 		return reject(why, DHCP_R_BAD_COOKIE);
 	memcpy(&m->xid, bp + 4, 4);
-	m->flags = rd16(bp + 10);
+	m->flags = wire_rd16(bp + 10);
 	memcpy(m->ciaddr, bp + 12, 4);
 	memcpy(m->giaddr, bp + 24, 4);
 	memcpy(m->chaddr, bp + 28, 6);
@@ -386,13 +381,6 @@ dhcp_csum_fold(uint32_t sum)
 	return (uint16_t)~sum;
 }
 
-static void
-wr16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
 /* Decide the reply type per RFC 2131 4.3; 0 when nothing is sent. */
 static uint8_t
 reply_type(const struct dhcp_msg *m, const struct lease *l)
@@ -435,24 +423,25 @@ write_headers(uint8_t *out, const uint8_t dst_mac[6], const uint8_t src_mac[6],
 
 	memcpy(out, dst_mac, 6);
 	memcpy(out + 6, src_mac, 6);
-	wr16(out + 12, 0x0800);
+	wire_wr16(out + 12, 0x0800);
 	memset(ip, 0, IP_HLEN_MIN);
 	ip[0] = 0x45;
-	wr16(ip + 2, (uint16_t)ip_len);
+	wire_wr16(ip + 2, (uint16_t)ip_len);
 	ip[8] = 64;
 	ip[9] = 17;
 	memcpy(ip + 12, src_ip, 4);
 	memcpy(ip + 16, dst_ip, 4);
-	wr16(ip + 10, dhcp_csum_fold(dhcp_csum_add(0, ip, IP_HLEN_MIN)));
+	wire_wr16(ip + 10, dhcp_csum_fold(dhcp_csum_add(0, ip, IP_HLEN_MIN)));
 
-	wr16(udp, PORT_BOOTPS);
-	wr16(udp + 2, PORT_BOOTPC);
-	wr16(udp + 4, (uint16_t)udp_len);
-	wr16(udp + 6, 0);
+	wire_wr16(udp, PORT_BOOTPS);
+	wire_wr16(udp + 2, PORT_BOOTPC);
+	wire_wr16(udp + 4, (uint16_t)udp_len);
+	wire_wr16(udp + 6, 0);
 	sum = dhcp_csum_add(0, ip + 12, 8);
 	sum += 17 + (uint32_t)udp_len;
 	sum = dhcp_csum_add(sum, udp, udp_len);
-	wr16(udp + 6, dhcp_csum_fold(sum) == 0 ? 0xffff : dhcp_csum_fold(sum));
+	wire_wr16(udp + 6,
+		  dhcp_csum_fold(sum) == 0 ? 0xffff : dhcp_csum_fold(sum));
 	return ETH_HLEN_ + ip_len;
 }
 
@@ -470,7 +459,7 @@ write_bootp(uint8_t *bp, size_t max, const struct dhcp_config *cfg,
 	bp[1] = 1;
 	bp[2] = 6;
 	memcpy(bp + 4, &m->xid, 4);
-	wr16(bp + 10, m->flags & 0x8000);
+	wire_wr16(bp + 10, m->flags & 0x8000);
 	if (type != DHCP_NAK &&
 	    (m->type == DHCP_INFORM || m->type == DHCP_REQUEST))
 		memcpy(bp + 12, m->ciaddr, 4);

@@ -14,6 +14,7 @@
 #include "dhcp.h"
 #include "dhcp6.h"
 #include "l3svc.h"
+#include "wire.h"
 
 enum {
 	ETH_HLEN_ = 14,
@@ -63,26 +64,6 @@ dhcp6_reject_name(enum dhcp6_reject r)
 	return reject_names[r];
 }
 
-static uint16_t
-rd16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static void
-wr16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static void
-wr32(uint8_t *p, uint32_t v)
-{
-	wr16(p, (uint16_t)(v >> 16));
-	wr16(p + 2, (uint16_t)v);
-}
-
 static int
 reject(enum dhcp6_reject *why, enum dhcp6_reject r)
 {
@@ -104,8 +85,8 @@ opt_next(const uint8_t *p, size_t len, size_t *i, uint16_t *code,
 {
 	if (len - *i < 4)
 		return -1;
-	*code = rd16(p + *i);
-	*olen = rd16(p + *i + 2);
+	*code = wire_rd16(p + *i);
+	*olen = wire_rd16(p + *i + 2);
 	*i += 4;
 	return *olen > len - *i ? -1 : 0;
 }
@@ -227,7 +208,7 @@ dhcp6_parse(const uint8_t *f, size_t len, struct dhcp6_msg *m,
 	memset(m, 0, sizeof(*m));
 	if (len < ETH_HLEN_)
 		return reject(why, DHCP6_R_TRUNC_ETH);
-	if (rd16(f + 12) != 0x86dd)
+	if (wire_rd16(f + 12) != 0x86dd)
 		return reject(why, DHCP6_R_NOT_IPV6);
 	memcpy(m->eth_src, f + 6, 6);
 
@@ -235,7 +216,7 @@ dhcp6_parse(const uint8_t *f, size_t len, struct dhcp6_msg *m,
 	len -= ETH_HLEN_;
 	if (len < IP6_HLEN || (ip[0] >> 4) != 6)
 		return reject(why, DHCP6_R_BAD_IPV6);
-	pl_len = rd16(ip + 4);
+	pl_len = wire_rd16(ip + 4);
 	if (pl_len > len - IP6_HLEN)
 		return reject(why, DHCP6_R_BAD_IPV6);
 	if (ip[6] != 17)
@@ -246,10 +227,10 @@ dhcp6_parse(const uint8_t *f, size_t len, struct dhcp6_msg *m,
 	udp = ip + IP6_HLEN;
 	if (pl_len < UDP_HLEN)
 		return reject(why, DHCP6_R_BAD_UDP);
-	udp_len = rd16(udp + 4);
+	udp_len = wire_rd16(udp + 4);
 	if (udp_len < UDP_HLEN || udp_len > pl_len)
 		return reject(why, DHCP6_R_BAD_UDP);
-	if (rd16(udp) != PORT_CLIENT || rd16(udp + 2) != PORT_SERVER)
+	if (wire_rd16(udp) != PORT_CLIENT || wire_rd16(udp + 2) != PORT_SERVER)
 		return reject(why, DHCP6_R_BAD_PORTS);
 	if (!is_link_local(m->ip_src) ||
 	    (memcmp(m->ip_dst, all_servers, 16) != 0 &&
@@ -354,8 +335,8 @@ port_lease6(const struct dhcp6_config *cfg, const struct net_view *v,
 	rp = subnet_router(v, l->sn);
 	memcpy(l->server_mac, rp != NULL ? rp->mac : cfg->server_mac, 6);
 	l3svc_link_local(l->server_mac, l->server_ll);
-	wr16(l->duid, 3);     /* DUID-LL */
-	wr16(l->duid + 2, 1); /* Ethernet */
+	wire_wr16(l->duid, 3);	   /* DUID-LL */
+	wire_wr16(l->duid + 2, 1); /* Ethernet */
 	memcpy(l->duid + 4, l->server_mac, 6);
 	return true;
 }
@@ -378,8 +359,8 @@ opt_begin(struct obuf *o, uint16_t code)
 		o->is_full = true;
 		return at;
 	}
-	wr16(o->p + o->len, code);
-	wr16(o->p + o->len + 2, 0);
+	wire_wr16(o->p + o->len, code);
+	wire_wr16(o->p + o->len + 2, 0);
 	o->len += 4;
 	return at;
 }
@@ -402,7 +383,7 @@ opt_u32(struct obuf *o, uint32_t v)
 {
 	uint8_t b[4];
 
-	wr32(b, v);
+	wire_wr32(b, v);
 	opt_data(o, b, 4);
 }
 
@@ -410,7 +391,7 @@ static void
 opt_end(struct obuf *o, size_t at)
 {
 	if (!o->is_full)
-		wr16(o->p + at + 2, (uint16_t)(o->len - at - 4));
+		wire_wr16(o->p + at + 2, (uint16_t)(o->len - at - 4));
 }
 
 static void
@@ -438,7 +419,7 @@ opt_status(struct obuf *o, uint16_t status)
 			? text[status]
 			: "";
 
-	wr16(b, status);
+	wire_wr16(b, status);
 	opt_data(o, b, 2);
 	opt_data(o, t, strlen(t));
 	opt_end(o, at);
@@ -518,23 +499,24 @@ write_headers(uint8_t *out, const struct dhcp6_msg *m, const struct lease6 *l,
 
 	memcpy(out, m->eth_src, 6);
 	memcpy(out + 6, l->server_mac, 6);
-	wr16(out + 12, 0x86dd);
+	wire_wr16(out + 12, 0x86dd);
 	memset(ip, 0, IP6_HLEN);
 	ip[0] = 0x60;
-	wr16(ip + 4, (uint16_t)udp_len);
+	wire_wr16(ip + 4, (uint16_t)udp_len);
 	ip[6] = 17;
 	ip[7] = 255;
 	memcpy(ip + 8, l->server_ll, 16);
 	memcpy(ip + 24, m->ip_src, 16);
-	wr16(udp, PORT_SERVER);
-	wr16(udp + 2, PORT_CLIENT);
-	wr16(udp + 4, (uint16_t)udp_len);
-	wr16(udp + 6, 0);
+	wire_wr16(udp, PORT_SERVER);
+	wire_wr16(udp + 2, PORT_CLIENT);
+	wire_wr16(udp + 4, (uint16_t)udp_len);
+	wire_wr16(udp + 6, 0);
 	/* Pseudo-header (RFC 8200 8.1): addresses, length, next header. */
 	sum = dhcp_csum_add(0, ip + 8, 32);
 	sum += (uint32_t)udp_len + 17;
 	sum = dhcp_csum_add(sum, udp, udp_len);
-	wr16(udp + 6, dhcp_csum_fold(sum) == 0 ? 0xffff : dhcp_csum_fold(sum));
+	wire_wr16(udp + 6,
+		  dhcp_csum_fold(sum) == 0 ? 0xffff : dhcp_csum_fold(sum));
 	return ETH_HLEN_ + IP6_HLEN + udp_len;
 }
 

@@ -13,6 +13,7 @@
 
 #include "compiler.h"
 #include "l3svc.h"
+#include "wire.h"
 
 enum {
 	ETH_LEN = 14,
@@ -53,25 +54,12 @@ reject(struct l3svc_stats *st, enum l3svc_reject r)
 }
 
 static uint16_t
-rd16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static void
-wr16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static uint16_t
 csum(const uint8_t *p, size_t n)
 {
 	uint32_t s = 0;
 
 	for (size_t i = 0; i + 1 < n; i += 2)
-		s += rd16(p + i);
+		s += wire_rd16(p + i);
 	if (n & 1)
 		s += (uint32_t)p[n - 1] << 8;
 	while (s >> 16)
@@ -154,10 +142,10 @@ ipv4_hdr(const uint8_t *f, size_t len, size_t *tot)
 	const uint8_t *ip = f + ETH_LEN;
 	size_t ihl;
 
-	if (len < ETH_LEN + IP_MIN || rd16(f + 12) != 0x0800)
+	if (len < ETH_LEN + IP_MIN || wire_rd16(f + 12) != 0x0800)
 		return 0;
 	ihl = (size_t)(ip[0] & 0x0f) * 4;
-	*tot = rd16(ip + 2);
+	*tot = wire_rd16(ip + 2);
 	if ((ip[0] >> 4) != 4 || ihl < IP_MIN || *tot < ihl ||
 	    *tot > len - ETH_LEN)
 		return 0;
@@ -173,15 +161,15 @@ icmp_frame(uint8_t *out, const uint8_t dst_mac[6], const uint8_t src_mac[6],
 
 	memcpy(out, dst_mac, 6);
 	memcpy(out + 6, src_mac, 6);
-	wr16(out + 12, 0x0800);
+	wire_wr16(out + 12, 0x0800);
 	memset(ip, 0, IP_MIN);
 	ip[0] = 0x45;
-	wr16(ip + 2, (uint16_t)(IP_MIN + icmp_len));
+	wire_wr16(ip + 2, (uint16_t)(IP_MIN + icmp_len));
 	ip[8] = 64;
 	ip[9] = 1;
 	memcpy(ip + 12, src_ip, 4);
 	memcpy(ip + 16, dst_ip, 4);
-	wr16(ip + 10, csum(ip, IP_MIN));
+	wire_wr16(ip + 10, csum(ip, IP_MIN));
 	return ip + IP_MIN;
 }
 
@@ -202,11 +190,12 @@ icmp_error(const struct net_view *v, uint32_t in_port, const uint8_t *f,
 	if (len < ETH_LEN)
 		return reject(st, L3SVC_R_SHORT);
 	if ((ihl = ipv4_hdr(f, len, &tot)) == 0)
-		return reject(st, rd16(f + 12) == 0x0800 ? L3SVC_R_SHORT
-							 : L3SVC_R_NOT_IPV4);
+		return reject(st, wire_rd16(f + 12) == 0x0800
+					  ? L3SVC_R_SHORT
+					  : L3SVC_R_NOT_IPV4);
 	/* RFC 1812 4.3.2.7: not about an ICMP error, a later fragment, or
 	 * from an address that is not one host. */
-	if ((rd16(ip + 6) & 0x1fff) != 0 || ip[12] == 0 || ip[12] >= 224)
+	if ((wire_rd16(ip + 6) & 0x1fff) != 0 || ip[12] == 0 || ip[12] >= 224)
 		return reject(st, L3SVC_R_NO_ERROR);
 	if (ip[9] == 1) {
 		if (tot < ihl + 1)
@@ -232,10 +221,10 @@ icmp_error(const struct net_view *v, uint32_t in_port, const uint8_t *f,
 	memset(icmp, 0, ICMP_HDR);
 	icmp[0] = type;
 	icmp[1] = code;
-	wr16(icmp + 4, (uint16_t)(rest >> 16));
-	wr16(icmp + 6, (uint16_t)rest);
+	wire_wr16(icmp + 4, (uint16_t)(rest >> 16));
+	wire_wr16(icmp + 6, (uint16_t)rest);
 	memcpy(icmp + ICMP_HDR, ip, q);
-	wr16(icmp + 2, csum(icmp, ICMP_HDR + q));
+	wire_wr16(icmp + 2, csum(icmp, ICMP_HDR + q));
 	*out_len = ETH_LEN + IP_MIN + ICMP_HDR + q;
 	return 0;
 }
@@ -296,7 +285,8 @@ ip6_is_icmp_error(const uint8_t *ip, size_t n)
 			off += ((size_t)ip[off + 1] + 1) * 8;
 			break;
 		case 44: /* fragment: offset in bytes 2-3, 13 bits */
-			if (n - off < 8 || (rd16(ip + off + 2) & 0xfff8) != 0)
+			if (n - off < 8 ||
+			    (wire_rd16(ip + off + 2) & 0xfff8) != 0)
 				return false;
 			nh = ip[off];
 			off += 8;
@@ -381,11 +371,11 @@ l3svc_packet_too_big(const struct net_view *v, uint32_t in_port,
 	uint32_t sum;
 	size_t tot, q;
 
-	if (len >= ETH_LEN && rd16(f + 12) != 0x86dd)
+	if (len >= ETH_LEN && wire_rd16(f + 12) != 0x86dd)
 		return reject(st, L3SVC_R_NOT_IPV6);
 	if (len < ETH_LEN + IP6_LEN || (ip[0] >> 4) != 6)
 		return reject(st, L3SVC_R_SHORT);
-	tot = IP6_LEN + rd16(ip + 4);
+	tot = IP6_LEN + wire_rd16(ip + 4);
 	if (tot > len - ETH_LEN)
 		return reject(st, L3SVC_R_SHORT);
 	/* RFC 4443 2.4 (e): not about an error, nor to a source that is
@@ -400,11 +390,11 @@ l3svc_packet_too_big(const struct net_view *v, uint32_t in_port,
 		return reject(st, L3SVC_R_SMALL_OUT);
 	memcpy(out, f + 6, 6);
 	memcpy(out + 6, rp->mac, 6);
-	wr16(out + 12, 0x86dd);
+	wire_wr16(out + 12, 0x86dd);
 	o = out + ETH_LEN;
 	memset(o, 0, 8);
 	o[0] = 0x60;
-	wr16(o + 4, (uint16_t)(ICMP_HDR + q));
+	wire_wr16(o + 4, (uint16_t)(ICMP_HDR + q));
 	o[6] = 58;
 	o[7] = 64;
 	port_ip6_for(v, rp, ip + 8, o + 8);
@@ -412,7 +402,7 @@ l3svc_packet_too_big(const struct net_view *v, uint32_t in_port,
 	icmp = o + IP6_LEN;
 	memset(icmp, 0, ICMP_HDR);
 	icmp[0] = 2;
-	wr16(icmp + 6, mtu); /* 32-bit MTU field, high half zero */
+	wire_wr16(icmp + 6, mtu); /* 32-bit MTU field, high half zero */
 	memcpy(icmp + ICMP_HDR, ip, q);
 	/* RFC 8200 8.1 pseudo-header: addresses, length, next header. */
 	sum = (uint16_t)~csum(o + 8, 32);
@@ -420,7 +410,7 @@ l3svc_packet_too_big(const struct net_view *v, uint32_t in_port,
 	sum += (uint16_t)~csum(icmp, ICMP_HDR + q);
 	while (sum >> 16)
 		sum = (sum & 0xffff) + (sum >> 16);
-	wr16(icmp + 2, (uint16_t)~sum);
+	wire_wr16(icmp + 2, (uint16_t)~sum);
 	*out_len = ETH_LEN + IP6_LEN + ICMP_HDR + q;
 	st->n_ptb++;
 	return 0;
@@ -461,12 +451,13 @@ l3svc_echo_reply(const struct net_view *v, uint32_t in_port, const uint8_t *f,
 
 	if (len < ETH_LEN)
 		return reject(st, L3SVC_R_SHORT);
-	if (rd16(f + 12) == 0x86dd)
+	if (wire_rd16(f + 12) == 0x86dd)
 		return echo6_reply(v, in_port, f, len, out, cap, out_len, st);
 	if ((ihl = ipv4_hdr(f, len, &tot)) == 0)
-		return reject(st, rd16(f + 12) == 0x0800 ? L3SVC_R_SHORT
-							 : L3SVC_R_NOT_IPV4);
-	if (ip[9] != 1 || (rd16(ip + 6) & 0x3fff) != 0)
+		return reject(st, wire_rd16(f + 12) == 0x0800
+					  ? L3SVC_R_SHORT
+					  : L3SVC_R_NOT_IPV4);
+	if (ip[9] != 1 || (wire_rd16(ip + 6) & 0x3fff) != 0)
 		return reject(st, L3SVC_R_NOT_ECHO);
 	n = tot - ihl;
 	if (n < ICMP_HDR)
@@ -481,8 +472,8 @@ l3svc_echo_reply(const struct net_view *v, uint32_t in_port, const uint8_t *f,
 	icmp = icmp_frame(out, f + 6, rp->mac, ip + 16, ip + 12, n);
 	memcpy(icmp, ip + ihl, n);
 	icmp[0] = 0;
-	wr16(icmp + 2, 0);
-	wr16(icmp + 2, csum(icmp, n));
+	wire_wr16(icmp + 2, 0);
+	wire_wr16(icmp + 2, csum(icmp, n));
 	*out_len = ETH_LEN + IP_MIN + n;
 	st->n_echo++;
 	return 0;
@@ -656,7 +647,7 @@ l3svc_arp_request(const struct net_view *v, const uint8_t *f, size_t len,
 
 	*n_out = 0;
 	if (ipv4_hdr(f, len, &tot) == 0)
-		return reject(st, len >= ETH_LEN && rd16(f + 12) != 0x0800
+		return reject(st, len >= ETH_LEN && wire_rd16(f + 12) != 0x0800
 					  ? L3SVC_R_NOT_IPV4
 					  : L3SVC_R_SHORT);
 	if ((gw = gw_by_mac(v, f + 6, &r)) == NULL ||
@@ -683,13 +674,13 @@ arp_frame(uint8_t *out, const struct net_view_port *gw, const uint8_t *gw_ip,
 	memset(out, 0, 60);
 	memset(out, 0xff, 6);
 	memcpy(out + 6, gw->mac, 6);
-	wr16(out + 12, 0x0806);
+	wire_wr16(out + 12, 0x0806);
 	a = out + ETH_LEN;
-	wr16(a, 1);
-	wr16(a + 2, 0x0800);
+	wire_wr16(a, 1);
+	wire_wr16(a + 2, 0x0800);
 	a[4] = 6;
 	a[5] = 4;
-	wr16(a + 6, 1);
+	wire_wr16(a + 6, 1);
 	memcpy(a + 8, gw->mac, 6);
 	memcpy(a + 14, gw_ip, 4);
 	memcpy(a + 24, nexthop, 4);
@@ -708,8 +699,9 @@ l3svc_arp_learn(const struct net_view *v, uint32_t in_port, const uint8_t *f,
 
 	if (len < ETH_LEN + ARP_LEN)
 		return reject(st, L3SVC_R_SHORT);
-	if (rd16(f + 12) != 0x0806 || rd16(a) != 1 || rd16(a + 2) != 0x0800 ||
-	    a[4] != 6 || a[5] != 4 || rd16(a + 6) != 2 || (a[8] & 1) != 0 ||
+	if (wire_rd16(f + 12) != 0x0806 || wire_rd16(a) != 1 ||
+	    wire_rd16(a + 2) != 0x0800 || a[4] != 6 || a[5] != 4 ||
+	    wire_rd16(a + 6) != 2 || (a[8] & 1) != 0 ||
 	    memcmp(a + 8, zero, 6) == 0)
 		return reject(st, L3SVC_R_BAD_ARP);
 	if (in == NULL ||
@@ -762,7 +754,7 @@ l3svc_nd_request(const struct net_view *v, const uint8_t *f, size_t len,
 	const uint8_t *gw_ip;
 
 	*n_out = 0;
-	if (len >= ETH_LEN && rd16(f + 12) != 0x86dd)
+	if (len >= ETH_LEN && wire_rd16(f + 12) != 0x86dd)
 		return reject(st, L3SVC_R_NOT_IPV6);
 	if (len < ETH_LEN + IP6_LEN || (f[ETH_LEN] >> 4) != 6)
 		return reject(st, L3SVC_R_SHORT);
@@ -794,10 +786,10 @@ ns_frame(uint8_t *out, const struct net_view_port *gw, const uint8_t *gw_ip,
 	out[2] = 0xff;
 	memcpy(out + 3, nexthop + 13, 3);
 	memcpy(out + 6, gw->mac, 6);
-	wr16(out + 12, 0x86dd);
+	wire_wr16(out + 12, 0x86dd);
 	o = out + ETH_LEN;
 	o[0] = 0x60;
-	wr16(o + 4, ND_HDR + 8);
+	wire_wr16(o + 4, ND_HDR + 8);
 	o[6] = 58;
 	o[7] = ND_HOP_LIMIT;
 	memcpy(o + 8, gw_ip, 16);
@@ -812,7 +804,7 @@ ns_frame(uint8_t *out, const struct net_view_port *gw, const uint8_t *gw_ip,
 	icmp[ND_HDR] = ND_OPT_SLLA;
 	icmp[ND_HDR + 1] = 1;
 	memcpy(icmp + ND_HDR + 2, gw->mac, 6);
-	wr16(icmp + 2, icmp6_csum(o + 8, icmp, ND_HDR + 8));
+	wire_wr16(icmp + 2, icmp6_csum(o + 8, icmp, ND_HDR + 8));
 	return ETH_LEN + IP6_LEN + ND_HDR + 8;
 }
 
@@ -847,10 +839,10 @@ l3svc_nd_learn(const struct net_view *v, uint32_t in_port, const uint8_t *f,
 	const uint8_t *ip6 = f + ETH_LEN, *icmp = ip6 + IP6_LEN, *tlla;
 	size_t plen;
 
-	if (len >= ETH_LEN && rd16(f + 12) != 0x86dd)
+	if (len >= ETH_LEN && wire_rd16(f + 12) != 0x86dd)
 		return reject(st, L3SVC_R_NOT_IPV6);
 	if (len < ETH_LEN + IP6_LEN + ND_HDR || (ip6[0] >> 4) != 6 ||
-	    (plen = rd16(ip6 + 4)) > len - ETH_LEN - IP6_LEN)
+	    (plen = wire_rd16(ip6 + 4)) > len - ETH_LEN - IP6_LEN)
 		return reject(st, L3SVC_R_SHORT);
 	if (ip6[6] != 58 || plen < ND_HDR || ip6[7] != ND_HOP_LIMIT ||
 	    icmp[0] != ND_NA || icmp[1] != 0 ||
@@ -912,13 +904,6 @@ enum {
 	PI_FLAG_A = 0x40,
 };
 
-static void
-wr32(uint8_t *p, uint32_t v)
-{
-	wr16(p, (uint16_t)(v >> 16));
-	wr16(p + 2, (uint16_t)v);
-}
-
 /* The IPv6 subnet of rp's fixed IP i if it advertises, else NULL. */
 static const struct net_view_subnet *
 ra_subnet(const struct net_view *v, const struct net_view_port *rp, unsigned i)
@@ -962,16 +947,16 @@ l3svc_router_advert(const struct net_view *v, const struct net_view_port *rp,
 	memset(out, 0, ETH_LEN + IP6_LEN + n);
 	memcpy(out, dst_mac != NULL ? dst_mac : all_mac, 6);
 	memcpy(out + 6, rp->mac, 6);
-	wr16(out + 12, 0x86dd);
+	wire_wr16(out + 12, 0x86dd);
 	o[0] = 0x60;
-	wr16(o + 4, (uint16_t)n);
+	wire_wr16(o + 4, (uint16_t)n);
 	o[6] = 58;
 	o[7] = ND_HOP_LIMIT;
 	l3svc_link_local(rp->mac, o + 8);
 	memcpy(o + 24, dst_ip != NULL ? dst_ip : all_ip, 16);
 	icmp[0] = ND_RA;
 	icmp[4] = L3SVC_RA_HOP_LIMIT;
-	wr16(icmp + 6, L3SVC_RA_LIFETIME_S);
+	wire_wr16(icmp + 6, L3SVC_RA_LIFETIME_S);
 	opt = icmp + RA_HDR;
 	opt[0] = ND_OPT_SLLA;
 	opt[1] = 1;
@@ -980,7 +965,7 @@ l3svc_router_advert(const struct net_view *v, const struct net_view_port *rp,
 	if (net != NULL && net->mtu != 0) {
 		opt[0] = ND_OPT_MTU;
 		opt[1] = 1;
-		wr32(opt + 4, net->mtu);
+		wire_wr32(opt + 4, net->mtu);
 		opt += 8;
 	}
 	for (unsigned i = 0; i < rp->n_ips && i < NET_PORT_IPS_MAX; i++) {
@@ -999,8 +984,8 @@ l3svc_router_advert(const struct net_view *v, const struct net_view_port *rp,
 		opt[3] = PI_FLAG_L;
 		if (s->ra_mode != NET_V6_DHCP_STATEFUL)
 			opt[3] |= PI_FLAG_A;
-		wr32(opt + 4, L3SVC_RA_VALID_S);
-		wr32(opt + 8, L3SVC_RA_PREFERRED_S);
+		wire_wr32(opt + 4, L3SVC_RA_VALID_S);
+		wire_wr32(opt + 8, L3SVC_RA_PREFERRED_S);
 		/* The prefix, host bits zero (RFC 4861 4.6.2). */
 		for (bits = 0; bits < 128; bits += 8) {
 			unsigned k = bits / 8, left = s->cidr.prefix_len - bits;
@@ -1013,7 +998,7 @@ l3svc_router_advert(const struct net_view *v, const struct net_view_port *rp,
 		}
 		opt += 32;
 	}
-	wr16(icmp + 2, icmp6_csum(o + 8, icmp, n));
+	wire_wr16(icmp + 2, icmp6_csum(o + 8, icmp, n));
 	*out_len = ETH_LEN + IP6_LEN + n;
 	/* Unsolicited: to the network's attached ports. */
 	for (size_t i = 0; i < v->n_ports && *n_out < L3SVC_OUT_PORTS_MAX;
@@ -1040,10 +1025,10 @@ l3svc_router_solicit(const struct net_view *v, uint32_t in_port,
 	size_t plen, n_ports;
 	bool is_unspec;
 
-	if (len >= ETH_LEN && rd16(f + 12) != 0x86dd)
+	if (len >= ETH_LEN && wire_rd16(f + 12) != 0x86dd)
 		return reject(st, L3SVC_R_NOT_IPV6);
 	if (len < ETH_LEN + IP6_LEN + 8 || (ip6[0] >> 4) != 6 ||
-	    (plen = rd16(ip6 + 4)) > len - ETH_LEN - IP6_LEN)
+	    (plen = wire_rd16(ip6 + 4)) > len - ETH_LEN - IP6_LEN)
 		return reject(st, L3SVC_R_SHORT);
 	if (ip6[6] != 58 || plen < 8 || ip6[7] != ND_HOP_LIMIT ||
 	    icmp[0] != ND_RS || icmp[1] != 0 ||
@@ -1092,7 +1077,8 @@ echo6_reply(const struct net_view *v, uint32_t in_port, const uint8_t *f,
 	size_t plen;
 
 	if (len < ETH_LEN + IP6_LEN + ICMP_HDR || (ip6[0] >> 4) != 6 ||
-	    (plen = rd16(ip6 + 4)) > len - ETH_LEN - IP6_LEN || plen < ICMP_HDR)
+	    (plen = wire_rd16(ip6 + 4)) > len - ETH_LEN - IP6_LEN ||
+	    plen < ICMP_HDR)
 		return reject(st, L3SVC_R_SHORT);
 	if (ip6[6] != 58 || icmp[0] != 128 || icmp[1] != 0)
 		return reject(st, L3SVC_R_NOT_ECHO);
@@ -1105,19 +1091,19 @@ echo6_reply(const struct net_view *v, uint32_t in_port, const uint8_t *f,
 		return reject(st, L3SVC_R_SMALL_OUT);
 	memcpy(out, f + 6, 6);
 	memcpy(out + 6, rp->mac, 6);
-	wr16(out + 12, 0x86dd);
+	wire_wr16(out + 12, 0x86dd);
 	o = out + ETH_LEN;
 	memset(o, 0, 8);
 	o[0] = 0x60;
-	wr16(o + 4, (uint16_t)plen);
+	wire_wr16(o + 4, (uint16_t)plen);
 	o[6] = 58;
 	o[7] = 64;
 	memcpy(o + 8, ip6 + 24, 16);
 	memcpy(o + 24, ip6 + 8, 16);
 	memcpy(o + IP6_LEN, icmp, plen);
 	o[IP6_LEN] = 129;
-	wr16(o + IP6_LEN + 2, 0);
-	wr16(o + IP6_LEN + 2, icmp6_csum(o + 8, o + IP6_LEN, plen));
+	wire_wr16(o + IP6_LEN + 2, 0);
+	wire_wr16(o + IP6_LEN + 2, icmp6_csum(o + 8, o + IP6_LEN, plen));
 	*out_len = ETH_LEN + IP6_LEN + plen;
 	st->n_echo++;
 	return 0;
