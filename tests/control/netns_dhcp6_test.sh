@@ -19,28 +19,10 @@
 #   netns_dhcp6_test.sh SLUICED    env: SLUICE_DP, SLUICECTL, PORT_TYPE
 set -euo pipefail
 
-skip() { echo "SKIP: $*"; exit 77; }
-step() { echo "--- $*"; }
-
 SLUICED=${1:-}
-[ "$(id -u)" -eq 0 ] || skip "needs root (namespaces, AF_PACKET)"
-for c in ip openstack jq ethtool dhclient; do
-	command -v $c >/dev/null || skip "$c missing"
-done
 . "$(dirname "$0")/../lib/sluice.sh"
-sluice_need_bins
-PORT_TYPE=${PORT_TYPE:-af_packet}
-
-id=$(($$ % 100000))
-tmp=$(mktemp -d /tmp/sluiced-dhcp6.XXXXXX)
-sock=$tmp/dp.sock
-dp_pid=
-ctl_pid=
+sluice_test_init dhcp6 d6 d6 dhclient
 guests="G1 G2"
-
-ns() { echo "d6$id-$1"; }
-hif() { echo "d6$id$1" | tr 'A-Z' 'a-z'; } # host end, <= 15 chars
-. "$(dirname "$0")/../lib/guest.sh"
 
 cleanup() {
 	set +e
@@ -48,9 +30,7 @@ cleanup() {
 	for g in $guests; do # the dhclients started here, by pid file
 		[ -s "$tmp/$g.pid" ] && kill "$(cat "$tmp/$g.pid")" 2>/dev/null
 	done
-	sluice_stop
-	sluice_guests_del
-	rm -rf "$tmp"
+	sluice_cleanup
 }
 trap cleanup EXIT
 

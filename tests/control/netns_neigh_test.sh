@@ -27,23 +27,9 @@
 #   netns_neigh_test.sh SLUICED    env: SLUICE_DP, SLUICECTL, PORT_TYPE
 set -euo pipefail
 
-skip() { echo "SKIP: $*"; exit 77; }
-step() { echo "--- $*"; }
-
 SLUICED=${1:-}
-[ "$(id -u)" -eq 0 ] || skip "needs root (namespaces, AF_PACKET)"
-for c in ip openstack jq ethtool python3; do
-	command -v $c >/dev/null || skip "$c missing"
-done
 . "$(dirname "$0")/../lib/sluice.sh"
-sluice_need_bins
-PORT_TYPE=${PORT_TYPE:-af_packet}
-
-id=$(($$ % 100000))
-tmp=$(mktemp -d /tmp/sluiced-neigh.XXXXXX)
-sock=$tmp/dp.sock
-dp_pid=
-ctl_pid=
+sluice_test_init neigh nb n python3
 guests="G1 G2 X"
 # Aging set short so that the test takes seconds: stale after 2 s, three
 # probes 0.5 s apart, forgotten 3.5 s after the last answer (+ the
@@ -53,17 +39,7 @@ RETRANS_MS=500
 PROBES=3
 BOUND_S=8
 
-ns() { echo "nb$id-$1"; }
-hif() { echo "n$id$1" | tr 'A-Z' 'a-z'; } # host end, <= 15 chars
-. "$(dirname "$0")/../lib/guest.sh"
-
-cleanup() {
-	set +e
-	sluice_stop
-	sluice_guests_del
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
+trap 'set +e; sluice_cleanup' EXIT
 
 fail() {
 	echo "FAIL: $*"

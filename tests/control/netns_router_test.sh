@@ -26,37 +26,17 @@
 #   netns_router_test.sh SLUICED    env: SLUICE_DP, SLUICECTL, PORT_TYPE
 set -euo pipefail
 
-skip() { echo "SKIP: $*"; exit 77; }
-step() { echo "--- $*"; }
-
 SLUICED=${1:-}
-[ "$(id -u)" -eq 0 ] || skip "needs root (namespaces, AF_PACKET)"
-for c in ip openstack jq ethtool udhcpc iperf3 busybox curl; do
-	command -v $c >/dev/null || skip "$c missing"
-done
 . "$(dirname "$0")/../lib/sluice.sh"
-sluice_need_bins
-PORT_TYPE=${PORT_TYPE:-af_packet}
+sluice_test_init router sr r udhcpc iperf3 busybox curl
 PY=/usr/bin/python3
-
-id=$(( $$ % 100000 ))
-tmp=$(mktemp -d /tmp/sluiced-router.XXXXXX)
-sock=$tmp/dp.sock
-dp_pid=
-ctl_pid=
 bg_pids=
 guests="A1 A2 A3 B1 X"
-
-ns() { echo "sr$id-$1"; }
-hif() { echo "r$id$1" | tr 'A-Z' 'a-z'; }	# host end, <= 15 chars
-. "$(dirname "$0")/../lib/guest.sh"
 
 cleanup() {
 	set +e
 	for p in $bg_pids; do kill "$p" 2>/dev/null; done
-	sluice_stop
-	sluice_guests_del
-	rm -rf "$tmp"
+	sluice_cleanup
 }
 trap cleanup EXIT
 

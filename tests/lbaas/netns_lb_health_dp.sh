@@ -30,38 +30,19 @@
 # usage: netns_lb_health_dp.sh path/to/sluiced   (SLUICE_DP, SLUICECTL)
 set -euo pipefail
 SLUICED=${1:-}
-skip() { echo "SKIP: $*"; exit 77; }
-[ "$(id -u)" -eq 0 ] || skip "needs root (namespaces, AF_PACKET)"
-for c in ip openstack jq curl ethtool nginx ss; do
-	command -v $c >/dev/null || skip "$c missing"
-done
 . "$(dirname "$0")/../lib/sluice.sh"
-sluice_need_bins
-. "$(dirname "$0")/../lib/guest.sh"
+sluice_test_init lbhealth lh h curl nginx ss
 . "$(dirname "$0")/lb_nginx.sh"
-id=$(($$ % 100000))
-tmp=$(mktemp -d /tmp/sluice-lbhealth.XXXXXX)
-chmod 755 "$tmp" # nginx's workers (www-data) read the documents
-sock=$tmp/dp.sock
-dp_pid=
-ctl_pid=
 guests="C A0 A1 A2 B0 B1"
 LBS=""
 declare -A NGX=()
-ns() { echo "lh$id-$1"; }
-hif() { echo "h$id$1" | tr 'A-Z' 'a-z'; }
 
 cleanup() {
 	set +e
 	ngx_reap
-	sluice_stop
-	for g in $guests; do
-		ip netns del "$(ns $g)" 2>/dev/null
-		ip link del "$(hif $g)" 2>/dev/null
-	done
 	# What sluiced made for our load balancers, if it could not.
 	sluice_lb_del $LBS
-	rm -rf "$tmp"
+	sluice_cleanup
 }
 trap cleanup EXIT
 fail() {

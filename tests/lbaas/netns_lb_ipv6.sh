@@ -35,35 +35,19 @@
 # usage: netns_lb_ipv6.sh path/to/sluiced   (SLUICE_DP, SLUICECTL in env)
 set -euo pipefail
 SLUICED=${1:-}
-skip() { echo "SKIP: $*"; exit 77; }
-[ "$(id -u)" -eq 0 ] || skip "needs root (namespaces, AF_PACKET)"
-for c in ip openstack jq curl ethtool nginx; do
-	command -v $c >/dev/null || skip "$c missing"
-done
 . "$(dirname "$0")/../lib/sluice.sh"
-sluice_need_bins
-. "$(dirname "$0")/../lib/guest.sh"
+sluice_test_init lb6 l6 s curl nginx
 . "$(dirname "$0")/lb_nginx.sh"
-id=$(($$ % 100000))
-tmp=$(mktemp -d /tmp/sluice-lb6.XXXXXX)
-chmod 755 "$tmp" # nginx's workers read the documents
-sock=$tmp/dp.sock
-dp_pid=
-ctl_pid=
 guests="C D M0 M1 M2"
 LB=
 declare -A NGX=()
-ns() { echo "l6$id-$1"; }
-hif() { echo "s$id$1" | tr 'A-Z' 'a-z'; }
 
 cleanup() {
 	set +e
 	ngx_reap
-	sluice_stop
-	sluice_guests_del
 	# What sluiced made for the load balancer, if it could not.
 	sluice_lb_del $LB
-	rm -rf "$tmp"
+	sluice_cleanup
 }
 trap cleanup EXIT
 fail() {

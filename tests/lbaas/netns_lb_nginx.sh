@@ -32,39 +32,20 @@
 set -euo pipefail
 SLUICED=${1:-}
 HERE=$(cd "$(dirname "$0")" && pwd)
-skip() { echo "SKIP: $*"; exit 77; }
-[ "$(id -u)" -eq 0 ] || skip "needs root (namespaces, AF_PACKET)"
-for c in ip openstack jq curl ethtool nginx; do
-	command -v $c >/dev/null || skip "$c missing"
-done
 . "$HERE/../lib/sluice.sh"
-sluice_need_bins
-. "$HERE/../lib/guest.sh"
+sluice_test_init lbnginx ln n curl nginx
 PY=/usr/bin/python3
 CL="$HERE/lb_client.py"
 N_EVEN=${LB_NGINX_N:-10000}
-id=$(($$ % 100000))
-tmp=$(mktemp -d /tmp/sluice-lbnginx.XXXXXX)
-chmod 755 "$tmp" # nginx workers (nobody) read the pages
-sock=$tmp/dp.sock
-dp_pid=
-ctl_pid=
 hold_pid=
 guests="C X M0 M1 M2"
 declare -A NGX=()
-ns() { echo "ln$id-$1"; }
-hif() { echo "n$id$1" | tr 'A-Z' 'a-z'; }
 
 cleanup() {
 	set +e
 	[ -n "$hold_pid" ] && kill "$hold_pid" 2>/dev/null && wait "$hold_pid"
 	for p in "${NGX[@]}"; do kill "$p" 2>/dev/null && wait "$p"; done
-	sluice_stop
-	for g in $guests; do
-		ip netns del "$(ns $g)" 2>/dev/null
-		ip link del "$(hif $g)" 2>/dev/null
-	done
-	rm -rf "$tmp"
+	sluice_cleanup
 }
 trap cleanup EXIT
 fail() {

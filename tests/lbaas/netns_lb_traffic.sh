@@ -28,34 +28,16 @@
 # usage: netns_lb_traffic.sh path/to/sluiced   (SLUICE_DP, SLUICECTL in env)
 set -euo pipefail
 SLUICED=${1:-}
-skip() { echo "SKIP: $*"; exit 77; }
-[ "$(id -u)" -eq 0 ] || skip "needs root (namespaces, AF_PACKET)"
-for c in ip openstack jq curl ethtool; do
-	command -v $c >/dev/null || skip "$c missing"
-done
 . "$(dirname "$0")/../lib/sluice.sh"
-sluice_need_bins
-. "$(dirname "$0")/../lib/guest.sh"
+sluice_test_init lbtraffic lt l curl
 PY=/usr/bin/python3
-id=$(($$ % 100000))
-tmp=$(mktemp -d /tmp/sluice-lbtraffic.XXXXXX)
-sock=$tmp/dp.sock
-dp_pid=
-ctl_pid=
 guests="C D M0 M1 M2"
 declare -A SRV=()
-ns() { echo "lt$id-$1"; }
-hif() { echo "l$id$1" | tr 'A-Z' 'a-z'; }
 
 cleanup() {
 	set +e
 	for p in "${SRV[@]}"; do kill "$p" 2>/dev/null && wait "$p"; done
-	sluice_stop
-	for g in $guests; do
-		ip netns del "$(ns $g)" 2>/dev/null
-		ip link del "$(hif $g)" 2>/dev/null
-	done
-	rm -rf "$tmp"
+	sluice_cleanup
 }
 trap cleanup EXIT
 fail() {

@@ -5,6 +5,19 @@
 # exit 1) and has SLUICE_DP, SLUICED and SLUICECTL set; the functions
 # here call fail on an error.
 #
+# sluice_test_init NAME NSTAG HIFTAG [TOOL...]: the common start of a
+#   namespace test. Skip unless root, with ip, openstack, jq, ethtool and
+#   each TOOL on PATH and the binaries given (sluice_need_bins); set
+#   PORT_TYPE (af_packet unless given), id (the PID mod 100000), tmp (a
+#   new /tmp/sluice-NAME.XXXXXX, mode 755: nginx's workers read files
+#   there), sock ($tmp/dp.sock), dp_pid and ctl_pid (empty); define
+#   `ns G` (NSTAG<id>-G, guest G's namespace) and `hif G` (HIFTAG<id>g,
+#   its host link, lower case: keep HIFTAG short for 15 characters) and
+#   source guest.sh.
+# sluice_cleanup: sluice_stop, sluice_guests_del, remove $tmp: the end of
+#   the caller's cleanup (its own processes first).
+# skip MSG / step MSG: print "SKIP: MSG" and exit 77 / print "--- MSG";
+#   defined here unless the caller has its own.
 # ok MSG: print "ok - MSG".
 # wait_for WHAT SECONDS CMD...: run CMD every 0.1 s until it succeeds;
 #   fail "WHAT (after SECONDS s)" when it never does.
@@ -46,7 +59,38 @@
 
 . "$(dirname "${BASH_SOURCE[0]}")/dp_spawn.sh"
 
+declare -F skip >/dev/null || skip() {
+	echo "SKIP: $*"
+	exit 77
+}
+declare -F step >/dev/null || step() { echo "--- $*"; }
 ok() { echo "ok - $*"; }
+
+sluice_test_init() {
+	local name=$1 nstag=$2 hiftag=$3 c
+	shift 3
+	[ "$(id -u)" -eq 0 ] || skip "needs root (namespaces, AF_PACKET)"
+	for c in ip openstack jq ethtool "$@"; do
+		command -v "$c" >/dev/null || skip "$c missing"
+	done
+	sluice_need_bins
+	PORT_TYPE=${PORT_TYPE:-af_packet}
+	id=$(($$ % 100000))
+	tmp=$(mktemp -d "/tmp/sluice-$name.XXXXXX")
+	chmod 755 "$tmp"
+	sock=$tmp/dp.sock
+	dp_pid=
+	ctl_pid=
+	eval "ns() { echo \"$nstag$id-\$1\"; }"
+	eval "hif() { echo \"$hiftag$id\$1\" | tr 'A-Z' 'a-z'; }"
+	. "$(dirname "${BASH_SOURCE[0]}")/guest.sh"
+}
+
+sluice_cleanup() {
+	sluice_stop
+	sluice_guests_del
+	[ -n "${tmp:-}" ] && rm -rf "$tmp"
+}
 
 wait_for() {
 	local what=$1 n=$(($2 * 10))
@@ -111,7 +155,7 @@ sluice_ctl_start() {
 }
 
 sluice_need_bins() {
-	[ -x "$SLUICED" ] || skip "sluiced not given"
+	[ -x "${SLUICED:-}" ] || skip "sluiced not given"
 	[ -x "${SLUICE_DP:-}" ] || skip "sluice-dp not built (SLUICE_DP)"
 	[ -x "${SLUICECTL:-}" ] || skip "sluicectl not built (SLUICECTL)"
 }
