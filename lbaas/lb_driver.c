@@ -256,18 +256,185 @@ lbd_id_hash(const char *listener_id, const char *pool_id)
 }
 
 /*
- * The entry of (listener, pool), made if new. Its datapath id is the
- * first free one from a hash of the two ids, so that a restarted sluiced
- * gives each pool the id it had (unless a collision was settled in
- * another order) and a datapath pool does not carry another pool's
- * members between the restart and the end of the first pass.
+ * The datapath ids given out, in the store (table lb_dp_pools): an id is
+ * written before its pool first goes to the datapath and forgotten once
+ * the datapath pool is deleted, so a restarted sluiced gives every pool
+ * the id it had whatever order its first pass meets them in, and a new
+ * pool never takes the id of one the pass has not met yet (which would
+ * let the datapath pool carry the other pool's members, another tenant's
+ * perhaps, until the pass ends).
  */
+
+/* Prepare sql; NULL (logged) on a failure. */
+static sqlite3_stmt *
+lbd_sql(struct lb_driver *d, const char *sql)
+{
+	sqlite3_stmt *s = NULL;
+
+	if (sqlite3_prepare_v2(d->lb->db, sql, -1, &s, NULL) != SQLITE_OK) {
+		log_error("lb", "store: %s", sqlite3_errmsg(d->lb->db));
+		return NULL;
+	}
+	return s;
+}
+
+/* The id stored for (listener, pool): 0, -ENOENT or -EIO. */
+static int
+lbd_id_load(struct lb_driver *d, const char *listener_id, const char *pool_id,
+	    uint32_t *id)
+{
+	sqlite3_stmt *s = lbd_sql(d, "SELECT dp_id FROM lb_dp_pools WHERE"
+				     " listener_id=? AND pool_id=?");
+	int rc;
+
+	if (s == NULL)
+		return -EIO;
+	sqlite3_bind_text(s, 1, listener_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, pool_id, -1, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		*id = (uint32_t)sqlite3_column_int64(s, 0);
+		rc = *id >= 1 && *id <= DP_LB_POOL_ID_MAX ? 0 : -ENOENT;
+	} else {
+		rc = rc == SQLITE_DONE ? -ENOENT : -EIO;
+	}
+	sqlite3_finalize(s);
+	return rc;
+}
+
+/* 1 when a stored row holds id, 0 when none does, -EIO. */
+static int
+lbd_id_stored(struct lb_driver *d, uint32_t id)
+{
+	sqlite3_stmt *s = lbd_sql(d, "SELECT 1 FROM lb_dp_pools WHERE dp_id=?");
+	int rc;
+
+	if (s == NULL)
+		return -EIO;
+	sqlite3_bind_int64(s, 1, id);
+	rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -EIO;
+}
+
+/* Write (listener, pool) -> id, or (del) delete the pair's row. */
+static int
+lbd_id_write(struct lb_driver *d, const char *listener_id, const char *pool_id,
+	     uint32_t id, bool del)
+{
+	sqlite3_stmt *s = lbd_sql(
+		d, del ? "DELETE FROM lb_dp_pools WHERE listener_id=? AND"
+			 " pool_id=?"
+		       : "INSERT OR REPLACE INTO lb_dp_pools(listener_id,"
+			 " pool_id, dp_id) VALUES(?, ?, ?)");
+	int rc;
+
+	if (s == NULL)
+		return -EIO;
+	sqlite3_bind_text(s, 1, listener_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, pool_id, -1, SQLITE_STATIC);
+	if (!del)
+		sqlite3_bind_int64(s, 3, id);
+	rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE) {
+		log_error("lb", "store datapath pool id %u: %s", id,
+			  sqlite3_errmsg(d->lb->db));
+		return -EIO;
+	}
+	return 0;
+}
+
+/* The in-memory entry holding datapath id, or NULL. */
+static struct lbd_pool *
+lbd_id_holder(struct lb_driver *d, uint32_t id)
+{
+	size_t i;
+
+	for (i = 0; i < d->n_pools; i++)
+		if (d->pools[i].dp_id == id)
+			return &d->pools[i];
+	return NULL;
+}
+
+/*
+ * The datapath id for a new entry (listener, pool): the stored one, else
+ * the first from a hash of the two ids that no entry and no stored row
+ * holds, then stored. 0 when none is free or the store failed.
+ */
+static uint32_t
+lbd_id_pick(struct lb_driver *d, const char *listener_id, const char *pool_id)
+{
+	uint32_t id = 0, k, start;
+	int rc;
+
+	rc = lbd_id_load(d, listener_id, pool_id, &id);
+	if (rc == -EIO)
+		return 0;
+	if (rc == 0 && lbd_id_holder(d, id) == NULL)
+		return id;
+	if (rc == 0)
+		log_warn("lb",
+			 "stored datapath pool id %u of listener %s"
+			 " is held by another pool: a new one",
+			 id, listener_id);
+	start = lbd_id_hash(listener_id, pool_id) % DP_LB_POOL_ID_MAX;
+	for (k = 0, id = 0; k < DP_LB_POOL_ID_MAX && id == 0; k++) {
+		id = (start + k) % DP_LB_POOL_ID_MAX + 1;
+		if (lbd_id_holder(d, id) != NULL)
+			id = 0;
+		else if ((rc = lbd_id_stored(d, id)) < 0)
+			return 0;
+		else if (rc == 1)
+			id = 0; /* a pool not met yet */
+	}
+	if (id == 0 || lbd_id_write(d, listener_id, pool_id, id, false) != 0)
+		return 0;
+	return id;
+}
+
+/*
+ * Forget the stored ids no entry holds: rows of pairs whose objects went
+ * while sluiced was down (their datapath pools were pruned). After a pass
+ * that walked the whole store.
+ */
+static void
+lbd_id_sweep(struct lb_driver *d)
+{
+	sqlite3_stmt *s = lbd_sql(d, "SELECT listener_id, pool_id, dp_id"
+				     " FROM lb_dp_pools");
+	char gone[16][2][CTL_UUID_LEN + 1];
+	const struct lbd_pool *p;
+	size_t n = 0, i;
+
+	if (s == NULL)
+		return;
+	while (n < 16 && sqlite3_step(s) == SQLITE_ROW) {
+		p = lbd_id_holder(d, (uint32_t)sqlite3_column_int64(s, 2));
+		if (p != NULL &&
+		    strcmp(p->listener_id,
+			   (const char *)sqlite3_column_text(s, 0)) == 0 &&
+		    strcmp(p->pool_id,
+			   (const char *)sqlite3_column_text(s, 1)) == 0)
+			continue;
+		snprintf(gone[n][0], sizeof(gone[n][0]), "%s",
+			 (const char *)sqlite3_column_text(s, 0));
+		snprintf(gone[n][1], sizeof(gone[n][1]), "%s",
+			 (const char *)sqlite3_column_text(s, 1));
+		n++;
+	}
+	sqlite3_finalize(s);
+	for (i = 0; i < n; i++)
+		lbd_id_write(d, gone[i][0], gone[i][1], 0, true);
+}
+
+/* The entry of (listener, pool), made if new (lbd_id_pick). */
 static struct lbd_pool *
 lbd_pool_get(struct lb_driver *d, const char *lb_id, const char *listener_id,
 	     const char *pool_id)
 {
 	struct lbd_pool *p;
-	uint32_t id = 0, k, start;
+	uint32_t id;
 	size_t i;
 
 	for (i = 0; i < d->n_pools; i++) {
@@ -276,14 +443,7 @@ lbd_pool_get(struct lb_driver *d, const char *lb_id, const char *listener_id,
 		    strcmp(p->pool_id, pool_id) == 0)
 			return p;
 	}
-	start = lbd_id_hash(listener_id, pool_id) % DP_LB_POOL_ID_MAX;
-	for (k = 0; k < DP_LB_POOL_ID_MAX && id == 0; k++) {
-		id = (start + k) % DP_LB_POOL_ID_MAX + 1;
-		for (i = 0; i < d->n_pools && d->pools[i].dp_id != id; i++)
-			;
-		if (i < d->n_pools)
-			id = 0; /* held */
-	}
+	id = lbd_id_pick(d, listener_id, pool_id);
 	if (id == 0)
 		return NULL;
 	if (d->n_pools == d->cap_pools) {
@@ -700,7 +860,10 @@ lbd_listener_cb(void *arg, struct lb_row *r)
 	p = lbd_pool_get(d, w->lbr->id, r->id, pool_id);
 	if (p == NULL) {
 		rc = -ENOSPC;
-		log_warn("lb", "listener %s: no datapath pool id left", r->id);
+		log_warn("lb",
+			 "listener %s: no datapath pool id (none left, or the"
+			 " store failed)",
+			 r->id);
 	} else {
 		p->seen = true;
 		rc = lbd_pool_push(d, p, w->lbr->doc, r->doc, pool.doc);
@@ -792,13 +955,21 @@ lb_driver_sync(struct lb_driver *d)
 			}
 			log_info("lb", "datapath pool %u deleted", p->dp_id);
 		}
+		if (lbd_id_write(d, p->listener_id, p->pool_id, 0, true) != 0) {
+			if (d->first_err == 0)
+				d->first_err = -EIO;
+			i++;
+			continue; /* retried next pass */
+		}
 		free(p->m);
 		d->pools[i] = d->pools[--d->n_pools];
 	}
 	lbd_status_apply(d);
 	lbd_vip_publish(d);
-	if (d->first_err == 0)
+	if (d->first_err == 0) {
+		lbd_id_sweep(d);
 		lbd_prune(d);
+	}
 	return d->first_err;
 }
 

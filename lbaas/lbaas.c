@@ -31,7 +31,12 @@ static const char lba_schema[] =
 	" parent_id TEXT NOT NULL, doc TEXT NOT NULL);"
 	"CREATE INDEX IF NOT EXISTS lb_objects_parent"
 	" ON lb_objects(kind, parent_id);"
-	"CREATE INDEX IF NOT EXISTS lb_objects_lb ON lb_objects(lb_id);";
+	"CREATE INDEX IF NOT EXISTS lb_objects_lb ON lb_objects(lb_id);"
+	/* The datapath pool id of each (listener, pool): lb_driver.c. */
+	"CREATE TABLE IF NOT EXISTS lb_dp_pools("
+	" listener_id TEXT NOT NULL, pool_id TEXT NOT NULL,"
+	" dp_id INTEGER NOT NULL UNIQUE,"
+	" PRIMARY KEY(listener_id, pool_id));";
 
 static void lbaas_health_sync(struct lbaas *lb);
 

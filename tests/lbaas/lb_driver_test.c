@@ -19,10 +19,12 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <sqlite3.h>
 
 #include "api.h"
 #include "lb_driver.h"
 #include "lbaas.h"
+#include "store.h"
 
 struct fx {
 	struct store *st;
@@ -393,6 +395,97 @@ test_stable_ids(void **state)
 	assert_int_equal(lb_driver_pool_find(f->d, l, p, &info), -ENOENT);
 }
 
+/* Run sql on the fixture's store; the first column of its first row. */
+static long long
+sql(struct fx *f, const char *q)
+{
+	sqlite3_stmt *s;
+	long long v = -1;
+
+	assert_int_equal(sqlite3_prepare_v2(store_db(f->st), q, -1, &s, NULL),
+			 SQLITE_OK);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		v = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	return v;
+}
+
+/* The first id lb_driver.c tries for (l, p): FNV-1a of "l/p". */
+static uint32_t
+start_id(const char *l, const char *p)
+{
+	uint32_t h = 2166136261u;
+	const char *c;
+
+	for (c = l; *c != '\0'; c++)
+		h = (h ^ (uint8_t)*c) * 16777619u;
+	h = (h ^ '/') * 16777619u;
+	for (c = p; *c != '\0'; c++)
+		h = (h ^ (uint8_t)*c) * 16777619u;
+	return h % DP_LB_POOL_ID_MAX + 1;
+}
+
+/*
+ * Datapath ids are stored (lb_dp_pools): a restart takes the stored id,
+ * not the hash's; a new pool does not take an id a stored row holds (a
+ * pool the pass has not met yet); rows no pool holds are swept after a
+ * pass; a pool's row goes with it.
+ */
+static void
+test_ids_stored(void **state)
+{
+	struct fx *f = *state;
+	char lb[40], l[40], p[40], m1[40], m2[40], l2[40], p2[40], m3[40];
+	char q[300];
+	struct lb_driver_pool_info info;
+	uint32_t s2, other;
+
+	make_stack(f, "ROUND_ROBIN", lb, l, p, m1, m2);
+	assert_int_equal(lb_driver_sync(f->d), 0);
+	assert_int_equal(lb_driver_pool_find(f->d, l, p, &info), 0);
+	snprintf(q, sizeof(q),
+		 "SELECT dp_id FROM lb_dp_pools WHERE listener_id='%s' AND"
+		 " pool_id='%s'",
+		 l, p);
+	assert_int_equal(sql(f, q), info.dp_id);
+	/* The stored id wins over the hash after a restart. */
+	other = info.dp_id == 4000 ? 4001 : 4000;
+	snprintf(q, sizeof(q), "UPDATE lb_dp_pools SET dp_id=%u", other);
+	sql(f, q);
+	lb_driver_destroy(f->d);
+	driver_start(f);
+	assert_int_equal(lb_driver_sync(f->d), 0);
+	assert_int_equal(lb_driver_pool_find(f->d, l, p, &info), 0);
+	assert_int_equal(info.dp_id, other);
+	assert_int_equal(f->last.id, other);
+	/* A row of a pool not met yet holds the new pool's first choice. */
+	make_listener(f, lb, 81, "ROUND_ROBIN", l2, p2, 13, "", m3);
+	s2 = start_id(l2, p2);
+	assert_true(s2 != other); /* one chance in 4095 */
+	snprintf(q, sizeof(q),
+		 "INSERT INTO lb_dp_pools VALUES('later-l', 'later-p', %u)",
+		 s2);
+	sql(f, q);
+	assert_int_equal(lb_driver_sync(f->d), 0);
+	assert_int_equal(lb_driver_pool_find(f->d, l2, p2, &info), 0);
+	assert_true(info.dp_id != s2);
+	assert_true(info.dp_id != other);
+	/* ... and, held by no pool after the pass, it is swept. */
+	assert_int_equal(sql(f, "SELECT count(*) FROM lb_dp_pools WHERE"
+				" listener_id='later-l'"),
+			 0);
+	assert_int_equal(sql(f, "SELECT count(*) FROM lb_dp_pools"), 2);
+	/* A deleted pool's row goes with its datapath pool. */
+	snprintf(q, sizeof(q), "/v2.0/lbaas/pools/%s", p);
+	assert_int_equal(req(f, "DELETE", q, NULL, NULL), 204);
+	assert_int_equal(lb_driver_sync(f->d), 0);
+	assert_int_equal(f->last_del, other);
+	assert_int_equal(sql(f, "SELECT count(*) FROM lb_dp_pools"), 1);
+	snprintf(q, sizeof(q),
+		 "SELECT dp_id FROM lb_dp_pools WHERE listener_id='%s'", l2);
+	assert_int_equal(sql(f, q), info.dp_id);
+}
+
 /* The listener's connection_limit reaches the datapath pool (-1: 0). */
 static void
 test_conn_limit(void **state)
@@ -679,6 +772,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_pool_built, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_stable_ids, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_ids_stored, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_provisioning, setup,
 						teardown),
