@@ -240,11 +240,10 @@ out:
 
 /* The pool table. */
 
-/* FNV-1a of "listener/pool": where lbd_pool_get() starts looking. */
-static uint32_t
-lbd_id_hash(const char *listener_id, const char *pool_id)
+uint32_t
+lb_driver_first_id(const char *listener_id, const char *pool_id)
 {
-	uint32_t h = 2166136261u;
+	uint32_t h = 2166136261u; /* FNV-1a of "listener/pool" */
 	const char *s;
 
 	for (s = listener_id; *s != '\0'; s++)
@@ -252,7 +251,7 @@ lbd_id_hash(const char *listener_id, const char *pool_id)
 	h = (h ^ '/') * 16777619u;
 	for (s = pool_id; *s != '\0'; s++)
 		h = (h ^ (uint8_t)*s) * 16777619u;
-	return h;
+	return h % DP_LB_POOL_ID_MAX + 1;
 }
 
 /*
@@ -378,7 +377,7 @@ lbd_id_pick(struct lb_driver *d, const char *listener_id, const char *pool_id)
 			 "stored datapath pool id %u of listener %s"
 			 " is held by another pool: a new one",
 			 id, listener_id);
-	start = lbd_id_hash(listener_id, pool_id) % DP_LB_POOL_ID_MAX;
+	start = lb_driver_first_id(listener_id, pool_id) - 1;
 	for (k = 0, id = 0; k < DP_LB_POOL_ID_MAX && id == 0; k++) {
 		id = (start + k) % DP_LB_POOL_ID_MAX + 1;
 		if (lbd_id_holder(d, id) != NULL)

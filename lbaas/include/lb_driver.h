@@ -119,4 +119,11 @@ int lb_driver_sync(struct lb_driver *d);
 int lb_driver_pool_find(const struct lb_driver *d, const char *listener_id,
 			const char *pool_id, struct lb_driver_pool_info *info);
 
+/*
+ * The datapath pool id the driver tries first for a new (listener_id,
+ * pool_id) with no stored id: 1 + FNV-1a of "listener/pool" modulo
+ * DP_LB_POOL_ID_MAX; it takes the next ones when that one is held.
+ */
+uint32_t lb_driver_first_id(const char *listener_id, const char *pool_id);
+
 #endif /* SLUICE_LB_DRIVER_H */

@@ -410,21 +410,6 @@ sql(struct fx *f, const char *q)
 	return v;
 }
 
-/* The first id lb_driver.c tries for (l, p): FNV-1a of "l/p". */
-static uint32_t
-start_id(const char *l, const char *p)
-{
-	uint32_t h = 2166136261u;
-	const char *c;
-
-	for (c = l; *c != '\0'; c++)
-		h = (h ^ (uint8_t)*c) * 16777619u;
-	h = (h ^ '/') * 16777619u;
-	for (c = p; *c != '\0'; c++)
-		h = (h ^ (uint8_t)*c) * 16777619u;
-	return h % DP_LB_POOL_ID_MAX + 1;
-}
-
 /*
  * Datapath ids are stored (lb_dp_pools): a restart takes the stored id,
  * not the hash's; a new pool does not take an id a stored row holds (a
@@ -460,7 +445,7 @@ test_ids_stored(void **state)
 	assert_int_equal(f->last.id, other);
 	/* A row of a pool not met yet holds the new pool's first choice. */
 	make_listener(f, lb, 81, "ROUND_ROBIN", l2, p2, 13, "", m3);
-	s2 = start_id(l2, p2);
+	s2 = lb_driver_first_id(l2, p2);
 	assert_true(s2 != other); /* one chance in 4095 */
 	snprintf(q, sizeof(q),
 		 "INSERT INTO lb_dp_pools VALUES('later-l', 'later-p', %u)",
