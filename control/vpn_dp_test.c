@@ -14,7 +14,8 @@
  * is refused. Negotiated selectors,
  * IPv4 and IPv6, reach the tunnel rules as prefixes (a range that is not
  * one prefix split into aligned blocks). A rekey we answered moves new
- * traffic to the new SA only when the old one is removed.
+ * traffic to the new SA only when the old one is removed. Two
+ * connections' children on one IKE SA make two tunnels of their own.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -430,6 +431,93 @@ test_ts_ipv6(void **state)
 	vpn_dp_set_observer(e->v, NULL, NULL);
 }
 
+/* Captures every tunnel (up to 4). */
+struct tuns_cap {
+	size_t n;
+	struct compiler_vpn_tunnel t[4];
+};
+
+static void
+tuns_cb(void *arg, const struct compiler_vpn_tunnel *t, size_t n)
+{
+	struct tuns_cap *cap = arg;
+
+	cap->n = n;
+	for (size_t i = 0; i < n && i < 4; i++)
+		cap->t[i] = t[i];
+}
+
+static const struct compiler_vpn_tunnel *
+tun_of(const struct tuns_cap *cap, const char *conn)
+{
+	for (size_t i = 0; i < cap->n && i < 4; i++)
+		if (strcmp(cap->t[i].conn_id, conn) == 0)
+			return &cap->t[i];
+	return NULL;
+}
+
+/*
+ * Two connections' children on one IKE SA (the same outer addresses,
+ * docs/ikev2.md "Several connections on one IKE SA"): a tunnel each, with
+ * its own selectors and SAs; an SA event names the child's connection;
+ * the removal of one child leaves the other connection's tunnel as it
+ * was.
+ */
+static void
+test_shared_ike_sa(void **state)
+{
+	struct env *e = *state;
+	struct ike_child_info a, b;
+	struct tuns_cap cap = {0};
+	const struct compiler_vpn_tunnel *ta, *tb;
+	struct dp_sa_event ev;
+	uint8_t key[40];
+
+	for (unsigned i = 0; i < sizeof(key); i++)
+		key[i] = (uint8_t)(i + 3);
+	vpn_test_child(&a, 31, 0x6000, key);
+	ts_set(&a.ts_local, IKE_TS_IPV4, "10.10.0.0", "10.10.0.255");
+	ts_set(&a.ts_remote, IKE_TS_IPV4, "10.20.0.0", "10.20.0.255");
+	vpn_test_child(&b, 32, 0x7000, key);
+	b.conn_name = "conn-b";
+	ts_set(&b.ts_local, IKE_TS_IPV4, "10.10.0.0", "10.10.0.255");
+	ts_set(&b.ts_remote, IKE_TS_IPV4, "10.21.0.0", "10.21.0.255");
+	vpn_dp_set_observer(e->v, tuns_cb, &cap);
+	assert_int_equal(vpn_dp_sa_install(e->v, &a), 0);
+	assert_int_equal(vpn_dp_sa_install(e->v, &b), 0);
+	assert_int_equal(cap.n, 2);
+	ta = tun_of(&cap, "conn-a");
+	tb = tun_of(&cap, "conn-b");
+	assert_non_null(ta);
+	assert_non_null(tb);
+	assert_int_equal(ta->n_children, 1);
+	assert_int_equal(tb->n_children, 1);
+	assert_int_equal(ta->children[0].sa_out, vpn_dp_out_id(e->v, 0x6000));
+	assert_int_equal(tb->children[0].sa_out, vpn_dp_out_id(e->v, 0x7000));
+	assert_cidr(&ta->peer[0], "10.20.0.0/24");
+	assert_cidr(&tb->peer[0], "10.21.0.0/24");
+	assert_memory_equal(ta->peer_ip, tb->peer_ip, 4);
+	/* An event of b's SA rekeys b's connection. */
+	memset(&ev, 0, sizeof(ev));
+	ev.id = vpn_dp_out_id(e->v, 0x7000);
+	ev.dir = DP_SA_OUT;
+	ev.kinds = DP_SA_EV_SOFT_PACKETS;
+	assert_int_equal(vpn_dp_sa_event(e->v, &ev), 1);
+	assert_int_equal(e->rk.n, 1);
+	assert_int_equal(e->rk.conn_id, 32);
+	assert_int_equal(e->rk.spi_in, 0x7000);
+	/* b deleted: a's tunnel unchanged. */
+	vpn_dp_sa_remove(e->v, &b);
+	assert_int_equal(cap.n, 1);
+	ta = tun_of(&cap, "conn-a");
+	assert_non_null(ta);
+	assert_int_equal(ta->children[0].sa_out, vpn_dp_out_id(e->v, 0x6000));
+	assert_int_equal(vpn_dp_out_id(e->v, 0x7000), 0);
+	vpn_dp_sa_remove(e->v, &a);
+	assert_int_equal(cap.n, 0);
+	vpn_dp_set_observer(e->v, NULL, NULL);
+}
+
 /* The SA new traffic of the captured tunnel is encrypted with. */
 static uint32_t
 cap_out(const struct tun_cap *cap)
@@ -502,6 +590,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_hold_trap, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_ts_ipv6, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_shared_ike_sa, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_defer_out, setup,
 						teardown),
 	};

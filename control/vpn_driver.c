@@ -444,9 +444,13 @@ vpn_refresh(struct vpn_driver *d, struct vpn_dconn *c, enum ike_reason why)
 	if (ike_engine_conn_status(d->e, c->eid, &st) != 0)
 		return;
 	if (st.state == IKE_CONN_UP) {
+		/* The IKE SPIs tell which connections share an IKE SA. */
 		vpn_set_status(c, "ACTIVE",
-			       "tunnel up: IKE SA and %u child SA(s)%s",
-			       st.n_children, st.natt ? ", NAT-T" : "");
+			       "tunnel up: IKE SA and %u child SA(s)%s; IKE "
+			       "SPIs %016llx/%016llx",
+			       st.n_children, st.natt ? ", NAT-T" : "",
+			       (unsigned long long)st.spi_i,
+			       (unsigned long long)st.spi_r);
 		return;
 	}
 	if (why == IKE_R_NONE)

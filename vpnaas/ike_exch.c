@@ -4,7 +4,8 @@
  * IKE_SA_INIT (proposal choice, INVALID_KE_PAYLOAD retry, COOKIE, NAT
  * detection), IKE_AUTH (PSK, identities, the first child SA with narrowed
  * traffic selectors), CREATE_CHILD_SA (child SA rekey with optional PFS,
- * IKE SA rekey) and INFORMATIONAL (Delete, liveness). Called by ike_sa.c,
+ * IKE SA rekey, additional child SAs of other connections to the same
+ * peer) and INFORMATIONAL (Delete, liveness). Called by ike_sa.c,
  * which owns the SA table, message protection and timers.
  */
 #include <errno.h>
@@ -320,7 +321,10 @@ send_auth(struct sa *sa)
 	return rc;
 }
 
-/* Ends other SAs of the connection when a new one is authenticated. */
+/*
+ * Ends other SAs of the connection when a new one is authenticated and
+ * has its child (a new SA whose child failed leaves a working one be).
+ */
 static void
 replace_old(struct sa *keep)
 {
@@ -340,7 +344,6 @@ established(struct sa *sa)
 	sa->conn->reason = IKE_R_NONE;
 	sa_set_lifetimes(sa);
 	sa->e->st.ike_up++;
-	replace_old(sa);
 	ike_sa_emit(sa->e, IKE_EV_IKE_UP, sa, IKE_R_NONE, NULL);
 }
 
@@ -455,6 +458,7 @@ auth_response(struct sa *sa, const struct ike_msg *m)
 		return;
 	c = &sa->ch[slot];
 	memset(c, 0, sizeof(*c));
+	c->conn = sa->conn;
 	c->sel = sel;
 	c->sel.dh = 0;
 	c->spi_in = sa->rq.spi;
@@ -469,6 +473,7 @@ auth_response(struct sa *sa, const struct ike_msg *m)
 		return;
 	}
 	sa->e->st.child_up++;
+	replace_old(sa);
 	ike_sa_emit(sa->e, IKE_EV_CHILD_UP, sa, IKE_R_NONE, c);
 }
 
@@ -583,6 +588,7 @@ auth_request(struct sa *sa, const struct ike_msg *m)
 	} else {
 		c = &sa->ch[ike_sa_child_slot(sa)];
 		memset(c, 0, sizeof(*c));
+		c->conn = conn;
 		c->sel = sel;
 		c->sel.dh = 0;
 		c->spi_in = new_esp_spi();
@@ -611,6 +617,7 @@ auth_request(struct sa *sa, const struct ike_msg *m)
 	ike_crypto_cleanse(myauth, sizeof(myauth));
 	if (c) {
 		e->st.child_up++;
+		replace_old(sa);
 		ike_sa_emit(e, IKE_EV_CHILD_UP, sa, IKE_R_NONE, c);
 	} else {
 		enum ike_reason why = err == IKE_N_TS_UNACCEPTABLE
@@ -812,25 +819,67 @@ ike_exch_init_request(struct ike_engine *e, const struct ike_msg *m,
 /* CREATE_CHILD_SA. */
 
 static uint16_t
-pfs_group(struct sa *sa)
+pfs_group(const struct conn *conn, uint16_t hint)
 {
-	const struct ike_conn_config *cfg = &sa->conn->cfg;
+	const struct ike_conn_config *cfg = &conn->cfg;
 
-	if (sa->pfs_hint)
-		return sa->pfs_hint;
+	if (hint)
+		return hint;
 	return cfg->esp[0].n_dh ? cfg->esp[0].dh[0] : 0;
+}
+
+/*
+ * The common part of a CREATE_CHILD_SA request for an ESP SA (a rekey or
+ * an additional child) of connection conn: our new inbound SPI and the
+ * connection's offer, a nonce, a KE of group g (0: no PFS) whose public
+ * value is put in pub (IKE_DH_PUB_MAX bytes), the selectors.
+ */
+static int
+child_request(struct sa *sa, const struct conn *conn, uint16_t g,
+	      const struct ike_ts_pl *ts_l, const struct ike_ts_pl *ts_r,
+	      struct ike_msg *m, uint8_t *pub)
+{
+	const struct ike_conn_config *cfg = &conn->cfg;
+	uint8_t spi[4];
+	size_t pub_len;
+	int rc;
+
+	sa->rq.spi = new_esp_spi();
+	put32(spi, sa->rq.spi);
+	ike_conf_offer(cfg->esp, cfg->n_esp, IKE_PROTO_ESP, spi, 4, true,
+		       &m->sa);
+	ike_random(sa->rq.nonce, NONCE_LEN);
+	m->nonce.data = sa->rq.nonce;
+	m->nonce.len = NONCE_LEN;
+	m->present |= IKE_HAS(IKE_PL_SA) | IKE_HAS(IKE_PL_NONCE) |
+		      IKE_HAS(IKE_PL_TSI) | IKE_HAS(IKE_PL_TSR);
+	ike_dh_destroy(sa->rq.dh);
+	sa->rq.dh = NULL;
+	if (g) {
+		rc = ike_dh_create(g, &sa->rq.dh);
+		if (!rc)
+			rc = ike_dh_public(sa->rq.dh, pub, IKE_DH_PUB_MAX,
+					   &pub_len);
+		if (rc)
+			return rc;
+		m->ke_group = g;
+		m->ke.data = pub;
+		m->ke.len = (uint16_t)pub_len;
+		m->present |= IKE_HAS(IKE_PL_KE);
+	}
+	m->tsi = *ts_l;
+	m->tsr = *ts_r;
+	return 0;
 }
 
 int
 ike_exch_rekey_child(struct sa *sa, int idx)
 {
-	const struct ike_conn_config *cfg = &sa->conn->cfg;
 	struct child *c = &sa->ch[idx];
-	uint8_t spi[4], old[4], pub[IKE_DH_PUB_MAX];
+	uint8_t old[4], pub[IKE_DH_PUB_MAX];
 	struct ike_notify *n;
 	struct ike_msg m;
-	size_t pub_len;
-	uint16_t g = pfs_group(sa);
+	uint16_t g = pfs_group(c->conn, sa->pfs_hint);
 	int rc;
 
 	memset(&m, 0, sizeof(m));
@@ -841,34 +890,153 @@ ike_exch_rekey_child(struct sa *sa, int idx)
 	put32(old, c->spi_in);
 	memcpy(n->spi, old, 4);
 	sa->rq.child = idx;
-	sa->rq.spi = new_esp_spi();
-	put32(spi, sa->rq.spi);
-	ike_conf_offer(cfg->esp, cfg->n_esp, IKE_PROTO_ESP, spi, 4, true,
-		       &m.sa);
-	ike_random(sa->rq.nonce, NONCE_LEN);
-	m.nonce.data = sa->rq.nonce;
-	m.nonce.len = NONCE_LEN;
-	m.present |= IKE_HAS(IKE_PL_SA) | IKE_HAS(IKE_PL_NONCE) |
-		     IKE_HAS(IKE_PL_TSI) | IKE_HAS(IKE_PL_TSR);
-	ike_dh_destroy(sa->rq.dh);
-	sa->rq.dh = NULL;
-	if (g) {
-		rc = ike_dh_create(g, &sa->rq.dh);
-		if (!rc)
-			rc = ike_dh_public(sa->rq.dh, pub, sizeof(pub),
-					   &pub_len);
-		if (rc)
-			return rc;
-		m.ke_group = g;
-		m.ke.data = pub;
-		m.ke.len = (uint16_t)pub_len;
-		m.present |= IKE_HAS(IKE_PL_KE);
-	}
-	m.tsi = c->ts_l;
-	m.tsr = c->ts_r;
+	rc = child_request(sa, c->conn, g, &c->ts_l, &c->ts_r, &m, pub);
+	if (rc)
+		return rc;
 	c->state = CH_REKEYING;
 	c->want_rekey = false;
 	return ike_sa_request(sa, REQ_REKEY_CHILD, &m);
+}
+
+/*
+ * An additional child SA, initiator: connection c asks for its child on
+ * sa, an IKE SA of another connection to the same peer (section 1.3.1),
+ * with PFS when its ESP proposal lists DH groups.
+ */
+int
+ike_exch_new_child(struct sa *sa, struct conn *c)
+{
+	uint8_t pub[IKE_DH_PUB_MAX];
+	uint16_t g = pfs_group(c, c->pfs_hint);
+	struct ike_msg m;
+	int rc;
+
+	memset(&m, 0, sizeof(m));
+	m.exchange = IKE_EXCH_CREATE_CHILD_SA;
+	sa->rq.conn_id = c->id;
+	rc = child_request(sa, c, g, &c->ts_l, &c->ts_r, &m, pub);
+	if (rc)
+		return rc;
+	return ike_sa_request(sa, REQ_NEW_CHILD, &m);
+}
+
+/* The peer refused (or botched) the additional child: c's own IKE SA. */
+static void
+new_child_fallback(struct sa *sa, struct conn *c, const char *why)
+{
+	sa->e->st.child_join_refused++;
+	ike_logf(IKE_LOG_WARN,
+		 "ike: %s: no child SA on the IKE SA of %s (%s): "
+		 "initiating its own IKE SA",
+		 c->cfg.name, sa_name(sa), why);
+	c->pfs_hint = 0;
+	ike_exch_start(sa->e, c);
+}
+
+/* The connection's active child on this SA, NULL when none. */
+static struct child *
+dup_child(struct sa *sa, const struct conn *conn)
+{
+	int i;
+
+	for (i = 0; i < MAX_CHILD; i++)
+		if (sa->ch[i].conn == conn && sa->ch[i].state == CH_ACTIVE)
+			return &sa->ch[i];
+	return NULL;
+}
+
+static void
+new_child_response(struct sa *sa, const struct ike_msg *m)
+{
+	struct conn *conn = ike_sa_conn_get(sa->e, sa->rq.conn_id);
+	struct child *dup;
+	uint8_t gir[IKE_DH_SECRET_MAX];
+	size_t gir_len = 0;
+	const struct ike_notify *n;
+	struct ike_sel sel;
+	struct child *c;
+	uint16_t nt;
+	int slot;
+
+	/*
+	 * Both sides asked for the connection's child at once and each
+	 * gave the other one: the original initiator of the IKE SA keeps
+	 * the child it asked for (replacing the one it gave, as a rekey
+	 * would), the other side drops the one it asked for; both end
+	 * with the same single child.
+	 */
+	dup = conn ? dup_child(sa, conn) : NULL;
+	if (!conn ||
+	    (ike_sa_conn_has_child(sa->e, conn) && (!dup || !sa->orig_init))) {
+		/* Deleted meanwhile, or the peer made its child first:
+		 * the peer's new SA, if any, is not wanted. */
+		if (!has_error_notify(m, &nt) &&
+		    (m->present & IKE_HAS(IKE_PL_SA)))
+			ike_sa_del_pending(sa, sa->rq.spi);
+		return;
+	}
+	if ((n = ike_msg_find_notify(m, IKE_N_INVALID_KE_PAYLOAD)) &&
+	    n->data_len == 2 && !conn->pfs_hint) {
+		conn->pfs_hint = (uint16_t)(n->data[0] << 8 | n->data[1]);
+		conn->want_child = true;
+		return;
+	}
+	if (has_error_notify(m, &nt)) {
+		new_child_fallback(
+			sa, conn,
+			nt == IKE_N_NO_ADDITIONAL_SAS	 ? "NO_ADDITIONAL_SAS"
+			: nt == IKE_N_TS_UNACCEPTABLE	 ? "TS_UNACCEPTABLE"
+			: nt == IKE_N_NO_PROPOSAL_CHOSEN ? "NO_PROPOSAL_CHOSEN"
+							 : "refused");
+		return;
+	}
+	if (!(m->present & IKE_HAS(IKE_PL_SA)) ||
+	    !(m->present & IKE_HAS(IKE_PL_NONCE)) ||
+	    !(m->present & IKE_HAS(IKE_PL_TSI)) ||
+	    !(m->present & IKE_HAS(IKE_PL_TSR)) || m->sa.n_props != 1 ||
+	    ike_conf_select(conn->cfg.esp, conn->cfg.n_esp, &m->sa,
+			    IKE_PROTO_ESP, IKE_DHM_CFG, &sel) ||
+	    !ike_conf_ts_subset(&m->tsi, &conn->ts_l) ||
+	    !ike_conf_ts_subset(&m->tsr, &conn->ts_r) ||
+	    (sel.dh &&
+	     (!sa->rq.dh || !(m->present & IKE_HAS(IKE_PL_KE)) ||
+	      m->ke_group != sel.dh || ike_dh_group(sa->rq.dh) != sel.dh ||
+	      ike_dh_derive(sa->rq.dh, m->ke.data, m->ke.len, gir, sizeof(gir),
+			    &gir_len))) ||
+	    (slot = ike_sa_child_slot(sa)) < 0) {
+		if (m->present & IKE_HAS(IKE_PL_SA))
+			ike_sa_del_pending(sa, sa->rq.spi);
+		ike_crypto_cleanse(gir, sizeof(gir));
+		new_child_fallback(sa, conn, "unacceptable answer");
+		return;
+	}
+	c = &sa->ch[slot];
+	memset(c, 0, sizeof(*c));
+	c->conn = conn;
+	c->sel = sel;
+	c->spi_in = sa->rq.spi;
+	c->spi_out = get32(sel.spi);
+	c->we_initiated = true;
+	c->ts_l = m->tsi;
+	c->ts_r = m->tsr;
+	if (ike_sa_child_create(sa, c, sel.dh ? gir : NULL, gir_len,
+				sa->rq.nonce, NONCE_LEN, m->nonce.data,
+				m->nonce.len, dup ? dup->spi_in : 0)) {
+		c->state = CH_FREE;
+		ike_sa_del_pending(sa, sa->rq.spi);
+		ike_crypto_cleanse(gir, sizeof(gir));
+		return;
+	}
+	if (dup) {
+		/* Removed without an event, as a replaced SA. */
+		dup->state = CH_REKEYED;
+		dup->want_delete = true;
+	}
+	ike_crypto_cleanse(gir, sizeof(gir));
+	conn->pfs_hint = 0;
+	conn->reason = IKE_R_NONE;
+	sa->e->st.child_up++;
+	ike_sa_emit(sa->e, IKE_EV_CHILD_UP, sa, IKE_R_NONE, c);
 }
 
 void
@@ -880,8 +1048,8 @@ ike_exch_retry_later(uint64_t *when, uint64_t now)
 static void
 rekey_child_response(struct sa *sa, const struct ike_msg *m)
 {
-	const struct ike_conn_config *cfg = &sa->conn->cfg;
 	struct child *old = &sa->ch[sa->rq.child], *c;
+	const struct ike_conn_config *cfg = &old->conn->cfg;
 	uint8_t gir[IKE_DH_SECRET_MAX];
 	size_t gir_len = 0;
 	const struct ike_notify *n;
@@ -931,6 +1099,7 @@ rekey_child_response(struct sa *sa, const struct ike_msg *m)
 	}
 	c = &sa->ch[slot];
 	memset(c, 0, sizeof(*c));
+	c->conn = old->conn;
 	c->sel = sel;
 	c->spi_in = sa->rq.spi;
 	c->spi_out = get32(sel.spi);
@@ -1123,6 +1292,41 @@ ccs_keys(struct sa *sa, const struct ike_msg *m, struct ccs *x)
 	return true;
 }
 
+/*
+ * Responder: makes child c of conn from the selection in x (our new SPI,
+ * keys from the exchange's nonces and g^ir; 'replaces': the rekeyed SA's
+ * inbound SPI or 0) and sends the answer (SA, Nr, [KEr], TSi, TSr).
+ * false when it could not: NO_ADDITIONAL_SAS was sent instead.
+ */
+static bool
+ccs_child(struct sa *sa, const struct ike_msg *m, struct ccs *x,
+	  struct child *c, struct conn *conn, const struct ike_ts_pl *tsi,
+	  const struct ike_ts_pl *tsr, uint32_t replaces)
+{
+	memset(c, 0, sizeof(*c));
+	c->conn = conn;
+	c->sel = x->sel;
+	c->spi_in = new_esp_spi();
+	c->spi_out = get32(x->sel.spi);
+	c->we_initiated = false;
+	c->ts_l = *tsr;
+	c->ts_r = *tsi;
+	if (ike_sa_child_create(sa, c, x->sel.dh ? x->gir : NULL, x->gir_len,
+				m->nonce.data, m->nonce.len, x->nr,
+				sizeof(x->nr), replaces)) {
+		c->state = CH_FREE;
+		ike_sa_respond_notify(sa, m, IKE_N_NO_ADDITIONAL_SAS, NULL, 0);
+		return false;
+	}
+	put32(x->sel.spi, c->spi_in);
+	ike_conf_answer(&x->sel, &x->r.sa);
+	x->r.tsi = *tsi;
+	x->r.tsr = *tsr;
+	x->r.present |= IKE_HAS(IKE_PL_TSI) | IKE_HAS(IKE_PL_TSR);
+	ike_sa_respond(sa, m, &x->r);
+	return true;
+}
+
 /* IKE SA rekey, responder (section 1.3.2). */
 static void
 rekey_ike_request(struct sa *sa, const struct ike_msg *m, struct ccs *x)
@@ -1165,7 +1369,7 @@ rekey_child_request(struct sa *sa, const struct ike_msg *m,
 		    const struct ike_notify *rk, struct ccs *x)
 {
 	struct ike_engine *e = sa->e;
-	const struct ike_conn_config *cfg = &sa->conn->cfg;
+	const struct ike_conn_config *cfg;
 	struct ike_ts_pl tsi, tsr;
 	struct child *old, *c;
 	int slot;
@@ -1182,6 +1386,7 @@ rekey_child_request(struct sa *sa, const struct ike_msg *m,
 		ike_sa_respond_notify(sa, m, IKE_N_TEMPORARY_FAILURE, NULL, 0);
 		return;
 	}
+	cfg = &old->conn->cfg;
 	if (ike_conf_select(cfg->esp, cfg->n_esp, &m->sa, IKE_PROTO_ESP,
 			    IKE_DHM_CFG, &x->sel)) {
 		ike_sa_respond_notify(sa, m, IKE_N_NO_PROPOSAL_CHOSEN, NULL, 0);
@@ -1189,8 +1394,8 @@ rekey_child_request(struct sa *sa, const struct ike_msg *m,
 	}
 	if (!(m->present & IKE_HAS(IKE_PL_TSI)) ||
 	    !(m->present & IKE_HAS(IKE_PL_TSR)) ||
-	    ike_conf_narrow(&m->tsi, &sa->conn->ts_r, &tsi) ||
-	    ike_conf_narrow(&m->tsr, &sa->conn->ts_l, &tsr)) {
+	    ike_conf_narrow(&m->tsi, &old->conn->ts_r, &tsi) ||
+	    ike_conf_narrow(&m->tsr, &old->conn->ts_l, &tsr)) {
 		ike_sa_respond_notify(sa, m, IKE_N_TS_UNACCEPTABLE, NULL, 0);
 		return;
 	}
@@ -1202,26 +1407,8 @@ rekey_child_request(struct sa *sa, const struct ike_msg *m,
 	if (!ccs_keys(sa, m, x))
 		return;
 	c = &sa->ch[slot];
-	memset(c, 0, sizeof(*c));
-	c->sel = x->sel;
-	c->spi_in = new_esp_spi();
-	c->spi_out = get32(x->sel.spi);
-	c->we_initiated = false;
-	c->ts_l = tsr;
-	c->ts_r = tsi;
-	if (ike_sa_child_create(sa, c, x->sel.dh ? x->gir : NULL, x->gir_len,
-				m->nonce.data, m->nonce.len, x->nr,
-				sizeof(x->nr), old->spi_in)) {
-		c->state = CH_FREE;
-		ike_sa_respond_notify(sa, m, IKE_N_NO_ADDITIONAL_SAS, NULL, 0);
+	if (!ccs_child(sa, m, x, c, old->conn, &tsi, &tsr, old->spi_in))
 		return;
-	}
-	put32(x->sel.spi, c->spi_in);
-	ike_conf_answer(&x->sel, &x->r.sa);
-	x->r.tsi = tsi;
-	x->r.tsr = tsr;
-	x->r.present |= IKE_HAS(IKE_PL_TSI) | IKE_HAS(IKE_PL_TSR);
-	ike_sa_respond(sa, m, &x->r);
 	/* The initiator deletes the old SA; expire it if it does not. */
 	old->state = CH_REKEYED;
 	old->want_rekey = false;
@@ -1229,6 +1416,89 @@ rekey_child_request(struct sa *sa, const struct ike_msg *m,
 	old->expire_at = e->now + REKEYED_LINGER_MS;
 	e->st.child_rekeys++;
 	ike_sa_emit(e, IKE_EV_CHILD_REKEYED, sa, IKE_R_NONE, c);
+}
+
+/*
+ * An additional child SA, responder: the request is for another
+ * connection to the same peer (or the SA's own, when it has lost its
+ * child). The first connection that fits the SA (ike_sa_conn_fits()), has
+ * no child yet, narrows the selectors and takes the proposal gets it;
+ * else the most telling refusal, counted and logged.
+ */
+static void
+new_child_request(struct sa *sa, const struct ike_msg *m, struct ccs *x)
+{
+	struct ike_engine *e = sa->e;
+	struct ike_ts_pl tsi, tsr;
+	struct conn *conn = NULL;
+	bool busy = false, ts_bad = false, prop_bad = false;
+	const char *why;
+	uint16_t err;
+	struct child *c;
+	int i, slot;
+
+	if (!(m->present & IKE_HAS(IKE_PL_TSI)) ||
+	    !(m->present & IKE_HAS(IKE_PL_TSR))) {
+		ike_sa_respond_notify(sa, m, IKE_N_INVALID_SYNTAX, NULL, 0);
+		return;
+	}
+	for (i = 0; i < MAX_CONNS; i++) {
+		struct conn *k = e->conns[i];
+
+		if (!k || !ike_sa_conn_fits(sa, k))
+			continue;
+		if (ike_sa_conn_has_child(e, k)) {
+			busy = true;
+			continue;
+		}
+		if (ike_conf_narrow(&m->tsi, &k->ts_r, &tsi) ||
+		    ike_conf_narrow(&m->tsr, &k->ts_l, &tsr)) {
+			ts_bad = true;
+			continue;
+		}
+		if (ike_conf_select(k->cfg.esp, k->cfg.n_esp, &m->sa,
+				    IKE_PROTO_ESP, IKE_DHM_CFG, &x->sel)) {
+			prop_bad = true;
+			continue;
+		}
+		conn = k;
+		break;
+	}
+	slot = ike_sa_child_slot(sa);
+	if (!conn || slot < 0) {
+		if (conn) {
+			err = IKE_N_NO_ADDITIONAL_SAS;
+			why = "no room for another child on this IKE SA";
+		} else if (prop_bad) {
+			err = IKE_N_NO_PROPOSAL_CHOSEN;
+			why = "no ESP proposal of a connection that fits";
+		} else if (ts_bad) {
+			err = IKE_N_TS_UNACCEPTABLE;
+			why = "the selectors fit no connection without a child";
+		} else {
+			err = IKE_N_NO_ADDITIONAL_SAS;
+			why = busy ? "every connection that fits has its child"
+				   : "no other connection to this peer";
+		}
+		e->st.child_refused++;
+		ike_logf_rl(IKE_LOG_WARN,
+			    "ike: %s: refused an additional child SA: %s",
+			    sa_name(sa), why);
+		ike_sa_respond_notify(sa, m, err, NULL, 0);
+		return;
+	}
+	if (!ccs_keys(sa, m, x))
+		return;
+	c = &sa->ch[slot];
+	if (!ccs_child(sa, m, x, c, conn, &tsi, &tsr, 0))
+		return;
+	conn->want_child = false;
+	conn->reason = IKE_R_NONE;
+	e->st.child_up++;
+	e->st.child_added++;
+	ike_logf(IKE_LOG_INFO, "ike: %s: child SA on the IKE SA of %s",
+		 conn->cfg.name, sa_name(sa));
+	ike_sa_emit(e, IKE_EV_CHILD_UP, sa, IKE_R_NONE, c);
 }
 
 static void
@@ -1248,7 +1518,7 @@ create_child_request(struct sa *sa, const struct ike_msg *m)
 	else if (rk)
 		rekey_child_request(sa, m, rk, &x);
 	else
-		ike_sa_respond_notify(sa, m, IKE_N_NO_ADDITIONAL_SAS, NULL, 0);
+		new_child_request(sa, m, &x);
 	ike_crypto_cleanse(&x, sizeof(x));
 }
 
@@ -1275,6 +1545,9 @@ ike_exch_delete_children(struct sa *sa)
 			sa->rq.del_spi[sa->rq.n_del++] = c->spi_in;
 		}
 	}
+	for (i = 0; i < sa->n_del_pending; i++)
+		m.del[0].spi[m.del[0].n_spi++] = sa->del_pending[i];
+	sa->n_del_pending = 0;
 	ike_sa_request(sa, REQ_DEL_CHILD, &m);
 }
 
@@ -1418,6 +1691,9 @@ ike_exch_response(struct sa *sa, const struct ike_msg *m, const uint8_t *raw,
 		break;
 	case REQ_REKEY_IKE:
 		rekey_ike_response(sa, m);
+		break;
+	case REQ_NEW_CHILD:
+		new_child_response(sa, m);
 		break;
 	default:
 		info_response(sa, kind);

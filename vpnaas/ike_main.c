@@ -252,7 +252,8 @@ print_status(struct prog *p)
 	       "spi_r=%016llx natt=%d children=%u rx=%llu tx=%llu "
 	       "retransmits=%llu "
 	       "drops=%llu child_rekeys=%llu ike_rekeys=%llu cookies_sent=%llu "
-	       "invalid_ke_sent=%llu invalid_ke_rcvd=%llu\n",
+	       "invalid_ke_sent=%llu invalid_ke_rcvd=%llu "
+	       "child_refused=%llu\n",
 	       p->cfg.name, st[s.state], ike_reason_name(s.reason),
 	       (unsigned long long)s.spi_i, (unsigned long long)s.spi_r, s.natt,
 	       s.n_children, (unsigned long long)es.rx,
@@ -261,7 +262,8 @@ print_status(struct prog *p)
 	       (unsigned long long)es.ike_rekeys,
 	       (unsigned long long)es.cookies_sent,
 	       (unsigned long long)es.invalid_ke_sent,
-	       (unsigned long long)es.invalid_ke_rcvd);
+	       (unsigned long long)es.invalid_ke_rcvd,
+	       (unsigned long long)es.child_refused);
 	fflush(stdout);
 }
 

@@ -16,9 +16,12 @@
  *   SAs being closed) instead of the nonce comparison of section 2.8.1;
  *   the peer retries later and the collision resolves without redundant
  *   SAs. Our own refused rekeys retry after a random 2-6 s.
- * - Only one child SA per connection is negotiated (plus its rekeyed
- *   successors); a CREATE_CHILD_SA for an additional SA is refused with
- *   NO_ADDITIONAL_SAS.
+ * - One child SA per connection (plus its rekeyed successors). Several
+ *   connections to the same peer with the same gateways, identities and
+ *   PSK share one IKE SA: each one's child is made by CREATE_CHILD_SA on
+ *   it (ike_exch.c, new_child_request()); a request no connection without
+ *   a child fits is refused (NO_ADDITIONAL_SAS, TS_UNACCEPTABLE or
+ *   NO_PROPOSAL_CHOSEN), counted and logged.
  * - IKE fragmentation, EAP, certificates and MOBIKE are not offered.
  */
 #include <errno.h>
@@ -75,12 +78,20 @@ void
 ike_sa_emit(struct ike_engine *e, enum ike_event_type t, struct sa *sa,
 	    enum ike_reason r, const struct child *c)
 {
+	ike_sa_emit_conn(e, t, sa, c && c->conn ? c->conn : sa->conn, r, c);
+}
+
+/* An event of one connection on the SA (a child's, or each one's down). */
+void
+ike_sa_emit_conn(struct ike_engine *e, enum ike_event_type t, struct sa *sa,
+		 struct conn *conn, enum ike_reason r, const struct child *c)
+{
 	struct ike_event ev = {.type = t, .reason = r};
 
-	if (sa->conn) {
-		ev.conn_id = sa->conn->id;
-		ev.conn_name = sa->conn->cfg.name;
-		ev.action = sa->conn->cfg.dpd_action;
+	if (conn) {
+		ev.conn_id = conn->id;
+		ev.conn_name = conn->cfg.name;
+		ev.action = conn->cfg.dpd_action;
 	}
 	ev.spi_i = sa->spi_i;
 	ev.spi_r = sa->spi_r;
@@ -89,7 +100,7 @@ ike_sa_emit(struct ike_engine *e, enum ike_event_type t, struct sa *sa,
 		ev.child_spi_out = c->spi_out;
 	}
 	ike_logf(IKE_LOG_INFO, "ike: %s: %s%s%s (spi %016llx/%016llx%s)",
-		 sa_name(sa), ike_event_name(t), r ? ": " : "",
+		 conn ? conn->cfg.name : "?", ike_event_name(t), r ? ": " : "",
 		 r ? ike_reason_name(r) : "", (unsigned long long)sa->spi_i,
 		 (unsigned long long)sa->spi_r, sa->natt ? ", udp-encap" : "");
 	if (e->ops.event)
@@ -116,11 +127,11 @@ static void
 child_info(struct sa *sa, const struct child *c, bool keys,
 	   struct ike_child_info *ci)
 {
-	const struct ike_conn_config *cfg = &sa->conn->cfg;
+	const struct ike_conn_config *cfg = &c->conn->cfg;
 	const uint8_t *i2r = c->keymat, *r2i = c->keymat + c->ek + c->ak;
 
 	memset(ci, 0, sizeof(*ci));
-	ci->conn_id = sa->conn->id;
+	ci->conn_id = c->conn->id;
 	ci->conn_name = cfg->name;
 	ci->spi_in = c->spi_in;
 	ci->spi_out = c->spi_out;
@@ -181,7 +192,7 @@ ike_sa_child_create(struct sa *sa, struct child *c, const uint8_t *gir,
 		    const uint8_t *nr, size_t nr_len, uint32_t replaces)
 {
 	struct ike_engine *e = sa->e;
-	const struct ike_conn_config *cfg = &sa->conn->cfg;
+	const struct ike_conn_config *cfg = &c->conn->cfg;
 	struct ike_child_info ci;
 	int rc;
 
@@ -207,7 +218,7 @@ ike_sa_child_create(struct sa *sa, struct child *c, const uint8_t *gir,
 	ike_crypto_cleanse(&ci, sizeof(ci));
 	if (rc) {
 		ike_logf(IKE_LOG_ERR, "ike: %s: install child SA %08x: %s",
-			 sa_name(sa), c->spi_in, strerror(-rc));
+			 c->conn->cfg.name, c->spi_in, strerror(-rc));
 		return rc;
 	}
 	c->installed = true;
@@ -226,8 +237,12 @@ ike_sa_child_remove(struct sa *sa, struct child *c, bool event,
 		child_info(sa, c, false, &ci);
 		sa->e->ops.child_remove(sa->e->ops.arg, &ci);
 	}
-	if (event)
+	if (event) {
+		/* Its connection's status shows why. */
+		if (r != IKE_R_NONE)
+			c->conn->reason = r;
 		ike_sa_emit(sa->e, IKE_EV_CHILD_DOWN, sa, r, c);
+	}
 	ike_crypto_cleanse(c, sizeof(*c));
 	c->state = CH_FREE;
 }
@@ -328,12 +343,65 @@ reap(struct ike_engine *e)
  * Ends an SA: removes its children (events when the SA carried them) and
  * reports the IKE SA down; applies the DPD action for dead peers.
  */
+/* Adds c to the set 'on' (of n) unless it is there. */
+static void
+conn_set_add(struct conn **on, int *n, struct conn *c)
+{
+	int i;
+
+	for (i = 0; i < *n; i++)
+		if (on[i] == c)
+			return;
+	on[(*n)++] = c;
+}
+
+/* True when an SA other than 'sa' could still carry c's child. */
+static bool
+other_sa_fits(const struct ike_engine *e, const struct sa *sa,
+	      const struct conn *c)
+{
+	const struct sa *o;
+
+	for (o = e->sas; o; o = o->next)
+		if (o != sa && o->state != SA_DEAD && o->state != SA_REKEYED &&
+		    o->state != SA_INIT_RCVD && ike_sa_conn_fits(o, c))
+			return true;
+	return false;
+}
+
+/*
+ * The connections an SA going down takes with it: its own, those with a
+ * child on it, and those waiting to ask for one on it.
+ */
+static int
+sa_conns(struct sa *sa, struct conn **on)
+{
+	struct ike_engine *e = sa->e;
+	int i, n = 0;
+
+	if (sa->conn)
+		conn_set_add(on, &n, sa->conn);
+	for (i = 0; i < MAX_CHILD; i++)
+		if (sa->ch[i].state != CH_FREE && sa->ch[i].conn)
+			conn_set_add(on, &n, sa->ch[i].conn);
+	for (i = 0; i < MAX_CONNS; i++) {
+		struct conn *c = e->conns[i];
+
+		if (c && c->want_child && ike_sa_conn_fits(sa, c) &&
+		    !other_sa_fits(e, sa, c)) {
+			c->want_child = false;
+			conn_set_add(on, &n, c);
+		}
+	}
+	return n;
+}
+
 void
 ike_sa_down(struct sa *sa, enum ike_reason r)
 {
 	struct ike_engine *e = sa->e;
-	struct conn *c = sa->conn;
-	int i;
+	struct conn *on[MAX_CHILD + MAX_CONNS + 1];
+	int i, n;
 
 	if (sa->state == SA_DEAD)
 		return;
@@ -343,22 +411,33 @@ ike_sa_down(struct sa *sa, enum ike_reason r)
 		sa->state = SA_DEAD;
 		return;
 	}
+	n = sa->state != SA_REKEYED ? sa_conns(sa, on) : 0;
 	for (i = 0; i < MAX_CHILD; i++)
 		ike_sa_child_remove(sa, &sa->ch[i],
 				    sa->ch[i].state == CH_ACTIVE ||
 					    sa->ch[i].state == CH_REKEYING,
 				    r);
-	if (sa->state != SA_REKEYED) {
-		ike_sa_emit(e, IKE_EV_IKE_DOWN, sa, r, NULL);
-		if (c && r != IKE_R_NONE)
+	/* Every connection on the SA goes down with the reason and acts on
+	 * its own DPD action. */
+	for (i = 0; i < n; i++) {
+		struct conn *c = on[i];
+
+		ike_sa_emit_conn(e, IKE_EV_IKE_DOWN, sa, c, r, NULL);
+		if (r != IKE_R_NONE)
 			c->reason = r;
-		if (c && (r == IKE_R_PEER_DEAD || r == IKE_R_TIMEOUT) &&
-		    c->cfg.dpd_action == IKE_DPD_RESTART &&
-		    !c->cfg.responder_only)
+		if (c->cfg.responder_only)
+			continue;
+		if ((r == IKE_R_PEER_DEAD || r == IKE_R_TIMEOUT) &&
+		    c->cfg.dpd_action == IKE_DPD_RESTART)
 			c->restart_at = e->now + 1000;
-		if (r == IKE_R_PEER_DEAD)
-			e->st.dpd_dead++;
+		else if (c != sa->conn &&
+			 (r == IKE_R_REPLACED || r == IKE_R_LOCAL_DELETE))
+			/* Its IKE SA went for another connection's sake:
+			 * ask again (a compatible SA if any, else its own). */
+			c->restart_at = e->now + 1000;
 	}
+	if (n && r == IKE_R_PEER_DEAD)
+		e->st.dpd_dead++;
 	sa->state = SA_DEAD;
 }
 
@@ -623,7 +702,8 @@ sa_kick(struct sa *sa)
 		return;
 	}
 	for (i = 0; i < MAX_CHILD; i++)
-		if (sa->ch[i].state != CH_FREE && sa->ch[i].want_delete) {
+		if ((sa->ch[i].state != CH_FREE && sa->ch[i].want_delete) ||
+		    sa->n_del_pending) {
 			ike_exch_delete_children(sa);
 			return;
 		}
@@ -631,6 +711,23 @@ sa_kick(struct sa *sa)
 		if (ike_exch_rekey_ike(sa))
 			ike_exch_retry_later(&sa->rekey_at, sa->e->now);
 		return;
+	}
+	for (i = 0; i < MAX_CONNS; i++) {
+		struct conn *c = sa->e->conns[i];
+
+		if (!c || !c->want_child || !ike_sa_conn_fits(sa, c))
+			continue;
+		c->want_child = false;
+		if (ike_sa_conn_has_child(sa->e, c))
+			continue; /* the peer made it meanwhile */
+		if (ike_exch_new_child(sa, c) == 0)
+			return;
+		ike_logf(IKE_LOG_WARN,
+			 "ike: %s: cannot ask for a child on the IKE SA "
+			 "of %s: own IKE SA",
+			 c->cfg.name, sa_name(sa));
+		sa->req = REQ_NONE;
+		ike_exch_start(sa->e, c);
 	}
 	for (i = 0; i < MAX_CHILD; i++)
 		if (sa->ch[i].state == CH_ACTIVE && sa->ch[i].want_rekey) {
@@ -746,6 +843,11 @@ ike_engine_tick(struct ike_engine *e, uint64_t now_ms)
 	for (i = 0; i < MAX_CONNS; i++) {
 		struct conn *c = e->conns[i];
 
+		if (c && c->want_child && !other_sa_fits(e, NULL, c)) {
+			/* The SA it waited for is gone: its own IKE SA. */
+			c->want_child = false;
+			ike_exch_start(e, c);
+		}
 		if (c && c->restart_at && now_ms >= c->restart_at) {
 			c->restart_at = 0;
 			ike_logf(IKE_LOG_INFO, "ike: %s: restarting",
@@ -862,8 +964,8 @@ ike_engine_destroy(struct ike_engine *e)
 	free(e);
 }
 
-static struct conn *
-conn_get(const struct ike_engine *e, uint32_t id)
+struct conn *
+ike_sa_conn_get(const struct ike_engine *e, uint32_t id)
 {
 	int i;
 
@@ -927,13 +1029,164 @@ ike_engine_conn_add(struct ike_engine *e, const struct ike_conn_config *cfg,
 	return 0;
 }
 
+static bool
+proposal_takes(const struct ike_conn_config *cfg, const struct ike_sel *sel)
+{
+	uint8_t i, j;
+	bool e, in, p, d;
+
+	for (i = 0; i < cfg->n_ike; i++) {
+		const struct ike_proposal_cfg *pc = &cfg->ike[i];
+
+		e = in = p = d = false;
+		for (j = 0; j < pc->n_encr; j++)
+			e |= pc->encr[j].encr == sel->cipher.encr &&
+			     pc->encr[j].key_bits == sel->cipher.key_bits;
+		in = sel->cipher.integ == IKE_INTEG_NONE;
+		for (j = 0; j < pc->n_integ; j++)
+			in |= pc->integ[j] == sel->cipher.integ;
+		for (j = 0; j < pc->n_prf; j++)
+			p |= pc->prf[j] == sel->prf;
+		for (j = 0; j < pc->n_dh; j++)
+			d |= pc->dh[j] == sel->dh;
+		if (e && in && p && d)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * True when connection c may have its child on sa: the same gateways,
+ * identities and PSK as the SA's own connection, and (once the SA is
+ * negotiated) an IKE proposal that takes the SA's algorithms.
+ */
+bool
+ike_sa_conn_fits(const struct sa *sa, const struct conn *c)
+{
+	const struct ike_conn_config *a = &c->cfg, *b;
+
+	if (!sa->conn)
+		return false;
+	if (sa->conn == c)
+		return true;
+	b = &sa->conn->cfg;
+	if (!addr_eq(&a->local, &b->local) || a->peer_any != b->peer_any ||
+	    (!a->peer_any && !addr_eq(&a->peer, &b->peer)) ||
+	    a->local.port != b->local.port || a->peer.port != b->peer.port ||
+	    a->force_encap != b->force_encap)
+		return false;
+	if (a->local_id.type != b->local_id.type ||
+	    a->local_id.len != b->local_id.len ||
+	    memcmp(a->local_id.data, b->local_id.data, a->local_id.len) ||
+	    a->peer_id.type != b->peer_id.type ||
+	    a->peer_id.len != b->peer_id.len ||
+	    memcmp(a->peer_id.data, b->peer_id.data, a->peer_id.len))
+		return false;
+	if (a->psk_len != b->psk_len ||
+	    !ike_crypto_equal(a->psk, b->psk, a->psk_len))
+		return false;
+	if (sa->state >= SA_AUTH_SENT && sa->state != SA_INIT_RCVD &&
+	    !proposal_takes(a, &sa->sel))
+		return false;
+	return true;
+}
+
+/* True when c has a child SA (not a replaced one) on any IKE SA. */
+bool
+ike_sa_conn_has_child(const struct ike_engine *e, const struct conn *c)
+{
+	const struct sa *sa;
+	int i;
+
+	for (sa = e->sas; sa; sa = sa->next) {
+		if (sa->state == SA_DEAD)
+			continue;
+		for (i = 0; i < MAX_CHILD; i++)
+			if (sa->ch[i].conn == c &&
+			    (sa->ch[i].state == CH_ACTIVE ||
+			     sa->ch[i].state == CH_REKEYING))
+				return true;
+	}
+	return false;
+}
+
+/* Queues a Delete for a child no longer kept here. */
+void
+ike_sa_del_pending(struct sa *sa, uint32_t spi_in)
+{
+	if (sa->n_del_pending < MAX_CHILD)
+		sa->del_pending[sa->n_del_pending++] = spi_in;
+}
+
+static bool
+sa_has_conn(const struct sa *sa, const struct conn *c)
+{
+	int i;
+
+	if (sa->conn == c)
+		return true;
+	for (i = 0; i < MAX_CHILD; i++)
+		if (sa->ch[i].state != CH_FREE && sa->ch[i].conn == c)
+			return true;
+	return false;
+}
+
+/* A connection with a child on sa other than c, or NULL. */
+static struct conn *
+sa_other_conn(const struct sa *sa, const struct conn *c)
+{
+	int i;
+
+	for (i = 0; i < MAX_CHILD; i++)
+		if (sa->ch[i].state != CH_FREE && sa->ch[i].conn != c)
+			return sa->ch[i].conn;
+	return NULL;
+}
+
+/*
+ * Takes c's children off sa here at once and queues their Delete (c is
+ * being deleted, or leaves an SA other connections still use).
+ */
+static void
+sa_drop_conn(struct sa *sa, struct conn *c, enum ike_reason r)
+{
+	int i;
+
+	for (i = 0; i < MAX_CHILD; i++) {
+		struct child *ch = &sa->ch[i];
+
+		if (ch->state == CH_FREE || ch->conn != c)
+			continue;
+		if (sa->req == REQ_REKEY_CHILD && sa->rq.child == i)
+			sa->rq.child = -1;
+		ike_sa_del_pending(sa, ch->spi_in);
+		ike_sa_child_remove(sa, ch, ch->state != CH_REKEYED, r);
+	}
+	if (sa->conn == c)
+		sa->conn = sa_other_conn(sa, c);
+	c->reason = r;
+}
+
+/* True when a CREATE_CHILD_SA of ours for c's child is outstanding. */
+static bool
+conn_asking(const struct ike_engine *e, const struct conn *c)
+{
+	const struct sa *sa;
+
+	for (sa = e->sas; sa; sa = sa->next)
+		if (sa->state != SA_DEAD && sa->req == REQ_NEW_CHILD &&
+		    sa->rq.conn_id == c->id)
+			return true;
+	return false;
+}
+
 static struct sa *
 conn_sa(struct ike_engine *e, const struct conn *c)
 {
 	struct sa *sa, *best = NULL;
 
 	for (sa = e->sas; sa; sa = sa->next) {
-		if (sa->conn != c || sa->state == SA_DEAD ||
+		if (!sa_has_conn(sa, c) || sa->state == SA_DEAD ||
 		    sa->state == SA_REKEYED)
 			continue;
 		if (!best || sa->state == SA_ESTABLISHED)
@@ -945,16 +1198,29 @@ conn_sa(struct ike_engine *e, const struct conn *c)
 int
 ike_engine_conn_del(struct ike_engine *e, uint32_t id, uint64_t now_ms)
 {
-	struct conn *c = conn_get(e, id);
+	struct conn *c = ike_sa_conn_get(e, id);
 	struct sa *sa;
 	int i;
 
 	if (!c)
 		return -ENOENT;
 	e->now = now_ms;
+	c->want_child = false;
 	for (sa = e->sas; sa; sa = sa->next) {
-		if (sa->conn != c || sa->state == SA_DEAD)
+		if (!sa_has_conn(sa, c) || sa->state == SA_DEAD)
 			continue;
+		if (sa->state == SA_ESTABLISHED && sa_other_conn(sa, c)) {
+			/* Other connections use the SA: only c's children
+			 * go (Delete of their ESP SAs); the SA stays. */
+			sa_drop_conn(sa, c, IKE_R_LOCAL_DELETE);
+			sa_kick(sa);
+			continue;
+		}
+		if (sa->conn != c) {
+			/* A rekeyed SA it had children on: they went along
+			 * with the new one. */
+			continue;
+		}
 		if (sa->state == SA_ESTABLISHED || sa->state == SA_REKEYED) {
 			/* One Delete, not waited for: the config is gone. */
 			if (sa->req == REQ_NONE)
@@ -973,16 +1239,44 @@ ike_engine_conn_del(struct ike_engine *e, uint32_t id, uint64_t now_ms)
 int
 ike_engine_initiate(struct ike_engine *e, uint32_t id, uint64_t now_ms)
 {
-	struct conn *c = conn_get(e, id);
+	struct conn *c = ike_sa_conn_get(e, id);
+	struct sa *sa;
 
 	if (!c)
 		return -ENOENT;
 	if (c->cfg.responder_only)
 		return -EPERM;
 	e->now = now_ms;
-	if (conn_sa(e, c))
+	sa = conn_sa(e, c);
+	if (sa && sa->state == SA_ESTABLISHED && !c->want_child &&
+	    !ike_sa_conn_has_child(e, c) && !conn_asking(e, c)) {
+		/* Its IKE SA stays (for others) but its child is gone (the
+		 * peer deleted it): ask for a new one on it. */
+		c->want_child = true;
+		c->restart_at = 0;
+		sa_kick(sa);
+		reap(e);
+		return 0;
+	}
+	if (sa || c->want_child || conn_asking(e, c))
 		return -EALREADY;
 	c->restart_at = 0;
+	for (sa = e->sas; sa; sa = sa->next) {
+		if (sa->state == SA_DEAD || sa->state == SA_REKEYED ||
+		    sa->state == SA_INIT_RCVD || !ike_sa_conn_fits(sa, c))
+			continue;
+		/* A compatible IKE SA: ask for the child on it. */
+		ike_logf(IKE_LOG_INFO,
+			 "ike: %s: asking for its child SA on the IKE SA "
+			 "of %s (spi %016llx)",
+			 c->cfg.name, sa_name(sa),
+			 (unsigned long long)sa->spi_i);
+		c->want_child = true;
+		c->reason = IKE_R_NONE;
+		sa_kick(sa);
+		reap(e);
+		return 0;
+	}
 	ike_exch_start(e, c);
 	reap(e);
 	return 0;
@@ -991,7 +1285,7 @@ ike_engine_initiate(struct ike_engine *e, uint32_t id, uint64_t now_ms)
 int
 ike_engine_rekey_child(struct ike_engine *e, uint32_t id, uint64_t now_ms)
 {
-	struct conn *c = conn_get(e, id);
+	struct conn *c = ike_sa_conn_get(e, id);
 	struct sa *sa;
 	int i, n = 0;
 
@@ -1002,7 +1296,7 @@ ike_engine_rekey_child(struct ike_engine *e, uint32_t id, uint64_t now_ms)
 	if (!sa || sa->state != SA_ESTABLISHED)
 		return -ENOTCONN;
 	for (i = 0; i < MAX_CHILD; i++)
-		if (sa->ch[i].state == CH_ACTIVE) {
+		if (sa->ch[i].state == CH_ACTIVE && sa->ch[i].conn == c) {
 			sa->ch[i].want_rekey = true;
 			n++;
 		}
@@ -1013,7 +1307,7 @@ ike_engine_rekey_child(struct ike_engine *e, uint32_t id, uint64_t now_ms)
 int
 ike_engine_rekey_ike(struct ike_engine *e, uint32_t id, uint64_t now_ms)
 {
-	struct conn *c = conn_get(e, id);
+	struct conn *c = ike_sa_conn_get(e, id);
 	struct sa *sa;
 
 	if (!c)
@@ -1030,16 +1324,24 @@ ike_engine_rekey_ike(struct ike_engine *e, uint32_t id, uint64_t now_ms)
 int
 ike_engine_terminate(struct ike_engine *e, uint32_t id, uint64_t now_ms)
 {
-	struct conn *c = conn_get(e, id);
+	struct conn *c = ike_sa_conn_get(e, id);
 	struct sa *sa;
 
 	if (!c)
 		return -ENOENT;
 	e->now = now_ms;
 	c->restart_at = 0;
+	c->want_child = false;
 	sa = conn_sa(e, c);
 	if (!sa)
 		return -ENOTCONN;
+	if (sa->state == SA_ESTABLISHED && sa_other_conn(sa, c)) {
+		/* Only its children: the IKE SA stays for the others. */
+		sa_drop_conn(sa, c, IKE_R_LOCAL_DELETE);
+		sa_kick(sa);
+		reap(e);
+		return 0;
+	}
 	if (sa->state != SA_ESTABLISHED) {
 		ike_sa_down(sa, IKE_R_LOCAL_DELETE);
 		reap(e);
@@ -1061,7 +1363,7 @@ int
 ike_engine_conn_status(const struct ike_engine *e, uint32_t id,
 		       struct ike_conn_status *st)
 {
-	const struct conn *c = conn_get(e, id);
+	const struct conn *c = ike_sa_conn_get(e, id);
 	const struct sa *sa;
 	int i;
 
@@ -1071,7 +1373,7 @@ ike_engine_conn_status(const struct ike_engine *e, uint32_t id,
 	st->reason = c->reason;
 	sa = conn_sa((struct ike_engine *)e, c);
 	if (!sa) {
-		st->state = IKE_CONN_DOWN;
+		st->state = c->want_child ? IKE_CONN_CONNECTING : IKE_CONN_DOWN;
 		return 0;
 	}
 	st->spi_i = sa->spi_i;
@@ -1080,14 +1382,22 @@ ike_engine_conn_status(const struct ike_engine *e, uint32_t id,
 	for (i = 0; i < MAX_CHILD; i++) {
 		const struct child *ch = &sa->ch[i];
 
-		if (ch->state != CH_ACTIVE && ch->state != CH_REKEYING)
+		if ((ch->state != CH_ACTIVE && ch->state != CH_REKEYING) ||
+		    ch->conn != c || st->n_children == 4)
 			continue;
 		st->child_spi_in[st->n_children] = ch->spi_in;
 		st->child_spi_out[st->n_children] = ch->spi_out;
 		st->n_children++;
 	}
-	st->state = sa->state == SA_ESTABLISHED && st->n_children
-			    ? IKE_CONN_UP
-			    : IKE_CONN_CONNECTING;
+	if (sa->state == SA_ESTABLISHED)
+		/* Without its child (deleted, or refused) a connection is
+		 * down even while its IKE SA stays for others. */
+		st->state = st->n_children ? IKE_CONN_UP
+			    : c->want_child || (sa->req == REQ_NEW_CHILD &&
+						sa->rq.conn_id == c->id)
+				    ? IKE_CONN_CONNECTING
+				    : IKE_CONN_DOWN;
+	else
+		st->state = IKE_CONN_CONNECTING;
 	return 0;
 }

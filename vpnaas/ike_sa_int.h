@@ -20,8 +20,8 @@
 
 #define NONCE_LEN 32
 #define INIT_MSG_MAX 2048
-#define MAX_CHILD 4
-#define HEADROOM 4 /* for the non-ESP marker */
+#define MAX_CHILD 8 /* of all the connections on one IKE SA */
+#define HEADROOM 4  /* for the non-ESP marker */
 #define REKEYED_LINGER_MS 30000
 #define MAX_CONNS 256
 
@@ -38,6 +38,7 @@ enum req_kind {
 	REQ_NONE,
 	REQ_INIT,
 	REQ_AUTH,
+	REQ_NEW_CHILD, /* an additional child SA (another connection) */
 	REQ_REKEY_CHILD,
 	REQ_REKEY_IKE,
 	REQ_DPD,
@@ -54,6 +55,7 @@ enum child_state {
 
 struct child {
 	enum child_state state;
+	struct conn *conn; /* the connection it belongs to */
 	uint32_t spi_in, spi_out;
 	struct ike_sel sel;
 	bool we_initiated; /* of the exchange that created it */
@@ -70,17 +72,22 @@ struct conn {
 	struct ike_ts_pl ts_l, ts_r;
 	enum ike_reason reason;
 	uint64_t restart_at; /* 0: none */
+	/* Its child is to be asked for on a compatible IKE SA of another
+	 * connection (CREATE_CHILD_SA) when that SA is established. */
+	bool want_child;
+	uint16_t pfs_hint; /* group asked by INVALID_KE for that child */
 };
 
 /* The state of the outstanding request, what its response completes. */
 struct req_ctx {
 	int child;	  /* index of the child being rekeyed */
+	uint32_t conn_id; /* connection of an additional child */
 	uint32_t spi;	  /* new inbound ESP SPI */
 	uint64_t new_spi; /* new IKE SPI (IKE rekey) */
 	uint8_t nonce[NONCE_LEN];
 	struct ike_dh *dh;
 	uint8_t n_del;
-	uint32_t del_spi[MAX_CHILD];
+	uint32_t del_spi[2 * MAX_CHILD];
 };
 
 struct sa {
@@ -120,6 +127,10 @@ struct sa {
 	bool want_del_ike, want_rekey_ike, want_dpd;
 	uint16_t pfs_hint; /* group asked by INVALID_KE in a rekey */
 	struct child ch[MAX_CHILD];
+	/* Inbound SPIs of children already removed here (their connection
+	 * was deleted) for which the peer still needs a Delete. */
+	uint32_t del_pending[MAX_CHILD];
+	uint8_t n_del_pending;
 	uint64_t last_rx, rekey_at, expire_at, keepalive_at, deadline;
 	enum ike_reason down_reason;
 };
@@ -219,6 +230,13 @@ void ike_sa_drop(struct ike_engine *e, enum ike_msg_err err,
 		 const struct ike_addr *from);
 void ike_sa_emit(struct ike_engine *e, enum ike_event_type t, struct sa *sa,
 		 enum ike_reason r, const struct child *c);
+void ike_sa_emit_conn(struct ike_engine *e, enum ike_event_type t,
+		      struct sa *sa, struct conn *conn, enum ike_reason r,
+		      const struct child *c);
+struct conn *ike_sa_conn_get(const struct ike_engine *e, uint32_t id);
+bool ike_sa_conn_fits(const struct sa *sa, const struct conn *c);
+bool ike_sa_conn_has_child(const struct ike_engine *e, const struct conn *c);
+void ike_sa_del_pending(struct sa *sa, uint32_t spi_in);
 void ike_sa_xmit(struct ike_engine *e, const struct ike_addr *l,
 		 const struct ike_addr *r, uint8_t *buf, size_t len);
 uint64_t ike_sa_soft_ms(uint32_t life_s);
@@ -250,6 +268,7 @@ void ike_exch_request(struct sa *sa, const struct ike_msg *m);
 void ike_exch_response(struct sa *sa, const struct ike_msg *m,
 		       const uint8_t *raw, size_t raw_len);
 int ike_exch_rekey_child(struct sa *sa, int idx);
+int ike_exch_new_child(struct sa *sa, struct conn *c);
 int ike_exch_rekey_ike(struct sa *sa);
 void ike_exch_delete_children(struct sa *sa);
 void ike_exch_delete_ike(struct sa *sa);

@@ -5,8 +5,10 @@
  * and IKE_AUTH with each cipher suite, NAT-T encapsulation, child and IKE
  * rekeys from either side, DPD liveness and timeout with its actions,
  * delete, wrong PSK, INVALID_KE_PAYLOAD retry, COOKIE, retransmission and
- * duplicate requests. Child SA keys are checked to be mirror images on the
- * two sides.
+ * duplicate requests; several connections on one IKE SA (additional child
+ * SAs by CREATE_CHILD_SA, their rekeys, deletes, DPD, refusals and the
+ * fallback to an IKE SA of their own, both sides asking at once). Child
+ * SA keys are checked to be mirror images on the two sides.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -898,6 +900,379 @@ test_multi_conn(void **state)
 	assert_int_equal(ike_engine_conn_status(S[0].e, id2[0], &st), -ENOENT);
 }
 
+/*
+ * Several connections to one peer with the same gateways, IDs and PSK
+ * (Neutron's two ipsec-site-connections to one site): one IKE SA, each
+ * connection's child made by CREATE_CHILD_SA on it.
+ */
+static uint32_t id2[2];
+
+/* The two engines with one connection each, AES-GCM. */
+static void
+start_pair(void)
+{
+	base_cfg(&S[0].cfg, 0, "aes128gcm16-prfsha256-ecp256", "aes128gcm16");
+	base_cfg(&S[1].cfg, 1, "aes128gcm16-prfsha256-ecp256", "aes128gcm16");
+	start_engines(0);
+}
+
+static void
+second_conns(const char *ike0, const char *ike1)
+{
+	struct ike_conn_config c2[2];
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		c2[i] = S[i].cfg;
+		snprintf(c2[i].name, sizeof(c2[i].name), "second%d", i);
+		set_cidr(&c2[i].local_ts[0], i ? "10.4.0.0" : "10.3.0.0", 24);
+		set_cidr(&c2[i].peer_ts[0], i ? "10.3.0.0" : "10.4.0.0", 24);
+	}
+	if (ike0)
+		assert_int_equal(ike_proposal_parse(ike0, false, c2[0].ike, 4,
+						    &c2[0].n_ike),
+				 0);
+	if (ike1)
+		assert_int_equal(ike_proposal_parse(ike1, false, c2[1].ike, 4,
+						    &c2[1].n_ike),
+				 0);
+	for (i = 0; i < 2; i++)
+		assert_int_equal(ike_engine_conn_add(S[i].e, &c2[i], &id2[i]),
+				 0);
+}
+
+static void
+shared_up(const char *esp)
+{
+	base_cfg(&S[0].cfg, 0, "aes128gcm16-prfsha256-ecp256", esp);
+	base_cfg(&S[1].cfg, 1, "aes128gcm16-prfsha256-ecp256", esp);
+	start_engines(0);
+	second_conns(NULL, NULL);
+	/* Both at once, as sluiced does: the second waits for the first's
+	 * IKE SA and asks for its child on it. */
+	assert_int_equal(ike_engine_initiate(S[0].e, S[0].conn, now), 0);
+	assert_int_equal(ike_engine_initiate(S[0].e, id2[0], now), 0);
+	assert_int_equal(ike_engine_initiate(S[0].e, id2[0], now), -EALREADY);
+	run_for(100);
+}
+
+/* Both connections UP on both sides on one and the same IKE SA. */
+static void
+check_shared(int children)
+{
+	struct ike_conn_status a, b;
+	int i;
+
+	status(0, &a);
+	for (i = 0; i < 2; i++) {
+		status(i, &b);
+		assert_int_equal(b.state, IKE_CONN_UP);
+		assert_int_equal(b.n_children, 1);
+		assert_true(b.spi_i == a.spi_i && b.spi_r == a.spi_r);
+		assert_int_equal(ike_engine_conn_status(S[i].e, id2[i], &b), 0);
+		assert_int_equal(b.state, IKE_CONN_UP);
+		assert_int_equal(b.n_children, 1);
+		assert_true(b.spi_i == a.spi_i && b.spi_r == a.spi_r);
+	}
+	assert_int_equal(check_keys(), children);
+}
+
+/* Side 0's connection id asks for its child again on IKE SA spi_i. */
+static void
+rejoin(uint32_t id, uint64_t spi_i)
+{
+	struct ike_conn_status b;
+
+	assert_int_equal(ike_engine_initiate(S[0].e, id, now), 0);
+	assert_int_equal(ike_engine_initiate(S[0].e, id, now), -EALREADY);
+	run_for(100);
+	check_shared(2);
+	status(0, &b);
+	assert_true(b.spi_i == spi_i);
+}
+
+static void
+test_child_share(void **state)
+{
+	struct ike_conn_status a, b;
+	struct ike_stats es;
+	uint64_t old;
+
+	(void)state;
+	shared_up("aes128gcm16");
+	check_shared(2);
+	assert_int_equal(S[0].n_ev[IKE_EV_IKE_UP], 1);
+	assert_int_equal(S[1].n_ev[IKE_EV_IKE_UP], 1);
+	assert_int_equal(S[1].n_ev[IKE_EV_CHILD_UP], 2);
+	ike_engine_stats(S[1].e, &es);
+	assert_int_equal(es.child_added, 1);
+	assert_int_equal(es.child_refused, 0);
+	/* Each connection's child rekeys on its own, from either side. */
+	assert_int_equal(ike_engine_rekey_child(S[0].e, id2[0], now), 0);
+	run_for(100);
+	assert_int_equal(ike_engine_rekey_child(S[1].e, S[1].conn, now), 0);
+	run_for(100);
+	assert_int_equal(S[0].n_ev[IKE_EV_CHILD_REKEYED], 2);
+	assert_int_equal(live(0), 2);
+	check_shared(2);
+	/* The IKE SA rekey takes both children along. */
+	status(0, &a);
+	old = a.spi_i;
+	assert_int_equal(ike_engine_rekey_ike(S[1].e, id2[1], now), 0);
+	run_for(100);
+	status(0, &a);
+	assert_true(a.spi_i != old);
+	check_shared(2);
+	assert_int_equal(S[0].n_ev[IKE_EV_IKE_DOWN], 0);
+	/* A child rekey on the rekeyed SA. */
+	assert_int_equal(ike_engine_rekey_child(S[1].e, id2[1], now), 0);
+	run_for(100);
+	check_shared(2);
+	/* Deleting one connection deletes only its child. */
+	assert_int_equal(ike_engine_terminate(S[0].e, id2[0], now), 0);
+	run_for(100);
+	assert_int_equal(ike_engine_conn_status(S[0].e, id2[0], &b), 0);
+	assert_int_equal(b.state, IKE_CONN_DOWN);
+	assert_int_equal(b.reason, IKE_R_LOCAL_DELETE);
+	assert_int_equal(ike_engine_conn_status(S[1].e, id2[1], &b), 0);
+	assert_int_equal(b.state, IKE_CONN_DOWN);
+	assert_int_equal(b.reason, IKE_R_PEER_DELETED);
+	status(1, &b);
+	assert_int_equal(b.state, IKE_CONN_UP);
+	assert_true(b.spi_i == a.spi_i);
+	assert_int_equal(check_keys(), 1);
+	assert_int_equal(live(0), 1);
+	assert_int_equal(S[1].n_ev[IKE_EV_IKE_DOWN], 0);
+	/* Up again on the same IKE SA. */
+	rejoin(id2[0], a.spi_i);
+	/* The peer deletes the child of the SA's own connection: it is
+	 * DOWN though its IKE SA stays; initiated again, it asks for a new
+	 * child on it. */
+	assert_int_equal(ike_engine_terminate(S[1].e, S[1].conn, now), 0);
+	run_for(100);
+	status(0, &b);
+	assert_int_equal(b.state, IKE_CONN_DOWN);
+	assert_int_equal(b.reason, IKE_R_PEER_DELETED);
+	assert_int_equal(check_keys(), 1);
+	rejoin(S[0].conn, a.spi_i);
+	/* The SA's own connection goes away: the SA stays for the other. */
+	assert_int_equal(ike_engine_conn_del(S[0].e, S[0].conn, now), 0);
+	run_for(100);
+	status(1, &b);
+	assert_int_equal(b.state, IKE_CONN_DOWN);
+	assert_int_equal(b.reason, IKE_R_PEER_DELETED);
+	assert_int_equal(ike_engine_conn_status(S[0].e, id2[0], &b), 0);
+	assert_int_equal(b.state, IKE_CONN_UP);
+	assert_true(b.spi_i == a.spi_i);
+	assert_int_equal(check_keys(), 1);
+	/* Keeps working: DPD and a rekey with the new owner. */
+	run_for(60000);
+	assert_int_equal(ike_engine_rekey_ike(S[0].e, id2[0], now), 0);
+	run_for(100);
+	assert_int_equal(ike_engine_conn_status(S[1].e, id2[1], &b), 0);
+	assert_int_equal(b.state, IKE_CONN_UP);
+	assert_true(b.spi_i != a.spi_i);
+	assert_int_equal(check_keys(), 1);
+}
+
+static void
+test_child_share_pfs(void **state)
+{
+	(void)state;
+	shared_up("aes128gcm16-curve25519");
+	check_shared(2);
+	assert_int_equal(ike_engine_rekey_child(S[1].e, id2[1], now), 0);
+	run_for(100);
+	check_shared(2);
+}
+
+/* DPD: the IKE SA goes, and with it both connections, each acting on
+ * its own DPD action. */
+static void
+test_child_share_dpd(void **state)
+{
+	struct ike_conn_status b;
+	struct ike_conn_config c2;
+
+	(void)state;
+	start_pair();
+	c2 = S[0].cfg;
+	snprintf(c2.name, sizeof(c2.name), "second0");
+	set_cidr(&c2.local_ts[0], "10.3.0.0", 24);
+	set_cidr(&c2.peer_ts[0], "10.4.0.0", 24);
+	c2.dpd_action = IKE_DPD_RESTART;
+	assert_int_equal(ike_engine_conn_add(S[0].e, &c2, &id2[0]), 0);
+	c2 = S[1].cfg;
+	snprintf(c2.name, sizeof(c2.name), "second1");
+	set_cidr(&c2.local_ts[0], "10.4.0.0", 24);
+	set_cidr(&c2.peer_ts[0], "10.3.0.0", 24);
+	assert_int_equal(ike_engine_conn_add(S[1].e, &c2, &id2[1]), 0);
+	ike_engine_initiate(S[0].e, S[0].conn, now);
+	ike_engine_initiate(S[0].e, id2[0], now);
+	run_for(100);
+	check_shared(2);
+	S[1].dead = true;
+	run_for(45000);
+	status(0, &b);
+	assert_int_equal(b.state, IKE_CONN_DOWN);
+	assert_int_equal(b.reason, IKE_R_PEER_DEAD);
+	assert_true(S[0].n_ev[IKE_EV_IKE_DOWN] >= 2); /* + restarts */
+	assert_int_equal(S[0].n_ev[IKE_EV_CHILD_DOWN], 2);
+	assert_int_equal(live(0), 0);
+	/* The peer is back: only the restart connection comes up again (on
+	 * its own IKE SA now), the clear one stays down. */
+	S[1].dead = false;
+	run_for(60000);
+	status(0, &b);
+	assert_int_equal(b.state, IKE_CONN_DOWN);
+	assert_int_equal(ike_engine_conn_status(S[0].e, id2[0], &b), 0);
+	assert_int_equal(b.state, IKE_CONN_UP);
+	assert_int_equal(ike_engine_conn_status(S[1].e, id2[1], &b), 0);
+	assert_int_equal(b.state, IKE_CONN_UP);
+	/* The other one joins the restarted SA; the peer ends both, one
+	 * child and then (the last connection) the IKE SA. */
+	ike_engine_initiate(S[0].e, S[0].conn, now);
+	run_for(100);
+	check_shared(2);
+	assert_int_equal(ike_engine_terminate(S[1].e, id2[1], now), 0);
+	run_for(100);
+	status(0, &b);
+	assert_int_equal(b.state, IKE_CONN_UP);
+	assert_int_equal(live(0), 1);
+	assert_int_equal(ike_engine_terminate(S[1].e, S[1].conn, now), 0);
+	run_for(100);
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(ike_engine_conn_status(
+					 S[0].e, i ? id2[0] : S[0].conn, &b),
+				 0);
+		assert_int_equal(b.state, IKE_CONN_DOWN);
+		assert_int_equal(b.reason, IKE_R_PEER_DELETED);
+	}
+	assert_int_equal(live(0), 0);
+	assert_int_equal(live(1), 0);
+}
+
+/*
+ * Both sides ask for the same connection's child at once and each gives
+ * the other one: the IKE SA's original initiator keeps the one it asked
+ * for, the other is deleted on both sides; one child pair is left.
+ */
+static void
+test_child_share_collide(void **state)
+{
+	struct ike_conn_config c2[2];
+	struct ike_conn_status b;
+	int i;
+
+	(void)state;
+	start_pair();
+	for (i = 0; i < 2; i++) {
+		c2[i] = S[i].cfg;
+		snprintf(c2[i].name, sizeof(c2[i].name), "second%d", i);
+		set_cidr(&c2[i].local_ts[0], i ? "10.4.0.0" : "10.3.0.0", 24);
+		set_cidr(&c2[i].peer_ts[0], i ? "10.3.0.0" : "10.4.0.0", 24);
+		c2[i].responder_only = false;
+		assert_int_equal(ike_engine_conn_add(S[i].e, &c2[i], &id2[i]),
+				 0);
+	}
+	ike_engine_initiate(S[0].e, S[0].conn, now);
+	run_for(100);
+	assert_int_equal(ike_engine_initiate(S[0].e, id2[0], now), 0);
+	assert_int_equal(ike_engine_initiate(S[1].e, id2[1], now), 0);
+	run_for(1000);
+	for (i = 0; i < 2; i++) {
+		struct ike_stats es;
+
+		/* Each side did give the other one. */
+		ike_engine_stats(S[i].e, &es);
+		assert_int_equal(es.child_added, 1);
+	}
+	check_shared(2);
+	assert_int_equal(live(0), 2);
+	assert_int_equal(live(1), 2);
+	for (i = 0; i < 2; i++) {
+		assert_int_equal(ike_engine_conn_status(S[i].e, id2[i], &b), 0);
+		assert_int_equal(b.state, IKE_CONN_UP);
+	}
+	/* And it keeps working: a rekey of that child. */
+	assert_int_equal(ike_engine_rekey_child(S[1].e, id2[1], now), 0);
+	run_for(100);
+	check_shared(2);
+	assert_int_equal(live(0), 2);
+}
+
+/* Nothing fits on the responder: refused, counted, and the initiator
+ * falls back to an IKE SA of the connection's own. */
+static void
+test_child_share_refused(void **state)
+{
+	struct ike_conn_status a, b;
+	struct ike_stats es;
+
+	(void)state;
+	start_pair();
+	/* The responder's second connection takes another IKE proposal
+	 * only, so it does not fit the first one's SA. */
+	second_conns("aes256gcm16-prfsha384-ecp384,"
+		     "aes128gcm16-prfsha256-ecp256",
+		     "aes256gcm16-prfsha384-ecp384");
+	ike_engine_initiate(S[0].e, S[0].conn, now);
+	ike_engine_initiate(S[0].e, id2[0], now);
+	run_for(1000);
+	ike_engine_stats(S[1].e, &es);
+	assert_int_equal(es.child_refused, 1);
+	ike_engine_stats(S[0].e, &es);
+	assert_int_equal(es.child_join_refused, 1);
+	status(0, &a);
+	assert_int_equal(a.state, IKE_CONN_UP);
+	assert_int_equal(ike_engine_conn_status(S[0].e, id2[0], &b), 0);
+	assert_int_equal(b.state, IKE_CONN_UP);
+	assert_true(a.spi_i != b.spi_i);
+	assert_int_equal(ike_engine_conn_status(S[1].e, id2[1], &b), 0);
+	assert_int_equal(b.state, IKE_CONN_UP);
+	assert_int_equal(check_keys(), 2);
+	assert_int_equal(S[0].n_ev[IKE_EV_IKE_UP], 2);
+}
+
+/* A CREATE_CHILD_SA for selectors no childless connection has:
+ * TS_UNACCEPTABLE; for an established connection's: NO_ADDITIONAL_SAS. */
+static void
+test_child_share_ts(void **state)
+{
+	struct ike_conn_config c2;
+	struct ike_conn_status b;
+	struct ike_stats es;
+	uint32_t id;
+
+	(void)state;
+	start_pair();
+	second_conns(NULL, NULL);
+	set_cidr(&S[0].cfg.local_ts[0], "10.5.0.0", 24);
+	c2 = S[0].cfg;
+	snprintf(c2.name, sizeof(c2.name), "third0");
+	assert_int_equal(ike_engine_conn_add(S[0].e, &c2, &id), 0);
+	ike_engine_initiate(S[0].e, S[0].conn, now);
+	run_for(100);
+	ike_engine_initiate(S[0].e, id, now);
+	run_for(100);
+	ike_engine_stats(S[1].e, &es);
+	assert_int_equal(es.child_refused, 1);
+	assert_int_equal(ike_engine_conn_status(S[0].e, id, &b), 0);
+	assert_int_not_equal(b.state, IKE_CONN_UP);
+	/* It fell back to its own IKE SA; that one fails on the selectors
+	 * too, with the reason. */
+	run_for(1000);
+	assert_int_equal(ike_engine_conn_status(S[0].e, id, &b), 0);
+	assert_int_equal(b.state, IKE_CONN_DOWN);
+	assert_int_equal(b.reason, IKE_R_TS_UNACCEPTABLE);
+	status(0, &b);
+	assert_int_equal(b.state, IKE_CONN_UP);
+	/* The second connection still gets its child on the first SA. */
+	ike_engine_initiate(S[0].e, id2[0], now);
+	run_for(100);
+	check_shared(2);
+}
+
 static void
 test_garbage(void **state)
 {
@@ -990,6 +1365,18 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_multi_conn, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_garbage, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_child_share, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_child_share_pfs, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_child_share_dpd, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_child_share_collide, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_child_share_refused, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_child_share_ts, setup,
+						teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -74,7 +74,9 @@
 #     subnet priv6-sub, peer: cidr 2001:db8:32::/64); B's c6 has
 #     peer_cidrs 2001:db8:31::/64. The same gateways and identities:
 #     B's engine tells them apart by their traffic selectors. All four
-#     ACTIVE; A's tunnel rules carry IPv6 (table 17 ipv6_dst, table 12
+#     ACTIVE, c4 and c6 on one IKE SA on both sites (the same IKE SPIs
+#     in their status: the second child by CREATE_CHILD_SA); A's tunnel
+#     rules carry IPv6 (table 17 ipv6_dst, table 12
 #     ipv6_src); ping -6 and ping both ways, iperf3 -6 for 3 s GA -> GB;
 #     the transit bridge sees only ESP, IKE and ARP (no IPv6 frame, no
 #     inner address); c6 deleted on both sites: ping -6 no longer passes,
@@ -591,7 +593,7 @@ natt_case() {
 }
 ipv6_case() {
 	local ca4 cb4 ca6 cb6 lepg pepg t0_ n_esp n_ip6 n_inner n_clear
-	local flows n_tx0 n_tx1
+	local flows n_tx0 n_tx1 spis
 	step "6. IPv6 inner subnets over the $([ "$MODE" = ipv6gw ] &&
 		echo IPv6 || echo IPv4) gateways"
 	for g in ga gb; do
@@ -634,6 +636,15 @@ ipv6_case() {
 	done
 	echo "ok: c6 (IPv6 inner) and c4 (IPv4 inner) ACTIVE on both" \
 		"sites in $(($(date +%s) - t0_)) s"
+	# The same gateways, IDs, PSK and policies: one IKE SA carries both
+	# children (c4's by CREATE_CHILD_SA on c6's), on both sites.
+	spis=$(for c in "a $ca6" "b $cb6" "a $ca4" "b $cb4"; do
+		# shellcheck disable=SC2086
+		conn_field $c status_description | sed -n 's/.*IKE SPIs //p'
+	done | sort -u)
+	[ -n "$spis" ] && [ "$(wc -l <<<"$spis")" = 1 ] ||
+		fail "c4 and c6 are not on one IKE SA: $spis"
+	echo "ok: c4 and c6 on one IKE SA on both sites (IKE SPIs $spis)"
 	flows=$("$SLUICECTL" -s "${SOCK[a]}" dp dump-flows)
 	grep -E "table=17,.*ipv6,ipv6_src=2001:db8:31::/64,ipv6_dst=2001:db8:32::/64.*esp_encrypt" \
 		<<<"$flows" >/dev/null || fail "a: no IPv6 encrypt rule:" \

@@ -68,7 +68,28 @@
 #     (its trap rule in table 17) stays DOWN until a ping from G hits
 #     the trap, then ACTIVE; ping both ways after restart and hold.
 #
-#   sluice_tunnel_test.sh SLUICED [ipv6gw]   env: SLUICE_DP, SLUICECTL
+# With "children" (meson test sluice_tunnel_children) only case 9 runs:
+#  9. Two children on one IKE SA: charon's connection x-r1 has children
+#     net (10.20.0.0/24) and net2 (10.21.0.0/24), both toward G's
+#     10.10.0.0/24; Sluice has two ipsec-site-connections to charon with
+#     the same policies, PSK and IDs, peer CIDRs 10.20.0.0/24 and
+#     10.21.0.0/24 (how Neutron's own strongSwan driver would render
+#     them: one peer, two children).
+#     9a. Sluice initiates both at once: the second asks for its child
+#     with CREATE_CHILD_SA on the first one's IKE SA. Both ACTIVE with
+#     the same IKE SPIs in their status; charon lists ONE IKE SA with net
+#     and net2 installed; ping both ways through each child; charon
+#     rekeys net, then net2, under a 5/s ping to both sites: nothing
+#     lost, sluice-dp's two out SPIs new. Deleting one connection deletes
+#     its child only: charon's IKE SA and net stay, the other connection
+#     stays ACTIVE and passes traffic, 10.21.0.1 is no longer reached.
+#     9b. Sluice responds (both response-only, ESP lifetime 60 s):
+#     charon initiates net, then net2 (CREATE_CHILD_SA on its IKE SA):
+#     both ACTIVE on one IKE SA, ping through each; Sluice rekeys both
+#     children (lifetime) under a 5/s ping to both sites for 75 s:
+#     nothing lost.
+#
+#   sluice_tunnel_test.sh SLUICED [ipv6gw|children]   env: SLUICE_DP, SLUICECTL
 set -euo pipefail
 
 skip() { echo "SKIP: $*"; exit 77; }
@@ -144,6 +165,7 @@ else
 	ip -n "$(ns x)" addr add $PEER/24 dev eth0
 fi
 ip -n "$(ns x)" addr add 10.20.0.1/32 dev lo
+ip -n "$(ns x)" addr add 10.21.0.1/32 dev lo
 
 sluice_dp_start "$sock" "st$id" "$tmp/dp.log" --mem 128 --log-level warn
 api_port=$(sluice_free_port)
@@ -243,6 +265,13 @@ connections { x-r1 {
     net6 {
     local_ts = fd02::/64
     remote_ts = fd01::/64
+    mode = tunnel
+    esp_proposals = aes128-sha256-modp2048
+    rekey_time = ${3:-3600}s
+    start_action = none }
+    net2 {
+    local_ts = 10.21.0.0/24
+    remote_ts = 10.10.0.0/24
     mode = tunnel
     esp_proposals = aes128-sha256-modp2048
     rekey_time = ${3:-3600}s
@@ -656,6 +685,125 @@ if [ "$MODE" = ipv6gw ]; then
 	for a in clear restart hold; do
 		dpd_case "8-$a" $a
 	done
+	echo "PASS"
+	exit 0
+fi
+
+# Case 9: two children on one IKE SA (the children mode's only case).
+conn_desc() { # ID: the connection's status_description
+	api GET "/v2.0/vpn/ipsec-site-connections/$1" |
+		jq -r .ipsec_site_connection.status_description
+}
+out_spis() {
+	"$SLUICECTL" -s "$sock" -o json dp sa-list |
+		jq -r '[.[] | select(.dir == "out") | .spi] | sort | join(",")'
+}
+# children_check CASE ID1 ID2: both ACTIVE on one IKE SA (same SPIs in
+# their status), charon has one IKE SA carrying net and net2, pings.
+children_check() {
+	local d1 d2 n
+	wait_active "$2" 30
+	wait_active "$3" 30
+	d1=$(conn_desc "$2")
+	d2=$(conn_desc "$3")
+	[ "${d1##*IKE SPIs }" = "${d2##*IKE SPIs }" ] ||
+		fail "$1: not one IKE SA: '$d1' / '$d2'"
+	swan --list-sas >"$tmp/sas.$1" 2>&1
+	n=$(grep -c "^x-r1: #" "$tmp/sas.$1" || true)
+	[ "$n" = 1 ] || fail "$1: charon has $n IKE SAs: $(cat "$tmp/sas.$1")"
+	grep -A1 "^  net: " "$tmp/sas.$1" | grep -q INSTALLED &&
+		grep -A1 "^  net2: " "$tmp/sas.$1" | grep -q INSTALLED ||
+		fail "$1: charon's children: $(cat "$tmp/sas.$1")"
+	[ "$(sa_count)" = 4 ] || fail "$1: $(sa_count) ESP SAs in sluice-dp"
+	echo "ok: $1: both ACTIVE on IKE SA ${d1##*IKE SPIs }; charon: one" 		"IKE SA, children net and net2 installed; 4 ESP SAs"
+	pings "$1"
+	ip netns exec "$(ns g)" ping -c 3 -i 0.2 -W 2 10.21.0.1 		>"$tmp/ping3.$1" 2>&1 || fail "$1: G -> 10.21.0.1 ping"
+	ip netns exec "$(ns x)" ping -c 3 -i 0.2 -W 2 -I 10.21.0.1 10.10.0.11 		>"$tmp/ping4.$1" 2>&1 || fail "$1: 10.21.0.1 -> G ping"
+	echo "ok: $1: ping both ways through net (10.20.0.1) and net2" 		"(10.21.0.1)"
+}
+# pings_bg CASE SECONDS: a 5/s ping from G to each site in the background
+pings_bg() {
+	local n=$(($2 * 5))
+	ip netns exec "$(ns g)" ping -c $n -i 0.2 -W 1 10.20.0.1 		>"$tmp/pbg20.$1" 2>&1 &
+	pbg1=$!
+	ip netns exec "$(ns g)" ping -c $n -i 0.2 -W 1 10.21.0.1 		>"$tmp/pbg21.$1" 2>&1 &
+	pbg2=$!
+	bg_pids="$bg_pids $pbg1 $pbg2"
+}
+pings_bg_check() { # CASE
+	wait "$pbg1" || true
+	wait "$pbg2" || true
+	echo "$1: 10.20.0.1: $(grep 'packets transmitted' "$tmp/pbg20.$1")"
+	echo "$1: 10.21.0.1: $(grep 'packets transmitted' "$tmp/pbg21.$1")"
+	grep -q ' 0% packet loss' "$tmp/pbg20.$1" &&
+		grep -q ' 0% packet loss' "$tmp/pbg21.$1" ||
+		fail "$1: packets lost across the rekeys"
+}
+children_case() {
+	local c1 c2 spi0 spi1
+
+	step "9a. two children on one IKE SA, Sluice initiates both"
+	swan_load none
+	c1=$(v6_conn c20 10.20.0.0/24)
+	c2=$(v6_conn c21 10.21.0.0/24)
+	children_check 9a "$c1" "$c2"
+	spi0=$(out_spis)
+	pings_bg 9a 12
+	sleep 3
+	swan --rekey --child net >/dev/null 2>&1 || fail "9a: rekey net"
+	sleep 4
+	swan --rekey --child net2 >/dev/null 2>&1 || fail "9a: rekey net2"
+	pings_bg_check 9a
+	spi1=$(out_spis)
+	[ "$(comm -12 <(tr , '\n' <<<"$spi0" | sort) \
+		<(tr , '\n' <<<"$spi1" | sort) | wc -l)" = 0 ] ||
+		fail "9a: out SPIs $spi0 -> $spi1: not both rekeyed"
+	echo "ok: 9a: charon rekeyed net and net2 under a 5/s ping to both:" 		"nothing lost; out SPIs $spi0 -> $spi1"
+	children_check 9a-rekeyed "$c1" "$c2"
+	os vpn ipsec site connection delete "$c2" || fail "delete c21"
+	for _ in $(seq 50); do
+		[ "$(sa_count)" = 2 ] && break
+		sleep 0.1
+	done
+	[ "$(sa_count)" = 2 ] || fail "9a: $(sa_count) ESP SAs after a delete"
+	swan --list-sas >"$tmp/sas.9a-del" 2>&1
+	grep -A1 "^  net: " "$tmp/sas.9a-del" | grep -q INSTALLED &&
+		! grep -q "^  net2: " "$tmp/sas.9a-del" ||
+		fail "9a: charon after deleting c21: $(cat "$tmp/sas.9a-del")"
+	wait_active "$c1" 5
+	pings 9a-del
+	ip netns exec "$(ns g)" ping -c 1 -W 1 10.21.0.1 >/dev/null 2>&1 &&
+		fail "9a: 10.21.0.1 still reached after its connection's delete"
+	echo "ok: 9a: c21 deleted: its child only; charon's IKE SA and net" 		"stay, c20 ACTIVE and passing traffic"
+	v6_del "$c1"
+
+	step "9b. two children on one IKE SA, charon initiates both"
+	os vpn ipsec policy create --lifetime units=seconds,value=60 esp60 \
+		>/dev/null || fail "ipsec policy esp60"
+	swan_load none
+	c1=$(ESPP=esp60 v6_conn r20 10.20.0.0/24 --initiator response-only)
+	c2=$(ESPP=esp60 v6_conn r21 10.21.0.0/24 --initiator response-only)
+	sleep 1
+	swan --initiate --child net >"$tmp/initiate.9b" 2>&1 ||
+		fail "9b: charon could not initiate net"
+	swan --initiate --child net2 >"$tmp/initiate2.9b" 2>&1 ||
+		fail "9b: charon could not initiate net2"
+	children_check 9b "$c1" "$c2"
+	spi0=$(out_spis)
+	pings_bg 9b 75
+	pings_bg_check 9b
+	spi1=$(out_spis)
+	[ "$(comm -12 <(tr , '\n' <<<"$spi0" | sort) \
+		<(tr , '\n' <<<"$spi1" | sort) | wc -l)" = 0 ] ||
+		fail "9b: out SPIs $spi0 -> $spi1: not both rekeyed in 75 s"
+	echo "ok: 9b: Sluice rekeyed both children (60 s lifetime) under a" 		"5/s ping to both for 75 s: nothing lost; out SPIs $spi0 ->" 		"$spi1"
+	children_check 9b-rekeyed "$c1" "$c2"
+	os vpn ipsec site connection delete "$c2" || fail "delete r21"
+	v6_del "$c1"
+}
+if [ "$MODE" = children ]; then
+	charon_up
+	children_case
 	echo "PASS"
 	exit 0
 fi

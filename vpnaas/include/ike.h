@@ -186,6 +186,10 @@ struct ike_stats {
 	uint64_t cookies_sent, invalid_ke_sent, invalid_ke_rcvd;
 	uint64_t auth_failures, keepalives;
 	uint64_t ike_up, child_up, child_rekeys, ike_rekeys, dpd_dead;
+	/* Additional child SAs (CREATE_CHILD_SA without REKEY_SA): made as
+	 * responder, refused as responder (no connection fits; the reason is
+	 * logged), and asked for as initiator and refused by the peer. */
+	uint64_t child_added, child_refused, child_join_refused;
 };
 
 enum ike_conn_state {
@@ -219,17 +223,27 @@ void ike_engine_destroy(struct ike_engine *e);
 int ike_engine_conn_add(struct ike_engine *e, const struct ike_conn_config *cfg,
 			uint32_t *id);
 
-/* Deletes a connection's SAs (sending Delete) and forgets it. */
+/*
+ * Deletes a connection's SAs (sending Delete) and forgets it. On an IKE
+ * SA other connections use, only its child SAs are deleted.
+ */
 int ike_engine_conn_del(struct ike_engine *e, uint32_t id, uint64_t now_ms);
 
-/* Starts IKE_SA_INIT for the connection. 0, -ENOENT, -EALREADY, -EPERM. */
+/*
+ * Starts IKE_SA_INIT for the connection, or, when an IKE SA of another
+ * connection with the same gateways, IDs and PSK is there, asks for its
+ * child SA on that one (CREATE_CHILD_SA). 0, -ENOENT, -EALREADY, -EPERM.
+ */
 int ike_engine_initiate(struct ike_engine *e, uint32_t id, uint64_t now_ms);
 
 /* Starts a rekey of the connection's child SAs / IKE SA now. */
 int ike_engine_rekey_child(struct ike_engine *e, uint32_t id, uint64_t now_ms);
 int ike_engine_rekey_ike(struct ike_engine *e, uint32_t id, uint64_t now_ms);
 
-/* Sends Delete for the connection's IKE SA (and so its children). */
+/*
+ * Sends Delete for the connection's IKE SA (and so its children); for its
+ * child SAs only while other connections use the IKE SA.
+ */
 int ike_engine_terminate(struct ike_engine *e, uint32_t id, uint64_t now_ms);
 
 /*
