@@ -8,6 +8,7 @@
  *   dp-esp-bench [--cipher aes-gcm-128|aes-gcm-256|chacha20-poly1305|
  *                 aes-cbc-128] [--size BYTES] [--seconds S] [--packets N]
  *                [--buffers N] [--no-group] [--workers N] [--v6] [--natt]
+ *                [--room N] [--wall] [--evp]
  *
  * --v6: the SA's outer header is IPv6 (DP_SA_F_IPV6; 2001:db8::1 ->
  * 2001:db8::2), the cipher is reported as CIPHER/v6. --natt: ESP in UDP
@@ -17,6 +18,12 @@
  * (each with its own N-th of the buffers) sending into one SA at once,
  * and prints the sum: the case where the per-packet sequence number
  * compare-and-swap of the ungrouped path bounces between cores.
+ *
+ * --room N: headroom in front of each frame (default 128, a DPDK mbuf's;
+ * 130 puts the inner IP header on a 16-byte boundary). --wall: time with
+ * the wall clock instead of the thread's CPU time (see now_s()). --evp:
+ * the AEAD alone through OpenSSL's plain per-message EVP calls (run_evp(),
+ * "esp CIPHER SIZE evp-encrypt|evp-decrypt" lines; not AES-CBC).
  *
  * Prints one line per direction:
  *   esp CIPHER SIZE encrypt|decrypt: X Mpps Y Gb/s (per worker core)
@@ -36,6 +43,8 @@
 #include <string.h>
 #include <time.h>
 
+#include <openssl/evp.h>
+
 #include "pl_esp.h"
 #include "pl_test_util.h"
 
@@ -43,6 +52,13 @@ enum { N_BUFS = 4096, ROOM = 128, N_BUFS_DEFAULT = 1024 };
 
 /* Buffers cycled through (--buffers): sluice-dp's RX ring size. */
 static unsigned n_bufs = N_BUFS_DEFAULT;
+/*
+ * --room: headroom in front of each frame (ROOM, a DPDK mbuf's, puts the
+ * inner IP header at 14 mod 16 bytes, as in sluice-dp; 130 aligns it).
+ */
+static unsigned room = ROOM;
+/* --evp: the AEAD's plain EVP calls alone (run_evp()). */
+static bool evp_only;
 /* --v6: IPv6 outer addresses; --natt: ESP in UDP. */
 static bool is_v6, is_natt;
 
@@ -58,12 +74,22 @@ struct bench {
 	unsigned n_decrypt_passes;
 };
 
+/*
+ * The timed parts count the calling thread's CPU time, as `openssl speed`
+ * counts its CPU (user) time, unless --wall: on a shared core wall-clock
+ * time also counts other processes' turns, and more so for encrypt, whose
+ * passes run back to back, than for decrypt, which sleeps between passes
+ * (the SA re-added, an RCU grace period) and so is mostly preempted
+ * outside the timed part (docs/esp.md, "Encrypt against decrypt").
+ */
+static clockid_t bench_clock = CLOCK_THREAD_CPUTIME_ID;
+
 static double
 now_s(void)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	clock_gettime(bench_clock, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
@@ -104,10 +130,10 @@ reset_pk(struct bench *b, unsigned i, uint32_t len)
 {
 	struct dp_packet *p = &b->pk[i];
 
-	p->data = b->mem + (size_t)i * b->stride + ROOM;
+	p->data = b->mem + (size_t)i * b->stride + room;
 	p->len = len;
-	p->headroom = ROOM;
-	p->tailroom = (uint16_t)(b->stride - ROOM - len);
+	p->headroom = (uint16_t)room;
+	p->tailroom = (uint16_t)(b->stride - room - len);
 	p->in_port = 1;
 	p->opaque = NULL;
 }
@@ -209,7 +235,7 @@ run(const char *name, uint8_t cipher, uint8_t klen, uint8_t integ,
 		goto out;
 	}
 	for (unsigned i = 0; i < n_bufs; i++)
-		memcpy(b->mem + (size_t)i * b->stride + ROOM, frame, b->len);
+		memcpy(b->mem + (size_t)i * b->stride + room, frame, b->len);
 	n = 0;
 	ok = 0;
 	t = 0;
@@ -225,7 +251,7 @@ run(const char *name, uint8_t cipher, uint8_t klen, uint8_t integ,
 	}
 	/* Keep the last pass's ciphertexts for the decrypt side. */
 	b->ct_len = b->pk[0].len;
-	b->shift = (uint32_t)(b->mem + ROOM - b->pk[0].data);
+	b->shift = (uint32_t)(b->mem + room - b->pk[0].data);
 	for (unsigned i = 0; i < n_bufs; i++)
 		memcpy(b->pristine + (size_t)i * b->stride, b->pk[i].data,
 		       b->ct_len);
@@ -259,8 +285,8 @@ run(const char *name, uint8_t cipher, uint8_t klen, uint8_t integ,
 		for (unsigned i = 0; i < m; i++) {
 			reset_pk(b, i, b->ct_len);
 			b->pk[i].data -= b->shift;
-			b->pk[i].headroom = (uint16_t)(ROOM - b->shift);
-			b->pk[i].tailroom = (uint16_t)(b->stride - ROOM +
+			b->pk[i].headroom = (uint16_t)(room - b->shift);
+			b->pk[i].tailroom = (uint16_t)(b->stride - room +
 						       b->shift - b->ct_len);
 			memcpy(b->pk[i].data,
 			       b->pristine + (size_t)i * b->stride, b->ct_len);
@@ -283,6 +309,106 @@ out:
 	free(b->mem);
 	free(b->pristine);
 	free(b);
+	return rc;
+}
+
+/*
+ * --evp: the AEAD alone, as an application with OpenSSL's plain EVP calls
+ * seals and opens one message per packet (new nonce by
+ * EVP_{En,De}cryptInit_ex, the 12 bytes of AAD of an ESN SA, the ESP
+ * payload of a SIZE-byte frame in place, the tag) over the same buffers,
+ * timed the same way: the per-message ceiling the pipeline is compared
+ * with, where `openssl speed -aead` is no message (ChaCha20-Poly1305:
+ * only EVP_EncryptUpdate per operation in OpenSSL 3.0).
+ */
+static __attribute__((noinline)) int
+evp_pass(EVP_CIPHER_CTX *cx, uint8_t *mem, uint32_t stride, int n, bool is_enc,
+	 uint64_t *seq, double *t)
+{
+	uint8_t nonce[12] = {1, 2, 3, 4}, aad[12] = {0, 0, 0x42, 0x42};
+	double t0 = now_s();
+	int l, bad = 0;
+
+	for (unsigned i = 0; i < n_bufs; i++) {
+		/* Where the pipeline seals the inner packet, in place. */
+		uint8_t *b = mem + (size_t)i * stride + room + 14;
+		uint64_t be = htobe64(++*seq);
+
+		memcpy(nonce + 4, &be, 8);
+		memcpy(aad + 4, &be, 8);
+		if (is_enc)
+			bad |= EVP_EncryptInit_ex(cx, NULL, NULL, NULL,
+						  nonce) != 1 ||
+			       EVP_EncryptUpdate(cx, NULL, &l, aad, 12) != 1 ||
+			       EVP_EncryptUpdate(cx, b, &l, b, n) != 1 ||
+			       EVP_EncryptFinal_ex(cx, b + n, &l) != 1 ||
+			       EVP_CIPHER_CTX_ctrl(cx, EVP_CTRL_AEAD_GET_TAG,
+						   16, b + n) != 1;
+		else
+			bad |= EVP_DecryptInit_ex(cx, NULL, NULL, NULL,
+						  nonce) != 1 ||
+			       EVP_CIPHER_CTX_ctrl(cx, EVP_CTRL_AEAD_SET_TAG,
+						   16, b + n) != 1 ||
+			       EVP_DecryptUpdate(cx, NULL, &l, aad, 12) != 1 ||
+			       EVP_DecryptUpdate(cx, b, &l, b, n) != 1 ||
+			       EVP_DecryptFinal_ex(cx, b + n, &l) != 1;
+	}
+	*t += now_s() - t0;
+	return bad ? -EBADMSG : 0;
+}
+
+static int
+run_evp(const char *name, uint8_t cipher, uint8_t klen, unsigned size,
+	double secs, uint64_t n_fixed)
+{
+	const EVP_CIPHER *ci = cipher == DP_SA_CHACHA20_POLY1305
+				       ? EVP_chacha20_poly1305()
+			       : klen == 20 ? EVP_aes_128_gcm()
+					    : EVP_aes_256_gcm();
+	uint32_t stride = (size + 2 * ROOM + 63) & ~63u;
+	/* Inner packet, pad to 4, pad length and next header. */
+	int n = (int)((size - 14 + 2 + 3) & ~3u);
+	uint8_t key[32] = {7, 7, 7};
+	size_t bytes = (size_t)n_bufs * stride;
+	uint8_t *mem = calloc(1, bytes), *ct = malloc(bytes);
+	EVP_CIPHER_CTX *cx = EVP_CIPHER_CTX_new();
+	int rc = mem == NULL || ct == NULL || cx == NULL ? -ENOMEM : 0;
+	uint64_t last = 0; /* the last encrypt pass's first number - 1 */
+
+	for (int is_enc = 1; rc == 0 && is_enc >= 0; is_enc--) {
+		uint64_t cnt = 0, seq = 0;
+		double t = 0;
+
+		if (EVP_CipherInit_ex(cx, ci, NULL, key, NULL, is_enc) != 1 ||
+		    EVP_CIPHER_CTX_ctrl(cx, EVP_CTRL_AEAD_SET_IVLEN, 12,
+					NULL) != 1) {
+			rc = -EIO;
+			break;
+		}
+		/* Decrypt opens the last encrypt pass again and again. */
+		while (rc == 0 && (n_fixed ? cnt < n_fixed : t < secs)) {
+			if (is_enc) {
+				last = seq;
+			} else {
+				memcpy(mem, ct, bytes);
+				seq = last;
+			}
+			rc = evp_pass(cx, mem, stride, n, is_enc, &seq, &t);
+			cnt += n_bufs;
+		}
+		if (is_enc)
+			memcpy(ct, mem, bytes);
+		if (rc == 0)
+			printf("esp %s %u evp-%s: %.3f Mpps %.3f Gb/s\n", name,
+			       size, is_enc ? "encrypt" : "decrypt",
+			       (double)cnt / t / 1e6,
+			       (double)cnt * size * 8 / t / 1e9);
+	}
+	if (rc != 0)
+		fprintf(stderr, "evp: %s\n", strerror(-rc));
+	EVP_CIPHER_CTX_free(cx);
+	free(mem);
+	free(ct);
 	return rc;
 }
 
@@ -318,10 +444,10 @@ mt_main(void *arg)
 		double t0;
 
 		for (unsigned i = 0; i < nb; i++) {
-			pk[i].data = mem + (size_t)i * m->stride + ROOM;
+			pk[i].data = mem + (size_t)i * m->stride + room;
 			pk[i].len = m->len;
-			pk[i].headroom = ROOM;
-			pk[i].tailroom = (uint16_t)(m->stride - ROOM - m->len);
+			pk[i].headroom = (uint16_t)room;
+			pk[i].tailroom = (uint16_t)(m->stride - room - m->len);
 			pk[i].in_port = 1;
 			pk[i].opaque = NULL;
 			memcpy(pk[i].data, m->frame, m->len);
@@ -438,6 +564,16 @@ main(int argc, char **argv)
 			i--;
 			continue;
 		}
+		if (strcmp(argv[i], "--wall") == 0) {
+			bench_clock = CLOCK_MONOTONIC;
+			i--;
+			continue;
+		}
+		if (strcmp(argv[i], "--evp") == 0) {
+			evp_only = true;
+			i--;
+			continue;
+		}
 		if (strcmp(argv[i], "--v6") == 0 ||
 		    strcmp(argv[i], "--natt") == 0) {
 			*(argv[i][2] == 'v' ? &is_v6 : &is_natt) = true;
@@ -458,11 +594,14 @@ main(int argc, char **argv)
 			n_fixed = strtoull(argv[i + 1], NULL, 0);
 		else if (strcmp(argv[i], "--buffers") == 0)
 			n_bufs = (unsigned)strtoul(argv[i + 1], NULL, 0);
+		else if (strcmp(argv[i], "--room") == 0)
+			room = (unsigned)strtoul(argv[i + 1], NULL, 0);
 		else
 			goto usage;
 	}
 	if (size < 64 || size > 1514 || n_bufs < DP_BURST || n_bufs > N_BUFS ||
-	    n_workers < 1 || n_workers > DP_WORKERS_MAX)
+	    room < 64 || room > ROOM + 63 || n_workers < 1 ||
+	    n_workers > DP_WORKERS_MAX)
 		goto usage;
 	n_fixed = (n_fixed + n_bufs - 1) / n_bufs * n_bufs;
 	for (size_t i = 0; i < sizeof(cs) / sizeof(cs[0]); i++)
@@ -470,6 +609,14 @@ main(int argc, char **argv)
 			return run_mt(is_v6 ? cs[i].name6 : cs[i].name,
 				      cs[i].cipher, cs[i].klen, cs[i].integ,
 				      size, secs, n_workers) == 0
+				       ? 0
+				       : 1;
+		else if (strcmp(cs[i].name, cipher) == 0 && evp_only &&
+			 cs[i].integ != 0)
+			goto usage; /* --evp: AEAD ciphers only */
+		else if (strcmp(cs[i].name, cipher) == 0 && evp_only)
+			return run_evp(cs[i].name, cs[i].cipher, cs[i].klen,
+				       size, secs, n_fixed) == 0
 				       ? 0
 				       : 1;
 		else if (strcmp(cs[i].name, cipher) == 0)
@@ -482,6 +629,7 @@ usage:
 	fprintf(stderr, "usage: dp-esp-bench [--cipher aes-gcm-128|aes-gcm-256|"
 			"chacha20-poly1305|aes-cbc-128] [--size 64..1514] "
 			"[--seconds S] [--packets N] [--buffers 32..4096] "
-			"[--no-group] [--workers 1..8] [--v6] [--natt]\n");
+			"[--no-group] [--workers 1..8] [--v6] [--natt] "
+			"[--room 64..191] [--wall] [--evp]\n");
 	return 2;
 }

@@ -1101,17 +1101,17 @@ gcm_seal_fast(EVP_CIPHER_CTX *cx, uint64_t *iv_next, const uint8_t *salt,
 	      const uint8_t *aad, int al, uint64_t seq, uint8_t *pt, int n)
 {
 	uint8_t gen[8];
-	OSSL_PARAM p[3];
+	/* Initialisers, not OSSL_PARAM_construct_*(): 50 instructions less. */
+	OSSL_PARAM p[] = {
+		OSSL_PARAM_octet_string(OSSL_CIPHER_PARAM_AEAD_TAG, pt + n, 16),
+		OSSL_PARAM_octet_string(OSSL_CIPHER_PARAM_AEAD_TLS1_GET_IV_GEN,
+					gen, sizeof(gen)),
+		OSSL_PARAM_END};
 	int l;
 
 	if (*iv_next != seq && !gcm_prime(cx, salt, seq))
 		return false;
 	*iv_next = 0;
-	p[0] = OSSL_PARAM_construct_octet_string(OSSL_CIPHER_PARAM_AEAD_TAG,
-						 pt + n, 16);
-	p[1] = OSSL_PARAM_construct_octet_string(
-		OSSL_CIPHER_PARAM_AEAD_TLS1_GET_IV_GEN, gen, sizeof(gen));
-	p[2] = OSSL_PARAM_construct_end();
 	if (EVP_EncryptUpdate(cx, NULL, &l, aad, al) != 1 ||
 	    EVP_EncryptUpdate(cx, pt, &l, pt, n) != 1 ||
 	    EVP_EncryptFinal_ex(cx, pt + l, &l) != 1 ||
@@ -1126,14 +1126,13 @@ static bool
 gcm_open_fast(EVP_CIPHER_CTX *cx, const uint8_t *aad, int al, const uint8_t *iv,
 	      uint8_t *ct, int n)
 {
-	OSSL_PARAM p[3];
+	OSSL_PARAM p[] = {
+		OSSL_PARAM_octet_string(OSSL_CIPHER_PARAM_AEAD_TAG, ct + n, 16),
+		OSSL_PARAM_octet_string(OSSL_CIPHER_PARAM_AEAD_TLS1_SET_IV_INV,
+					(void *)iv, 8),
+		OSSL_PARAM_END};
 	int l;
 
-	p[0] = OSSL_PARAM_construct_octet_string(OSSL_CIPHER_PARAM_AEAD_TAG,
-						 ct + n, 16);
-	p[1] = OSSL_PARAM_construct_octet_string(
-		OSSL_CIPHER_PARAM_AEAD_TLS1_SET_IV_INV, (void *)iv, 8);
-	p[2] = OSSL_PARAM_construct_end();
 	return EVP_CIPHER_CTX_set_params(cx, p) == 1 &&
 	       EVP_DecryptUpdate(cx, NULL, &l, aad, al) == 1 &&
 	       EVP_DecryptUpdate(cx, ct, &l, ct, n) == 1 &&
@@ -1165,15 +1164,14 @@ gcm_open_setup(EVP_CIPHER_CTX *cx, const uint8_t *salt)
 static bool
 chacha_nonce(EVP_CIPHER_CTX *cx, const uint8_t *nonce, uint8_t *tag)
 {
-	OSSL_PARAM p[3];
-	unsigned k = 0;
+	OSSL_PARAM p[] = {
+		OSSL_PARAM_octet_string(OSSL_CIPHER_PARAM_AEAD_TLS1_IV_FIXED,
+					(void *)nonce, 12),
+		OSSL_PARAM_octet_string(OSSL_CIPHER_PARAM_AEAD_TAG, tag, 16),
+		OSSL_PARAM_END};
 
-	p[k++] = OSSL_PARAM_construct_octet_string(
-		OSSL_CIPHER_PARAM_AEAD_TLS1_IV_FIXED, (void *)nonce, 12);
-	if (tag != NULL)
-		p[k++] = OSSL_PARAM_construct_octet_string(
-			OSSL_CIPHER_PARAM_AEAD_TAG, tag, 16);
-	p[k] = OSSL_PARAM_construct_end();
+	if (tag == NULL)
+		p[1] = (OSSL_PARAM)OSSL_PARAM_END;
 	return EVP_CIPHER_CTX_set_params(cx, p) == 1;
 }
 
@@ -1186,7 +1184,9 @@ aead_seal_raw(EVP_CIPHER_CTX *cx, bool fast, const uint8_t *salt,
 	      const uint8_t *iv, const uint8_t *aad, int al, uint8_t *pt, int n)
 {
 	uint8_t nonce[12];
-	OSSL_PARAM tag[2];
+	OSSL_PARAM tag[] = {
+		OSSL_PARAM_octet_string(OSSL_CIPHER_PARAM_AEAD_TAG, pt + n, 16),
+		OSSL_PARAM_END};
 	int l;
 
 	memcpy(nonce, salt, 4);
@@ -1195,9 +1195,6 @@ aead_seal_raw(EVP_CIPHER_CTX *cx, bool fast, const uint8_t *salt,
 	 * The tag through get_params: EVP_CIPHER_CTX_ctrl() would build the
 	 * same parameter array at twice the cost (callgrind).
 	 */
-	tag[0] = OSSL_PARAM_construct_octet_string(OSSL_CIPHER_PARAM_AEAD_TAG,
-						   pt + n, 16);
-	tag[1] = OSSL_PARAM_construct_end();
 	return (fast ? chacha_nonce(cx, nonce, NULL)
 		     : EVP_EncryptInit_ex(cx, NULL, NULL, NULL, nonce) == 1) &&
 	       EVP_EncryptUpdate(cx, NULL, &l, aad, al) == 1 &&
@@ -1212,14 +1209,13 @@ aead_open_raw(EVP_CIPHER_CTX *cx, bool fast, const uint8_t *salt,
 	      const uint8_t *iv, const uint8_t *aad, int al, uint8_t *ct, int n)
 {
 	uint8_t nonce[12];
-	OSSL_PARAM tag[2];
+	OSSL_PARAM tag[] = {
+		OSSL_PARAM_octet_string(OSSL_CIPHER_PARAM_AEAD_TAG, ct + n, 16),
+		OSSL_PARAM_END};
 	int l;
 
 	memcpy(nonce, salt, 4);
 	memcpy(nonce + 4, iv, 8);
-	tag[0] = OSSL_PARAM_construct_octet_string(OSSL_CIPHER_PARAM_AEAD_TAG,
-						   ct + n, 16);
-	tag[1] = OSSL_PARAM_construct_end();
 	return (fast ? chacha_nonce(cx, nonce, ct + n)
 		     : EVP_DecryptInit_ex(cx, NULL, NULL, NULL, nonce) == 1 &&
 				EVP_CIPHER_CTX_set_params(cx, tag) == 1) &&

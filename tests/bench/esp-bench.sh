@@ -8,7 +8,12 @@
 # for AES-GCM-128 and ChaCha20-Poly1305. One line per case:
 #
 #   esp cipher=C size=S dir=encrypt|decrypt sluice_mpps=X sluice_gbps=Y
-#       openssl_gbps=Z ratio=Y/Z
+#       openssl_gbps=Z ratio=Y/Z evp_gbps=E evp_ratio=Y/E
+#
+# E is the AEAD alone through OpenSSL's plain per-message EVP calls on the
+# same buffers (dp-esp-bench --evp: nonce, AAD, payload, tag per packet),
+# the ceiling per ESP packet; `openssl speed -aead` seals no message per
+# operation for ChaCha20-Poly1305 (one EVP_EncryptUpdate) and so is not one.
 #
 # then the grouping of bursts per SA (docs/esp.md), AES-GCM-128 encrypt
 # with it and without it (dp-esp-bench --no-group), on one worker and on
@@ -23,7 +28,14 @@
 #   callgrind cipher=C size=S dir=D instr_per_packet=N
 #
 # Each figure is the best of --rounds runs (default 3), Sluice and openssl
-# interleaved, so that a busy machine's noise hurts both alike.
+# interleaved, so that a busy machine's noise hurts both alike. Both count
+# CPU time, not wall-clock time (`openssl speed` its user time unless
+# -elapsed, dp-esp-bench the worker thread's CPU time unless --wall): on a
+# shared core wall-clock time counts other processes' turns too, and
+# dp-esp-bench's encrypt far more than its decrypt (docs/esp.md, "Encrypt
+# against decrypt"). The load average is printed first and last:
+#
+#   load start=L1 ... load end=L2
 #
 # Usage: esp-bench.sh [--build DIR] [--seconds N] [--rounds N] [--cpu N]
 #                     [--no-callgrind]
@@ -67,34 +79,44 @@ ossl_gbps() { # cipher size [-decrypt]
 
 max() { awk -v a="$1" -v b="$2" 'BEGIN { print (a > b ? a : b) }'; }
 
+echo "load start=$(cut -d' ' -f1 /proc/loadavg)"
+trap 'echo "load end=$(cut -d" " -f1 /proc/loadavg)"' EXIT
 declare -A OSSL=([aes-gcm-128]=aes-128-gcm
 	[chacha20-poly1305]=chacha20-poly1305)
 for c in aes-gcm-128 chacha20-poly1305; do
 	for s in 64 1400; do
-		declare -A MP=() GB=() OG=()
+		declare -A MP=() GB=() OG=() EG=()
 		for r in $(seq "$ROUNDS"); do
 			out=$($PIN "$BENCH" --cipher "$c" --size "$s" \
 				--seconds "$SECS" 2>/dev/null) || {
 				echo "dp-esp-bench $c $s failed" >&2
 				exit 1
 			}
+			evp=$($PIN "$BENCH" --evp --cipher "$c" --size "$s" \
+				--seconds "$SECS" 2>/dev/null)
 			for d in encrypt decrypt; do
 				set -- $(echo "$out" | awk -v d="$d:" \
 					'$4 == d { print $5, $7 }')
+				eg=$(echo "$evp" | awk -v d="evp-$d:" \
+					'$4 == d { print $7 }')
 				flag=
 				[ "$d" = decrypt ] && flag=-decrypt
 				og=$(ossl_gbps "${OSSL[$c]}" "$s" $flag)
 				MP[$d]=$(max "${MP[$d]:-0}" "$1")
 				GB[$d]=$(max "${GB[$d]:-0}" "$2")
 				OG[$d]=$(max "${OG[$d]:-0}" "$og")
+				EG[$d]=$(max "${EG[$d]:-0}" "${eg:-0}")
 			done
 		done
 		for d in encrypt decrypt; do
-			mpps=${MP[$d]} gbps=${GB[$d]} og=${OG[$d]}
+			mpps=${MP[$d]} gbps=${GB[$d]} og=${OG[$d]} eg=${EG[$d]}
 			ratio=$(awk -v a="$gbps" -v b="$og" \
 				'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')
+			eratio=$(awk -v a="$gbps" -v b="$eg" \
+				'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')
 			echo "esp cipher=$c size=$s dir=$d sluice_mpps=$mpps" \
-				"sluice_gbps=$gbps openssl_gbps=$og ratio=$ratio"
+				"sluice_gbps=$gbps openssl_gbps=$og ratio=$ratio" \
+				"evp_gbps=$eg evp_ratio=$eratio"
 		done
 	done
 done
@@ -130,7 +152,7 @@ done
 [ "$CALLGRIND" = 1 ] || exit 0
 command -v valgrind >/dev/null || { echo "no valgrind: no counts" >&2; exit 0; }
 tmp=$(mktemp -d /tmp/esp-bench.XXXX)
-trap 'rm -rf "$tmp"' EXIT
+trap 'rm -rf "$tmp"; echo "load end=$(cut -d" " -f1 /proc/loadavg)"' EXIT
 for s in 64 1400; do
 	for d in encrypt decrypt; do
 		valgrind --tool=callgrind --callgrind-out-file="$tmp/cg" \
