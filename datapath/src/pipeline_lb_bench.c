@@ -414,6 +414,19 @@ main(int argc, char **argv)
 	       "new_conns_per_s_per_core=%.0f family=%d\n",
 	       n_conns, n_members, alg, (c1 - c0) * 1e9 / n_conns,
 	       n_conns / (c1 - c0), is_v6 ? 6 : 4);
+	/* The table's layout (and invariants) with every connection in. */
+	{
+		struct pl_ct_check chk;
+		int crc = pl_ct_test_check(pl_ct_of(b->pl), &chk);
+
+		printf("lb table: links=%u overflow=%u (%.2f%%) "
+		       "longest_overflow=%u check=%s\n",
+		       chk.links, chk.ovf,
+		       chk.links != 0 ? 100.0 * chk.ovf / chk.links : 0.0,
+		       chk.max_ovf, crc == 0 ? "ok" : "FAILED");
+		if (crc != 0)
+			goto out;
+	}
 	/* The established phase: ACKs of every connection, random order. */
 	for (uint32_t i = 0; i < n_conns; i++)
 		perm[i] = i;

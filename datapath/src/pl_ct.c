@@ -48,6 +48,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -63,7 +64,7 @@
 #endif
 
 enum {
-	CT_HEADS = 15,		  /* bucket heads per group (one line) */
+	CT_SLOTS = 11,		  /* tagged links per group (one line) */
 	CT_SWEEP_EVERY = 64,	  /* quiescent calls between sweep steps */
 	CT_SWEEP_GROUPS = 16,	  /* groups per sweep step */
 	CT_RECLAIM_GROUPS = 1024, /* swept when a commit finds no entry */
@@ -125,9 +126,10 @@ enum {
 };
 
 /*
- * A connection: 96 bytes. next[d] links tuple t[d] in its bucket chain; a
- * link is ((index << 1) | direction) + 1, 0 ending the chain. In the free
- * list next[0] links free entries.
+ * A connection: 96 bytes. A link is ((index << 1) | direction) + 1 (0:
+ * none); tuple t[d] is linked in a slot of its group or, when the slots
+ * are full, in the group's overflow chain, next[d] its successor there.
+ * In the free list next[0] links free entries.
  */
 struct ct_conn {
 	uint32_t next[2];
@@ -144,10 +146,21 @@ _Static_assert(sizeof(struct ct_conn) == 96, "a connection is 96 bytes");
 _Static_assert(DP_LB_POOL_ID_MAX <= CT_S_POOL >> CT_S_POOL_SHIFT,
 	       "a pool id fits CT_S_POOL");
 
+/*
+ * A bucket group, one cache line: the lock, CT_SLOTS links each with an
+ * 8-bit tag of its tuple's hash (a lookup reads, and the prefetch stage
+ * prefetches, only the entries whose tag matches), and the head of the
+ * chain of links that found every slot taken. Links and tags are written
+ * under the lock, read without it by the prefetch stage (hints only).
+ */
 struct ct_group {
 	uint32_t lock;
-	uint32_t head[CT_HEADS];
+	uint32_t ovf;
+	uint8_t tag[CT_SLOTS + 1]; /* 8-byte aligned: two loads */
+	uint32_t link[CT_SLOTS];   /* 0: free */
 } PL_ALIGNED;
+
+_Static_assert(sizeof(struct ct_group) == 64, "a group is one line");
 
 /* A tuple looked up, with what the lookup found. */
 struct ct_look {
@@ -194,6 +207,7 @@ struct pl_ct {
 	 * replied (pl_ct_set_lb_timeouts(); atomic). */
 	uint32_t lb_to[DP_LB_POOL_ID_MAX + 1][CT_LB_TO_N];
 	void *lb_arg;
+	uint32_t tag_mask;     /* 0xff; tests force tag collisions */
 	uint64_t rate_commits; /* control: commit_rate sample */
 	struct timespec rate_ts;
 	struct ct_slot slot[DP_WORKERS_MAX + 1];
@@ -279,10 +293,11 @@ hash_group(const struct pl_ct *ct, uint32_t h)
 	return h & ct->gmask;
 }
 
-static inline unsigned
-hash_head(uint32_t h)
+static inline uint8_t
+hash_tag(const struct pl_ct *ct, uint32_t h)
 {
-	return (unsigned)(((uint64_t)(h * 0x9e3779b1u) * CT_HEADS) >> 32);
+	/* The top bits: the group index takes the low ones. */
+	return (uint8_t)(h >> 24) & (uint8_t)ct->tag_mask;
 }
 
 static inline struct ct_conn *
@@ -324,14 +339,64 @@ conn_is_expired(const struct ct_conn *e, uint32_t now)
 			 __atomic_load_n(&e->expires, __ATOMIC_RELAXED)) >= 0;
 }
 
-/* Find l's tuple in its chain (group locked); its link or 0. */
+/*
+ * The slots of grp whose tag is tag: bit 8 * i + 7 of tag_lo() for slot
+ * i < 8, of tag_hi() for slot 8 + i (SWAR: the tag bytes compared eight
+ * at a time; a borrow may also flag the byte after a matching one, which
+ * the caller's full compare rejects). tag_hi() only when tag_lo() found
+ * nothing: 8 of the 11 slots are in the first word.
+ */
+static inline uint64_t
+tag_lo(const struct ct_group *grp, uint8_t tag)
+{
+	const uint64_t ones = 0x0101010101010101ull;
+	uint64_t lo, x;
+
+	memcpy(&lo, grp->tag, 8);
+#if __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+	lo = __builtin_bswap64(lo);
+#endif
+	x = lo ^ (ones * tag);
+	return (x - ones) & ~x & 0x8080808080808080ull;
+}
+
+static inline uint32_t
+tag_hi(const struct ct_group *grp, uint8_t tag)
+{
+	uint32_t h, y;
+
+	memcpy(&h, grp->tag + 8, 4);
+#if __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+	h = __builtin_bswap32(h);
+#endif
+	y = h ^ (0x01010101u * tag);
+	return (y - 0x01010101u) & ~y & 0x00808080u;
+}
+
+/* Find l's tuple in its group (locked); its link or 0. */
 static inline __attribute__((always_inline)) uint32_t
 chain_find_inl(const struct pl_ct *ct, const struct ct_look *l)
 {
-	uint32_t link =
-		ct->groups[hash_group(ct, l->hash)].head[hash_head(l->hash)];
+	const struct ct_group *grp = &ct->groups[hash_group(ct, l->hash)];
+	uint8_t tag = hash_tag(ct, l->hash);
+	uint64_t m = tag_lo(grp, tag);
+	uint32_t hi, link;
 
-	while (link != 0) {
+	while (m != 0) {
+		link = grp->link[__builtin_ctzll(m) >> 3];
+		m &= m - 1;
+		if (link != 0 &&
+		    conn_is(link_conn(ct, link), link_dir(link), l))
+			return link;
+	}
+	for (hi = tag_hi(grp, tag); hi != 0;) {
+		link = grp->link[8 + (__builtin_ctz(hi) >> 3)];
+		hi &= hi - 1;
+		if (link != 0 &&
+		    conn_is(link_conn(ct, link), link_dir(link), l))
+			return link;
+	}
+	for (link = grp->ovf; link != 0;) {
 		const struct ct_conn *e = link_conn(ct, link);
 		unsigned d = link_dir(link);
 
@@ -349,31 +414,92 @@ chain_find(const struct pl_ct *ct, const struct ct_look *l)
 	return chain_find_inl(ct, l);
 }
 
+/* Put link in slot i of grp with tag (group locked). */
+static void
+slot_set(struct ct_group *grp, unsigned i, uint8_t tag, uint32_t link)
+{
+	/* Atomic: the prefetch stage peeks at slots without the lock. */
+	__atomic_store_n(&grp->tag[i], tag, __ATOMIC_RELAXED);
+	__atomic_store_n(&grp->link[i], link, __ATOMIC_RELAXED);
+}
+
 static void
 chain_add(struct pl_ct *ct, uint32_t h, uint32_t link)
 {
-	uint32_t *head = &ct->groups[hash_group(ct, h)].head[hash_head(h)];
+	struct ct_group *grp = &ct->groups[hash_group(ct, h)];
 	struct ct_conn *e = link_conn(ct, link);
 
-	e->next[link_dir(link)] = *head;
-	/* Atomic: pl_ct_prefetch_conn() peeks at heads without the lock. */
-	__atomic_store_n(head, link, __ATOMIC_RELAXED);
+	for (unsigned i = 0; i < CT_SLOTS; i++) {
+		if (grp->link[i] == 0) {
+			e->next[link_dir(link)] = 0;
+			slot_set(grp, i, hash_tag(ct, h), link);
+			return;
+		}
+	}
+	e->next[link_dir(link)] = grp->ovf;
+	__atomic_store_n(&grp->ovf, link, __ATOMIC_RELAXED);
 }
 
 static void
 chain_del(struct pl_ct *ct, uint32_t h, uint32_t link)
 {
-	uint32_t *p = &ct->groups[hash_group(ct, h)].head[hash_head(h)];
+	struct ct_group *grp = &ct->groups[hash_group(ct, h)];
+	uint32_t *p;
 
-	while (*p != 0) {
+	for (unsigned i = 0; i < CT_SLOTS; i++) {
+		if (grp->link[i] == link) {
+			uint32_t o = grp->ovf;
+
+			if (o == 0) {
+				slot_set(grp, i, 0, 0);
+				return;
+			}
+			/* The overflow chain's first link takes the slot. */
+			__atomic_store_n(&grp->ovf,
+					 link_conn(ct, o)->next[link_dir(o)],
+					 __ATOMIC_RELAXED);
+			link_conn(ct, o)->next[link_dir(o)] = 0;
+			slot_set(grp, i,
+				 hash_tag(ct, conn_hash(link_conn(ct, o),
+							link_dir(o))),
+				 o);
+			return;
+		}
+	}
+	for (p = &grp->ovf; *p != 0;
+	     p = &link_conn(ct, *p)->next[link_dir(*p)]) {
 		if (*p == link) {
 			__atomic_store_n(
 				p, link_conn(ct, link)->next[link_dir(link)],
 				__ATOMIC_RELAXED);
 			return;
 		}
-		p = &link_conn(ct, *p)->next[link_dir(*p)];
 	}
+}
+
+/* Walks every link of a group (locked): slots, then the overflow chain. */
+struct ct_iter {
+	unsigned i;
+	uint32_t link;
+};
+
+static uint32_t
+iter_next(const struct pl_ct *ct, const struct ct_group *grp,
+	  struct ct_iter *it)
+{
+	while (it->i < CT_SLOTS) {
+		uint32_t link = grp->link[it->i++];
+
+		if (link != 0)
+			return link;
+	}
+	if (it->i == CT_SLOTS) {
+		it->i++;
+		it->link = grp->ovf;
+	} else if (it->link != 0) {
+		it->link = link_conn(ct, it->link)->next[link_dir(it->link)];
+	}
+	return it->link;
 }
 
 /* The pool. */
@@ -1011,37 +1137,34 @@ evict_scan(const struct pl_ct *ct, uint32_t g, uint32_t now,
 	   struct ct_victim *v)
 {
 	const struct ct_group *grp = &ct->groups[g];
+	struct ct_iter it = {0};
 	unsigned n = 0;
+	uint32_t link;
 
-	/* The chains' first connections from DRAM at once, not in turn. */
-	for (unsigned h = 0; h < CT_HEADS; h++) {
-		if (grp->head[h] != 0) {
+	/* The slots' connections from DRAM at once, not in turn. */
+	for (unsigned i = 0; i < CT_SLOTS; i++) {
+		if (grp->link[i] != 0) {
 			const char *p =
-				(const char *)link_conn(ct, grp->head[h]);
+				(const char *)link_conn(ct, grp->link[i]);
 
 			__builtin_prefetch(p);
 			__builtin_prefetch(p + 64);
 		}
 	}
-	for (unsigned h = 0; h < CT_HEADS; h++) {
-		for (uint32_t link = grp->head[h]; link != 0; n++) {
-			const struct ct_conn *e = link_conn(ct, link);
-			uint32_t st =
-				__atomic_load_n(&e->state, __ATOMIC_RELAXED);
-			uint32_t exp =
-				__atomic_load_n(&e->expires, __ATOMIC_RELAXED);
-			uint32_t last = exp - conn_timeout_of(ct, e->proto, st);
-			uint32_t idle =
-				(int32_t)(now - last) > 0 ? now - last : 0;
-			unsigned rank = evict_rank(e, st, exp, now);
+	while ((link = iter_next(ct, grp, &it)) != 0) {
+		const struct ct_conn *e = link_conn(ct, link);
+		uint32_t st = __atomic_load_n(&e->state, __ATOMIC_RELAXED);
+		uint32_t exp = __atomic_load_n(&e->expires, __ATOMIC_RELAXED);
+		uint32_t last = exp - conn_timeout_of(ct, e->proto, st);
+		uint32_t idle = (int32_t)(now - last) > 0 ? now - last : 0;
+		unsigned rank = evict_rank(e, st, exp, now);
 
-			if (v->idx == UINT32_MAX || rank < v->rank ||
-			    (rank == v->rank && idle > v->idle)) {
-				v->idx = (link - 1) >> 1;
-				v->rank = rank;
-				v->idle = idle;
-			}
-			link = e->next[link_dir(link)];
+		n++;
+		if (v->idx == UINT32_MAX || rank < v->rank ||
+		    (rank == v->rank && idle > v->idle)) {
+			v->idx = (link - 1) >> 1;
+			v->rank = rank;
+			v->idle = idle;
 		}
 	}
 	return n;
@@ -1789,19 +1912,55 @@ pl_ct_prefetch_group(struct pl_ct *ct, const struct dp_key *k, uint16_t zone)
 	return h;
 }
 
+/* Both lines of link's connection. */
+static inline void
+prefetch_link(const struct pl_ct *ct, uint32_t link)
+{
+	const char *p = (const char *)link_conn(ct, link);
+
+	__builtin_prefetch(p);
+	__builtin_prefetch(p + 64);
+}
+
+/*
+ * The connections of the first two slots whose tag matches (more than one:
+ * a tag collision, ~3% at full load; a second match across the two tag
+ * words is not looked for), else the head of the overflow chain. A hint:
+ * read without the lock, a racing writer only makes it prefetch the wrong
+ * lines. Straight-line on purpose: a loop form of it lost its prefetch
+ * instructions to GCC 12 (docs/conntrack.md, "Tagged slots").
+ */
 void
 pl_ct_prefetch_conn(struct pl_ct *ct, uint32_t h)
 {
-	uint32_t link = __atomic_load_n(
-		&ct->groups[hash_group(ct, h)].head[hash_head(h)],
-		__ATOMIC_RELAXED);
+	const struct ct_group *grp = &ct->groups[hash_group(ct, h)];
+	uint8_t tag = hash_tag(ct, h);
+	uint64_t m = tag_lo(grp, tag);
+	uint32_t hi, l1, l2 = 0;
 
-	if (link != 0) {
-		const char *p = (const char *)link_conn(ct, link);
-
-		__builtin_prefetch(p);
-		__builtin_prefetch(p + 64);
+	if (m != 0) {
+		l1 = __atomic_load_n(&grp->link[__builtin_ctzll(m) >> 3],
+				     __ATOMIC_RELAXED);
+		m &= m - 1;
+		if (m != 0)
+			l2 = __atomic_load_n(
+				&grp->link[__builtin_ctzll(m) >> 3],
+				__ATOMIC_RELAXED);
+	} else if ((hi = tag_hi(grp, tag)) != 0) {
+		l1 = __atomic_load_n(&grp->link[8 + (__builtin_ctz(hi) >> 3)],
+				     __ATOMIC_RELAXED);
+		hi &= hi - 1;
+		if (hi != 0)
+			l2 = __atomic_load_n(
+				&grp->link[8 + (__builtin_ctz(hi) >> 3)],
+				__ATOMIC_RELAXED);
+	} else {
+		l1 = __atomic_load_n(&grp->ovf, __ATOMIC_RELAXED);
 	}
+	if (l1 != 0)
+		prefetch_link(ct, l1);
+	if (l2 != 0)
+		prefetch_link(ct, l2);
 }
 
 bool
@@ -1809,26 +1968,6 @@ pl_ct_is_big(const struct pl_ct *ct)
 {
 	return __atomic_load_n(&ct->n_used, __ATOMIC_RELAXED) >=
 	       PL_CT_PREFETCH_MIN;
-}
-
-void
-pl_ct_prefetch_next(struct pl_ct *ct, uint32_t h)
-{
-	uint32_t link = __atomic_load_n(
-		&ct->groups[hash_group(ct, h)].head[hash_head(h)],
-		__ATOMIC_RELAXED);
-	const struct ct_conn *e;
-
-	if (link == 0)
-		return;
-	e = link_conn(ct, link);
-	link = __atomic_load_n(&e->next[link_dir(link)], __ATOMIC_RELAXED);
-	if (link != 0) {
-		const char *p = (const char *)link_conn(ct, link);
-
-		__builtin_prefetch(p);
-		__builtin_prefetch(p + 64);
-	}
 }
 
 /* Sweep. */
@@ -1847,21 +1986,16 @@ pl_ct_sweep(struct pl_ct *ct, unsigned slot, unsigned n)
 
 		if (i > ct->gmask)
 			break;
+		struct ct_iter it = {0};
+		uint32_t link;
+
 		spin_lock(&grp->lock);
-		for (unsigned h = 0; h < CT_HEADS; h++) {
-			uint32_t link = grp->head[h];
-
-			while (link != 0) {
-				struct ct_conn *e = link_conn(ct, link);
-				uint32_t next = e->next[link_dir(link)];
-
-				if (conn_is_expired(e, now) &&
-				    conn_kill(ct, link, g, g)) {
-					s->expired++;
-					link = grp->head[h];
-					continue;
-				}
-				link = next;
+		while ((link = iter_next(ct, grp, &it)) != 0) {
+			/* A kill moves links: walk the group again. */
+			if (conn_is_expired(link_conn(ct, link), now) &&
+			    conn_kill(ct, link, g, g)) {
+				s->expired++;
+				memset(&it, 0, sizeof(it));
 			}
 		}
 		spin_unlock(&grp->lock);
@@ -1898,10 +2032,9 @@ pl_ct_create(uint32_t ct_max, struct pl_ct **out)
 	if (ct_max == 0 || ct_max > DP_CT_MAX_MAX)
 		return -EINVAL;
 	/*
-	 * About two bucket heads per chain link at full load (15 heads a
-	 * group, two links a connection): chains of ~0.5 links, so a
-	 * lookup mostly reads one entry (docs/conntrack.md, "Memory
-	 * stalls"). 8 bytes a connection more than ct_max / 8.
+	 * About 8 links a group at full load (two links a connection) in
+	 * its 11 tagged slots: about 2.5% of links overflow into a chain
+	 * (docs/conntrack.md, "Tagged slots"). 16 bytes a connection.
 	 */
 	while (n_groups < ct_max / 4)
 		n_groups <<= 1;
@@ -1913,6 +2046,7 @@ pl_ct_create(uint32_t ct_max, struct pl_ct **out)
 		lb_to_fill(ct->lb_to[p], 0, 0);
 	ct->max = ct_max;
 	ct->gmask = n_groups - 1;
+	ct->tag_mask = 0xff;
 	ct->conns_len = (size_t)ct_max * sizeof(struct ct_conn);
 	ct->groups_len = (size_t)n_groups * sizeof(struct ct_group);
 	m = mmap(NULL, ct->conns_len, PROT_READ | PROT_WRITE,
@@ -2008,16 +2142,13 @@ group_collect(struct pl_ct *ct, uint32_t g, uint32_t zone, uint32_t *links,
 	      unsigned max)
 {
 	const struct ct_group *grp = &ct->groups[g];
+	struct ct_iter it = {0};
 	unsigned n = 0;
+	uint32_t link;
 
-	for (unsigned h = 0; h < CT_HEADS && n < max; h++) {
-		for (uint32_t link = grp->head[h]; link != 0 && n < max;) {
-			const struct ct_conn *e = link_conn(ct, link);
-
-			if (link_dir(link) == 0 && zone_is(e, zone))
-				links[n++] = link;
-			link = e->next[link_dir(link)];
-		}
+	while (n < max && (link = iter_next(ct, grp, &it)) != 0) {
+		if (link_dir(link) == 0 && zone_is(link_conn(ct, link), zone))
+			links[n++] = link;
 	}
 	return n;
 }
@@ -2077,25 +2208,22 @@ pl_ct_dump(struct pl_ct *ct, uint32_t zone, dp_ct_visit_fn fn, void *arg)
 		return -ENOMEM;
 	for (uint32_t g = 0; g <= ct->gmask && rc == 0;) {
 		const struct ct_group *grp = &ct->groups[g];
+		struct ct_iter it = {0};
 		size_t n = 0;
+		uint32_t link;
 		bool is_short = false;
 
 		spin_lock(&ct->groups[g].lock);
-		for (unsigned h = 0; h < CT_HEADS && !is_short; h++) {
-			uint32_t link = grp->head[h];
+		while ((link = iter_next(ct, grp, &it)) != 0) {
+			const struct ct_conn *e = link_conn(ct, link);
 
-			while (link != 0) {
-				const struct ct_conn *e = link_conn(ct, link);
-
-				if (link_dir(link) == 0 && zone_is(e, zone) &&
-				    !conn_is_expired(e, now)) {
-					if (n == cap) {
-						is_short = true;
-						break;
-					}
-					entry_export(e, now, &buf[n++]);
+			if (link_dir(link) == 0 && zone_is(e, zone) &&
+			    !conn_is_expired(e, now)) {
+				if (n == cap) {
+					is_short = true;
+					break;
 				}
-				link = e->next[link_dir(link)];
+				entry_export(e, now, &buf[n++]);
 			}
 		}
 		spin_unlock(&ct->groups[g].lock);
@@ -2453,4 +2581,138 @@ uint32_t
 pl_ct_now(const struct pl_ct *ct, unsigned slot)
 {
 	return ct->slot[slot].now;
+}
+
+/* Tests: forced collisions, the table's invariants, an exhaustive search. */
+
+int
+pl_ct_test_collide(struct pl_ct *ct, uint32_t gmask, uint8_t tag_mask)
+{
+	if (__atomic_load_n(&ct->n_used, __ATOMIC_RELAXED) != 0 ||
+	    ct->n_fresh != 0)
+		return -EBUSY;
+	if (gmask > ct->gmask || (gmask & (gmask + 1)) != 0)
+		return -EINVAL;
+	ct->gmask = gmask;
+	ct->tag_mask = tag_mask;
+	return 0;
+}
+
+static int
+check_fail(const char *what, uint32_t g, uint32_t link)
+{
+	fprintf(stderr, "pl_ct_test_check: %s (group %u, link %u)\n", what, g,
+		link);
+	return -EINVAL;
+}
+
+/* Every link of group g (locked): in range, hashed to g, tag right. */
+static int
+check_group(struct pl_ct *ct, uint32_t g, uint8_t *seen,
+	    struct pl_ct_check *out)
+{
+	const struct ct_group *grp = &ct->groups[g];
+	struct ct_iter it = {0};
+	uint32_t link, n_ovf = 0;
+
+	while ((link = iter_next(ct, grp, &it)) != 0) {
+		uint32_t idx = (link - 1) >> 1, h;
+		const struct ct_conn *e;
+		struct ct_look l;
+
+		if (idx >= ct->n_fresh)
+			return check_fail("link out of range", g, link);
+		if (seen[link - 1]++ != 0)
+			return check_fail("linked twice", g, link);
+		e = link_conn(ct, link);
+		h = conn_hash(e, link_dir(link));
+		if (hash_group(ct, h) != g)
+			return check_fail("in the wrong group", g, link);
+		if (it.i <= CT_SLOTS && grp->tag[it.i - 1] != hash_tag(ct, h))
+			return check_fail("wrong tag", g, link);
+		if (it.i > CT_SLOTS) {
+			n_ovf++;
+			for (unsigned i = 0; i < CT_SLOTS; i++)
+				if (grp->link[i] == 0)
+					return check_fail(
+						"overflow with a free "
+						"slot",
+						g, link);
+		}
+		memset(&l, 0, sizeof(l));
+		l.t = e->t[link_dir(link)];
+		l.zone = e->zone;
+		l.proto = e->proto;
+		l.family = e->family;
+		l.hash = h;
+		if (chain_find(ct, &l) != link)
+			return check_fail("lookup finds another", g, link);
+		out->links++;
+	}
+	out->ovf += n_ovf;
+	if (n_ovf > out->max_ovf)
+		out->max_ovf = n_ovf;
+	return 0;
+}
+
+int
+pl_ct_test_check(struct pl_ct *ct, struct pl_ct_check *out)
+{
+	uint8_t *seen;
+	int rc = 0;
+
+	memset(out, 0, sizeof(*out));
+	seen = calloc((size_t)ct->n_fresh * 2 + 1, 1);
+	if (seen == NULL)
+		return -ENOMEM;
+	for (uint32_t g = 0; g <= ct->gmask && rc == 0; g++) {
+		spin_lock(&ct->groups[g].lock);
+		rc = check_group(ct, g, seen, out);
+		spin_unlock(&ct->groups[g].lock);
+	}
+	for (uint32_t i = 0; i < ct->n_fresh * 2 && rc == 0; i++)
+		if (seen[i] != seen[i ^ 1])
+			rc = check_fail("one direction linked", 0, i + 1);
+	if (rc == 0 &&
+	    out->links != 2 * __atomic_load_n(&ct->n_used, __ATOMIC_RELAXED))
+		rc = check_fail("links and connections differ", 0, 0);
+	free(seen);
+	return rc;
+}
+
+int
+pl_ct_test_find(struct pl_ct *ct, const struct dp_ct_tuple *t, uint16_t zone,
+		uint8_t proto, uint8_t family, uint32_t *fast, uint32_t *slow)
+{
+	struct ct_look l;
+	uint32_t g;
+
+	memset(&l, 0, sizeof(l));
+	l.t = *t;
+	l.zone = zone;
+	l.proto = proto;
+	l.family = family;
+	l.hash = tuple_hash(&l.t, zone, proto, family);
+	g = hash_group(ct, l.hash);
+	spin_lock(&ct->groups[g].lock);
+	*fast = chain_find(ct, &l);
+	spin_unlock(&ct->groups[g].lock);
+	*slow = 0;
+	for (g = 0; g <= ct->gmask; g++) {
+		const struct ct_group *grp = &ct->groups[g];
+		struct ct_iter it = {0};
+		uint32_t link;
+
+		spin_lock(&ct->groups[g].lock);
+		while ((link = iter_next(ct, grp, &it)) != 0)
+			if (conn_is(link_conn(ct, link), link_dir(link), &l)) {
+				if (*slow != 0) {
+					spin_unlock(&ct->groups[g].lock);
+					return -EEXIST;
+				}
+				*slow = link;
+			}
+		spin_unlock(&ct->groups[g].lock);
+	}
+	return 0;
 }

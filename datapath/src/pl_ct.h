@@ -7,11 +7,11 @@
  * with the pipeline and exposes stats, flush and dump (pipeline.h).
  *
  * Concurrency: one table shared by every worker and the control thread.
- * Buckets come in groups of 15 with one spinlock in the same cache line;
- * a connection is linked under the group of its original tuple and the
- * group of its reply tuple. Lock order: groups in ascending index, then
- * the free-list lock. Per-worker state (clock, counters, last lookup) is
- * indexed by worker; the control thread uses slot DP_WORKERS_MAX.
+ * Buckets come in groups of 11 tagged links with one spinlock in the same
+ * cache line; a connection is linked under the group of its original tuple and
+ * the group of its reply tuple. Lock order: groups in ascending index, then the
+ * free-list lock. Per-worker state (clock, counters, last lookup) is indexed by
+ * worker; the control thread uses slot DP_WORKERS_MAX.
  */
 #ifndef SLUICE_PL_CT_H
 #define SLUICE_PL_CT_H
@@ -51,13 +51,12 @@ void pl_ct_exec(struct pl_ct *ct, unsigned slot, struct pl_pctx *c,
  * Prefetch for a packet whose cached segment ends in ct(zone), its key as
  * parsed (TCP and UDP only): _group prefetches the bucket group and
  * returns the tuple hash (0: nothing prefetched), _conn (a little later)
- * the first connection of that bucket. Hot path; no lock.
+ * the connections of the first two slots whose tag matches (none: the
+ * head of the group's overflow chain). Hot path; no lock.
  */
 uint32_t pl_ct_prefetch_group(struct pl_ct *ct, const struct dp_key *key,
 			      uint16_t zone);
 void pl_ct_prefetch_conn(struct pl_ct *ct, uint32_t hash);
-/* Later still: the second connection of the chain (chains average ~1). */
-void pl_ct_prefetch_next(struct pl_ct *ct, uint32_t hash);
 
 /*
  * True when the table holds at least PL_CT_PREFETCH_MIN connections (1.5
@@ -159,5 +158,26 @@ size_t pl_ct_conn_bytes(const struct pl_ct *ct);
 
 /* The pipeline's table (tests). */
 struct pl_ct *pl_ct_of(struct dp_pipeline *pl);
+
+/*
+ * Tests only. _collide, on a table that never held a connection: use
+ * gmask + 1 groups (a power of two, at most the table's) and tags masked
+ * with tag_mask (0: every tag collides). _check: the table's invariants
+ * (every link in range, once, in its hash's group with its tag, found by
+ * a lookup; both directions of a connection linked; the overflow chain
+ * used only when the slots are full); 0 or -EINVAL (the reason on
+ * stderr). _find: the table's lookup (*fast) and a search of every link
+ * of every group (*slow) for one tuple; -EEXIST when linked twice.
+ */
+struct pl_ct_check {
+	uint32_t links;	  /* linked tuples (two a connection) */
+	uint32_t ovf;	  /* of them, in overflow chains */
+	uint32_t max_ovf; /* the longest overflow chain */
+};
+int pl_ct_test_collide(struct pl_ct *ct, uint32_t gmask, uint8_t tag_mask);
+int pl_ct_test_check(struct pl_ct *ct, struct pl_ct_check *out);
+int pl_ct_test_find(struct pl_ct *ct, const struct dp_ct_tuple *t,
+		    uint16_t zone, uint8_t proto, uint8_t family,
+		    uint32_t *fast, uint32_t *slow);
 
 #endif /* SLUICE_PL_CT_H */

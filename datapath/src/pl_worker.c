@@ -844,9 +844,6 @@ ct_prefetch(struct dp_worker *w, unsigned k)
 	for (unsigned j = 0; j < k && n_ct != 0; j++)
 		if (h[j] != 0)
 			pl_ct_prefetch_conn(ct, h[j]);
-	for (unsigned j = 0; j < k && n_ct != 0; j++)
-		if (h[j] != 0)
-			pl_ct_prefetch_next(ct, h[j]);
 }
 
 /*
