@@ -43,14 +43,7 @@ fail() {
 declare -A MAC=([G1]=fa:16:3e:06:00:01 [G2]=fa:16:3e:06:00:02)
 
 step "topology: 2 namespaces on veths ($PORT_TYPE)"
-for g in $guests; do
-	guest_veth "$(ns $g)" "$(hif $g)" "${MAC[$g]}"
-done
-run() {
-	local g=$1
-	shift
-	ip netns exec "$(ns $g)" "$@"
-}
+sluice_guests_add
 for g in $guests; do
 	run "$g" sysctl -qw net.ipv6.conf.all.disable_ipv6=0 \
 		net.ipv6.conf.eth0.disable_ipv6=1

@@ -54,14 +54,7 @@ declare -A MAC=([G1]=fa:16:3e:05:00:01 [G2]=fa:16:3e:05:00:02
 XMAC2=fa:16:3e:05:ee:02
 
 step "topology: 3 namespaces on veths ($PORT_TYPE)"
-for g in $guests; do
-	guest_veth "$(ns $g)" "$(hif $g)" "${MAC[$g]}"
-done
-run() {
-	local g=$1
-	shift
-	ip netns exec "$(ns $g)" "$@"
-}
+sluice_guests_add
 v6_on() { # v6_on G ACCEPT_RA
 	run "$1" sysctl -qw net.ipv6.conf.all.disable_ipv6=0 \
 		net.ipv6.conf.eth0.disable_ipv6=1

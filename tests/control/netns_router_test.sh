@@ -181,7 +181,6 @@ for g in A1 A2 A3 B1; do
 done
 ip -n "$(ns X)" addr add 172.24.4.100/24 dev eth0
 
-run() { local g=$1; shift; ip netns exec "$(ns $g)" "$@"; }
 pingok() { run "$1" ping -q -c 3 -i 0.2 -W 2 "$2" >/dev/null; }
 
 # A TCP server in namespace $1 on port $2 that writes each peer's address

@@ -67,7 +67,6 @@ fail() {
 	} >&2
 	exit 1
 }
-run() { local g=$1; shift; ip netns exec "$(ns $g)" "$@"; }
 lbstats() { "$SLUICECTL" -s "$sock" dp lb-stats; }
 
 declare -A MAC=([C]=fa:16:3e:78:00:10 [X]=fa:16:3e:78:00:99

@@ -9,11 +9,15 @@
 #   namespace test. Skip unless root, with ip, openstack, jq, ethtool and
 #   each TOOL on PATH and the binaries given (sluice_need_bins); set
 #   PORT_TYPE (af_packet unless given), id (the PID mod 100000), tmp (a
-#   new /tmp/sluice-NAME.XXXXXX, mode 755: nginx's workers read files
-#   there), sock ($tmp/dp.sock), dp_pid and ctl_pid (empty); define
+#   new directory in /tmp whose name ends in -sluice-NAME, mode 755:
+#   nginx's workers read files there), sock ($tmp/dp.sock), dp_pid and
+#   ctl_pid (empty); define
 #   `ns G` (NSTAG<id>-G, guest G's namespace) and `hif G` (HIFTAG<id>g,
 #   its host link, lower case: keep HIFTAG short for 15 characters) and
 #   source guest.sh.
+# sluice_guests_add: guest_veth for each name G in $guests, in `ns G`
+#   on `hif G` with MAC ${MAC[G]} (the caller's associative array).
+# run G CMD...: CMD in guest G's namespace.
 # sluice_cleanup: sluice_stop, sluice_guests_del, remove $tmp: the end of
 #   the caller's cleanup (its own processes first).
 # skip MSG / step MSG: print "SKIP: MSG" and exit 77 / print "--- MSG";
@@ -76,7 +80,7 @@ sluice_test_init() {
 	sluice_need_bins
 	PORT_TYPE=${PORT_TYPE:-af_packet}
 	id=$(($$ % 100000))
-	tmp=$(mktemp -d "/tmp/sluice-$name.XXXXXX")
+	tmp=$(mktemp -d -p /tmp --suffix "-sluice-$name")
 	chmod 755 "$tmp"
 	sock=$tmp/dp.sock
 	dp_pid=
@@ -84,6 +88,19 @@ sluice_test_init() {
 	eval "ns() { echo \"$nstag$id-\$1\"; }"
 	eval "hif() { echo \"$hiftag$id\$1\" | tr 'A-Z' 'a-z'; }"
 	. "$(dirname "${BASH_SOURCE[0]}")/guest.sh"
+}
+
+sluice_guests_add() {
+	local g
+	for g in $guests; do
+		guest_veth "$(ns "$g")" "$(hif "$g")" "${MAC[$g]}"
+	done
+}
+
+run() {
+	local g=$1
+	shift
+	ip netns exec "$(ns "$g")" "$@"
 }
 
 sluice_cleanup() {
