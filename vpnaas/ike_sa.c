@@ -597,7 +597,7 @@ ike_engine_input(struct ike_engine *e, const uint8_t *data, size_t len,
 	uint8_t pt[IKE_MSG_MAX];
 	enum ike_msg_err err;
 	struct ike_msg m;
-	struct sa *sa;
+	struct sa *sa, *o;
 	bool is_resp;
 
 	e->now = now_ms;
@@ -678,6 +678,12 @@ ike_engine_input(struct ike_engine *e, const uint8_t *data, size_t len,
 	}
 	if (sa->state != SA_DEAD)
 		sa_kick(sa);
+	/* An exchange can leave work queued on another SA: an IKE rekey
+	 * moves the children, with their pending rekeys, to the new SA,
+	 * which no timer may wake before a child's hard expiry. */
+	for (o = e->sas; o; o = o->next)
+		if (o != sa && o->state == SA_ESTABLISHED)
+			sa_kick(o);
 out:
 	ike_crypto_cleanse(pt, sizeof(pt));
 	reap(e);

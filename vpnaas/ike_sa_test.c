@@ -510,6 +510,30 @@ test_simultaneous_rekey(void **state)
 	assert_int_equal(S[1].n_ev[IKE_EV_IKE_DOWN], 0);
 }
 
+/*
+ * A child rekey asked for while our IKE rekey is outstanding waits, moves
+ * with the children to the new IKE SA and starts at once there, not at
+ * the new SA's next timer (with no DPD that was the child's hard expiry:
+ * the child was deleted instead of rekeyed; seen when a child's and the
+ * IKE SA's rekey fell due in one tick).
+ */
+static void
+test_child_rekey_during_ike_rekey(void **state)
+{
+	int rekeys;
+
+	(void)state;
+	establish("aes128gcm16-prfsha256-ecp256", "aes128gcm16");
+	rekeys = S[0].n_ev[IKE_EV_CHILD_REKEYED];
+	ike_engine_rekey_ike(S[0].e, S[0].conn, now);
+	ike_engine_rekey_child(S[0].e, S[0].conn, now);
+	deliver(); /* the exchanges alone: no timer runs */
+	assert_int_equal(S[0].n_ev[IKE_EV_IKE_REKEYED], 1);
+	assert_int_equal(S[0].n_ev[IKE_EV_CHILD_REKEYED], rekeys + 1);
+	assert_int_equal(live(0), 1);
+	assert_int_equal(check_keys(), 1);
+}
+
 static void
 test_lifetime_rekey(void **state)
 {
@@ -1355,6 +1379,8 @@ main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_simultaneous_rekey, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(
+			test_child_rekey_during_ike_rekey, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lifetime_rekey, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_dpd, setup, teardown),
