@@ -44,7 +44,10 @@
  * Lock order: bucket groups in ascending index, then the free-list lock.
  * A linked connection's tuples, zone and protocol are immutable; its
  * state word, expiry and mark are updated with atomics (two workers may
- * see the two directions of one connection at once).
+ * see the two directions of one connection at once). A group's lock word
+ * is also a sequence count: most packets of a known connection are
+ * answered without taking it (ct_lookup_ro()), and those that must write
+ * take it from the count they read, so that nothing read is stale.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -183,6 +186,8 @@ struct ct_slot {
 	uint32_t reclaim_at;
 	struct ct_look last;
 	uint64_t lookups, commits, expired, flushed, related, nat, evicted;
+	uint64_t lockless; /* lookups ct_lookup_ro() answered, reading */
+	uint64_t upgraded; /* and those it answered writing */
 	uint64_t invalid[DP_CT_INV__COUNT];
 } PL_ALIGNED;
 
@@ -213,26 +218,44 @@ struct pl_ct {
 	struct ct_slot slot[DP_WORKERS_MAX + 1];
 };
 
-/* Locks. */
+/*
+ * Locks. A group's lock word is also its sequence count: odd while a
+ * writer holds it, advanced by two at each release, so that
+ * ct_lookup_ro() can read a group and its connections without taking it
+ * and see afterwards whether a writer came in between. The free-list lock
+ * is the same kind (its count unused).
+ */
 
 static inline void
 spin_lock(uint32_t *l)
 {
-	while (__atomic_exchange_n(l, 1, __ATOMIC_ACQUIRE) != 0)
-		while (__atomic_load_n(l, __ATOMIC_RELAXED) != 0)
-			CT_PAUSE();
+	for (;;) {
+		uint32_t v = __atomic_load_n(l, __ATOMIC_RELAXED);
+
+		if ((v & 1) == 0 && __atomic_compare_exchange_n(
+					    l, &v, v + 1, true,
+					    __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+			return;
+		CT_PAUSE();
+	}
 }
 
 static inline bool
 spin_trylock(uint32_t *l)
 {
-	return __atomic_exchange_n(l, 1, __ATOMIC_ACQUIRE) == 0;
+	uint32_t v = __atomic_load_n(l, __ATOMIC_RELAXED);
+
+	return (v & 1) == 0 &&
+	       __atomic_compare_exchange_n(l, &v, v + 1, false,
+					   __ATOMIC_ACQUIRE, __ATOMIC_RELAXED);
 }
 
 static inline void
 spin_unlock(uint32_t *l)
 {
-	__atomic_store_n(l, 0, __ATOMIC_RELEASE);
+	/* Held: only this thread writes it until the store. */
+	__atomic_store_n(l, __atomic_load_n(l, __ATOMIC_RELAXED) + 1,
+			 __ATOMIC_RELEASE);
 }
 
 static void
@@ -1659,6 +1682,133 @@ inv(struct ct_slot *s, int reason, bool is_trace)
 	return DP_CS_TRK | DP_CS_INV;
 }
 
+#ifdef PL_CT_TEST_RACE
+/*
+ * pipeline_ct_race_test builds the pipeline with this: a pause of a
+ * random 0-63 spins inside ct_lookup_ro()'s reads, so that writers on
+ * the other thread land in the window the sequence count guards.
+ */
+static void
+ct_race_window(void)
+{
+	static __thread uint32_t r = 2463534242u;
+
+	r ^= r << 13;
+	r ^= r >> 17;
+	r ^= r << 5;
+	for (uint32_t i = r & 0x3f; i > 0; i--)
+		CT_PAUSE();
+}
+#define CT_RACE_WINDOW() ct_race_window()
+#else
+#define CT_RACE_WINDOW() ((void)0)
+#endif
+
+/*
+ * ct_lookup_inl() without the lock, for the common packet: one whose
+ * connection is linked in a slot of its group (not in the overflow
+ * chain), not expired, and whose state word and expiry this packet
+ * leaves as they are (the same TCP state, the expiry already now + the
+ * state's timeout: every packet of a connection but its first in each
+ * second of the clock). Reads the group's sequence count, the slots, the
+ * connection, the count again: a writer that came in between (each
+ * unlink, reuse and move of a connection locks its groups, so advances
+ * the count) makes it give up. Returns ct_state as ct_lookup_inl() does,
+ * or 0: take the locked path (which looks again). Nothing is written.
+ */
+static inline __attribute__((always_inline)) int
+ct_lookup_ro(struct pl_ct *ct, struct ct_slot *s, struct pl_pctx *c,
+	     struct ct_look *l, struct dp_ct_tuple *to, uint32_t *state,
+	     uint32_t *mark)
+{
+	uint32_t g = hash_group(ct, l->hash);
+	const struct ct_group *grp = &ct->groups[g];
+	uint32_t v = __atomic_load_n(&grp->lock, __ATOMIC_ACQUIRE);
+	uint8_t tag = hash_tag(ct, l->hash);
+	uint64_t m = tag_lo(grp, tag);
+	uint32_t hi, link = 0, s0, exp;
+	struct ct_conn *e = NULL;
+	unsigned dir;
+	int64_t next;
+
+	if (v & 1)
+		return 0;
+	while (m != 0) {
+		link = __atomic_load_n(&grp->link[__builtin_ctzll(m) >> 3],
+				       __ATOMIC_RELAXED);
+		m &= m - 1;
+		if (link != 0 &&
+		    conn_is(link_conn(ct, link), link_dir(link), l)) {
+			e = link_conn(ct, link);
+			break;
+		}
+	}
+	for (hi = e == NULL ? tag_hi(grp, tag) : 0; hi != 0;) {
+		link = __atomic_load_n(&grp->link[8 + (__builtin_ctz(hi) >> 3)],
+				       __ATOMIC_RELAXED);
+		hi &= hi - 1;
+		if (link != 0 &&
+		    conn_is(link_conn(ct, link), link_dir(link), l)) {
+			e = link_conn(ct, link);
+			break;
+		}
+	}
+	if (e == NULL)
+		return 0;
+	CT_RACE_WINDOW();
+	dir = link_dir(link);
+	s0 = __atomic_load_n(&e->state, __ATOMIC_RELAXED);
+	exp = __atomic_load_n(&e->expires, __ATOMIC_RELAXED);
+	next = s0;
+	if (l->proto == IPPROTO_TCP)
+		next = tcp_next(s0, dir, c->key.tcp_flags);
+	if (dir == 1)
+		next |= CT_S_REPLY;
+	if (next != (int64_t)s0 ||
+	    exp != s->now + conn_timeout_of(ct, l->proto, s0)) {
+		/*
+		 * A write: the lock taken from the count read first (no
+		 * writer came in between, so what was read stands), else
+		 * the locked path from the start (also for what it alone
+		 * does: an invalid transition, an expired connection).
+		 */
+		uint32_t want = v;
+
+		if (next < 0 || conn_is_expired(e, s->now) ||
+		    !__atomic_compare_exchange_n(&ct->groups[g].lock, &want,
+						 v + 1, false, __ATOMIC_ACQUIRE,
+						 __ATOMIC_RELAXED))
+			return 0;
+		if ((uint32_t)next != s0)
+			__atomic_store_n(&e->state, (uint32_t)next,
+					 __ATOMIC_RELAXED);
+		__atomic_store_n(
+			&e->expires,
+			s->now + conn_timeout_of(ct, l->proto, (uint32_t)next),
+			__ATOMIC_RELAXED);
+		*mark = __atomic_load_n(&e->mark, __ATOMIC_RELAXED);
+		if (next & (CT_S_SNAT | CT_S_DNAT))
+			nat_target(e, dir, to);
+		spin_unlock(&ct->groups[g].lock);
+		*state = (uint32_t)next;
+		l->link = link;
+		s->upgraded++;
+		return DP_CS_TRK | DP_CS_EST | (dir ? DP_CS_RPL : 0);
+	}
+	*mark = __atomic_load_n(&e->mark, __ATOMIC_RELAXED);
+	if (s0 & (CT_S_SNAT | CT_S_DNAT))
+		nat_target(e, dir, to);
+	CT_RACE_WINDOW();
+	/* The reads above before the count's second read. */
+	__atomic_thread_fence(__ATOMIC_ACQUIRE);
+	if (__atomic_load_n(&grp->lock, __ATOMIC_RELAXED) != v)
+		return 0;
+	*state = s0;
+	l->link = link;
+	s->lockless++;
+	return DP_CS_TRK | DP_CS_EST | (dir ? DP_CS_RPL : 0);
+}
+
 /*
  * Look up l (found link or not) and update the connection for this
  * packet. Returns ct_state, *e_out the connection (when found) with its
@@ -1676,6 +1826,13 @@ ct_lookup_inl(struct pl_ct *ct, struct ct_slot *s, struct pl_pctx *c,
 	unsigned dir;
 	int cs;
 
+	if (!is_reuse && !is_trace &&
+	    (a->flags & (DP_CT_COMMIT | DP_CT_SET_MARK)) !=
+		    (DP_CT_COMMIT | DP_CT_SET_MARK)) {
+		cs = ct_lookup_ro(ct, s, c, l, to, state, mark);
+		if (cs != 0)
+			return cs;
+	}
 	spin_lock(&ct->groups[g].lock);
 	link = l->link;
 	if (!is_reuse)
@@ -2653,6 +2810,14 @@ check_group(struct pl_ct *ct, uint32_t g, uint8_t *seen,
 	if (n_ovf > out->max_ovf)
 		out->max_ovf = n_ovf;
 	return 0;
+}
+
+void
+pl_ct_test_lockless(const struct pl_ct *ct, unsigned slot, uint64_t *ro,
+		    uint64_t *upgraded)
+{
+	*ro = ct->slot[slot].lockless;
+	*upgraded = ct->slot[slot].upgraded;
 }
 
 int

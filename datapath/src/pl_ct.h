@@ -175,6 +175,12 @@ struct pl_ct_check {
 	uint32_t max_ovf; /* the longest overflow chain */
 };
 int pl_ct_test_collide(struct pl_ct *ct, uint32_t gmask, uint8_t tag_mask);
+/*
+ * Lookups of slot ct_lookup_ro() answered: reading only (*ro), and with
+ * a write under the lock taken from its sequence count (*upgraded).
+ */
+void pl_ct_test_lockless(const struct pl_ct *ct, unsigned slot, uint64_t *ro,
+			 uint64_t *upgraded);
 int pl_ct_test_check(struct pl_ct *ct, struct pl_ct_check *out);
 int pl_ct_test_find(struct pl_ct *ct, const struct dp_ct_tuple *t,
 		    uint16_t zone, uint8_t proto, uint8_t family,

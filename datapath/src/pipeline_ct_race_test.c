@@ -1,0 +1,234 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * pipeline_ct_race_test.c: lookups without the lock (ct_lookup_ro())
+ * while another thread changes the same groups. A reader thread (worker
+ * slot 0) looks up random tuples of a small set in both directions,
+ * never committing; a writer thread (slot 1) commits, replies, expires
+ * (an injected clock it advances), flushes and, the table being smaller
+ * than the set, evicts, so that the entries and links the reader reads
+ * are being unlinked and reused under it. Every connection's mark names
+ * its tuple (index << 16 | a generation): a lookup that answered from an
+ * entry reused for another tuple, or read half of a change, would give a
+ * mark of another tuple or the wrong direction. The reader writes too:
+ * its first reply packet of a connection changes the state word, and each
+ * tick of the clock the expiry, which ct_lookup_ro() does under the lock
+ * taken from the sequence count it read (CAS), the other way it is
+ * tested. Tables of normal hashing
+ * (most lookups lockless) and of forced collisions (few groups, 2-bit
+ * tags, long overflow chains: the lockless path gives up more often).
+ * The table's invariants are checked after each run.
+ */
+#include <arpa/inet.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "pl_ct.h"
+
+enum { RT_READS = 1500000, RT_WRITES = 300000 };
+
+struct rt {
+	struct pl_ct *ct;
+	uint32_t n_tuples;
+	uint32_t now;	  /* atomic: the clock */
+	uint32_t running; /* atomic: writer still going */
+	uint64_t found;	  /* reader: lookups that found */
+	uint64_t wrong;	  /* reader: found the wrong one */
+	char what[160];	  /* reader: the first wrong answer */
+	uint64_t commits; /* writer */
+};
+
+static uint32_t
+rt_clock(void *arg)
+{
+	return __atomic_load_n(&((struct rt *)arg)->now, __ATOMIC_RELAXED);
+}
+
+static uint32_t
+rt_rand(uint64_t *r)
+{
+	*r ^= *r << 13;
+	*r ^= *r >> 7;
+	*r ^= *r << 17;
+	return (uint32_t)(*r >> 16);
+}
+
+/* One UDP packet of tuple i in direction dir; its ct_state, *mark. */
+static uint8_t
+rt_packet(struct rt *t, unsigned slot, uint32_t i, unsigned dir,
+	  uint32_t commit_mark, uint32_t *mark)
+{
+	struct dp_act_ct a = {.zone = (uint16_t)(i % 2)};
+	struct dp_packet pkt = {.len = 64};
+	uint32_t cl = htonl(0x0a000000u | i), sv = htonl(0x0a010001u);
+	uint16_t cp = htons((uint16_t)(1000 + i)), sp = htons(53);
+	struct pl_pctx c;
+
+	memset(&c, 0, sizeof(c));
+	c.pkt = &pkt;
+	c.key.eth_type = htons(0x0800);
+	c.key.nw_proto = 17;
+	c.key.nw_src = dir ? sv : cl;
+	c.key.nw_dst = dir ? cl : sv;
+	c.key.tp_src = dir ? sp : cp;
+	c.key.tp_dst = dir ? cp : sp;
+	if (commit_mark != 0) {
+		a.flags = DP_CT_COMMIT | DP_CT_SET_MARK;
+		a.mark = commit_mark;
+	}
+	pl_ct_exec(t->ct, slot, &c, &a, false);
+	*mark = c.key.ct_mark;
+	return c.key.ct_state;
+}
+
+static void *
+rt_reader(void *arg)
+{
+	struct rt *t = arg;
+	uint64_t r = 0x9e3779b97f4a7c15ull;
+
+	for (uint32_t n = 0; n < RT_READS; n++) {
+		uint32_t v = rt_rand(&r), i = v % t->n_tuples, mark;
+		unsigned dir = (v >> 24) & 1;
+		uint8_t cs;
+
+		if (n % 64 == 0) {
+			pl_ct_burst(t->ct, 0);
+			pl_ct_quiescent(t->ct, 0);
+		}
+		cs = rt_packet(t, 0, i, dir, 0, &mark);
+		if (!(cs & DP_CS_EST))
+			continue;
+		t->found++;
+		if (mark >> 16 != i || !!(cs & DP_CS_RPL) != dir) {
+			if (t->wrong++ == 0)
+				snprintf(t->what, sizeof(t->what),
+					 "tuple %u dir %u: mark %#x (tuple "
+					 "%u), ct_state %#x",
+					 i, dir, mark, mark >> 16, cs);
+		}
+		/* Until the writer is done, then a few more. */
+		if (!__atomic_load_n(&t->running, __ATOMIC_RELAXED) &&
+		    n > RT_READS / 2)
+			break;
+	}
+	return NULL;
+}
+
+static void *
+rt_writer(void *arg)
+{
+	struct rt *t = arg;
+	uint64_t r = 0x2545f4914f6cdd1dull;
+	uint32_t gen = 0;
+
+	for (uint32_t n = 0; n < RT_WRITES; n++) {
+		uint32_t v = rt_rand(&r), i = v % t->n_tuples, mark;
+
+		if (n % 64 == 0) {
+			pl_ct_burst(t->ct, 1);
+			pl_ct_quiescent(t->ct, 1);
+		}
+		/* Every 4096: a second passes; every 50000: a flush. */
+		if (n % 4096 == 4095)
+			__atomic_add_fetch(&t->now, 1, __ATOMIC_RELAXED);
+		if (n % 50000 == 49999)
+			(void)pl_ct_flush(t->ct, v % 2);
+		if ((v >> 24) % 4 == 0) {
+			/* A reply: the state word changes once. */
+			(void)rt_packet(t, 1, i, 1, 0, &mark);
+			continue;
+		}
+		gen = (gen + 1) & 0xffff;
+		(void)rt_packet(t, 1, i, 0, i << 16 | gen | 1, &mark);
+		t->commits++;
+	}
+	__atomic_store_n(&t->running, 0, __ATOMIC_RELAXED);
+	return NULL;
+}
+
+static void
+rt_run(uint32_t ct_max, uint32_t n_tuples, uint32_t gmask, uint8_t tag_mask,
+       double min_lockless)
+{
+	struct pl_ct_check chk;
+	pthread_t rd, wr;
+	uint64_t lockless, upgraded;
+	struct rt *t = calloc(1, sizeof(*t));
+
+	assert_non_null(t);
+	assert_int_equal(pl_ct_create(ct_max, &t->ct), 0);
+	if (gmask != 0)
+		assert_int_equal(pl_ct_test_collide(t->ct, gmask, tag_mask), 0);
+	t->n_tuples = n_tuples;
+	t->now = 1;
+	t->running = 1;
+	pl_ct_set_clock(t->ct, rt_clock, t);
+	assert_int_equal(pthread_create(&wr, NULL, rt_writer, t), 0);
+	assert_int_equal(pthread_create(&rd, NULL, rt_reader, t), 0);
+	pthread_join(wr, NULL);
+	pthread_join(rd, NULL);
+	pl_ct_test_lockless(t->ct, 0, &lockless, &upgraded);
+	printf("ct_max %u tuples %u groups %s: %llu found, %llu lockless "
+	       "(%llu of them writing), %llu commits, %llu wrong\n",
+	       ct_max, n_tuples, gmask != 0 ? "forced" : "hashed",
+	       (unsigned long long)t->found,
+	       (unsigned long long)(lockless + upgraded),
+	       (unsigned long long)upgraded, (unsigned long long)t->commits,
+	       (unsigned long long)t->wrong);
+	if (t->wrong != 0)
+		fail_msg("%llu wrong answers, the first: %s",
+			 (unsigned long long)t->wrong, t->what);
+	assert_int_equal(pl_ct_test_check(t->ct, &chk), 0);
+	/* The lockless path was the one under test. */
+	assert_true(t->found > 1000);
+	assert_true((double)(lockless + upgraded) >=
+		    min_lockless * (double)t->found);
+	/* Both ways: the reader's replies and the clock make it write. */
+	assert_true(lockless > 1000);
+	assert_true(upgraded > 100);
+	pl_ct_destroy(t->ct);
+	free(t);
+}
+
+static void
+test_race_hashed(void **state)
+{
+	(void)state;
+	/* 512 tuples into 256 entries: evictions all the time. */
+	rt_run(256, 512, 0, 0xff, 0.5);
+}
+
+static void
+test_race_collide(void **state)
+{
+	(void)state;
+	/* 16 groups, four tags: slots shared, long overflow chains. */
+	rt_run(256, 384, 15, 0x03, 0.05);
+}
+
+static void
+test_race_roomy(void **state)
+{
+	(void)state;
+	/* Everything fits: only the writer's commits and replies race. */
+	rt_run(4096, 1024, 0, 0xff, 0.5);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_race_hashed),
+		cmocka_unit_test(test_race_collide),
+		cmocka_unit_test(test_race_roomy),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
