@@ -218,8 +218,14 @@ health_done(struct health_tgt *g, bool is_ok, enum health_fail why)
 		h->stats.fail[why]++;
 		g->n_ok = 0;
 		g->n_fail++;
-		if (g->state == HEALTH_UNKNOWN ||
-		    (g->state == HEALTH_UP && g->n_fail >= g->t.fall))
+		/*
+		 * fall failures in a row, from UNKNOWN too: the first probes
+		 * of a new monitor leave before its probe namespace's port
+		 * reaches the datapath and time out, and one of them took
+		 * every member of a serving pool out (all new connections
+		 * dropped) until rise probes had passed.
+		 */
+		if (g->state != HEALTH_DOWN && g->n_fail >= g->t.fall)
 			g->state = HEALTH_DOWN;
 	}
 	if (g->state != old && h->fn != NULL)
@@ -674,6 +680,13 @@ health_probe_start(evutil_socket_t fd, short what, void *arg)
 						: HEALTH_FAIL_SOCKET);
 		return;
 	}
+	/*
+	 * From now: libevent adds timeouts to the time it read when the
+	 * loop woke up, and the callbacks that ran before this one in the
+	 * same pass (other probes, namespace setup) shortened the deadline
+	 * by their duration (probes timed out after 694 ms of 1000).
+	 */
+	event_base_update_cache_time(g->h->base);
 	health_tv(&tv, g->t.timeout_ms);
 	event_add(g->deadline, &tv);
 }

@@ -500,6 +500,38 @@ test_ping(void **state)
 	assert_int_equal(health_get(f->h, "member-2"), HEALTH_UNKNOWN);
 }
 
+/*
+ * A new target is not DOWN after one failure: the first probes of a new
+ * monitor may leave before their path exists. Nothing listens on the
+ * port, so every probe is refused: UNKNOWN after the first, DOWN after
+ * max_retries_down (fall) of them, never UP on the way.
+ */
+static void
+test_unknown_needs_fall(void **state)
+{
+	struct fx *f = *state;
+	struct health_target t;
+	struct health_stats st;
+	long ms;
+
+	target(&t, HEALTH_TCP, free_port(SOCK_STREAM));
+	assert_int_equal(health_set(f->h, &t), 0);
+	assert_int_equal(run_until(f, HEALTH_DOWN, T_DELAY_MS / 2), -1);
+	health_get_stats(f->h, &st);
+	assert_true(st.fail[HEALTH_FAIL_REFUSED] >= 1);
+	assert_int_equal(health_get(f->h, "member-1"), HEALTH_UNKNOWN);
+	ms = run_until(f, HEALTH_DOWN, T_BOUND_MS + 1000);
+	printf("health: new target down %ld ms after the first probe's "
+	       "half-delay (fall %d, delay %d ms)\n",
+	       ms, T_FALL, T_DELAY_MS);
+	assert_true(ms >= 0);
+	/* Probes at 0, delay, 2 x delay: the third refusal decides. */
+	assert_true(ms + T_DELAY_MS / 2 >= (T_FALL - 1) * T_DELAY_MS - 50);
+	health_get_stats(f->h, &st);
+	assert_true(st.fail[HEALTH_FAIL_REFUSED] >= T_FALL);
+	assert_int_equal(f->n_changes, 1);
+}
+
 static void
 test_bad_target(void **state)
 {
@@ -526,6 +558,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_bad_target, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_tcp, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unknown_needs_fall, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_http, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_http11, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_https, setup, teardown),

@@ -10,11 +10,13 @@
  * ECONNREFUSED on the connected socket, is down). A probe that has not
  * finished after timeout fails.
  *
- * State: a target is UNKNOWN until its first probe decides it; then
- * max_retries consecutive successes take a DOWN target UP, and
- * max_retries_down consecutive failures take an UP one DOWN, so a member
- * that dies is DOWN within delay x max_retries_down + timeout. Each
- * change is reported through the change callback.
+ * State: a target is UNKNOWN until its first success (UP) or
+ * max_retries_down consecutive failures (DOWN); then max_retries
+ * consecutive successes take a DOWN target UP, and max_retries_down
+ * consecutive failures take an UP one DOWN, so a member that dies is
+ * DOWN within delay x max_retries_down + timeout. Each change is
+ * reported through the change callback. A probe's timeout runs from when
+ * its socket was opened, not from when the loop woke up.
  *
  * Members on tenant networks (whose addresses may overlap between
  * projects) are reached from a network namespace: a target with a
