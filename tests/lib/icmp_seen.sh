@@ -10,6 +10,14 @@ nt_in_echos() {
 		/proc/net/snmp
 }
 
+# Echo replies received in namespace NS so far (its /proc/net/snmp),
+# whether or not the ping that asked was still waiting for them.
+nt_in_echo_reps() {
+	ip netns exec "$1" awk '/^Icmp:/ { if (!h) { for (i = 1; i <= NF;
+		i++) if ($i == "InEchoReps") c = i; h = 1 } else print $c }' \
+		/proc/net/snmp
+}
+
 # nt_unseen NS CMD...: true when CMD delivered no echo request to NS.
 nt_unseen() {
 	local target=$1 before

@@ -66,13 +66,24 @@ FLOWS
 nt_ctl dp lb-set id=1 alg=round_robin src=$LBA \
 	"member=[${PFX}:11]:80" "member=[${PFX}:12]:80"
 
-# Wait for the servers (through the VIP: the whole path).
+# Wait for both servers to listen (in their guests: no request, which
+# the peers check below would see), then for the whole path through the
+# VIP. One answer through the VIP proves only the member that gave it:
+# round robin sends the next connection to the other, whose server may
+# still be starting on a loaded machine (its RSTs failed requests 1, 3
+# and 5 of the 100 below; dp_lb.sh waits for nginx's pid files likewise).
 for i in $(seq 100); do
-	nt_exec C curl -gsf -o /dev/null --max-time 2 "http://[$VIP]/" &&
-		break
+	up=0
+	for j in 1 2; do
+		[ -n "$(nt_exec "M$j" ss -Hltn "( sport = :80 )")" ] &&
+			up=$((up + 1))
+	done
+	[ $up = 2 ] && nt_exec C curl -gsf -o /dev/null --max-time 2 \
+		"http://[$VIP]/" && break
 	sleep 0.2
 done
-[ "$i" -lt 100 ] || nt_fail "no answer through the IPv6 VIP in 20 s"
+[ "$i" -lt 100 ] ||
+	nt_fail "members or the IPv6 VIP not answering in 20 s ($up of 2 up)"
 
 count() {
 	local n
