@@ -18,11 +18,19 @@
  *         resident growth over the new phase / N).
  *
  *   dp-lb-bench [--conns N] [--packets P] [--members M] [--alg A]
- *               [--cache ENTRIES] [--v6 1] [--vip 1]
+ *               [--cache ENTRIES] [--v6 1] [--vip 1] [--two 1]
  *
  * --v6 1: the same over IPv6 (an IPv6 pool, 84-byte TCP/IPv6 frames from
  * clients 2001:db8:c::/64 to the VIP [2001:db8::10]:80); the lines end in
  * family=6 instead of family=4.
+ * --two 1: after the phases above, "two": the replies too, on a second
+ * worker. Each connection's client packet after NAT is reversed into its
+ * member's reply; then worker 0 (pinned to CPU 0) sends the client
+ * packets while worker 1 (a thread pinned to CPU 1) sends the replies,
+ * both P packets in the same random order of connections, so that the
+ * two directions of a connection are looked up on two cores at about
+ * the same time. Prints each worker's Mpps per core (IPv4 only; run it
+ * without taskset).
  * --vip 1: table 0's rule matches as sluiced writes it (in_port=1, tcp,
  * the VIP and port 80) instead of everything (then table 0 is looked up
  * in the classifier, not in the per-port map).
@@ -40,6 +48,8 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <pthread.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -163,10 +173,10 @@ frozen_clock(void *arg)
 
 static int
 setup(struct lbb *b, uint32_t n_conns, unsigned n_members, uint8_t alg,
-      unsigned cache, bool is_vip)
+      unsigned cache, bool is_vip, unsigned n_workers)
 {
 	struct dp_pipeline_config cfg = {
-		.n_workers = 1,
+		.n_workers = n_workers,
 		.ct_max = n_conns,
 		.cache_entries = cache,
 	};
@@ -338,12 +348,160 @@ bench_est(struct lbb *b, uint64_t n)
 	bench_loop(b, n);
 }
 
+/* --two: one worker's loop over its own templates and slots. */
+struct two_run {
+	struct dp_pipeline *pl;
+	struct dp_worker *w;
+	const uint8_t *tmpl;
+	uint32_t n_tmpl;
+	uint64_t n;
+	uint32_t in_port;
+	unsigned cpu;
+	int rc;
+	uint64_t sent;
+	double cpu_s;
+};
+
+static void *
+two_loop(void *arg)
+{
+	struct two_run *r = arg;
+	static __thread struct dp_burst_out out;
+	static __thread uint8_t slots[DP_BURST][SLOT];
+	struct dp_packet pk[DP_BURST], *pp[DP_BURST];
+	uint64_t done = 0;
+	uint32_t f = 0;
+	cpu_set_t cs;
+	double c0;
+
+	CPU_ZERO(&cs);
+	CPU_SET(r->cpu, &cs);
+	(void)pthread_setaffinity_np(pthread_self(), sizeof(cs), &cs);
+	if (r->w == NULL) {
+		r->rc = dp_worker_create(r->pl, 1, NULL, &r->w);
+		if (r->rc < 0)
+			return NULL;
+	}
+	for (unsigned i = 0; i < DP_BURST; i++)
+		pp[i] = &pk[i];
+	c0 = cpu_s();
+	while (done < r->n) {
+		unsigned k = r->n - done < DP_BURST ? (unsigned)(r->n - done)
+						    : DP_BURST;
+
+		for (unsigned i = 0; i < k; i++) {
+			memcpy(slots[i] + ROOM, r->tmpl + (size_t)f * STRIDE,
+			       LEN);
+			pk[i].data = slots[i] + ROOM;
+			pk[i].len = LEN;
+			pk[i].headroom = ROOM;
+			pk[i].tailroom = SLOT - ROOM - LEN;
+			pk[i].in_port = r->in_port;
+			if (++f == r->n_tmpl)
+				f = 0;
+		}
+		dp_worker_process(r->w, pp, k, &out);
+		r->sent += out.n_tx;
+		dp_worker_quiescent(r->w);
+		done += k;
+	}
+	r->cpu_s = cpu_s() - c0;
+	if (r->cpu == 1) {
+		/* Made on this thread: destroyed on it (RCU registration). */
+		dp_worker_destroy(r->w);
+		r->w = NULL;
+	}
+	return NULL;
+}
+
+/*
+ * The member's reply to each client packet of b->tmpl: the packet run
+ * alone through worker 0 (a known connection: translated to the member),
+ * then addresses, ports and MACs swapped (no checksum changes: the sums
+ * are the same). 0, or -1 when a packet did not come out.
+ */
+static int
+two_replies(struct lbb *b, uint8_t *rtmpl)
+{
+	static struct dp_burst_out out;
+	struct dp_packet pk, *pp = &pk;
+
+	for (uint32_t i = 0; i < b->n; i++) {
+		uint8_t *f = b->slots[0] + ROOM,
+			*r = rtmpl + (size_t)i * STRIDE;
+
+		memcpy(f, b->tmpl + (size_t)i * STRIDE, LEN);
+		memset(&pk, 0, sizeof(pk));
+		pk.data = f;
+		pk.len = LEN;
+		pk.headroom = ROOM;
+		pk.tailroom = SLOT - ROOM - LEN;
+		pk.in_port = 1;
+		dp_worker_process(b->w, &pp, 1, &out);
+		if (out.n_tx != 1)
+			return -1;
+		memcpy(r, f, LEN);
+		memcpy(r, f + 6, 6);
+		memcpy(r + 6, f, 6);
+		memcpy(r + 14 + 12, f + 14 + 16, 4);
+		memcpy(r + 14 + 16, f + 14 + 12, 4);
+		memcpy(r + 34, f + 36, 2);
+		memcpy(r + 36, f + 34, 2);
+	}
+	return 0;
+}
+
+static int
+two_phase(struct lbb *b, uint64_t n_pkts)
+{
+	struct two_run r[2];
+	uint8_t *rtmpl = malloc((size_t)b->n * STRIDE);
+	pthread_t th;
+	int rc = -1;
+
+	if (rtmpl == NULL || two_replies(b, rtmpl) < 0) {
+		fprintf(stderr, "dp-lb-bench: two: no replies\n");
+		free(rtmpl);
+		return -1;
+	}
+	memset(r, 0, sizeof(r));
+	for (unsigned i = 0; i < 2; i++) {
+		r[i].pl = b->pl;
+		r[i].n = n_pkts;
+		r[i].n_tmpl = b->n;
+		r[i].cpu = i;
+		r[i].in_port = 1 + i;
+	}
+	r[0].w = b->w;
+	r[0].tmpl = b->tmpl;
+	r[1].tmpl = rtmpl;
+	if (pthread_create(&th, NULL, two_loop, &r[1]) != 0)
+		goto out;
+	(void)two_loop(&r[0]);
+	pthread_join(th, NULL);
+	if (r[1].rc < 0 || r[0].sent != n_pkts || r[1].sent != n_pkts)
+		fprintf(stderr,
+			"dp-lb-bench: two: %llu and %llu of %llu "
+			"forwarded\n",
+			(unsigned long long)r[0].sent,
+			(unsigned long long)r[1].sent,
+			(unsigned long long)n_pkts);
+	printf("lb two: conns=%u packets=%llu client_mpps_per_core=%.2f "
+	       "reply_mpps_per_core=%.2f\n",
+	       b->n, (unsigned long long)n_pkts, n_pkts / r[0].cpu_s / 1e6,
+	       n_pkts / r[1].cpu_s / 1e6);
+	rc = 0;
+out:
+	free(rtmpl);
+	return rc;
+}
+
 static int
 usage(void)
 {
 	fprintf(stderr, "usage: dp-lb-bench [--conns N] [--packets P] "
 			"[--members M] [--alg 1-4] [--cache ENTRIES] "
-			"[--v6 1] [--vip 1]\n");
+			"[--v6 1] [--vip 1] [--two 1]\n");
 	return 2;
 }
 
@@ -353,7 +511,7 @@ main(int argc, char **argv)
 	uint32_t n_conns = 1u << 20, *perm;
 	uint64_t n_pkts = 10000000, n_bad;
 	unsigned n_members = 64, alg = DP_LB_SOURCE_IP_PORT, cache = 1u << 16;
-	bool is_v6 = false, is_vip = false;
+	bool is_v6 = false, is_vip = false, is_two = false;
 	struct dp_cache_stats cst;
 	struct dp_ct_stats cts;
 	struct lbb *b;
@@ -379,10 +537,12 @@ main(int argc, char **argv)
 			is_v6 = v == 1;
 		else if (strcmp(argv[i], "--vip") == 0 && v <= 1)
 			is_vip = v == 1;
+		else if (strcmp(argv[i], "--two") == 0 && v <= 1)
+			is_two = v == 1;
 		else
 			return usage();
 	}
-	if (argc % 2 == 0)
+	if (argc % 2 == 0 || (is_two && is_v6))
 		return usage();
 	b = aligned_alloc(64, sizeof(*b));
 	perm = malloc((size_t)n_conns * sizeof(*perm));
@@ -392,8 +552,8 @@ main(int argc, char **argv)
 	b->n = n_conns;
 	b->is_v6 = is_v6;
 	b->tmpl = malloc((size_t)n_conns * STRIDE);
-	if (b->tmpl == NULL ||
-	    setup(b, n_conns, n_members, (uint8_t)alg, cache, is_vip) < 0)
+	if (b->tmpl == NULL || setup(b, n_conns, n_members, (uint8_t)alg, cache,
+				     is_vip, is_two ? 2 : 1) < 0)
 		goto out;
 	for (uint32_t i = 0; i < n_conns; i++)
 		tmpl_build(b, i, i, 0x02);
@@ -472,6 +632,8 @@ main(int argc, char **argv)
 		cache, (unsigned long long)cst.hits,
 		(unsigned long long)cst.misses, (unsigned long long)cst.inserts,
 		(unsigned long long)cst.evictions, cst.entries);
+	if (is_two && two_phase(b, n_pkts) < 0)
+		goto out;
 	/*
 	 * The full table: N more new connections (other clients), each one
 	 * evicting the least recently used of its candidates.
