@@ -396,29 +396,46 @@ tag_hi(const struct ct_group *grp, uint8_t tag)
 	return (y - 0x01010101u) & ~y & 0x00808080u;
 }
 
-/* Find l's tuple in its group (locked); its link or 0. */
+/*
+ * Find l's tuple in the tagged slots of grp; its link or 0. Links are read
+ * atomically: ct_lookup_ro() calls it without the lock.
+ */
 static inline __attribute__((always_inline)) uint32_t
-chain_find_inl(const struct pl_ct *ct, const struct ct_look *l)
+slot_find(const struct pl_ct *ct, const struct ct_group *grp,
+	  const struct ct_look *l)
 {
-	const struct ct_group *grp = &ct->groups[hash_group(ct, l->hash)];
 	uint8_t tag = hash_tag(ct, l->hash);
 	uint64_t m = tag_lo(grp, tag);
 	uint32_t hi, link;
 
 	while (m != 0) {
-		link = grp->link[__builtin_ctzll(m) >> 3];
+		link = __atomic_load_n(&grp->link[__builtin_ctzll(m) >> 3],
+				       __ATOMIC_RELAXED);
 		m &= m - 1;
 		if (link != 0 &&
 		    conn_is(link_conn(ct, link), link_dir(link), l))
 			return link;
 	}
 	for (hi = tag_hi(grp, tag); hi != 0;) {
-		link = grp->link[8 + (__builtin_ctz(hi) >> 3)];
+		link = __atomic_load_n(&grp->link[8 + (__builtin_ctz(hi) >> 3)],
+				       __ATOMIC_RELAXED);
 		hi &= hi - 1;
 		if (link != 0 &&
 		    conn_is(link_conn(ct, link), link_dir(link), l))
 			return link;
 	}
+	return 0;
+}
+
+/* Find l's tuple in its group (locked); its link or 0. */
+static inline __attribute__((always_inline)) uint32_t
+chain_find_inl(const struct pl_ct *ct, const struct ct_look *l)
+{
+	const struct ct_group *grp = &ct->groups[hash_group(ct, l->hash)];
+	uint32_t link = slot_find(ct, grp, l);
+
+	if (link != 0)
+		return link;
 	for (link = grp->ovf; link != 0;) {
 		const struct ct_conn *e = link_conn(ct, link);
 		unsigned d = link_dir(link);
@@ -1724,37 +1741,17 @@ ct_lookup_ro(struct pl_ct *ct, struct ct_slot *s, struct pl_pctx *c,
 	uint32_t g = hash_group(ct, l->hash);
 	const struct ct_group *grp = &ct->groups[g];
 	uint32_t v = __atomic_load_n(&grp->lock, __ATOMIC_ACQUIRE);
-	uint8_t tag = hash_tag(ct, l->hash);
-	uint64_t m = tag_lo(grp, tag);
-	uint32_t hi, link = 0, s0, exp;
-	struct ct_conn *e = NULL;
+	uint32_t link, s0, exp;
+	struct ct_conn *e;
 	unsigned dir;
 	int64_t next;
 
 	if (v & 1)
 		return 0;
-	while (m != 0) {
-		link = __atomic_load_n(&grp->link[__builtin_ctzll(m) >> 3],
-				       __ATOMIC_RELAXED);
-		m &= m - 1;
-		if (link != 0 &&
-		    conn_is(link_conn(ct, link), link_dir(link), l)) {
-			e = link_conn(ct, link);
-			break;
-		}
-	}
-	for (hi = e == NULL ? tag_hi(grp, tag) : 0; hi != 0;) {
-		link = __atomic_load_n(&grp->link[8 + (__builtin_ctz(hi) >> 3)],
-				       __ATOMIC_RELAXED);
-		hi &= hi - 1;
-		if (link != 0 &&
-		    conn_is(link_conn(ct, link), link_dir(link), l)) {
-			e = link_conn(ct, link);
-			break;
-		}
-	}
-	if (e == NULL)
+	link = slot_find(ct, grp, l);
+	if (link == 0)
 		return 0;
+	e = link_conn(ct, link);
 	CT_RACE_WINDOW();
 	dir = link_dir(link);
 	s0 = __atomic_load_n(&e->state, __ATOMIC_RELAXED);
