@@ -26,22 +26,38 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <cmocka.h>
 
 #include "pl_ct.h"
 
-enum { RT_READS = 1500000, RT_WRITES = 300000 };
+/*
+ * Each run goes on until the reader has made RT_READS lookups, the writer
+ * RT_WRITES changes, and RT_OVERLAP of the lookups overlapped a change
+ * (the writer's count of changes moved during the lookup), so that a
+ * busy machine, where the two threads share a CPU and take turns, runs
+ * longer instead of testing less; at most RT_SECONDS.
+ */
+enum {
+	RT_READS = 1500000,
+	RT_WRITES = 300000,
+	RT_OVERLAP = 50000,
+	RT_SECONDS = 40,
+};
 
 struct rt {
 	struct pl_ct *ct;
 	uint32_t n_tuples;
-	uint32_t now;	  /* atomic: the clock */
-	uint32_t running; /* atomic: writer still going */
-	uint64_t found;	  /* reader: lookups that found */
-	uint64_t wrong;	  /* reader: found the wrong one */
-	char what[160];	  /* reader: the first wrong answer */
-	uint64_t commits; /* writer */
+	uint32_t now;	     /* atomic: the clock */
+	uint32_t stop;	     /* atomic: the main thread's end of the run */
+	uint64_t reads;	     /* atomic: reader's lookups */
+	uint64_t writes;     /* atomic: writer's changes */
+	uint64_t overlapped; /* atomic: lookups during which writes moved */
+	uint64_t found;	     /* reader: lookups that found */
+	uint64_t wrong;	     /* reader: found the wrong one */
+	char what[160];	     /* reader: the first wrong answer */
+	uint64_t commits;    /* writer */
 };
 
 static uint32_t
@@ -93,9 +109,11 @@ rt_reader(void *arg)
 	struct rt *t = arg;
 	uint64_t r = 0x9e3779b97f4a7c15ull;
 
-	for (uint32_t n = 0; n < RT_READS; n++) {
+	for (uint64_t n = 0; !__atomic_load_n(&t->stop, __ATOMIC_RELAXED);
+	     n++) {
 		uint32_t v = rt_rand(&r), i = v % t->n_tuples, mark;
 		unsigned dir = (v >> 24) & 1;
+		uint64_t w0 = __atomic_load_n(&t->writes, __ATOMIC_RELAXED);
 		uint8_t cs;
 
 		if (n % 64 == 0) {
@@ -103,6 +121,10 @@ rt_reader(void *arg)
 			pl_ct_quiescent(t->ct, 0);
 		}
 		cs = rt_packet(t, 0, i, dir, 0, &mark);
+		__atomic_store_n(&t->reads, n + 1, __ATOMIC_RELAXED);
+		if (__atomic_load_n(&t->writes, __ATOMIC_RELAXED) != w0)
+			__atomic_store_n(&t->overlapped, t->overlapped + 1,
+					 __ATOMIC_RELAXED);
 		if (!(cs & DP_CS_EST))
 			continue;
 		t->found++;
@@ -113,10 +135,6 @@ rt_reader(void *arg)
 					 "%u), ct_state %#x",
 					 i, dir, mark, mark >> 16, cs);
 		}
-		/* Until the writer is done, then a few more. */
-		if (!__atomic_load_n(&t->running, __ATOMIC_RELAXED) &&
-		    n > RT_READS / 2)
-			break;
 	}
 	return NULL;
 }
@@ -128,7 +146,8 @@ rt_writer(void *arg)
 	uint64_t r = 0x2545f4914f6cdd1dull;
 	uint32_t gen = 0;
 
-	for (uint32_t n = 0; n < RT_WRITES; n++) {
+	for (uint32_t n = 0; !__atomic_load_n(&t->stop, __ATOMIC_RELAXED);
+	     n++) {
 		uint32_t v = rt_rand(&r), i = v % t->n_tuples, mark;
 
 		if (n % 64 == 0) {
@@ -143,13 +162,13 @@ rt_writer(void *arg)
 		if ((v >> 24) % 4 == 0) {
 			/* A reply: the state word changes once. */
 			(void)rt_packet(t, 1, i, 1, 0, &mark);
-			continue;
+		} else {
+			gen = (gen + 1) & 0xffff;
+			(void)rt_packet(t, 1, i, 0, i << 16 | gen | 1, &mark);
+			t->commits++;
 		}
-		gen = (gen + 1) & 0xffff;
-		(void)rt_packet(t, 1, i, 0, i << 16 | gen | 1, &mark);
-		t->commits++;
+		__atomic_store_n(&t->writes, n + 1, __ATOMIC_RELAXED);
 	}
-	__atomic_store_n(&t->running, 0, __ATOMIC_RELAXED);
 	return NULL;
 }
 
@@ -160,6 +179,8 @@ rt_run(uint32_t ct_max, uint32_t n_tuples, uint32_t gmask, uint8_t tag_mask,
 	struct pl_ct_check chk;
 	pthread_t rd, wr;
 	uint64_t lockless, upgraded;
+	struct timespec t0, t1;
+	double secs;
 	struct rt *t = calloc(1, sizeof(*t));
 
 	assert_non_null(t);
@@ -168,16 +189,31 @@ rt_run(uint32_t ct_max, uint32_t n_tuples, uint32_t gmask, uint8_t tag_mask,
 		assert_int_equal(pl_ct_test_collide(t->ct, gmask, tag_mask), 0);
 	t->n_tuples = n_tuples;
 	t->now = 1;
-	t->running = 1;
 	pl_ct_set_clock(t->ct, rt_clock, t);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	assert_int_equal(pthread_create(&wr, NULL, rt_writer, t), 0);
 	assert_int_equal(pthread_create(&rd, NULL, rt_reader, t), 0);
+	do {
+		const struct timespec tick = {0, 10 * 1000 * 1000};
+
+		nanosleep(&tick, NULL);
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		secs = (double)(t1.tv_sec - t0.tv_sec) +
+		       (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+	} while (secs < RT_SECONDS &&
+		 (__atomic_load_n(&t->reads, __ATOMIC_RELAXED) < RT_READS ||
+		  __atomic_load_n(&t->writes, __ATOMIC_RELAXED) < RT_WRITES ||
+		  __atomic_load_n(&t->overlapped, __ATOMIC_RELAXED) <
+			  RT_OVERLAP));
+	__atomic_store_n(&t->stop, 1, __ATOMIC_RELAXED);
 	pthread_join(wr, NULL);
 	pthread_join(rd, NULL);
 	pl_ct_test_lockless(t->ct, 0, &lockless, &upgraded);
-	printf("ct_max %u tuples %u groups %s: %llu found, %llu lockless "
-	       "(%llu of them writing), %llu commits, %llu wrong\n",
-	       ct_max, n_tuples, gmask != 0 ? "forced" : "hashed",
+	printf("ct_max %u tuples %u groups %s: %.1f s, %llu lookups (%llu "
+	       "during a change), %llu found, %llu lockless (%llu of them "
+	       "writing), %llu commits, %llu wrong\n",
+	       ct_max, n_tuples, gmask != 0 ? "forced" : "hashed", secs,
+	       (unsigned long long)t->reads, (unsigned long long)t->overlapped,
 	       (unsigned long long)t->found,
 	       (unsigned long long)(lockless + upgraded),
 	       (unsigned long long)upgraded, (unsigned long long)t->commits,
@@ -186,6 +222,12 @@ rt_run(uint32_t ct_max, uint32_t n_tuples, uint32_t gmask, uint8_t tag_mask,
 		fail_msg("%llu wrong answers, the first: %s",
 			 (unsigned long long)t->wrong, t->what);
 	assert_int_equal(pl_ct_test_check(t->ct, &chk), 0);
+	/* The threads ran at the same time enough for the race. */
+	if (t->overlapped < RT_OVERLAP)
+		fail_msg("only %llu lookups overlapped a change in %d s "
+			 "(want %d): the race was not exercised",
+			 (unsigned long long)t->overlapped, RT_SECONDS,
+			 RT_OVERLAP);
 	/* The lockless path was the one under test. */
 	assert_true(t->found > 1000);
 	assert_true((double)(lockless + upgraded) >=
