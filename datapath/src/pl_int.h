@@ -302,6 +302,7 @@ struct dp_worker {
 	uint32_t byp_n;	       /* pl_worker.c: cache bypass window */
 	uint32_t byp_conn;
 	uint32_t byp_left;  /* bursts left without the cache */
+	uint32_t byp_len;   /* the last bypass's length, 0 none */
 	bool is_registered; /* this thread did rcu_register */
 	bool no_memo;	    /* tests: no table-0 port map, no lookup memo */
 	uint64_t drops[DP_DROP__COUNT] PL_ALIGNED;
