@@ -51,6 +51,13 @@ void lb_svc_sync(struct lbaas *lb);
 int lb_svc_netns_fd(const struct lbaas *lb, const char *lb_id);
 /* Close the descriptors; the namespaces stay for the next start. */
 void lb_svc_fini(struct lbaas *lb);
+/*
+ * At start, after the first sync: remove the VIP ports of load balancers
+ * that are not stored (a VIP port is written before its load balancer
+ * and removed after it) and the health ports (and namespaces) of load
+ * balancers that are not stored or not monitored. Returns how many.
+ */
+unsigned lb_svc_sweep(struct lbaas *lb);
 
 /* One stored object. */
 struct lb_row {

@@ -340,6 +340,106 @@ lb_svc_sync(struct lbaas *lb)
 			lbs_remove(lb, i);
 }
 
+/* Ports lbaas made (VIP and health) whose load balancer is gone. */
+struct lbs_orphan {
+	char id[CTL_UUID_LEN + 1];
+	char lb_id[CTL_UUID_LEN + 1];
+	bool is_health;
+	const char *why;
+};
+
+struct lbs_orphans {
+	struct lbaas *lb;
+	struct lbs_orphan *v;
+	size_t n, cap;
+};
+
+static int
+lbs_orphan_cb(void *arg, const struct ctl_port *p)
+{
+	struct lbs_orphans *o = arg;
+	bool is_vip = strcmp(p->device_owner, "Octavia") == 0;
+	bool is_health = strcmp(p->device_owner, LB_SVC_DEVICE_OWNER) == 0;
+	char name[64];
+	const char *why = "is not stored";
+	struct lb_row r;
+
+	if ((!is_vip && !is_health) || strlen(p->device_id) > CTL_UUID_LEN)
+		return 0;
+	/* Named as lbaas names them (not a port someone else made). */
+	snprintf(name, sizeof(name), "octavia-%s-%s", is_vip ? "lb" : "health",
+		 p->device_id);
+	if (strcmp(p->m.name, name) != 0)
+		return 0;
+	if (lb_store_get(o->lb, p->device_id, &r) == 0) {
+		/* A VIP port is its load balancer's vip_port_id; a health
+		 * port has the namespace the first sync kept for it. */
+		if (r.kind != LB_LOADBALANCER)
+			why = "is not a load balancer";
+		else if (is_vip && strcmp(lb_store_str(r.doc, "vip_port_id"),
+					  p->m.id) != 0)
+			why = "has another VIP port";
+		else if (is_health && lbs_find(o->lb, p->device_id) == NULL)
+			why = "has no probe namespace (no monitor, or "
+			      "probe_netns off)";
+		else
+			why = NULL;
+		lb_store_row_fini(&r);
+	}
+	if (why == NULL)
+		return 0;
+	if (o->n == o->cap) {
+		size_t cap = o->cap != 0 ? 2 * o->cap : 8;
+		struct lbs_orphan *v = realloc(o->v, cap * sizeof(*v));
+
+		if (v == NULL)
+			return -ENOMEM;
+		o->v = v;
+		o->cap = cap;
+	}
+	snprintf(o->v[o->n].id, sizeof(o->v[0].id), "%s", p->m.id);
+	memcpy(o->v[o->n].lb_id, p->device_id, strlen(p->device_id) + 1);
+	o->v[o->n].why = why;
+	o->v[o->n++].is_health = is_health;
+	return 0;
+}
+
+unsigned
+lb_svc_sweep(struct lbaas *lb)
+{
+	struct lbs_orphans o = {.lb = lb};
+	struct store_query q = {0};
+	unsigned n = 0;
+
+	if (store_port_foreach(lb->st, &q, lbs_orphan_cb, &o) != 0)
+		log_error("lbaas", "orphan ports: the store failed");
+	for (size_t i = 0; i < o.n; i++) {
+		const struct lbs_orphan *x = &o.v[i];
+		struct ctl_auth admin = {.is_admin = true};
+		struct lb_netns_config cfg;
+		struct ctl_err cerr;
+
+		if (ctl_port_delete(lb->ctl, &admin, x->id, CTL_NO_IF_MATCH,
+				    &cerr) != 0) {
+			log_warn("lbaas", "remove orphan port %s: %s", x->id,
+				 cerr.message);
+			continue;
+		}
+		n++;
+		log_warn("lbaas",
+			 "removed %s port %s of load balancer %s, which %s "
+			 "(what a stop between two writes leaves)",
+			 x->is_health ? "health" : "VIP", x->id, x->lb_id,
+			 x->why);
+		/* Its namespace, made for that load balancer alone. */
+		memset(&cfg, 0, sizeof(cfg));
+		if (x->is_health && lb_netns_names(x->lb_id, &cfg) == 0)
+			(void)lb_netns_destroy(&cfg);
+	}
+	free(o.v);
+	return n;
+}
+
 int
 lb_svc_netns_fd(const struct lbaas *lb, const char *lb_id)
 {
