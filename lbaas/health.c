@@ -3,7 +3,10 @@
  * health.c: the health monitor probes (see health.h). One struct
  * health_tgt per member: a persistent delay timer starts a probe; a probe
  * owns one non-blocking socket, one I/O event and one deadline timer, and
- * ends in health_done() with success or a counted failure reason.
+ * ends in health_done() with success or a counted failure reason. At its
+ * deadline, health_expire() first runs the probe on what its socket
+ * already holds, then counts a timeout unless the prober itself was
+ * starved (HEALTH_STARVED_*).
  *
  * Probes by type:
  *   PING         ICMP echo on a raw socket (ICMPv6 for v6), falling back
@@ -26,11 +29,13 @@
 #include <netinet/in.h>
 #include <netinet/ip.h>
 #include <netinet/ip_icmp.h>
+#include <poll.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <event2/event.h>
@@ -39,8 +44,21 @@
 
 #include "health.h"
 #include "lb_model.h"
+#include "log.h"
 
 #define HEALTH_BUF_MAX 512 /* bytes of a reply kept for parsing */
+/*
+ * A timed out probe whose prober lost at least 1/HEALTH_STARVED_DIV of
+ * its timeout, and HEALTH_STARVED_MIN_MS, to a starved loop (its
+ * deadline ran that late, or its thread waited that long for a CPU) is
+ * not counted, at most HEALTH_STARVED_MAX times between two successes
+ * (docs/lbaas.md, "Decisions": a starved prober).
+ */
+#define HEALTH_STARVED_DIV 4
+#define HEALTH_STARVED_MIN_MS 20
+#define HEALTH_STARVED_MAX 1
+/* Non-blocking passes over a probe's socket when its timeout fires. */
+#define HEALTH_EXPIRE_PASSES 4
 
 enum health_phase {
 	HEALTH_IDLE,
@@ -55,8 +73,9 @@ struct health_tgt {
 	struct health *h;
 	struct health_target t;
 	enum health_state state;
-	unsigned n_ok;	 /* consecutive successes */
-	unsigned n_fail; /* consecutive failures */
+	unsigned n_ok;	    /* consecutive successes */
+	unsigned n_fail;    /* consecutive failures */
+	unsigned n_excused; /* starved timeouts not counted since a success */
 	bool is_stale;
 	struct event *timer; /* every delay: start a probe */
 	/* The probe in flight. */
@@ -65,6 +84,8 @@ struct health_tgt {
 	SSL *ssl;
 	struct event *io;
 	struct event *deadline;
+	int64_t open_ns;    /* CLOCK_MONOTONIC when the socket was opened */
+	int64_t open_rq_ns; /* the loop thread's run-queue wait then, or -1 */
 	uint16_t echo_id;
 	uint16_t echo_seq;
 	char req[HEALTH_PATH_MAX + HEALTH_PATH_MAX + 96];
@@ -79,7 +100,8 @@ struct health {
 	health_change_fn fn;
 	void *arg;
 	SSL_CTX *tls;
-	int self_ns; /* the daemon's own network namespace */
+	int self_ns;	  /* the daemon's own network namespace */
+	int schedstat_fd; /* the loop thread's schedstat, or -1 */
 	struct health_tgt **tgts;
 	size_t n_tgts;
 	size_t cap_tgts;
@@ -107,6 +129,9 @@ health_create(struct event_base *base, health_change_fn fn, void *arg,
 		goto fail_tls;
 	SSL_CTX_set_verify(h->tls, SSL_VERIFY_NONE, NULL);
 	h->self_ns = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+	/* Absent without CONFIG_SCHED_INFO: lateness alone is measured. */
+	h->schedstat_fd =
+		open("/proc/thread-self/schedstat", O_RDONLY | O_CLOEXEC);
 	*out = h;
 	return 0;
 
@@ -160,6 +185,8 @@ health_destroy(struct health *h)
 	SSL_CTX_free(h->tls);
 	if (h->self_ns >= 0)
 		close(h->self_ns);
+	if (h->schedstat_fd >= 0)
+		close(h->schedstat_fd);
 	free(h);
 }
 
@@ -210,6 +237,7 @@ health_done(struct health_tgt *g, bool is_ok, enum health_fail why)
 	if (is_ok) {
 		h->stats.ok++;
 		g->n_fail = 0;
+		g->n_excused = 0;
 		g->n_ok++;
 		if (g->state == HEALTH_UNKNOWN ||
 		    (g->state == HEALTH_DOWN && g->n_ok >= g->t.rise))
@@ -623,15 +651,131 @@ health_io(evutil_socket_t fd, short what, void *arg)
 		health_done(g, rc > 0, why);
 }
 
+static int64_t
+health_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/*
+ * The loop thread's time spent runnable but waiting for a CPU, in ns
+ * (the second field of /proc/thread-self/schedstat), or -1.
+ */
+static int64_t
+health_rq_wait_ns(const struct health *h)
+{
+	char buf[96];
+	long long run, wait;
+	ssize_t n;
+
+	if (h->schedstat_fd < 0)
+		return -1;
+	n = pread(h->schedstat_fd, buf, sizeof(buf) - 1, 0);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	if (sscanf(buf, "%lld %lld", &run, &wait) != 2)
+		return -1;
+	return wait;
+}
+
+/*
+ * How much of its timeout the probe in flight lost to its own prober, in
+ * ms: the later of how late its timeout ran and how long the loop's
+ * thread waited for a CPU since the socket was opened.
+ */
+static unsigned
+health_starved_ms(const struct health_tgt *g)
+{
+	int64_t late = health_now_ns() - g->open_ns -
+		       (int64_t)g->t.timeout_ms * 1000000;
+	int64_t rq = health_rq_wait_ns(g->h);
+
+	if (g->open_rq_ns >= 0 && rq >= 0 && rq - g->open_rq_ns > late)
+		late = rq - g->open_rq_ns;
+	return late > 0 ? (unsigned)(late / 1000000) : 0;
+}
+
+/*
+ * Run the probe in flight on what its socket already holds, without
+ * blocking: an answer that came in time is not a timeout because the loop
+ * ran the deadline first (libevent runs timers expired in a pass after
+ * the I/O it saw when it woke up, and a late loop finds both). True when
+ * that gave a verdict.
+ */
+static bool
+health_expire_poll(struct health_tgt *g)
+{
+	struct pollfd p;
+	short ev;
+	int i;
+
+	for (i = 0; i < HEALTH_EXPIRE_PASSES && g->io != NULL; i++) {
+		ev = event_get_events(g->io);
+		p.fd = g->fd;
+		p.events = (short)((ev & EV_READ ? POLLIN : 0) |
+				   (ev & EV_WRITE ? POLLOUT : 0));
+		p.revents = 0;
+		if (poll(&p, 1, 0) != 1)
+			return false;
+		health_io(g->fd,
+			  (short)(p.revents & POLLOUT ? EV_WRITE : EV_READ), g);
+		if (g->fd < 0) /* health_done() ran */
+			return true;
+	}
+	return false;
+}
+
+/*
+ * The probe in flight ran out of time (its deadline, or the next probe
+ * is due): a verdict from what its socket holds, else a timeout, unless
+ * the prober was starved (see HEALTH_STARVED_DIV).
+ */
+static void
+health_expire(struct health_tgt *g)
+{
+	struct health *h = g->h;
+	unsigned long ok = h->stats.ok;
+	unsigned starved;
+
+	if (health_expire_poll(g)) {
+		h->stats.late_ok += h->stats.ok - ok;
+		return;
+	}
+	/* Silence is success for UDP-CONNECT (no port unreachable came). */
+	if (g->t.type == HEALTH_UDP_CONNECT) {
+		health_done(g, true, HEALTH_FAIL_TIMEOUT);
+		return;
+	}
+	starved = health_starved_ms(g);
+	if (starved >= HEALTH_STARVED_MIN_MS &&
+	    starved * HEALTH_STARVED_DIV >= g->t.timeout_ms &&
+	    g->n_excused < HEALTH_STARVED_MAX) {
+		g->n_excused++;
+		h->stats.starved++;
+		log_warn("lbaas",
+			 "member %s of pool %s: a probe timed out after its "
+			 "prober lost %u ms of its %u ms to a starved loop: "
+			 "not counted (%lu so far)",
+			 g->t.id, g->t.pool_id, starved, g->t.timeout_ms,
+			 h->stats.starved);
+		if (starved > h->stats.starved_ms_max)
+			h->stats.starved_ms_max = starved;
+		health_probe_clear(g);
+		return;
+	}
+	health_done(g, false, HEALTH_FAIL_TIMEOUT);
+}
+
 static void
 health_deadline(evutil_socket_t fd, short what, void *arg)
 {
-	struct health_tgt *g = arg;
-
 	(void)fd;
 	(void)what;
-	/* Silence is success for UDP-CONNECT (no port unreachable came). */
-	health_done(g, g->t.type == HEALTH_UDP_CONNECT, HEALTH_FAIL_TIMEOUT);
+	health_expire(arg);
 }
 
 static int
@@ -671,7 +815,7 @@ health_probe_start(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	if (g->phase != HEALTH_IDLE || g->fd >= 0)
-		health_done(g, false, HEALTH_FAIL_TIMEOUT);
+		health_expire(g);
 	g->h->stats.probes++;
 	rc = health_probe_open(g);
 	if (rc != 0) {
@@ -687,6 +831,8 @@ health_probe_start(evutil_socket_t fd, short what, void *arg)
 	 * by their duration (probes timed out after 694 ms of 1000).
 	 */
 	event_base_update_cache_time(g->h->base);
+	g->open_ns = health_now_ns();
+	g->open_rq_ns = health_rq_wait_ns(g->h);
 	health_tv(&tv, g->t.timeout_ms);
 	event_add(g->deadline, &tv);
 }
@@ -751,7 +897,12 @@ health_set(struct health *h, const struct health_target *t)
 	health_tv(&tv, g->t.delay_ms);
 	if (event_add(g->timer, &tv) != 0)
 		return -ENOMEM;
-	event_active(g->timer, EV_TIMEOUT, 0);
+	/*
+	 * The first probe now. Not as EV_TIMEOUT: libevent would then put
+	 * the next one a delay after the time the timer was due (now +
+	 * delay), i.e. 2 x delay from now (probes at 0, 2d, 3d, measured).
+	 */
+	event_active(g->timer, 0, 0);
 	return 0;
 }
 

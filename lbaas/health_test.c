@@ -525,11 +525,208 @@ test_unknown_needs_fall(void **state)
 	       "half-delay (fall %d, delay %d ms)\n",
 	       ms, T_FALL, T_DELAY_MS);
 	assert_true(ms >= 0);
-	/* Probes at 0, delay, 2 x delay: the third refusal decides. */
+	/*
+	 * Probes at 0, delay, 2 x delay: the third refusal decides (not at
+	 * 0, 2 x delay, 3 x delay, as when the first probe was activated as
+	 * a timeout: 624 ms measured).
+	 */
 	assert_true(ms + T_DELAY_MS / 2 >= (T_FALL - 1) * T_DELAY_MS - 50);
+	assert_true(ms + T_DELAY_MS / 2 <= (T_FALL - 1) * T_DELAY_MS + 150);
 	health_get_stats(f->h, &st);
 	assert_true(st.fail[HEALTH_FAIL_REFUSED] >= T_FALL);
 	assert_int_equal(f->n_changes, 1);
+}
+
+/* A listening TCP socket on 127.0.0.1 that never answers; its port. */
+static int
+silent_listener(int *port)
+{
+	struct sockaddr_in a = {.sin_family = AF_INET};
+	socklen_t len = sizeof(a);
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_true(fd >= 0);
+	assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	assert_int_equal(listen(fd, 16), 0);
+	assert_int_equal(getsockname(fd, (struct sockaddr *)&a, &len), 0);
+	*port = ntohs(a.sin_port);
+	return fd;
+}
+
+/* The loop held up: a callback that runs until an absolute time. */
+static void
+on_stall(evutil_socket_t fd, short what, void *arg)
+{
+	long until = *(long *)arg;
+
+	(void)fd;
+	(void)what;
+	while (now_ms() < until)
+		usleep(1000);
+}
+
+/* At (start + ms), hold the loop until (start + until_ms). */
+static struct event *
+stall_at(struct fx *f, long start, long ms, long *until)
+{
+	struct event *ev = evtimer_new(f->base, on_stall, until);
+	struct timeval tv;
+	long in = start + ms - now_ms();
+
+	assert_non_null(ev);
+	in = in > 0 ? in : 0;
+	tv.tv_sec = in / 1000;
+	tv.tv_usec = (in % 1000) * 1000;
+	assert_int_equal(evtimer_add(ev, &tv), 0);
+	return ev;
+}
+
+/* Accept the probe's connection on the listener and answer 200. */
+static void
+on_answer(evutil_socket_t fd, short what, void *arg)
+{
+	static const char ok[] = "HTTP/1.0 200 OK\r\n\r\n";
+	int *c = arg;
+	char req[512];
+
+	(void)what;
+	*c = accept(fd, NULL, NULL);
+	assert_true(*c >= 0);
+	if (recv(*c, req, sizeof(req), MSG_DONTWAIT) < 0)
+		req[0] = '\0';
+	assert_int_equal(send(*c, ok, sizeof(ok) - 1, 0), sizeof(ok) - 1);
+}
+
+/*
+ * The answer is queued when the timeout runs: it came in time, the loop
+ * had not read it yet. The loop is held (stall) past the deadline, so
+ * the next pass finds both an answer timer (the server writing 200, due
+ * 1 ms before the probe's deadline) and the deadline expired, and runs
+ * them in that order, before it polls the socket again: the deadline
+ * sees a timeout unless it reads the socket. One probe (delay 10 s),
+ * fall 1: a counted timeout would take the member DOWN.
+ */
+static void
+test_answer_at_deadline(void **state)
+{
+	struct fx *f = *state;
+	struct health_target t;
+	struct health_stats st;
+	struct event *stall, *answer;
+	struct timeval tv = {0, (T_TIMEOUT_MS - 1) * 1000};
+	int port, c = -1, lfd = silent_listener(&port);
+	long start, until;
+
+	target(&t, HEALTH_HTTP, port);
+	t.delay_ms = 10000;
+	t.fall = 1;
+	snprintf(t.path, sizeof(t.path), "/");
+	snprintf(t.codes, sizeof(t.codes), "200");
+	start = now_ms();
+	assert_int_equal(health_set(f->h, &t), 0);
+	answer = event_new(f->base, lfd, EV_TIMEOUT, on_answer, &c);
+	assert_non_null(answer);
+	assert_int_equal(event_add(answer, &tv), 0);
+	/* Held from 120 ms to 10 ms past the deadline (lateness < 1/4). */
+	until = start + T_TIMEOUT_MS + 10;
+	stall = stall_at(f, start, T_TIMEOUT_MS - 30, &until);
+	assert_true(run_until(f, HEALTH_UP, 1000) >= 0);
+	health_get_stats(f->h, &st);
+	printf("health: answer queued at the deadline: ok %lu (late_ok %lu), "
+	       "timeouts %lu, starved %lu\n",
+	       st.ok, st.late_ok, st.fail[HEALTH_FAIL_TIMEOUT], st.starved);
+	assert_int_equal(st.ok, 1);
+	assert_int_equal(st.late_ok, 1);
+	assert_int_equal(st.fail[HEALTH_FAIL_TIMEOUT], 0);
+	assert_int_equal(st.starved, 0);
+	assert_int_equal(health_get(f->h, "member-1"), HEALTH_UP);
+	event_free(stall);
+	event_free(answer);
+	if (c >= 0)
+		close(c);
+	close(lfd);
+}
+
+/*
+ * A member that accepts and never answers, probed by a starved loop
+ * (held 110 ms past each deadline, more than a quarter of the 150 ms
+ * timeout): the first timeout is not counted (member still UNKNOWN with
+ * fall 1), the second, as starved, is (DOWN): one excuse between two
+ * successes, so a dead member is DOWN one delay later at most.
+ */
+static void
+test_starved_timeout(void **state)
+{
+	struct fx *f = *state;
+	struct health_target t;
+	struct health_stats st;
+	struct event *stall[2];
+	int port, lfd = silent_listener(&port);
+	long start, until[2];
+
+	target(&t, HEALTH_HTTP, port);
+	t.delay_ms = 400;
+	t.fall = 1;
+	snprintf(t.path, sizeof(t.path), "/");
+	start = now_ms();
+	assert_int_equal(health_set(f->h, &t), 0);
+	until[0] = start + T_TIMEOUT_MS + 110;
+	until[1] = start + 400 + T_TIMEOUT_MS + 110;
+	stall[0] = stall_at(f, start, 100, &until[0]);
+	stall[1] = stall_at(f, start, 500, &until[1]);
+	/* After the first (starved) round, before the second probe. */
+	assert_int_equal(run_until(f, HEALTH_DOWN, 350 - (now_ms() - start)),
+			 -1);
+	health_get_stats(f->h, &st);
+	printf("health: starved round: starved %lu (lost %u ms of %d), "
+	       "timeouts %lu\n",
+	       st.starved, st.starved_ms_max, T_TIMEOUT_MS,
+	       st.fail[HEALTH_FAIL_TIMEOUT]);
+	assert_int_equal(st.starved, 1);
+	assert_true(st.starved_ms_max >= 100);
+	assert_int_equal(st.fail[HEALTH_FAIL_TIMEOUT], 0);
+	assert_int_equal(health_get(f->h, "member-1"), HEALTH_UNKNOWN);
+	/* The second round is starved too: counted this time. */
+	assert_true(run_until(f, HEALTH_DOWN, 1000) >= 0);
+	printf("health: starved again: DOWN %ld ms after the first probe\n",
+	       now_ms() - start);
+	health_get_stats(f->h, &st);
+	assert_int_equal(st.starved, 1);
+	assert_int_equal(st.fail[HEALTH_FAIL_TIMEOUT], 1);
+	event_free(stall[0]);
+	event_free(stall[1]);
+	close(lfd);
+}
+
+/*
+ * A member that accepts and never answers, on a loop that is not held:
+ * each probe times out and counts, DOWN within delay x fall + timeout
+ * (the bound of an idle prober; a busy machine may excuse one round,
+ * still within T_BOUND_MS).
+ */
+static void
+test_silent_down(void **state)
+{
+	struct fx *f = *state;
+	struct health_target t;
+	struct health_stats st;
+	int port, lfd = silent_listener(&port);
+	long ms;
+
+	target(&t, HEALTH_HTTP, port);
+	snprintf(t.path, sizeof(t.path), "/");
+	assert_int_equal(health_set(f->h, &t), 0);
+	ms = run_until(f, HEALTH_DOWN, T_BOUND_MS + 1000);
+	health_get_stats(f->h, &st);
+	printf("health: silent member down %ld ms after its first probe "
+	       "(delay x fall + timeout %d ms, bound %d ms), starved %lu\n",
+	       ms, T_DELAY_MS * (T_FALL - 1) + T_TIMEOUT_MS, T_BOUND_MS,
+	       st.starved);
+	assert_true(ms >= 0 && ms <= T_BOUND_MS);
+	assert_true(st.fail[HEALTH_FAIL_TIMEOUT] >= T_FALL);
+	assert_true(st.starved <= 1);
+	close(lfd);
 }
 
 static void
@@ -567,6 +764,12 @@ main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_udp, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ping, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_answer_at_deadline, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_starved_timeout, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_silent_down, setup,
+						teardown),
 	};
 
 	signal(SIGPIPE, SIG_IGN);

@@ -8,7 +8,13 @@
  * non-blocking handshake), TLS-HELLO (the handshake alone) and
  * UDP-CONNECT (a datagram; an ICMP port unreachable, reported as
  * ECONNREFUSED on the connected socket, is down). A probe that has not
- * finished after timeout fails.
+ * finished after timeout fails, unless what its socket already holds
+ * when the timeout runs finishes it (an answer that came in time but was
+ * not read yet), or the prober was starved (its timeout ran late or its
+ * thread waited for a CPU for a quarter of the timeout): such a timeout
+ * is not counted, once between two successes, so a member that stops
+ * answering is DOWN within delay x (max_retries_down + 1) + timeout on a
+ * starved prober, delay x max_retries_down + timeout otherwise.
  *
  * State: a target is UNKNOWN until its first success (UP) or
  * max_retries_down consecutive failures (DOWN); then max_retries
@@ -94,6 +100,11 @@ struct health_stats {
 	unsigned long probes;
 	unsigned long ok;
 	unsigned long fail[HEALTH_FAIL__COUNT];
+	/* Successes found on the socket when the timeout ran (in ok too). */
+	unsigned long late_ok;
+	/* Timeouts not counted: the prober itself was starved. */
+	unsigned long starved;
+	unsigned starved_ms_max; /* the most a not-counted probe lost, ms */
 };
 
 /* Create on base (borrowed). fn may be NULL. 0, -ENOMEM or -EIO. */

@@ -168,7 +168,10 @@ setup_project() {
 	# what it was told; this test checks that healthy members stay up
 	# and a stopped one goes down within its bound, so it gives the
 	# probes room (2 s) that its machine needs, and still fails if a
-	# healthy member is taken out or the down bound is missed.
+	# healthy member is taken out or the down bound is missed. A
+	# connect still pending at 1 s is a SYN or SYN-ACK lost or held on
+	# the path, whose retransmission (Linux's initial RTO, 1 s) comes
+	# just after a 1 s timeout (docs/lbaas.md, "A slow prober").
 	os "$T" loadbalancer healthmonitor create --name "hm$P" --type HTTP \
 		--delay 3 --timeout 2 --max-retries 2 --max-retries-down 2 \
 		--url-path /id --expected-codes 200 "$pool" >/dev/null
