@@ -31,9 +31,11 @@
 # interleaved, so that a busy machine's noise hurts both alike. Both count
 # CPU time, not wall-clock time (`openssl speed` its user time unless
 # -elapsed, dp-esp-bench the worker thread's CPU time unless --wall): on a
-# shared core wall-clock time counts other processes' turns too, and
-# dp-esp-bench's encrypt far more than its decrypt (docs/esp.md, "Encrypt
-# against decrypt"). The load average is printed first and last:
+# shared core wall-clock time counts other processes' turns too
+# (docs/esp.md, "Encrypt against decrypt"). dp-esp-bench's decrypt passes
+# run back to back like its encrypt passes, on one SA that is never
+# re-added (docs/esp.md, "Decrypt against encrypt: the benchmark's steady
+# state"). The load average is printed first and last:
 #
 #   load start=L1 ... load end=L2
 #
