@@ -797,7 +797,8 @@ bucket_is_full(const struct dp_worker *w, uint32_t h)
  * again. When 7/8 of a window of PL_BYPASS_WINDOW packets are such
  * misses into full buckets (a cache still filling up is not bypassed),
  * the next PL_BYPASS_BURSTS bursts go straight to the classifier (no
- * probe, no insert), then a window measures again.
+ * probe, no insert), then a window measures again; each window in a row
+ * that confirms it doubles the next bypass, up to PL_BYPASS_BURSTS_MAX.
  */
 enum {
 	PL_BYPASS_WINDOW = 1024,
@@ -1022,12 +1023,7 @@ process_burst_t(struct dp_worker *w, const struct pl_state *s,
 		/* Mostly misses of per-connection keys: bypass for a while. */
 		w->byp_n += k;
 		if (w->byp_n >= PL_BYPASS_WINDOW) {
-			/*
-			 * Each window that confirms the bypass doubles the
-			 * next one's length, up to PL_BYPASS_BURSTS_MAX
-			 * (0.5M packets, ~70 ms at 7 Mpps): a window costs
-			 * ~800 instructions a packet more than the bypass.
-			 */
+			/* 16384 bursts: 0.5M packets, ~70 ms at 7 Mpps. */
 			if (w->byp_conn * 8 >= w->byp_n * 7) {
 				w->byp_len = w->byp_len == 0 ? PL_BYPASS_BURSTS
 							     : w->byp_len * 2;
