@@ -44,6 +44,8 @@ struct lbaas {
  * health port (device_id: the load balancer id).
  */
 #define LB_SVC_DEVICE_OWNER "Octavia:health"
+/* The device_owner of a load balancer's VIP port (lb_vip.c). */
+#define LB_VIP_DEVICE_OWNER "Octavia"
 
 /* Make or remove namespaces to match the monitored load balancers. */
 void lb_svc_sync(struct lbaas *lb);
@@ -55,9 +57,9 @@ void lb_svc_fini(struct lbaas *lb);
  * At start, after the first sync: remove the VIP ports of load balancers
  * that are not stored (a VIP port is written before its load balancer
  * and removed after it) and the health ports (and namespaces) of load
- * balancers that are not stored or not monitored. Returns how many.
+ * balancers that are not stored or not monitored.
  */
-unsigned lb_svc_sweep(struct lbaas *lb);
+void lb_svc_sweep(struct lbaas *lb);
 
 /* One stored object. */
 struct lb_row {

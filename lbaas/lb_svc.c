@@ -130,16 +130,20 @@ out:
 	return rc;
 }
 
-static void
+/* Delete port_id (a warning when that fails); 0 or -1. */
+static int
 lbs_port_delete(struct lbaas *lb, const char *port_id)
 {
 	struct ctl_auth admin = {.is_admin = true};
 	struct ctl_err cerr;
 
-	if (port_id[0] != '\0' && ctl_port_delete(lb->ctl, &admin, port_id,
-						  CTL_NO_IF_MATCH, &cerr) != 0)
-		log_warn("lbaas", "delete health port %s: %s", port_id,
-			 cerr.message);
+	if (port_id[0] != '\0' &&
+	    ctl_port_delete(lb->ctl, &admin, port_id, CTL_NO_IF_MATCH, &cerr) !=
+		    0) {
+		log_warn("lbaas", "delete port %s: %s", port_id, cerr.message);
+		return -1;
+	}
+	return 0;
 }
 
 /* Bind the port to the host end of the veth (the binder attaches it). */
@@ -358,7 +362,7 @@ static int
 lbs_orphan_cb(void *arg, const struct ctl_port *p)
 {
 	struct lbs_orphans *o = arg;
-	bool is_vip = strcmp(p->device_owner, "Octavia") == 0;
+	bool is_vip = strcmp(p->device_owner, LB_VIP_DEVICE_OWNER) == 0;
 	bool is_health = strcmp(p->device_owner, LB_SVC_DEVICE_OWNER) == 0;
 	char name[64];
 	const char *why = "is not stored";
@@ -404,28 +408,20 @@ lbs_orphan_cb(void *arg, const struct ctl_port *p)
 	return 0;
 }
 
-unsigned
+void
 lb_svc_sweep(struct lbaas *lb)
 {
 	struct lbs_orphans o = {.lb = lb};
 	struct store_query q = {0};
-	unsigned n = 0;
 
 	if (store_port_foreach(lb->st, &q, lbs_orphan_cb, &o) != 0)
 		log_error("lbaas", "orphan ports: the store failed");
 	for (size_t i = 0; i < o.n; i++) {
 		const struct lbs_orphan *x = &o.v[i];
-		struct ctl_auth admin = {.is_admin = true};
 		struct lb_netns_config cfg;
-		struct ctl_err cerr;
 
-		if (ctl_port_delete(lb->ctl, &admin, x->id, CTL_NO_IF_MATCH,
-				    &cerr) != 0) {
-			log_warn("lbaas", "remove orphan port %s: %s", x->id,
-				 cerr.message);
+		if (lbs_port_delete(lb, x->id) != 0)
 			continue;
-		}
-		n++;
 		log_warn("lbaas",
 			 "removed %s port %s of load balancer %s, which %s "
 			 "(what a stop between two writes leaves)",
@@ -437,7 +433,6 @@ lb_svc_sweep(struct lbaas *lb)
 			(void)lb_netns_destroy(&cfg);
 	}
 	free(o.v);
-	return n;
 }
 
 int

@@ -204,8 +204,9 @@ lb_vip_port_create(struct lbaas *lb, const struct ctl_auth *caller,
 		goto out;
 	}
 	pj = json_pack("{ss ss ss ss s[{ss}]}", "network_id", sub->network_id,
-		       "device_owner", "Octavia", "device_id", row->id, "name",
-		       "octavia-lb-vip", "fixed_ips", "subnet_id", sid);
+		       "device_owner", LB_VIP_DEVICE_OWNER, "device_id",
+		       row->id, "name", "octavia-lb-vip", "fixed_ips",
+		       "subnet_id", sid);
 	if (pj == NULL) {
 		rc = lb_model_err_set(err, 500, "Out of memory.");
 		goto out;

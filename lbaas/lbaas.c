@@ -1600,6 +1600,6 @@ lbaas_health_start(struct lbaas *lb, struct event_base *base)
 	if (rc != 0)
 		return rc;
 	lbaas_health_sync(lb);
-	(void)lb_svc_sweep(lb);
+	lb_svc_sweep(lb);
 	return 0;
 }
