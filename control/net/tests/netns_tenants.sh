@@ -217,6 +217,13 @@ for _ in $(seq 100); do
 done
 t2=$(date +%s%N)
 [ -n "$ok" ] || fail "A1 -> A2 after the datapath restart"
+# nettest prints the reconcile on its next 20 ms tick, which can come
+# after the first ping through the reprogrammed datapath: wait for it.
+for _ in $(seq 100); do
+	grep -q "reconcile added=[1-9][0-9]* deleted=0 same=0" \
+		"$tmp/ctl.log" && break
+	sleep 0.02
+done
 grep -q "reconcile added=[1-9][0-9]* deleted=0 same=0" "$tmp/ctl.log" ||
 	fail "the new datapath was not fully reprogrammed"
 grep "programmed in" "$tmp/ctl.log" | tail -1
