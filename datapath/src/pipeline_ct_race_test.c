@@ -16,7 +16,10 @@
  * tested. Tables of normal hashing
  * (most lookups lockless) and of forced collisions (few groups, 2-bit
  * tags, long overflow chains: the lockless path gives up more often).
- * The table's invariants are checked after each run.
+ * The table's invariants are checked after each run. Every other lookup
+ * of the reader goes through the worker's prefetch stage first (the hash
+ * and the slot hint it hands the lookup, ct_hash and ct_hint), so that a
+ * hint made stale by the writer in between is tested too.
  */
 #include <arpa/inet.h>
 #include <pthread.h>
@@ -75,10 +78,13 @@ rt_rand(uint64_t *r)
 	return (uint32_t)(*r >> 16);
 }
 
-/* One UDP packet of tuple i in direction dir; its ct_state, *mark. */
+/*
+ * One UDP packet of tuple i in direction dir; its ct_state, *mark. pre:
+ * through the prefetch stage first, as a worker does.
+ */
 static uint8_t
 rt_packet(struct rt *t, unsigned slot, uint32_t i, unsigned dir,
-	  uint32_t commit_mark, uint32_t *mark)
+	  uint32_t commit_mark, bool pre, uint32_t *mark)
 {
 	struct dp_act_ct a = {.zone = (uint16_t)(i % 2)};
 	struct dp_packet pkt = {.len = 64};
@@ -97,6 +103,11 @@ rt_packet(struct rt *t, unsigned slot, uint32_t i, unsigned dir,
 	if (commit_mark != 0) {
 		a.flags = DP_CT_COMMIT | DP_CT_SET_MARK;
 		a.mark = commit_mark;
+	}
+	if (pre) {
+		c.ct_hash = pl_ct_prefetch_group(t->ct, &c.key, a.zone);
+		if (c.ct_hash != 0)
+			c.ct_hint = pl_ct_prefetch_conn(t->ct, c.ct_hash);
 	}
 	pl_ct_exec(t->ct, slot, &c, &a, false);
 	*mark = c.key.ct_mark;
@@ -120,7 +131,7 @@ rt_reader(void *arg)
 			pl_ct_burst(t->ct, 0);
 			pl_ct_quiescent(t->ct, 0);
 		}
-		cs = rt_packet(t, 0, i, dir, 0, &mark);
+		cs = rt_packet(t, 0, i, dir, 0, n & 1, &mark);
 		__atomic_store_n(&t->reads, n + 1, __ATOMIC_RELAXED);
 		if (__atomic_load_n(&t->writes, __ATOMIC_RELAXED) != w0)
 			__atomic_store_n(&t->overlapped, t->overlapped + 1,
@@ -161,10 +172,11 @@ rt_writer(void *arg)
 			(void)pl_ct_flush(t->ct, v % 2);
 		if ((v >> 24) % 4 == 0) {
 			/* A reply: the state word changes once. */
-			(void)rt_packet(t, 1, i, 1, 0, &mark);
+			(void)rt_packet(t, 1, i, 1, 0, false, &mark);
 		} else {
 			gen = (gen + 1) & 0xffff;
-			(void)rt_packet(t, 1, i, 0, i << 16 | gen | 1, &mark);
+			(void)rt_packet(t, 1, i, 0, i << 16 | gen | 1, false,
+					&mark);
 			t->commits++;
 		}
 		__atomic_store_n(&t->writes, n + 1, __ATOMIC_RELAXED);

@@ -175,7 +175,8 @@ struct ct_look {
 	uint32_t link; /* found: its link; 0 not found */
 	uint8_t cs;    /* ct_state the lookup gave */
 	uint8_t is_echo;
-	uint16_t pad;
+	uint8_t hint; /* slot of hash's group to try first + 1 (0: none) */
+	uint8_t pad;
 };
 
 /* Per worker (and control): written by its thread only. */
@@ -726,6 +727,8 @@ static bool
 tcp_flags_ok(uint16_t f)
 {
 	f &= TCP_FIN | TCP_SYN | TCP_RST | TCP_ACK | TCP_URG;
+	if (f == TCP_ACK) /* most segments */
+		return true;
 	if ((f & TCP_URG) && !(f & TCP_ACK))
 		return false;
 	switch (f & ~TCP_URG) {
@@ -759,6 +762,9 @@ tcp_next(uint32_t s, unsigned dir, uint16_t f)
 	uint32_t fin_other = dir ? CT_S_FIN0 : CT_S_FIN1;
 	bool syn = f & TCP_SYN, ack = f & TCP_ACK;
 
+	/* Most segments: what the rest below gives them, tested first. */
+	if (st == DP_CT_TCP_ESTABLISHED && !(f & (TCP_SYN | TCP_FIN | TCP_RST)))
+		return s;
 	if (f & TCP_RST)
 		return (s & ~CT_S_TCP) | DP_CT_TCP_CLOSED;
 	switch (st) {
@@ -1748,7 +1754,15 @@ ct_lookup_ro(struct pl_ct *ct, struct ct_slot *s, struct pl_pctx *c,
 
 	if (v & 1)
 		return 0;
-	link = slot_find(ct, grp, l);
+	/*
+	 * The prefetch stage's slot first: it saw the tag there, and a
+	 * full compare decides (the count read again below covers it).
+	 */
+	link = l->hint != 0 ? __atomic_load_n(&grp->link[l->hint - 1],
+					      __ATOMIC_RELAXED)
+			    : 0;
+	if (link == 0 || !conn_is(link_conn(ct, link), link_dir(link), l))
+		link = slot_find(ct, grp, l);
 	if (link == 0)
 		return 0;
 	e = link_conn(ct, link);
@@ -1945,6 +1959,7 @@ pl_ct_exec(struct pl_ct *ct, unsigned slot, struct pl_pctx *c,
 		/* The prefetch stage's hash of the same tuple, if any. */
 		l.hash = ph != 0 ? ph
 				 : tuple_hash(&l.t, l.zone, l.proto, l.family);
+		l.hint = ph != 0 ? c->ct_hint : 0;
 	}
 	cs = ct_lookup(ct, s, c, &l, is_reuse, is_trace, &to, &state, &mark, a);
 	/* An LB connection's reply (lb_select saw the other direction). */
@@ -2082,27 +2097,31 @@ prefetch_link(const struct pl_ct *ct, uint32_t link)
  * words is not looked for), else the head of the overflow chain. A hint:
  * read without the lock, a racing writer only makes it prefetch the wrong
  * lines. Straight-line on purpose: a loop form of it lost its prefetch
- * instructions to GCC 12 (docs/conntrack.md, "Tagged slots").
+ * instructions to GCC 12 (docs/conntrack.md, "Tagged slots"). Returns
+ * the first matching slot + 1 (0: none), where the lookup looks first.
  */
-void
+uint8_t
 pl_ct_prefetch_conn(struct pl_ct *ct, uint32_t h)
 {
 	const struct ct_group *grp = &ct->groups[hash_group(ct, h)];
 	uint8_t tag = hash_tag(ct, h);
 	uint64_t m = tag_lo(grp, tag);
 	uint32_t hi, l1, l2 = 0;
+	unsigned i = 0;
 
 	if (m != 0) {
-		l1 = __atomic_load_n(&grp->link[__builtin_ctzll(m) >> 3],
-				     __ATOMIC_RELAXED);
+		i = (unsigned)__builtin_ctzll(m) >> 3;
+		l1 = __atomic_load_n(&grp->link[i], __ATOMIC_RELAXED);
+		i++;
 		m &= m - 1;
 		if (m != 0)
 			l2 = __atomic_load_n(
 				&grp->link[__builtin_ctzll(m) >> 3],
 				__ATOMIC_RELAXED);
 	} else if ((hi = tag_hi(grp, tag)) != 0) {
-		l1 = __atomic_load_n(&grp->link[8 + (__builtin_ctz(hi) >> 3)],
-				     __ATOMIC_RELAXED);
+		i = 8 + ((unsigned)__builtin_ctz(hi) >> 3);
+		l1 = __atomic_load_n(&grp->link[i], __ATOMIC_RELAXED);
+		i++;
 		hi &= hi - 1;
 		if (hi != 0)
 			l2 = __atomic_load_n(
@@ -2115,6 +2134,7 @@ pl_ct_prefetch_conn(struct pl_ct *ct, uint32_t h)
 		prefetch_link(ct, l1);
 	if (l2 != 0)
 		prefetch_link(ct, l2);
+	return (uint8_t)i;
 }
 
 bool
@@ -2653,6 +2673,7 @@ pl_ct_lb_exec(struct pl_ct *ct, unsigned slot, struct pl_pctx *c, uint16_t zone,
 		goto done;
 	}
 	l.hash = ph != 0 ? ph : tuple_hash(&l.t, l.zone, l.proto, l.family);
+	l.hint = ph != 0 ? c->ct_hint : 0;
 	cs = ct_lookup_inl(ct, s, c, &l, false, is_trace, &to, &state, mark,
 			   &a);
 	if (cs != 0) {

@@ -232,6 +232,7 @@ struct pl_pctx {
 			  * 0xfe one simple rule (simple_*), 0xfc
 			  * miss whose table 0 rule is seg[0] */
 	uint8_t m_stale; /* m not filled: pl_act_apply() fills it first */
+	uint8_t ct_hint; /* pl_ct.c: with ct_hash, its group's slot + 1 */
 	uint32_t simple_out;
 	uint32_t ct_stamp; /* pl_ct.c: last ct lookup of this packet, 0 none */
 	uint32_t ct_hash;  /* pl_ct.c: tuple hash for the walk's first ct, 0 */
