@@ -17,8 +17,18 @@
  *   mem:  bytes per tracked connection (table memory / entries, and the
  *         resident growth over the new phase / N).
  *
+ * Exits 1 when a phase's packet was not forwarded, or was committed or
+ * +inv where none may be (the unit suite runs it small: lb_bench_smoke).
+ *
  *   dp-lb-bench [--conns N] [--packets P] [--members M] [--alg A]
  *               [--cache ENTRIES] [--v6 1] [--vip 1] [--two 1]
+ *               [--handshake 0]
+ *
+ * Before est, each connection's handshake is completed (its SYN again and
+ * its member's SYN-ACK, untimed; the warm-up pass's ACKs then make it
+ * ESTABLISHED, checked), as traffic a client sends is; --handshake 0
+ * leaves the connections in SYN_SENT, as figures before 2026-11-26
+ * evening were measured (the est line says which: state=).
  *
  * --v6 1: the same over IPv6 (an IPv6 pool, 84-byte TCP/IPv6 frames from
  * clients 2001:db8:c::/64 to the VIP [2001:db8::10]:80); the lines end in
@@ -37,7 +47,9 @@
  *
  * Rules: table 0 lb_select(pool=1,zone=1,table=1) over 64 members by
  * default (a member takes at most 64512 connections from the one LB
- * source address); table 1 outputs what is tracked and not +inv. The
+ * source address; with --vip, a lower rule sends the rest, a member's
+ * reply, through ct(zone=1,nat)); table 1 outputs what is tracked and
+ * not +inv. The
  * connection table's clock is frozen so that connections do not expire
  * during a long run on a loaded machine. Frames are copied from templates
  * before each packet (a NIC delivers fresh frames; the copy is in the timed
@@ -182,7 +194,7 @@ setup(struct lbb *b, uint32_t n_conns, unsigned n_members, uint8_t alg,
 	};
 	struct dp_lb_member *m;
 	struct dp_lb_pool p;
-	struct dp_rule r[2];
+	struct dp_rule r[3];
 	struct dp_txn *t;
 	char err[256];
 	int rc;
@@ -221,6 +233,16 @@ setup(struct lbb *b, uint32_t n_conns, unsigned n_members, uint8_t alg,
 			r[0].mask.nw_dst = UINT32_MAX;
 		}
 	}
+	/*
+	 * --vip: the rest (a member's reply) through ct(zone=1,nat), as
+	 * sluiced writes it: the handshake's SYN-ACKs take it.
+	 */
+	r[2].priority = 5;
+	r[2].n_actions = 1;
+	r[2].actions[0].type = DP_ACT_CT;
+	r[2].actions[0].u.ct.zone = 1;
+	r[2].actions[0].u.ct.flags = DP_CT_NAT;
+	r[2].actions[0].u.ct.table = 1;
 	r[1].table = 1;
 	r[1].priority = 10;
 	r[1].match.ct_state = DP_CS_TRK;
@@ -233,6 +255,8 @@ setup(struct lbb *b, uint32_t n_conns, unsigned n_members, uint8_t alg,
 		rc = dp_txn_add(t, &r[0], err, sizeof(err));
 	if (rc == 0)
 		rc = dp_txn_add(t, &r[1], err, sizeof(err));
+	if (rc == 0 && is_vip)
+		rc = dp_txn_add(t, &r[2], err, sizeof(err));
 	if (rc == 0)
 		rc = dp_txn_commit(t, err, sizeof(err));
 	else
@@ -285,6 +309,8 @@ setup(struct lbb *b, uint32_t n_conns, unsigned n_members, uint8_t alg,
 }
 
 static uint64_t sink;
+/* Packets not forwarded, new or invalid where none may be: exit 1. */
+static unsigned faults;
 
 /*
  * n packets from the templates in order (wrapping), in bursts; len is a
@@ -330,6 +356,80 @@ bench_loop(struct lbb *b, uint64_t n)
 		bench_loop_len(b, n, LEN6);
 	else
 		bench_loop_len(b, n, LEN);
+}
+
+/*
+ * The reply to frame f (after NAT: member's side) in r: MACs, addresses
+ * and ports swapped (the sums are the same), TCP flags set to flags with
+ * the checksum updated (RFC 1624).
+ */
+static void
+reply_build(uint8_t *r, const uint8_t *f, bool is_v6, uint8_t flags)
+{
+	unsigned len = is_v6 ? LEN6 : LEN, alen = is_v6 ? 16 : 4,
+		 sa = is_v6 ? 14 + 8 : 14 + 12, tcp = is_v6 ? 54 : 34;
+	uint16_t hc, w0, w1;
+
+	memcpy(r, f, len);
+	memcpy(r, f + 6, 6);
+	memcpy(r + 6, f, 6);
+	memcpy(r + sa, f + sa + alen, alen);
+	memcpy(r + sa + alen, f + sa, alen);
+	memcpy(r + tcp, f + tcp + 2, 2);
+	memcpy(r + tcp + 2, f + tcp, 2);
+	w0 = (uint16_t)(r[tcp + 12] << 8 | r[tcp + 13]);
+	r[tcp + 13] = flags;
+	w1 = (uint16_t)(r[tcp + 12] << 8 | r[tcp + 13]);
+	hc = (uint16_t)(r[tcp + 16] << 8 | r[tcp + 17]);
+	hc = fold((uint16_t)~hc + (uint32_t)(uint16_t)~w0 + w1);
+	r[tcp + 16] = (uint8_t)(hc >> 8);
+	r[tcp + 17] = (uint8_t)hc;
+}
+
+/*
+ * Before the established phase: each connection's SYN again (a
+ * retransmission, translated) and its member's SYN-ACK back, so that the
+ * ACKs of the warm-up pass make it ESTABLISHED, as a connection a client
+ * sends data on is. 0, or -1 when a packet did not come out.
+ */
+static int
+handshake(struct lbb *b)
+{
+	static struct dp_burst_out out;
+	unsigned len = b->is_v6 ? LEN6 : LEN;
+	uint8_t r[LEN6];
+	struct dp_packet pk, *pp = &pk;
+
+	for (uint32_t i = 0; i < b->n; i++) {
+		uint8_t *f = b->slots[0] + ROOM;
+
+		for (int dir = 0; dir < 2; dir++) {
+			if (dir == 0)
+				memcpy(f, b->tmpl + (size_t)i * STRIDE, len);
+			else
+				memcpy(f, r, len);
+			memset(&pk, 0, sizeof(pk));
+			pk.data = f;
+			pk.len = len;
+			pk.headroom = ROOM;
+			pk.tailroom = SLOT - ROOM - len;
+			pk.in_port = 1;
+			dp_worker_process(b->w, &pp, 1, &out);
+			if (out.n_tx != 1)
+				return -1;
+			if (dir == 0)
+				reply_build(r, f, b->is_v6, 0x12);
+		}
+	}
+	return 0;
+}
+
+/* dp_pipeline_ct_dump() visitor: counts ESTABLISHED connections. */
+static int
+count_est(const struct dp_ct_entry *e, void *arg)
+{
+	*(uint32_t *)arg += e->tcp_state == DP_CT_TCP_ESTABLISHED;
+	return 0;
 }
 
 /* The timed loops, named for profilers (not inlined). */
@@ -417,8 +517,8 @@ two_loop(void *arg)
 /*
  * The member's reply to each client packet of b->tmpl: the packet run
  * alone through worker 0 (a known connection: translated to the member),
- * then addresses, ports and MACs swapped (no checksum changes: the sums
- * are the same). 0, or -1 when a packet did not come out.
+ * then reply_build() with the flags as they are. 0, or -1 when a packet
+ * did not come out.
  */
 static int
 two_replies(struct lbb *b, uint8_t *rtmpl)
@@ -440,13 +540,7 @@ two_replies(struct lbb *b, uint8_t *rtmpl)
 		dp_worker_process(b->w, &pp, 1, &out);
 		if (out.n_tx != 1)
 			return -1;
-		memcpy(r, f, LEN);
-		memcpy(r, f + 6, 6);
-		memcpy(r + 6, f, 6);
-		memcpy(r + 14 + 12, f + 14 + 16, 4);
-		memcpy(r + 14 + 16, f + 14 + 12, 4);
-		memcpy(r + 34, f + 36, 2);
-		memcpy(r + 36, f + 34, 2);
+		reply_build(r, f, false, 0x10);
 	}
 	return 0;
 }
@@ -479,7 +573,8 @@ two_phase(struct lbb *b, uint64_t n_pkts)
 		goto out;
 	(void)two_loop(&r[0]);
 	pthread_join(th, NULL);
-	if (r[1].rc < 0 || r[0].sent != n_pkts || r[1].sent != n_pkts)
+	if ((r[1].rc < 0 || r[0].sent != n_pkts || r[1].sent != n_pkts) &&
+	    ++faults)
 		fprintf(stderr,
 			"dp-lb-bench: two: %llu and %llu of %llu "
 			"forwarded\n",
@@ -501,7 +596,7 @@ usage(void)
 {
 	fprintf(stderr, "usage: dp-lb-bench [--conns N] [--packets P] "
 			"[--members M] [--alg 1-4] [--cache ENTRIES] "
-			"[--v6 1] [--vip 1] [--two 1]\n");
+			"[--v6 1] [--vip 1] [--two 1] [--handshake 0]\n");
 	return 2;
 }
 
@@ -511,7 +606,7 @@ main(int argc, char **argv)
 	uint32_t n_conns = 1u << 20, *perm;
 	uint64_t n_pkts = 10000000, n_bad;
 	unsigned n_members = 64, alg = DP_LB_SOURCE_IP_PORT, cache = 1u << 16;
-	bool is_v6 = false, is_vip = false, is_two = false;
+	bool is_v6 = false, is_vip = false, is_two = false, is_hs = true;
 	struct dp_cache_stats cst;
 	struct dp_ct_stats cts;
 	struct lbb *b;
@@ -539,12 +634,14 @@ main(int argc, char **argv)
 			is_vip = v == 1;
 		else if (strcmp(argv[i], "--two") == 0 && v <= 1)
 			is_two = v == 1;
+		else if (strcmp(argv[i], "--handshake") == 0 && v <= 1)
+			is_hs = v == 1;
 		else
 			return usage();
 	}
 	if (argc % 2 == 0 || (is_two && is_v6))
 		return usage();
-	b = aligned_alloc(64, sizeof(*b));
+	b = aligned_alloc(64, (sizeof(*b) + 63) & ~(size_t)63);
 	perm = malloc((size_t)n_conns * sizeof(*perm));
 	if (b == NULL || perm == NULL)
 		return 1;
@@ -564,7 +661,7 @@ main(int argc, char **argv)
 	c1 = cpu_s();
 	rss1 = rss_bytes();
 	dp_pipeline_ct_stats(b->pl, &cts);
-	if (sink != n_conns || cts.entries != n_conns)
+	if ((sink != n_conns || cts.entries != n_conns) && ++faults)
 		fprintf(stderr,
 			"dp-lb-bench: new: %llu of %u forwarded, %llu "
 			"tracked\n",
@@ -587,7 +684,15 @@ main(int argc, char **argv)
 		if (crc != 0)
 			goto out;
 	}
-	/* The established phase: ACKs of every connection, random order. */
+	if (is_hs && handshake(b) < 0) {
+		fprintf(stderr, "dp-lb-bench: handshake: a packet was lost\n");
+		goto out;
+	}
+	/*
+	 * The established phase: ACKs of every connection, random order;
+	 * the warm-up pass's make them ESTABLISHED (SYN_SENT without the
+	 * handshake).
+	 */
 	for (uint32_t i = 0; i < n_conns; i++)
 		perm[i] = i;
 	for (uint32_t i = n_conns - 1; i > 0; i--) {
@@ -602,12 +707,25 @@ main(int argc, char **argv)
 	for (uint32_t i = 0; i < n_conns; i++)
 		tmpl_build(b, i, perm[i], 0x10);
 	bench_loop(b, n_conns); /* warm-up pass, not timed */
+	if (is_hs) {
+		uint32_t n_est = 0;
+
+		(void)dp_pipeline_ct_dump(b->pl, DP_CT_ZONE_ALL, count_est,
+					  &n_est);
+		if (n_est != n_conns) {
+			fprintf(stderr,
+				"dp-lb-bench: %u of %u connections "
+				"ESTABLISHED after the handshake\n",
+				n_est, n_conns);
+			goto out;
+		}
+	}
 	dp_pipeline_ct_stats(b->pl, &cts);
 	sink = 0;
 	c2 = cpu_s();
 	bench_est(b, n_pkts);
 	c3 = cpu_s();
-	if (sink != n_pkts)
+	if (sink != n_pkts && ++faults)
 		fprintf(stderr, "dp-lb-bench: est: %llu of %llu forwarded\n",
 			(unsigned long long)sink, (unsigned long long)n_pkts);
 	/* Every packet found its connection: none new, none invalid. */
@@ -618,13 +736,15 @@ main(int argc, char **argv)
 	n_bad = cts.commits - n_bad;
 	for (unsigned r = 0; r < DP_CT_INV__COUNT; r++)
 		n_bad += cts.invalid[r];
-	if (n_bad != 0)
+	if (n_bad != 0 && ++faults)
 		fprintf(stderr, "dp-lb-bench: est: %llu new or invalid\n",
 			(unsigned long long)n_bad);
 	printf("lb est: conns=%u packets=%llu ns_per_pkt=%.2f "
-	       "mpps_per_core=%.2f katran_mpps_per_core=5.2 family=%d\n",
+	       "mpps_per_core=%.2f katran_mpps_per_core=5.2 family=%d "
+	       "state=%s\n",
 	       n_conns, (unsigned long long)n_pkts, (c3 - c2) * 1e9 / n_pkts,
-	       n_pkts / (c3 - c2) / 1e6, is_v6 ? 6 : 4);
+	       n_pkts / (c3 - c2) / 1e6, is_v6 ? 6 : 4,
+	       is_hs ? "established" : "syn_sent");
 	dp_pipeline_cache_stats(b->pl, &cst);
 	fprintf(stderr,
 		"cache=%u hits=%llu misses=%llu inserts=%llu evictions=%llu "
@@ -661,7 +781,10 @@ main(int argc, char **argv)
 			       128.0 * (1 << 20)
 		       ? "yes"
 		       : "no");
-	rc = 0;
+	if (sink != n_conns && ++faults)
+		fprintf(stderr, "dp-lb-bench: evict: %llu of %u forwarded\n",
+			(unsigned long long)sink, n_conns);
+	rc = faults != 0;
 out:
 	dp_worker_destroy(b->w);
 	dp_pipeline_destroy(b->pl);
