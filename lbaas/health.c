@@ -77,7 +77,10 @@ struct health_tgt {
 	unsigned n_fail;    /* consecutive failures */
 	unsigned n_excused; /* starved timeouts not counted since a success */
 	bool is_stale;
-	struct event *timer; /* every delay: start a probe */
+	bool has_fail;		    /* a probe failed since health_set() */
+	enum health_fail last_fail; /* its reason (has_fail) */
+	int64_t last_fail_at;	    /* and when, seconds since the epoch */
+	struct event *timer;	    /* every delay: start a probe */
 	/* The probe in flight. */
 	enum health_phase phase;
 	int fd;
@@ -219,6 +222,82 @@ health_get_stats(const struct health *h, struct health_stats *out)
 	*out = h->stats;
 }
 
+int
+health_each(const struct health *h, health_each_fn fn, void *arg)
+{
+	struct health_info info;
+	size_t i;
+	int rc;
+
+	for (i = 0; i < h->n_tgts; i++) {
+		const struct health_tgt *g = h->tgts[i];
+
+		info.t = &g->t;
+		info.state = g->state;
+		info.n_ok = g->n_ok;
+		info.n_fail = g->n_fail;
+		info.has_fail = g->has_fail;
+		info.last_fail = g->last_fail;
+		info.last_fail_at = g->last_fail_at;
+		rc = fn(arg, &info);
+		if (rc != 0)
+			return rc;
+	}
+	return 0;
+}
+
+const char *
+health_fail_name(enum health_fail why)
+{
+	static const char *const names[HEALTH_FAIL__COUNT] = {
+		[HEALTH_FAIL_TIMEOUT] = "timeout",
+		[HEALTH_FAIL_REFUSED] = "refused",
+		[HEALTH_FAIL_SOCKET] = "socket",
+		[HEALTH_FAIL_TLS] = "tls",
+		[HEALTH_FAIL_HTTP_PARSE] = "http_parse",
+		[HEALTH_FAIL_HTTP_CODE] = "http_code",
+		[HEALTH_FAIL_ICMP] = "icmp",
+	};
+
+	return (unsigned)why < HEALTH_FAIL__COUNT && names[why] != NULL
+		       ? names[why]
+		       : "?";
+}
+
+const char *
+health_state_name(enum health_state st)
+{
+	switch (st) {
+	case HEALTH_UNKNOWN:
+		return "UNKNOWN";
+	case HEALTH_UP:
+		return "UP";
+	case HEALTH_DOWN:
+		return "DOWN";
+	}
+	return "?";
+}
+
+const char *
+health_type_name(enum health_type type)
+{
+	switch (type) {
+	case HEALTH_PING:
+		return "PING";
+	case HEALTH_TCP:
+		return "TCP";
+	case HEALTH_HTTP:
+		return "HTTP";
+	case HEALTH_HTTPS:
+		return "HTTPS";
+	case HEALTH_TLS_HELLO:
+		return "TLS-HELLO";
+	case HEALTH_UDP_CONNECT:
+		return "UDP-CONNECT";
+	}
+	return "?";
+}
+
 static void
 health_tv(struct timeval *tv, unsigned ms)
 {
@@ -246,6 +325,9 @@ health_done(struct health_tgt *g, bool is_ok, enum health_fail why)
 		h->stats.fail[why]++;
 		g->n_ok = 0;
 		g->n_fail++;
+		g->has_fail = true;
+		g->last_fail = why;
+		g->last_fail_at = (int64_t)time(NULL);
 		/*
 		 * fall failures in a row, from UNKNOWN too: the first probes
 		 * of a new monitor leave before its probe namespace's port
@@ -864,6 +946,7 @@ health_set(struct health *h, const struct health_target *t)
 			g->state = HEALTH_UNKNOWN;
 			g->n_ok = 0;
 			g->n_fail = 0;
+			g->has_fail = false;
 		}
 	} else {
 		if (h->n_tgts == h->cap_tgts) {

@@ -7,7 +7,8 @@
  * port unreachable = down) and ICMP echo to 127.0.0.1-2. Each test stops
  * its server and checks that the member goes DOWN within
  * delay x max_retries_down + 1 s, then (where it restarts it) UP again.
- * Also the HTTP status line parser on good and bad bytes.
+ * Also the HTTP status line parser on good and bad bytes, the names of
+ * reasons, states and types, and what health_each() reports of a target.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -235,6 +236,66 @@ test_status_line(void **state)
 	assert_int_equal(health_http_status_parse("", 0, &code), -EAGAIN);
 }
 
+/* What health_each() gives of the only target "member-1". */
+static int
+info_cb(void *arg, const struct health_info *in)
+{
+	struct health_info *out = arg;
+
+	assert_string_equal(in->t->id, "member-1");
+	assert_string_equal(in->t->pool_id, "pool-1");
+	*out = *in;
+	out->t = NULL; /* borrowed for the call only */
+	return 0;
+}
+
+static struct health_info
+info_of(struct fx *f)
+{
+	struct health_info in;
+
+	memset(&in, 0xff, sizeof(in));
+	assert_int_equal(health_each(f->h, info_cb, &in), 0);
+	return in;
+}
+
+static int
+stop_cb(void *arg, const struct health_info *in)
+{
+	(void)in;
+	++*(int *)arg;
+	return -EINTR;
+}
+
+static void
+test_names(void **state)
+{
+	const char *seen[HEALTH_FAIL__COUNT];
+	int i, j;
+
+	(void)state;
+	for (i = 0; i < HEALTH_FAIL__COUNT; i++) {
+		seen[i] = health_fail_name((enum health_fail)i);
+		assert_string_not_equal(seen[i], "?");
+		for (j = 0; j < i; j++)
+			assert_string_not_equal(seen[i], seen[j]);
+	}
+	assert_string_equal(health_fail_name(HEALTH_FAIL_TIMEOUT), "timeout");
+	assert_string_equal(health_fail_name(HEALTH_FAIL_REFUSED), "refused");
+	assert_string_equal(health_fail_name(HEALTH_FAIL__COUNT), "?");
+	assert_string_equal(
+		health_fail_name((enum health_fail)(HEALTH_FAIL__COUNT + 1)),
+		"?");
+	assert_string_equal(health_state_name(HEALTH_UNKNOWN), "UNKNOWN");
+	assert_string_equal(health_state_name(HEALTH_UP), "UP");
+	assert_string_equal(health_state_name(HEALTH_DOWN), "DOWN");
+	assert_string_equal(health_state_name((enum health_state)7), "?");
+	assert_string_equal(health_type_name(HEALTH_TLS_HELLO), "TLS-HELLO");
+	assert_string_equal(health_type_name(HEALTH_UDP_CONNECT),
+			    "UDP-CONNECT");
+	assert_string_equal(health_type_name((enum health_type)99), "?");
+}
+
 static void
 test_tcp(void **state)
 {
@@ -242,7 +303,10 @@ test_tcp(void **state)
 	struct sockaddr_in a = {.sin_family = AF_INET};
 	struct health_target t;
 	struct health_stats st;
+	struct health_info in;
 	int fd = socket(AF_INET, SOCK_STREAM, 0), port = free_port(SOCK_STREAM);
+	int n_calls = 0;
+	time_t t0 = time(NULL);
 	long ms;
 
 	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
@@ -252,11 +316,27 @@ test_tcp(void **state)
 	target(&t, HEALTH_TCP, port);
 	assert_int_equal(health_set(f->h, &t), 0);
 	assert_true(run_until(f, HEALTH_UP, 2000) >= 0);
+	in = info_of(f);
+	assert_int_equal(in.state, HEALTH_UP);
+	assert_true(in.n_ok >= 1);
+	assert_int_equal(in.n_fail, 0);
+	assert_false(in.has_fail);
 	close(fd);
 	ms = run_until(f, HEALTH_DOWN, T_BOUND_MS + 1000);
 	printf("health: TCP: member down %ld ms after close (bound %d ms)\n",
 	       ms, T_BOUND_MS);
 	assert_true(ms >= 0 && ms <= T_BOUND_MS);
+	in = info_of(f);
+	assert_int_equal(in.state, HEALTH_DOWN);
+	assert_int_equal(in.n_ok, 0);
+	assert_true(in.n_fail >= T_FALL);
+	assert_true(in.has_fail);
+	assert_int_equal(in.last_fail, HEALTH_FAIL_REFUSED);
+	assert_true(in.last_fail_at >= (int64_t)t0 &&
+		    in.last_fail_at <= (int64_t)time(NULL));
+	/* A nonzero return stops the walk and is returned. */
+	assert_int_equal(health_each(f->h, stop_cb, &n_calls), -EINTR);
+	assert_int_equal(n_calls, 1);
 	/* Back: rise consecutive successes. */
 	fd = socket(AF_INET, SOCK_STREAM, 0);
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &(int){1}, sizeof(int));
@@ -266,6 +346,12 @@ test_tcp(void **state)
 	printf("health: TCP: member up %ld ms after restart\n", ms);
 	assert_true(ms >= (T_RISE - 1) * T_DELAY_MS - 50 && ms <= 2000);
 	close(fd);
+	/* Up again: the successes count, the last failure is kept. */
+	in = info_of(f);
+	assert_true(in.n_ok >= T_RISE);
+	assert_int_equal(in.n_fail, 0);
+	assert_true(in.has_fail);
+	assert_int_equal(in.last_fail, HEALTH_FAIL_REFUSED);
 	health_get_stats(f->h, &st);
 	assert_true(st.fail[HEALTH_FAIL_REFUSED] >= T_FALL);
 	assert_int_equal(health_get(f->h, "member-1"), HEALTH_UP);
@@ -752,6 +838,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_status_line),
+		cmocka_unit_test(test_names),
 		cmocka_unit_test_setup_teardown(test_bad_target, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_tcp, setup, teardown),

@@ -2,8 +2,9 @@
 /*
  * lb_int.h: what the files of the load-balancer service share: the
  * service struct, one stored object (a row of lb_objects), the rows and
- * computed status (lb_store.c) and the VIP port and member address checks
- * (lb_vip.c). Private to lbaas/; the public face is lbaas.h.
+ * computed status (lb_store.c), the VIP port and member address checks
+ * (lb_vip.c) and the monitors' counters for the operator (lb_health.c).
+ * Private to lbaas/; the public face is lbaas.h.
  *
  * Concurrency: single-threaded (the event loop).
  */
@@ -140,5 +141,15 @@ int lb_vip_port_create(struct lbaas *lb, const struct ctl_auth *caller,
 		       struct lb_row *row, struct lb_err *err);
 /* Delete the VIP port named by doc's vip_port_id (logged on failure). */
 void lb_vip_release(struct lbaas *lb, const json_t *doc);
+
+/* The health monitors for the operator (lb_health.c). */
+
+/*
+ * The body of GET /v2.0/lbaas/sluice/health: {"health": {"running",
+ * the counters of health.h, "failures" by reason name, "members": one
+ * entry per probed member, sorted by pool then member}}. Read-only.
+ * New reference, NULL on out of memory.
+ */
+json_t *lb_health_view(const struct lbaas *lb);
 
 #endif /* SLUICE_LB_INT_H */

@@ -1224,6 +1224,53 @@ lba_extras(struct lba_req *r, char **seg, int n)
 	return false;
 }
 
+/*
+ * sluice/...: the provider's own resources under the Octavia prefix, a
+ * name no Octavia collection has. sluice/health: the health monitors'
+ * counters (lb_health.c), read-only and for the admin alone, as they
+ * name members of every project.
+ */
+static bool
+lba_sluice(struct lba_req *r, char **seg, int n)
+{
+	json_t *j;
+
+	if (strcmp(seg[0], "sluice") != 0)
+		return false;
+	if (n != 2 || strcmp(seg[1], "health") != 0) {
+		lba_not_found(r);
+		return true;
+	}
+	if (strcmp(r->req->method, "GET") != 0) {
+		lba_bad_method(r);
+		return true;
+	}
+	if (!r->auth->is_admin) {
+		lb_model_err_set(&r->err, 403,
+				 "Policy does not allow this request to be "
+				 "performed: the health monitor counters are "
+				 "for the admin.");
+		lba_fault(r);
+		return true;
+	}
+	if (r->req->n_args > 0) {
+		lb_model_err_set(&r->err, 400,
+				 "Invalid filter: %.64s: sluice/health takes "
+				 "no query arguments.",
+				 r->req->args[0].key);
+		lba_fault(r);
+		return true;
+	}
+	j = lb_health_view(r->lb);
+	if (j == NULL) {
+		lb_model_err_set(&r->err, 500, "Out of memory.");
+		lba_fault(r);
+		return true;
+	}
+	lba_json(r->resp, 200, j);
+	return true;
+}
+
 static void
 lba_route_member(struct lba_req *r, struct lb_row *pool, char **seg, int n)
 {
@@ -1268,7 +1315,7 @@ lba_route(struct lba_req *r, char **seg, int n)
 	enum lb_kind kind;
 	bool ok;
 
-	if (lba_extras(r, seg, n))
+	if (lba_extras(r, seg, n) || lba_sluice(r, seg, n))
 		return;
 	kind = lba_kind_of(seg[0], &ok);
 	if (!ok || n > 4 ||

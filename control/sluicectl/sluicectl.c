@@ -3,7 +3,8 @@
  * sluicectl.c: main of the sluicectl program: global options, the list of
  * command tables (sluicectl.h) and dispatch to one command. Commands of
  * each group live in their own file (sluicectl_dp.c: the datapath
- * socket; sluicectl_rest.c: networks, subnets and ports over REST).
+ * socket; sluicectl_rest.c: networks, subnets, ports and the load
+ * balancers' health counters over REST).
  */
 #include <getopt.h>
 #include <stdarg.h>

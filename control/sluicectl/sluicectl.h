@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * sluicectl.h: the command table of the sluicectl program. Each group of
- * commands ("dp" for the datapath socket; "network", "subnet" and "port"
- * for the REST API of sluiced) lives in its
+ * commands ("dp" for the datapath socket; "network", "subnet", "port"
+ * and "lb" for the REST API of sluiced) lives in its
  * own file and exports a table of struct sluicectl_cmd ended by an entry
  * with a NULL name; sluicectl.c lists the tables and dispatches
  * "sluicectl [global options] GROUP COMMAND ARGS...".

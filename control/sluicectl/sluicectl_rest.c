@@ -3,12 +3,14 @@
  * sluicectl_rest.c: the "network", "subnet" and "port" commands of
  * sluicectl, spoken to sluiced's Neutron v2.0 REST API (docs/control.md)
  * with libcurl and jansson: list (with filters, following next links),
- * show, create and delete. Names resolve like the openstack CLI: GET
- * /v2.0/<collection>/<x>, and on 404 GET ?name=<x> (none: not found; two
- * or more: ambiguous, use the ID). Output is a text table, or the raw
- * JSON objects with -o json. A server error prints the HTTP status and
- * the NeutronError message; exit 1. Bad arguments exit 2 before any
- * request is sent.
+ * show, create and delete; and "lb health", the health monitors'
+ * counters (GET /v2.0/lbaas/sluice/health, docs/lbaas.md). Names resolve
+ * like the openstack CLI: GET /v2.0/<collection>/<x>, and on 404 GET
+ * ?name=<x> (none: not found; two or more: ambiguous, use the ID).
+ * Output is a text table, or the raw JSON objects with -o json. A server
+ * error prints the HTTP status and the NeutronError message (or the
+ * Octavia faultstring); exit 1. Bad arguments exit 2 before any request
+ * is sent.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -237,7 +239,10 @@ rest_reason(long status)
 	}
 }
 
-/* The NeutronError message of an error body, or a short part of it. */
+/*
+ * The NeutronError message of an error body, the faultstring of an
+ * Octavia fault body, or a short part of it.
+ */
 static void
 rest_report(struct rest *r, const char *what, long status, json_t *body,
 	    const char *raw)
@@ -245,6 +250,9 @@ rest_report(struct rest *r, const char *what, long status, json_t *body,
 	json_t *ne = json_object_get(body, "NeutronError");
 	const char *msg = json_string_value(json_object_get(ne, "message"));
 	const char *type = json_string_value(json_object_get(ne, "type"));
+
+	if (msg == NULL)
+		msg = json_string_value(json_object_get(body, "faultstring"));
 
 	if (msg != NULL)
 		sluicectl_fail(
@@ -1232,6 +1240,101 @@ out:
 	return rc;
 }
 
+/* The members table of "lb health" (keys of each member entry). */
+static const char *const lb_health_cols[] = {
+	"member_id",
+	"pool_id",
+	"type",
+	"address",
+	"protocol_port",
+	"state",
+	"consecutive_successes",
+	"consecutive_failures",
+	"last_failure",
+	"last_failure_at",
+	NULL,
+};
+static const struct rest_kind lb_health_kind = {
+	"lb",
+	"lbaas/sluice/health",
+	"Health",
+	lb_health_cols,
+};
+
+/*
+ * The counters of a health object as Field | Value: its scalars, and
+ * "failures.<reason>" for each reason.
+ */
+static int
+print_lb_health_counters(const struct sluicectl_cmd *cmd, json_t *h)
+{
+	json_t *flat = json_object(), *v;
+	const char *key;
+	int rc;
+
+	if (flat == NULL)
+		return sluicectl_fail(cmd, "out of memory");
+	json_object_foreach(h, key, v)
+	{
+		if (!json_is_object(v) && !json_is_array(v))
+			json_object_set(flat, key, v);
+	}
+	json_object_foreach(json_object_get(h, "failures"), key, v)
+	{
+		char k[96];
+
+		snprintf(k, sizeof(k), "failures.%s", key);
+		json_object_set(flat, k, v);
+	}
+	rc = print_object(cmd, flat);
+	json_decref(flat);
+	return rc;
+}
+
+static int
+rest_cmd_lb_health(const struct sluicectl_opts *o, int argc, char **argv)
+{
+	const struct sluicectl_cmd *cmd = o->cmd;
+	const struct rest_kind *k = &lb_health_kind;
+	struct rest r;
+	json_t *resp = NULL, *h, *members;
+	char *url = NULL;
+	long status;
+	int n_pos, rc;
+
+	rc = rest_args(cmd, argc, argv, NULL, NULL, 0, 0, &n_pos);
+	if (rc != SLUICECTL_OK)
+		return rc;
+	rc = rest_open(&r, cmd, o);
+	if (rc != SLUICECTL_OK)
+		return rc;
+	url = rest_url(&r, k->coll, NULL, NULL);
+	rc = SLUICECTL_FAIL;
+	if (url == NULL || rest_call(&r, "GET", url, NULL, false, &status,
+				     &resp) != SLUICECTL_OK)
+		goto out;
+	h = json_object_get(resp, "health");
+	members = json_object_get(h, "members");
+	if (!json_is_object(h) || !json_is_array(members)) {
+		sluicectl_fail(
+			cmd, "GET %s: no 'health' object in the response", url);
+		goto out;
+	}
+	if (o->is_json) {
+		print_json(h);
+		rc = SLUICECTL_OK;
+		goto out;
+	}
+	rc = print_lb_health_counters(cmd, h);
+	if (rc == SLUICECTL_OK)
+		rc = print_list(cmd, k, members);
+out:
+	json_decref(resp);
+	free(url);
+	rest_close(&r);
+	return rc;
+}
+
 #define REST_COMMON(g, what)                                                   \
 	{g, "list", "[--filter KEY=VALUE ...]",                                \
 	 "list " what "s (a table, or the objects with -o json)",              \
@@ -1257,5 +1360,9 @@ const struct sluicectl_cmd sluicectl_rest_cmds[] = {
 	 "[--interface IFNAME] [--no-port-security]",
 	 "create a port (--interface: binding:profile {\"interface\": IFNAME})",
 	 rest_cmd_port_create},
+	{"lb", "health", "",
+	 "health monitor counters and each probed member's state and last "
+	 "failure (admin only)",
+	 rest_cmd_lb_health},
 	{NULL, NULL, NULL, NULL, NULL},
 };

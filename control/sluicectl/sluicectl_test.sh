@@ -4,7 +4,7 @@
 # dp_ctl_testd (the real pipeline and protocol server, fake ports):
 # add-flows / dump-flows / replace-flows / del-flows, errors naming the
 # file line (parser and datapath), trace, ports, packet-out, stats in JSON,
-# and exit codes (2 usage, 1 failure).
+# and exit codes (2 usage, 1 failure); the usage of the REST "lb health".
 #
 # usage: sluicectl_test.sh SLUICECTL DP_CTL_TESTD
 set -euo pipefail
@@ -134,6 +134,14 @@ contains "--table 'x'"
 expect 2 s dp trace 1
 contains "give a FLOWSPEC or --hex HEX"
 expect 2 s dp frobnicate
+# "lb health" is listed in the help and takes no argument (exit 2 before
+# any request: no server needed).
+expect 0 "$ctl" --help
+contains "  lb health "
+expect 2 "$ctl" lb health extra
+contains "unexpected argument 'extra'"
+expect 2 "$ctl" lb frobnicate
+contains "usage: sluicectl"
 expect 2 s -o yaml dp ports
 expect 1 "$ctl" -s "$dir/nothing.sock" dp ports
 contains "is sluice-dp running?"

@@ -37,6 +37,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/socket.h>
 
 struct event_base;
@@ -134,6 +135,39 @@ unsigned health_sweep(struct health *h);
 
 /* Counters since create. */
 void health_get_stats(const struct health *h, struct health_stats *out);
+
+/*
+ * One target as it stands, for health_each(). Tracked per probe (never
+ * per packet); reset with the state when health_set() changes the
+ * target's type, address or namespace.
+ */
+struct health_info {
+	const struct health_target *t; /* borrowed for the call */
+	enum health_state state;       /* what health_get() gives */
+	unsigned n_ok;		       /* consecutive successes */
+	unsigned n_fail;	       /* consecutive failures */
+	bool has_fail;		       /* a probe failed since set */
+	enum health_fail last_fail;    /* the latest failure (has_fail) */
+	int64_t last_fail_at;	       /* when: seconds since the epoch */
+};
+
+/*
+ * Called for each target by health_each(); info is borrowed for the
+ * call, which must not add or delete targets. Nonzero stops the walk.
+ */
+typedef int (*health_each_fn)(void *arg, const struct health_info *info);
+/* Walk every target, in no order. 0 or the first nonzero of fn. */
+int health_each(const struct health *h, health_each_fn fn, void *arg);
+
+/*
+ * Stable names for the operator (the REST API, sluicectl): "timeout",
+ * "refused", "socket", "tls", "http_parse", "http_code", "icmp"; "UP",
+ * "DOWN", "UNKNOWN"; the Octavia monitor types ("TCP", "TLS-HELLO",
+ * ...). "?" for a value out of range. Static strings.
+ */
+const char *health_fail_name(enum health_fail why);
+const char *health_state_name(enum health_state st);
+const char *health_type_name(enum health_type type);
 
 /*
  * Parse the status line at the start of an HTTP response (untrusted

@@ -93,7 +93,9 @@ int lbaas_member_health(const struct lbaas *lb, const char *member_id);
 
 /*
  * Answer one request whose path starts with /v2.0/lbaas (auth checked by
- * the caller; base_url is "http://host:port", borrowed).
+ * the caller; base_url is "http://host:port", borrowed). Besides the
+ * Octavia resources: GET /v2.0/lbaas/sluice/health, the health monitors'
+ * counters and per-member state, admin only (docs/lbaas.md).
  */
 void lbaas_handle(struct lbaas *lb, const struct ctl_auth *auth,
 		  const char *base_url, const struct http_request *req,

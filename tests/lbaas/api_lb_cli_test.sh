@@ -6,7 +6,10 @@
 # and curl: the whole life cycle (load balancer with a VIP port, TCP and
 # UDP listeners, pools, members with weight/backup, an HTTP health
 # monitor probing real python3 http.server members, status tree, stats,
-# set, batch member update, persistence across a restart, cascade delete)
+# set, batch member update, persistence across a restart, cascade delete),
+# the health counters (GET /v2.0/lbaas/sluice/health and `sluicectl lb
+# health`: probes and refusals counted, the stopped member DOWN with its
+# last failure; admin only, checked after a restart in token mode)
 # and every error case (unsupported protocol, algorithm, persistence,
 # member outside the project's subnets, timeout >= delay, bad
 # expected_codes, retries out of range, 409 duplicates), each checked to
@@ -20,12 +23,14 @@
 # sluiced's own namespace (members in guests, probed from the load
 # balancer's service namespace, are netns_lb_health_dp.sh's).
 #
-# usage: api_lb_cli_test.sh path/to/sluiced
+# usage: api_lb_cli_test.sh path/to/sluiced   (SLUICECTL: path/to/sluicectl)
 SLUICED=$1
 . "$(dirname "$0")/../control/lib.sh"
 need openstack
 need curl
 need jq
+SLUICECTL=${SLUICECTL:-$(dirname "$SLUICED")/sluicectl/sluicectl}
+[ -x "$SLUICECTL" ] || { echo "SKIP: no sluicectl at $SLUICECTL"; exit 77; }
 
 SRV1_PID=
 SRV2_PID=
@@ -200,6 +205,13 @@ expect_fail "second monitor on p1" "409" \
 	loadbalancer healthmonitor create --delay 5 --timeout 3 \
 	--max-retries 3 --type TCP p1
 ok "healthmonitor HTTP GET /healthz 200-204"
+# The health counters now, to see them move below.
+hc() { # the "health" object of GET /v2.0/lbaas/sluice/health
+	r=$(http GET /v2.0/lbaas/sluice/health)
+	[ "${r%% *}" = 200 ] || fail "GET sluice/health: $r"
+	jget "${r#* }" .health
+}
+H0=$(hc)
 
 # Status from the probes: m1 (server up) ONLINE, m2 (none) ERROR.
 wait_status() { # member want max_seconds
@@ -227,6 +239,37 @@ ms=$((($(date +%s%N) - t0) / 1000000))
 # delay x max_retries_down + 1 s = 3 s, plus 0.1 s of polling.
 [ "$ms" -le 3100 ] || fail "m1 went down after $ms ms (bound 3000)"
 ok "m1 ERROR $ms ms after its server stopped (bound delay x retries_down + 1 s = 3000 ms)"
+
+# The health counters: probes and refusals moved; m1 (stopped) DOWN with
+# its failures counted as refused, m2 UP; the same through sluicectl.
+H=$(hc)
+[ "$(jget "$H" .running)" = true ] || fail "health not running: $H"
+[ "$(jget "$H" .probes)" -gt "$(jget "$H0" .probes)" ] ||
+	fail "probes did not move: $(jget "$H0" .probes) -> $H"
+[ "$(jget "$H" .failures.refused)" -gt "$(jget "$H0" .failures.refused)" ] ||
+	fail "refusals did not move: $(jget "$H0" .failures.refused) -> $H"
+[ "$(jget "$H" .ok)" -gt 0 ] || fail "no success counted: $H"
+hm() { jget "$H" ".members[] | select(.member_id==\"$1\") | $2"; }
+[ "$(hm "$M1" .state)" = DOWN ] || fail "m1 not DOWN: $H"
+[ "$(hm "$M1" .last_failure)" = refused ] || fail "m1 last failure: $H"
+[ "$(hm "$M1" .consecutive_failures)" -ge 2 ] || fail "m1 failures: $H"
+[ "$(hm "$M1" .pool_id)" = "$P1" ] || fail "m1 pool: $H"
+[ "$(hm "$M1" .type)" = HTTP ] || fail "m1 type: $H"
+[ "$(hm "$M2" .state)" = UP ] || fail "m2 not UP: $H"
+[ "$(hm "$M2" .consecutive_failures)" = 0 ] || fail "m2 failures: $H"
+ok "sluice/health: probes $(jget "$H0" .probes) -> $(jget "$H" .probes), refused $(jget "$H" .failures.refused), m1 DOWN (refused), m2 UP"
+expect_status "$(http POST /v2.0/lbaas/sluice/health '{}')" 405 "POST sluice/health"
+expect_status "$(http GET '/v2.0/lbaas/sluice/health?pool_id=x')" 400 "sluice/health with a filter"
+ctl() { "$SLUICECTL" --api "$URL" "$@"; }
+out=$(ctl lb health) || fail "sluicectl lb health: $out"
+grep -E "^\| $M1 \| $P1 \| HTTP .*\| DOWN .*\| refused " <<<"$out" >/dev/null ||
+	fail "sluicectl lb health: no DOWN/refused row for m1: $out"
+grep -E "^\| failures\.refused +\| [1-9]" <<<"$out" >/dev/null ||
+	fail "sluicectl lb health: refused not counted: $out"
+out=$(ctl -o json lb health) || fail "sluicectl -o json lb health: $out"
+[ "$(jget "$out" '.members | length')" = 2 ] && [ "$(jget "$out" .probes)" -ge "$(jget "$H" .probes)" ] ||
+	fail "sluicectl -o json lb health: $out"
+ok "sluicectl lb health: table and -o json"
 
 # Status tree and stats.
 j=$(os loadbalancer status show lb1) || fail "status show"
@@ -314,4 +357,25 @@ done
 [ -z "$(os port list --device-owner Octavia -f value -c id)" ] ||
 	fail "VIP port left after cascade"
 ok "delete --cascade: everything and the VIP port gone"
+
+# The health counters are the admin's: restarted in token mode, a
+# project token gets 403 (sluicectl: exit 1, the message), no token 401.
+stop_sluiced
+ADMIN=admin-token-lbcli PROJ=project-token-lbcli
+write_conf "[lbaas]" "probe_netns = off" "[auth]" "mode = token" \
+	"admin_token = $ADMIN" "project_token = proj1:$PROJ"
+start_sluiced
+expect_status "$(http GET /v2.0/lbaas/sluice/health "" -H "X-Auth-Token: $PROJ")" \
+	403 "sluice/health with a project token"
+expect_status "$(http GET /v2.0/lbaas/sluice/health)" 401 "sluice/health without a token"
+expect_status "$(http GET /v2.0/lbaas/sluice/health "" -H "X-Auth-Token: $ADMIN")" \
+	200 "sluice/health with the admin token"
+rc=0
+out=$(ctl --token "$PROJ" lb health 2>&1) || rc=$?
+[ "$rc" = 1 ] && grep -q "HTTP 403 Forbidden: Policy does not allow" <<<"$out" ||
+	fail "sluicectl lb health with a project token: exit $rc: $out"
+out=$(ctl --token "$ADMIN" -o json lb health) ||
+	fail "sluicectl lb health with the admin token: $out"
+[ "$(jget "$out" '.members | length')" = 0 ] || fail "members left: $out"
+ok "sluicectl lb health: project token refused (exit 1, 403), admin served"
 echo "PASS"

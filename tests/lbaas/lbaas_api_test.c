@@ -4,10 +4,13 @@
  * an in-memory store, without a socket: the object life cycle, the status
  * tree, the VIP port, every validation error (400 with a clear message
  * and nothing stored), 409 while PENDING_*, batch member update, cascade
- * delete, filters and pagination. Runs under ASan/UBSan in the sanitizer
- * build.
+ * delete, filters and pagination; the health counters endpoint
+ * (GET /v2.0/lbaas/sluice/health) with the monitors running on a loop
+ * against a TCP port on 127.0.0.1, and its admin check in token mode.
+ * Runs under ASan/UBSan in the sanitizer build.
  */
 #include <errno.h>
+#include <netinet/in.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -15,10 +18,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <cmocka.h>
+#include <event2/event.h>
 
 #include "api.h"
+#include "health.h"
 #include "lbaas.h"
 
 struct fx {
@@ -27,6 +35,8 @@ struct fx {
 	struct lbaas *lb;
 	struct api *api;
 	struct api_config cfg;
+	struct event_base *base; /* test_health only */
+	const char *token;	 /* X-Auth-Token of req(), or NULL */
 	char net[40];
 	char subnet[40];
 	char subnet2[40];
@@ -68,6 +78,7 @@ req(struct fx *f, const char *method, const char *path, const char *body,
 	r.args = args;
 	r.n_args = n;
 	r.host = "127.0.0.1:9876";
+	r.token = f->token;
 	r.body = body ? body : "";
 	r.body_len = body ? strlen(body) : 0;
 	api_handle(f->api, &r, &resp);
@@ -173,6 +184,8 @@ teardown(void **state)
 
 	api_destroy(f->api);
 	lbaas_destroy(f->lb);
+	if (f->base != NULL)
+		event_base_free(f->base);
 	ctl_destroy(f->ctl);
 	store_close(f->st);
 	free(f);
@@ -786,6 +799,221 @@ test_batch_and_lists(void **state)
 	assert_int_equal(count(f, "/v2.0/lbaas/l7policies", "l7policies"), 0);
 }
 
+/* GET /v2.0/lbaas/sluice/health: 200 and its "health" object (new). */
+static json_t *
+hc_get(struct fx *f)
+{
+	json_t *j = NULL, *h;
+
+	assert_int_equal(req(f, "GET", "/v2.0/lbaas/sluice/health", NULL, &j),
+			 200);
+	h = json_incref(json_object_get(j, "health"));
+	json_decref(j);
+	assert_non_null(h);
+	return h;
+}
+
+static long long
+hc_num(const json_t *o, const char *key)
+{
+	const json_t *v = json_object_get(o, key);
+
+	assert_true(json_is_integer(v));
+	return json_integer_value(v);
+}
+
+static const char *
+hc_str(const json_t *o, const char *key)
+{
+	const char *s = json_string_value(json_object_get(o, key));
+
+	assert_non_null(s);
+	return s;
+}
+
+/*
+ * Run the loop until the only member's state is want (max 3 s: the
+ * monitor probes every second, the first at once); its entry (new).
+ */
+static json_t *
+hc_wait(struct fx *f, const char *want)
+{
+	struct timeval tv = {0, 20000};
+	json_t *h, *m;
+	int i;
+
+	for (i = 0; i < 150; i++) {
+		event_base_loopexit(f->base, &tv);
+		event_base_dispatch(f->base);
+		h = hc_get(f);
+		m = json_incref(
+			json_array_get(json_object_get(h, "members"), 0));
+		json_decref(h);
+		if (m != NULL && strcmp(hc_str(m, "state"), want) == 0)
+			return m;
+		json_decref(m);
+	}
+	fail_msg("member not %s within 3 s", want);
+	return NULL;
+}
+
+/* A TCP port on 127.0.0.1 nobody listens on (yet). */
+static int
+closed_port(struct sockaddr_in *a)
+{
+	socklen_t len = sizeof(*a);
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	memset(a, 0, sizeof(*a));
+	a->sin_family = AF_INET;
+	a->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_true(fd >= 0);
+	assert_int_equal(bind(fd, (struct sockaddr *)a, sizeof(*a)), 0);
+	assert_int_equal(getsockname(fd, (struct sockaddr *)a, &len), 0);
+	close(fd);
+	return ntohs(a->sin_port);
+}
+
+/*
+ * The health counters: empty before the monitors run; a member on a
+ * closed port counted as refused and DOWN, with its pool, type and the
+ * time of the failure; UP once the port listens, the last failure kept;
+ * errors (404, 405, 400) as the rest of the API.
+ */
+static void
+test_health(void **state)
+{
+	struct fx *f = *state;
+	char lb[40], l[40], p[40], m[40], sub[40], path[200], want[64];
+	struct sockaddr_in a;
+	json_t *h, *fl, *mj, *j = NULL;
+	long long refused;
+	time_t t0 = time(NULL);
+	int port = closed_port(&a), lfd;
+
+	/* Not started: zeros, no members, and every reason named. */
+	h = hc_get(f);
+	assert_true(json_is_false(json_object_get(h, "running")));
+	assert_int_equal(hc_num(h, "probes"), 0);
+	assert_int_equal(json_array_size(json_object_get(h, "members")), 0);
+	fl = json_object_get(h, "failures");
+	assert_int_equal(json_object_size(fl), HEALTH_FAIL__COUNT);
+	assert_int_equal(hc_num(fl, "timeout"), 0);
+	assert_int_equal(hc_num(fl, "http_code"), 0);
+	json_decref(h);
+	assert_int_equal(req(f, "POST", "/v2.0/lbaas/sluice/health", "{}", &j),
+			 405);
+	assert_non_null(strstr(fault(j), "POST is not allowed"));
+	json_decref(j);
+	assert_int_equal(
+		req(f, "DELETE", "/v2.0/lbaas/sluice/health", NULL, NULL), 405);
+	assert_int_equal(req(f, "GET", "/v2.0/lbaas/sluice", NULL, NULL), 404);
+	assert_int_equal(
+		req(f, "GET", "/v2.0/lbaas/sluice/health/x", NULL, NULL), 404);
+	assert_int_equal(req(f, "GET", "/v2/lbaas/sluice/stats", NULL, NULL),
+			 404);
+	assert_int_equal(
+		req(f, "GET", "/v2.0/lbaas/sluice/health?pool_id=x", NULL, &j),
+		400);
+	assert_non_null(strstr(fault(j), "pool_id"));
+	json_decref(j);
+
+	/* A TCP monitor on a member of 127.0.0.0/24, probed from here. */
+	add_subnet(f, f->net, 4, "127.0.0.0/24", sub);
+	make_stack(f, lb, l, p);
+	snprintf(path, sizeof(path), "/v2.0/lbaas/pools/%s/members", p);
+	assert_int_equal(reqf(f, "POST", path, &j,
+			      "{\"member\":{\"address\":\"127.0.0.1\","
+			      "\"protocol_port\":%d}}",
+			      port),
+			 201);
+	snprintf(m, sizeof(m), "%s",
+		 json_string_value(
+			 json_object_get(json_object_get(j, "member"), "id")));
+	json_decref(j);
+	assert_int_equal(
+		reqf(f, "POST", "/v2.0/lbaas/healthmonitors", NULL,
+		     "{\"healthmonitor\":{\"pool_id\":\"%s\",\"type\":\"TCP\","
+		     "\"delay\":1,\"timeout\":0,\"max_retries\":1,"
+		     "\"max_retries_down\":1}}",
+		     p),
+		201);
+	f->base = event_base_new();
+	assert_non_null(f->base);
+	lbaas_set_probe_netns(f->lb, false);
+	assert_int_equal(lbaas_health_start(f->lb, f->base), 0);
+
+	mj = hc_wait(f, "DOWN");
+	assert_string_equal(hc_str(mj, "member_id"), m);
+	assert_string_equal(hc_str(mj, "pool_id"), p);
+	assert_string_equal(hc_str(mj, "type"), "TCP");
+	assert_string_equal(hc_str(mj, "address"), "127.0.0.1");
+	assert_int_equal(hc_num(mj, "protocol_port"), port);
+	assert_true(hc_num(mj, "consecutive_failures") >= 1);
+	assert_int_equal(hc_num(mj, "consecutive_successes"), 0);
+	assert_string_equal(hc_str(mj, "last_failure"), "refused");
+	/* "YYYY-MM-DDTHH:MM:SS", UTC, not before the test began. */
+	strftime(want, sizeof(want), "%Y-%m-%dT%H:%M:%S", gmtime(&t0));
+	assert_int_equal(strlen(hc_str(mj, "last_failure_at")), 19);
+	assert_true(strcmp(hc_str(mj, "last_failure_at"), want) >= 0);
+	json_decref(mj);
+	h = hc_get(f);
+	assert_true(json_is_true(json_object_get(h, "running")));
+	assert_true(hc_num(h, "probes") >= 1);
+	refused = hc_num(json_object_get(h, "failures"), "refused");
+	assert_true(refused >= 1);
+	assert_int_equal(hc_num(json_object_get(h, "failures"), "timeout"), 0);
+	json_decref(h);
+
+	/* The port listens: UP, successes counted, the failure kept. */
+	lfd = socket(AF_INET, SOCK_STREAM, 0);
+	assert_true(lfd >= 0);
+	setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &(int){1}, sizeof(int));
+	assert_int_equal(bind(lfd, (struct sockaddr *)&a, sizeof(a)), 0);
+	assert_int_equal(listen(lfd, 16), 0);
+	mj = hc_wait(f, "UP");
+	assert_true(hc_num(mj, "consecutive_successes") >= 1);
+	assert_int_equal(hc_num(mj, "consecutive_failures"), 0);
+	assert_string_equal(hc_str(mj, "last_failure"), "refused");
+	json_decref(mj);
+	h = hc_get(f);
+	assert_true(hc_num(h, "ok") >= 1);
+	assert_true(hc_num(h, "probes") >= hc_num(h, "ok") + refused);
+	json_decref(h);
+	close(lfd);
+}
+
+/* Token mode: the counters are the admin's; a project token gets 403. */
+static void
+test_health_admin_only(void **state)
+{
+	struct fx *f = *state;
+	static const struct api_token tokens[] = {
+		{"proj-a", "token-of-project-a"},
+	};
+	json_t *j = NULL;
+
+	api_destroy(f->api);
+	f->cfg.auth = API_AUTH_TOKEN;
+	f->cfg.admin_token = "token-of-the-admin";
+	f->cfg.tokens = tokens;
+	f->cfg.n_tokens = 1;
+	assert_int_equal(api_create(f->ctl, &f->cfg, &f->api), 0);
+	f->token = "token-of-project-a";
+	assert_int_equal(req(f, "GET", "/v2.0/lbaas/sluice/health", NULL, &j),
+			 403);
+	assert_non_null(strstr(fault(j), "Policy does not allow"));
+	json_decref(j);
+	/* The same project may list its own objects. */
+	assert_int_equal(count(f, "/v2.0/lbaas/loadbalancers", "loadbalancers"),
+			 0);
+	f->token = NULL;
+	assert_int_equal(req(f, "GET", "/v2.0/lbaas/sluice/health", NULL, NULL),
+			 401);
+	f->token = "token-of-the-admin";
+	json_decref(hc_get(f));
+}
+
 int
 main(void)
 {
@@ -796,6 +1024,9 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_pending, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ipv6, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_batch_and_lists, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_health, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_health_admin_only, setup,
 						teardown),
 	};
 
