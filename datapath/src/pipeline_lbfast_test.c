@@ -8,7 +8,9 @@
  * (pl_worker_no_memo()). After every burst the frames that leave (port
  * and bytes), the drops, and then the rule counters, drop counters,
  * connection table and pool counters must be equal; with the cache
- * bypassed (as with 1M connections) and with the cache.
+ * bypassed (as with 1M connections) and with the cache. The first also
+ * runs the connection table's prefetch stage, as a big table does, and so
+ * lb_select's lockless path for established connections (pl_ct_lb_est()).
  *
  * Between bursts: rules replaced (table 1's output, a rule for replies,
  * table 0 no longer port-only, a tie in table 0), packets from another
@@ -134,6 +136,9 @@ pair_setup(struct pair *p, bool is_v6, bool is_bypass)
 	lbt_setup(&p->a, 1 << 12, 0);
 	lbt_setup(&p->b, 1 << 12, 0);
 	pl_worker_no_memo(p->b.w);
+	/* a: the prefetch stage, its slot hint and lb_select's lockless
+	 * established path, as with 1M connections; b: none of them. */
+	pl_ct_test_prefetch_min(pl_ct_of(p->a.pl), 0);
 	pool_set(p, DP_LB_SOURCE_IP_PORT, 3, NULL, NULL);
 }
 

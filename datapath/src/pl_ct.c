@@ -200,10 +200,11 @@ struct pl_ct {
 	uint32_t max;
 	uint32_t gmask;
 	uint32_t free_lock;
-	uint32_t free_head; /* index + 1 */
-	uint32_t n_fresh;   /* entries never used start here */
-	uint32_t n_used;    /* free_lock; read atomically */
-	uint32_t sweep_at;  /* atomic: next group to sweep */
+	uint32_t free_head;    /* index + 1 */
+	uint32_t n_fresh;      /* entries never used start here */
+	uint32_t n_used;       /* free_lock; read atomically */
+	uint32_t prefetch_min; /* pl_ct_is_big() from; tests lower it */
+	uint32_t sweep_at;     /* atomic: next group to sweep */
 	uint32_t (*clock)(void *);
 	void *clock_arg;
 	time_t base;
@@ -2141,7 +2142,7 @@ bool
 pl_ct_is_big(const struct pl_ct *ct)
 {
 	return __atomic_load_n(&ct->n_used, __ATOMIC_RELAXED) >=
-	       PL_CT_PREFETCH_MIN;
+	       ct->prefetch_min;
 }
 
 /* Sweep. */
@@ -2221,6 +2222,7 @@ pl_ct_create(uint32_t ct_max, struct pl_ct **out)
 	ct->max = ct_max;
 	ct->gmask = n_groups - 1;
 	ct->tag_mask = 0xff;
+	ct->prefetch_min = PL_CT_PREFETCH_MIN;
 	ct->conns_len = (size_t)ct_max * sizeof(struct ct_conn);
 	ct->groups_len = (size_t)n_groups * sizeof(struct ct_group);
 	m = mmap(NULL, ct->conns_len, PROT_READ | PROT_WRITE,
@@ -2638,6 +2640,46 @@ ct_commit_lb(struct pl_ct *ct, struct ct_slot *s, struct ct_look *l,
 }
 
 int
+pl_ct_lb_est(struct pl_ct *ct, unsigned slot, struct pl_pctx *c, uint16_t zone,
+	     uint32_t *mark)
+{
+	struct ct_slot *s = &ct->slot[slot];
+	struct dp_ct_tuple to;
+	struct ct_look l;
+	uint32_t state = 0;
+	int cs;
+
+	if (c->ct_hash == 0 ||
+	    tuple_from_packet_inl(c, zone, &l) != CT_K_PLAIN ||
+	    (l.proto != IPPROTO_TCP && l.proto != IPPROTO_UDP))
+		return PL_CT_LB_INVALID;
+	l.hash = c->ct_hash;
+	l.hint = c->ct_hint;
+	*mark = 0;
+	cs = ct_lookup_ro(ct, s, c, &l, &to, &state, mark);
+	if (cs == 0)
+		return PL_CT_LB_INVALID;
+	s->lookups++;
+	c->key.ct_zone = zone;
+	c->ct_stamp = 0;
+	c->ct_hash = 0;
+	if (state & (CT_S_SNAT | CT_S_DNAT)) {
+		if (l.family == 6)
+			nat_full6(c, &l.t, &to, l.proto);
+		else
+			nat_full4(c, &l.t, &to, l.proto);
+		cs |= (state & CT_S_SNAT ? DP_CS_SNAT : 0) |
+		      (state & CT_S_DNAT ? DP_CS_DNAT : 0);
+		s->nat++;
+	}
+	if (!(state & CT_S_LB))
+		*mark = 0;
+	c->key.ct_state = (uint8_t)cs;
+	c->key.ct_mark = *mark;
+	return PL_CT_LB_FOUND;
+}
+
+int
 pl_ct_lb_exec(struct pl_ct *ct, unsigned slot, struct pl_pctx *c, uint16_t zone,
 	      pl_ct_lb_pick_fn pick, void *arg, bool is_trace, uint32_t *mark)
 {
@@ -2771,6 +2813,12 @@ pl_ct_test_collide(struct pl_ct *ct, uint32_t gmask, uint8_t tag_mask)
 	ct->gmask = gmask;
 	ct->tag_mask = tag_mask;
 	return 0;
+}
+
+void
+pl_ct_test_prefetch_min(struct pl_ct *ct, uint32_t n)
+{
+	ct->prefetch_min = n;
 }
 
 static int

@@ -128,6 +128,16 @@ int pl_ct_lb_exec(struct pl_ct *ct, unsigned slot, struct pl_pctx *c,
 		  bool is_trace, uint32_t *mark);
 
 /*
+ * pl_ct_lb_exec()'s common packet alone, for a worker: a TCP or UDP
+ * packet whose tuple the prefetch stage hashed (ct_hash), of a connection
+ * the lockless lookup finds. PL_CT_LB_FOUND with everything set as
+ * pl_ct_lb_exec() sets it; else PL_CT_LB_INVALID having changed nothing
+ * that pl_ct_lb_exec(), which the caller then runs, does not set again.
+ */
+int pl_ct_lb_est(struct pl_ct *ct, unsigned slot, struct pl_pctx *c,
+		 uint16_t zone, uint32_t *mark);
+
+/*
  * Call closed(arg, mark) whenever an LB connection leaves the table
  * (expiry, flush, reuse, eviction by a commit into a full table), on
  * whichever thread removes it; and reply(arg, slot, mark, len) for each
@@ -176,6 +186,12 @@ struct pl_ct_check {
 	uint32_t max_ovf; /* the longest overflow chain */
 };
 int pl_ct_test_collide(struct pl_ct *ct, uint32_t gmask, uint8_t tag_mask);
+/*
+ * The prefetch stage (and what it hands the lookup) from n connections
+ * instead of PL_CT_PREFETCH_MIN, so that a small table takes the path of
+ * a big one.
+ */
+void pl_ct_test_prefetch_min(struct pl_ct *ct, uint32_t n);
 /*
  * Lookups of slot ct_lookup_ro() answered: reading only (*ro), and with
  * a write under the lock taken from its sequence count (*upgraded).
