@@ -1045,7 +1045,7 @@ process_burst_t(struct dp_worker *w, const struct pl_state *s,
 	 * Run: a simple hit is counted and output directly; other packets
 	 * run their first segment. Walks that go on (after ct or a decap)
 	 * are resumed below, once the cache lines of their next lookup were
-	 * prefetched for the whole burst.
+	 * prefetched for the whole burst; with the cache bypassed, at once.
 	 */
 	x.pl = w->pl;
 	x.w = w;
@@ -1084,6 +1084,11 @@ process_burst_t(struct dp_worker *w, const struct pl_state *s,
 		/* Outputs before the break leave now (copies). */
 		if (x.n_pend != 0)
 			pend_flush(&x, c);
+		if (no_cache) {
+			/* No cache lines to prefetch first: at once. */
+			run_rest(&x, c, t, depth, -2, 0, NULL);
+			continue;
+		}
 		more[n_more].j = (uint8_t)j;
 		more[n_more].t = (uint8_t)t;
 		more[n_more].depth = (uint8_t)depth;
