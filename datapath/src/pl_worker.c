@@ -1085,8 +1085,16 @@ process_burst_t(struct dp_worker *w, const struct pl_state *s,
 		if (x.n_pend != 0)
 			pend_flush(&x, c);
 		if (no_cache) {
-			/* No cache lines to prefetch first: at once. */
-			run_rest(&x, c, t, depth, -2, 0, NULL);
+			/*
+			 * No cache lines to prefetch first: at once, its
+			 * next step here (run_rest()'s first, inline).
+			 */
+			if (depth < DP_GOTO_DEPTH_MAX) {
+				reason = rest_bypass(&x, c, &t, &depth);
+				if (reason == -3)
+					continue;
+			}
+			run_rest(&x, c, t, depth, reason, 0, NULL);
 			continue;
 		}
 		more[n_more].j = (uint8_t)j;
