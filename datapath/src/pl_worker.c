@@ -1076,7 +1076,16 @@ process_burst_t(struct dp_worker *w, const struct pl_state *s,
 			out->n_tx = n_tx + 1;
 			continue;
 		}
-		reason = run_first(&x, c, &t, &depth);
+		if (no_cache && c->n_seg == 0xfc && c->seg[0]->n_actions == 1 &&
+		    c->seg[0]->acts[0].type == DP_ACT_LB_SELECT) {
+			/* run_first()'s most frequent case, inline. */
+			t = 0;
+			x.n_pend = 0;
+			c->ct_stamp = 0;
+			reason = run_conn(&x, c, &t, &depth, c->seg[0]);
+		} else {
+			reason = run_first(&x, c, &t, &depth);
+		}
 		if (reason != -2) {
 			finish(&x, c, reason);
 			continue;
