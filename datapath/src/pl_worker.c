@@ -568,7 +568,7 @@ run_first(struct pl_exec *x, struct pl_pctx *c, unsigned *t, unsigned *depth)
  * the worker's memo of the table: after lb_select the tables mostly
  * match ct_state and few other fields, the same for most packets.
  */
-static inline int
+static inline __attribute__((always_inline)) int
 rest_bypass(struct pl_exec *x, struct pl_pctx *c, unsigned *t, unsigned *depth)
 {
 	struct pl_rule *r =
