@@ -2533,7 +2533,7 @@ lb_candidate(const struct pl_ct_lb_bind *b, const struct ct_look *l, uint32_t i,
  * 1624 eqn. 3; the TCP/UDP one covers the pseudo-header's addresses).
  * lb_select's fast path; nat_packet() is the general case.
  */
-static void
+static inline __attribute__((always_inline)) void
 nat_full4(struct pl_pctx *c, const struct dp_ct_tuple *from,
 	  const struct dp_ct_tuple *to, uint8_t proto)
 {
@@ -2541,7 +2541,8 @@ nat_full4(struct pl_pctx *c, const struct dp_ct_tuple *from,
 	uint32_t sa, sp;
 	uint16_t x;
 
-	pl_act_meta(c);
+	if (c->m_stale)
+		pl_act_meta(c);
 	if (c->m.l4_off == 0 || c->m.l3 != PL_L3_IPV4) {
 		nat_packet(c, from, to, proto);
 		return;
