@@ -10,7 +10,10 @@
  * connection table and pool counters must be equal; with the cache
  * bypassed (as with 1M connections) and with the cache. The first also
  * runs the connection table's prefetch stage, as a big table does, and so
- * lb_select's lockless path for established connections (pl_ct_lb_est()).
+ * lb_select's lockless path for established connections (pl_ct_lb_est());
+ * the second counts each rule's packets one by one where the first adds a
+ * run of them at once (count_run()), so that the rule counters compared
+ * after every burst test that too.
  *
  * Between bursts: rules replaced (table 1's output, a rule for replies,
  * table 0 no longer port-only, a tie in table 0), packets from another

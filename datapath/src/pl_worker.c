@@ -50,6 +50,15 @@ struct pl_exec {
 	unsigned n_pend;
 	uint32_t pend_port[PL_PEND_MAX];
 	uint32_t pend_reason[PL_PEND_MAX];
+	/*
+	 * Counts not added yet (count_run()): the rule the bypassed walk
+	 * ran last at its first step (0) and after it (1), with packets
+	 * and bytes; added when the rule changes and at the burst's end.
+	 */
+	const struct pl_rule *run_r[2];
+	uint32_t run_n[2];
+	uint64_t run_b[2];
+	bool no_run; /* count() each packet (pl_worker_no_memo()) */
 };
 
 static __thread unsigned pl_n_registered;
@@ -268,6 +277,44 @@ count(struct dp_worker *w, const struct pl_rule *r, uint32_t len)
 		w->ctr[r->id >> PL_CTR_SHIFT])[r->id & (PL_CTR_CHUNK - 1)];
 	ct->n_packets++;
 	ct->n_bytes += len;
+}
+
+/* count() of step i's run so far (count_run()). */
+static inline void
+count_flush(struct pl_exec *x, unsigned i)
+{
+	struct pl_ctr *ct;
+	const struct pl_rule *r = x->run_r[i];
+
+	if (r == NULL)
+		return;
+	ct = &PL_LOAD(
+		x->w->ctr[r->id >> PL_CTR_SHIFT])[r->id & (PL_CTR_CHUNK - 1)];
+	ct->n_packets += x->run_n[i];
+	ct->n_bytes += x->run_b[i];
+	x->run_r[i] = NULL;
+}
+
+/*
+ * count() for a step of the bypassed walk (a worker): consecutive
+ * packets that ran the same rule there are added to its counter once.
+ */
+static inline __attribute__((always_inline)) void
+count_run(struct pl_exec *x, unsigned i, const struct pl_rule *r, uint32_t len)
+{
+	if (x->no_run) {
+		count(x->w, r, len);
+		return;
+	}
+	if (x->run_r[i] == r) {
+		x->run_n[i]++;
+		x->run_b[i] += len;
+		return;
+	}
+	count_flush(x, i);
+	x->run_r[i] = r;
+	x->run_n[i] = 1;
+	x->run_b[i] = len;
 }
 
 static inline uint16_t
@@ -516,7 +563,7 @@ replay(struct pl_exec *x, struct pl_pctx *c, struct pl_rule *const *seg,
  * trace, nothing pending): no generic action loop; the same counts,
  * returns and walk.
  */
-static inline int
+static inline __attribute__((always_inline)) int
 run_conn(struct pl_exec *x, struct pl_pctx *c, unsigned *t, unsigned *depth,
 	 const struct pl_rule *r)
 {
@@ -524,7 +571,7 @@ run_conn(struct pl_exec *x, struct pl_pctx *c, unsigned *t, unsigned *depth,
 	int rc;
 
 	*depth = 1;
-	count(x->w, r, c->pkt->len);
+	count_run(x, 0, r, c->pkt->len);
 	if (a->type == DP_ACT_CT) {
 		pl_ct_exec(x->pl->ct, x->w->idx, c, &a->u.ct, false);
 	} else {
@@ -581,7 +628,7 @@ rest_bypass(struct pl_exec *x, struct pl_pctx *c, unsigned *t, unsigned *depth)
 		return DP_DROP_NO_MATCH;
 	if (!(r->flags & PL_RF_SIMPLE))
 		return resolve(x, c, t, depth, 0, PL_SHAPE_FULL, r);
-	count(x->w, r, c->pkt->len);
+	count_run(x, 1, r, c->pkt->len);
 	if (r->out_port == 0) {
 		drop(x->w, x->out, c->pkt, DP_DROP_ACTION);
 		if (c->pkt == x->frag_of)
@@ -1054,6 +1101,8 @@ process_burst_t(struct dp_worker *w, const struct pl_state *s,
 	x.v = s->version;
 	x.no_cache = no_cache;
 	x.frag_of = NULL;
+	x.run_r[0] = x.run_r[1] = NULL;
+	x.no_run = w->no_memo;
 	for (unsigned j = 0; j < k; j++) {
 		struct pl_pctx *c = &w->ctx[j];
 		unsigned t, depth;
@@ -1136,6 +1185,8 @@ process_burst_t(struct dp_worker *w, const struct pl_state *s,
 		run_rest(&x, &w->ctx[more[i].j], more[i].t, more[i].depth, -2,
 			 more[i].h, more[i].e);
 	}
+	count_flush(&x, 0);
+	count_flush(&x, 1);
 	pl_esp_burst_end(w);
 }
 
