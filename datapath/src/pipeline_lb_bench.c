@@ -387,6 +387,26 @@ reply_build(uint8_t *r, const uint8_t *f, bool is_v6, uint8_t flags)
 }
 
 /*
+ * Frame f of len bytes alone through worker 0, translated in place: 0,
+ * or -1 when it did not come out.
+ */
+static int
+one_out(struct lbb *b, uint8_t *f, unsigned len)
+{
+	static struct dp_burst_out out;
+	struct dp_packet pk, *pp = &pk;
+
+	memset(&pk, 0, sizeof(pk));
+	pk.data = f;
+	pk.len = len;
+	pk.headroom = ROOM;
+	pk.tailroom = SLOT - ROOM - len;
+	pk.in_port = 1;
+	dp_worker_process(b->w, &pp, 1, &out);
+	return out.n_tx == 1 ? 0 : -1;
+}
+
+/*
  * Before the established phase: each connection's SYN again (a
  * retransmission, translated) and its member's SYN-ACK back, so that the
  * ACKs of the warm-up pass make it ESTABLISHED, as a connection a client
@@ -395,31 +415,17 @@ reply_build(uint8_t *r, const uint8_t *f, bool is_v6, uint8_t flags)
 static int
 handshake(struct lbb *b)
 {
-	static struct dp_burst_out out;
 	unsigned len = b->is_v6 ? LEN6 : LEN;
-	uint8_t r[LEN6];
-	struct dp_packet pk, *pp = &pk;
+	uint8_t *f = b->slots[0] + ROOM, r[LEN6];
 
 	for (uint32_t i = 0; i < b->n; i++) {
-		uint8_t *f = b->slots[0] + ROOM;
-
-		for (int dir = 0; dir < 2; dir++) {
-			if (dir == 0)
-				memcpy(f, b->tmpl + (size_t)i * STRIDE, len);
-			else
-				memcpy(f, r, len);
-			memset(&pk, 0, sizeof(pk));
-			pk.data = f;
-			pk.len = len;
-			pk.headroom = ROOM;
-			pk.tailroom = SLOT - ROOM - len;
-			pk.in_port = 1;
-			dp_worker_process(b->w, &pp, 1, &out);
-			if (out.n_tx != 1)
-				return -1;
-			if (dir == 0)
-				reply_build(r, f, b->is_v6, 0x12);
-		}
+		memcpy(f, b->tmpl + (size_t)i * STRIDE, len);
+		if (one_out(b, f, len) < 0)
+			return -1;
+		reply_build(r, f, b->is_v6, 0x12);
+		memcpy(f, r, len);
+		if (one_out(b, f, len) < 0)
+			return -1;
 	}
 	return 0;
 }
@@ -523,24 +529,13 @@ two_loop(void *arg)
 static int
 two_replies(struct lbb *b, uint8_t *rtmpl)
 {
-	static struct dp_burst_out out;
-	struct dp_packet pk, *pp = &pk;
+	uint8_t *f = b->slots[0] + ROOM;
 
 	for (uint32_t i = 0; i < b->n; i++) {
-		uint8_t *f = b->slots[0] + ROOM,
-			*r = rtmpl + (size_t)i * STRIDE;
-
 		memcpy(f, b->tmpl + (size_t)i * STRIDE, LEN);
-		memset(&pk, 0, sizeof(pk));
-		pk.data = f;
-		pk.len = LEN;
-		pk.headroom = ROOM;
-		pk.tailroom = SLOT - ROOM - LEN;
-		pk.in_port = 1;
-		dp_worker_process(b->w, &pp, 1, &out);
-		if (out.n_tx != 1)
+		if (one_out(b, f, LEN) < 0)
 			return -1;
-		reply_build(r, f, false, 0x10);
+		reply_build(rtmpl + (size_t)i * STRIDE, f, false, 0x10);
 	}
 	return 0;
 }
