@@ -899,6 +899,30 @@ ct_prefetch(struct dp_worker *w, unsigned k)
 }
 
 /*
+ * A cache miss's table-0 rule, for ct_prefetch(): the one fast_burst()
+ * found by port, when table 0 matches nothing but in_port (the
+ * classifier's answer at this version), else the classifier's; through
+ * the memo in bypass (per-connection traffic, mostly to a few VIPs: the
+ * words table 0 reads are the same). Sets seg[0] and n_seg (0xfc, or
+ * 0xff: no rule).
+ */
+static inline __attribute__((always_inline)) void
+miss_rule(struct dp_worker *w, const struct pl_state *s, struct pl_pctx *c,
+	  bool no_cache)
+{
+	if (s->fast != NULL && !s->fast->has_ties && !w->no_memo)
+		c->seg[0] = fast_rule(s->fast, c->pkt->in_port);
+	else if (no_cache && !w->no_memo)
+		c->seg[0] = pl_cls_memo(w, &w->pl->tables[0], &c->key,
+					s->version, &w->memo[0]);
+	else
+		c->seg[0] = pl_cls_lookup(w, &w->pl->tables[0], &c->key,
+					  s->version);
+	c->n_seg = c->seg[0] != NULL ? 0xfc : 0xff;
+	w->st.misses++;
+}
+
+/*
  * One burst of at most DP_BURST packets at the state s. Inline, compiled
  * four times: with the CRC32C cache hash (x86-64 with SSE4.2, checked at
  * worker creation) and with the portable one, each with and without the
@@ -964,7 +988,10 @@ process_burst_t(struct dp_worker *w, const struct pl_state *s,
 		shape = no_cache ? c->m.shape : meta.shape;
 		c->shape = (uint8_t)shape;
 		if (no_cache) {
+			/* No cache: a miss, resolved here (no stage waits). */
 			c->hash = 0;
+			c->cand = NULL;
+			miss_rule(w, s, c, true);
 			k++;
 			continue;
 		}
@@ -979,8 +1006,6 @@ process_burst_t(struct dp_worker *w, const struct pl_state *s,
 	}
 
 	/* Match signatures, prefetch the candidate entries. */
-	for (unsigned j = 0; j < k && no_cache; j++)
-		w->ctx[j].cand = NULL;
 	for (unsigned j = 0; j < k && !no_cache; j++) {
 		struct pl_pctx *c = &w->ctx[j];
 		uint32_t b = c->hash & w->cache_mask;
@@ -1004,7 +1029,7 @@ process_burst_t(struct dp_worker *w, const struct pl_state *s,
 	 * Confirm. A hit on one simple rule needs only its counter; other
 	 * hits copy the segment and prefetch its first rule.
 	 */
-	for (unsigned j = 0; j < k; j++) {
+	for (unsigned j = 0; j < k && !no_cache; j++) {
 		struct pl_pctx *c = &w->ctx[j];
 		struct pl_centry *e = c->cand;
 
@@ -1013,28 +1038,10 @@ process_burst_t(struct dp_worker *w, const struct pl_state *s,
 			e = cache_probe(w, &c->key, c->hash, c->shape, 0,
 					s->version);
 		if (e == NULL) {
-			/*
-			 * The first rule now, for ct_prefetch(): the one
-			 * fast_burst() found by port, when table 0 matches
-			 * nothing but in_port (the classifier's answer at this
-			 * version), else the classifier's; through the memo
-			 * in bypass (per-connection traffic, mostly to a few
-			 * VIPs: the words table 0 reads are the same).
-			 */
-			if (s->fast != NULL && !s->fast->has_ties &&
-			    !w->no_memo)
-				c->seg[0] = fast_rule(s->fast, c->pkt->in_port);
-			else if (no_cache && !w->no_memo)
-				c->seg[0] = pl_cls_memo(w, &w->pl->tables[0],
-							&c->key, s->version,
-							&w->memo[0]);
-			else
-				c->seg[0] = pl_cls_lookup(w, &w->pl->tables[0],
-							  &c->key, s->version);
-			c->n_seg = c->seg[0] != NULL ? 0xfc : 0xff;
-			w->st.misses++;
+			/* The first rule now, for ct_prefetch(). */
+			miss_rule(w, s, c, false);
 			/* Per-connection key, missing into a full bucket. */
-			if (!no_cache && c->seg[0] != NULL &&
+			if (c->seg[0] != NULL &&
 			    conn_rule_zone(c->seg[0]) >= 0 &&
 			    bucket_is_full(w, c->hash))
 				w->byp_conn++;
@@ -1055,7 +1062,7 @@ process_burst_t(struct dp_worker *w, const struct pl_state *s,
 	}
 
 	/* Segments of other hits: copy, prefetch the first rule. */
-	for (unsigned j = 0; j < k; j++) {
+	for (unsigned j = 0; j < k && !no_cache; j++) {
 		struct pl_pctx *c = &w->ctx[j];
 		const struct pl_centry *e = c->cand;
 
