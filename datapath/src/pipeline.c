@@ -708,6 +708,11 @@ rule_build(struct dp_pipeline *pl, const struct dp_rule *dr, unsigned n_actions,
 			r->flags |= PL_RF_DECAP;
 		}
 	}
+	r->conn_zone = -1;
+	if (n_actions > 0 && r->acts[n_actions - 1].type == DP_ACT_CT)
+		r->conn_zone = r->acts[n_actions - 1].u.ct.zone;
+	if (n_actions > 0 && r->acts[n_actions - 1].type == DP_ACT_LB_SELECT)
+		r->conn_zone = r->acts[n_actions - 1].u.lb.zone;
 	if (n_actions == 0 ||
 	    (n_actions == 1 && r->acts[0].type == DP_ACT_DROP)) {
 		r->flags |= PL_RF_SIMPLE;

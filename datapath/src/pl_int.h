@@ -83,7 +83,7 @@ struct pl_rule {
 	uint8_t n_actions;
 	uint8_t flags;	    /* enum pl_rule_flag */
 	uint8_t goto_table; /* PL_NO_TABLE if none */
-	uint32_t pad;
+	int32_t conn_zone;  /* last action ct or lb_select: its zone; else -1 */
 	uint64_t cookie;
 	struct pl_rule *cnext; /* control: cookie index chain */
 	struct pl_rule *cprev;

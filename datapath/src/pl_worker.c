@@ -818,16 +818,7 @@ fast_burst(struct dp_worker *w, const struct pl_fast *f,
 static inline int
 conn_rule_zone(const struct pl_rule *r)
 {
-	const struct dp_action *a;
-
-	if (!(r->flags & PL_RF_DECAP) || r->n_actions == 0)
-		return -1;
-	a = &r->acts[r->n_actions - 1];
-	if (a->type == DP_ACT_CT)
-		return a->u.ct.zone;
-	if (a->type == DP_ACT_LB_SELECT)
-		return a->u.lb.zone;
-	return -1;
+	return r->conn_zone; /* set when the rule was made (pipeline.c) */
 }
 
 static inline bool
