@@ -374,20 +374,16 @@ pl_lb_exec(struct dp_pipeline *pl, unsigned slot, struct pl_pctx *c,
 	struct lb_wctr *w;
 	int res;
 
-	/* Most packets: an established connection, nothing to pick. */
-	if (!is_trace) {
-		res = pl_ct_lb_est(pl->ct, slot, c, a->zone, &mark);
-		if (res == PL_CT_LB_FOUND) {
-			pk.p = lb != NULL && a->pool <= DP_LB_POOL_ID_MAX
-				       ? PL_LOAD(lb->pool[a->pool])
-				       : NULL;
-			goto counted;
-		}
-	}
-	pk.lb = lb;
 	pk.p = lb != NULL && a->pool <= DP_LB_POOL_ID_MAX
 		       ? PL_LOAD(lb->pool[a->pool])
 		       : NULL;
+	/* Most packets: an established connection, nothing to pick. */
+	if (!is_trace) {
+		res = pl_ct_lb_est(pl->ct, slot, c, a->zone, &mark);
+		if (res == PL_CT_LB_FOUND)
+			goto counted;
+	}
+	pk.lb = lb;
 	pk.slot = slot;
 	pk.ct = pl->ct;
 	pk.is_limited = false;
