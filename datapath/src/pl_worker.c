@@ -58,7 +58,6 @@ struct pl_exec {
 	const struct pl_rule *run_r[2];
 	uint32_t run_n[2];
 	uint64_t run_b[2];
-	bool no_run; /* count() each packet (pl_worker_no_memo()) */
 };
 
 static __thread unsigned pl_n_registered;
@@ -302,7 +301,7 @@ count_flush(struct pl_exec *x, unsigned i)
 static inline __attribute__((always_inline)) void
 count_run(struct pl_exec *x, unsigned i, const struct pl_rule *r, uint32_t len)
 {
-	if (x->no_run) {
+	if (x->w->no_memo) { /* the reference for tests: one by one */
 		count(x->w, r, len);
 		return;
 	}
@@ -1100,7 +1099,6 @@ process_burst_t(struct dp_worker *w, const struct pl_state *s,
 	x.no_cache = no_cache;
 	x.frag_of = NULL;
 	x.run_r[0] = x.run_r[1] = NULL;
-	x.no_run = w->no_memo;
 	for (unsigned j = 0; j < k; j++) {
 		struct pl_pctx *c = &w->ctx[j];
 		unsigned t, depth;
