@@ -278,24 +278,35 @@ health_state_name(enum health_state st)
 	return "?";
 }
 
+/* The Octavia names of the monitor types, both ways. */
+static const char *const health_types[] = {
+	[HEALTH_PING] = "PING",		  [HEALTH_TCP] = "TCP",
+	[HEALTH_HTTP] = "HTTP",		  [HEALTH_HTTPS] = "HTTPS",
+	[HEALTH_TLS_HELLO] = "TLS-HELLO", [HEALTH_UDP_CONNECT] = "UDP-CONNECT",
+};
+
+_Static_assert(sizeof(health_types) / sizeof(health_types[0]) ==
+		       HEALTH_UDP_CONNECT + 1,
+	       "a name for each monitor type");
+
 const char *
 health_type_name(enum health_type type)
 {
-	switch (type) {
-	case HEALTH_PING:
-		return "PING";
-	case HEALTH_TCP:
-		return "TCP";
-	case HEALTH_HTTP:
-		return "HTTP";
-	case HEALTH_HTTPS:
-		return "HTTPS";
-	case HEALTH_TLS_HELLO:
-		return "TLS-HELLO";
-	case HEALTH_UDP_CONNECT:
-		return "UDP-CONNECT";
-	}
-	return "?";
+	if ((unsigned)type >= sizeof(health_types) / sizeof(health_types[0]))
+		return "?";
+	return health_types[type];
+}
+
+int
+health_type_parse(const char *name, enum health_type *type)
+{
+	for (unsigned i = 0; i < sizeof(health_types) / sizeof(health_types[0]);
+	     i++)
+		if (strcmp(name, health_types[i]) == 0) {
+			*type = (enum health_type)i;
+			return 0;
+		}
+	return -1;
 }
 
 static void

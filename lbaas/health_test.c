@@ -294,6 +294,23 @@ test_names(void **state)
 	assert_string_equal(health_type_name(HEALTH_UDP_CONNECT),
 			    "UDP-CONNECT");
 	assert_string_equal(health_type_name((enum health_type)99), "?");
+	/* The parse is the name's inverse, for every type. */
+	for (unsigned ty = HEALTH_PING; ty <= HEALTH_UDP_CONNECT; ty++) {
+		enum health_type t = (enum health_type)99;
+
+		assert_int_equal(
+			health_type_parse(
+				health_type_name((enum health_type)ty), &t),
+			0);
+		assert_int_equal(t, ty);
+	}
+	{
+		enum health_type t = HEALTH_HTTP;
+
+		assert_int_equal(health_type_parse("SCTP", &t), -1);
+		assert_int_equal(health_type_parse("tcp", &t), -1);
+		assert_int_equal(t, HEALTH_HTTP);
+	}
 }
 
 static void

@@ -1509,15 +1509,13 @@ struct lba_sync {
 	const char *pool_id;
 };
 
+/* A stored monitor's type (the API refused the others: SCTP). */
 static enum health_type
 lba_health_type(const char *t)
 {
-	return strcmp(t, "PING") == 0	       ? HEALTH_PING
-	       : strcmp(t, "HTTP") == 0	       ? HEALTH_HTTP
-	       : strcmp(t, "HTTPS") == 0       ? HEALTH_HTTPS
-	       : strcmp(t, "TLS-HELLO") == 0   ? HEALTH_TLS_HELLO
-	       : strcmp(t, "UDP-CONNECT") == 0 ? HEALTH_UDP_CONNECT
-					       : HEALTH_TCP;
+	enum health_type type;
+
+	return health_type_parse(t, &type) == 0 ? type : HEALTH_TCP;
 }
 
 static int

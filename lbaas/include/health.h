@@ -168,6 +168,8 @@ int health_each(const struct health *h, health_each_fn fn, void *arg);
 const char *health_fail_name(enum health_fail why);
 const char *health_state_name(enum health_state st);
 const char *health_type_name(enum health_type type);
+/* The type an Octavia name gives: 0, or -1 for a name that is none. */
+int health_type_parse(const char *name, enum health_type *type);
 
 /*
  * Parse the status line at the start of an HTTP response (untrusted
