@@ -107,7 +107,9 @@ rt_packet(struct rt *t, unsigned slot, uint32_t i, unsigned dir,
 	if (pre) {
 		c.ct_hash = pl_ct_prefetch_group(t->ct, &c.key, a.zone);
 		if (c.ct_hash != 0)
-			c.ct_hint = pl_ct_prefetch_conn(t->ct, c.ct_hash);
+			c.ct_hint = pl_ct_prefetch_conn(t->ct, c.ct_hash,
+							c.key.eth_type ==
+								htons(0x86dd));
 	}
 	pl_ct_exec(t->ct, slot, &c, &a, false);
 	*mark = c.key.ct_mark;

@@ -7,7 +7,8 @@
  * errors with their embedded header) and sets key.ct_state, ct_zone and
  * ct_mark, so the tables after the ct action match on them.
  *
- * The table: a preallocated pool of ct_max 96-byte connections and open
+ * The table: a preallocated pool of ct_max 96-byte connections (a hot and
+ * a cold part: an IPv4 hit reads one line of it) and open
  * hashing into buckets grouped 15 to a cache line with the group's
  * spinlock. A connection holds its original and its reply tuple and is
  * linked under both (zone, addresses, protocol, ports or ICMP echo id):
@@ -51,6 +52,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -129,23 +131,61 @@ enum {
 };
 
 /*
- * A connection: 96 bytes. A link is ((index << 1) | direction) + 1 (0:
- * none); tuple t[d] is linked in a slot of its group or, when the slots
- * are full, in the group's overflow chain, next[d] its successor there.
- * In the free list next[0] links free entries.
+ * A connection: 96 bytes, in two parts. A link is ((index << 1) |
+ * direction) + 1 (0: none); tuple d (0 original, 1 reply) is linked in a
+ * slot of its group or, when the slots are full, in the group's overflow
+ * chain, next[d] its successor there. In the free list next[0] links free
+ * entries.
+ *
+ * The hot part is everything a packet of an IPv4 connection reads: the
+ * state, and of each tuple the first 4 bytes of its addresses (all of an
+ * IPv4 address) and its ports. The cold part holds the other 12 bytes of
+ * each address, zero for IPv4. Two connections share three cache lines
+ * (struct ct_pair) so that each hot part is within one line: a hit on an
+ * IPv4 connection reads one line of it, an IPv6 one two
+ * (docs/conntrack.md, "Hot and cold parts"). conn_tuple() and
+ * conn_set_tuple() read and write a whole tuple.
  */
+struct ct_lo {
+	uint8_t src[4];
+	uint8_t dst[4];
+	uint16_t sport; /* network order, as in dp_ct_tuple */
+	uint16_t dport;
+};
+
 struct ct_conn {
 	uint32_t next[2];
-	struct dp_ct_tuple t[2]; /* original, reply */
 	uint16_t zone;
 	uint8_t proto;
 	uint8_t family;	  /* 4 or 6 */
 	uint32_t state;	  /* atomic: CT_S_* */
 	uint32_t expires; /* atomic: clock second */
 	uint32_t mark;	  /* atomic */
+	struct ct_lo lo[2];
 };
 
-_Static_assert(sizeof(struct ct_conn) == 96, "a connection is 96 bytes");
+struct ct_cold {
+	struct {
+		uint8_t src[12];
+		uint8_t dst[12];
+	} hi[2];
+};
+
+/* Connections 2i (a) and 2i + 1 (b): a's hot part is line 0, b's the
+ * last 48 bytes of line 2, the cold parts between. */
+struct ct_pair {
+	struct ct_conn a;
+	struct ct_cold a_cold;
+	struct ct_cold b_cold;
+	struct ct_conn b;
+} PL_ALIGNED;
+
+_Static_assert(sizeof(struct ct_conn) == 48, "a hot part is 48 bytes");
+_Static_assert(sizeof(struct ct_cold) == 48, "a cold part is 48 bytes");
+_Static_assert(sizeof(struct ct_pair) == 192, "two connections, 3 lines");
+_Static_assert(offsetof(struct ct_pair, b) == 144 &&
+		       offsetof(struct ct_pair, b_cold) == 96,
+	       "b's hot part is within the pair's last line");
 _Static_assert(DP_LB_POOL_ID_MAX <= CT_S_POOL >> CT_S_POOL_SHIFT,
 	       "a pool id fits CT_S_POOL");
 
@@ -193,7 +233,7 @@ struct ct_slot {
 } PL_ALIGNED;
 
 struct pl_ct {
-	struct ct_conn *conns;
+	struct ct_pair *pairs;
 	struct ct_group *groups;
 	size_t conns_len;
 	size_t groups_len;
@@ -325,10 +365,67 @@ hash_tag(const struct pl_ct *ct, uint32_t h)
 	return (uint8_t)(h >> 24) & (uint8_t)ct->tag_mask;
 }
 
+/*
+ * Connection idx's hot part: a's at 0 in its pair, b's at 144, so at 48 *
+ * (2 * idx + (idx & 1)) from the first pair (no branch, no cmov).
+ */
+static inline struct ct_conn *
+conn_at(const struct pl_ct *ct, uint32_t idx)
+{
+	_Static_assert(offsetof(struct ct_pair, b) ==
+			       3 * sizeof(struct ct_conn),
+		       "conn_at()'s arithmetic");
+	return (struct ct_conn *)((char *)ct->pairs +
+				  ((size_t)idx * 2 + (idx & 1)) *
+					  sizeof(struct ct_conn));
+}
+
 static inline struct ct_conn *
 link_conn(const struct pl_ct *ct, uint32_t link)
 {
-	return &ct->conns[(link - 1) >> 1];
+	return conn_at(ct, (link - 1) >> 1);
+}
+
+/* The cold part beside hot part e: a's follows it, b's precedes it. */
+static inline struct ct_cold *
+conn_cold(const struct ct_conn *e)
+{
+	uintptr_t a = (uintptr_t)e;
+
+	return (struct ct_cold *)((a & 63) == 0 ? a + sizeof(*e)
+						: a - sizeof(struct ct_cold));
+}
+
+/* Tuple d of e, whole. An IPv4 connection's cold part is not read. */
+static inline void
+conn_tuple(const struct ct_conn *e, unsigned d, struct dp_ct_tuple *t)
+{
+	memcpy(t->src, e->lo[d].src, 4);
+	memcpy(t->dst, e->lo[d].dst, 4);
+	if (e->family == 4) {
+		memset(t->src + 4, 0, 12);
+		memset(t->dst + 4, 0, 12);
+	} else {
+		const struct ct_cold *c = conn_cold(e);
+
+		memcpy(t->src + 4, c->hi[d].src, 12);
+		memcpy(t->dst + 4, c->hi[d].dst, 12);
+	}
+	t->sport = e->lo[d].sport;
+	t->dport = e->lo[d].dport;
+}
+
+static inline void
+conn_set_tuple(struct ct_conn *e, unsigned d, const struct dp_ct_tuple *t)
+{
+	struct ct_cold *c = conn_cold(e);
+
+	memcpy(e->lo[d].src, t->src, 4);
+	memcpy(e->lo[d].dst, t->dst, 4);
+	memcpy(c->hi[d].src, t->src + 4, 12);
+	memcpy(c->hi[d].dst, t->dst + 4, 12);
+	e->lo[d].sport = t->sport;
+	e->lo[d].dport = t->dport;
 }
 
 static inline unsigned
@@ -346,15 +443,48 @@ make_link(uint32_t idx, unsigned dir)
 static inline uint32_t
 conn_hash(const struct ct_conn *e, unsigned dir)
 {
-	return tuple_hash(&e->t[dir], e->zone, e->proto, e->family);
+	struct dp_ct_tuple t;
+
+	conn_tuple(e, dir, &t);
+	return tuple_hash(&t, e->zone, e->proto, e->family);
 }
 
+/* 12 bytes equal: two loads a side (GCC 12 calls memcmp() for 12). */
+static inline bool
+eq12(const uint8_t *a, const uint8_t *b)
+{
+	uint64_t a0, b0;
+	uint32_t a1, b1;
+
+	memcpy(&a0, a, 8);
+	memcpy(&b0, b, 8);
+	memcpy(&a1, a + 8, 4);
+	memcpy(&b1, b + 8, 4);
+	return ((a0 ^ b0) | (a1 ^ b1)) == 0;
+}
+
+/*
+ * Whether tuple dir of e is l's. The hot part first; an IPv4 tuple's
+ * other address bytes are zero on both sides (tuple_from_packet(),
+ * inner_parse() and conn_set_tuple() make them so), so only IPv6 reads
+ * the cold part.
+ */
 static inline bool
 conn_is(const struct ct_conn *e, unsigned dir, const struct ct_look *l)
 {
-	return e->zone == l->zone && e->proto == l->proto &&
-	       e->family == l->family &&
-	       memcmp(&e->t[dir], &l->t, sizeof(l->t)) == 0;
+	const struct ct_lo *lo = &e->lo[dir];
+	const struct ct_cold *c;
+
+	if (e->zone != l->zone || e->proto != l->proto ||
+	    e->family != l->family || memcmp(lo->src, l->t.src, 4) != 0 ||
+	    memcmp(lo->dst, l->t.dst, 4) != 0 || lo->sport != l->t.sport ||
+	    lo->dport != l->t.dport)
+		return false;
+	if (l->family == 4)
+		return true;
+	c = conn_cold(e);
+	return eq12(c->hi[dir].src, l->t.src + 4) &&
+	       eq12(c->hi[dir].dst, l->t.dst + 4);
 }
 
 static inline bool
@@ -554,7 +684,7 @@ pool_get(struct pl_ct *ct)
 	spin_lock(&ct->free_lock);
 	if (ct->free_head != 0) {
 		idx = ct->free_head - 1;
-		ct->free_head = ct->conns[idx].next[0];
+		ct->free_head = conn_at(ct, idx)->next[0];
 	} else if (ct->n_fresh < ct->max) {
 		idx = ct->n_fresh++;
 	}
@@ -568,7 +698,7 @@ static void
 pool_put(struct pl_ct *ct, uint32_t idx)
 {
 	spin_lock(&ct->free_lock);
-	ct->conns[idx].next[0] = ct->free_head;
+	conn_at(ct, idx)->next[0] = ct->free_head;
 	ct->free_head = idx + 1;
 	__atomic_fetch_sub(&ct->n_used, 1, __ATOMIC_RELAXED);
 	spin_unlock(&ct->free_lock);
@@ -578,7 +708,7 @@ pool_put(struct pl_ct *ct, uint32_t idx)
 static void
 conn_unlink_locked(struct pl_ct *ct, uint32_t idx, uint32_t h0, uint32_t h1)
 {
-	const struct ct_conn *e = &ct->conns[idx];
+	const struct ct_conn *e = conn_at(ct, idx);
 
 	if ((__atomic_load_n(&e->state, __ATOMIC_RELAXED) & CT_S_LB) &&
 	    ct->lb_closed != NULL)
@@ -638,7 +768,7 @@ conn_kill_ordered(struct pl_ct *ct, uint32_t link, uint32_t g)
 
 	spin_lock(&ct->groups[g].lock);
 	memset(&l, 0, sizeof(l));
-	l.t = e->t[0];
+	conn_tuple(e, 0, &l.t);
 	l.zone = e->zone;
 	l.proto = e->proto;
 	l.family = e->family;
@@ -997,11 +1127,32 @@ nat_full6(struct pl_pctx *c, const struct dp_ct_tuple *from,
 	memcpy(c->key.ipv6_dst, to->dst, 16);
 }
 
-/* The tuple a packet of direction dir becomes: other direction reversed. */
+/*
+ * The tuple a packet of direction dir becomes: the other direction's,
+ * reversed (tuple_reverse() of conn_tuple(), from the hot part alone for
+ * IPv4). For IPv4 only the first 4 bytes of each address are written: the
+ * rewrites of an IPv4 packet (nat_full4(), nat_packet()) read no more.
+ */
 static inline __attribute__((always_inline)) void
 nat_target(const struct ct_conn *e, unsigned dir, struct dp_ct_tuple *to)
 {
-	tuple_reverse(&e->t[!dir], is_icmp(e->family, e->proto), to);
+	const struct ct_lo *lo = &e->lo[!dir];
+
+	memcpy(to->src, lo->dst, 4);
+	memcpy(to->dst, lo->src, 4);
+	if (e->family != 4) {
+		const struct ct_cold *c = conn_cold(e);
+
+		memcpy(to->src + 4, c->hi[!dir].dst, 12);
+		memcpy(to->dst + 4, c->hi[!dir].src, 12);
+	}
+	if (is_icmp(e->family, e->proto)) {
+		to->sport = lo->sport;
+		to->dport = 0;
+	} else {
+		to->sport = lo->dport;
+		to->dport = lo->sport;
+	}
 }
 
 static void
@@ -1225,14 +1376,14 @@ evict_scan(const struct pl_ct *ct, uint32_t g, uint32_t now,
 static bool
 evict_take(struct pl_ct *ct, uint32_t idx, uint32_t g0, uint32_t g1)
 {
-	struct ct_conn *e = &ct->conns[idx];
+	struct ct_conn *e = conn_at(ct, idx);
 	uint32_t held[2], h1, gv0, gv1;
 	struct ct_look l;
 	unsigned n = 0;
 	bool is_done = false;
 
 	memset(&l, 0, sizeof(l));
-	l.t = e->t[0];
+	conn_tuple(e, 0, &l.t);
 	l.zone = e->zone;
 	l.proto = e->proto;
 	l.family = e->family;
@@ -1316,13 +1467,13 @@ commit_entry(struct pl_ct *ct, struct ct_slot *s, uint32_t *idx, uint32_t g0,
 	return *idx != UINT32_MAX;
 }
 
-/* Fill entry e for l (not linked yet). */
+/* Fill entry e for l (not linked yet; tuple 1 is set by the caller). */
 static void
 conn_init(struct ct_conn *e, const struct ct_look *l, uint32_t state,
 	  uint32_t now, uint32_t mark)
 {
 	memset(e, 0, sizeof(*e));
-	e->t[0] = l->t;
+	conn_set_tuple(e, 0, &l->t);
 	e->zone = l->zone;
 	e->proto = l->proto;
 	e->family = l->family;
@@ -1402,9 +1553,9 @@ ct_commit(struct pl_ct *ct, struct ct_slot *s, struct ct_look *l,
 			unlock2(ct, g0, g1);
 			return -1 - DP_CT_INV_FULL;
 		}
-		e = &ct->conns[idx];
+		e = conn_at(ct, idx);
 		conn_init(e, l, state, s->now, mark);
-		e->t[1] = r.t;
+		conn_set_tuple(e, 1, &r.t);
 		chain_add(ct, l->hash, make_link(idx, 0));
 		chain_add(ct, r.hash, make_link(idx, 1));
 		*state_out = state;
@@ -1675,7 +1826,7 @@ ct_related(struct pl_ct *ct, struct ct_slot *s, struct pl_pctx *c,
 		dir = link_dir(link);
 		state = __atomic_load_n(&conn->state, __ATOMIC_RELAXED);
 		*mark = __atomic_load_n(&conn->mark, __ATOMIC_RELAXED);
-		to = conn->t[!dir];
+		conn_tuple(conn, !dir, &to);
 	}
 	spin_unlock(&ct->groups[g].lock);
 	if (link == 0)
@@ -2082,14 +2233,35 @@ pl_ct_prefetch_group(struct pl_ct *ct, const struct dp_key *k, uint16_t zone)
 	return h;
 }
 
-/* Both lines of link's connection. */
+/*
+ * A prefetch GCC 12 keeps. It silently dropped every __builtin_prefetch()
+ * of pl_ct_prefetch_conn() in some shapes of this code (a loop; a second
+ * prefetch under a condition), as if they were dead code
+ * (docs/conntrack.md, "Hot and cold parts"); an asm statement is not.
+ */
 static inline void
-prefetch_link(const struct pl_ct *ct, uint32_t link)
+ct_prefetch_line(const void *p)
 {
-	const char *p = (const char *)link_conn(ct, link);
-
+#if defined(__x86_64__) || defined(__i386__)
+	__asm__ __volatile__("prefetcht0 %0" : : "m"(*(const char *)p));
+#else
 	__builtin_prefetch(p);
-	__builtin_prefetch(p + 64);
+#endif
+}
+
+/*
+ * The line of link's hot part and, for IPv6, the pair's middle line, where
+ * the rest of its cold part is (a's cold part ends in that line, b's
+ * starts in it and ends in b's hot line).
+ */
+static inline void
+prefetch_link(const struct pl_ct *ct, uint32_t link, bool is_v6)
+{
+	const struct ct_pair *p = &ct->pairs[(link - 1) >> 2];
+
+	ct_prefetch_line(link_conn(ct, link));
+	if (is_v6)
+		ct_prefetch_line((const char *)p + 64);
 }
 
 /*
@@ -2102,7 +2274,7 @@ prefetch_link(const struct pl_ct *ct, uint32_t link)
  * the first matching slot + 1 (0: none), where the lookup looks first.
  */
 uint8_t
-pl_ct_prefetch_conn(struct pl_ct *ct, uint32_t h)
+pl_ct_prefetch_conn(struct pl_ct *ct, uint32_t h, bool is_v6)
 {
 	const struct ct_group *grp = &ct->groups[hash_group(ct, h)];
 	uint8_t tag = hash_tag(ct, h);
@@ -2132,9 +2304,9 @@ pl_ct_prefetch_conn(struct pl_ct *ct, uint32_t h)
 		l1 = __atomic_load_n(&grp->ovf, __ATOMIC_RELAXED);
 	}
 	if (l1 != 0)
-		prefetch_link(ct, l1);
+		prefetch_link(ct, l1, is_v6);
 	if (l2 != 0)
-		prefetch_link(ct, l2);
+		prefetch_link(ct, l2, is_v6);
 	return (uint8_t)i;
 }
 
@@ -2223,13 +2395,13 @@ pl_ct_create(uint32_t ct_max, struct pl_ct **out)
 	ct->gmask = n_groups - 1;
 	ct->tag_mask = 0xff;
 	ct->prefetch_min = PL_CT_PREFETCH_MIN;
-	ct->conns_len = (size_t)ct_max * sizeof(struct ct_conn);
+	ct->conns_len = (size_t)(ct_max + 1) / 2 * sizeof(struct ct_pair);
 	ct->groups_len = (size_t)n_groups * sizeof(struct ct_group);
 	m = mmap(NULL, ct->conns_len, PROT_READ | PROT_WRITE,
 		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (m == MAP_FAILED)
 		goto err_ct;
-	ct->conns = m;
+	ct->pairs = m;
 	/* Huge pages: a lookup in a big table would miss the TLB twice. */
 	(void)madvise(m, ct->conns_len, MADV_HUGEPAGE);
 	m = mmap(NULL, ct->groups_len, PROT_READ | PROT_WRITE,
@@ -2247,7 +2419,7 @@ pl_ct_create(uint32_t ct_max, struct pl_ct **out)
 	return 0;
 
 err_conns:
-	munmap(ct->conns, ct->conns_len);
+	munmap(ct->pairs, ct->conns_len);
 err_ct:
 	free(ct);
 	return -ENOMEM;
@@ -2259,7 +2431,7 @@ pl_ct_destroy(struct pl_ct *ct)
 	if (ct == NULL)
 		return;
 	munmap(ct->groups, ct->groups_len);
-	munmap(ct->conns, ct->conns_len);
+	munmap(ct->pairs, ct->conns_len);
 	free(ct);
 }
 
@@ -2367,8 +2539,8 @@ entry_export(const struct ct_conn *e, uint32_t now, struct dp_ct_entry *x)
 			     (state & CT_S_DNAT ? DP_CS_DNAT : 0));
 	x->mark = __atomic_load_n(&e->mark, __ATOMIC_RELAXED);
 	x->expires = (int32_t)(exp - now) > 0 ? exp - now : 0;
-	x->orig = e->t[0];
-	x->reply = e->t[1];
+	conn_tuple(e, 0, &x->orig);
+	conn_tuple(e, 1, &x->reply);
 }
 
 int
@@ -2623,10 +2795,10 @@ ct_commit_lb(struct pl_ct *ct, struct ct_slot *s, struct ct_look *l,
 			unlock2(ct, g0, g1);
 			return -1 - DP_CT_INV_FULL;
 		}
-		e = &ct->conns[idx];
+		e = conn_at(ct, idx);
 		conn_init(e, l, state, s->now, mark);
 		e->expires = s->now + conn_timeout_of(ct, l->proto, state);
-		e->t[1] = r.t;
+		conn_set_tuple(e, 1, &r.t);
 		chain_add(ct, l->hash, make_link(idx, 0));
 		chain_add(ct, r.hash, make_link(idx, 1));
 		*state_out = state;
@@ -2791,7 +2963,7 @@ done:
 size_t
 pl_ct_conn_bytes(const struct pl_ct *ct)
 {
-	return sizeof(struct ct_conn) +
+	return sizeof(struct ct_pair) / 2 +
 	       (size_t)(ct->gmask + 1) * sizeof(struct ct_group) / ct->max;
 }
 
@@ -2864,7 +3036,7 @@ check_group(struct pl_ct *ct, uint32_t g, uint8_t *seen,
 						g, link);
 		}
 		memset(&l, 0, sizeof(l));
-		l.t = e->t[link_dir(link)];
+		conn_tuple(e, link_dir(link), &l.t);
 		l.zone = e->zone;
 		l.proto = e->proto;
 		l.family = e->family;

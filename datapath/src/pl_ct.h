@@ -53,11 +53,12 @@ void pl_ct_exec(struct pl_ct *ct, unsigned slot, struct pl_pctx *c,
  * returns the tuple hash (0: nothing prefetched), _conn (a little later)
  * the connections of the first two slots whose tag matches (none: the
  * head of the group's overflow chain) and returns the first such slot +
- * 1 (0: none), for the packet's context (ct_hint). Hot path; no lock.
+ * 1 (0: none), for the packet's context (ct_hint); is_v6: the key is
+ * IPv6 (its connection's cold part is read too). Hot path; no lock.
  */
 uint32_t pl_ct_prefetch_group(struct pl_ct *ct, const struct dp_key *key,
 			      uint16_t zone);
-uint8_t pl_ct_prefetch_conn(struct pl_ct *ct, uint32_t hash);
+uint8_t pl_ct_prefetch_conn(struct pl_ct *ct, uint32_t hash, bool is_v6);
 
 /*
  * True when the table holds at least PL_CT_PREFETCH_MIN connections (1.5

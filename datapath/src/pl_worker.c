@@ -885,7 +885,9 @@ ct_prefetch(struct dp_worker *w, unsigned k)
 	}
 	for (unsigned j = 0; j < k && n_ct != 0; j++)
 		if (h[j] != 0)
-			w->ctx[j].ct_hint = pl_ct_prefetch_conn(ct, h[j]);
+			w->ctx[j].ct_hint = pl_ct_prefetch_conn(
+				ct, h[j],
+				w->ctx[j].key.eth_type == htons(0x86dd));
 }
 
 /*

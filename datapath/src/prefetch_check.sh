@@ -4,7 +4,7 @@
 # the machine code of BINARY (dp-lb-bench). GCC 12 was seen dropping every
 # __builtin_prefetch() of pl_ct_prefetch_conn() without a word when the
 # code around it changed shape (a loop; a second prefetch under a
-# condition: docs/conntrack.md, "Prefetches the compiler dropped"); the
+# condition: docs/conntrack.md, "Hot and cold parts"); the
 # tests still pass then and only the speed at 1M connections shows it.
 # Exits 77 where objdump or the architecture's prefetch mnemonic is
 # unknown.
