@@ -487,6 +487,53 @@ test_udp_icmp_ipv6(void **state)
 	tu_teardown(&t);
 }
 
+/*
+ * IPv6 addresses that differ only past their first 4 bytes (which a
+ * connection's hot part holds) are other connections: the lookup compares
+ * the cold part too (pl_ct.c, struct ct_cold). One group and one tag for
+ * all, so that the compare alone tells them apart.
+ */
+static void
+test_ipv6_tail(void **state)
+{
+	uint8_t b[256];
+	struct tu_frame f;
+	struct tu t;
+	size_t n;
+
+	(void)state;
+	setup_ct(&t, 64);
+	assert_int_equal(pl_ct_test_collide(pl_ct_of(t.pl), 0, 0), 0);
+	install(&t, fw_rules);
+	tu_frame_udp4(&f);
+	f.eth_type = 0x86dd;
+	f.src6[0] = 0xfd;
+	f.src6[15] = 1;
+	f.dst6[0] = 0xfd;
+	f.dst6[15] = 2;
+	f.proto = 6;
+	f.sport = 4000;
+	f.dport = 22;
+	f.tcp_flags = SYN;
+	f.payload = 0;
+	n = tu_build(&f, b);
+	assert_int_equal(probe(&t, b, n, P_A), S_NEW);
+	f.src6[15] = 3;
+	n = tu_build(&f, b);
+	assert_int_equal(probe(&t, b, n, P_A), S_NEW);
+	f.dst6[15] = 4;
+	n = tu_build(&f, b);
+	assert_int_equal(probe(&t, b, n, P_A), S_NEW);
+	assert_int_equal(dump(&t, 1).n, 3);
+	/* Not a SYN, from an address with no connection. */
+	f.src6[15] = 5;
+	f.tcp_flags = ACK;
+	n = tu_build(&f, b);
+	assert_int_equal(probe(&t, b, n, P_A), S_INV);
+	assert_int_equal(dump(&t, 1).n, 3);
+	tu_teardown(&t);
+}
+
 static const char *const snat_rules[] = {
 	"table=0,priority=10,in_port=1,actions=ct(zone=1,commit,"
 	"nat(src=203.0.113.5),table=1)",
@@ -1191,6 +1238,7 @@ main(void)
 		cmocka_unit_test(test_zones),
 		cmocka_unit_test(test_lookup_then_commit),
 		cmocka_unit_test(test_udp_icmp_ipv6),
+		cmocka_unit_test(test_ipv6_tail),
 		cmocka_unit_test(test_snat),
 		cmocka_unit_test(test_snat_port_range),
 		cmocka_unit_test(test_dnat),
