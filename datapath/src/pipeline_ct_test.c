@@ -425,6 +425,24 @@ test_lookup_then_commit(void **state)
 	tu_teardown(&t);
 }
 
+/* A TCP segment (no payload) from fd00::src:sport to fd00::dst:dport. */
+static void
+tcp6_frame(struct tu_frame *f, uint8_t src, uint8_t dst, uint16_t sport,
+	   uint16_t dport, uint8_t flags)
+{
+	tu_frame_udp4(f);
+	f->eth_type = 0x86dd;
+	f->src6[0] = 0xfd;
+	f->src6[15] = src;
+	f->dst6[0] = 0xfd;
+	f->dst6[15] = dst;
+	f->proto = 6;
+	f->sport = sport;
+	f->dport = dport;
+	f->tcp_flags = flags;
+	f->payload = 0;
+}
+
 static void
 test_udp_icmp_ipv6(void **state)
 {
@@ -449,17 +467,7 @@ test_udp_icmp_ipv6(void **state)
 	n = echo4(b, ip_b, ip_a, 0, 78);
 	assert_int_equal(probe(&t, b, n, P_B), S_INV);
 	/* IPv6 TCP. */
-	tu_frame_udp4(&f);
-	f.eth_type = 0x86dd;
-	f.src6[0] = 0xfd;
-	f.src6[15] = 1;
-	f.dst6[0] = 0xfd;
-	f.dst6[15] = 2;
-	f.proto = 6;
-	f.sport = 4000;
-	f.dport = 22;
-	f.tcp_flags = SYN;
-	f.payload = 0;
+	tcp6_frame(&f, 1, 2, 4000, 22, SYN);
 	n = tu_build(&f, b);
 	assert_int_equal(probe(&t, b, n, P_A), S_NEW);
 	f.src6[15] = 2;
@@ -505,17 +513,7 @@ test_ipv6_tail(void **state)
 	setup_ct(&t, 64);
 	assert_int_equal(pl_ct_test_collide(pl_ct_of(t.pl), 0, 0), 0);
 	install(&t, fw_rules);
-	tu_frame_udp4(&f);
-	f.eth_type = 0x86dd;
-	f.src6[0] = 0xfd;
-	f.src6[15] = 1;
-	f.dst6[0] = 0xfd;
-	f.dst6[15] = 2;
-	f.proto = 6;
-	f.sport = 4000;
-	f.dport = 22;
-	f.tcp_flags = SYN;
-	f.payload = 0;
+	tcp6_frame(&f, 1, 2, 4000, 22, SYN);
 	n = tu_build(&f, b);
 	assert_int_equal(probe(&t, b, n, P_A), S_NEW);
 	f.src6[15] = 3;
