@@ -337,6 +337,24 @@ clock_read(struct pl_ct *ct)
 
 /* Hashing and chains. */
 
+/*
+ * An IPv4 tuple's hash: its 13 bytes in two words, mixed once and once
+ * more to spread them (two multiplies, where the 5 words of the general
+ * hash take four; the established path hashes each packet).
+ * pl_ct_prefetch_group() computes it from a key's fields.
+ */
+static inline uint32_t
+tuple_hash4(uint32_t src, uint32_t dst, uint32_t ports, uint16_t zone,
+	    uint8_t proto)
+{
+	uint64_t a = (uint64_t)src | (uint64_t)dst << 32;
+	uint64_t b = ports | (uint64_t)zone << 32 | (uint64_t)proto << 48 |
+		     (uint64_t)4 << 56;
+
+	return (uint32_t)pl_mix(pl_mix(a ^ pl_hash_k[0], b ^ pl_hash_k[1]),
+				0x7654321ULL);
+}
+
 static inline uint32_t
 tuple_hash(const struct dp_ct_tuple *t, uint16_t zone, uint8_t proto,
 	   uint8_t family)
@@ -344,9 +362,16 @@ tuple_hash(const struct dp_ct_tuple *t, uint16_t zone, uint8_t proto,
 	uint64_t w[5];
 	uint32_t ports;
 
+	memcpy(&ports, &t->sport, 4);
+	if (family == 4) {
+		uint32_t src, dst;
+
+		memcpy(&src, t->src, 4);
+		memcpy(&dst, t->dst, 4);
+		return tuple_hash4(src, dst, ports, zone, proto);
+	}
 	memcpy(w, t->src, 16);
 	memcpy(w + 2, t->dst, 16);
-	memcpy(&ports, &t->sport, 4);
 	w[4] = ports | (uint64_t)zone << 32 | (uint64_t)proto << 48 |
 	       (uint64_t)family << 56;
 	return pl_hash_words(w, 5);
@@ -881,21 +906,15 @@ tcp_is_syn(uint16_t f)
 	return (f & (TCP_SYN | TCP_ACK | TCP_RST | TCP_FIN)) == TCP_SYN;
 }
 
-/*
- * Next state word for a segment with flags f in direction dir, or -1
- * when the segment does not fit the state.
- */
-static inline __attribute__((always_inline)) int64_t
-tcp_next(uint32_t s, unsigned dir, uint16_t f)
+/* tcp_next() of a segment that is not the most common kind. */
+static int64_t
+tcp_next_rest(uint32_t s, unsigned dir, uint16_t f)
 {
 	unsigned st = s & CT_S_TCP;
 	uint32_t fin_me = dir ? CT_S_FIN1 : CT_S_FIN0;
 	uint32_t fin_other = dir ? CT_S_FIN0 : CT_S_FIN1;
 	bool syn = f & TCP_SYN, ack = f & TCP_ACK;
 
-	/* Most segments: what the rest below gives them, tested first. */
-	if (st == DP_CT_TCP_ESTABLISHED && !(f & (TCP_SYN | TCP_FIN | TCP_RST)))
-		return s;
 	if (f & TCP_RST)
 		return (s & ~CT_S_TCP) | DP_CT_TCP_CLOSED;
 	switch (st) {
@@ -939,6 +958,22 @@ tcp_next(uint32_t s, unsigned dir, uint16_t f)
 	if (st == DP_CT_TCP_FIN_WAIT && (s & fin_other) && !(s & fin_me) && ack)
 		return (s & ~CT_S_TCP) | DP_CT_TCP_CLOSE_WAIT;
 	return s;
+}
+
+/*
+ * Next state word for a segment with flags f in direction dir, or -1
+ * when the segment does not fit the state. Most segments, in
+ * ESTABLISHED without SYN, FIN or RST, keep it and are told so inline
+ * (what tcp_next_rest() would give them: nothing else is computed for
+ * them).
+ */
+static inline __attribute__((always_inline)) int64_t
+tcp_next(uint32_t s, unsigned dir, uint16_t f)
+{
+	if ((s & CT_S_TCP) == DP_CT_TCP_ESTABLISHED &&
+	    !(f & (TCP_SYN | TCP_FIN | TCP_RST)))
+		return s;
+	return tcp_next_rest(s, dir, f);
 }
 
 /* Tuples from packets. */
@@ -1073,6 +1108,41 @@ csum_apply(uint16_t hc, uint32_t s)
 	s = (s & 0xffff) + (s >> 16);
 	s = (s & 0xffff) + (s >> 16);
 	return (uint16_t)~s;
+}
+
+/*
+ * The same terms for nat_full4(), whole: ~old + new as 32-bit words in
+ * a 64-bit sum (a one's complement sum of 32-bit words folds to that of
+ * their 16-bit halves), folded once by csum_apply64(): fewer
+ * instructions than summing halves on the established LB path.
+ */
+static inline uint64_t
+csum_term32(const void *old, const void *new)
+{
+	uint32_t o, w;
+
+	memcpy(&o, old, 4);
+	memcpy(&w, new, 4);
+	return (uint64_t)(uint32_t)~o + w;
+}
+
+/* csum_apply() of a sum of csum_term32()s (each below 2^33). */
+static inline uint16_t
+csum_apply64(uint16_t hc, uint64_t s)
+{
+	uint32_t lo, hi;
+	uint16_t a, b;
+
+	s += (uint16_t)~hc;
+	lo = (uint32_t)s;
+	hi = (uint32_t)(s >> 32);
+	lo += hi;
+	lo += lo < hi; /* end-around carry */
+	a = (uint16_t)lo;
+	b = (uint16_t)(lo >> 16);
+	a += b;
+	a += a < b;
+	return (uint16_t)~a;
 }
 
 /* The same terms for a 16-byte (IPv6) address: at most 0xffff0. */
@@ -2191,30 +2261,18 @@ pl_ct_prefetch_group(struct pl_ct *ct, const struct dp_key *k, uint16_t zone)
 	    (k->nw_proto != IPPROTO_TCP && k->nw_proto != IPPROTO_UDP))
 		return 0;
 	if (k->eth_type == htons(0x0800)) {
-		/*
-		 * tuple_hash() of the IPv4 tuple, from the key's fields.
-		 * Little-endian: the words are made in registers, the
-		 * values memcpy() would give (storing 4 bytes over a
-		 * zeroed 8-byte word and loading the word back defeats
-		 * store forwarding: 6% of an established packet's time at
-		 * 1M connections).
-		 */
-		uint64_t w[5] = {0};
-		uint32_t ports;
+		/* tuple_hash() of the IPv4 tuple, from the key's fields. */
+		uint32_t src, dst, ports;
 
+		memcpy(&src, &k->nw_src, 4);
+		memcpy(&dst, &k->nw_dst, 4);
+		/* tuple_hash()'s ports word: sport's bytes, then dport's. */
 #if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-		w[0] = k->nw_src;
-		w[2] = k->nw_dst;
 		ports = (uint32_t)k->tp_src | (uint32_t)k->tp_dst << 16;
 #else
-		memcpy(w, &k->nw_src, 4);
-		memcpy(w + 2, &k->nw_dst, 4);
-		memcpy(&ports, &k->tp_src, 2);
-		memcpy((uint8_t *)&ports + 2, &k->tp_dst, 2);
+		ports = (uint32_t)k->tp_src << 16 | k->tp_dst;
 #endif
-		w[4] = ports | (uint64_t)zone << 32 |
-		       (uint64_t)k->nw_proto << 48 | (uint64_t)4 << 56;
-		h = pl_hash_words(w, 5);
+		h = tuple_hash4(src, dst, ports, zone, k->nw_proto);
 		__builtin_prefetch(&ct->groups[hash_group(ct, h)]);
 		return h;
 	}
@@ -2710,7 +2768,7 @@ nat_full4(struct pl_pctx *c, const struct dp_ct_tuple *from,
 	  const struct dp_ct_tuple *to, uint8_t proto)
 {
 	uint8_t *ip, *l4, *cs;
-	uint32_t sa, sp;
+	uint64_t sa, sp;
 	uint16_t x;
 
 	if (c->m_stale)
@@ -2721,16 +2779,15 @@ nat_full4(struct pl_pctx *c, const struct dp_ct_tuple *from,
 	}
 	ip = c->pkt->data + c->m.l3_off;
 	l4 = c->pkt->data + c->m.l4_off;
-	sa = csum_add32(ip + 12, to->src);
-	sa += csum_add32(ip + 16, to->dst);
-	sp = sa + csum_add32(l4, &to->sport);
+	sa = csum_term32(ip + 12, to->src) + csum_term32(ip + 16, to->dst);
+	sp = sa + csum_term32(l4, &to->sport);
 	memcpy(&x, ip + 10, 2);
-	x = csum_apply(x, sa);
+	x = csum_apply64(x, sa);
 	memcpy(ip + 10, &x, 2);
 	cs = l4 + (proto == IPPROTO_TCP ? 16 : 6);
 	memcpy(&x, cs, 2);
 	if (proto == IPPROTO_TCP || x != 0) {
-		x = csum_apply(x, sp);
+		x = csum_apply64(x, sp);
 		if (proto == IPPROTO_UDP && x == 0)
 			x = 0xffff;
 		memcpy(cs, &x, 2);
@@ -2812,6 +2869,38 @@ ct_commit_lb(struct pl_ct *ct, struct ct_slot *s, struct ct_look *l,
 	return -1 - DP_CT_INV_NAT_FAIL;
 }
 
+/*
+ * tuple_from_packet_inl() for pl_ct_lb_est(), of a key that
+ * pl_ct_prefetch_group() hashed (c->ct_hash not 0): so an IPv4 or IPv6
+ * TCP or UDP packet, not a fragment, and those are not tested again.
+ * False for TCP flags that fit no state (the locked path then says
+ * why). Nothing is zeroed first: of an IPv4 tuple only the first 4 bytes
+ * of each address are written, the most that conn_is() and nat_full4()
+ * read of one.
+ */
+static inline __attribute__((always_inline)) bool
+lb_est_tuple(const struct pl_pctx *c, uint16_t zone, struct ct_look *l)
+{
+	const struct dp_key *k = &c->key;
+
+	if (k->nw_proto == IPPROTO_TCP && !tcp_flags_ok(k->tcp_flags))
+		return false;
+	if (k->eth_type == htons(0x0800)) {
+		l->family = 4;
+		memcpy(l->t.src, &k->nw_src, 4);
+		memcpy(l->t.dst, &k->nw_dst, 4);
+	} else {
+		l->family = 6;
+		memcpy(l->t.src, k->ipv6_src, 16);
+		memcpy(l->t.dst, k->ipv6_dst, 16);
+	}
+	l->zone = zone;
+	l->proto = k->nw_proto;
+	l->t.sport = k->tp_src;
+	l->t.dport = k->tp_dst;
+	return true;
+}
+
 int
 pl_ct_lb_est(struct pl_ct *ct, unsigned slot, struct pl_pctx *c, uint16_t zone,
 	     uint32_t *mark)
@@ -2822,9 +2911,7 @@ pl_ct_lb_est(struct pl_ct *ct, unsigned slot, struct pl_pctx *c, uint16_t zone,
 	uint32_t state = 0;
 	int cs;
 
-	if (c->ct_hash == 0 ||
-	    tuple_from_packet_inl(c, zone, &l) != CT_K_PLAIN ||
-	    (l.proto != IPPROTO_TCP && l.proto != IPPROTO_UDP))
+	if (c->ct_hash == 0 || !lb_est_tuple(c, zone, &l))
 		return PL_CT_LB_INVALID;
 	l.hash = c->ct_hash;
 	l.hint = c->ct_hint;

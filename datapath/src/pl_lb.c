@@ -364,25 +364,68 @@ lb_pick(void *arg, struct pl_pctx *c, struct pl_ct_lb_bind *b)
 
 /* The action. */
 
-int
-pl_lb_exec(struct dp_pipeline *pl, unsigned slot, struct pl_pctx *c,
-	   const struct dp_act_lb *a, bool is_trace)
+/* SOURCE_IP persistence: the client keeps its member while it sends. */
+static __attribute__((noinline)) void
+lb_persist_refresh(struct dp_pipeline *pl, struct pl_lb *lb,
+		   const struct lb_pool *p, unsigned slot,
+		   const struct pl_pctx *c)
 {
-	struct pl_lb *lb = PL_LOAD(pl->lb);
-	uint32_t len = c->pkt->len, mark = 0, ms, exp, now;
-	struct lb_pick pk;
+	uint32_t now = pl_ct_now(pl->ct, slot), ms, exp;
+
+	if (persist_get(lb, lb_src_key(p, &c->key), p->id, now, &ms, &exp) &&
+	    exp - now < p->persist / 2)
+		persist_put(lb, lb_src_key(p, &c->key), p->id, ms,
+			    now + p->persist);
+}
+
+/*
+ * A packet of a connection the pool made (mark: its member's slot + 1),
+ * counted for the member; res is what pl_ct_lb_exec() or pl_ct_lb_est()
+ * said.
+ */
+static inline void
+lb_count(struct dp_pipeline *pl, struct pl_lb *lb, const struct lb_pool *p,
+	 unsigned slot, const struct pl_pctx *c, uint32_t mark, int res)
+{
+	uint32_t len = c->pkt->len, ms;
 	struct lb_wctr *w;
+
+	if (lb == NULL || mark == 0 || mark > LB_SLOTS)
+		return;
+	ms = mark - 1;
+	w = &lb->w[slot][ms];
+	w->packets++;
+	w->bytes += len;
+	if (c->key.ct_state & DP_CS_RPL) {
+		w->packets_rpl++;
+		w->bytes_rpl += len;
+	}
+	if (res == PL_CT_LB_NEW) {
+		w->total++;
+		__atomic_fetch_add(&lb->active[ms], 1, __ATOMIC_RELAXED);
+	} else if (p != NULL && p->alg == DP_LB_SOURCE_IP && p->persist != 0 &&
+		   !(c->key.ct_state & DP_CS_RPL)) {
+		lb_persist_refresh(pl, lb, p, slot, c);
+	}
+}
+
+static inline const struct lb_pool *
+lb_pool_of(const struct pl_lb *lb, uint32_t pool)
+{
+	return lb != NULL && pool <= DP_LB_POOL_ID_MAX ? PL_LOAD(lb->pool[pool])
+						       : NULL;
+}
+
+/* pl_lb_exec() past the established path: a pick, a trace, a drop. */
+static __attribute__((noinline)) int
+lb_exec_rest(struct dp_pipeline *pl, struct pl_lb *lb, unsigned slot,
+	     struct pl_pctx *c, const struct dp_act_lb *a, bool is_trace)
+{
+	uint32_t mark = 0;
+	struct lb_pick pk;
 	int res;
 
-	pk.p = lb != NULL && a->pool <= DP_LB_POOL_ID_MAX
-		       ? PL_LOAD(lb->pool[a->pool])
-		       : NULL;
-	/* Most packets: an established connection, nothing to pick. */
-	if (!is_trace) {
-		res = pl_ct_lb_est(pl->ct, slot, c, a->zone, &mark);
-		if (res == PL_CT_LB_FOUND)
-			goto counted;
-	}
+	pk.p = lb_pool_of(lb, a->pool);
 	pk.lb = lb;
 	pk.slot = slot;
 	pk.ct = pl->ct;
@@ -411,30 +454,27 @@ pl_lb_exec(struct dp_pipeline *pl, unsigned slot, struct pl_pctx *c,
 			lb->pc[slot][a->pool].no_member++;
 		return DP_DROP_LB_NO_MEMBER;
 	}
-counted:
-	if (lb == NULL || mark == 0 || mark > LB_SLOTS)
-		return 0;
-	ms = mark - 1;
-	w = &lb->w[slot][ms];
-	w->packets++;
-	w->bytes += len;
-	if (c->key.ct_state & DP_CS_RPL) {
-		w->packets_rpl++;
-		w->bytes_rpl += len;
-	}
-	if (res == PL_CT_LB_NEW) {
-		w->total++;
-		__atomic_fetch_add(&lb->active[ms], 1, __ATOMIC_RELAXED);
-	} else if (pk.p != NULL && pk.p->alg == DP_LB_SOURCE_IP &&
-		   pk.p->persist != 0 && !(c->key.ct_state & DP_CS_RPL)) {
-		now = pl_ct_now(pl->ct, slot);
-		if (persist_get(lb, lb_src_key(pk.p, &c->key), pk.p->id, now,
-				&ms, &exp) &&
-		    exp - now < pk.p->persist / 2)
-			/* The client keeps its member while it sends. */
-			persist_put(lb, lb_src_key(pk.p, &c->key), pk.p->id, ms,
-				    now + pk.p->persist);
-	}
+	lb_count(pl, lb, pk.p, slot, c, mark, res);
+	return 0;
+}
+
+/*
+ * Most packets: an established connection, nothing to pick; small, so
+ * that it inlines into the worker where the link-time optimiser builds
+ * it (meson.build), with everything else out of line.
+ */
+int
+pl_lb_exec(struct dp_pipeline *pl, unsigned slot, struct pl_pctx *c,
+	   const struct dp_act_lb *a, bool is_trace)
+{
+	struct pl_lb *lb = PL_LOAD(pl->lb);
+	uint32_t mark = 0;
+
+	if (is_trace ||
+	    pl_ct_lb_est(pl->ct, slot, c, a->zone, &mark) != PL_CT_LB_FOUND)
+		return lb_exec_rest(pl, lb, slot, c, a, is_trace);
+	lb_count(pl, lb, lb_pool_of(lb, a->pool), slot, c, mark,
+		 PL_CT_LB_FOUND);
 	return 0;
 }
 
