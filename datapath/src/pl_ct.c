@@ -70,6 +70,7 @@
 
 enum {
 	CT_SLOTS = 11,		  /* tagged links per group (one line) */
+	CT_RO_OVF = 16,		  /* overflow links a lockless lookup walks */
 	CT_SWEEP_EVERY = 64,	  /* quiescent calls between sweep steps */
 	CT_SWEEP_GROUPS = 16,	  /* groups per sweep step */
 	CT_RECLAIM_GROUPS = 1024, /* swept when a commit finds no entry */
@@ -628,12 +629,14 @@ chain_add(struct pl_ct *ct, uint32_t h, uint32_t link)
 
 	for (unsigned i = 0; i < CT_SLOTS; i++) {
 		if (grp->link[i] == 0) {
-			e->next[link_dir(link)] = 0;
+			__atomic_store_n(&e->next[link_dir(link)], 0,
+					 __ATOMIC_RELAXED);
 			slot_set(grp, i, hash_tag(ct, h), link);
 			return;
 		}
 	}
-	e->next[link_dir(link)] = grp->ovf;
+	/* Atomic: ct_lookup_ro() walks the chain without the lock. */
+	__atomic_store_n(&e->next[link_dir(link)], grp->ovf, __ATOMIC_RELAXED);
 	__atomic_store_n(&grp->ovf, link, __ATOMIC_RELAXED);
 }
 
@@ -655,7 +658,8 @@ chain_del(struct pl_ct *ct, uint32_t h, uint32_t link)
 			__atomic_store_n(&grp->ovf,
 					 link_conn(ct, o)->next[link_dir(o)],
 					 __ATOMIC_RELAXED);
-			link_conn(ct, o)->next[link_dir(o)] = 0;
+			__atomic_store_n(&link_conn(ct, o)->next[link_dir(o)],
+					 0, __ATOMIC_RELAXED);
 			slot_set(grp, i,
 				 hash_tag(ct, conn_hash(link_conn(ct, o),
 							link_dir(o))),
@@ -1961,6 +1965,31 @@ ct_race_window(void)
  * the count) makes it give up. Returns ct_state as ct_lookup_inl() does,
  * or 0: take the locked path (which looks again). Nothing is written.
  */
+/*
+ * The first CT_RO_OVF links of grp's overflow chain, for ct_lookup_ro():
+ * l's link, or 0 (not there, or further: the locked path looks). A
+ * writer may relink the chain during the walk (a link read may be of an
+ * entry since moved or reused, and the chain may even loop for a moment):
+ * each link is a valid entry all the same, the walk is bounded, and the
+ * sequence count read again at the end rejects what was found then.
+ */
+static inline uint32_t
+ovf_find_ro(const struct pl_ct *ct, const struct ct_group *grp,
+	    const struct ct_look *l)
+{
+	uint32_t link = __atomic_load_n(&grp->ovf, __ATOMIC_RELAXED);
+
+	for (unsigned n = 0; link != 0 && n < CT_RO_OVF; n++) {
+		const struct ct_conn *e = link_conn(ct, link);
+		unsigned d = link_dir(link);
+
+		if (conn_is(e, d, l))
+			return link;
+		link = __atomic_load_n(&e->next[d], __ATOMIC_RELAXED);
+	}
+	return 0;
+}
+
 static inline __attribute__((always_inline)) int
 ct_lookup_ro(struct pl_ct *ct, struct ct_slot *s, struct pl_pctx *c,
 	     struct ct_look *l, struct dp_ct_tuple *to, uint32_t *state,
@@ -1985,6 +2014,8 @@ ct_lookup_ro(struct pl_ct *ct, struct ct_slot *s, struct pl_pctx *c,
 			    : 0;
 	if (link == 0 || !conn_is(link_conn(ct, link), link_dir(link), l))
 		link = slot_find(ct, grp, l);
+	if (link == 0)
+		link = ovf_find_ro(ct, grp, l);
 	if (link == 0)
 		return 0;
 	e = link_conn(ct, link);
