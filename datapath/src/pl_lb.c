@@ -459,9 +459,10 @@ lb_exec_rest(struct dp_pipeline *pl, struct pl_lb *lb, unsigned slot,
 }
 
 /*
- * Most packets: an established connection, nothing to pick; small, so
- * that it inlines into the worker where the link-time optimiser builds
- * it (meson.build), with everything else out of line.
+ * Most packets: an established connection, nothing to pick. Kept small,
+ * with everything else out of line, so that the link-time optimised
+ * build (meson.build) inlines pl_ct_lb_est() here without the rest's
+ * frame and saved registers.
  */
 int
 pl_lb_exec(struct dp_pipeline *pl, unsigned slot, struct pl_pctx *c,
