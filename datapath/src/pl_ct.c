@@ -339,9 +339,10 @@ clock_read(struct pl_ct *ct)
 /* Hashing and chains. */
 
 /*
- * An IPv4 tuple's hash: its 13 bytes in two words, mixed once and once
- * more to spread them (two multiplies, where the 5 words of the general
- * hash take four; the established path hashes each packet).
+ * An IPv4 tuple's hash: the addresses in one word, the ports, zone,
+ * protocol and family in the other, mixed once and once more to spread
+ * them (two multiplies, where the 5 words of the general hash take four;
+ * the established path hashes each packet).
  * pl_ct_prefetch_group() computes it from a key's fields.
  */
 static inline uint32_t
@@ -1954,18 +1955,6 @@ ct_race_window(void)
 #endif
 
 /*
- * ct_lookup_inl() without the lock, for the common packet: one whose
- * connection is linked in a slot of its group (not in the overflow
- * chain), not expired, and whose state word and expiry this packet
- * leaves as they are (the same TCP state, the expiry already now + the
- * state's timeout: every packet of a connection but its first in each
- * second of the clock). Reads the group's sequence count, the slots, the
- * connection, the count again: a writer that came in between (each
- * unlink, reuse and move of a connection locks its groups, so advances
- * the count) makes it give up. Returns ct_state as ct_lookup_inl() does,
- * or 0: take the locked path (which looks again). Nothing is written.
- */
-/*
  * The first CT_RO_OVF links of grp's overflow chain, for ct_lookup_ro():
  * l's link, or 0 (not there, or further: the locked path looks). A
  * writer may relink the chain during the walk (a link read may be of an
@@ -1990,6 +1979,20 @@ ovf_find_ro(const struct pl_ct *ct, const struct ct_group *grp,
 	return 0;
 }
 
+/*
+ * ct_lookup_inl() without the lock, for the common packet: one whose
+ * connection is linked in a slot of its group or among the first
+ * CT_RO_OVF links of its overflow chain, not expired, and whose state
+ * word and expiry this packet leaves as they are (the same TCP state,
+ * the expiry already now + the state's timeout: every packet of a
+ * connection but its first in each second of the clock). Reads the
+ * group's sequence count, the slots (and the chain), the connection, the
+ * count again: a writer that came in between (each unlink, reuse and
+ * move of a connection locks its groups, so advances the count) makes it
+ * give up. A state or expiry to change is written under the lock taken
+ * from the count read first (CAS). Returns ct_state as ct_lookup_inl()
+ * does, or 0: take the locked path (which looks again).
+ */
 static inline __attribute__((always_inline)) int
 ct_lookup_ro(struct pl_ct *ct, struct ct_slot *s, struct pl_pctx *c,
 	     struct ct_look *l, struct dp_ct_tuple *to, uint32_t *state,
