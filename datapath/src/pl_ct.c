@@ -586,6 +586,32 @@ slot_find(const struct pl_ct *ct, const struct ct_group *grp,
 	return 0;
 }
 
+/*
+ * l's link among the first max links of grp's overflow chain, or 0.
+ * Locked (max UINT32_MAX), or from ct_lookup_ro() without the lock
+ * (CT_RO_OVF): a writer may then relink the chain during the walk (a
+ * link read may be of an entry since moved or reused, and the chain may
+ * even loop for a moment); each link is a valid entry all the same, the
+ * walk is bounded, and the sequence count read again at the end rejects
+ * what was found then. Hence the atomic loads.
+ */
+static inline uint32_t
+ovf_find(const struct pl_ct *ct, const struct ct_group *grp,
+	 const struct ct_look *l, uint32_t max)
+{
+	uint32_t link = __atomic_load_n(&grp->ovf, __ATOMIC_RELAXED);
+
+	for (uint32_t n = 0; link != 0 && n < max; n++) {
+		const struct ct_conn *e = link_conn(ct, link);
+		unsigned d = link_dir(link);
+
+		if (conn_is(e, d, l))
+			return link;
+		link = __atomic_load_n(&e->next[d], __ATOMIC_RELAXED);
+	}
+	return 0;
+}
+
 /* Find l's tuple in its group (locked); its link or 0. */
 static inline __attribute__((always_inline)) uint32_t
 chain_find_inl(const struct pl_ct *ct, const struct ct_look *l)
@@ -595,15 +621,7 @@ chain_find_inl(const struct pl_ct *ct, const struct ct_look *l)
 
 	if (link != 0)
 		return link;
-	for (link = grp->ovf; link != 0;) {
-		const struct ct_conn *e = link_conn(ct, link);
-		unsigned d = link_dir(link);
-
-		if (conn_is(e, d, l))
-			return link;
-		link = e->next[d];
-	}
-	return 0;
+	return ovf_find(ct, grp, l, UINT32_MAX);
 }
 
 /* The same out of line (commits, reuse); lb_select's lookup inlines it. */
@@ -1091,35 +1109,10 @@ tuple_from_packet(struct pl_pctx *c, uint16_t zone, struct ct_look *l)
 /* Translation. */
 
 /*
- * RFC 1624 eqn. 3 terms of a 4-byte field: ~old + new, each summed as
- * its two 16-bit halves (the one's complement sum is the same in
- * either byte order as long as loads and stores agree). At most 0x3fffc.
- */
-static inline uint32_t
-csum_add32(const void *old, const void *new)
-{
-	uint32_t o, w;
-
-	memcpy(&o, old, 4);
-	memcpy(&w, new, 4);
-	o = ~o;
-	return (o & 0xffff) + (o >> 16) + (w & 0xffff) + (w >> 16);
-}
-
-static inline uint16_t
-csum_apply(uint16_t hc, uint32_t s)
-{
-	s += (uint16_t)~hc;
-	s = (s & 0xffff) + (s >> 16);
-	s = (s & 0xffff) + (s >> 16);
-	return (uint16_t)~s;
-}
-
-/*
- * The same terms for nat_full4(), whole: ~old + new as 32-bit words in
- * a 64-bit sum (a one's complement sum of 32-bit words folds to that of
- * their 16-bit halves), folded once by csum_apply64(): fewer
- * instructions than summing halves on the established LB path.
+ * RFC 1624 eqn. 3 terms of a 4-byte field: ~old + new as 32-bit words,
+ * for a 64-bit sum (a one's complement sum of 32-bit words folds to that
+ * of their 16-bit halves, in either byte order as long as loads and
+ * stores agree). Each below 2^33.
  */
 static inline uint64_t
 csum_term32(const void *old, const void *new)
@@ -1131,7 +1124,10 @@ csum_term32(const void *old, const void *new)
 	return (uint64_t)(uint32_t)~o + w;
 }
 
-/* csum_apply() of a sum of csum_term32()s (each below 2^33). */
+/*
+ * Checksum hc updated by a sum of csum_term32()s: folded once to 32 and
+ * once to 16 bits, each with its end-around carry.
+ */
 static inline uint16_t
 csum_apply64(uint16_t hc, uint64_t s)
 {
@@ -1150,12 +1146,12 @@ csum_apply64(uint16_t hc, uint64_t s)
 	return (uint16_t)~a;
 }
 
-/* The same terms for a 16-byte (IPv6) address: at most 0xffff0. */
-static inline uint32_t
-csum_add128(const uint8_t *old, const uint8_t *new)
+/* The same terms for a 16-byte (IPv6) address: below 2^35. */
+static inline uint64_t
+csum_term128(const uint8_t *old, const uint8_t *new)
 {
-	return csum_add32(old, new) + csum_add32(old + 4, new + 4) +
-	       csum_add32(old + 8, new + 8) + csum_add32(old + 12, new + 12);
+	return csum_term32(old, new) + csum_term32(old + 4, new + 4) +
+	       csum_term32(old + 8, new + 8) + csum_term32(old + 12, new + 12);
 }
 
 /*
@@ -1171,7 +1167,7 @@ nat_full6(struct pl_pctx *c, const struct dp_ct_tuple *from,
 	  const struct dp_ct_tuple *to, uint8_t proto)
 {
 	uint8_t *ip, *l4, *cs;
-	uint32_t sum;
+	uint64_t sum;
 	uint16_t x;
 
 	(void)from;
@@ -1182,12 +1178,12 @@ nat_full6(struct pl_pctx *c, const struct dp_ct_tuple *from,
 	if (c->m.l4_off != 0 &&
 	    (proto == IPPROTO_TCP || proto == IPPROTO_UDP)) {
 		l4 = c->pkt->data + c->m.l4_off;
-		sum = csum_add128(ip + 8, to->src) +
-		      csum_add128(ip + 24, to->dst) +
-		      csum_add32(l4, &to->sport);
+		sum = csum_term128(ip + 8, to->src) +
+		      csum_term128(ip + 24, to->dst) +
+		      csum_term32(l4, &to->sport);
 		cs = l4 + (proto == IPPROTO_TCP ? 16 : 6);
 		memcpy(&x, cs, 2);
-		x = csum_apply(x, sum);
+		x = csum_apply64(x, sum);
 		if (proto == IPPROTO_UDP && x == 0)
 			x = 0xffff;
 		memcpy(cs, &x, 2);
@@ -1846,8 +1842,8 @@ nat_icmp6_error(struct pl_pctx *c, const struct ct_look *e,
 		l4cs = l4 + 16;
 	if (l4cs != NULL) {
 		memcpy(&x, l4cs, 2);
-		x = csum_apply(x, csum_add128(ip + 8, to->src) +
-					  csum_add128(ip + 24, to->dst));
+		x = csum_apply64(x, csum_term128(ip + 8, to->src) +
+					    csum_term128(ip + 24, to->dst));
 		memcpy(l4cs, &x, 2);
 	}
 	memcpy(ip + 8, to->src, 16);
@@ -1955,31 +1951,6 @@ ct_race_window(void)
 #endif
 
 /*
- * The first CT_RO_OVF links of grp's overflow chain, for ct_lookup_ro():
- * l's link, or 0 (not there, or further: the locked path looks). A
- * writer may relink the chain during the walk (a link read may be of an
- * entry since moved or reused, and the chain may even loop for a moment):
- * each link is a valid entry all the same, the walk is bounded, and the
- * sequence count read again at the end rejects what was found then.
- */
-static inline uint32_t
-ovf_find_ro(const struct pl_ct *ct, const struct ct_group *grp,
-	    const struct ct_look *l)
-{
-	uint32_t link = __atomic_load_n(&grp->ovf, __ATOMIC_RELAXED);
-
-	for (unsigned n = 0; link != 0 && n < CT_RO_OVF; n++) {
-		const struct ct_conn *e = link_conn(ct, link);
-		unsigned d = link_dir(link);
-
-		if (conn_is(e, d, l))
-			return link;
-		link = __atomic_load_n(&e->next[d], __ATOMIC_RELAXED);
-	}
-	return 0;
-}
-
-/*
  * ct_lookup_inl() without the lock, for the common packet: one whose
  * connection is linked in a slot of its group or among the first
  * CT_RO_OVF links of its overflow chain, not expired, and whose state
@@ -2018,7 +1989,7 @@ ct_lookup_ro(struct pl_ct *ct, struct ct_slot *s, struct pl_pctx *c,
 	if (link == 0 || !conn_is(link_conn(ct, link), link_dir(link), l))
 		link = slot_find(ct, grp, l);
 	if (link == 0)
-		link = ovf_find_ro(ct, grp, l);
+		link = ovf_find(ct, grp, l, CT_RO_OVF);
 	if (link == 0)
 		return 0;
 	e = link_conn(ct, link);
