@@ -309,11 +309,12 @@ cmd_port_add(const struct sluicectl_opts *o, int argc, char **argv)
 				       pos[0], sizeof(spec.name) - 1);
 	t = dp_proto_port_type_lookup(pos[1]);
 	if (t < 0)
-		return sluicectl_usage(cmd,
-				       "port type '%s': expected af_xdp, "
-				       "af_packet, vhost-user, "
-				       "vhost-user-client, tap or devargs",
-				       pos[1]);
+		return sluicectl_usage(
+			cmd,
+			"port type '%s': expected af_xdp, "
+			"af_packet, vhost-user, "
+			"vhost-user-client, tap, devargs or vnet",
+			pos[1]);
 	if (strlen(pos[2]) >= sizeof(spec.args))
 		return sluicectl_usage(cmd, "args: at most %zu characters",
 				       sizeof(spec.args) - 1);
@@ -997,7 +998,7 @@ const struct sluicectl_cmd sluicectl_dp_cmds[] = {
 	 cmd_ports},
 	{"dp", "port-add", "NAME TYPE ARGS [--port-no N]",
 	 "add a port; TYPE: af_xdp, af_packet, vhost-user, vhost-user-client, "
-	 "tap, devargs",
+	 "tap, devargs, vnet",
 	 cmd_port_add},
 	{"dp", "port-del", "NAME|NUM", "delete a port", cmd_port_del},
 	{"dp", "dump-flows", "[--table N] [--cookie C[/M]]",

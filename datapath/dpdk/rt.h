@@ -8,6 +8,8 @@
  *   rt_port.c    ports: type -> DPDK devargs, hotplug add/del, the port
  *                table the workers read, counters
  *   rt_worker.c  the worker lcores' run-to-completion loop
+ *   rt_vnet.c    the "vnet" port type: AF_PACKET with virtio-net headers
+ *                (guests keep TSO/GSO and checksum offload; vnet_seg.c)
  *   rt_log.c     leveled, rate-limited logging to stderr or syslog
  *
  * Only these files see DPDK types; the pipeline (pipeline.h) sees packets
@@ -37,6 +39,7 @@
 
 struct rte_mempool;
 struct dp_ctl;
+struct rt_vnet;
 
 enum {
 	RT_PORT_NO_MAX = 255,  /* port numbers 1 .. RT_PORT_NO_MAX */
@@ -53,6 +56,7 @@ enum {
 	 * and its fragments' size is not known any more; 1280 fits any.
 	 */
 	RT_REFRAG_MTU = 1280,
+	RT_VNET_MBUFS = 16383, /* the vnet ports' pool, at most */
 };
 
 /*
@@ -113,7 +117,8 @@ struct rt_port {
 	uint16_t n_txq;		  /* tx queues configured */
 	bool is_tx_shared;	  /* n_txq < lcores: queue 0 + lock */
 	char dev_name[64];	  /* DPDK device name */
-	uint16_t tx_mtu;	  /* AF_PACKET: the interface's MTU; else 0 */
+	uint16_t tx_mtu;	  /* AF_PACKET, vnet: the interface's MTU */
+	struct rt_vnet *vnet;	  /* a vnet port (no ethdev); else NULL */
 	rte_spinlock_t tx_lock;
 	uint64_t tx_drop_base; /* tx drops before this port */
 };
@@ -123,6 +128,7 @@ struct rt_rxq {
 	uint16_t eth_id;
 	uint16_t pad;
 	uint32_t port_no;
+	struct rt_vnet *vnet; /* non-NULL: rt_vnet_rx() instead of eth_id */
 };
 
 /* Where a port number transmits. */
@@ -130,7 +136,8 @@ struct rt_txq {
 	struct rt_port *port; /* NULL: no such port */
 	uint16_t eth_id;
 	uint16_t is_shared;
-	uint16_t mtu; /* frames over it are fragmented (0: no check) */
+	uint16_t mtu;	      /* frames over it are fragmented (0: no check) */
+	struct rt_vnet *vnet; /* non-NULL: rt_vnet_tx() instead of eth_id */
 };
 
 /*
@@ -193,6 +200,17 @@ struct rt {
 	struct rte_mempool *pool;
 	struct rte_mempool *pool_big; /* RT_AFP_FRAME data room: AF_PACKET rx */
 	struct rte_mempool *pool_ind; /* indirect mbufs for fragments */
+	/*
+	 * vnet ports' rx (rt_vnet.c): never an AF_XDP port's UMEM. DPDK
+	 * 22.11's af_xdp driver sends an mbuf of its UMEM's pool in place,
+	 * and with --no-huge the UMEM it registers does not cover every mbuf
+	 * of that pool; vnet rx walks far more of a pool than AF_XDP's fill
+	 * ring does (a super-frame is 48 mbufs at once), and an AF_XDP uplink
+	 * fed from the shared pool stopped sending for good within a second
+	 * (docs/runtime.md, "vnet ports"). An mbuf of another pool the
+	 * driver copies into one of its own.
+	 */
+	struct rte_mempool *pool_vnet;
 	struct dp_pipeline *pl;
 	struct dp_ctl *ctl;
 	struct rt_ptab *ptab; /* published (RCU) */
@@ -220,6 +238,19 @@ void rt_port_del_all(struct rt *rt);
 int rt_port_init(struct rt *rt);
 void rt_port_fini(struct rt *rt);
 
+/* vnet ports (rt_vnet.c). open/close/info: main lcore; rx: the port's
+ * worker; tx: any lcore. */
+int rt_vnet_open(const struct dp_port_spec *spec, struct rte_mempool *pool,
+		 struct rte_mempool *pool_big, struct rt_vnet **out, char *err,
+		 size_t err_len);
+void rt_vnet_close(struct rt_vnet *v);
+uint16_t rt_vnet_rx(struct rt_vnet *v, struct rte_mbuf **m, uint16_t max);
+/* Frames taken (sent, or refused by the kernel and counted); the caller
+ * frees the rest. */
+uint16_t rt_vnet_tx(struct rt_vnet *v, struct rte_mbuf **m, uint16_t n);
+void rt_vnet_info(const struct rt_vnet *v, struct dp_port_info *o);
+uint64_t rt_vnet_rx_gso(const struct rt_vnet *v);
+
 /*
  * Transmit on port_no from lcore queue qidx (workers: their index; main:
  * n_workers). Returns how many went, or -1 when there is no such port;
@@ -235,6 +266,8 @@ rt_port_tx(const struct rt_ptab *tab, uint32_t port_no, uint16_t qidx,
 	if (port_no > RT_PORT_NO_MAX || tab->tx[port_no].port == NULL)
 		return -1;
 	t = &tab->tx[port_no];
+	if (t->vnet != NULL)
+		return rt_vnet_tx(t->vnet, m, n);
 	if (!t->is_shared)
 		return rte_eth_tx_burst(t->eth_id, qidx, m, n);
 	rte_spinlock_lock(&t->port->tx_lock);

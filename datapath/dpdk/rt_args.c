@@ -37,6 +37,7 @@ static const struct {
 	{"vhost-user-client", DP_PORT_VHOST_USER_CLIENT},
 	{"tap", DP_PORT_TAP},
 	{"devargs", DP_PORT_DEVARGS},
+	{"vnet", DP_PORT_VNET},
 };
 
 int
@@ -76,6 +77,8 @@ rt_args_usage(FILE *f)
 "  --file-prefix P        EAL file prefix (default sluice-dp-<pid>)\n"
 "  --port NAME=TYPE:ARGS  add a port at start; numbered 1, 2, ... in order\n"
 "                         TYPE: af_xdp, af_packet, tap (ARGS: interface),\n"
+"                         vnet (ARGS: interface; the guest keeps TSO/GSO\n"
+"                         and checksum offload on),\n"
 "                         vhost-user, vhost-user-client (ARGS: socket path),\n"
 "                         devargs (ARGS: raw DPDK devargs)\n"
 "  --cache-entries N      exact-match cache entries per worker (power of 2)\n"
@@ -156,7 +159,7 @@ rt_args_port(const char *s, struct dp_port_spec *spec)
 		fprintf(stderr,
 			"sluice-dp: --port '%s': unknown type '%s' "
 			"(af_xdp, af_packet, vhost-user, vhost-user-client, "
-			"tap, devargs)\n",
+			"tap, devargs, vnet)\n",
 			s, type);
 		return -EINVAL;
 	}

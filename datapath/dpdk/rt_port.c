@@ -68,11 +68,13 @@ rt_port_publish(struct rt *rt)
 		w = k++ % rt->n_workers;
 		tab->rx[w][tab->n_rx[w]].eth_id = p->eth_id;
 		tab->rx[w][tab->n_rx[w]].port_no = no;
+		tab->rx[w][tab->n_rx[w]].vnet = p->vnet;
 		tab->n_rx[w]++;
 		tab->tx[no].port = p;
 		tab->tx[no].eth_id = p->eth_id;
 		tab->tx[no].is_shared = p->is_tx_shared;
 		tab->tx[no].mtu = p->tx_mtu;
+		tab->tx[no].vnet = p->vnet;
 	}
 	old = rt->ptab;
 	rcu_assign_pointer(rt->ptab, tab);
@@ -191,7 +193,8 @@ rt_port_kernel_mtu(const struct dp_port_spec *spec)
 	struct ifreq ifr;
 	int fd, mtu = 0;
 
-	if (spec->type != DP_PORT_AF_PACKET || l == 0 || l >= IFNAMSIZ)
+	if ((spec->type != DP_PORT_AF_PACKET && spec->type != DP_PORT_VNET) ||
+	    l == 0 || l >= IFNAMSIZ)
 		return 0;
 	memset(&ifr, 0, sizeof(ifr));
 	memcpy(ifr.ifr_name, spec->args, l);
@@ -319,6 +322,11 @@ rt_port_unplug(struct rt_port *p)
 	struct rte_device *dev = NULL;
 	int rc;
 
+	if (p->vnet != NULL) {
+		rt_vnet_close(p->vnet);
+		p->vnet = NULL;
+		return;
+	}
 	if (rte_eth_dev_info_get(p->eth_id, &info) == 0)
 		dev = info.device;
 	rc = rte_eth_dev_stop(p->eth_id);
@@ -427,6 +435,18 @@ rt_port_add(struct rt *rt, const struct dp_port_spec *spec,
 	}
 	p->spec = *spec;
 	p->spec.port_no = no;
+	if (spec->type == DP_PORT_VNET) {
+		rc = rt_vnet_open(spec, rt->pool_vnet, rt->pool_big, &p->vnet,
+				  err, err_len);
+		if (rc != 0)
+			goto free_port;
+		p->eth_id = UINT16_MAX;
+		snprintf(devargs, sizeof(devargs), "AF_PACKET+vnet_hdr on %s",
+			 spec->args);
+		snprintf(p->dev_name, sizeof(p->dev_name), "vnet_%s",
+			 spec->name);
+		goto ready;
+	}
 	rc = rt_port_devargs(spec, p->dev_name, sizeof(p->dev_name), devargs,
 			     sizeof(devargs), err, err_len);
 	if (rc != 0)
@@ -446,6 +466,7 @@ rt_port_add(struct rt *rt, const struct dp_port_spec *spec,
 	rc = rt_port_setup(rt, p, err, err_len);
 	if (rc != 0)
 		goto unplug;
+ready:
 	p->tx_mtu = rt_port_kernel_mtu(spec);
 	p->tx_drop_base = rt_port_tx_drops(rt, no);
 	rt->ports[no] = p;
@@ -526,6 +547,12 @@ rt_port_info(struct rt *rt, const struct rt_port *p, struct dp_port_info *o)
 	memcpy(o->args, p->spec.args, sizeof(o->args));
 	o->type = p->spec.type;
 	o->port_no = p->spec.port_no;
+	if (p->vnet != NULL) {
+		rt_vnet_info(p->vnet, o);
+		o->tx_dropped =
+			rt_port_tx_drops(rt, p->spec.port_no) - p->tx_drop_base;
+		return;
+	}
 	if (rte_eth_macaddr_get(p->eth_id, &mac) == 0)
 		memcpy(o->mac, mac.addr_bytes, sizeof(o->mac));
 	if (rte_eth_link_get_nowait(p->eth_id, &link) == 0)

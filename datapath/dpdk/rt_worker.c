@@ -341,7 +341,10 @@ rt_worker_poll(struct rt_worker *w, const struct rt_ptab *tab,
 	struct dp_packet *pp[DP_BURST];
 	uint16_t n;
 
-	n = rte_eth_rx_burst(q->eth_id, 0, m, DP_BURST);
+	if (q->vnet != NULL)
+		n = rt_vnet_rx(q->vnet, m, DP_BURST);
+	else
+		n = rte_eth_rx_burst(q->eth_id, 0, m, DP_BURST);
 	if (n == 0)
 		return 0;
 	for (uint16_t i = 0; i < n; i++) {

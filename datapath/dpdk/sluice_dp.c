@@ -362,7 +362,7 @@ rt_main_pool(struct rt *rt)
 {
 	const uint64_t big = RTE_PKTMBUF_HEADROOM + RT_AFP_FRAME + 192;
 	uint64_t mem = (uint64_t)rt->cfg->mem_mb * 1024 * 1024;
-	unsigned n_big = (unsigned)(mem / 16 / big), n;
+	unsigned n_big = (unsigned)(mem / 16 / big), n, n_vnet;
 
 	/*
 	 * Half the memory for packet buffers: a sixteenth of it big ones
@@ -379,6 +379,22 @@ rt_main_pool(struct rt *rt)
 		n = RT_MBUFS_MAX;
 	if (n < RT_MBUFS_MIN)
 		n = RT_MBUFS_MIN;
+	/*
+	 * A quarter of them for vnet ports' rx, in a pool of their own
+	 * (rt.h, pool_vnet: never an AF_XDP port's UMEM); made here with
+	 * the rest, since the memory left after start-up is the tables'.
+	 */
+	n_vnet = n / 4 < RT_VNET_MBUFS ? n / 4 : RT_VNET_MBUFS;
+	n -= n_vnet;
+	rt->pool_vnet = rte_pktmbuf_pool_create(
+		"sluice_vnet", n_vnet, RT_MBUF_CACHE, 0,
+		RTE_MBUF_DEFAULT_BUF_SIZE, (int)rte_socket_id());
+	if (rt->pool_vnet == NULL) {
+		RT_ERR("packet buffers: cannot create the vnet ports' pool of "
+		       "%u: %s (raise --mem)",
+		       n_vnet, rte_strerror(rte_errno));
+		return -ENOMEM;
+	}
 	rt->pool = rte_pktmbuf_pool_create("sluice_mbufs", n, RT_MBUF_CACHE, 0,
 					   RTE_MBUF_DEFAULT_BUF_SIZE,
 					   (int)rte_socket_id());
@@ -388,7 +404,8 @@ rt_main_pool(struct rt *rt)
 		       n, rte_strerror(rte_errno));
 		return -ENOMEM;
 	}
-	RT_INFO("packet buffers: %u of %u bytes", n, RTE_MBUF_DEFAULT_BUF_SIZE);
+	RT_INFO("packet buffers: %u of %u bytes (and %u for vnet ports)", n,
+		RTE_MBUF_DEFAULT_BUF_SIZE, n_vnet);
 	rt->pool_big = rte_pktmbuf_pool_create(
 		"sluice_big", n_big, 64, 0, RTE_PKTMBUF_HEADROOM + RT_AFP_FRAME,
 		(int)rte_socket_id());
@@ -620,6 +637,7 @@ free_pool:
 	rte_mempool_free(rt.pool);
 	rte_mempool_free(rt.pool_big);
 	rte_mempool_free(rt.pool_ind);
+	rte_mempool_free(rt.pool_vnet);
 eal_cleanup:
 	rte_eal_cleanup();
 	rt_main_clean_runtime_dir(eal.prefix);

@@ -137,6 +137,9 @@ enum dp_port_type {
 	DP_PORT_TAP = 5,	       /* args: tap interface name to create */
 	DP_PORT_DEVARGS = 6, /* args: raw DPDK devargs (pcap, null, ring,
 			      * PCI address...) */
+	DP_PORT_VNET = 7,    /* args: kernel interface name; AF_PACKET with
+			      * virtio-net headers: the guest keeps TSO/GSO
+			      * and checksum offload on */
 };
 
 struct dp_port_spec {

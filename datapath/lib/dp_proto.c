@@ -139,6 +139,7 @@ static const char *const port_type_names[] = {
 	[DP_PORT_VHOST_USER_CLIENT] = "vhost-user-client",
 	[DP_PORT_TAP] = "tap",
 	[DP_PORT_DEVARGS] = "devargs",
+	[DP_PORT_VNET] = "vnet",
 };
 
 const char *

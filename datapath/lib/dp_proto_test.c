@@ -493,12 +493,12 @@ test_two_messages_in_one_buffer(void **state)
 static void
 test_port_type_names(void **state)
 {
-	static const char *names[] = {"af_xdp",	    "af_packet",
-				      "vhost-user", "vhost-user-client",
-				      "tap",	    "devargs"};
+	static const char *names[] = {
+		"af_xdp", "af_packet", "vhost-user", "vhost-user-client",
+		"tap",	  "devargs",   "vnet"};
 
 	(void)state;
-	for (unsigned i = 0; i < 6; i++) {
+	for (unsigned i = 0; i < 7; i++) {
 		int t = dp_proto_port_type_lookup(names[i]);
 
 		assert_int_equal(t, (int)i + 1);
