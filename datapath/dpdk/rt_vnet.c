@@ -35,6 +35,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <rte_cycles.h>
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
 
@@ -55,6 +56,7 @@ enum {
 	RT_VNET_SAVE = 128,    /* >= a run's header (14 + 40 + 60) */
 	RT_VNET_RCVBUF = 8 << 20,
 	RT_VNET_SNDBUF = 4 << 20,
+	RT_VNET_IDLE_US = 10, /* after an empty poll, none for this long */
 };
 
 struct rt_vnet {
@@ -65,6 +67,7 @@ struct rt_vnet {
 	struct rte_mempool *pool, *pool_big;
 	uint32_t room, room_big; /* data room after the headroom */
 	/* rx: the polling worker only. */
+	uint64_t next_poll, idle_tsc; /* no recvmmsg() before next_poll */
 	unsigned pend_head, pend_n;
 	struct rte_mbuf *pend[RT_VNET_PEND];
 	struct mmsghdr msg[RT_VNET_BATCH];
@@ -165,6 +168,7 @@ rt_vnet_open(const struct dp_port_spec *spec, struct rte_mempool *pool,
 	snprintf(v->port, sizeof(v->port), "%s", spec->name);
 	v->pool = pool;
 	v->pool_big = pool_big;
+	v->idle_tsc = rte_get_tsc_hz() / 1000000 * RT_VNET_IDLE_US;
 	v->room = rte_pktmbuf_data_room_size(pool) - RTE_PKTMBUF_HEADROOM;
 	v->room_big =
 		rte_pktmbuf_data_room_size(pool_big) - RTE_PKTMBUF_HEADROOM;
@@ -359,8 +363,20 @@ rt_vnet_rx(struct rt_vnet *v, struct rte_mbuf **m, uint16_t max)
 {
 	unsigned n;
 
-	if (v->pend_n == 0)
+	if (v->pend_n == 0) {
+		uint64_t now = rte_rdtsc();
+
+		/*
+		 * An empty poll is a system call (about a microsecond): after
+		 * one, wait RT_VNET_IDLE_US before the next. A worker whose
+		 * other port is busy polls this one between its bursts, and
+		 * the guest's frames wait at most that long.
+		 */
+		if (now < v->next_poll)
+			return 0;
 		rt_vnet_fill(v);
+		v->next_poll = v->pend_n == 0 ? now + v->idle_tsc : 0;
+	}
 	n = v->pend_n < max ? v->pend_n : max;
 	memcpy(m, v->pend + v->pend_head, n * sizeof(*m));
 	v->pend_head += n;

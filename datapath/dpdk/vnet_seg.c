@@ -365,10 +365,10 @@ vnet_seg_emit(const struct vnet_seg_plan *p, const uint8_t *frame, size_t len,
 	return p->hdr_len + chunk;
 }
 
-/* A TCP segment a run can hold: offsets, or false. */
+/* A TCP segment or UDP datagram a run can hold: offsets, or false. */
 struct gro_seg {
 	uint32_t l4, hl, pay, seq;
-	uint8_t is_v6, flags;
+	uint8_t is_v6, flags, proto;
 };
 
 static bool
@@ -376,27 +376,30 @@ gro_parse(const uint8_t *f, uint32_t len, struct gro_seg *s)
 {
 	uint32_t l4, tot, doff;
 
-	if (len < ETH_HLEN_ + IP4_HLEN + TCP_HLEN)
+	if (len < ETH_HLEN_ + IP4_HLEN + UDP_HLEN)
 		return false;
 	switch (rd16(f + 12)) {
 	case ET_IPV4:
-		if (f[14] != 0x45 || f[14 + 9] != PROTO_TCP ||
+		s->proto = f[14 + 9];
+		if (f[14] != 0x45 ||
+		    (s->proto != PROTO_TCP && s->proto != PROTO_UDP) ||
 		    (rd16(f + 14 + 6) & 0x3fff) != 0)
 			return false;
 		tot = rd16(f + 14 + 2);
-		if (tot < IP4_HLEN + TCP_HLEN || ETH_HLEN_ + tot > len)
+		if (tot < IP4_HLEN + UDP_HLEN || ETH_HLEN_ + tot > len)
 			return false;
 		l4 = ETH_HLEN_ + IP4_HLEN;
 		len = ETH_HLEN_ + tot; /* without Ethernet padding */
 		s->is_v6 = 0;
 		break;
 	case ET_IPV6:
-		if (len < ETH_HLEN_ + IP6_HLEN + TCP_HLEN || f[14] >> 4 != 6 ||
-		    f[14 + 6] != PROTO_TCP)
+		s->proto = f[14 + 6];
+		if (len < ETH_HLEN_ + IP6_HLEN + UDP_HLEN || f[14] >> 4 != 6 ||
+		    (s->proto != PROTO_TCP && s->proto != PROTO_UDP))
 			return false;
 		tot = rd16(f + 14 + 4);
 		l4 = ETH_HLEN_ + IP6_HLEN;
-		if (tot < TCP_HLEN || l4 + tot > len)
+		if (tot < UDP_HLEN || l4 + tot > len)
 			return false;
 		len = l4 + tot;
 		s->is_v6 = 1;
@@ -404,16 +407,27 @@ gro_parse(const uint8_t *f, uint32_t len, struct gro_seg *s)
 	default:
 		return false;
 	}
-	doff = (uint32_t)(f[l4 + 12] >> 4) * 4;
-	if (doff < TCP_HLEN || l4 + doff > len)
-		return false;
-	s->flags = f[l4 + 13];
+	if (s->proto == PROTO_UDP) {
+		/* Its length must be the IP payload's. */
+		if (rd16(f + l4 + 4) != len - l4)
+			return false;
+		s->flags = 0x10; /* as if ACK: the TCP tests below pass */
+		doff = UDP_HLEN;
+		s->seq = 0;
+	} else {
+		if (len < l4 + TCP_HLEN)
+			return false;
+		doff = (uint32_t)(f[l4 + 12] >> 4) * 4;
+		if (doff < TCP_HLEN || l4 + doff > len)
+			return false;
+		s->flags = f[l4 + 13];
+		s->seq = rd32(f + l4 + 4);
+	}
 	if ((s->flags & ~TCP_PSH) != 0x10) /* ACK, perhaps PSH, nothing else */
 		return false;
 	s->l4 = l4;
 	s->hl = l4 + doff;
 	s->pay = len - s->hl;
-	s->seq = rd32(f + l4 + 4);
 	return s->pay > 0;
 }
 
@@ -435,6 +449,8 @@ gro_same(const uint8_t *a, const uint8_t *b, const struct gro_seg *s)
 		   memcmp(a + 20, b + 20, 34) != 0) {
 		return false;
 	}
+	if (s->proto == PROTO_UDP) /* ports; length and checksum vary */
+		return memcmp(ta, tb, 4) == 0;
 	/* ports; ack; data offset; window; urgent; options */
 	return memcmp(ta, tb, 4) == 0 && memcmp(ta + 8, tb + 8, 5) == 0 &&
 	       memcmp(ta + 14, tb + 14, 2) == 0 &&
@@ -457,15 +473,17 @@ vnet_gro_run(uint8_t *const *f, const uint32_t *len, unsigned n, unsigned max_n,
 	ip_len = a.hl - ETH_HLEN_ + a.pay;
 	while (k < n && k < max_n && !(prev.flags & TCP_PSH) &&
 	       prev.pay == a.pay && gro_parse(f[k], len[k], &b) &&
-	       b.is_v6 == a.is_v6 && b.hl == a.hl && b.pay <= a.pay &&
-	       b.seq == prev.seq + prev.pay && ip_len + b.pay <= 0xffff &&
-	       gro_same(f[0], f[k], &a)) {
+	       b.is_v6 == a.is_v6 && b.proto == a.proto && b.hl == a.hl &&
+	       b.pay <= a.pay &&
+	       (a.proto == PROTO_UDP || b.seq == prev.seq + prev.pay) &&
+	       ip_len + b.pay <= 0xffff && gro_same(f[0], f[k], &a)) {
 		ip_len += b.pay;
 		prev = b;
 		k++;
 	}
 	g->n = (uint16_t)k;
 	g->is_v6 = a.is_v6;
+	g->l4_proto = a.proto;
 	g->psh = prev.flags & TCP_PSH;
 	g->l4_off = a.l4;
 	g->hdr_len = a.hl;
@@ -489,16 +507,23 @@ vnet_gro_patch(uint8_t *f0, const struct vnet_gro *g, struct vnet_hdr *h)
 	} else {
 		wr16(ip + 4, (uint16_t)l4len);
 	}
-	th[13] |= g->psh;
-	c = vnet_pseudo_fold(g->is_v6, ip, PROTO_TCP, l4len);
-	memcpy(th + 16, &c, 2);
+	c = vnet_pseudo_fold(g->is_v6, ip, g->l4_proto, l4len);
 	memset(h, 0, sizeof(*h));
+	if (g->l4_proto == PROTO_UDP) {
+		wr16(th + 4, (uint16_t)l4len);
+		memcpy(th + 6, &c, 2);
+		h->gso_type = VNET_GSO_UDP_L4;
+		h->csum_offset = 6;
+	} else {
+		th[13] |= g->psh;
+		memcpy(th + 16, &c, 2);
+		h->gso_type = g->is_v6 ? VNET_GSO_TCPV6 : VNET_GSO_TCPV4;
+		h->csum_offset = 16;
+	}
 	h->flags = VNET_F_NEEDS_CSUM;
-	h->gso_type = g->is_v6 ? VNET_GSO_TCPV6 : VNET_GSO_TCPV4;
 	h->hdr_len = (uint16_t)g->hdr_len;
 	h->gso_size = (uint16_t)g->mss;
 	h->csum_start = (uint16_t)g->l4_off;
-	h->csum_offset = 16;
 }
 
 uint32_t

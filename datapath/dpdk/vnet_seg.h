@@ -113,12 +113,15 @@ const char *vnet_seg_err_name(int err);
  * identification and checksum, the TCP sequence number, checksum and a
  * PSH on the last; only ACK (and PSH on the last) set; sequence numbers
  * back to back; every segment but the last of the first one's payload
- * size (the MSS); 65535 bytes of IP at most.
+ * size (the MSS); 65535 bytes of IP at most. UDP datagrams of one flow
+ * (the same ports; ESP in UDP between two gateways) make a run the same
+ * way, as a UDP_L4 GSO frame: all but the last of the first one's size.
  */
 struct vnet_gro {
 	uint16_t n; /* frames in the run (1: send it alone) */
 	uint8_t is_v6;
 	uint8_t psh;	  /* the last segment's PSH */
+	uint8_t l4_proto; /* 6 TCP, 17 UDP */
 	uint32_t l4_off;  /* TCP header */
 	uint32_t hdr_len; /* up to the payload */
 	uint32_t mss;	  /* the first segment's payload */

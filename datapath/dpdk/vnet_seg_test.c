@@ -105,6 +105,10 @@ make(uint8_t *f, bool v6, uint8_t proto, size_t pay, uint8_t tcp_flags)
 	}
 	f[l4] = 0x9c, f[l4 + 1] = 0x40; /* 40000 */
 	f[l4 + 2] = 0x14, f[l4 + 3] = 0x51;
+	if (proto == 17) {
+		f[l4 + 4] = (uint8_t)((8 + pay) >> 8);
+		f[l4 + 5] = (uint8_t)(8 + pay);
+	}
 	if (proto == 6) {
 		memcpy(f + l4 + 4, "\xff\xff\xfc\x00", 4); /* wraps */
 		f[l4 + 12] = 0x80; /* 32 bytes: 12 of options */
@@ -325,15 +329,18 @@ test_fold(void **state)
  * make() left it), with the payloads following in order.
  */
 static void
-gro_round_trip(bool v6, size_t pay, uint16_t gso)
+gro_round_trip(bool v6, uint8_t proto, size_t pay, uint16_t gso)
 {
 	uint8_t *f = malloc(BIG), *back = malloc(BIG);
 	uint8_t *seg[VNET_SEG_MAX];
 	uint32_t len[VNET_SEG_MAX];
 	uint32_t l4 = 14 + (v6 ? 40 : 20);
-	size_t flen = make(f, v6, 6, pay, 0x18); /* PSH ACK */
+	size_t flen = make(f, v6, proto, pay, 0x18); /* PSH ACK */
+	uint32_t l4h = proto == 6 ? 32 : 8;
 	struct vnet_hdr h = {.flags = VNET_F_NEEDS_CSUM,
-			     .gso_type = v6 ? VNET_GSO_TCPV6 : VNET_GSO_TCPV4,
+			     .gso_type = proto == 17 ? VNET_GSO_UDP_L4
+					 : v6	     ? VNET_GSO_TCPV6
+						     : VNET_GSO_TCPV4,
 			     .gso_size = gso};
 	struct vnet_hdr hg;
 	struct vnet_seg_plan p;
@@ -352,8 +359,8 @@ gro_round_trip(bool v6, size_t pay, uint16_t gso)
 	assert_int_equal(hg.gso_type, h.gso_type);
 	assert_int_equal(hg.gso_size, g.mss);
 	assert_int_equal(hg.csum_start, l4);
-	assert_int_equal(hg.csum_offset, 16);
-	assert_int_equal(hg.hdr_len, l4 + 32);
+	assert_int_equal(hg.csum_offset, proto == 6 ? 16 : 6);
+	assert_int_equal(hg.hdr_len, l4 + l4h);
 	memcpy(back, seg[0], g.hdr_len);
 	off = g.hdr_len;
 	for (unsigned i = 0; i < p.n; i++) {
@@ -379,10 +386,12 @@ test_gro(void **state)
 	size_t flen;
 
 	(void)state;
-	gro_round_trip(false, 65000, 1348);
-	gro_round_trip(false, 2500, 1000);
-	gro_round_trip(true, 60001, 1428);
-	gro_round_trip(false, 10, 1348); /* a run of one */
+	gro_round_trip(false, 6, 65000, 1348);
+	gro_round_trip(false, 6, 2500, 1000);
+	gro_round_trip(true, 6, 60001, 1428);
+	gro_round_trip(false, 6, 10, 1348);	    /* a run of one */
+	gro_round_trip(false, 17, 40 * 1436, 1436); /* ESP in UDP */
+	gro_round_trip(true, 17, 9001, 1000);
 	/* Four segments of 1000; break the run in different ways. */
 	flen = make(f, false, 6, 4000, 0x10);
 	assert_int_equal(vnet_seg_plan(&h, f, flen, &p), VNET_SEG_OK);
