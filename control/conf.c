@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "conf.h"
+#include "dp_proto.h"
 
 #define CONF_LINE_MAX 1024
 
@@ -216,8 +217,15 @@ conf_set(struct conf *c, const char *sec, const char *key, const char *val,
 			       ? NULL
 			       : "expected error, warn, info or debug";
 	case 12:
-		return conf_pick(val, "af_packet", "af_xdp", &c->dp_use_xdp,
-				 "expected af_packet or af_xdp");
+		if (strcmp(val, "af_packet") == 0)
+			c->dp_port_type = DP_PORT_AF_PACKET;
+		else if (strcmp(val, "af_xdp") == 0)
+			c->dp_port_type = DP_PORT_AF_XDP;
+		else if (strcmp(val, "vnet") == 0)
+			c->dp_port_type = DP_PORT_VNET;
+		else
+			return "expected af_packet, af_xdp or vnet";
+		return NULL;
 	case 13:
 		return conf_copy(c->vhost_dir, sizeof(c->vhost_dir), val)
 			       ? NULL

@@ -38,7 +38,9 @@ struct conf {
 	char db_path[PATH_MAX]; /* path = /var/lib/sluice/sluice.db */
 	/* [datapath] */
 	char dp_socket[108]; /* socket = /run/sluice/dp.sock */
-	bool dp_use_xdp;     /* port_type = af_packet | af_xdp */
+	/* port_type = af_packet | af_xdp | vnet: how kernel interfaces
+	 * become sluice-dp ports (enum dp_port_type; default af_packet) */
+	uint32_t dp_port_type;
 	char vhost_dir[128]; /* vhost_dir = /run/sluice/vhost */
 	/* Learned next hops' aging and router advertisements (netdrv.h;
 	 * 0: the defaults, Linux's 30000 / 1000 / 3 and RFC 4861's). */

@@ -17,6 +17,7 @@
 #include <cmocka.h>
 
 #include "conf.h"
+#include "dp_proto.h"
 
 /* Write text to a temporary file, load it into c; return conf_load's rc. */
 static int
@@ -87,7 +88,7 @@ test_good(void **state)
 	assert_string_equal(c->default_project, "p0");
 	assert_string_equal(c->db_path, "/tmp/x.db");
 	assert_string_equal(c->dp_socket, "/run/x.sock");
-	assert_true(c->dp_use_xdp);
+	assert_int_equal(c->dp_port_type, DP_PORT_AF_XDP);
 	assert_string_equal(c->vhost_dir, "/run/x-vhost");
 	assert_int_equal(c->neigh_reachable_ms, 2000);
 	assert_int_equal(c->neigh_retrans_ms, 500);
@@ -101,6 +102,12 @@ test_good(void **state)
 	assert_string_equal(c->listen, "127.0.0.1:1");
 	assert_int_not_equal(conf_override(c, "api.nope=1"), 0);
 	assert_int_not_equal(conf_override(c, "apilisten"), 0);
+	/* The third kind of kernel port. */
+	assert_int_equal(conf_override(c, "datapath.port_type=vnet"), 0);
+	assert_int_equal(c->dp_port_type, DP_PORT_VNET);
+	assert_int_equal(conf_override(c, "datapath.port_type=af_packet"), 0);
+	assert_int_equal(c->dp_port_type, DP_PORT_AF_PACKET);
+	assert_int_not_equal(conf_override(c, "datapath.port_type=tap"), 0);
 	free(c);
 }
 

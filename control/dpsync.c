@@ -772,8 +772,9 @@ dpsync_create(struct event_base *base, struct ctl *ctl,
 	memset(&dc, 0, sizeof(dc));
 	snprintf(dc.dp_socket, sizeof(dc.dp_socket), "%s",
 		 cfg->dp_socket != NULL ? cfg->dp_socket : "");
-	dc.binder.kernel_type =
-		cfg->use_xdp ? DP_PORT_AF_XDP : DP_PORT_AF_PACKET;
+	dc.binder.kernel_type = cfg->kernel_port_type != 0
+					? cfg->kernel_port_type
+					: DP_PORT_AF_PACKET;
 	if (cfg->vhost_dir != NULL)
 		snprintf(dc.binder.vhost_dir, sizeof(dc.binder.vhost_dir), "%s",
 			 cfg->vhost_dir);

@@ -43,8 +43,8 @@ struct event_base;
 
 struct dpsync_config {
 	const char *dp_socket;	   /* sluice-dp's protocol socket */
-	bool use_xdp;		   /* kernel interfaces as AF_XDP ports
-				    * (else AF_PACKET) */
+	uint32_t kernel_port_type; /* kernel interfaces as these ports
+				    * (DP_PORT_AF_XDP, _VNET; 0: AF_PACKET) */
 	const char *vhost_dir;	   /* vhost-user sockets; NULL: default */
 	unsigned poll_ms;	   /* port status poll; 0 = 500 */
 	unsigned reconnect_ms;	   /* reconnect period; 0 = 100 */

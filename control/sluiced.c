@@ -276,7 +276,7 @@ main(int argc, char **argv)
 	if (http_create(base, &hc, api_handle, api, &http) != 0)
 		goto out_base;
 	dc.dp_socket = cf->dp_socket;
-	dc.use_xdp = cf->dp_use_xdp;
+	dc.kernel_port_type = cf->dp_port_type;
 	dc.vhost_dir = cf->vhost_dir;
 	dc.neigh.reachable_ms = cf->neigh_reachable_ms;
 	dc.neigh.retrans_ms = cf->neigh_retrans_ms;
