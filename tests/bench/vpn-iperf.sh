@@ -12,8 +12,10 @@
 #
 # The gateway in RA and RB is, case after case:
 #   sluice-esp    two sluice-dp (own sockets, EAL prefixes), ports gX and
-#                 uX; ESP tunnel mode AES-GCM-128 with SAs installed by
-#                 "sluicectl dp sa-add" and hand rules, exactly as
+#                 uX; ESP tunnel mode AES-GCM-128 in UDP 4500 (NAT-T, as
+#                 strongSwan's libipsec sends it; --esp-encap esp for
+#                 ESP as IP protocol 50) with SAs installed by
+#                 "sluicectl dp sa-add" and hand rules, as
 #                 tests/netns/dp_esp.sh (no IKE: the datapath work is the
 #                 same as under sluiced's IKEv2)
 #   sluice-plain  the same two sluice-dp forwarding without ESP (MAC
@@ -24,8 +26,21 @@
 #                 UDP 4500: libipsec 5.9.8 does nothing else)
 # Each is measured with iperf3 TCP from GA to GB, 1 and 4 streams, and
 # `openssl speed -aead -evp aes-128-gcm -bytes 1400` gives the crypto
-# ceiling of one core. Guests have MTU 1400 and offloads off (as in the
-# tests: a userspace switch needs finished checksums, no TSO). Output:
+# ceiling of one core. Guests have MTU 1400. sluice-dp's ports are "vnet"
+# ports by default (--guest-port and --port-type): AF_PACKET with
+# virtio-net headers, so the guests and every veth keep their offloads on
+# (TSO, GSO, checksum offload, the kernel's defaults) in every case;
+# sluice-dp cuts the guests' 64 KiB super-frames into segments and sends
+# runs of one flow's frames as one GSO frame (TCP to the far guest, the
+# ESP-in-UDP datagrams to the far gateway; docs/runtime.md, "vnet
+# ports"). With --guest-port af_xdp|af_packet or --port-type
+# af_xdp|af_packet those ports are of that type and the offloads of their
+# veths (and the guests', for guest ports) are off, as before 2026-11-27
+# (those drivers need finished checksums and whole frames). The transit
+# bridge in T does not call iptables on bridged frames
+# (bridge-nf-call-*=0 in T, when br_netfilter is loaded): it stands for a
+# wire, and with the calls on it spent 20% of the tunnel's CPU in
+# netfilter hooks (docs/benchmarks.md). Output:
 #
 #   case=NAME streams=N gbps=X retrans=R
 #   openssl aes-128-gcm bytes=1400 gbps=X
@@ -37,13 +52,18 @@
 # seconds by thread.
 #
 # Usage: vpn-iperf.sh [--build DIR] [--quick] [--seconds N]
-#                     [--port-type af_xdp|af_packet] [--cases "C1 C2"]
+#                     [--port-type vnet|af_xdp|af_packet]
+#                     [--guest-port vnet|af_xdp|af_packet]
+#                     [--esp-encap udp|esp] [--cases "C1 C2"]
 #                     [--port-args ",DEVARGS"] [--cpus-a M,W]
 #                     [--cpus-b M,W] [--keep]
 # --build: meson build tree with sluice-dp and sluicectl (default
 # $SLUICE_BUILD or /work/main/build). --quick: 3 s runs instead of 10.
-# --port-type: sluice-dp's ports (default af_xdp; dp_esp.sh uses
-# af_packet); --port-args: appended to each port's ARGS (",framecnt=512").
+# --port-type: sluice-dp's uplink ports (default vnet; dp_esp.sh uses
+# af_packet); --guest-port: the guest ports' type (default vnet);
+# --esp-encap: ESP in UDP 4500 (udp, default) or IP protocol 50 (esp);
+# --port-args: appended to each af_xdp/af_packet port's ARGS
+# (",framecnt=512").
 # --cpus-a/--cpus-b: main lcore and worker CPU of site A's / B's sluice-dp
 # (default 0,1 and 0,0: the two workers on different CPUs). --keep keeps
 # the work dir (logs). Needs root, iperf3, charon-systemd and swanctl.
@@ -53,7 +73,9 @@ set -u
 BUILD=${SLUICE_BUILD:-/work/main/build}
 SECS=
 QUICK=0
-PTYPE=af_xdp
+PTYPE=vnet
+GTYPE=vnet
+ENCAP=udp
 PARGS=
 CASES="sluice-plain sluice-esp linux-fwd strongswan"
 CPUS_A=0,1
@@ -65,6 +87,8 @@ while [ $# -gt 0 ]; do
 	--quick) QUICK=1 ;;
 	--seconds) SECS=$2; shift ;;
 	--port-type) PTYPE=$2; shift ;;
+	--guest-port) GTYPE=$2; shift ;;
+	--esp-encap) ENCAP=$2; shift ;;
 	--port-args) PARGS=$2; shift ;;
 	--cases) CASES=$2; shift ;;
 	--cpus-a) CPUS_A=$2; shift ;;
@@ -79,8 +103,14 @@ while [ $# -gt 0 ]; do
 done
 [ -n "$SECS" ] || { [ "$QUICK" = 1 ] && SECS=3 || SECS=10; }
 case $SECS in '' | *[!0-9]*) echo "vpn-iperf: --seconds N" >&2; exit 2 ;; esac
-case $PTYPE in af_packet | af_xdp) ;; *)
-	echo "vpn-iperf: --port-type af_packet|af_xdp" >&2; exit 2 ;;
+case $PTYPE in vnet | af_packet | af_xdp) ;; *)
+	echo "vpn-iperf: --port-type vnet|af_packet|af_xdp" >&2; exit 2 ;;
+esac
+case $ENCAP in udp | esp) ;; *)
+	echo "vpn-iperf: --esp-encap udp|esp" >&2; exit 2 ;;
+esac
+case $GTYPE in vnet | af_packet | af_xdp) ;; *)
+	echo "vpn-iperf: --guest-port vnet|af_packet|af_xdp" >&2; exit 2 ;;
 esac
 for c in $CASES; do
 	case $c in sluice-plain | sluice-esp | linux-fwd | strongswan) ;;
@@ -88,6 +118,11 @@ for c in $CASES; do
 	esac
 done
 
+GARGS=$PARGS UARGS=$PARGS
+[ "$GTYPE" = vnet ] && GARGS= # an interface name, no options
+[ "$PTYPE" = vnet ] && UARGS=
+NATTW= ESPM=esp
+[ "$ENCAP" = udp ] && NATTW=natt ESPM=udp,tp_dst=4500
 SLUICE_DP=$BUILD/datapath/dpdk/sluice-dp
 SLUICECTL=$BUILD/control/sluicectl/sluicectl
 [ "$(id -u)" -eq 0 ] || { echo "vpn-iperf: needs root" >&2; exit 77; }
@@ -156,6 +191,12 @@ for n in GA GB RA RB T; do
 done
 nsx T ip link add br0 type bridge
 nsx T ip link set br0 up
+# A wire, not a firewall: no iptables calls for bridged frames (the
+# sysctls exist per namespace once br_netfilter is loaded).
+for k in iptables ip6tables arptables; do
+	f=/proc/sys/net/bridge/bridge-nf-call-$k
+	nsx T test -e $f && nsx T sysctl -qw net.bridge.bridge-nf-call-$k=0
+done
 
 gmacA=02:61:00:00:01:02
 gmacB=02:61:00:00:02:02
@@ -171,12 +212,14 @@ for s in A B; do
 	nsx G$s ip link set eth0 address "${GMAC[$s]}"
 	nsx G$s ip addr add "${GNET[$s]}.2/24" dev eth0
 	nsx G$s ip link set eth0 mtu 1400
+	[ "$PTYPE" = vnet ] || offloads_off R$s u$s
+	# vnet guest ports: the guest and the host end keep their offloads.
+	[ "$GTYPE" = vnet ] || offloads_off R$s g$s
 	for i in g$s u$s; do
-		offloads_off R$s $i
 		nsx R$s ip link set $i up
 	done
 	nsx R$s ip link set g$s address "${RMAC[$s]}"
-	offloads_off G$s eth0
+	[ "$GTYPE" = vnet ] || offloads_off G$s eth0
 	nsx G$s ip link set eth0 up
 	nsx G$s ip route add default via "${GNET[$s]}.1"
 	nsx G$s ip neigh replace "${GNET[$s]}.1" lladdr "${RMAC[$s]}" dev eth0
@@ -230,8 +273,8 @@ dp_start() { # site
 	ip netns exec "$(ns R$s)" "$SLUICE_DP" --socket "${SOCK[$s]}" \
 		--file-prefix "vi-$ID-$s" \
 		--main-cpu "$m" --worker-cpus "$w" \
-		--port "guest=$PTYPE:g$s$PARGS" \
-		--port "uplink=$PTYPE:u$s$PARGS" \
+		--port "guest=$GTYPE:g$s$GARGS" \
+		--port "uplink=$PTYPE:u$s$UARGS" \
 		>"$lg" 2>&1 &
 	DPPID[$s]=$!
 	PIDS+=("${DPPID[$s]}")
@@ -264,7 +307,7 @@ flows() {
 	if [ "$esp" = 1 ]; then
 		cat <<EOF
 table=0,priority=10,in_port=1,ip,nw_dst=$p,actions=esp_encrypt(sa=1),set_field:$um->eth_src,set_field:$pm->eth_dst,output:2
-table=0,priority=10,in_port=2,esp,actions=esp_decrypt(table=1)
+table=0,priority=10,in_port=2,$ESPM,actions=esp_decrypt(table=1)
 table=1,priority=10,reg1=2,ip,nw_dst=$l,actions=set_field:${RMAC[$s]}->eth_src,set_field:${GMAC[$s]}->eth_dst,output:1
 EOF
 	else
@@ -300,20 +343,26 @@ dp_stats() {
 		k=$(( $(kernel_rx $s) - ${KRX0[$s]} ))
 		p=$(ctl $s -o json dp ports | /usr/bin/python3 -c '
 import json, sys
-print(sum(p["rx_packets"] for p in json.load(sys.stdin)))')
-		echo "# $1 $s: kernel rx $k, sluice-dp rx $p," \
-			"lost in the rx rings $((k - p))" >&2
+print(sum(p["rx_packets"] for p in json.load(sys.stdin)
+          if p.get("type") not in ("vnet", 7)))')
+		[ "$GTYPE$PTYPE" = vnetvnet ] ||
+			echo "# $1 $s: kernel rx $k, sluice-dp rx $p," \
+				"lost in the rx rings $((k - p))" >&2
 		echo "# $1 $s: CPU seconds by thread over the case:" \
 			"$(dp_cpu "${DPPID[$s]}")" >&2
 	done
 }
 
-# kernel_rx SITE: frames the kernel delivered to site's gX and uX so far.
+# kernel_rx SITE: frames the kernel delivered to site's gX and uX so far
+# (not those of vnet ports: the kernel counts a super-frame once,
+# sluice-dp each of its segments).
 kernel_rx() {
 	nsx R$1 ip -j -s link | /usr/bin/python3 -c '
 import json, sys
+vnet = {"g": sys.argv[1] == "vnet", "u": sys.argv[2] == "vnet"}
 print(sum(l["stats64"]["rx"]["packets"] for l in json.load(sys.stdin)
-          if l["ifname"] != "lo"))'
+          if l["ifname"] != "lo" and not vnet.get(l["ifname"][0])))' \
+		"$GTYPE" "$PTYPE"
 }
 declare -A KRX0
 
@@ -336,25 +385,30 @@ sluice_case() { # esp(0|1)
 	if [ "$esp" = 1 ]; then
 		k1=$(printf '%040x' 1) k2=$(printf '%040x' 2)
 		ctl A dp sa-add id=1 spi=0x1001 dir=out cipher=aes-gcm-128 \
-			key="$k1" src=192.0.2.1 dst=192.0.2.2 esn >/dev/null &&
+			key="$k1" src=192.0.2.1 dst=192.0.2.2 esn $NATTW >/dev/null &&
 			ctl A dp sa-add id=2 spi=0x2001 dir=in cipher=aes-gcm-128 \
-				key="$k2" esn >/dev/null &&
+				key="$k2" esn $NATTW >/dev/null &&
 			ctl B dp sa-add id=1 spi=0x2001 dir=out \
 				cipher=aes-gcm-128 key="$k2" src=192.0.2.2 \
-				dst=192.0.2.1 esn >/dev/null &&
+				dst=192.0.2.1 esn $NATTW >/dev/null &&
 			ctl B dp sa-add id=2 spi=0x1001 dir=in cipher=aes-gcm-128 \
-				key="$k1" esn >/dev/null || die "sa-add"
+				key="$k1" esn $NATTW >/dev/null || die "sa-add"
 	fi
 	for s in A B; do
 		flows $s "$esp" | ctl $s dp add-flows - >/dev/null ||
 			die "flows $s"
 	done
 	ping_wait || { dp_stats $c; die "$c: no ping through"; }
-	log "$c: $PTYPE ports; sluice-dp A main,worker CPU $CPUS_A," \
-		"B $CPUS_B"
+	log "$c: $GTYPE guest ports, $PTYPE uplinks, ESP in $ENCAP; sluice-dp A" \
+		"main,worker CPU $CPUS_A, B $CPUS_B"
 	for p in 1 4; do run_iperf $c $p; done
 	dp_stats $c
 	dp_stop
+	# vnet ports' closing lines: super-frames cut, GSO runs sent.
+	for s in A B; do
+		sed -n 's/^sluice-dp: info: port \(guest\|uplink\): vnet [gu].: /# '"$c $s"' \1: /p' \
+			"$WORK/dp-$s.log" >&2
+	done
 }
 
 # --- the kernel as the gateway --------------------------------------------
