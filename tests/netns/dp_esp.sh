@@ -28,6 +28,7 @@
 #   B: the mirror image (SA 1 out, SA 2 in, the other SPIs).
 . "$(dirname "$0")/../lib/netns.sh"
 . "$(dirname "$0")/../lib/sluice.sh"
+. "$(dirname "$0")/../lib/esp_sites.sh"
 
 cipher=${1:-aes-gcm-128}
 natt=${2:-}
@@ -46,57 +47,7 @@ nattw=
 [ "$natt" = natt ] && nattw=natt
 
 nt_init
-for n in GA GB T; do nt_ns_add $n; done
-# No IPv6 chatter (router solicitations, MLD) on the transit link.
-nt_exec T sysctl -qw net.ipv6.conf.all.disable_ipv6=1
-nt_exec T sysctl -qw net.ipv6.conf.default.disable_ipv6=1
-nt_exec T ip link add br0 type bridge
-nt_exec T ip link set br0 up
-
-gmacA=02:61:00:00:01:02
-gmacB=02:61:00:00:02:02
-rmacA=02:61:00:00:01:01 # site A's router MAC towards its guest
-rmacB=02:61:00:00:02:01
-nt_veth GA eth0 10.61.1.2/24 "${NT_ID}gA" $gmacA
-nt_veth GB eth0 10.61.2.2/24 "${NT_ID}gB" $gmacB
-for g in A B; do
-	ip link add "${NT_ID}u$g" type veth peer name "t$g" netns "$(nt_ns T)"
-	NT_LINKS+=("${NT_ID}u$g")
-	sysctl -qw "net.ipv6.conf.${NT_ID}u$g.disable_ipv6=1"
-	nt_offloads_off "${NT_ID}u$g"
-	nt_exec T ip link set "t$g" master br0
-	nt_exec T ip link set "t$g" up
-	ip link set "${NT_ID}u$g" up
-done
-nt_exec GA ip link set eth0 mtu 1400
-nt_exec GB ip link set eth0 mtu 1400
-nt_exec GA ip route add default via 10.61.1.1
-nt_exec GB ip route add default via 10.61.2.1
-nt_exec GA ip neigh add 10.61.1.1 lladdr $rmacA dev eth0
-nt_exec GB ip neigh add 10.61.2.1 lladdr $rmacB dev eth0
-umacA=$(cat "/sys/class/net/${NT_ID}uA/address")
-umacB=$(cat "/sys/class/net/${NT_ID}uB/address")
-
-# Two datapaths: their own sockets and EAL file prefixes, started by
-# sluice.sh's sluice_dp_start (again on an af_packet fanout group clash:
-# the two sluice-dp share the root namespace). Its failures come here.
-fail() {
-	NT_PIDS+=(${dp_pid:-})
-	tail -n 20 "$NT_TMP"/dp-*.log >&2 || true
-	nt_fail "$*"
-}
-declare -A SOCK PID
-dp_start() {
-	local s=$1
-	SOCK[$s]="$NT_TMP/dp-$s.sock"
-	nt_on_exit "rm -rf /var/run/dpdk/sl-$NT_ID-$s"
-	sluice_dp_start "${SOCK[$s]}" "sl-$NT_ID-$s" "$NT_TMP/dp-$s.log" \
-		--port "guest=af_packet:${NT_ID}g$s" \
-		--port "uplink=af_packet:${NT_ID}u$s"
-	PID[$s]=$dp_pid
-	NT_PIDS+=("$dp_pid")
-}
-ctl() { local s=$1; shift; "$SLUICECTL" -s "${SOCK[$s]}" "$@"; }
+esp_sites_setup af_packet
 [ -n "${SLUICE_DP:-}" ] && [ -x "$SLUICE_DP" ] || nt_fail "SLUICE_DP unset"
 [ -n "${SLUICECTL:-}" ] && [ -x "$SLUICECTL" ] || nt_fail "SLUICECTL unset"
 dp_start A

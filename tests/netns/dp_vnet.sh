@@ -21,6 +21,7 @@
 # sent in round tso and none in notso, nothing refused. Then a missing
 # interface and an argument with options are refused with their reason.
 . "$(dirname "$0")/../lib/netns.sh"
+. "$(dirname "$0")/../lib/vnet.sh"
 
 command -v iperf3 >/dev/null || nt_skip "needs iperf3"
 command -v nc >/dev/null || nt_skip "needs nc"
@@ -38,36 +39,8 @@ for g in A B; do
 		nt_fail "TSO is not on in guest $g"
 done
 
-head -c $((16 << 20)) /dev/urandom >"$NT_TMP/blob"
-want=$(sha256sum <"$NT_TMP/blob" | cut -d' ' -f1)
-# xfer FROM TO ADDR: 16 MiB over one TCP connection, checked.
-xfer() {
-	local from=$1 to=$2 addr=$3 got lp
-	rm -f "$NT_TMP/got-$to"
-	nt_exec "$to" timeout 60 nc -l "$addr" 5301 >"$NT_TMP/got-$to" &
-	lp=$!
-	NT_PIDS+=("$lp")
-	sleep 0.3
-	nt_exec "$from" timeout 60 nc -N "$addr" 5301 <"$NT_TMP/blob" ||
-		nt_fail "nc $from -> $to failed"
-	wait "$lp" || true
-	got=$(sha256sum <"$NT_TMP/got-$to" | cut -d' ' -f1)
-	[ "$got" = "$want" ] ||
-		nt_fail "16 MiB $from -> $to: $(stat -c %s "$NT_TMP/got-$to") bytes arrived, sha256 differs"
-	nt_log "16 MiB $from -> $to over TCP: intact"
-}
-
-# vnet_line PORT FIELD: a figure from sluice-dp's closing line for a port
-# ("rx R frames from S super-frames, E refused, N without an mbuf; tx T
-# frames, F of them in G GSO runs, X refused").
-vnet_line() {
-	sed -n "s/.*port $1: vnet [^:]*: //p" "$NT_DP_LOG" | tail -1 |
-		awk -v f="$2" '{
-			v["rx"] = $2; v["super"] = $5; v["rx_refused"] = $7
-			v["nombuf"] = $9; v["tx"] = $14; v["gso_frames"] = $16
-			v["gso_runs"] = $20; v["tx_refused"] = $23
-			print v[f] }'
-}
+vnet_blob
+vl() { vnet_line "$NT_DP_LOG" "$@"; } # PORT FIELD
 
 round() { # tso|notso
 	local r=$1 h out rate p
@@ -87,8 +60,8 @@ FLOWS
 	nt_ping_wait A 10.202.0.2
 	nt_ping A 10.202.0.2 5 -i 0.1
 	nt_log "$r: ping through vnet ports: 5/5"
-	xfer A B 10.202.0.2
-	xfer B A 10.202.0.1
+	vnet_xfer A B 10.202.0.2
+	vnet_xfer B A 10.202.0.1
 
 	nt_exec B iperf3 -s -1 -B 10.202.0.2 >/dev/null 2>&1 &
 	NT_PIDS+=($!)
@@ -108,24 +81,24 @@ FLOWS
 	grep 'vnet' "$NT_DP_LOG"
 
 	for p in p1 p2; do
-		[ "$(vnet_line $p rx_refused)" = 0 ] &&
-			[ "$(vnet_line $p tx_refused)" = 0 ] &&
-			[ "$(vnet_line $p nombuf)" = 0 ] ||
+		[ "$(vl $p rx_refused)" = 0 ] &&
+			[ "$(vl $p tx_refused)" = 0 ] &&
+			[ "$(vl $p nombuf)" = 0 ] ||
 			nt_fail "$r: port $p refused or lost frames"
 	done
 	# A's port received A's super-frames and cut them.
-	[ "$(vnet_line p1 super)" -gt 100 ] &&
-		[ "$(vnet_line p1 rx)" -gt $(($(vnet_line p1 super) * 4)) ] ||
-		nt_fail "$r: port p1 cut $(vnet_line p1 super) super-frames into $(vnet_line p1 rx) frames"
+	[ "$(vl p1 super)" -gt 100 ] &&
+		[ "$(vl p1 rx)" -gt $(($(vl p1 super) * 4)) ] ||
+		nt_fail "$r: port p1 cut $(vl p1 super) super-frames into $(vl p1 rx) frames"
 	if [ "$r" = tso ]; then
-		[ "$(vnet_line p2 gso_runs)" -gt 100 ] &&
-			[ "$(vnet_line p2 gso_frames)" -gt $(($(vnet_line p2 gso_runs) * 2)) ] ||
-			nt_fail "$r: port p2 sent $(vnet_line p2 gso_frames) frames in $(vnet_line p2 gso_runs) GSO runs"
+		[ "$(vl p2 gso_runs)" -gt 100 ] &&
+			[ "$(vl p2 gso_frames)" -gt $(($(vl p2 gso_runs) * 2)) ] ||
+			nt_fail "$r: port p2 sent $(vl p2 gso_frames) frames in $(vl p2 gso_runs) GSO runs"
 	else
-		[ "$(vnet_line p2 gso_runs)" = 0 ] ||
+		[ "$(vl p2 gso_runs)" = 0 ] ||
 			nt_fail "$r: port p2 sent GSO runs on an interface without TSO"
 	fi
-	nt_log "$r: p1 cut $(vnet_line p1 super) super-frames into $(vnet_line p1 rx) frames; p2 sent $(vnet_line p2 gso_frames) of $(vnet_line p2 tx) frames in $(vnet_line p2 gso_runs) GSO runs"
+	nt_log "$r: p1 cut $(vl p1 super) super-frames into $(vl p1 rx) frames; p2 sent $(vl p2 gso_frames) of $(vl p2 tx) frames in $(vl p2 gso_runs) GSO runs"
 }
 
 round tso

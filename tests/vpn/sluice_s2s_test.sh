@@ -97,7 +97,10 @@
 # hold trap is an ipv6 table-17 rule, a ping -6 brings A back.
 #
 #   sluice_s2s_test.sh SLUICED [natt|ipv6|ipv6gw]   env: SLUICE_DP, SLUICECTL, KEEP_LOGS,
-#   PAUSE_ON_FAIL=SECONDS (keep the namespaces that long after a failure)
+#   PAUSE_ON_FAIL=SECONDS (keep the namespaces that long after a failure),
+#   S2S_PORT_TYPE (the sites' [datapath] port_type; default af_packet;
+#   vnet: the ports of docs/runtime.md "vnet ports", with the guests' and
+#   host ends' offloads on)
 set -euo pipefail
 
 skip() { echo "SKIP: $*"; exit 77; }
@@ -204,6 +207,17 @@ for s in a b; do
 	ip -n "$(ns t)" link set "up$s" master br0
 	ip -n "$(ns t)" link set "up$s" up
 done
+if [ "${S2S_PORT_TYPE:-}" = vnet ]; then
+	# vnet ports: guests and host ends keep the kernel's offloads.
+	for g in ga gb; do
+		ip netns exec "$(ns $g)" ethtool -K eth0 tx on sg on tso on \
+			gso on >/dev/null || fail "offloads on in $g"
+		ethtool -K "$(hif $g)" tx on sg on tso on gso on >/dev/null
+	done
+	for s in a b; do
+		ethtool -K "$(hif u$s)" tx on sg on tso on gso on >/dev/null
+	done
+fi
 if [ "$MODE" = natt ]; then
 	step "ns n: site B's uplink behind a masquerading NAT"
 	ip netns add "$(ns n)"
@@ -264,7 +278,7 @@ listen = 127.0.0.1:$port
 path = $tmp/sluice-$1.db
 [datapath]
 socket = ${SOCK[$1]}
-port_type = af_packet
+port_type = ${S2S_PORT_TYPE:-af_packet}
 vhost_dir = $tmp/vhost-$1
 [log]
 level = info
