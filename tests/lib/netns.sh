@@ -219,6 +219,25 @@ nt_ping_answered() {
 	[ "$got" = "$2" ]
 }
 
+# nt_iperf3 FROM TO ADDR LABEL: a 3 s iperf3 TCP run from namespace FROM
+# to a one-shot server on ADDR in TO; prints "iperf3 TCP LABEL: R Mbit/s"
+# and fails under 1 Mbit/s (it proves TCP flows on a loaded CI machine,
+# not speed).
+nt_iperf3() {
+	local from=$1 to=$2 addr=$3 label=$4 out rate
+	nt_exec "$to" iperf3 -s -1 -B "$addr" >/dev/null 2>&1 &
+	NT_PIDS+=($!)
+	sleep 0.5
+	out=$(nt_exec "$from" iperf3 -c "$addr" -t 3 -f m) || {
+		echo "$out" >&2
+		nt_fail "iperf3 $label failed"
+	}
+	rate=$(echo "$out" | awk '/receiver/ { print $(NF-2) }')
+	echo "iperf3 TCP $label: $rate Mbit/s"
+	awk -v r="$rate" 'BEGIN { exit !(r > 1) }' ||
+		nt_fail "iperf3 $label: $rate Mbit/s is under 1 Mbit/s"
+}
+
 # nt_ping NS DST COUNT [extra ping args]: fails unless every request is
 # answered.
 nt_ping() {

@@ -81,18 +81,7 @@ if [ "$mode" = af_packet ]; then
 	nt_log "DF over the MTU: dropped and counted (tx_too_big $before -> $after)"
 fi
 
-nt_exec B iperf3 -s -1 -B 10.201.0.2 >/dev/null 2>&1 &
-NT_PIDS+=($!)
-sleep 0.5
-out=$(nt_exec A iperf3 -c 10.201.0.2 -t 3 -f m) || {
-	echo "$out" >&2
-	nt_fail "iperf3 failed"
-}
-rate=$(echo "$out" | awk '/receiver/ { print $(NF-2) }')
-echo "iperf3 TCP through sluice-dp ($mode): $rate Mbit/s"
-# A loose bound: it proves TCP flows, not speed (a loaded CI machine).
-awk -v r="$rate" 'BEGIN { exit !(r > 1) }' ||
-	nt_fail "iperf3 rate $rate Mbit/s is under 1 Mbit/s"
+nt_iperf3 A B 10.201.0.2 "through sluice-dp ($mode)"
 
 # Rules were hit: counters show it.
 flows=$(nt_ctl dp dump-flows)
