@@ -249,7 +249,6 @@ uint16_t rt_vnet_rx(struct rt_vnet *v, struct rte_mbuf **m, uint16_t max);
  * frees the rest. */
 uint16_t rt_vnet_tx(struct rt_vnet *v, struct rte_mbuf **m, uint16_t n);
 void rt_vnet_info(const struct rt_vnet *v, struct dp_port_info *o);
-uint64_t rt_vnet_rx_gso(const struct rt_vnet *v);
 
 /*
  * Transmit on port_no from lcore queue qidx (workers: their index; main:

@@ -557,9 +557,3 @@ rt_vnet_info(const struct rt_vnet *v, struct dp_port_info *o)
 	o->tx_bytes = __atomic_load_n(&v->tx_bytes, __ATOMIC_RELAXED);
 	o->tx_errors = __atomic_load_n(&v->tx_errors, __ATOMIC_RELAXED);
 }
-
-uint64_t
-rt_vnet_rx_gso(const struct rt_vnet *v)
-{
-	return v->rx_gso;
-}

@@ -466,7 +466,6 @@ vnet_gro_run(uint8_t *const *f, const uint32_t *len, unsigned n, unsigned max_n,
 	unsigned k = 1;
 
 	memset(g, 0, sizeof(*g));
-	g->n = 1;
 	if (n == 0 || !gro_parse(f[0], len[0], &a))
 		return 1;
 	prev = a;
@@ -481,7 +480,6 @@ vnet_gro_run(uint8_t *const *f, const uint32_t *len, unsigned n, unsigned max_n,
 		prev = b;
 		k++;
 	}
-	g->n = (uint16_t)k;
 	g->is_v6 = a.is_v6;
 	g->l4_proto = a.proto;
 	g->psh = prev.flags & TCP_PSH;

@@ -118,7 +118,6 @@ const char *vnet_seg_err_name(int err);
  * way, as a UDP_L4 GSO frame: all but the last of the first one's size.
  */
 struct vnet_gro {
-	uint16_t n; /* frames in the run (1: send it alone) */
 	uint8_t is_v6;
 	uint8_t psh;	  /* the last segment's PSH */
 	uint8_t l4_proto; /* 6 TCP, 17 UDP */
