@@ -202,13 +202,13 @@ struct rt {
 	struct rte_mempool *pool_ind; /* indirect mbufs for fragments */
 	/*
 	 * vnet ports' rx (rt_vnet.c): never an AF_XDP port's UMEM. DPDK
-	 * 22.11's af_xdp driver sends an mbuf of its UMEM's pool in place,
-	 * and with --no-huge the UMEM it registers does not cover every mbuf
-	 * of that pool; vnet rx walks far more of a pool than AF_XDP's fill
-	 * ring does (a super-frame is 48 mbufs at once), and an AF_XDP uplink
-	 * fed from the shared pool stopped sending for good within a second
-	 * (docs/runtime.md, "vnet ports"). An mbuf of another pool the
-	 * driver copies into one of its own.
+	 * 22.11's af_xdp driver sends an mbuf of its UMEM's pool in place and
+	 * copies one of another pool into its own. An AF_XDP uplink fed
+	 * vnet rx's mbufs of the shared pool (48 at once for a super-frame)
+	 * stopped sending for good within a second; with this pool it did
+	 * not. Why the in-place sends stalled was not found (suspected: the
+	 * UMEM registered under --no-huge not covering the whole pool;
+	 * docs/runtime.md, "vnet ports").
 	 */
 	struct rte_mempool *pool_vnet;
 	struct dp_pipeline *pl;
