@@ -310,7 +310,11 @@ rt_vnet_take(struct rt_vnet *v, const struct vnet_hdr *raw, const uint8_t *f,
 	} else if (p.max_len <= v->room_big) {
 		pool = v->pool_big;
 	} else {
-		rt_vnet_bad(v, VNET_SEG_E_BIG, &h, len);
+		v->rx_errors++;
+		RT_WARN_RL("port %s: dropped a %zu-byte frame from %s: its "
+			   "frames of up to %u bytes are over the largest "
+			   "buffer (%u)",
+			   v->port, len, v->ifname, p.max_len, v->room_big);
 		return;
 	}
 	if (rte_pktmbuf_alloc_bulk(pool, m, p.n) != 0) {
